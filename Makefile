@@ -1,0 +1,25 @@
+# Set-up and everyday commands. Each target builds the virtual environment on first use.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+run: $(STAMP)  ## launch the desktop app with the shipped model
+	$(PY) -m app
+
+test: $(STAMP)  ## lint, import boundaries, full test suite (offscreen Qt, CPU)
+	$(VENV)/bin/ruff check app core models tests bench
+	$(VENV)/bin/lint-imports
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``ms2l`` CLI, one module each."""

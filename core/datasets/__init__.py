@@ -1,0 +1,1 @@
+"""Dataset readers, splits and the memory-mapped clip cache."""

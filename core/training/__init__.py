@@ -1,0 +1,1 @@
+"""Training engine: config, pretext tasks, strategies, the run loop."""

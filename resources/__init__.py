@@ -1,0 +1,1 @@
+"""Shipped data: label tables, the default model, icons."""

@@ -1,0 +1,57 @@
+"""Shared test set-up: offscreen Qt, the real-data fixture, and the dangling-thread guard.
+
+Real dataset files are read from ``$MS2L_DATA`` (default ``../shared/data`` beside the
+repository). When they are absent, tests that need them are skipped with the reason; with
+``MS2L_REQUIRE_DATA=1`` (set by CI) the absence is a failure instead.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Keep torch and BLAS to the cores this machine kind has; tests run in one process.
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def data_root() -> Path:
+    """The folder holding the real datasets (``$MS2L_DATA`` or ``../shared/data``)."""
+    return Path(os.environ.get("MS2L_DATA", REPO.parent / "shared" / "data")).expanduser()
+
+
+def require_data(*parts: str) -> Path:
+    """Path to a real data file or folder; skip (or fail under CI) when it is absent."""
+    path = data_root().joinpath(*parts)
+    if not path.exists():
+        reason = f"real data not found: {path} (set MS2L_DATA to the shared data folder)"
+        if os.environ.get("MS2L_REQUIRE_DATA") == "1":
+            pytest.fail(reason + "; MS2L_REQUIRE_DATA=1 makes this a failure")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The real data folder (skips, or fails under CI, when absent)."""
+    return require_data()
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_threads():
+    """Fail a test that leaves Python threads (including QThreads' helpers) running."""
+    before = set(threading.enumerate())
+    yield
+    leftover = [
+        t for t in threading.enumerate()
+        if t not in before and t.is_alive() and not t.daemon
+    ]
+    for t in leftover:
+        t.join(timeout=5)
+    still = [t.name for t in leftover if t.is_alive()]
+    assert not still, f"test left threads running: {still}"
