@@ -1,0 +1,375 @@
+"""Pure preprocessing and augmentation functions on skeleton clips.
+
+Every function takes a clip ``x`` of shape ``(T, M, V, C)`` — frames, bodies, joints, xyz —
+float32 in metres, Kinect camera space, and returns a new array (inputs are never modified).
+Absent bodies are all-zero and stay all-zero through every function, so a body's presence can
+always be read back with :func:`body_present`. Batches at the core -> models boundary are
+``(N, T, M, V, C)``; building them is the job of the training data pipeline and the Predictor,
+which both call :func:`normalise_clip` then :func:`resample` with the same settings.
+
+Normalisation (what the model sees): centre on the first frame's centre joint of the main
+body, rotate so that in that frame the hip line is the x axis and the spine the y axis (view
+alignment; the difference between a weak and a strong cross-view model on NW-UCLA), and divide
+by the main body's mean spine length. Augmentations draw their parameters from a
+``numpy.random.Generator`` passed in, so they are repeatable under a seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.skeleton import SkeletonLayout, get_layout
+
+_EPS = 1e-6
+
+
+def _layout(layout: SkeletonLayout | str) -> SkeletonLayout:
+    return get_layout(layout) if isinstance(layout, str) else layout
+
+
+def _check(x: np.ndarray) -> None:
+    if x.ndim != 4:
+        raise ValueError(f"expected a clip of shape (T, M, V, C), got {x.shape}")
+    if x.shape[0] < 1:
+        raise ValueError("a clip needs at least one frame")
+
+
+def sanitize(x: np.ndarray) -> np.ndarray:
+    """Return a float32 copy with NaN and infinite coordinates replaced by 0 (absent).
+
+    Args:
+        x: Clip ``(T, M, V, C)``.
+
+    Returns:
+        float32 clip of the same shape.
+    """
+    y = np.array(x, dtype=np.float32, copy=True)
+    y[~np.isfinite(y)] = 0.0
+    return y
+
+
+def body_present(x: np.ndarray) -> np.ndarray:
+    """Which bodies are present in which frames.
+
+    Args:
+        x: Clip ``(T, M, V, C)``.
+
+    Returns:
+        bool array ``(T, M)``: True where any joint of that body is non-zero.
+    """
+    return np.any(x != 0, axis=(2, 3))
+
+
+def _first_frame(present: np.ndarray) -> int:
+    """Index of the first frame in which body 0 is present (0 if never)."""
+    idx = np.flatnonzero(present[:, 0])
+    return int(idx[0]) if idx.size else 0
+
+
+def _mask_absent(y: np.ndarray, present: np.ndarray) -> np.ndarray:
+    y[~present] = 0.0
+    return y
+
+
+def center(x: np.ndarray, layout: SkeletonLayout | str) -> np.ndarray:
+    """Translate so the main body's centre joint in its first present frame is the origin.
+
+    Args:
+        x: Clip ``(T, M, V, C)``.
+        layout: Layout (or its name) giving the centre joint.
+
+    Returns:
+        Centred clip; absent bodies stay zero.
+    """
+    _check(x)
+    lay = _layout(layout)
+    present = body_present(x)
+    origin = x[_first_frame(present), 0, lay.center]
+    return _mask_absent(x - origin, present).astype(np.float32)
+
+
+def view_rotation(x: np.ndarray, layout: SkeletonLayout | str) -> np.ndarray:
+    """Rotation that puts the main body's hips on x and spine on y in its first frame.
+
+    Args:
+        x: Clip ``(T, M, V, 3)``.
+        layout: Layout giving the hip and spine joints.
+
+    Returns:
+        ``(3, 3)`` rotation matrix ``R`` (apply as ``x @ R.T``); identity when the frame
+        is degenerate (coincident hips, or a spine parallel to the hip line).
+    """
+    lay = _layout(layout)
+    frame = x[_first_frame(body_present(x)), 0]
+    # In Kinect camera space a person facing the sensor has the right hip at larger x
+    # than the left one, so left -> right hip is +x and a frontal pose stays unrotated.
+    ex = frame[lay.hips[1]] - frame[lay.hips[0]]
+    up = frame[lay.spine[1]] - frame[lay.spine[0]]
+    nx = np.linalg.norm(ex)
+    if nx < _EPS:
+        return np.eye(3, dtype=np.float32)
+    ex = ex / nx
+    ey = up - np.dot(up, ex) * ex
+    ny = np.linalg.norm(ey)
+    if ny < _EPS:
+        return np.eye(3, dtype=np.float32)
+    ey = ey / ny
+    ez = np.cross(ex, ey)
+    return np.stack([ex, ey, ez]).astype(np.float32)
+
+
+def align_view(x: np.ndarray, layout: SkeletonLayout | str) -> np.ndarray:
+    """Rotate a (centred) clip by :func:`view_rotation`.
+
+    Args:
+        x: Clip ``(T, M, V, 3)``, ideally centred first.
+        layout: Layout giving hips and spine.
+
+    Returns:
+        Rotated clip; absent bodies stay zero.
+    """
+    _check(x)
+    rot = view_rotation(x, layout)
+    return _mask_absent(x @ rot.T, body_present(x)).astype(np.float32)
+
+
+def spine_length(x: np.ndarray, layout: SkeletonLayout | str) -> float:
+    """Mean length of the main body's spine over the frames it is present in."""
+    lay = _layout(layout)
+    present = body_present(x)[:, 0]
+    if not present.any():
+        return 0.0
+    seg = x[present, 0, lay.spine[1]] - x[present, 0, lay.spine[0]]
+    return float(np.linalg.norm(seg, axis=-1).mean())
+
+
+def scale_normalise(x: np.ndarray, layout: SkeletonLayout | str) -> np.ndarray:
+    """Divide by the main body's mean spine length (unchanged if that length is ~0)."""
+    _check(x)
+    length = spine_length(x, layout)
+    if length < 1e-3:
+        return x.astype(np.float32, copy=True)
+    return (x / length).astype(np.float32)
+
+
+def normalise_clip(
+    x: np.ndarray,
+    layout: SkeletonLayout | str,
+    *,
+    align: bool = True,
+    scale: bool = True,
+) -> np.ndarray:
+    """The normalisation the model sees: sanitize, centre, view-align, scale.
+
+    Args:
+        x: Raw clip ``(T, M, V, 3)`` in camera space.
+        layout: The clip's layout (or its name).
+        align: Rotate to the body frame of the first frame.
+        scale: Divide by the mean spine length.
+
+    Returns:
+        Normalised float32 clip of the same shape.
+
+    Raises:
+        ValueError: If ``x`` is not a 4-D clip with at least one frame.
+    """
+    _check(x)
+    y = center(sanitize(x), layout)
+    if align and y.shape[-1] == 3:
+        y = align_view(y, layout)
+    if scale:
+        y = scale_normalise(y, layout)
+    return y
+
+
+def resample(x: np.ndarray, length: int) -> np.ndarray:
+    """Linearly resample a clip along time to exactly ``length`` frames.
+
+    Bodies absent in either neighbouring frame are not blended with zeros: the nearest
+    frame's value is used instead, so a body's entry and exit stay sharp.
+
+    Args:
+        x: Clip ``(T, ...)`` with ``T >= 1``.
+        length: Number of output frames (>= 1).
+
+    Returns:
+        float32 array ``(length, ...)``.
+    """
+    if length < 1:
+        raise ValueError(f"length must be >= 1, got {length}")
+    n = x.shape[0]
+    if n < 1:
+        raise ValueError("cannot resample an empty clip")
+    if n == 1:
+        return np.repeat(x.astype(np.float32), length, axis=0)
+    pos = np.linspace(0.0, n - 1, length)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    w = (pos - lo).astype(np.float32)
+    a, b = x[lo].astype(np.float32), x[hi].astype(np.float32)
+    wb = w.reshape((-1,) + (1,) * (x.ndim - 1))
+    y = a * (1 - wb) + b * wb
+    if x.ndim == 4:  # keep absent bodies crisp
+        pa, pb = body_present(a), body_present(b)
+        nearest = np.where((w < 0.5)[:, None], pa, pb)
+        near = np.where(w[:, None, None, None] < 0.5, a, b)
+        y = np.where((pa & pb)[..., None, None], y, near)
+        y[~nearest] = 0.0
+    return y.astype(np.float32)
+
+
+def pad_time(x: np.ndarray, length: int) -> tuple[np.ndarray, int]:
+    """Zero-pad (or truncate) a clip to ``length`` frames.
+
+    Returns:
+        ``(y, valid)``: the ``(length, ...)`` array and the number of real frames in it.
+    """
+    n = min(x.shape[0], length)
+    y = np.zeros((length,) + x.shape[1:], dtype=np.float32)
+    y[:n] = x[:n]
+    return y, n
+
+
+def pad_bodies(x: np.ndarray, bodies: int) -> np.ndarray:
+    """Zero-pad (or truncate) the body axis of a clip ``(T, M, V, C)`` to ``bodies``."""
+    _check(x)
+    m = min(x.shape[1], bodies)
+    y = np.zeros((x.shape[0], bodies) + x.shape[2:], dtype=np.float32)
+    y[:, :m] = x[:, :m]
+    return y
+
+
+def length_mask(lengths: np.ndarray, length: int) -> np.ndarray:
+    """Boolean ``(N, length)`` mask that is True on the first ``lengths[i]`` frames."""
+    return np.arange(length)[None, :] < np.asarray(lengths)[:, None]
+
+
+# ----------------------------------------------------------------------------- augment
+
+
+def _rotation(ax: float, ay: float, az: float) -> np.ndarray:
+    cx, sx = np.cos(ax), np.sin(ax)
+    cy, sy = np.cos(ay), np.sin(ay)
+    cz, sz = np.cos(az), np.sin(az)
+    rx = np.array([[1, 0, 0], [0, cx, -sx], [0, sx, cx]])
+    ry = np.array([[cy, 0, sy], [0, 1, 0], [-sy, 0, cy]])
+    rz = np.array([[cz, -sz, 0], [sz, cz, 0], [0, 0, 1]])
+    return (rz @ ry @ rx).astype(np.float32)
+
+
+def _linear(x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    return _mask_absent(x @ m.T, body_present(x)).astype(np.float32)
+
+
+def rotate(x: np.ndarray, rng: np.random.Generator, max_degrees: float) -> np.ndarray:
+    """Rotate by random angles in ``[-max_degrees, max_degrees]`` about each axis.
+
+    The vertical axis gets the full range (viewpoint changes); x and z get a third of it
+    (camera tilt).
+    """
+    a = np.deg2rad(max_degrees) * rng.uniform(-1, 1, size=3) * np.array([1 / 3, 1.0, 1 / 3])
+    return _linear(x, _rotation(*a))
+
+
+def scale(x: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
+    """Scale each axis by a random factor in ``[1 - amount, 1 + amount]``."""
+    return _linear(x, np.diag(rng.uniform(1 - amount, 1 + amount, size=3)))
+
+
+def shear(x: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
+    """Apply a random shear with off-diagonal terms in ``[-amount, amount]``."""
+    m = np.eye(3) + rng.uniform(-amount, amount, size=(3, 3)) * (1 - np.eye(3))
+    return _linear(x, m)
+
+
+def gaussian_noise(x: np.ndarray, rng: np.random.Generator, std: float) -> np.ndarray:
+    """Add i.i.d. Gaussian noise of standard deviation ``std`` to present joints."""
+    y = x + rng.normal(0.0, std, size=x.shape).astype(np.float32)
+    return _mask_absent(y, body_present(x)).astype(np.float32)
+
+
+def temporal_crop(x: np.ndarray, rng: np.random.Generator, min_ratio: float) -> np.ndarray:
+    """Keep a random contiguous part covering at least ``min_ratio`` of the frames."""
+    n = x.shape[0]
+    keep = max(1, int(round(n * rng.uniform(min_ratio, 1.0))))
+    start = int(rng.integers(0, n - keep + 1))
+    return x[start : start + keep].astype(np.float32, copy=True)
+
+
+def speed(x: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
+    """Play faster or slower by a random factor in ``[1 - amount, 1 + amount]``."""
+    factor = rng.uniform(1 - amount, 1 + amount)
+    return resample(x, max(1, int(round(x.shape[0] / factor))))
+
+
+def drop_frames(x: np.ndarray, rng: np.random.Generator, prob: float) -> np.ndarray:
+    """Replace a random share ``prob`` of frames by the previous kept frame.
+
+    This imitates what a live pose estimator produces when it misses a person for a frame
+    and the sliding window holds the last detection.
+    """
+    n = x.shape[0]
+    keep = rng.random(n) >= prob
+    keep[0] = True
+    src = np.maximum.accumulate(np.where(keep, np.arange(n), 0))
+    return x[src].astype(np.float32, copy=True)
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Training-time augmentation; 0 turns an augmentation off.
+
+    Attributes:
+        rotate_degrees: Max rotation about the vertical axis (a third of it about x and z).
+        scale: Max relative per-axis scaling.
+        shear: Max shear coefficient.
+        noise_std: Gaussian noise (in normalised units when applied after normalisation).
+        crop_min_ratio: Minimum share of frames kept by a random temporal crop (1 = off).
+        speed: Max relative speed change.
+        drop_prob: Share of frames replaced by the previous one.
+    """
+
+    rotate_degrees: float = 0.0
+    scale: float = 0.0
+    shear: float = 0.0
+    noise_std: float = 0.0
+    crop_min_ratio: float = 1.0
+    speed: float = 0.0
+    drop_prob: float = 0.0
+
+    @property
+    def enabled(self) -> bool:
+        """True if any augmentation is on."""
+        return self != AugmentConfig()
+
+
+def augment(x: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig) -> np.ndarray:
+    """Apply the augmentations enabled in ``cfg``: temporal ones first, then spatial.
+
+    Args:
+        x: Clip ``(T, M, V, 3)``, normalised or raw.
+        rng: Source of randomness.
+        cfg: Which augmentations, and how strong.
+
+    Returns:
+        Augmented float32 clip (its frame count may differ when crop or speed are on).
+    """
+    _check(x)
+    y = x
+    if cfg.crop_min_ratio < 1.0:
+        y = temporal_crop(y, rng, cfg.crop_min_ratio)
+    if cfg.speed > 0:
+        y = speed(y, rng, cfg.speed)
+    if cfg.drop_prob > 0:
+        y = drop_frames(y, rng, cfg.drop_prob)
+    if cfg.rotate_degrees > 0:
+        y = rotate(y, rng, cfg.rotate_degrees)
+    if cfg.scale > 0:
+        y = scale(y, rng, cfg.scale)
+    if cfg.shear > 0:
+        y = shear(y, rng, cfg.shear)
+    if cfg.noise_std > 0:
+        y = gaussian_noise(y, rng, cfg.noise_std)
+    return np.asarray(y, dtype=np.float32)
