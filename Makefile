@@ -1,5 +1,5 @@
 # Set-up and everyday commands. Each target builds the virtual environment on first use.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
