@@ -269,7 +269,11 @@ def rotate(x: np.ndarray, rng: np.random.Generator, max_degrees: float) -> np.nd
     The vertical axis gets the full range (viewpoint changes); x and z get a third of it
     (camera tilt).
     """
-    a = np.deg2rad(max_degrees) * rng.uniform(-1, 1, size=3) * np.array([1 / 3, 1.0, 1 / 3])
+    a = (
+        np.deg2rad(max_degrees)
+        * rng.uniform(-1, 1, size=3)
+        * np.array([1 / 3, 1.0, 1 / 3])
+    )
     return _linear(x, _rotation(*a))
 
 
@@ -290,7 +294,9 @@ def gaussian_noise(x: np.ndarray, rng: np.random.Generator, std: float) -> np.nd
     return _mask_absent(y, body_present(x)).astype(np.float32)
 
 
-def temporal_crop(x: np.ndarray, rng: np.random.Generator, min_ratio: float) -> np.ndarray:
+def temporal_crop(
+    x: np.ndarray, rng: np.random.Generator, min_ratio: float
+) -> np.ndarray:
     """Keep a random contiguous part covering at least ``min_ratio`` of the frames."""
     n = x.shape[0]
     keep = max(1, int(round(n * rng.uniform(min_ratio, 1.0))))

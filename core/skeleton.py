@@ -25,7 +25,8 @@ class SkeletonLayout:
     Attributes:
         name: Short identifier used in configs and run folders (``"ntu25"``).
         joints: Joint names in index order.
-        bones: ``(child, parent)`` 0-based index pairs forming a tree rooted at ``center``.
+        bones: ``(child, parent)`` 0-based index pairs to draw; for the Kinect layouts a tree
+            rooted at joint 0 (for MediaPipe a drawing graph with loops).
         center: Index of the joint clips are centred on.
         left_right: ``(left, right)`` index pairs swapped when a skeleton is mirrored.
         spine: ``(lower, upper)`` joints whose direction defines "up" for view alignment.
@@ -144,6 +145,11 @@ def get_layout(name: str) -> SkeletonLayout:
 
 # Where the Kinect neck sits between the shoulder centre (0) and the head centre (1).
 NECK_FRACTION = 0.4
+# Where the spine joint sits between the hip centre (0) and the shoulder centre (1),
+# measured on the real data (medians): Kinect v1 "Spine" (NW-UCLA, all 58k frames) just
+# above the hips, Kinect v2 "SpineMid" (NTU) a little above the middle of the torso.
+UCLA_SPINE_FRACTION = 0.17
+NTU_SPINE_MID_FRACTION = 0.57
 
 
 def _table(
@@ -165,13 +171,16 @@ def _mp_to_kinect_rows(v1: bool) -> dict[str, dict[str, float]]:
     """MediaPipe -> Kinect rows shared by NTU25 and UCLA20.
 
     Copied: shoulders, elbows, wrists, hips, knees, ankles. Synthesised: hip centre = hip
-    midpoint; shoulder centre = shoulder midpoint; spine (mid) = midpoint of those two;
+    midpoint; shoulder centre = shoulder midpoint; spine (mid) = on the line between those
+    two at ``UCLA_SPINE_FRACTION`` (v1) or ``NTU_SPINE_MID_FRACTION`` (v2);
     head = mean of the ears; hand = mean of wrist, index and pinky (palm centre);
     foot = mean of heel and toe (foot index).
     """
     hips = {"left_hip": 0.5, "right_hip": 0.5}
     shoulders = {"left_shoulder": 0.5, "right_shoulder": 0.5}
-    mid = {k: v / 2 for k, v in {**hips, **shoulders}.items()}
+    f = UCLA_SPINE_FRACTION if v1 else NTU_SPINE_MID_FRACTION
+    mid = {k: (1 - f) * v for k, v in hips.items()}
+    mid |= {k: f * v for k, v in shoulders.items()}
     rows = {
         ("HipCenter" if v1 else "SpineBase"): hips,
         ("Spine" if v1 else "SpineMid"): mid,
@@ -183,7 +192,11 @@ def _mp_to_kinect_rows(v1: bool) -> dict[str, dict[str, float]]:
             f"Shoulder{side}": {f"{s}_shoulder": 1.0},
             f"Elbow{side}": {f"{s}_elbow": 1.0},
             f"Wrist{side}": {f"{s}_wrist": 1.0},
-            f"Hand{side}": {f"{s}_wrist": 1 / 3, f"{s}_index": 1 / 3, f"{s}_pinky": 1 / 3},
+            f"Hand{side}": {
+                f"{s}_wrist": 1 / 3,
+                f"{s}_index": 1 / 3,
+                f"{s}_pinky": 1 / 3,
+            },
             f"Hip{side}": {f"{s}_hip": 1.0},
             f"Knee{side}": {f"{s}_knee": 1.0},
             f"Ankle{side}": {f"{s}_ankle": 1.0},
@@ -212,20 +225,28 @@ NTU25_TO_UCLA20 = _table(
     NTU25,
     {
         "HipCenter": {"SpineBase": 1.0},
-        "Spine": {"SpineMid": 1.0},
+        "Spine": {
+            "SpineBase": 1 - UCLA_SPINE_FRACTION,
+            "SpineShoulder": UCLA_SPINE_FRACTION,
+        },
         "ShoulderCenter": {"SpineShoulder": 1.0},
         "Head": {"Head": 1.0},
         **{j: {j: 1.0} for j in _LIMBS},
     },
 )
-"""NTU 25 -> NW-UCLA 20: a pure selection (neck, hand tips and thumbs are dropped)."""
+"""NTU 25 -> NW-UCLA 20: a selection (neck, hand tips and thumbs are dropped), except the
+Kinect v1 spine joint, which sits much lower than Kinect v2's SpineMid: it is placed on the
+SpineBase->SpineShoulder line at ``UCLA_SPINE_FRACTION``."""
 
 UCLA20_TO_NTU25 = _table(
     NTU25,
     UCLA20,
     {
         "SpineBase": {"HipCenter": 1.0},
-        "SpineMid": {"Spine": 1.0},
+        "SpineMid": {
+            "HipCenter": 1 - NTU_SPINE_MID_FRACTION,
+            "ShoulderCenter": NTU_SPINE_MID_FRACTION,
+        },
         "SpineShoulder": {"ShoulderCenter": 1.0},
         "Neck": {"ShoulderCenter": 1 - NECK_FRACTION, "Head": NECK_FRACTION},
         "Head": {"Head": 1.0},
@@ -238,7 +259,8 @@ UCLA20_TO_NTU25 = _table(
         "ThumbRight": {"HandRight": 1.0},
     },
 )
-"""NW-UCLA 20 -> NTU 25: neck between shoulder centre and head, hand tips extrapolated
+"""NW-UCLA 20 -> NTU 25: SpineMid on the HipCenter->ShoulderCenter line at
+``NTU_SPINE_MID_FRACTION``, neck between shoulder centre and head, hand tips extrapolated
 along wrist->hand, thumbs placed at the hand centre."""
 
 _CONVERTERS: dict[tuple[str, str], np.ndarray] = {

@@ -1,1 +1,77 @@
-"""Dataset readers, splits and the memory-mapped clip cache."""
+"""Dataset readers, splits and the memory-mapped clip cache.
+
+Importing this package registers the built-in readers in
+:data:`core.datasets.base.READERS`: ``nw-ucla`` (NW-UCLA ``all_sqe``), ``ntu60`` and
+``ntu120`` (NTU RGB+D raw ``.skeleton`` files), ``pkummd1`` and ``pkummd2`` (PKU-MMD
+action instances). :func:`read_file` opens any single supported file for replay.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from core.datasets.base import (
+    READERS,
+    DataFormatError,
+    SkeletonSequence,
+    get_reader,
+    register,
+)
+from core.datasets.ntu import NtuReader, read_skeleton_bytes
+from core.datasets.pkummd import PkuMmdReader, read_sequence
+from core.datasets.ucla import UclaReader, parse_sample
+
+register(UclaReader())
+register(NtuReader("ntu60", max_action=60, max_setup=17))
+register(NtuReader("ntu120", max_action=120, max_setup=32))
+register(PkuMmdReader(part=1))
+register(PkuMmdReader(part=2))
+
+
+def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
+    """Open one recording of any supported format, for replay.
+
+    ``.skeleton`` -> NTU RGB+D (with ``color_xy``); ``.json`` -> NW-UCLA sample;
+    ``.txt`` -> a whole PKU-MMD sequence with its labelled intervals in
+    ``meta["intervals"]`` (label file looked up beside the skeleton folder).
+
+    Args:
+        path: The file.
+
+    Returns:
+        The clip.
+
+    Raises:
+        FileNotFoundError: If the file does not exist.
+        DataFormatError: If it is malformed, or holds no body at all.
+        ValueError: If the extension is not a supported format.
+    """
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".skeleton":
+        seq = read_skeleton_bytes(path.read_bytes(), str(path))
+        if seq is None:
+            raise DataFormatError(
+                path, "no body in any frame (a sample without skeletons)"
+            )
+        return seq
+    if suffix == ".json":
+        return parse_sample(path.read_bytes(), str(path), path.stem)
+    if suffix == ".txt":
+        return read_sequence(path)
+    raise ValueError(
+        f"{path}: unsupported file type {suffix!r} (.skeleton, .json or .txt expected)"
+    )
+
+
+__all__ = [
+    "READERS",
+    "DataFormatError",
+    "SkeletonSequence",
+    "get_reader",
+    "read_file",
+    "register",
+]

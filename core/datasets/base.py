@@ -21,7 +21,9 @@ import numpy as np
 class DataFormatError(ValueError):
     """A dataset file is malformed. The message names the file, and the line when known."""
 
-    def __init__(self, path: str | os.PathLike[str], problem: str, line: int | None = None):
+    def __init__(
+        self, path: str | os.PathLike[str], problem: str, line: int | None = None
+    ):
         self.path = str(path)
         self.line = line
         self.problem = problem
@@ -55,7 +57,9 @@ class SkeletonSequence:
 
     def __post_init__(self) -> None:
         if self.joints.ndim != 4 or self.joints.shape[-1] != 3:
-            raise ValueError(f"{self.name}: joints must be (T, M, V, 3), got {self.joints.shape}")
+            raise ValueError(
+                f"{self.name}: joints must be (T, M, V, 3), got {self.joints.shape}"
+            )
 
     @property
     def num_frames(self) -> int:
@@ -77,7 +81,9 @@ class DatasetReader(Protocol):
     fps: float
 
     def scan(
-        self, root: str | os.PathLike[str], on_error: Callable[[DataFormatError], None] | None = None
+        self,
+        root: str | os.PathLike[str],
+        on_error: Callable[[DataFormatError], None] | None = None,
     ) -> Iterator[SkeletonSequence]:
         """Yield every clip under ``root``; bad files go to ``on_error`` (or raise)."""
         ...

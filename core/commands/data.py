@@ -1,0 +1,238 @@
+"""``ms2l data``: build a dataset's clip cache (``prepare``) and summarise it (``info``).
+
+Both sub-commands consume the cache builder's events: a progress bar on stderr (redrawn in
+place on a terminal, a line per tenth otherwise), a line per rejected file, then the
+summary on stdout: clips per split and class under the chosen protocol and clip-length
+statistics. ``info`` builds the cache first if it is missing or stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+from core.datasets.cache import (
+    CacheBadFile,
+    CacheEvent,
+    CacheProgress,
+    CacheReady,
+    ClipStore,
+    length_stats,
+    prepare,
+)
+from core.datasets.splits import protocols, split_indices
+
+BAR_WIDTH = 30
+
+
+class ProgressBar:
+    """A dependency-free progress bar written to a text stream (stderr by default).
+
+    On a terminal it redraws one line in place; otherwise it writes a line each time
+    another tenth of the work is done, so logs stay short.
+    """
+
+    def __init__(self, label: str, stream: TextIO | None = None, enabled: bool = True):
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._last_tenth = -1
+        self._last_percent = -1
+        self._drawn = False
+
+    def update(self, done: int, total: int) -> None:
+        """Show ``done`` of ``total``."""
+        if not self.enabled or total <= 0:
+            return
+        frac = min(1.0, done / total)
+        if self.tty:
+            percent = int(frac * 100)
+            if percent == self._last_percent and done != total:
+                return  # redraw only when the shown figure changes
+            self._last_percent = percent
+            filled = int(round(frac * BAR_WIDTH))
+            bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+            self.stream.write(f"\r{self.label} [{bar}] {done}/{total} {frac:4.0%}")
+            self.stream.flush()
+            self._drawn = True
+        else:
+            tenth = int(frac * 10)
+            if tenth != self._last_tenth:
+                self._last_tenth = tenth
+                self.stream.write(f"{self.label}: {done}/{total} ({frac:.0%})\n")
+
+    def message(self, text: str) -> None:
+        """Write a line above the bar."""
+        if self.tty and self._drawn:
+            self.stream.write("\r\033[K")
+        self.stream.write(text + "\n")
+        self._drawn = False
+
+    def close(self) -> None:
+        """End the bar's line."""
+        if self.enabled and self.tty and self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+        self._drawn = False
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``ms2l data`` with its ``prepare`` and ``info`` sub-commands."""
+    parser = subparsers.add_parser("data", help="prepare and inspect datasets")
+    sub = parser.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    for name, help_text in (
+        ("prepare", "parse a dataset once into the memory-mapped clip cache"),
+        ("info", "counts per split and class, clip-length statistics"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument(
+            "--dataset",
+            required=True,
+            choices=sorted(DATASET_NAMES),
+            help="dataset name",
+        )
+        p.add_argument("--root", required=True, help="dataset file or folder")
+        p.add_argument(
+            "--cache-dir",
+            help="parent folder of caches (default $MS2L_CACHE or ~/.cache/ms2l)",
+        )
+        p.add_argument(
+            "--force", action="store_true", help="rebuild even if up to date"
+        )
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+        if name == "info":
+            p.add_argument(
+                "--protocol", help="split protocol (default: the dataset's usual one)"
+            )
+            p.add_argument(
+                "--json", action="store_true", help="print the summary as JSON"
+            )
+        p.set_defaults(func=run)
+
+
+# Known dataset names for ``--dataset`` (kept literal so building the parser stays cheap).
+DATASET_NAMES = ("nw-ucla", "ntu60", "ntu120", "pkummd1", "pkummd2")
+
+
+def _build(args: argparse.Namespace) -> CacheReady:
+    bar = ProgressBar(f"{args.dataset}", enabled=not args.quiet)
+    ready: CacheReady | None = None
+    event: CacheEvent
+    try:
+        cache_dir = Path(args.cache_dir).expanduser() if args.cache_dir else None
+        for event in prepare(args.dataset, args.root, cache_dir, force=args.force):
+            if isinstance(event, CacheProgress):
+                bar.update(event.done, event.total)
+            elif isinstance(event, CacheBadFile):
+                bar.message(f"bad file: {event.error}")
+            else:
+                ready = event
+    finally:
+        bar.close()
+    assert ready is not None
+    return ready
+
+
+def summarize(store: ClipStore, protocol: str) -> dict[str, Any]:
+    """Counts per split and class, and clip-length statistics of a store.
+
+    Args:
+        store: An opened clip store.
+        protocol: Split protocol of the store's dataset.
+
+    Returns:
+        JSON-able summary.
+
+    Raises:
+        KeyError: If the protocol does not apply to the store's clips.
+    """
+    sides = split_indices(store.dataset, protocol, store.metas)
+    k = len(store.class_names)
+    per_class = {
+        side: np.bincount(
+            store.labels[idx][store.labels[idx] >= 0], minlength=k
+        ).tolist()
+        for side, idx in sides.items()
+    }
+    lengths = store.lengths
+    return {
+        "dataset": store.dataset,
+        "protocol": protocol,
+        "store": str(store.path),
+        "clips": len(store),
+        "frames": store.num_frames,
+        "classes": k,
+        "class_names": store.class_names,
+        "splits": {side: int(idx.size) for side, idx in sides.items()},
+        "per_class": per_class,
+        "length": {side: length_stats(lengths[idx]) for side, idx in sides.items()}
+        | {"all": length_stats(lengths)},
+        "bad_files": store.bad_files,
+        "skipped": len(store.skipped),
+    }
+
+
+def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
+    s = summary
+    out.write(
+        f"{s['dataset']}: {s['clips']} clips, {s['frames']} frames, {s['classes']} classes\n"
+        f"store: {s['store']}\n"
+        f"protocol {s['protocol']}: "
+        + " / ".join(f"{n} {side}" for side, n in s["splits"].items())
+        + "\n"
+    )
+    out.write("length (frames)   min  median    mean     p95     max\n")
+    for side, st in s["length"].items():
+        out.write(
+            f"  {side:<14}{st['min']:5.0f}{st['median']:8.1f}{st['mean']:8.1f}"
+            f"{st['p95']:8.1f}{st['max']:8.0f}\n"
+        )
+    out.write(f"{'class':<42} {'train':>6} {'test':>6}\n")
+    empty = 0
+    for i, name in enumerate(s["class_names"]):
+        train, test = s["per_class"]["train"][i], s["per_class"]["test"][i]
+        if train == test == 0:
+            empty += 1
+            continue
+        out.write(f"  {i:3d} {name[:36]:<37} {train:6d} {test:6d}\n")
+    if empty:
+        out.write(f"  ({empty} classes without clips not listed)\n")
+    if s["skipped"]:
+        out.write(
+            f"skipped {s['skipped']} items (files without skeletons, unusable label rows)\n"
+        )
+    if s["bad_files"]:
+        out.write(f"{len(s['bad_files'])} bad files left out:\n")
+        for line in s["bad_files"]:
+            out.write(f"  {line}\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``ms2l data prepare`` or ``ms2l data info``; returns the exit status."""
+    ready = _build(args)
+    if args.data_command == "prepare":
+        verb = "built" if ready.rebuilt else "up to date"
+        print(
+            f"{args.dataset}: {verb}: {ready.num_clips} clips, {ready.num_frames} frames "
+            f"in {ready.path} ({ready.seconds:.1f} s)"
+        )
+        if ready.bad_files:
+            print(f"{len(ready.bad_files)} bad files left out (see messages above)")
+        if ready.skipped:
+            print(f"{len(ready.skipped)} files without skeletons or label rows skipped")
+        return 0
+    store = ClipStore.open(ready.path)
+    protocol = args.protocol or protocols(args.dataset)[0]
+    summary = summarize(store, protocol)
+    if args.json:
+        json.dump(summary, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    else:
+        _print_summary(summary, sys.stdout)
+    return 0

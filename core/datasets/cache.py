@@ -1,0 +1,485 @@
+"""Parse a dataset once into a memory-mapped store of variable-length clips.
+
+A store is a folder holding three files of one build:
+
+- ``clips-<build>.f32``: every clip's frames concatenated, raw float32 of shape
+  ``(total_frames, M, V, 3)``; clips are padded to the dataset's ``M`` bodies (absent
+  bodies are zeros) but never in time;
+- ``offsets-<build>.npy``: int64 ``(N + 1,)``; clip ``i`` is rows
+  ``offsets[i]:offsets[i + 1]``;
+- ``index.json``: dataset, layout, shapes, class names, each clip's name, label, metadata
+  and source, the files skipped or rejected, and the signature (count, bytes, newest
+  modification time, and a digest of every path, size and time stamp) of the sources.
+
+Opening maps the frames file read-only, so a dataset larger than RAM (NTU-120) trains
+without being loaded. Building streams clips to disk one by one. The index is written last
+with ``os.replace``, so a reader sees either the previous complete build or the new one;
+the old build's files are removed afterwards. A store whose signature no longer matches
+its sources is rebuilt by :func:`prepare` / :func:`open_store`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.datasets.base import DataFormatError, SkeletonSequence, get_reader
+from core.datasets.scanning import FileDatasetReader, FileFailed, FileSkipped
+from core.skeleton import get_layout
+
+CACHE_VERSION = 1
+INDEX_NAME = "index.json"
+
+
+def default_cache_dir() -> Path:
+    """Folder holding caches: ``$MS2L_CACHE`` or ``~/.cache/ms2l``."""
+    env = os.environ.get("MS2L_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "ms2l"
+
+
+def store_path(
+    dataset: str, root: str | os.PathLike[str], cache_dir: Path | None = None
+) -> Path:
+    """Folder of the store for one dataset at one location.
+
+    Args:
+        dataset: Dataset name.
+        root: Dataset location (its absolute path selects the store).
+        cache_dir: Parent folder; :func:`default_cache_dir` when ``None``.
+
+    Returns:
+        ``<cache_dir>/<dataset>-<10 hex digits of the root's path hash>``.
+    """
+    resolved = str(Path(root).expanduser().resolve())
+    digest = hashlib.sha1(resolved.encode()).hexdigest()[:10]
+    return (cache_dir or default_cache_dir()) / f"{dataset}-{digest}"
+
+
+def source_signature(
+    reader: FileDatasetReader, root: str | os.PathLike[str]
+) -> dict[str, Any]:
+    """What identifies the current state of a dataset's sources.
+
+    Args:
+        reader: The dataset's reader (it lists its source files).
+        root: Dataset location.
+
+    Returns:
+        JSON-able ``{"root", "files", "bytes", "mtime_ns", "digest"}``.
+
+    Raises:
+        FileNotFoundError: If ``root`` does not exist.
+    """
+    root_path = Path(root).expanduser().resolve()
+    h = hashlib.sha1()
+    count = size = newest = 0
+    for path in reader.source_files(root_path):
+        st = path.stat()
+        count += 1
+        size += st.st_size
+        newest = max(newest, st.st_mtime_ns)
+        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return {
+        "root": str(root_path),
+        "files": count,
+        "bytes": size,
+        "mtime_ns": newest,
+        "digest": h.hexdigest(),
+    }
+
+
+@dataclass(frozen=True)
+class CacheProgress:
+    """One source file of a build was handled.
+
+    Attributes:
+        done: Files handled so far.
+        total: Files to handle.
+        source: The file just handled.
+    """
+
+    done: int
+    total: int
+    source: str
+
+
+@dataclass(frozen=True)
+class CacheBadFile:
+    """A source file was rejected; the build goes on without it.
+
+    Attributes:
+        error: Why (names the file and the line).
+    """
+
+    error: DataFormatError
+
+
+@dataclass(frozen=True)
+class CacheReady:
+    """The store is ready.
+
+    Attributes:
+        path: Store folder.
+        num_clips: Clips in the store.
+        num_frames: Frames over all clips.
+        rebuilt: ``False`` when an up-to-date store was found and reused.
+        seconds: Time the build (or the freshness check) took.
+        bad_files: Rejected files, ``"file:line: problem"`` each.
+        skipped: Valid files without clips and skipped parts of files (e.g. label rows),
+            ``"file: reason"`` each.
+    """
+
+    path: Path
+    num_clips: int
+    num_frames: int
+    rebuilt: bool
+    seconds: float
+    bad_files: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+
+
+CacheEvent = CacheProgress | CacheBadFile | CacheReady
+
+
+class ClipStore:
+    """A built store, its frames memory-mapped read-only.
+
+    Clips are read with ``store[i]`` (a ``(T_i, M, V, 3)`` float32 view into the map) or
+    :meth:`sequence` (a :class:`SkeletonSequence` with name, label and metadata).
+
+    Attributes:
+        path: Store folder.
+        dataset: Dataset name.
+        layout: Layout name.
+        num_bodies: Body slots ``M``.
+        num_joints: Joints ``V``.
+        fps: Frame rate.
+        class_names: Class names in label order.
+        names: Clip names, ``(N,)`` list.
+        labels: int64 ``(N,)``; ``-1`` for unlabelled clips.
+        offsets: int64 ``(N + 1,)`` frame offsets.
+        metas: Each clip's metadata.
+        sources: Each clip's source file.
+        signature: Source signature the store was built from.
+        bad_files: Files rejected when it was built.
+        skipped: Files without clips when it was built.
+    """
+
+    def __init__(
+        self, path: Path, index: dict[str, Any], frames: np.ndarray, offsets: np.ndarray
+    ):
+        self.path = path
+        self.dataset: str = index["dataset"]
+        self.layout: str = index["layout"]
+        self.num_bodies: int = int(index["num_bodies"])
+        self.num_joints: int = int(index["num_joints"])
+        self.fps: float = float(index["fps"])
+        self.class_names: list[str] = list(index["class_names"])
+        clips = index["clips"]
+        self.names: list[str] = [c["name"] for c in clips]
+        self.labels = np.array(
+            [-1 if c["label"] is None else c["label"] for c in clips], dtype=np.int64
+        )
+        self.metas: list[dict[str, Any]] = [c["meta"] for c in clips]
+        self.sources: list[str] = [c["source"] for c in clips]
+        self.signature: dict[str, Any] = index["signature"]
+        self.bad_files: list[str] = list(index.get("bad_files", []))
+        self.skipped: list[str] = list(index.get("skipped", []))
+        self.offsets = offsets
+        self._frames = frames
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> ClipStore:
+        """Open a built store.
+
+        Args:
+            path: Store folder.
+
+        Returns:
+            The store, its frames memory-mapped.
+
+        Raises:
+            FileNotFoundError: If the folder has no complete store.
+            ValueError: If the store's files disagree with its index (damaged store).
+        """
+        path = Path(path)
+        index_file = path / INDEX_NAME
+        if not index_file.is_file():
+            raise FileNotFoundError(f"no clip store in {path} (missing {INDEX_NAME})")
+        index = json.loads(index_file.read_text(encoding="utf-8"))
+        if index.get("version") != CACHE_VERSION:
+            raise ValueError(
+                f"{path}: store version {index.get('version')}, need {CACHE_VERSION}"
+            )
+        build = index["build"]
+        offsets = np.load(path / f"offsets-{build}.npy")
+        shape = (
+            int(index["total_frames"]),
+            index["num_bodies"],
+            index["num_joints"],
+            3,
+        )
+        frames_file = path / f"clips-{build}.f32"
+        expected = int(np.prod(shape)) * 4
+        if not frames_file.is_file() or frames_file.stat().st_size != expected:
+            raise ValueError(
+                f"{frames_file}: missing or not {expected} bytes; rebuild the cache"
+            )
+        if offsets.shape != (len(index["clips"]) + 1,) or int(offsets[-1]) != shape[0]:
+            raise ValueError(
+                f"{path}: offsets disagree with the index; rebuild the cache"
+            )
+        if shape[0]:
+            frames = np.memmap(frames_file, dtype=np.float32, mode="r", shape=shape)
+        else:  # numpy cannot map an empty file
+            frames = np.zeros(shape, dtype=np.float32)
+        return cls(path, index, frames, offsets)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        """Frames of clip ``i``: read-only float32 view ``(T_i, M, V, 3)``."""
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"clip {i} out of range (store has {len(self)})")
+        i %= len(self)
+        return self._frames[self.offsets[i] : self.offsets[i + 1]]
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Frames per clip, int64 ``(N,)``."""
+        return np.diff(self.offsets)
+
+    @property
+    def num_frames(self) -> int:
+        """Frames over all clips."""
+        return int(self.offsets[-1])
+
+    def sequence(self, i: int) -> SkeletonSequence:
+        """Clip ``i`` as a record (its frames copied out of the map)."""
+        label = int(self.labels[i])
+        return SkeletonSequence(
+            name=self.names[i],
+            joints=np.array(self[i]),
+            layout=self.layout,
+            label=None if label < 0 else label,
+            meta=dict(self.metas[i]),
+            fps=self.fps,
+            source=self.sources[i],
+        )
+
+    def is_fresh(self, root: str | os.PathLike[str]) -> bool:
+        """Whether the store still matches the sources at ``root``.
+
+        Raises:
+            FileNotFoundError: If ``root`` does not exist.
+        """
+        reader = get_reader(self.dataset)
+        return source_signature(reader, root) == self.signature  # type: ignore[arg-type]
+
+
+def _pad_bodies(joints: np.ndarray, m: int, name: str) -> np.ndarray:
+    """``(T, M', V, 3)`` -> ``(T, m, V, 3)`` float32 with zero bodies appended."""
+    if joints.shape[1] > m:
+        raise ValueError(f"{name}: {joints.shape[1]} bodies, the store holds {m}")
+    if joints.shape[1] == m:
+        return np.ascontiguousarray(joints, dtype=np.float32)
+    out = np.zeros((joints.shape[0], m, *joints.shape[2:]), dtype=np.float32)
+    out[:, : joints.shape[1]] = joints
+    return out
+
+
+def _write_json_atomic(path: Path, doc: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, separators=(",", ":"))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _build(
+    reader: FileDatasetReader, root: Path, path: Path, signature: dict[str, Any]
+) -> Iterator[CacheEvent]:
+    start = time.perf_counter()
+    path.mkdir(parents=True, exist_ok=True)
+    build = uuid.uuid4().hex[:12]
+    frames_tmp = path / f".clips-{build}.f32.tmp"
+    clips: list[dict[str, Any]] = []
+    offsets = [0]
+    bad: list[str] = []
+    skipped: list[str] = []
+    num_joints = None
+    try:
+        with open(frames_tmp, "wb") as out:
+            for event in reader.scan_events(root):
+                if isinstance(event, FileFailed):
+                    bad.append(str(event.error))
+                    yield CacheBadFile(event.error)
+                    source = event.error.path
+                elif isinstance(event, FileSkipped):
+                    skipped.append(f"{event.source}: {event.reason}")
+                    source = event.source
+                else:
+                    skipped.extend(event.notes)
+                    for seq in event.sequences:
+                        joints = _pad_bodies(seq.joints, reader.num_bodies, seq.name)
+                        if num_joints is None:
+                            num_joints = joints.shape[2]
+                        out.write(joints.tobytes())
+                        offsets.append(offsets[-1] + joints.shape[0])
+                        clips.append(
+                            {"name": seq.name, "label": seq.label, "meta": seq.meta,
+                             "source": seq.source}
+                        )  # fmt: skip
+                    source = event.source
+                yield CacheProgress(event.index, event.total, source)
+            out.flush()
+            os.fsync(out.fileno())
+        frames_file = path / f"clips-{build}.f32"
+        os.replace(frames_tmp, frames_file)
+        offsets_tmp = path / f".offsets-{build}.npy.tmp"
+        with open(offsets_tmp, "wb") as fh:
+            np.save(fh, np.asarray(offsets, dtype=np.int64))
+        os.replace(offsets_tmp, path / f"offsets-{build}.npy")
+    finally:
+        frames_tmp.unlink(missing_ok=True)
+    index = {
+        "version": CACHE_VERSION,
+        "build": build,
+        "dataset": reader.name,
+        "layout": reader.layout,
+        "num_bodies": reader.num_bodies,
+        "num_joints": num_joints or get_layout(reader.layout).num_joints,
+        "fps": reader.fps,
+        "class_names": reader.class_names(),
+        "total_frames": offsets[-1],
+        "signature": signature,
+        "bad_files": bad,
+        "skipped": skipped,
+        "clips": clips,
+    }
+    _write_json_atomic(path / INDEX_NAME, index)
+    for old in path.iterdir():
+        if old.name.startswith(("clips-", "offsets-")) and build not in old.name:
+            old.unlink(missing_ok=True)
+    yield CacheReady(
+        path=path,
+        num_clips=len(clips),
+        num_frames=offsets[-1],
+        rebuilt=True,
+        seconds=time.perf_counter() - start,
+        bad_files=tuple(bad),
+        skipped=tuple(skipped),
+    )
+
+
+def prepare(
+    dataset: str,
+    root: str | os.PathLike[str],
+    cache_dir: Path | None = None,
+    force: bool = False,
+) -> Iterator[CacheEvent]:
+    """Build the store of a dataset unless an up-to-date one exists.
+
+    Args:
+        dataset: Dataset name (a registered reader).
+        root: Dataset location.
+        cache_dir: Parent folder of stores; :func:`default_cache_dir` when ``None``.
+        force: Rebuild even if the store is up to date.
+
+    Returns:
+        An iterator of :class:`CacheProgress` / :class:`CacheBadFile` events while
+        building, ending with one :class:`CacheReady`.
+
+    Raises:
+        KeyError: If the dataset is unknown.
+        FileNotFoundError: If ``root`` does not exist.
+        DataFormatError: If ``root`` itself is unusable (e.g. a zip with no clips).
+    """
+    reader = get_reader(dataset)
+    if not isinstance(reader, FileDatasetReader):
+        raise KeyError(f"dataset {dataset!r} cannot be cached (no file reader)")
+    start = time.perf_counter()
+    root_path = Path(root).expanduser()
+    signature = source_signature(reader, root_path)
+    path = store_path(dataset, root_path, cache_dir)
+    if not force:
+        try:
+            store = ClipStore.open(path)
+        except (FileNotFoundError, ValueError, KeyError, json.JSONDecodeError):
+            store = None
+        if store is not None and store.signature == signature:
+            yield CacheReady(
+                path=path,
+                num_clips=len(store),
+                num_frames=store.num_frames,
+                rebuilt=False,
+                seconds=time.perf_counter() - start,
+                bad_files=tuple(store.bad_files),
+                skipped=tuple(store.skipped),
+            )
+            return
+    yield from _build(reader, root_path, path, signature)
+
+
+def open_store(
+    dataset: str,
+    root: str | os.PathLike[str],
+    cache_dir: Path | None = None,
+    on_event: Callable[[CacheEvent], None] | None = None,
+) -> ClipStore:
+    """Open the store of a dataset, building or rebuilding it first if needed.
+
+    Args:
+        dataset: Dataset name.
+        root: Dataset location.
+        cache_dir: Parent folder of stores; :func:`default_cache_dir` when ``None``.
+        on_event: Receives the build events (progress, bad files), if given.
+
+    Returns:
+        The opened store.
+
+    Raises:
+        KeyError: If the dataset is unknown.
+        FileNotFoundError: If ``root`` does not exist.
+        DataFormatError: If ``root`` itself is unusable.
+    """
+    ready: CacheReady | None = None
+    for event in prepare(dataset, root, cache_dir):
+        if on_event is not None:
+            on_event(event)
+        if isinstance(event, CacheReady):
+            ready = event
+    assert ready is not None  # prepare always ends with CacheReady
+    return ClipStore.open(ready.path)
+
+
+def length_stats(lengths: Sequence[int] | np.ndarray) -> dict[str, float]:
+    """Summary of clip lengths.
+
+    Args:
+        lengths: Frames per clip.
+
+    Returns:
+        ``{"min", "median", "mean", "p95", "max"}`` (zeros when empty).
+    """
+    arr = np.asarray(lengths, dtype=np.float64)
+    if arr.size == 0:
+        return {"min": 0.0, "median": 0.0, "mean": 0.0, "p95": 0.0, "max": 0.0}
+    return {
+        "min": float(arr.min()),
+        "median": float(np.median(arr)),
+        "mean": float(arr.mean()),
+        "p95": float(np.percentile(arr, 95)),
+        "max": float(arr.max()),
+    }

@@ -1,0 +1,657 @@
+"""Reader for NTU RGB+D 60 / 120 raw ``.skeleton`` files (Kinect v2, 25 joints).
+
+File format (text, CRLF or LF): the frame count; per frame the body count; per body a
+10-value info line (bodyID clippedEdges handLeftConfidence handLeftState
+handRightConfidence handRightState isRestricted leanX leanY trackingState), the joint
+count (25) and one line per joint of 12 values (x y z depthX depthY colorX colorY
+orientationW orientationX orientationY orientationZ trackingState). We keep x y z (metres,
+camera space) as ``joints`` and colorX colorY (pixels of the 1920x1080 RGB video) as
+``color_xy``.
+
+Parsing is two-tier. The fast path reads the whole file, finds all separators with one
+numpy pass, walks only the few header lines (frame, body and joint counts) in Python,
+checks that every joint line has exactly 12 space-separated fields, and converts the five
+wanted fields of all joint lines at once with a vectorised decimal parser (exact: the
+mantissa is accumulated as an integer and one IEEE division by a power of ten rounds it
+correctly, so values equal ``float(text)``; the rare exponent-notation fields are
+converted one by one). Anything unusual (other spacing, a bad count, text in a wanted
+field) sends the file to the line-by-line path, which either reads it or raises a
+:class:`DataFormatError` naming the line. Both paths return identical arrays; the fields
+we do not use (depth coordinates, orientation, tracking state) are counted, and
+converted only by the line-by-line path.
+
+Bodies: Kinect tracks each body with an ID. Tracks are packed into at most two body
+slots by this denoising rule: with more than two tracks, tracks seen in fewer than
+:data:`MIN_TRACK_FRAMES` frames are dropped (unless that would drop all), and the rest
+are ranked by motion (sum over joints of the positional variance over time, the larger
+the more likely the actor); with at most two tracks they keep their order of first
+appearance. Each track then goes into the first slot it does not overlap in time (so a
+body that lost tracking and came back under a new ID continues in the same slot); tracks
+that fit in neither slot are dropped. Frames without a body are zeros. Files with no body
+in any frame (the official "samples with missing skeletons") yield no clip; when the
+lists ``NTU_RGBD_samples_with_missing_skeletons.txt`` / ``NTU_RGBD120_...`` are found in
+``<root>/labels`` or ``<root>/../labels`` their samples are skipped without parsing.
+
+File names are ``SsssCcccPpppRrrrAaaa`` (setup, camera, performer, replication, action);
+the label is ``action - 1``. NTU-60 is actions 1-60 of setups 1-17; NTU-120 adds actions
+61-120 and setups 18-32. Frame rate 30 FPS.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.datasets.base import DataFormatError, SkeletonSequence
+from core.datasets.scanning import (
+    FileDatasetReader,
+    FileFailed,
+    FileRead,
+    FileSkipped,
+    ScanEvent,
+)
+
+NAME_RE = re.compile(r"S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})")
+NUM_JOINTS = 25
+JOINT_FIELDS = 12
+INFO_FIELDS = 10
+MAX_BODIES = 2
+MIN_TRACK_FRAMES = 11
+MISSING_LISTS = (
+    "NTU_RGBD_samples_with_missing_skeletons.txt",
+    "NTU_RGBD120_samples_with_missing_skeletons.txt",
+)
+# Fields of a joint line we keep: x y z colorX colorY.
+_WANTED = (0, 1, 2, 5, 6)
+# Decimal window of the vectorised parser: integer digits left of the point, fraction
+# digits right of it (Kinect writes 7 significant digits: at most 4 integer digits for
+# colour pixels, 8 fraction digits for metres); 10**(4 + 8) < 2**53 keeps the integer
+# mantissa exact. Fields outside the window are converted one by one.
+_INT_DIGITS = 4
+_FRAC_DIGITS = 8
+_LEFT = np.arange(_INT_DIGITS, 0, -1)
+_RIGHT = np.arange(1, _FRAC_DIGITS + 1)
+_OFFSETS = np.concatenate((-_LEFT, _RIGHT))
+_PAD = _FRAC_DIGITS + 2
+_SPACE_ROWS = np.array([0, 1, 2, 4, 5, 6])
+_CHUNK = 16384
+
+
+def parse_name(name: str) -> dict[str, Any]:
+    """Metadata from an NTU sample name such as ``"S001C002P003R002A013"``.
+
+    Returns:
+        ``{"setup", "camera", "performer", "subject", "replication"}`` as ints and
+        ``"action"`` as ``"A013"`` (``subject`` equals ``performer``).
+
+    Raises:
+        ValueError: If the name does not follow ``SsssCcccPpppRrrrAaaa``.
+    """
+    m = NAME_RE.fullmatch(name)
+    if m is None:
+        raise ValueError(f"sample name {name!r} does not follow SsssCcccPpppRrrrAaaa")
+    s, c, p, r, a = (int(g) for g in m.groups())
+    return {"setup": s, "camera": c, "performer": p, "subject": p, "replication": r,
+            "action": f"A{a:03d}"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RawSkeleton:
+    """A parsed ``.skeleton`` file before bodies are packed into slots.
+
+    Attributes:
+        num_frames: Frames ``T`` the file declares.
+        frame_of_body: int64 ``(B,)`` frame of every body record, in file order.
+        body_ids: The bodyID text of every body record, ``(B,)`` list.
+        xyz: float32 ``(B, 25, 3)`` joint positions of every body record.
+        color_xy: float32 ``(B, 25, 2)`` colour-image coordinates of every body record.
+    """
+
+    num_frames: int
+    frame_of_body: np.ndarray
+    body_ids: list[bytes]
+    xyz: np.ndarray
+    color_xy: np.ndarray
+
+
+def _int_field(path: str, text: bytes, line: int, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        shown = text.strip().decode("utf-8", "replace")[:40]
+        raise DataFormatError(
+            path, f"expected {what} (an integer), got {shown!r}", line
+        ) from None
+    if value < 0:
+        raise DataFormatError(path, f"negative {what} {value}", line)
+    return value
+
+
+def parse_lines(data: bytes, path: str) -> RawSkeleton:
+    """Line-by-line parser: slow, tolerant of spacing, precise about errors.
+
+    Args:
+        data: The file's bytes.
+        path: File name for messages.
+
+    Returns:
+        The parsed records.
+
+    Raises:
+        DataFormatError: Naming the line of the first problem.
+    """
+    lines = data.splitlines()
+    if not lines or not any(ln.strip() for ln in lines):
+        raise DataFormatError(path, "empty file", line=1)
+    pos = 0
+
+    def take(what: str) -> tuple[bytes, int]:
+        nonlocal pos
+        if pos >= len(lines):
+            raise DataFormatError(
+                path, f"file ends early: expected {what}", len(lines) + 1
+            )
+        pos += 1
+        return lines[pos - 1], pos
+
+    num_frames = _int_field(path, *take("the frame count"), "frame count")
+    frames: list[int] = []
+    ids: list[bytes] = []
+    xyz: list[list[list[float]]] = []
+    color: list[list[list[float]]] = []
+    for t in range(num_frames):
+        text, lineno = take(f"the body count of frame {t}")
+        nb = _int_field(path, text, lineno, "body count")
+        for b in range(nb):
+            info, lineno = take(f"the info line of body {b} in frame {t}")
+            fields = info.split()
+            if len(fields) != INFO_FIELDS:
+                raise DataFormatError(
+                    path,
+                    f"body info line has {len(fields)} values, expected {INFO_FIELDS}",
+                    lineno,
+                )
+            text, lineno = take(f"the joint count of body {b} in frame {t}")
+            nj = _int_field(path, text, lineno, "joint count")
+            if nj != NUM_JOINTS:
+                raise DataFormatError(
+                    path, f"{nj} joints, expected {NUM_JOINTS}", lineno
+                )
+            block: list[list[float]] = []
+            for j in range(NUM_JOINTS):
+                text, lineno = take(f"joint {j} of body {b} in frame {t}")
+                values = text.split()
+                if len(values) != JOINT_FIELDS:
+                    raise DataFormatError(
+                        path,
+                        f"joint line has {len(values)} values, expected {JOINT_FIELDS}",
+                        lineno,
+                    )
+                try:
+                    row = [float(v) for v in values]
+                except ValueError:
+                    bad = next(v for v in values if not _is_float(v))
+                    raise DataFormatError(
+                        path,
+                        f"not a number: {bad.decode('utf-8', 'replace')[:40]!r}",
+                        lineno,
+                    ) from None
+                if not all(math.isfinite(row[k]) for k in _WANTED):
+                    raise DataFormatError(path, "non-finite coordinate", lineno)
+                block.append(row)
+            frames.append(t)
+            ids.append(fields[0])
+            xyz.append([r[:3] for r in block])
+            color.append([r[5:7] for r in block])
+    rest = [i for i in range(pos, len(lines)) if lines[i].strip()]
+    if rest:
+        raise DataFormatError(
+            path,
+            f"unexpected content after the last of {num_frames} frames",
+            rest[0] + 1,
+        )
+    return _raw(num_frames, frames, ids, xyz, color)
+
+
+def _is_float(text: bytes) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _raw(
+    num_frames: int,
+    frames: list[int],
+    ids: list[bytes],
+    xyz: list[list[list[float]]] | np.ndarray,
+    color: list[list[list[float]]] | np.ndarray,
+) -> RawSkeleton:
+    n = len(frames)
+    return RawSkeleton(
+        num_frames=num_frames,
+        frame_of_body=np.asarray(frames, dtype=np.int64),
+        body_ids=ids,
+        xyz=np.asarray(xyz, dtype=np.float32).reshape(n, NUM_JOINTS, 3),
+        color_xy=np.asarray(color, dtype=np.float32).reshape(n, NUM_JOINTS, 2),
+    )
+
+
+class _Fallback(Exception):
+    """The fast path met something it does not handle; use the line-by-line path."""
+
+
+def _parse_decimals(
+    data: bytes, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
+    """Parse the decimal fields ``buf[starts:ends]``, in chunks of ``_CHUNK`` fields.
+
+    Chunks bound the temporaries (a (12, chunk) window each) for very long files.
+
+    Raises:
+        _Fallback: As :func:`_parse_decimal_chunk`.
+    """
+    out = np.empty(starts.size)
+    for a in range(0, starts.size, _CHUNK):
+        out[a : a + _CHUNK] = _parse_decimal_chunk(
+            data, buf, starts[a : a + _CHUNK], ends[a : a + _CHUNK]
+        )
+    return out
+
+
+def _parse_decimal_chunk(
+    data: bytes, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
+    """Parse the decimal fields ``buf[starts:ends]``, exactly, mostly without Python loops.
+
+    Each field is read through a window centred on its decimal point (looked for at
+    the first few offsets after the sign), so every window column has a fixed power of
+    ten: with ``F`` fraction columns the mantissa ``sum(digit * 10**k)`` is an exact
+    integer in float64 (below 2**53) and one division by ``10**F`` rounds it correctly,
+    giving the same double as ``float(text)``. Fields that do not fit the window (exponent
+    notation, very long fields) are converted one by one with ``float``.
+
+    Args:
+        data: The file's bytes.
+        buf: ``data`` as uint8, padded with spaces at the end.
+        starts: Field starts ``(n,)``.
+        ends: Field ends (exclusive) ``(n,)``.
+
+    Returns:
+        float64 ``(n,)``.
+
+    Raises:
+        _Fallback: If a field is not a number or too many fields need the slow way.
+    """
+    n = starts.size
+    if n == 0:
+        return np.zeros(0)
+    neg = buf[starts] == 45
+    first = starts + neg
+    dot = ends.copy()  # no decimal point: the value is an integer
+    found = np.zeros(n, dtype=bool)
+    for k in range(1, _INT_DIGITS + 1):
+        pos = first + k
+        hit = (buf[pos] == 46) & (pos < ends) & ~found
+        dot = np.where(hit, pos, dot)
+        found |= hit
+    has_dot = found
+    left = dot - starts - neg  # integer digits
+    right = np.where(has_dot, ends - dot - 1, 0)  # fraction digits
+    # (I + F, n) windows: I columns left of the point, then F columns right of it.
+    chars = buf[_OFFSETS[:, None] + dot[None, :]] - np.uint8(48)
+    valid = np.concatenate(
+        (_LEFT[:, None] <= left[None, :], _RIGHT[:, None] <= right[None, :]), axis=0
+    )
+    good = ((chars < 10) | ~valid).all(axis=0)
+    good &= (left <= _INT_DIGITS) & (right <= _FRAC_DIGITS) & (left + right > 0)
+    digits = chars * valid
+    # Horner over the window columns (no BLAS call: its threads would spin for nothing).
+    mant = digits[0].astype(np.float64)
+    for row in digits[1:]:
+        mant *= 10.0
+        mant += row
+    values = mant / 10.0**_FRAC_DIGITS
+    values = np.where(neg, -values, values)
+    odd = np.flatnonzero(~good)
+    if odd.size > max(8, n // 20):
+        raise _Fallback
+    for i in odd.tolist():
+        try:
+            values[i] = float(data[int(starts[i]) : int(ends[i])])
+        except ValueError:
+            raise _Fallback from None
+    return values
+
+
+def parse_fast(data: bytes, path: str) -> RawSkeleton:
+    """Vectorised parser for well-formed files (single spaces, plain decimals).
+
+    Args:
+        data: The file's bytes.
+        path: File name for messages.
+
+    Returns:
+        The parsed records, identical to :func:`parse_lines`.
+
+    Raises:
+        _Fallback: On anything unusual (the caller then uses :func:`parse_lines`).
+    """
+    n = len(data)
+    buf = np.frombuffer(data + b" " * _PAD, dtype=np.uint8)
+    # One pass finds every separator (space, CR, LF, tab); newlines are among them.
+    seps = np.flatnonzero(buf[:n] <= 32)
+    newlines = seps[buf[seps] == 10]
+    line_start = np.empty(newlines.size + 1, dtype=np.int64)
+    line_start[0] = 0
+    line_start[1:] = newlines + 1
+    line_end = np.empty_like(line_start)
+    line_end[:-1] = newlines
+    line_end[-1] = n
+    if line_start[-1] == n:  # the file ends with a newline
+        line_start, line_end = line_start[:-1], line_end[:-1]
+    if line_start.size == 0:
+        raise _Fallback
+    # Strip the carriage return of CRLF lines.
+    line_end -= (buf[np.maximum(line_end - 1, 0)] == 13) & (line_end > line_start)
+    starts = line_start.tolist()
+    ends = line_end.tolist()
+    num_lines = len(starts)
+
+    def header(i: int) -> int:
+        if i >= num_lines:
+            raise _Fallback
+        try:
+            return int(data[starts[i] : ends[i]])
+        except ValueError:
+            raise _Fallback from None
+
+    num_frames = header(0)
+    i = 1
+    frames: list[int] = []
+    ids: list[bytes] = []
+    joint_first: list[int] = []
+    for t in range(num_frames):
+        nb = header(i)
+        i += 1
+        for _ in range(nb):
+            if header(i + 1) != NUM_JOINTS:
+                raise _Fallback
+            frames.append(t)
+            ids.append(data[starts[i] : ends[i]].split(b" ", 1)[0])
+            joint_first.append(i + 2)
+            i += 2 + NUM_JOINTS
+    if i > num_lines or (i < num_lines and data[starts[i] :].strip()):
+        raise _Fallback
+    if not frames:
+        empty = np.zeros((0, NUM_JOINTS, 3))
+        return _raw(num_frames, [], [], empty, empty[..., :2])
+    jl = (np.asarray(joint_first)[:, None] + np.arange(NUM_JOINTS)[None, :]).ravel()
+    js, je = line_start[jl], line_end[jl]
+    # Every joint line must hold exactly 11 single spaces, i.e. 12 fields.
+    sp_first = np.searchsorted(seps, js)
+    if np.any(np.searchsorted(seps, je) - sp_first != JOINT_FIELDS - 1):
+        raise _Fallback
+    # Spaces 0, 1, 2, 4, 5, 6 of every joint line, (6, L): they bound x y z colorX colorY.
+    sp = seps[_SPACE_ROWS[:, None] + sp_first[None, :]]
+    if not np.all(buf[sp] == 32):
+        raise _Fallback
+    f_start = np.concatenate((js[None, :], sp[[0, 1, 3, 4]] + 1))
+    f_end = sp[[0, 1, 2, 4, 5]]
+    values = _parse_decimals(data, buf, f_start.ravel(), f_end.ravel())
+    values = values.reshape(len(_WANTED), -1).T
+    values = values.reshape(len(frames), NUM_JOINTS, len(_WANTED))
+    if not np.isfinite(values).all():
+        raise _Fallback
+    return _raw(num_frames, frames, ids, values[..., :3], values[..., 3:])
+
+
+def parse_skeleton(data: bytes, path: str) -> RawSkeleton:
+    """Parse a ``.skeleton`` file's bytes (fast path, line-by-line path on doubt).
+
+    Raises:
+        DataFormatError: If the file is malformed (naming the line).
+    """
+    try:
+        return parse_fast(data, path)
+    except _Fallback:
+        return parse_lines(data, path)
+
+
+def pack_bodies(raw: RawSkeleton) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Turn body records into at most two body slots by the module's denoising rule.
+
+    Args:
+        raw: Parsed records.
+
+    Returns:
+        ``(joints (T, M, 25, 3), color_xy (T, M, 25, 2), info)`` with ``M`` the slots used
+        (0 when the file has no body) and ``info`` JSON-able notes (``tracks``,
+        ``dropped_tracks``, ``max_bodies_per_frame``).
+    """
+    t_count = raw.num_frames
+    order: dict[bytes, list[int]] = {}
+    for k, body_id in enumerate(raw.body_ids):
+        order.setdefault(body_id, []).append(k)
+    tracks = list(order.values())
+    per_frame = np.bincount(raw.frame_of_body, minlength=max(t_count, 1))
+    info: dict[str, Any] = {
+        "tracks": len(tracks),
+        "dropped_tracks": 0,
+        "max_bodies_per_frame": int(per_frame.max()) if raw.body_ids else 0,
+    }
+    if len(tracks) > MAX_BODIES:
+        long_enough = [tr for tr in tracks if len(tr) >= MIN_TRACK_FRAMES]
+        tracks = long_enough or tracks
+
+        def motion(tr: list[int]) -> float:
+            return float(raw.xyz[tr].var(axis=0).sum())
+
+        tracks = sorted(tracks, key=motion, reverse=True)
+    slots: list[list[list[int]]] = []
+    used: list[set[int]] = []
+    for tr in tracks:
+        frames = set(raw.frame_of_body[tr].tolist())
+        for s, taken in enumerate(used):
+            if not taken & frames:
+                slots[s].append(tr)
+                taken |= frames
+                break
+        else:
+            if len(slots) < MAX_BODIES:
+                slots.append([tr])
+                used.append(frames)
+    info["dropped_tracks"] = len(order) - sum(len(s) for s in slots)
+    m = len(slots)
+    joints = np.zeros((t_count, m, NUM_JOINTS, 3), dtype=np.float32)
+    color = np.zeros((t_count, m, NUM_JOINTS, 2), dtype=np.float32)
+    for s, members in enumerate(slots):
+        for tr in members:
+            joints[raw.frame_of_body[tr], s] = raw.xyz[tr]
+            color[raw.frame_of_body[tr], s] = raw.color_xy[tr]
+    return joints, color, info
+
+
+def read_skeleton_bytes(data: bytes, path: str) -> SkeletonSequence | None:
+    """Parse one ``.skeleton`` file into a clip.
+
+    Args:
+        data: The file's bytes.
+        path: Its path (the stem names the sample).
+
+    Returns:
+        The clip (joints ``(T, M, 25, 3)``, ``M`` in 1..2, label ``action - 1`` when the
+        name follows the NTU pattern), or ``None`` when no frame holds a body.
+
+    Raises:
+        DataFormatError: If the file is malformed.
+    """
+    raw = parse_skeleton(data, path)
+    if not raw.body_ids:
+        return None
+    joints, color, info = pack_bodies(raw)
+    name = Path(path).stem
+    try:
+        meta = parse_name(name)
+        label: int | None = int(meta["action"][1:]) - 1
+    except ValueError:
+        meta, label = {}, None
+    meta |= info
+    return SkeletonSequence(
+        name=name,
+        joints=joints,
+        layout="ntu25",
+        label=label,
+        meta=meta,
+        fps=30.0,
+        source=path,
+        color_xy=color,
+    )
+
+
+def missing_samples(root: Path) -> set[str]:
+    """Names on the official missing-skeleton lists found near ``root``.
+
+    Looks in ``<root>/labels`` and ``<root>/../labels``.
+    """
+    names: set[str] = set()
+    for folder in (root / "labels", root.parent / "labels"):
+        for list_name in MISSING_LISTS:
+            f = folder / list_name
+            if f.is_file():
+                names.update(
+                    s
+                    for s in f.read_text(encoding="utf-8", errors="replace").split()
+                    if s
+                )
+    return names
+
+
+class NtuReader(FileDatasetReader):
+    """NTU RGB+D raw ``.skeleton`` files: a folder (searched recursively), one file, or
+    the released zip archive (``nturgbd_skeletons_s001_to_s017.zip``) read in place.
+
+    Attributes:
+        max_action: Highest action id of the dataset (60 or 120).
+        max_setup: Highest setup id of the dataset (17 or 32).
+    """
+
+    layout = "ntu25"
+    num_bodies = MAX_BODIES
+    fps = 30.0
+
+    def __init__(self, name: str, max_action: int, max_setup: int):
+        self.name = name
+        self.max_action = max_action
+        self.max_setup = max_setup
+
+    def _belongs(self, stem: str) -> bool:
+        m = NAME_RE.fullmatch(stem)
+        return m is None or (
+            int(m.group(5)) <= self.max_action and int(m.group(1)) <= self.max_setup
+        )
+
+    def source_files(self, root: str | os.PathLike[str]) -> list[Path]:
+        """The ``.skeleton`` files of this dataset under ``root`` (or ``root`` itself).
+
+        Raises:
+            FileNotFoundError: If ``root`` does not exist.
+        """
+        root = Path(root).expanduser()
+        if not root.exists():
+            raise FileNotFoundError(f"{self.name}: no such file or folder: {root}")
+        if root.is_file():
+            return [root]
+        return sorted(p for p in root.rglob("*.skeleton") if self._belongs(p.stem))
+
+    def scan_events(self, root: str | os.PathLike[str]) -> Iterator[ScanEvent]:
+        """Yield one event per ``.skeleton`` file in the folder or zip archive ``root``.
+
+        Raises:
+            FileNotFoundError: If ``root`` does not exist.
+            DataFormatError: If ``root`` holds no ``.skeleton`` file of this dataset or
+                is neither a folder, a ``.skeleton`` file nor a zip archive.
+        """
+        root = Path(root).expanduser()
+        if root.is_file() and root.suffix.lower() == ".zip":
+            yield from self._scan_zip(root)
+            return
+        files = self.source_files(root)
+        if not files:
+            raise DataFormatError(root, f"no {self.name} .skeleton files")
+        missing = missing_samples(root if root.is_dir() else root.parent)
+        items = [(p.stem, str(p), p.read_bytes) for p in files]
+        yield from self._events(items, missing)
+
+    def _scan_zip(self, root: Path) -> Iterator[ScanEvent]:
+        try:
+            archive = zipfile.ZipFile(root)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise DataFormatError(root, f"not a zip archive ({exc})") from exc
+        with archive:
+            members = sorted(
+                m.filename
+                for m in archive.infolist()
+                if m.filename.endswith(".skeleton")
+                and self._belongs(Path(m.filename).stem)
+            )
+            if not members:
+                raise DataFormatError(root, f"zip holds no {self.name} .skeleton files")
+            items = [
+                (Path(m).stem, f"{root}:{m}", functools.partial(archive.read, m))
+                for m in members
+            ]
+            yield from self._events(items, missing_samples(root.parent))
+
+    def _events(
+        self,
+        items: list[tuple[str, str, Callable[[], bytes]]],
+        missing: set[str],
+    ) -> Iterator[ScanEvent]:
+        total = len(items)
+        for i, (stem, source, load) in enumerate(items, 1):
+            if stem in missing:
+                yield FileSkipped(
+                    i, total, source, "on the official missing-skeleton list"
+                )
+                continue
+            try:
+                try:
+                    data = load()
+                except (OSError, zipfile.BadZipFile, EOFError) as exc:
+                    raise DataFormatError(source, f"cannot read ({exc})") from exc
+                seq = read_skeleton_bytes(data, source)
+            except DataFormatError as exc:
+                yield FileFailed(i, total, exc)
+                continue
+            if seq is None:
+                yield FileSkipped(i, total, source, "no body in any frame")
+            else:
+                yield FileRead(i, total, source, (seq,))
+
+    def read_file(self, path: str | os.PathLike[str]) -> list[SkeletonSequence]:
+        """Read one ``.skeleton`` file.
+
+        Returns:
+            One clip, or an empty list when no frame holds a body.
+
+        Raises:
+            DataFormatError: If the file is malformed or unreadable.
+        """
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DataFormatError(path, f"cannot read ({exc.strerror or exc})") from exc
+        seq = read_skeleton_bytes(data, str(path))
+        return [] if seq is None else [seq]

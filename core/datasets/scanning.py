@@ -1,0 +1,169 @@
+"""Scanning a dataset as a stream of small events, shared by every reader.
+
+A reader walks its source files and yields one event per file: :class:`FileRead` with the
+clips the file produced, :class:`FileFailed` with the :class:`DataFormatError` that made
+it unreadable, or :class:`FileSkipped` for a valid file without clips. The CLI turns these
+events into a progress bar, the cache builder into a store, and :func:`sequences` into a
+plain iterator of clips that reports bad files through a callback (or raises) and goes on
+with the rest.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.datasets.base import DataFormatError, SkeletonSequence
+from core.labels import class_names
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """One source file was read.
+
+    Attributes:
+        index: How many files have been handled so far, this one included (1-based).
+        total: Number of files the scan will handle.
+        source: The file (or ``archive:member``).
+        sequences: The clips it produced.
+        notes: Recoverable quirks met on the way (e.g. a label row skipped), one line each
+            naming the file and line.
+    """
+
+    index: int
+    total: int
+    source: str
+    sequences: tuple[SkeletonSequence, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileFailed:
+    """One source file could not be read; the scan goes on.
+
+    Attributes:
+        index: How many files have been handled so far, this one included (1-based).
+        total: Number of files the scan will handle.
+        error: What is wrong with it (names the file and the line).
+    """
+
+    index: int
+    total: int
+    error: DataFormatError
+
+
+@dataclass(frozen=True)
+class FileSkipped:
+    """A well-formed source file that holds no clip (e.g. an NTU sample with no body).
+
+    Attributes:
+        index: How many files have been handled so far, this one included (1-based).
+        total: Number of files the scan will handle.
+        source: The file.
+        reason: Why it yields nothing.
+    """
+
+    index: int
+    total: int
+    source: str
+    reason: str
+
+
+ScanEvent = FileRead | FileFailed | FileSkipped
+
+
+def sequences(
+    events: Iterator[ScanEvent],
+    on_error: Callable[[DataFormatError], None] | None = None,
+) -> Iterator[SkeletonSequence]:
+    """Flatten scan events into clips.
+
+    Args:
+        events: Events from a reader's ``scan_events``.
+        on_error: Called with each bad file's error; when ``None`` the first error is raised.
+
+    Returns:
+        An iterator over the clips of the readable files, in scan order.
+
+    Raises:
+        DataFormatError: For the first bad file, when ``on_error`` is ``None``.
+    """
+    for event in events:
+        if isinstance(event, FileFailed):
+            if on_error is None:
+                raise event.error
+            on_error(event.error)
+        elif isinstance(event, FileRead):
+            yield from event.sequences
+
+
+class FileDatasetReader(abc.ABC):
+    """Base of the built-in readers: scanning through events, class names from tables.
+
+    Attributes:
+        name: Dataset name used in the registry, configs and caches.
+        layout: Joint layout name of the clips.
+        num_bodies: Body slots ``M`` every clip is padded to in a cache.
+        fps: Frame rate of the recordings.
+    """
+
+    name: str = ""
+    layout: str = ""
+    num_bodies: int = 1
+    fps: float = 30.0
+
+    @abc.abstractmethod
+    def scan_events(self, root: str | os.PathLike[str]) -> Iterator[ScanEvent]:
+        """Yield one event per source file under ``root``.
+
+        Raises:
+            FileNotFoundError: If ``root`` does not exist.
+            DataFormatError: If ``root`` itself is unusable (e.g. a zip with no clips).
+        """
+
+    @abc.abstractmethod
+    def read_file(self, path: str | os.PathLike[str]) -> list[SkeletonSequence]:
+        """Read every clip of one source file.
+
+        Raises:
+            DataFormatError: If the file is malformed.
+        """
+
+    def scan(
+        self,
+        root: str | os.PathLike[str],
+        on_error: Callable[[DataFormatError], None] | None = None,
+    ) -> Iterator[SkeletonSequence]:
+        """Yield every clip under ``root``.
+
+        Args:
+            root: Dataset location (folder or archive, depending on the reader).
+            on_error: Receives each bad file's error; ``None`` raises the first one.
+
+        Returns:
+            An iterator over clips.
+
+        Raises:
+            DataFormatError: For a bad file when ``on_error`` is ``None``.
+        """
+        return sequences(self.scan_events(root), on_error)
+
+    def class_names(self) -> list[str]:
+        """Class names in label order (from ``resources/labels``)."""
+        return class_names(self.name)
+
+    def source_files(self, root: str | os.PathLike[str]) -> list[Path]:
+        """Files whose size and time stamp decide whether a cache of ``root`` is stale.
+
+        Raises:
+            FileNotFoundError: If ``root`` does not exist.
+        """
+        root = Path(root).expanduser()
+        if not root.exists():
+            raise FileNotFoundError(f"{self.name}: no such file or folder: {root}")
+        if root.is_file():
+            return [root]
+        return sorted(p for p in root.rglob("*") if p.is_file())

@@ -1,0 +1,172 @@
+"""Evaluation protocols (train/test splits) and seeded class-balanced labelled subsets.
+
+Splits are decided from each clip's metadata, as the protocols define them:
+
+- NW-UCLA ``xview``: views 1 and 2 train, view 3 test (1020 / 464 clips).
+- NTU RGB+D 60 ``xsub``: the 20 training performers below; ``xview``: cameras 2 and 3
+  train, camera 1 test.
+- NTU RGB+D 120 ``xsub``: the 53 training performers below; ``xset``: even setup ids
+  train, odd test.
+- PKU-MMD ``xsub`` / ``xview``: the official split files ("Training videos:" /
+  "Validataion videos:"), which the reader records in each clip's ``meta["splits"]``.
+
+The semi-supervised subsets (1 %, 10 %) draw the same fraction of every class with a seeded
+generator, at least one clip per class, so a fraction and a seed always give the same set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+Split = Literal["train", "test"]
+
+PROTOCOLS: dict[str, tuple[str, ...]] = {
+    "nw-ucla": ("xview",),
+    "ntu60": ("xsub", "xview"),
+    "ntu120": ("xsub", "xset"),
+    "pkummd1": ("xsub", "xview"),
+    "pkummd2": ("xsub", "xview"),
+}
+"""Protocols of each dataset; the first is the default."""
+
+NTU60_TRAIN_SUBJECTS: frozenset[int] = frozenset(
+    (1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28, 31, 34, 35, 38)
+)
+"""Performers of the NTU RGB+D 60 cross-subject training set (Shahroudy et al. 2016)."""
+
+NTU120_TRAIN_SUBJECTS: frozenset[int] = NTU60_TRAIN_SUBJECTS | frozenset(
+    (45, 46, 47, 49, 50, 52, 53, 54, 55, 56, 57, 58, 59, 70, 74, 78, 80, 81, 82, 83,
+     84, 85, 86, 89, 91, 92, 93, 94, 95, 97, 98, 100, 103)
+)  # fmt: skip
+"""Performers of the NTU RGB+D 120 cross-subject training set (Liu et al. 2019)."""
+
+NTU60_TRAIN_CAMERAS: frozenset[int] = frozenset((2, 3))
+"""Cameras of the NTU RGB+D 60 cross-view training set (camera 1 is the test view)."""
+
+UCLA_TRAIN_VIEWS: frozenset[int] = frozenset((1, 2))
+"""NW-UCLA cross-view training views (view 3 is the test view)."""
+
+
+def default_protocol(dataset: str) -> str:
+    """The usual protocol of a dataset (``"xview"`` for NW-UCLA, ``"xsub"`` otherwise).
+
+    Raises:
+        KeyError: If the dataset is unknown.
+    """
+    return protocols(dataset)[0]
+
+
+def protocols(dataset: str) -> tuple[str, ...]:
+    """Protocol names a dataset supports.
+
+    Raises:
+        KeyError: If the dataset is unknown.
+    """
+    try:
+        return PROTOCOLS[dataset]
+    except KeyError:
+        raise KeyError(
+            f"no protocols for dataset {dataset!r}; known: {sorted(PROTOCOLS)}"
+        ) from None
+
+
+def split_of(dataset: str, protocol: str, meta: Mapping[str, Any]) -> Split:
+    """Which side of a protocol a clip is on.
+
+    Args:
+        dataset: Dataset name (``"nw-ucla"``, ``"ntu60"``, ...).
+        protocol: One of :func:`protocols` of the dataset.
+        meta: The clip's metadata as its reader wrote it.
+
+    Returns:
+        ``"train"`` or ``"test"``.
+
+    Raises:
+        KeyError: If the dataset or protocol is unknown, or the metadata lacks what the
+            protocol needs (for PKU-MMD: the official split files were not found).
+    """
+    if protocol not in protocols(dataset):
+        raise KeyError(
+            f"{dataset} has no protocol {protocol!r}; known: {protocols(dataset)}"
+        )
+    try:
+        if dataset == "nw-ucla":
+            train = int(meta["view"]) in UCLA_TRAIN_VIEWS
+        elif dataset in ("ntu60", "ntu120") and protocol == "xsub":
+            subjects = (
+                NTU60_TRAIN_SUBJECTS if dataset == "ntu60" else NTU120_TRAIN_SUBJECTS
+            )
+            train = int(meta["performer"]) in subjects
+        elif protocol == "xview" and dataset == "ntu60":
+            train = int(meta["camera"]) in NTU60_TRAIN_CAMERAS
+        elif protocol == "xset":
+            train = int(meta["setup"]) % 2 == 0
+        else:  # PKU-MMD: decided by the official files, recorded by the reader
+            side = meta["splits"][protocol]
+            if side not in ("train", "test"):
+                raise KeyError(protocol)
+            return side
+    except (KeyError, TypeError):
+        raise KeyError(
+            f"{dataset} {protocol}: clip metadata lacks what the protocol needs "
+            f"({dict(meta)!r}); for PKU-MMD the official split files must be in <root>/split"
+        ) from None
+    return "train" if train else "test"
+
+
+def split_indices(
+    dataset: str, protocol: str, metas: Sequence[Mapping[str, Any]]
+) -> dict[Split, np.ndarray]:
+    """Indices of the training and test clips.
+
+    Args:
+        dataset: Dataset name.
+        protocol: Protocol name.
+        metas: Metadata of every clip, in store order.
+
+    Returns:
+        ``{"train": int64 (N_train,), "test": int64 (N_test,)}``, each ascending.
+
+    Raises:
+        KeyError: As :func:`split_of`.
+    """
+    sides = [split_of(dataset, protocol, m) for m in metas]
+    return {
+        side: np.array([i for i, s in enumerate(sides) if s == side], dtype=np.int64)
+        for side in ("train", "test")
+    }
+
+
+def labelled_subset(
+    labels: Sequence[int] | np.ndarray, fraction: float, seed: int = 0
+) -> np.ndarray:
+    """A seeded, class-balanced subset: ``fraction`` of every class, at least one each.
+
+    Args:
+        labels: Label of every candidate clip (``(N,)``, 0-based).
+        fraction: Share to keep, in ``(0, 1]`` (0.01 and 0.1 in the paper's tables).
+        seed: Seed of the generator; the same labels, fraction and seed give the same set.
+
+    Returns:
+        Ascending int64 positions into ``labels`` (``(K,)``).
+
+    Raises:
+        ValueError: If ``fraction`` is not in ``(0, 1]`` or a label is negative.
+    """
+    if not 0.0 < fraction <= 1.0:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction}")
+    labels = np.asarray(labels, dtype=np.int64)
+    if labels.size and labels.min() < 0:
+        raise ValueError("labelled_subset needs labelled clips (labels >= 0)")
+    rng = np.random.default_rng(seed)
+    chosen: list[np.ndarray] = []
+    for cls in np.unique(labels):
+        members = np.flatnonzero(labels == cls)
+        k = max(1, int(round(fraction * members.size)))
+        chosen.append(rng.choice(members, size=min(k, members.size), replace=False))
+    if not chosen:
+        return np.zeros(0, dtype=np.int64)
+    return np.sort(np.concatenate(chosen)).astype(np.int64)

@@ -1,0 +1,147 @@
+"""The memory-mapped clip store: round trip, reuse, rebuild on change, bad files, CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import numpy as np
+import pytest
+
+from core.cli import main
+from core.datasets.cache import (
+    CacheBadFile,
+    CacheProgress,
+    CacheReady,
+    ClipStore,
+    open_store,
+    prepare,
+    store_path,
+)
+from core.datasets.ucla import UclaReader
+from tests.conftest import require_data
+
+
+def _write(folder, name, t, seed):
+    frames = np.random.default_rng(seed).normal(size=(t, 20, 3)).astype(np.float32)
+    (folder / f"{name}.json").write_text(
+        json.dumps({"file_name": name, "skeletons": frames.tolist()})
+    )
+    return frames
+
+
+def test_round_trip_keeps_true_lengths(tmp_path):
+    src = tmp_path / "all_sqe"
+    src.mkdir()
+    a = _write(src, "a01_s01_e00_v01", 7, 0)
+    b = _write(src, "a12_s02_e01_v03", 1, 1)
+    events = list(prepare("nw-ucla", src, tmp_path / "cache"))
+    assert [type(e) for e in events] == [CacheProgress, CacheProgress, CacheReady]
+    ready = events[-1]
+    assert ready.rebuilt and ready.num_clips == 2 and ready.num_frames == 8
+    store = ClipStore.open(ready.path)
+    assert len(store) == 2 and store.lengths.tolist() == [7, 1]
+    assert isinstance(store._frames, np.memmap) and not store[0].flags.writeable
+    np.testing.assert_array_equal(store[0][:, 0], a)
+    np.testing.assert_array_equal(store[-1][:, 0], b)
+    seq = store.sequence(1)
+    assert (seq.name, seq.label, seq.layout, seq.meta["view"]) == (
+        "a12_s02_e01_v03",
+        9,
+        "ucla20",
+        3,
+    )
+    assert store.class_names[6] == "donning"
+    with pytest.raises(IndexError):
+        store[2]
+
+
+def test_reused_when_fresh_and_rebuilt_when_sources_change(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    _write(src, "a01_s01_e00_v01", 3, 0)
+    cache = tmp_path / "cache"
+    first = list(prepare("nw-ucla", src, cache))[-1]
+    again = list(prepare("nw-ucla", src, cache))
+    assert len(again) == 1 and not again[0].rebuilt
+    # Same file name, new content and time stamp: the store must be rebuilt.
+    new = _write(src, "a01_s01_e00_v01", 5, 3)
+    stamp = time.time() + 10
+    os.utime(src / "a01_s01_e00_v01.json", (stamp, stamp))
+    store = open_store("nw-ucla", src, cache)
+    assert store.lengths.tolist() == [5]
+    np.testing.assert_array_equal(store[0][:, 0], new)
+    assert store.path == first.path
+    # The old build's files are gone; one build's files remain.
+    names = sorted(p.name for p in first.path.iterdir())
+    assert len(names) == 3 and "index.json" in names
+    _write(src, "a02_s01_e00_v01", 2, 4)
+    assert len(open_store("nw-ucla", src, cache)) == 2
+
+
+def test_bad_files_are_reported_and_left_out(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    _write(src, "a01_s01_e00_v01", 3, 0)
+    (src / "a02_s01_e00_v01.json").write_text('{"file_name": "a02_s01_e00_v01"}')
+    events = list(prepare("nw-ucla", src, tmp_path / "c"))
+    bad = [e for e in events if isinstance(e, CacheBadFile)]
+    assert len(bad) == 1 and "a02_s01_e00_v01.json" in str(bad[0].error)
+    store = ClipStore.open(events[-1].path)
+    assert store.names == ["a01_s01_e00_v01"] and len(store.bad_files) == 1
+
+
+def test_damaged_store_is_rebuilt(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    _write(src, "a01_s01_e00_v01", 3, 0)
+    path = list(prepare("nw-ucla", src, tmp_path / "c"))[-1].path
+    frames_file = next(path.glob("clips-*.f32"))
+    frames_file.write_bytes(b"\0" * 8)
+    with pytest.raises(ValueError, match="rebuild"):
+        ClipStore.open(path)
+    events = list(prepare("nw-ucla", src, tmp_path / "c"))
+    assert events[-1].rebuilt and len(ClipStore.open(path)) == 1
+
+
+def test_store_path_depends_on_root(tmp_path):
+    assert store_path("nw-ucla", tmp_path / "a", tmp_path) != store_path(
+        "nw-ucla", tmp_path / "b", tmp_path
+    )
+
+
+def test_real_nw_ucla_store_and_cli_info(tmp_path, capsys):
+    root = require_data("nw-ucla", "all_sqe.zip")
+    store = open_store("nw-ucla", root, tmp_path)
+    assert len(store) == 1484 and store.num_frames == int(store.lengths.sum())
+    direct = {c.name: c.joints for c in UclaReader().scan(root)}
+    for i in (0, 700, 1483):
+        np.testing.assert_array_equal(store[i], direct[store.names[i]])
+    status = main(["data", "info", "--dataset", "nw-ucla", "--root", str(root),
+                   "--cache-dir", str(tmp_path), "--quiet"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "1484 clips" in out and "10 classes" in out
+    assert "protocol xview: 1020 train / 464 test" in out
+    status = main(["data", "info", "--dataset", "nw-ucla", "--root", str(root),
+                   "--cache-dir", str(tmp_path), "--quiet", "--json"])  # fmt: skip
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["splits"] == {"train": 1020, "test": 464}
+    assert sum(summary["per_class"]["train"]) == 1020 and summary["classes"] == 10
+    assert (
+        summary["length"]["all"]["min"] == 1 and summary["length"]["all"]["max"] == 201
+    )
+
+
+def test_cli_prepare_progress_and_missing_root(tmp_path, capsys):
+    src = tmp_path / "src"
+    src.mkdir()
+    _write(src, "a01_s01_e00_v01", 3, 0)
+    assert main(["data", "prepare", "--dataset", "nw-ucla", "--root", str(src),
+                 "--cache-dir", str(tmp_path / "c")]) == 0  # fmt: skip
+    captured = capsys.readouterr()
+    assert "1/1 (100%)" in captured.err and "built: 1 clips, 3 frames" in captured.out
+    assert main(["data", "prepare", "--dataset", "nw-ucla", "--root", str(tmp_path / "nope"),
+                 "--cache-dir", str(tmp_path / "c")]) == 2  # fmt: skip
+    assert "no such file" in capsys.readouterr().err
