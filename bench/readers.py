@@ -11,7 +11,13 @@ straightforward line-by-line readers (one keeps every joint line as a dict of it
 named fields, the shape of the widely copied reference NTU loaders; one as a list of
 floats) and one that splits the whole file once and converts every number with numpy. Times are the median per
 pass over all files; CPU time (``time.process_time``) is shown beside wall time because
-the machine may be shared. NW-UCLA: the clip store of ``all_sqe.zip`` is built into a
+the machine may be shared. The project's first-tier parser is named (``numba`` when
+numba is installed, else ``numpy``); numba's one-off cost is shown apart: the first call
+in this process (a compile, or a load from numba's cache) and a cold compile in a child
+process with an empty cache; throughput is timed after a warm-up call. The first tiers
+alone (bytes in memory) are timed too, and the project reader is run on several files
+at once by a thread pool (the numba scanner releases the GIL), reported apart from the
+single-thread figures. NW-UCLA: the clip store of ``all_sqe.zip`` is built into a
 temporary folder, then opened and every clip read. Peak memory: ``tracemalloc`` peak of
 Python allocations for each step, and the process's maximum resident set size.
 """
@@ -20,13 +26,16 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +44,22 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from core.datasets.cache import ClipStore, prepare  # noqa: E402
-from core.datasets.ntu import read_skeleton_bytes  # noqa: E402
+from core.datasets.ntu import (  # noqa: E402
+    active_parser,
+    parse_fast,
+    parse_jit,
+    parse_lines,
+    read_skeleton_bytes,
+)
+
+COLD_COMPILE = """
+import sys, time
+sys.path.insert(0, {repo!r})
+t0 = time.perf_counter()
+from core.datasets.ntu import parse_jit
+parse_jit(open({path!r}, "rb").read(), "x")
+print(time.perf_counter() - t0)
+"""
 
 BODY_KEYS = ("bodyID", "clippedEdges", "handLeftConfidence", "handLeftState",
              "handRightConfidence", "handRightState", "isRestricted", "leanX", "leanY",
@@ -153,11 +177,41 @@ def peak_python_mb(fn: Callable[[], object]) -> float:
         tracemalloc.stop()
 
 
+def cold_compile_seconds(path: Path) -> float | None:
+    """Import + first call of the numba parser in a child process with an empty cache."""
+    with tempfile.TemporaryDirectory(prefix="ms2l-numba-") as tmp:
+        env = dict(os.environ, NUMBA_CACHE_DIR=tmp)
+        done = subprocess.run(
+            [sys.executable, "-c", COLD_COMPILE.format(repo=str(REPO), path=str(path))],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    return float(done.stdout) if done.returncode == 0 else None
+
+
+def time_threaded(
+    fn: Callable[[Path], object], files: list[Path], repeat: int, threads: int
+) -> tuple[float, float]:
+    """Median wall and CPU seconds of one pass over ``files`` spread over threads."""
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(fn, files))  # start the threads before timing
+        walls, cpus = [], []
+        for _ in range(repeat):
+            w0, c0 = time.perf_counter(), time.process_time()
+            list(pool.map(fn, files))
+            walls.append(time.perf_counter() - w0)
+            cpus.append(time.process_time() - c0)
+    return statistics.median(walls), statistics.median(cpus)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     data = Path(args.data)
     files = sorted((data / "ntu").glob("*.skeleton"))
@@ -165,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no .skeleton files in {data / 'ntu'}", file=sys.stderr)
         return 2
     size_mb = sum(f.stat().st_size for f in files) / 1e6
+    first_tier = active_parser()
+    t0 = time.perf_counter()
+    project_reader(files[0])  # numba: compiles, or loads its cache
+    t_first = time.perf_counter() - t0
     for f in files:  # all readers must agree before they are timed
         ref = project_reader(f)
         for other in (baseline_dicts, baseline_lists, split_once_bulk):
@@ -172,13 +230,22 @@ def main(argv: list[str] | None = None) -> int:
             assert np.array_equal(got[0], ref[0]) and np.array_equal(got[1], ref[1]), f
 
     print(f"NTU RGB+D .skeleton parse: {len(files)} files, {size_mb:.2f} MB, "
-          f"median of {args.repeat} passes")  # fmt: skip
+          f"median of {args.repeat} passes; load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")  # fmt: skip
+    print(f"  project first-tier parser: {first_tier}; first call in this process "
+          f"{t_first * 1e3:.0f} ms (not in the figures below)")  # fmt: skip
+    if first_tier == "numba":
+        cold = cold_compile_seconds(files[0])
+        shown = "failed" if cold is None else f"{cold:.2f} s"
+        print(
+            f"  numba cold compile (empty cache, child process, incl. import): {shown}"
+        )
     print(
         f"  {'reader':<36}{'ms/pass':>9}{'MB/s':>8}{'files/s':>9}{'CPU MB/s':>10}{'x':>7}"
     )
     results = {}
     for label, fn in (
-        ("project (vectorised)", project_reader),
+        (f"project ({first_tier})", project_reader),
         ("line-by-line, dict per joint", baseline_dicts),
         ("line-by-line, list per joint", baseline_lists),
         ("split once + numpy bulk convert", split_once_bulk),
@@ -188,11 +255,25 @@ def main(argv: list[str] | None = None) -> int:
     for label, (wall, cpu) in results.items():
         print(f"  {label:<36}{wall * 1e3:9.2f}{size_mb / wall:8.1f}{len(files) / wall:9.0f}"
               f"{size_mb / cpu:10.1f}{base_wall / wall:7.1f}")  # fmt: skip
-    wall_p = results["project (vectorised)"][0]
+    wall_p = results[f"project ({first_tier})"][0]
     print(
         f"  speed-up vs dict reader {base_wall / wall_p:.1f}x, "
         f"vs list reader {results['line-by-line, list per joint'][0] / wall_p:.1f}x"
     )
+    print("  first tiers alone, bytes in memory (ms/pass, MB/s):")
+    blobs = [(f.read_bytes(), str(f)) for f in files]
+    tiers = [("numpy vectorised", parse_fast), ("line-by-line fallback", parse_lines)]
+    if first_tier == "numba":
+        tiers.insert(0, ("numba single pass", parse_jit))
+    for label, tier in tiers:
+        wall, _ = time_passes(lambda b, tier=tier: tier(*b), blobs, args.repeat)  # type: ignore[arg-type]
+        print(f"    {label:<34}{wall * 1e3:9.2f}{size_mb / wall:8.1f}")
+    if args.threads > 1:
+        wall_t, cpu_t = time_threaded(project_reader, files, args.repeat, args.threads)
+        print(f"  project ({first_tier}), {args.threads} threads over the files: "
+              f"{wall_t * 1e3:.2f} ms/pass, {size_mb / wall_t:.1f} MB/s, "
+              f"{base_wall / wall_t:.1f}x the dict reader (CPU {size_mb / cpu_t:.1f} "
+              f"MB/s; single-thread figures above)")  # fmt: skip
     peak_ntu = peak_python_mb(lambda: [project_reader(f) for f in files])
     peak_base = peak_python_mb(lambda: [baseline_dicts(f) for f in files])
     print(

@@ -8,17 +8,19 @@ orientationW orientationX orientationY orientationZ trackingState). We keep x y 
 camera space) as ``joints`` and colorX colorY (pixels of the 1920x1080 RGB video) as
 ``color_xy``.
 
-Parsing is two-tier. The fast path reads the whole file, finds all separators with one
-numpy pass, walks only the few header lines (frame, body and joint counts) in Python,
-checks that every joint line has exactly 12 space-separated fields, and converts the five
-wanted fields of all joint lines at once with a vectorised decimal parser (exact: the
-mantissa is accumulated as an integer and one IEEE division by a power of ten rounds it
-correctly, so values equal ``float(text)``; the rare exponent-notation fields are
-converted one by one). Anything unusual (other spacing, a bad count, text in a wanted
-field) sends the file to the line-by-line path, which either reads it or raises a
-:class:`DataFormatError` naming the line. Both paths return identical arrays; the fields
-we do not use (depth coordinates, orientation, tracking state) are counted, and
-converted only by the line-by-line path.
+Parsing is two-tier. The first tier reads well-formed files quickly. When numba is
+installed it is a single-pass compiled byte scanner (``core.datasets.ntu_jit``: counts,
+bodyIDs kept exactly as written, the five wanted fields converted exactly, the seven
+others checked to be numbers); without numba it is a vectorised numpy parser that finds
+all separators with one numpy pass, walks only the few header lines (frame, body and
+joint counts) in Python, checks that every joint line has exactly 12 space-separated
+fields, and converts the five wanted fields of all joint lines at once.
+:func:`active_parser` says which one runs. Both convert exactly: the mantissa is
+accumulated as an integer and one IEEE division by a power of ten rounds it correctly,
+so values equal ``float(text)``; the rare exponent-notation or over-long fields are
+converted one by one with ``float``. Anything unusual (other spacing, a bad count, text
+in a field) sends the file to the line-by-line path, which either reads it or raises a
+:class:`DataFormatError` naming the line. All paths return identical arrays.
 
 Bodies: Kinect tracks each body with an ID. Tracks are packed into at most two body
 slots by this denoising rule: with more than two tracks, tracks seen in fewer than
@@ -416,13 +418,84 @@ def parse_fast(data: bytes, path: str) -> RawSkeleton:
     return _raw(num_frames, frames, ids, values[..., :3], values[..., 3:])
 
 
+@functools.cache
+def _jit_scanner() -> Callable[[np.ndarray], tuple] | None:
+    """The numba scanner, imported on first use (numba takes ~0.2 s to import), or
+    ``None`` when numba is not installed, does not load, or runs with its JIT disabled
+    (``NUMBA_DISABLE_JIT=1``: the scanner would then run as a pure Python byte loop)."""
+    try:
+        import numba
+
+        from core.datasets.ntu_jit import scan_skeleton
+    except (ImportError, OSError):
+        return None
+    return None if numba.config.DISABLE_JIT else scan_skeleton
+
+
+def active_parser() -> str:
+    """Which first-tier parser :func:`parse_skeleton` uses here.
+
+    Returns:
+        ``"numba"`` (:func:`parse_jit`) when numba imports, else ``"numpy"``
+        (:func:`parse_fast`).
+    """
+    return "numba" if _jit_scanner() is not None else "numpy"
+
+
+def parse_jit(data: bytes, path: str) -> RawSkeleton:
+    """Single-pass compiled parser for well-formed files (see ``core.datasets.ntu_jit``).
+
+    Args:
+        data: The file's bytes.
+        path: File name for messages.
+
+    Returns:
+        The parsed records, identical to :func:`parse_lines`.
+
+    Raises:
+        _Fallback: On anything the scanner does not accept, or when numba is missing
+            (the caller then uses another parser).
+    """
+    scan = _jit_scanner()
+    if scan is None:
+        raise _Fallback
+    status, num_frames, nb, n_odd, frames, spans, xyz, color, odd = scan(
+        np.frombuffer(data, dtype=np.uint8)
+    )
+    if status:
+        raise _Fallback
+    xyz, color = xyz[:nb], color[:nb]
+    # The few fields that are not plain short decimals: converted by float itself.
+    for body, joint, k, start, end in odd[:n_odd].tolist():
+        try:
+            value = float(data[start:end])
+        except ValueError:
+            raise _Fallback from None
+        if not math.isfinite(value):
+            raise _Fallback
+        if k < 3:
+            xyz[body, joint, k] = value
+        else:
+            color[body, joint, k - 3] = value
+    return RawSkeleton(
+        num_frames=num_frames,
+        frame_of_body=frames[:nb],
+        body_ids=[data[s:e] for s, e in spans[:nb].tolist()],
+        xyz=xyz,
+        color_xy=color,
+    )
+
+
 def parse_skeleton(data: bytes, path: str) -> RawSkeleton:
-    """Parse a ``.skeleton`` file's bytes (fast path, line-by-line path on doubt).
+    """Parse a ``.skeleton`` file's bytes: the compiled parser when numba is
+    installed, else the vectorised one; the line-by-line path on any doubt.
 
     Raises:
         DataFormatError: If the file is malformed (naming the line).
     """
     try:
+        if _jit_scanner() is not None:
+            return parse_jit(data, path)
         return parse_fast(data, path)
     except _Fallback:
         return parse_lines(data, path)
