@@ -1,0 +1,52 @@
+"""``ms2l eval RUN``: accuracy, per-class accuracy and confusion matrix of a trained run.
+
+Prints the figures and writes ``eval.json``, ``confusion.csv`` and ``confusion.png`` into the
+run folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``ms2l eval``."""
+    p = subparsers.add_parser(
+        "eval",
+        help="evaluate a run on its dataset's test split",
+        description="Evaluate a trained run; writes eval.json and confusion.{csv,png}.",
+    )
+    p.add_argument("run_dir", metavar="RUN", help="run folder")
+    p.add_argument("--split", default="test", choices=("test", "train"))
+    p.add_argument(
+        "--root", help="dataset location (default: the one in the run's config)"
+    )
+    p.add_argument("--device", default="auto")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate and report."""
+    from core.evaluation import evaluate_run, save_eval
+
+    result = evaluate_run(
+        args.run_dir, split=args.split, data_root=args.root, device=args.device
+    )
+    paths = save_eval(result)
+    if args.json:
+        json.dump(result.to_dict(), sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"{result.run_dir} on {result.split} ({result.num_clips} clips)")
+    print(f"accuracy: {100 * result.accuracy:.2f}%")
+    width = max(len(n) for n in result.labels)
+    for name, acc in zip(result.labels, result.per_class_accuracy):
+        shown = "   n/a" if math.isnan(acc) else f"{100 * acc:6.2f}%"
+        print(f"  {name:<{width}}  {shown}")
+    print(f"wrote {paths['json']}, {paths['csv'].name}, {paths['png'].name}")
+    return 0

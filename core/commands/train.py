@@ -1,0 +1,287 @@
+"""``ms2l train``: train a run from a JSON config or from flags, with a progress bar.
+
+Flags override the values of ``--config`` when both are given. ``--resume RUN`` continues a
+run folder from its last completed epoch (its own config is used). Under ``torchrun`` every
+process runs this command; only rank 0 prints and writes the run folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from typing import Any, TextIO
+
+from core.training.config import (
+    DEFAULT_PRESET,
+    PRESETS,
+    STRATEGIES,
+    TASKS,
+    TrainConfig,
+    make_config,
+    validate,
+)
+from core.training.events import (
+    BatchDone,
+    EpochDone,
+    Log,
+    RunFinished,
+    RunStarted,
+)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``ms2l train``."""
+    p = subparsers.add_parser(
+        "train",
+        help="train a model (pretrain / linear / finetune / moving / joint / ...)",
+        description="Train an MS²L model. Flags override --config values.",
+    )
+    p.add_argument("--config", help="JSON config file (as saved in a run folder)")
+    p.add_argument("--dataset", help="nw-ucla, ntu60, ntu120, pkummd1, pkummd2")
+    p.add_argument("--root", help="dataset folder or archive")
+    p.add_argument("--protocol", help="xview, xsub or xset")
+    p.add_argument("--strategy", choices=STRATEGIES)
+    p.add_argument(
+        "--preset",
+        choices=PRESETS,
+        help=f"model and schedule preset (default {DEFAULT_PRESET})",
+    )
+    p.add_argument("--tasks", help=f"comma-separated subset of {','.join(TASKS)}")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--lr-step", type=int, help="decay every N units (0 = constant)")
+    p.add_argument("--lr-step-unit", choices=("iter", "epoch"))
+    p.add_argument("--frames", type=int, help="frames T per clip")
+    p.add_argument("--time-mode", choices=("resample", "pad"))
+    p.add_argument(
+        "--layout", help="layout the model sees (converted from the dataset's)"
+    )
+    p.add_argument("--hidden", type=int, help="encoder units per direction")
+    p.add_argument("--temperature", type=float, help="contrastive temperature")
+    p.add_argument(
+        "--omega", type=float, help="weight of the self-supervised loss (joint)"
+    )
+    p.add_argument(
+        "--label-fraction", type=float, help="share of labelled training clips"
+    )
+    p.add_argument("--init-from", help="run folder whose encoder initialises this run")
+    p.add_argument(
+        "--moving-epochs", type=int, help="epochs over which theta rises to 1"
+    )
+    p.add_argument(
+        "--augment", help="e.g. rotate=30,scale=0.1,noise=0.01,speed=0.2,drop=0.1"
+    )
+    p.add_argument(
+        "--select", choices=("best", "last"), help="weights kept in weights.pt"
+    )
+    p.add_argument("--max-clips", type=int, help="use at most N clips per split")
+    p.add_argument("--device", help="auto, cpu or cuda[:i]")
+    p.add_argument("--threads", type=int, help="torch CPU threads")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--run-dir", help="run folder to create")
+    p.add_argument("--resume", metavar="RUN", help="continue this run folder")
+    p.add_argument(
+        "--quiet", action="store_true", help="no progress bar, only epoch lines"
+    )
+    p.set_defaults(func=run)
+    return p
+
+
+_AUGMENT_KEYS = {
+    "rotate": "rotate_degrees",
+    "scale": "scale",
+    "shear": "shear",
+    "noise": "noise_std",
+    "crop": "crop_min_ratio",
+    "speed": "speed",
+    "drop": "drop_prob",
+}
+
+
+def parse_augment(text: str) -> dict[str, float]:
+    """Parse ``rotate=30,scale=0.1,...`` into :class:`AugmentConfig` fields.
+
+    Raises:
+        ValueError: On an unknown name or a value that is not a number.
+    """
+    out: dict[str, float] = {}
+    for item in filter(None, (s.strip() for s in text.split(","))):
+        key, _, value = item.partition("=")
+        if key not in _AUGMENT_KEYS:
+            raise ValueError(
+                f"unknown augmentation {key!r}; known: {sorted(_AUGMENT_KEYS)}"
+            )
+        try:
+            out[_AUGMENT_KEYS[key]] = float(value)
+        except ValueError:
+            raise ValueError(
+                f"augmentation {key!r} needs a number, got {value!r}"
+            ) from None
+    return out
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """Build the run's config from ``--config`` and/or flags.
+
+    Raises:
+        ValueError: On inconsistent or unknown values.
+        FileNotFoundError: If ``--config`` does not exist.
+    """
+    from core.preprocess import AugmentConfig
+
+    data: dict[str, Any] = {}
+    model: dict[str, Any] = {}
+    optim: dict[str, Any] = {}
+    run: dict[str, Any] = {}
+    strategy: dict[str, Any] = {}
+    for flag, section, key in (
+        ("frames", data, "frames"),
+        ("time_mode", data, "time_mode"),
+        ("layout", data, "layout"),
+        ("label_fraction", data, "label_fraction"),
+        ("max_clips", data, "max_clips"),
+        ("hidden", model, "hidden"),
+        ("temperature", model, "temperature"),
+        ("omega", strategy, "omega"),
+        ("epochs", optim, "epochs"),
+        ("batch_size", optim, "batch_size"),
+        ("lr", optim, "lr"),
+        ("lr_step", optim, "lr_step"),
+        ("lr_step_unit", optim, "lr_step_unit"),
+        ("device", run, "device"),
+        ("threads", run, "threads"),
+        ("seed", run, "seed"),
+        ("run_dir", run, "run_dir"),
+        ("select", run, "select"),
+        ("init_from", strategy, "init_from"),
+        ("moving_epochs", strategy, "moving_epochs"),
+    ):
+        value = getattr(args, flag)
+        if value is not None:
+            section[key] = value
+    if args.tasks is not None:
+        strategy["tasks"] = tuple(t.strip() for t in args.tasks.split(",") if t.strip())
+    if args.augment is not None:
+        data["augment"] = AugmentConfig(**parse_augment(args.augment))
+
+    if args.config:
+        cfg = TrainConfig.load(args.config)
+        top = {"dataset": args.dataset, "root": args.root, "protocol": args.protocol}
+        data.update({k: v for k, v in top.items() if v is not None})
+        if args.preset is not None:
+            raise ValueError(
+                "--preset cannot change a --config file's model; edit the file"
+            )
+        cfg = cfg.replace(
+            data=data, model=model, optim=optim, run=run, strategy=strategy
+        )
+        if args.strategy is not None:
+            cfg = cfg.replace(strategy={"name": args.strategy})
+        validate(cfg)
+        return cfg
+    return make_config(
+        dataset=args.dataset or "nw-ucla",
+        root=args.root or "",
+        protocol=args.protocol or "xview",
+        strategy=args.strategy or "scratch",
+        preset=args.preset or DEFAULT_PRESET,
+        data=data,
+        model=model,
+        optim=optim,
+        run=run,
+        strategy_options=strategy,
+    )
+
+
+class ProgressBar:
+    """Text progress on a stream: a redrawn bar per batch (TTY) and a line per epoch."""
+
+    def __init__(self, stream: TextIO, quiet: bool = False) -> None:
+        self.stream = stream
+        self.live = not quiet and stream.isatty()
+        self.total_epochs = 0
+        self.t0 = time.perf_counter()
+
+    def handle(self, event: object) -> None:
+        """Show one training event."""
+        s = self.stream
+        if isinstance(event, Log):
+            print(event.message, file=s)
+        elif isinstance(event, RunStarted):
+            self.total_epochs = event.total_epochs
+            print(
+                f"run {event.run_dir}: epochs {event.start_epoch}..{event.total_epochs}, "
+                f"{event.steps_per_epoch} steps/epoch",
+                file=s,
+            )
+        elif isinstance(event, BatchDone) and self.live:
+            width = 24
+            done = int(width * event.step / max(event.steps_per_epoch, 1))
+            bar = "#" * done + "." * (width - done)
+            print(
+                f"\repoch {event.epoch}/{self.total_epochs} [{bar}] "
+                f"{event.step}/{event.steps_per_epoch} loss {event.losses['total']:.4f} "
+                f"lr {event.lr:.2g}",
+                end="",
+                file=s,
+                flush=True,
+            )
+        elif isinstance(event, EpochDone):
+            if self.live:
+                print("\r" + " " * 79 + "\r", end="", file=s)
+            parts = [f"epoch {event.epoch}/{self.total_epochs}"]
+            parts += [f"{k} {v:.4f}" for k, v in event.losses.items()]
+            if event.val_acc is not None:
+                parts.append(
+                    f"val_loss {event.val_loss:.4f} val_acc {100 * event.val_acc:.2f}%"
+                )
+            parts.append(f"{event.seconds:.1f}s")
+            print("  ".join(parts), file=s, flush=True)
+        elif isinstance(event, RunFinished):
+            what = "cancelled (resumable)" if event.cancelled else "finished"
+            best = (
+                f", best val_acc {100 * event.best_val_acc:.2f}%"
+                if event.best_val_acc is not None
+                else ""
+            )
+            print(
+                f"{what} at epoch {event.epoch}{best} in {time.perf_counter() - self.t0:.0f}s: "
+                f"{event.run_dir}",
+                file=s,
+            )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train; Ctrl-C stops after the current batch and leaves a resumable folder."""
+    from core.training import distributed
+    from core.training.loop import run as train
+
+    if args.resume:  # the run folder's own config is used; only where to run changes
+        cfg = TrainConfig().replace(
+            run={
+                "run_dir": args.resume,
+                "resume": True,
+                "device": args.device or "auto",
+                "threads": args.threads or 0,
+            }
+        )
+    else:
+        cfg = config_from_args(args)
+    main = distributed.launched().is_main
+    bar = ProgressBar(sys.stderr, quiet=args.quiet or not main)
+    stop = threading.Event()
+    events = train(cfg, stop)
+    try:
+        for event in events:
+            if main:
+                bar.handle(event)
+    except KeyboardInterrupt:
+        stop.set()
+        for event in events:  # finish the current batch and close the run
+            if main and isinstance(event, RunFinished):
+                bar.handle(event)
+        return 130
+    return 0

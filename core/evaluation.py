@@ -1,0 +1,202 @@
+"""Evaluate a trained run on a dataset split: accuracy, per-class accuracy, confusion.
+
+:func:`evaluate_run` loads the run's model with :class:`core.inference.Predictor`, reads the
+split of the run's dataset through the same clip store and preprocessing as training, and
+returns an :class:`EvalResult`. :func:`save_eval` writes ``eval.json``, ``confusion.csv`` and
+``confusion.png`` into the run folder (atomically).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from core.inference import Predictor
+from core.training import checkpoint
+from core.training.config import atomic_write_text
+from core.training.data import load_split
+from core.training.metrics import accuracy, confusion_matrix, per_class_accuracy
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    """Result of evaluating a run on one split.
+
+    Attributes:
+        accuracy: Top-1 accuracy in [0, 1].
+        per_class_accuracy: ``(K,)`` recall of every class (NaN where a class is absent).
+        confusion: ``(K, K)`` int64 counts, rows = true class, columns = prediction.
+        labels: Class names.
+        split: ``"train"`` or ``"test"``.
+        num_clips: Clips evaluated.
+        run_dir: The run folder.
+    """
+
+    accuracy: float
+    per_class_accuracy: np.ndarray
+    confusion: np.ndarray
+    labels: list[str]
+    split: str
+    num_clips: int
+    run_dir: Path
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form (NaN per-class values become ``null``)."""
+        return {
+            "accuracy": self.accuracy,
+            "per_class_accuracy": {
+                name: (None if np.isnan(a) else float(a))
+                for name, a in zip(self.labels, self.per_class_accuracy)
+            },
+            "confusion": self.confusion.tolist(),
+            "labels": list(self.labels),
+            "split": self.split,
+            "num_clips": self.num_clips,
+        }
+
+
+def evaluate_run(
+    run_dir: str | os.PathLike[str],
+    split: str = "test",
+    data_root: str | os.PathLike[str] | None = None,
+    stop: threading.Event | None = None,
+    device: str = "auto",
+) -> EvalResult:
+    """Classify every clip of a split with a run's model.
+
+    Args:
+        run_dir: The run folder.
+        split: ``"test"`` (default) or ``"train"``.
+        data_root: Dataset location; ``None`` = the root saved in the run's config.
+        stop: Checked between batches.
+        device: Torch device for the model.
+
+    Returns:
+        The result.
+
+    Raises:
+        FileNotFoundError: Missing run files or dataset root.
+        ValueError: Corrupt run folder, or a split without labelled clips.
+        KeyError: Unknown split.
+        InterruptedError: If ``stop`` was set.
+    """
+    predictor = Predictor.from_run(run_dir, device=device)
+    cfg = predictor.config
+    data_cfg = (
+        cfg.data
+        if data_root is None
+        else dataclasses.replace(cfg.data, root=str(data_root))
+    )
+    data_cfg = dataclasses.replace(data_cfg, max_clips=0)
+    clips = load_split(data_cfg, split, predictor.layout, predictor.num_bodies)
+    keep = np.flatnonzero(clips.labels >= 0)
+    if keep.size == 0:
+        raise ValueError(f"{cfg.data.dataset} {split}: no labelled clips to evaluate")
+    clips = clips.subset(keep)
+    preds = []
+    model = predictor.model
+    for start in range(0, len(clips), 256):
+        if stop is not None and stop.is_set():
+            raise InterruptedError("evaluation cancelled")
+        x, lengths, _ = clips.batch(
+            np.arange(start, min(start + 256, len(clips))), data_cfg
+        )
+        with torch.no_grad():
+            logits = model(
+                x.to(predictor.torch_device), lengths.to(predictor.torch_device)
+            )
+        preds.append(logits.argmax(1).cpu().numpy())
+    y_pred = np.concatenate(preds)
+    k = len(predictor.labels)
+    conf = confusion_matrix(clips.labels, y_pred, k)
+    return EvalResult(
+        accuracy=accuracy(clips.labels, y_pred),
+        per_class_accuracy=per_class_accuracy(conf),
+        confusion=conf,
+        labels=list(predictor.labels),
+        split=split,
+        num_clips=len(clips),
+        run_dir=predictor.run_dir,
+    )
+
+
+def confusion_png(result: EvalResult) -> bytes:
+    """The confusion matrix drawn as a PNG image (row-normalised colours, counts)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    conf = result.confusion
+    k = len(result.labels)
+    rows = conf.sum(axis=1, keepdims=True)
+    norm = np.divide(
+        conf, rows, out=np.zeros(conf.shape, dtype=np.float64), where=rows > 0
+    )
+    size = max(5.0, 0.55 * k + 2.5)
+    fig = Figure(figsize=(size, size), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    if k <= 30:
+        for i in range(k):
+            for j in range(k):
+                if conf[i, j]:
+                    color = "white" if norm[i, j] > 0.5 else "black"
+                    ax.text(
+                        j,
+                        i,
+                        str(conf[i, j]),
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color=color,
+                    )
+        ax.set_xticks(range(k), result.labels, rotation=60, ha="right", fontsize=7)
+        ax.set_yticks(range(k), result.labels, fontsize=7)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(
+        f"{result.split}: accuracy {100 * result.accuracy:.2f}% ({result.num_clips} clips)"
+    )
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def save_eval(
+    result: EvalResult, run_dir: str | os.PathLike[str] | None = None
+) -> dict[str, Path]:
+    """Write ``eval.json``, ``confusion.csv`` and ``confusion.png`` (atomically).
+
+    Args:
+        result: The evaluation.
+        run_dir: Folder to write into (default: the result's run folder).
+
+    Returns:
+        ``{"json": ..., "csv": ..., "png": ...}`` paths written.
+    """
+    out = Path(run_dir) if run_dir is not None else result.run_dir
+    paths = {
+        "json": out / checkpoint.EVAL,
+        "csv": out / "confusion.csv",
+        "png": out / "confusion.png",
+    }
+    atomic_write_text(paths["json"], json.dumps(result.to_dict(), indent=2) + "\n")
+    header = "true\\pred," + ",".join(f'"{n}"' for n in result.labels)
+    lines = [header] + [
+        f'"{name}",' + ",".join(str(int(v)) for v in row)
+        for name, row in zip(result.labels, result.confusion)
+    ]
+    atomic_write_text(paths["csv"], "\n".join(lines) + "\n")
+    tmp = paths["png"].with_name(f".{paths['png'].name}.{os.getpid()}.tmp")
+    tmp.write_bytes(confusion_png(result))
+    os.replace(tmp, paths["png"])
+    return paths

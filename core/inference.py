@@ -1,0 +1,195 @@
+"""Load a trained run folder and classify clips with exactly the training preprocessing.
+
+:class:`Predictor` reads ``config.json``, ``labels.json`` and ``weights.pt`` of a run,
+rebuilds the model on the chosen device (or loads its ONNX export for onnxruntime), and
+turns raw camera-space clips into class probabilities through the same steps as training:
+:func:`core.training.data.prepare_clip` (bodies, normalisation) then
+:func:`core.training.data.fit_time` (resample or pad to ``T``). Clips must already be in the
+model's layout (``predictor.layout``); the live pipeline converts MediaPipe landmarks first.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from core.training import checkpoint
+from core.training.config import TrainConfig
+from core.training.data import fit_time, prepare_clip
+from core.training.loop import resolve_device
+from core.training.strategies import build_model
+
+
+class Predictor:
+    """A trained model ready to classify clips.
+
+    Attributes:
+        run_dir: The run folder it was loaded from.
+        config: The run's config.
+        labels: Class names in label order.
+        layout: Layout the clips must be in.
+        num_bodies: Bodies the model sees (extra bodies are dropped, missing ones zero).
+        T: Frames the model sees.
+        window_seconds: Median duration of the training clips (the live window length).
+        device: ``"cpu"``, ``"cuda:0"`` or ``"onnx"``.
+        backend: ``"torch"`` or ``"onnx"``.
+    """
+
+    def __init__(
+        self,
+        run_dir: Path,
+        config: TrainConfig,
+        labels: list[str],
+        model: torch.nn.Module | None,
+        device: torch.device,
+        onnx: Any = None,
+    ) -> None:
+        self.run_dir = run_dir
+        self.config = config
+        self.labels = list(labels)
+        self.layout = config.data.layout
+        self.num_bodies = config.data.num_bodies
+        self.T = config.data.frames
+        self.window_seconds = float(config.data.window_seconds)
+        self._model = model
+        self._onnx = onnx
+        self._device = device
+        self.backend = "onnx" if onnx is not None else "torch"
+        self.device = "onnx" if onnx is not None else str(device)
+
+    @classmethod
+    def from_run(
+        cls,
+        run_dir: str | os.PathLike[str],
+        device: str = "auto",
+        backend: str = "torch",
+    ) -> Predictor:
+        """Load a run folder.
+
+        Args:
+            run_dir: Folder with ``config.json``, ``labels.json``, ``weights.pt``.
+            device: ``"auto"``, ``"cpu"`` or ``"cuda[:i]"`` (CUDA falls back to CPU).
+            backend: ``"torch"``, or ``"onnx"`` (uses ``core.onnx_backend``; exports the
+                model first when the folder has no up-to-date ``model.onnx``).
+
+        Returns:
+            The predictor.
+
+        Raises:
+            FileNotFoundError: If the folder or one of its files is missing.
+            ValueError: If a file is corrupt, the weights do not fit the config (layout,
+                input size, class count), or the backend is unknown.
+        """
+        info = checkpoint.read_run(run_dir)
+        cfg = info.config
+        if backend not in ("torch", "onnx"):
+            raise ValueError(f"unknown backend {backend!r}; use 'torch' or 'onnx'")
+        dev = resolve_device(device)
+        model = build_model(
+            cfg.model,
+            _num_joints(cfg.data.layout),
+            cfg.data.num_bodies,
+            len(info.labels),
+        )
+        weights = info.run_dir / checkpoint.WEIGHTS
+        checkpoint.load_state_into(model, checkpoint.safe_load(weights), weights)
+        model.eval().to(dev)
+        onnx = None
+        if backend == "onnx":
+            from core.onnx_backend import OnnxBackend, export_onnx
+
+            path = export_onnx(info.run_dir, force=False)
+            onnx = OnnxBackend(path)
+        return cls(info.run_dir, cfg, info.labels, model, dev, onnx)
+
+    @property
+    def torch_device(self) -> torch.device:
+        """The torch device the model is on."""
+        return self._device
+
+    @property
+    def model(self) -> torch.nn.Module:
+        """The torch model (also loaded for the ONNX backend, e.g. for export)."""
+        assert self._model is not None
+        return self._model
+
+    def _prepare(self, clip: np.ndarray) -> tuple[np.ndarray, int]:
+        x = prepare_clip(
+            clip, self.layout, self.layout, self.num_bodies, self.config.data
+        )
+        return fit_time(x, self.config.data)
+
+    def prepare(self, clip: np.ndarray) -> np.ndarray:
+        """Preprocess one raw clip as in training.
+
+        Args:
+            clip: ``(t, M', V, 3)`` camera-space clip in :attr:`layout`.
+
+        Returns:
+            ``(T, M, V, 3)`` float32 model input.
+
+        Raises:
+            ValueError: If the clip is not 4-D or has the wrong joint count.
+        """
+        return self._prepare(clip)[0]
+
+    def logits(
+        self, batch: np.ndarray, lengths: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Raw scores of prepared clips.
+
+        Args:
+            batch: ``(N, T, M, V, C)`` float32 prepared clips.
+            lengths: ``(N,)`` valid frames (torch backend; ``None`` = all ``T``).
+
+        Returns:
+            ``(N, K)`` float32 logits.
+
+        Raises:
+            ValueError: If the batch is not 5-D.
+        """
+        batch = np.ascontiguousarray(batch, dtype=np.float32)
+        if batch.ndim != 5:
+            raise ValueError(
+                f"expected a batch (N, T, M, V, C), got shape {batch.shape}"
+            )
+        if self._onnx is not None and (
+            lengths is None or np.all(lengths == batch.shape[1])
+        ):
+            return np.asarray(self._onnx.logits(batch), dtype=np.float32)
+        with torch.no_grad():
+            x = torch.from_numpy(batch).to(self._device)
+            lens = (
+                None if lengths is None else torch.as_tensor(lengths, dtype=torch.int64)
+            )
+            return self.model(x, lens).float().cpu().numpy()
+
+    def predict_proba(self, clips: Sequence[np.ndarray]) -> np.ndarray:
+        """Class probabilities of raw clips.
+
+        Args:
+            clips: Raw camera-space clips ``(t_i, M, V, 3)`` in :attr:`layout`.
+
+        Returns:
+            ``(N, K)`` float32 probabilities (rows sum to 1); ``(0, K)`` for no clips.
+        """
+        if len(clips) == 0:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        prepared = [self._prepare(c) for c in clips]
+        batch = np.stack([p[0] for p in prepared])
+        lengths = np.array([p[1] for p in prepared], dtype=np.int64)
+        z = self.logits(batch, lengths)
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def _num_joints(layout: str) -> int:
+    from core.skeleton import get_layout
+
+    return get_layout(layout).num_joints

@@ -1,0 +1,501 @@
+"""The configuration of one training run: nested frozen dataclasses saved as ``config.json``.
+
+A :class:`TrainConfig` holds parameters only (no objects): what data and how it is
+preprocessed (:class:`DataConfig`), which model (:class:`ModelConfig`, built from a preset),
+the optimiser schedule (:class:`OptimConfig`), the training strategy
+(:class:`StrategyConfig`) and where/how to run (:class:`RunConfig`). It round-trips through
+JSON exactly (``TrainConfig.from_json(cfg.to_json()) == cfg``), and :func:`make_config`
+builds one from the same arguments the ``ms2l train`` flags give. Values filled in at
+training time (the median clip duration ``window_seconds``, the layout) are written back
+into the run folder's copy so that the folder alone reproduces the preprocessing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.preprocess import AugmentConfig
+
+STRATEGIES: tuple[str, ...] = (
+    "pretrain",
+    "linear",
+    "finetune",
+    "moving",
+    "joint",
+    "scratch",
+    "semi",
+    "transfer",
+)
+"""Training strategies (paper section 3.3 and the baselines of section 4)."""
+
+TASKS: tuple[str, ...] = ("motion", "jigsaw", "contrastive")
+"""Self-supervised tasks: motion prediction (Eq. 1), jigsaw (Eq. 2), contrastive (Eq. 3)."""
+
+PRESETS: tuple[str, ...] = ("official", "paper")
+"""Model presets: as the authors' released code does it, or as written in the paper."""
+
+DEFAULT_PRESET = "official"
+"""The preset used when none is given: on NW-UCLA (cross-view, same recipe, seed 0) a
+supervised ``official`` model reached 87.3% on view 3 against 80.4% for ``paper``
+(``docs/results/nw-ucla.md``); ``paper`` trains ~8x faster on a CPU."""
+
+# Strategies that start from another run's encoder and cannot run without one.
+NEEDS_INIT: tuple[str, ...] = ("finetune", "moving", "semi", "transfer")
+# Strategies whose loss includes the self-supervised tasks.
+USES_SSL: tuple[str, ...] = ("pretrain", "moving", "joint")
+# Strategies whose loss includes the classifier.
+USES_CLS: tuple[str, ...] = tuple(s for s in STRATEGIES if s != "pretrain")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which clips, and how they are turned into model input.
+
+    Attributes:
+        dataset: Dataset name (``"nw-ucla"``, ``"ntu60"``, ``"ntu120"``, ``"pkummd1"``, ...).
+        root: Dataset folder or archive.
+        protocol: Evaluation protocol (``"xview"``, ``"xsub"``, ``"xset"``).
+        layout: Layout the model sees; ``""`` = the dataset's own (clips are converted).
+        num_bodies: Bodies the model sees; ``0`` = the dataset's own.
+        frames: Frames per clip ``T`` given to the model.
+        time_mode: ``"resample"`` (stretch every clip to ``frames``) or ``"pad"`` (crop or
+            zero-pad, keeping the true length).
+        align: Rotate each clip to its first frame's body axes (view alignment).
+        scale: Divide by the mean spine length.
+        augment: Training-time augmentation (applied before resampling).
+        label_fraction: Share of training clips whose labels are used (semi-supervised).
+        max_clips: Use at most this many clips per split (0 = all); for quick runs.
+        cache_dir: Clip cache folder; ``""`` = ``$MS2L_CACHE`` or ``~/.cache/ms2l``.
+        window_seconds: Median training-clip duration, filled in at training time and used
+            by the live window.
+    """
+
+    dataset: str = "nw-ucla"
+    root: str = ""
+    protocol: str = "xview"
+    layout: str = ""
+    num_bodies: int = 0
+    frames: int = 64
+    time_mode: str = "resample"
+    align: bool = True
+    scale: bool = True
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    label_fraction: float = 1.0
+    max_clips: int = 0
+    cache_dir: str = ""
+    window_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture (see :func:`model_preset` for the two presets).
+
+    Attributes:
+        name: Key in ``models.MODELS``.
+        preset: Preset the values came from (informative).
+        hidden: Encoder GRU units per direction.
+        layers: Encoder GRU layers.
+        head_dim: Width of the jigsaw / contrastive heads.
+        head_layers: 1 = one FC layer, 2 = an MLP with one hidden layer of ``head_dim``.
+        proj_dim: Output width of the contrastive projection.
+        decoder_hidden: Units of the motion-prediction GRU decoder.
+        classifier: ``"gru"`` (GRU + MLP, the paper) or ``"linear"`` (on the time-averaged
+            encoder features, the released code).
+        classifier_hidden: Units of the classifier GRU.
+        temperature: Contrastive temperature (the paper's Eq. 3 has none, i.e. 1).
+        mask_ratio: Share of the valid frames masked (predicted) in motion prediction.
+        noise_std: Std of the Gaussian noise added to the observed past.
+        jigsaw_segments: Number of segments ``P`` of the temporal jigsaw.
+        dropout: Dropout on encoder features.
+    """
+
+    name: str = "ms2l"
+    preset: str = "paper"
+    hidden: int = 30
+    layers: int = 1
+    head_dim: int = 60
+    head_layers: int = 1
+    proj_dim: int = 60
+    decoder_hidden: int = 60
+    classifier: str = "gru"
+    classifier_hidden: int = 60
+    temperature: float = 1.0
+    mask_ratio: float = 0.75
+    noise_std: float = 0.05
+    jigsaw_segments: int = 3
+    dropout: float = 0.0
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    """Optimiser and schedule (Adam, step decay).
+
+    Attributes:
+        epochs: Training epochs.
+        batch_size: Global batch size (split across processes under DDP).
+        lr: Initial learning rate.
+        weight_decay: Adam weight decay.
+        lr_step: Decay the learning rate every ``lr_step`` units (0 = constant).
+        lr_step_unit: ``"iter"`` (optimiser steps, the paper) or ``"epoch"`` (released code).
+        lr_gamma: Decay factor.
+        min_lr: Floor of the learning rate.
+        grad_clip: Max gradient norm (0 = off).
+    """
+
+    epochs: int = 60
+    batch_size: int = 32
+    lr: float = 0.01
+    weight_decay: float = 0.0
+    lr_step: int = 100
+    lr_step_unit: str = "iter"
+    lr_gamma: float = 0.1
+    min_lr: float = 1e-4
+    grad_clip: float = 5.0
+
+
+@dataclass(frozen=True)
+class StrategyConfig:
+    """How the encoder and classifier are trained.
+
+    Attributes:
+        name: One of :data:`STRATEGIES`.
+        tasks: Self-supervised tasks used (subset of :data:`TASKS`).
+        omega: Weight of the self-supervised loss in ``joint`` (Eq. 5).
+        moving_epochs: Epochs over which theta of Eq. 4 rises linearly from 0 to 1.
+        init_from: Run folder whose encoder initialises this run (``""`` = random).
+    """
+
+    name: str = "scratch"
+    tasks: tuple[str, ...] = TASKS
+    omega: float = 1.0
+    moving_epochs: int = 10
+    init_from: str = ""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Where and how the run executes.
+
+    Attributes:
+        run_dir: Run folder (``""`` = a new folder under :func:`core.paths.default_runs_dir`).
+        device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda[:i]"``.
+        seed: Seed of every random choice (initialisation, order, augmentation, pretexts).
+        amp: Mixed precision on CUDA (ignored on CPU).
+        resume: Continue the run found in ``run_dir`` from its ``last.pt``.
+        eval_every: Validate every this many epochs (and always at the last one).
+        threads: Torch CPU threads (0 = leave torch's default).
+        select: Which weights ``weights.pt`` keeps: ``"best"`` (highest validation
+            accuracy) or ``"last"`` (the final epoch; no selection on the test split).
+    """
+
+    run_dir: str = ""
+    device: str = "auto"
+    seed: int = 0
+    amp: bool = True
+    resume: bool = False
+    eval_every: int = 1
+    threads: int = 0
+    select: str = "best"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run.
+
+    Attributes:
+        data: Data selection and preprocessing.
+        model: Architecture.
+        optim: Optimiser and schedule.
+        run: Run folder, device, seed.
+        strategy: Training strategy and self-supervised tasks.
+        version: Config format version.
+    """
+
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+    strategy: StrategyConfig = field(default_factory=StrategyConfig)
+    version: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form (tuples become lists)."""
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        """JSON text of the whole config (indented, stable key order)."""
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """Build a config from plain data, checking every key.
+
+        Raises:
+            ValueError: On an unknown key or a value of the wrong type.
+        """
+        cfg = _build(cls, data, "config")
+        validate(cfg)
+        return cfg
+
+    @classmethod
+    def from_json(cls, text: str) -> TrainConfig:
+        """Parse JSON text produced by :meth:`to_json` (or written by hand).
+
+        Raises:
+            ValueError: If the text is not valid JSON or not a valid config.
+        """
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"config is not valid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise ValueError("config JSON must be an object")
+        return cls.from_dict(data)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write ``config.json`` atomically."""
+        atomic_write_text(Path(path), self.to_json() + "\n")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> TrainConfig:
+        """Read a config file.
+
+        Raises:
+            FileNotFoundError: If the file is missing.
+            ValueError: Naming the file, if it is not a valid config.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: config file not found")
+        try:
+            return cls.from_json(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: {exc}") from None
+
+    def replace(self, **sections: Any) -> TrainConfig:
+        """Copy with some sections' fields replaced, e.g. ``replace(run={"seed": 1})``."""
+        updates = {}
+        for name, values in sections.items():
+            current = getattr(self, name)
+            if isinstance(values, dict):
+                updates[name] = dataclasses.replace(current, **values)
+            else:
+                updates[name] = values
+        return dataclasses.replace(self, **updates)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write text to ``path`` through a temporary file and :func:`os.replace`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _build(cls: type, data: Any, where: str) -> Any:
+    """Recursively build dataclass ``cls`` from a dict, with readable errors."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{where}: expected an object, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown}; known: {sorted(names)}")
+    kwargs = {}
+    for key, value in data.items():
+        kwargs[key] = _coerce(hints[key], value, f"{where}.{key}")
+    return cls(**kwargs)
+
+
+def _coerce(tp: Any, value: Any, where: str) -> Any:
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, where)
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise ValueError(f"{where}: expected a list, got {value!r}")
+        return tuple(str(v) for v in value)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"{where}: expected true/false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ValueError(f"{where}: expected a string, got {value!r}")
+        return value
+    return value
+
+
+def model_preset(preset: str, **overrides: Any) -> ModelConfig:
+    """The model of a preset, with optional field overrides.
+
+    ``paper``: 1-layer BiGRU of 30 units per direction, one-FC heads of 60, a GRU-60 + MLP
+    classifier, 75% of the frames masked (150 of 200), no temperature.
+    ``official`` (the authors' released code): 2-layer BiGRU of 300 per direction, MLP heads
+    600 -> 2048 -> out, temperature 0.9, the last 30% of valid frames masked, a linear
+    classifier on time-averaged features.
+
+    Raises:
+        ValueError: If the preset is unknown.
+    """
+    if preset == "paper":
+        base = ModelConfig(preset="paper")
+    elif preset == "official":
+        base = ModelConfig(
+            preset="official",
+            hidden=300,
+            layers=2,
+            head_dim=2048,
+            head_layers=2,
+            proj_dim=128,
+            decoder_hidden=600,
+            classifier="linear",
+            classifier_hidden=600,
+            temperature=0.9,
+            mask_ratio=0.3,
+            noise_std=0.05,
+        )
+    else:
+        raise ValueError(f"unknown preset {preset!r}; known: {list(PRESETS)}")
+    return dataclasses.replace(base, **overrides)
+
+
+def optim_preset(preset: str, **overrides: Any) -> OptimConfig:
+    """The optimiser schedule of a preset (paper: Adam 0.01, x0.1 every 100 iterations
+    down to 1e-4, batch 32; official: Adam 1e-3, x0.1 every 30 epochs).
+
+    Raises:
+        ValueError: If the preset is unknown.
+    """
+    if preset == "paper":
+        base = OptimConfig()
+    elif preset == "official":
+        base = OptimConfig(lr=1e-3, lr_step=30, lr_step_unit="epoch", min_lr=0.0)
+    else:
+        raise ValueError(f"unknown preset {preset!r}; known: {list(PRESETS)}")
+    return dataclasses.replace(base, **overrides)
+
+
+def make_config(
+    *,
+    dataset: str = "nw-ucla",
+    root: str = "",
+    protocol: str = "xview",
+    strategy: str = "scratch",
+    preset: str = DEFAULT_PRESET,
+    data: dict[str, Any] | None = None,
+    model: dict[str, Any] | None = None,
+    optim: dict[str, Any] | None = None,
+    run: dict[str, Any] | None = None,
+    strategy_options: dict[str, Any] | None = None,
+) -> TrainConfig:
+    """Build a validated config from a preset plus overrides (what ``ms2l train`` does).
+
+    Args:
+        dataset: Dataset name.
+        root: Dataset folder or archive.
+        protocol: Evaluation protocol.
+        strategy: One of :data:`STRATEGIES`.
+        preset: One of :data:`PRESETS`; sets model and optimiser defaults.
+        data: Overrides of :class:`DataConfig` fields (``augment`` may be a dict).
+        model: Overrides of :class:`ModelConfig` fields.
+        optim: Overrides of :class:`OptimConfig` fields.
+        run: Overrides of :class:`RunConfig` fields.
+        strategy_options: Overrides of :class:`StrategyConfig` fields other than ``name``.
+
+    Returns:
+        The config.
+
+    Raises:
+        ValueError: On an unknown strategy, preset, task or field, or inconsistent values.
+    """
+    data = dict(data or {})
+    if isinstance(data.get("augment"), dict):
+        data["augment"] = AugmentConfig(**data["augment"])
+    strategy_options = dict(strategy_options or {})
+    if "tasks" in strategy_options:
+        strategy_options["tasks"] = tuple(strategy_options["tasks"])
+    try:
+        cfg = TrainConfig(
+            data=DataConfig(dataset=dataset, root=str(root), protocol=protocol, **data),
+            model=model_preset(preset, **(model or {})),
+            optim=optim_preset(preset, **(optim or {})),
+            run=RunConfig(**(run or {})),
+            strategy=StrategyConfig(name=strategy, **strategy_options),
+        )
+    except TypeError as exc:  # an unknown keyword in one of the overrides
+        raise ValueError(str(exc)) from None
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: TrainConfig) -> None:
+    """Check values that do not depend on the data (the loop checks the rest).
+
+    Raises:
+        ValueError: Naming the bad field and the allowed values.
+    """
+    s = cfg.strategy
+    if s.name not in STRATEGIES:
+        raise ValueError(f"unknown strategy {s.name!r}; known: {list(STRATEGIES)}")
+    bad = [t for t in s.tasks if t not in TASKS]
+    if bad:
+        raise ValueError(f"unknown task(s) {bad}; known: {list(TASKS)}")
+    if s.name in USES_SSL and not s.tasks:
+        raise ValueError(f"strategy {s.name!r} needs at least one self-supervised task")
+    if s.name in NEEDS_INIT and not s.init_from:
+        raise ValueError(
+            f"strategy {s.name!r} starts from a pretrained encoder: give init_from "
+            "(--init-from RUN, a 'pretrain' run folder)"
+        )
+    if s.name == "semi" and not 0 < cfg.data.label_fraction < 1:
+        raise ValueError(
+            "strategy 'semi' needs a label fraction in (0, 1), e.g. 0.01 or 0.1"
+        )
+    if not 0 < cfg.data.label_fraction <= 1:
+        raise ValueError(
+            f"label_fraction must be in (0, 1], got {cfg.data.label_fraction}"
+        )
+    if cfg.model.preset not in PRESETS:
+        raise ValueError(f"unknown preset {cfg.model.preset!r}; known: {list(PRESETS)}")
+    if cfg.model.classifier not in ("gru", "linear"):
+        raise ValueError(
+            f"classifier must be 'gru' or 'linear', got {cfg.model.classifier!r}"
+        )
+    if cfg.data.time_mode not in ("resample", "pad"):
+        raise ValueError(
+            f"time_mode must be 'resample' or 'pad', got {cfg.data.time_mode!r}"
+        )
+    if cfg.optim.lr_step_unit not in ("iter", "epoch"):
+        raise ValueError(
+            f"lr_step_unit must be 'iter' or 'epoch', got {cfg.optim.lr_step_unit!r}"
+        )
+    if cfg.run.select not in ("best", "last"):
+        raise ValueError(f"select must be 'best' or 'last', got {cfg.run.select!r}")
+    if cfg.data.frames < 2 * cfg.model.jigsaw_segments:
+        raise ValueError(f"frames must be >= {2 * cfg.model.jigsaw_segments}")
+    if not 0 < cfg.model.mask_ratio < 1:
+        raise ValueError(f"mask_ratio must be in (0, 1), got {cfg.model.mask_ratio}")
+    for name, value in (
+        ("epochs", cfg.optim.epochs),
+        ("batch_size", cfg.optim.batch_size),
+    ):
+        if value < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")

@@ -1,0 +1,125 @@
+"""Events yielded by the training loop and consumed by the CLI progress bar and the GUI.
+
+:func:`core.training.loop.run` is a generator of these small frozen dataclasses; it never
+prints and never calls back. Epochs and steps are 1-based (the first epoch is ``1``, the
+first batch of an epoch is step ``1``) so they can be shown as they are. Loss dictionaries
+map a loss name (``"total"``, ``"cls"``, ``"motion"``, ``"jigsaw"``, ``"contrastive"``) to
+its mean value; ``"total"`` is always present.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:
+    from core.training.config import TrainConfig
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    """The run folder is ready and training is about to begin.
+
+    Attributes:
+        run_dir: The run folder.
+        config: The full, resolved configuration (also saved as ``config.json``).
+        total_epochs: Number of epochs the run will reach when not cancelled.
+        steps_per_epoch: Optimiser steps per epoch.
+        start_epoch: First epoch this process trains (> 1 when resuming).
+    """
+
+    run_dir: Path
+    config: TrainConfig
+    total_epochs: int
+    steps_per_epoch: int
+    start_epoch: int = 1
+
+
+@dataclass(frozen=True)
+class BatchDone:
+    """One optimiser step finished.
+
+    Attributes:
+        epoch: Current epoch (1-based).
+        step: Step within the epoch (1-based).
+        steps_per_epoch: Steps in this epoch.
+        losses: Loss values of this batch by name (``"total"`` always present).
+        lr: Learning rate used for this step.
+    """
+
+    epoch: int
+    step: int
+    steps_per_epoch: int
+    losses: dict[str, float]
+    lr: float
+
+
+@dataclass(frozen=True)
+class EpochDone:
+    """One epoch finished, with its validation result.
+
+    Attributes:
+        epoch: The epoch that finished (1-based).
+        losses: Mean training losses of the epoch by name.
+        val_loss: Validation classification loss, or ``None`` (no classifier / no split).
+        val_acc: Validation accuracy in [0, 1], or ``None``.
+        lr: Learning rate at the end of the epoch.
+        seconds: Wall time of the epoch including validation.
+    """
+
+    epoch: int
+    losses: dict[str, float]
+    val_loss: float | None
+    val_acc: float | None
+    lr: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class CheckpointSaved:
+    """A checkpoint file was written (atomically).
+
+    Attributes:
+        path: The file written (``weights.pt`` for the best, ``last.pt`` for resuming).
+        epoch: Epoch the checkpoint belongs to.
+        is_best: True for the best-so-far weights.
+    """
+
+    path: Path
+    epoch: int
+    is_best: bool
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    """The run ended, either completed or cancelled (the folder is resumable either way).
+
+    Attributes:
+        run_dir: The run folder.
+        best_val_acc: Best validation accuracy seen, or ``None`` without validation.
+        cancelled: True if the stop event ended the run early.
+        epoch: Last completed epoch.
+    """
+
+    run_dir: Path
+    best_val_acc: float | None
+    cancelled: bool
+    epoch: int = 0
+
+
+@dataclass(frozen=True)
+class Log:
+    """A human-readable message (data loading, device choice, resume point, ...).
+
+    Attributes:
+        message: One line of text.
+        level: ``"info"`` or ``"warning"``.
+    """
+
+    message: str
+    level: str = field(default="info")
+
+
+Event = Union[RunStarted, BatchDone, EpochDone, CheckpointSaved, RunFinished, Log]  # noqa: UP007
+"""Anything :func:`core.training.loop.run` yields."""

@@ -1,0 +1,444 @@
+"""The training loop: ``run(cfg, stop)`` yields events while it trains one run.
+
+Everything that can be wrong with the input (unknown dataset or strategy, missing or
+corrupt run folder, a checkpoint that does not fit, an empty labelled subset) raises
+before the first batch. Then, per epoch: a seeded order of the training clips, batches
+augmented with per-clip seeded generators, pretext views drawn from a per-step seeded
+generator, one optimiser step per batch (AMP on CUDA), the stop flag checked before every
+batch, validation on the test split, ``last.pt`` (resume state) and ``weights.pt`` (best
+or last) written atomically. Because every random choice is a function of the seed, the
+epoch and the step, a resumed run repeats exactly what an uninterrupted one would do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from core.paths import default_runs_dir
+from core.skeleton import get_layout
+from core.training import checkpoint, distributed
+from core.training.config import TrainConfig, validate
+from core.training.data import ClipSet, PreparedData, load_data
+from core.training.events import (
+    BatchDone,
+    CheckpointSaved,
+    EpochDone,
+    Event,
+    Log,
+    RunFinished,
+    RunStarted,
+)
+from core.training.strategies import (
+    Objective,
+    build_model,
+    describe,
+    freezes_encoder,
+    init_from_run,
+    loss_weights,
+    uses_cls,
+    uses_ssl,
+    with_resolved_data,
+)
+from core.training.tasks import PretextBatch, make_pretext
+
+
+def resolve_device(name: str) -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; ``"cuda"`` falls back to CPU.
+
+    Raises:
+        ValueError: If the name is not a device torch knows.
+    """
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(name)
+    except RuntimeError as exc:
+        raise ValueError(f"unknown device {name!r}: {exc}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        return torch.device("cpu")
+    return dev
+
+
+def lr_at(cfg: TrainConfig, global_step: int, epoch: int) -> float:
+    """Learning rate of a step: step decay by ``lr_gamma``, floored at ``min_lr``."""
+    o = cfg.optim
+    if o.lr_step <= 0:
+        return o.lr
+    units = global_step if o.lr_step_unit == "iter" else epoch - 1
+    return max(min(o.min_lr, o.lr), o.lr * o.lr_gamma ** (units // o.lr_step))
+
+
+def steps_per_epoch(n: int, batch_size: int) -> int:
+    """Full batches per epoch (the last partial batch is dropped; one batch if n < B)."""
+    return max(1, n // batch_size) if n else 0
+
+
+@torch.no_grad()
+def predict_logits(
+    model: nn.Module,
+    clips: ClipSet,
+    cfg: TrainConfig,
+    device: torch.device,
+    batch: int = 256,
+) -> np.ndarray:
+    """Classifier logits of every clip in a set, ``(N, K)`` float32 (no augmentation)."""
+    was_training = model.training
+    model.eval()
+    out = []
+    for start in range(0, len(clips), batch):
+        pos = np.arange(start, min(start + batch, len(clips)))
+        x, lengths, _ = clips.batch(pos, cfg.data)
+        out.append(model(x.to(device), lengths.to(device)).float().cpu())
+    model.train(was_training)
+    if not out:
+        return np.zeros((0, getattr(model, "num_classes", 0)), dtype=np.float32)
+    return torch.cat(out).numpy()
+
+
+def _new_run_dir(cfg: TrainConfig) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return default_runs_dir() / f"{cfg.data.dataset}-{cfg.strategy.name}-{stamp}"
+
+
+def _resolve(cfg: TrainConfig) -> tuple[TrainConfig, Path, dict[str, Any] | None]:
+    """Pick the run folder; on resume, read its config and ``last.pt`` (or fail)."""
+    if cfg.run.resume:
+        if not cfg.run.run_dir:
+            raise ValueError("resume needs the run folder (--resume RUN)")
+        run_dir = Path(cfg.run.run_dir).expanduser()
+        saved = checkpoint.read_run(run_dir).config
+        state = checkpoint.safe_load(run_dir / checkpoint.LAST)
+        if not isinstance(state, dict) or "model" not in state or "epoch" not in state:
+            raise ValueError(f"{run_dir / checkpoint.LAST}: not a resume checkpoint")
+        run = dataclasses.replace(
+            saved.run,
+            resume=True,
+            run_dir=str(run_dir),
+            device=cfg.run.device,
+            threads=cfg.run.threads,
+            amp=cfg.run.amp,
+        )
+        return dataclasses.replace(saved, run=run), run_dir, state
+    run_dir = (
+        Path(cfg.run.run_dir).expanduser() if cfg.run.run_dir else _new_run_dir(cfg)
+    )
+    if (run_dir / checkpoint.CONFIG).exists():
+        raise ValueError(
+            f"{run_dir}: already holds a run; resume it (--resume) or choose another folder"
+        )
+    cfg = dataclasses.replace(
+        cfg, run=dataclasses.replace(cfg.run, run_dir=str(run_dir))
+    )
+    return cfg, run_dir, None
+
+
+class _MetricsLog:
+    """Appends one JSON line per event to ``metrics.jsonl`` (rank 0 only)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    def write(self, event: Event) -> None:
+        if self.path is None:
+            return
+        doc: dict[str, Any] = {"event": type(event).__name__}
+        for f in dataclasses.fields(event):
+            value = getattr(event, f.name)
+            if f.name == "config":
+                continue
+            doc[f.name] = str(value) if isinstance(value, Path) else value
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(doc) + "\n")
+
+
+def run(cfg: TrainConfig, stop: threading.Event | None = None) -> Iterator[Event]:
+    """Train one run, yielding events; stop cleanly (resumable) when ``stop`` is set.
+
+    Args:
+        cfg: The run's config (with ``run.resume``, only ``run_dir``/device are used and
+            the rest is read from the folder).
+        stop: Checked before every batch.
+
+    Yields:
+        :class:`Log`, :class:`RunStarted`, :class:`BatchDone`, :class:`EpochDone`,
+        :class:`CheckpointSaved`, and finally :class:`RunFinished`.
+
+    Raises:
+        KeyError: Unknown dataset, layout or model.
+        ValueError: Invalid config, corrupt run folder, mismatching checkpoint, empty
+            labelled subset -- all before training starts.
+        FileNotFoundError: Missing data root, run folder or checkpoint file.
+    """
+    validate(cfg)
+    cfg, run_dir, resume_state = _resolve(cfg)
+    dist = distributed.launched()
+    device = resolve_device(cfg.run.device)
+    if dist.enabled and device.type == "cuda":
+        device = torch.device("cuda", dist.local_rank)
+    if cfg.run.threads:
+        torch.set_num_threads(cfg.run.threads)
+    amp = cfg.run.amp and device.type == "cuda"
+    name = cfg.strategy.name
+
+    data = load_data(cfg.data, cfg.run.seed)
+    if uses_cls(name) and len(data.labelled) == 0:
+        raise ValueError(
+            f"{cfg.data.dataset} {cfg.data.protocol}: no labelled training clips "
+            f"(label fraction {cfg.data.label_fraction})"
+        )
+    if uses_cls(name) and len(data.test) == 0:
+        raise ValueError(
+            f"{cfg.data.dataset} {cfg.data.protocol}: the test split is empty"
+        )
+    cfg = with_resolved_data(
+        cfg,
+        layout=data.layout,
+        num_bodies=data.num_bodies,
+        window_seconds=round(data.window_seconds, 4),
+    )
+    train_set = data.train if uses_ssl(name) else data.train.subset(data.labelled)
+
+    torch.manual_seed(cfg.run.seed)
+    model = build_model(
+        cfg.model,
+        get_layout(data.layout).num_joints,
+        data.num_bodies,
+        len(data.class_names),
+    )
+    notes: list[str] = []
+    if resume_state is not None:
+        checkpoint.load_state_into(
+            model, resume_state["model"], run_dir / checkpoint.LAST
+        )
+    elif cfg.strategy.init_from:
+        notes = init_from_run(
+            model, cfg.strategy.init_from, data.layout, data.num_bodies
+        )
+    frozen = freezes_encoder(name)
+    if frozen:
+        for p in model.encoder.parameters():
+            p.requires_grad_(False)
+    model.to(device)
+    objective = Objective(
+        model, cfg.strategy.tasks, cfg.model.temperature, uses_cls(name), frozen
+    ).to(device)
+    distributed.setup(dist, device)
+    # GRU gradients that flow back through many steps decay into subnormal floats, which
+    # CPUs process ~4x slower; flushing them to zero changes nothing measurable and makes
+    # a CPU training step ~2x faster. The flag is per thread and reset afterwards.
+    flush = device.type == "cpu" and torch.set_flush_denormal(True)
+    try:
+        yield from _train(
+            cfg, run_dir, data, train_set, model, objective, device, amp, dist,
+            resume_state, notes, stop,
+        )  # fmt: skip
+    finally:
+        if flush:
+            torch.set_flush_denormal(False)
+        distributed.teardown(dist)
+
+
+def _train(
+    cfg: TrainConfig,
+    run_dir: Path,
+    data: PreparedData,
+    train_set: ClipSet,
+    model: nn.Module,
+    objective: Objective,
+    device: torch.device,
+    amp: bool,
+    dist: distributed.DistInfo,
+    resume_state: dict[str, Any] | None,
+    notes: list[str],
+    stop: threading.Event | None,
+) -> Iterator[Event]:
+    name = cfg.strategy.name
+    seed = cfg.run.seed
+    wrapped = distributed.wrap(objective, dist, device)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
+    scaler = torch.amp.GradScaler("cuda", enabled=amp)
+    start_epoch, global_step = 1, 0
+    best_acc: float | None = None
+    if resume_state is not None:
+        opt.load_state_dict(resume_state["optimizer"])
+        start_epoch = int(resume_state["epoch"]) + 1
+        global_step = int(resume_state["global_step"])
+        best = float(resume_state.get("best_val_acc", -1.0))
+        best_acc = None if best < 0 else best
+
+    main = dist.is_main
+    log = _MetricsLog(run_dir / checkpoint.METRICS if main else None)
+    if main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        cfg.save(run_dir / checkpoint.CONFIG)
+        checkpoint.save_labels(run_dir, data.class_names, cfg.data.dataset)
+
+    def save_last(epoch: int) -> Path:
+        return checkpoint.atomic_save(
+            {
+                "model": model.state_dict(),
+                "optimizer": opt.state_dict(),
+                "epoch": epoch,
+                "global_step": global_step,
+                "best_val_acc": -1.0 if best_acc is None else best_acc,
+            },
+            run_dir / checkpoint.LAST,
+        )
+
+    if main and resume_state is None:
+        save_last(0)  # a cancelled first epoch still leaves a resumable folder
+    total_epochs = cfg.optim.epochs
+    spe = steps_per_epoch(len(train_set), cfg.optim.batch_size)
+    for message in [
+        f"device {device}{' with AMP' if amp else ''}"
+        + (f", {dist.world} processes" if dist.enabled else ""),
+        f"{describe(cfg)}: {len(train_set)} training clips "
+        f"({len(data.labelled)} labelled), {len(data.test)} test clips, "
+        f"layout {data.layout}, T={cfg.data.frames}",
+        *notes,
+    ]:
+        event = Log(message)
+        log.write(event)
+        yield event
+    if resume_state is not None:
+        event = Log(f"resuming {run_dir} at epoch {start_epoch}")
+        log.write(event)
+        yield event
+    started = RunStarted(run_dir, cfg, total_epochs, spe, start_epoch)
+    log.write(started)
+    yield started
+
+    cancelled = False
+    epoch = start_epoch - 1
+    for epoch in range(start_epoch, total_epochs + 1):
+        t0 = time.perf_counter()
+        torch.manual_seed(seed * 1_000_003 + epoch)
+        order = np.random.default_rng([seed, epoch]).permutation(len(train_set))
+        bsz = min(cfg.optim.batch_size, len(train_set))
+        sums: dict[str, float] = {}
+        steps_done = 0
+        model.train()
+        for step in range(1, spe + 1):
+            if stop is not None and stop.is_set():
+                cancelled = True
+                break
+            positions = distributed.shard(order[(step - 1) * bsz : step * bsz], dist)
+            aug_seed = (seed, epoch) if cfg.data.augment.enabled else None
+            x, lengths, labels = train_set.batch(positions, cfg.data, aug_seed)
+            x, lengths, labels = x.to(device), lengths.to(device), labels.to(device)
+            w_cls, w_self = loss_weights(cfg, global_step, spe)
+            pretext = None
+            if w_self > 0:
+                gen = torch.Generator().manual_seed(
+                    (seed * 1_000_003 + epoch) * 10_007 + step * 101 + dist.rank
+                )
+                pretext = make_pretext(
+                    x.cpu(),
+                    lengths.cpu(),
+                    cfg.model.mask_ratio,
+                    cfg.model.noise_std,
+                    cfg.model.jigsaw_segments,
+                    gen,
+                )
+                pretext = _to_device(pretext, device)
+            lr = lr_at(cfg, global_step, epoch)
+            for group in opt.param_groups:
+                group["lr"] = lr
+            with torch.autocast(
+                device_type=device.type, dtype=torch.float16, enabled=amp
+            ):
+                losses = wrapped(x, lengths, labels, pretext, w_cls, w_self)
+            opt.zero_grad(set_to_none=True)
+            scaler.scale(losses["total"]).backward()
+            if cfg.optim.grad_clip > 0:
+                scaler.unscale_(opt)
+                nn.utils.clip_grad_norm_(params, cfg.optim.grad_clip)
+            scaler.step(opt)
+            scaler.update()
+            global_step += 1
+            steps_done += 1
+            values = {k: float(v.detach()) for k, v in losses.items()}
+            values = distributed.mean_across(values, dist)
+            if not all(math.isfinite(v) for v in values.values()):
+                raise FloatingPointError(
+                    f"loss became {values} at epoch {epoch} step {step}; lower the lr"
+                )
+            for k, v in values.items():
+                sums[k] = sums.get(k, 0.0) + v
+            event = BatchDone(epoch, step, spe, values, lr)
+            log.write(event)
+            yield event
+        if cancelled:
+            epoch -= 1
+            break
+
+        val_loss = val_acc = None
+        if uses_cls(name) and (
+            epoch % cfg.run.eval_every == 0 or epoch == total_epochs
+        ):
+            logits = predict_logits(model, data.test, cfg, device)
+            y = torch.from_numpy(data.test.labels)
+            val_loss = float(F.cross_entropy(torch.from_numpy(logits), y))
+            val_acc = float((logits.argmax(1) == data.test.labels).mean())
+        means = {k: v / max(steps_done, 1) for k, v in sums.items()}
+        done = EpochDone(
+            epoch, means, val_loss, val_acc, lr_at(cfg, global_step, epoch),
+            time.perf_counter() - t0,
+        )  # fmt: skip
+        log.write(done)
+        yield done
+
+        if main:
+            improved = val_acc is not None and (best_acc is None or val_acc > best_acc)
+            if improved:
+                best_acc = val_acc
+            keep = cfg.run.select == "last" or not uses_cls(name) or improved
+            if keep:
+                path = checkpoint.atomic_save(
+                    model.state_dict(), run_dir / checkpoint.WEIGHTS
+                )
+                saved = CheckpointSaved(path, epoch, is_best=True)
+                log.write(saved)
+                yield saved
+            saved = CheckpointSaved(save_last(epoch), epoch, is_best=False)
+            log.write(saved)
+            yield saved
+        elif val_acc is not None and (best_acc is None or val_acc > best_acc):
+            best_acc = val_acc
+
+    finished = RunFinished(run_dir, best_acc, cancelled, max(epoch, 0))
+    log.write(finished)
+    yield finished
+
+
+def _to_device(pretext: PretextBatch, device: torch.device) -> PretextBatch:
+    """Move every tensor of a pretext batch to ``device``."""
+    if device.type == "cpu":
+        return pretext
+    masked = dataclasses.replace(
+        pretext.masked,
+        **{
+            f.name: getattr(pretext.masked, f.name).to(device)
+            for f in dataclasses.fields(pretext.masked)
+        },
+    )
+    return dataclasses.replace(
+        pretext,
+        masked=masked,
+        shuffled=pretext.shuffled.to(device),
+        jigsaw_labels=pretext.jigsaw_labels.to(device),
+    )

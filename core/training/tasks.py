@@ -1,0 +1,192 @@
+"""Pretext transforms of MS²L, vectorised over the batch in torch.
+
+Two transforms make the self-supervised inputs from a padded batch ``x (N, T, M, V, C)``
+with true lengths ``lengths (N,)``:
+
+* :func:`mask_future` (motion prediction, Eq. 1): the last ``mask_ratio`` of each clip's
+  valid frames are hidden and become the target; Gaussian noise is added to the observed
+  past, which is what the encoder sees (its length is the past length).
+* :func:`jigsaw` (Eq. 2): each clip's valid frames are cut into ``P`` equal segments that
+  are reordered by one of the ``P!`` permutations; the permutation's index is the label.
+
+Both work on the whole batch with index arithmetic and ``gather`` (no per-sample Python
+loop), draw their randomness from a ``torch.Generator`` so that runs are repeatable, and
+leave padding frames zero. :func:`make_pretext` builds both for one batch.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import torch
+
+
+def permutations(segments: int) -> torch.Tensor:
+    """All orders of ``segments`` segments, ``(P!, P)`` int64, identity first.
+
+    Row ``k`` lists, for each output segment, which source segment it shows.
+    """
+    return torch.tensor(
+        list(itertools.permutations(range(segments))), dtype=torch.int64
+    )
+
+
+def _present(x: torch.Tensor) -> torch.Tensor:
+    """``(N, T, M, 1, 1)`` float mask of bodies with any non-zero joint in a frame."""
+    return (x != 0).any(dim=(-1, -2), keepdim=True).to(x.dtype)
+
+
+@dataclass(frozen=True)
+class MaskedBatch:
+    """Motion-prediction inputs and targets for one batch.
+
+    Attributes:
+        past: ``(N, T, M, V, C)`` noisy observed frames, zero from ``past_len`` on.
+        past_len: ``(N,)`` observed frames per clip (>= 1).
+        target: ``(N, F, M*V*C)`` the hidden future frames, ``F = max(lengths - past_len)``.
+        target_mask: ``(N, F)`` bool, True where ``target`` is a real hidden frame.
+        last_frame: ``(N, M*V*C)`` last observed noisy frame.
+        future_index: ``(N, F)`` int64 time index of each target frame (clamped to T-1).
+    """
+
+    past: torch.Tensor
+    past_len: torch.Tensor
+    target: torch.Tensor
+    target_mask: torch.Tensor
+    last_frame: torch.Tensor
+    future_index: torch.Tensor
+
+
+def mask_future(
+    x: torch.Tensor,
+    lengths: torch.Tensor,
+    mask_ratio: float,
+    noise_std: float,
+    generator: torch.Generator | None = None,
+) -> MaskedBatch:
+    """Hide the last ``mask_ratio`` of every clip's valid frames and add noise to the rest.
+
+    A clip of ``L`` valid frames keeps ``round(L * (1 - mask_ratio))`` frames, at least 1
+    and (when ``L >= 2``) at most ``L - 1``, so every clip of two or more frames has
+    something to predict.
+
+    Args:
+        x: ``(N, T, M, V, C)`` clips, zero past each length.
+        lengths: ``(N,)`` int64 valid frames (>= 1).
+        mask_ratio: Share of valid frames hidden, in (0, 1).
+        noise_std: Std of the Gaussian noise added to present joints of the past.
+        generator: Source of the noise.
+
+    Returns:
+        The masked batch.
+    """
+    n, t = x.shape[:2]
+    lengths = lengths.to(x.device)
+    keep = torch.round(lengths.to(torch.float64) * (1.0 - mask_ratio)).to(torch.int64)
+    past_len = torch.minimum(keep.clamp_min(1), (lengths - 1).clamp_min(1))
+    time = torch.arange(t, device=x.device)
+    observed = (time[None, :] < past_len[:, None]).to(x.dtype)[..., None, None, None]
+    noise = torch.randn(x.shape, generator=generator, dtype=x.dtype).to(x.device)
+    past = (x + noise_std * noise * _present(x)) * observed
+
+    f = max(int((lengths - past_len).max().item()), 1)
+    index = past_len[:, None] + torch.arange(f, device=x.device)[None, :]
+    target_mask = index < lengths[:, None]
+    index = index.clamp_max(t - 1)
+    flat = x.reshape(n, t, -1)
+    target = torch.gather(flat, 1, index[..., None].expand(-1, -1, flat.shape[-1]))
+    target = target * target_mask[..., None].to(x.dtype)
+    last = torch.gather(
+        past.reshape(n, t, -1),
+        1,
+        (past_len - 1)[:, None, None].expand(-1, 1, flat.shape[-1]),
+    ).squeeze(1)
+    return MaskedBatch(past, past_len, target, target_mask, last, index)
+
+
+def jigsaw(
+    x: torch.Tensor,
+    lengths: torch.Tensor,
+    segments: int = 3,
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Shuffle ``segments`` equal temporal segments of each clip's valid frames.
+
+    Segment ``j`` of a clip of length ``L`` is frames ``[floor(jL/P), floor((j+1)L/P))``.
+    The output shows the source segments in the order of the drawn permutation, each
+    kept intact; frames past ``L`` stay as they were (padding).
+
+    Args:
+        x: ``(N, T, M, V, C)`` clips.
+        lengths: ``(N,)`` valid frames.
+        segments: ``P``.
+        generator: Source of the permutation choice.
+
+    Returns:
+        ``(shuffled, labels)``: the shuffled clips ``(N, T, M, V, C)`` and the index of
+        each clip's permutation in :func:`permutations` ``(N,)`` int64.
+    """
+    n, t = x.shape[:2]
+    lengths = lengths.to(x.device)
+    perms = permutations(segments).to(x.device)
+    labels = torch.randint(math.factorial(segments), (n,), generator=generator).to(
+        x.device
+    )
+    order = perms[labels]  # (N, P): source segment shown at each output slot
+    j = torch.arange(segments + 1, device=x.device)
+    bounds = (lengths[:, None] * j[None, :]) // segments  # (N, P+1) source boundaries
+    src_start, seg_len = bounds[:, :-1], bounds[:, 1:] - bounds[:, :-1]
+    out_len = torch.gather(seg_len, 1, order)
+    out_start = torch.cumsum(out_len, dim=1) - out_len  # (N, P)
+    time = torch.arange(t, device=x.device)
+    slot = (time[None, :, None] >= out_start[:, None, :]).sum(-1) - 1  # (N, T)
+    slot = slot.clamp(0, segments - 1)
+    src_seg = torch.gather(order, 1, slot)
+    offset = time[None, :] - torch.gather(out_start, 1, slot)
+    src = torch.gather(src_start, 1, src_seg) + offset
+    src = torch.where(time[None, :] < lengths[:, None], src, time[None, :])
+    shuffled = torch.gather(x, 1, src.view(n, t, 1, 1, 1).expand_as(x))
+    return shuffled, labels
+
+
+@dataclass(frozen=True)
+class PretextBatch:
+    """Everything the self-supervised losses need for one batch.
+
+    Attributes:
+        masked: Motion-prediction inputs and targets.
+        shuffled: ``(N, T, M, V, C)`` jigsaw input.
+        jigsaw_labels: ``(N,)`` permutation indices.
+    """
+
+    masked: MaskedBatch
+    shuffled: torch.Tensor
+    jigsaw_labels: torch.Tensor
+
+
+def make_pretext(
+    x: torch.Tensor,
+    lengths: torch.Tensor,
+    mask_ratio: float,
+    noise_std: float,
+    segments: int,
+    generator: torch.Generator | None = None,
+) -> PretextBatch:
+    """Build the masked/noisy and the jigsaw views of a batch.
+
+    Args:
+        x: ``(N, T, M, V, C)`` clips.
+        lengths: ``(N,)`` valid frames.
+        mask_ratio: Share of frames hidden for motion prediction.
+        noise_std: Noise on the observed past.
+        segments: Jigsaw segments ``P``.
+        generator: Source of all randomness.
+
+    Returns:
+        The pretext batch.
+    """
+    masked = mask_future(x, lengths, mask_ratio, noise_std, generator)
+    shuffled, labels = jigsaw(x, lengths, segments, generator)
+    return PretextBatch(masked, shuffled, labels)

@@ -1,0 +1,61 @@
+"""``ms2l train`` and ``ms2l eval`` end to end on the tiny synthetic dataset."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.cli import main
+from core.commands.train import parse_augment
+from core.training.config import TrainConfig
+
+
+def test_train_then_eval_from_flags(tiny_data, tmp_path, capsys):
+    root, cache = tiny_data
+    run_dir = tmp_path / "run"
+    cfg_file = tmp_path / "base.json"
+    TrainConfig().replace(data={"cache_dir": str(cache), "frames": 16}).save(cfg_file)
+    status = main([
+        "train", "--config", str(cfg_file), "--root", str(root), "--strategy", "joint",
+        "--tasks", "motion,contrastive", "--epochs", "2", "--batch-size", "8",
+        "--hidden", "8", "--device", "cpu", "--seed", "3", "--run-dir", str(run_dir),
+        "--augment", "rotate=20,noise=0.01,speed=0.2,drop=0.1", "--select", "last",
+    ])  # fmt: skip
+    assert status == 0
+    err = capsys.readouterr().err
+    assert "epoch 2/2" in err and "finished at epoch 2" in err
+    cfg = TrainConfig.load(run_dir / "config.json")
+    assert cfg.strategy.name == "joint" and cfg.strategy.tasks == (
+        "motion",
+        "contrastive",
+    )
+    assert (
+        cfg.run.seed == 3
+        and cfg.model.hidden == 8
+        and cfg.data.augment.rotate_degrees == 20
+    )
+
+    assert main(["eval", str(run_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "accuracy:" in out and "pick up with one hand" in out
+    doc = json.loads((run_dir / "eval.json").read_text())
+    assert doc["split"] == "test" and len(doc["confusion"]) == 10
+    assert (run_dir / "confusion.png").is_file() and (
+        run_dir / "confusion.csv"
+    ).is_file()
+
+    # resuming a finished run trains nothing more and exits cleanly
+    assert main(["train", "--resume", str(run_dir), "--device", "cpu"]) == 0
+
+
+def test_train_errors_are_one_line(tiny_data, tmp_path, capsys):
+    root, _ = tiny_data
+    assert main(["train", "--dataset", "kinetics", "--root", str(root)]) == 2
+    assert "unknown dataset 'kinetics'" in capsys.readouterr().err
+    assert main(["train", "--root", str(root), "--strategy", "finetune"]) == 2
+    assert "--init-from" in capsys.readouterr().err
+    assert main(["eval", str(tmp_path / "nothing")]) == 2
+    assert "run folder not found" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="unknown augmentation"):
+        parse_augment("blur=1")

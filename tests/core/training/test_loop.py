@@ -1,0 +1,203 @@
+"""The run loop: run folder contents, reload, cancel and resume, seeding, bad input."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from core.evaluation import evaluate_run, save_eval
+from core.inference import Predictor
+from core.training import checkpoint
+from core.training.config import TrainConfig, make_config
+from core.training.events import (
+    BatchDone,
+    CheckpointSaved,
+    EpochDone,
+    RunFinished,
+    RunStarted,
+)
+from core.training.loop import run
+from tests.core.training.conftest import tiny_config
+
+
+def _events(cfg, stop=None):
+    return list(run(cfg, stop))
+
+
+def test_run_folder_reloads_to_identical_logits(tiny_data, tmp_path):
+    cfg = tiny_config(tiny_data, tmp_path / "r", epochs=3, run={"select": "last"})
+    events = _events(cfg)
+    started = next(e for e in events if isinstance(e, RunStarted))
+    assert started.total_epochs == 3 and started.steps_per_epoch >= 1
+    last_epoch = [e for e in events if isinstance(e, EpochDone)][-1]
+    for name in (
+        "config.json",
+        "labels.json",
+        "weights.pt",
+        "last.pt",
+        "metrics.jsonl",
+    ):
+        assert (tmp_path / "r" / name).is_file()
+    saved = TrainConfig.load(tmp_path / "r" / "config.json")
+    assert saved.data.layout == "ucla20" and saved.data.num_bodies == 1
+    assert saved.data.window_seconds > 0
+
+    a = Predictor.from_run(tmp_path / "r", device="cpu")
+    b = Predictor.from_run(tmp_path / "r", device="cpu")
+    clip = np.random.default_rng(0).normal(size=(25, 1, 20, 3)).astype(np.float32)
+    batch = a.prepare(clip)[None]
+    assert batch.shape == (1, 16, 1, 20, 3)
+    np.testing.assert_array_equal(a.logits(batch), b.logits(batch))
+    probs = a.predict_proba([clip, clip[:5]])
+    np.testing.assert_allclose(probs.sum(1), 1.0, rtol=1e-5)
+    # the evaluation of the reloaded model is the loop's own last validation
+    result = evaluate_run(tmp_path / "r", device="cpu")
+    assert result.accuracy == pytest.approx(last_epoch.val_acc)
+    assert result.confusion.sum() == result.num_clips
+    paths = save_eval(result)
+    assert json.loads(paths["json"].read_text())["accuracy"] == result.accuracy
+    assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cancel_then_resume_continues_and_matches_an_uninterrupted_run(
+    tiny_data, tmp_path
+):
+    full = tiny_config(tiny_data, tmp_path / "full", epochs=3)
+    _events(full)
+
+    cfg = tiny_config(tiny_data, tmp_path / "cut", epochs=3)
+    stop = threading.Event()
+    seen = []
+    for event in run(cfg, stop):
+        seen.append(event)
+        if isinstance(event, BatchDone) and event.epoch == 2 and event.step == 1:
+            stop.set()
+    finished = seen[-1]
+    assert (
+        isinstance(finished, RunFinished) and finished.cancelled and finished.epoch == 1
+    )
+    assert not any(isinstance(e, EpochDone) and e.epoch == 2 for e in seen)
+
+    resumed = _events(cfg.replace(run={"resume": True}))
+    started = next(e for e in resumed if isinstance(e, RunStarted))
+    assert started.start_epoch == 2
+    assert [e.epoch for e in resumed if isinstance(e, EpochDone)] == [2, 3]
+    assert not resumed[-1].cancelled
+
+    a = torch.load(tmp_path / "full" / "last.pt", weights_only=True)["model"]
+    b = torch.load(tmp_path / "cut" / "last.pt", weights_only=True)["model"]
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=0, atol=1e-6)
+
+
+def test_same_seed_same_weights_other_seed_differs(tiny_data, tmp_path):
+    def weights(name, seed):
+        _events(tiny_config(tiny_data, tmp_path / name, epochs=1, run={"seed": seed}))
+        return torch.load(tmp_path / name / "weights.pt", weights_only=True)
+
+    a, b, c = weights("a", 1), weights("b", 1), weights("c", 2)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_checkpoints_are_reported_best_and_last(tiny_data, tmp_path):
+    events = _events(tiny_config(tiny_data, tmp_path / "r", epochs=2))
+    saved = [e for e in events if isinstance(e, CheckpointSaved)]
+    assert {e.path.name for e in saved if not e.is_best} == {"last.pt"}
+    assert all(e.path.name == "weights.pt" for e in saved if e.is_best)
+    lines = (tmp_path / "r" / "metrics.jsonl").read_text().splitlines()
+    assert json.loads(lines[-1])["event"] == "RunFinished"
+
+
+def test_config_round_trips_and_rejects_unknown_values(tiny_data, tmp_path):
+    cfg = tiny_config(
+        tiny_data, tmp_path, "joint", data={"augment": {"rotate_degrees": 10}}
+    )
+    assert TrainConfig.from_json(cfg.to_json()) == cfg
+    with pytest.raises(ValueError, match="unknown strategy"):
+        make_config(strategy="magic")
+    with pytest.raises(ValueError, match="unknown preset"):
+        make_config(preset="huge")
+    with pytest.raises(ValueError, match="unknown task"):
+        make_config(strategy="pretrain", strategy_options={"tasks": ["colour"]})
+    with pytest.raises(ValueError, match="unknown key"):
+        TrainConfig.from_dict({"data": {"datset": "x"}})
+    with pytest.raises(ValueError, match="init_from"):
+        make_config(strategy="finetune")
+    with pytest.raises(ValueError, match="label"):
+        make_config(data={"label_fraction": 0.0})
+    with pytest.raises(ValueError, match="semi"):
+        make_config(strategy="semi", strategy_options={"init_from": "x"})
+
+
+def test_bad_input_fails_before_training(tiny_data, tmp_path):
+    with pytest.raises(KeyError, match="unknown dataset"):
+        _events(
+            tiny_config(tiny_data, tmp_path / "a").replace(data={"dataset": "mnist"})
+        )
+    with pytest.raises(FileNotFoundError, match="dataset root"):
+        _events(tiny_config(tiny_data, tmp_path / "b").replace(data={"root": "/nope"}))
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+    # A checkpoint from another architecture cannot initialise this one.
+    other = tmp_path / "other"
+    _events(tiny_config(tiny_data, other, "pretrain", epochs=1, model={"hidden": 5}))
+    cfg = tiny_config(
+        tiny_data,
+        tmp_path / "c",
+        "finetune",
+        strategy_options={"init_from": str(other)},
+    )
+    with pytest.raises(ValueError, match="architecture differs"):
+        _events(cfg)
+    assert not (tmp_path / "c" / "weights.pt").exists()
+
+    # Corrupt and incomplete run folders.
+    (other / "last.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="last.pt: corrupt"):
+        _events(tiny_config(tiny_data, other).replace(run={"resume": True}))
+    (other / "weights.pt").write_bytes(b"\x00" * 10)
+    with pytest.raises(ValueError, match="weights.pt: corrupt"):
+        Predictor.from_run(other)
+    (other / "config.json").unlink()
+    with pytest.raises(FileNotFoundError, match="config.json"):
+        Predictor.from_run(other)
+    with pytest.raises(FileNotFoundError, match="run folder not found"):
+        Predictor.from_run(tmp_path / "missing")
+
+    # Weights that do not fit the config: class count / input size named.
+    good = tmp_path / "good"
+    _events(tiny_config(tiny_data, good, epochs=1))
+    state = checkpoint.safe_load(good / "weights.pt")
+    state["classifier.mlp.2.weight"] = torch.zeros(3, 8)
+    state["classifier.mlp.2.bias"] = torch.zeros(3)
+    torch.save(state, good / "weights.pt")
+    with pytest.raises(ValueError, match="class count mismatch"):
+        Predictor.from_run(good)
+    state["encoder.fwd.0.weight_ih_l0"] = torch.zeros(24, 75)
+    torch.save(state, good / "weights.pt")
+    with pytest.raises(ValueError, match="input size mismatch"):
+        Predictor.from_run(good)
+
+    # A run folder is never silently overwritten.
+    with pytest.raises(ValueError, match="already holds a run"):
+        _events(tiny_config(tiny_data, good))
+
+
+def test_predictor_rejects_clips_of_another_layout(tiny_data, tmp_path):
+    _events(tiny_config(tiny_data, tmp_path / "r", epochs=1))
+    p = Predictor.from_run(tmp_path / "r", device="cpu")
+    assert (
+        p.layout == "ucla20" and p.T == 16 and p.num_bodies == 1 and p.device == "cpu"
+    )
+    with pytest.raises(ValueError, match="joints"):
+        p.predict_proba([np.zeros((10, 1, 25, 3), dtype=np.float32)])
+    # extra bodies are dropped, as in training
+    two = np.random.default_rng(0).normal(size=(10, 2, 20, 3)).astype(np.float32)
+    np.testing.assert_allclose(
+        p.predict_proba([two]), p.predict_proba([two[:, :1]]), rtol=1e-5
+    )

@@ -1,0 +1,125 @@
+"""Every training strategy runs a few epochs and lowers its loss; weights follow Eqs. 4-5."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from core.skeleton import convert
+from core.training.events import EpochDone, RunFinished
+from core.training.loop import run
+from core.training.strategies import build_model, input_conversion, loss_weights
+from tests.core.training.conftest import tiny_config
+
+
+def _train(cfg) -> list[EpochDone]:
+    events = list(run(cfg))
+    assert isinstance(events[-1], RunFinished) and not events[-1].cancelled
+    return [e for e in events if isinstance(e, EpochDone)]
+
+
+@pytest.fixture(scope="module")
+def pretrained(tiny_data, tmp_path_factory):
+    """A pretrain run (all three tasks) to start the other strategies from."""
+    run_dir = tmp_path_factory.mktemp("runs") / "pretrain"
+    epochs = _train(tiny_config(tiny_data, run_dir, "pretrain", epochs=6))
+    first, last = epochs[0].losses, epochs[-1].losses
+    assert set(first) == {"motion", "jigsaw", "contrastive", "total"}
+    assert last["total"] < first["total"]
+    assert last["motion"] < first["motion"]
+    assert all(e.val_acc is None for e in epochs)  # no classifier trained
+    return run_dir
+
+
+def test_pretrain_lowers_the_self_supervised_losses(pretrained):
+    assert (pretrained / "weights.pt").is_file()
+
+
+@pytest.mark.parametrize(
+    ("strategy", "extra"),
+    [
+        ("scratch", {}),
+        ("linear", {}),
+        ("finetune", {"init": True}),
+        ("moving", {"init": True, "strategy_options": {"moving_epochs": 2}}),
+        ("joint", {}),
+        ("semi", {"init": True, "data": {"label_fraction": 0.5}}),
+    ],
+)
+def test_strategy_lowers_its_loss(strategy, extra, tiny_data, pretrained, tmp_path):
+    extra = dict(extra)
+    options = extra.pop("strategy_options", {})
+    if extra.pop("init", False):
+        options["init_from"] = str(pretrained)
+    cfg = tiny_config(
+        tiny_data,
+        tmp_path / strategy,
+        strategy,
+        epochs=5,
+        strategy_options=options,
+        **extra,
+    )
+    epochs = _train(cfg)
+    first, last = epochs[0].losses, epochs[-1].losses
+    assert last["cls"] < first["cls"]
+    if strategy == "joint":
+        assert {"motion", "jigsaw", "contrastive"} <= set(last)
+        assert last["total"] < first["total"]
+    assert epochs[-1].val_acc is not None
+
+
+def test_transfer_converts_layouts(tiny_data, tmp_path):
+    """Pretrain on NTU-25-layout input, transfer to the dataset's own UCLA-20 layout."""
+    source = tmp_path / "ntu-pretrain"
+    _train(
+        tiny_config(tiny_data, source, "pretrain", epochs=2, data={"layout": "ntu25"})
+    )
+    cfg = tiny_config(
+        tiny_data, tmp_path / "transfer", "transfer", epochs=4,
+        strategy_options={"init_from": str(source)},
+    )  # fmt: skip
+    epochs = _train(cfg)
+    assert epochs[-1].losses["cls"] < epochs[0].losses["cls"]
+
+
+def test_input_conversion_equals_converting_the_clip():
+    torch.manual_seed(0)
+    src = build_model(tiny_model_cfg(), 25, 2, 4)
+    dst = build_model(tiny_model_cfg(), 20, 1, 4)
+    a = torch.from_numpy(input_conversion("ntu25", 2, "ucla20", 1))
+    state = src.state_dict()
+    for key in ("encoder.fwd.0.weight_ih_l0", "encoder.bwd.0.weight_ih_l0"):
+        state[key] = state[key] @ a
+    dst.encoder.load_state_dict(
+        {k[8:]: v for k, v in state.items() if k.startswith("encoder.")}
+    )
+    x = np.random.default_rng(0).normal(size=(2, 7, 1, 20, 3)).astype(np.float32)
+    as_ntu = np.zeros((2, 7, 2, 25, 3), dtype=np.float32)
+    as_ntu[:, :, :1] = convert(x, "ucla20", "ntu25")
+    h_src, _ = src.encoder(torch.from_numpy(as_ntu))
+    h_dst, _ = dst.encoder(torch.from_numpy(x))
+    torch.testing.assert_close(h_dst, h_src, rtol=1e-4, atol=1e-5)
+
+
+def tiny_model_cfg():
+    from core.training.config import model_preset
+
+    return model_preset("paper", hidden=5)
+
+
+def test_loss_weights_follow_eq4_and_eq5(tiny_data, tmp_path):
+    moving = tiny_config(
+        tiny_data,
+        tmp_path,
+        "moving",
+        strategy_options={"init_from": "x", "moving_epochs": 2},
+    )
+    assert loss_weights(moving, 0, 10) == (0.0, 1.0)
+    assert loss_weights(moving, 5, 10) == (0.25, 0.75)
+    assert loss_weights(moving, 20, 10) == (1.0, 0.0)
+    assert loss_weights(moving, 35, 10) == (1.0, 0.0)
+    joint = tiny_config(tiny_data, tmp_path, "joint", strategy_options={"omega": 1.0})
+    assert loss_weights(joint, 0, 10) == (1.0, 1.0)
+    pretrain = tiny_config(tiny_data, tmp_path, "pretrain")
+    assert loss_weights(pretrain, 3, 10) == (0.0, 1.0)
