@@ -1,0 +1,336 @@
+"""Video sources: a webcam index, a video file or a stream URL, read on a background thread.
+
+:class:`VideoSource` yields :class:`Frame` objects (BGR image, index, timestamp in seconds)
+and knows the source's frame rate. Decoding runs on its own thread so that it overlaps with
+pose estimation. A *live* source (a camera, a stream, or a file played back at its native
+rate with ``realtime=True``) keeps only the newest decoded frame: a slow consumer skips
+frames instead of building a queue. A file read offline keeps every frame, with a small
+bounded prefetch buffer. The three ways a source can stop are distinct: the end of a file
+ends iteration normally (``end_reason == "eof"``), a source that cannot be opened raises
+:class:`SourceOpenError`, and a live source that stops delivering raises
+:class:`SourceStalledError`; both name the source.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+# Frame rate assumed when a container or camera reports none (0 or NaN).
+DEFAULT_FPS = 30.0
+_STREAM_PREFIXES = ("rtsp://", "rtmp://", "http://", "https://", "udp://", "tcp://")
+
+
+class CaptureError(RuntimeError):
+    """Base class of capture failures; ``source`` names the camera, file or URL."""
+
+    def __init__(self, source: int | str, problem: str) -> None:
+        self.source = source
+        self.problem = problem
+        super().__init__(f"{describe_source(source)}: {problem}")
+
+
+class SourceOpenError(CaptureError):
+    """The source could not be opened (no such camera, missing or unreadable file)."""
+
+
+class SourceStalledError(CaptureError):
+    """A live source stopped delivering frames (camera unplugged, stream dropped)."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded video frame.
+
+    Attributes:
+        image: BGR image ``(H, W, 3)`` uint8, as delivered (never mirrored).
+        index: 0-based index of the frame in the source (gaps mean frames were dropped).
+        timestamp: Seconds since the start of the source: ``index / fps`` for files,
+            wall-clock time since opening for cameras and streams.
+        decode_ms: Time spent reading and decoding this frame on the reader thread.
+        captured_at: ``time.perf_counter()`` when decoding finished (for latency).
+    """
+
+    image: np.ndarray
+    index: int
+    timestamp: float
+    decode_ms: float = 0.0
+    captured_at: float = 0.0
+
+
+def describe_source(source: int | str) -> str:
+    """Human-readable name of a source (``"camera 0"``, ``"video 'a.mp4'"``)."""
+    if isinstance(source, int):
+        return f"camera {source}"
+    if str(source).startswith(_STREAM_PREFIXES):
+        return f"stream {source!r}"
+    return f"video {str(source)!r}"
+
+
+def is_live(source: int | str) -> bool:
+    """Whether a source is live (a camera index or a network stream), not a file."""
+    return isinstance(source, int) or str(source).startswith(_STREAM_PREFIXES)
+
+
+class VideoSource:
+    """Frames from a camera, a video file or a stream, decoded on a reader thread.
+
+    Use it as a context manager (or call :meth:`close`) so that the reader thread is
+    joined and the device released::
+
+        with VideoSource("clip.mp4") as src:
+            for frame in src:
+                ...
+
+    Args:
+        source: Camera index (``int``), video file path or stream URL.
+        realtime: Deliver a file at its native frame rate and keep only the newest
+            frame, as a camera would. ``None`` means "live sources only".
+        loop: Restart a file at its end (for demos and soak tests); indices and
+            timestamps keep increasing across restarts.
+        stall_timeout: Seconds without a new frame after which a live source is
+            declared stalled.
+        prefetch: Frames decoded ahead for non-realtime files (bounded buffer).
+        size: Optional ``(width, height)`` every frame is resized to after decoding.
+
+    Raises:
+        SourceOpenError: If the source cannot be opened or yields no first frame.
+    """
+
+    def __init__(
+        self,
+        source: int | str | Path,
+        *,
+        realtime: bool | None = None,
+        loop: bool = False,
+        stall_timeout: float = 5.0,
+        prefetch: int = 2,
+        size: tuple[int, int] | None = None,
+    ) -> None:
+        self.source: int | str = source if isinstance(source, int) else str(source)
+        self.live = is_live(self.source)
+        self.realtime = self.live if realtime is None else bool(realtime)
+        self.loop = bool(loop)
+        self.stall_timeout = float(stall_timeout)
+        self.size = size
+        self.end_reason: str | None = None
+        self._stop = threading.Event()
+        self._error: CaptureError | None = None
+        self._finished = False
+        self._cond = threading.Condition()
+        self._latest: Frame | None = None
+        self._queue: queue.Queue[Frame | None] = queue.Queue(maxsize=max(1, prefetch))
+        self._cap = self._open()
+        fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.fps = fps if np.isfinite(fps) and 1.0 <= fps <= 240.0 else DEFAULT_FPS
+        count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        self.frame_count: int | None = count if count > 0 and not self.live else None
+        t0 = time.perf_counter()
+        first_ok, first = self._cap.read()
+        if not first_ok or first is None:
+            self._cap.release()
+            raise SourceOpenError(self.source, "opened but delivered no frame")
+        first = self._resize(first)
+        self.height, self.width = first.shape[:2]
+        self._t0 = time.monotonic()
+        t1 = time.perf_counter()
+        self._first = Frame(first, 0, 0.0, (t1 - t0) * 1e3, t1)
+        self._thread = threading.Thread(
+            target=self._run, name=f"capture-{self.source}", daemon=True
+        )
+        self._thread.start()
+
+    def _open(self) -> cv2.VideoCapture:
+        if not self.live and not Path(self.source).is_file():
+            raise SourceOpenError(self.source, "no such file")
+        cap = cv2.VideoCapture(self.source)
+        if not cap.isOpened():
+            cap.release()
+            what = (
+                "camera not found or busy" if self.live else "cannot decode this file"
+            )
+            raise SourceOpenError(self.source, what)
+        return cap
+
+    def _resize(self, image: np.ndarray) -> np.ndarray:
+        if self.size is None or (image.shape[1], image.shape[0]) == tuple(self.size):
+            return image
+        # Bilinear: 8x cheaper than INTER_AREA at 1920x1080 -> 640x480 (0.6 vs 4.7 ms),
+        # and pose models resample to 256 px anyway.
+        return cv2.resize(image, tuple(self.size), interpolation=cv2.INTER_LINEAR)
+
+    # -- reader thread -------------------------------------------------------------------
+    def _publish(self, frame: Frame | None) -> bool:
+        """Hand a frame (``None`` = end) to the consumer; False if we were stopped."""
+        if self.realtime:
+            with self._cond:
+                if frame is None:
+                    self._finished = True
+                else:
+                    self._latest = (
+                        frame  # overwrite: old frames are dropped, not queued
+                    )
+                self._cond.notify_all()
+            return not self._stop.is_set()
+        while not self._stop.is_set():
+            try:
+                self._queue.put(frame, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        index = 0
+        failures = 0
+        try:
+            if not self._publish(self._first):
+                return
+            while not self._stop.is_set():
+                t0 = time.perf_counter()
+                ok, image = self._cap.read()
+                if (not ok or image is None) and self.loop and not self.live and index:
+                    # Start the file again; indices and timestamps keep increasing.
+                    self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                    ok, image = self._cap.read()
+                if not ok or image is None:
+                    if not self.live:
+                        self.end_reason = "eof"
+                        break
+                    failures += 1
+                    # A camera may drop a frame now and then; many in a row means it is gone.
+                    if failures * 0.05 >= self.stall_timeout:
+                        self._error = SourceStalledError(
+                            self.source, f"no frame for {self.stall_timeout:.1f} s"
+                        )
+                        self.end_reason = "stalled"
+                        break
+                    time.sleep(0.05)
+                    continue
+                failures = 0
+                index += 1
+                image = self._resize(image)
+                t1 = time.perf_counter()
+                if self.live:
+                    ts = time.monotonic() - self._t0
+                else:
+                    ts = index / self.fps
+                    # Pace a file like a camera: wait until its frame is due.
+                    delay = self._t0 + ts - time.monotonic()
+                    if self.realtime and delay > 0 and self._stop.wait(delay):
+                        break
+                frame = Frame(image, index, ts, (t1 - t0) * 1e3, t1)
+                if not self._publish(frame):
+                    break
+        except Exception as exc:  # decoding errors surface in the consumer thread
+            self._error = CaptureError(self.source, f"reader failed: {exc}")
+            self.end_reason = "error"
+        finally:
+            self._publish(None)
+
+    # -- consumer side -------------------------------------------------------------------
+    def read(self, timeout: float | None = None) -> Frame | None:
+        """Return the next frame, or ``None`` at the end of a file or after :meth:`close`.
+
+        For a live source this is the newest frame not yet returned; frames decoded in
+        between are skipped.
+
+        Args:
+            timeout: Seconds to wait; defaults to ``stall_timeout``.
+
+        Raises:
+            SourceStalledError: If a live source delivers nothing within the timeout.
+            CaptureError: If the reader thread failed.
+        """
+        timeout = self.stall_timeout if timeout is None else timeout
+        if self._stop.is_set():
+            return None
+        if self.realtime:
+            with self._cond:
+                ready = self._cond.wait_for(
+                    lambda: self._latest is not None or self._finished, timeout
+                )
+                frame, self._latest = self._latest, None
+            if frame is None and not ready and not self._stop.is_set():
+                self.end_reason = "stalled"
+                raise SourceStalledError(self.source, f"no frame for {timeout:.1f} s")
+        else:
+            try:
+                frame = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                raise SourceStalledError(
+                    self.source, f"decoder produced no frame for {timeout:.1f} s"
+                ) from None
+            if frame is None:
+                self._queue.put_nowait(None)  # keep "end" visible to later reads
+        if frame is None and self._error is not None:
+            raise self._error
+        return frame
+
+    def __iter__(self) -> Iterator[Frame]:
+        """Yield frames until the end of the source or :meth:`close`."""
+        while True:
+            frame = self.read()
+            if frame is None:
+                return
+            yield frame
+
+    def close(self) -> None:
+        """Stop the reader thread, join it and release the device. Idempotent."""
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        # Unblock a reader waiting on a full queue.
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
+        if self._thread.is_alive():
+            self._thread.join()
+        self._cap.release()
+        if self.end_reason is None:
+            self.end_reason = "closed"
+
+    def __enter__(self) -> VideoSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # Best effort only; callers are expected to close() explicitly.
+        if getattr(self, "_thread", None) is not None and self._thread.is_alive():
+            self._stop.set()
+
+
+def list_cameras(max_index: int = 5) -> list[int]:
+    """Indices of the cameras that open and deliver a frame.
+
+    Args:
+        max_index: Highest index probed (inclusive range ``0..max_index-1``).
+
+    Returns:
+        Sorted camera indices, possibly empty.
+    """
+    found = []
+    level = cv2.getLogLevel()
+    # OpenCV logs a warning for every absent index; probing absent ones is expected here.
+    cv2.setLogLevel(0)
+    try:
+        for index in range(max_index):
+            cap = cv2.VideoCapture(index)
+            try:
+                if cap.isOpened() and cap.read()[0]:
+                    found.append(index)
+            finally:
+                cap.release()
+    finally:
+        cv2.setLogLevel(level)
+    return found

@@ -1,0 +1,42 @@
+"""``ms2l export RUN --onnx``: write a run's classifier as an ONNX file for onnxruntime.
+
+The export is checked before it is kept: the ONNX model must give the same logits as the
+torch model (to 1e-4) on a batch of a different size and length than the traced one.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from core.cli import UserError
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``ms2l export``."""
+    p = subparsers.add_parser(
+        "export",
+        help="export a trained run (ONNX)",
+        description=__doc__.splitlines()[0],
+    )
+    p.add_argument("run", type=Path, help="run folder (config.json, weights.pt)")
+    p.add_argument(
+        "--onnx", action="store_true", help="write an ONNX model (the only format)"
+    )
+    p.add_argument("--out", type=Path, default=None, help="default: RUN/model.onnx")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Export the run; print the written path."""
+    if not args.onnx:
+        raise UserError("choose a format: --onnx")
+    if not (args.run / "config.json").is_file():
+        raise UserError(f"{args.run}: not a run folder (no config.json)")
+    from core.onnx_backend import export_onnx
+
+    path = export_onnx(args.run, args.out, force=True)
+    size = path.stat().st_size / 1e6
+    print(f"wrote {path} ({size:.1f} MB); onnxruntime matches torch to 1e-4")
+    return 0

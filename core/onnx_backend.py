@@ -1,0 +1,199 @@
+"""ONNX export of a trained run, and an onnxruntime backend for the classifier.
+
+:func:`export_onnx` writes ``model.onnx`` into a run folder with the legacy TorchScript-based
+exporter (``dynamo=False``), which exports the BiGRU as ONNX ``GRU`` nodes and keeps the
+batch and time axes dynamic. :class:`OnnxBackend` runs it on the CPU; for the small BiGRU
+this is about 20x faster than eager PyTorch (see ``bench/realtime.py``), which is why the
+live pipeline prefers it. Input and output follow the core -> models boundary: ``x`` is
+``(N, T, M, V, C)`` float32, already normalised exactly as in training; the output is
+logits ``(N, K)``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+ONNX_FILE = "model.onnx"
+INPUT_NAME = "x"
+OUTPUT_NAME = "logits"
+OPSET = 17
+
+
+def export_module(
+    module: object, out: Path, example: np.ndarray, opset: int = OPSET
+) -> Path:
+    """Export a ``forward(x (N, T, M, V, C)) -> logits (N, K)`` module to ONNX atomically.
+
+    Args:
+        module: A ``torch.nn.Module`` (e.g. ``MS2L.export_module()``), in eval mode.
+        out: Destination ``.onnx`` path (written via a temporary file + rename).
+        example: Example input ``(N, T, M, V, C)`` float32 used for tracing.
+        opset: ONNX opset version.
+
+    Returns:
+        The written path.
+    """
+    import torch
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=out.name, suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            # The legacy exporter warns that GRUs with batch_first need a transpose and
+            # that it is deprecated; both are expected and harmless here.
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                module,
+                (torch.from_numpy(np.ascontiguousarray(example, np.float32)),),
+                tmp,
+                input_names=[INPUT_NAME],
+                output_names=[OUTPUT_NAME],
+                dynamic_axes={
+                    INPUT_NAME: {0: "batch", 1: "time"},
+                    OUTPUT_NAME: {0: "batch"},
+                },
+                opset_version=opset,
+                dynamo=False,
+            )
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return out
+
+
+def _matches_torch(
+    predictor: object, path: Path, example_shape: tuple[int, ...]
+) -> bool:
+    """Whether the ONNX file at ``path`` reproduces the torch logits to 1e-4.
+
+    The probe batch differs in size and length from the traced example, so a model
+    exported without dynamic axes fails too.
+    """
+    rng = np.random.default_rng(1)
+    shape = (3, max(2, example_shape[1] // 2)) + tuple(example_shape[2:])
+    probe = rng.normal(size=shape).astype(np.float32)
+    want = predictor.logits(probe)
+    try:
+        got = OnnxBackend(path).logits(probe)
+    except ValueError:
+        return False
+    return got.shape == want.shape and bool(
+        np.allclose(got, want, atol=1e-4, rtol=1e-4)
+    )
+
+
+def export_onnx(
+    run_dir: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
+    force: bool = False,
+) -> Path:
+    """Export a run's classifier (``MS2L.export_module()``) to ONNX, verified.
+
+    onnxruntime must reproduce the torch logits to 1e-4 on a batch whose size and
+    length differ from the traced example; the file is only put in place if it does.
+
+    Args:
+        run_dir: A run folder (``config.json``, ``labels.json``, ``weights.pt``).
+        out: Destination; defaults to ``<run_dir>/model.onnx``.
+        force: Export even if ``out`` already holds a model that reproduces the
+            run's torch logits. By default such a file is reused untouched (so loading
+            a shipped model with ``backend="onnx"`` writes nothing).
+
+    Returns:
+        Path of the ``.onnx`` file.
+
+    Raises:
+        FileNotFoundError: If the run folder or its weights are missing.
+        ValueError: If the exported model does not reproduce the torch logits.
+    """
+    # Imported here: core.inference imports torch and the model code.
+    from core.inference import Predictor
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"no such run folder: {run_dir}")
+    target = Path(out) if out is not None else run_dir / ONNX_FILE
+    predictor = Predictor.from_run(run_dir, device="cpu", backend="torch")
+    model = predictor.model
+    model.eval()
+    channels = getattr(model, "channels", 3)
+    shape = (2, predictor.T, predictor.num_bodies, model.num_joints, channels)
+    if not force and target.is_file() and _matches_torch(predictor, target, shape):
+        return target
+    example = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    staged = target.with_name(f".{target.name}.{os.getpid()}.verify")
+    try:
+        export_module(model.export_module().eval(), staged, example)
+        if not _matches_torch(predictor, staged, shape):
+            raise ValueError(
+                f"ONNX export of {run_dir} does not reproduce torch to 1e-4"
+            )
+        os.replace(staged, target)
+    finally:
+        if staged.exists():
+            staged.unlink()
+    return target
+
+
+class OnnxBackend:
+    """Classifier logits from an exported ``.onnx`` file with onnxruntime on the CPU.
+
+    Args:
+        path: The ``.onnx`` file.
+        threads: Intra-op threads; 1 suits the small BiGRU and leaves the other cores to
+            pose estimation.
+
+    Raises:
+        FileNotFoundError: If the file does not exist.
+        ValueError: If onnxruntime cannot load it.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], threads: int = 1) -> None:
+        import onnxruntime as ort
+
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileNotFoundError(f"no such ONNX model: {self.path}")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(
+                str(self.path), sess_options=opts, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ValueError(f"{self.path}: not a loadable ONNX model ({exc})") from exc
+        inp = self._session.get_inputs()[0]
+        self.input_name = inp.name
+        self.input_shape = tuple(inp.shape)
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """Logits for a batch.
+
+        Args:
+            x: ``(N, T, M, V, C)`` float32, normalised as in training.
+
+        Returns:
+            ``(N, K)`` float32 logits.
+
+        Raises:
+            ValueError: If ``x`` is not 5-D or does not match the model's ``M, V, C``.
+        """
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        if x.ndim != 5:
+            raise ValueError(f"expected input (N, T, M, V, C), got shape {x.shape}")
+        fixed = self.input_shape[2:]
+        if all(isinstance(d, int) for d in fixed) and tuple(x.shape[2:]) != fixed:
+            raise ValueError(
+                f"model expects (N, T, {fixed}) input, got shape {x.shape}"
+            )
+        return self._session.run(None, {self.input_name: x})[0]

@@ -1,0 +1,212 @@
+"""Pose estimation from video frames, and the axis change from MediaPipe to Kinect space.
+
+:class:`PoseEstimator` is the protocol a pose backend implements: ``estimate(frame_bgr)``
+returns a :class:`PoseResult` (33 MediaPipe landmarks in image and world coordinates with
+visibility) or ``None`` when nobody is found. :class:`MediaPipePose` wraps the legacy
+``mediapipe.solutions.pose`` graph with ``model_complexity=1``, the only pose model bundled
+in the mediapipe 0.10.21 wheel (the lite and heavy models are downloaded at run time, which
+fails offline, so they are refused up front). :func:`mediapipe_to_kinect` turns MediaPipe
+world landmarks into the Kinect camera-space convention the model was trained on; its
+docstring gives the derivation, checked against a real NTU recording in
+``tests/core/test_pose.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import cv2
+import numpy as np
+
+from core.skeleton import MP33
+
+# Rotation taking MediaPipe world axes (x image-right, y down, z away) to Kinect camera
+# space (x towards the mirrored colour frame's right, y up, z away): 180 degrees about z.
+MP_TO_KINECT = np.diag([-1.0, -1.0, 1.0]).astype(np.float32)
+_MP_MIRROR = MP33.mirror_permutation()
+
+
+@dataclass(frozen=True)
+class PoseResult:
+    """The landmarks of one person in one frame (MediaPipe 33-landmark layout).
+
+    Attributes:
+        image: ``(33, 3)`` float32: x, y normalised to ``[0, 1]`` of the frame width and
+            height (may fall outside when a joint is off-frame), z relative depth.
+        world: ``(33, 3)`` float32 metres, origin at the hip centre, MediaPipe world axes
+            (x image-right, y down, z away from the camera).
+        visibility: ``(33,)`` float32 in ``[0, 1]``, likelihood a landmark is visible.
+        width: Frame width in pixels.
+        height: Frame height in pixels.
+    """
+
+    image: np.ndarray
+    world: np.ndarray
+    visibility: np.ndarray
+    width: int
+    height: int
+
+    def pixels(self) -> np.ndarray:
+        """Image landmarks in pixels, ``(33, 2)`` float32."""
+        return self.image[:, :2] * np.array([self.width, self.height], np.float32)
+
+
+@runtime_checkable
+class PoseEstimator(Protocol):
+    """A single-person pose backend producing MediaPipe-33 landmarks."""
+
+    def estimate(self, frame_bgr: np.ndarray) -> PoseResult | None:
+        """Landmarks of the most prominent person in a BGR frame, or ``None``."""
+        ...
+
+    def close(self) -> None:
+        """Release the backend's resources."""
+        ...
+
+
+class MediaPipePose:
+    """MediaPipe Pose (legacy solutions API), tracking one person across frames.
+
+    Args:
+        model_complexity: Must be 1 (the model bundled in the mediapipe wheel).
+        static_image_mode: Detect from scratch in every frame instead of tracking;
+            slower, but right for unrelated images.
+        min_detection_confidence: Person-detector threshold.
+        min_tracking_confidence: Below this, tracking falls back to detection.
+        smooth_landmarks: MediaPipe's own temporal filter across frames.
+
+    Raises:
+        ValueError: If ``model_complexity`` is not 1.
+    """
+
+    def __init__(
+        self,
+        model_complexity: int = 1,
+        *,
+        static_image_mode: bool = False,
+        min_detection_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+        smooth_landmarks: bool = True,
+    ) -> None:
+        if model_complexity != 1:
+            raise ValueError(
+                f"MediaPipe pose model_complexity={model_complexity} is not available "
+                "offline: mediapipe 0.10.21 bundles only the complexity-1 ('full') model; "
+                "0 ('lite') and 2 ('heavy') are downloaded at run time. Use 1."
+            )
+        # Imported here: mediapipe takes ~1 s to import and most commands never need it.
+        from mediapipe.python.solutions import pose as mp_pose
+
+        self._pose = mp_pose.Pose(
+            static_image_mode=static_image_mode,
+            model_complexity=1,
+            smooth_landmarks=smooth_landmarks,
+            enable_segmentation=False,
+            min_detection_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+        self._closed = False
+
+    def estimate(self, frame_bgr: np.ndarray) -> PoseResult | None:
+        """Estimate the pose of the most prominent person.
+
+        Args:
+            frame_bgr: ``(H, W, 3)`` uint8 BGR image as delivered by OpenCV (unmirrored
+                unless the source itself is mirrored).
+
+        Returns:
+            The landmarks, or ``None`` if no person is detected.
+
+        Raises:
+            ValueError: If the frame is not an ``(H, W, 3)`` uint8 image.
+            RuntimeError: If the estimator was closed.
+        """
+        if self._closed:
+            raise RuntimeError("MediaPipePose is closed")
+        if (
+            frame_bgr.ndim != 3
+            or frame_bgr.shape[2] != 3
+            or frame_bgr.dtype != np.uint8
+        ):
+            raise ValueError(
+                f"expected an (H, W, 3) uint8 BGR frame, got {frame_bgr.shape} "
+                f"{frame_bgr.dtype}"
+            )
+        rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
+        rgb.flags.writeable = False  # lets MediaPipe wrap the buffer without copying
+        out = self._pose.process(rgb)
+        if out.pose_landmarks is None or out.pose_world_landmarks is None:
+            return None
+        image = np.array(
+            [(p.x, p.y, p.z) for p in out.pose_landmarks.landmark], dtype=np.float32
+        )
+        vis = np.array([p.visibility for p in out.pose_landmarks.landmark], np.float32)
+        world = np.array(
+            [(p.x, p.y, p.z) for p in out.pose_world_landmarks.landmark], np.float32
+        )
+        h, w = frame_bgr.shape[:2]
+        return PoseResult(image=image, world=world, visibility=vis, width=w, height=h)
+
+    def close(self) -> None:
+        """Release the MediaPipe graph. Idempotent."""
+        if not self._closed:
+            self._closed = True
+            self._pose.close()
+
+    def __enter__(self) -> MediaPipePose:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def mediapipe_to_kinect(world: np.ndarray, mirrored: bool = False) -> np.ndarray:
+    """Express MediaPipe world landmarks in Kinect camera-space axes.
+
+    Derivation. An ordinary (unmirrored) camera image has x to the right and y down;
+    MediaPipe's world landmarks use those axes with z pointing away from the camera, and
+    its left/right labels are the person's anatomical sides. Kinect camera space has y up
+    and z away, and its x axis increases with ``colorX`` of the Kinect colour frame, which
+    is itself mirrored relative to an ordinary camera (in NTU, the person's *left*
+    shoulder appears at the smaller ``colorX``). Seen from an ordinary camera, Kinect x
+    therefore points to the image *left* and y up: relative to MediaPipe both x and y are
+    negated and z is kept. ``diag(-1, -1, 1)`` has determinant +1, so it is a rotation
+    (180 degrees about the optical axis), never a mirror: a skeleton keeps its
+    handedness and every joint keeps its anatomical side.
+
+    A mirrored source (a selfie preview, or the NTU colour video itself) shows the world
+    flipped left-right. The preferred fix is to flip such frames back *before* pose
+    estimation (``cv2.flip(frame, 1)``; :mod:`core.realtime` does this when its settings
+    say the source is mirrored): MediaPipe was trained on ordinary images and is not
+    mirror-equivariant, and on the NTU check the flipped-back frames agree better with the
+    Kinect skeleton (right forearm mean cosine 0.83 vs 0.64). Landmarks that were already
+    estimated on mirrored frames can be corrected with ``mirrored=True``: MediaPipe then
+    reports the mirrored scene (x negated, the person's left side labelled "right"), so x
+    is negated again *and* the left/right landmarks are swapped, which composed with the
+    rotation above gives ``diag(1, -1, 1)`` plus the swap.
+
+    Checked on ``S001C001P001R001A001``: the NTU colour video, flipped back and run
+    through MediaPipe, agrees bone by bone with the Kinect skeleton of the same recording
+    after both are normalised (see ``tests/core/test_pose.py``, ``bench/overlay_check.py``).
+
+    Args:
+        world: ``(..., 33, 3)`` MediaPipe world landmarks.
+        mirrored: Whether the frames MediaPipe saw were mirrored left-right.
+
+    Returns:
+        float32 array ``(..., 33, 3)`` in Kinect axes (x, y up, z away), still in
+        MediaPipe's joint order.
+
+    Raises:
+        ValueError: If the last two dimensions are not ``(33, 3)``.
+    """
+    if world.shape[-2:] != (MP33.num_joints, 3):
+        raise ValueError(
+            f"expected (..., 33, 3) MediaPipe landmarks, got {world.shape}"
+        )
+    out = world.astype(np.float32) @ MP_TO_KINECT.T
+    if mirrored:
+        out = out[..., _MP_MIRROR, :]
+        out[..., 0] = -out[..., 0]
+    return out

@@ -1,0 +1,143 @@
+"""VideoSource on real and synthetic videos: frames, timestamps, end of file, bad sources."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from core.capture import (
+    CaptureError,
+    SourceOpenError,
+    SourceStalledError,
+    VideoSource,
+    describe_source,
+    list_cameras,
+)
+from tests.conftest import require_data
+
+
+def _write_video(path: Path, frames: int, size=(64, 48), fps=10.0) -> Path:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size)
+    assert writer.isOpened()
+    for i in range(frames):
+        img = np.full((size[1], size[0], 3), (i * 20) % 255, np.uint8)
+        writer.write(img)
+    writer.release()
+    return path
+
+
+def test_reads_every_frame_of_a_real_video_in_order():
+    path = require_data("videos", "ta_chi.mp4")
+    with VideoSource(path) as src:
+        assert (src.width, src.height) == (340, 256)
+        assert src.fps == pytest.approx(29.97, abs=0.01)
+        assert src.frame_count == 300
+        frames = list(src)
+    assert [f.index for f in frames] == list(range(300))
+    assert frames[1].timestamp == pytest.approx(1 / 29.97, rel=1e-3)
+    assert frames[-1].timestamp == pytest.approx(299 / 29.97, rel=1e-3)
+    assert frames[0].image.shape == (256, 340, 3) and frames[0].image.dtype == np.uint8
+    assert all(f.decode_ms >= 0 for f in frames)
+    assert src.end_reason == "eof"
+    assert src.read() is None  # stays at the end
+
+
+def test_resize_on_decode():
+    path = require_data("videos", "S001C001P001R001A001_rgb.avi")
+    with VideoSource(path, size=(640, 480)) as src:
+        frame = src.read()
+    assert frame.image.shape == (480, 640, 3)
+    assert (src.width, src.height) == (640, 480)
+
+
+def test_realtime_file_drops_frames_for_a_slow_consumer_and_never_queues():
+    path = require_data("videos", "ta_chi.mp4")
+    with VideoSource(path, realtime=True) as src:
+        got = []
+        start = time.monotonic()
+        for frame in src:
+            got.append(frame.index)
+            time.sleep(0.1)  # ~3 source frames per read
+            if len(got) == 8:
+                break
+        elapsed = time.monotonic() - start
+    gaps = np.diff(got)
+    # Only the newest frame is kept, so the indices skip ahead with wall-clock time.
+    assert gaps.min() >= 1 and gaps.mean() >= 2
+    assert got[-1] / 29.97 == pytest.approx(elapsed, abs=0.35)
+
+
+def test_one_frame_clip(tmp_path):
+    path = _write_video(tmp_path / "one.avi", 1)
+    with VideoSource(path) as src:
+        frames = list(src)
+    assert len(frames) == 1 and frames[0].timestamp == 0.0
+    assert src.end_reason == "eof"
+
+
+def test_missing_file_and_undecodable_file_raise_open_errors(tmp_path):
+    with pytest.raises(SourceOpenError, match="no such file") as err:
+        VideoSource(tmp_path / "nope.mp4")
+    assert "nope.mp4" in str(err.value)
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"this is not a video" * 100)
+    with pytest.raises(SourceOpenError, match="junk.mp4"):
+        VideoSource(junk)
+    empty = tmp_path / "empty.avi"
+    empty.write_bytes(b"")
+    with pytest.raises(SourceOpenError, match="empty.avi"):
+        VideoSource(empty)
+
+
+def test_absent_camera_is_an_open_error_naming_it():
+    with pytest.raises(SourceOpenError, match="camera 97"):
+        VideoSource(97)
+
+
+def test_errors_are_distinct_types():
+    assert issubclass(SourceOpenError, CaptureError)
+    assert issubclass(SourceStalledError, CaptureError)
+    assert not issubclass(SourceOpenError, SourceStalledError)
+    assert describe_source(0) == "camera 0"
+    assert describe_source("rtsp://x/y").startswith("stream")
+
+
+def test_close_joins_the_reader_thread_even_mid_file():
+    path = require_data("videos", "ta_chi.mp4")
+    src = VideoSource(path, prefetch=2)
+    src.read()
+    src.close()
+    assert not src._thread.is_alive()
+    assert src.read() is None
+    src.close()  # idempotent
+    assert not [t for t in threading.enumerate() if t.name.startswith("capture-")]
+
+
+def test_list_cameras_returns_indices():
+    cams = list_cameras(2)
+    assert isinstance(cams, list) and all(isinstance(i, int) for i in cams)
+
+
+def test_live_source_without_a_new_frame_in_time_is_stalled():
+    path = require_data("videos", "ta_chi.mp4")
+    with VideoSource(path, realtime=True) as src:
+        assert src.read() is not None
+        # The next frame is due ~33 ms later: a 1 ms wait sees no frame at all.
+        with pytest.raises(SourceStalledError, match="ta_chi.mp4.*no frame"):
+            src.read(timeout=0.001)
+        assert src.read() is not None  # a stall is not final if frames come back
+
+
+def test_looping_file_restarts_with_increasing_indices(tmp_path):
+    path = _write_video(tmp_path / "three.avi", 3)
+    with VideoSource(path, loop=True) as src:
+        frames = [src.read() for _ in range(7)]
+    assert [f.index for f in frames] == list(range(7))
+    assert [f.timestamp for f in frames] == pytest.approx([i / 10 for i in range(7)])
+    levels = [int(f.image.mean()) for f in frames]
+    assert levels[3] == levels[0] and levels[4] == levels[1] and levels[0] != levels[1]

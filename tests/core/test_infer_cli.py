@@ -1,0 +1,146 @@
+"""``ms2l infer`` on a real video, real skeleton files, and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from core.cli import main
+from core.commands.infer import frame_accuracy
+from tests.conftest import require_data
+from tests.core.live_model import make_run
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    return make_run(tmp_path_factory.mktemp("infer") / "tiny", window_seconds=1.0)
+
+
+def _frames(path) -> int:
+    cap = cv2.VideoCapture(str(path))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    cap.release()
+    return n
+
+
+def test_video_to_annotated_mp4_and_json_lines(run_dir, tmp_path, capsys):
+    video = require_data("videos", "ta_chi.mp4")
+    out, js = tmp_path / "out.mp4", tmp_path / "out.jsonl"
+    argv = ["infer", str(video), "--run", str(run_dir), "--out", str(out)]
+    argv += ["--json", str(js), "--max-frames", "45", "--every", "5"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "person found in" in text and "FPS end to end" in text
+    assert _frames(out) == 45
+    cap = cv2.VideoCapture(str(out))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)) == 340
+    cap.release()
+    records = [json.loads(line) for line in js.read_text().splitlines()]
+    assert len(records) >= 5
+    first = records[0]
+    assert {"frame", "time", "action", "top", "latency_ms", "fps"} <= set(first)
+    assert len(first["top"]) == 3 and first["time"] == pytest.approx(
+        first["frame"] / 29.97, abs=1e-3
+    )
+    assert first["latency_ms"]["pose"] > 0
+    assert [r["frame"] for r in records] == sorted(r["frame"] for r in records)
+    assert not list(tmp_path.glob(".*"))  # temporary files renamed into place
+
+
+def test_onnx_backend_from_the_cli(run_dir, tmp_path, capsys):
+    video = require_data("videos", "ta_chi.mp4")
+    js = tmp_path / "onnx.jsonl"
+    argv = ["infer", str(video), "--run", str(run_dir), "--backend", "onnx"]
+    assert main(argv + ["--json", str(js), "--max-frames", "25", "--every", "2"]) == 0
+    assert "(onnx, layout ntu25)" in capsys.readouterr().out
+    assert js.read_text().count("\n") >= 3
+
+
+def test_one_frame_video(run_dir, tmp_path, capsys):
+    src = tmp_path / "one.avi"
+    writer = cv2.VideoWriter(str(src), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 48))
+    writer.write(np.zeros((48, 64, 3), np.uint8))
+    writer.release()
+    out = tmp_path / "one.mp4"
+    assert main(["infer", str(src), "--run", str(run_dir), "--out", str(out)]) == 0
+    assert "predictions: none" in capsys.readouterr().out
+    assert _frames(out) == 1
+
+
+def test_ntu_skeleton_file(run_dir, tmp_path, capsys):
+    path = require_data("ntu", "S001C001P001R001A001.skeleton")
+    js, out = tmp_path / "ntu.jsonl", tmp_path / "ntu.mp4"
+    argv = [
+        "infer",
+        str(path),
+        "--run",
+        str(run_dir),
+        "--json",
+        str(js),
+        "--out",
+        str(out),
+    ]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert (
+        "103 frames" in text and "whole clip:" in text and "true: drink water" in text
+    )
+    records = [json.loads(line) for line in js.read_text().splitlines()]
+    assert records[0]["sequence"] == "S001C001P001R001A001"
+    assert len(records[0]["whole_clip"]) == 3
+    assert sum("frame" in r for r in records) >= 10
+    assert _frames(out) == 103
+
+
+def test_nw_ucla_json_is_converted_to_the_model_layout(run_dir, tmp_path, capsys):
+    import zipfile
+
+    archive = require_data("nw-ucla", "all_sqe.zip")
+    with zipfile.ZipFile(archive) as zf:
+        member = next(n for n in zf.namelist() if n.endswith("a01_s01_e00_v01.json"))
+        path = tmp_path / "a01_s01_e00_v01.json"
+        path.write_bytes(zf.read(member))
+    assert main(["infer", str(path), "--run", str(run_dir)]) == 0
+    assert "layout ucla20" in capsys.readouterr().out
+
+
+def test_pkummd_sequence_is_scored_per_frame(tmp_path_factory, capsys):
+    path = require_data("pkummd", "skeleton", "0005-L.txt")
+    run = make_run(
+        tmp_path_factory.mktemp("pku") / "tiny", dataset="pkummd1", window_seconds=1.0
+    )
+    js = tmp_path_factory.mktemp("pku_out") / "pku.jsonl"
+    argv = ["infer", str(path), "--run", str(run), "--json", str(js), "--every", "15"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "1494 frames" in text and "frame accuracy vs" in text
+
+
+def test_frame_accuracy():
+    intervals = [("wave", 2, 5), ("clap", 7, 9)]  # end exclusive
+    predicted = [None, None, "wave", "wave", "clap", None, None, "clap", "clap", "wave"]
+    on_labelled, overall, count = frame_accuracy(intervals, predicted)
+    assert count == 5
+    assert on_labelled == pytest.approx(4 / 5)
+    assert overall == pytest.approx(8 / 10)
+
+
+def test_bad_input_gives_one_line_errors(run_dir, tmp_path, capsys):
+    assert main(["infer", str(tmp_path / "nope.mp4"), "--run", str(run_dir)]) == 2
+    assert "nope.mp4" in capsys.readouterr().err
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"not a video" * 50)
+    assert main(["infer", str(junk), "--run", str(run_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "junk.mp4" in err and "Traceback" not in err
+    assert main(["infer", str(junk), "--camera", "0", "--run", str(run_dir)]) == 2
+    assert "either" in capsys.readouterr().err
+    assert main(["infer", "--camera", "97", "--run", str(run_dir)]) == 2
+    assert "camera 97" in capsys.readouterr().err
+    assert main(["infer", str(junk), "--run", str(tmp_path / "norun")]) == 2
+    assert "norun" in capsys.readouterr().err
