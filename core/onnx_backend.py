@@ -7,12 +7,22 @@ this is about 20x faster than eager PyTorch (see ``bench/realtime.py``), which i
 live pipeline prefers it. Input and output follow the core -> models boundary: ``x`` is
 ``(N, T, M, V, C)`` float32, already normalised exactly as in training; the output is
 logits ``(N, K)``.
+
+Files are written atomically with the permissions of an ordinary new file (``0644`` less
+the umask). A run folder that cannot be written (a read-only install) gets its export in
+the per-user cache instead, ``$MS2L_CACHE/onnx`` or ``~/.cache/ms2l/onnx``, keyed by a hash
+of the run's config and weights. An existing ``model.onnx`` that does not reproduce the
+weights (stale or corrupt) is never replaced silently: :class:`OnnxModelWarning` says which
+file was replaced, or that the cache is used because the run folder is read-only (the
+``ms2l`` command prints it as one ``warning:`` line).
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
-import tempfile
+import secrets
 import warnings
 from pathlib import Path
 
@@ -22,6 +32,12 @@ ONNX_FILE = "model.onnx"
 INPUT_NAME = "x"
 OUTPUT_NAME = "logits"
 OPSET = 17
+# Errors meaning "this folder cannot be written", as opposed to a bad path.
+_READ_ONLY_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+class OnnxModelWarning(UserWarning):
+    """An existing ONNX file did not match its run and was not used as is."""
 
 
 def export_module(
@@ -42,8 +58,11 @@ def export_module(
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=out.name, suffix=".tmp", dir=out.parent)
-    os.close(fd)
+    tmp = str(out.with_name(f".{out.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"))
+    # Created here with mode 0644 (the kernel applies the umask), unlike mkstemp's 0600,
+    # so the model is readable by whoever may read the run folder; the exporter then
+    # writes into this file and its mode survives the rename.
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
     try:
         with torch.no_grad(), warnings.catch_warnings():
             # The legacy exporter warns that GRUs with batch_first need a transpose and
@@ -90,6 +109,47 @@ def _matches_torch(
     )
 
 
+def cached_onnx_path(run_dir: str | os.PathLike[str]) -> Path:
+    """Where the ONNX export of a run goes when its folder cannot be written.
+
+    Args:
+        run_dir: A run folder (``config.json``, ``weights.pt``).
+
+    Returns:
+        ``<cache>/onnx/<hash>.onnx``, with ``<cache>`` = ``$MS2L_CACHE`` or
+        ``~/.cache/ms2l`` and ``<hash>`` covering the config, the weights and the opset
+        (so retrained weights never reuse an old export).
+
+    Raises:
+        FileNotFoundError: If ``config.json`` or ``weights.pt`` is missing.
+    """
+    from core.datasets.cache import default_cache_dir
+    from core.training.checkpoint import WEIGHTS
+
+    run_dir = Path(run_dir)
+    digest = hashlib.sha256(f"opset{OPSET}".encode())
+    for name in ("config.json", WEIGHTS):
+        digest.update((run_dir / name).read_bytes())
+    return default_cache_dir() / "onnx" / f"{digest.hexdigest()[:20]}.onnx"
+
+
+def _export_verified(predictor: object, target: Path, shape: tuple[int, ...]) -> None:
+    """Export, check against torch, and only then move the file to ``target``."""
+    model = predictor.model
+    example = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    staged = target.with_name(f".{target.name}.{os.getpid()}.verify")
+    try:
+        export_module(model.export_module().eval(), staged, example)
+        if not _matches_torch(predictor, staged, shape):
+            raise ValueError(
+                f"ONNX export of {predictor.run_dir} does not reproduce torch to 1e-4"
+            )
+        os.replace(staged, target)
+    finally:
+        if staged.exists():
+            staged.unlink()
+
+
 def export_onnx(
     run_dir: str | os.PathLike[str],
     out: str | os.PathLike[str] | None = None,
@@ -99,20 +159,26 @@ def export_onnx(
 
     onnxruntime must reproduce the torch logits to 1e-4 on a batch whose size and
     length differ from the traced example; the file is only put in place if it does.
+    Without ``out``, a run folder that cannot be written (read-only install) gets its
+    export in :func:`cached_onnx_path` instead, reused there on later calls.
 
     Args:
         run_dir: A run folder (``config.json``, ``labels.json``, ``weights.pt``).
         out: Destination; defaults to ``<run_dir>/model.onnx``.
         force: Export even if ``out`` already holds a model that reproduces the
             run's torch logits. By default such a file is reused untouched (so loading
-            a shipped model with ``backend="onnx"`` writes nothing).
+            a shipped model with ``backend="onnx"`` writes nothing), and a file that
+            does not reproduce them (stale or corrupt) is replaced with an
+            :class:`OnnxModelWarning` naming it.
 
     Returns:
-        Path of the ``.onnx`` file.
+        Path of the ``.onnx`` file that reproduces the run's torch logits.
 
     Raises:
         FileNotFoundError: If the run folder or its weights are missing.
         ValueError: If the exported model does not reproduce the torch logits.
+        OSError: If neither the destination nor (without ``out``) the cache can be
+            written.
     """
     # Imported here: core.inference imports torch and the model code.
     from core.inference import Predictor
@@ -126,21 +192,37 @@ def export_onnx(
     model.eval()
     channels = getattr(model, "channels", 3)
     shape = (2, predictor.T, predictor.num_bodies, model.num_joints, channels)
-    if not force and target.is_file() and _matches_torch(predictor, target, shape):
-        return target
-    example = np.random.default_rng(0).normal(size=shape).astype(np.float32)
-    staged = target.with_name(f".{target.name}.{os.getpid()}.verify")
+    stale = False
+    if not force and target.is_file():
+        if _matches_torch(predictor, target, shape):
+            return target
+        stale = True
     try:
-        export_module(model.export_module().eval(), staged, example)
-        if not _matches_torch(predictor, staged, shape):
-            raise ValueError(
-                f"ONNX export of {run_dir} does not reproduce torch to 1e-4"
+        _export_verified(predictor, target, shape)
+    except OSError as exc:
+        if out is not None or exc.errno not in _READ_ONLY_ERRNOS:
+            raise
+    else:
+        if stale:
+            warnings.warn(
+                f"{target}: did not reproduce {run_dir}'s weights (stale or corrupt); "
+                "replaced it with a fresh export",
+                OnnxModelWarning,
+                stacklevel=2,
             )
-        os.replace(staged, target)
-    finally:
-        if staged.exists():
-            staged.unlink()
-    return target
+        return target
+    # The run folder is read-only: use (or fill) the per-user cache.
+    cached = cached_onnx_path(run_dir)
+    if stale:
+        warnings.warn(
+            f"{target}: does not reproduce {run_dir}'s weights (stale or corrupt) and "
+            f"the folder is read-only; using {cached} instead",
+            OnnxModelWarning,
+            stacklevel=2,
+        )
+    if not (cached.is_file() and _matches_torch(predictor, cached, shape)):
+        _export_verified(predictor, cached, shape)
+    return cached
 
 
 class OnnxBackend:

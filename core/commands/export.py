@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core.cli import UserError
+from core.cli import UserError, check_output_path
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -34,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("choose a format: --onnx")
     if not (args.run / "config.json").is_file():
         raise UserError(f"{args.run}: not a run folder (no config.json)")
+    if args.out is not None:
+        check_output_path(args.out, "--out")
     from core.onnx_backend import export_onnx
 
     path = export_onnx(args.run, args.out, force=True)

@@ -28,7 +28,7 @@ from typing import Any, TextIO
 import cv2
 import numpy as np
 
-from core.cli import UserError
+from core.cli import UserError, check_output_path
 from core.paths import shipped_model_dir
 
 SKELETON_SUFFIXES = (".skeleton", ".json", ".txt")
@@ -97,7 +97,6 @@ class _AtomicVideo:
     def __init__(self, path: Path, fps: float) -> None:
         self.path = path
         self.fps = fps
-        path.parent.mkdir(parents=True, exist_ok=True)
         # The suffix picks OpenCV's container, so the temporary name keeps ".mp4".
         self.tmp = path.with_name(f".{path.stem}.{os.getpid()}.partial.mp4")
         self._writer: cv2.VideoWriter | None = None
@@ -126,7 +125,11 @@ class _AtomicVideo:
         if not ok or count < 1:
             self.discard()
             raise UserError(f"{self.path}: the written video does not play back")
-        os.replace(self.tmp, self.path)
+        try:
+            os.replace(self.tmp, self.path)
+        except OSError:
+            self.discard()
+            raise
         return count
 
     def discard(self) -> None:
@@ -145,7 +148,6 @@ class _JsonLines:
         self.count = 0
         self._file: TextIO | None = None
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
             self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             self._file = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115
 
@@ -157,14 +159,34 @@ class _JsonLines:
     def finish(self) -> None:
         if self._file is not None:
             self._file.close()
-            os.replace(self.tmp, self.path)
             self._file = None
+            try:
+                os.replace(self.tmp, self.path)
+            except OSError:
+                self.tmp.unlink(missing_ok=True)
+                raise
 
     def discard(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
             self.tmp.unlink(missing_ok=True)
+
+
+def _finish_outputs(args: argparse.Namespace, video, lines: _JsonLines) -> None:
+    """Put the JSON lines and the video in place and say so; discard both on error."""
+    try:
+        lines.finish()
+        if video is not None:
+            count = video.finish()
+            print(f"wrote {args.out} ({count} frames)")
+    except BaseException:
+        lines.discard()
+        if video is not None:
+            video.discard()
+        raise
+    if args.json:
+        print(f"wrote {args.json} ({lines.count} lines)")
 
 
 def _top(top_k: tuple[tuple[str, float], ...]) -> list[list[Any]]:
@@ -181,6 +203,11 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("give either a video/skeleton file or --camera N")
     if args.input is not None and not args.input.exists():
         raise FileNotFoundError(f"no such file: {args.input}")
+    if args.input is not None and args.input.is_dir():
+        raise UserError(f"{args.input}: is a directory (give a video or skeleton file)")
+    for option, path in (("--out", args.out), ("--json", args.json)):
+        if path is not None:
+            check_output_path(path, option)
     if args.max_frames is not None and args.max_frames < 1:
         raise UserError("--max-frames must be >= 1")
     if args.backend == "torch":
@@ -268,7 +295,6 @@ def _run_video(args: argparse.Namespace, predictor, settings) -> int:
         if video is not None:
             video.discard()
         raise UserError(f"{source}: no frames were read")
-    lines.finish()
     print(
         f"model: {predictor.run_dir} ({predictor.backend}, layout {predictor.layout})"
     )
@@ -287,11 +313,7 @@ def _run_video(args: argparse.Namespace, predictor, settings) -> int:
         print(f"predictions: {sum(actions.values())}; most frequent: {common}")
     else:
         print("predictions: none (window never filled; is a person visible?)")
-    if video is not None:
-        count = video.finish()
-        print(f"wrote {args.out} ({count} frames)")
-    if args.json:
-        print(f"wrote {args.json} ({lines.count} lines)")
+    _finish_outputs(args, video, lines)
     return 0
 
 
@@ -413,12 +435,7 @@ def _run_skeleton_file(args: argparse.Namespace, predictor, settings) -> int:
         if video is not None:
             video.discard()
         raise
-    lines.finish()
-    if video is not None:
-        count = video.finish()
-        print(f"wrote {args.out} ({count} frames)")
-    if args.json:
-        print(f"wrote {args.json} ({lines.count} lines)")
+    _finish_outputs(args, video, lines)
     return 0
 
 

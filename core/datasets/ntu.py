@@ -622,6 +622,7 @@ class NtuReader(FileDatasetReader):
     layout = "ntu25"
     num_bodies = MAX_BODIES
     fps = 30.0
+    source_pattern = "*.skeleton"
 
     def __init__(self, name: str, max_action: int, max_setup: int):
         self.name = name
@@ -634,18 +635,16 @@ class NtuReader(FileDatasetReader):
             int(m.group(5)) <= self.max_action and int(m.group(1)) <= self.max_setup
         )
 
-    def source_files(self, root: str | os.PathLike[str]) -> list[Path]:
-        """The ``.skeleton`` files of this dataset under ``root`` (or ``root`` itself).
+    def is_source_file(self, path: Path) -> bool:
+        """Whether a ``.skeleton`` file is one of this dataset's (NTU 60 vs 120).
 
-        Raises:
-            FileNotFoundError: If ``root`` does not exist.
+        Args:
+            path: A ``.skeleton`` file under the dataset folder.
+
+        Returns:
+            ``False`` for a file of a setup or action beyond this dataset.
         """
-        root = Path(root).expanduser()
-        if not root.exists():
-            raise FileNotFoundError(f"{self.name}: no such file or folder: {root}")
-        if root.is_file():
-            return [root]
-        return sorted(p for p in root.rglob("*.skeleton") if self._belongs(p.stem))
+        return self._belongs(path.stem)
 
     def scan_events(self, root: str | os.PathLike[str]) -> Iterator[ScanEvent]:
         """Yield one event per ``.skeleton`` file in the folder or zip archive ``root``.

@@ -355,6 +355,8 @@ class PkuMmdReader(FileDatasetReader):
     layout = "ntu25"
     num_bodies = 2
     fps = FPS
+    # Skeleton, label and split files.
+    source_pattern = "*.txt"
 
     def __init__(self, part: int):
         self.part = part
@@ -368,19 +370,6 @@ class PkuMmdReader(FileDatasetReader):
                 root, "no skeleton folder (a sub-folder named *skeleton*)"
             )
         return found
-
-    def source_files(self, root: str | os.PathLike[str]) -> list[Path]:
-        """Skeleton, label and split files under ``root``.
-
-        Raises:
-            FileNotFoundError: If ``root`` does not exist.
-        """
-        root = Path(root).expanduser()
-        if not root.exists():
-            raise FileNotFoundError(f"{self.name}: no such file or folder: {root}")
-        if root.is_file():
-            return [root]
-        return sorted(p for p in root.rglob("*.txt") if p.is_file())
 
     def _splits(self, root: Path) -> dict[str, dict[str, str]]:
         wanted = {

@@ -114,6 +114,8 @@ class FileDatasetReader(abc.ABC):
     layout: str = ""
     num_bodies: int = 1
     fps: float = 30.0
+    # Recursive glob of the files that make up a dataset folder (see source_files).
+    source_pattern: str = "*"
 
     @abc.abstractmethod
     def scan_events(self, root: str | os.PathLike[str]) -> Iterator[ScanEvent]:
@@ -155,8 +157,26 @@ class FileDatasetReader(abc.ABC):
         """Class names in label order (from ``resources/labels``)."""
         return class_names(self.name)
 
+    def is_source_file(self, path: Path) -> bool:
+        """Whether a file matching ``source_pattern`` belongs to this dataset.
+
+        Args:
+            path: A file found under the dataset folder.
+
+        Returns:
+            ``True`` here; readers sharing a folder with other datasets narrow it.
+        """
+        return True
+
     def source_files(self, root: str | os.PathLike[str]) -> list[Path]:
         """Files whose size and time stamp decide whether a cache of ``root`` is stale.
+
+        Args:
+            root: The dataset folder, or one file (a zip archive or a single sample).
+
+        Returns:
+            ``[root]`` for a file; else the files under ``root`` matching
+            ``source_pattern`` and :meth:`is_source_file`, sorted.
 
         Raises:
             FileNotFoundError: If ``root`` does not exist.
@@ -166,4 +186,8 @@ class FileDatasetReader(abc.ABC):
             raise FileNotFoundError(f"{self.name}: no such file or folder: {root}")
         if root.is_file():
             return [root]
-        return sorted(p for p in root.rglob("*") if p.is_file())
+        return sorted(
+            p
+            for p in root.rglob(self.source_pattern)
+            if p.is_file() and self.is_source_file(p)
+        )

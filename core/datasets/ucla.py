@@ -161,6 +161,7 @@ class UclaReader(FileDatasetReader):
     layout = "ucla20"
     num_bodies = 1
     fps = 30.0
+    source_pattern = "*.json"
 
     def scan_events(self, root: str | os.PathLike[str]) -> Iterator[ScanEvent]:
         """Yield one event per sample JSON in the zip or folder ``root``.
@@ -240,14 +241,3 @@ class UclaReader(FileDatasetReader):
         except OSError as exc:
             raise DataFormatError(path, f"cannot read ({exc.strerror or exc})") from exc
         return [parse_sample(data, str(path), path.stem)]
-
-    def source_files(self, root: str | os.PathLike[str]) -> list[Path]:
-        """The zip itself, or every JSON file of the folder.
-
-        Raises:
-            FileNotFoundError: If ``root`` does not exist.
-        """
-        root = Path(root).expanduser()
-        if not root.exists():
-            raise FileNotFoundError(f"nw-ucla: no such file or folder: {root}")
-        return [root] if root.is_file() else sorted(root.rglob("*.json"))

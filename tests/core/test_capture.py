@@ -59,17 +59,16 @@ def test_realtime_file_drops_frames_for_a_slow_consumer_and_never_queues():
     path = require_data("videos", "ta_chi.mp4")
     with VideoSource(path, realtime=True) as src:
         got = []
-        start = time.monotonic()
         for frame in src:
             got.append(frame.index)
             time.sleep(0.1)  # ~3 source frames per read
             if len(got) == 8:
                 break
-        elapsed = time.monotonic() - start
     gaps = np.diff(got)
-    # Only the newest frame is kept, so the indices skip ahead with wall-clock time.
+    # Only the newest frame is kept: indices only grow, and skip the frames that came
+    # while the consumer slept (a queue would hand them over one by one, gaps of 1).
+    # No wall-clock comparison: on a loaded machine the reader itself may lag.
     assert gaps.min() >= 1 and gaps.mean() >= 2
-    assert got[-1] / 29.97 == pytest.approx(elapsed, abs=0.35)
 
 
 def test_one_frame_clip(tmp_path):
@@ -118,9 +117,18 @@ def test_close_joins_the_reader_thread_even_mid_file():
     assert not [t for t in threading.enumerate() if t.name.startswith("capture-")]
 
 
-def test_list_cameras_returns_indices():
-    cams = list_cameras(2)
-    assert isinstance(cams, list) and all(isinstance(i, int) for i in cams)
+def test_list_cameras_probes_only_the_range_and_restores_opencv_logging():
+    assert list_cameras(0) == []
+    before = cv2.getLogLevel()
+    cv2.setLogLevel(3)
+    try:
+        cams = list_cameras(2)
+        # The probe silences OpenCV's warnings for absent indices, then puts the
+        # caller's log level back.
+        assert cv2.getLogLevel() == 3
+    finally:
+        cv2.setLogLevel(before)
+    assert cams == sorted(set(cams)) and set(cams) <= {0, 1}
 
 
 def test_live_source_without_a_new_frame_in_time_is_stalled():

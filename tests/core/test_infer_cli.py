@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from core.cli import main
+from core.cli import error_message, main
 from core.commands.infer import frame_accuracy
 from tests.conftest import require_data
 from tests.core.live_model import make_run
@@ -144,3 +144,44 @@ def test_bad_input_gives_one_line_errors(run_dir, tmp_path, capsys):
     assert "camera 97" in capsys.readouterr().err
     assert main(["infer", str(junk), "--run", str(tmp_path / "norun")]) == 2
     assert "norun" in capsys.readouterr().err
+
+
+def test_output_paths_are_checked_before_any_frame_is_processed(
+    run_dir, tmp_path, capsys
+):
+    video = require_data("videos", "ta_chi.mp4")
+    folder = tmp_path / "outputs"
+    folder.mkdir()
+    base = ["infer", str(video), "--run", str(run_dir), "--max-frames", "30"]
+    for option in ("--out", "--json"):
+        assert main(base + [option, str(folder)]) == 2
+        out, err = capsys.readouterr()
+        assert f"{option} {folder}: is a directory" in err and "Traceback" not in err
+        assert "frames:" not in out  # refused up front, not after the whole video
+    missing = tmp_path / "no" / "such" / "out.mp4"
+    assert main(base + ["--out", str(missing)]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    # Nothing was left behind, neither beside the folder nor inside it.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["outputs"]
+    assert not list(folder.iterdir())
+    assert main(["infer", str(folder), "--run", str(run_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "is a directory" in err and "no such file" not in err
+
+
+def test_os_errors_become_one_line_messages(run_dir, tmp_path, capsys):
+    video = require_data("videos", "ta_chi.mp4")
+    too_long = tmp_path / ("x" * 300 + ".mp4")  # the system refuses the name
+    argv = ["infer", str(video), "--run", str(run_dir), "--out", str(too_long)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == f"ms2l infer: error: {too_long}: File name too long\n"
+    err = IsADirectoryError(21, "Is a directory", "/tmp/x")
+    assert error_message(err) == "/tmp/x: Is a directory"
+    assert error_message(PermissionError(13, "Permission denied")) == (
+        "Permission denied"
+    )
+    assert error_message(FileNotFoundError("no such file: a.mp4")) == (
+        "no such file: a.mp4"
+    )
+    assert error_message(KeyError("ntu61")) == "ntu61"

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import stat
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from core.cli import main
 from core.datasets.ntu import read_skeleton_bytes
 from core.inference import Predictor
-from core.onnx_backend import ONNX_FILE, OnnxBackend, export_onnx
+from core.onnx_backend import (
+    ONNX_FILE,
+    OnnxBackend,
+    OnnxModelWarning,
+    cached_onnx_path,
+    export_onnx,
+)
 from tests.conftest import require_data
 from tests.core.live_model import make_run
 
@@ -82,9 +95,11 @@ def test_export_reuses_a_matching_file_and_replaces_a_stale_one(tmp_path):
     path = export_onnx(run)
     stamp = path.stat().st_mtime_ns
     assert export_onnx(run).stat().st_mtime_ns == stamp  # reused, not rewritten
-    # An ONNX file of other weights is stale: it is replaced by a matching export.
+    # An ONNX file of other weights is stale: it is replaced by a matching export,
+    # and the replacement is said, not silent.
     path.write_bytes(export_onnx(other).read_bytes())
-    export_onnx(run)
+    with pytest.warns(OnnxModelWarning, match="model.onnx.*replaced"):
+        export_onnx(run)
     torch_p = Predictor.from_run(run, device="cpu")
     x = np.random.default_rng(0).normal(size=(1, 32, 2, 25, 3)).astype(np.float32)
     np.testing.assert_allclose(
@@ -100,3 +115,98 @@ def test_export_command(run_dir, tmp_path, capsys):
     assert "--onnx" in capsys.readouterr().err
     assert main(["export", str(tmp_path / "nope"), "--onnx"]) == 2
     assert "not a run folder" in capsys.readouterr().err
+
+
+def test_exported_files_are_readable_by_others_less_the_umask(run_dir, tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = export_onnx(run_dir, tmp_path / "a.onnx", force=True)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        os.umask(0o077)
+        path = export_onnx(run_dir, tmp_path / "b.onnx", force=True)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.onnx", "b.onnx"]
+
+
+def test_a_corrupt_model_is_replaced_with_a_warning(tmp_path, capsys):
+    run = make_run(tmp_path / "run", seed=5)
+    (run / ONNX_FILE).write_bytes(b"truncated")
+    with pytest.warns(OnnxModelWarning, match="stale or corrupt"):
+        path = export_onnx(run)
+    assert path == run / ONNX_FILE and OnnxBackend(path).logits is not None
+    (run / ONNX_FILE).write_bytes(b"truncated")
+    # Through the CLI the warning is one plain line, not a source listing.
+    video = require_data("videos", "ta_chi.mp4")
+    argv = ["infer", str(video), "--run", str(run), "--backend", "onnx"]
+    assert main(argv + ["--max-frames", "3"]) == 0
+    err = capsys.readouterr().err
+    assert f"ms2l infer: warning: {run / ONNX_FILE}: did not reproduce" in err
+    assert "warnings.warn" not in err
+
+
+@contextlib.contextmanager
+def _unprivileged():
+    """Run the block as user ``nobody`` if we are root: root ignores permission bits."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.seteuid(65534)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+
+
+def test_read_only_run_folder_exports_to_the_user_cache(monkeypatch):
+    # A folder the unprivileged user can reach (pytest's tmp_path is private to root).
+    base = Path(tempfile.mkdtemp(prefix="ms2l-ro-"))
+    run = base / "run"
+    try:
+        os.chmod(base, 0o755)
+        make_run(run, seed=6)
+        shipped = export_onnx(make_run(base / "other", seed=7)).read_bytes()
+        (run / ONNX_FILE).write_bytes(shipped)  # a stale model shipped with the run
+        cache = base / "cache"
+        cache.mkdir()
+        os.chmod(cache, 0o777)
+        monkeypatch.setenv("MS2L_CACHE", str(cache))
+        expected = cached_onnx_path(run)
+        assert expected.parent == cache / "onnx"
+        for p in run.iterdir():
+            os.chmod(p, 0o644)
+        os.chmod(run, 0o555)
+        with _unprivileged():
+            with pytest.warns(OnnxModelWarning, match="read-only; using .*onnx"):
+                first = export_onnx(run)
+            stamp = first.stat().st_mtime_ns
+            with pytest.warns(OnnxModelWarning):
+                assert export_onnx(run) == first  # the cached export is reused
+        assert first == expected and first.stat().st_mtime_ns == stamp
+        assert (run / ONNX_FILE).read_bytes() == shipped  # the shipped file untouched
+        assert sorted(p.name for p in run.iterdir()) == sorted(
+            ["config.json", "labels.json", "weights.pt", ONNX_FILE]
+        )
+        torch_p = Predictor.from_run(run, device="cpu")
+        x = np.random.default_rng(0).normal(size=(2, 20, 2, 25, 3)).astype(np.float32)
+        np.testing.assert_allclose(
+            OnnxBackend(first).logits(x), torch_p.logits(x), atol=1e-4
+        )
+    finally:
+        os.chmod(run, 0o755)
+        shutil.rmtree(base)
+
+
+def test_export_to_an_unwritable_place_is_a_one_line_error(run_dir, tmp_path, capsys):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder")
+    argv = ["export", str(run_dir), "--onnx", "--out", str(blocker / "m.onnx")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ms2l export: error: ") and "blocker" in err
+    assert "Traceback" not in err
+    argv = ["export", str(run_dir), "--onnx", "--out", str(tmp_path)]
+    assert main(argv) == 2
+    assert f"--out {tmp_path}: is a directory" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker"]
