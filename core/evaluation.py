@@ -22,7 +22,7 @@ import torch
 from core.inference import Predictor
 from core.training import checkpoint
 from core.training.config import atomic_write_text
-from core.training.data import load_split
+from core.training.data import load_split, resolve_data_root
 from core.training.metrics import accuracy, confusion_matrix, per_class_accuracy
 
 
@@ -75,7 +75,9 @@ def evaluate_run(
     Args:
         run_dir: The run folder.
         split: ``"test"`` (default) or ``"train"``.
-        data_root: Dataset location; ``None`` = the root saved in the run's config.
+        data_root: Dataset location; ``None`` = the root saved in the run's config, or
+            when that does not exist, ``$MS2L_DATA`` joined with the dataset's usual
+            sub-path.
         stop: Checked between batches.
         device: Torch device for the model.
 
@@ -84,14 +86,15 @@ def evaluate_run(
 
     Raises:
         FileNotFoundError: Missing run files or dataset root.
-        ValueError: Corrupt run folder, or a split without labelled clips.
+        ValueError: Corrupt run folder, a ``pretrain`` run (untrained classifier), or
+            a split without labelled clips.
         KeyError: Unknown split.
         InterruptedError: If ``stop`` was set.
     """
     predictor = Predictor.from_run(run_dir, device=device)
     cfg = predictor.config
     data_cfg = (
-        cfg.data
+        resolve_data_root(cfg.data)
         if data_root is None
         else dataclasses.replace(cfg.data, root=str(data_root))
     )
@@ -171,10 +174,34 @@ def confusion_png(result: EvalResult) -> bytes:
     return buf.getvalue()
 
 
+def eval_paths(run_dir: str | os.PathLike[str], split: str = "test") -> dict[str, Path]:
+    """Where :func:`save_eval` writes a split's results in a run folder.
+
+    Args:
+        run_dir: The run folder.
+        split: ``"test"`` (``eval.json``, ``confusion.csv/png``) or another split
+            (``eval-<split>.json``, ``confusion-<split>.csv/png``).
+
+    Returns:
+        ``{"json": ..., "csv": ..., "png": ...}`` paths.
+    """
+    out = Path(run_dir)
+    tag = "" if split == "test" else f"-{split}"
+    return {
+        "json": out / (checkpoint.EVAL if not tag else f"eval{tag}.json"),
+        "csv": out / f"confusion{tag}.csv",
+        "png": out / f"confusion{tag}.png",
+    }
+
+
 def save_eval(
     result: EvalResult, run_dir: str | os.PathLike[str] | None = None
 ) -> dict[str, Path]:
     """Write ``eval.json``, ``confusion.csv`` and ``confusion.png`` (atomically).
+
+    The test split keeps these names; another split's files carry its name
+    (``eval-train.json``, ``confusion-train.csv``, ...) so they never overwrite the
+    test results.
 
     Args:
         result: The evaluation.
@@ -184,11 +211,7 @@ def save_eval(
         ``{"json": ..., "csv": ..., "png": ...}`` paths written.
     """
     out = Path(run_dir) if run_dir is not None else result.run_dir
-    paths = {
-        "json": out / checkpoint.EVAL,
-        "csv": out / "confusion.csv",
-        "png": out / "confusion.png",
-    }
+    paths = eval_paths(out, result.split)
     atomic_write_text(paths["json"], json.dumps(result.to_dict(), indent=2) + "\n")
     header = "true\\pred," + ",".join(f'"{n}"' for n in result.labels)
     lines = [header] + [
@@ -197,6 +220,9 @@ def save_eval(
     ]
     atomic_write_text(paths["csv"], "\n".join(lines) + "\n")
     tmp = paths["png"].with_name(f".{paths['png'].name}.{os.getpid()}.tmp")
-    tmp.write_bytes(confusion_png(result))
-    os.replace(tmp, paths["png"])
+    try:
+        tmp.write_bytes(confusion_png(result))
+        os.replace(tmp, paths["png"])
+    finally:
+        tmp.unlink(missing_ok=True)
     return paths

@@ -83,10 +83,12 @@ class Predictor:
         Raises:
             FileNotFoundError: If the folder or one of its files is missing.
             ValueError: If a file is corrupt, the weights do not fit the config (layout,
-                input size, class count), or the backend is unknown.
+                input size, class count), the backend is unknown, or the run is a
+                ``pretrain`` run (its classifier was never trained).
         """
         info = checkpoint.read_run(run_dir)
         cfg = info.config
+        refuse_pretraining_run(info.run_dir, cfg)
         if backend not in ("torch", "onnx"):
             raise ValueError(f"unknown backend {backend!r}; use 'torch' or 'onnx'")
         dev = resolve_device(device)
@@ -177,16 +179,48 @@ class Predictor:
 
         Returns:
             ``(N, K)`` float32 probabilities (rows sum to 1); ``(0, K)`` for no clips.
+
+        Raises:
+            ValueError: If a clip has no skeleton in any frame (all NaN or all zero),
+                since any answer for it would be made up.
         """
         if len(clips) == 0:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
-        prepared = [self._prepare(c) for c in clips]
+        prepared = []
+        for i, clip in enumerate(clips):
+            prepared.append(self._prepare(clip))  # checks the shape first
+            if not np.any(np.nan_to_num(np.asarray(clip, dtype=np.float32), nan=0.0)):
+                raise ValueError(
+                    f"clip {i} has no skeleton in any frame (all coordinates are "
+                    "missing or zero)"
+                )
         batch = np.stack([p[0] for p in prepared])
         lengths = np.array([p[1] for p in prepared], dtype=np.int64)
         z = self.logits(batch, lengths)
         z = z - z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def refuse_pretraining_run(run_dir: Path, cfg: TrainConfig) -> None:
+    """Refuse to classify with a self-supervised ``pretrain`` run.
+
+    Such a run trains only the encoder and its pretext heads; its classifier keeps its
+    random initialisation, so its predictions would be meaningless.
+
+    Args:
+        run_dir: The run folder (named in the message).
+        cfg: Its config.
+
+    Raises:
+        ValueError: If ``cfg`` is a ``pretrain`` run, saying how to fine-tune it.
+    """
+    if cfg.strategy.name == "pretrain":
+        raise ValueError(
+            f"{run_dir} is a self-supervised pretraining run (its classifier was never "
+            f"trained); fine-tune it first: ms2l train --strategy finetune "
+            f"--init-from {run_dir}"
+        )
 
 
 def _num_joints(layout: str) -> int:

@@ -1,7 +1,9 @@
 """``ms2l eval RUN``: accuracy, per-class accuracy and confusion matrix of a trained run.
 
 Prints the figures and writes ``eval.json``, ``confusion.csv`` and ``confusion.png`` into the
-run folder.
+run folder (``eval-train.json``, ``confusion-train.*`` for ``--split train``). When the
+run's saved dataset root does not exist, ``$MS2L_DATA`` is tried (see
+:func:`core.training.data.resolve_data_root`).
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p = subparsers.add_parser(
         "eval",
         help="evaluate a run on its dataset's test split",
-        description="Evaluate a trained run; writes eval.json and confusion.{csv,png}.",
+        description="Evaluate a trained run; writes eval.json and confusion.{csv,png} "
+        "(eval-train.json, confusion-train.{csv,png} for --split train).",
     )
     p.add_argument("run_dir", metavar="RUN", help="run folder")
     p.add_argument("--split", default="test", choices=("test", "train"))
     p.add_argument(
-        "--root", help="dataset location (default: the one in the run's config)"
+        "--root",
+        help="dataset location (default: the one in the run's config, else "
+        "$MS2L_DATA/<dataset's usual folder>)",
     )
     p.add_argument("--device", default="auto")
     p.add_argument("--json", action="store_true", help="print the result as JSON")

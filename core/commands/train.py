@@ -1,16 +1,22 @@
 """``ms2l train``: train a run from a JSON config or from flags, with a progress bar.
 
 Flags override the values of ``--config`` when both are given. ``--resume RUN`` continues a
-run folder from its last completed epoch (its own config is used). Under ``torchrun`` every
-process runs this command; only rank 0 prints and writes the run folder.
+run folder from its last completed epoch with its own config; ``--epochs N`` extends it, and
+any other training flag is refused. Ctrl-C stops after the current batch (exit status 130)
+and prints how to resume. Under ``torchrun`` every process runs this command; only rank 0
+prints and writes the run folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 from core.training.config import (
@@ -75,14 +81,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--augment", help="e.g. rotate=30,scale=0.1,noise=0.01,speed=0.2,drop=0.1"
     )
     p.add_argument(
-        "--select", choices=("best", "last"), help="weights kept in weights.pt"
+        "--select",
+        choices=("best", "last"),
+        help="weights kept in weights.pt: last epoch (default) or best validation "
+        "accuracy; validation uses the protocol's test split, so 'best' is optimistic",
     )
     p.add_argument("--max-clips", type=int, help="use at most N clips per split")
     p.add_argument("--device", help="auto, cpu or cuda[:i]")
     p.add_argument("--threads", type=int, help="torch CPU threads")
     p.add_argument("--seed", type=int)
     p.add_argument("--run-dir", help="run folder to create")
-    p.add_argument("--resume", metavar="RUN", help="continue this run folder")
+    p.add_argument(
+        "--resume",
+        metavar="RUN",
+        help="continue this run folder (with --epochs N: extend it to N epochs)",
+    )
     p.add_argument(
         "--quiet", action="store_true", help="no progress bar, only epoch lines"
     )
@@ -168,7 +181,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         data["augment"] = AugmentConfig(**parse_augment(args.augment))
 
     if args.config:
-        cfg = TrainConfig.load(args.config)
+        # a run folder's config describes the run, not whether to continue it
+        cfg = TrainConfig.load(args.config).replace(run={"resume": False})
         top = {"dataset": args.dataset, "root": args.root, "protocol": args.protocol}
         data.update({k: v for k, v in top.items() if v is not None})
         if args.preset is not None:
@@ -241,7 +255,17 @@ class ProgressBar:
             parts.append(f"{event.seconds:.1f}s")
             print("  ".join(parts), file=s, flush=True)
         elif isinstance(event, RunFinished):
-            what = "cancelled (resumable)" if event.cancelled else "finished"
+            if event.cancelled:
+                if self.live:
+                    print("\r" + " " * 79 + "\r", end="", file=s)
+                print(
+                    f"cancelled at epoch {event.epoch}; resume with: "
+                    f"ms2l train --resume {event.run_dir}",
+                    file=s,
+                    flush=True,
+                )
+                return
+            what = "finished"
             best = (
                 f", best val_acc {100 * event.best_val_acc:.2f}%"
                 if event.best_val_acc is not None
@@ -254,12 +278,52 @@ class ProgressBar:
             )
 
 
+# Flags that only say where/how to run; everything else defines the run and is fixed
+# once it exists, so giving it with --resume is an error rather than silently ignored.
+_RESUME_FLAGS = {
+    "resume",
+    "device",
+    "threads",
+    "quiet",
+    "epochs",
+    "func",
+    "command",
+    "debug",
+}
+
+
+def _check_resume_flags(args: argparse.Namespace) -> None:
+    """Reject training flags given with ``--resume`` (only ``--epochs`` may extend it).
+
+    Raises:
+        ValueError: Naming the offending flags.
+    """
+    given = sorted(
+        f"--{name.replace('_', '-')}"
+        for name, value in vars(args).items()
+        if name not in _RESUME_FLAGS and value is not None and value is not False
+    )
+    if given:
+        raise ValueError(
+            f"--resume continues a run with its own settings; {', '.join(given)} "
+            "cannot be changed (only --epochs N, to extend it, and --device/--threads)"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
-    """Train; Ctrl-C stops after the current batch and leaves a resumable folder."""
+    """Train; Ctrl-C stops after the current batch and leaves a resumable folder.
+
+    The first Ctrl-C (SIGINT) sets the stop flag: the loop finishes its batch, writes
+    ``last.pt`` and reports a cancelled run (exit status 130). A second Ctrl-C aborts at
+    once with :class:`KeyboardInterrupt`.
+    """
     from core.training import distributed
     from core.training.loop import run as train
 
+    epochs = None
     if args.resume:  # the run folder's own config is used; only where to run changes
+        _check_resume_flags(args)
+        epochs = args.epochs
         cfg = TrainConfig().replace(
             run={
                 "run_dir": args.resume,
@@ -273,15 +337,37 @@ def run(args: argparse.Namespace) -> int:
     main = distributed.launched().is_main
     bar = ProgressBar(sys.stderr, quiet=args.quiet or not main)
     stop = threading.Event()
-    events = train(cfg, stop)
-    try:
-        for event in events:
+    finished: RunFinished | None = None
+    with _stop_on_sigint(stop):
+        for event in train(cfg, stop, epochs=epochs):
             if main:
                 bar.handle(event)
-    except KeyboardInterrupt:
+            if isinstance(event, RunFinished):
+                finished = event
+    return 130 if finished is not None and finished.cancelled else 0
+
+
+@contextlib.contextmanager
+def _stop_on_sigint(stop: threading.Event) -> Iterator[None]:
+    """Make the first SIGINT set ``stop`` and a second one raise KeyboardInterrupt.
+
+    Python only lets the main thread install signal handlers; elsewhere (e.g. a test
+    runner's worker thread) this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handle(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
         stop.set()
-        for event in events:  # finish the current batch and close the run
-            if main and isinstance(event, RunFinished):
-                bar.handle(event)
-        return 130
-    return 0
+        # os.write, not print: the handler may interrupt a print to the same stream,
+        # and buffered streams refuse re-entrant writes.
+        os.write(2, b"\nstopping after this batch (Ctrl-C again to abort)\n")
+
+    previous = signal.signal(signal.SIGINT, handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

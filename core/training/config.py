@@ -190,8 +190,10 @@ class RunConfig:
         resume: Continue the run found in ``run_dir`` from its ``last.pt``.
         eval_every: Validate every this many epochs (and always at the last one).
         threads: Torch CPU threads (0 = leave torch's default).
-        select: Which weights ``weights.pt`` keeps: ``"best"`` (highest validation
-            accuracy) or ``"last"`` (the final epoch; no selection on the test split).
+        select: Which weights ``weights.pt`` keeps: ``"last"`` (the final epoch, the
+            default) or ``"best"`` (highest validation accuracy). Validation uses the
+            protocol's test split, so ``"best"`` selects on the test set and its
+            accuracy is optimistic.
     """
 
     run_dir: str = ""
@@ -201,7 +203,7 @@ class RunConfig:
     resume: bool = False
     eval_every: int = 1
     threads: int = 0
-    select: str = "best"
+    select: str = "last"
 
 
 @dataclass(frozen=True)
@@ -294,11 +296,14 @@ def atomic_write_text(path: Path, text: str) -> None:
     """Write text to ``path`` through a temporary file and :func:`os.replace`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:  # a failed write leaves no stray temporary file
+        tmp.unlink(missing_ok=True)
 
 
 def _build(cls: type, data: Any, where: str) -> Any:

@@ -12,6 +12,8 @@ without augmentation the whole split is stacked into one tensor once.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,6 +203,49 @@ def open_dataset_store(
         raise FileNotFoundError(f"{root}: dataset root not found")
     cache = Path(cfg.cache_dir).expanduser() if cfg.cache_dir else None
     return open_store(cfg.dataset, root, cache, on_event)
+
+
+# Where each dataset usually sits inside a shared data folder (``$MS2L_DATA``).
+DATA_SUBPATHS: dict[str, str] = {
+    "nw-ucla": "nw-ucla/all_sqe.zip",
+    "ntu60": "ntu",
+    "ntu120": "ntu",
+    "pkummd1": "pkummd",
+    "pkummd2": "pkummd",
+}
+
+
+def resolve_data_root(cfg: DataConfig) -> DataConfig:
+    """The data settings with a root that exists, for evaluating a saved run.
+
+    A run folder records the root it was trained from, which may not exist on this
+    machine or from this working directory. Then ``$MS2L_DATA`` joined with the
+    dataset's usual sub-path (:data:`DATA_SUBPATHS`) is tried; nothing else is guessed.
+
+    Args:
+        cfg: The run's data settings.
+
+    Returns:
+        ``cfg`` itself when its root exists, else a copy with the ``$MS2L_DATA`` root.
+
+    Raises:
+        FileNotFoundError: If neither exists; the message suggests ``--root``.
+    """
+    if cfg.root and Path(cfg.root).expanduser().exists():
+        return cfg
+    tried = [cfg.root] if cfg.root else []
+    shared = os.environ.get("MS2L_DATA", "")
+    sub = DATA_SUBPATHS.get(cfg.dataset)
+    if shared and sub:
+        candidate = Path(shared).expanduser() / sub
+        if candidate.exists():
+            return dataclasses.replace(cfg, root=str(candidate))
+        tried.append(f"{candidate} (from $MS2L_DATA)")
+    where = ", ".join(tried) if tried else "no root recorded"
+    raise FileNotFoundError(
+        f"{cfg.dataset} dataset not found ({where}); give its location with --root "
+        "or set MS2L_DATA to the folder holding it"
+    )
 
 
 def load_split(

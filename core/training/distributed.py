@@ -63,6 +63,12 @@ def setup(info: DistInfo, device: torch.device) -> None:
         dist.init_process_group(backend=backend, rank=info.rank, world_size=info.world)
 
 
+def barrier(info: DistInfo) -> None:
+    """Wait until every process reaches this point (no-op for one process)."""
+    if info.enabled and dist.is_initialized():
+        dist.barrier()
+
+
 def teardown(info: DistInfo) -> None:
     """Leave the process group if this module joined one."""
     if info.enabled and dist.is_initialized():
@@ -84,6 +90,20 @@ def shard(batch: np.ndarray, info: DistInfo) -> np.ndarray:
     if not info.enabled:
         return batch
     return np.array_split(batch, info.world)[info.rank]
+
+
+def any_across(flag: bool, info: DistInfo) -> bool:
+    """True when ``flag`` is true in any process (``flag`` itself for one process).
+
+    Used for the stop flag: Ctrl-C reaches every process at a slightly different moment,
+    and a process that stopped alone would leave the others waiting in the next
+    gradient all-reduce.
+    """
+    if not info.enabled:
+        return flag
+    t = torch.tensor([1.0 if flag else 0.0])
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return bool(t.item() > 0)
 
 
 def mean_across(values: dict[str, float], info: DistInfo) -> dict[str, float]:

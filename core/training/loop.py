@@ -30,7 +30,7 @@ from torch import nn
 from core.paths import default_runs_dir
 from core.skeleton import get_layout
 from core.training import checkpoint, distributed
-from core.training.config import TrainConfig, validate
+from core.training.config import TrainConfig, atomic_write_text, validate
 from core.training.data import ClipSet, PreparedData, load_data
 from core.training.events import (
     BatchDone,
@@ -113,8 +113,14 @@ def _new_run_dir(cfg: TrainConfig) -> Path:
     return default_runs_dir() / f"{cfg.data.dataset}-{cfg.strategy.name}-{stamp}"
 
 
-def _resolve(cfg: TrainConfig) -> tuple[TrainConfig, Path, dict[str, Any] | None]:
-    """Pick the run folder; on resume, read its config and ``last.pt`` (or fail)."""
+def _resolve(
+    cfg: TrainConfig, epochs: int | None = None
+) -> tuple[TrainConfig, Path, dict[str, Any] | None]:
+    """Pick the run folder; on resume, read its config and ``last.pt`` (or fail).
+
+    ``epochs`` (when given) replaces the number of epochs; on resume it must exceed the
+    run's saved number (the run is extended).
+    """
     if cfg.run.resume:
         if not cfg.run.run_dir:
             raise ValueError("resume needs the run folder (--resume RUN)")
@@ -131,7 +137,17 @@ def _resolve(cfg: TrainConfig) -> tuple[TrainConfig, Path, dict[str, Any] | None
             threads=cfg.run.threads,
             amp=cfg.run.amp,
         )
-        return dataclasses.replace(saved, run=run), run_dir, state
+        resumed = dataclasses.replace(saved, run=run)
+        if epochs is not None:
+            if epochs <= saved.optim.epochs:
+                raise ValueError(
+                    f"{run_dir}: --epochs {epochs} must exceed the run's "
+                    f"{saved.optim.epochs} epochs to extend it"
+                )
+            resumed = resumed.replace(optim={"epochs": epochs})
+        return resumed, run_dir, state
+    if epochs is not None:
+        cfg = cfg.replace(optim={"epochs": epochs})
     run_dir = (
         Path(cfg.run.run_dir).expanduser() if cfg.run.run_dir else _new_run_dir(cfg)
     )
@@ -139,10 +155,38 @@ def _resolve(cfg: TrainConfig) -> tuple[TrainConfig, Path, dict[str, Any] | None
         raise ValueError(
             f"{run_dir}: already holds a run; resume it (--resume) or choose another folder"
         )
-    cfg = dataclasses.replace(
-        cfg, run=dataclasses.replace(cfg.run, run_dir=str(run_dir))
+    # Paths are saved absolute so that the run folder means the same thing from any
+    # working directory (eval, predict, fine-tuning from it later).
+    cfg = cfg.replace(
+        run={"run_dir": str(run_dir)},
+        data={"root": _absolute(cfg.data.root)},
+        strategy={"init_from": _absolute(cfg.strategy.init_from)},
     )
     return cfg, run_dir, None
+
+
+def _absolute(path: str) -> str:
+    """``path`` made absolute (``~`` expanded); ``""`` stays ``""``."""
+    return str(Path(path).expanduser().resolve()) if path else ""
+
+
+def _truncate_metrics(path: Path, last_epoch: int) -> None:
+    """Drop the lines of epochs after ``last_epoch`` (work a resumed run repeats).
+
+    Lines without an epoch (logs, run starts) are kept; the file is rewritten
+    atomically so that a crash leaves either the old or the new log.
+    """
+    if not path.is_file():
+        return
+    kept = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            epoch = json.loads(line).get("epoch")
+        except (json.JSONDecodeError, AttributeError):
+            continue  # a line cut short by a killed process
+        if not isinstance(epoch, int) or epoch <= last_epoch:
+            kept.append(line)
+    atomic_write_text(path, "".join(f"{line}\n" for line in kept))
 
 
 class _MetricsLog:
@@ -164,13 +208,21 @@ class _MetricsLog:
             fh.write(json.dumps(doc) + "\n")
 
 
-def run(cfg: TrainConfig, stop: threading.Event | None = None) -> Iterator[Event]:
+def run(
+    cfg: TrainConfig,
+    stop: threading.Event | None = None,
+    *,
+    epochs: int | None = None,
+) -> Iterator[Event]:
     """Train one run, yielding events; stop cleanly (resumable) when ``stop`` is set.
 
     Args:
         cfg: The run's config (with ``run.resume``, only ``run_dir``/device are used and
             the rest is read from the folder).
         stop: Checked before every batch.
+        epochs: Total epochs, overriding the config's; with ``run.resume`` it must
+            exceed the run's saved number and extends the run (the saved config is
+            updated).
 
     Yields:
         :class:`Log`, :class:`RunStarted`, :class:`BatchDone`, :class:`EpochDone`,
@@ -183,7 +235,7 @@ def run(cfg: TrainConfig, stop: threading.Event | None = None) -> Iterator[Event
         FileNotFoundError: Missing data root, run folder or checkpoint file.
     """
     validate(cfg)
-    cfg, run_dir, resume_state = _resolve(cfg)
+    cfg, run_dir, resume_state = _resolve(cfg, epochs)
     dist = distributed.launched()
     device = resolve_device(cfg.run.device)
     if dist.enabled and device.type == "cuda":
@@ -193,7 +245,20 @@ def run(cfg: TrainConfig, stop: threading.Event | None = None) -> Iterator[Event
     amp = cfg.run.amp and device.type == "cuda"
     name = cfg.strategy.name
 
-    data = load_data(cfg.data, cfg.run.seed)
+    # Rank 0 builds the clip cache alone; the others open it once it is complete, so
+    # that several processes never write the same cache files at once.
+    distributed.setup(dist, device)
+    try:
+        if not dist.is_main:
+            distributed.barrier(dist)
+        try:
+            data = load_data(cfg.data, cfg.run.seed)
+        finally:  # release the others even when rank 0 fails (they fail alike)
+            if dist.is_main:
+                distributed.barrier(dist)
+    except BaseException:
+        distributed.teardown(dist)
+        raise
     if uses_cls(name) and len(data.labelled) == 0:
         raise ValueError(
             f"{cfg.data.dataset} {cfg.data.protocol}: no labelled training clips "
@@ -235,7 +300,6 @@ def run(cfg: TrainConfig, stop: threading.Event | None = None) -> Iterator[Event
     objective = Objective(
         model, cfg.strategy.tasks, cfg.model.temperature, uses_cls(name), frozen
     ).to(device)
-    distributed.setup(dist, device)
     # GRU gradients that flow back through many steps decay into subnormal floats, which
     # CPUs process ~4x slower; flushing them to zero changes nothing measurable and makes
     # a CPU training step ~2x faster. The flag is per thread and reset afterwards.
@@ -284,7 +348,11 @@ def _train(
     log = _MetricsLog(run_dir / checkpoint.METRICS if main else None)
     if main:
         run_dir.mkdir(parents=True, exist_ok=True)
-        cfg.save(run_dir / checkpoint.CONFIG)
+        # resume is how this process was started, not a property of the run: saved, it
+        # would make ``--config RUN/config.json`` silently continue this run.
+        cfg.replace(run={"resume": False}).save(run_dir / checkpoint.CONFIG)
+        if resume_state is not None:
+            _truncate_metrics(run_dir / checkpoint.METRICS, start_epoch - 1)
         checkpoint.save_labels(run_dir, data.class_names, cfg.data.dataset)
 
     def save_last(epoch: int) -> Path:
@@ -333,7 +401,7 @@ def _train(
         steps_done = 0
         model.train()
         for step in range(1, spe + 1):
-            if stop is not None and stop.is_set():
+            if distributed.any_across(stop is not None and stop.is_set(), dist):
                 cancelled = True
                 break
             positions = distributed.shard(order[(step - 1) * bsz : step * bsz], dist)

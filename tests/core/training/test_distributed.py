@@ -28,7 +28,11 @@ def test_two_process_gloo_ddp_matches_single_process(tiny_data, tmp_path):
     ref = [e.losses["total"] for e in run(single) if isinstance(e, BatchDone)]
 
     cfg_file = tmp_path / "ddp.json"
-    single.replace(run={"run_dir": str(tmp_path / "ddp")}).save(cfg_file)
+    # An empty cache folder: rank 0 must build it alone while rank 1 waits, then open it.
+    fresh_cache = tmp_path / "fresh-cache"
+    single.replace(
+        run={"run_dir": str(tmp_path / "ddp")}, data={"cache_dir": str(fresh_cache)}
+    ).save(cfg_file)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
     proc = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
@@ -37,6 +41,8 @@ def test_two_process_gloo_ddp_matches_single_process(tiny_data, tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "2 processes" in proc.stderr
+    assert len(list(fresh_cache.rglob("index.json"))) == 1
+    assert not list(fresh_cache.rglob("*.tmp"))
     ddp = _batch_losses(tmp_path / "ddp" / "metrics.jsonl")
     assert len(ddp) == len(ref) >= 2
     assert ddp[0] == pytest.approx(ref[0], rel=1e-5)  # same first-step loss

@@ -160,12 +160,14 @@ def test_bad_input_fails_before_training(tiny_data, tmp_path):
     (other / "last.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(ValueError, match="last.pt: corrupt"):
         _events(tiny_config(tiny_data, other).replace(run={"resume": True}))
-    (other / "weights.pt").write_bytes(b"\x00" * 10)
+    corrupt = tmp_path / "corrupt"
+    _events(tiny_config(tiny_data, corrupt, epochs=1))
+    (corrupt / "weights.pt").write_bytes(b"\x00" * 10)
     with pytest.raises(ValueError, match="weights.pt: corrupt"):
-        Predictor.from_run(other)
-    (other / "config.json").unlink()
+        Predictor.from_run(corrupt)
+    (corrupt / "config.json").unlink()
     with pytest.raises(FileNotFoundError, match="config.json"):
-        Predictor.from_run(other)
+        Predictor.from_run(corrupt)
     with pytest.raises(FileNotFoundError, match="run folder not found"):
         Predictor.from_run(tmp_path / "missing")
 

@@ -1,0 +1,253 @@
+"""Run folders over their life: Ctrl-C, resume, extension, re-use of a config, eval outputs.
+
+Each test trains the tiny synthetic set for a few epochs with real torch; the Ctrl-C test
+runs ``ms2l train`` in a subprocess and sends it a real SIGINT.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.cli import main
+from core.evaluation import evaluate_run, save_eval
+from core.inference import Predictor
+from core.training import checkpoint
+from core.training.config import RunConfig, TrainConfig, make_config
+from core.training.events import BatchDone
+from core.training.loop import run
+from tests.core.training.conftest import tiny_config
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _events(cfg, stop=None, **kwargs):
+    return list(run(cfg, stop, **kwargs))
+
+
+def _metrics(run_dir: Path) -> list[dict]:
+    text = (run_dir / checkpoint.METRICS).read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def _cancel_in_epoch_2(cfg: TrainConfig) -> None:
+    stop = threading.Event()
+    for event in run(cfg, stop):
+        if isinstance(event, BatchDone) and event.epoch == 2 and event.step == 1:
+            stop.set()
+
+
+def test_ctrl_c_stops_after_the_batch_and_leaves_a_resumable_run(tiny_data, tmp_path):
+    root, cache = tiny_data
+    run_dir = tmp_path / "run"
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "PYTHONPATH": str(REPO),
+        "MS2L_CACHE": str(cache),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "train", "--root", str(root),
+         "--preset", "paper", "--epochs", "100000", "--batch-size", "8",
+         "--hidden", "8", "--frames", "16", "--device", "cpu", "--quiet",
+         "--run-dir", str(run_dir)],
+        cwd=REPO, env=env, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines = []
+    try:
+        for line in proc.stderr:
+            lines.append(line)
+            if line.startswith("epoch 1/"):
+                proc.send_signal(signal.SIGINT)
+                break
+        lines += proc.stderr.readlines()
+        status = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    err = "".join(lines)
+    assert status == 130, err[-2000:]
+    assert "Traceback" not in err
+    assert f"; resume with: ms2l train --resume {run_dir}" in err
+    finished = _metrics(run_dir)[-1]
+    assert finished["event"] == "RunFinished" and finished["cancelled"] is True
+    epoch = finished["epoch"]
+    assert epoch >= 1 and f"cancelled at epoch {epoch};" in err
+    state = checkpoint.safe_load(run_dir / checkpoint.LAST)
+    assert state["epoch"] == epoch
+    assert not list(run_dir.glob(".*.tmp"))
+
+
+def test_first_sigint_sets_stop_second_raises_and_handler_is_restored():
+    from core.commands.train import _stop_on_sigint
+
+    before = signal.getsignal(signal.SIGINT)
+    stop = threading.Event()
+    with _stop_on_sigint(stop):
+        signal.raise_signal(signal.SIGINT)
+        assert stop.is_set()
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_failed_atomic_save_leaves_no_temporary_file(tmp_path):
+    with pytest.raises(Exception):  # noqa: B017 - pickling a lambda fails in torch
+        checkpoint.atomic_save({"f": lambda: 0}, tmp_path / "x.pt")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_resume_is_not_saved_so_the_config_starts_a_new_run(tiny_data, tmp_path):
+    cfg = tiny_config(tiny_data, tmp_path / "a", epochs=3)
+    _cancel_in_epoch_2(cfg)
+    _events(cfg.replace(run={"resume": True}))
+    saved = json.loads((tmp_path / "a" / "config.json").read_text())
+    assert saved["run"]["resume"] is False
+
+    # even a hand-edited resume=true is ignored by --config
+    saved["run"]["resume"] = True
+    (tmp_path / "edited.json").write_text(json.dumps(saved))
+    new = tmp_path / "b"
+    args = ["train", "--config", str(tmp_path / "edited.json"), "--run-dir", str(new)]
+    assert main([*args, "--quiet"]) == 0
+    started = next(x for x in _metrics(new) if x["event"] == "RunStarted")
+    assert started["start_epoch"] == 1
+    assert [x["epoch"] for x in _metrics(new) if x["event"] == "EpochDone"] == [1, 2, 3]
+
+
+def test_resumed_run_does_not_duplicate_metrics_lines(tiny_data, tmp_path):
+    cfg = tiny_config(tiny_data, tmp_path / "r", epochs=3)
+    _cancel_in_epoch_2(cfg)
+    _events(cfg.replace(run={"resume": True}))
+    lines = _metrics(tmp_path / "r")
+    epochs = [x["epoch"] for x in lines if x["event"] == "EpochDone"]
+    assert epochs == [1, 2, 3]
+    batches = [(x["epoch"], x["step"]) for x in lines if x["event"] == "BatchDone"]
+    assert len(batches) == len(set(batches)) and (2, 1) in batches
+    assert lines[-1]["event"] == "RunFinished" and not lines[-1]["cancelled"]
+
+
+def test_resume_extends_with_epochs_and_rejects_other_flags(
+    tiny_data, tmp_path, capsys
+):
+    run_dir = tmp_path / "r"
+    _events(tiny_config(tiny_data, run_dir, epochs=1))
+    assert main(["train", "--resume", str(run_dir), "--lr", "0.5", "--seed", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "--lr" in err and "--seed" in err and "--resume" in err
+    assert main(["train", "--resume", str(run_dir), "--epochs", "1"]) == 2
+    assert "must exceed" in capsys.readouterr().err
+
+    resume = ["train", "--resume", str(run_dir), "--device", "cpu", "--quiet"]
+    assert main([*resume, "--epochs", "2"]) == 0
+    assert TrainConfig.load(run_dir / "config.json").optim.epochs == 2
+    lines = _metrics(run_dir)
+    assert [x["epoch"] for x in lines if x["event"] == "EpochDone"] == [1, 2]
+    assert checkpoint.safe_load(run_dir / checkpoint.LAST)["epoch"] == 2
+
+
+def test_pretraining_run_is_refused_for_prediction_eval_and_export(tiny_data, tmp_path):
+    from core.onnx_backend import export_onnx
+
+    run_dir = tmp_path / "pre"
+    _events(tiny_config(tiny_data, run_dir, "pretrain", epochs=1))
+    message = "self-supervised pretraining run .* fine-tune it first: ms2l train"
+    with pytest.raises(ValueError, match=message):
+        Predictor.from_run(run_dir, device="cpu")
+    with pytest.raises(ValueError, match=message):
+        evaluate_run(run_dir, device="cpu")
+    with pytest.raises(ValueError, match=message):
+        export_onnx(run_dir, tmp_path / "pre.onnx", force=True)
+    assert not (tmp_path / "pre.onnx").exists()
+
+
+def test_default_selection_is_the_last_epoch(capsys):
+    assert RunConfig().select == "last" and make_config().run.select == "last"
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "test split, so 'best' is optimistic" in help_text
+
+
+def test_new_run_saves_absolute_paths(tiny_data, tmp_path, monkeypatch):
+    root, _ = tiny_data
+    monkeypatch.chdir(root.parent)
+    pre = tmp_path / "pre"
+    cfg = tiny_config(tiny_data, pre, "pretrain", epochs=1)
+    cfg = cfg.replace(data={"root": root.name})
+    _events(cfg)
+    saved = TrainConfig.load(pre / "config.json")
+    assert saved.data.root == str(root.resolve())
+
+    monkeypatch.chdir(tmp_path)
+    fine = tmp_path / "fine"
+    cfg = tiny_config(
+        tiny_data, fine, "finetune", epochs=1, strategy_options={"init_from": "pre"}
+    )
+    _events(cfg)
+    saved = TrainConfig.load(fine / "config.json")
+    assert saved.strategy.init_from == str(pre.resolve())
+
+
+def test_missing_root_falls_back_to_ms2l_data_then_says_root(
+    tiny_data, tmp_path, monkeypatch
+):
+    root, _ = tiny_data
+    run_dir = tmp_path / "r"
+    _events(tiny_config(tiny_data, run_dir, epochs=1))
+    doc = json.loads((run_dir / "config.json").read_text())
+    doc["data"]["root"] = str(tmp_path / "moved")
+    (run_dir / "config.json").write_text(json.dumps(doc))
+
+    monkeypatch.delenv("MS2L_DATA", raising=False)
+    with pytest.raises(FileNotFoundError, match="--root"):
+        evaluate_run(run_dir, device="cpu")
+
+    shared = tmp_path / "shared"
+    (shared / "nw-ucla").mkdir(parents=True)
+    (shared / "nw-ucla" / "all_sqe.zip").symlink_to(root, target_is_directory=True)
+    monkeypatch.setenv("MS2L_DATA", str(shared))
+    monkeypatch.chdir(tmp_path)
+    result = evaluate_run(run_dir, device="cpu")
+    assert result.num_clips == 12  # 3 actions x 4 subjects seen from view 3
+
+
+def test_eval_of_another_split_does_not_overwrite_the_test_results(tiny_data, tmp_path):
+    run_dir = tmp_path / "r"
+    _events(tiny_config(tiny_data, run_dir, epochs=1))
+    test_paths = save_eval(evaluate_run(run_dir, device="cpu"))
+    train_paths = save_eval(evaluate_run(run_dir, split="train", device="cpu"))
+    assert {p.name for p in test_paths.values()} == {
+        "eval.json",
+        "confusion.csv",
+        "confusion.png",
+    }
+    assert {p.name for p in train_paths.values()} == {
+        "eval-train.json",
+        "confusion-train.csv",
+        "confusion-train.png",
+    }
+    assert json.loads((run_dir / "eval.json").read_text())["split"] == "test"
+    assert json.loads((run_dir / "eval-train.json").read_text())["split"] == "train"
+    assert all(p.is_file() for p in [*test_paths.values(), *train_paths.values()])
+
+
+def test_predictor_refuses_a_clip_without_any_skeleton(tiny_data, tmp_path):
+    _events(tiny_config(tiny_data, tmp_path / "r", epochs=1))
+    p = Predictor.from_run(tmp_path / "r", device="cpu")
+    good = np.random.default_rng(0).normal(size=(12, 1, 20, 3)).astype(np.float32)
+    assert p.predict_proba([good]).shape == (1, len(p.labels))
+    empty = np.full((12, 1, 20, 3), np.nan, dtype=np.float32)
+    with pytest.raises(ValueError, match="clip 1 has no skeleton in any frame"):
+        p.predict_proba([good, empty])
+    with pytest.raises(ValueError, match="clip 0 has no skeleton in any frame"):
+        p.predict_proba([np.zeros((12, 1, 20, 3), dtype=np.float32)])
