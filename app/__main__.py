@@ -1,0 +1,60 @@
+"""Launch MS²L Studio: ``python -m app [--model RUN_DIR] [--video FILE]``.
+
+OpenCV's wheel points Qt at its own Qt5 plugins through two environment variables when
+``cv2`` is imported; they would make PyQt6 load the wrong platform plugins, so they are
+removed before the ``QApplication`` exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse the app's command line."""
+    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
+    parser.add_argument("--model", type=Path, help="run folder of the model to use")
+    parser.add_argument("--video", type=Path, help="video file to preselect in Live")
+    parser.add_argument(
+        "--quit-after",
+        type=int,
+        metavar="MS",
+        help="quit after MS milliseconds (smoke test)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Create the application and the main window, and run the event loop.
+
+    Args:
+        argv: Command-line arguments (without the program name).
+
+    Returns:
+        The event loop's exit status.
+    """
+    args = parse_args(argv)
+    import cv2  # noqa: F401  (imported first so that its Qt variables can be undone)
+
+    for var in ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR"):
+        os.environ.pop(var, None)
+    from PyQt6.QtCore import QTimer
+    from PyQt6.QtWidgets import QApplication
+
+    from app.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName("MS²L Studio")
+    window = MainWindow(model_dir=args.model, video=args.video)
+    window.show()
+    if args.quit_after is not None:
+        QTimer.singleShot(args.quit_after, window.close)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,44 @@
+"""What every panel is given: the job manager, the settings store and ways to report.
+
+Panels receive one :class:`AppContext` instead of reaching for globals, so a test can build
+a panel with its own settings file and see the errors it reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PyQt6.QtCore import QSettings
+
+from app.workers import JobManager
+
+
+@dataclass
+class AppContext:
+    """Shared services of the main window.
+
+    Attributes:
+        jobs: Starts and tracks worker threads; stopped on quit.
+        settings: Remembers last folders, camera and model (``QSettings`` lives only in
+            the app).
+        error: Shows an error (title, message) to the user without blocking.
+        status: Shows a transient message in the status bar.
+        errors: Every error reported so far (title, message), newest last.
+    """
+
+    jobs: JobManager
+    settings: QSettings
+    error: Callable[[str, str], None]
+    status: Callable[[str], None]
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def remember(self, key: str, value: object) -> None:
+        """Store a setting (paths are stored as strings)."""
+        self.settings.setValue(key, str(value) if isinstance(value, Path) else value)
+
+    def recall(self, key: str, default: str = "") -> str:
+        """Read a string setting, or ``default``."""
+        value = self.settings.value(key, default)
+        return default if value is None else str(value)

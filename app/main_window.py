@@ -1,0 +1,119 @@
+"""The main window: four tabs (Live, Replay, Train, Evaluate), a status bar and errors.
+
+Errors from any panel or worker reach :meth:`MainWindow.show_error`, which writes the
+problem to the status bar and opens a non-modal message box, so the app stays usable. The
+window owns the :class:`~app.workers.JobManager`; closing it (or ``aboutToQuit``) asks
+every worker to stop and waits for each thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt6.QtCore import QSettings, pyqtSlot
+from PyQt6.QtGui import QCloseEvent
+from PyQt6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget
+
+from app.context import AppContext
+from app.panels.evaluate import EvaluatePanel
+from app.panels.live import LivePanel
+from app.panels.replay import ReplayPanel
+from app.panels.train import TrainPanel
+from app.workers import JobManager
+
+
+def default_settings() -> QSettings:
+    """The user's settings store (platform default location)."""
+    return QSettings("MS2L", "MS2L Studio")
+
+
+class MainWindow(QMainWindow):
+    """MS²L Studio's window.
+
+    Args:
+        settings: Settings store; defaults to the user's (tests pass a temporary file).
+        model_dir: Run folder for Live and Replay; defaults to the last used model or the
+            shipped one.
+        video: Video file to preselect in Live.
+    """
+
+    def __init__(
+        self,
+        settings: QSettings | None = None,
+        model_dir: Path | None = None,
+        video: Path | None = None,
+    ):
+        super().__init__()
+        self.setWindowTitle("MS²L Studio")
+        self.resize(1400, 900)
+        self.jobs = JobManager(self)
+        self.jobs.job_failed.connect(self._on_jobs_job_failed)
+        self.ctx = AppContext(
+            jobs=self.jobs,
+            settings=settings if settings is not None else default_settings(),
+            error=self.show_error,
+            status=self.show_status,
+        )
+        self._dialog: QMessageBox | None = None
+        self.tabs = QTabWidget()
+        self.live = LivePanel(self.ctx, model_dir=model_dir, video=video)
+        self.replay = ReplayPanel(self.ctx, model_dir=model_dir)
+        self.train = TrainPanel(self.ctx)
+        self.evaluate = EvaluatePanel(self.ctx)
+        self.tabs.addTab(self.live, "Live")
+        self.tabs.addTab(self.replay, "Replay")
+        self.tabs.addTab(self.train, "Train")
+        self.tabs.addTab(self.evaluate, "Evaluate")
+        self.tabs.setCurrentIndex(int(self.ctx.recall("window/tab", "0") or 0))
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        self.train.run_finished.connect(self.evaluate.add_run)
+        self.setCentralWidget(self.tabs)
+        self.statusBar().showMessage("Ready")
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+
+    def show_status(self, message: str) -> None:
+        """Show a message in the status bar."""
+        self.statusBar().showMessage(message, 10_000)
+
+    def show_error(self, title: str, message: str) -> None:
+        """Report a problem without blocking: status bar plus a non-modal dialog.
+
+        Args:
+            title: What failed (e.g. "Training").
+            message: The problem, naming the file or setting involved.
+        """
+        self.ctx.errors.append((title, message))
+        self.statusBar().showMessage(f"{title}: {message}", 30_000)
+        if self._dialog is not None:
+            self._dialog.close()
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            f"MS²L Studio — {title}",
+            message,
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setModal(False)
+        box.show()
+        self._dialog = box
+
+    @pyqtSlot(str, str)
+    def _on_jobs_job_failed(self, name: str, message: str) -> None:
+        self.show_error(name.capitalize(), message)
+
+    @pyqtSlot(int)
+    def _on_tabs_current_changed(self, index: int) -> None:
+        self.ctx.remember("window/tab", index)
+
+    @pyqtSlot()
+    def shutdown(self) -> None:
+        """Stop every worker and wait for its thread (idempotent)."""
+        self.jobs.stop_all()
+        self.ctx.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        """Stop the workers before the window goes away."""
+        self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""The four panels of the main window: Live, Replay, Train and Evaluate."""

@@ -1,0 +1,274 @@
+"""Evaluate panel: pick a run and a split, see accuracy, per-class accuracy and confusion.
+
+:func:`core.evaluation.evaluate_run` runs in a worker thread (it reads the data and runs
+the model over a whole split); its :class:`~core.evaluation.EvalResult` comes back as a
+signal and fills the table and the heatmap. Export writes the files
+:func:`core.evaluation.save_eval` produces (``eval.json``, the confusion matrix as CSV and
+PNG) into a folder the user picks.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from PyQt6.QtCore import pyqtSignal, pyqtSlot
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.context import AppContext
+from app.widgets.confusion import ConfusionHeatmap
+from app.workers import Job
+from core.paths import default_runs_dir, shipped_model_dir
+
+
+def find_runs(folders: list[Path]) -> list[Path]:
+    """Run folders (holding ``config.json`` and ``weights.pt``) directly inside ``folders``.
+
+    Args:
+        folders: Folders to look in (missing ones are skipped).
+
+    Returns:
+        Run folders, newest first within each folder.
+    """
+    runs: list[Path] = []
+    for folder in folders:
+        if folder is None or not folder.is_dir():
+            continue
+        found = [p for p in folder.iterdir() if (p / "config.json").is_file()]
+        runs += sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+    return runs
+
+
+class EvaluatePanel(QWidget):
+    """Run and split choice, results table, confusion heatmap and export.
+
+    Signals:
+        evaluated(object): An evaluation finished (the ``EvalResult``).
+    """
+
+    evaluated = pyqtSignal(object)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.job: Job | None = None
+        self.result = None
+        self.result_run: Path | None = None
+
+        self.run = QComboBox()
+        self.run.setEditable(True)
+        self.run.setMinimumContentsLength(40)
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._on_browse_clicked)
+        refresh = QPushButton("Refresh")
+        refresh.clicked.connect(self.refresh_runs)
+        run_row = QHBoxLayout()
+        run_row.addWidget(self.run, 1)
+        run_row.addWidget(browse)
+        run_row.addWidget(refresh)
+        self.split = QComboBox()
+        self.split.addItems(["test", "train"])
+        self.data_root = QLineEdit()
+        self.data_root.setPlaceholderText(
+            "dataset root (empty = the one in the run's config)"
+        )
+        self.evaluate_button = QPushButton("Evaluate")
+        self.evaluate_button.clicked.connect(self._on_evaluate_clicked)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        self.export_button = QPushButton("Export PNG + CSV…")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self._on_export_clicked)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.evaluate_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.export_button)
+        buttons.addStretch(1)
+        form = QFormLayout()
+        form.addRow("Run", run_row)
+        form.addRow("Split", self.split)
+        form.addRow("Data root", self.data_root)
+
+        self.summary = QLabel("Choose a run folder and press Evaluate.")
+        font = self.summary.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        self.summary.setFont(font)
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["class", "accuracy", "clips"])
+        self.table.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.Stretch
+        )
+        self.table.verticalHeader().setVisible(False)
+        self.heatmap = ConfusionHeatmap()
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.heatmap)
+        splitter.setSizes([420, 800])
+
+        box = QVBoxLayout(self)
+        box.addLayout(form)
+        box.addLayout(buttons)
+        box.addWidget(self.summary)
+        box.addWidget(splitter, 1)
+        self.refresh_runs()
+        last = ctx.recall("evaluate/run")
+        if last:
+            self.run.setCurrentText(last)
+
+    @pyqtSlot()
+    def refresh_runs(self) -> None:
+        """List the shipped model and the runs in the default runs folder."""
+        current = self.run.currentText()
+        shipped = shipped_model_dir()
+        runs = find_runs([default_runs_dir()])
+        if shipped is not None:
+            runs.append(shipped)
+        blocker = self.run.blockSignals(True)
+        self.run.clear()
+        self.run.addItems([str(p) for p in runs])
+        if current:
+            self.run.setCurrentText(current)
+        self.run.blockSignals(blocker)
+
+    @pyqtSlot(object)
+    def add_run(self, run_dir: Path) -> None:
+        """Offer a run folder (e.g. one that just finished training) and select it."""
+        text = str(run_dir)
+        if self.run.findText(text) < 0:
+            self.run.insertItem(0, text)
+        self.run.setCurrentText(text)
+
+    def evaluate(self, run_dir: Path, split: str, data_root: str | None = None) -> Job:
+        """Evaluate ``run_dir`` on ``split`` in a worker thread.
+
+        Args:
+            run_dir: Run folder.
+            split: ``"test"`` or ``"train"``.
+            data_root: Dataset root overriding the run's config, or ``None``.
+
+        Returns:
+            The running job.
+        """
+        from core.evaluation import evaluate_run
+
+        def make(stop: threading.Event) -> Iterator[object]:
+            yield evaluate_run(run_dir, split=split, data_root=data_root, stop=stop)
+
+        self.summary.setText(f"Evaluating {run_dir.name} on the {split} split…")
+        job = self.ctx.jobs.start("evaluation", make)
+        job.worker.item_produced.connect(self._on_worker_item_produced)
+        job.worker.failed.connect(self._on_worker_failed)
+        job.ended.connect(self._on_job_ended)
+        self.job = job
+        self.result_run = run_dir
+        self.evaluate_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        job.start()
+        return job
+
+    def show_result(self, result: object) -> None:
+        """Fill the summary, table and heatmap from an ``EvalResult``."""
+        self.result = result
+        labels = list(result.labels)
+        confusion = result.confusion
+        self.summary.setText(
+            f"Accuracy {100 * result.accuracy:.2f} % on {result.num_clips} clips "
+            f"({result.split} split, {len(labels)} classes)"
+        )
+        counts = confusion.sum(axis=1)
+        self.table.setRowCount(len(labels))
+        for i, name in enumerate(labels):
+            acc = result.per_class_accuracy[i]
+            cells = (
+                name,
+                "–" if acc != acc else f"{100 * acc:.1f} %",
+                str(int(counts[i])),
+            )
+            for j, text in enumerate(cells):
+                self.table.setItem(i, j, QTableWidgetItem(text))
+        self.table.resizeColumnToContents(1)
+        self.heatmap.set_confusion(confusion, labels)
+        self.export_button.setEnabled(True)
+
+    def export(self, folder: Path) -> list[Path]:
+        """Write the current result's PNG, CSV and JSON into ``folder``.
+
+        Returns:
+            The files written.
+        """
+        from core.evaluation import save_eval
+
+        folder.mkdir(parents=True, exist_ok=True)
+        return sorted(save_eval(self.result, folder).values())
+
+    @pyqtSlot()
+    def _on_browse_clicked(self) -> None:
+        start = self.run.currentText() or str(default_runs_dir())
+        folder = QFileDialog.getExistingDirectory(self, "Run folder", start)
+        if folder:
+            self.add_run(Path(folder))
+
+    @pyqtSlot()
+    def _on_evaluate_clicked(self) -> None:
+        text = self.run.currentText().strip()
+        run_dir = Path(text).expanduser()
+        if not text or not (run_dir / "config.json").is_file():
+            self.ctx.error(
+                "Evaluate", f"not a run folder (no config.json): {text or '–'}"
+            )
+            return
+        self.ctx.remember("evaluate/run", str(run_dir))
+        root = self.data_root.text().strip() or None
+        self.evaluate(run_dir, self.split.currentText(), root)
+
+    @pyqtSlot()
+    def _on_cancel_clicked(self) -> None:
+        if self.job is not None:
+            self.job.stop()
+
+    @pyqtSlot()
+    def _on_export_clicked(self) -> None:
+        if self.result is None:
+            return
+        start = str(self.result_run or default_runs_dir())
+        folder = QFileDialog.getExistingDirectory(self, "Export into folder", start)
+        if not folder:
+            return
+        try:
+            written = self.export(Path(folder))
+        except OSError as exc:
+            self.ctx.error("Export", str(exc))
+            return
+        self.ctx.status("Exported: " + ", ".join(p.name for p in written))
+
+    @pyqtSlot(object)
+    def _on_worker_item_produced(self, result: object) -> None:
+        self.show_result(result)
+        self.evaluated.emit(result)
+
+    @pyqtSlot(str)
+    def _on_worker_failed(self, message: str) -> None:
+        self.summary.setText(f"Evaluation failed: {message}")
+
+    @pyqtSlot()
+    def _on_job_ended(self) -> None:
+        self.evaluate_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        if self.result is None and self.summary.text().startswith("Evaluating"):
+            self.summary.setText("Evaluation cancelled.")

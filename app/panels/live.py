@@ -1,0 +1,485 @@
+"""Live panel: recognise actions from a camera or a video file as they happen.
+
+Choosing a model loads a :class:`core.inference.Predictor` in a worker (the shipped model
+by default) and shows its layout, classes and window duration. Start runs
+:func:`core.realtime.run_live` in a worker in *latest-only* mode: while the GUI draws one
+frame, newer frames replace each other instead of queueing, so the picture never lags
+behind. The optional mirrored preview flips only what is drawn; the model always sees the
+frame as the camera delivered it. Without a camera the panel says so and offers a video
+file.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from PyQt6.QtCore import QSignalBlocker, Qt, pyqtSignal, pyqtSlot
+from PyQt6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.context import AppContext
+from app.widgets.prob_bars import ProbabilityBars
+from app.widgets.video_view import VideoView
+from app.workers import Job
+from core.paths import shipped_model_dir
+from core.skeleton import MP33
+
+VIDEO_ITEM = "Video file"
+
+
+class LivePanel(QWidget):
+    """Source and model choice, settings, the annotated frame and the predictions.
+
+    Signals:
+        update_shown(object): A live update was drawn (the ``LiveUpdate``).
+        model_loaded(object): A predictor finished loading.
+    """
+
+    update_shown = pyqtSignal(object)
+    model_loaded = pyqtSignal(object)
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        model_dir: Path | None = None,
+        video: Path | None = None,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.predictor = None
+        self.job: Job | None = None
+        self.model_job: Job | None = None
+        self.camera_job: Job | None = None
+        self.cameras: list[int] | None = None
+        self.updates_shown = 0
+        self.last_update = None
+        self._start_when_loaded = False
+
+        # --- source ------------------------------------------------------------------
+        self.source = QComboBox()
+        self.source.addItem(VIDEO_ITEM)
+        self.video_path = QLineEdit(str(video) if video else ctx.recall("live/video"))
+        self.video_path.setPlaceholderText("video file (.mp4, .avi, …)")
+        browse_video = QPushButton("Browse…")
+        browse_video.clicked.connect(self._on_browse_video_clicked)
+        rescan = QPushButton("Find cameras")
+        rescan.clicked.connect(self.scan_cameras)
+        self.camera_note = QLabel("Looking for cameras…")
+        self.camera_note.setWordWrap(True)
+        video_row = QHBoxLayout()
+        video_row.addWidget(self.video_path, 1)
+        video_row.addWidget(browse_video)
+        source_row = QHBoxLayout()
+        source_row.addWidget(self.source, 1)
+        source_row.addWidget(rescan)
+        source_form = QFormLayout()
+        source_form.addRow("Source", source_row)
+        source_form.addRow("Video", video_row)
+        source_form.addRow("", self.camera_note)
+        source_box = QGroupBox("Input")
+        source_box.setLayout(source_form)
+
+        # --- model -------------------------------------------------------------------
+        initial = (
+            model_dir or _run_or_none(ctx.recall("model/run")) or shipped_model_dir()
+        )
+        self.model_path = QLineEdit("" if initial is None else str(initial))
+        browse_model = QPushButton("Browse…")
+        browse_model.clicked.connect(self._on_browse_model_clicked)
+        shipped = QPushButton("Shipped")
+        shipped.setToolTip("Use the model shipped with the app")
+        shipped.clicked.connect(self._on_shipped_clicked)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model_path, 1)
+        model_row.addWidget(browse_model)
+        model_row.addWidget(shipped)
+        self.model_info = QLabel("No model loaded.")
+        self.model_info.setWordWrap(True)
+        model_form = QFormLayout()
+        model_form.addRow("Run folder", model_row)
+        model_form.addRow("", self.model_info)
+        model_box = QGroupBox("Model")
+        model_box.setLayout(model_form)
+
+        # --- settings ----------------------------------------------------------------
+        self.window_seconds = QDoubleSpinBox()
+        self.window_seconds.setRange(0.0, 30.0)
+        self.window_seconds.setSingleStep(0.1)
+        self.window_seconds.setDecimals(2)
+        self.window_seconds.setSuffix(" s")
+        self.window_seconds.setSpecialValueText("model default")
+        self.window_seconds.setToolTip(
+            "Duration of the sliding window; by default the median duration of the "
+            "model's training clips"
+        )
+        self.smoothing = QDoubleSpinBox()
+        self.smoothing.setRange(0.05, 1.0)
+        self.smoothing.setSingleStep(0.05)
+        self.smoothing.setValue(0.5)
+        self.smoothing.setToolTip(
+            "Weight of a new prediction in the moving average (1 = none)"
+        )
+        self.threshold = QDoubleSpinBox()
+        self.threshold.setRange(0.0, 1.0)
+        self.threshold.setSingleStep(0.05)
+        self.threshold.setValue(0.4)
+        self.threshold.setToolTip('Below this confidence the panel shows "no action"')
+        self.predict_every = QSpinBox()
+        self.predict_every.setRange(1, 60)
+        self.predict_every.setValue(5)
+        self.predict_every.setSuffix(" frames")
+        self.mirror = QCheckBox("Mirrored preview")
+        self.mirror.setToolTip("Flip the picture only; the model sees the frame as is")
+        self.mirror.toggled.connect(self._on_mirror_toggled)
+        self.show_video = QCheckBox("Show video (off: skeleton on a dark background)")
+        self.show_video.setChecked(True)
+        self.show_video.toggled.connect(self._on_show_video_toggled)
+        settings_form = QFormLayout()
+        settings_form.addRow("Window", self.window_seconds)
+        settings_form.addRow("Smoothing", self.smoothing)
+        settings_form.addRow("Threshold", self.threshold)
+        settings_form.addRow("Predict every", self.predict_every)
+        self.settings_box = QGroupBox("Settings")
+        self.settings_box.setLayout(settings_form)
+
+        self.start_button = QPushButton("Start")
+        self.start_button.clicked.connect(self._on_start_clicked)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self._on_stop_clicked)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.stop_button)
+
+        controls = QVBoxLayout()
+        controls.addWidget(source_box)
+        controls.addWidget(model_box)
+        controls.addWidget(self.settings_box)
+        controls.addWidget(self.mirror)
+        controls.addWidget(self.show_video)
+        controls.addLayout(buttons)
+        controls.addStretch(1)
+        controls_widget = QWidget()
+        controls_widget.setLayout(controls)
+        controls_widget.setMaximumWidth(520)
+
+        # --- display -----------------------------------------------------------------
+        self.video = VideoView()
+        self.video.show_message("Press Start")
+        self.action = QLabel("no action")
+        font = self.action.font()
+        font.setPointSizeF(font.pointSizeF() * 2.0)
+        font.setBold(True)
+        self.action.setFont(font)
+        self.action.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.bars = ProbabilityBars(k=5)
+        self.stats = QLabel("FPS – · latency –")
+        display = QVBoxLayout()
+        display.addWidget(self.video, 1)
+        display.addWidget(self.action)
+        display.addWidget(self.bars)
+        display.addWidget(self.stats)
+        box = QHBoxLayout(self)
+        box.addWidget(controls_widget)
+        box.addLayout(display, 1)
+
+        self.scan_cameras()
+        if self.model_path.text():
+            self.load_model(Path(self.model_path.text()))
+        else:
+            self.model_info.setText("No shipped model found: choose a run folder.")
+
+    # --- cameras ---------------------------------------------------------------------
+    @pyqtSlot()
+    def scan_cameras(self) -> None:
+        """List the cameras that open, in a worker (probing can take a moment)."""
+        if self.camera_job is not None and self.camera_job.is_running():
+            return
+        from core.capture import list_cameras
+
+        def make(stop: threading.Event) -> Iterator[object]:
+            yield list_cameras()
+
+        self.camera_note.setText("Looking for cameras…")
+        job = self.ctx.jobs.start("camera search", make)
+        job.worker.item_produced.connect(self._on_cameras_item_produced)
+        self.camera_job = job
+        job.start()
+
+    @pyqtSlot(object)
+    def _on_cameras_item_produced(self, cameras: object) -> None:
+        self.cameras = list(cameras)
+        with QSignalBlocker(self.source):
+            self.source.clear()
+            for index in self.cameras:
+                self.source.addItem(f"Camera {index}", index)
+            self.source.addItem(VIDEO_ITEM)
+        if self.cameras:
+            self.camera_note.setText(f"{len(self.cameras)} camera(s) found.")
+            last = self.ctx.recall("live/camera")
+            if last and not self.video_path.text():
+                pos = self.source.findData(int(last)) if last.isdigit() else -1
+                self.source.setCurrentIndex(max(pos, 0))
+            elif not self.video_path.text():
+                self.source.setCurrentIndex(0)
+            else:
+                self.source.setCurrentText(VIDEO_ITEM)
+        else:
+            self.camera_note.setText(
+                "No camera found. Choose a video file instead (Browse…)."
+            )
+            self.source.setCurrentText(VIDEO_ITEM)
+            if not self.job:
+                self.video.show_message("No camera found: choose a video file")
+
+    # --- model -----------------------------------------------------------------------
+    def load_model(self, run_dir: Path) -> Job:
+        """Load the predictor of ``run_dir`` in a worker and show what it knows.
+
+        Args:
+            run_dir: A run folder (``config.json``, ``labels.json``, ``weights.pt``).
+
+        Returns:
+            The loading job.
+        """
+
+        def make(stop: threading.Event) -> Iterator[object]:
+            from core.inference import Predictor
+
+            yield Predictor.from_run(run_dir)
+
+        self.predictor = None
+        self.start_button.setEnabled(False)
+        self.model_info.setText(f"Loading {run_dir} …")
+        job = self.ctx.jobs.start("model loading", make)
+        job.worker.item_produced.connect(self._on_model_item_produced)
+        job.worker.failed.connect(self._on_model_failed)
+        job.ended.connect(self._on_model_job_ended)
+        self.model_job = job
+        self.model_path.setText(str(run_dir))
+        job.start()
+        return job
+
+    @pyqtSlot(object)
+    def _on_model_item_produced(self, predictor: object) -> None:
+        self.predictor = predictor
+        self.ctx.remember("model/run", self.model_path.text())
+        labels = list(predictor.labels)
+        window = float(getattr(predictor, "window_seconds", 0.0) or 0.0)
+        self.model_info.setText(
+            f"Layout {predictor.layout} · {len(labels)} classes · window "
+            f"{window:.2f} s · device {getattr(predictor, 'device', '?')}\n"
+            + ", ".join(labels)
+        )
+        self.model_loaded.emit(predictor)
+        if self._start_when_loaded:
+            self._start_when_loaded = False
+            self.start()
+
+    @pyqtSlot(str)
+    def _on_model_failed(self, message: str) -> None:
+        self.model_info.setText(f"Could not load the model: {message}")
+
+    @pyqtSlot()
+    def _on_model_job_ended(self) -> None:
+        self.start_button.setEnabled(self.job is None)
+
+    @pyqtSlot()
+    def _on_browse_model_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Model run folder", self.model_path.text()
+        )
+        if folder:
+            self.load_model(Path(folder))
+
+    @pyqtSlot()
+    def _on_shipped_clicked(self) -> None:
+        shipped = shipped_model_dir()
+        if shipped is None:
+            self.ctx.error("Model", "no model is shipped in resources/checkpoints")
+            return
+        self.load_model(shipped)
+
+    @pyqtSlot()
+    def _on_browse_video_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Video file",
+            self.video_path.text(),
+            "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All files (*)",
+        )
+        if path:
+            self.video_path.setText(path)
+            self.source.setCurrentText(VIDEO_ITEM)
+
+    # --- running ---------------------------------------------------------------------
+    def selected_source(self) -> int | str:
+        """The camera index or video path chosen.
+
+        Raises:
+            ValueError: If a video file is selected but the path is empty or missing.
+        """
+        data = self.source.currentData()
+        if self.source.currentText() != VIDEO_ITEM and data is not None:
+            return int(data)
+        path = self.video_path.text().strip()
+        if not path:
+            raise ValueError("no camera selected and no video file chosen")
+        if not Path(path).expanduser().is_file():
+            raise ValueError(f"video file not found: {path}")
+        return str(Path(path).expanduser())
+
+    def live_settings(self) -> object:
+        """The :class:`core.realtime.LiveSettings` described by the form."""
+        from core.realtime import LiveSettings
+
+        window = self.window_seconds.value()
+        return LiveSettings(
+            window_seconds=window if window > 0 else None,
+            predict_every=self.predict_every.value(),
+            smoothing=self.smoothing.value(),
+            threshold=self.threshold.value(),
+            top_k=len(self.bars.bars),
+            realtime=True,
+        )
+
+    def start(self) -> Job | None:
+        """Start recognising from the selected source.
+
+        Returns:
+            The live job, or ``None`` if something is missing (reported to the user).
+        """
+        if self.job is not None:
+            return self.job
+        if self.predictor is None:
+            if self.model_job is not None and self.model_job.is_running():
+                self._start_when_loaded = True
+                return None
+            self.ctx.error("Live", "no model loaded: choose a run folder")
+            return None
+        try:
+            source = self.selected_source()
+            settings = self.live_settings()
+        except ValueError as exc:
+            self.ctx.error("Live", str(exc))
+            return None
+        from core.realtime import run_live
+
+        predictor = self.predictor
+
+        def make(stop: threading.Event) -> Iterator[object]:
+            return run_live(source, predictor, settings, stop)
+
+        if isinstance(source, int):
+            self.ctx.remember("live/camera", source)
+        else:
+            self.ctx.remember("live/video", source)
+        self.updates_shown = 0
+        self.video.show_message("Starting…")
+        job = self.ctx.jobs.start("live", make, latest_only=True)
+        job.worker.item_produced.connect(self._on_live_item_produced)
+        job.worker.failed.connect(self._on_live_failed)
+        job.ended.connect(self._on_live_job_ended)
+        self.job = job
+        self._set_running(True)
+        job.start()
+        return job
+
+    def stop(self) -> None:
+        """Ask the live job to stop (it ends after the current frame)."""
+        if self.job is not None:
+            self.job.stop()
+
+    @pyqtSlot()
+    def _on_start_clicked(self) -> None:
+        self.start()
+
+    @pyqtSlot()
+    def _on_stop_clicked(self) -> None:
+        self.stop()
+
+    @pyqtSlot(object)
+    def _on_live_item_produced(self, _marker: object) -> None:
+        job = self.job
+        update = job.worker.take_latest() if job is not None else None
+        if update is not None:
+            self.show_update(update)
+
+    def show_update(self, update: object) -> None:
+        """Draw one ``LiveUpdate``: frame, skeleton, bars, action and timings."""
+        self.last_update = update
+        self.updates_shown += 1
+        self.video.set_frame(
+            update.frame,
+            update.landmarks,
+            MP33 if update.landmarks is not None else None,
+        )
+        pred = update.prediction
+        self.bars.set_probabilities(list(pred.top_k))
+        if update.landmarks is None:
+            self.action.setText("no person")
+        elif not pred.top_k:
+            self.action.setText(f"collecting… {100 * pred.window_fill:.0f} %")
+        elif pred.action is None:
+            self.action.setText("no action")
+        else:
+            self.action.setText(f"{pred.action}  {100 * pred.top_k[0][1]:.0f} %")
+        t = update.timings
+        parts = [f"FPS {update.fps:.1f}"]
+        for name, value in (
+            ("latency", t.total),
+            ("pose", t.pose),
+            ("predict", t.predict),
+        ):
+            if value is not None and not math.isnan(value):
+                parts.append(f"{name} {value:.0f} ms")
+        dropped = self.job.worker.dropped if self.job is not None else 0
+        parts.append(f"frame {update.index} · {dropped} dropped in the GUI")
+        self.stats.setText(" · ".join(parts))
+        self.update_shown.emit(update)
+
+    @pyqtSlot(str)
+    def _on_live_failed(self, message: str) -> None:
+        self.video.clear()
+        self.video.show_message("Stopped: " + message)
+
+    @pyqtSlot()
+    def _on_live_job_ended(self) -> None:
+        self.job = None
+        self._set_running(False)
+        self.ctx.status("Live stopped")
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running and self.predictor is not None)
+        self.stop_button.setEnabled(running)
+        self.settings_box.setEnabled(not running)
+
+    @pyqtSlot(bool)
+    def _on_mirror_toggled(self, checked: bool) -> None:
+        self.video.mirrored = checked
+
+    @pyqtSlot(bool)
+    def _on_show_video_toggled(self, checked: bool) -> None:
+        self.video.show_video = checked
+
+
+def _run_or_none(text: str) -> Path | None:
+    path = Path(text).expanduser() if text else None
+    return path if path is not None and (path / "config.json").is_file() else None

@@ -1,0 +1,707 @@
+"""Replay panel: open a dataset or one file, pick a clip, play it and compare labels.
+
+A dataset is opened through its clip store (:func:`core.datasets.cache.prepare`, parsed
+once and memory-mapped), one file through :func:`core.datasets.read_file`; both run in a
+worker thread. The clip list filters by class and by the protocol's split. The player
+steps through frames at the recording's frame rate with a ``QTimer``; the skeleton view
+can be rotated. The chosen model (a run folder, the shipped one by default) predicts the
+clip in a worker: the whole clip for a trimmed sample, or sliding windows of the model's
+window duration for a continuous PKU-MMD sequence, whose labelled and predicted intervals
+are then shown on a timeline.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PyQt6.QtCore import QSignalBlocker, Qt, QTimer, pyqtSlot
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.context import AppContext
+from app.widgets.skeleton_view import SkeletonView
+from app.widgets.timeline import IntervalTimeline
+from app.workers import Job
+from core.datasets.base import SkeletonSequence
+from core.datasets.splits import PROTOCOLS, split_indices
+from core.paths import shipped_model_dir
+from core.skeleton import convert, get_layout
+
+
+@dataclass(frozen=True)
+class ClipPrediction:
+    """What the model said about one clip.
+
+    Attributes:
+        clip: Index of the clip in the panel's list.
+        probabilities: ``(K,)`` class probabilities for the whole clip.
+        intervals: Predicted ``(label, start, end)`` intervals (continuous sequences).
+    """
+
+    clip: int
+    probabilities: np.ndarray
+    intervals: tuple[tuple[int, int, int], ...] = ()
+
+
+def model_input(seq: SkeletonSequence, layout: str) -> np.ndarray:
+    """A clip in the model's joint layout (bodies are matched by the predictor).
+
+    Args:
+        seq: The clip as read.
+        layout: The model's layout name.
+
+    Returns:
+        ``(T, M, V_model, 3)`` float32.
+
+    Raises:
+        ValueError: If no converter exists between the two layouts.
+    """
+    if seq.layout == layout:
+        return np.asarray(seq.joints, dtype=np.float32)
+    return convert(np.asarray(seq.joints, dtype=np.float32), seq.layout, layout)
+
+
+def window_intervals(
+    starts: np.ndarray, window: int, probs: np.ndarray, threshold: float
+) -> list[tuple[int, int, int]]:
+    """Merge consecutive windows with the same confident top class into intervals.
+
+    Args:
+        starts: First frame of each window, ascending, ``(W,)``.
+        window: Window length in frames.
+        probs: ``(W, K)`` probabilities of each window.
+        threshold: Windows whose top probability is below this count as "no action".
+
+    Returns:
+        ``(label, start, end)`` intervals, frames inclusive.
+    """
+    intervals: list[tuple[int, int, int]] = []
+    top = probs.argmax(axis=1)
+    for s, label, p in zip(starts, top, probs.max(axis=1)):
+        if p < threshold:
+            continue
+        start, end = int(s), int(s) + window - 1
+        if intervals and intervals[-1][0] == label and start <= intervals[-1][2] + 1:
+            intervals[-1] = (int(label), intervals[-1][1], end)
+        else:
+            intervals.append((int(label), start, end))
+    return intervals
+
+
+def predict_clip(
+    predictor: object, seq: SkeletonSequence, index: int, stop: threading.Event
+) -> ClipPrediction:
+    """Predict one clip; continuous sequences are also scanned with sliding windows.
+
+    Args:
+        predictor: A :class:`core.inference.Predictor`.
+        seq: The clip.
+        index: Its index in the list (echoed in the result).
+        stop: Abandon the windowed scan when set.
+
+    Returns:
+        The prediction.
+    """
+    x = model_input(seq, predictor.layout)
+    probs = predictor.predict_proba([x])[0]
+    if "intervals" not in seq.meta:
+        return ClipPrediction(index, probs)
+    window = (
+        max(8, round(predictor.window_seconds * seq.fps))
+        if predictor.window_seconds
+        else 60
+    )
+    stride = max(1, window // 4)
+    starts = np.arange(0, max(1, len(x) - window + 1), stride)
+    window_probs = []
+    for chunk in np.array_split(starts, max(1, len(starts) // 32)):
+        if stop.is_set():
+            break
+        window_probs.append(predictor.predict_proba([x[s : s + window] for s in chunk]))
+    if not window_probs:
+        return ClipPrediction(index, probs)
+    probs_w = np.concatenate(window_probs)
+    intervals = window_intervals(starts[: len(probs_w)], window, probs_w, threshold=0.5)
+    return ClipPrediction(index, probs, tuple(intervals))
+
+
+class ReplayPanel(QWidget):
+    """Dataset / file browser, player and label comparison."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        model_dir: Path | None = None,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.store = None
+        self.sequences: list[SkeletonSequence] = []
+        self.class_names: list[str] = []
+        self.splits: np.ndarray = np.zeros(0, dtype=object)
+        self.labels: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.names: list[str] = []
+        self.current: SkeletonSequence | None = None
+        self.current_index = -1
+        self.frame = 0
+        self.predictor = None
+        self.prediction: ClipPrediction | None = None
+        self.load_job: Job | None = None
+        self.predict_job: Job | None = None
+        self._pending_predict: int | None = None
+        self.model_dir = (
+            model_dir or _path_or_none(ctx.recall("model/run")) or shipped_model_dir()
+        )
+
+        # --- source row --------------------------------------------------------------
+        self.dataset = QComboBox()
+        self.dataset.addItems(list(PROTOCOLS))
+        self.dataset.setCurrentText(ctx.recall("replay/dataset", "nw-ucla"))
+        self.protocol = QComboBox()
+        open_folder = QPushButton("Open dataset folder…")
+        open_folder.clicked.connect(self._on_open_folder_clicked)
+        open_zip = QPushButton("Open NW-UCLA zip…")
+        open_zip.clicked.connect(self._on_open_zip_clicked)
+        open_file = QPushButton("Open file…")
+        open_file.clicked.connect(self._on_open_file_clicked)
+        self.source_label = QLabel("No data opened.")
+        source_row = QHBoxLayout()
+        source_row.addWidget(QLabel("Dataset"))
+        source_row.addWidget(self.dataset)
+        source_row.addWidget(QLabel("Protocol"))
+        source_row.addWidget(self.protocol)
+        source_row.addWidget(open_folder)
+        source_row.addWidget(open_zip)
+        source_row.addWidget(open_file)
+        source_row.addWidget(self.source_label, 1)
+
+        model_button = QPushButton("Model…")
+        model_button.clicked.connect(self._on_model_clicked)
+        self.model_label = QLabel()
+        model_row = QHBoxLayout()
+        model_row.addWidget(QLabel("Model"))
+        model_row.addWidget(self.model_label, 1)
+        model_row.addWidget(model_button)
+
+        # --- clip list ---------------------------------------------------------------
+        self.class_filter = QComboBox()
+        self.class_filter.addItem("all classes")
+        self.split_filter = QComboBox()
+        self.split_filter.addItems(["all splits", "train", "test"])
+        self.clip_list = QListWidget()
+        self.count_label = QLabel("")
+        filters = QGridLayout()
+        filters.addWidget(QLabel("Class"), 0, 0)
+        filters.addWidget(self.class_filter, 0, 1)
+        filters.addWidget(QLabel("Split"), 1, 0)
+        filters.addWidget(self.split_filter, 1, 1)
+        list_box = QVBoxLayout()
+        list_box.addLayout(filters)
+        list_box.addWidget(self.clip_list, 1)
+        list_box.addWidget(self.count_label)
+        list_widget = QWidget()
+        list_widget.setLayout(list_box)
+
+        # --- player ------------------------------------------------------------------
+        self.view = SkeletonView()
+        self.timeline = IntervalTimeline()
+        self.timeline.setVisible(False)
+        self.true_label = QLabel("True: –")
+        self.pred_label = QLabel("Predicted: –")
+        for label in (self.true_label, self.pred_label):
+            font = label.font()
+            font.setPointSizeF(font.pointSizeF() * 1.4)
+            font.setBold(True)
+            label.setFont(font)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        labels_box = QGroupBox("Labels")
+        labels_row = QHBoxLayout(labels_box)
+        labels_row.addWidget(self.true_label, 1)
+        labels_row.addWidget(self.pred_label, 1)
+        self.play_button = QPushButton("Play")
+        self.play_button.clicked.connect(self._on_play_clicked)
+        back = QPushButton("◀ Step")
+        back.clicked.connect(self._on_step_back_clicked)
+        forward = QPushButton("Step ▶")
+        forward.clicked.connect(self._on_step_forward_clicked)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 0)
+        self.slider.valueChanged.connect(self._on_slider_value_changed)
+        self.frame_label = QLabel("frame – / –")
+        controls = QHBoxLayout()
+        controls.addWidget(back)
+        controls.addWidget(self.play_button)
+        controls.addWidget(forward)
+        controls.addWidget(self.slider, 1)
+        controls.addWidget(self.frame_label)
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+        player_box = QVBoxLayout()
+        player_box.addWidget(labels_box)
+        player_box.addWidget(self.view, 1)
+        player_box.addWidget(self.timeline)
+        player_box.addLayout(controls)
+        player_box.addWidget(self.info)
+        player_widget = QWidget()
+        player_widget.setLayout(player_box)
+
+        splitter = QSplitter()
+        splitter.addWidget(list_widget)
+        splitter.addWidget(player_widget)
+        splitter.setSizes([360, 1000])
+        box = QVBoxLayout(self)
+        box.addLayout(source_row)
+        box.addLayout(model_row)
+        box.addWidget(splitter, 1)
+
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self._on_timer_timeout)
+        self.dataset.currentTextChanged.connect(self._on_dataset_changed)
+        self.protocol.currentTextChanged.connect(self._on_protocol_changed)
+        self.class_filter.currentIndexChanged.connect(self._on_filter_changed)
+        self.split_filter.currentIndexChanged.connect(self._on_filter_changed)
+        self.clip_list.currentRowChanged.connect(self._on_clip_list_row_changed)
+        self._on_dataset_changed(self.dataset.currentText())
+        self._show_model()
+
+    # --- opening data ----------------------------------------------------------------
+    def open_dataset(self, dataset: str, root: Path) -> Job:
+        """Open a whole dataset (building its clip store if needed) in a worker.
+
+        Args:
+            dataset: Dataset name (``"nw-ucla"``, ``"ntu60"``, ...).
+            root: Its folder (or the NW-UCLA zip).
+
+        Returns:
+            The loading job.
+        """
+        from core.datasets.cache import CacheReady, ClipStore, prepare
+
+        def make(stop: threading.Event) -> Iterator[object]:
+            for event in prepare(dataset, root):
+                if stop.is_set():
+                    return
+                yield event
+                if isinstance(event, CacheReady):
+                    yield ClipStore.open(event.path)
+
+        self.ctx.remember("replay/root", str(root))
+        self.ctx.remember("replay/dataset", dataset)
+        blocker = self.dataset.blockSignals(True)
+        self.dataset.setCurrentText(dataset)
+        self.dataset.blockSignals(blocker)
+        self._on_dataset_changed(dataset)
+        self.source_label.setText(f"Opening {root} …")
+        return self._start_load(make)
+
+    def open_file(self, path: Path) -> Job:
+        """Open one skeleton file of any supported format in a worker.
+
+        Args:
+            path: A ``.skeleton``, NW-UCLA ``.json`` or PKU-MMD ``.txt`` file.
+
+        Returns:
+            The loading job.
+        """
+        from core.datasets import read_file
+
+        def make(stop: threading.Event) -> Iterator[object]:
+            yield list(read_file(path))
+
+        self.ctx.remember("replay/file_dir", str(path.parent))
+        self.source_label.setText(f"Reading {path.name} …")
+        return self._start_load(make)
+
+    def _start_load(self, make) -> Job:
+        if self.load_job is not None:
+            self.load_job.stop()
+        job = self.ctx.jobs.start("replay loading", make)
+        job.worker.item_produced.connect(self._on_load_item_produced)
+        job.worker.failed.connect(self._on_load_failed)
+        self.load_job = job
+        job.start()
+        return job
+
+    @pyqtSlot(object)
+    def _on_load_item_produced(self, item: object) -> None:
+        from core.datasets.cache import (
+            CacheBadFile,
+            CacheProgress,
+            CacheReady,
+            ClipStore,
+        )
+
+        if isinstance(item, CacheProgress):
+            self.source_label.setText(f"Reading files: {item.done} / {item.total}")
+        elif isinstance(item, CacheBadFile):
+            self.ctx.status(f"Skipped a bad file: {item.error}")
+        elif isinstance(item, CacheReady):
+            self.source_label.setText(f"{item.num_clips} clips ({item.seconds:.1f} s)")
+        elif isinstance(item, ClipStore):
+            self._set_store(item)
+        elif isinstance(item, list):
+            self._set_sequences(item)
+
+    @pyqtSlot(str)
+    def _on_load_failed(self, message: str) -> None:
+        self.source_label.setText(f"Could not open: {message}")
+
+    def _set_store(self, store: object) -> None:
+        self.store = store
+        self.sequences = []
+        self.names = list(store.names)
+        self.labels = np.asarray(store.labels)
+        self.class_names = list(store.class_names)
+        self.source_label.setText(f"{store.dataset}: {len(store)} clips")
+        self._compute_splits()
+        self._fill_class_filter()
+        self._apply_filter()
+
+    def _set_sequences(self, sequences: list[SkeletonSequence]) -> None:
+        if not sequences:
+            self.source_label.setText("The file holds no clip.")
+            return
+        self.store = None
+        self.sequences = sequences
+        self.names = [s.name for s in sequences]
+        self.labels = np.array([-1 if s.label is None else s.label for s in sequences])
+        self.class_names = self._names_for_layout(sequences[0])
+        self.splits = np.array(["–"] * len(sequences), dtype=object)
+        src = (
+            Path(sequences[0].source.split(":")[0]).name if sequences[0].source else ""
+        )
+        self.source_label.setText(f"{src}: {len(sequences)} clip(s)")
+        self._fill_class_filter()
+        self._apply_filter()
+
+    def _names_for_layout(self, seq: SkeletonSequence) -> list[str]:
+        from core.labels import class_names
+
+        dataset = seq.meta.get("dataset")
+        if not dataset:
+            dataset = {"ucla20": "nw-ucla"}.get(seq.layout)
+        if not dataset:
+            dataset = "pkummd1" if "intervals" in seq.meta else "ntu120"
+        try:
+            return class_names(dataset)
+        except KeyError:
+            return []
+
+    def _compute_splits(self) -> None:
+        if self.store is None:
+            return
+        sides = np.array(["–"] * len(self.names), dtype=object)
+        try:
+            split = split_indices(
+                self.store.dataset, self.protocol.currentText(), self.store.metas
+            )
+        except KeyError as exc:
+            self.ctx.status(str(exc.args[0] if exc.args else exc))
+        else:
+            for side, idx in split.items():
+                sides[idx] = side
+        self.splits = sides
+
+    def _fill_class_filter(self) -> None:
+        blocker = self.class_filter.blockSignals(True)
+        self.class_filter.clear()
+        self.class_filter.addItem("all classes")
+        present = sorted({int(v) for v in self.labels if v >= 0})
+        for label in present:
+            self.class_filter.addItem(self._class_name(label), label)
+        self.class_filter.blockSignals(blocker)
+
+    def _class_name(self, label: int | None) -> str:
+        if label is None or label < 0:
+            return "unlabelled"
+        if label < len(self.class_names):
+            return f"{self.class_names[label]} ({label})"
+        return str(label)
+
+    def visible_clips(self) -> list[int]:
+        """Indices of the clips the filters let through."""
+        keep = np.ones(len(self.names), dtype=bool)
+        label = self.class_filter.currentData()
+        if label is not None:
+            keep &= self.labels == label
+        side = self.split_filter.currentText()
+        if side in ("train", "test"):
+            keep &= self.splits == side
+        return np.flatnonzero(keep).tolist()
+
+    def _apply_filter(self) -> None:
+        clips = self.visible_clips()
+        blocker = self.clip_list.blockSignals(True)
+        self.clip_list.clear()
+        for i in clips:
+            item = QListWidgetItem(
+                f"{self.names[i]}  ·  {self._class_name(int(self.labels[i]))}"
+            )
+            item.setData(Qt.ItemDataRole.UserRole, i)
+            self.clip_list.addItem(item)
+        self.clip_list.blockSignals(blocker)
+        self.count_label.setText(f"{len(clips)} of {len(self.names)} clips")
+        if clips:
+            self.clip_list.setCurrentRow(0)
+            self._on_clip_list_row_changed(0)
+
+    # --- choosing and playing a clip -------------------------------------------------
+    def select_clip(self, index: int) -> None:
+        """Show clip ``index`` (an index into the whole list, not the filtered one)."""
+        self.timer.stop()
+        self.play_button.setText("Play")
+        seq = (
+            self.store.sequence(index)
+            if self.store is not None
+            else self.sequences[index]
+        )
+        self.current, self.current_index = seq, index
+        self.view.set_sequence(seq.joints, get_layout(seq.layout))
+        with QSignalBlocker(self.slider):
+            self.slider.setRange(0, max(0, seq.num_frames - 1))
+        self.timer.setInterval(max(1, round(1000 / (seq.fps or 30.0))))
+        label = None if seq.label is None else int(seq.label)
+        self.true_label.setText(f"True: {self._class_name(label)}")
+        self.pred_label.setText(
+            "Predicted: …" if self.model_dir else "Predicted: (no model)"
+        )
+        meta = ", ".join(f"{k} {v}" for k, v in seq.meta.items() if k != "intervals")
+        self.info.setText(
+            f"{seq.name} · {seq.num_frames} frames at {seq.fps:g} fps · {seq.num_bodies} "
+            f"body slot(s) · {seq.layout} · split {self.splits[index]}"
+            + (f" · {meta}" if meta else "")
+        )
+        intervals = seq.meta.get("intervals")
+        self.timeline.setVisible(bool(intervals))
+        if intervals:
+            self.timeline.set_intervals(
+                [tuple(map(int, iv)) for iv in intervals],
+                [],
+                self.class_names,
+                seq.num_frames,
+            )
+        self.prediction = None
+        self.show_frame(0)
+        self._request_prediction(index)
+
+    def show_frame(self, frame: int) -> None:
+        """Move the player to ``frame`` (clamped)."""
+        if self.current is None:
+            return
+        frame = int(np.clip(frame, 0, self.current.num_frames - 1))
+        self.frame = frame
+        self.view.set_frame(self.current.joints[frame])
+        with QSignalBlocker(self.slider):
+            self.slider.setValue(frame)
+        self.frame_label.setText(f"frame {frame + 1} / {self.current.num_frames}")
+        self.timeline.set_cursor(frame)
+
+    def play(self) -> None:
+        """Start playing at the recording's frame rate (from the start if at the end)."""
+        if self.current is None:
+            return
+        if self.frame >= self.current.num_frames - 1:
+            self.show_frame(0)
+        self.timer.start()
+        self.play_button.setText("Pause")
+
+    def pause(self) -> None:
+        """Stop playing."""
+        self.timer.stop()
+        self.play_button.setText("Play")
+
+    @pyqtSlot()
+    def _on_timer_timeout(self) -> None:
+        if self.current is None or self.frame >= self.current.num_frames - 1:
+            self.pause()
+            return
+        self.show_frame(self.frame + 1)
+
+    @pyqtSlot()
+    def _on_play_clicked(self) -> None:
+        if self.timer.isActive():
+            self.pause()
+        else:
+            self.play()
+
+    @pyqtSlot()
+    def _on_step_back_clicked(self) -> None:
+        self.pause()
+        self.show_frame(self.frame - 1)
+
+    @pyqtSlot()
+    def _on_step_forward_clicked(self) -> None:
+        self.pause()
+        self.show_frame(self.frame + 1)
+
+    @pyqtSlot(int)
+    def _on_slider_value_changed(self, value: int) -> None:
+        self.show_frame(value)
+
+    @pyqtSlot(int)
+    def _on_clip_list_row_changed(self, row: int) -> None:
+        item = self.clip_list.item(row)
+        if item is not None:
+            self.select_clip(int(item.data(Qt.ItemDataRole.UserRole)))
+
+    @pyqtSlot(int)
+    def _on_filter_changed(self, _index: int) -> None:
+        self._apply_filter()
+
+    @pyqtSlot(str)
+    def _on_dataset_changed(self, dataset: str) -> None:
+        blocker = self.protocol.blockSignals(True)
+        self.protocol.clear()
+        self.protocol.addItems(list(PROTOCOLS.get(dataset, ())))
+        self.protocol.blockSignals(blocker)
+
+    @pyqtSlot(str)
+    def _on_protocol_changed(self, _protocol: str) -> None:
+        if self.store is not None:
+            self._compute_splits()
+            self._apply_filter()
+
+    @pyqtSlot()
+    def _on_open_folder_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Dataset folder", self.ctx.recall("replay/root")
+        )
+        if folder:
+            self.open_dataset(self.dataset.currentText(), Path(folder))
+
+    @pyqtSlot()
+    def _on_open_zip_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "NW-UCLA archive",
+            self.ctx.recall("replay/root"),
+            "Zip archives (*.zip)",
+        )
+        if path:
+            self.open_dataset("nw-ucla", Path(path))
+
+    @pyqtSlot()
+    def _on_open_file_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Skeleton file",
+            self.ctx.recall("replay/file_dir"),
+            "Skeleton files (*.skeleton *.json *.txt);;All files (*)",
+        )
+        if path:
+            self.open_file(Path(path))
+
+    # --- the model -------------------------------------------------------------------
+    def set_model(self, run_dir: Path | None) -> None:
+        """Use another run folder for predictions (``None`` = no predictions)."""
+        self.model_dir = run_dir
+        self.predictor = None
+        if run_dir is not None:
+            self.ctx.remember("model/run", str(run_dir))
+        self._show_model()
+        if self.current is not None:
+            self._request_prediction(self.current_index)
+
+    def _show_model(self) -> None:
+        if self.model_dir is None:
+            self.model_label.setText(
+                "none (no shipped model found; choose a run folder)"
+            )
+        else:
+            self.model_label.setText(str(self.model_dir))
+
+    @pyqtSlot()
+    def _on_model_clicked(self) -> None:
+        start = str(self.model_dir or "")
+        folder = QFileDialog.getExistingDirectory(self, "Model run folder", start)
+        if folder:
+            self.set_model(Path(folder))
+
+    def _request_prediction(self, index: int) -> None:
+        if self.model_dir is None:
+            return
+        if self.predict_job is not None and self.predict_job.is_running():
+            # One prediction at a time; the newest request wins when it finishes.
+            self._pending_predict = index
+            self.predict_job.stop()
+            return
+        seq = self.current
+        model_dir, predictor = self.model_dir, self.predictor
+
+        def make(stop: threading.Event) -> Iterator[object]:
+            nonlocal predictor
+            if predictor is None:
+                from core.inference import Predictor
+
+                predictor = Predictor.from_run(model_dir)
+                yield predictor
+            yield predict_clip(predictor, seq, index, stop)
+
+        job = self.ctx.jobs.start("replay prediction", make)
+        job.worker.item_produced.connect(self._on_predict_item_produced)
+        job.worker.failed.connect(self._on_predict_failed)
+        job.ended.connect(self._on_predict_job_ended)
+        self.predict_job = job
+        job.start()
+
+    @pyqtSlot(object)
+    def _on_predict_item_produced(self, item: object) -> None:
+        if isinstance(item, ClipPrediction):
+            if item.clip == self.current_index:
+                self.show_prediction(item)
+        else:
+            self.predictor = item
+
+    def show_prediction(self, pred: ClipPrediction) -> None:
+        """Show the predicted label (and intervals) of the current clip."""
+        self.prediction = pred
+        labels = list(getattr(self.predictor, "labels", []))
+        top = int(np.argmax(pred.probabilities))
+        name = labels[top] if top < len(labels) else str(top)
+        truth = None if self.current is None else self.current.label
+        verdict = ""
+        if truth is not None and labels == self.class_names[: len(labels)] and labels:
+            verdict = "  ✓" if top == truth else "  ✗"
+        self.pred_label.setText(
+            f"Predicted: {name} ({100 * pred.probabilities[top]:.0f} %){verdict}"
+        )
+        if self.current is not None and self.current.meta.get("intervals"):
+            self.timeline.set_intervals(
+                [tuple(map(int, iv)) for iv in self.current.meta["intervals"]],
+                list(pred.intervals),
+                labels or self.class_names,
+                self.current.num_frames,
+            )
+
+    @pyqtSlot(str)
+    def _on_predict_failed(self, message: str) -> None:
+        self.pred_label.setText("Predicted: (failed)")
+
+    @pyqtSlot()
+    def _on_predict_job_ended(self) -> None:
+        pending, self._pending_predict = self._pending_predict, None
+        if pending is not None and pending == self.current_index:
+            self._request_prediction(pending)
+
+
+def _path_or_none(text: str) -> Path | None:
+    path = Path(text).expanduser() if text else None
+    return path if path is not None and (path / "config.json").is_file() else None

@@ -1,0 +1,459 @@
+"""Train panel: configure a run, start / cancel / resume it, and watch it learn.
+
+The form builds a :class:`core.training.config.TrainConfig` with
+:func:`core.training.config.make_config` (the same function behind ``ms2l train``), and
+:func:`core.training.loop.run` runs in a worker thread. Each event it yields arrives here
+as a signal: batch losses feed the curves (redrawn by their own timer), epochs feed the
+accuracy curve and the log, and the progress bar shows an ETA from the average step time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from PyQt6.QtCore import QUrl, pyqtSignal, pyqtSlot
+from PyQt6.QtGui import QDesktopServices
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.context import AppContext
+from app.widgets.curves import TrainingCurves
+from app.workers import Job
+from core.datasets.splits import PROTOCOLS
+from core.paths import default_runs_dir
+from core.training.config import (
+    NEEDS_INIT,
+    PRESETS,
+    STRATEGIES,
+    TrainConfig,
+    make_config,
+)
+from core.training.events import (
+    BatchDone,
+    CheckpointSaved,
+    EpochDone,
+    Log,
+    RunFinished,
+    RunStarted,
+)
+
+
+def format_seconds(seconds: float) -> str:
+    """``h:mm:ss`` or ``m:ss`` for a duration in seconds."""
+    seconds = max(0, round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class TrainPanel(QWidget):
+    """Training form, controls, progress, curves and log.
+
+    Signals:
+        run_finished(object): A run ended (its run folder as a :class:`Path`).
+    """
+
+    run_finished = pyqtSignal(object)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.job: Job | None = None
+        self.run_dir: Path | None = None
+        self._steps_total = 0
+        self._steps_done = 0
+        self._steps_at_start = 0
+        self._t_start = 0.0
+        self._steps_per_epoch = 1
+        self.last_event: object | None = None
+        self.events_seen = 0
+
+        # --- form --------------------------------------------------------------------
+        self.dataset = QComboBox()
+        self.dataset.addItems(list(PROTOCOLS))
+        self.root = QLineEdit(ctx.recall("train/root"))
+        self.root.setPlaceholderText("dataset folder or NW-UCLA zip")
+        browse_root = QPushButton("Folder…")
+        browse_root.clicked.connect(self._on_browse_root_clicked)
+        browse_zip = QPushButton("Zip…")
+        browse_zip.clicked.connect(self._on_browse_zip_clicked)
+        root_row = QHBoxLayout()
+        root_row.addWidget(self.root, 1)
+        root_row.addWidget(browse_root)
+        root_row.addWidget(browse_zip)
+        self.protocol = QComboBox()
+        self.strategy = QComboBox()
+        self.strategy.addItems(list(STRATEGIES))
+        self.strategy.setCurrentText(ctx.recall("train/strategy", "scratch"))
+        self.init_from = QLineEdit()
+        self.init_from.setPlaceholderText(
+            "pretrained run folder (finetune, moving, semi…)"
+        )
+        self.preset = QComboBox()
+        self.preset.addItems(list(PRESETS))
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 10_000)
+        self.epochs.setValue(60)
+        self.batch_size = QSpinBox()
+        self.batch_size.setRange(1, 4096)
+        self.batch_size.setValue(32)
+        self.device = QComboBox()
+        self.device.addItems(["auto", "cpu", "cuda"])
+        self.hidden = QSpinBox()
+        self.hidden.setRange(0, 2048)
+        self.hidden.setSpecialValueText("preset")
+        self.hidden.setToolTip("Encoder GRU units per direction (0 = the preset's)")
+        self.frames = QSpinBox()
+        self.frames.setRange(6, 1000)
+        self.frames.setValue(64)
+        self.frames.setToolTip("Frames per clip given to the model (T)")
+        self.max_clips = QSpinBox()
+        self.max_clips.setRange(0, 1_000_000)
+        self.max_clips.setSpecialValueText("all")
+        self.max_clips.setToolTip("Use at most this many clips per split (quick runs)")
+        self.runs_dir = QLineEdit(ctx.recall("train/runs_dir", str(default_runs_dir())))
+        form = QFormLayout()
+        form.addRow("Dataset", self.dataset)
+        form.addRow("Root", root_row)
+        form.addRow("Protocol", self.protocol)
+        form.addRow("Strategy", self.strategy)
+        form.addRow("Start from", self.init_from)
+        form.addRow("Preset", self.preset)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Batch size", self.batch_size)
+        form.addRow("Device", self.device)
+        form.addRow("Hidden units", self.hidden)
+        form.addRow("Frames (T)", self.frames)
+        form.addRow("Max clips", self.max_clips)
+        form.addRow("Runs folder", self.runs_dir)
+        settings_box = QGroupBox("Run settings")
+        settings_box.setLayout(form)
+
+        self.start_button = QPushButton("Start")
+        self.start_button.clicked.connect(self._on_start_clicked)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        self.resume_button = QPushButton("Resume…")
+        self.resume_button.setToolTip("Continue a run folder from its last.pt")
+        self.resume_button.clicked.connect(self._on_resume_clicked)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.resume_button)
+
+        self.progress = QProgressBar()
+        self.progress.setFormat("idle")
+        self.eta = QLabel("")
+        self.run_label = QLabel("Run folder: –")
+        self.run_label.setWordWrap(True)
+        self.run_label.setTextInteractionFlags(
+            self.run_label.textInteractionFlags()
+            | self.run_label.textInteractionFlags().TextSelectableByMouse
+        )
+        self.open_run_button = QPushButton("Open run folder")
+        self.open_run_button.setEnabled(False)
+        self.open_run_button.clicked.connect(self._on_open_run_clicked)
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(5000)
+
+        left = QVBoxLayout()
+        left.addWidget(settings_box)
+        left.addLayout(buttons)
+        left.addWidget(self.progress)
+        left.addWidget(self.eta)
+        left.addWidget(self.run_label)
+        left.addWidget(self.open_run_button)
+        left.addWidget(QLabel("Log"))
+        left.addWidget(self.log, 1)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+
+        self.curves = TrainingCurves()
+        splitter = QSplitter()
+        splitter.addWidget(left_widget)
+        splitter.addWidget(self.curves)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([460, 900])
+        box = QVBoxLayout(self)
+        box.addWidget(splitter)
+
+        self.dataset.currentTextChanged.connect(self._on_dataset_changed)
+        self.strategy.currentTextChanged.connect(self._on_strategy_changed)
+        self.dataset.setCurrentText(ctx.recall("train/dataset", "nw-ucla"))
+        self._on_dataset_changed(self.dataset.currentText())
+        self._on_strategy_changed(self.strategy.currentText())
+
+    # --- building the config -------------------------------------------------------------
+    def build_config(self) -> TrainConfig:
+        """The config described by the form.
+
+        Returns:
+            A validated config for a new run folder under the runs folder.
+
+        Raises:
+            ValueError: If a field is missing or inconsistent (the message says which).
+        """
+        root = self.root.text().strip()
+        if not root:
+            raise ValueError("choose the dataset root (a folder, or the NW-UCLA zip)")
+        if not Path(root).expanduser().exists():
+            raise ValueError(f"dataset root not found: {root}")
+        dataset, strategy = self.dataset.currentText(), self.strategy.currentText()
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        runs = Path(self.runs_dir.text().strip() or default_runs_dir()).expanduser()
+        run_dir = runs / f"{dataset}-{strategy}-{stamp}"
+        model = {"hidden": self.hidden.value()} if self.hidden.value() else {}
+        data: dict[str, object] = {"frames": self.frames.value()}
+        if self.max_clips.value():
+            data["max_clips"] = self.max_clips.value()
+        options = {}
+        if strategy in NEEDS_INIT:
+            options["init_from"] = self.init_from.text().strip()
+        return make_config(
+            dataset=dataset,
+            root=str(Path(root).expanduser()),
+            protocol=self.protocol.currentText(),
+            strategy=strategy,
+            preset=self.preset.currentText(),
+            data=data,
+            model=model,
+            optim={
+                "epochs": self.epochs.value(),
+                "batch_size": self.batch_size.value(),
+            },
+            run={
+                "run_dir": str(run_dir),
+                "device": self.device.currentText(),
+                # Leave one core to the GUI thread so the window stays responsive.
+                "threads": max(1, (os.cpu_count() or 2) - 1),
+            },
+            strategy_options=options,
+        )
+
+    def start(self, cfg: TrainConfig) -> Job:
+        """Start training ``cfg`` in a worker thread.
+
+        Args:
+            cfg: The run's configuration.
+
+        Returns:
+            The running job.
+        """
+        from core.training.loop import run as run_training
+
+        def make(stop: threading.Event) -> Iterator[object]:
+            return run_training(cfg, stop)
+
+        self.curves.clear()
+        self.log.clear()
+        self.progress.setValue(0)
+        self.progress.setFormat("starting…")
+        self.eta.setText("")
+        self.events_seen = 0
+        job = self.ctx.jobs.start("training", make)
+        job.worker.item_produced.connect(self._on_worker_item_produced)
+        job.worker.failed.connect(self._on_worker_failed)
+        job.ended.connect(self._on_job_ended)
+        self.job = job
+        self._set_running(True)
+        job.start()
+        self.ctx.status("Training started")
+        return job
+
+    def is_running(self) -> bool:
+        """Whether a training job is running."""
+        return self.job is not None and self.job.is_running()
+
+    # --- slots -----------------------------------------------------------------------
+    @pyqtSlot(str)
+    def _on_dataset_changed(self, dataset: str) -> None:
+        self.protocol.clear()
+        self.protocol.addItems(list(PROTOCOLS.get(dataset, ())))
+
+    @pyqtSlot(str)
+    def _on_strategy_changed(self, strategy: str) -> None:
+        self.init_from.setEnabled(strategy in NEEDS_INIT)
+
+    @pyqtSlot()
+    def _on_browse_root_clicked(self) -> None:
+        path = QFileDialog.getExistingDirectory(
+            self, "Dataset folder", self.root.text()
+        )
+        if path:
+            self.root.setText(path)
+
+    @pyqtSlot()
+    def _on_browse_zip_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "NW-UCLA archive", self.root.text(), "Zip archives (*.zip)"
+        )
+        if path:
+            self.root.setText(path)
+
+    @pyqtSlot()
+    def _on_start_clicked(self) -> None:
+        if self.is_running():
+            return
+        try:
+            cfg = self.build_config()
+        except (ValueError, KeyError) as exc:
+            self.ctx.error("Training settings", str(exc.args[0] if exc.args else exc))
+            return
+        self.ctx.remember("train/root", self.root.text().strip())
+        self.ctx.remember("train/dataset", self.dataset.currentText())
+        self.ctx.remember("train/strategy", self.strategy.currentText())
+        self.ctx.remember("train/runs_dir", self.runs_dir.text().strip())
+        self.start(cfg)
+
+    @pyqtSlot()
+    def _on_resume_clicked(self) -> None:
+        if self.is_running():
+            return
+        folder = QFileDialog.getExistingDirectory(
+            self, "Run folder to resume", self.runs_dir.text()
+        )
+        if folder:
+            self.resume(Path(folder))
+
+    def resume(self, run_dir: Path) -> Job | None:
+        """Continue the run in ``run_dir`` from its ``last.pt``.
+
+        Args:
+            run_dir: A run folder written by an earlier (possibly cancelled) run.
+
+        Returns:
+            The running job, or ``None`` if the folder cannot be resumed (reported).
+        """
+        try:
+            if not (run_dir / "last.pt").is_file():
+                raise ValueError(f"{run_dir}: no last.pt to resume from")
+            cfg = TrainConfig.load(run_dir / "config.json")
+            cfg = cfg.replace(run={"run_dir": str(run_dir), "resume": True})
+        except (OSError, ValueError) as exc:
+            self.ctx.error("Resume", str(exc))
+            return None
+        return self.start(cfg)
+
+    @pyqtSlot()
+    def _on_cancel_clicked(self) -> None:
+        if self.job is not None:
+            self.job.stop()
+            self.cancel_button.setEnabled(False)
+            self.progress.setFormat("cancelling…")
+            self._append_log("Cancelling: the run stops after the current batch.")
+
+    @pyqtSlot()
+    def _on_open_run_clicked(self) -> None:
+        if self.run_dir is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.run_dir)))
+
+    @pyqtSlot(object)
+    def _on_worker_item_produced(self, event: object) -> None:
+        self.events_seen += 1
+        self.last_event = event
+        if isinstance(event, BatchDone):
+            self._on_batch_done(event)
+        elif isinstance(event, EpochDone):
+            self._on_epoch_done(event)
+        elif isinstance(event, RunStarted):
+            self._on_run_started(event)
+        elif isinstance(event, CheckpointSaved):
+            kind = "best weights" if event.is_best else "checkpoint"
+            self._append_log(f"saved {kind}: {event.path.name} (epoch {event.epoch})")
+        elif isinstance(event, Log):
+            prefix = "warning: " if event.level == "warning" else ""
+            self._append_log(prefix + event.message)
+        elif isinstance(event, RunFinished):
+            self._on_run_finished(event)
+
+    def _on_run_started(self, event: RunStarted) -> None:
+        self.run_dir = Path(event.run_dir)
+        self.run_label.setText(f"Run folder: {self.run_dir}")
+        self.open_run_button.setEnabled(True)
+        self._steps_per_epoch = max(1, event.steps_per_epoch)
+        self._steps_total = event.total_epochs * self._steps_per_epoch
+        self._steps_at_start = (event.start_epoch - 1) * self._steps_per_epoch
+        self._steps_done = self._steps_at_start
+        self._t_start = time.monotonic()
+        self.progress.setRange(0, max(1, self._steps_total))
+        self.progress.setValue(self._steps_done)
+        self.progress.setFormat("epoch %v / %m steps")
+        what = "resuming" if event.start_epoch > 1 else "starting"
+        self._append_log(
+            f"{what} {event.config.strategy.name} on {event.config.data.dataset}: "
+            f"{event.total_epochs} epochs x {event.steps_per_epoch} steps -> {self.run_dir}"
+        )
+
+    def _on_batch_done(self, event: BatchDone) -> None:
+        spe = max(1, event.steps_per_epoch)
+        self._steps_done = (event.epoch - 1) * spe + event.step
+        self.progress.setValue(min(self._steps_done, self.progress.maximum()))
+        self.progress.setFormat(f"epoch {event.epoch} · step {event.step}/{spe} · %p%")
+        done_here = self._steps_done - self._steps_at_start
+        if done_here > 0:
+            per_step = (time.monotonic() - self._t_start) / done_here
+            left = max(0, self._steps_total - self._steps_done) * per_step
+            self.eta.setText(
+                f"ETA {format_seconds(left)} · {per_step * 1000:.0f} ms/step · lr {event.lr:.2g}"
+            )
+        self.curves.add_losses(event.epoch - 1 + event.step / spe, event.losses)
+
+    def _on_epoch_done(self, event: EpochDone) -> None:
+        if event.val_loss is not None:
+            self.curves.add_losses(float(event.epoch), {"loss": event.val_loss}, "val ")
+        if event.val_acc is not None:
+            self.curves.add_accuracy(float(event.epoch), event.val_acc)
+        terms = ", ".join(f"{k} {v:.4f}" for k, v in event.losses.items())
+        acc = "" if event.val_acc is None else f", val acc {100 * event.val_acc:.1f}%"
+        self._append_log(f"epoch {event.epoch}: {terms}{acc} ({event.seconds:.1f} s)")
+
+    def _on_run_finished(self, event: RunFinished) -> None:
+        best = (
+            ""
+            if event.best_val_acc is None
+            else f", best val acc {100 * event.best_val_acc:.1f}%"
+        )
+        state = "cancelled" if event.cancelled else "finished"
+        self._append_log(f"run {state} at epoch {event.epoch}{best}: {event.run_dir}")
+        self.progress.setFormat(f"{state} · %p%")
+        self.ctx.status(f"Training {state}{best}")
+        self.run_finished.emit(Path(event.run_dir))
+
+    @pyqtSlot(str)
+    def _on_worker_failed(self, message: str) -> None:
+        self._append_log(f"error: {message}")
+        self.progress.setFormat("failed")
+
+    @pyqtSlot()
+    def _on_job_ended(self) -> None:
+        self._set_running(False)
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running)
+        self.resume_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+
+    def _append_log(self, line: str) -> None:
+        self.log.appendPlainText(f"{datetime.now():%H:%M:%S}  {line}")

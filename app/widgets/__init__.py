@@ -1,0 +1,1 @@
+"""Reusable display widgets: skeleton views, video overlay, bars, curves, heatmap, timeline."""

@@ -1,0 +1,73 @@
+"""A confusion-matrix heatmap: rows are true classes, columns predicted, row-normalised."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtWidgets import QWidget
+
+
+class ConfusionHeatmap(pg.PlotWidget):
+    """Row-normalised confusion matrix with class names on the axes and counts in cells."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent, background="w")
+        self.setMenuEnabled(False)
+        self.setMouseEnabled(x=False, y=False)
+        self.hideButtons()
+        self.getPlotItem().invertY(True)
+        self.setAspectLocked(True)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setColorMap(pg.colormap.get("viridis"))
+        self.addItem(self.image)
+        self.setLabel("left", "true class")
+        self.setLabel("bottom", "predicted class")
+        for axis in ("left", "bottom"):
+            ax = self.getAxis(axis)
+            ax.setTextPen("k")
+            ax.setPen("k")
+        self._texts: list[pg.TextItem] = []
+        self.matrix: np.ndarray | None = None
+
+    def set_confusion(self, confusion: np.ndarray, labels: Sequence[str]) -> None:
+        """Show a ``(K, K)`` count matrix (rows true, columns predicted).
+
+        Args:
+            confusion: Counts, ``(K, K)``.
+            labels: ``K`` class names.
+        """
+        counts = np.asarray(confusion, dtype=np.float64)
+        k = counts.shape[0]
+        rows = counts.sum(axis=1, keepdims=True)
+        norm = np.divide(counts, rows, out=np.zeros_like(counts), where=rows > 0)
+        self.matrix = norm
+        self.image.setImage(norm, autoLevels=False, levels=(0.0, 1.0))
+        self.image.setRect(0, 0, k, k)
+        short = [_short(name) for name in labels]
+        self.getAxis("left").setTicks(
+            [[(i + 0.5, f"{short[i]} ({i})") for i in range(k)]]
+        )
+        self.getAxis("bottom").setTicks([[(i + 0.5, str(i)) for i in range(k)]])
+        for text in self._texts:
+            self.removeItem(text)
+        self._texts.clear()
+        if k <= 25:
+            for i in range(k):
+                for j in range(k):
+                    if counts[i, j] == 0:
+                        continue
+                    colour = "k" if norm[i, j] > 0.6 else "w"
+                    text = pg.TextItem(
+                        f"{int(counts[i, j])}", color=colour, anchor=(0.5, 0.5)
+                    )
+                    text.setPos(j + 0.5, i + 0.5)
+                    self.addItem(text)
+                    self._texts.append(text)
+        self.setXRange(0, k, padding=0.02)
+        self.setYRange(0, k, padding=0.02)
+
+
+def _short(name: str, width: int = 22) -> str:
+    return name if len(name) <= width else name[: width - 1] + "…"

@@ -1,0 +1,112 @@
+"""Live training curves: every loss term and the accuracy, redrawn from a ~30 Hz timer.
+
+Slots only append numbers to Python lists (O(1)); a :class:`QTimer` calls ``setData`` on
+the curves when something changed, so a burst of batch events never causes a burst of
+redraws. Curves are created once, the first time a loss term appears.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QTimer, pyqtSlot
+from PyQt6.QtWidgets import QVBoxLayout, QWidget
+
+PALETTE = ("#42a5f5", "#ef5350", "#66bb6a", "#ffa726", "#ab47bc", "#26c6da", "#d4e157",
+           "#8d6e63")  # fmt: skip
+
+
+class TrainingCurves(QWidget):
+    """Two plots: loss terms per batch (x = epochs, fractional) and accuracy per epoch."""
+
+    def __init__(self, refresh_hz: float = 30.0, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.loss_plot = pg.PlotWidget(title="Losses")
+        self.loss_plot.setLabel("bottom", "epoch")
+        self.loss_plot.addLegend(offset=(-10, 10))
+        self.acc_plot = pg.PlotWidget(title="Validation accuracy")
+        self.acc_plot.setLabel("bottom", "epoch")
+        self.acc_plot.setLabel("left", "accuracy", units="%")
+        self.acc_plot.setYRange(0, 100)
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.setDownsampling(mode="peak")
+            plot.setClipToView(True)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.loss_plot, 3)
+        box.addWidget(self.acc_plot, 2)
+        self._x: dict[str, list[float]] = {}
+        self._y: dict[str, list[float]] = {}
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.acc_curve = self.acc_plot.plot(
+            pen=pg.mkPen("#66bb6a", width=2), symbol="o", symbolSize=6, name="val acc"
+        )
+        self._acc_x: list[float] = []
+        self._acc_y: list[float] = []
+        self._dirty = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(max(1, round(1000 / refresh_hz)))
+        self.timer.timeout.connect(self._on_timer_timeout)
+        self.timer.start()
+
+    def clear(self) -> None:
+        """Forget every point and curve (new run)."""
+        for curve in self.curves.values():
+            self.loss_plot.removeItem(curve)
+        legend = self.loss_plot.getPlotItem().legend
+        if legend is not None:
+            legend.clear()
+        self.curves.clear()
+        self._x.clear()
+        self._y.clear()
+        self._acc_x.clear()
+        self._acc_y.clear()
+        self._dirty = True
+
+    def add_losses(self, x: float, losses: dict[str, float], prefix: str = "") -> None:
+        """Append one point per loss term.
+
+        Args:
+            x: Position in epochs (``epoch - 1 + step / steps_per_epoch``).
+            losses: Loss term name -> value; non-finite values are skipped.
+            prefix: Added to each name (e.g. ``"val "``).
+        """
+        for name, value in losses.items():
+            if value is None or not np.isfinite(value):
+                continue
+            key = prefix + name
+            if key not in self.curves:
+                colour = PALETTE[len(self.curves) % len(PALETTE)]
+                style = pg.mkPen(colour, width=2)
+                if prefix:
+                    style.setStyle(pg.QtCore.Qt.PenStyle.DashLine)
+                self.curves[key] = self.loss_plot.plot(pen=style, name=key)
+                self._x[key], self._y[key] = [], []
+            self._x[key].append(float(x))
+            self._y[key].append(float(value))
+        self._dirty = True
+
+    def add_accuracy(self, epoch: float, accuracy: float) -> None:
+        """Append one accuracy point (``accuracy`` in ``[0, 1]``)."""
+        if accuracy is None or not np.isfinite(accuracy):
+            return
+        self._acc_x.append(float(epoch))
+        self._acc_y.append(100.0 * float(accuracy))
+        self._dirty = True
+
+    def points(self, name: str) -> int:
+        """Number of points drawn for a loss term (``"accuracy"`` for the accuracy)."""
+        if name == "accuracy":
+            x, _ = self.acc_curve.getData()
+        else:
+            x, _ = self.curves[name].getData()
+        return 0 if x is None else len(x)
+
+    @pyqtSlot()
+    def _on_timer_timeout(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        for key, curve in self.curves.items():
+            curve.setData(np.asarray(self._x[key]), np.asarray(self._y[key]))
+        self.acc_curve.setData(np.asarray(self._acc_x), np.asarray(self._acc_y))

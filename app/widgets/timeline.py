@@ -1,0 +1,86 @@
+"""A timeline of labelled intervals against predicted intervals (PKU-MMD sequences)."""
+
+from __future__ import annotations
+
+import colorsys
+from collections.abc import Sequence
+
+import pyqtgraph as pg
+from PyQt6.QtWidgets import QWidget
+
+Interval = tuple[int, int, int]  # (label, start_frame, end_frame)
+
+
+def class_colour(label: int, num_classes: int) -> tuple[int, int, int]:
+    """A distinct colour per class (hues spread round the circle, golden-ratio order)."""
+    hue = (label * 0.618033988749895) % 1.0
+    r, g, b = colorsys.hsv_to_rgb(hue, 0.65, 0.95)
+    return int(r * 255), int(g * 255), int(b * 255)
+
+
+class IntervalTimeline(pg.PlotWidget):
+    """Two rows of coloured bars (labelled above, predicted below) and a frame cursor."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setMenuEnabled(False)
+        self.setMouseEnabled(x=True, y=False)
+        self.setMaximumHeight(130)
+        self.getAxis("left").setTicks([[(1, "labelled"), (0, "predicted")]])
+        self.setLabel("bottom", "frame")
+        self.setYRange(-0.6, 1.6, padding=0)
+        self.cursor = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("w", width=1))
+        self.addItem(self.cursor)
+        self._items: list[pg.GraphicsObject] = []
+        self.labelled: list[Interval] = []
+        self.predicted: list[Interval] = []
+
+    def set_intervals(
+        self,
+        labelled: Sequence[Interval],
+        predicted: Sequence[Interval],
+        names: Sequence[str],
+        num_frames: int,
+    ) -> None:
+        """Draw both rows.
+
+        Args:
+            labelled: Ground-truth ``(label, start, end)`` intervals (frames).
+            predicted: Predicted intervals in the same form.
+            names: Class names for tooltips and bar captions.
+            num_frames: Length of the sequence (x range).
+        """
+        for item in self._items:
+            self.removeItem(item)
+        self._items.clear()
+        self.labelled, self.predicted = list(labelled), list(predicted)
+        k = max(len(names), 1)
+        for row, intervals in ((1, self.labelled), (0, self.predicted)):
+            for label, start, end in intervals:
+                if end < start:
+                    continue
+                colour = class_colour(int(label), k)
+                bar = pg.BarGraphItem(
+                    x0=[start],
+                    x1=[end + 1],
+                    y=[row],
+                    height=0.8,
+                    brush=pg.mkBrush(*colour),
+                    pen=pg.mkPen(None),
+                )
+                name = names[label] if 0 <= label < len(names) else str(label)
+                bar.setToolTip(f"{name} (frames {start}-{end})")
+                self.addItem(bar)
+                self._items.append(bar)
+                if end - start > num_frames / 40:
+                    text = pg.TextItem(
+                        str(int(label) + 1), color="k", anchor=(0.5, 0.5)
+                    )
+                    text.setPos((start + end) / 2, row)
+                    self.addItem(text)
+                    self._items.append(text)
+        self.setXRange(0, max(num_frames, 1), padding=0.01)
+
+    def set_cursor(self, frame: int) -> None:
+        """Move the frame cursor."""
+        self.cursor.setPos(frame)

@@ -1,0 +1,92 @@
+"""A video frame with the detected skeleton drawn on top.
+
+Frames arrive as BGR ``uint8`` arrays (OpenCV order); landmarks as pixel coordinates of the
+same frame. Mirroring is a display option only: the frame and the landmarks are flipped
+here, after the model has seen the unmirrored data. With ``show_video`` off, the frame is
+replaced by a dark background of the same size (used for screenshots that must not show
+recorded people).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtWidgets import QWidget
+
+from core.skeleton import SkeletonLayout
+
+
+class VideoView(pg.GraphicsLayoutWidget):
+    """Image plus skeleton overlay, aspect-locked, y pointing down like the image."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setBackground("#111111")
+        self.view = self.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
+        self.view.setMenuEnabled(False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.view.addItem(self.image)
+        self.bones = pg.PlotCurveItem(pen=pg.mkPen("#00e676", width=3), connect="pairs")
+        self.joints = pg.ScatterPlotItem(size=7, brush=pg.mkBrush("#ffeb3b"), pen=None)
+        self.view.addItem(self.bones)
+        self.view.addItem(self.joints)
+        self.message = pg.TextItem("", color="#eeeeee", anchor=(0.5, 0.5))
+        self.view.addItem(self.message)
+        self.mirrored = False
+        self.show_video = True
+        self._shape: tuple[int, int] | None = None
+
+    def show_message(self, text: str) -> None:
+        """Show a text in the middle of the view (e.g. "no camera")."""
+        self.message.setText(text)
+        if self._shape is None:
+            self.view.setRange(xRange=(0, 640), yRange=(0, 480), padding=0)
+            self.message.setPos(320, 240)
+
+    def clear(self) -> None:
+        """Remove frame and skeleton."""
+        self.image.clear()
+        self.bones.setData([], [])
+        self.joints.setData([], [])
+        self._shape = None
+
+    def set_frame(
+        self,
+        frame_bgr: np.ndarray,
+        landmarks_px: np.ndarray | None = None,
+        layout: SkeletonLayout | None = None,
+    ) -> None:
+        """Show a frame and, optionally, its skeleton.
+
+        Args:
+            frame_bgr: ``(H, W, 3)`` uint8 BGR image.
+            landmarks_px: ``(V, 2)`` pixel coordinates (x right, y down) of ``layout``'s
+                joints, or ``None`` when no person was found.
+            layout: Layout giving the bones between the landmarks.
+        """
+        h, w = frame_bgr.shape[:2]
+        if self.show_video:
+            rgb = frame_bgr[..., ::-1]
+            if self.mirrored:
+                rgb = rgb[:, ::-1]
+            self.image.setImage(
+                np.ascontiguousarray(rgb), autoLevels=False, levels=(0, 255)
+            )
+        else:
+            self.image.setImage(
+                np.full((h, w, 3), 24, np.uint8), autoLevels=False, levels=(0, 255)
+            )
+        if self._shape != (h, w):
+            self._shape = (h, w)
+            self.view.setRange(xRange=(0, w), yRange=(0, h), padding=0)
+        self.message.setText("")
+        if landmarks_px is None or layout is None:
+            self.bones.setData([], [])
+            self.joints.setData([], [])
+            return
+        pts = np.asarray(landmarks_px, dtype=np.float64)[:, :2].copy()
+        if self.mirrored:
+            pts[:, 0] = w - pts[:, 0]
+        seg = pts[np.asarray(layout.bones).reshape(-1)]
+        self.bones.setData(seg[:, 0], seg[:, 1])
+        self.joints.setData(pts[:, 0], pts[:, 1])

@@ -1,0 +1,72 @@
+"""GUI test set-up: a guard against running QThreads, isolated settings, runs and cache.
+
+Every ``QThread.start`` during a test is recorded; a test that leaves one of them running
+fails (pytest-qt's ``qtbot.waitUntil`` is the way to wait for a worker). Settings go to a
+temporary INI file, new runs to a temporary folder, and the clip cache to one folder per
+test session so that a dataset is parsed once for all GUI tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PyQt6.QtCore import QSettings, QThread
+
+
+@pytest.fixture(autouse=True)
+def _no_running_qthreads(monkeypatch):
+    """Fail a test that leaves a QThread running."""
+    started: list[QThread] = []
+    original = QThread.start
+
+    def recording_start(self, *args):
+        started.append(self)
+        return original(self, *args)
+
+    monkeypatch.setattr(QThread, "start", recording_start)
+    yield started
+    running = [t for t in started if not t.wait(5000)]
+    assert not running, (
+        f"test left QThreads running: {[t.objectName() for t in running]}"
+    )
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory):
+    """One clip-cache folder shared by the GUI tests of a session."""
+    return tmp_path_factory.mktemp("ms2l-cache")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_paths(monkeypatch, tmp_path, cache_dir):
+    """New runs under ``tmp_path/runs``, the clip cache in the session folder."""
+    monkeypatch.setenv("MS2L_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("MS2L_CACHE", str(cache_dir))
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """A settings store in a temporary INI file."""
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, cache_dir):
+    """A tiny model trained for two epochs on real NW-UCLA clips (a real run folder)."""
+    from core.training.config import make_config
+    from core.training.loop import run
+    from tests.conftest import require_data
+
+    zip_path = require_data("nw-ucla", "all_sqe.zip")
+    run_dir = tmp_path_factory.mktemp("runs") / "tiny"
+    cfg = make_config(
+        dataset="nw-ucla",
+        root=str(zip_path),
+        strategy="scratch",
+        data={"frames": 16, "max_clips": 96, "cache_dir": str(cache_dir)},
+        model={"hidden": 8, "classifier_hidden": 16},
+        optim={"epochs": 2, "batch_size": 16},
+        run={"run_dir": str(run_dir), "device": "cpu"},
+    )
+    for _ in run(cfg):
+        pass
+    return run_dir

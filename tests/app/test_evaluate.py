@@ -1,0 +1,67 @@
+"""Evaluate panel on a real (tiny) run: accuracy, per-class table, heatmap, export."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from app.context import AppContext
+from app.panels.evaluate import EvaluatePanel
+from app.workers import JobManager
+
+
+def test_evaluate_a_run_shows_accuracy_table_heatmap_and_exports(
+    qtbot, settings, tiny_run, tmp_path
+):
+    jobs = JobManager()
+    errors: list[tuple[str, str]] = []
+    ctx = AppContext(
+        jobs=jobs,
+        settings=settings,
+        error=lambda t, m: errors.append((t, m)),
+        status=lambda m: None,
+    )
+    panel = EvaluatePanel(ctx)
+    qtbot.addWidget(panel)
+    try:
+        panel.add_run(tiny_run)
+        panel.split.setCurrentText("test")
+        with qtbot.waitSignal(panel.evaluated, timeout=120_000) as blocker:
+            panel.evaluate_button.click()
+        result = blocker.args[0]
+        qtbot.waitUntil(lambda: panel.evaluate_button.isEnabled(), timeout=5000)
+        assert result.split == "test" and result.num_clips > 0
+        assert result.confusion.sum() == result.num_clips
+        k = len(result.labels)
+        assert k == 10 and panel.table.rowCount() == k
+        assert f"{100 * result.accuracy:.2f} %" in panel.summary.text()
+        assert panel.heatmap.matrix.shape == (k, k)
+        rows = result.confusion.sum(axis=1)
+        assert np.allclose(panel.heatmap.matrix.sum(axis=1)[rows > 0], 1.0)
+        counts = [int(panel.table.item(i, 2).text()) for i in range(k)]
+        assert counts == rows.astype(int).tolist()
+        written = panel.export(tmp_path / "export")
+        names = {p.name for p in written}
+        assert {"confusion.csv", "confusion.png"} <= names
+        assert (tmp_path / "export" / "confusion.png").read_bytes()[:4] == b"\x89PNG"
+        assert errors == []
+    finally:
+        jobs.stop_all()
+
+
+def test_evaluating_a_folder_that_is_not_a_run_is_reported(qtbot, settings, tmp_path):
+    jobs = JobManager()
+    errors: list[tuple[str, str]] = []
+    ctx = AppContext(
+        jobs=jobs,
+        settings=settings,
+        error=lambda t, m: errors.append((t, m)),
+        status=lambda m: None,
+    )
+    panel = EvaluatePanel(ctx)
+    qtbot.addWidget(panel)
+    panel.run.setCurrentText(str(tmp_path))
+    panel.evaluate_button.click()
+    assert (
+        errors and "not a run folder" in errors[0][1] and str(tmp_path) in errors[0][1]
+    )
+    assert panel.job is None

@@ -1,0 +1,84 @@
+"""Live panel on a real video through the real MediaPipe pose model, until it predicts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.context import AppContext
+from app.panels.live import VIDEO_ITEM, LivePanel
+from app.workers import JobManager
+from tests.conftest import require_data
+
+
+@pytest.mark.slow
+def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
+    qtbot, settings, tiny_run
+):
+    video = require_data("videos", "ta_chi.mp4")
+    jobs = JobManager()
+    errors: list[tuple[str, str]] = []
+    ctx = AppContext(
+        jobs=jobs,
+        settings=settings,
+        error=lambda t, m: errors.append((t, m)),
+        status=lambda m: None,
+    )
+    panel = LivePanel(ctx, model_dir=tiny_run, video=video)
+    qtbot.addWidget(panel)
+    try:
+        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
+        assert "Layout ucla20" in panel.model_info.text()
+        assert "10 classes" in panel.model_info.text()
+        qtbot.waitUntil(lambda: panel.cameras is not None, timeout=30_000)
+        panel.source.setCurrentText(VIDEO_ITEM)
+        panel.mirror.setChecked(True)
+        panel.start_button.click()
+        assert panel.job is not None and not panel.settings_box.isEnabled()
+        qtbot.waitUntil(
+            lambda: panel.last_update is not None and bool(panel.last_update.top_k),
+            timeout=60_000,
+        )
+        update = panel.last_update
+        labels = panel.predictor.labels
+        shown = panel.bars.shown()
+        assert shown and all(name in labels for name, _ in shown)
+        assert shown[0][1] >= shown[-1][1]
+        assert panel.action.text().split("  ")[0] in [*labels, "no action", "no person"]
+        assert "FPS" in panel.stats.text() and "latency" in panel.stats.text()
+        # The preview is mirrored, the model input is not: the drawn skeleton is the
+        # landmarks flipped about the frame's vertical centre line.
+        assert update.landmarks is not None
+        x_drawn, _ = panel.video.joints.getData()
+        width = update.frame.shape[1]
+        assert np.allclose(x_drawn, width - update.landmarks[:, 0], atol=1e-3)
+        panel.stop_button.click()
+        qtbot.waitUntil(lambda: panel.job is None, timeout=30_000)
+        assert panel.start_button.isEnabled() and panel.settings_box.isEnabled()
+        assert errors == []
+    finally:
+        jobs.stop_all()
+
+
+def test_missing_video_is_reported_and_nothing_starts(
+    qtbot, settings, tiny_run, tmp_path
+):
+    jobs = JobManager()
+    errors: list[tuple[str, str]] = []
+    ctx = AppContext(
+        jobs=jobs,
+        settings=settings,
+        error=lambda t, m: errors.append((t, m)),
+        status=lambda m: None,
+    )
+    panel = LivePanel(ctx, model_dir=tiny_run, video=tmp_path / "gone.mp4")
+    qtbot.addWidget(panel)
+    try:
+        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: panel.cameras is not None, timeout=30_000)
+        panel.source.setCurrentText(VIDEO_ITEM)
+        panel.start()
+        assert panel.job is None
+        assert errors and "gone.mp4" in errors[-1][1]
+    finally:
+        jobs.stop_all()

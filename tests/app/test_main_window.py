@@ -1,0 +1,70 @@
+"""The main window and the app's entry points."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from app.main_window import MainWindow
+from tests.conftest import REPO
+
+
+def test_window_has_four_panels_reports_errors_and_remembers_the_tab(qtbot, settings):
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    try:
+        names = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+        assert names == ["Live", "Replay", "Train", "Evaluate"]
+        window.tabs.setCurrentIndex(2)
+        window.show_error("Training", "dataset root not found: /nope")
+        assert window.ctx.errors == [("Training", "dataset root not found: /nope")]
+        assert "dataset root not found" in window.statusBar().currentMessage()
+        assert window._dialog is not None and not window._dialog.isModal()
+    finally:
+        window.shutdown()
+    assert settings.value("window/tab") in (2, "2")
+
+
+def test_start_with_a_missing_dataset_root_is_reported_not_raised(
+    qtbot, settings, tmp_path
+):
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    try:
+        window.train.root.setText(str(tmp_path / "missing"))
+        window.train.start_button.click()
+        assert window.ctx.errors[-1][0] == "Training settings"
+        assert "missing" in window.ctx.errors[-1][1]
+        assert not window.train.is_running()
+    finally:
+        window.shutdown()
+
+
+def test_python_m_app_starts_and_quits_offscreen(tmp_path):
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        HOME=str(tmp_path),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "app", "--quit-after", "1500"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_core_gui_command_does_not_import_qt():
+    code = (
+        "import sys, core.cli\n"
+        "core.cli.build_parser()\n"
+        "import core.commands.gui\n"
+        "assert 'PyQt6' not in sys.modules and 'app' not in sys.modules, sorted(sys.modules)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=120)

@@ -1,0 +1,121 @@
+"""Train panel driving the real training loop on real NW-UCLA clips (tiny model, CPU)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from PyQt6.QtCore import QElapsedTimer, QTimer
+
+from app.context import AppContext
+from app.panels.train import TrainPanel
+from app.workers import JobManager
+from core.training.events import BatchDone, RunFinished, RunStarted
+from tests.conftest import require_data
+
+
+@pytest.fixture
+def panel(qtbot, settings, tmp_path):
+    jobs = JobManager()
+    errors: list[tuple[str, str]] = []
+    ctx = AppContext(
+        jobs=jobs,
+        settings=settings,
+        error=lambda t, m: errors.append((t, m)),
+        status=lambda m: None,
+    )
+    p = TrainPanel(ctx)
+    qtbot.addWidget(p)
+    p.root.setText(str(require_data("nw-ucla", "all_sqe.zip")))
+    p.runs_dir.setText(str(tmp_path / "runs"))
+    p.device.setCurrentText("cpu")
+    p.hidden.setValue(8)
+    p.frames.setValue(16)
+    p.batch_size.setValue(16)
+    p.errors = errors
+    yield p
+    jobs.stop_all()
+
+
+def test_tiny_run_from_the_panel_fills_every_curve_and_writes_the_run(qtbot, panel):
+    panel.strategy.setCurrentText("joint")  # classifier + all three pretext losses
+    panel.epochs.setValue(2)
+    panel.max_clips.setValue(64)
+    finished = []
+    panel.run_finished.connect(finished.append)
+    panel.start_button.click()
+    assert panel.is_running() and not panel.start_button.isEnabled()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=120_000)
+    assert panel.errors == []
+    assert isinstance(panel.last_event, RunFinished) and not panel.last_event.cancelled
+    run_dir = finished[0]
+    assert (run_dir / "config.json").is_file() and (run_dir / "weights.pt").is_file()
+    assert (run_dir / "metrics.jsonl").is_file()
+    assert (
+        json.loads((run_dir / "config.json").read_text())["strategy"]["name"] == "joint"
+    )
+    steps = 2 * 4  # 64 clips / batch 16, two epochs
+    qtbot.waitUntil(lambda: panel.curves.points("total") == steps, timeout=1000)
+    for term in ("cls", "motion", "jigsaw", "contrastive"):
+        assert panel.curves.points(term) == steps
+    assert panel.curves.points("accuracy") == 2
+    assert panel.progress.value() == panel.progress.maximum() == steps
+    assert str(run_dir) in panel.run_label.text()
+    assert "epoch 2" in panel.log.toPlainText()
+    assert panel.start_button.isEnabled() and not panel.cancel_button.isEnabled()
+
+
+def test_cancel_mid_run_then_resume_from_the_run_folder(qtbot, panel):
+    panel.epochs.setValue(200)
+    panel.max_clips.setValue(128)
+    seen: list[object] = []
+    panel.start_button.click()
+    job = panel.job
+    job.worker.item_produced.connect(seen.append)
+    qtbot.waitUntil(
+        lambda: any(isinstance(e, BatchDone) and e.epoch >= 2 for e in seen),
+        timeout=60_000,
+    )
+    panel.cancel_button.click()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=30_000)
+    last = panel.last_event
+    assert isinstance(last, RunFinished) and last.cancelled and last.epoch < 200
+    run_dir = last.run_dir
+    assert (run_dir / "last.pt").is_file()
+
+    seen.clear()
+    job = panel.resume(run_dir)
+    job.worker.item_produced.connect(seen.append)
+    qtbot.waitUntil(lambda: any(isinstance(e, BatchDone) for e in seen), timeout=60_000)
+    started = next(e for e in seen if isinstance(e, RunStarted))
+    assert started.start_epoch == last.epoch + 1
+    panel.cancel_button.click()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=30_000)
+
+
+def test_gui_thread_answers_a_timer_tick_within_100_ms_while_training(qtbot, panel):
+    panel.epochs.setValue(200)
+    panel.max_clips.setValue(256)
+    panel.hidden.setValue(32)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: panel.events_seen > 5, timeout=60_000)
+    lateness: list[float] = []
+    clock = QElapsedTimer()
+    timer = QTimer()
+    timer.setInterval(10)
+
+    def tick():
+        lateness.append(clock.restart() - 10)
+
+    timer.timeout.connect(tick)
+    clock.start()
+    timer.start()
+    end = time.monotonic() + 2.0
+    qtbot.waitUntil(lambda: time.monotonic() > end, timeout=5000)
+    timer.stop()
+    assert panel.is_running()
+    panel.cancel_button.click()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=30_000)
+    assert len(lateness) > 50
+    assert max(lateness[1:]) < 100, f"worst tick came {max(lateness[1:])} ms late"

@@ -1,0 +1,77 @@
+"""Display widgets: projection, curves refreshed by their timer, heatmap, bars, timeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.widgets.confusion import ConfusionHeatmap
+from app.widgets.curves import TrainingCurves
+from app.widgets.prob_bars import ProbabilityBars
+from app.widgets.skeleton_view import SkeletonView, project
+from app.widgets.timeline import IntervalTimeline
+from core.skeleton import UCLA20
+
+
+def test_projection_rotates_depth_into_view():
+    p = np.array([[0.0, 0.0, 1.0], [1.0, 2.0, 0.0]])
+    assert project(p, 0, 0) == pytest.approx(np.array([[0, 0], [1, 2]]))
+    # A quarter turn about the vertical axis brings depth (z) onto the screen's x axis.
+    assert project(p, 90, 0)[0] == pytest.approx([1.0, 0.0], abs=1e-9)
+    assert project(p, 0, 90)[0] == pytest.approx([0.0, -1.0], abs=1e-9)
+
+
+def test_skeleton_view_draws_every_bone_and_rotates_with_the_slider(qtbot):
+    view = SkeletonView()
+    qtbot.addWidget(view)
+    rng = np.random.default_rng(0)
+    seq = rng.normal(size=(5, 1, 20, 3)).astype(np.float32)
+    view.set_sequence(seq, UCLA20)
+    view.set_frame(seq[2])
+    x, _ = view._bones[0].getData()
+    assert len(x) == 2 * len(UCLA20.bones)
+    before = view.frame_points().copy()
+    view.yaw_slider.setValue(45)
+    assert view.angles[0] == 45
+    assert not np.allclose(view.frame_points(), before)
+
+
+def test_curves_are_drawn_by_the_timer_not_by_the_slot(qtbot):
+    curves = TrainingCurves(refresh_hz=30)
+    qtbot.addWidget(curves)
+    for step in range(1, 11):
+        curves.add_losses(
+            step / 10, {"total": 1.0 / step, "motion": 0.5, "bad": float("nan")}
+        )
+    curves.add_accuracy(1.0, 0.5)
+    assert curves.points("total") == 0  # appended, not yet drawn
+    qtbot.waitUntil(lambda: curves.points("total") == 10, timeout=1000)
+    assert curves.points("motion") == 10
+    assert "bad" not in curves.curves
+    assert curves.points("accuracy") == 1
+    _, acc = curves.acc_curve.getData()
+    assert acc[0] == pytest.approx(50.0)
+
+
+def test_confusion_heatmap_is_row_normalised(qtbot):
+    heat = ConfusionHeatmap()
+    qtbot.addWidget(heat)
+    heat.set_confusion(np.array([[3, 1], [0, 0]]), ["walk", "sit"])
+    assert heat.matrix == pytest.approx(np.array([[0.75, 0.25], [0.0, 0.0]]))
+
+
+def test_probability_bars_show_best_first_and_clear_the_rest(qtbot):
+    bars = ProbabilityBars(k=3)
+    qtbot.addWidget(bars)
+    bars.set_probabilities([("pick up", 0.7), ("throw", 0.2)])
+    assert bars.shown() == [("pick up", 0.7), ("throw", 0.2)]
+    assert bars.bars[0].text().startswith("70.0")
+
+
+def test_timeline_keeps_both_rows(qtbot):
+    tl = IntervalTimeline()
+    qtbot.addWidget(tl)
+    tl.set_intervals(
+        [(0, 10, 50), (3, 60, 40)], [(0, 12, 48)], ["a", "b", "c", "d"], 100
+    )
+    assert tl.labelled[0] == (0, 10, 50) and tl.predicted == [(0, 12, 48)]
