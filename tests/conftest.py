@@ -22,14 +22,18 @@ REPO = Path(__file__).resolve().parent.parent
 
 def data_root() -> Path:
     """The folder holding the real datasets (``$MS2L_DATA`` or ``../shared/data``)."""
-    return Path(os.environ.get("MS2L_DATA", REPO.parent / "shared" / "data")).expanduser()
+    return Path(
+        os.environ.get("MS2L_DATA", REPO.parent / "shared" / "data")
+    ).expanduser()
 
 
 def require_data(*parts: str) -> Path:
     """Path to a real data file or folder; skip (or fail under CI) when it is absent."""
     path = data_root().joinpath(*parts)
     if not path.exists():
-        reason = f"real data not found: {path} (set MS2L_DATA to the shared data folder)"
+        reason = (
+            f"real data not found: {path} (set MS2L_DATA to the shared data folder)"
+        )
         if os.environ.get("MS2L_REQUIRE_DATA") == "1":
             pytest.fail(reason + "; MS2L_REQUIRE_DATA=1 makes this a failure")
         pytest.skip(reason)
@@ -48,7 +52,8 @@ def _no_dangling_threads():
     before = set(threading.enumerate())
     yield
     leftover = [
-        t for t in threading.enumerate()
+        t
+        for t in threading.enumerate()
         if t not in before and t.is_alive() and not t.daemon
     ]
     for t in leftover:
