@@ -324,7 +324,7 @@ class ReplayPanel(QWidget):
         from core.datasets import read_file
 
         def make(stop: threading.Event) -> Iterator[object]:
-            yield list(read_file(path))
+            yield [read_file(path)]
 
         self.ctx.remember("replay/file_dir", str(path.parent))
         self.source_label.setText(f"Reading {path.name} …")

@@ -64,3 +64,47 @@ def test_window_intervals_merge_consecutive_confident_windows():
     starts = np.array([0, 10, 20, 30, 40])
     got = window_intervals(starts, 20, probs, threshold=0.6)
     assert got == [(0, 0, 29), (1, 20, 59)]
+
+
+def test_real_ntu_file_replays_with_true_and_predicted_label(qtbot, settings):
+    from core.paths import shipped_model_dir
+
+    path = require_data("ntu", "S001C003P008R002A058.skeleton")
+    panel, jobs = make_panel(qtbot, settings, model_dir=shipped_model_dir())
+    try:
+        panel.open_file(path)
+        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+        seq = panel.current
+        assert seq.name == "S001C003P008R002A058"
+        assert (seq.num_frames, seq.num_bodies) == (70, 2)
+        assert panel.true_label.text().startswith("True: ")
+        assert "(57)" in panel.true_label.text()  # A058 handshaking, 0-based 57
+        assert panel.slider.maximum() == 69
+        # The shipped NW-UCLA model predicts on the clip converted to its layout.
+        qtbot.waitUntil(
+            lambda: (
+                panel.pred_label.text().startswith("Predicted: ")
+                and "%" in panel.pred_label.text()
+            ),
+            timeout=30_000,
+        )
+    finally:
+        jobs.stop_all()
+
+
+def test_pku_mmd_sequence_shows_labelled_intervals_on_the_timeline(qtbot, settings):
+    path = require_data("pkummd", "skeleton", "0005-L.txt")
+    panel, jobs = make_panel(qtbot, settings)
+    panel.model_dir = None
+    try:
+        panel.open_file(path)
+        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+        assert panel.current.num_frames == 1494
+        assert panel.timeline.isVisibleTo(panel)
+        rows = require_data("pkummd", "labels", "0005-L.txt").read_text().split()
+        assert len(panel.current.meta["intervals"]) == len(rows)
+        assert [int(r.split(",")[0]) - 1 for r in rows] == [
+            iv[0] for iv in panel.current.meta["intervals"]
+        ]
+    finally:
+        jobs.stop_all()
