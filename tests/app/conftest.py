@@ -70,3 +70,23 @@ def tiny_run(tmp_path_factory, cache_dir):
     for _ in run(cfg):
         pass
     return run_dir
+
+
+def make_context(settings: QSettings):
+    """An :class:`AppContext` whose error dialogs are recorded instead of shown.
+
+    Returns:
+        ``(ctx, jobs, errors)``; ``errors`` collects ``(title, message)`` pairs.
+    """
+    from app.context import AppContext
+    from app.workers import JobManager
+
+    jobs = JobManager()
+    errors: list[tuple[str, str]] = []
+    ctx = AppContext(
+        jobs=jobs,
+        settings=settings,
+        error=lambda t, m: errors.append((t, m)),
+        status=lambda m: None,
+    )
+    return ctx, jobs, errors

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.context import AppContext
 from app.panels.evaluate import EvaluatePanel
-from app.workers import JobManager
+from tests.app.conftest import make_context
 
 
 def test_evaluate_a_run_shows_accuracy_table_heatmap_and_exports(
     qtbot, settings, tiny_run, tmp_path
 ):
-    jobs = JobManager()
-    errors: list[tuple[str, str]] = []
-    ctx = AppContext(
-        jobs=jobs,
-        settings=settings,
-        error=lambda t, m: errors.append((t, m)),
-        status=lambda m: None,
-    )
+    ctx, jobs, errors = make_context(settings)
     panel = EvaluatePanel(ctx)
     qtbot.addWidget(panel)
     try:
@@ -49,14 +41,7 @@ def test_evaluate_a_run_shows_accuracy_table_heatmap_and_exports(
 
 
 def test_evaluating_a_folder_that_is_not_a_run_is_reported(qtbot, settings, tmp_path):
-    jobs = JobManager()
-    errors: list[tuple[str, str]] = []
-    ctx = AppContext(
-        jobs=jobs,
-        settings=settings,
-        error=lambda t, m: errors.append((t, m)),
-        status=lambda m: None,
-    )
+    ctx, jobs, errors = make_context(settings)
     panel = EvaluatePanel(ctx)
     qtbot.addWidget(panel)
     panel.run.setCurrentText(str(tmp_path))

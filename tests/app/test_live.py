@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.context import AppContext
 from app.panels.live import VIDEO_ITEM, LivePanel
-from app.workers import JobManager
+from tests.app.conftest import make_context
 from tests.conftest import require_data
 
 
@@ -16,14 +15,7 @@ def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
     qtbot, settings, tiny_run
 ):
     video = require_data("videos", "ta_chi.mp4")
-    jobs = JobManager()
-    errors: list[tuple[str, str]] = []
-    ctx = AppContext(
-        jobs=jobs,
-        settings=settings,
-        error=lambda t, m: errors.append((t, m)),
-        status=lambda m: None,
-    )
+    ctx, jobs, errors = make_context(settings)
     panel = LivePanel(ctx, model_dir=tiny_run, video=video)
     qtbot.addWidget(panel)
     try:
@@ -63,14 +55,7 @@ def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
 def test_missing_video_is_reported_and_nothing_starts(
     qtbot, settings, tiny_run, tmp_path
 ):
-    jobs = JobManager()
-    errors: list[tuple[str, str]] = []
-    ctx = AppContext(
-        jobs=jobs,
-        settings=settings,
-        error=lambda t, m: errors.append((t, m)),
-        status=lambda m: None,
-    )
+    ctx, jobs, errors = make_context(settings)
     panel = LivePanel(ctx, model_dir=tiny_run, video=tmp_path / "gone.mp4")
     qtbot.addWidget(panel)
     try:

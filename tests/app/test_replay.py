@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.context import AppContext
 from app.panels.replay import ReplayPanel, window_intervals
-from app.workers import JobManager
+from tests.app.conftest import make_context
 from tests.conftest import require_data
 
 
 def make_panel(qtbot, settings, model_dir=None):
-    jobs = JobManager()
-    errors: list[tuple[str, str]] = []
-    ctx = AppContext(
-        jobs=jobs,
-        settings=settings,
-        error=lambda t, m: errors.append((t, m)),
-        status=lambda m: None,
-    )
+    ctx, jobs, errors = make_context(settings)
     panel = ReplayPanel(ctx, model_dir=model_dir)
     qtbot.addWidget(panel)
     return panel, jobs

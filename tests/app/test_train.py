@@ -8,23 +8,15 @@ import time
 import pytest
 from PyQt6.QtCore import QElapsedTimer, QTimer
 
-from app.context import AppContext
 from app.panels.train import TrainPanel
-from app.workers import JobManager
 from core.training.events import BatchDone, RunFinished, RunStarted
+from tests.app.conftest import make_context
 from tests.conftest import require_data
 
 
 @pytest.fixture
 def panel(qtbot, settings, tmp_path):
-    jobs = JobManager()
-    errors: list[tuple[str, str]] = []
-    ctx = AppContext(
-        jobs=jobs,
-        settings=settings,
-        error=lambda t, m: errors.append((t, m)),
-        status=lambda m: None,
-    )
+    ctx, jobs, errors = make_context(settings)
     p = TrainPanel(ctx)
     qtbot.addWidget(p)
     p.root.setText(str(require_data("nw-ucla", "all_sqe.zip")))
