@@ -89,7 +89,8 @@ def main() -> int:
         clock.restart()
         if time.monotonic() >= state["t_end"]:
             timer.stop()
-            panel.job.stop()
+            if panel.job is not None:
+                panel.job.stop()
 
     timer.timeout.connect(on_tick)
     panel.start_button.click()

@@ -283,8 +283,8 @@ class TrainPanel(QWidget):
         return job
 
     def is_running(self) -> bool:
-        """Whether a training job is running."""
-        return self.job is not None and self.job.is_running()
+        """Whether a training job is under way (until its last event has been shown)."""
+        return self.job is not None
 
     # --- slots -----------------------------------------------------------------------
     @pyqtSlot(str)
@@ -448,6 +448,7 @@ class TrainPanel(QWidget):
 
     @pyqtSlot()
     def _on_job_ended(self) -> None:
+        self.job = None
         self._set_running(False)
 
     def _set_running(self, running: bool) -> None:

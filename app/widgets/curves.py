@@ -23,7 +23,7 @@ class TrainingCurves(QWidget):
         super().__init__(parent)
         self.loss_plot = pg.PlotWidget(title="Losses")
         self.loss_plot.setLabel("bottom", "epoch")
-        self.loss_plot.addLegend(offset=(-10, 10))
+        self.loss_plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(0, 0, 0, 170))
         self.acc_plot = pg.PlotWidget(title="Validation accuracy")
         self.acc_plot.setLabel("bottom", "epoch")
         self.acc_plot.setLabel("left", "accuracy", units="%")
