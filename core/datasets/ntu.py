@@ -60,6 +60,7 @@ from core.datasets.scanning import (
     FileRead,
     FileSkipped,
     ScanEvent,
+    read_bytes,
 )
 
 NAME_RE = re.compile(r"S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})")
@@ -721,9 +722,6 @@ class NtuReader(FileDatasetReader):
             DataFormatError: If the file is malformed or unreadable.
         """
         path = Path(path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise DataFormatError(path, f"cannot read ({exc.strerror or exc})") from exc
+        data = read_bytes(path)
         seq = read_skeleton_bytes(data, str(path))
         return [] if seq is None else [seq]

@@ -43,6 +43,7 @@ from core.datasets.scanning import (
     FileRead,
     FileSkipped,
     ScanEvent,
+    read_bytes,
 )
 
 PART1_RE = re.compile(r"(\d{4})-([LMR])")
@@ -312,7 +313,7 @@ def read_sequence(
         DataFormatError: If the skeleton or label file is malformed.
     """
     path = Path(path)
-    frames = parse_skeleton(_read(path), str(path))
+    frames = parse_skeleton(read_bytes(path), str(path))
     label_path = Path(labels) if labels is not None else _find_label_file(path, None)
     meta: dict[str, Any]
     try:
@@ -321,7 +322,7 @@ def read_sequence(
         meta = {"sequence": path.stem}
     intervals: list[list[int]] = []
     if label_path is not None:
-        rows = parse_labels(_read(label_path), str(label_path))
+        rows = parse_labels(read_bytes(label_path), str(label_path))
         kept, notes = cut_instances(frames, rows, str(label_path))
         intervals = [[row.action - 1, start, end] for row, start, end in kept]
         meta["label_file"] = str(label_path)
@@ -336,13 +337,6 @@ def read_sequence(
         fps=FPS,
         source=str(path),
     )
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise DataFormatError(path, f"cannot read ({exc.strerror or exc})") from exc
 
 
 class PkuMmdReader(FileDatasetReader):
@@ -434,8 +428,8 @@ class PkuMmdReader(FileDatasetReader):
     def _instances(
         self, path: Path, label_path: Path, splits: dict[str, dict[str, str]]
     ) -> tuple[list[SkeletonSequence], list[str]]:
-        frames = parse_skeleton(_read(path), str(path))
-        rows = parse_labels(_read(label_path), str(label_path))
+        frames = parse_skeleton(read_bytes(path), str(path))
+        rows = parse_labels(read_bytes(label_path), str(label_path))
         kept, notes = cut_instances(frames, rows, str(label_path))
         base = parse_name(path.stem)
         sides = {

@@ -191,3 +191,15 @@ class FileDatasetReader(abc.ABC):
             for p in root.rglob(self.source_pattern)
             if p.is_file() and self.is_source_file(p)
         )
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """Read a whole source file.
+
+    Raises:
+        DataFormatError: Naming the file, when it cannot be read.
+    """
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise DataFormatError(path, f"cannot read ({exc.strerror or exc})") from exc

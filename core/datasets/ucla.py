@@ -23,7 +23,13 @@ from typing import Any
 import numpy as np
 
 from core.datasets.base import DataFormatError, SkeletonSequence
-from core.datasets.scanning import FileDatasetReader, FileFailed, FileRead, ScanEvent
+from core.datasets.scanning import (
+    FileDatasetReader,
+    FileFailed,
+    FileRead,
+    ScanEvent,
+    read_bytes,
+)
 from core.labels import ClassTable, load_class_table
 
 NAME_RE = re.compile(r"a(\d+)_s(\d+)_e(\d+)_v(\d+)")
@@ -236,8 +242,5 @@ class UclaReader(FileDatasetReader):
             DataFormatError: If the file is malformed or unreadable.
         """
         path = Path(path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise DataFormatError(path, f"cannot read ({exc.strerror or exc})") from exc
+        data = read_bytes(path)
         return [parse_sample(data, str(path), path.stem)]
