@@ -32,6 +32,7 @@ from PyQt6.QtWidgets import (
 
 from app.context import AppContext
 from app.widgets.confusion import ConfusionHeatmap
+from app.widgets.layout import field_row
 from app.workers import Job
 from core.paths import default_runs_dir, shipped_model_dir
 
@@ -77,10 +78,7 @@ class EvaluatePanel(QWidget):
         browse.clicked.connect(self._on_browse_clicked)
         refresh = QPushButton("Refresh")
         refresh.clicked.connect(self.refresh_runs)
-        run_row = QHBoxLayout()
-        run_row.addWidget(self.run, 1)
-        run_row.addWidget(browse)
-        run_row.addWidget(refresh)
+        run_row = field_row(self.run, browse, refresh)
         self.split = QComboBox()
         self.split.addItems(["test", "train"])
         self.data_root = QLineEdit()

@@ -34,6 +34,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.context import AppContext
+from app.widgets.layout import field_row
 from app.widgets.prob_bars import ProbabilityBars
 from app.widgets.video_view import VideoView
 from app.workers import Job
@@ -83,12 +84,8 @@ class LivePanel(QWidget):
         rescan.clicked.connect(self.scan_cameras)
         self.camera_note = QLabel("Looking for cameras…")
         self.camera_note.setWordWrap(True)
-        video_row = QHBoxLayout()
-        video_row.addWidget(self.video_path, 1)
-        video_row.addWidget(browse_video)
-        source_row = QHBoxLayout()
-        source_row.addWidget(self.source, 1)
-        source_row.addWidget(rescan)
+        video_row = field_row(self.video_path, browse_video)
+        source_row = field_row(self.source, rescan)
         source_form = QFormLayout()
         source_form.addRow("Source", source_row)
         source_form.addRow("Video", video_row)
@@ -106,10 +103,7 @@ class LivePanel(QWidget):
         shipped = QPushButton("Shipped")
         shipped.setToolTip("Use the model shipped with the app")
         shipped.clicked.connect(self._on_shipped_clicked)
-        model_row = QHBoxLayout()
-        model_row.addWidget(self.model_path, 1)
-        model_row.addWidget(browse_model)
-        model_row.addWidget(shipped)
+        model_row = field_row(self.model_path, browse_model, shipped)
         self.model_info = QLabel("No model loaded.")
         self.model_info.setWordWrap(True)
         model_form = QFormLayout()

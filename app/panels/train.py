@@ -37,6 +37,7 @@ from PyQt6.QtWidgets import (
 
 from app.context import AppContext
 from app.widgets.curves import TrainingCurves
+from app.widgets.layout import field_row
 from app.workers import Job
 from core.datasets.splits import PROTOCOLS
 from core.paths import default_runs_dir
@@ -96,10 +97,7 @@ class TrainPanel(QWidget):
         browse_root.clicked.connect(self._on_browse_root_clicked)
         browse_zip = QPushButton("Zip…")
         browse_zip.clicked.connect(self._on_browse_zip_clicked)
-        root_row = QHBoxLayout()
-        root_row.addWidget(self.root, 1)
-        root_row.addWidget(browse_root)
-        root_row.addWidget(browse_zip)
+        root_row = field_row(self.root, browse_root, browse_zip)
         self.protocol = QComboBox()
         self.strategy = QComboBox()
         self.strategy.addItems(list(STRATEGIES))
