@@ -168,7 +168,7 @@ def main() -> int:
 
 def train_small_model(zip_path: Path, run_dir: Path) -> Path:
     """Train a small NW-UCLA model (a few epochs) for the pictures; return its folder."""
-    from core.training.config import make_config
+    from core.config import make_config
     from core.training.loop import run
 
     cfg = make_config(

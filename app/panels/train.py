@@ -1,7 +1,7 @@
 """Train panel: configure a run, start / cancel / resume it, and watch it learn.
 
-The form builds a :class:`core.training.config.TrainConfig` with
-:func:`core.training.config.make_config` (the same function behind ``ms2l train``), and
+The form builds a :class:`core.config.TrainConfig` with
+:func:`core.config.make_config` (the same function behind ``ms2l train``), and
 :func:`core.training.loop.run` runs in a worker thread. Each event it yields arrives here
 as a signal: batch losses feed the curves (redrawn by their own timer), epochs feed the
 accuracy curve and the log, and the progress bar shows an ETA from the average step time.
@@ -39,15 +39,15 @@ from app.context import AppContext
 from app.widgets.curves import TrainingCurves
 from app.widgets.layout import field_row
 from app.workers import Job
-from core.datasets.splits import PROTOCOLS
-from core.paths import default_runs_dir
-from core.training.config import (
+from core.config import (
     NEEDS_INIT,
     PRESETS,
     STRATEGIES,
     TrainConfig,
     make_config,
 )
+from core.datasets.splits import PROTOCOLS
+from core.paths import default_runs_dir
 from core.training.events import (
     BatchDone,
     CheckpointSaved,

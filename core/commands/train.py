@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from core.training.config import (
+from core.config import (
     DEFAULT_PRESET,
     PRESETS,
     STRATEGIES,

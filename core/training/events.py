@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
 if TYPE_CHECKING:
-    from core.training.config import TrainConfig
+    from core.config import TrainConfig
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
+from core import runs
+from core.config import TrainConfig, make_config
 from core.evaluation import evaluate_run, save_eval
 from core.inference import Predictor
-from core.training import checkpoint
-from core.training.config import TrainConfig, make_config
 from core.training.events import (
     BatchDone,
     CheckpointSaved,
@@ -174,7 +174,7 @@ def test_bad_input_fails_before_training(tiny_data, tmp_path):
     # Weights that do not fit the config: class count / input size named.
     good = tmp_path / "good"
     _events(tiny_config(tiny_data, good, epochs=1))
-    state = checkpoint.safe_load(good / "weights.pt")
+    state = runs.safe_load(good / "weights.pt")
     state["classifier.mlp.2.weight"] = torch.zeros(3, 8)
     state["classifier.mlp.2.bias"] = torch.zeros(3)
     torch.save(state, good / "weights.pt")
