@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -114,8 +113,3 @@ def get_reader(name: str) -> DatasetReader:
         return READERS[name]
     except KeyError:
         raise KeyError(f"unknown dataset {name!r}; known: {sorted(READERS)}") from None
-
-
-def as_path(p: str | os.PathLike[str]) -> Path:
-    """Expand ``~`` and return a :class:`Path`."""
-    return Path(p).expanduser()

@@ -50,15 +50,6 @@ UCLA_TRAIN_VIEWS: frozenset[int] = frozenset((1, 2))
 """NW-UCLA cross-view training views (view 3 is the test view)."""
 
 
-def default_protocol(dataset: str) -> str:
-    """The usual protocol of a dataset (``"xview"`` for NW-UCLA, ``"xsub"`` otherwise).
-
-    Raises:
-        KeyError: If the dataset is unknown.
-    """
-    return protocols(dataset)[0]
-
-
 def protocols(dataset: str) -> tuple[str, ...]:
     """Protocol names a dataset supports.
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Sequence
+import threading
+import time
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from core.config import DataConfig
 from core.datasets.cache import ClipStore
 from core.model_input import fit_time, prepare_clip
 from core.skeleton import get_layout
+from core.training.events import DataProgress, Log
 
 
 @dataclass
@@ -219,21 +222,63 @@ def load_split(
     Raises:
         KeyError: If the split or protocol is unknown.
     """
+    store = store if store is not None else open_dataset_store(cfg)
+    return _drain(_split_events(cfg, split, layout, num_bodies, store, None, 0, 0))
+
+
+class LoadCancelled(Exception):
+    """The stop flag was set while the data was being loaded."""
+
+
+# Progress events are yielded at most this often while clips are normalised.
+_PROGRESS_SECONDS = 0.25
+
+
+def _split_indices(cfg: DataConfig, split: str, store: ClipStore) -> np.ndarray:
     from core.datasets.splits import split_indices
 
-    store = store if store is not None else open_dataset_store(cfg)
     splits = split_indices(cfg.dataset, cfg.protocol, store.metas)
     if split not in splits:
         raise KeyError(f"unknown split {split!r}; known: {sorted(splits)}")
     idx = splits[split]
     if cfg.max_clips:
         idx = _spread(idx, store.labels[idx], cfg.max_clips)
-    clips = [
-        prepare_clip(store[int(i)], store.layout, layout, num_bodies, cfg) for i in idx
-    ]
+    return idx
+
+
+def _split_events(
+    cfg: DataConfig,
+    split: str,
+    layout: str,
+    num_bodies: int,
+    store: ClipStore,
+    stop: threading.Event | None,
+    done: int,
+    total: int,
+) -> Generator[DataProgress, None, ClipSet]:
+    """Normalise one split, yielding progress and honouring ``stop`` every clip."""
+    idx = _split_indices(cfg, split, store)
+    clips = []
+    last = time.monotonic()
+    for n, i in enumerate(idx, 1):
+        if stop is not None and stop.is_set():
+            raise LoadCancelled
+        clips.append(prepare_clip(store[int(i)], store.layout, layout, num_bodies, cfg))
+        if time.monotonic() - last >= _PROGRESS_SECONDS:
+            last = time.monotonic()
+            yield DataProgress("preparing", done + n, total)
     return ClipSet(
         clips, store.labels[idx].copy(), [store.names[int(i)] for i in idx], idx
     )
+
+
+def _drain(gen: Generator[object, None, ClipSet]) -> ClipSet:
+    """Run a loading generator to its end and return its result."""
+    while True:
+        try:
+            next(gen)
+        except StopIteration as end:
+            return end.value
 
 
 def _spread(idx: np.ndarray, labels: np.ndarray, limit: int) -> np.ndarray:
@@ -250,30 +295,70 @@ def _spread(idx: np.ndarray, labels: np.ndarray, limit: int) -> np.ndarray:
 
 
 def load_data(
-    cfg: DataConfig, seed: int, on_event: Callable[[object], None] | None = None
-) -> PreparedData:
+    cfg: DataConfig, seed: int, stop: threading.Event | None = None
+) -> Generator[DataProgress | Log, None, PreparedData]:
     """Load the training and test clips of a run, normalised, with the labelled subset.
+
+    A generator: it yields :class:`DataProgress` (source files read into the clip cache,
+    clips normalised) and :class:`Log` (bad files, cache reuse) while it works, checks
+    ``stop`` before every file and every clip, and *returns* the data (use
+    ``data = yield from load_data(...)``).
 
     Args:
         cfg: Data settings.
         seed: Seed of the labelled subset.
-        on_event: Receives clip-cache build events.
+        stop: Cancels the loading when set.
 
     Returns:
         The prepared data.
 
     Raises:
+        LoadCancelled: If ``stop`` was set (a half-built cache is discarded, never used).
         ValueError: If the training split is empty, has no labels where labels are needed,
             or the labelled subset would be empty.
     """
+    from core.datasets.base import get_reader
+    from core.datasets.cache import CacheBadFile, CacheProgress, CacheReady, prepare
     from core.datasets.splits import labelled_subset
 
-    store = open_dataset_store(cfg, on_event)
+    get_reader(cfg.dataset)  # unknown names fail here, with the known ones listed
+    if not cfg.root:
+        raise ValueError(f"no data root given for dataset {cfg.dataset!r} (--root)")
+    root = Path(cfg.root).expanduser()
+    if not root.exists():
+        raise FileNotFoundError(f"{root}: dataset root not found")
+    cache = Path(cfg.cache_dir).expanduser() if cfg.cache_dir else None
+    ready: CacheReady | None = None
+    events = prepare(cfg.dataset, root, cache)
+    try:
+        for event in events:
+            if stop is not None and stop.is_set():
+                raise LoadCancelled
+            if isinstance(event, CacheProgress):
+                yield DataProgress("reading", event.done, event.total)
+            elif isinstance(event, CacheBadFile):
+                yield Log(f"skipped a bad file: {event.error}", "warning")
+            elif isinstance(event, CacheReady):
+                ready = event
+    finally:
+        events.close()  # a cancelled build removes its temporary files
+    assert ready is not None  # prepare always ends with CacheReady
+    store = ClipStore.open(ready.path)
+    how = "built" if ready.rebuilt else "reused"
+    yield Log(f"clip cache {how}: {ready.num_clips} clips ({ready.path})")
+
     layout = cfg.layout or store.layout
     get_layout(layout)
     num_bodies = cfg.num_bodies or store.num_bodies
-    train = load_split(cfg, "train", layout, num_bodies, store)
-    test = load_split(cfg, "test", layout, num_bodies, store)
+    sizes = {s: len(_split_indices(cfg, s, store)) for s in ("train", "test")}
+    total = sum(sizes.values())
+    train = yield from _split_events(
+        cfg, "train", layout, num_bodies, store, stop, 0, total
+    )
+    test = yield from _split_events(
+        cfg, "test", layout, num_bodies, store, stop, sizes["train"], total
+    )
+    yield DataProgress("preparing", total, total)
     if len(train) == 0:
         raise ValueError(f"{cfg.dataset} {cfg.protocol}: the training split is empty")
     has_label = np.flatnonzero(train.labels >= 0)

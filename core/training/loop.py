@@ -34,7 +34,7 @@ from core.fileio import atomic_write_text
 from core.paths import default_runs_dir
 from core.skeleton import get_layout
 from core.training import distributed
-from core.training.data import ClipSet, PreparedData, load_data
+from core.training.data import ClipSet, LoadCancelled, PreparedData, load_data
 from core.training.events import (
     BatchDone,
     CheckpointSaved,
@@ -203,14 +203,17 @@ def run(
     Args:
         cfg: The run's config (with ``run.resume``, only ``run_dir``/device are used and
             the rest is read from the folder).
-        stop: Checked before every batch.
+        stop: Checked before every source file and clip while the data loads, and
+            before every batch.
         epochs: Total epochs, overriding the config's; with ``run.resume`` it must
             exceed the run's saved number and extends the run (the saved config is
             updated).
 
     Yields:
-        :class:`Log`, :class:`RunStarted`, :class:`BatchDone`, :class:`EpochDone`,
-        :class:`CheckpointSaved`, and finally :class:`RunFinished`.
+        :class:`DataProgress` and :class:`Log` while the data loads, then
+        :class:`RunStarted`, :class:`BatchDone`, :class:`EpochDone`,
+        :class:`CheckpointSaved`, and finally :class:`RunFinished` (also when
+        cancelled while loading: ``epoch`` 0, no run folder written).
 
     Raises:
         KeyError: Unknown dataset, layout or model.
@@ -236,10 +239,15 @@ def run(
         if not dist.is_main:
             distributed.barrier(dist)
         try:
-            data = load_data(cfg.data, cfg.run.seed)
+            data = yield from load_data(cfg.data, cfg.run.seed, stop)
         finally:  # release the others even when rank 0 fails (they fail alike)
             if dist.is_main:
                 distributed.barrier(dist)
+    except LoadCancelled:
+        distributed.teardown(dist)
+        yield Log("cancelled while loading the data; nothing was saved")
+        yield RunFinished(run_dir, None, cancelled=True, epoch=0)
+        return
     except BaseException:
         distributed.teardown(dist)
         raise
@@ -460,7 +468,8 @@ def _train(
             keep = cfg.run.select == "last" or not uses_cls(name) or improved
             if keep:
                 path = runs.atomic_save(model.state_dict(), run_dir / runs.WEIGHTS)
-                saved = CheckpointSaved(path, epoch, is_best=True)
+                best = cfg.run.select == "best" and uses_cls(name)
+                saved = CheckpointSaved(path, epoch, is_best=best)
                 log.write(saved)
                 yield saved
             saved = CheckpointSaved(save_last(epoch), epoch, is_best=False)
