@@ -132,9 +132,12 @@ def test_cancel_while_the_cache_is_built_stops_at_once(tiny_data, tmp_path):
     events = []
     for event in run(cfg, stop):
         events.append(event)
-        if isinstance(event, DataProgress) and event.stage == "reading":
-            if event.done == 3:
-                stop.set()
+        if (
+            isinstance(event, DataProgress)
+            and event.stage == "reading"
+            and event.done == 3
+        ):
+            stop.set()
     progress = [e for e in events if isinstance(e, DataProgress)]
     # Nothing was read after the file during which the flag was set.
     assert progress[-1].done == 3 and progress[-1].total > 3
