@@ -16,11 +16,10 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 # Sub-command modules, in the order they appear in ``ms2l --help``.
 COMMAND_MODULES: tuple[str, ...] = (
-    "core.commands.gui",
     "core.commands.data",
     "core.commands.train",
     "core.commands.eval",
@@ -33,14 +32,32 @@ class UserError(Exception):
     """An error caused by the user's input; printed without a traceback."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the ``ms2l`` argument parser with every available sub-command."""
+class CommandModule(Protocol):
+    """A sub-command: registers its parser (which sets ``func``) on the sub-parsers."""
+
+    def add_parser(self, subparsers: argparse._SubParsersAction) -> object:
+        """Register the sub-command."""
+        ...
+
+
+def build_parser(extra: Sequence[CommandModule] = ()) -> argparse.ArgumentParser:
+    """Build the ``ms2l`` argument parser with every available sub-command.
+
+    Args:
+        extra: Sub-commands of the layers above core (the app adds ``gui``), listed
+            first.
+
+    Returns:
+        The parser.
+    """
     parser = argparse.ArgumentParser(
         prog="ms2l",
         description="MS²L Studio: skeleton-based action recognition (live, replay, train).",
     )
     parser.add_argument("--debug", action="store_true", help="show full tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in extra:
+        command.add_parser(sub)
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
@@ -93,9 +110,19 @@ def error_message(exc: BaseException) -> str:
     return str(exc)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return the process exit status."""
-    parser = build_parser()
+def main(
+    argv: Sequence[str] | None = None, extra: Sequence[CommandModule] = ()
+) -> int:
+    """Run the CLI and return the process exit status.
+
+    Args:
+        argv: Arguments (without the program name); ``sys.argv[1:]`` when ``None``.
+        extra: Sub-commands added by the layers above core (see :func:`build_parser`).
+
+    Returns:
+        0 on success, 2 for a user error, 130 when interrupted.
+    """
+    parser = build_parser(extra)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
