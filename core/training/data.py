@@ -144,8 +144,8 @@ def open_dataset_store(
         KeyError: If the dataset is unknown.
         FileNotFoundError: If the root does not exist.
     """
-    from core.datasets.base import get_reader
     from core.datasets.cache import open_store
+    from core.datasets.registry import get_reader
 
     get_reader(cfg.dataset)  # unknown names fail here, with the known ones listed
     if not cfg.root:
@@ -317,8 +317,8 @@ def load_data(
         ValueError: If the training split is empty, has no labels where labels are needed,
             or the labelled subset would be empty.
     """
-    from core.datasets.base import get_reader
     from core.datasets.cache import CacheBadFile, CacheProgress, CacheReady, prepare
+    from core.datasets.registry import get_reader
     from core.datasets.splits import labelled_subset
 
     get_reader(cfg.dataset)  # unknown names fail here, with the known ones listed
