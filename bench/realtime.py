@@ -35,9 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.capture import VideoSource  # noqa: E402
 from core.inference import Predictor  # noqa: E402
-from core.paths import shipped_model_dir  # noqa: E402
 from core.pose import MediaPipePose  # noqa: E402
 from core.realtime import STAGES, LiveSettings, run_live  # noqa: E402
+from core.runs import shipped_model_dir  # noqa: E402
 
 VIDEOS = ("S001C001P001R001A001_rgb.avi", "ta_chi.mp4")
 

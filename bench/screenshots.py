@@ -47,7 +47,7 @@ def main() -> int:
     from PyQt6.QtWidgets import QApplication
 
     from app.main_window import MainWindow
-    from core.paths import shipped_model_dir
+    from core.runs import shipped_model_dir
 
     zip_path = args.data / "nw-ucla" / "all_sqe.zip"
     video = args.data / "videos" / "ta_chi.mp4"

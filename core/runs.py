@@ -21,6 +21,8 @@ from torch import nn
 
 from core.config import ModelConfig, TrainConfig
 from core.fileio import atomic_path, atomic_write_text
+from core.labels import load_class_table, parse_class_table
+from core.paths import CHECKPOINTS_DIR
 from models import build_model
 
 CONFIG = "config.json"
@@ -59,6 +61,16 @@ def is_run_dir(path: str | os.PathLike[str] | None) -> bool:
     return path is not None and (Path(path) / CONFIG).is_file()
 
 
+def shipped_model_dir() -> Path | None:
+    """The run folder of the model shipped with the app, or ``None`` if there is none.
+
+    Returns:
+        The first run folder (by name) under ``resources/checkpoints``.
+    """
+    found = find_runs(CHECKPOINTS_DIR)
+    return found[0] if found else None
+
+
 def find_runs(folder: str | os.PathLike[str]) -> list[Path]:
     """The run folders directly inside ``folder``, sorted by name.
 
@@ -93,8 +105,6 @@ def safe_load(path: str | os.PathLike[str]) -> Any:
 def save_labels(run_dir: Path, names: list[str], dataset: str) -> None:
     """Write ``labels.json``: the dataset's shipped class table (ids and names) when it
     matches ``names``, otherwise the same form without ids."""
-    from core.labels import load_class_table
-
     try:
         table = load_class_table(dataset)
         doc = table.to_json() if list(table.names) == list(names) else None
@@ -111,21 +121,23 @@ def save_labels(run_dir: Path, names: list[str], dataset: str) -> None:
 def load_labels(run_dir: Path) -> list[str]:
     """Class names from a run's ``labels.json``.
 
+    Args:
+        run_dir: The run folder.
+
+    Returns:
+        The class names in label order.
+
     Raises:
         FileNotFoundError: If the file is missing.
-        ValueError: If it is not a class list.
+        ValueError: If it is not a class table (see :func:`core.labels.parse_class_table`)
+            or lists no class.
     """
     path = Path(run_dir) / LABELS
     if not path.is_file():
         raise FileNotFoundError(f"{path}: labels file not found")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        classes = sorted(doc["classes"], key=lambda c: c["index"])
-        names = [str(c["name"]) for c in classes]
-        if [c["index"] for c in classes] != list(range(len(names))) or not names:
-            raise ValueError("indices must be 0..K-1")
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path}: not a labels file ({exc})") from None
+    names = list(parse_class_table(path).names)
+    if not names:
+        raise ValueError(f"{path}: not a class table (no classes)")
     return names
 
 

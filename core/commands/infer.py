@@ -30,7 +30,7 @@ import numpy as np
 
 from core.commands.paths import check_output_path
 from core.errors import UserError
-from core.paths import shipped_model_dir
+from core.runs import shipped_model_dir
 
 SKELETON_SUFFIXES = (".skeleton", ".json", ".txt")
 
