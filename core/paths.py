@@ -22,5 +22,7 @@ def shipped_model_dir() -> Path | None:
     """The run folder of the model shipped with the app, or ``None`` if there is none."""
     if not CHECKPOINTS_DIR.is_dir():
         return None
-    runs = sorted(p for p in CHECKPOINTS_DIR.iterdir() if (p / "config.json").is_file())
+    from core.runs import is_run_dir  # here: core.runs needs torch, this module not
+
+    runs = sorted(p for p in CHECKPOINTS_DIR.iterdir() if is_run_dir(p))
     return runs[0] if runs else None
