@@ -289,6 +289,8 @@ class LivePanel(QWidget):
             f"{predictor.window_seconds:.2f} s · device {predictor.device}\n"
             + ", ".join(labels)
         )
+        # Usable now; the job's "ended" signal may come a moment later.
+        self.start_button.setEnabled(self.job is None)
         self.model_loaded.emit(predictor)
         if self._start_when_loaded:
             self._start_when_loaded = False
