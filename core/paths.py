@@ -22,7 +22,7 @@ def shipped_model_dir() -> Path | None:
     """The run folder of the model shipped with the app, or ``None`` if there is none."""
     if not CHECKPOINTS_DIR.is_dir():
         return None
-    from core.runs import is_run_dir  # here: core.runs needs torch, this module not
-
-    runs = sorted(p for p in CHECKPOINTS_DIR.iterdir() if is_run_dir(p))
+    # Not core.runs.is_run_dir: core.runs loads torch, and this is called while the GUI
+    # builds its panels.
+    runs = sorted(p for p in CHECKPOINTS_DIR.iterdir() if (p / "config.json").is_file())
     return runs[0] if runs else None

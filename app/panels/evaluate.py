@@ -36,7 +36,6 @@ from app.widgets.confusion import ConfusionHeatmap
 from app.widgets.layout import field_row
 from app.workers import Job
 from core.paths import default_runs_dir, shipped_model_dir
-from core.runs import is_run_dir
 
 if TYPE_CHECKING:
     from core.evaluation import EvalResult
@@ -55,7 +54,9 @@ def find_runs(folders: list[Path]) -> list[Path]:
     for folder in folders:
         if folder is None or not folder.is_dir():
             continue
-        found = [p for p in folder.iterdir() if is_run_dir(p)]
+        # Not core.runs.is_run_dir: core.runs loads torch, and this runs while the
+        # panel is built on the GUI thread.
+        found = [p for p in folder.iterdir() if (p / "config.json").is_file()]
         runs += sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
     return runs
 
@@ -231,6 +232,8 @@ class EvaluatePanel(QWidget):
     def _on_evaluate_clicked(self) -> None:
         text = self.run.currentText().strip()
         run_dir = Path(text).expanduser()
+        from core.runs import is_run_dir
+
         if not text or not is_run_dir(run_dir):
             self.ctx.error(
                 "Evaluate", f"not a run folder (no config.json): {text or '–'}"
