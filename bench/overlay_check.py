@@ -23,8 +23,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.capture import VideoSource  # noqa: E402
-from core.pose import MediaPipePose  # noqa: E402
+from core.live.capture import VideoSource  # noqa: E402
+from core.live.pose import MediaPipePose  # noqa: E402
 from core.skeleton import NTU25, convert  # noqa: E402
 
 NAME = "S001C001P001R001A001"

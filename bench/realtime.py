@@ -5,7 +5,7 @@ onnxruntime backends, it measures
 
 * MediaPipe alone: ``MediaPipePose.estimate`` over frames decoded beforehand (the
   upper bound of the pipeline, since pose is the slowest stage);
-* the whole pipeline, :func:`core.realtime.run_live` at full speed (file read as fast as
+* the whole pipeline, :func:`core.live.pipeline.run_live` at full speed (file read as fast as
   possible, classifier on its worker thread): FPS, and p50/p95 of every stage
   (decode, pose, convert, window, predict, total);
 * the ratio pipeline FPS / MediaPipe-alone FPS (goal >= 0.9: stages overlap);
@@ -33,10 +33,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.capture import VideoSource  # noqa: E402
 from core.inference import Predictor  # noqa: E402
-from core.pose import MediaPipePose  # noqa: E402
-from core.realtime import STAGES, LiveSettings, run_live  # noqa: E402
+from core.live.capture import VideoSource  # noqa: E402
+from core.live.pipeline import STAGES, run_live  # noqa: E402
+from core.live.pose import MediaPipePose  # noqa: E402
+from core.live.recogniser import LiveSettings  # noqa: E402
 from core.runs import shipped_model_dir  # noqa: E402
 
 VIDEOS = ("S001C001P001R001A001_rgb.avi", "ta_chi.mp4")

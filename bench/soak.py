@@ -1,6 +1,6 @@
 """Soak test: a video looped through the live pipeline at full speed; does memory grow?
 
-Runs :func:`core.realtime.run_live` on a looping :class:`core.capture.VideoSource` for
+Runs :func:`core.live.pipeline.run_live` on a looping :class:`core.live.capture.VideoSource` for
 ``--minutes``, samples the process RSS every ``--every`` seconds, and reports RSS after
 warm-up, at the end, the maximum, and the least-squares growth rate (MB per 10 minutes)
 over the samples after warm-up. Samples go to a CSV as they are taken, so a run killed
@@ -23,9 +23,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.capture import VideoSource  # noqa: E402
 from core.inference import Predictor  # noqa: E402
-from core.realtime import LiveSettings, run_live  # noqa: E402
+from core.live.capture import VideoSource  # noqa: E402
+from core.live.pipeline import run_live  # noqa: E402
+from core.live.recogniser import LiveSettings  # noqa: E402
 from core.runs import shipped_model_dir  # noqa: E402
 
 

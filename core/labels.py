@@ -12,8 +12,12 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.paths import LABELS_DIR
+
+if TYPE_CHECKING:
+    from core.datasets.base import SkeletonSequence
 
 # Dataset name -> label table file stem; both PKU-MMD parts share the 51-action table.
 _TABLE_FILES: dict[str, str] = {
@@ -130,3 +134,33 @@ def class_names(dataset: str) -> list[str]:
         KeyError: If the dataset has no table.
     """
     return list(load_class_table(dataset).names)
+
+
+def names_for_sequence(seq: SkeletonSequence) -> list[str]:
+    """Class names of the dataset a recording most likely came from.
+
+    The one guess used by Replay and ``ms2l infer`` for a file opened on its own: the
+    dataset its reader recorded in ``meta["dataset"]``, else NW-UCLA for the ``ucla20``
+    layout, PKU-MMD for a sequence with labelled intervals, NTU RGB+D 120 (then 60) for
+    other ``ntu25`` clips.
+
+    Args:
+        seq: The recording.
+
+    Returns:
+        The class names in label order, or ``[]`` when no table fits.
+    """
+    dataset = seq.meta.get("dataset")
+    candidates = [str(dataset)] if dataset else []
+    if seq.layout == "ucla20":
+        candidates.append("nw-ucla")
+    if "intervals" in seq.meta:
+        candidates += ["pkummd", "pkummd1"]
+    elif seq.layout == "ntu25":
+        candidates += ["ntu120", "ntu60"]
+    for name in candidates:
+        try:
+            return class_names(name)
+        except (KeyError, FileNotFoundError, ValueError):
+            continue
+    return []

@@ -14,16 +14,20 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from core.config import ModelConfig, TrainConfig
 from core.fileio import atomic_path, atomic_write_text
 from core.labels import load_class_table, parse_class_table
 from core.paths import CHECKPOINTS_DIR
-from models import build_model
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+# torch (and the models built on it) are imported inside the functions that need them:
+# the GUI asks "is this a run folder?" while it builds its panels, and importing torch
+# there would double the window's start-up time.
 
 CONFIG = "config.json"
 LABELS = "labels.json"
@@ -43,6 +47,8 @@ def atomic_save(obj: Any, path: str | os.PathLike[str]) -> Path:
     Returns:
         The path written.
     """
+    import torch
+
     path = Path(path)
     with atomic_path(path) as tmp:
         torch.save(obj, tmp)
@@ -93,6 +99,8 @@ def safe_load(path: str | os.PathLike[str]) -> Any:
         FileNotFoundError: If the file is missing.
         ValueError: Naming the file, if it is truncated, corrupt or not a checkpoint.
     """
+    import torch
+
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: checkpoint file not found")
@@ -201,6 +209,8 @@ def new_model(
     Raises:
         KeyError: If the model name is unknown.
     """
+    from models import build_model
+
     return build_model(
         cfg.name,
         num_joints=num_joints,

@@ -16,7 +16,8 @@ HEADLESS_MODULES = [
     "core.datasets.cache",
     "core.training.loop",
     "core.inference",
-    "core.realtime",
+    "core.live.pipeline",
+    "core.inference.sequences",
     "models",
 ]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import pyqtSignal, pyqtSlot
 from PyQt6.QtWidgets import (
@@ -34,8 +35,12 @@ from app.context import AppContext
 from app.widgets.confusion import ConfusionHeatmap
 from app.widgets.layout import field_row
 from app.workers import Job
+from core import runs
 from core.paths import default_runs_dir
 from core.runs import shipped_model_dir
+
+if TYPE_CHECKING:
+    from core.evaluation import EvalResult
 
 
 def find_runs(folders: list[Path]) -> list[Path]:
@@ -47,13 +52,12 @@ def find_runs(folders: list[Path]) -> list[Path]:
     Returns:
         Run folders, newest first within each folder.
     """
-    runs: list[Path] = []
+    found: list[Path] = []
     for folder in folders:
-        if folder is None or not folder.is_dir():
-            continue
-        found = [p for p in folder.iterdir() if (p / "config.json").is_file()]
-        runs += sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
-    return runs
+        if folder is not None:
+            here = runs.find_runs(folder)
+            found += sorted(here, key=lambda p: p.stat().st_mtime, reverse=True)
+    return found
 
 
 class EvaluatePanel(QWidget):
@@ -69,7 +73,7 @@ class EvaluatePanel(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.job: Job | None = None
-        self.result = None
+        self.result: EvalResult | None = None
         self.result_run: Path | None = None
 
         self.run = QComboBox()
@@ -135,12 +139,12 @@ class EvaluatePanel(QWidget):
         """List the shipped model and the runs in the default runs folder."""
         current = self.run.currentText()
         shipped = shipped_model_dir()
-        runs = find_runs([default_runs_dir()])
+        found = find_runs([default_runs_dir()])
         if shipped is not None:
-            runs.append(shipped)
+            found.append(shipped)
         blocker = self.run.blockSignals(True)
         self.run.clear()
-        self.run.addItems([str(p) for p in runs])
+        self.run.addItems([str(p) for p in found])
         if current:
             self.run.setCurrentText(current)
         self.run.blockSignals(blocker)
@@ -181,7 +185,7 @@ class EvaluatePanel(QWidget):
         job.start()
         return job
 
-    def show_result(self, result: object) -> None:
+    def show_result(self, result: EvalResult) -> None:
         """Fill the summary, table and heatmap from an ``EvalResult``."""
         self.result = result
         labels = list(result.labels)
@@ -227,7 +231,9 @@ class EvaluatePanel(QWidget):
     def _on_evaluate_clicked(self) -> None:
         text = self.run.currentText().strip()
         run_dir = Path(text).expanduser()
-        if not text or not (run_dir / "config.json").is_file():
+        from core.runs import is_run_dir
+
+        if not text or not is_run_dir(run_dir):
             self.ctx.error(
                 "Evaluate", f"not a run folder (no config.json): {text or '–'}"
             )
@@ -257,7 +263,7 @@ class EvaluatePanel(QWidget):
         self.ctx.status("Exported: " + ", ".join(p.name for p in written))
 
     @pyqtSlot(object)
-    def _on_worker_item_produced(self, result: object) -> None:
+    def _on_worker_item_produced(self, result: EvalResult) -> None:
         self.show_result(result)
         self.evaluated.emit(result)
 

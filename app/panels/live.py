@@ -2,7 +2,7 @@
 
 Choosing a model loads a :class:`core.inference.Predictor` in a worker (the shipped model
 by default) and shows its layout, classes and window duration. Start runs
-:func:`core.realtime.run_live` in a worker in *latest-only* mode: while the GUI draws one
+:func:`core.live.pipeline.run_live` in a worker in *latest-only* mode: while the GUI draws one
 frame, newer frames replace each other instead of queueing, so the picture never lags
 behind. The optional mirrored preview flips only what is drawn; the model always sees the
 frame as the camera delivered it. Without a camera the panel says so and offers a video
@@ -15,6 +15,7 @@ import math
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import QSignalBlocker, Qt, pyqtSignal, pyqtSlot
 from PyQt6.QtWidgets import (
@@ -38,8 +39,14 @@ from app.widgets.layout import field_row
 from app.widgets.prob_bars import ProbabilityBars
 from app.widgets.video_view import VideoView
 from app.workers import Job
+from core import runs
+from core.live.recogniser import LiveSettings
 from core.runs import shipped_model_dir
 from core.skeleton import MP33
+
+if TYPE_CHECKING:
+    from core.inference import Predictor
+    from core.live.pipeline import LiveUpdate
 
 VIDEO_ITEM = "Video file"
 
@@ -64,13 +71,13 @@ class LivePanel(QWidget):
     ):
         super().__init__(parent)
         self.ctx = ctx
-        self.predictor = None
+        self.predictor: Predictor | None = None
         self.job: Job | None = None
         self.model_job: Job | None = None
         self.camera_job: Job | None = None
         self.cameras: list[int] | None = None
         self.updates_shown = 0
-        self.last_update = None
+        self.last_update: LiveUpdate | None = None
         self._start_when_loaded = False
 
         # --- source ------------------------------------------------------------------
@@ -112,7 +119,8 @@ class LivePanel(QWidget):
         model_box = QGroupBox("Model")
         model_box.setLayout(model_form)
 
-        # --- settings ----------------------------------------------------------------
+        # --- settings (defaults: LiveSettings, shared with ms2l infer) -----------------
+        defaults = LiveSettings()
         self.window_seconds = QDoubleSpinBox()
         self.window_seconds.setRange(0.0, 30.0)
         self.window_seconds.setSingleStep(0.1)
@@ -126,18 +134,18 @@ class LivePanel(QWidget):
         self.smoothing = QDoubleSpinBox()
         self.smoothing.setRange(0.05, 1.0)
         self.smoothing.setSingleStep(0.05)
-        self.smoothing.setValue(0.5)
+        self.smoothing.setValue(defaults.smoothing)
         self.smoothing.setToolTip(
             "Weight of a new prediction in the moving average (1 = none)"
         )
         self.threshold = QDoubleSpinBox()
         self.threshold.setRange(0.0, 1.0)
         self.threshold.setSingleStep(0.05)
-        self.threshold.setValue(0.4)
+        self.threshold.setValue(defaults.threshold)
         self.threshold.setToolTip('Below this confidence the panel shows "no action"')
         self.predict_every = QSpinBox()
         self.predict_every.setRange(1, 60)
-        self.predict_every.setValue(5)
+        self.predict_every.setValue(defaults.predict_every)
         self.predict_every.setSuffix(" frames")
         self.mirror = QCheckBox("Mirrored preview")
         self.mirror.setToolTip("Flip the picture only; the model sees the frame as is")
@@ -206,7 +214,7 @@ class LivePanel(QWidget):
         """List the cameras that open, in a worker (probing can take a moment)."""
         if self.camera_job is not None and self.camera_job.is_running():
             return
-        from core.capture import list_cameras
+        from core.live.capture import list_cameras
 
         def make(stop: threading.Event) -> Iterator[object]:
             yield list_cameras()
@@ -218,7 +226,7 @@ class LivePanel(QWidget):
         job.start()
 
     @pyqtSlot(object)
-    def _on_cameras_item_produced(self, cameras: object) -> None:
+    def _on_cameras_item_produced(self, cameras: list[int]) -> None:
         self.cameras = list(cameras)
         with QSignalBlocker(self.source):
             self.source.clear()
@@ -272,16 +280,17 @@ class LivePanel(QWidget):
         return job
 
     @pyqtSlot(object)
-    def _on_model_item_produced(self, predictor: object) -> None:
+    def _on_model_item_produced(self, predictor: Predictor) -> None:
         self.predictor = predictor
         self.ctx.remember("model/run", self.model_path.text())
         labels = list(predictor.labels)
-        window = float(getattr(predictor, "window_seconds", 0.0) or 0.0)
         self.model_info.setText(
             f"Layout {predictor.layout} · {len(labels)} classes · window "
-            f"{window:.2f} s · device {getattr(predictor, 'device', '?')}\n"
+            f"{predictor.window_seconds:.2f} s · device {predictor.device}\n"
             + ", ".join(labels)
         )
+        # Usable now; the job's "ended" signal may come a moment later.
+        self.start_button.setEnabled(self.job is None)
         self.model_loaded.emit(predictor)
         if self._start_when_loaded:
             self._start_when_loaded = False
@@ -340,10 +349,8 @@ class LivePanel(QWidget):
             raise ValueError(f"video file not found: {path}")
         return str(Path(path).expanduser())
 
-    def live_settings(self) -> object:
-        """The :class:`core.realtime.LiveSettings` described by the form."""
-        from core.realtime import LiveSettings
-
+    def live_settings(self) -> LiveSettings:
+        """The :class:`core.live.recogniser.LiveSettings` described by the form."""
         window = self.window_seconds.value()
         return LiveSettings(
             window_seconds=window if window > 0 else None,
@@ -374,7 +381,7 @@ class LivePanel(QWidget):
         except ValueError as exc:
             self.ctx.error("Live", str(exc))
             return None
-        from core.realtime import run_live
+        from core.live.pipeline import run_live
 
         predictor = self.predictor
 
@@ -416,7 +423,7 @@ class LivePanel(QWidget):
         if update is not None:
             self.show_update(update)
 
-    def show_update(self, update: object) -> None:
+    def show_update(self, update: LiveUpdate) -> None:
         """Draw one ``LiveUpdate``: frame, skeleton, bars, action and timings."""
         self.last_update = update
         self.updates_shown += 1
@@ -476,4 +483,4 @@ class LivePanel(QWidget):
 
 def _run_or_none(text: str) -> Path | None:
     path = Path(text).expanduser() if text else None
-    return path if path is not None and (path / "config.json").is_file() else None
+    return path if runs.is_run_dir(path) else None

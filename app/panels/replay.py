@@ -5,9 +5,10 @@ once and memory-mapped), one file through :func:`core.datasets.read_file`; both 
 worker thread. The clip list filters by class and by the protocol's split. The player
 steps through frames at the recording's frame rate with a ``QTimer``; the skeleton view
 can be rotated. The chosen model (a run folder, the shipped one by default) predicts the
-clip in a worker: the whole clip for a trimmed sample, or sliding windows of the model's
-window duration for a continuous PKU-MMD sequence, whose labelled and predicted intervals
-are then shown on a timeline.
+clip in a worker with :func:`core.inference.sequences.predict_clip`: the whole clip for a
+trimmed sample and, for a continuous PKU-MMD sequence, every frame through the live
+recogniser (the same algorithm and settings as ``ms2l infer`` and the Live panel), whose
+labelled and predicted intervals are then shown on a timeline.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PyQt6.QtCore import QSignalBlocker, Qt, QTimer, pyqtSlot
@@ -39,107 +41,25 @@ from app.context import AppContext
 from app.widgets.skeleton_view import SkeletonView
 from app.widgets.timeline import IntervalTimeline
 from app.workers import Job
+from core import runs
 from core.datasets.base import SkeletonSequence
 from core.datasets.splits import PROTOCOLS, split_indices
+from core.labels import names_for_sequence
 from core.runs import shipped_model_dir
-from core.skeleton import convert, get_layout
+from core.skeleton import get_layout
+
+if TYPE_CHECKING:
+    from core.datasets.cache import ClipStore
+    from core.inference import Predictor
+    from core.inference.sequences import ClipPrediction
 
 
 @dataclass(frozen=True)
-class ClipPrediction:
-    """What the model said about one clip.
-
-    Attributes:
-        clip: Index of the clip in the panel's list.
-        probabilities: ``(K,)`` class probabilities for the whole clip.
-        intervals: Predicted ``(label, start, end)`` intervals (continuous sequences).
-    """
+class _Predicted:
+    """A prediction made in the worker, tagged with the clip it is for."""
 
     clip: int
-    probabilities: np.ndarray
-    intervals: tuple[tuple[int, int, int], ...] = ()
-
-
-def model_input(seq: SkeletonSequence, layout: str) -> np.ndarray:
-    """A clip in the model's joint layout (bodies are matched by the predictor).
-
-    Args:
-        seq: The clip as read.
-        layout: The model's layout name.
-
-    Returns:
-        ``(T, M, V_model, 3)`` float32.
-
-    Raises:
-        ValueError: If no converter exists between the two layouts.
-    """
-    if seq.layout == layout:
-        return np.asarray(seq.joints, dtype=np.float32)
-    return convert(np.asarray(seq.joints, dtype=np.float32), seq.layout, layout)
-
-
-def window_intervals(
-    starts: np.ndarray, window: int, probs: np.ndarray, threshold: float
-) -> list[tuple[int, int, int]]:
-    """Merge consecutive windows with the same confident top class into intervals.
-
-    Args:
-        starts: First frame of each window, ascending, ``(W,)``.
-        window: Window length in frames.
-        probs: ``(W, K)`` probabilities of each window.
-        threshold: Windows whose top probability is below this count as "no action".
-
-    Returns:
-        ``(label, start, end)`` intervals, frames inclusive.
-    """
-    intervals: list[tuple[int, int, int]] = []
-    top = probs.argmax(axis=1)
-    for s, label, p in zip(starts, top, probs.max(axis=1)):
-        if p < threshold:
-            continue
-        start, end = int(s), int(s) + window - 1
-        if intervals and intervals[-1][0] == label and start <= intervals[-1][2] + 1:
-            intervals[-1] = (int(label), intervals[-1][1], end)
-        else:
-            intervals.append((int(label), start, end))
-    return intervals
-
-
-def predict_clip(
-    predictor: object, seq: SkeletonSequence, index: int, stop: threading.Event
-) -> ClipPrediction:
-    """Predict one clip; continuous sequences are also scanned with sliding windows.
-
-    Args:
-        predictor: A :class:`core.inference.Predictor`.
-        seq: The clip.
-        index: Its index in the list (echoed in the result).
-        stop: Abandon the windowed scan when set.
-
-    Returns:
-        The prediction.
-    """
-    x = model_input(seq, predictor.layout)
-    probs = predictor.predict_proba([x])[0]
-    if "intervals" not in seq.meta:
-        return ClipPrediction(index, probs)
-    window = (
-        max(8, round(predictor.window_seconds * seq.fps))
-        if predictor.window_seconds
-        else 60
-    )
-    stride = max(1, window // 4)
-    starts = np.arange(0, max(1, len(x) - window + 1), stride)
-    window_probs = []
-    for chunk in np.array_split(starts, max(1, len(starts) // 32)):
-        if stop.is_set():
-            break
-        window_probs.append(predictor.predict_proba([x[s : s + window] for s in chunk]))
-    if not window_probs:
-        return ClipPrediction(index, probs)
-    probs_w = np.concatenate(window_probs)
-    intervals = window_intervals(starts[: len(probs_w)], window, probs_w, threshold=0.5)
-    return ClipPrediction(index, probs, tuple(intervals))
+    prediction: ClipPrediction
 
 
 class ReplayPanel(QWidget):
@@ -153,7 +73,7 @@ class ReplayPanel(QWidget):
     ):
         super().__init__(parent)
         self.ctx = ctx
-        self.store = None
+        self.store: ClipStore | None = None
         self.sequences: list[SkeletonSequence] = []
         self.class_names: list[str] = []
         self.splits: np.ndarray = np.zeros(0, dtype=object)
@@ -162,7 +82,7 @@ class ReplayPanel(QWidget):
         self.current: SkeletonSequence | None = None
         self.current_index = -1
         self.frame = 0
-        self.predictor = None
+        self.predictor: Predictor | None = None
         self.prediction: ClipPrediction | None = None
         self.load_job: Job | None = None
         self.predict_job: Job | None = None
@@ -364,7 +284,7 @@ class ReplayPanel(QWidget):
     def _on_load_failed(self, message: str) -> None:
         self.source_label.setText(f"Could not open: {message}")
 
-    def _set_store(self, store: object) -> None:
+    def _set_store(self, store: ClipStore) -> None:
         self.store = store
         self.sequences = []
         self.names = list(store.names)
@@ -379,31 +299,21 @@ class ReplayPanel(QWidget):
         if not sequences:
             self.source_label.setText("The file holds no clip.")
             return
-        self.store = None
+        self.store: ClipStore | None = None
         self.sequences = sequences
         self.names = [s.name for s in sequences]
         self.labels = np.array([-1 if s.label is None else s.label for s in sequences])
-        self.class_names = self._names_for_layout(sequences[0])
+        self.class_names = names_for_sequence(sequences[0])
         self.splits = np.array(["–"] * len(sequences), dtype=object)
+        # A single file has no split: a split chosen for a dataset would hide it.
+        with QSignalBlocker(self.split_filter):
+            self.split_filter.setCurrentIndex(0)
         src = (
             Path(sequences[0].source.split(":")[0]).name if sequences[0].source else ""
         )
         self.source_label.setText(f"{src}: {len(sequences)} clip(s)")
         self._fill_class_filter()
         self._apply_filter()
-
-    def _names_for_layout(self, seq: SkeletonSequence) -> list[str]:
-        from core.labels import class_names
-
-        dataset = seq.meta.get("dataset")
-        if not dataset:
-            dataset = {"ucla20": "nw-ucla"}.get(seq.layout)
-        if not dataset:
-            dataset = "pkummd1" if "intervals" in seq.meta else "ntu120"
-        try:
-            return class_names(dataset)
-        except KeyError:
-            return []
 
     def _compute_splits(self) -> None:
         if self.store is None:
@@ -457,10 +367,11 @@ class ReplayPanel(QWidget):
             )
             item.setData(Qt.ItemDataRole.UserRole, i)
             self.clip_list.addItem(item)
+        if clips:
+            self.clip_list.setCurrentRow(0)  # signals blocked: selected once, below
         self.clip_list.blockSignals(blocker)
         self.count_label.setText(f"{len(clips)} of {len(self.names)} clips")
         if clips:
-            self.clip_list.setCurrentRow(0)
             self._on_clip_list_row_changed(0)
 
     # --- choosing and playing a clip -------------------------------------------------
@@ -648,12 +559,16 @@ class ReplayPanel(QWidget):
 
         def make(stop: threading.Event) -> Iterator[object]:
             nonlocal predictor
+            from core.inference.sequences import predict_clip
+
             if predictor is None:
                 from core.inference import Predictor
 
                 predictor = Predictor.from_run(model_dir)
                 yield predictor
-            yield predict_clip(predictor, seq, index, stop)
+            result = predict_clip(predictor, seq, stop=stop)
+            if not stop.is_set():  # a cancelled prediction is stale: a newer one comes
+                yield _Predicted(index, result)
 
         job = self.ctx.jobs.start("replay prediction", make)
         job.worker.item_produced.connect(self._on_predict_item_produced)
@@ -664,16 +579,16 @@ class ReplayPanel(QWidget):
 
     @pyqtSlot(object)
     def _on_predict_item_produced(self, item: object) -> None:
-        if isinstance(item, ClipPrediction):
+        if isinstance(item, _Predicted):
             if item.clip == self.current_index:
-                self.show_prediction(item)
+                self.show_prediction(item.prediction)
         else:
-            self.predictor = item
+            self.predictor = item  # the Predictor, loaded on first use
 
     def show_prediction(self, pred: ClipPrediction) -> None:
         """Show the predicted label (and intervals) of the current clip."""
         self.prediction = pred
-        labels = list(getattr(self.predictor, "labels", []))
+        labels = [] if self.predictor is None else list(self.predictor.labels)
         top = int(np.argmax(pred.probabilities))
         name = labels[top] if top < len(labels) else str(top)
         truth = None if self.current is None else self.current.label
@@ -704,4 +619,4 @@ class ReplayPanel(QWidget):
 
 def _path_or_none(text: str) -> Path | None:
     path = Path(text).expanduser() if text else None
-    return path if path is not None and (path / "config.json").is_file() else None
+    return path if runs.is_run_dir(path) else None

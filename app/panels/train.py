@@ -345,10 +345,12 @@ class TrainPanel(QWidget):
         Returns:
             The running job, or ``None`` if the folder cannot be resumed (reported).
         """
+        from core import runs
+
         try:
-            if not (run_dir / "last.pt").is_file():
-                raise ValueError(f"{run_dir}: no last.pt to resume from")
-            cfg = TrainConfig.load(run_dir / "config.json")
+            if not (run_dir / runs.LAST).is_file():
+                raise ValueError(f"{run_dir}: no {runs.LAST} to resume from")
+            cfg = TrainConfig.load(run_dir / runs.CONFIG)
             cfg = cfg.replace(run={"run_dir": str(run_dir), "resume": True})
         except (OSError, ValueError) as exc:
             self.ctx.error("Resume", str(exc))

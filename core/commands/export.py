@@ -33,7 +33,9 @@ def run(args: argparse.Namespace) -> int:
     """Export the run; print the written path."""
     if not args.onnx:
         raise UserError("choose a format: --onnx")
-    if not (args.run / "config.json").is_file():
+    from core.runs import is_run_dir
+
+    if not is_run_dir(args.run):
         raise UserError(f"{args.run}: not a run folder (no config.json)")
     if args.out is not None:
         check_output_path(args.out, "--out")

@@ -17,20 +17,28 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
-import os
+import dataclasses
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any
 
-import cv2
 import numpy as np
 
 from core.commands.paths import check_output_path
 from core.errors import UserError
+from core.live.recogniser import LiveSettings
 from core.runs import shipped_model_dir
+
+if TYPE_CHECKING:
+    from core.datasets.base import SkeletonSequence
+    from core.inference import Predictor
+    from core.inference.sequences import FrameScore
+    from core.live.recording import AtomicVideoWriter, JsonLinesWriter
+
+# The defaults of the recogniser options are those of the Live panel.
+DEFAULTS = LiveSettings()
 
 SKELETON_SUFFIXES = (".skeleton", ".json", ".txt")
 
@@ -68,9 +76,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument(
         "--window-seconds", type=float, default=None, help="default: the model's"
     )
-    p.add_argument("--every", type=int, default=5, help="predict every K frames")
-    p.add_argument("--smoothing", type=float, default=0.5, help="EMA weight (0, 1]")
-    p.add_argument("--threshold", type=float, default=0.4, help="'no action' below")
+    p.add_argument(
+        "--every",
+        type=int,
+        default=DEFAULTS.predict_every,
+        help="predict every K frames",
+    )
+    p.add_argument(
+        "--smoothing", type=float, default=DEFAULTS.smoothing, help="EMA weight (0, 1]"
+    )
+    p.add_argument(
+        "--threshold", type=float, default=DEFAULTS.threshold, help="'no action' below"
+    )
     p.add_argument("--mirrored", action="store_true", help="the source is mirrored")
     p.add_argument("--size", type=_size, default=None, help="resize frames, WxH")
     p.add_argument("--max-frames", type=int, default=None, help="stop after N frames")
@@ -78,7 +95,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return p
 
 
-def load_predictor(run_dir: Path | None, backend: str, device: str):
+def load_predictor(run_dir: Path | None, backend: str, device: str) -> Predictor:
     """The model to use: ``run_dir`` or the shipped one.
 
     Raises:
@@ -92,89 +109,11 @@ def load_predictor(run_dir: Path | None, backend: str, device: str):
     return Predictor.from_run(run_dir, device=device, backend=backend)
 
 
-class _AtomicVideo:
-    """An MP4 written to a temporary file and renamed into place when complete."""
-
-    def __init__(self, path: Path, fps: float) -> None:
-        self.path = path
-        self.fps = fps
-        # The suffix picks OpenCV's container, so the temporary name keeps ".mp4".
-        self.tmp = path.with_name(f".{path.stem}.{os.getpid()}.partial.mp4")
-        self._writer: cv2.VideoWriter | None = None
-        self.frames = 0
-
-    def write(self, image: np.ndarray) -> None:
-        if self._writer is None:
-            h, w = image.shape[:2]
-            fourcc = cv2.VideoWriter_fourcc(*"mp4v")
-            self._writer = cv2.VideoWriter(str(self.tmp), fourcc, self.fps, (w, h))
-            if not self._writer.isOpened():
-                raise UserError(f"{self.path}: cannot open a video writer (mp4v)")
-        self._writer.write(image)
-        self.frames += 1
-
-    def finish(self) -> int:
-        """Close, check the file opens and has frames, move it into place."""
-        if self._writer is None:
-            raise UserError(f"{self.path}: no frames to write")
-        self._writer.release()
-        self._writer = None
-        check = cv2.VideoCapture(str(self.tmp))
-        ok, _ = check.read()
-        count = int(check.get(cv2.CAP_PROP_FRAME_COUNT))
-        check.release()
-        if not ok or count < 1:
-            self.discard()
-            raise UserError(f"{self.path}: the written video does not play back")
-        try:
-            os.replace(self.tmp, self.path)
-        except OSError:
-            self.discard()
-            raise
-        return count
-
-    def discard(self) -> None:
-        if self._writer is not None:
-            self._writer.release()
-            self._writer = None
-        if self.tmp.exists():
-            self.tmp.unlink()
-
-
-class _JsonLines:
-    """JSON lines to a temporary file, renamed into place on :meth:`finish`."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.count = 0
-        self._file: TextIO | None = None
-        if path is not None:
-            self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            self._file = open(self.tmp, "w", encoding="utf-8")  # noqa: SIM115
-
-    def write(self, record: dict[str, Any]) -> None:
-        if self._file is not None:
-            self._file.write(json.dumps(record) + "\n")
-            self.count += 1
-
-    def finish(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-            try:
-                os.replace(self.tmp, self.path)
-            except OSError:
-                self.tmp.unlink(missing_ok=True)
-                raise
-
-    def discard(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-            self.tmp.unlink(missing_ok=True)
-
-
-def _finish_outputs(args: argparse.Namespace, video, lines: _JsonLines) -> None:
+def _finish_outputs(
+    args: argparse.Namespace,
+    video: AtomicVideoWriter | None,
+    lines: JsonLinesWriter,
+) -> None:
     """Put the JSON lines and the video in place and say so; discard both on error."""
     try:
         lines.finish()
@@ -218,8 +157,6 @@ def run(args: argparse.Namespace) -> int:
         # MediaPipe for the cores (measured: 25 -> 51 FPS on ta_chi.mp4, 2 cores).
         torch.set_num_threads(1)
     predictor = load_predictor(args.run, args.backend, args.device)
-    from core.realtime import LiveSettings
-
     settings = LiveSettings(
         window_seconds=args.window_seconds,
         predict_every=args.every,
@@ -236,17 +173,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------------------- video
-def _run_video(args: argparse.Namespace, predictor, settings) -> int:
-    from core.capture import CaptureError, VideoSource
-    from core.realtime import STAGES, annotate, run_live
+def _run_video(
+    args: argparse.Namespace, predictor: Predictor, settings: LiveSettings
+) -> int:
+    from core.live.capture import CaptureError, VideoSource
+    from core.live.overlay import annotate
+    from core.live.pipeline import STAGES, run_live
+    from core.live.recording import AtomicVideoWriter, JsonLinesWriter
 
     source: int | Path = args.camera if args.camera is not None else args.input
     try:
         src = VideoSource(source, realtime=settings.realtime, size=settings.size)
     except CaptureError as exc:
         raise UserError(str(exc)) from None
-    video = _AtomicVideo(args.out, src.fps) if args.out else None
-    lines = _JsonLines(args.json)
+    video = AtomicVideoWriter(args.out, src.fps) if args.out else None
+    lines = JsonLinesWriter(args.json)
     stop = threading.Event()
     frames = people = 0
     actions: collections.Counter[str] = collections.Counter()
@@ -319,7 +260,7 @@ def _run_video(args: argparse.Namespace, predictor, settings) -> int:
 
 
 # ---------------------------------------------------------------------- skeleton files
-def _read_sequences(path: Path) -> list:
+def _read_sequences(path: Path) -> list[SkeletonSequence]:
     from core.datasets import read_file
 
     result = read_file(path)
@@ -327,110 +268,81 @@ def _read_sequences(path: Path) -> list:
     return list(result) if isinstance(result, list | tuple) else [result]
 
 
-def _render_skeleton(
-    joints: np.ndarray,
-    layout: str,
-    box: tuple[float, float, float, float],
-    size=(640, 480),
-) -> np.ndarray:
-    """Front view of ``(M, V, 3)`` joints (x right, y up) on a dark canvas."""
-    from core.skeleton import get_layout
-
-    w, h = size
-    img = np.full((h, w, 3), 32, np.uint8)
-    x0, x1, y0, y1 = box
-    scale = 0.85 * min(w / max(x1 - x0, 1e-6), h / max(y1 - y0, 1e-6))
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    lay = get_layout(layout)
-    colors = ((80, 220, 80), (80, 160, 255), (255, 160, 80))
-    for m, body in enumerate(joints):
-        if not np.any(body):
-            continue
-        px = (
-            np.stack(
-                [w / 2 + (body[:, 0] - cx) * scale, h / 2 - (body[:, 1] - cy) * scale],
-                -1,
-            )
-            .round()
-            .astype(int)
-        )
-        for child, parent in lay.bones:
-            cv2.line(
-                img, tuple(px[child]), tuple(px[parent]), colors[m % 3], 2, cv2.LINE_AA
-            )
-    return img
-
-
-def _run_skeleton_file(args: argparse.Namespace, predictor, settings) -> int:
-    from core.realtime import RealtimeRecognizer
-    from core.skeleton import convert
+def _run_skeleton_file(
+    args: argparse.Namespace, predictor: Predictor, settings: LiveSettings
+) -> int:
+    from core.inference.sequences import (
+        predict_clip,
+        score_frames,
+        sequence_joints,
+        true_labels,
+    )
+    from core.live.overlay import caption, render_skeleton, skeleton_box
+    from core.live.recording import AtomicVideoWriter, JsonLinesWriter
 
     if args.camera is not None:
         raise UserError("--camera cannot be combined with a skeleton file")
     sequences = _read_sequences(args.input)
     if not sequences:
         raise UserError(f"{args.input}: no skeleton sequence in this file")
-    lines = _JsonLines(args.json)
-    video = _AtomicVideo(args.out, sequences[0].fps) if args.out else None
-    label_of = {name: i for i, name in enumerate(predictor.labels)}
+    lines = JsonLinesWriter(args.json)
+    video = AtomicVideoWriter(args.out, sequences[0].fps) if args.out else None
     try:
         for seq in sequences:
-            joints = seq.joints
-            if seq.layout != predictor.layout:
-                joints = convert(joints, seq.layout, predictor.layout)
             if args.max_frames is not None:
-                joints = joints[: args.max_frames]
-            n = len(joints)
+                seq = dataclasses.replace(seq, joints=seq.joints[: args.max_frames])
+            n = seq.num_frames
             print(f"{seq.name}: {n} frames at {seq.fps:g} FPS, layout {seq.layout}")
-            truth = _true_label_name(seq)
-            whole = predictor.predict_proba([joints])[0]
+            truth = true_labels(seq)
+            clip_truth = None if seq.meta.get("intervals") else truth[0]
+            # The whole clip, then every frame through the live recogniser (in batches).
+            result = predict_clip(predictor, seq, settings, continuous=True)
+            whole, per_frame = result.probabilities, result.sequence
+            assert per_frame is not None  # no stop event was given
             best = np.argsort(-whole)[:3]
             tops = ", ".join(f"{predictor.labels[i]} {whole[i]:.0%}" for i in best)
-            print(f"  whole clip: {tops}" + (f"  (true: {truth})" if truth else ""))
+            print(
+                f"  whole clip: {tops}"
+                + (f"  (true: {clip_truth})" if clip_truth else "")
+            )
             lines.write(
                 {
                     "sequence": seq.name,
                     "whole_clip": _top(
                         tuple((predictor.labels[i], float(whole[i])) for i in best)
                     ),
-                    "true": truth,
+                    "true": clip_truth,
                 }
             )
-            present = np.abs(joints).reshape(n, -1).sum(-1) > 0
-            valid = joints[present]
-            box = (
-                (
-                    valid[..., 0].min(),
-                    valid[..., 0].max(),
-                    valid[..., 1].min(),
-                    valid[..., 1].max(),
-                )
-                if valid.size
-                else (-1.0, 1.0, -1.0, 1.0)
+            joints = sequence_joints(seq, predictor.layout) if video else None
+            box = skeleton_box(joints) if joints is not None else None
+            for t in range(n):
+                state = per_frame.state(t)
+                if state.fresh:
+                    lines.write(
+                        {
+                            "sequence": seq.name,
+                            "frame": t,
+                            "time": round(t / seq.fps, 3),
+                            "action": state.action,
+                            "top": _top(state.top_k),
+                        }
+                    )
+                if video is not None and joints is not None and box is not None:
+                    img = render_skeleton(joints[t], predictor.layout, box)
+                    caption(img, state, truth[t])
+                    video.write(img)
+            labels = predictor.labels
+            lines.write(
+                {
+                    "sequence": seq.name,
+                    "intervals": [
+                        [labels[k], start, end] for k, start, end in per_frame.intervals
+                    ],
+                }
             )
-            per_frame = np.full(n, -1, np.int64)
-            with RealtimeRecognizer(predictor, settings) as rec:
-                for t in range(n):
-                    state = rec.push(t / seq.fps, joints[t] if present[t] else None)
-                    if state.action is not None:
-                        per_frame[t] = label_of[state.action]
-                    if state.fresh:
-                        lines.write(
-                            {
-                                "sequence": seq.name,
-                                "frame": t,
-                                "time": round(t / seq.fps, 3),
-                                "action": state.action,
-                                "top": _top(state.top_k),
-                            }
-                        )
-                    if video is not None:
-                        img = _render_skeleton(joints[t], predictor.layout, box)
-                        _caption(img, state, truth_at(seq, t))
-                        video.write(img)
-            intervals = seq.meta.get("intervals")
-            if intervals:
-                _score_intervals(seq, intervals, per_frame, predictor.labels)
+            if seq.meta.get("intervals"):
+                _print_score(score_frames(seq, per_frame))
     except BaseException:
         lines.discard()
         if video is not None:
@@ -440,98 +352,13 @@ def _run_skeleton_file(args: argparse.Namespace, predictor, settings) -> int:
     return 0
 
 
-def _dataset_names(seq) -> list[str] | None:
-    """Class names of the dataset a sequence came from (by its layout and metadata)."""
-    from core.labels import class_names
-
-    dataset = seq.meta.get("dataset")
-    candidates = [dataset] if dataset else []
-    candidates += {"ucla20": ["nw-ucla"], "ntu25": []}.get(seq.layout, [])
-    if "intervals" in seq.meta:
-        candidates += ["pkummd", "pkummd1"]
-    elif seq.layout == "ntu25":
-        candidates += ["ntu120", "ntu60"]
-    for name in candidates:
-        try:
-            return class_names(name)
-        except (KeyError, FileNotFoundError, ValueError):
-            continue
-    return None
-
-
-def _true_label_name(seq) -> str | None:
-    names = _dataset_names(seq)
-    if seq.label is None or names is None or not 0 <= seq.label < len(names):
-        return None
-    return names[seq.label]
-
-
-def truth_at(seq, t: int) -> str | None:
-    """Ground-truth class name at frame ``t`` of a sequence (intervals or clip label)."""
-    intervals = seq.meta.get("intervals")
-    if not intervals:
-        return _true_label_name(seq)
-    names = _dataset_names(seq) or []
-    for label, start, end in intervals:
-        if start <= t < end:
-            return names[label] if 0 <= label < len(names) else str(label)
-    return None
-
-
-def _caption(img: np.ndarray, state, truth: str | None) -> None:
-    lines = [state.action or "no action"]
-    lines += [f"{p * 100:3.0f}% {label}" for label, p in state.top_k]
-    if truth:
-        lines.append(f"true: {truth}")
-    for i, text in enumerate(lines):
-        cv2.putText(
-            img, text, (10, 24 + 22 * i), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
-            (80, 255, 255) if i == 0 else (255, 255, 255), 1, cv2.LINE_AA,
-        )  # fmt: skip
-
-
-def frame_accuracy(
-    intervals: list[tuple[int, int, int]],
-    predicted: list[str | None],
-) -> tuple[float, float, int]:
-    """Score per-frame predictions against labelled intervals.
-
-    Args:
-        intervals: ``(label_name, start, end)``, 0-based frames with ``end`` exclusive
-            (as ``core.datasets.read_file`` gives them for PKU-MMD).
-        predicted: Predicted class name per frame (``None`` = no action).
-
-    Returns:
-        ``(accuracy on labelled frames, accuracy on all frames, labelled frame count)``;
-        on unlabelled frames "no action" is the right answer.
-    """
-    n = len(predicted)
-    truth: list[str | None] = [None] * n
-    for label, start, end in intervals:
-        for t in range(max(0, start), min(n, end)):
-            truth[t] = label
-    labelled = [t for t in range(n) if truth[t] is not None]
-    hits = [predicted[t] == truth[t] for t in range(n)]
-    on_labelled = (
-        float(np.mean([hits[t] for t in labelled])) if labelled else float("nan")
-    )
-    return on_labelled, float(np.mean(hits)) if n else float("nan"), len(labelled)
-
-
-def _score_intervals(seq, intervals, per_frame: np.ndarray, labels: list[str]) -> None:
-    names = _dataset_names(seq) or []
-    named = [
-        (names[lab] if 0 <= lab < len(names) else str(lab), int(s), int(e))
-        for lab, s, e in intervals
-    ]
-    predicted = [labels[i] if i >= 0 else None for i in per_frame]
-    on_labelled, overall, count = frame_accuracy(named, predicted)
+def _print_score(score: FrameScore) -> None:
     print(
-        f"  frame accuracy vs {len(named)} labelled intervals: {on_labelled:.1%} of "
-        f"{count} labelled frames, {overall:.1%} of all {len(predicted)} frames "
-        f"(no action = background)"
+        f"  frame accuracy vs {score.intervals} labelled intervals: "
+        f"{score.on_labelled:.1%} of {score.labelled_frames} labelled frames, "
+        f"{score.overall:.1%} of all {score.frames} frames (no action = background)"
     )
-    if not set(labels) & {n for n, _, _ in named}:
+    if not score.shared_classes:
         print(
             "  note: the model's classes do not include this dataset's; train on "
             "PKU-MMD for a meaningful score",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.panels.replay import ReplayPanel, window_intervals
+from app.panels.replay import ReplayPanel
+from core.inference.sequences import window_intervals
 from tests.app.conftest import make_context
 from tests.conftest import require_data
 

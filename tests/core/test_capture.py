@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from core.capture import (
+from core.live.capture import (
     CaptureError,
     SourceOpenError,
     SourceStalledError,

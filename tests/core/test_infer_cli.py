@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core.cli import error_message, main
-from core.commands.infer import frame_accuracy
+from core.inference.sequences import frame_accuracy
 from tests.conftest import require_data
 from tests.core.live_model import make_run
 

@@ -16,8 +16,13 @@ import cv2
 import numpy as np
 import pytest
 
-from core.capture import VideoSource
-from core.pose import MP_TO_KINECT, MediaPipePose, PoseEstimator, mediapipe_to_kinect
+from core.live.capture import VideoSource
+from core.live.pose import (
+    MP_TO_KINECT,
+    MediaPipePose,
+    PoseEstimator,
+    mediapipe_to_kinect,
+)
 from core.preprocess import normalise_clip
 from core.skeleton import MP33, NTU25, bone_vectors, convert
 from tests.conftest import require_data

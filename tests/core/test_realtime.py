@@ -10,14 +10,11 @@ import time
 import numpy as np
 import pytest
 
-from core.capture import SourceOpenError
-from core.realtime import (
-    LiveSettings,
-    RealtimeRecognizer,
-    SlidingWindow,
-    annotate,
-    run_live,
-)
+from core.live.capture import SourceOpenError
+from core.live.overlay import annotate
+from core.live.pipeline import run_live
+from core.live.recogniser import LiveSettings, RealtimeRecognizer
+from core.live.window import SlidingWindow
 from tests.conftest import require_data
 
 
@@ -255,7 +252,7 @@ def test_annotate_draws_on_a_copy(live_updates):
 
 
 def test_mirrored_source_is_flipped_back(predictor):
-    from core.capture import VideoSource
+    from core.live.capture import VideoSource
 
     video = require_data("videos", "ta_chi.mp4")
     with VideoSource(video) as src:
@@ -272,8 +269,8 @@ def test_run_live_on_a_missing_video_fails_clearly(predictor, tmp_path):
 
 
 def test_a_jump_to_another_person_is_detected(live_updates):
-    from core.pose import PoseResult
-    from core.realtime import person_switched
+    from core.live.pipeline import person_switched
+    from core.live.pose import PoseResult
 
     def pose(update, shift=0.0):
         h, w = update.frame.shape[:2]

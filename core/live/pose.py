@@ -177,7 +177,7 @@ def mediapipe_to_kinect(world: np.ndarray, mirrored: bool = False) -> np.ndarray
 
     A mirrored source (a selfie preview, or the NTU colour video itself) shows the world
     flipped left-right. The preferred fix is to flip such frames back *before* pose
-    estimation (``cv2.flip(frame, 1)``; :mod:`core.realtime` does this when its settings
+    estimation (``cv2.flip(frame, 1)``; :mod:`core.live.pipeline` does this when its settings
     say the source is mirrored): MediaPipe was trained on ordinary images and is not
     mirror-equivariant, and on the NTU check the flipped-back frames agree better with the
     Kinect skeleton (right forearm mean cosine 0.83 vs 0.64). Landmarks that were already

@@ -1,0 +1,175 @@
+"""OpenCV drawing for live and offline recognition: pose, predictions, skeleton views.
+
+* :func:`annotate` draws a :class:`core.live.pipeline.LiveUpdate` (MediaPipe landmarks,
+  top-k labels, FPS) on its camera frame.
+* :func:`render_skeleton` draws recorded joints (NTU, NW-UCLA, PKU-MMD files) from the
+  front on a dark canvas, and :func:`caption` writes the recogniser's state on it; this
+  is what ``ms2l infer --out`` records for a skeleton file.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+
+from core.skeleton import MP33, get_layout
+
+if TYPE_CHECKING:
+    from core.live.pipeline import LiveUpdate
+    from core.live.recogniser import Prediction
+
+# Drawing colours (BGR): the person's left side, right side, and the midline.
+_LEFT, _RIGHT, _MID = (255, 160, 0), (0, 140, 255), (220, 220, 220)
+
+
+def draw_pose(
+    image: np.ndarray,
+    points: np.ndarray,
+    visibility: np.ndarray | None = None,
+    min_visibility: float = 0.3,
+    thickness: int = 2,
+) -> None:
+    """Draw MediaPipe landmarks (pixels) and bones on a BGR image in place.
+
+    Args:
+        image: ``(H, W, 3)`` uint8 BGR image, modified in place.
+        points: ``(33, 2)`` pixel coordinates.
+        visibility: ``(33,)`` visibility; landmarks below ``min_visibility`` are skipped.
+        min_visibility: Visibility threshold.
+        thickness: Line thickness in pixels.
+    """
+    vis = np.ones(len(points)) if visibility is None else visibility
+    left = {i for i, n in enumerate(MP33.joints) if n.startswith("left")}
+    right = {i for i, n in enumerate(MP33.joints) if n.startswith("right")}
+    pts = np.round(points).astype(int)
+    for child, parent in MP33.bones:
+        if min(vis[child], vis[parent]) < min_visibility:
+            continue
+        color = _LEFT if child in left else _RIGHT if child in right else _MID
+        cv2.line(image, tuple(pts[child]), tuple(pts[parent]), color, thickness)
+    for i, p in enumerate(pts):
+        if vis[i] >= min_visibility:
+            color = _LEFT if i in left else _RIGHT if i in right else _MID
+            cv2.circle(image, tuple(p), thickness + 1, color, -1)
+
+
+def annotate(update: LiveUpdate, font_scale: float | None = None) -> np.ndarray:
+    """A copy of the update's frame with the skeleton, top-k labels and FPS drawn on.
+
+    Args:
+        update: One update from :func:`run_live`.
+        font_scale: OpenCV font scale; by default proportional to the frame height.
+
+    Returns:
+        BGR image ``(H, W, 3)`` uint8.
+    """
+    img = update.frame.copy()
+    h = img.shape[0]
+    fs = font_scale or max(0.4, 0.7 * h / 720)
+    if update.landmarks is not None:
+        draw_pose(img, update.landmarks, update.visibility, thickness=max(1, h // 360))
+    lines = [f"{update.fps:.1f} FPS"]
+    if update.prediction.top_k:
+        lines.append(update.action or "no action")
+        lines += [f"{p * 100:3.0f}% {label}" for label, p in update.prediction.top_k]
+    else:
+        lines.append(f"window {update.prediction.window_fill * 100:.0f}%")
+    step = int(32 * fs) + 4
+    width = max(
+        cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, fs, 2)[0][0] for t in lines
+    )
+    # A dark box behind the text keeps it readable on any background.
+    box = img[: step * len(lines) + step // 2, : width + int(24 * fs)]
+    box[:] = (box * 0.45).astype(np.uint8)
+    for i, text in enumerate(lines):
+        cv2.putText(
+            img, text, (int(10 * fs), step * (i + 1)), cv2.FONT_HERSHEY_SIMPLEX, fs,
+            (80, 255, 255) if i == 1 else (255, 255, 255), 2 if i == 1 else 1,
+            cv2.LINE_AA,
+        )  # fmt: skip
+    return img
+
+
+def render_skeleton(
+    joints: np.ndarray,
+    layout: str,
+    box: tuple[float, float, float, float],
+    size: tuple[int, int] = (640, 480),
+) -> np.ndarray:
+    """Front view of one frame's joints (x right, y up) on a dark canvas.
+
+    Args:
+        joints: ``(M, V, 3)`` camera-space joints; all-zero bodies are skipped.
+        layout: Their layout name (for the bones).
+        box: ``(x_min, x_max, y_min, y_max)`` in metres, fitted to the canvas (the
+            whole sequence's extent, so the view does not jump between frames).
+        size: Canvas ``(width, height)`` in pixels.
+
+    Returns:
+        BGR image ``(height, width, 3)`` uint8.
+    """
+    w, h = size
+    img = np.full((h, w, 3), 32, np.uint8)
+    x0, x1, y0, y1 = box
+    scale = 0.85 * min(w / max(x1 - x0, 1e-6), h / max(y1 - y0, 1e-6))
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    lay = get_layout(layout)
+    colors = ((80, 220, 80), (80, 160, 255), (255, 160, 80))
+    for m, body in enumerate(joints):
+        if not np.any(body):
+            continue
+        px = (
+            np.stack(
+                [w / 2 + (body[:, 0] - cx) * scale, h / 2 - (body[:, 1] - cy) * scale],
+                -1,
+            )
+            .round()
+            .astype(int)
+        )
+        for child, parent in lay.bones:
+            cv2.line(
+                img, tuple(px[child]), tuple(px[parent]), colors[m % 3], 2, cv2.LINE_AA
+            )
+    return img
+
+
+def skeleton_box(joints: np.ndarray) -> tuple[float, float, float, float]:
+    """The front-view extent ``(x_min, x_max, y_min, y_max)`` of a whole sequence.
+
+    Args:
+        joints: ``(T, M, V, 3)``; all-zero frames (no person) are ignored.
+
+    Returns:
+        The extent in metres; ``(-1, 1, -1, 1)`` when no frame has a person.
+    """
+    present = np.abs(joints).reshape(len(joints), -1).sum(-1) > 0
+    valid = joints[present]
+    if not valid.size:
+        return (-1.0, 1.0, -1.0, 1.0)
+    return (
+        float(valid[..., 0].min()),
+        float(valid[..., 0].max()),
+        float(valid[..., 1].min()),
+        float(valid[..., 1].max()),
+    )
+
+
+def caption(img: np.ndarray, state: Prediction, truth: str | None = None) -> None:
+    """Write the recogniser's action, top-k and the true label on an image in place.
+
+    Args:
+        img: BGR image, modified in place.
+        state: The recogniser state of this frame.
+        truth: Ground-truth class name of this frame, if known.
+    """
+    lines = [state.action or "no action"]
+    lines += [f"{p * 100:3.0f}% {label}" for label, p in state.top_k]
+    if truth:
+        lines.append(f"true: {truth}")
+    for i, text in enumerate(lines):
+        cv2.putText(
+            img, text, (10, 24 + 22 * i), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
+            (80, 255, 255) if i == 0 else (255, 255, 255), 1, cv2.LINE_AA,
+        )  # fmt: skip
