@@ -117,7 +117,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 # Known dataset names for ``--dataset`` (kept literal so building the parser stays cheap).
-DATASET_NAMES = ("nw-ucla", "ntu60", "ntu120", "pkummd1", "pkummd2")
+DATASET_NAMES = ("nw-ucla", "ntu60", "ntu120", "pkummd1", "pkummd2", "custom")
 
 
 def _build(args: argparse.Namespace) -> CacheReady:

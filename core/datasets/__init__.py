@@ -3,7 +3,8 @@
 Importing this package registers the built-in readers in
 :data:`core.datasets.base.READERS`: ``nw-ucla`` (NW-UCLA ``all_sqe``), ``ntu60`` and
 ``ntu120`` (NTU RGB+D raw ``.skeleton`` files), ``pkummd1`` and ``pkummd2`` (PKU-MMD
-action instances). :func:`read_file` opens any single supported file for replay.
+action instances), ``custom`` (the user's recordings and ``labels.csv``).
+:func:`read_file` opens any single supported file for replay.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from core.datasets.base import (
     get_reader,
     register,
 )
+from core.datasets.custom import CustomReader, read_recording_sequence
 from core.datasets.ntu import NtuReader, read_skeleton_bytes
 from core.datasets.pkummd import PkuMmdReader, read_sequence
 from core.datasets.ucla import UclaReader, parse_sample
@@ -27,6 +29,7 @@ register(NtuReader("ntu60", max_action=60, max_setup=17))
 register(NtuReader("ntu120", max_action=120, max_setup=32))
 register(PkuMmdReader(part=1))
 register(PkuMmdReader(part=2))
+register(CustomReader())
 
 
 def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
@@ -34,7 +37,8 @@ def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
 
     ``.skeleton`` -> NTU RGB+D (with ``color_xy``); ``.json`` -> NW-UCLA sample;
     ``.txt`` -> a whole PKU-MMD sequence with its labelled intervals in
-    ``meta["intervals"]`` (label file looked up beside the skeleton folder).
+    ``meta["intervals"]`` (label file looked up beside the skeleton folder);
+    ``.jsonl`` -> one of the user's recordings (``meta["label_intervals"]``).
 
     Args:
         path: The file.
@@ -62,8 +66,11 @@ def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
         return parse_sample(path.read_bytes(), str(path), path.stem)
     if suffix == ".txt":
         return read_sequence(path)
+    if suffix == ".jsonl":
+        return read_recording_sequence(path)
     raise ValueError(
-        f"{path}: unsupported file type {suffix!r} (.skeleton, .json or .txt expected)"
+        f"{path}: unsupported file type {suffix!r} "
+        "(.skeleton, .json, .txt or .jsonl expected)"
     )
 
 

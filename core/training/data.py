@@ -254,6 +254,7 @@ def load_split(
     layout: str,
     num_bodies: int,
     store: ClipStore | None = None,
+    seed: int = 0,
 ) -> ClipSet:
     """Load and normalise one split (``"train"`` or ``"test"``) of the configured dataset.
 
@@ -263,6 +264,7 @@ def load_split(
         layout: Layout the model sees.
         num_bodies: Bodies the model sees.
         store: An open store (opened from ``cfg`` when ``None``).
+        seed: Seed of the split of a custom dataset (the run's seed).
 
     Returns:
         The split's normalised clips.
@@ -273,7 +275,9 @@ def load_split(
     from core.datasets.splits import split_indices
 
     store = store if store is not None else open_dataset_store(cfg)
-    splits = split_indices(cfg.dataset, cfg.protocol, store.metas)
+    splits = split_indices(
+        cfg.dataset, cfg.protocol, store.metas, val_fraction=cfg.val_fraction, seed=seed
+    )
     if split not in splits:
         raise KeyError(f"unknown split {split!r}; known: {sorted(splits)}")
     idx = splits[split]
@@ -317,14 +321,14 @@ def load_data(
         ValueError: If the training split is empty, has no labels where labels are needed,
             or the labelled subset would be empty.
     """
-    from core.datasets.splits import labelled_subset
+    from core.datasets.splits import labelled_subset, per_class_subset
 
     store = open_dataset_store(cfg, on_event)
     layout = cfg.layout or store.layout
     get_layout(layout)
     num_bodies = cfg.num_bodies or store.num_bodies
-    train = load_split(cfg, "train", layout, num_bodies, store)
-    test = load_split(cfg, "test", layout, num_bodies, store)
+    train = load_split(cfg, "train", layout, num_bodies, store, seed)
+    test = load_split(cfg, "test", layout, num_bodies, store, seed)
     if len(train) == 0:
         raise ValueError(f"{cfg.dataset} {cfg.protocol}: the training split is empty")
     has_label = np.flatnonzero(train.labels >= 0)
@@ -333,9 +337,16 @@ def load_data(
         labelled = has_label[
             labelled_subset(train.labels[has_label], cfg.label_fraction, seed)
         ]
+    elif cfg.labels_per_class and has_label.size:
+        labelled = has_label[
+            per_class_subset(train.labels[has_label], cfg.labels_per_class, seed)
+        ]
     hidden = np.setdiff1d(np.arange(len(train)), labelled)
     train.labels[hidden] = -1
-    durations = np.array([c.shape[0] for c in train.clips], dtype=np.float64)
+    # The live window matches the labelled actions (unlabelled spans of a custom
+    # dataset are cut into windows of their own length); every clip when none is.
+    timed = has_label if has_label.size else np.arange(len(train))
+    durations = np.array([train.clips[i].shape[0] for i in timed], dtype=np.float64)
     return PreparedData(
         train=train,
         test=test,
