@@ -378,6 +378,15 @@ class RecordingWriter:
         self._last_sync = time.monotonic()
         self.synced_frames = self.frames
 
+    def abandon(self) -> None:
+        """Sync and close without the footer: the recording stays readable but
+        incomplete (an import that stopped early is redone next time). Idempotent."""
+        if not self._fh.closed:
+            try:
+                self.sync()
+            finally:
+                self._fh.close()
+
     def close(self) -> None:
         """Write the footer and close the file. Idempotent."""
         if self._fh.closed:
