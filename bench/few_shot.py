@@ -41,7 +41,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from core.training.config import TrainConfig, make_config  # noqa: E402
+from core.config import TrainConfig, make_config  # noqa: E402
 from core.training.events import RunFinished  # noqa: E402
 from core.training.loop import run, steps_per_epoch  # noqa: E402
 

@@ -35,19 +35,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.capture import VideoSource  # noqa: E402
 from core.inference import Predictor  # noqa: E402
-from core.paths import shipped_model_dir  # noqa: E402
 from core.pose import MediaPipePose  # noqa: E402
 from core.realtime import STAGES, LiveSettings, run_live  # noqa: E402
+from core.runs import shipped_model_dir  # noqa: E402
 
 VIDEOS = ("S001C001P001R001A001_rgb.avi", "ta_chi.mp4")
 
 
 def untrained_run(folder: Path, preset: str = "paper") -> Path:
     """An untrained NTU25 model of ``preset`` written as a run folder."""
+    from core import runs
+    from core.config import make_config
     from core.labels import class_names
-    from core.training import checkpoint
-    from core.training.config import make_config
-    from core.training.strategies import build_model
 
     cfg = make_config(
         dataset="ntu60",
@@ -55,11 +54,11 @@ def untrained_run(folder: Path, preset: str = "paper") -> Path:
         data={"layout": "ntu25", "num_bodies": 2, "frames": 64, "window_seconds": 3.0},
     )
     names = class_names("ntu60")
-    model = build_model(cfg.model, 25, 2, len(names))
+    model = runs.new_model(cfg.model, 25, 2, len(names))
     folder.mkdir(parents=True, exist_ok=True)
-    cfg.save(folder / checkpoint.CONFIG)
-    checkpoint.save_labels(folder, names, "ntu60")
-    checkpoint.atomic_save(model.state_dict(), folder / checkpoint.WEIGHTS)
+    cfg.save(folder / runs.CONFIG)
+    runs.save_labels(folder, names, "ntu60")
+    runs.atomic_save(model.state_dict(), folder / runs.WEIGHTS)
     return folder
 
 

@@ -32,7 +32,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from core.training.config import TASKS, TrainConfig, make_config  # noqa: E402
+from core.config import TASKS, TrainConfig, make_config  # noqa: E402
 from core.training.events import EpochDone, Log, RunFinished  # noqa: E402
 from core.training.loop import run  # noqa: E402
 

@@ -47,7 +47,7 @@ def main() -> int:
     from PyQt6.QtWidgets import QApplication
 
     from app.main_window import MainWindow
-    from core.paths import shipped_model_dir
+    from core.runs import shipped_model_dir
 
     zip_path = args.data / "nw-ucla" / "all_sqe.zip"
     video = args.data / "videos" / "ta_chi.mp4"
@@ -168,7 +168,7 @@ def main() -> int:
 
 def train_small_model(zip_path: Path, run_dir: Path) -> Path:
     """Train a small NW-UCLA model (a few epochs) for the pictures; return its folder."""
-    from core.training.config import make_config
+    from core.config import make_config
     from core.training.loop import run
 
     cfg = make_config(

@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.capture import VideoSource  # noqa: E402
 from core.inference import Predictor  # noqa: E402
-from core.paths import shipped_model_dir  # noqa: E402
 from core.realtime import LiveSettings, run_live  # noqa: E402
+from core.runs import shipped_model_dir  # noqa: E402
 
 
 def rss_mb() -> float:

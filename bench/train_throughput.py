@@ -3,7 +3,7 @@
 Each case (preset x phase x batch size) runs in its own child process so that its peak
 memory is its own: the child builds the model and the training objective exactly as the
 engine does (``core.training.strategies``), makes the pretext views with
-``core.training.tasks`` (vectorised, on the batch) and times full optimiser steps (forward
+``models.pretext`` (vectorised, on the batch) and times full optimiser steps (forward
 over every view in one encoder pass, backward, Adam) on random NW-UCLA-shaped clips
 (M=1, V=20, C=3) at T=200 after warm-up steps. Reported: samples per second and the peak
 resident memory of the process (CPU) or the peak CUDA allocation.
@@ -37,10 +37,11 @@ def measure(
     """Time optimiser steps of one case in this process and return its figures."""
     import torch
 
-    from core.training.config import TASKS, model_preset
-    from core.training.loop import resolve_device
-    from core.training.strategies import Objective, build_model
-    from core.training.tasks import make_pretext
+    from core import runs
+    from core.config import TASKS, model_preset
+    from core.device import resolve_device
+    from models.objective import Objective
+    from models.pretext import make_pretext
 
     torch.set_num_threads(threads)
     torch.set_flush_denormal(True)  # as core.training.loop.run does on CPU
@@ -48,7 +49,7 @@ def measure(
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cfg = model_preset(preset)
     torch.manual_seed(0)
-    model = build_model(cfg, 20, 1, 10).to(dev)
+    model = runs.new_model(cfg, 20, 1, 10).to(dev)
     pretrain = phase == "pretrain"
     objective = Objective(model, TASKS, cfg.temperature, use_cls=not pretrain).to(dev)
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-3)

@@ -1,8 +1,9 @@
 """The ``ms2l`` command: one entry point, sub-commands registered from small modules.
 
 Each sub-command lives in its own module under ``core.commands`` and exposes
-``add_parser(subparsers)`` (which sets ``func`` on its parser) so that modules can be
-written and tested independently. Errors that a user can fix are printed as one line on
+``add_parser(subparsers)`` (which sets ``func`` on its parser); the sub-commands never
+import this module back (their shared helpers are in :mod:`core.commands.paths` and
+:mod:`core.errors`). Errors that a user can fix are printed as one line on
 stderr with exit status 2; nothing is printed as a traceback unless ``--debug`` is given.
 """
 
@@ -10,68 +11,49 @@ from __future__ import annotations
 
 import argparse
 import functools
-import importlib
-import os
 import sys
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
-# Sub-command modules, in the order they appear in ``ms2l --help``.
-COMMAND_MODULES: tuple[str, ...] = (
-    "core.commands.gui",
-    "core.commands.data",
-    "core.commands.train",
-    "core.commands.eval",
-    "core.commands.infer",
-    "core.commands.export",
-)
+from core.commands import data, export, infer, train
+from core.commands import eval as eval_
+from core.errors import UserError
 
 
-class UserError(Exception):
-    """An error caused by the user's input; printed without a traceback."""
+class CommandModule(Protocol):
+    """A sub-command: registers its parser (which sets ``func``) on the sub-parsers."""
+
+    def add_parser(self, subparsers: argparse._SubParsersAction) -> object:
+        """Register the sub-command."""
+        ...
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the ``ms2l`` argument parser with every available sub-command."""
+# Sub-commands, in the order they appear in ``ms2l --help``.
+COMMANDS: tuple[CommandModule, ...] = (data, train, eval_, infer, export)
+
+
+def build_parser(extra: Sequence[CommandModule] = ()) -> argparse.ArgumentParser:
+    """Build the ``ms2l`` argument parser with every available sub-command.
+
+    Args:
+        extra: Sub-commands of the layers above core (the app adds ``gui``), listed
+            first.
+
+    Returns:
+        The parser.
+    """
     parser = argparse.ArgumentParser(
         prog="ms2l",
         description="MS²L Studio: skeleton-based action recognition (live, replay, train).",
     )
     parser.add_argument("--debug", action="store_true", help="show full tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # this sub-command is not part of the install
-                continue
-            raise
-        module.add_parser(sub)
+    for command in extra:
+        command.add_parser(sub)
+    for command in COMMANDS:
+        command.add_parser(sub)
     return parser
-
-
-def check_output_path(path: Path, option: str) -> None:
-    """Fail before any work if an output file could not be written at ``path``.
-
-    Args:
-        path: The file named by ``option``.
-        option: The command-line option, for the message (e.g. ``"--out"``).
-
-    Raises:
-        UserError: If ``path`` is a folder, its parent folder does not exist or is
-            not a folder, or the parent is not writable.
-    """
-    if path.is_dir():
-        raise UserError(f"{option} {path}: is a directory (give a file name)")
-    parent = path.parent
-    if not parent.exists():
-        raise UserError(f"{option} {path}: no such folder: {parent}")
-    if not parent.is_dir():
-        raise UserError(f"{option} {path}: {parent} is not a folder")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise UserError(f"{option} {path}: folder {parent} is not writable")
 
 
 def error_message(exc: BaseException) -> str:
@@ -93,9 +75,19 @@ def error_message(exc: BaseException) -> str:
     return str(exc)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return the process exit status."""
-    parser = build_parser()
+def main(
+    argv: Sequence[str] | None = None, extra: Sequence[CommandModule] = ()
+) -> int:
+    """Run the CLI and return the process exit status.
+
+    Args:
+        argv: Arguments (without the program name); ``sys.argv[1:]`` when ``None``.
+        extra: Sub-commands added by the layers above core (see :func:`build_parser`).
+
+    Returns:
+        0 on success, 2 for a user error, 130 when interrupted.
+    """
+    parser = build_parser(extra)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
@@ -135,4 +127,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Under ``python -m core.cli`` this file runs as ``__main__``, a second copy of the
+    # module; run the imported ``core.cli`` so that one set of classes is in play.
+    from core.cli import main as _imported_main
+
+    sys.exit(_imported_main())

@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from core import runs
+from core.fileio import atomic_write_text
 from core.inference import Predictor
-from core.training import checkpoint
-from core.training.config import atomic_write_text
+from core.metrics import accuracy, confusion_matrix, per_class_accuracy
 from core.training.data import load_split, resolve_data_root
-from core.training.metrics import accuracy, confusion_matrix, per_class_accuracy
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ def eval_paths(run_dir: str | os.PathLike[str], split: str = "test") -> dict[str
     out = Path(run_dir)
     tag = "" if split == "test" else f"-{split}"
     return {
-        "json": out / (checkpoint.EVAL if not tag else f"eval{tag}.json"),
+        "json": out / (runs.EVAL if not tag else f"eval{tag}.json"),
         "csv": out / f"confusion{tag}.csv",
         "png": out / f"confusion{tag}.png",
     }

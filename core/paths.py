@@ -16,11 +16,3 @@ CHECKPOINTS_DIR = RESOURCES / "checkpoints"
 def default_runs_dir() -> Path:
     """Folder for new runs: ``$MS2L_RUNS`` or ``~/ms2l-runs``."""
     return Path(os.environ.get("MS2L_RUNS", Path.home() / "ms2l-runs")).expanduser()
-
-
-def shipped_model_dir() -> Path | None:
-    """The run folder of the model shipped with the app, or ``None`` if there is none."""
-    if not CHECKPOINTS_DIR.is_dir():
-        return None
-    runs = sorted(p for p in CHECKPOINTS_DIR.iterdir() if (p / "config.json").is_file())
-    return runs[0] if runs else None

@@ -14,7 +14,7 @@ their length, see :class:`Encoder`). The parts follow paper section 3:
 * :class:`Classifier` ``C`` -- GRU + MLP (paper) or linear on time-averaged features
   (the authors' released code).
 
-The pretext transforms themselves live in ``core.training.tasks``; this module only maps
+The pretext transforms themselves live in ``models.pretext``; this module only maps
 tensors to tensors.
 """
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -46,17 +47,23 @@ def shared_data() -> Path:
     return require_data()
 
 
+def leaked_threads(before: set[threading.Thread], grace: float = 5.0) -> list[str]:
+    """Names of threads started since ``before`` that are still running after ``grace`` s.
+
+    Daemon threads count too: every thread the project starts (capture, prediction) is a
+    daemon, so a guard that skipped them would never fire.
+    """
+    new = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    deadline = time.monotonic() + grace
+    for t in new:
+        t.join(timeout=max(0.0, deadline - time.monotonic()))
+    return [t.name for t in new if t.is_alive()]
+
+
 @pytest.fixture(autouse=True)
 def _no_dangling_threads():
     """Fail a test that leaves Python threads (including QThreads' helpers) running."""
     before = set(threading.enumerate())
     yield
-    leftover = [
-        t
-        for t in threading.enumerate()
-        if t not in before and t.is_alive() and not t.daemon
-    ]
-    for t in leftover:
-        t.join(timeout=5)
-    still = [t.name for t in leftover if t.is_alive()]
+    still = leaked_threads(before)
     assert not still, f"test left threads running: {still}"

@@ -34,7 +34,8 @@ from app.context import AppContext
 from app.widgets.confusion import ConfusionHeatmap
 from app.widgets.layout import field_row
 from app.workers import Job
-from core.paths import default_runs_dir, shipped_model_dir
+from core.paths import default_runs_dir
+from core.runs import shipped_model_dir
 
 
 def find_runs(folders: list[Path]) -> list[Path]:

@@ -38,7 +38,7 @@ from app.widgets.layout import field_row
 from app.widgets.prob_bars import ProbabilityBars
 from app.widgets.video_view import VideoView
 from app.workers import Job
-from core.paths import shipped_model_dir
+from core.runs import shipped_model_dir
 from core.skeleton import MP33
 
 VIDEO_ITEM = "Video file"

@@ -41,7 +41,7 @@ from app.widgets.timeline import IntervalTimeline
 from app.workers import Job
 from core.datasets.base import SkeletonSequence
 from core.datasets.splits import PROTOCOLS, split_indices
-from core.paths import shipped_model_dir
+from core.runs import shipped_model_dir
 from core.skeleton import convert, get_layout
 
 

@@ -1,7 +1,7 @@
 """Train panel: configure a run, start / cancel / resume it, and watch it learn.
 
-The form builds a :class:`core.training.config.TrainConfig` with
-:func:`core.training.config.make_config` (the same function behind ``ms2l train``), and
+The form builds a :class:`core.config.TrainConfig` with
+:func:`core.config.make_config` (the same function behind ``ms2l train``), and
 :func:`core.training.loop.run` runs in a worker thread. Each event it yields arrives here
 as a signal: batch losses feed the curves (redrawn by their own timer), epochs feed the
 accuracy curve and the log, and the progress bar shows an ETA from the average step time.
@@ -39,18 +39,19 @@ from app.context import AppContext
 from app.widgets.curves import TrainingCurves
 from app.widgets.layout import field_row
 from app.workers import Job
-from core.datasets.splits import PROTOCOLS
-from core.paths import default_runs_dir
-from core.training.config import (
+from core.config import (
     NEEDS_INIT,
     PRESETS,
     STRATEGIES,
     TrainConfig,
     make_config,
 )
+from core.datasets.splits import PROTOCOLS
+from core.paths import default_runs_dir
 from core.training.events import (
     BatchDone,
     CheckpointSaved,
+    DataProgress,
     EpochDone,
     Log,
     RunFinished,
@@ -378,13 +379,21 @@ class TrainPanel(QWidget):
         elif isinstance(event, RunStarted):
             self._on_run_started(event)
         elif isinstance(event, CheckpointSaved):
-            kind = "best weights" if event.is_best else "checkpoint"
-            self._append_log(f"saved {kind}: {event.path.name} (epoch {event.epoch})")
+            best = " (best so far)" if event.is_best else ""
+            self._append_log(f"saved {event.path.name}{best} (epoch {event.epoch})")
+        elif isinstance(event, DataProgress):
+            self._on_data_progress(event)
         elif isinstance(event, Log):
             prefix = "warning: " if event.level == "warning" else ""
             self._append_log(prefix + event.message)
         elif isinstance(event, RunFinished):
             self._on_run_finished(event)
+
+    def _on_data_progress(self, event: DataProgress) -> None:
+        self.progress.setRange(0, max(1, event.total))
+        self.progress.setValue(min(event.done, event.total))
+        what = "reading files" if event.stage == "reading" else "preparing clips"
+        self.progress.setFormat(f"{what} %v / %m")
 
     def _on_run_started(self, event: RunStarted) -> None:
         self.run_dir = Path(event.run_dir)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core.cli import UserError, check_output_path
+from core.commands.paths import check_output_path
+from core.errors import UserError
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{args.run}: not a run folder (no config.json)")
     if args.out is not None:
         check_output_path(args.out, "--out")
-    from core.onnx_backend import export_onnx
+    from core.inference import export_onnx
 
     path = export_onnx(args.run, args.out, force=True)
     size = path.stat().st_size / 1e6

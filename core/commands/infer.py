@@ -28,8 +28,9 @@ from typing import Any, TextIO
 import cv2
 import numpy as np
 
-from core.cli import UserError, check_output_path
-from core.paths import shipped_model_dir
+from core.commands.paths import check_output_path
+from core.errors import UserError
+from core.runs import shipped_model_dir
 
 SKELETON_SUFFIXES = (".skeleton", ".json", ".txt")
 

@@ -19,7 +19,8 @@ import time
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from core.training.config import (
+from core import runs
+from core.config import (
     DEFAULT_PRESET,
     PRESETS,
     STRATEGIES,
@@ -30,6 +31,7 @@ from core.training.config import (
 )
 from core.training.events import (
     BatchDone,
+    DataProgress,
     EpochDone,
     Log,
     RunFinished,
@@ -222,7 +224,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         # (the shipped model is a `paper` model with 64 units, not the default preset).
         from dataclasses import asdict
 
-        from core.training.checkpoint import read_run
+        from core.runs import read_run
 
         init_model = read_run(args.init_from).config.model
         preset = init_model.preset
@@ -256,6 +258,14 @@ class ProgressBar:
         s = self.stream
         if isinstance(event, Log):
             print(event.message, file=s)
+        elif isinstance(event, DataProgress):
+            if self.live:
+                print(
+                    f"\r{event.stage} data {event.done}/{event.total}",
+                    end="" if event.done < event.total else "\n",
+                    file=s,
+                    flush=True,
+                )
         elif isinstance(event, RunStarted):
             self.total_epochs = event.total_epochs
             print(
@@ -290,6 +300,9 @@ class ProgressBar:
             if event.cancelled:
                 if self.live:
                     print("\r" + " " * 79 + "\r", end="", file=s)
+                if event.epoch == 0 and not runs.is_run_dir(event.run_dir):
+                    print("cancelled before training started", file=s, flush=True)
+                    return
                 print(
                     f"cancelled at epoch {event.epoch}; resume with: "
                     f"ms2l train --resume {event.run_dir}",

@@ -1,9 +1,6 @@
 """Dataset readers, splits and the memory-mapped clip cache.
 
-Importing this package registers the built-in readers in
-:data:`core.datasets.base.READERS`: ``nw-ucla`` (NW-UCLA ``all_sqe``), ``ntu60`` and
-``ntu120`` (NTU RGB+D raw ``.skeleton`` files), ``pkummd1`` and ``pkummd2`` (PKU-MMD
-action instances), ``custom`` (the user's recordings and ``labels.csv``).
+The readers by name are in :mod:`core.datasets.registry` (re-exported here);
 :func:`read_file` opens any single supported file for replay.
 """
 
@@ -12,24 +9,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from core.datasets.base import (
-    READERS,
-    DataFormatError,
-    SkeletonSequence,
-    get_reader,
-    register,
-)
-from core.datasets.custom import CustomReader, read_recording_sequence
-from core.datasets.ntu import NtuReader, read_skeleton_bytes
-from core.datasets.pkummd import PkuMmdReader, read_sequence
-from core.datasets.ucla import UclaReader, parse_sample
-
-register(UclaReader())
-register(NtuReader("ntu60", max_action=60, max_setup=17))
-register(NtuReader("ntu120", max_action=120, max_setup=32))
-register(PkuMmdReader(part=1))
-register(PkuMmdReader(part=2))
-register(CustomReader())
+from core.datasets.base import DataFormatError, SkeletonSequence
+from core.datasets.custom import read_recording_sequence
+from core.datasets.ntu import read_skeleton_bytes
+from core.datasets.pkummd import read_sequence
+from core.datasets.registry import READERS, get_reader, register
+from core.datasets.ucla import parse_sample
 
 
 def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:

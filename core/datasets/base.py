@@ -3,7 +3,7 @@
 Every dataset reader turns its files into :class:`SkeletonSequence` records: joints as a
 ``(T, M, V, 3)`` float32 array (frames, bodies, joints, xyz in metres, Kinect camera space),
 the layout name, the label (0-based, or ``None`` when unlabelled) and the metadata the format
-carries. Readers register themselves in :data:`READERS` under a dataset name so that the CLI,
+carries. Readers are registered in :data:`core.datasets.registry.READERS` under a dataset name so that the CLI,
 the cache and the GUI can open any dataset by name.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -91,31 +90,3 @@ class DatasetReader(Protocol):
     def class_names(self) -> list[str]:
         """Class names in label order."""
         ...
-
-
-READERS: dict[str, DatasetReader] = {}
-
-
-def register(reader: DatasetReader) -> DatasetReader:
-    """Add a reader to :data:`READERS` under ``reader.name`` and return it."""
-    READERS[reader.name] = reader
-    return reader
-
-
-def get_reader(name: str) -> DatasetReader:
-    """Return the reader registered under ``name``.
-
-    Raises:
-        KeyError: Naming the known datasets, if ``name`` is unknown.
-    """
-    import core.datasets  # noqa: F401  (registers the built-in readers)
-
-    try:
-        return READERS[name]
-    except KeyError:
-        raise KeyError(f"unknown dataset {name!r}; known: {sorted(READERS)}") from None
-
-
-def as_path(p: str | os.PathLike[str]) -> Path:
-    """Expand ``~`` and return a :class:`Path`."""
-    return Path(p).expanduser()

@@ -32,7 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from core.datasets.base import DataFormatError, SkeletonSequence, get_reader
+from core.datasets.base import DataFormatError, SkeletonSequence
+from core.datasets.registry import get_reader
 from core.datasets.scanning import FileDatasetReader, FileFailed, FileSkipped
 from core.skeleton import get_layout
 

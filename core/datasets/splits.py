@@ -62,15 +62,6 @@ trains, view 2 validates, view 3 is left out), for choosing a recipe without eve
 looking at the test view."""
 
 
-def default_protocol(dataset: str) -> str:
-    """The usual protocol of a dataset (``"xview"`` for NW-UCLA, ``"xsub"`` otherwise).
-
-    Raises:
-        KeyError: If the dataset is unknown.
-    """
-    return protocols(dataset)[0]
-
-
 def protocols(dataset: str) -> tuple[str, ...]:
     """Protocol names a dataset supports.
 

@@ -1,12 +1,8 @@
 """From a dataset's clip store to model batches: the one preprocessing path of the engine.
 
 A clip goes through the same steps at training and at inference time:
-convert to the model's layout (when it differs from the dataset's) -> pad/cut the body
-axis to ``M`` -> :func:`core.preprocess.normalise_clip` (centre, view-align, scale) ->
-[training only: :func:`core.preprocess.augment`] -> fit to ``T`` frames
-(:func:`core.preprocess.resample`, or :func:`core.preprocess.pad_time` keeping the true
-length). :func:`prepare_clip` and :func:`fit_time` are those steps; the Predictor calls
-them too. Normalised clips are computed once when the data is loaded and kept in memory;
+:func:`core.model_input.prepare_clip` -> [training only: :func:`core.preprocess.augment`]
+-> :func:`core.model_input.fit_time`; the Predictor calls the same two functions. Normalised clips are computed once when the data is loaded and kept in memory;
 without augmentation the whole split is stacked into one tensor once.
 """
 
@@ -14,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Sequence
+import threading
+import time
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,57 +20,11 @@ import numpy as np
 import torch
 
 from core import preprocess
+from core.config import DataConfig
 from core.datasets.cache import ClipStore
-from core.skeleton import convert, get_layout
-from core.training.config import DataConfig
-
-
-def prepare_clip(
-    raw: np.ndarray, src_layout: str, layout: str, num_bodies: int, cfg: DataConfig
-) -> np.ndarray:
-    """Normalise one raw clip for the model (every step but augmentation and timing).
-
-    Args:
-        raw: ``(t, M', V', 3)`` camera-space clip in layout ``src_layout``.
-        src_layout: Layout of ``raw``.
-        layout: Layout the model sees.
-        num_bodies: Bodies ``M`` the model sees.
-        cfg: Data settings (``align``, ``scale``).
-
-    Returns:
-        ``(t, M, V, 3)`` float32 normalised clip.
-
-    Raises:
-        ValueError: If the clip is not 4-D, or its joints do not match ``src_layout``.
-    """
-    x = np.asarray(raw, dtype=np.float32)
-    if x.ndim != 4 or x.shape[-1] != 3 or x.shape[0] < 1:
-        raise ValueError(
-            f"expected a clip (T, M, V, 3) with T >= 1, got shape {x.shape}"
-        )
-    x = preprocess.sanitize(x)
-    if src_layout != layout:
-        x = convert(x, src_layout, layout)
-    elif x.shape[2] != get_layout(layout).num_joints:
-        raise ValueError(
-            f"clip has {x.shape[2]} joints, layout {layout!r} has "
-            f"{get_layout(layout).num_joints}"
-        )
-    x = preprocess.pad_bodies(x, num_bodies)
-    return preprocess.normalise_clip(x, layout, align=cfg.align, scale=cfg.scale)
-
-
-def fit_time(x: np.ndarray, cfg: DataConfig) -> tuple[np.ndarray, int]:
-    """Fit a normalised clip to ``cfg.frames`` frames.
-
-    Returns:
-        ``((T, M, V, 3) float32, valid frames)``: resampled (valid = T) or zero-padded /
-        cut (valid = min(t, T)), by ``cfg.time_mode``.
-    """
-    if cfg.time_mode == "resample":
-        return preprocess.resample(x, cfg.frames), cfg.frames
-    y, n = preprocess.pad_time(x, cfg.frames)
-    return y, max(n, 1)
+from core.model_input import fit_time, prepare_clip
+from core.skeleton import get_layout
+from core.training.events import DataProgress, Log
 
 
 @dataclass
@@ -192,8 +144,8 @@ def open_dataset_store(
         KeyError: If the dataset is unknown.
         FileNotFoundError: If the root does not exist.
     """
-    from core.datasets.base import get_reader
     from core.datasets.cache import open_store
+    from core.datasets.registry import get_reader
 
     get_reader(cfg.dataset)  # unknown names fail here, with the known ones listed
     if not cfg.root:
@@ -272,9 +224,25 @@ def load_split(
     Raises:
         KeyError: If the split or protocol is unknown.
     """
+    store = store if store is not None else open_dataset_store(cfg)
+    return _drain(
+        _split_events(cfg, split, layout, num_bodies, store, seed, None, 0, 0)
+    )
+
+
+class LoadCancelled(Exception):
+    """The stop flag was set while the data was being loaded."""
+
+
+# Progress events are yielded at most this often while clips are normalised.
+_PROGRESS_SECONDS = 0.25
+
+
+def _split_indices(
+    cfg: DataConfig, split: str, store: ClipStore, seed: int
+) -> np.ndarray:
     from core.datasets.splits import split_indices
 
-    store = store if store is not None else open_dataset_store(cfg)
     splits = split_indices(
         cfg.dataset, cfg.protocol, store.metas, val_fraction=cfg.val_fraction, seed=seed
     )
@@ -283,12 +251,43 @@ def load_split(
     idx = splits[split]
     if cfg.max_clips:
         idx = _spread(idx, store.labels[idx], cfg.max_clips)
-    clips = [
-        prepare_clip(store[int(i)], store.layout, layout, num_bodies, cfg) for i in idx
-    ]
+    return idx
+
+
+def _split_events(
+    cfg: DataConfig,
+    split: str,
+    layout: str,
+    num_bodies: int,
+    store: ClipStore,
+    seed: int,
+    stop: threading.Event | None,
+    done: int,
+    total: int,
+) -> Generator[DataProgress, None, ClipSet]:
+    """Normalise one split, yielding progress and honouring ``stop`` every clip."""
+    idx = _split_indices(cfg, split, store, seed)
+    clips = []
+    last = time.monotonic()
+    for n, i in enumerate(idx, 1):
+        if stop is not None and stop.is_set():
+            raise LoadCancelled
+        clips.append(prepare_clip(store[int(i)], store.layout, layout, num_bodies, cfg))
+        if time.monotonic() - last >= _PROGRESS_SECONDS:
+            last = time.monotonic()
+            yield DataProgress("preparing", done + n, total)
     return ClipSet(
         clips, store.labels[idx].copy(), [store.names[int(i)] for i in idx], idx
     )
+
+
+def _drain(gen: Generator[object, None, ClipSet]) -> ClipSet:
+    """Run a loading generator to its end and return its result."""
+    while True:
+        try:
+            next(gen)
+        except StopIteration as end:
+            return end.value
 
 
 def _spread(idx: np.ndarray, labels: np.ndarray, limit: int) -> np.ndarray:
@@ -305,30 +304,70 @@ def _spread(idx: np.ndarray, labels: np.ndarray, limit: int) -> np.ndarray:
 
 
 def load_data(
-    cfg: DataConfig, seed: int, on_event: Callable[[object], None] | None = None
-) -> PreparedData:
+    cfg: DataConfig, seed: int, stop: threading.Event | None = None
+) -> Generator[DataProgress | Log, None, PreparedData]:
     """Load the training and test clips of a run, normalised, with the labelled subset.
+
+    A generator: it yields :class:`DataProgress` (source files read into the clip cache,
+    clips normalised) and :class:`Log` (bad files, cache reuse) while it works, checks
+    ``stop`` before every file and every clip, and *returns* the data (use
+    ``data = yield from load_data(...)``).
 
     Args:
         cfg: Data settings.
         seed: Seed of the labelled subset.
-        on_event: Receives clip-cache build events.
+        stop: Cancels the loading when set.
 
     Returns:
         The prepared data.
 
     Raises:
+        LoadCancelled: If ``stop`` was set (a half-built cache is discarded, never used).
         ValueError: If the training split is empty, has no labels where labels are needed,
             or the labelled subset would be empty.
     """
+    from core.datasets.cache import CacheBadFile, CacheProgress, CacheReady, prepare
+    from core.datasets.registry import get_reader
     from core.datasets.splits import labelled_subset, per_class_subset
 
-    store = open_dataset_store(cfg, on_event)
+    get_reader(cfg.dataset)  # unknown names fail here, with the known ones listed
+    if not cfg.root:
+        raise ValueError(f"no data root given for dataset {cfg.dataset!r} (--root)")
+    root = Path(cfg.root).expanduser()
+    if not root.exists():
+        raise FileNotFoundError(f"{root}: dataset root not found")
+    cache = Path(cfg.cache_dir).expanduser() if cfg.cache_dir else None
+    ready: CacheReady | None = None
+    events = prepare(cfg.dataset, root, cache)
+    try:
+        for event in events:
+            if stop is not None and stop.is_set():
+                raise LoadCancelled
+            if isinstance(event, CacheProgress):
+                yield DataProgress("reading", event.done, event.total)
+            elif isinstance(event, CacheBadFile):
+                yield Log(f"skipped a bad file: {event.error}", "warning")
+            elif isinstance(event, CacheReady):
+                ready = event
+    finally:
+        events.close()  # a cancelled build removes its temporary files
+    assert ready is not None  # prepare always ends with CacheReady
+    store = ClipStore.open(ready.path)
+    how = "built" if ready.rebuilt else "reused"
+    yield Log(f"clip cache {how}: {ready.num_clips} clips ({ready.path})")
+
     layout = cfg.layout or store.layout
     get_layout(layout)
     num_bodies = cfg.num_bodies or store.num_bodies
-    train = load_split(cfg, "train", layout, num_bodies, store, seed)
-    test = load_split(cfg, "test", layout, num_bodies, store, seed)
+    sizes = {s: len(_split_indices(cfg, s, store, seed)) for s in ("train", "test")}
+    total = sum(sizes.values())
+    train = yield from _split_events(
+        cfg, "train", layout, num_bodies, store, seed, stop, 0, total
+    )
+    test = yield from _split_events(
+        cfg, "test", layout, num_bodies, store, seed, stop, sizes["train"], total
+    )
+    yield DataProgress("preparing", total, total)
     if len(train) == 0:
         raise ValueError(f"{cfg.dataset} {cfg.protocol}: the training split is empty")
     has_label = np.flatnonzero(train.labels >= 0)

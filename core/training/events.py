@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
 if TYPE_CHECKING:
-    from core.training.config import TrainConfig
+    from core.config import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,12 @@ class CheckpointSaved:
     """A checkpoint file was written (atomically).
 
     Attributes:
-        path: The file written (``weights.pt`` for the best, ``last.pt`` for resuming).
+        path: The file written (``weights.pt``: the model's weights, ``last.pt``: the
+            state for resuming).
         epoch: Epoch the checkpoint belongs to.
-        is_best: True for the best-so-far weights.
+        is_best: True when ``weights.pt`` was written because this epoch is the best so
+            far (``select="best"``); False for the last epoch's weights (the default
+            ``select="last"``) and for ``last.pt``.
     """
 
     path: Path
@@ -109,6 +112,22 @@ class RunFinished:
 
 
 @dataclass(frozen=True)
+class DataProgress:
+    """Progress of loading the data before the first batch.
+
+    Attributes:
+        stage: ``"reading"`` (source files parsed into the clip cache) or
+            ``"preparing"`` (clips normalised for the model).
+        done: Items handled so far.
+        total: Items to handle.
+    """
+
+    stage: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
 class Log:
     """A human-readable message (data loading, device choice, resume point, ...).
 
@@ -121,5 +140,7 @@ class Log:
     level: str = field(default="info")
 
 
-Event = Union[RunStarted, BatchDone, EpochDone, CheckpointSaved, RunFinished, Log]  # noqa: UP007
+Event = Union[  # noqa: UP007
+    RunStarted, BatchDone, EpochDone, CheckpointSaved, RunFinished, DataProgress, Log
+]
 """Anything :func:`core.training.loop.run` yields."""

@@ -27,11 +27,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core import runs
+from core.config import TrainConfig, validate
+from core.device import resolve_device
+from core.fileio import atomic_write_text
 from core.paths import default_runs_dir
 from core.skeleton import get_layout
-from core.training import checkpoint, distributed
-from core.training.config import TrainConfig, atomic_write_text, validate
-from core.training.data import ClipSet, PreparedData, load_data
+from core.training import distributed
+from core.training.data import ClipSet, LoadCancelled, PreparedData, load_data
 from core.training.events import (
     BatchDone,
     CheckpointSaved,
@@ -42,34 +45,15 @@ from core.training.events import (
     RunStarted,
 )
 from core.training.strategies import (
-    Objective,
-    build_model,
     describe,
     freezes_encoder,
     init_from_run,
     loss_weights,
     uses_cls,
     uses_ssl,
-    with_resolved_data,
 )
-from core.training.tasks import PretextBatch, make_pretext
-
-
-def resolve_device(name: str) -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; ``"cuda"`` falls back to CPU.
-
-    Raises:
-        ValueError: If the name is not a device torch knows.
-    """
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(name)
-    except RuntimeError as exc:
-        raise ValueError(f"unknown device {name!r}: {exc}") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        return torch.device("cpu")
-    return dev
+from models.objective import Objective
+from models.pretext import PretextBatch, make_pretext
 
 
 def lr_at(cfg: TrainConfig, global_step: int, epoch: int) -> float:
@@ -125,10 +109,10 @@ def _resolve(
         if not cfg.run.run_dir:
             raise ValueError("resume needs the run folder (--resume RUN)")
         run_dir = Path(cfg.run.run_dir).expanduser()
-        saved = checkpoint.read_run(run_dir).config
-        state = checkpoint.safe_load(run_dir / checkpoint.LAST)
+        saved = runs.read_run(run_dir).config
+        state = runs.safe_load(run_dir / runs.LAST)
         if not isinstance(state, dict) or "model" not in state or "epoch" not in state:
-            raise ValueError(f"{run_dir / checkpoint.LAST}: not a resume checkpoint")
+            raise ValueError(f"{run_dir / runs.LAST}: not a resume checkpoint")
         run = dataclasses.replace(
             saved.run,
             resume=True,
@@ -151,7 +135,7 @@ def _resolve(
     run_dir = (
         Path(cfg.run.run_dir).expanduser() if cfg.run.run_dir else _new_run_dir(cfg)
     )
-    if (run_dir / checkpoint.CONFIG).exists():
+    if (run_dir / runs.CONFIG).exists():
         raise ValueError(
             f"{run_dir}: already holds a run; resume it (--resume) or choose another folder"
         )
@@ -219,14 +203,17 @@ def run(
     Args:
         cfg: The run's config (with ``run.resume``, only ``run_dir``/device are used and
             the rest is read from the folder).
-        stop: Checked before every batch.
+        stop: Checked before every source file and clip while the data loads, and
+            before every batch.
         epochs: Total epochs, overriding the config's; with ``run.resume`` it must
             exceed the run's saved number and extends the run (the saved config is
             updated).
 
     Yields:
-        :class:`Log`, :class:`RunStarted`, :class:`BatchDone`, :class:`EpochDone`,
-        :class:`CheckpointSaved`, and finally :class:`RunFinished`.
+        :class:`DataProgress` and :class:`Log` while the data loads, then
+        :class:`RunStarted`, :class:`BatchDone`, :class:`EpochDone`,
+        :class:`CheckpointSaved`, and finally :class:`RunFinished` (also when
+        cancelled while loading: ``epoch`` 0, no run folder written).
 
     Raises:
         KeyError: Unknown dataset, layout or model.
@@ -252,10 +239,15 @@ def run(
         if not dist.is_main:
             distributed.barrier(dist)
         try:
-            data = load_data(cfg.data, cfg.run.seed)
+            data = yield from load_data(cfg.data, cfg.run.seed, stop)
         finally:  # release the others even when rank 0 fails (they fail alike)
             if dist.is_main:
                 distributed.barrier(dist)
+    except LoadCancelled:
+        distributed.teardown(dist)
+        yield Log("cancelled while loading the data; nothing was saved")
+        yield RunFinished(run_dir, None, cancelled=True, epoch=0)
+        return
     except BaseException:
         distributed.teardown(dist)
         raise
@@ -276,16 +268,17 @@ def run(
                 else ""
             )
         )
-    cfg = with_resolved_data(
-        cfg,
-        layout=data.layout,
-        num_bodies=data.num_bodies,
-        window_seconds=round(data.window_seconds, 4),
+    cfg = cfg.replace(
+        data={
+            "layout": data.layout,
+            "num_bodies": data.num_bodies,
+            "window_seconds": round(data.window_seconds, 4),
+        }
     )
     train_set = data.train if uses_ssl(name) else data.train.subset(data.labelled)
 
     torch.manual_seed(cfg.run.seed)
-    model = build_model(
+    model = runs.new_model(
         cfg.model,
         get_layout(data.layout).num_joints,
         data.num_bodies,
@@ -293,9 +286,7 @@ def run(
     )
     notes: list[str] = []
     if resume_state is not None:
-        checkpoint.load_state_into(
-            model, resume_state["model"], run_dir / checkpoint.LAST
-        )
+        runs.load_state_into(model, resume_state["model"], run_dir / runs.LAST)
     elif cfg.strategy.init_from:
         notes = init_from_run(
             model,
@@ -357,18 +348,18 @@ def _train(
         best_acc = None if best < 0 else best
 
     main = dist.is_main
-    log = _MetricsLog(run_dir / checkpoint.METRICS if main else None)
+    log = _MetricsLog(run_dir / runs.METRICS if main else None)
     if main:
         run_dir.mkdir(parents=True, exist_ok=True)
         # resume is how this process was started, not a property of the run: saved, it
         # would make ``--config RUN/config.json`` silently continue this run.
-        cfg.replace(run={"resume": False}).save(run_dir / checkpoint.CONFIG)
+        cfg.replace(run={"resume": False}).save(run_dir / runs.CONFIG)
         if resume_state is not None:
-            _truncate_metrics(run_dir / checkpoint.METRICS, start_epoch - 1)
-        checkpoint.save_labels(run_dir, data.class_names, cfg.data.dataset)
+            _truncate_metrics(run_dir / runs.METRICS, start_epoch - 1)
+        runs.save_labels(run_dir, data.class_names, cfg.data.dataset)
 
     def save_last(epoch: int) -> Path:
-        return checkpoint.atomic_save(
+        return runs.atomic_save(
             {
                 "model": model.state_dict(),
                 "optimizer": opt.state_dict(),
@@ -376,7 +367,7 @@ def _train(
                 "global_step": global_step,
                 "best_val_acc": -1.0 if best_acc is None else best_acc,
             },
-            run_dir / checkpoint.LAST,
+            run_dir / runs.LAST,
         )
 
     if main and resume_state is None:
@@ -490,10 +481,9 @@ def _train(
                 best_acc = val_acc
             keep = cfg.run.select == "last" or not uses_cls(name) or improved
             if keep:
-                path = checkpoint.atomic_save(
-                    model.state_dict(), run_dir / checkpoint.WEIGHTS
-                )
-                saved = CheckpointSaved(path, epoch, is_best=True)
+                path = runs.atomic_save(model.state_dict(), run_dir / runs.WEIGHTS)
+                best = cfg.run.select == "best" and uses_cls(name)
+                saved = CheckpointSaved(path, epoch, is_best=best)
                 log.write(saved)
                 yield saved
             saved = CheckpointSaved(save_last(epoch), epoch, is_best=False)

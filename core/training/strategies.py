@@ -13,68 +13,22 @@ strategy       loss                            encoder
 ``transfer``   L_cls                           init_from a run on another dataset/layout
 =============  ==============================  ========================================
 
-``L_self = L_m + L_j + L_c`` over the chosen tasks. :class:`Objective` computes every loss
-of a batch in one module call, with every view (original, masked/noisy past, jigsaw) going
-through the encoder in ONE batched pass; it is the module wrapped by DDP.
+``L_self = L_m + L_j + L_c`` over the chosen tasks; :class:`models.objective.Objective`
+computes them (the model owns its losses), this module only says which, with which
+weights and from which start.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from core import runs
+from core.config import USES_CLS, USES_SSL, TrainConfig
 from core.skeleton import conversion_matrix
-from core.training import checkpoint
-from core.training.config import USES_CLS, USES_SSL, ModelConfig, TrainConfig
-from core.training.tasks import PretextBatch
-from models import MODELS
-from models.losses import contrastive_loss, jigsaw_loss, motion_loss
-from models.ms2l import masked_mean
-
-# Architecture fields passed to the model class (the rest are task settings).
-_ARCH_FIELDS = (
-    "hidden",
-    "layers",
-    "head_dim",
-    "head_layers",
-    "proj_dim",
-    "decoder_hidden",
-    "classifier",
-    "classifier_hidden",
-    "jigsaw_segments",
-    "dropout",
-)
-
-
-def build_model(
-    cfg: ModelConfig,
-    num_joints: int,
-    num_bodies: int,
-    num_classes: int,
-    channels: int = 3,
-) -> nn.Module:
-    """Instantiate ``MODELS[cfg.name]`` from a model config.
-
-    Raises:
-        KeyError: If the model name is unknown.
-    """
-    try:
-        cls = MODELS[cfg.name]
-    except KeyError:
-        raise KeyError(f"unknown model {cfg.name!r}; known: {sorted(MODELS)}") from None
-    arch = {k: getattr(cfg, k) for k in _ARCH_FIELDS}
-    return cls(
-        num_joints=num_joints,
-        num_bodies=num_bodies,
-        num_classes=num_classes,
-        channels=channels,
-        **arch,
-    )
 
 
 def uses_ssl(name: str) -> bool:
@@ -116,114 +70,6 @@ def loss_weights(
         theta = min(1.0, global_step / ramp)
         return theta, 1.0 - theta
     return 1.0, 0.0
-
-
-class Objective(nn.Module):
-    """All losses of one batch, computed with a single encoder pass over every view.
-
-    Args:
-        model: An :class:`models.ms2l.MS2L`.
-        tasks: Self-supervised tasks in use.
-        temperature: Contrastive temperature.
-        use_cls: Whether the classifier loss is computed.
-        freeze_encoder: Run the encoder without gradients (linear evaluation).
-    """
-
-    def __init__(
-        self,
-        model: nn.Module,
-        tasks: tuple[str, ...],
-        temperature: float,
-        use_cls: bool,
-        freeze_encoder: bool = False,
-    ) -> None:
-        super().__init__()
-        self.model = model
-        self.tasks = tuple(tasks)
-        self.temperature = temperature
-        self.use_cls = use_cls
-        self.freeze_encoder = freeze_encoder
-
-    def forward(
-        self,
-        x: torch.Tensor,
-        lengths: torch.Tensor,
-        labels: torch.Tensor,
-        pretext: PretextBatch | None,
-        w_cls: float,
-        w_self: float,
-    ) -> dict[str, torch.Tensor]:
-        """Compute the weighted total and every component.
-
-        Args:
-            x: ``(N, T, M, V, C)`` clips.
-            lengths: ``(N,)`` valid frames.
-            labels: ``(N,)`` labels, -1 where unlabelled (ignored by the classifier loss).
-            pretext: Pretext views, or ``None`` when ``w_self`` is 0.
-            w_cls: Weight of the classifier loss.
-            w_self: Weight of the self-supervised loss.
-
-        Returns:
-            ``{"total", "cls"?, "motion"?, "jigsaw"?, "contrastive"?}`` scalar tensors.
-        """
-        n = x.shape[0]
-        ssl = pretext is not None and w_self > 0
-        tasks = self.tasks if ssl else ()
-        want_orig = self.use_cls or "contrastive" in tasks
-        want_past = "motion" in tasks or "contrastive" in tasks
-        want_jig = "jigsaw" in tasks or "contrastive" in tasks
-        views, lens, names = [], [], []
-        if want_orig:
-            views.append(x), lens.append(lengths), names.append("orig")
-        if want_past:
-            views.append(pretext.masked.past), lens.append(pretext.masked.past_len)
-            names.append("past")
-        if want_jig:
-            views.append(pretext.shuffled), lens.append(lengths), names.append("jig")
-        stacked, stacked_len = torch.cat(views), torch.cat(lens)
-        if self.freeze_encoder:
-            with torch.no_grad():
-                h, last = self.model.encoder(stacked, stacked_len)
-        else:
-            h, last = self.model.encoder(stacked, stacked_len)
-        part = {name: slice(i * n, (i + 1) * n) for i, name in enumerate(names)}
-
-        out: dict[str, torch.Tensor] = {}
-        total = x.new_zeros(())
-        if self.use_cls:
-            logits = self.model.classifier(h[part["orig"]], lengths)
-            known = labels >= 0
-            if bool(known.any()):
-                out["cls"] = F.cross_entropy(logits[known].float(), labels[known])
-            else:  # keeps every classifier parameter in the graph (DDP)
-                out["cls"] = logits.sum() * 0.0
-            total = total + w_cls * out["cls"]
-        if ssl:
-            self_loss = x.new_zeros(())
-            if "motion" in tasks:
-                m = pretext.masked
-                pred = self.model.motion_head(
-                    last[part["past"]], m.last_frame, m.target.shape[1]
-                )
-                out["motion"] = motion_loss(pred.float(), m.target, m.target_mask)
-                self_loss = self_loss + out["motion"]
-            if "jigsaw" in tasks:
-                feat = masked_mean(h[part["jig"]], lengths)
-                out["jigsaw"] = jigsaw_loss(
-                    self.model.jigsaw_head(feat), pretext.jigsaw_labels
-                )
-                self_loss = self_loss + out["jigsaw"]
-            if "contrastive" in tasks:
-                feats = [
-                    masked_mean(h[part[v]], lens[names.index(v)])
-                    for v in ("orig", "past", "jig")
-                ]
-                z = self.model.contrastive_head(torch.stack(feats, dim=1))
-                out["contrastive"] = contrastive_loss(z, self.temperature)
-                self_loss = self_loss + out["contrastive"]
-            total = total + w_self * self_loss
-        out["total"] = total
-        return out
 
 
 def input_conversion(
@@ -284,10 +130,10 @@ def init_from_run(
         ValueError: If the weights are corrupt or the architectures differ.
         KeyError: If the layouts cannot be converted.
     """
-    info = checkpoint.read_run(run_dir)
-    state = checkpoint.safe_load(info.run_dir / checkpoint.WEIGHTS)
+    info = runs.read_run(run_dir)
+    state = runs.safe_load(info.run_dir / runs.WEIGHTS)
     if not isinstance(state, dict):
-        raise ValueError(f"{info.run_dir / checkpoint.WEIGHTS}: not a state dict")
+        raise ValueError(f"{info.run_dir / runs.WEIGHTS}: not a state dict")
     notes: list[str] = []
     channels = getattr(model, "channels", 3)
     if (info.layout, info.num_bodies) != (layout, num_bodies):
@@ -313,14 +159,14 @@ def init_from_run(
             continue
         if key not in own:
             raise ValueError(
-                f"{info.run_dir / checkpoint.WEIGHTS}: unexpected weight {key!r} "
+                f"{info.run_dir / runs.WEIGHTS}: unexpected weight {key!r} "
                 "(another model type?)"
             )
         if own[key].shape == value.shape:
             load[key] = value
         elif key.startswith(("encoder.", "jigsaw_head.", "contrastive_head.")):
             raise ValueError(
-                f"{info.run_dir / checkpoint.WEIGHTS}: {key} has shape {tuple(value.shape)}, "
+                f"{info.run_dir / runs.WEIGHTS}: {key} has shape {tuple(value.shape)}, "
                 f"this model needs {tuple(own[key].shape)}: the architecture differs "
                 f"(that run used preset {info.config.model.preset!r}, hidden "
                 f"{info.config.model.hidden}, layers {info.config.model.layers})"
@@ -351,14 +197,7 @@ def describe(cfg: TrainConfig) -> str:
     return " ".join(parts)
 
 
-def with_resolved_data(cfg: TrainConfig, **data: object) -> TrainConfig:
-    """Copy of ``cfg`` with data fields filled in at training time (layout, bodies, ...)."""
-    return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, **data))
-
-
 __all__ = [
-    "Objective",
-    "build_model",
     "describe",
     "freezes_encoder",
     "init_from_run",
@@ -366,5 +205,4 @@ __all__ = [
     "loss_weights",
     "uses_cls",
     "uses_ssl",
-    "with_resolved_data",
 ]

@@ -52,7 +52,7 @@ def settings(tmp_path):
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory, cache_dir):
     """A tiny model trained for two epochs on real NW-UCLA clips (a real run folder)."""
-    from core.training.config import make_config
+    from core.config import make_config
     from core.training.loop import run
     from tests.conftest import require_data
 

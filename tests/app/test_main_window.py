@@ -60,11 +60,19 @@ def test_python_m_app_starts_and_quits_offscreen(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-def test_core_gui_command_does_not_import_qt():
+def test_ms2l_command_offers_gui_without_importing_qt():
     code = (
-        "import sys, core.cli\n"
-        "core.cli.build_parser()\n"
-        "import core.commands.gui\n"
-        "assert 'PyQt6' not in sys.modules and 'app' not in sys.modules, sorted(sys.modules)\n"
+        "import sys, app.cli, core.cli\n"
+        "p = core.cli.build_parser([app.cli])\n"
+        "a = p.parse_args(['gui', '--model', 'x'])\n"
+        "assert a.func is app.cli.run, a\n"
+        "assert 'PyQt6' not in sys.modules, sorted(sys.modules)\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=120)
+
+
+def test_ms2l_gui_rejects_a_missing_model_folder(tmp_path, capsys):
+    from app.cli import main
+
+    assert main(["gui", "--model", str(tmp_path / "nope")]) == 2
+    assert "model folder not found" in capsys.readouterr().err

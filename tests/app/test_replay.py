@@ -59,7 +59,7 @@ def test_window_intervals_merge_consecutive_confident_windows():
 
 
 def test_real_ntu_file_replays_with_true_and_predicted_label(qtbot, settings):
-    from core.paths import shipped_model_dir
+    from core.runs import shipped_model_dir
 
     path = require_data("ntu", "S001C003P008R002A058.skeleton")
     panel, jobs = make_panel(qtbot, settings, model_dir=shipped_model_dir())

@@ -1,7 +1,7 @@
 """A small real run folder for the live-pipeline tests (random weights, no training).
 
 The tests that use it check plumbing (shapes, threads, backends agreeing), not accuracy,
-so an untrained model built by the engine's own ``build_model`` and saved in the run-folder
+so an untrained model built by the engine's own ``runs.new_model`` and saved in the run-folder
 format is enough and takes milliseconds.
 """
 
@@ -11,11 +11,10 @@ from pathlib import Path
 
 import torch
 
+from core import runs
+from core.config import make_config
 from core.labels import class_names
 from core.skeleton import get_layout
-from core.training import checkpoint
-from core.training.config import make_config
-from core.training.strategies import build_model
 
 
 def make_run(
@@ -41,11 +40,11 @@ def make_run(
     )
     names = class_names(dataset)
     torch.manual_seed(seed)
-    model = build_model(
+    model = runs.new_model(
         cfg.model, get_layout(layout).num_joints, num_bodies, len(names)
     )
     run_dir.mkdir(parents=True, exist_ok=True)
-    cfg.save(run_dir / checkpoint.CONFIG)
-    checkpoint.save_labels(run_dir, names, dataset)
-    checkpoint.atomic_save(model.state_dict(), run_dir / checkpoint.WEIGHTS)
+    cfg.save(run_dir / runs.CONFIG)
+    runs.save_labels(run_dir, names, dataset)
+    runs.atomic_save(model.state_dict(), run_dir / runs.WEIGHTS)
     return run_dir

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.training.config import TrainConfig, make_config
+from core.config import TrainConfig, make_config
 
 # A standing Kinect v1 skeleton (metres, y up), UCLA20 joint order.
 _BASE = np.array(

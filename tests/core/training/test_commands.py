@@ -8,7 +8,7 @@ import pytest
 
 from core.cli import main
 from core.commands.train import parse_augment
-from core.training.config import TrainConfig
+from core.config import TrainConfig
 
 
 def test_train_then_eval_from_flags(tiny_data, tmp_path, capsys):

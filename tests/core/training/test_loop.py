@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 import torch
 
+from core import runs
+from core.config import TrainConfig, make_config
 from core.evaluation import evaluate_run, save_eval
 from core.inference import Predictor
-from core.training import checkpoint
-from core.training.config import TrainConfig, make_config
 from core.training.events import (
     BatchDone,
     CheckpointSaved,
+    DataProgress,
     EpochDone,
     RunFinished,
     RunStarted,
@@ -107,10 +108,44 @@ def test_same_seed_same_weights_other_seed_differs(tiny_data, tmp_path):
 def test_checkpoints_are_reported_best_and_last(tiny_data, tmp_path):
     events = _events(tiny_config(tiny_data, tmp_path / "r", epochs=2))
     saved = [e for e in events if isinstance(e, CheckpointSaved)]
-    assert {e.path.name for e in saved if not e.is_best} == {"last.pt"}
-    assert all(e.path.name == "weights.pt" for e in saved if e.is_best)
+    # select="last" (the default): weights.pt every epoch, never called "best".
+    assert [e.path.name for e in saved] == ["weights.pt", "last.pt"] * 2
+    assert not any(e.is_best for e in saved)
     lines = (tmp_path / "r" / "metrics.jsonl").read_text().splitlines()
     assert json.loads(lines[-1])["event"] == "RunFinished"
+
+    events = _events(
+        tiny_config(tiny_data, tmp_path / "b", epochs=3, run={"select": "best"})
+    )
+    best = [e for e in events if isinstance(e, CheckpointSaved) and e.is_best]
+    assert best and all(e.path.name == "weights.pt" for e in best)
+    accs = [e.val_acc for e in events if isinstance(e, EpochDone)]
+    # A "best" checkpoint is reported exactly for the epochs that improved on all before.
+    improved = [i + 1 for i, a in enumerate(accs) if a > max(accs[:i], default=-1)]
+    assert [e.epoch for e in best] == improved
+
+
+def test_cancel_while_the_cache_is_built_stops_at_once(tiny_data, tmp_path):
+    root, _ = tiny_data
+    cfg = tiny_config((root, tmp_path / "fresh-cache"), tmp_path / "r")
+    stop = threading.Event()
+    events = []
+    for event in run(cfg, stop):
+        events.append(event)
+        if (
+            isinstance(event, DataProgress)
+            and event.stage == "reading"
+            and event.done == 3
+        ):
+            stop.set()
+    progress = [e for e in events if isinstance(e, DataProgress)]
+    # Nothing was read after the file during which the flag was set.
+    assert progress[-1].done == 3 and progress[-1].total > 3
+    assert isinstance(events[-1], RunFinished) and events[-1].cancelled
+    assert events[-1].epoch == 0
+    assert not (tmp_path / "r").exists()  # no run folder for a run that never began
+    cache_files = [p.name for p in (tmp_path / "fresh-cache").rglob("*") if p.is_file()]
+    assert cache_files == []  # the half-built cache left nothing behind
 
 
 def test_config_round_trips_and_rejects_unknown_values(tiny_data, tmp_path):
@@ -174,7 +209,7 @@ def test_bad_input_fails_before_training(tiny_data, tmp_path):
     # Weights that do not fit the config: class count / input size named.
     good = tmp_path / "good"
     _events(tiny_config(tiny_data, good, epochs=1))
-    state = checkpoint.safe_load(good / "weights.pt")
+    state = runs.safe_load(good / "weights.pt")
     state["classifier.mlp.2.weight"] = torch.zeros(3, 8)
     state["classifier.mlp.2.bias"] = torch.zeros(3)
     torch.save(state, good / "weights.pt")

@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core import runs
 from core.cli import main
+from core.config import RunConfig, TrainConfig, make_config
 from core.evaluation import evaluate_run, save_eval
 from core.inference import Predictor
-from core.training import checkpoint
-from core.training.config import RunConfig, TrainConfig, make_config
 from core.training.events import BatchDone
 from core.training.loop import run
 from tests.core.training.conftest import tiny_config
@@ -34,7 +34,7 @@ def _events(cfg, stop=None, **kwargs):
 
 
 def _metrics(run_dir: Path) -> list[dict]:
-    text = (run_dir / checkpoint.METRICS).read_text(encoding="utf-8")
+    text = (run_dir / runs.METRICS).read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines()]
 
 
@@ -82,7 +82,7 @@ def test_ctrl_c_stops_after_the_batch_and_leaves_a_resumable_run(tiny_data, tmp_
     assert finished["event"] == "RunFinished" and finished["cancelled"] is True
     epoch = finished["epoch"]
     assert epoch >= 1 and f"cancelled at epoch {epoch};" in err
-    state = checkpoint.safe_load(run_dir / checkpoint.LAST)
+    state = runs.safe_load(run_dir / runs.LAST)
     assert state["epoch"] == epoch
     assert not list(run_dir.glob(".*.tmp"))
 
@@ -102,7 +102,7 @@ def test_first_sigint_sets_stop_second_raises_and_handler_is_restored():
 
 def test_failed_atomic_save_leaves_no_temporary_file(tmp_path):
     with pytest.raises(Exception):  # noqa: B017 - pickling a lambda fails in torch
-        checkpoint.atomic_save({"f": lambda: 0}, tmp_path / "x.pt")
+        runs.atomic_save({"f": lambda: 0}, tmp_path / "x.pt")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -152,11 +152,11 @@ def test_resume_extends_with_epochs_and_rejects_other_flags(
     assert TrainConfig.load(run_dir / "config.json").optim.epochs == 2
     lines = _metrics(run_dir)
     assert [x["epoch"] for x in lines if x["event"] == "EpochDone"] == [1, 2]
-    assert checkpoint.safe_load(run_dir / checkpoint.LAST)["epoch"] == 2
+    assert runs.safe_load(run_dir / runs.LAST)["epoch"] == 2
 
 
 def test_pretraining_run_is_refused_for_prediction_eval_and_export(tiny_data, tmp_path):
-    from core.onnx_backend import export_onnx
+    from core.inference import export_onnx
 
     run_dir = tmp_path / "pre"
     _events(tiny_config(tiny_data, run_dir, "pretrain", epochs=1))

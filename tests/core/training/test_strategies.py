@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 import torch
 
+from core import runs
 from core.skeleton import convert
 from core.training.events import EpochDone, RunFinished
 from core.training.loop import run
-from core.training.strategies import build_model, input_conversion, loss_weights
+from core.training.strategies import input_conversion, loss_weights
 from tests.core.training.conftest import tiny_config
 
 
@@ -85,8 +86,8 @@ def test_transfer_converts_layouts(tiny_data, tmp_path):
 
 def test_input_conversion_equals_converting_the_clip():
     torch.manual_seed(0)
-    src = build_model(tiny_model_cfg(), 25, 2, 4)
-    dst = build_model(tiny_model_cfg(), 20, 1, 4)
+    src = runs.new_model(tiny_model_cfg(), 25, 2, 4)
+    dst = runs.new_model(tiny_model_cfg(), 20, 1, 4)
     a = torch.from_numpy(input_conversion("ntu25", 2, "ucla20", 1))
     state = src.state_dict()
     for key in ("encoder.fwd.0.weight_ih_l0", "encoder.bwd.0.weight_ih_l0"):
@@ -103,7 +104,7 @@ def test_input_conversion_equals_converting_the_clip():
 
 
 def tiny_model_cfg():
-    from core.training.config import model_preset
+    from core.config import model_preset
 
     return model_preset("paper", hidden=5)
 

@@ -1,6 +1,6 @@
-"""ONNX export of a trained run, and an onnxruntime backend for the classifier.
+"""ONNX export of a trained model, and an onnxruntime backend for the classifier.
 
-:func:`export_onnx` writes ``model.onnx`` into a run folder with the legacy TorchScript-based
+:func:`ensure_onnx` writes ``model.onnx`` into a run folder with the legacy TorchScript-based
 exporter (``dynamo=False``), which exports the BiGRU as ONNX ``GRU`` nodes and keeps the
 batch and time axes dynamic. :class:`OnnxBackend` runs it on the CPU; for the small BiGRU
 this is about 20x faster than eager PyTorch (see ``bench/realtime.py``), which is why the
@@ -22,11 +22,17 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import secrets
 import warnings
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
+import torch
+from torch import nn
+
+from core import runs
+from core.datasets.cache import default_cache_dir
+from core.fileio import atomic_path, temporary_path
 
 ONNX_FILE = "model.onnx"
 INPUT_NAME = "x"
@@ -40,30 +46,36 @@ class OnnxModelWarning(UserWarning):
     """An existing ONNX file did not match its run and was not used as is."""
 
 
+class ExportableModel(Protocol):
+    """What :func:`ensure_onnx` needs of a model (``models.ms2l.MS2L`` has it)."""
+
+    num_joints: int
+    channels: int
+
+    def export_module(self) -> nn.Module:
+        """A module mapping ``x (N, T, M, V, C)`` to logits ``(N, K)``."""
+        ...
+
+
 def export_module(
-    module: object, out: Path, example: np.ndarray, opset: int = OPSET
+    module: nn.Module, out: Path, example: np.ndarray, opset: int = OPSET
 ) -> Path:
     """Export a ``forward(x (N, T, M, V, C)) -> logits (N, K)`` module to ONNX atomically.
 
     Args:
-        module: A ``torch.nn.Module`` (e.g. ``MS2L.export_module()``), in eval mode.
-        out: Destination ``.onnx`` path (written via a temporary file + rename).
+        module: A module (e.g. ``MS2L.export_module()``), in eval mode.
+        out: Destination ``.onnx`` path.
         example: Example input ``(N, T, M, V, C)`` float32 used for tracing.
         opset: ONNX opset version.
 
     Returns:
         The written path.
     """
-    import torch
-
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = str(out.with_name(f".{out.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"))
-    # Created here with mode 0644 (the kernel applies the umask), unlike mkstemp's 0600,
-    # so the model is readable by whoever may read the run folder; the exporter then
-    # writes into this file and its mode survives the rename.
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
-    try:
+    with atomic_path(out) as tmp:
+        # Created with mode 0644 (less the umask), unlike mkstemp's 0600, so the model
+        # is readable by whoever may read the run folder; the exporter writes into it.
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
         with torch.no_grad(), warnings.catch_warnings():
             # The legacy exporter warns that GRUs with batch_first need a transpose and
             # that it is deprecated; both are expected and harmless here.
@@ -71,7 +83,7 @@ def export_module(
             torch.onnx.export(
                 module,
                 (torch.from_numpy(np.ascontiguousarray(example, np.float32)),),
-                tmp,
+                str(tmp),
                 input_names=[INPUT_NAME],
                 output_names=[OUTPUT_NAME],
                 dynamic_axes={
@@ -81,17 +93,18 @@ def export_module(
                 opset_version=opset,
                 dynamo=False,
             )
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return out
 
 
+def _torch_logits(module: nn.Module, x: np.ndarray) -> np.ndarray:
+    with torch.no_grad():
+        return module(torch.from_numpy(x)).float().cpu().numpy()
+
+
 def _matches_torch(
-    predictor: object, path: Path, example_shape: tuple[int, ...]
+    module: nn.Module, path: Path, example_shape: tuple[int, ...]
 ) -> bool:
-    """Whether the ONNX file at ``path`` reproduces the torch logits to 1e-4.
+    """Whether the ONNX file at ``path`` reproduces ``module``'s logits to 1e-4.
 
     The probe batch differs in size and length from the traced example, so a model
     exported without dynamic axes fails too.
@@ -99,7 +112,7 @@ def _matches_torch(
     rng = np.random.default_rng(1)
     shape = (3, max(2, example_shape[1] // 2)) + tuple(example_shape[2:])
     probe = rng.normal(size=shape).astype(np.float32)
-    want = predictor.logits(probe)
+    want = _torch_logits(module, probe)
     try:
         got = OnnxBackend(path).logits(probe)
     except ValueError:
@@ -123,39 +136,39 @@ def cached_onnx_path(run_dir: str | os.PathLike[str]) -> Path:
     Raises:
         FileNotFoundError: If ``config.json`` or ``weights.pt`` is missing.
     """
-    from core.datasets.cache import default_cache_dir
-    from core.training.checkpoint import WEIGHTS
-
     run_dir = Path(run_dir)
     digest = hashlib.sha256(f"opset{OPSET}".encode())
-    for name in ("config.json", WEIGHTS):
+    for name in (runs.CONFIG, runs.WEIGHTS):
         digest.update((run_dir / name).read_bytes())
     return default_cache_dir() / "onnx" / f"{digest.hexdigest()[:20]}.onnx"
 
 
-def _export_verified(predictor: object, target: Path, shape: tuple[int, ...]) -> None:
+def _export_verified(
+    module: nn.Module, target: Path, shape: tuple[int, ...], run_dir: Path
+) -> None:
     """Export, check against torch, and only then move the file to ``target``."""
-    model = predictor.model
     example = np.random.default_rng(0).normal(size=shape).astype(np.float32)
-    staged = target.with_name(f".{target.name}.{os.getpid()}.verify")
+    staged = temporary_path(target)
     try:
-        export_module(model.export_module().eval(), staged, example)
-        if not _matches_torch(predictor, staged, shape):
+        export_module(module, staged, example)
+        if not _matches_torch(module, staged, shape):
             raise ValueError(
-                f"ONNX export of {predictor.run_dir} does not reproduce torch to 1e-4"
+                f"ONNX export of {run_dir} does not reproduce torch to 1e-4"
             )
         os.replace(staged, target)
     finally:
-        if staged.exists():
-            staged.unlink()
+        staged.unlink(missing_ok=True)
 
 
-def export_onnx(
+def ensure_onnx(
     run_dir: str | os.PathLike[str],
+    model: ExportableModel,
+    frames: int,
+    num_bodies: int,
     out: str | os.PathLike[str] | None = None,
     force: bool = False,
 ) -> Path:
-    """Export a run's classifier (``MS2L.export_module()``) to ONNX, verified.
+    """Export a run's classifier (``model.export_module()``) to ONNX, verified.
 
     onnxruntime must reproduce the torch logits to 1e-4 on a batch whose size and
     length differ from the traced example; the file is only put in place if it does.
@@ -163,11 +176,14 @@ def export_onnx(
     export in :func:`cached_onnx_path` instead, reused there on later calls.
 
     Args:
-        run_dir: A run folder (``config.json``, ``labels.json``, ``weights.pt``).
+        run_dir: The run folder the model was loaded from.
+        model: The run's model with its weights loaded.
+        frames: Frames ``T`` of the example input.
+        num_bodies: Bodies ``M`` of the model's input.
         out: Destination; defaults to ``<run_dir>/model.onnx``.
         force: Export even if ``out`` already holds a model that reproduces the
             run's torch logits. By default such a file is reused untouched (so loading
-            a shipped model with ``backend="onnx"`` writes nothing), and a file that
+            a shipped model with the ONNX backend writes nothing), and a file that
             does not reproduce them (stale or corrupt) is replaced with an
             :class:`OnnxModelWarning` naming it.
 
@@ -175,30 +191,21 @@ def export_onnx(
         Path of the ``.onnx`` file that reproduces the run's torch logits.
 
     Raises:
-        FileNotFoundError: If the run folder or its weights are missing.
         ValueError: If the exported model does not reproduce the torch logits.
         OSError: If neither the destination nor (without ``out``) the cache can be
             written.
     """
-    # Imported here: core.inference imports torch and the model code.
-    from core.inference import Predictor
-
     run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise FileNotFoundError(f"no such run folder: {run_dir}")
     target = Path(out) if out is not None else run_dir / ONNX_FILE
-    predictor = Predictor.from_run(run_dir, device="cpu", backend="torch")
-    model = predictor.model
-    model.eval()
-    channels = getattr(model, "channels", 3)
-    shape = (2, predictor.T, predictor.num_bodies, model.num_joints, channels)
+    module = model.export_module().eval()
+    shape = (2, frames, num_bodies, model.num_joints, model.channels)
     stale = False
     if not force and target.is_file():
-        if _matches_torch(predictor, target, shape):
+        if _matches_torch(module, target, shape):
             return target
         stale = True
     try:
-        _export_verified(predictor, target, shape)
+        _export_verified(module, target, shape, run_dir)
     except OSError as exc:
         if out is not None or exc.errno not in _READ_ONLY_ERRNOS:
             raise
@@ -220,8 +227,8 @@ def export_onnx(
             OnnxModelWarning,
             stacklevel=2,
         )
-    if not (cached.is_file() and _matches_torch(predictor, cached, shape)):
-        _export_verified(predictor, cached, shape)
+    if not (cached.is_file() and _matches_torch(module, cached, shape)):
+        _export_verified(module, cached, shape, run_dir)
     return cached
 
 

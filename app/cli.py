@@ -1,16 +1,20 @@
-"""``ms2l gui``: launch the desktop app.
+"""The ``ms2l`` command as installed: core's sub-commands plus ``ms2l gui``.
 
-Core must never import the Qt app (the import-linter layers forbid it), so the app is run
-by module *name* through :mod:`runpy`, exactly as ``python -m app`` would run it; nothing
-Qt-related is imported until this command is chosen.
+Core must never import the app (the layers are app -> core -> models), so the sub-command
+that starts the desktop app is registered here, one layer up, and the ``ms2l`` script
+points at :func:`main`. Nothing Qt-related is imported unless ``gui`` is chosen, so the
+same command serves headless machines; ``python -m core.cli`` (what ``torchrun`` runs)
+has every sub-command but ``gui``.
 """
 
 from __future__ import annotations
 
 import argparse
-import runpy
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+
+from core import cli
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -23,7 +27,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         The new parser.
     """
     parser = subparsers.add_parser(
-        "gui", help="launch the desktop app (Live, Replay, Train)"
+        "gui", help="launch the desktop app (Live, Teach, Replay, Train, Evaluate)"
     )
     parser.add_argument("--model", type=Path, help="run folder of the model to use")
     parser.add_argument("--video", type=Path, help="video file to preselect in Live")
@@ -52,12 +56,22 @@ def run(args: argparse.Namespace) -> int:
         if not args.video.is_file():
             raise FileNotFoundError(f"video file not found: {args.video}")
         forwarded += ["--video", str(args.video)]
-    saved = sys.argv
-    sys.argv = ["ms2l gui", *forwarded]
-    try:
-        runpy.run_module("app", run_name="__main__", alter_sys=True)
-    except SystemExit as exc:
-        return int(exc.code or 0) if not isinstance(exc.code, str) else 1
-    finally:
-        sys.argv = saved
-    return 0
+    from app.__main__ import main as app_main
+
+    return app_main(forwarded)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The ``ms2l`` entry point.
+
+    Args:
+        argv: Arguments (without the program name).
+
+    Returns:
+        The process exit status.
+    """
+    return cli.main(argv, extra=[sys.modules[__name__]])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

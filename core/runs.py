@@ -1,4 +1,4 @@
-"""Run folders: atomic checkpoint files, safe loading, and clear errors for bad folders.
+"""The run-folder contract: file names, atomic writes, config/labels/weights I/O.
 
 A run folder holds ``config.json`` (the full :class:`TrainConfig`, layout included),
 ``labels.json`` (class names), ``weights.pt`` (the model's state dict, best or last by the
@@ -19,7 +19,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from core.training.config import TrainConfig, atomic_write_text
+from core.config import ModelConfig, TrainConfig
+from core.fileio import atomic_path, atomic_write_text
+from core.labels import load_class_table, parse_class_table
+from core.paths import CHECKPOINTS_DIR
+from models import build_model
 
 CONFIG = "config.json"
 LABELS = "labels.json"
@@ -30,23 +34,56 @@ EVAL = "eval.json"
 
 
 def atomic_save(obj: Any, path: str | os.PathLike[str]) -> Path:
-    """``torch.save`` through a temporary file and :func:`os.replace`.
+    """``torch.save`` through :func:`core.fileio.atomic_path`.
+
+    Args:
+        obj: What to save (a state dict, or a dict of them).
+        path: The destination file.
 
     Returns:
         The path written.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:  # a failed write (disk full, unpicklable object) leaves no stray file
-        tmp.unlink(missing_ok=True)
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
     return path
+
+
+def is_run_dir(path: str | os.PathLike[str] | None) -> bool:
+    """Whether ``path`` is a run folder (it holds a ``config.json``).
+
+    Args:
+        path: A folder, or ``None``.
+
+    Returns:
+        ``True`` for a folder with a config file.
+    """
+    return path is not None and (Path(path) / CONFIG).is_file()
+
+
+def shipped_model_dir() -> Path | None:
+    """The run folder of the model shipped with the app, or ``None`` if there is none.
+
+    Returns:
+        The first run folder (by name) under ``resources/checkpoints``.
+    """
+    found = find_runs(CHECKPOINTS_DIR)
+    return found[0] if found else None
+
+
+def find_runs(folder: str | os.PathLike[str]) -> list[Path]:
+    """The run folders directly inside ``folder``, sorted by name.
+
+    Args:
+        folder: A folder of runs (e.g. ``~/ms2l-runs``); a missing one has none.
+
+    Returns:
+        The run folders.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if is_run_dir(p))
 
 
 def safe_load(path: str | os.PathLike[str]) -> Any:
@@ -68,8 +105,6 @@ def safe_load(path: str | os.PathLike[str]) -> Any:
 def save_labels(run_dir: Path, names: list[str], dataset: str) -> None:
     """Write ``labels.json``: the dataset's shipped class table (ids and names) when it
     matches ``names``, otherwise the same form without ids."""
-    from core.labels import load_class_table
-
     try:
         table = load_class_table(dataset)
         doc = table.to_json() if list(table.names) == list(names) else None
@@ -86,21 +121,23 @@ def save_labels(run_dir: Path, names: list[str], dataset: str) -> None:
 def load_labels(run_dir: Path) -> list[str]:
     """Class names from a run's ``labels.json``.
 
+    Args:
+        run_dir: The run folder.
+
+    Returns:
+        The class names in label order.
+
     Raises:
         FileNotFoundError: If the file is missing.
-        ValueError: If it is not a class list.
+        ValueError: If it is not a class table (see :func:`core.labels.parse_class_table`)
+            or lists no class.
     """
     path = Path(run_dir) / LABELS
     if not path.is_file():
         raise FileNotFoundError(f"{path}: labels file not found")
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        classes = sorted(doc["classes"], key=lambda c: c["index"])
-        names = [str(c["name"]) for c in classes]
-        if [c["index"] for c in classes] != list(range(len(names))) or not names:
-            raise ValueError("indices must be 0..K-1")
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path}: not a labels file ({exc})") from None
+    names = list(parse_class_table(path).names)
+    if not names:
+        raise ValueError(f"{path}: not a class table (no classes)")
     return names
 
 
@@ -140,6 +177,38 @@ def read_run(run_dir: str | os.PathLike[str]) -> RunInfo:
             f"{run_dir / CONFIG}: layout/num_bodies not recorded (unfinished run?)"
         )
     return RunInfo(run_dir, cfg, labels, cfg.data.layout, cfg.data.num_bodies)
+
+
+def new_model(
+    cfg: ModelConfig,
+    num_joints: int,
+    num_bodies: int,
+    num_classes: int,
+    channels: int = 3,
+) -> nn.Module:
+    """A freshly initialised model as a run's config describes it.
+
+    Args:
+        cfg: The run's model settings (``cfg.name`` picks the class in ``models.MODELS``).
+        num_joints: Joints ``V`` of the run's layout.
+        num_bodies: Bodies ``M``.
+        num_classes: Actions ``K``.
+        channels: Coordinates per joint ``C``.
+
+    Returns:
+        The model.
+
+    Raises:
+        KeyError: If the model name is unknown.
+    """
+    return build_model(
+        cfg.name,
+        num_joints=num_joints,
+        num_bodies=num_bodies,
+        num_classes=num_classes,
+        channels=channels,
+        **cfg.arch(),
+    )
 
 
 def load_state_into(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from core.training.tasks import jigsaw, make_pretext, mask_future, permutations
+from models.pretext import jigsaw, make_pretext, mask_future, permutations
 
 
 def _batch() -> tuple[torch.Tensor, torch.Tensor]:

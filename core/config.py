@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.fileio import atomic_write_text
 from core.preprocess import AugmentConfig
 
 STRATEGIES: tuple[str, ...] = (
@@ -136,6 +137,29 @@ class ModelConfig:
     noise_std: float = 0.05
     jigsaw_segments: int = 3
     dropout: float = 0.0
+
+    def arch(self) -> dict[str, Any]:
+        """The architecture options passed to ``models.build_model`` (no task settings).
+
+        Returns:
+            ``{option: value}`` for the model class's keyword arguments.
+        """
+        return {k: getattr(self, k) for k in ARCH_FIELDS}
+
+
+# Model fields that shape the network (the rest are pretext-task settings).
+ARCH_FIELDS = (
+    "hidden",
+    "layers",
+    "head_dim",
+    "head_layers",
+    "proj_dim",
+    "decoder_hidden",
+    "classifier",
+    "classifier_hidden",
+    "jigsaw_segments",
+    "dropout",
+)
 
 
 @dataclass(frozen=True)
@@ -296,20 +320,6 @@ class TrainConfig:
             else:
                 updates[name] = values
         return dataclasses.replace(self, **updates)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write text to ``path`` through a temporary file and :func:`os.replace`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:  # a failed write leaves no stray temporary file
-        tmp.unlink(missing_ok=True)
 
 
 def _build(cls: type, data: Any, where: str) -> Any:

@@ -14,13 +14,12 @@ import pytest
 
 from core.cli import main
 from core.datasets.ntu import read_skeleton_bytes
-from core.inference import Predictor
-from core.onnx_backend import (
+from core.inference import Predictor, export_onnx
+from core.inference.onnx import (
     ONNX_FILE,
     OnnxBackend,
     OnnxModelWarning,
     cached_onnx_path,
-    export_onnx,
 )
 from tests.conftest import require_data
 from tests.core.live_model import make_run

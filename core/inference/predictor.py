@@ -13,16 +13,16 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 
-from core.training import checkpoint
-from core.training.config import TrainConfig
-from core.training.data import fit_time, prepare_clip
-from core.training.loop import resolve_device
-from core.training.strategies import build_model
+from core import runs
+from core.config import TrainConfig
+from core.device import resolve_device
+from core.inference.onnx import OnnxBackend, ensure_onnx
+from core.model_input import fit_time, prepare_clip
+from core.skeleton import get_layout
 
 
 class Predictor:
@@ -47,7 +47,7 @@ class Predictor:
         labels: list[str],
         model: torch.nn.Module | None,
         device: torch.device,
-        onnx: Any = None,
+        onnx: OnnxBackend | None = None,
     ) -> None:
         self.run_dir = run_dir
         self.config = config
@@ -74,7 +74,7 @@ class Predictor:
         Args:
             run_dir: Folder with ``config.json``, ``labels.json``, ``weights.pt``.
             device: ``"auto"``, ``"cpu"`` or ``"cuda[:i]"`` (CUDA falls back to CPU).
-            backend: ``"torch"``, or ``"onnx"`` (uses ``core.onnx_backend``; exports the
+            backend: ``"torch"``, or ``"onnx"`` (:mod:`core.inference.onnx`; exports the
                 model first when the folder has no up-to-date ``model.onnx``).
 
         Returns:
@@ -86,26 +86,26 @@ class Predictor:
                 input size, class count), the backend is unknown, or the run is a
                 ``pretrain`` run (its classifier was never trained).
         """
-        info = checkpoint.read_run(run_dir)
+        info = runs.read_run(run_dir)
         cfg = info.config
         refuse_pretraining_run(info.run_dir, cfg)
         if backend not in ("torch", "onnx"):
             raise ValueError(f"unknown backend {backend!r}; use 'torch' or 'onnx'")
         dev = resolve_device(device)
-        model = build_model(
+        model = runs.new_model(
             cfg.model,
-            _num_joints(cfg.data.layout),
+            get_layout(cfg.data.layout).num_joints,
             cfg.data.num_bodies,
             len(info.labels),
         )
-        weights = info.run_dir / checkpoint.WEIGHTS
-        checkpoint.load_state_into(model, checkpoint.safe_load(weights), weights)
+        weights = info.run_dir / runs.WEIGHTS
+        runs.load_state_into(model, runs.safe_load(weights), weights)
         model.eval().to(dev)
         onnx = None
         if backend == "onnx":
-            from core.onnx_backend import OnnxBackend, export_onnx
-
-            path = export_onnx(info.run_dir, force=False)
+            path = ensure_onnx(
+                info.run_dir, model, cfg.data.frames, cfg.data.num_bodies
+            )
             onnx = OnnxBackend(path)
         return cls(info.run_dir, cfg, info.labels, model, dev, onnx)
 
@@ -223,7 +223,31 @@ def refuse_pretraining_run(run_dir: Path, cfg: TrainConfig) -> None:
         )
 
 
-def _num_joints(layout: str) -> int:
-    from core.skeleton import get_layout
+def export_onnx(
+    run_dir: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
+    force: bool = False,
+) -> Path:
+    """Export a run's classifier to ONNX, verified against torch (see :func:`ensure_onnx`).
 
-    return get_layout(layout).num_joints
+    Args:
+        run_dir: A run folder (``config.json``, ``labels.json``, ``weights.pt``).
+        out: Destination; defaults to ``<run_dir>/model.onnx`` (or the per-user cache
+            when the run folder is read-only).
+        force: Export even if the destination already reproduces the weights.
+
+    Returns:
+        Path of the ``.onnx`` file that reproduces the run's torch logits.
+
+    Raises:
+        FileNotFoundError: If the run folder or its files are missing.
+        ValueError: If a file is corrupt or the export does not reproduce torch.
+        OSError: If nothing can be written.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"no such run folder: {run_dir}")
+    predictor = Predictor.from_run(run_dir, device="cpu", backend="torch")
+    return ensure_onnx(
+        predictor.run_dir, predictor.model, predictor.T, predictor.num_bodies, out, force
+    )

@@ -1,0 +1,28 @@
+"""Choosing the torch device: CUDA when present and asked for, the CPU otherwise."""
+
+from __future__ import annotations
+
+import torch
+
+
+def resolve_device(name: str) -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; ``"cuda"`` falls back to CPU.
+
+    Args:
+        name: ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:<i>"``.
+
+    Returns:
+        The device to use (the CPU when CUDA is asked for but absent).
+
+    Raises:
+        ValueError: If the name is not a device torch knows.
+    """
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(name)
+    except RuntimeError as exc:
+        raise ValueError(f"unknown device {name!r}: {exc}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        return torch.device("cpu")
+    return dev

@@ -1,0 +1,126 @@
+"""All losses of MS²L for one batch: the module the training loop optimises.
+
+:class:`Objective` wraps a model (:class:`models.ms2l.MS2L`) and computes the classifier
+loss and the self-supervised losses of paper section 3 -- motion prediction (Eq. 1),
+temporal jigsaw (Eq. 2), contrastive (Eq. 3) -- with every view (original, masked/noisy
+past, jigsaw) going through the encoder in ONE batched pass. It is the module wrapped by
+DDP. The pretext views come from :func:`models.pretext.make_pretext`.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from models.losses import contrastive_loss, jigsaw_loss, motion_loss
+from models.ms2l import MS2L, masked_mean
+from models.pretext import PretextBatch
+
+
+class Objective(nn.Module):
+    """All losses of one batch, computed with a single encoder pass over every view.
+
+    Args:
+        model: An :class:`models.ms2l.MS2L`.
+        tasks: Self-supervised tasks in use.
+        temperature: Contrastive temperature.
+        use_cls: Whether the classifier loss is computed.
+        freeze_encoder: Run the encoder without gradients (linear evaluation).
+    """
+
+    def __init__(
+        self,
+        model: MS2L,
+        tasks: tuple[str, ...],
+        temperature: float,
+        use_cls: bool,
+        freeze_encoder: bool = False,
+    ) -> None:
+        super().__init__()
+        self.model = model
+        self.tasks = tuple(tasks)
+        self.temperature = temperature
+        self.use_cls = use_cls
+        self.freeze_encoder = freeze_encoder
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        lengths: torch.Tensor,
+        labels: torch.Tensor,
+        pretext: PretextBatch | None,
+        w_cls: float,
+        w_self: float,
+    ) -> dict[str, torch.Tensor]:
+        """Compute the weighted total and every component.
+
+        Args:
+            x: ``(N, T, M, V, C)`` clips.
+            lengths: ``(N,)`` valid frames.
+            labels: ``(N,)`` labels, -1 where unlabelled (ignored by the classifier loss).
+            pretext: Pretext views, or ``None`` when ``w_self`` is 0.
+            w_cls: Weight of the classifier loss.
+            w_self: Weight of the self-supervised loss.
+
+        Returns:
+            ``{"total", "cls"?, "motion"?, "jigsaw"?, "contrastive"?}`` scalar tensors.
+        """
+        n = x.shape[0]
+        ssl = pretext is not None and w_self > 0
+        tasks = self.tasks if ssl else ()
+        want_orig = self.use_cls or "contrastive" in tasks
+        want_past = "motion" in tasks or "contrastive" in tasks
+        want_jig = "jigsaw" in tasks or "contrastive" in tasks
+        views, lens, names = [], [], []
+        if want_orig:
+            views.append(x), lens.append(lengths), names.append("orig")
+        if want_past:
+            views.append(pretext.masked.past), lens.append(pretext.masked.past_len)
+            names.append("past")
+        if want_jig:
+            views.append(pretext.shuffled), lens.append(lengths), names.append("jig")
+        stacked, stacked_len = torch.cat(views), torch.cat(lens)
+        if self.freeze_encoder:
+            with torch.no_grad():
+                h, last = self.model.encoder(stacked, stacked_len)
+        else:
+            h, last = self.model.encoder(stacked, stacked_len)
+        part = {name: slice(i * n, (i + 1) * n) for i, name in enumerate(names)}
+
+        out: dict[str, torch.Tensor] = {}
+        total = x.new_zeros(())
+        if self.use_cls:
+            logits = self.model.classifier(h[part["orig"]], lengths)
+            known = labels >= 0
+            if bool(known.any()):
+                out["cls"] = F.cross_entropy(logits[known].float(), labels[known])
+            else:  # keeps every classifier parameter in the graph (DDP)
+                out["cls"] = logits.sum() * 0.0
+            total = total + w_cls * out["cls"]
+        if ssl:
+            self_loss = x.new_zeros(())
+            if "motion" in tasks:
+                m = pretext.masked
+                pred = self.model.motion_head(
+                    last[part["past"]], m.last_frame, m.target.shape[1]
+                )
+                out["motion"] = motion_loss(pred.float(), m.target, m.target_mask)
+                self_loss = self_loss + out["motion"]
+            if "jigsaw" in tasks:
+                feat = masked_mean(h[part["jig"]], lengths)
+                out["jigsaw"] = jigsaw_loss(
+                    self.model.jigsaw_head(feat), pretext.jigsaw_labels
+                )
+                self_loss = self_loss + out["jigsaw"]
+            if "contrastive" in tasks:
+                feats = [
+                    masked_mean(h[part[v]], lens[names.index(v)])
+                    for v in ("orig", "past", "jig")
+                ]
+                z = self.model.contrastive_head(torch.stack(feats, dim=1))
+                out["contrastive"] = contrastive_loss(z, self.temperature)
+                self_loss = self_loss + out["contrastive"]
+            total = total + w_self * self_loss
+        out["total"] = total
+        return out
