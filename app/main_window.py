@@ -1,4 +1,4 @@
-"""The main window: four tabs (Live, Replay, Train, Evaluate), a status bar and errors.
+"""The main window: five tabs (Live, Teach, Replay, Train, Evaluate), status bar, errors.
 
 Errors from any panel or worker reach :meth:`MainWindow.show_error`, which writes the
 problem to the status bar and opens a non-modal message box, so the app stays usable. The
@@ -18,6 +18,7 @@ from app.context import AppContext
 from app.panels.evaluate import EvaluatePanel
 from app.panels.live import LivePanel
 from app.panels.replay import ReplayPanel
+from app.panels.teach import TeachPanel
 from app.panels.train import TrainPanel
 from app.workers import JobManager
 
@@ -57,16 +58,20 @@ class MainWindow(QMainWindow):
         self._dialog: QMessageBox | None = None
         self.tabs = QTabWidget()
         self.live = LivePanel(self.ctx, model_dir=model_dir, video=video)
+        self.teach = TeachPanel(self.ctx)
         self.replay = ReplayPanel(self.ctx, model_dir=model_dir)
         self.train = TrainPanel(self.ctx)
         self.evaluate = EvaluatePanel(self.ctx)
         self.tabs.addTab(self.live, "Live")
+        self.tabs.addTab(self.teach, "Teach")
         self.tabs.addTab(self.replay, "Replay")
         self.tabs.addTab(self.train, "Train")
         self.tabs.addTab(self.evaluate, "Evaluate")
         self.tabs.setCurrentIndex(int(self.ctx.recall("window/tab", "0") or 0))
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.train.run_finished.connect(self.evaluate.add_run)
+        self.teach.model_ready.connect(self.evaluate.add_run)
+        self.teach.use_model.connect(self._on_teach_use_model)
         self.setCentralWidget(self.tabs)
         self.statusBar().showMessage("Ready")
         app = QApplication.instance()
@@ -102,6 +107,11 @@ class MainWindow(QMainWindow):
     @pyqtSlot(str, str)
     def _on_jobs_job_failed(self, name: str, message: str) -> None:
         self.show_error(name.capitalize(), message)
+
+    @pyqtSlot(object)
+    def _on_teach_use_model(self, run_dir: Path) -> None:
+        self.live.load_model(run_dir)
+        self.tabs.setCurrentWidget(self.live)
 
     @pyqtSlot(int)
     def _on_tabs_current_changed(self, index: int) -> None:

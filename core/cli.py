@@ -75,9 +75,7 @@ def error_message(exc: BaseException) -> str:
     return str(exc)
 
 
-def main(
-    argv: Sequence[str] | None = None, extra: Sequence[CommandModule] = ()
-) -> int:
+def main(argv: Sequence[str] | None = None, extra: Sequence[CommandModule] = ()) -> int:
     """Run the CLI and return the process exit status.
 
     Args:

@@ -71,6 +71,10 @@ class DataConfig:
         scale: Divide by the mean spine length.
         augment: Training-time augmentation (applied before resampling).
         label_fraction: Share of training clips whose labels are used (semi-supervised).
+        labels_per_class: Use the labels of only this many training clips per class
+            (a seeded few-shot draw; 0 = off; exclusive with ``label_fraction < 1``).
+        val_fraction: Custom datasets: share of the recordings (or subjects) of every
+            action held out for validation (0 = train on everything, no validation).
         max_clips: Use at most this many clips per split (0 = all); for quick runs.
         cache_dir: Clip cache folder; ``""`` = ``$MS2L_CACHE`` or ``~/.cache/ms2l``.
         window_seconds: Median training-clip duration, filled in at training time and used
@@ -88,6 +92,8 @@ class DataConfig:
     scale: bool = True
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     label_fraction: float = 1.0
+    labels_per_class: int = 0
+    val_fraction: float = 0.2
     max_clips: int = 0
     cache_dir: str = ""
     window_seconds: float = 0.0
@@ -412,7 +418,7 @@ def make_config(
     *,
     dataset: str = "nw-ucla",
     root: str = "",
-    protocol: str = "xview",
+    protocol: str = "",
     strategy: str = "scratch",
     preset: str = DEFAULT_PRESET,
     data: dict[str, Any] | None = None,
@@ -426,7 +432,8 @@ def make_config(
     Args:
         dataset: Dataset name.
         root: Dataset folder or archive.
-        protocol: Evaluation protocol.
+        protocol: Evaluation protocol; ``""`` = ``"recording"`` for a custom dataset,
+            ``"xview"`` otherwise.
         strategy: One of :data:`STRATEGIES`.
         preset: One of :data:`PRESETS`; sets model and optimiser defaults.
         data: Overrides of :class:`DataConfig` fields (``augment`` may be a dict).
@@ -441,6 +448,8 @@ def make_config(
     Raises:
         ValueError: On an unknown strategy, preset, task or field, or inconsistent values.
     """
+    if not protocol:
+        protocol = "recording" if dataset == "custom" else "xview"
     data = dict(data or {})
     if isinstance(data.get("augment"), dict):
         data["augment"] = AugmentConfig(**data["augment"])
@@ -480,10 +489,23 @@ def validate(cfg: TrainConfig) -> None:
             f"strategy {s.name!r} starts from a pretrained encoder: give init_from "
             "(--init-from RUN, a 'pretrain' run folder)"
         )
-    if s.name == "semi" and not 0 < cfg.data.label_fraction < 1:
+    if (
+        s.name == "semi"
+        and not 0 < cfg.data.label_fraction < 1
+        and not cfg.data.labels_per_class
+    ):
         raise ValueError(
-            "strategy 'semi' needs a label fraction in (0, 1), e.g. 0.01 or 0.1"
+            "strategy 'semi' needs a label fraction in (0, 1), e.g. 0.01 or 0.1, "
+            "or labels per class"
         )
+    if cfg.data.labels_per_class < 0:
+        raise ValueError(
+            f"labels_per_class must be >= 0, got {cfg.data.labels_per_class}"
+        )
+    if cfg.data.labels_per_class and cfg.data.label_fraction < 1:
+        raise ValueError("give either labels_per_class or label_fraction, not both")
+    if not 0 <= cfg.data.val_fraction < 1:
+        raise ValueError(f"val_fraction must be in [0, 1), got {cfg.data.val_fraction}")
     if not 0 < cfg.data.label_fraction <= 1:
         raise ValueError(
             f"label_fraction must be in (0, 1], got {cfg.data.label_fraction}"

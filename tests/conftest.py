@@ -58,7 +58,9 @@ def leaked_threads(before: set[threading.Thread], grace: float = 5.0) -> list[st
     new = [
         t
         for t in threading.enumerate()
-        if t not in before and t.is_alive() and not isinstance(t, threading._DummyThread)
+        if t not in before
+        and t.is_alive()
+        and not isinstance(t, threading._DummyThread)
     ]
     deadline = time.monotonic() + grace
     for t in new:

@@ -32,9 +32,7 @@ def _type_checking_lines(tree: ast.AST) -> set[int]:
 
 def import_graph() -> dict[str, set[str]]:
     """``{module: modules of this project it imports}`` over app, core and models."""
-    files = {
-        _module_name(p): p for pkg in PACKAGES for p in (REPO / pkg).rglob("*.py")
-    }
+    files = {_module_name(p): p for pkg in PACKAGES for p in (REPO / pkg).rglob("*.py")}
     graph: dict[str, set[str]] = {name: set() for name in files}
     for name, path in files.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -281,6 +281,8 @@ class LivePanel(QWidget):
 
     @pyqtSlot(object)
     def _on_model_item_produced(self, predictor: Predictor) -> None:
+        if self.model_job is None or self.sender() is not self.model_job.worker:
+            return  # a model asked for earlier finished loading after a newer request
         self.predictor = predictor
         self.ctx.remember("model/run", self.model_path.text())
         labels = list(predictor.labels)
@@ -298,6 +300,8 @@ class LivePanel(QWidget):
 
     @pyqtSlot(str)
     def _on_model_failed(self, message: str) -> None:
+        if self.model_job is None or self.sender() is not self.model_job.worker:
+            return
         self.model_info.setText(f"Could not load the model: {message}")
 
     @pyqtSlot()

@@ -1,4 +1,9 @@
-"""A timeline of labelled intervals against predicted intervals (PKU-MMD sequences)."""
+"""A timeline of labelled intervals against predicted intervals (PKU-MMD sequences).
+
+Teach uses the same timeline to label a continuous recording: :meth:`IntervalTimeline.
+enable_selection` adds a draggable interval whose frames :meth:`IntervalTimeline.selection`
+returns.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +39,31 @@ class IntervalTimeline(pg.PlotWidget):
         self._items: list[pg.GraphicsObject] = []
         self.labelled: list[Interval] = []
         self.predicted: list[Interval] = []
+        self.region: pg.LinearRegionItem | None = None
+
+    def enable_selection(self, start: int, end: int) -> None:
+        """Show a draggable interval ``[start, end]`` (frames) to choose a span.
+
+        Args:
+            start: First frame of the initial selection.
+            end: Last frame of the initial selection.
+        """
+        if self.region is None:
+            self.region = pg.LinearRegionItem(
+                values=(start, end), brush=pg.mkBrush(255, 255, 255, 40)
+            )
+            self.region.setZValue(10)
+            self.addItem(self.region)
+        else:
+            self.region.setRegion((start, end))
+
+    def selection(self) -> tuple[int, int] | None:
+        """The selected ``(start, end)`` frames (inclusive), or ``None`` without one."""
+        if self.region is None:
+            return None
+        a, b = self.region.getRegion()
+        start, end = sorted((round(a), round(b)))
+        return max(start, 0), max(end, 0)
 
     def set_intervals(
         self,

@@ -1,4 +1,5 @@
-"""``ms2l data``: build a dataset's clip cache (``prepare``) and summarise it (``info``).
+"""``ms2l data``: build a dataset's clip cache (``prepare``), summarise it (``info``), and
+extract poses from labelled videos into a custom dataset (``extract``).
 
 Both sub-commands consume the cache builder's events: a progress bar on stderr (redrawn in
 place on a terminal, a line per tenth otherwise), a line per rejected file, then the
@@ -83,7 +84,7 @@ class ProgressBar:
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``ms2l data`` with its ``prepare`` and ``info`` sub-commands."""
+    """Register ``ms2l data`` with its ``prepare``, ``info`` and ``extract`` commands."""
     parser = subparsers.add_parser("data", help="prepare and inspect datasets")
     sub = parser.add_subparsers(dest="data_command", metavar="ACTION", required=True)
     for name, help_text in (
@@ -114,10 +115,28 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                 "--json", action="store_true", help="print the summary as JSON"
             )
         p.set_defaults(func=run)
+    p = sub.add_parser(
+        "extract",
+        help="MediaPipe poses from labelled videos into a custom dataset",
+        description="Run MediaPipe over a folder of <action>/<video> files or a CSV "
+        "video,start,end,action and write a custom dataset (recordings + labels.csv). "
+        "Resumable: videos already extracted are skipped.",
+    )
+    p.add_argument("videos", help="folder of class sub-folders, or a CSV file")
+    p.add_argument("--out", required=True, help="the dataset folder to write")
+    p.add_argument(
+        "--workers", type=int, default=2, help="processes (default 2; 1 = no pool)"
+    )
+    p.add_argument(
+        "--mirrored", action="store_true", help="the videos are mirrored (selfie)"
+    )
+    p.add_argument("--max-frames", type=int, help="only the first N frames of each")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run_extract)
 
 
 # Known dataset names for ``--dataset`` (kept literal so building the parser stays cheap).
-DATASET_NAMES = ("nw-ucla", "ntu60", "ntu120", "pkummd1", "pkummd2")
+DATASET_NAMES = ("nw-ucla", "ntu60", "ntu120", "pkummd1", "pkummd2", "custom")
 
 
 def _build(args: argparse.Namespace) -> CacheReady:
@@ -236,3 +255,51 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_summary(summary, sys.stdout)
     return 0
+
+
+def run_extract(args: argparse.Namespace) -> int:
+    """Run ``ms2l data extract``; exit status 0, or 1 if a video failed."""
+    import threading
+
+    from core.commands.train import _stop_on_sigint
+    from core.extract import (
+        ExtractDone,
+        ExtractFailed,
+        ExtractFinished,
+        ExtractFrames,
+        ExtractStarted,
+        extract,
+    )
+
+    bar = ProgressBar("videos", enabled=not args.quiet)
+    stop = threading.Event()
+    finished = None
+    try:
+        with _stop_on_sigint(stop):
+            for event in extract(
+                args.videos, args.out, workers=args.workers, mirrored=args.mirrored,
+                max_frames=args.max_frames, stop=stop,
+            ):  # fmt: skip
+                if isinstance(event, ExtractStarted):
+                    bar.message(
+                        f"{event.total} videos, {event.total - event.todo} already "
+                        f"extracted, {event.workers} worker process(es)"
+                    )
+                elif isinstance(event, ExtractFailed):
+                    bar.message(f"skipped: {event.error}")
+                elif isinstance(event, ExtractDone) and event.warning:
+                    bar.message(f"{event.name}: {event.warning}")
+                elif isinstance(event, ExtractFinished):
+                    finished = event
+                if isinstance(event, ExtractFrames | ExtractDone | ExtractFailed):
+                    bar.update(event.done, event.total)
+    finally:
+        bar.close()
+    assert finished is not None
+    f = finished
+    print(
+        f"{args.out}: {f.extracted} extracted, {f.skipped} already done, {f.failed} "
+        f"failed; {f.frames} frames in {f.seconds:.1f} s"
+        + (" (stopped: run again to continue)" if f.cancelled else "")
+    )
+    return 1 if f.failed else (130 if f.cancelled else 0)

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from core.datasets.base import SkeletonSequence
     from core.inference import Predictor
     from core.inference.sequences import FrameScore
-    from core.live.recording import AtomicVideoWriter, JsonLinesWriter
+    from core.live.writers import AtomicVideoWriter, JsonLinesWriter
 
 # The defaults of the recogniser options are those of the Live panel.
 DEFAULTS = LiveSettings()
@@ -179,7 +179,7 @@ def _run_video(
     from core.live.capture import CaptureError, VideoSource
     from core.live.overlay import annotate
     from core.live.pipeline import STAGES, run_live
-    from core.live.recording import AtomicVideoWriter, JsonLinesWriter
+    from core.live.writers import AtomicVideoWriter, JsonLinesWriter
 
     source: int | Path = args.camera if args.camera is not None else args.input
     try:
@@ -278,7 +278,7 @@ def _run_skeleton_file(
         true_labels,
     )
     from core.live.overlay import caption, render_skeleton, skeleton_box
-    from core.live.recording import AtomicVideoWriter, JsonLinesWriter
+    from core.live.writers import AtomicVideoWriter, JsonLinesWriter
 
     if args.camera is not None:
         raise UserError("--camera cannot be combined with a skeleton file")

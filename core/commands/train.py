@@ -47,14 +47,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description="Train an MS²L model. Flags override --config values.",
     )
     p.add_argument("--config", help="JSON config file (as saved in a run folder)")
-    p.add_argument("--dataset", help="nw-ucla, ntu60, ntu120, pkummd1, pkummd2")
+    p.add_argument(
+        "--dataset",
+        help="nw-ucla, ntu60, ntu120, pkummd1, pkummd2, or custom (your recordings)",
+    )
     p.add_argument("--root", help="dataset folder or archive")
-    p.add_argument("--protocol", help="xview, xsub or xset")
+    p.add_argument(
+        "--protocol",
+        help="xview, xview-val, xsub or xset; custom: recording (default) or subject",
+    )
     p.add_argument("--strategy", choices=STRATEGIES)
     p.add_argument(
         "--preset",
         choices=PRESETS,
-        help=f"model and schedule preset (default {DEFAULT_PRESET})",
+        help=f"model and schedule preset (default {DEFAULT_PRESET}, or with "
+        "--init-from the architecture of that run)",
     )
     p.add_argument("--tasks", help=f"comma-separated subset of {','.join(TASKS)}")
     p.add_argument("--epochs", type=int)
@@ -74,6 +81,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     p.add_argument(
         "--label-fraction", type=float, help="share of labelled training clips"
+    )
+    p.add_argument(
+        "--labels-per-class",
+        type=int,
+        help="use the labels of only N training clips per class (seeded few-shot draw)",
+    )
+    p.add_argument(
+        "--val-fraction",
+        type=float,
+        help="custom datasets: share of recordings (or subjects) of every action held "
+        "out for validation (default 0.2; 0 = train on all)",
     )
     p.add_argument("--init-from", help="run folder whose encoder initialises this run")
     p.add_argument(
@@ -157,6 +175,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         ("time_mode", data, "time_mode"),
         ("layout", data, "layout"),
         ("label_fraction", data, "label_fraction"),
+        ("labels_per_class", data, "labels_per_class"),
+        ("val_fraction", data, "val_fraction"),
         ("max_clips", data, "max_clips"),
         ("hidden", model, "hidden"),
         ("temperature", model, "temperature"),
@@ -198,12 +218,24 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
             cfg = cfg.replace(strategy={"name": args.strategy})
         validate(cfg)
         return cfg
+    preset = args.preset or DEFAULT_PRESET
+    if args.init_from and args.preset is None:
+        # Starting from another run: its architecture, unless a preset is asked for
+        # (the shipped model is a `paper` model with 64 units, not the default preset).
+        from dataclasses import asdict
+
+        from core.runs import read_run
+
+        init_model = read_run(args.init_from).config.model
+        preset = init_model.preset
+        inherited = {k: v for k, v in asdict(init_model).items() if k != "preset"}
+        model = {**inherited, **model}
     return make_config(
         dataset=args.dataset or "nw-ucla",
         root=args.root or "",
-        protocol=args.protocol or "xview",
+        protocol=args.protocol or "",
         strategy=args.strategy or "scratch",
-        preset=args.preset or DEFAULT_PRESET,
+        preset=preset,
         data=data,
         model=model,
         optim=optim,

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from core.datasets.base import DataFormatError, SkeletonSequence
+from core.datasets.custom import read_recording_sequence
 from core.datasets.ntu import read_skeleton_bytes
 from core.datasets.pkummd import read_sequence
 from core.datasets.registry import READERS, get_reader, register
@@ -21,7 +22,8 @@ def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
 
     ``.skeleton`` -> NTU RGB+D (with ``color_xy``); ``.json`` -> NW-UCLA sample;
     ``.txt`` -> a whole PKU-MMD sequence with its labelled intervals in
-    ``meta["intervals"]`` (label file looked up beside the skeleton folder).
+    ``meta["intervals"]`` (label file looked up beside the skeleton folder);
+    ``.jsonl`` -> one of the user's recordings (``meta["label_intervals"]``).
 
     Args:
         path: The file.
@@ -49,8 +51,11 @@ def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
         return parse_sample(path.read_bytes(), str(path), path.stem)
     if suffix == ".txt":
         return read_sequence(path)
+    if suffix == ".jsonl":
+        return read_recording_sequence(path)
     raise ValueError(
-        f"{path}: unsupported file type {suffix!r} (.skeleton, .json or .txt expected)"
+        f"{path}: unsupported file type {suffix!r} "
+        "(.skeleton, .json, .txt or .jsonl expected)"
     )
 
 

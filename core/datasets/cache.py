@@ -312,6 +312,13 @@ def _build(
     reader: FileDatasetReader, root: Path, path: Path, signature: dict[str, Any]
 ) -> Iterator[CacheEvent]:
     start = time.perf_counter()
+    info = {
+        "layout": reader.layout,
+        "num_bodies": reader.num_bodies,
+        "class_names": reader.class_names(),
+    }
+    if hasattr(reader, "store_info"):  # readers whose layout/classes depend on the root
+        info.update(reader.store_info(root))
     path.mkdir(parents=True, exist_ok=True)
     build = uuid.uuid4().hex[:12]
     frames_tmp = path / f".clips-{build}.f32.tmp"
@@ -333,7 +340,7 @@ def _build(
                 else:
                     skipped.extend(event.notes)
                     for seq in event.sequences:
-                        joints = _pad_bodies(seq.joints, reader.num_bodies, seq.name)
+                        joints = _pad_bodies(seq.joints, info["num_bodies"], seq.name)
                         if num_joints is None:
                             num_joints = joints.shape[2]
                         out.write(joints.tobytes())
@@ -358,11 +365,11 @@ def _build(
         "version": CACHE_VERSION,
         "build": build,
         "dataset": reader.name,
-        "layout": reader.layout,
-        "num_bodies": reader.num_bodies,
-        "num_joints": num_joints or get_layout(reader.layout).num_joints,
+        "layout": info["layout"],
+        "num_bodies": info["num_bodies"],
+        "num_joints": num_joints or get_layout(info["layout"]).num_joints,
         "fps": reader.fps,
-        "class_names": reader.class_names(),
+        "class_names": info["class_names"],
         "total_frames": offsets[-1],
         "signature": signature,
         "bad_files": bad,

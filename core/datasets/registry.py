@@ -1,13 +1,15 @@
 """The dataset readers by name: the one table the CLI, the cache and the GUI look up.
 
 Built-in: ``nw-ucla`` (NW-UCLA ``all_sqe``), ``ntu60`` and ``ntu120`` (NTU RGB+D raw
-``.skeleton`` files), ``pkummd1`` and ``pkummd2`` (PKU-MMD action instances). Other
+``.skeleton`` files), ``pkummd1`` and ``pkummd2`` (PKU-MMD action instances), ``custom`` (the user's
+recordings and ``labels.csv``). Other
 readers can be added with :func:`register`.
 """
 
 from __future__ import annotations
 
 from core.datasets.base import DatasetReader
+from core.datasets.custom import CustomReader
 from core.datasets.ntu import NtuReader
 from core.datasets.pkummd import PkuMmdReader
 from core.datasets.ucla import UclaReader
@@ -52,3 +54,4 @@ register(NtuReader("ntu60", max_action=60, max_setup=17))
 register(NtuReader("ntu120", max_action=120, max_setup=32))
 register(PkuMmdReader(part=1))
 register(PkuMmdReader(part=2))
+register(CustomReader())

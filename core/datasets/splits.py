@@ -2,13 +2,18 @@
 
 Splits are decided from each clip's metadata, as the protocols define them:
 
-- NW-UCLA ``xview``: views 1 and 2 train, view 3 test (1020 / 464 clips).
+- NW-UCLA ``xview``: views 1 and 2 train, view 3 test (1020 / 464 clips);
+  ``xview-val``: view 1 trains and view 2 validates (view 3 unused), for choosing a
+  recipe inside the training views.
 - NTU RGB+D 60 ``xsub``: the 20 training performers below; ``xview``: cameras 2 and 3
   train, camera 1 test.
 - NTU RGB+D 120 ``xsub``: the 53 training performers below; ``xset``: even setup ids
   train, odd test.
 - PKU-MMD ``xsub`` / ``xview``: the official split files ("Training videos:" /
   "Validataion videos:"), which the reader records in each clip's ``meta["splits"]``.
+- ``custom`` (the user's recordings) ``recording`` / ``subject``: a seeded share of the
+  recordings (or subjects) of every action validates, the rest trains
+  (:func:`core.datasets.custom.split_custom`).
 
 The semi-supervised subsets (1 %, 10 %) draw the same fraction of every class with a seeded
 generator, at least one clip per class, so a fraction and a seed always give the same set.
@@ -22,13 +27,15 @@ from typing import Any, Literal
 import numpy as np
 
 Split = Literal["train", "test"]
+Side = Literal["train", "test", "unused"]
 
 PROTOCOLS: dict[str, tuple[str, ...]] = {
-    "nw-ucla": ("xview",),
+    "nw-ucla": ("xview", "xview-val"),
     "ntu60": ("xsub", "xview"),
     "ntu120": ("xsub", "xset"),
     "pkummd1": ("xsub", "xview"),
     "pkummd2": ("xsub", "xview"),
+    "custom": ("recording", "subject"),
 }
 """Protocols of each dataset; the first is the default."""
 
@@ -49,6 +56,11 @@ NTU60_TRAIN_CAMERAS: frozenset[int] = frozenset((2, 3))
 UCLA_TRAIN_VIEWS: frozenset[int] = frozenset((1, 2))
 """NW-UCLA cross-view training views (view 3 is the test view)."""
 
+UCLA_VAL_PROTOCOL: dict[int, Split | None] = {1: "train", 2: "test", 3: None}
+"""NW-UCLA ``xview-val``: a validation protocol inside the training views (view 1
+trains, view 2 validates, view 3 is left out), for choosing a recipe without ever
+looking at the test view."""
+
 
 def protocols(dataset: str) -> tuple[str, ...]:
     """Protocol names a dataset supports.
@@ -64,7 +76,7 @@ def protocols(dataset: str) -> tuple[str, ...]:
         ) from None
 
 
-def split_of(dataset: str, protocol: str, meta: Mapping[str, Any]) -> Split:
+def split_of(dataset: str, protocol: str, meta: Mapping[str, Any]) -> Side:
     """Which side of a protocol a clip is on.
 
     Args:
@@ -73,17 +85,25 @@ def split_of(dataset: str, protocol: str, meta: Mapping[str, Any]) -> Split:
         meta: The clip's metadata as its reader wrote it.
 
     Returns:
-        ``"train"`` or ``"test"``.
+        ``"train"``, ``"test"`` or ``"unused"`` (a clip the protocol leaves out, e.g.
+        view 3 under ``xview-val``).
 
     Raises:
-        KeyError: If the dataset or protocol is unknown, or the metadata lacks what the
-            protocol needs (for PKU-MMD: the official split files were not found).
+        KeyError: If the dataset or protocol is unknown, the metadata lacks what the
+            protocol needs (for PKU-MMD: the official split files were not found), or
+            the dataset is ``custom`` (its split depends on every clip: use
+            :func:`split_indices`).
     """
+    if dataset == "custom":
+        raise KeyError("custom datasets are split as a whole: use split_indices")
     if protocol not in protocols(dataset):
         raise KeyError(
             f"{dataset} has no protocol {protocol!r}; known: {protocols(dataset)}"
         )
     try:
+        if dataset == "nw-ucla" and protocol == "xview-val":
+            side = UCLA_VAL_PROTOCOL[int(meta["view"])]
+            return "unused" if side is None else side
         if dataset == "nw-ucla":
             train = int(meta["view"]) in UCLA_TRAIN_VIEWS
         elif dataset in ("ntu60", "ntu120") and protocol == "xsub":
@@ -109,7 +129,12 @@ def split_of(dataset: str, protocol: str, meta: Mapping[str, Any]) -> Split:
 
 
 def split_indices(
-    dataset: str, protocol: str, metas: Sequence[Mapping[str, Any]]
+    dataset: str,
+    protocol: str,
+    metas: Sequence[Mapping[str, Any]],
+    *,
+    val_fraction: float = 0.2,
+    seed: int = 0,
 ) -> dict[Split, np.ndarray]:
     """Indices of the training and test clips.
 
@@ -117,13 +142,25 @@ def split_indices(
         dataset: Dataset name.
         protocol: Protocol name.
         metas: Metadata of every clip, in store order.
+        val_fraction: Custom datasets only: share of recordings (or subjects) held out
+            for validation, per action (see :func:`core.datasets.custom.split_custom`).
+        seed: Custom datasets only: seed of that draw.
 
     Returns:
-        ``{"train": int64 (N_train,), "test": int64 (N_test,)}``, each ascending.
+        ``{"train": int64 (N_train,), "test": int64 (N_test,)}``, each ascending; clips
+        the protocol leaves out are in neither.
 
     Raises:
         KeyError: As :func:`split_of`.
     """
+    if dataset == "custom":
+        from core.datasets.custom import split_custom
+
+        if protocol not in protocols(dataset):
+            raise KeyError(
+                f"{dataset} has no protocol {protocol!r}; known: {protocols(dataset)}"
+            )
+        return split_custom(metas, protocol, val_fraction, seed)
     sides = [split_of(dataset, protocol, m) for m in metas]
     return {
         side: np.array([i for i, s in enumerate(sides) if s == side], dtype=np.int64)
@@ -158,6 +195,38 @@ def labelled_subset(
         members = np.flatnonzero(labels == cls)
         k = max(1, int(round(fraction * members.size)))
         chosen.append(rng.choice(members, size=min(k, members.size), replace=False))
+    if not chosen:
+        return np.zeros(0, dtype=np.int64)
+    return np.sort(np.concatenate(chosen)).astype(np.int64)
+
+
+def per_class_subset(
+    labels: Sequence[int] | np.ndarray, k: int, seed: int = 0
+) -> np.ndarray:
+    """A seeded few-shot subset: ``k`` clips of every class (all of a smaller class).
+
+    Args:
+        labels: Label of every candidate clip (``(N,)``, 0-based).
+        k: Clips per class, ``>= 1``.
+        seed: Seed of the draw; the same labels, ``k`` and seed give the same set, and
+            a larger ``k`` with the same seed does not keep the smaller draw.
+
+    Returns:
+        Ascending int64 positions into ``labels`` (``(<= k * classes,)``).
+
+    Raises:
+        ValueError: If ``k < 1`` or a label is negative.
+    """
+    if k < 1:
+        raise ValueError(f"clips per class must be >= 1, got {k}")
+    labels = np.asarray(labels, dtype=np.int64)
+    if labels.size and labels.min() < 0:
+        raise ValueError("per_class_subset needs labelled clips (labels >= 0)")
+    rng = np.random.default_rng(seed)
+    chosen = [
+        rng.choice(members, size=min(k, members.size), replace=False)
+        for members in (np.flatnonzero(labels == c) for c in np.unique(labels))
+    ]
     if not chosen:
         return np.zeros(0, dtype=np.int64)
     return np.sort(np.concatenate(chosen)).astype(np.int64)

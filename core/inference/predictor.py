@@ -249,5 +249,10 @@ def export_onnx(
         raise FileNotFoundError(f"no such run folder: {run_dir}")
     predictor = Predictor.from_run(run_dir, device="cpu", backend="torch")
     return ensure_onnx(
-        predictor.run_dir, predictor.model, predictor.T, predictor.num_bodies, out, force
+        predictor.run_dir,
+        predictor.model,
+        predictor.T,
+        predictor.num_bodies,
+        out,
+        force,
     )

@@ -206,6 +206,7 @@ def load_split(
     layout: str,
     num_bodies: int,
     store: ClipStore | None = None,
+    seed: int = 0,
 ) -> ClipSet:
     """Load and normalise one split (``"train"`` or ``"test"``) of the configured dataset.
 
@@ -215,6 +216,7 @@ def load_split(
         layout: Layout the model sees.
         num_bodies: Bodies the model sees.
         store: An open store (opened from ``cfg`` when ``None``).
+        seed: Seed of the split of a custom dataset (the run's seed).
 
     Returns:
         The split's normalised clips.
@@ -223,7 +225,9 @@ def load_split(
         KeyError: If the split or protocol is unknown.
     """
     store = store if store is not None else open_dataset_store(cfg)
-    return _drain(_split_events(cfg, split, layout, num_bodies, store, None, 0, 0))
+    return _drain(
+        _split_events(cfg, split, layout, num_bodies, store, seed, None, 0, 0)
+    )
 
 
 class LoadCancelled(Exception):
@@ -234,10 +238,14 @@ class LoadCancelled(Exception):
 _PROGRESS_SECONDS = 0.25
 
 
-def _split_indices(cfg: DataConfig, split: str, store: ClipStore) -> np.ndarray:
+def _split_indices(
+    cfg: DataConfig, split: str, store: ClipStore, seed: int
+) -> np.ndarray:
     from core.datasets.splits import split_indices
 
-    splits = split_indices(cfg.dataset, cfg.protocol, store.metas)
+    splits = split_indices(
+        cfg.dataset, cfg.protocol, store.metas, val_fraction=cfg.val_fraction, seed=seed
+    )
     if split not in splits:
         raise KeyError(f"unknown split {split!r}; known: {sorted(splits)}")
     idx = splits[split]
@@ -252,12 +260,13 @@ def _split_events(
     layout: str,
     num_bodies: int,
     store: ClipStore,
+    seed: int,
     stop: threading.Event | None,
     done: int,
     total: int,
 ) -> Generator[DataProgress, None, ClipSet]:
     """Normalise one split, yielding progress and honouring ``stop`` every clip."""
-    idx = _split_indices(cfg, split, store)
+    idx = _split_indices(cfg, split, store, seed)
     clips = []
     last = time.monotonic()
     for n, i in enumerate(idx, 1):
@@ -319,7 +328,7 @@ def load_data(
     """
     from core.datasets.cache import CacheBadFile, CacheProgress, CacheReady, prepare
     from core.datasets.registry import get_reader
-    from core.datasets.splits import labelled_subset
+    from core.datasets.splits import labelled_subset, per_class_subset
 
     get_reader(cfg.dataset)  # unknown names fail here, with the known ones listed
     if not cfg.root:
@@ -350,13 +359,13 @@ def load_data(
     layout = cfg.layout or store.layout
     get_layout(layout)
     num_bodies = cfg.num_bodies or store.num_bodies
-    sizes = {s: len(_split_indices(cfg, s, store)) for s in ("train", "test")}
+    sizes = {s: len(_split_indices(cfg, s, store, seed)) for s in ("train", "test")}
     total = sum(sizes.values())
     train = yield from _split_events(
-        cfg, "train", layout, num_bodies, store, stop, 0, total
+        cfg, "train", layout, num_bodies, store, seed, stop, 0, total
     )
     test = yield from _split_events(
-        cfg, "test", layout, num_bodies, store, stop, sizes["train"], total
+        cfg, "test", layout, num_bodies, store, seed, stop, sizes["train"], total
     )
     yield DataProgress("preparing", total, total)
     if len(train) == 0:
@@ -367,9 +376,16 @@ def load_data(
         labelled = has_label[
             labelled_subset(train.labels[has_label], cfg.label_fraction, seed)
         ]
+    elif cfg.labels_per_class and has_label.size:
+        labelled = has_label[
+            per_class_subset(train.labels[has_label], cfg.labels_per_class, seed)
+        ]
     hidden = np.setdiff1d(np.arange(len(train)), labelled)
     train.labels[hidden] = -1
-    durations = np.array([c.shape[0] for c in train.clips], dtype=np.float64)
+    # The live window matches the labelled actions (unlabelled spans of a custom
+    # dataset are cut into windows of their own length); every clip when none is.
+    timed = has_label if has_label.size else np.arange(len(train))
+    durations = np.array([train.clips[i].shape[0] for i in timed], dtype=np.float64)
     return PreparedData(
         train=train,
         test=test,

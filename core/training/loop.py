@@ -256,9 +256,17 @@ def run(
             f"{cfg.data.dataset} {cfg.data.protocol}: no labelled training clips "
             f"(label fraction {cfg.data.label_fraction})"
         )
-    if uses_cls(name) and len(data.test) == 0:
+    # A custom dataset may train on every recording (val_fraction 0): no validation.
+    no_validation = cfg.data.dataset == "custom" and cfg.data.val_fraction == 0
+    if uses_cls(name) and len(data.test) == 0 and not no_validation:
         raise ValueError(
             f"{cfg.data.dataset} {cfg.data.protocol}: the test split is empty"
+            + (
+                " (too few recordings per action to hold some out: record more "
+                "takes, or train on all with val_fraction 0)"
+                if cfg.data.dataset == "custom"
+                else ""
+            )
         )
     cfg = cfg.replace(
         data={
@@ -281,7 +289,11 @@ def run(
         runs.load_state_into(model, resume_state["model"], run_dir / runs.LAST)
     elif cfg.strategy.init_from:
         notes = init_from_run(
-            model, cfg.strategy.init_from, data.layout, data.num_bodies
+            model,
+            cfg.strategy.init_from,
+            data.layout,
+            data.num_bodies,
+            data.class_names,
         )
     frozen = freezes_encoder(name)
     if frozen:
@@ -446,8 +458,10 @@ def _train(
             break
 
         val_loss = val_acc = None
-        if uses_cls(name) and (
-            epoch % cfg.run.eval_every == 0 or epoch == total_epochs
+        if (
+            uses_cls(name)
+            and len(data.test)
+            and (epoch % cfg.run.eval_every == 0 or epoch == total_epochs)
         ):
             logits = predict_logits(model, data.test, cfg, device)
             y = torch.from_numpy(data.test.labels)

@@ -94,21 +94,33 @@ def input_conversion(
     return np.kron(bodies, np.kron(joints, np.eye(channels, dtype=np.float32)))
 
 
+# The classifier's output layer (one row per class) for each classifier kind.
+_CLASS_OUTPUT = ("classifier.mlp.2.", "classifier.fc.")
+
+
 def init_from_run(
-    model: nn.Module, run_dir: str | Path, layout: str, num_bodies: int
+    model: nn.Module,
+    run_dir: str | Path,
+    layout: str,
+    num_bodies: int,
+    class_names: list[str] | None = None,
 ) -> list[str]:
     """Initialise a model from another run's weights (encoder and matching heads).
 
     When the other run used another layout or body count, the encoder's input weights are
     converted with :func:`input_conversion`; the motion decoder's output layer (which
     predicts frames in the old layout) and a classifier of another kind or class count
-    are left at their fresh initialisation.
+    are left at their fresh initialisation. When ``class_names`` differ from the other
+    run's classes (the user's own actions on top of the NW-UCLA model), the classifier's
+    output layer is fresh too, even if the class count happens to match: its rows
+    belong to the other run's classes.
 
     Args:
         model: The new model.
         run_dir: The run folder to initialise from.
         layout: Layout of the new model's input.
         num_bodies: Bodies of the new model's input.
+        class_names: The new model's classes (``None``: keep a fitting output layer).
 
     Returns:
         Messages describing what was converted or skipped.
@@ -137,7 +149,11 @@ def init_from_run(
     own = model.state_dict()
     load: dict[str, torch.Tensor] = {}
     skipped: list[str] = []
+    other_classes = class_names is not None and list(class_names) != list(info.labels)
     for key, value in state.items():
+        if other_classes and key.startswith(_CLASS_OUTPUT):
+            skipped.append(key)  # rows of the other run's classes
+            continue
         if key not in own and key.startswith("classifier."):
             skipped.append(key)  # another classifier kind: this run trains its own
             continue
@@ -176,6 +192,8 @@ def describe(cfg: TrainConfig) -> str:
         parts.append(f"init_from={s.init_from}")
     if cfg.data.label_fraction < 1:
         parts.append(f"labels={cfg.data.label_fraction:g}")
+    if cfg.data.labels_per_class:
+        parts.append(f"labels={cfg.data.labels_per_class}/class")
     return " ".join(parts)
 
 

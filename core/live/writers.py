@@ -1,4 +1,4 @@
-"""Recording what the recogniser saw: an annotated video and JSON-lines predictions.
+"""Writing what the recogniser saw: an annotated video and JSON-lines predictions.
 
 Both writers fill a temporary file from :func:`core.fileio.temporary_path` beside the
 destination and move it into place only in :meth:`finish` (the video after checking that

@@ -1,0 +1,843 @@
+"""Teach panel: record takes of your own actions, label them, train, and use the model live.
+
+The flow for a person at a webcam, on top of the self-supervised MS²L encoder:
+
+1. **Record.** Pick the camera (or a video file), type an action name and press Record: a
+   short countdown, then every frame's MediaPipe pose is written to the dataset folder
+   (:func:`core.recorder.record` in a worker; the file is synced every second). A take is
+   labelled with its action as a whole; a *continuous* recording is labelled afterwards.
+2. **Review.** Takes are listed per action with counts. Selecting one plays its skeleton;
+   it can be renamed or deleted. On the timeline (the Replay timeline) a span is dragged
+   and given an action, which is how a continuous recording gets its labels.
+3. **Train.** "Train on my actions" fine-tunes the base model's encoder (the shipped model
+   by default) with a new classifier for the user's classes
+   (:func:`core.training.teach.teach_config`), with progress, curves, cancel and resume.
+4. **Use.** "Use in Live" hands the new run folder to the Live panel.
+
+Every file operation goes through :mod:`core.datasets.custom`; every long job is a core
+generator run by :class:`app.workers.IteratorWorker`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PyQt6.QtCore import Qt, QTimer, QUrl, pyqtSignal, pyqtSlot
+from PyQt6.QtGui import QDesktopServices
+from PyQt6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.context import AppContext
+from app.widgets.curves import TrainingCurves
+from app.widgets.layout import field_row
+from app.widgets.skeleton_view import SkeletonView
+from app.widgets.source_picker import SourcePicker
+from app.widgets.timeline import IntervalTimeline
+from app.widgets.video_view import VideoView
+from app.workers import Job
+from core import runs
+from core.datasets import custom
+from core.datasets.recording import Recording, read_recording
+from core.paths import default_runs_dir
+from core.skeleton import MP33, get_layout
+from core.training.events import (
+    BatchDone,
+    DataProgress,
+    EpochDone,
+    Log,
+    RunFinished,
+    RunStarted,
+)
+
+if TYPE_CHECKING:
+    from core.recorder import RecordEvent
+
+ROLE = Qt.ItemDataRole.UserRole  # a take row's recording name
+NO_ACTION = "no action"
+PLAYBACK_LAYOUT = (
+    "ntu25"  # what a take is shown as: the Kinect layout of the model family
+)
+DEFAULT_DATASET = Path.home() / "ms2l-actions"
+NO_ACTION_HELP = (
+    f'Record a few takes of standing, walking about or fidgeting as "{NO_ACTION}": '
+    "the model then has a class for moments when none of your actions happens, "
+    "instead of forcing one of them."
+)
+
+
+class TeachPanel(QWidget):
+    """Record, label and train on the user's own actions.
+
+    Signals:
+        model_ready(object): A training run finished; the run folder (a ``Path``).
+        use_model(object): The user asked to use a run folder in Live.
+        recording_saved(object): A recording was closed (its ``RecordFinished`` event).
+    """
+
+    model_ready = pyqtSignal(object)
+    use_model = pyqtSignal(object)
+    recording_saved = pyqtSignal(object)
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        dataset: Path | None = None,
+        base_model: Path | None = None,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.record_job: Job | None = None
+        self.train_job: Job | None = None
+        self.run_dir: Path | None = None
+        self.trained_run: Path | None = None
+        self.recording: Recording | None = None
+        self._playback_joints: np.ndarray | None = None
+        self._frame = 0
+        self.last_record_event: object = None
+
+        # --- dataset -----------------------------------------------------------------
+        folder = dataset or Path(ctx.recall("teach/dataset", str(DEFAULT_DATASET)))
+        self.dataset_path = QLineEdit(str(folder))
+        self.dataset_path.editingFinished.connect(self.refresh)
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._on_browse_dataset_clicked)
+        open_folder = QPushButton("Open")
+        open_folder.setToolTip("Show the dataset folder in the file manager")
+        open_folder.clicked.connect(self._on_open_dataset_clicked)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        dataset_form = QFormLayout()
+        dataset_form.addRow("Folder", field_row(self.dataset_path, browse, open_folder))
+        dataset_form.addRow("", self.summary)
+        dataset_box = QGroupBox("Your actions")
+        dataset_box.setLayout(dataset_form)
+
+        # --- recording ---------------------------------------------------------------
+        self.source = SourcePicker(ctx, "teach")
+        self.action = QComboBox()
+        self.action.setEditable(True)
+        self.action.setToolTip("An action you already recorded, or a new name")
+        self.action.lineEdit().setPlaceholderText("action name, e.g. wave")
+        self.whole_take = QCheckBox("Label the whole take with this action")
+        self.whole_take.setChecked(True)
+        self.whole_take.setToolTip(
+            "Off: a continuous recording, labelled afterwards on the timeline"
+        )
+        self.subject = QLineEdit(ctx.recall("teach/subject"))
+        self.subject.setPlaceholderText("optional: who is recorded")
+        self.countdown = QSpinBox()
+        self.countdown.setRange(0, 10)
+        self.countdown.setValue(3)
+        self.countdown.setSuffix(" s")
+        self.max_seconds = QDoubleSpinBox()
+        self.max_seconds.setRange(0.0, 600.0)
+        self.max_seconds.setValue(0.0)
+        self.max_seconds.setSuffix(" s")
+        self.max_seconds.setSpecialValueText("until Stop")
+        self.record_button = QPushButton("● Record")
+        self.record_button.clicked.connect(self._on_record_clicked)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self._on_stop_clicked)
+        self.record_status = QLabel("Choose a source and an action, then Record.")
+        self.record_status.setWordWrap(True)
+        help_label = QLabel(NO_ACTION_HELP)
+        help_label.setWordWrap(True)
+        help_label.setStyleSheet("color: gray")
+        record_form = QFormLayout()
+        record_form.addRow(self.source)
+        record_form.addRow("Action", self.action)
+        record_form.addRow("", self.whole_take)
+        record_form.addRow("Subject", self.subject)
+        record_form.addRow("Countdown", self.countdown)
+        record_form.addRow("Length", self.max_seconds)
+        record_form.addRow(field_row(self.record_button, self.stop_button))
+        record_form.addRow(self.record_status)
+        record_form.addRow(help_label)
+        record_box = QGroupBox("Record")
+        record_box.setLayout(record_form)
+
+        # --- takes -------------------------------------------------------------------
+        self.takes = QTreeWidget()
+        self.takes.setHeaderLabels(["Action / take", "Seconds", "Frames"])
+        self.takes.setColumnWidth(0, 220)
+        self.takes.itemSelectionChanged.connect(self._on_takes_selection_changed)
+        self.play_button = QPushButton("Play")
+        self.play_button.clicked.connect(self._on_play_clicked)
+        rename = QPushButton("Rename…")
+        rename.clicked.connect(self._on_rename_clicked)
+        delete = QPushButton("Delete")
+        delete.clicked.connect(self._on_delete_clicked)
+        takes_box = QGroupBox("Takes")
+        takes_layout = QVBoxLayout(takes_box)
+        takes_layout.addWidget(self.takes)
+        takes_layout.addLayout(field_row(self.play_button, rename, delete))
+
+        # --- training ----------------------------------------------------------------
+        shipped = runs.shipped_model_dir()
+        base = base_model or shipped
+        self.base_path = QLineEdit("" if base is None else str(base))
+        self.base_path.setToolTip(
+            "The run whose self-supervised encoder your model starts from"
+        )
+        browse_base = QPushButton("Browse…")
+        browse_base.clicked.connect(self._on_browse_base_clicked)
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 1000)
+        from core.training.teach import TEACH_EPOCHS
+
+        self.epochs.setValue(TEACH_EPOCHS)
+        self.train_button = QPushButton("Train on my actions")
+        self.train_button.clicked.connect(self._on_train_clicked)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setEnabled(False)
+        self.resume_button.clicked.connect(self._on_resume_clicked)
+        self.use_button = QPushButton("Use in Live")
+        self.use_button.setEnabled(False)
+        self.use_button.clicked.connect(self._on_use_clicked)
+        self.progress = QProgressBar()
+        self.progress.setFormat("idle")
+        self.progress.setValue(0)
+        train_form = QFormLayout()
+        train_form.addRow("Start from", field_row(self.base_path, browse_base))
+        train_form.addRow("Epochs", self.epochs)
+        train_form.addRow(
+            field_row(
+                self.train_button,
+                self.cancel_button,
+                self.resume_button,
+                self.use_button,
+            )
+        )
+        train_form.addRow(self.progress)
+        train_box = QGroupBox("Train")
+        train_box.setLayout(train_form)
+
+        controls = QVBoxLayout()
+        controls.addWidget(dataset_box)
+        controls.addWidget(record_box)
+        controls.addWidget(takes_box, 1)
+        controls.addWidget(train_box)
+        controls_widget = QWidget()
+        controls_widget.setLayout(controls)
+        controls_widget.setMaximumWidth(560)
+
+        # --- display -----------------------------------------------------------------
+        self.video = VideoView()
+        self.video.show_message("Record a take to see it here")
+        self.skeleton = SkeletonView()
+        self.timeline = IntervalTimeline()
+        self.timeline.getAxis("left").setTicks([[(1, "labels"), (0, "")]])
+        self.label_action = QComboBox()
+        self.label_action.setEditable(True)
+        add_label = QPushButton("Label selected span")
+        add_label.setToolTip("Drag the shaded span on the timeline, pick an action")
+        add_label.clicked.connect(self._on_add_label_clicked)
+        remove_label = QPushButton("Remove label")
+        remove_label.clicked.connect(self._on_remove_label_clicked)
+        self.curves = TrainingCurves()
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(2000)
+        views = QSplitter()
+        views.addWidget(self.video)
+        views.addWidget(self.skeleton)
+        right = QVBoxLayout()
+        right.addWidget(views, 3)
+        right.addWidget(self.timeline)
+        right.addLayout(field_row(QLabel("Action"), self.label_action, add_label,
+                                  remove_label))  # fmt: skip
+        right.addWidget(self.curves, 2)
+        right.addWidget(self.log, 1)
+
+        box = QHBoxLayout(self)
+        box.addWidget(controls_widget)
+        box.addLayout(right, 1)
+
+        self.playback = QTimer(self)
+        self.playback.timeout.connect(self._on_playback_timeout)
+        self.source.scan_cameras()
+        self.refresh()
+
+    # --- dataset ---------------------------------------------------------------------
+    @property
+    def root(self) -> Path:
+        """The dataset folder."""
+        return Path(self.dataset_path.text().strip() or DEFAULT_DATASET).expanduser()
+
+    def set_dataset(self, folder: Path) -> None:
+        """Show another dataset folder."""
+        self.dataset_path.setText(str(folder))
+        self.refresh()
+
+    @pyqtSlot()
+    def refresh(self) -> None:
+        """Re-read the dataset folder: takes per action, counts, actions to choose."""
+        self.ctx.remember("teach/dataset", self.root)
+        selected = self.selected_take()
+        self.takes.clear()
+        recordings = custom.list_recordings(self.root)
+        try:
+            labels = custom.read_labels(self.root)
+            problem = ""
+        except (ValueError, OSError) as exc:  # a hand-edited labels.csv can be wrong
+            labels, problem = [], str(exc)
+        infos = {r.name: r for r in recordings}
+        by_action: dict[str, list[custom.LabelInterval]] = {}
+        for iv in labels:
+            by_action.setdefault(iv.action, []).append(iv)
+        for action in sorted(by_action):
+            rows = by_action[action]
+            seconds = sum(iv.duration for iv in rows)
+            takes = len({iv.recording for iv in rows})
+            top = QTreeWidgetItem([f"{action} ({takes} takes)", f"{seconds:.1f}", ""])
+            self.takes.addTopLevelItem(top)
+            for iv in rows:
+                info = infos.get(iv.recording)
+                frames = "" if info is None else str(info.frames)
+                span = f"{iv.start:.1f}–{iv.end:.1f} s"
+                item = QTreeWidgetItem([f"{iv.recording}  [{span}]", f"{iv.duration:.1f}",
+                                        frames])  # fmt: skip
+                item.setData(0, ROLE, iv.recording)
+                top.addChild(item)
+            top.setExpanded(True)
+        labelled = {iv.recording for iv in labels}
+        loose = [r for r in recordings if r.name not in labelled]
+        if loose:
+            top = QTreeWidgetItem([f"unlabelled ({len(loose)})", "", ""])
+            self.takes.addTopLevelItem(top)
+            for info in loose:
+                note = f"  ⚠ {info.error}" if info.error else ""
+                item = QTreeWidgetItem([info.name + note, f"{info.duration:.1f}",
+                                        str(info.frames)])  # fmt: skip
+                item.setData(0, ROLE, info.name)
+                top.addChild(item)
+            top.setExpanded(True)
+        actions = sorted(set(by_action) | {NO_ACTION})
+        for combo in (self.action, self.label_action):
+            text = combo.currentText()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(actions)
+            combo.setEditText(text)
+            combo.blockSignals(False)
+        counts = ", ".join(
+            f"{a} {len({iv.recording for iv in rows})}" for a, rows in by_action.items()
+        )
+        text = (
+            f"{len(by_action)} actions, {len(recordings)} recordings"
+            + (f" ({counts})" if counts else "")
+            + f" in {self.root}"
+        )
+        if problem:
+            text += f"\n⚠ {problem}"
+        self.summary.setText(text)
+        if selected:
+            self.select_take(selected)
+
+    def actions(self) -> dict[str, int]:
+        """Labelled recordings per action, as the training will see them."""
+        counts: dict[str, set[str]] = {}
+        for iv in custom.read_labels(self.root):
+            counts.setdefault(iv.action, set()).add(iv.recording)
+        return {a: len(r) for a, r in sorted(counts.items())}
+
+    # --- recording -------------------------------------------------------------------
+    def start_recording(self) -> Job | None:
+        """Start recording a take from the selected source.
+
+        Returns:
+            The recording job, or ``None`` if something is missing (reported).
+        """
+        if self.record_job is not None:
+            return self.record_job
+        action = self.action.currentText().strip()
+        whole = self.whole_take.isChecked()
+        try:
+            source = self.source.selected_source()
+            if whole and not action:
+                raise ValueError("type the name of the action you will perform")
+            name = custom.next_take_name(self.root, action if whole else "recording")
+        except ValueError as exc:
+            self.ctx.error("Record", str(exc))
+            return None
+        from core.recorder import record
+
+        root = self.root
+        subject = self.subject.text().strip()
+        countdown = float(self.countdown.value())
+        limit = self.max_seconds.value() or None
+        self.ctx.remember("teach/subject", subject)
+
+        def make(stop: threading.Event) -> Iterator[RecordEvent]:
+            return record(
+                source, root, name, action=action if whole else None,
+                subject=subject, stop=stop, countdown=countdown, max_seconds=limit,
+            )  # fmt: skip
+
+        job = self.ctx.jobs.start("recording", make, latest_only=True)
+        job.worker.item_produced.connect(self._on_record_item_produced)
+        job.worker.failed.connect(self._on_record_failed)
+        job.ended.connect(self._on_record_job_ended)
+        self.record_job = job
+        self.record_button.setEnabled(False)
+        self.stop_button.setEnabled(True)
+        self.record_status.setText(f"Starting {name}…")
+        self.video.show_message("Starting…")
+        job.start()
+        return job
+
+    def stop_recording(self) -> None:
+        """End the take after the current frame."""
+        if self.record_job is not None:
+            self.record_job.stop()
+
+    @pyqtSlot()
+    def _on_record_clicked(self) -> None:
+        self.start_recording()
+
+    @pyqtSlot()
+    def _on_stop_clicked(self) -> None:
+        self.stop_recording()
+
+    @pyqtSlot(object)
+    def _on_record_item_produced(self, _marker: object) -> None:
+        from core.recorder import (
+            RecordCountdown,
+            RecordFinished,
+            RecordProgress,
+            RecordStarted,
+        )
+
+        job = self.record_job
+        event = job.worker.take_latest() if job is not None else None
+        if event is None:
+            return
+        self.last_record_event = event
+        if isinstance(event, RecordCountdown):
+            self.video.set_frame(event.frame)
+            self.video.show_message(f"{event.seconds_left:.0f}…")
+            self.record_status.setText(f"Get ready: {event.seconds_left:.1f} s")
+        elif isinstance(event, RecordStarted):
+            self.record_status.setText(f"Recording {event.name}…")
+        elif isinstance(event, RecordProgress):
+            self.video.set_frame(event.frame, event.landmarks, MP33)
+            self.record_status.setText(
+                f"● {event.seconds:.1f} s · {event.frames} frames · person in "
+                f"{event.detected}"
+            )
+        elif isinstance(event, RecordFinished):
+            self._on_record_finished(event)
+
+    def _on_record_finished(self, event: object) -> None:
+        from core.recorder import RecordFinished
+
+        assert isinstance(event, RecordFinished)
+        what = (
+            f"labelled {event.label.action!r}"
+            if event.label is not None
+            else "unlabelled"
+        )
+        self.record_status.setText(
+            f"Saved {event.name}: {event.seconds:.1f} s, {event.frames} frames, {what}"
+        )
+        if event.warning:
+            self.ctx.error("Record", event.warning)
+        self.refresh()
+        self.select_take(event.name)
+        self.recording_saved.emit(event)
+
+    @pyqtSlot(str)
+    def _on_record_failed(self, message: str) -> None:
+        self.record_status.setText(f"Recording failed: {message}")
+        self.video.show_message("Stopped: " + message)
+        self.refresh()  # whatever was synced before the failure is kept
+
+    @pyqtSlot()
+    def _on_record_job_ended(self) -> None:
+        self.record_job = None
+        self.record_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
+
+    # --- takes -----------------------------------------------------------------------
+    def selected_take(self) -> str | None:
+        """The recording of the selected row, or ``None``."""
+        items = self.takes.selectedItems()
+        name = items[0].data(0, ROLE) if items else None
+        return str(name) if name else None
+
+    def select_take(self, name: str) -> bool:
+        """Select the first row of recording ``name`` (and show it)."""
+        for i in range(self.takes.topLevelItemCount()):
+            top = self.takes.topLevelItem(i)
+            for j in range(top.childCount()):
+                if top.child(j).data(0, ROLE) == name:
+                    self.takes.setCurrentItem(top.child(j))
+                    return True
+        return False
+
+    @pyqtSlot()
+    def _on_takes_selection_changed(self) -> None:
+        name = self.selected_take()
+        if name is not None:
+            self.show_recording(name)
+
+    def show_recording(self, name: str) -> None:
+        """Load a recording for playback and show its labels on the timeline."""
+        self.playback.stop()
+        self.play_button.setText("Play")
+        try:
+            rec = read_recording(custom.recording_path(self.root, name))
+        except (ValueError, OSError) as exc:
+            self.ctx.error("Take", str(exc))
+            return
+        self.recording = rec
+        if rec.num_frames == 0:
+            self._playback_joints = None
+            self.record_status.setText(f"{name} has no frames")
+            return
+        joints = rec.kinect_joints(PLAYBACK_LAYOUT)
+        self._playback_joints = joints
+        self.skeleton.set_sequence(joints, get_layout(PLAYBACK_LAYOUT))
+        self._frame = 0
+        self.skeleton.set_frame(joints[0])
+        self._show_labels()
+        end = rec.num_frames - 1
+        self.timeline.enable_selection(0, end)
+
+    def _frame_of(self, seconds: float) -> int:
+        rec = self.recording
+        assert rec is not None
+        return int(np.searchsorted(rec.timestamps, seconds - 1e-6))
+
+    def _show_labels(self) -> None:
+        rec = self.recording
+        if rec is None:
+            return
+        names = sorted(set(self.actions()) | {NO_ACTION})
+        mine = [iv for iv in custom.read_labels(self.root) if iv.recording == rec.name]
+        intervals = [
+            (names.index(iv.action), self._frame_of(iv.start),
+             max(self._frame_of(iv.end) - 1, self._frame_of(iv.start)))
+            for iv in mine
+        ]  # fmt: skip
+        self.timeline.set_intervals(intervals, [], names, rec.num_frames)
+
+    @pyqtSlot()
+    def _on_play_clicked(self) -> None:
+        if self.playback.isActive():
+            self.playback.stop()
+            self.play_button.setText("Play")
+            return
+        if self._playback_joints is None or self.recording is None:
+            return
+        fps = self.recording.source.fps or 30.0
+        self.playback.start(max(1, round(1000 / fps)))
+        self.play_button.setText("Pause")
+
+    @pyqtSlot()
+    def _on_playback_timeout(self) -> None:
+        joints = self._playback_joints
+        if joints is None:
+            self.playback.stop()
+            return
+        self._frame = (self._frame + 1) % len(joints)
+        self.skeleton.set_frame(joints[self._frame])
+        self.timeline.set_cursor(self._frame)
+
+    def rename_take(self, old: str, new: str) -> bool:
+        """Rename a recording (and its labels); errors are reported, not raised."""
+        try:
+            custom.rename_recording(self.root, old, new)
+        except (ValueError, OSError) as exc:
+            self.ctx.error("Rename", str(exc))
+            return False
+        self.refresh()
+        self.select_take(new)
+        return True
+
+    def delete_take(self, name: str) -> bool:
+        """Delete a recording and its labels; errors are reported, not raised."""
+        try:
+            custom.delete_recording(self.root, name)
+        except (ValueError, OSError) as exc:
+            self.ctx.error("Delete", str(exc))
+            return False
+        if self.recording is not None and self.recording.name == name:
+            self.recording = None
+            self._playback_joints = None
+        self.refresh()
+        return True
+
+    @pyqtSlot()
+    def _on_rename_clicked(self) -> None:
+        name = self.selected_take()
+        if name is None:
+            return
+        new, ok = QInputDialog.getText(self, "Rename take", "New name", text=name)
+        if ok and new.strip() and new.strip() != name:
+            self.rename_take(name, new.strip())
+
+    @pyqtSlot()
+    def _on_delete_clicked(self) -> None:
+        name = self.selected_take()
+        if name is None:
+            return
+        answer = QMessageBox.question(
+            self, "Delete take", f"Delete the recording {name!r} and its labels?"
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.delete_take(name)
+
+    def label_span(self, action: str) -> bool:
+        """Label the timeline's selected span of the shown recording with ``action``.
+
+        Returns:
+            ``True`` if the label was written (a bad one is reported instead).
+        """
+        rec = self.recording
+        span = self.timeline.selection()
+        if rec is None or span is None or not action.strip():
+            self.ctx.error("Label", "select a take, drag a span and name the action")
+            return False
+        first, last = (min(f, rec.num_frames - 1) for f in span)
+        start = float(rec.timestamps[first])
+        end = (
+            float(rec.timestamps[last + 1]) if last + 1 < rec.num_frames
+            else rec.duration
+        )  # fmt: skip
+        try:
+            custom.add_label(self.root, rec.name, start, end, action.strip(),
+                             rec.subject)  # fmt: skip
+        except (ValueError, OSError) as exc:
+            self.ctx.error("Label", str(exc))
+            return False
+        name = rec.name
+        self.refresh()
+        self.select_take(name)
+        return True
+
+    @pyqtSlot()
+    def _on_add_label_clicked(self) -> None:
+        self.label_span(self.label_action.currentText())
+
+    @pyqtSlot()
+    def _on_remove_label_clicked(self) -> None:
+        rec = self.recording
+        if rec is None:
+            return
+        rows = custom.read_labels(self.root)
+        span = self.timeline.selection() or (0, rec.num_frames - 1)
+        t = float(rec.timestamps[min(span[0], rec.num_frames - 1)])
+        for i, iv in enumerate(rows):
+            if iv.recording == rec.name and iv.start <= t < iv.end:
+                custom.remove_label(self.root, i)
+                break
+        self.refresh()
+        self.select_take(rec.name)
+
+    # --- training --------------------------------------------------------------------
+    def training_config(self) -> object:
+        """The run configuration "Train on my actions" uses (see ``teach_config``).
+
+        Raises:
+            ValueError: If there is not enough to train on, or no base model.
+        """
+        from core.training.teach import teach_config
+
+        actions = self.actions()
+        if len(actions) < 2:
+            raise ValueError(
+                "record and label at least two actions (for example yours and "
+                f'"{NO_ACTION}") before training'
+            )
+        base = self.base_path.text().strip()
+        if not base or not runs.is_run_dir(Path(base).expanduser()):
+            raise ValueError(f"not a run folder to start from: {base or '(empty)'}")
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        run_dir = default_runs_dir() / f"teach-{self.root.name}-{stamp}"
+        return teach_config(
+            self.root, Path(base).expanduser(), run_dir, epochs=self.epochs.value(),
+            recordings_per_action=min(actions.values()),
+        )  # fmt: skip
+
+    def start_training(self, resume: bool = False) -> Job | None:
+        """Train (or resume) a model of the user's actions in a worker.
+
+        Returns:
+            The training job, or ``None`` if something is missing (reported).
+        """
+        if self.train_job is not None:
+            return self.train_job
+        from core.training.loop import run
+
+        try:
+            if resume:
+                if self.run_dir is None:
+                    raise ValueError("no cancelled run to resume")
+                from core.config import make_config
+
+                cfg = make_config(run={"run_dir": str(self.run_dir), "resume": True})
+            else:
+                cfg = self.training_config()
+        except (ValueError, OSError, KeyError) as exc:
+            self.ctx.error("Train on my actions", str(exc))
+            return None
+
+        def make(stop: threading.Event) -> Iterator[object]:
+            return run(cfg, stop)
+
+        if not resume:
+            self.curves.clear()
+        self.trained_run = None
+        self.use_button.setEnabled(False)
+        self._t0 = time.monotonic()
+        job = self.ctx.jobs.start("training", make)
+        job.worker.item_produced.connect(self._on_train_item_produced)
+        job.worker.failed.connect(self._on_train_failed)
+        job.ended.connect(self._on_train_job_ended)
+        self.train_job = job
+        self._set_training(True)
+        self._append_log("training on " + str(self.root))
+        job.start()
+        return job
+
+    @pyqtSlot()
+    def _on_train_clicked(self) -> None:
+        self.start_training()
+
+    @pyqtSlot()
+    def _on_resume_clicked(self) -> None:
+        self.start_training(resume=True)
+
+    @pyqtSlot()
+    def _on_cancel_clicked(self) -> None:
+        if self.train_job is not None:
+            self.train_job.stop()
+            self.progress.setFormat("cancelling…")
+
+    @pyqtSlot(object)
+    def _on_train_item_produced(self, event: object) -> None:
+        if isinstance(event, DataProgress):
+            self.progress.setRange(0, max(1, event.total))
+            self.progress.setValue(min(event.done, event.total))
+            self.progress.setFormat(f"{event.stage} data %v / %m")
+        elif isinstance(event, RunStarted):
+            self.run_dir = Path(event.run_dir)
+            self._steps = max(1, event.total_epochs * event.steps_per_epoch)
+            self.progress.setRange(0, self._steps)
+            self._append_log(
+                f"{event.total_epochs} epochs x {event.steps_per_epoch} steps -> "
+                f"{self.run_dir}"
+            )
+        elif isinstance(event, BatchDone):
+            done = (event.epoch - 1) * event.steps_per_epoch + event.step
+            self.progress.setValue(min(done, self.progress.maximum()))
+            self.progress.setFormat(f"epoch {event.epoch} · %p%")
+            self.curves.add_losses(
+                event.epoch - 1 + event.step / max(1, event.steps_per_epoch),
+                event.losses,
+            )
+        elif isinstance(event, EpochDone):
+            if event.val_acc is not None:
+                self.curves.add_accuracy(float(event.epoch), event.val_acc)
+        elif isinstance(event, Log):
+            self._append_log(event.message)
+        elif isinstance(event, RunFinished):
+            self._on_run_finished(event)
+
+    def _on_run_finished(self, event: RunFinished) -> None:
+        seconds = time.monotonic() - self._t0
+        if event.cancelled:
+            self.progress.setFormat("cancelled · %p%")
+            self._append_log("cancelled; Resume continues where it stopped")
+            self.resume_button.setEnabled(runs.is_run_dir(event.run_dir))
+            return
+        acc = (
+            "" if event.best_val_acc is None
+            else f", validation accuracy {100 * event.best_val_acc:.0f} %"
+        )  # fmt: skip
+        self.progress.setValue(self.progress.maximum())
+        self.progress.setFormat(f"done in {seconds:.0f} s{acc}")
+        self._append_log(f"model ready in {seconds:.1f} s{acc}: {event.run_dir}")
+        self.trained_run = Path(event.run_dir)
+        self.use_button.setEnabled(True)
+        self.resume_button.setEnabled(False)
+        self.ctx.status(f"Your model is ready{acc}: press 'Use in Live'")
+        self.model_ready.emit(self.trained_run)
+
+    @pyqtSlot(str)
+    def _on_train_failed(self, message: str) -> None:
+        self.progress.setFormat("failed")
+        self._append_log("error: " + message)
+
+    @pyqtSlot()
+    def _on_train_job_ended(self) -> None:
+        self.train_job = None
+        self._set_training(False)
+
+    @pyqtSlot()
+    def _on_use_clicked(self) -> None:
+        if self.trained_run is not None:
+            self.use_model.emit(self.trained_run)
+
+    def _set_training(self, running: bool) -> None:
+        self.train_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        if running:
+            self.resume_button.setEnabled(False)
+
+    def _append_log(self, line: str) -> None:
+        self.log.appendPlainText(f"{datetime.now():%H:%M:%S}  {line}")
+
+    # --- file dialogs ----------------------------------------------------------------
+    @pyqtSlot()
+    def _on_browse_dataset_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Dataset folder", str(self.root)
+        )
+        if folder:
+            self.set_dataset(Path(folder))
+
+    @pyqtSlot()
+    def _on_open_dataset_clicked(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.root)))
+
+    @pyqtSlot()
+    def _on_browse_base_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Run to start from", self.base_path.text()
+        )
+        if folder:
+            self.base_path.setText(folder)

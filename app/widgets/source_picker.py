@@ -1,0 +1,146 @@
+"""Choose where frames come from: one of the cameras that open, or a video file.
+
+Used by Live and Teach. Probing cameras can take a moment, so it runs as a job; until it
+answers (and when no camera opens) the picker offers the video file.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from PyQt6.QtCore import QSignalBlocker, pyqtSignal, pyqtSlot
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from app.context import AppContext
+from app.widgets.layout import field_row
+from app.workers import Job
+
+VIDEO_ITEM = "Video file"
+VIDEO_FILTER = "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All files (*)"
+
+
+class SourcePicker(QWidget):
+    """A camera / video-file chooser remembering its choice under ``<key>/camera|video``.
+
+    Signals:
+        cameras_found(object): The list of camera indices that opened.
+
+    Args:
+        ctx: The app context (jobs, settings).
+        key: Settings prefix (``"live"``, ``"teach"``).
+        video: A video to preselect.
+    """
+
+    cameras_found = pyqtSignal(object)
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        key: str,
+        video: Path | None = None,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.key = key
+        self.cameras: list[int] | None = None
+        self.camera_job: Job | None = None
+        self.source = QComboBox()
+        self.source.addItem(VIDEO_ITEM)
+        self.video_path = QLineEdit(str(video) if video else ctx.recall(f"{key}/video"))
+        self.video_path.setPlaceholderText("video file (.mp4, .avi, …)")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._on_browse_clicked)
+        rescan = QPushButton("Find cameras")
+        rescan.clicked.connect(self.scan_cameras)
+        self.note = QLabel("Looking for cameras…")
+        self.note.setWordWrap(True)
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Source", field_row(self.source, rescan))
+        form.addRow("Video", field_row(self.video_path, browse))
+        form.addRow("", self.note)
+
+    @pyqtSlot()
+    def scan_cameras(self) -> None:
+        """List the cameras that open, in a worker."""
+        if self.camera_job is not None and self.camera_job.is_running():
+            return
+        from core.live.capture import list_cameras
+
+        def make(stop: threading.Event) -> Iterator[list[int]]:
+            yield list_cameras()
+
+        self.note.setText("Looking for cameras…")
+        job = self.ctx.jobs.start("camera search", make)
+        job.worker.item_produced.connect(self._on_cameras_item_produced)
+        self.camera_job = job
+        job.start()
+
+    @pyqtSlot(object)
+    def _on_cameras_item_produced(self, cameras: list[int]) -> None:
+        self.cameras = list(cameras)
+        with QSignalBlocker(self.source):
+            self.source.clear()
+            for index in self.cameras:
+                self.source.addItem(f"Camera {index}", index)
+            self.source.addItem(VIDEO_ITEM)
+        if self.cameras:
+            self.note.setText(f"{len(self.cameras)} camera(s) found.")
+            last = self.ctx.recall(f"{self.key}/camera")
+            if last and not self.video_path.text():
+                pos = self.source.findData(int(last)) if last.isdigit() else -1
+                self.source.setCurrentIndex(max(pos, 0))
+            elif not self.video_path.text():
+                self.source.setCurrentIndex(0)
+            else:
+                self.source.setCurrentText(VIDEO_ITEM)
+        else:
+            self.note.setText("No camera found. Choose a video file instead (Browse…).")
+            self.source.setCurrentText(VIDEO_ITEM)
+        self.cameras_found.emit(self.cameras)
+
+    @pyqtSlot()
+    def _on_browse_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Video file", self.video_path.text(), VIDEO_FILTER
+        )
+        if path:
+            self.set_video(Path(path))
+
+    def set_video(self, path: Path) -> None:
+        """Select a video file as the source."""
+        self.video_path.setText(str(path))
+        self.source.setCurrentText(VIDEO_ITEM)
+
+    def selected_source(self) -> int | str:
+        """The camera index or video path chosen (and remember it).
+
+        Returns:
+            A camera index, or the video file's path.
+
+        Raises:
+            ValueError: If a video file is selected but the path is empty or missing.
+        """
+        data = self.source.currentData()
+        if self.source.currentText() != VIDEO_ITEM and data is not None:
+            self.ctx.remember(f"{self.key}/camera", int(data))
+            return int(data)
+        path = self.video_path.text().strip()
+        if not path:
+            raise ValueError("no camera selected and no video file chosen")
+        if not Path(path).expanduser().is_file():
+            raise ValueError(f"video file not found: {path}")
+        resolved = str(Path(path).expanduser())
+        self.ctx.remember(f"{self.key}/video", resolved)
+        return resolved

@@ -1,0 +1,914 @@
+"""The user's own dataset: a folder of recordings and a ``labels.csv``, and its reader.
+
+Folder layout::
+
+    DATASET/
+      labels.csv            recording,start,end,action[,subject]
+      wave-001.jsonl        one file per recording (core.datasets.recording)
+      wave-002.jsonl
+      session-01.jsonl      a continuous recording labelled by intervals
+
+``labels.csv`` has a header row ``recording,start,end,action`` (optionally
+``,subject``) and one row per labelled interval: the recording's name (file stem),
+start and end in seconds from the recording's first frame, the action name (any text;
+the class names are the sorted distinct actions) and optionally who performed it. A
+*take* is a recording labelled whole (``0`` to its duration). Intervals of the same
+action may overlap; intervals of different actions may not. The file is rewritten
+atomically by every edit (temporary file, ``fsync``, rename).
+
+The reader (``--dataset custom``) turns every labelled interval into a clip and cuts
+every unlabelled span (between intervals, or whole unlabelled recordings) into
+unlabelled windows for self-supervised pretraining. Clips are resampled to 30 FPS on the
+recordings' own timestamps (nearest frame with a person, gaps up to 0.5 s bridged), so
+recordings made at different frame rates, or with dropped frames, share one time scale.
+All clips are in one Kinect layout: ``ucla20`` if any recording is ``ucla20``, else
+``ntu25`` (MediaPipe landmarks converted with the axis change of
+:func:`core.live.pose.mediapipe_to_kinect`); the training engine converts them to the model's
+layout. Splits (:func:`split_custom`): a seeded share of the recordings (protocol
+``recording``) or subjects (``subject``) of every action validates.
+
+Every problem with the labels stops the reader with one :class:`DataFormatError` naming
+``labels.csv`` and the row: a malformed row, an end not after the start, an empty action,
+an unknown recording, a time past the recording's end, overlapping intervals of
+different actions, or an interval without a single frame with a person.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.datasets.base import DataFormatError, SkeletonSequence
+from core.datasets.recording import (
+    SUFFIX,
+    Recording,
+    RecordingInfo,
+    check_name,
+    frame_grid,
+    read_recording,
+    recording_info,
+)
+from core.datasets.scanning import FileDatasetReader, FileFailed, FileRead, ScanEvent
+
+LABELS_FILE = "labels.csv"
+COLUMNS = ("recording", "start", "end", "action", "subject")
+CLIP_FPS = 30.0
+END_TOLERANCE = 0.1
+"""Seconds a label's end may pass the recording's end (a frame period and rounding)."""
+MAX_GAP = 0.5
+MIN_WINDOW, MAX_WINDOW, DEFAULT_WINDOW = 1.0, 4.0, 2.0
+"""Unlabelled windows last the median labelled interval, clamped to [1, 4] s (2 s when
+nothing is labelled); a window needs a person in at least half of its frames."""
+
+
+@dataclass(frozen=True)
+class LabelInterval:
+    """One row of ``labels.csv``.
+
+    Attributes:
+        recording: Recording name (file stem).
+        start: Start, seconds from the recording's first frame.
+        end: End (exclusive), seconds.
+        action: Action name.
+        subject: Who performed it (``""`` when not given).
+        row: Line of ``labels.csv`` it was read from (``0`` for a new interval).
+    """
+
+    recording: str
+    start: float
+    end: float
+    action: str
+    subject: str = ""
+    row: int = 0
+
+    @property
+    def duration(self) -> float:
+        """``end - start`` in seconds."""
+        return self.end - self.start
+
+
+def labels_path(root: str | os.PathLike[str]) -> Path:
+    """``<root>/labels.csv``."""
+    return Path(root).expanduser() / LABELS_FILE
+
+
+def recording_path(root: str | os.PathLike[str], name: str) -> Path:
+    """``<root>/<name>.jsonl`` (the name is checked).
+
+    Raises:
+        ValueError: If the name cannot name a recording.
+    """
+    return Path(root).expanduser() / f"{check_name(name)}{SUFFIX}"
+
+
+# -- labels.csv -------------------------------------------------------------------------
+
+
+def _number(text: str, what: str, path: Path, row: int) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise DataFormatError(
+            path, f"{what} {text!r} is not a number of seconds", line=row
+        ) from None
+    if not np.isfinite(value):
+        raise DataFormatError(path, f"{what} {text!r} is not finite", line=row)
+    return value
+
+
+def read_labels(root: str | os.PathLike[str]) -> list[LabelInterval]:
+    """Read ``labels.csv`` (checking each row on its own; see :func:`check_labels`).
+
+    Args:
+        root: The dataset folder.
+
+    Returns:
+        The intervals in file order; ``[]`` when the file does not exist.
+
+    Raises:
+        DataFormatError: Naming the file and row: not UTF-8, a missing or wrong header,
+            a wrong number of fields, a time that is not a number, a negative start,
+            an end not after its start, or an empty recording or action name.
+    """
+    path = labels_path(root)
+    if not path.is_file():
+        return []
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataFormatError(path, f"not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise DataFormatError(path, f"cannot read ({exc.strerror or exc})") from None
+    rows = csv.reader(io.StringIO(text, newline=""))
+    out: list[LabelInterval] = []
+    try:
+        header = next(rows, None)
+        if header is None:
+            return []
+        header = [h.strip().lower() for h in header]
+        if header not in (list(COLUMNS[:4]), list(COLUMNS)):
+            raise DataFormatError(
+                path,
+                f"header must be '{','.join(COLUMNS[:4])}[,subject]', got "
+                f"{','.join(header)!r}",
+                line=1,
+            )
+        width = len(header)
+        for fields in rows:
+            row = rows.line_num
+            if not fields or all(not f.strip() for f in fields):
+                continue
+            if len(fields) != width:
+                raise DataFormatError(
+                    path, f"{len(fields)} fields, expected {width} ({','.join(header)})",
+                    line=row,
+                )  # fmt: skip
+            name, start_s, end_s, action = (f.strip() for f in fields[:4])
+            subject = fields[4].strip() if width == 5 else ""
+            if not name:
+                raise DataFormatError(path, "empty recording name", line=row)
+            if not action:
+                raise DataFormatError(path, "empty action (class) name", line=row)
+            start = _number(start_s, "start", path, row)
+            end = _number(end_s, "end", path, row)
+            if start < 0:
+                raise DataFormatError(path, f"start {start:g} s is negative", line=row)
+            if not end > start:
+                raise DataFormatError(
+                    path, f"end {end:g} s is not after start {start:g} s", line=row
+                )
+            out.append(LabelInterval(name, start, end, action, subject, row))
+    except csv.Error as exc:
+        raise DataFormatError(
+            path, f"malformed CSV ({exc})", line=rows.line_num
+        ) from None
+    return out
+
+
+def write_labels(
+    root: str | os.PathLike[str], intervals: Sequence[LabelInterval]
+) -> list[LabelInterval]:
+    """Rewrite ``labels.csv`` atomically (temporary file, ``fsync``, rename).
+
+    Args:
+        root: The dataset folder (created if missing).
+        intervals: The rows, in the order to write them.
+
+    Returns:
+        The intervals with their new ``row`` numbers.
+
+    Raises:
+        ValueError: If a row has an empty action, a bad recording name, or an end not
+            after its start.
+    """
+    path = labels_path(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    out = []
+    for i, iv in enumerate(intervals, start=2):
+        check_name(iv.recording)
+        if not iv.action.strip():
+            raise ValueError(f"{iv.recording}: empty action name")
+        if not iv.end > iv.start >= 0:
+            raise ValueError(
+                f"{iv.recording}: interval {iv.start:g}-{iv.end:g} s is empty or negative"
+            )
+        writer.writerow(
+            [iv.recording, f"{iv.start:.3f}", f"{iv.end:.3f}", iv.action.strip(),
+             iv.subject.strip()]
+        )  # fmt: skip
+        out.append(replace(iv, action=iv.action.strip(), row=i))
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(buf.getvalue())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def check_labels(
+    intervals: Sequence[LabelInterval],
+    durations: Mapping[str, float],
+    path: str | os.PathLike[str] = LABELS_FILE,
+    unreadable: Mapping[str, str] | None = None,
+) -> None:
+    """Check intervals against the recordings: known names, inside, no clashes.
+
+    Args:
+        intervals: Rows of ``labels.csv``.
+        durations: Duration in seconds of every readable recording, by name.
+        path: ``labels.csv`` (for messages).
+        unreadable: Recordings that exist but cannot be read, with the reason.
+
+    Raises:
+        DataFormatError: Naming the file and row: an unknown (or unreadable) recording,
+            a time past the recording's end, or two overlapping intervals of different
+            actions.
+    """
+    unreadable = unreadable or {}
+    by_recording: dict[str, list[LabelInterval]] = {}
+    for iv in intervals:
+        if iv.recording in unreadable:
+            raise DataFormatError(
+                path,
+                f"recording {iv.recording!r} is unreadable: {unreadable[iv.recording]}",
+                line=iv.row or None,
+            )
+        if iv.recording not in durations:
+            known = ", ".join(sorted(durations)[:5]) or "none"
+            raise DataFormatError(
+                path,
+                f"unknown recording {iv.recording!r} (no {iv.recording}{SUFFIX}; "
+                f"recordings: {known}{', ...' if len(durations) > 5 else ''})",
+                line=iv.row or None,
+            )
+        duration = durations[iv.recording]
+        if iv.end > duration + END_TOLERANCE:
+            raise DataFormatError(
+                path,
+                f"end {iv.end:g} s is past the end of recording {iv.recording!r} "
+                f"({duration:.2f} s)",
+                line=iv.row or None,
+            )
+        by_recording.setdefault(iv.recording, []).append(iv)
+    for rows in by_recording.values():
+        rows = sorted(rows, key=lambda r: (r.start, r.end))
+        for i, a in enumerate(rows):
+            for b in rows[i + 1 :]:
+                if b.start >= a.end:
+                    break
+                if a.action != b.action:
+                    first, second = sorted((a, b), key=lambda r: r.row)
+                    raise DataFormatError(
+                        path,
+                        f"interval {second.start:g}-{second.end:g} s "
+                        f"({second.action!r}) overlaps row {first.row} "
+                        f"{first.start:g}-{first.end:g} s ({first.action!r}) of "
+                        f"recording {a.recording!r}",
+                        line=second.row or None,
+                    )
+
+
+# -- managing recordings and labels (what the GUI calls) ---------------------------------
+
+
+def list_recordings(root: str | os.PathLike[str]) -> list[RecordingInfo]:
+    """Every recording in the dataset folder, by name (unreadable ones with ``error``).
+
+    Args:
+        root: The dataset folder.
+
+    Returns:
+        Summaries sorted by name; ``[]`` if the folder does not exist.
+    """
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        return []
+    return [
+        recording_info(p)
+        for p in sorted(root.glob(f"*{SUFFIX}"))
+        if p.is_file() and not p.name.startswith(".")
+    ]
+
+
+def rename_recording(root: str | os.PathLike[str], old: str, new: str) -> Path:
+    """Rename a recording and its rows in ``labels.csv``.
+
+    Args:
+        root: The dataset folder.
+        old: Current name.
+        new: New name.
+
+    Returns:
+        The new file.
+
+    Raises:
+        FileNotFoundError: If ``old`` does not exist.
+        FileExistsError: If ``new`` exists.
+        ValueError: If ``new`` is not a valid name.
+    """
+    src, dst = recording_path(root, old), recording_path(root, new)
+    if not src.is_file():
+        raise FileNotFoundError(f"{src}: no such recording")
+    if dst.exists():
+        raise FileExistsError(f"{dst}: a recording of that name exists")
+    labels = read_labels(root)
+    os.rename(src, dst)
+    if any(iv.recording == old for iv in labels):
+        write_labels(
+            root, [replace(iv, recording=new) if iv.recording == old else iv
+                   for iv in labels]
+        )  # fmt: skip
+    return dst
+
+
+def delete_recording(root: str | os.PathLike[str], name: str) -> None:
+    """Delete a recording and its rows in ``labels.csv``.
+
+    Raises:
+        FileNotFoundError: If it does not exist.
+    """
+    path = recording_path(root, name)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such recording")
+    labels = read_labels(root)
+    kept = [iv for iv in labels if iv.recording != name]
+    if len(kept) != len(labels):
+        write_labels(root, kept)
+    path.unlink()
+
+
+def _durations(root: Path) -> tuple[dict[str, float], dict[str, str]]:
+    ok, bad = {}, {}
+    for info in list_recordings(root):
+        if info.error:
+            bad[info.name] = info.error
+        else:
+            ok[info.name] = info.duration
+    return ok, bad
+
+
+def set_labels(
+    root: str | os.PathLike[str], intervals: Sequence[LabelInterval]
+) -> list[LabelInterval]:
+    """Check intervals against the recordings and write them as ``labels.csv``.
+
+    Args:
+        root: The dataset folder.
+        intervals: Every row (replaces the file's content).
+
+    Returns:
+        The rows as written (with row numbers).
+
+    Raises:
+        DataFormatError: As :func:`check_labels` (nothing is written then).
+        ValueError: As :func:`write_labels`.
+    """
+    root = Path(root).expanduser()
+    numbered = [replace(iv, row=i) for i, iv in enumerate(intervals, start=2)]
+    for iv in numbered:
+        if not iv.action.strip():
+            raise DataFormatError(
+                labels_path(root), "empty action (class) name", iv.row
+            )
+        if not iv.end > iv.start >= 0:
+            raise DataFormatError(
+                labels_path(root),
+                f"interval {iv.start:g}-{iv.end:g} s is empty or negative",
+                iv.row,
+            )
+    durations, bad = _durations(root)
+    check_labels(numbered, durations, labels_path(root), bad)
+    return write_labels(root, numbered)
+
+
+def add_label(
+    root: str | os.PathLike[str],
+    recording: str,
+    start: float,
+    end: float,
+    action: str,
+    subject: str = "",
+) -> LabelInterval:
+    """Append one labelled interval (checked against the recording and other rows).
+
+    Returns:
+        The row as written.
+
+    Raises:
+        DataFormatError: As :func:`set_labels`.
+    """
+    rows = set_labels(
+        root,
+        [*read_labels(root), LabelInterval(recording, start, end, action, subject)],
+    )
+    return rows[-1]
+
+
+def update_label(
+    root: str | os.PathLike[str], index: int, **changes: Any
+) -> LabelInterval:
+    """Change fields of the ``index``-th row (0-based), e.g. ``end=3.2, action="wave"``.
+
+    Raises:
+        IndexError: If there is no such row.
+        DataFormatError: As :func:`set_labels`.
+    """
+    rows = read_labels(root)
+    if not 0 <= index < len(rows):
+        raise IndexError(f"labels.csv has {len(rows)} rows, no row {index}")
+    rows[index] = replace(rows[index], **changes)
+    return set_labels(root, rows)[index]
+
+
+def remove_label(root: str | os.PathLike[str], index: int) -> None:
+    """Delete the ``index``-th row (0-based) of ``labels.csv``.
+
+    Raises:
+        IndexError: If there is no such row.
+    """
+    rows = read_labels(root)
+    if not 0 <= index < len(rows):
+        raise IndexError(f"labels.csv has {len(rows)} rows, no row {index}")
+    del rows[index]
+    write_labels(root, rows)
+
+
+def next_take_name(root: str | os.PathLike[str], action: str) -> str:
+    """A free recording name for a new take of ``action``: ``<action>-001``, ...
+
+    The action is reduced to the characters a name allows (spaces become ``_``).
+    """
+    stem = re.sub(r"[^\w.+-]", "_", action.strip()) or "take"
+    stem = stem[:90].lstrip(".+-") or "take"
+    root = Path(root).expanduser()
+    i = 1
+    while (root / f"{stem}-{i:03d}{SUFFIX}").exists():
+        i += 1
+    return check_name(f"{stem}-{i:03d}")
+
+
+@dataclass(frozen=True)
+class ActionSummary:
+    """Labelled material of one action.
+
+    Attributes:
+        name: Action name.
+        intervals: Labelled intervals.
+        recordings: Distinct recordings holding them.
+        seconds: Total labelled duration.
+    """
+
+    name: str
+    intervals: int
+    recordings: int
+    seconds: float
+
+
+def summarize_dataset(root: str | os.PathLike[str]) -> list[ActionSummary]:
+    """Per-action counts of the dataset (sorted by action name).
+
+    Raises:
+        DataFormatError: If ``labels.csv`` is malformed.
+    """
+    acc: dict[str, list[LabelInterval]] = {}
+    for iv in read_labels(root):
+        acc.setdefault(iv.action, []).append(iv)
+    return [
+        ActionSummary(
+            name,
+            len(rows),
+            len({r.recording for r in rows}),
+            float(sum(r.duration for r in rows)),
+        )  # fmt: skip
+        for name, rows in sorted(acc.items())
+    ]
+
+
+# -- clips ------------------------------------------------------------------------------
+
+
+def dataset_layout(layouts: Sequence[str]) -> str:
+    """The one Kinect layout every recording of a dataset converts to.
+
+    ``ucla20`` if any recording is ``ucla20`` (the joints every layout has), else
+    ``ntu25`` (MediaPipe and Kinect v2 recordings).
+    """
+    return "ucla20" if "ucla20" in layouts else "ntu25"
+
+
+def _clip(
+    rec: Recording,
+    joints: np.ndarray,
+    start: float,
+    end: float,
+) -> tuple[np.ndarray, float]:
+    """Frames of ``[start, end)`` at :data:`CLIP_FPS`, and the share with a person."""
+    pick = frame_grid(rec.timestamps, rec.present, start, end, CLIP_FPS, MAX_GAP)
+    out = np.zeros((pick.size, *joints.shape[1:]), np.float32)
+    ok = pick >= 0
+    out[ok] = joints[pick[ok]]
+    return out, float(ok.mean()) if pick.size else 0.0
+
+
+def _unlabelled_spans(
+    duration: float, intervals: Sequence[LabelInterval]
+) -> list[tuple[float, float]]:
+    spans, t = [], 0.0
+    for iv in sorted(intervals, key=lambda r: r.start):
+        if iv.start > t:
+            spans.append((t, iv.start))
+        t = max(t, iv.end)
+    if duration > t:
+        spans.append((t, duration))
+    return spans
+
+
+def build_clips(
+    root: str | os.PathLike[str],
+) -> tuple[str, int, list[str], list[SkeletonSequence], list[DataFormatError]]:
+    """Read a custom dataset into clips (what the reader and the cache use).
+
+    Args:
+        root: The dataset folder.
+
+    Returns:
+        ``(layout, bodies, class names, clips, unreadable recordings)``; labelled clips
+        first (in ``labels.csv`` order), then unlabelled windows.
+
+    Raises:
+        FileNotFoundError: If the folder does not exist.
+        DataFormatError: For any bad label (names ``labels.csv`` and the row), or when
+            the folder holds no recording.
+    """
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise FileNotFoundError(f"custom: no such dataset folder: {root}")
+    files = [p for p in sorted(root.glob(f"*{SUFFIX}")) if not p.name.startswith(".")]
+    if not files:
+        raise DataFormatError(
+            root, f"no recordings (<name>{SUFFIX} files) in this dataset folder"
+        )
+    recordings: dict[str, Recording] = {}
+    failed: list[DataFormatError] = []
+    for path in files:
+        try:
+            recordings[path.stem] = read_recording(path)
+        except DataFormatError as exc:
+            failed.append(exc)
+    intervals = read_labels(root)
+    check_labels(
+        intervals,
+        {n: r.duration for n, r in recordings.items()},
+        labels_path(root),
+        {Path(e.path).stem: e.problem for e in failed},
+    )
+    classes = sorted({iv.action for iv in intervals})
+    layout = dataset_layout([r.layout for r in recordings.values()])
+    bodies = max((r.joints.shape[1] for r in recordings.values()), default=1)
+    converted = {n: r.kinect_joints(layout) for n, r in recordings.items()}
+    clips: list[SkeletonSequence] = []
+    for iv in intervals:
+        rec = recordings[iv.recording]
+        x, share = _clip(
+            rec, converted[iv.recording], iv.start, min(iv.end, rec.duration)
+        )
+        if share == 0.0:
+            raise DataFormatError(
+                labels_path(root),
+                f"no frame with a person between {iv.start:g} and {iv.end:g} s of "
+                f"recording {iv.recording!r}",
+                line=iv.row,
+            )
+        clips.append(
+            SkeletonSequence(
+                name=f"{iv.recording}@{iv.start:.2f}-{iv.end:.2f}",
+                joints=x,
+                layout=layout,
+                label=classes.index(iv.action),
+                meta={
+                    "recording": iv.recording,
+                    "start": iv.start,
+                    "end": iv.end,
+                    "action": iv.action,
+                    "subject": iv.subject or rec.subject,
+                    "row": iv.row,
+                },  # fmt: skip
+                fps=CLIP_FPS,
+                source=str(rec.path),
+            )
+        )
+    lengths = [iv.duration for iv in intervals]
+    window = (
+        float(np.clip(np.median(lengths), MIN_WINDOW, MAX_WINDOW))
+        if lengths
+        else DEFAULT_WINDOW
+    )
+    for name, rec in recordings.items():
+        own = [iv for iv in intervals if iv.recording == name]
+        for a, b in _unlabelled_spans(rec.duration, own):
+            t = a
+            while b - t >= window / 2:
+                end = min(t + window, b)
+                x, share = _clip(rec, converted[name], t, end)
+                if share >= 0.5:
+                    clips.append(
+                        SkeletonSequence(
+                            name=f"{name}@{t:.2f}-{end:.2f}",
+                            joints=x,
+                            layout=layout,
+                            label=None,
+                            meta={
+                                "recording": name,
+                                "start": round(t, 3),
+                                "end": round(end, 3),
+                                "action": None,
+                                "subject": rec.subject,
+                                "row": None,
+                            },  # fmt: skip
+                            fps=CLIP_FPS,
+                            source=str(rec.path),
+                        )
+                    )
+                t += window
+    return layout, bodies, classes, clips, failed
+
+
+def split_custom(
+    metas: Sequence[Mapping[str, Any]],
+    protocol: str = "recording",
+    val_fraction: float = 0.2,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """Seeded split of a custom dataset by recording or by subject.
+
+    Units are recordings (``"recording"``) or subjects (``"subject"``). For every
+    action, ``round(val_fraction * units with it)`` of the units holding it (at least
+    one when ``val_fraction > 0`` and it has two or more) go to validation, drawn in a
+    seeded order, never taking the last training unit of any action. Unlabelled
+    windows follow their unit when it trains, and are left out when it validates.
+
+    Args:
+        metas: Clip metadata as :func:`build_clips` writes it.
+        protocol: ``"recording"`` or ``"subject"``.
+        val_fraction: Share held out, in ``[0, 1)``.
+        seed: Seed of the draw.
+
+    Returns:
+        ``{"train": int64, "test": int64}`` ascending clip indices.
+
+    Raises:
+        KeyError: For an unknown protocol, or ``"subject"`` when a labelled clip has
+            no subject.
+    """
+    if protocol not in ("recording", "subject"):
+        raise KeyError(
+            f"custom has no protocol {protocol!r}; known: recording, subject"
+        )
+    units: list[str] = []
+    for m in metas:
+        unit = m.get(protocol) or ""
+        if protocol == "subject" and not unit and m.get("action") is not None:
+            raise KeyError(
+                f"custom subject: recording {m.get('recording')!r} has no subject "
+                "(add a subject column to labels.csv, or split by recording)"
+            )
+        units.append(str(unit))
+    actions_of: dict[str, set[str]] = {}
+    holders: dict[str, set[str]] = {}
+    for unit, m in zip(units, metas):
+        if m.get("action") is not None:
+            actions_of.setdefault(unit, set()).add(str(m["action"]))
+            holders.setdefault(str(m["action"]), set()).add(unit)
+    need = {}
+    for action, us in holders.items():
+        k = int(np.floor(val_fraction * len(us) + 0.5))
+        if val_fraction > 0 and len(us) >= 2:
+            k = max(k, 1)
+        need[action] = min(k, len(us) - 1)
+    left = {a: len(us) for a, us in holders.items()}
+    val: set[str] = set()
+    order = sorted(actions_of)
+    for i in np.random.default_rng(seed).permutation(len(order)):
+        unit = order[i]
+        acts = actions_of[unit]
+        if any(need[a] > 0 for a in acts) and all(left[a] > 1 for a in acts):
+            val.add(unit)
+            for a in acts:
+                need[a] -= 1
+                left[a] -= 1
+    train = [i for i, u in enumerate(units) if u not in val]
+    test = [
+        i for i, (u, m) in enumerate(zip(units, metas))
+        if u in val and m.get("action") is not None
+    ]  # fmt: skip
+    return {
+        "train": np.asarray(train, dtype=np.int64),
+        "test": np.asarray(test, dtype=np.int64),
+    }
+
+
+class CustomReader(FileDatasetReader):
+    """The user's dataset folder (``--dataset custom --root DATASET``).
+
+    ``layout``, ``num_bodies`` and the class names depend on the folder; the clip cache
+    asks :meth:`store_info` for them.
+    """
+
+    name = "custom"
+    layout = "ntu25"
+    num_bodies = 1
+    fps = CLIP_FPS
+    source_pattern = f"*{SUFFIX}"
+
+    def source_files(self, root: str | os.PathLike[str]) -> list[Path]:
+        """The recordings and ``labels.csv`` (their sizes and times decide staleness).
+
+        Raises:
+            FileNotFoundError: If ``root`` does not exist.
+        """
+        root = Path(root).expanduser()
+        if not root.exists():
+            raise FileNotFoundError(f"custom: no such dataset folder: {root}")
+        files = sorted(
+            p
+            for p in root.glob(f"*{SUFFIX}")
+            if p.is_file() and not p.name.startswith(".")
+        )
+        labels = labels_path(root)
+        return files + ([labels] if labels.is_file() else [])
+
+    def __init__(self) -> None:
+        self._memo: tuple[tuple[Any, ...], Any] | None = None
+
+    def _clips(self, root: str | os.PathLike[str]) -> Any:
+        """:func:`build_clips` of ``root``, read once while its files are unchanged."""
+        files = self.source_files(root)
+        key = (str(Path(root).expanduser().resolve()),) + tuple(
+            (str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files
+        )
+        if self._memo is None or self._memo[0] != key:
+            self._memo = None  # never keep a stale result if building fails
+            self._memo = (key, build_clips(root))
+        return self._memo[1]
+
+    def store_info(self, root: str | os.PathLike[str]) -> dict[str, Any]:
+        """``{"layout", "num_bodies", "class_names"}`` of the dataset at ``root``.
+
+        Raises:
+            DataFormatError: As :func:`build_clips`.
+        """
+        layout, bodies, classes, _, _ = self._clips(root)
+        return {"layout": layout, "num_bodies": bodies, "class_names": classes}
+
+    def class_names(self) -> list[str]:
+        """Class names depend on the folder: use :meth:`store_info`."""
+        return []
+
+    def scan_events(self, root: str | os.PathLike[str]) -> Iterator[ScanEvent]:
+        """One event per recording: its labelled clips and unlabelled windows.
+
+        Raises:
+            FileNotFoundError: If ``root`` does not exist.
+            DataFormatError: For any bad label, or a folder without recordings.
+        """
+        _, _, _, clips, failed = self._clips(root)
+        by_source: dict[str, list[SkeletonSequence]] = {}
+        for clip in clips:
+            by_source.setdefault(clip.source, []).append(clip)
+        total = len(by_source) + len(failed)
+        i = 0
+        for source, seqs in by_source.items():
+            i += 1
+            yield FileRead(i, total, source, tuple(seqs))
+        for exc in failed:
+            i += 1
+            yield FileFailed(i, total, exc)
+
+    def read_file(self, path: str | os.PathLike[str]) -> list[SkeletonSequence]:
+        """Read one recording as a whole (for replay), in its Kinect layout.
+
+        Returns:
+            One clip: every frame (``ntu25`` for MediaPipe recordings), label ``None``,
+            ``meta["label_intervals"]`` the labelled intervals found in ``labels.csv``
+            beside it as ``[action, start_s, end_s]``, ``meta["timestamps"]`` the
+            frame times.
+
+        Raises:
+            DataFormatError: If the file is malformed.
+        """
+        return [read_recording_sequence(path)]
+
+
+def read_recording_sequence(path: str | os.PathLike[str]) -> SkeletonSequence:
+    """One recording as a :class:`SkeletonSequence` for replay (see ``read_file``).
+
+    Raises:
+        DataFormatError: If the recording or its ``labels.csv`` is malformed.
+    """
+    path = Path(path)
+    rec = read_recording(path)
+    layout = "ucla20" if rec.layout == "ucla20" else "ntu25"
+    intervals = [
+        [iv.action, iv.start, iv.end]
+        for iv in read_labels(path.parent)
+        if iv.recording == rec.name
+    ]
+    fps = (
+        (rec.num_frames - 1) / float(rec.timestamps[-1])
+        if rec.num_frames > 1 and rec.timestamps[-1] > 0
+        else rec.source.fps
+    )
+    return SkeletonSequence(
+        name=rec.name,
+        joints=rec.kinect_joints(layout),
+        layout=layout,
+        label=None,
+        meta={
+            "label_intervals": intervals,
+            "timestamps": rec.timestamps.tolist(),
+            "subject": rec.subject,
+            "complete": rec.complete,
+        },  # fmt: skip
+        fps=float(fps),
+        source=str(path),
+    )
+
+
+def import_sequence(
+    root: str | os.PathLike[str],
+    name: str,
+    seq: SkeletonSequence,
+    action: str | None = None,
+    subject: str = "",
+    overwrite: bool = False,
+) -> Path:
+    """Bring a Kinect-layout clip from another sensor or dataset in as a recording.
+
+    Args:
+        root: The dataset folder.
+        name: Recording name.
+        seq: A clip in ``ntu25`` or ``ucla20`` (frames at ``seq.fps``; a frame without
+            any body is written as "nobody in view").
+        action: Label the whole recording with this action (a take), if given.
+        subject: Who performed it.
+        overwrite: Replace a recording of the same name.
+
+    Returns:
+        The recording file.
+
+    Raises:
+        ValueError: If the layout is not ``ntu25`` / ``ucla20`` or the name is invalid.
+        FileExistsError: If the recording exists and ``overwrite`` is false.
+        DataFormatError: If the take label does not fit (see :func:`add_label`).
+    """
+    from core.datasets.recording import RecordingWriter, SourceInfo
+
+    if seq.layout not in ("ntu25", "ucla20"):
+        raise ValueError(f"{seq.name}: layout {seq.layout!r} is not a Kinect layout")
+    path = recording_path(root, name)
+    source = SourceInfo(kind="import", path=seq.source, fps=float(seq.fps))
+    with RecordingWriter(
+        path, seq.layout, source, subject=subject, bodies=seq.num_bodies,
+        overwrite=overwrite, sync_seconds=float("inf"),
+    ) as writer:  # fmt: skip
+        for t, frame in enumerate(seq.joints):
+            writer.add_joints(t / seq.fps, frame if np.any(frame) else None)
+    if action is not None:
+        add_label(root, name, 0.0, seq.num_frames / seq.fps, action, subject)
+    return path

@@ -1,0 +1,726 @@
+"""One recording of the user's dataset: a crash-safe, append-only JSON-lines file.
+
+A recording is ``<name>.jsonl`` in the dataset folder, UTF-8, one JSON object per line:
+
+1. a **header**: ``{"format": "ms2l-recording", "version": 1, "name", "layout",
+   "bodies", "joints", "subject", "created", "source": {"kind", "path", "camera", "fps",
+   "width", "height", "mirrored"}}``. ``layout`` is ``mp33`` (MediaPipe, raw landmarks),
+   ``ntu25`` or ``ucla20`` (Kinect skeletons brought in from another sensor);
+2. one **frame** per line: ``{"t": seconds since the first frame}`` and, when a person
+   was found,
+
+   - ``mp33``: ``"w"`` the 33 world landmarks (metres, MediaPipe axes: x image-right,
+     y down, z away; 99 numbers ``x0 y0 z0 x1 ...``), ``"i"`` the image landmarks
+     (x, y as fractions of the frame width and height; 66 numbers) and ``"v"`` the
+     visibilities (33 numbers), of the frame MediaPipe saw (a mirrored source is
+     flipped back first, so these are never mirrored);
+   - ``ntu25`` / ``ucla20``: ``"j"`` the joints, ``bodies x joints x 3`` numbers in
+     metres, Kinect camera space (y up, z away), zeros for an absent body;
+
+   a frame without ``"w"`` / ``"j"`` had nobody in view;
+3. a **footer** when the recording was closed normally: ``{"end": true, "frames": N}``.
+
+Writing is crash-safe. The header is written to a temporary file, synced and renamed,
+so a recording file always starts with a whole header; frames are appended and the
+file is flushed and ``fsync``-ed at least every second, so a killed process loses at
+most the last second. :func:`read_recording` ignores a torn last line (a write cut
+short) and reports a recording without a footer as incomplete but readable.
+
+:meth:`Recording.kinect_joints` derives any Kinect layout later
+(:func:`core.live.pose.mediapipe_to_kinect` then :func:`core.skeleton.convert`), and
+:func:`export_ntu_skeleton` writes an NTU RGB+D ``.skeleton`` file that
+:mod:`core.datasets.ntu` reads back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.datasets.base import DataFormatError
+from core.skeleton import MP33, convert, get_layout
+
+FORMAT = "ms2l-recording"
+VERSION = 1
+SUFFIX = ".jsonl"
+LAYOUTS = ("mp33", "ntu25", "ucla20")
+SYNC_SECONDS = 1.0
+NAME_RE = re.compile(r"[^\W][\w.+-]{0,99}")
+"""Recording names: a letter, digit or underscore, then up to 99 of those or ``. + -``."""
+
+
+def check_name(name: str) -> str:
+    """Return ``name`` if it can name a recording, else raise.
+
+    Raises:
+        ValueError: If the name is empty, too long, or holds a character other than
+            letters, digits, ``_ . + -`` (no spaces, commas or path separators).
+    """
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
+        raise ValueError(
+            f"invalid recording name {name!r}: use letters, digits, '_', '.', '+' or "
+            "'-' (no spaces, commas or slashes), at most 100 characters"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Where the frames of a recording came from.
+
+    Attributes:
+        kind: ``"camera"``, ``"video"``, ``"stream"`` or ``"import"`` (another sensor).
+        path: Video file or stream URL (``""`` for a camera).
+        camera: Camera index, or ``None``.
+        fps: Frame rate the source reported.
+        width: Frame width in pixels (0 when unknown).
+        height: Frame height in pixels (0 when unknown).
+        mirrored: The source was mirrored and its frames were flipped back before
+            pose estimation.
+    """
+
+    kind: str = "camera"
+    path: str = ""
+    camera: int | None = None
+    fps: float = 30.0
+    width: int = 0
+    height: int = 0
+    mirrored: bool = False
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> SourceInfo:
+        """Build from a header's ``source`` object (unknown keys are ignored)."""
+        camera = doc.get("camera")
+        return cls(
+            kind=str(doc.get("kind", "camera")),
+            path=str(doc.get("path", "")),
+            camera=None if camera is None else int(camera),
+            fps=float(doc.get("fps", 30.0)),
+            width=int(doc.get("width", 0)),
+            height=int(doc.get("height", 0)),
+            mirrored=bool(doc.get("mirrored", False)),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Recording:
+    """A recording read back from its file.
+
+    Attributes:
+        name: Recording name (the file stem).
+        path: The file.
+        layout: ``"mp33"``, ``"ntu25"`` or ``"ucla20"``.
+        joints: ``(T, M, V, 3)`` float32; for ``mp33`` the raw MediaPipe world landmarks
+            (MediaPipe axes), otherwise Kinect camera space; zeros where nobody was found.
+        timestamps: ``(T,)`` float64 seconds since the first frame, increasing.
+        image_xy: ``mp33`` only: ``(T, 33, 2)`` float32 normalised image coordinates.
+        visibility: ``mp33`` only: ``(T, 33)`` float32.
+        source: Where the frames came from.
+        subject: Who was recorded (``""`` when not given).
+        created: ISO time the recording was started.
+        complete: ``True`` if the file ends with its footer (closed normally).
+        torn: ``True`` if a torn last line (a write cut short) was dropped.
+    """
+
+    name: str
+    path: Path
+    layout: str
+    joints: np.ndarray
+    timestamps: np.ndarray
+    image_xy: np.ndarray | None
+    visibility: np.ndarray | None
+    source: SourceInfo
+    subject: str = ""
+    created: str = ""
+    complete: bool = True
+    torn: bool = False
+
+    @property
+    def num_frames(self) -> int:
+        """Frames ``T``."""
+        return int(self.joints.shape[0])
+
+    @property
+    def duration(self) -> float:
+        """Seconds covered: last timestamp plus one frame period (0 when empty)."""
+        if not self.num_frames:
+            return 0.0
+        return float(self.timestamps[-1]) + 1.0 / max(self.source.fps, 1e-6)
+
+    @property
+    def present(self) -> np.ndarray:
+        """``(T,)`` bool: a person (body 0) was found in the frame."""
+        return np.any(self.joints[:, 0] != 0, axis=(1, 2))
+
+    def kinect_joints(self, layout: str) -> np.ndarray:
+        """The joints in a Kinect layout, Kinect camera-space axes.
+
+        Args:
+            layout: ``"ntu25"`` or ``"ucla20"`` (or the recording's own layout).
+
+        Returns:
+            ``(T, M, V, 3)`` float32; absent bodies stay zeros.
+
+        Raises:
+            KeyError: If no converter exists (e.g. ``ucla20`` to ``mp33``).
+        """
+        x = self.joints
+        if self.layout == "mp33" and layout != "mp33":
+            from core.live.pose import mediapipe_to_kinect
+
+            present = np.any(x != 0, axis=(2, 3))
+            y = convert(mediapipe_to_kinect(x), "mp33", layout)
+            y[~present] = 0.0
+            return y
+        if self.layout == layout:
+            return np.array(x, dtype=np.float32)
+        present = np.any(x != 0, axis=(2, 3))
+        y = convert(x, self.layout, layout)
+        y[~present] = 0.0
+        return y
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _numbers(values: np.ndarray, digits: int) -> list[float]:
+    return [round(float(v), digits) for v in np.asarray(values, np.float64).ravel()]
+
+
+class RecordingWriter:
+    """Append frames to a new recording file, crash-safely.
+
+    Use as a context manager or call :meth:`close`; frames are flushed and synced to
+    disk at least every ``sync_seconds`` (``synced_frames`` says how many are safe)::
+
+        with RecordingWriter(path, "mp33", SourceInfo("video", "a.mp4", fps=30)) as w:
+            w.add_pose(t, pose)  # a core.live.pose.PoseResult, or None
+
+    Args:
+        path: The file to create (``<dataset>/<name>.jsonl``).
+        layout: ``"mp33"``, ``"ntu25"`` or ``"ucla20"``.
+        source: Where the frames come from.
+        subject: Who is recorded.
+        bodies: Body slots ``M`` (``mp33``: 1).
+        overwrite: Replace an existing file (else it is an error).
+        sync_seconds: Longest time between two ``fsync`` calls.
+
+    Raises:
+        ValueError: Unknown layout, a bad name, or ``bodies`` not 1 for ``mp33``.
+        FileExistsError: If the file exists and ``overwrite`` is false.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        layout: str,
+        source: SourceInfo,
+        *,
+        subject: str = "",
+        bodies: int = 1,
+        overwrite: bool = False,
+        sync_seconds: float = SYNC_SECONDS,
+    ) -> None:
+        self.path = Path(path)
+        if self.path.suffix != SUFFIX:
+            raise ValueError(f"{self.path}: a recording file ends with {SUFFIX}")
+        self.name = check_name(self.path.stem)
+        if layout not in LAYOUTS:
+            raise ValueError(f"unknown recording layout {layout!r}; known: {LAYOUTS}")
+        if layout == "mp33" and bodies != 1:
+            raise ValueError("MediaPipe recordings hold one body")
+        if bodies < 1:
+            raise ValueError(f"bodies must be >= 1, got {bodies}")
+        if self.path.exists() and not overwrite:
+            raise FileExistsError(f"{self.path}: a recording of that name exists")
+        self.layout = layout
+        self.bodies = bodies
+        self.num_joints = get_layout(layout).num_joints
+        self.source = source
+        self.sync_seconds = float(sync_seconds)
+        self.frames = 0
+        self.synced_frames = 0
+        self.last_timestamp: float | None = None
+        self._t0: float | None = None
+        header = {
+            "format": FORMAT,
+            "version": VERSION,
+            "name": self.name,
+            "layout": layout,
+            "bodies": bodies,
+            "joints": self.num_joints,
+            "subject": subject,
+            "created": _now(),
+            "source": asdict(source),
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(header) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        _fsync_dir(self.path.parent)
+        self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+        self._last_sync = time.monotonic()
+
+    @property
+    def duration(self) -> float:
+        """Seconds from the first to the last frame written."""
+        return 0.0 if self.last_timestamp is None else self.last_timestamp
+
+    def _stamp(self, timestamp: float) -> float:
+        if self._fh.closed:
+            raise RuntimeError(f"{self.path}: recording is closed")
+        if self._t0 is None:
+            self._t0 = float(timestamp)
+        t = float(timestamp) - self._t0
+        if self.last_timestamp is not None and t <= self.last_timestamp:
+            raise ValueError(
+                f"{self.path}: timestamps must increase ({t:.4f} after "
+                f"{self.last_timestamp:.4f})"
+            )
+        return t
+
+    def _write(self, doc: dict[str, Any], t: float) -> None:
+        self._fh.write(json.dumps(doc, separators=(",", ":")) + "\n")
+        self.frames += 1
+        self.last_timestamp = t
+        if time.monotonic() - self._last_sync >= self.sync_seconds:
+            self.sync()
+
+    def add_pose(self, timestamp: float, pose: Any) -> None:
+        """Append a MediaPipe frame.
+
+        Args:
+            timestamp: Seconds on the source's clock (the first frame becomes 0).
+            pose: A :class:`core.live.pose.PoseResult` estimated on the unmirrored frame, or
+                ``None`` when nobody was found.
+
+        Raises:
+            ValueError: If the recording is not ``mp33`` or the timestamp does not
+                increase.
+        """
+        if self.layout != "mp33":
+            raise ValueError(f"{self.path}: add_pose needs an mp33 recording")
+        t = self._stamp(timestamp)
+        doc: dict[str, Any] = {"t": round(t, 6)}
+        if pose is not None:
+            doc["w"] = _numbers(pose.world, 5)
+            doc["i"] = _numbers(np.asarray(pose.image)[:, :2], 5)
+            doc["v"] = _numbers(pose.visibility, 3)
+        self._write(doc, t)
+
+    def add_joints(self, timestamp: float, joints: np.ndarray | None) -> None:
+        """Append a Kinect-layout frame.
+
+        Args:
+            timestamp: Seconds on the source's clock (the first frame becomes 0).
+            joints: ``(M, V, 3)`` (or ``(V, 3)`` for one body) metres in Kinect camera
+                space, or ``None`` when nobody was found.
+
+        Raises:
+            ValueError: If the recording is ``mp33``, the shape is wrong or the
+                timestamp does not increase.
+        """
+        if self.layout == "mp33":
+            raise ValueError(f"{self.path}: an mp33 recording takes add_pose")
+        t = self._stamp(timestamp)
+        doc: dict[str, Any] = {"t": round(t, 6)}
+        if joints is not None:
+            x = np.asarray(joints, dtype=np.float32)
+            if x.ndim == 2:
+                x = x[None]
+            if x.shape[1:] != (self.num_joints, 3) or x.shape[0] > self.bodies:
+                raise ValueError(
+                    f"{self.path}: expected ({self.bodies}, {self.num_joints}, 3) "
+                    f"joints, got {x.shape}"
+                )
+            if x.shape[0] < self.bodies:
+                pad = np.zeros((self.bodies, self.num_joints, 3), np.float32)
+                pad[: x.shape[0]] = x
+                x = pad
+            if np.any(x != 0):
+                doc["j"] = _numbers(x, 5)
+        self._write(doc, t)
+
+    def sync(self) -> None:
+        """Flush and ``fsync`` what was written (``synced_frames`` catches up)."""
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._last_sync = time.monotonic()
+        self.synced_frames = self.frames
+
+    def abandon(self) -> None:
+        """Sync and close without the footer: the recording stays readable but
+        incomplete (an import that stopped early is redone next time). Idempotent."""
+        if not self._fh.closed:
+            try:
+                self.sync()
+            finally:
+                self._fh.close()
+
+    def close(self) -> None:
+        """Write the footer and close the file. Idempotent."""
+        if self._fh.closed:
+            return
+        try:
+            self._fh.write(json.dumps({"end": True, "frames": self.frames}) + "\n")
+            self.sync()
+        finally:
+            self._fh.close()
+
+    def __enter__(self) -> RecordingWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _header(first: str, path: Path) -> dict[str, Any]:
+    try:
+        header = json.loads(first)
+    except json.JSONDecodeError as exc:
+        raise DataFormatError(path, f"header is not JSON ({exc.msg})", line=1) from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise DataFormatError(path, f"not an {FORMAT} file (no header)", line=1)
+    if header.get("version") != VERSION:
+        raise DataFormatError(
+            path, f"version {header.get('version')!r}, this reader knows {VERSION}", 1
+        )
+    if header.get("layout") not in LAYOUTS:
+        raise DataFormatError(
+            path, f"layout {header.get('layout')!r} is not one of {LAYOUTS}", line=1
+        )
+    return header
+
+
+def _read_lines(path: Path) -> tuple[list[str], bool]:
+    """Lines of a recording file and whether a torn last line was dropped."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataFormatError(path, f"cannot read ({exc.strerror or exc})") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        # A torn write may cut a multi-byte character; only the last line may be bad.
+        cut = data.rfind(b"\n") + 1
+        try:
+            text = data[:cut].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataFormatError(path, f"not UTF-8 text ({exc.reason})") from None
+        return text.splitlines(), True
+    lines = text.split("\n")
+    torn = False
+    if lines and lines[-1] == "":
+        lines.pop()
+    elif lines:  # no final newline: the last write was cut short (or it is complete)
+        try:
+            json.loads(lines[-1])
+        except json.JSONDecodeError:
+            lines.pop()
+            torn = True
+    return lines, torn
+
+
+def read_recording(path: str | os.PathLike[str]) -> Recording:
+    """Read a recording file; a torn last line is dropped, a missing footer tolerated.
+
+    Args:
+        path: ``<name>.jsonl``.
+
+    Returns:
+        The recording.
+
+    Raises:
+        DataFormatError: Naming the file and line, if the header is missing or invalid,
+            or a line other than the last is not a valid frame.
+    """
+    path = Path(path)
+    lines, torn = _read_lines(path)
+    if not lines:
+        raise DataFormatError(path, "empty file (no header)", line=1)
+    header = _header(lines[0], path)
+    layout = header["layout"]
+    num_joints = get_layout(layout).num_joints
+    bodies = int(header.get("bodies", 1))
+    if int(header.get("joints", num_joints)) != num_joints or bodies < 1:
+        raise DataFormatError(path, "header joints/bodies do not fit the layout", 1)
+    times: list[float] = []
+    joints: list[np.ndarray | None] = []
+    images: list[np.ndarray | None] = []
+    vis: list[np.ndarray | None] = []
+    complete = False
+    last = len(lines)
+    for lineno, line in enumerate(lines[1:], start=2):
+        try:
+            doc = json.loads(line)
+            if not isinstance(doc, dict):
+                raise ValueError("not an object")
+            if doc.get("end") is True:
+                complete = True
+                if lineno != last:
+                    raise ValueError("frames after the footer")
+                break
+            t = float(doc["t"])
+            if times and not t > times[-1]:
+                raise ValueError(f"timestamp {t} does not increase")
+            if layout == "mp33":
+                if "w" in doc:
+                    w = np.asarray(doc["w"], np.float32).reshape(1, num_joints, 3)
+                    im = np.asarray(doc["i"], np.float32).reshape(num_joints, 2)
+                    v = np.asarray(doc["v"], np.float32).reshape(num_joints)
+                else:
+                    w = im = v = None
+                images.append(im)
+                vis.append(v)
+            else:
+                w = (
+                    np.asarray(doc["j"], np.float32).reshape(bodies, num_joints, 3)
+                    if "j" in doc
+                    else None
+                )
+            if w is not None and not np.all(np.isfinite(w)):
+                raise ValueError("non-finite coordinate")
+        except (ValueError, KeyError, TypeError) as exc:
+            if lineno == last and not torn:  # a torn last line that happens to end \n
+                torn = True
+                break
+            raise DataFormatError(path, f"bad frame ({exc})", line=lineno) from None
+        times.append(t)
+        joints.append(w)
+    t_count = len(times)
+    arr = np.zeros((t_count, bodies, num_joints, 3), np.float32)
+    for i, w in enumerate(joints):
+        if w is not None:
+            arr[i] = w
+    image_xy = visibility = None
+    if layout == "mp33":
+        image_xy = np.zeros((t_count, num_joints, 2), np.float32)
+        visibility = np.zeros((t_count, num_joints), np.float32)
+        for i, (im, v) in enumerate(zip(images, vis)):
+            if im is not None:
+                image_xy[i], visibility[i] = im, v
+    try:
+        source = SourceInfo.from_dict(dict(header.get("source") or {}))
+    except (TypeError, ValueError) as exc:
+        raise DataFormatError(path, f"bad source in header ({exc})", line=1) from None
+    return Recording(
+        name=path.stem,
+        path=path,
+        layout=layout,
+        joints=arr,
+        timestamps=np.asarray(times, np.float64),
+        image_xy=image_xy,
+        visibility=visibility,
+        source=source,
+        subject=str(header.get("subject", "")),
+        created=str(header.get("created", "")),
+        complete=complete,
+        torn=torn,
+    )
+
+
+@dataclass(frozen=True)
+class RecordingInfo:
+    """What a dataset listing shows of one recording (without reading its frames).
+
+    Attributes:
+        name: Recording name.
+        path: The file.
+        layout: Its layout.
+        frames: Frames written.
+        duration: Seconds covered (last timestamp plus one frame period).
+        complete: Closed normally (``False``: the writing process was killed).
+        source: Where the frames came from.
+        subject: Who was recorded.
+        created: ISO start time.
+        error: Why the file is unreadable (``""`` when it is fine).
+    """
+
+    name: str
+    path: Path
+    layout: str = ""
+    frames: int = 0
+    duration: float = 0.0
+    complete: bool = False
+    source: SourceInfo = field(default_factory=SourceInfo)
+    subject: str = ""
+    created: str = ""
+    error: str = ""
+
+
+def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
+    """Summary of a recording file from its header and last frame (fast).
+
+    Args:
+        path: The file.
+
+    Returns:
+        The summary; an unreadable file gives ``error`` instead of raising.
+    """
+    path = Path(path)
+    try:
+        lines, _ = _read_lines(path)
+        if not lines:
+            raise DataFormatError(path, "empty file (no header)", line=1)
+        header = _header(lines[0], path)
+        complete = False
+        body = lines[1:]
+        if body:
+            try:
+                complete = json.loads(body[-1]).get("end") is True
+            except (json.JSONDecodeError, AttributeError):
+                body = body[:-1]
+        frames = len(body) - (1 if complete else 0)
+        duration = 0.0
+        source = SourceInfo.from_dict(dict(header.get("source") or {}))
+        for line in reversed(body[:frames] if frames > 0 else []):
+            try:
+                duration = float(json.loads(line)["t"]) + 1.0 / max(source.fps, 1e-6)
+                break
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                frames -= 1
+        return RecordingInfo(
+            name=path.stem,
+            path=path,
+            layout=header["layout"],
+            frames=max(frames, 0),
+            duration=duration,
+            complete=complete,
+            source=source,
+            subject=str(header.get("subject", "")),
+            created=str(header.get("created", "")),
+        )
+    except DataFormatError as exc:
+        return RecordingInfo(name=path.stem, path=path, error=str(exc))
+
+
+def frame_grid(
+    timestamps: np.ndarray,
+    present: np.ndarray,
+    start: float,
+    end: float,
+    fps: float = 30.0,
+    max_gap: float = 0.5,
+) -> np.ndarray:
+    """Frames sampling ``[start, end)`` at a fixed rate, nearest in time.
+
+    Each grid time takes the nearest frame with a person when one lies within
+    ``max_gap`` seconds (short detection gaps are bridged), else ``-1`` (absent).
+
+    Args:
+        timestamps: ``(T,)`` increasing frame times.
+        present: ``(T,)`` bool, a person in the frame.
+        start: Start of the span in seconds.
+        end: End of the span in seconds (exclusive).
+        fps: Rate of the grid.
+        max_gap: Longest distance to a frame with a person.
+
+    Returns:
+        int64 ``(n,)`` frame indices (``-1`` = absent), ``n = ceil((end-start)*fps)``.
+    """
+    n = max(0, int(np.ceil((end - start) * fps - 1e-9)))
+    grid = start + np.arange(n) / fps
+    idx = np.flatnonzero(present)
+    if idx.size == 0 or n == 0:
+        return np.full(n, -1, dtype=np.int64)
+    ts = timestamps[idx]
+    pos = np.clip(np.searchsorted(ts, grid), 1, max(ts.size - 1, 1))
+    left = idx[pos - 1]
+    right = idx[np.minimum(pos, ts.size - 1)]
+    pick = np.where(
+        np.abs(timestamps[right] - grid) < np.abs(timestamps[left] - grid), right, left
+    )
+    pick = np.where(np.abs(timestamps[pick] - grid) <= max_gap, pick, -1)
+    return pick.astype(np.int64)
+
+
+def export_ntu_skeleton(
+    recording: Recording,
+    path: str | os.PathLike[str],
+    fps: float = 30.0,
+) -> Path:
+    """Write a recording as an NTU RGB+D ``.skeleton`` file (Kinect v2, 25 joints).
+
+    Frames are resampled to ``fps`` (NTU's 30 FPS) on the recording's timestamps;
+    ``ucla20`` and ``mp33`` joints are converted to ``ntu25``. Each joint line holds x y
+    z (metres, Kinect camera space), depthX depthY (0, unknown), colorX colorY (pixels of
+    the frame the pose was estimated on for MediaPipe recordings, else 0), a zero
+    orientation quaternion and tracking state 2. Frames with nobody have body count 0.
+    The file is written to a temporary name and renamed.
+
+    Args:
+        recording: The recording.
+        path: The ``.skeleton`` file to write.
+        fps: Frame rate of the written file.
+
+    Returns:
+        The path written.
+    """
+    path = Path(path)
+    joints = recording.kinect_joints("ntu25")
+    color = np.zeros((*joints.shape[:3], 2), np.float32)
+    if recording.image_xy is not None:
+        size = np.array([recording.source.width, recording.source.height], np.float32)
+        px = recording.image_xy * size
+        color[:, 0] = convert(px, MP33.name, "ntu25")
+    pick = frame_grid(
+        recording.timestamps,
+        recording.present,
+        0.0,
+        recording.duration,
+        fps,
+        max_gap=0.5 / fps + 1e-6,
+    )
+    out = [f"{len(pick)}"]
+    for i in pick:
+        bodies = (
+            [] if i < 0 else [m for m in range(joints.shape[1]) if joints[i, m].any()]
+        )
+        out.append(f"{len(bodies)}")
+        for m in bodies:
+            out.append(f"{72057594037927936 + m} 0 0 0 0 0 0 0 0 2")
+            out.append("25")
+            for v in range(25):
+                x, y, z = (f"{c:.7g}" for c in joints[i, m, v])
+                cx, cy = (f"{c:.7g}" for c in color[i, m, v])
+                out.append(f"{x} {y} {z} 0 0 {cx} {cy} 0 0 0 0 2")
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\r\n") as fh:
+            fh.write("\n".join(out) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

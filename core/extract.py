@@ -1,0 +1,547 @@
+"""Import labelled videos into a custom dataset: MediaPipe over every video, in parallel.
+
+Two ways to give the videos and their labels:
+
+- a **folder of class sub-folders**, ``VIDEOS/<action>/<video>`` (the layout torchvision
+  and mmaction2 use): every video becomes a recording ``<action>-<video stem>``
+  labelled whole with its folder's action (a take);
+- a **CSV** ``video,start,end,action`` (header row required; ``video`` relative to the
+  CSV's folder, times in seconds; an empty ``end`` means the end of the video): every
+  distinct video becomes one recording named after its stem, with one labelled interval
+  per row.
+
+:func:`extract` yields frozen events (the CLI draws a progress bar from them, the GUI
+runs it through ``app.workers.IteratorWorker``). Videos run in a pool of ``workers``
+processes (``spawn``; one MediaPipe graph each); with ``workers=1`` everything runs in
+the calling process. It is resumable: a video whose recording is complete (closed with
+its footer) is skipped, and an interrupted one is redone. A video that will not open is
+reported (:class:`ExtractFailed`) and skipped; label rows are written to ``labels.csv``
+(atomically) as each video finishes.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import csv
+import multiprocessing
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from core.datasets.base import DataFormatError
+from core.datasets.custom import (
+    LabelInterval,
+    read_labels,
+    recording_path,
+    write_labels,
+)
+from core.datasets.recording import check_name, recording_info
+
+VIDEO_SUFFIXES = (
+    ".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class VideoJob:
+    """One video to extract.
+
+    Attributes:
+        video: The video file.
+        name: Recording name.
+        intervals: ``(start, end or None, action)`` labels; ``end=None`` = to the end.
+        rows: ``labels`` lines of the CSV (for messages; empty for class folders).
+    """
+
+    video: Path
+    name: str
+    intervals: tuple[tuple[float, float | None, str], ...]
+    rows: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExtractStarted:
+    """The plan is made.
+
+    Attributes:
+        total: Videos listed.
+        todo: Videos to process (the others are already extracted).
+        workers: Processes used.
+    """
+
+    total: int
+    todo: int
+    workers: int
+
+
+@dataclass(frozen=True)
+class ExtractFrames:
+    """Heartbeat while videos are processed (about twice a second).
+
+    Attributes:
+        frames: Frames processed so far by every worker.
+        done: Videos finished (extracted, failed or skipped).
+        total: Videos listed.
+    """
+
+    frames: int
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class ExtractDone:
+    """A video was extracted.
+
+    Attributes:
+        done: Videos finished so far.
+        total: Videos listed.
+        video: The video.
+        name: Its recording.
+        frames: Frames written.
+        detected: Frames with a person.
+        seconds: Processing time.
+        labels: Label rows written for it.
+        warning: A problem worth showing (e.g. nobody seen, a label past the end).
+    """
+
+    done: int
+    total: int
+    video: str
+    name: str
+    frames: int
+    detected: int
+    seconds: float
+    labels: int
+    warning: str = ""
+
+
+@dataclass(frozen=True)
+class ExtractSkipped:
+    """A video was already extracted (its recording is complete).
+
+    Attributes:
+        done: Videos finished so far.
+        total: Videos listed.
+        video: The video.
+        name: Its recording.
+    """
+
+    done: int
+    total: int
+    video: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ExtractFailed:
+    """A video could not be processed (e.g. it does not open); it is skipped.
+
+    Attributes:
+        done: Videos finished so far.
+        total: Videos listed.
+        video: The video.
+        error: What went wrong (names the video).
+    """
+
+    done: int
+    total: int
+    video: str
+    error: str
+
+
+@dataclass(frozen=True)
+class ExtractFinished:
+    """Every video was handled (or the stop flag ended the run).
+
+    Attributes:
+        extracted: Videos extracted now.
+        skipped: Videos already extracted before.
+        failed: Videos that failed.
+        frames: Frames processed now.
+        seconds: Wall time.
+        cancelled: The stop flag ended it early (rerun to continue).
+    """
+
+    extracted: int
+    skipped: int
+    failed: int
+    frames: int
+    seconds: float
+    cancelled: bool
+
+
+ExtractEvent = (
+    ExtractStarted | ExtractFrames | ExtractDone | ExtractSkipped | ExtractFailed
+    | ExtractFinished
+)  # fmt: skip
+
+
+def _slug(text: str) -> str:
+    s = re.sub(r"[^\w.+-]", "_", text.strip()).lstrip(".+-")
+    return s[:100] or "video"
+
+
+def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
+    """The videos to extract and their labels.
+
+    Args:
+        videos: A folder of ``<action>/<video>`` files, or a CSV
+            ``video,start,end,action``.
+
+    Returns:
+        One job per video, sorted by recording name.
+
+    Raises:
+        FileNotFoundError: If ``videos`` does not exist.
+        DataFormatError: Naming the CSV and row for a malformed row; or when nothing is
+            found.
+    """
+    src = Path(videos).expanduser()
+    if not src.exists():
+        raise FileNotFoundError(f"{src}: no such folder or CSV file")
+    jobs: dict[str, VideoJob] = {}
+    if src.is_dir():
+        for folder in sorted(p for p in src.iterdir() if p.is_dir()):
+            for video in sorted(folder.iterdir()):
+                if video.is_file() and video.suffix.lower() in VIDEO_SUFFIXES:
+                    name = check_name(_slug(f"{folder.name}-{video.stem}"))
+                    jobs[name] = VideoJob(video, name, ((0.0, None, folder.name),))
+        if not jobs:
+            raise DataFormatError(
+                src, "no videos in class sub-folders (<action>/<video>) found"
+            )
+        return list(jobs.values())
+    by_video: dict[Path, list[tuple[float, float | None, str, int]]] = {}
+    with open(src, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = [h.strip().lower() for h in next(reader, [])]
+            if header != ["video", "start", "end", "action"]:
+                raise DataFormatError(
+                    src, "header must be 'video,start,end,action'", line=1
+                )
+            for fields in reader:
+                row = reader.line_num
+                if not fields or all(not f.strip() for f in fields):
+                    continue
+                if len(fields) != 4:
+                    raise DataFormatError(
+                        src, f"{len(fields)} fields, expected 4", line=row
+                    )
+                video_s, start_s, end_s, action = (f.strip() for f in fields)
+                if not video_s or not action:
+                    raise DataFormatError(src, "empty video or action", line=row)
+                try:
+                    start = float(start_s or 0)
+                    end = float(end_s) if end_s else None
+                except ValueError:
+                    raise DataFormatError(
+                        src, f"times {start_s!r}, {end_s!r} are not numbers", line=row
+                    ) from None
+                if start < 0 or (end is not None and not end > start):
+                    raise DataFormatError(
+                        src, f"interval {start_s}-{end_s} s is empty or negative", row
+                    )
+                video = (src.parent / video_s).resolve()
+                by_video.setdefault(video, []).append((start, end, action, row))
+        except csv.Error as exc:
+            raise DataFormatError(
+                src, f"malformed CSV ({exc})", line=reader.line_num
+            ) from None
+    if not by_video:
+        raise DataFormatError(src, "no rows")
+    for video, rows in sorted(by_video.items()):
+        base = _slug(video.stem)
+        name, i = base, 2
+        while name in jobs:
+            name, i = f"{base}-{i}", i + 1
+        jobs[check_name(name)] = VideoJob(
+            video,
+            name,
+            tuple((a, b, c) for a, b, c, _ in rows),
+            tuple(r for *_, r in rows),
+        )
+    return sorted(jobs.values(), key=lambda j: j.name)
+
+
+# -- the work of one video (runs in a worker process) -----------------------------------
+
+_STOP: Any = None
+_FRAMES: Any = None
+
+
+def _init_worker(stop: Any, frames: Any) -> None:
+    global _STOP, _FRAMES
+    _STOP, _FRAMES = stop, frames
+
+
+def extract_video(
+    video: str | os.PathLike[str],
+    path: str | os.PathLike[str],
+    *,
+    mirrored: bool = False,
+    max_frames: int | None = None,
+    stop: Any = None,
+    counter: Any = None,
+) -> tuple[int, int, float]:
+    """Run MediaPipe over one video and write its recording (replacing a partial one).
+
+    Args:
+        video: The video file.
+        path: The recording file to write.
+        mirrored: Flip frames back before pose estimation.
+        max_frames: Stop after this many frames.
+        stop: An event-like object; when set, the video is abandoned (its recording is
+            left incomplete, so a rerun redoes it).
+        counter: A shared integer (``multiprocessing.Value``) counting frames.
+
+    Returns:
+        ``(frames, frames with a person, duration in seconds)``.
+
+    Raises:
+        core.live.capture.SourceOpenError: If the video cannot be opened.
+        InterruptedError: If ``stop`` was set.
+    """
+    import cv2
+
+    from core.datasets.recording import RecordingWriter
+    from core.live.capture import VideoSource
+    from core.live.pose import MediaPipePose
+    from core.recorder import source_info
+
+    with VideoSource(video) as src, MediaPipePose() as pose:
+        writer = RecordingWriter(
+            path, "mp33", source_info(src, mirrored), overwrite=True
+        )
+        frames = detected = 0
+        try:
+            for frame in src:
+                if stop is not None and stop.is_set():
+                    raise InterruptedError(f"{video}: stopped")
+                image = cv2.flip(frame.image, 1) if mirrored else frame.image
+                result = pose.estimate(image)
+                writer.add_pose(frame.timestamp, result)
+                frames += 1
+                detected += result is not None
+                if counter is not None:
+                    with counter.get_lock():
+                        counter.value += 1
+                if max_frames is not None and frames >= max_frames:
+                    break
+        except InterruptedError:
+            writer.abandon()  # readable, without the footer: redone next time
+            raise
+        writer.close()
+        duration = writer.duration + (1.0 / max(src.fps, 1e-6) if frames else 0.0)
+    return frames, detected, duration
+
+
+def _pool_job(
+    video: str, path: str, mirrored: bool, max_frames: int | None
+) -> tuple[int, int, float, float]:
+    t0 = time.perf_counter()
+    try:
+        frames, detected, duration = extract_video(
+            video, path, mirrored=mirrored, max_frames=max_frames, stop=_STOP,
+            counter=_FRAMES,
+        )  # fmt: skip
+    except InterruptedError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - sent back as text: some errors do not pickle
+        raise RuntimeError(str(exc) or type(exc).__name__) from None
+    return frames, detected, duration, time.perf_counter() - t0
+
+
+# -- the driver ----------------------------------------------------------------------------
+
+
+def _job_rows(job: VideoJob, duration: float) -> tuple[list[LabelInterval], str]:
+    rows, problems = [], []
+    for (start, end, action), row in zip(
+        job.intervals, job.rows or (0,) * len(job.intervals)
+    ):
+        stop = duration if end is None else end
+        where = f" (row {row})" if row else ""
+        if end is not None and end > duration + 0.1:
+            problems.append(
+                f"label {start:g}-{end:g} s{where} is past the end ({duration:.2f} s)"
+            )
+            continue
+        if not stop > start:
+            problems.append(f"label from {start:g} s{where} starts after the end")
+            continue
+        rows.append(LabelInterval(job.name, start, min(stop, duration), action))
+    return rows, "; ".join(problems)
+
+
+def _write_rows(root: Path, name: str, rows: list[LabelInterval]) -> None:
+    """Make ``labels.csv`` hold exactly ``rows`` for recording ``name``."""
+    current = read_labels(root)
+    mine = [(r.start, r.end, r.action) for r in current if r.recording == name]
+    if mine == [(round(r.start, 3), round(r.end, 3), r.action) for r in rows]:
+        return
+    kept = [r for r in current if r.recording != name]
+    write_labels(root, kept + [replace(r, row=0) for r in rows])
+
+
+def extract(
+    videos: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    workers: int = 2,
+    mirrored: bool = False,
+    max_frames: int | None = None,
+    stop: threading.Event | None = None,
+) -> Iterator[ExtractEvent]:
+    """Extract poses from labelled videos into the dataset folder ``out``.
+
+    Args:
+        videos: Folder of ``<action>/<video>`` or a CSV ``video,start,end,action``.
+        out: The dataset folder (created if missing).
+        workers: Processes (1 = in the calling process).
+        mirrored: The videos are mirrored: flip them back before pose estimation.
+        max_frames: Only the first N frames of each video (for quick tries).
+        stop: Set it to stop; running videos are abandoned and redone next time.
+
+    Yields:
+        :class:`ExtractStarted`, then per video :class:`ExtractDone`,
+        :class:`ExtractSkipped` or :class:`ExtractFailed`, :class:`ExtractFrames`
+        heartbeats, and finally :class:`ExtractFinished`.
+
+    Raises:
+        FileNotFoundError: If ``videos`` does not exist.
+        DataFormatError: If the CSV is malformed or nothing is found, or ``labels.csv``
+            in ``out`` is malformed.
+    """
+    t0 = time.perf_counter()
+    stop = stop or threading.Event()
+    root = Path(out).expanduser()
+    root.mkdir(parents=True, exist_ok=True)
+    jobs = plan(videos)
+    read_labels(root)  # a malformed labels.csv fails now, before any work
+    total = len(jobs)
+    todo: list[VideoJob] = []
+    done = skipped = failed = extracted = 0
+    skipped_events = []
+    for job in jobs:
+        info = recording_info(recording_path(root, job.name))
+        if info.complete and not info.error:
+            rows, _ = _job_rows(job, info.duration)
+            _write_rows(root, job.name, rows if info.frames else [])
+            done += 1
+            skipped += 1
+            skipped_events.append(ExtractSkipped(done, total, str(job.video), job.name))
+        else:
+            todo.append(job)
+    workers = max(1, min(int(workers), len(todo) or 1))
+    yield ExtractStarted(total, len(todo), workers)
+    yield from skipped_events
+
+    def finish(job: VideoJob, res: tuple[int, int, float, float]) -> ExtractEvent:
+        nonlocal done, extracted
+        frames, detected, duration, seconds = res
+        rows, warning = _job_rows(job, duration)
+        if not detected:
+            rows, warning = [], "nobody was seen: not labelled"
+        _write_rows(root, job.name, rows)
+        done += 1
+        extracted += 1
+        return ExtractDone(
+            done, total, str(job.video), job.name, frames, detected, seconds,
+            len(rows), warning,
+        )  # fmt: skip
+
+    def fail(job: VideoJob, exc: BaseException) -> ExtractEvent:
+        nonlocal done, failed
+        done += 1
+        failed += 1
+        message = str(exc) if str(exc) else type(exc).__name__
+        if str(job.video) not in message:
+            message = f"{job.video}: {message}"
+        return ExtractFailed(done, total, str(job.video), message)
+
+    frames_total = 0
+    cancelled = False
+    if workers == 1:
+        counter = _Counter()
+        for job in todo:
+            if stop.is_set():
+                cancelled = True
+                break
+            path = recording_path(root, job.name)
+            t1 = time.perf_counter()
+            try:
+                f, d, dur = extract_video(
+                    job.video, path, mirrored=mirrored, max_frames=max_frames,
+                    stop=stop, counter=counter,
+                )  # fmt: skip
+            except InterruptedError:
+                cancelled = True
+                break
+            except Exception as exc:  # noqa: BLE001 - reported, the rest goes on
+                yield fail(job, exc)
+                continue
+            yield finish(job, (f, d, dur, time.perf_counter() - t1))
+            yield ExtractFrames(counter.value, done, total)
+        frames_total = counter.value
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        mp_stop = ctx.Event()
+        counter = ctx.Value("q", 0)
+        with cf.ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_init_worker,
+            initargs=(mp_stop, counter),
+        ) as pool:  # fmt: skip
+            futures = {
+                pool.submit(
+                    _pool_job,
+                    str(j.video),
+                    str(recording_path(root, j.name)),
+                    mirrored,
+                    max_frames,
+                ): j  # fmt: skip
+                for j in todo
+            }
+            pending = set(futures)
+            while pending:
+                finished, pending = cf.wait(
+                    pending, timeout=0.5, return_when=cf.FIRST_COMPLETED
+                )
+                for fut in sorted(finished, key=lambda f: futures[f].name):
+                    job = futures[fut]
+                    if fut.cancelled():
+                        continue
+                    exc = fut.exception()
+                    if isinstance(exc, InterruptedError):
+                        continue
+                    if exc is not None:
+                        yield fail(job, exc)
+                    else:
+                        yield finish(job, fut.result())
+                yield ExtractFrames(int(counter.value), done, total)
+                if stop.is_set() and not cancelled:
+                    cancelled = True
+                    mp_stop.set()
+                    for fut in pending:
+                        fut.cancel()
+            frames_total = int(counter.value)
+    yield ExtractFinished(
+        extracted, skipped, failed, frames_total, time.perf_counter() - t0, cancelled
+    )
+
+
+class _Counter:
+    """A frame counter with the ``multiprocessing.Value`` interface, for one process."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self._lock = threading.Lock()
+
+    def get_lock(self) -> threading.Lock:
+        return self._lock

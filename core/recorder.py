@@ -1,0 +1,294 @@
+"""Record takes of the user's actions: camera or video -> MediaPipe -> a recording file.
+
+:func:`record` is a generator of small frozen events, like the training loop and the live
+pipeline, so the CLI and the GUI (through ``app.workers.IteratorWorker``, latest-only
+mode for the preview) drive it the same way::
+
+    stop = threading.Event()
+    for event in record(0, "~/my-actions", action="wave", countdown=3, stop=stop):
+        ...  # RecordCountdown / RecordStarted / RecordProgress / RecordFinished
+
+Frames are decoded on the capture thread, the pose is estimated on the calling thread and
+every frame is appended to ``<dataset>/<name>.jsonl`` with its timestamp
+(:class:`core.datasets.recording.RecordingWriter`: synced at least every second, so a
+killed process loses at most the last second). A mirrored source (a selfie camera) is
+flipped back before pose estimation, as in Live. When an action is given, the whole
+recording becomes a take: a row ``name,0,duration,action`` is added to ``labels.csv``
+when it ends (if a person was seen at all).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from core.datasets.custom import (
+    LabelInterval,
+    add_label,
+    next_take_name,
+    recording_path,
+)
+from core.datasets.recording import RecordingWriter, SourceInfo
+from core.live.capture import VideoSource, is_live
+from core.live.pose import MediaPipePose, PoseEstimator
+
+
+@dataclass(frozen=True)
+class RecordCountdown:
+    """The countdown before recording runs; nothing is written yet.
+
+    Attributes:
+        seconds_left: Seconds until recording starts.
+        frame: The current frame (BGR, as the model sees it: flipped back if mirrored).
+    """
+
+    seconds_left: float
+    frame: np.ndarray
+
+
+@dataclass(frozen=True)
+class RecordStarted:
+    """The recording file exists; frames follow.
+
+    Attributes:
+        path: The recording file.
+        name: Recording name.
+        source: Where the frames come from.
+    """
+
+    path: Path
+    name: str
+    source: SourceInfo
+
+
+@dataclass(frozen=True)
+class RecordProgress:
+    """One frame was written.
+
+    Attributes:
+        frames: Frames written so far.
+        seconds: Recording time so far (timestamp of this frame).
+        detected: Frames with a person so far.
+        synced: Frames already synced to disk (safe if the process is killed).
+        frame: The frame (BGR, flipped back if the source is mirrored).
+        landmarks: ``(33, 2)`` pixel coordinates of the pose, or ``None``.
+        visibility: ``(33,)`` landmark visibility, or ``None``.
+    """
+
+    frames: int
+    seconds: float
+    detected: int
+    synced: int
+    frame: np.ndarray
+    landmarks: np.ndarray | None
+    visibility: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class RecordFinished:
+    """The recording was closed (its file is complete and readable).
+
+    Attributes:
+        path: The recording file.
+        name: Recording name.
+        frames: Frames written.
+        seconds: Duration (last timestamp plus one frame period).
+        detected: Frames with a person.
+        label: The take's row added to ``labels.csv``, or ``None``.
+        reason: ``"stopped"`` (the stop flag), ``"eof"`` (end of the video),
+            ``"max_seconds"`` or ``"max_frames"``.
+        warning: A problem worth showing (``""`` if none), e.g. nobody was seen.
+    """
+
+    path: Path
+    name: str
+    frames: int
+    seconds: float
+    detected: int
+    label: LabelInterval | None
+    reason: str
+    warning: str = ""
+
+
+RecordEvent = RecordCountdown | RecordStarted | RecordProgress | RecordFinished
+
+
+def source_info(src: VideoSource, mirrored: bool = False) -> SourceInfo:
+    """What a recording's header says about an open video source."""
+    if isinstance(src.source, int):
+        kind, path, camera = "camera", "", src.source
+    else:
+        kind = "stream" if is_live(src.source) else "video"
+        path, camera = str(src.source), None
+    return SourceInfo(
+        kind=kind, path=path, camera=camera, fps=float(src.fps), width=int(src.width),
+        height=int(src.height), mirrored=bool(mirrored),
+    )  # fmt: skip
+
+
+def record(
+    source: VideoSource | int | str | Path,
+    root: str | Path,
+    name: str | None = None,
+    *,
+    action: str | None = None,
+    subject: str = "",
+    stop: threading.Event | None = None,
+    pose: PoseEstimator | None = None,
+    mirrored: bool = False,
+    countdown: float = 0.0,
+    max_seconds: float | None = None,
+    max_frames: int | None = None,
+    overwrite: bool = False,
+) -> Iterator[RecordEvent]:
+    """Record one take (or a continuous recording) into the dataset folder ``root``.
+
+    Args:
+        source: Camera index, video file, stream URL, or an open :class:`VideoSource`
+            (closed at the end in every case). A file is read frame by frame (every
+            frame kept); open it with ``realtime=True`` to pace it like a camera.
+        root: The dataset folder (created if missing).
+        name: Recording name; by default the next free ``<action>-NNN`` (or
+            ``recording-NNN`` without an action).
+        action: Label the whole recording with this action when it ends (a take).
+        subject: Who is recorded (saved in the header and the label row).
+        stop: Set it to end the recording after the current frame (checked every
+            frame, during the countdown too).
+        pose: Pose estimator; by default a :class:`MediaPipePose` made (and closed) here.
+        mirrored: The source is mirrored (selfie camera): frames are flipped back.
+        countdown: Seconds of preview before recording starts (source time).
+        max_seconds: Stop after this many seconds of recording.
+        max_frames: Stop after this many frames.
+        overwrite: Replace a recording of the same name.
+
+    Yields:
+        :class:`RecordCountdown` (during the countdown), :class:`RecordStarted`,
+        :class:`RecordProgress` per frame, and finally :class:`RecordFinished`.
+
+    Raises:
+        core.live.capture.SourceOpenError: If the source cannot be opened.
+        core.live.capture.SourceStalledError: If a camera stops delivering frames (what was
+            recorded until then stays in the file, closed with its footer).
+        FileExistsError: If the recording exists and ``overwrite`` is false.
+        ValueError: If the name is invalid.
+    """
+    stop = stop or threading.Event()
+    root = Path(root).expanduser()
+    name = name or next_take_name(root, action or "recording")
+    path = recording_path(root, name)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path}: a recording of that name exists")
+    src = source if isinstance(source, VideoSource) else VideoSource(source)
+    estimator: PoseEstimator | None = pose
+    writer: RecordingWriter | None = None
+    try:
+        if estimator is None:
+            estimator = MediaPipePose()
+        info = source_info(src, mirrored)
+        reason = "eof"
+        frames = detected = 0
+        first_t: float | None = None
+        countdown_end: float | None = None
+        while True:
+            if stop.is_set():
+                reason = "stopped"
+                break
+            frame = src.read()
+            if frame is None:
+                break
+            image = cv2.flip(frame.image, 1) if mirrored else frame.image
+            if countdown > 0:
+                if countdown_end is None:
+                    countdown_end = frame.timestamp + countdown
+                if frame.timestamp < countdown_end:
+                    yield RecordCountdown(countdown_end - frame.timestamp, image)
+                    continue
+            result = estimator.estimate(image)
+            if writer is None:
+                writer = RecordingWriter(
+                    path, "mp33", info, subject=subject, overwrite=overwrite
+                )
+                yield RecordStarted(path, name, info)
+            if first_t is None:
+                first_t = frame.timestamp
+            writer.add_pose(frame.timestamp, result)
+            frames += 1
+            detected += result is not None
+            yield RecordProgress(
+                frames=frames,
+                seconds=frame.timestamp - first_t,
+                detected=detected,
+                synced=writer.synced_frames,
+                frame=image,
+                landmarks=None if result is None else result.pixels(),
+                visibility=None if result is None else result.visibility,
+            )
+            if max_frames is not None and frames >= max_frames:
+                reason = "max_frames"
+                break
+            if max_seconds is not None and frame.timestamp - first_t >= max_seconds:
+                reason = "max_seconds"
+                break
+        if (
+            writer is None
+        ):  # nothing recorded (stopped during the countdown, empty file)
+            writer = RecordingWriter(
+                path, "mp33", info, subject=subject, overwrite=overwrite
+            )
+            yield RecordStarted(path, name, info)
+        writer.close()
+        seconds = (writer.duration + 1.0 / max(info.fps, 1e-6)) if frames else 0.0
+        label = None
+        warning = ""
+        if action is not None and detected:
+            label = add_label(root, name, 0.0, seconds, action, subject)
+        elif action is not None:
+            warning = (
+                f"nobody was seen in {name!r}: the take was kept but not labelled "
+                f"{action!r}"
+            )
+        yield RecordFinished(
+            path, name, frames, seconds, detected, label, reason, warning
+        )
+    finally:
+        if writer is not None:
+            writer.close()
+        if pose is None and estimator is not None:
+            estimator.close()
+        src.close()
+
+
+def record_main(argv: list[str] | None = None) -> int:
+    """``python -m core.recorder VIDEO DATASET NAME``: record a video file.
+
+    A small entry point used by the crash-safety test (a real process that is killed
+    mid-take); it prints ``frames <n> synced <m>`` after every frame.
+    """
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m core.recorder")
+    p.add_argument("video")
+    p.add_argument("dataset")
+    p.add_argument("name")
+    p.add_argument("--action")
+    p.add_argument("--mirrored", action="store_true")
+    p.add_argument("--max-frames", type=int)
+    args = p.parse_args(argv)
+    for event in record(
+        args.video, args.dataset, args.name, action=args.action,
+        mirrored=args.mirrored, max_frames=args.max_frames,
+    ):  # fmt: skip
+        if isinstance(event, RecordProgress):
+            print(f"frames {event.frames} synced {event.synced}", flush=True)
+        elif isinstance(event, RecordFinished):
+            print(f"finished {event.frames} {event.reason}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(record_main())

@@ -1,0 +1,142 @@
+"""Teach panel: record takes from real videos through real MediaPipe, label them, train
+from the shipped encoder, and recognise the user's own classes in Live."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.panels.live import LivePanel
+from app.panels.teach import TeachPanel
+from app.widgets.source_picker import VIDEO_ITEM
+from core import runs
+from core.datasets import custom
+from tests.app.conftest import make_context
+from tests.conftest import require_data
+
+
+def _record(qtbot, panel, video, action, seconds, whole=True):
+    panel.source.set_video(video)
+    panel.action.setEditText(action)
+    panel.whole_take.setChecked(whole)
+    panel.countdown.setValue(0)
+    panel.max_seconds.setValue(seconds)
+    panel.record_button.click()
+    assert panel.record_job is not None and not panel.record_button.isEnabled()
+    qtbot.waitUntil(lambda: panel.record_job is None, timeout=120_000)
+    return panel.last_record_event
+
+
+def _panel(qtbot, settings, tmp_path):
+    ctx, jobs, errors = make_context(settings)
+    panel = TeachPanel(ctx, dataset=tmp_path / "my-actions")
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: panel.source.cameras is not None, timeout=30_000)
+    assert panel.source.source.currentText() == VIDEO_ITEM  # no camera here
+    return panel, jobs, errors
+
+
+@pytest.mark.slow
+def test_record_takes_train_and_recognise_them_live(qtbot, settings, tmp_path):
+    tai_chi = require_data("videos", "ta_chi.mp4")
+    drink = require_data("videos", "S001C001P001R001A001_rgb.avi")
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    live = None
+    try:
+        for video, action in ((tai_chi, "tai chi"), (drink, "drink")):
+            for _ in range(2):
+                event = _record(qtbot, panel, video, action, 1.0)
+                assert event.label is not None and event.label.action == action
+                assert event.detected > 0
+        assert panel.actions() == {"drink": 2, "tai chi": 2}
+        assert panel.takes.topLevelItemCount() == 2
+        assert "2 actions, 4 recordings" in panel.summary.text()
+
+        panel.epochs.setValue(3)
+        panel.train_button.click()
+        assert panel.train_job is not None and panel.cancel_button.isEnabled()
+        qtbot.waitUntil(lambda: panel.train_job is None, timeout=300_000)
+        assert errors == [], errors
+        assert panel.trained_run is not None and panel.use_button.isEnabled()
+        assert runs.load_labels(panel.trained_run) == ["drink", "tai chi"]
+        assert panel.curves.points("total") > 0
+
+        ctx, _, live_errors = make_context(settings)
+        live = LivePanel(ctx, video=tai_chi)
+        qtbot.addWidget(live)
+        panel.use_model.connect(live.load_model)
+        panel.use_button.click()
+        qtbot.waitUntil(
+            lambda: (
+                live.predictor is not None
+                and live.predictor.labels == ["drink", "tai chi"]
+            ),
+            timeout=60_000,
+        )
+        qtbot.waitUntil(lambda: live.cameras is not None, timeout=30_000)
+        live.start()
+        qtbot.waitUntil(
+            lambda: (
+                live.last_update is not None and bool(live.last_update.prediction.top_k)
+            ),
+            timeout=120_000,
+        )
+        top = live.last_update.prediction.top_k[0][0]
+        assert top in ("drink", "tai chi")
+        live.stop()
+        qtbot.waitUntil(lambda: live.job is None, timeout=30_000)
+        assert live_errors == []
+    finally:
+        jobs.stop_all()
+        if live is not None:
+            live.ctx.jobs.stop_all()
+
+
+@pytest.mark.slow
+def test_continuous_recording_is_labelled_on_the_timeline(qtbot, settings, tmp_path):
+    video = require_data("videos", "ta_chi.mp4")
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        event = _record(qtbot, panel, video, "", 2.0, whole=False)
+        assert event.label is None and event.frames >= 30
+        name = event.name
+        assert panel.selected_take() == name and panel.recording is not None
+        assert panel.actions() == {}
+
+        rec = panel.recording
+        panel.timeline.enable_selection(0, 19)
+        assert panel.label_span("wave")
+        panel.timeline.enable_selection(30, rec.num_frames - 1)
+        assert panel.label_span("no action")
+        rows = custom.read_labels(panel.root)
+        assert [(r.recording, r.action) for r in rows] == [
+            (name, "wave"),
+            (name, "no action"),
+        ]
+        assert rows[0].start == pytest.approx(0.0)
+        assert rows[0].end == pytest.approx(rec.timestamps[20], abs=1e-3)
+        assert rows[1].start == pytest.approx(rec.timestamps[30], abs=1e-3)
+        assert rows[1].end == pytest.approx(rec.duration, abs=1e-3)
+
+        # An overlapping span with another action is refused with the file and row.
+        panel.timeline.enable_selection(10, 35)
+        assert not panel.label_span("jump")
+        assert errors and "labels.csv" in errors[-1][1]
+        assert len(custom.read_labels(panel.root)) == 2
+
+        assert panel.rename_take(name, "morning")
+        assert {r.recording for r in custom.read_labels(panel.root)} == {"morning"}
+        assert panel.delete_take("morning")
+        assert custom.list_recordings(panel.root) == []
+        assert custom.read_labels(panel.root) == []
+    finally:
+        jobs.stop_all()
+
+
+def test_training_needs_two_actions(qtbot, settings, tmp_path):
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        assert panel.start_training() is None
+        assert errors and "at least two actions" in errors[-1][1]
+        assert panel.train_job is None and panel.train_button.isEnabled()
+    finally:
+        jobs.stop_all()
