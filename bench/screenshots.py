@@ -93,8 +93,8 @@ def main() -> int:
         live = window.live
         window.tabs.setCurrentWidget(live)
         wait(lambda: live.predictor is not None, 120, "the model")
-        wait(lambda: live.cameras is not None, 60, "the camera search")
-        live.source.setCurrentText("Video file")
+        wait(lambda: live.picker.cameras is not None, 60, "the camera search")
+        live.picker.source.setCurrentText("Video file")
         live.show_video.setChecked(False)
         live.start()
         wait(

@@ -17,10 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PyQt6.QtCore import QSignalBlocker, Qt, pyqtSignal, pyqtSlot
+from PyQt6.QtCore import Qt, pyqtSignal, pyqtSlot
 from PyQt6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -37,6 +36,7 @@ from PyQt6.QtWidgets import (
 from app.context import AppContext
 from app.widgets.layout import field_row
 from app.widgets.prob_bars import ProbabilityBars
+from app.widgets.source_picker import SourcePicker
 from app.widgets.video_view import VideoView
 from app.workers import Job
 from core import runs
@@ -47,9 +47,6 @@ from core.skeleton import MP33
 if TYPE_CHECKING:
     from core.inference import Predictor
     from core.live.pipeline import LiveUpdate
-
-VIDEO_ITEM = "Video file"
-
 
 class LivePanel(QWidget):
     """Source and model choice, settings, the annotated frame and the predictions.
@@ -74,29 +71,15 @@ class LivePanel(QWidget):
         self.predictor: Predictor | None = None
         self.job: Job | None = None
         self.model_job: Job | None = None
-        self.camera_job: Job | None = None
-        self.cameras: list[int] | None = None
         self.updates_shown = 0
         self.last_update: LiveUpdate | None = None
         self._start_when_loaded = False
 
         # --- source ------------------------------------------------------------------
-        self.source = QComboBox()
-        self.source.addItem(VIDEO_ITEM)
-        self.video_path = QLineEdit(str(video) if video else ctx.recall("live/video"))
-        self.video_path.setPlaceholderText("video file (.mp4, .avi, …)")
-        browse_video = QPushButton("Browse…")
-        browse_video.clicked.connect(self._on_browse_video_clicked)
-        rescan = QPushButton("Find cameras")
-        rescan.clicked.connect(self.scan_cameras)
-        self.camera_note = QLabel("Looking for cameras…")
-        self.camera_note.setWordWrap(True)
-        video_row = field_row(self.video_path, browse_video)
-        source_row = field_row(self.source, rescan)
+        self.picker = SourcePicker(ctx, "live", video)
+        self.picker.cameras_found.connect(self._on_picker_cameras_found)
         source_form = QFormLayout()
-        source_form.addRow("Source", source_row)
-        source_form.addRow("Video", video_row)
-        source_form.addRow("", self.camera_note)
+        source_form.addRow(self.picker)
         source_box = QGroupBox("Input")
         source_box.setLayout(source_form)
 
@@ -202,54 +185,17 @@ class LivePanel(QWidget):
         box.addWidget(controls_widget)
         box.addLayout(display, 1)
 
-        self.scan_cameras()
+        self.picker.scan_cameras()
         if self.model_path.text():
             self.load_model(Path(self.model_path.text()))
         else:
             self.model_info.setText("No shipped model found: choose a run folder.")
 
     # --- cameras ---------------------------------------------------------------------
-    @pyqtSlot()
-    def scan_cameras(self) -> None:
-        """List the cameras that open, in a worker (probing can take a moment)."""
-        if self.camera_job is not None and self.camera_job.is_running():
-            return
-        from core.live.capture import list_cameras
-
-        def make(stop: threading.Event) -> Iterator[object]:
-            yield list_cameras()
-
-        self.camera_note.setText("Looking for cameras…")
-        job = self.ctx.jobs.start("camera search", make)
-        job.worker.item_produced.connect(self._on_cameras_item_produced)
-        self.camera_job = job
-        job.start()
-
     @pyqtSlot(object)
-    def _on_cameras_item_produced(self, cameras: list[int]) -> None:
-        self.cameras = list(cameras)
-        with QSignalBlocker(self.source):
-            self.source.clear()
-            for index in self.cameras:
-                self.source.addItem(f"Camera {index}", index)
-            self.source.addItem(VIDEO_ITEM)
-        if self.cameras:
-            self.camera_note.setText(f"{len(self.cameras)} camera(s) found.")
-            last = self.ctx.recall("live/camera")
-            if last and not self.video_path.text():
-                pos = self.source.findData(int(last)) if last.isdigit() else -1
-                self.source.setCurrentIndex(max(pos, 0))
-            elif not self.video_path.text():
-                self.source.setCurrentIndex(0)
-            else:
-                self.source.setCurrentText(VIDEO_ITEM)
-        else:
-            self.camera_note.setText(
-                "No camera found. Choose a video file instead (Browse…)."
-            )
-            self.source.setCurrentText(VIDEO_ITEM)
-            if not self.job:
-                self.video.show_message("No camera found: choose a video file")
+    def _on_picker_cameras_found(self, cameras: list[int]) -> None:
+        if not cameras and not self.job:
+            self.video.show_message("No camera found: choose a video file")
 
     # --- model -----------------------------------------------------------------------
     def load_model(self, run_dir: Path) -> Job:
@@ -324,35 +270,7 @@ class LivePanel(QWidget):
             return
         self.load_model(shipped)
 
-    @pyqtSlot()
-    def _on_browse_video_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            "Video file",
-            self.video_path.text(),
-            "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All files (*)",
-        )
-        if path:
-            self.video_path.setText(path)
-            self.source.setCurrentText(VIDEO_ITEM)
-
     # --- running ---------------------------------------------------------------------
-    def selected_source(self) -> int | str:
-        """The camera index or video path chosen.
-
-        Raises:
-            ValueError: If a video file is selected but the path is empty or missing.
-        """
-        data = self.source.currentData()
-        if self.source.currentText() != VIDEO_ITEM and data is not None:
-            return int(data)
-        path = self.video_path.text().strip()
-        if not path:
-            raise ValueError("no camera selected and no video file chosen")
-        if not Path(path).expanduser().is_file():
-            raise ValueError(f"video file not found: {path}")
-        return str(Path(path).expanduser())
-
     def live_settings(self) -> LiveSettings:
         """The :class:`core.live.recogniser.LiveSettings` described by the form."""
         window = self.window_seconds.value()
@@ -380,7 +298,7 @@ class LivePanel(QWidget):
             self.ctx.error("Live", "no model loaded: choose a run folder")
             return None
         try:
-            source = self.selected_source()
+            source = self.picker.selected_source()
             settings = self.live_settings()
         except ValueError as exc:
             self.ctx.error("Live", str(exc))
@@ -392,10 +310,6 @@ class LivePanel(QWidget):
         def make(stop: threading.Event) -> Iterator[object]:
             return run_live(source, predictor, settings, stop)
 
-        if isinstance(source, int):
-            self.ctx.remember("live/camera", source)
-        else:
-            self.ctx.remember("live/video", source)
         self.updates_shown = 0
         self.video.show_message("Starting…")
         job = self.ctx.jobs.start("live", make, latest_only=True)

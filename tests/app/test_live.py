@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.panels.live import VIDEO_ITEM, LivePanel
+from app.panels.live import LivePanel
+from app.widgets.source_picker import VIDEO_ITEM
 from tests.app.conftest import make_context
 from tests.conftest import require_data
 
@@ -22,8 +23,8 @@ def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
         qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
         assert "Layout ucla20" in panel.model_info.text()
         assert "10 classes" in panel.model_info.text()
-        qtbot.waitUntil(lambda: panel.cameras is not None, timeout=30_000)
-        panel.source.setCurrentText(VIDEO_ITEM)
+        qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
+        panel.picker.source.setCurrentText(VIDEO_ITEM)
         panel.mirror.setChecked(True)
         panel.start_button.click()
         assert panel.job is not None and not panel.settings_box.isEnabled()
@@ -60,8 +61,8 @@ def test_missing_video_is_reported_and_nothing_starts(
     qtbot.addWidget(panel)
     try:
         qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
-        qtbot.waitUntil(lambda: panel.cameras is not None, timeout=30_000)
-        panel.source.setCurrentText(VIDEO_ITEM)
+        qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
+        panel.picker.source.setCurrentText(VIDEO_ITEM)
         panel.start()
         assert panel.job is None
         assert errors and "gone.mp4" in errors[-1][1]

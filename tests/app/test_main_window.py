@@ -10,12 +10,12 @@ from app.main_window import MainWindow
 from tests.conftest import REPO
 
 
-def test_window_has_four_panels_reports_errors_and_remembers_the_tab(qtbot, settings):
+def test_window_has_five_panels_reports_errors_and_remembers_the_tab(qtbot, settings):
     window = MainWindow(settings=settings)
     qtbot.addWidget(window)
     try:
         names = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-        assert names == ["Live", "Replay", "Train", "Evaluate"]
+        assert names == ["Live", "Teach", "Replay", "Train", "Evaluate"]
         window.tabs.setCurrentIndex(2)
         window.show_error("Training", "dataset root not found: /nope")
         assert window.ctx.errors == [("Training", "dataset root not found: /nope")]
@@ -24,6 +24,23 @@ def test_window_has_four_panels_reports_errors_and_remembers_the_tab(qtbot, sett
     finally:
         window.shutdown()
     assert settings.value("window/tab") in (2, "2")
+
+
+def test_a_taught_model_is_used_in_live(qtbot, settings, tiny_run):
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    try:
+        window.tabs.setCurrentWidget(window.teach)
+        window.teach.use_model.emit(tiny_run)
+        assert window.tabs.currentWidget() is window.live
+        qtbot.waitUntil(
+            lambda: window.live.predictor is not None
+            and window.live.predictor.run_dir == tiny_run,
+            timeout=60_000,
+        )
+        assert window.live.model_path.text() == str(tiny_run)
+    finally:
+        window.shutdown()
 
 
 def test_start_with_a_missing_dataset_root_is_reported_not_raised(

@@ -72,7 +72,7 @@ def test_record_takes_train_and_recognise_them_live(qtbot, settings, tmp_path):
             ),
             timeout=60_000,
         )
-        qtbot.waitUntil(lambda: live.cameras is not None, timeout=30_000)
+        qtbot.waitUntil(lambda: live.picker.cameras is not None, timeout=30_000)
         live.start()
         qtbot.waitUntil(
             lambda: (
