@@ -2,7 +2,8 @@
 
 Drives the real app offscreen: Live runs the real MediaPipe pipeline on a video file with
 the video hidden (skeleton on a dark background, so no recorded person is shown), Replay
-opens NW-UCLA and plays a test clip (and a PKU-MMD sequence with its timeline when the
+opens NW-UCLA and plays a test clip, Teach records takes of two actions from the
+shared videos, trains on them and shows the taught model in Live, (and a PKU-MMD sequence with its timeline when the
 reader is available), Train runs a real training job for a few epochs, and Evaluate
 evaluates the model. The model is the shipped one, or ``--model RUN``; without either, a
 small model is trained first.
@@ -21,6 +22,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PyQt6.QtWidgets import QApplication
+
+    from app.main_window import MainWindow
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -34,6 +41,11 @@ def main() -> int:
         "--model", type=Path, help="run folder (default: the shipped one)"
     )
     parser.add_argument("--size", default="1400x900", help="window size WxH")
+    parser.add_argument(
+        "--panels",
+        default="live,teach,replay,train,evaluate",
+        help="comma-separated panels to capture, in order",
+    )
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import cv2  # noqa: F401  (its Qt variables must be removed before Qt starts)
@@ -68,102 +80,193 @@ def main() -> int:
     window.show()
     args.out.mkdir(parents=True, exist_ok=True)
 
-    def wait(pred: Callable[[], bool], timeout: float, what: str) -> None:
+    panels = args.panels.split(",")
+    shots = Shots(app, window, args.out)
+    try:
+        for panel in panels:
+            if panel == "teach":
+                teach_shots(shots, args.data, tmp)
+            elif panel == "live":
+                live_shot(shots)
+            elif panel == "replay":
+                replay_shots(shots, args.data, zip_path)
+            elif panel == "train":
+                train_shot(shots, zip_path, tmp)
+            elif panel == "evaluate":
+                evaluate_shot(shots, model, zip_path)
+            else:
+                print(f"unknown panel {panel!r}", file=sys.stderr)
+                return 2
+    finally:
+        window.shutdown()
+    return 0
+
+
+class Shots:
+    """Waiting for the app and saving pictures of the window."""
+
+    def __init__(self, app: QApplication, window: MainWindow, out: Path) -> None:
+        self.app, self.window, self.out = app, window, out
+
+    def wait(self, pred: Callable[[], bool], timeout: float, what: str) -> None:
+        """Process events until ``pred()`` holds (or fail after ``timeout`` s)."""
         end = time.monotonic() + timeout
         while not pred():
             if time.monotonic() > end:
                 raise TimeoutError(f"timed out waiting for {what}")
-            app.processEvents()
+            self.app.processEvents()
             time.sleep(0.01)
 
-    def settle(seconds: float = 0.3) -> None:
+    def settle(self, seconds: float = 0.3) -> None:
+        """Process events for a while (plots redraw from timers)."""
         end = time.monotonic() + seconds
         while time.monotonic() < end:
-            app.processEvents()
+            self.app.processEvents()
             time.sleep(0.01)
 
-    def save(name: str) -> None:
-        settle()
-        path = args.out / f"{name}.png"
-        window.grab().save(str(path))
+    def save(self, name: str) -> None:
+        """Save the window as ``<out>/<name>.png``."""
+        self.settle()
+        path = self.out / f"{name}.png"
+        self.window.grab().save(str(path))
         print(f"saved {path}")
 
-    try:
-        # --- Live: real pose pipeline, video hidden -----------------------------------
-        live = window.live
-        window.tabs.setCurrentWidget(live)
-        wait(lambda: live.predictor is not None, 120, "the model")
-        wait(lambda: live.picker.cameras is not None, 60, "the camera search")
-        live.picker.source.setCurrentText("Video file")
-        live.show_video.setChecked(False)
-        live.start()
-        wait(
-            lambda: live.updates_shown > 0 and bool(live.last_update.top_k),
-            120,
-            "live predictions",
-        )
-        settle(1.5)
-        save("live")
-        live.stop()
-        wait(lambda: live.job is None, 30, "live to stop")
 
-        # --- Replay: NW-UCLA test clip, rotated ----------------------------------------
-        replay = window.replay
-        window.tabs.setCurrentWidget(replay)
-        replay.open_dataset("nw-ucla", zip_path)
-        wait(lambda: replay.store is not None, 300, "the NW-UCLA store")
-        replay.split_filter.setCurrentText("test")
-        replay.class_filter.setCurrentIndex(7)
-        replay.clip_list.setCurrentRow(2)
-        wait(lambda: replay.prediction is not None, 60, "the replay prediction")
-        replay.show_frame(replay.current.num_frames // 2)
-        replay.view.set_angles(-35.0, 10.0)
-        save("replay")
-        pku = args.data / "pkummd" / "skeleton" / "0005-L.txt"
-        if pku.is_file():
-            try:
-                replay.open_file(pku)
-                wait(
-                    lambda: (
-                        replay.sequences
-                        and replay.current is not None
-                        and replay.current.num_frames > 1000
-                    ),
-                    60,
-                    "the PKU-MMD sequence",
-                )
-                wait(lambda: replay.prediction is not None, 120, "PKU-MMD windows")
-                replay.show_frame(400)
-                replay.view.set_angles(20.0, 5.0)
-                save("replay_pkummd")
-            except (TimeoutError, ImportError) as exc:
-                print(f"PKU-MMD replay skipped: {exc}")
+def teach_shots(shots: Shots, data: Path, tmp: Path) -> None:
+    """Record takes of two actions from the shared videos, train, use the model in Live."""
+    window = shots.window
+    teach, live = window.teach, window.live
+    window.tabs.setCurrentWidget(teach)
+    teach.set_dataset(tmp / "my-actions")
+    teach.video.show_video = False  # the skeleton only: no recorded person is shown
+    shots.wait(lambda: teach.source.cameras is not None, 60, "the camera search")
+    takes = (("ta_chi.mp4", "tai chi"), ("S001C001P001R001A001_rgb.avi", "drink"))
+    for video, action in takes:
+        for _ in range(3):
+            teach.source.set_video(data / "videos" / video)
+            teach.action.setEditText(action)
+            teach.countdown.setValue(0)
+            teach.max_seconds.setValue(1.5)
+            teach.start_recording()
+            shots.wait(lambda: teach.record_job is None, 120, "a take")
+    shots.save("teach_record")
+    started = time.monotonic()
+    teach.train_button.click()
+    shots.wait(lambda: teach.train_job is None, 600, "training on the takes")
+    print(
+        f"Train on my actions: model ready {time.monotonic() - started:.1f} s after the click"
+    )
+    shots.save("teach_train")
+    previous = live.model_path.text()
+    teach.use_button.click()
+    shots.wait(
+        lambda: (
+            live.predictor is not None and live.predictor.run_dir == teach.trained_run
+        ),
+        120,
+        "the taught model in Live",
+    )
+    live.picker.set_video(data / "videos" / "ta_chi.mp4")
+    live.show_video.setChecked(False)
+    live.start()
+    shots.wait(
+        lambda: live.updates_shown > 0 and bool(live.last_update.prediction.top_k),
+        120,
+        "live predictions of the taught model",
+    )
+    shots.settle(1.5)
+    shots.save("teach_live")
+    live.stop()
+    shots.wait(lambda: live.job is None, 30, "live to stop")
+    if previous:
+        live.load_model(Path(previous))
+        shots.wait(lambda: live.predictor is not None, 120, "the model")
 
-        # --- Train: a real run, captured mid-way ---------------------------------------
-        train = window.train
-        window.tabs.setCurrentWidget(train)
-        train.root.setText(str(zip_path))
-        train.runs_dir.setText(str(tmp / "runs"))
-        train.strategy.setCurrentText("joint")
-        train.epochs.setValue(40)
-        train.device.setCurrentText("cpu")
-        train.start_button.click()
-        wait(lambda: train.curves.points("accuracy") >= 6, 900, "six training epochs")
-        save("train")
-        train.cancel_button.click()
-        wait(lambda: not train.is_running(), 120, "training to stop")
 
-        # --- Evaluate: the model on the NW-UCLA test view ------------------------------
-        evaluate = window.evaluate
-        window.tabs.setCurrentWidget(evaluate)
-        evaluate.add_run(model)
-        evaluate.data_root.setText(str(zip_path))
-        evaluate.evaluate(model, "test", str(zip_path))
-        wait(lambda: evaluate.result is not None, 300, "the evaluation")
-        save("evaluate")
-    finally:
-        window.shutdown()
-    return 0
+def live_shot(shots: Shots) -> None:
+    """Live with the shipped model on a video, skeleton on a dark background."""
+    # --- Live: real pose pipeline, video hidden -----------------------------------
+    live = shots.window.live
+    shots.window.tabs.setCurrentWidget(live)
+    shots.wait(lambda: live.predictor is not None, 120, "the model")
+    shots.wait(lambda: live.picker.cameras is not None, 60, "the camera search")
+    live.picker.source.setCurrentText("Video file")
+    live.show_video.setChecked(False)
+    live.start()
+    shots.wait(
+        lambda: live.updates_shown > 0 and bool(live.last_update.top_k),
+        120,
+        "live predictions",
+    )
+    shots.settle(1.5)
+    shots.save("live")
+    live.stop()
+    shots.wait(lambda: live.job is None, 30, "live to stop")
+
+
+def replay_shots(shots: Shots, data: Path, zip_path: Path) -> None:
+    """Replay of an NW-UCLA test clip and of a PKU-MMD sequence."""
+    args_data = data
+    # --- Replay: NW-UCLA test clip, rotated ----------------------------------------
+    replay = shots.window.replay
+    shots.window.tabs.setCurrentWidget(replay)
+    replay.open_dataset("nw-ucla", zip_path)
+    shots.wait(lambda: replay.store is not None, 300, "the NW-UCLA store")
+    replay.split_filter.setCurrentText("test")
+    replay.class_filter.setCurrentIndex(7)
+    replay.clip_list.setCurrentRow(2)
+    shots.wait(lambda: replay.prediction is not None, 60, "the replay prediction")
+    replay.show_frame(replay.current.num_frames // 2)
+    replay.view.set_angles(-35.0, 10.0)
+    shots.save("replay")
+    pku = args_data / "pkummd" / "skeleton" / "0005-L.txt"
+    if pku.is_file():
+        try:
+            replay.open_file(pku)
+            shots.wait(
+                lambda: (
+                    replay.sequences
+                    and replay.current is not None
+                    and replay.current.num_frames > 1000
+                ),
+                60,
+                "the PKU-MMD sequence",
+            )
+            shots.wait(lambda: replay.prediction is not None, 120, "PKU-MMD windows")
+            replay.show_frame(400)
+            replay.view.set_angles(20.0, 5.0)
+            shots.save("replay_pkummd")
+        except (TimeoutError, ImportError) as exc:
+            print(f"PKU-MMD replay skipped: {exc}")
+
+
+def train_shot(shots: Shots, zip_path: Path, tmp: Path) -> None:
+    """A real training run, captured mid-way."""
+    # --- Train: a real run, captured mid-way ---------------------------------------
+    train = shots.window.train
+    shots.window.tabs.setCurrentWidget(train)
+    train.root.setText(str(zip_path))
+    train.runs_dir.setText(str(tmp / "runs"))
+    train.strategy.setCurrentText("joint")
+    train.epochs.setValue(40)
+    train.device.setCurrentText("cpu")
+    train.start_button.click()
+    shots.wait(lambda: train.curves.points("accuracy") >= 6, 900, "six training epochs")
+    shots.save("train")
+    train.cancel_button.click()
+    shots.wait(lambda: not train.is_running(), 120, "training to stop")
+
+
+def evaluate_shot(shots: Shots, model: Path, zip_path: Path) -> None:
+    """The model evaluated on the NW-UCLA test view."""
+    # --- Evaluate: the model on the NW-UCLA test view ------------------------------
+    evaluate = shots.window.evaluate
+    shots.window.tabs.setCurrentWidget(evaluate)
+    evaluate.add_run(model)
+    evaluate.data_root.setText(str(zip_path))
+    evaluate.evaluate(model, "test", str(zip_path))
+    shots.wait(lambda: evaluate.result is not None, 300, "the evaluation")
+    shots.save("evaluate")
 
 
 def train_small_model(zip_path: Path, run_dir: Path) -> Path:

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from core.inference import Predictor
     from core.live.pipeline import LiveUpdate
 
+
 class LivePanel(QWidget):
     """Source and model choice, settings, the annotated frame and the predictions.
 

@@ -551,7 +551,9 @@ class TeachPanel(QWidget):
              max(self._frame_of(iv.end) - 1, self._frame_of(iv.start)))
             for iv in mine
         ]  # fmt: skip
-        self.timeline.set_intervals(intervals, [], names, rec.num_frames)
+        self.timeline.set_intervals(
+            intervals, [], names, rec.num_frames, captions="names"
+        )
 
     @pyqtSlot()
     def _on_play_clicked(self) -> None:

@@ -71,6 +71,7 @@ class IntervalTimeline(pg.PlotWidget):
         predicted: Sequence[Interval],
         names: Sequence[str],
         num_frames: int,
+        captions: str = "numbers",
     ) -> None:
         """Draw both rows.
 
@@ -79,6 +80,8 @@ class IntervalTimeline(pg.PlotWidget):
             predicted: Predicted intervals in the same form.
             names: Class names for tooltips and bar captions.
             num_frames: Length of the sequence (x range).
+            captions: ``"numbers"`` (1-based class numbers, for the many classes of a
+                dataset) or ``"names"`` (the user's own few actions).
         """
         for item in self._items:
             self.removeItem(item)
@@ -103,9 +106,8 @@ class IntervalTimeline(pg.PlotWidget):
                 self.addItem(bar)
                 self._items.append(bar)
                 if end - start > num_frames / 40:
-                    text = pg.TextItem(
-                        str(int(label) + 1), color="k", anchor=(0.5, 0.5)
-                    )
+                    caption = name if captions == "names" else str(int(label) + 1)
+                    text = pg.TextItem(caption, color="k", anchor=(0.5, 0.5))
                     text.setPos((start + end) / 2, row)
                     self.addItem(text)
                     self._items.append(text)

@@ -83,6 +83,7 @@ def teach_config(
             "lr": TEACH_LR,
             "lr_step": 0,
         },
-        run={"run_dir": str(run_dir), "device": device, "seed": seed},
+        # Validation every few epochs: on a few clips it costs as much as training.
+        run={"run_dir": str(run_dir), "device": device, "seed": seed, "eval_every": 5},
         strategy_options={"init_from": str(Path(base_run).expanduser().resolve())},
     )
