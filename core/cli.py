@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from core.errors import UserError
+
 # Sub-command modules, in the order they appear in ``ms2l --help``.
 COMMAND_MODULES: tuple[str, ...] = (
     "core.commands.gui",
@@ -27,10 +29,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "core.commands.infer",
     "core.commands.export",
 )
-
-
-class UserError(Exception):
-    """An error caused by the user's input; printed without a traceback."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,9 +123,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (UserError, OSError, KeyError, ValueError) as exc:
+    except (UserError, OSError, KeyError, ValueError, FloatingPointError) as exc:
         # OSError covers FileNotFoundError and the errors of writing outputs (a
-        # folder given as a file, a read-only folder, a full disk).
+        # folder given as a file, a read-only folder, a full disk); FloatingPointError
+        # is a diverging run (the message says what to change).
         if args.debug:
             raise
         print(f"ms2l {args.command}: error: {error_message(exc)}", file=sys.stderr)
@@ -135,4 +134,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Under ``python -m core.cli`` this file runs as ``__main__``, a second copy of the
+    # module; run the imported ``core.cli`` so that one set of classes is in play.
+    from core.cli import main as _imported_main
+
+    sys.exit(_imported_main())

@@ -28,7 +28,8 @@ from typing import Any, TextIO
 import cv2
 import numpy as np
 
-from core.cli import UserError, check_output_path
+from core.cli import check_output_path
+from core.errors import UserError
 from core.paths import shipped_model_dir
 
 SKELETON_SUFFIXES = (".skeleton", ".json", ".txt")

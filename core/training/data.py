@@ -163,6 +163,8 @@ class PreparedData:
         fps: Frame rate of the dataset.
         window_seconds: Median training-clip duration in seconds.
         labelled: Positions in ``train`` whose labels are used.
+        notes: One line per file or clip left out (bad files found when the cache was
+            built, clips the protocol cannot place), for the run's log.
     """
 
     train: ClipSet
@@ -173,6 +175,7 @@ class PreparedData:
     fps: float
     window_seconds: float
     labelled: np.ndarray
+    notes: list[str] = field(default_factory=list)
 
 
 def open_dataset_store(

@@ -245,10 +245,16 @@ def run(
     amp = cfg.run.amp and device.type == "cuda"
     name = cfg.strategy.name
 
-    # Rank 0 builds the clip cache alone; the others open it once it is complete, so
-    # that several processes never write the same cache files at once.
+    # Everything after setup runs under the ``finally`` below, so that every way out
+    # (an error in any rank, the end of the run, the consumer closing the generator)
+    # meets the other ranks at a barrier and leaves the group in a fixed order.
     distributed.setup(dist, device)
+    slot = distributed.WrappedSlot()
+    flush = False
+    completed = False
     try:
+        # Rank 0 builds the clip cache alone; the others open it once it is complete,
+        # so that several processes never write the same cache files at once.
         if not dist.is_main:
             distributed.barrier(dist)
         try:
@@ -256,63 +262,62 @@ def run(
         finally:  # release the others even when rank 0 fails (they fail alike)
             if dist.is_main:
                 distributed.barrier(dist)
-    except BaseException:
-        distributed.teardown(dist)
-        raise
-    if uses_cls(name) and len(data.labelled) == 0:
-        raise ValueError(
-            f"{cfg.data.dataset} {cfg.data.protocol}: no labelled training clips "
-            f"(label fraction {cfg.data.label_fraction})"
+        if uses_cls(name) and len(data.labelled) == 0:
+            raise ValueError(
+                f"{cfg.data.dataset} {cfg.data.protocol}: no labelled training clips "
+                f"(label fraction {cfg.data.label_fraction})"
+            )
+        if uses_cls(name) and len(data.test) == 0:
+            raise ValueError(
+                f"{cfg.data.dataset} {cfg.data.protocol}: the test split is empty"
+            )
+        cfg = with_resolved_data(
+            cfg,
+            layout=data.layout,
+            num_bodies=data.num_bodies,
+            window_seconds=round(data.window_seconds, 4),
         )
-    if uses_cls(name) and len(data.test) == 0:
-        raise ValueError(
-            f"{cfg.data.dataset} {cfg.data.protocol}: the test split is empty"
-        )
-    cfg = with_resolved_data(
-        cfg,
-        layout=data.layout,
-        num_bodies=data.num_bodies,
-        window_seconds=round(data.window_seconds, 4),
-    )
-    train_set = data.train if uses_ssl(name) else data.train.subset(data.labelled)
+        train_set = data.train if uses_ssl(name) else data.train.subset(data.labelled)
 
-    torch.manual_seed(cfg.run.seed)
-    model = build_model(
-        cfg.model,
-        get_layout(data.layout).num_joints,
-        data.num_bodies,
-        len(data.class_names),
-    )
-    notes: list[str] = []
-    if resume_state is not None:
-        checkpoint.load_state_into(
-            model, resume_state["model"], run_dir / checkpoint.LAST
+        torch.manual_seed(cfg.run.seed)
+        model = build_model(
+            cfg.model,
+            get_layout(data.layout).num_joints,
+            data.num_bodies,
+            len(data.class_names),
         )
-    elif cfg.strategy.init_from:
-        notes = init_from_run(
-            model, cfg.strategy.init_from, data.layout, data.num_bodies
-        )
-    frozen = freezes_encoder(name)
-    if frozen:
-        for p in model.encoder.parameters():
-            p.requires_grad_(False)
-    model.to(device)
-    objective = Objective(
-        model, cfg.strategy.tasks, cfg.model.temperature, uses_cls(name), frozen
-    ).to(device)
-    # GRU gradients that flow back through many steps decay into subnormal floats, which
-    # CPUs process ~4x slower; flushing them to zero changes nothing measurable and makes
-    # a CPU training step ~2x faster. The flag is per thread and reset afterwards.
-    flush = device.type == "cpu" and torch.set_flush_denormal(True)
-    try:
+        notes: list[str] = list(data.notes)
+        if resume_state is not None:
+            checkpoint.load_state_into(
+                model, resume_state["model"], run_dir / checkpoint.LAST
+            )
+        elif cfg.strategy.init_from:
+            notes += init_from_run(
+                model, cfg.strategy.init_from, data.layout, data.num_bodies
+            )
+        frozen = freezes_encoder(name)
+        if frozen:
+            for p in model.encoder.parameters():
+                p.requires_grad_(False)
+        model.to(device)
+        objective = Objective(
+            model, cfg.strategy.tasks, cfg.model.temperature, uses_cls(name), frozen
+        ).to(device)
+        slot.module = distributed.wrap(objective, dist, device)
+        # GRU gradients that flow back through many steps decay into subnormal floats,
+        # which CPUs process ~4x slower; flushing them to zero changes nothing
+        # measurable and makes a CPU training step ~2x faster. The flag is per thread
+        # and reset afterwards.
+        flush = device.type == "cpu" and torch.set_flush_denormal(True)
         yield from _train(
-            cfg, run_dir, data, train_set, model, objective, device, amp, dist,
+            cfg, run_dir, data, train_set, model, slot, device, amp, dist,
             resume_state, notes, stop,
         )  # fmt: skip
+        completed = True
     finally:
         if flush:
             torch.set_flush_denormal(False)
-        distributed.teardown(dist)
+        distributed.shutdown(dist, slot, clean=completed)
 
 
 def _train(
@@ -321,7 +326,7 @@ def _train(
     data: PreparedData,
     train_set: ClipSet,
     model: nn.Module,
-    objective: Objective,
+    slot: distributed.WrappedSlot,
     device: torch.device,
     amp: bool,
     dist: distributed.DistInfo,
@@ -331,7 +336,6 @@ def _train(
 ) -> Iterator[Event]:
     name = cfg.strategy.name
     seed = cfg.run.seed
-    wrapped = distributed.wrap(objective, dist, device)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
     scaler = torch.amp.GradScaler("cuda", enabled=amp)
@@ -429,7 +433,8 @@ def _train(
             with torch.autocast(
                 device_type=device.type, dtype=torch.float16, enabled=amp
             ):
-                losses = wrapped(x, lengths, labels, pretext, w_cls, w_self)
+                # through the slot, never a local: see distributed.WrappedSlot
+                losses = slot.module(x, lengths, labels, pretext, w_cls, w_self)
             opt.zero_grad(set_to_none=True)
             scaler.scale(losses["total"]).backward()
             if cfg.optim.grad_clip > 0:
