@@ -210,7 +210,10 @@ def save_eval(
     Returns:
         ``{"json": ..., "csv": ..., "png": ...}`` paths written.
     """
+    from core.tempfiles import discard, remove_stale, temp_path
+
     out = Path(run_dir) if run_dir is not None else result.run_dir
+    remove_stale(out)  # temporaries of a killed evaluation or training
     paths = eval_paths(out, result.split)
     atomic_write_text(paths["json"], json.dumps(result.to_dict(), indent=2) + "\n")
     header = "true\\pred," + ",".join(f'"{n}"' for n in result.labels)
@@ -219,10 +222,10 @@ def save_eval(
         for name, row in zip(result.labels, result.confusion)
     ]
     atomic_write_text(paths["csv"], "\n".join(lines) + "\n")
-    tmp = paths["png"].with_name(f".{paths['png'].name}.{os.getpid()}.tmp")
+    tmp = temp_path(paths["png"])
     try:
         tmp.write_bytes(confusion_png(result))
         os.replace(tmp, paths["png"])
     finally:
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
     return paths

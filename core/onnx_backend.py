@@ -22,11 +22,12 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import secrets
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+from core.tempfiles import discard, remove_stale, temp_path
 
 ONNX_FILE = "model.onnx"
 INPUT_NAME = "x"
@@ -58,7 +59,8 @@ def export_module(
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = str(out.with_name(f".{out.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"))
+    tmp_path = temp_path(out)  # names this process: a killed export's is removed later
+    tmp = str(tmp_path)
     # Created here with mode 0644 (the kernel applies the umask), unlike mkstemp's 0600,
     # so the model is readable by whoever may read the run folder; the exporter then
     # writes into this file and its mode survives the rename.
@@ -83,8 +85,7 @@ def export_module(
             )
         os.replace(tmp, out)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        discard(tmp_path)
     return out
 
 
@@ -137,7 +138,8 @@ def _export_verified(predictor: object, target: Path, shape: tuple[int, ...]) ->
     """Export, check against torch, and only then move the file to ``target``."""
     model = predictor.model
     example = np.random.default_rng(0).normal(size=shape).astype(np.float32)
-    staged = target.with_name(f".{target.name}.{os.getpid()}.verify")
+    remove_stale(target.parent, {target.name})  # left by a killed export
+    staged = temp_path(target)
     try:
         export_module(model.export_module().eval(), staged, example)
         if not _matches_torch(predictor, staged, shape):
@@ -146,8 +148,7 @@ def _export_verified(predictor: object, target: Path, shape: tuple[int, ...]) ->
             )
         os.replace(staged, target)
     finally:
-        if staged.exists():
-            staged.unlink()
+        discard(staged)
 
 
 def export_onnx(

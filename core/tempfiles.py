@@ -30,7 +30,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 _PATTERN = re.compile(
-    r"\.(?P<name>.+?)\.(?P<pid>\d+)(?:\.(?P<tag>[0-9a-f]{8}))?(?P<suffix>\.tmp|\.partial\.mp4)"
+    r"\.(?P<name>.+?)\.(?P<pid>\d+)(?:\.(?P<tag>[0-9a-f]{8}))?"
+    r"(?P<suffix>\.tmp|\.partial\.mp4)"
 )
 # Temporaries of cache builds before they carried a pid (``.clips-<build>.f32.tmp``,
 # ``.offsets-<build>.npy.tmp``, ``.index.json.<uuid>.tmp``).
@@ -122,7 +123,9 @@ def is_stale(path: Path, now: float | None = None) -> bool:
     return False
 
 
-def remove_stale(folder: Path, targets: Iterable[str] | None = None) -> list[Path]:
+def remove_stale(
+    folder: Path, targets: Iterable[str] | None = None
+) -> list[tuple[Path, int]]:
     """Delete the temporaries in ``folder`` that dead processes left behind.
 
     Args:
@@ -132,10 +135,10 @@ def remove_stale(folder: Path, targets: Iterable[str] | None = None) -> list[Pat
             temporary (for folders the app owns: a clip cache, a run folder).
 
     Returns:
-        The files removed.
+        ``(file, size in bytes)`` of every file removed.
     """
     wanted = None if targets is None else set(targets)
-    removed: list[Path] = []
+    removed: list[tuple[Path, int]] = []
     try:
         entries = list(folder.iterdir())
     except OSError:
@@ -151,8 +154,9 @@ def remove_stale(folder: Path, targets: Iterable[str] | None = None) -> list[Pat
         if not is_stale(path, now) or not path.is_file():
             continue
         try:
+            size = path.stat().st_size
             path.unlink()
         except OSError:
             continue  # not ours to remove (permissions) or already gone
-        removed.append(path)
+        removed.append((path, size))
     return removed

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from core.cli import check_output_path
 from core.errors import UserError
+from core.outputs import refuse_overwriting_inputs
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -37,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{args.run}: not a run folder (no config.json)")
     if args.out is not None:
         check_output_path(args.out, "--out")
+        # the run's own files (weights, config, labels) are the export's inputs
+        inputs = [p for p in args.run.iterdir() if p.is_file() and p.suffix != ".onnx"]
+        refuse_overwriting_inputs({"--out": args.out}, inputs)
     from core.onnx_backend import export_onnx
 
     path = export_onnx(args.run, args.out, force=True)

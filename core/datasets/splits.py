@@ -118,7 +118,10 @@ def split_of(dataset: str, protocol: str, meta: Mapping[str, Any]) -> Split:
 
 
 def split_indices(
-    dataset: str, protocol: str, metas: Sequence[Mapping[str, Any]]
+    dataset: str,
+    protocol: str,
+    metas: Sequence[Mapping[str, Any]],
+    unplaced: list[int] | None = None,
 ) -> dict[Split, np.ndarray]:
     """Indices of the training and test clips.
 
@@ -126,14 +129,31 @@ def split_indices(
         dataset: Dataset name.
         protocol: Protocol name.
         metas: Metadata of every clip, in store order.
+        unplaced: When given, a clip whose metadata lacks what the protocol needs is
+            left out of both sides and its index appended here, instead of failing the
+            whole dataset (unless no clip at all can be placed).
 
     Returns:
         ``{"train": int64 (N_train,), "test": int64 (N_test,)}``, each ascending.
 
     Raises:
-        KeyError: As :func:`split_of`.
+        KeyError: As :func:`split_of`: an unknown dataset or protocol, or a clip the
+            protocol cannot place (with ``unplaced``: only when none can be placed).
     """
-    sides = [split_of(dataset, protocol, m) for m in metas]
+    sides: list[Split | None] = []
+    first_error: KeyError | None = None
+    for m in metas:
+        try:
+            sides.append(split_of(dataset, protocol, m))
+        except KeyError as exc:
+            if unplaced is None or protocol not in protocols(dataset):
+                raise
+            first_error = first_error or exc
+            sides.append(None)
+    if first_error is not None:
+        if all(side is None for side in sides):
+            raise first_error
+        unplaced.extend(i for i, side in enumerate(sides) if side is None)
     return {
         side: np.array([i for i, s in enumerate(sides) if s == side], dtype=np.int64)
         for side in ("train", "test")

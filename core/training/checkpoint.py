@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from core.tempfiles import discard, temp_path
 from core.training.config import TrainConfig, atomic_write_text
 
 CONFIG = "config.json"
@@ -37,7 +38,7 @@ def atomic_save(obj: Any, path: str | os.PathLike[str]) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temp_path(path)  # names this process: a killed run's is removed later
     try:
         with open(tmp, "wb") as f:
             torch.save(obj, f)
@@ -45,7 +46,7 @@ def atomic_save(obj: Any, path: str | os.PathLike[str]) -> Path:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:  # a failed write (disk full, unpicklable object) leaves no stray file
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
     return path
 
 
@@ -99,7 +100,7 @@ def load_labels(run_dir: Path) -> list[str]:
         names = [str(c["name"]) for c in classes]
         if [c["index"] for c in classes] != list(range(len(names))) or not names:
             raise ValueError("indices must be 0..K-1")
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise ValueError(f"{path}: not a labels file ({exc})") from None
     return names
 

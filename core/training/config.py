@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import typing
 from dataclasses import dataclass, field
@@ -256,6 +257,8 @@ class TrainConfig:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValueError(f"config is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise ValueError("config is not valid JSON: nested too deeply") from None
         if not isinstance(data, dict):
             raise ValueError("config JSON must be an object")
         return cls.from_dict(data)
@@ -294,8 +297,10 @@ class TrainConfig:
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write text to ``path`` through a temporary file and :func:`os.replace`."""
+    from core.tempfiles import discard, temp_path
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temp_path(path)  # names this process: a killed run's is removed later
     try:
         with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
@@ -303,7 +308,7 @@ def atomic_write_text(path: Path, text: str) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:  # a failed write leaves no stray temporary file
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
 
 
 def _build(cls: type, data: Any, where: str) -> Any:
@@ -501,6 +506,49 @@ def validate(cfg: TrainConfig) -> None:
     for name, value in (
         ("epochs", cfg.optim.epochs),
         ("batch_size", cfg.optim.batch_size),
+        ("hidden", cfg.model.hidden),
+        ("layers", cfg.model.layers),
+        ("head_dim", cfg.model.head_dim),
+        ("proj_dim", cfg.model.proj_dim),
+        ("decoder_hidden", cfg.model.decoder_hidden),
+        ("classifier_hidden", cfg.model.classifier_hidden),
+        ("eval_every", cfg.run.eval_every),
     ):
         if value < 1:
             raise ValueError(f"{name} must be >= 1, got {value}")
+    for name, value in (
+        ("threads", cfg.run.threads),
+        ("max_clips", cfg.data.max_clips),
+        ("num_bodies", cfg.data.num_bodies),
+        ("lr_step", cfg.optim.lr_step),
+        ("moving_epochs", cfg.strategy.moving_epochs),
+        ("seed", cfg.run.seed),
+    ):
+        if value < 0:
+            raise ValueError(
+                f"{name} must be >= 0 (0 = {_ZERO_MEANS[name]}), got {value}"
+            )
+    # Real numbers: NaN fails every comparison, so each test is written to fail on it.
+    for name, value, ok, allowed in (
+        ("lr", cfg.optim.lr, cfg.optim.lr > 0, "> 0"),
+        ("temperature", cfg.model.temperature, cfg.model.temperature > 0, "> 0"),
+        ("weight_decay", cfg.optim.weight_decay, cfg.optim.weight_decay >= 0, ">= 0"),
+        ("lr_gamma", cfg.optim.lr_gamma, 0 < cfg.optim.lr_gamma <= 1, "in (0, 1]"),
+        ("min_lr", cfg.optim.min_lr, cfg.optim.min_lr >= 0, ">= 0"),
+        ("grad_clip", cfg.optim.grad_clip, cfg.optim.grad_clip >= 0, ">= 0"),
+        ("omega", cfg.strategy.omega, cfg.strategy.omega >= 0, ">= 0"),
+        ("noise_std", cfg.model.noise_std, cfg.model.noise_std >= 0, ">= 0"),
+        ("dropout", cfg.model.dropout, 0 <= cfg.model.dropout < 1, "in [0, 1)"),
+    ):
+        if not ok or not math.isfinite(value):
+            raise ValueError(f"{name} must be a finite number {allowed}, got {value}")
+
+
+# What 0 means for the settings that allow it (for the error message).
+_ZERO_MEANS = {
+    "threads": "torch's default",
+    "max_clips": "all",
+    "num_bodies": "the dataset's",
+    "lr_step": "constant",
+    "moving_epochs": "no ramp",
+}

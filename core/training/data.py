@@ -257,6 +257,7 @@ def load_split(
     layout: str,
     num_bodies: int,
     store: ClipStore | None = None,
+    unplaced: list[int] | None = None,
 ) -> ClipSet:
     """Load and normalise one split (``"train"`` or ``"test"``) of the configured dataset.
 
@@ -266,6 +267,10 @@ def load_split(
         layout: Layout the model sees.
         num_bodies: Bodies the model sees.
         store: An open store (opened from ``cfg`` when ``None``).
+        unplaced: When given, clips the protocol cannot place (their metadata lacks
+            what it needs) are left out and their store indices collected here; when
+            ``None`` such a clip fails the split (see
+            :func:`core.datasets.splits.split_indices`).
 
     Returns:
         The split's normalised clips.
@@ -276,7 +281,7 @@ def load_split(
     from core.datasets.splits import split_indices
 
     store = store if store is not None else open_dataset_store(cfg)
-    splits = split_indices(cfg.dataset, cfg.protocol, store.metas)
+    splits = split_indices(cfg.dataset, cfg.protocol, store.metas, unplaced)
     if split not in splits:
         raise KeyError(f"unknown split {split!r}; known: {sorted(splits)}")
     idx = splits[split]
@@ -320,14 +325,32 @@ def load_data(
         ValueError: If the training split is empty, has no labels where labels are needed,
             or the labelled subset would be empty.
     """
+    from core.datasets.cache import CacheNote
     from core.datasets.splits import labelled_subset
 
-    store = open_dataset_store(cfg, on_event)
+    notes: list[str] = []
+
+    def on_cache_event(event: object) -> None:
+        if isinstance(event, CacheNote):
+            notes.append(event.message)
+        if on_event is not None:
+            on_event(event)
+
+    store = open_dataset_store(cfg, on_cache_event)
     layout = cfg.layout or store.layout
     get_layout(layout)
     num_bodies = cfg.num_bodies or store.num_bodies
-    train = load_split(cfg, "train", layout, num_bodies, store)
-    test = load_split(cfg, "test", layout, num_bodies, store)
+    unplaced: list[int] = []
+    train = load_split(cfg, "train", layout, num_bodies, store, unplaced)
+    test = load_split(cfg, "test", layout, num_bodies, store, [])
+    notes += _left_out(
+        [f"bad file left out: {line}" for line in store.bad_files]
+        + [
+            f"{store.sources[i]}: left out, its metadata does not say which side of "
+            f"{cfg.protocol} it is on"
+            for i in unplaced
+        ]
+    )
     if len(train) == 0:
         raise ValueError(f"{cfg.dataset} {cfg.protocol}: the training split is empty")
     has_label = np.flatnonzero(train.labels >= 0)
@@ -348,4 +371,19 @@ def load_data(
         fps=float(store.fps),
         window_seconds=float(np.median(durations) / store.fps),
         labelled=labelled,
+        notes=notes,
     )
+
+
+# Lines of left-out files a run's log lists before summing up the rest.
+MAX_LISTED = 10
+
+
+def _left_out(lines: list[str]) -> list[str]:
+    """The first :data:`MAX_LISTED` lines and a count of the rest."""
+    if len(lines) <= MAX_LISTED:
+        return lines
+    rest = len(lines) - MAX_LISTED
+    return lines[:MAX_LISTED] + [
+        f"... and {rest} more left out ('ms2l data info' lists every one)"
+    ]

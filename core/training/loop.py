@@ -29,6 +29,7 @@ from torch import nn
 
 from core.paths import default_runs_dir
 from core.skeleton import get_layout
+from core.tempfiles import remove_stale
 from core.training import checkpoint, distributed
 from core.training.config import TrainConfig, atomic_write_text, validate
 from core.training.data import ClipSet, PreparedData, load_data
@@ -138,6 +139,13 @@ def _resolve(
             amp=cfg.run.amp,
         )
         resumed = dataclasses.replace(saved, run=run)
+        done = int(state["epoch"])
+        if epochs is None and done >= saved.optim.epochs:
+            raise ValueError(
+                f"{run_dir}: the run is finished ({done} of {saved.optim.epochs} "
+                f"epochs); to train on, extend it: --resume {run_dir} --epochs N "
+                f"(N > {saved.optim.epochs})"
+            )
         if epochs is not None:
             if epochs <= saved.optim.epochs:
                 raise ValueError(
@@ -182,8 +190,8 @@ def _truncate_metrics(path: Path, last_epoch: int) -> None:
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
             epoch = json.loads(line).get("epoch")
-        except (json.JSONDecodeError, AttributeError):
-            continue  # a line cut short by a killed process
+        except (json.JSONDecodeError, AttributeError, RecursionError):
+            continue  # a line cut short by a killed process, or damaged
         if not isinstance(epoch, int) or epoch <= last_epoch:
             kept.append(line)
     atomic_write_text(path, "".join(f"{line}\n" for line in kept))
@@ -352,6 +360,14 @@ def _train(
     log = _MetricsLog(run_dir / checkpoint.METRICS if main else None)
     if main:
         run_dir.mkdir(parents=True, exist_ok=True)
+        removed = remove_stale(run_dir)  # temporaries of a killed earlier process
+        if removed:
+            size = sum(n for _, n in removed) / 1e6
+            notes = [
+                *notes,
+                f"{run_dir}: removed {len(removed)} temporary file(s) of a killed "
+                f"process ({size:.1f} MB)",
+            ]
         # resume is how this process was started, not a property of the run: saved, it
         # would make ``--config RUN/config.json`` silently continue this run.
         cfg.replace(run={"resume": False}).save(run_dir / checkpoint.CONFIG)
