@@ -213,8 +213,10 @@ def save_eval(
     from core.tempfiles import discard, remove_stale, temp_path
 
     out = Path(run_dir) if run_dir is not None else result.run_dir
-    remove_stale(out)  # temporaries of a killed evaluation or training
     paths = eval_paths(out, result.split)
+    # temporaries a killed evaluation left for these files (only theirs: the folder
+    # may be any folder the GUI exports into)
+    remove_stale(out, {p.name for p in paths.values()})
     atomic_write_text(paths["json"], json.dumps(result.to_dict(), indent=2) + "\n")
     header = "true\\pred," + ",".join(f'"{n}"' for n in result.labels)
     lines = [header] + [

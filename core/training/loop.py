@@ -173,6 +173,13 @@ def _resolve(
     return cfg, run_dir, None
 
 
+# Files of a run folder written through temporaries.
+_RUN_FILES = frozenset(
+    (checkpoint.CONFIG, checkpoint.LABELS, checkpoint.WEIGHTS, checkpoint.LAST,
+     checkpoint.METRICS)
+)  # fmt: skip
+
+
 def _absolute(path: str) -> str:
     """``path`` made absolute (``~`` expanded); ``""`` stays ``""``."""
     return str(Path(path).expanduser().resolve()) if path else ""
@@ -360,7 +367,8 @@ def _train(
     log = _MetricsLog(run_dir / checkpoint.METRICS if main else None)
     if main:
         run_dir.mkdir(parents=True, exist_ok=True)
-        removed = remove_stale(run_dir)  # temporaries of a killed earlier process
+        # temporaries of the run's files that a killed earlier process left
+        removed = remove_stale(run_dir, _RUN_FILES)
         if removed:
             size = sum(n for _, n in removed) / 1e6
             notes = [
