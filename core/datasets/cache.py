@@ -469,6 +469,7 @@ def prepare(
         KeyError: If the dataset is unknown.
         FileNotFoundError: If ``root`` does not exist.
         DataFormatError: If ``root`` itself is unusable (e.g. a zip with no clips).
+        ValueError: If the store would be inside the dataset folder.
     """
     reader = get_reader(dataset)
     if not isinstance(reader, FileDatasetReader):
@@ -477,6 +478,11 @@ def prepare(
     root_path = Path(root).expanduser()
     signature = source_signature(reader, root_path)
     path = store_path(dataset, root_path, cache_dir)
+    if root_path.is_dir() and root_path.resolve() in path.resolve().parents:
+        raise ValueError(
+            f"{path}: the cache would be inside the dataset folder {root_path} and be "
+            "read as data; choose another cache folder (--cache-dir, $MS2L_CACHE)"
+        )
     removed = remove_stale(path)
     if removed:
         size = sum(n for _, n in removed)

@@ -163,6 +163,14 @@ def _resolve(
         raise ValueError(
             f"{run_dir}: already holds a run; resume it (--resume) or choose another folder"
         )
+    data_root = Path(cfg.data.root).expanduser().resolve() if cfg.data.root else None
+    if data_root is not None and data_root.is_dir():
+        where = run_dir.expanduser().resolve()
+        if where == data_root or data_root in where.parents:
+            raise ValueError(
+                f"{run_dir}: inside the dataset folder {cfg.data.root}; the run's files "
+                "would be mixed with the data, choose another run folder"
+            )
     # Paths are saved absolute so that the run folder means the same thing from any
     # working directory (eval, predict, fine-tuning from it later).
     cfg = cfg.replace(

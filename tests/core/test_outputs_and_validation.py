@@ -77,6 +77,24 @@ def test_export_refuses_to_overwrite_the_runs_files(run_dir, capsys):
     assert weights.read_bytes() == before
 
 
+def test_run_and_cache_folders_cannot_go_inside_the_dataset_folder(tmp_path, capsys):
+    root = tmp_path / "ntu"
+    root.mkdir()
+    for f in require_data("ntu").glob("*.skeleton"):
+        shutil.copy(f, root / f.name)
+    argv = ["train", "--dataset", "ntu60", "--root", str(root), "--protocol", "xview"]
+    assert main([*argv, "--run-dir", str(root / "run")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "inside the dataset folder" in err[0], err
+    argv = ["data", "prepare", "--dataset", "ntu60", "--root", str(root)]
+    assert main([*argv, "--cache-dir", str(root / "cache"), "--quiet"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "inside the dataset folder" in err[0], err
+    assert sorted(p.name for p in root.iterdir()) == sorted(
+        f.name for f in require_data("ntu").glob("*.skeleton")
+    )
+
+
 def test_same_file_by_path_and_by_inode(tmp_path):
     a = tmp_path / "a.txt"
     a.write_text("x")
