@@ -115,9 +115,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (UserError, OSError, KeyError, ValueError) as exc:
+    except (UserError, OSError, KeyError, ValueError, FloatingPointError) as exc:
         # OSError covers FileNotFoundError and the errors of writing outputs (a
-        # folder given as a file, a read-only folder, a full disk).
+        # folder given as a file, a read-only folder, a full disk); FloatingPointError
+        # is a diverging run (the message says what to change).
         if args.debug:
             raise
         print(f"ms2l {args.command}: error: {error_message(exc)}", file=sys.stderr)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import typing
 from dataclasses import dataclass, field
@@ -286,6 +287,8 @@ class TrainConfig:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValueError(f"config is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise ValueError("config is not valid JSON: nested too deeply") from None
         if not isinstance(data, dict):
             raise ValueError("config JSON must be an object")
         return cls.from_dict(data)
@@ -533,6 +536,49 @@ def validate(cfg: TrainConfig) -> None:
     for name, value in (
         ("epochs", cfg.optim.epochs),
         ("batch_size", cfg.optim.batch_size),
+        ("hidden", cfg.model.hidden),
+        ("layers", cfg.model.layers),
+        ("head_dim", cfg.model.head_dim),
+        ("proj_dim", cfg.model.proj_dim),
+        ("decoder_hidden", cfg.model.decoder_hidden),
+        ("classifier_hidden", cfg.model.classifier_hidden),
+        ("eval_every", cfg.run.eval_every),
     ):
         if value < 1:
             raise ValueError(f"{name} must be >= 1, got {value}")
+    for name, value in (
+        ("threads", cfg.run.threads),
+        ("max_clips", cfg.data.max_clips),
+        ("num_bodies", cfg.data.num_bodies),
+        ("lr_step", cfg.optim.lr_step),
+        ("moving_epochs", cfg.strategy.moving_epochs),
+        ("seed", cfg.run.seed),
+    ):
+        if value < 0:
+            raise ValueError(
+                f"{name} must be >= 0 (0 = {_ZERO_MEANS[name]}), got {value}"
+            )
+    # Real numbers: NaN fails every comparison, so each test is written to fail on it.
+    for name, value, ok, allowed in (
+        ("lr", cfg.optim.lr, cfg.optim.lr > 0, "> 0"),
+        ("temperature", cfg.model.temperature, cfg.model.temperature > 0, "> 0"),
+        ("weight_decay", cfg.optim.weight_decay, cfg.optim.weight_decay >= 0, ">= 0"),
+        ("lr_gamma", cfg.optim.lr_gamma, 0 < cfg.optim.lr_gamma <= 1, "in (0, 1]"),
+        ("min_lr", cfg.optim.min_lr, cfg.optim.min_lr >= 0, ">= 0"),
+        ("grad_clip", cfg.optim.grad_clip, cfg.optim.grad_clip >= 0, ">= 0"),
+        ("omega", cfg.strategy.omega, cfg.strategy.omega >= 0, ">= 0"),
+        ("noise_std", cfg.model.noise_std, cfg.model.noise_std >= 0, ">= 0"),
+        ("dropout", cfg.model.dropout, 0 <= cfg.model.dropout < 1, "in [0, 1)"),
+    ):
+        if not ok or not math.isfinite(value):
+            raise ValueError(f"{name} must be a finite number {allowed}, got {value}")
+
+
+# What 0 means for the settings that allow it (for the error message).
+_ZERO_MEANS = {
+    "threads": "torch's default",
+    "max_clips": "all",
+    "num_bodies": "the dataset's",
+    "lr_step": "constant",
+    "moving_epochs": "no ramp",
+}

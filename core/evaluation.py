@@ -20,9 +20,10 @@ import numpy as np
 import torch
 
 from core import runs
-from core.fileio import atomic_write_text
+from core.fileio import atomic_write_bytes, atomic_write_text
 from core.inference import Predictor
 from core.metrics import accuracy, confusion_matrix, per_class_accuracy
+from core.tempfiles import remove_stale
 from core.training.data import load_split, resolve_data_root
 
 
@@ -212,6 +213,9 @@ def save_eval(
     """
     out = Path(run_dir) if run_dir is not None else result.run_dir
     paths = eval_paths(out, result.split)
+    # temporaries a killed evaluation left for these files (only theirs: the folder
+    # may be any folder the GUI exports into)
+    remove_stale(out, {p.name for p in paths.values()})
     atomic_write_text(paths["json"], json.dumps(result.to_dict(), indent=2) + "\n")
     header = "true\\pred," + ",".join(f'"{n}"' for n in result.labels)
     lines = [header] + [
@@ -219,10 +223,5 @@ def save_eval(
         for name, row in zip(result.labels, result.confusion)
     ]
     atomic_write_text(paths["csv"], "\n".join(lines) + "\n")
-    tmp = paths["png"].with_name(f".{paths['png'].name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(confusion_png(result))
-        os.replace(tmp, paths["png"])
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write_bytes(paths["png"], confusion_png(result))
     return paths

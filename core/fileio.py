@@ -3,36 +3,34 @@
 A file is written under a hidden temporary name in the destination folder, flushed to disk
 and moved into place with :func:`os.replace`, so a reader sees either the old complete file
 or the new complete one, never half of one; a failed or interrupted write leaves no stray
-file behind. Temporary names carry the writer's process id
-(``.<name>.<pid>.<random>.tmp``), so that a later run can tell the leftovers of a killed
-process (whose pid is gone) from the files a live writer is still filling:
-:func:`remove_stale_temporaries` deletes the former and never touches the latter.
+file behind. The temporary names come from :mod:`core.tempfiles` and carry the writer's
+process id, so that the leftovers of a killed process can be told from the files a live
+writer is still filling (:func:`core.tempfiles.remove_stale`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-# ``.<name>.<pid>.<token>.tmp``: the pattern every temporary of :func:`temporary_path` has.
-_TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?P<token>[0-9a-f]{8})\.tmp$")
+from core.tempfiles import discard, temp_path
 
 
-def temporary_path(path: str | os.PathLike[str]) -> Path:
+def temporary_path(path: str | os.PathLike[str], suffix: str = ".tmp") -> Path:
     """A fresh hidden temporary name beside ``path``, tagged with this process's id.
 
     Args:
         path: The destination file.
+        suffix: Ending of the name (``".tmp.mp4"`` where a library picks the format
+            from it).
 
     Returns:
-        ``<folder>/.<name>.<pid>.<random>.tmp`` (not created).
+        ``<folder>/.<name>.<pid>.<random><suffix>`` (not created; registered as in use
+        by this process until :func:`core.tempfiles.discard` or a rename releases it).
     """
-    path = Path(path)
-    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    return temp_path(Path(path), suffix)
 
 
 def _fsync(path: Path) -> None:
@@ -68,7 +66,7 @@ def atomic_path(path: str | os.PathLike[str], fsync: bool = True) -> Iterator[Pa
             _fsync(tmp)
         os.replace(tmp, path)
     finally:  # a failed write (disk full, an exception in the block) leaves nothing
-        tmp.unlink(missing_ok=True)
+        discard(tmp)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -101,49 +99,3 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
         The path written.
     """
     return atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists on this machine.
-
-    Args:
-        pid: A process id.
-
-    Returns:
-        ``True`` if it exists (even if owned by another user).
-    """
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def remove_stale_temporaries(folder: str | os.PathLike[str]) -> list[Path]:
-    """Delete the temporaries of dead processes in ``folder`` (not recursive).
-
-    Only names made by :func:`temporary_path` are considered, and only those whose process
-    no longer exists; a live writer's temporary is left alone.
-
-    Args:
-        folder: The folder to clean; a missing folder is fine.
-
-    Returns:
-        The files removed.
-    """
-    folder = Path(folder)
-    removed: list[Path] = []
-    if not folder.is_dir():
-        return removed
-    for entry in folder.iterdir():
-        m = _TEMP_RE.match(entry.name)
-        if m is None or not entry.is_file() or pid_alive(int(m["pid"])):
-            continue
-        with contextlib.suppress(OSError):  # raced with another cleaner
-            entry.unlink()
-            removed.append(entry)
-    return removed

@@ -106,8 +106,8 @@ def parse_class_table(
         indices = [int(c["index"]) for c in classes]
         ids = tuple(str(c.get("id", c["index"])) for c in classes)
         names = tuple(str(c["name"]) for c in classes)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path}: not a class table ({exc})") from exc
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise ValueError(f"{path}: not a class table ({exc})") from None
     if indices != list(range(len(indices))):
         raise ValueError(
             f"{path}: class indices must be 0..{len(indices) - 1} in order"

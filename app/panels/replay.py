@@ -264,6 +264,7 @@ class ReplayPanel(QWidget):
     def _on_load_item_produced(self, item: object) -> None:
         from core.datasets.cache import (
             CacheBadFile,
+            CacheNote,
             CacheProgress,
             CacheReady,
             ClipStore,
@@ -273,6 +274,8 @@ class ReplayPanel(QWidget):
             self.source_label.setText(f"Reading files: {item.done} / {item.total}")
         elif isinstance(item, CacheBadFile):
             self.ctx.status(f"Skipped a bad file: {item.error}")
+        elif isinstance(item, CacheNote):
+            self.ctx.status(item.message)
         elif isinstance(item, CacheReady):
             self.source_label.setText(f"{item.num_clips} clips ({item.seconds:.1f} s)")
         elif isinstance(item, ClipStore):

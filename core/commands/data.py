@@ -20,6 +20,7 @@ import numpy as np
 from core.datasets.cache import (
     CacheBadFile,
     CacheEvent,
+    CacheNote,
     CacheProgress,
     CacheReady,
     ClipStore,
@@ -150,7 +151,9 @@ def _build(args: argparse.Namespace) -> CacheReady:
                 bar.update(event.done, event.total)
             elif isinstance(event, CacheBadFile):
                 bar.message(f"bad file: {event.error}")
-            else:
+            elif isinstance(event, CacheNote):
+                bar.message(f"note: {event.message}")
+            elif isinstance(event, CacheReady):
                 ready = event
     finally:
         bar.close()
@@ -171,7 +174,8 @@ def summarize(store: ClipStore, protocol: str) -> dict[str, Any]:
     Raises:
         KeyError: If the protocol does not apply to the store's clips.
     """
-    sides = split_indices(store.dataset, protocol, store.metas)
+    unplaced: list[int] = []
+    sides = split_indices(store.dataset, protocol, store.metas, unplaced)
     k = len(store.class_names)
     per_class = {
         side: np.bincount(
@@ -194,6 +198,7 @@ def summarize(store: ClipStore, protocol: str) -> dict[str, Any]:
         | {"all": length_stats(lengths)},
         "bad_files": store.bad_files,
         "skipped": len(store.skipped),
+        "unplaced": [store.sources[i] for i in unplaced],
     }
 
 
@@ -226,6 +231,13 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
         out.write(
             f"skipped {s['skipped']} items (files without skeletons, unusable label rows)\n"
         )
+    if s["unplaced"]:
+        out.write(
+            f"{len(s['unplaced'])} clips left out: their metadata does not say which "
+            f"side of {s['protocol']} they are on:\n"
+        )
+        for line in s["unplaced"]:
+            out.write(f"  {line}\n")
     if s["bad_files"]:
         out.write(f"{len(s['bad_files'])} bad files left out:\n")
         for line in s["bad_files"]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core.commands.paths import check_output_path
+from core.commands.paths import check_output_path, refuse_overwriting_inputs
 from core.errors import UserError
 
 
@@ -39,6 +39,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{args.run}: not a run folder (no config.json)")
     if args.out is not None:
         check_output_path(args.out, "--out")
+        # the run's own files (weights, config, labels) are the export's inputs
+        inputs = [p for p in args.run.iterdir() if p.is_file() and p.suffix != ".onnx"]
+        refuse_overwriting_inputs({"--out": args.out}, inputs)
     from core.inference import export_onnx
 
     path = export_onnx(args.run, args.out, force=True)

@@ -26,10 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from core.commands.paths import check_output_path
+from core.commands.paths import check_output_path, refuse_overwriting_inputs
 from core.errors import UserError
 from core.live.recogniser import LiveSettings
 from core.runs import shipped_model_dir
+from core.tempfiles import remove_stale
 
 if TYPE_CHECKING:
     from core.datasets.base import SkeletonSequence
@@ -41,6 +42,8 @@ if TYPE_CHECKING:
 DEFAULTS = LiveSettings()
 
 SKELETON_SUFFIXES = (".skeleton", ".json", ".txt")
+# Accepted --window-seconds: from a few frames at 30 FPS to a PKU-MMD-long action.
+WINDOW_SECONDS_RANGE = (0.1, 600.0)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -137,6 +140,56 @@ def _finite(value: float) -> float | None:
     return None if not np.isfinite(value) else round(float(value), 3)
 
 
+def _settings(args: argparse.Namespace) -> LiveSettings:
+    """The live settings from the flags, every value checked (before any work).
+
+    Raises:
+        UserError: Naming the flag and the accepted values.
+    """
+    if args.max_frames is not None and args.max_frames < 1:
+        raise UserError("--max-frames must be >= 1")
+    if args.camera is not None and args.camera < 0:
+        raise UserError(f"--camera must be a camera index >= 0, got {args.camera}")
+    low, high = WINDOW_SECONDS_RANGE
+    w = args.window_seconds
+    if w is not None and not low <= w <= high:  # also refuses nan and inf
+        raise UserError(f"--window-seconds must be in [{low:g}, {high:g}] s, got {w}")
+    try:
+        return LiveSettings(
+            window_seconds=w,
+            predict_every=args.every,
+            smoothing=args.smoothing,
+            threshold=args.threshold,
+            mirrored=args.mirrored,
+            # A camera cannot wait for the classifier; a file can, and is then
+            # reproducible.
+            asynchronous=args.camera is not None,
+            size=args.size,
+        )
+    except ValueError as exc:
+        flag = {"window_seconds": "--window-seconds", "predict_every": "--every",
+                "smoothing": "--smoothing", "threshold": "--threshold"}  # fmt: skip
+        text = str(exc)
+        for name, option in flag.items():
+            text = text.replace(name, option)
+        raise UserError(text) from None
+
+
+def _inputs(args: argparse.Namespace) -> list[Path]:
+    """Files this command reads: the input, the model's files, a PKU-MMD label file."""
+    files = [args.input] if args.input is not None else []
+    run_dir = args.run or shipped_model_dir()
+    if run_dir is not None and Path(run_dir).is_dir():
+        files += [p for p in Path(run_dir).iterdir() if p.is_file()]
+    if args.input is not None and args.input.suffix.lower() == ".txt":
+        from core.datasets.pkummd import _find_label_file
+
+        label = _find_label_file(args.input, None)
+        if label is not None:
+            files.append(label)
+    return files
+
+
 def run(args: argparse.Namespace) -> int:
     """Run inference; print a summary on stdout."""
     if (args.input is None) == (args.camera is None):
@@ -148,8 +201,11 @@ def run(args: argparse.Namespace) -> int:
     for option, path in (("--out", args.out), ("--json", args.json)):
         if path is not None:
             check_output_path(path, option)
-    if args.max_frames is not None and args.max_frames < 1:
-        raise UserError("--max-frames must be >= 1")
+    refuse_overwriting_inputs({"--out": args.out, "--json": args.json}, _inputs(args))
+    settings = _settings(args)
+    for path in (args.out, args.json):
+        if path is not None:  # temporaries a killed run left beside this output
+            remove_stale(path.parent, {path.name, path.stem})
     if args.backend == "torch":
         import torch
 
@@ -157,16 +213,6 @@ def run(args: argparse.Namespace) -> int:
         # MediaPipe for the cores (measured: 25 -> 51 FPS on ta_chi.mp4, 2 cores).
         torch.set_num_threads(1)
     predictor = load_predictor(args.run, args.backend, args.device)
-    settings = LiveSettings(
-        window_seconds=args.window_seconds,
-        predict_every=args.every,
-        smoothing=args.smoothing,
-        threshold=args.threshold,
-        mirrored=args.mirrored,
-        # A camera cannot wait for the classifier; a file can, and is then reproducible.
-        asynchronous=args.camera is not None,
-        size=args.size,
-    )
     if args.input is not None and args.input.suffix.lower() in SKELETON_SUFFIXES:
         return _run_skeleton_file(args, predictor, settings)
     return _run_video(args, predictor, settings)

@@ -14,6 +14,7 @@ from core.datasets.custom import read_recording_sequence
 from core.datasets.ntu import read_skeleton_bytes
 from core.datasets.pkummd import read_sequence
 from core.datasets.registry import READERS, get_reader, register
+from core.datasets.scanning import read_bytes
 from core.datasets.ucla import parse_sample
 
 
@@ -33,22 +34,29 @@ def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
 
     Raises:
         FileNotFoundError: If the file does not exist.
-        DataFormatError: If it is malformed, or holds no body at all.
+        DataFormatError: If it is a folder or not a regular file, cannot be read, is
+            malformed, or holds no body at all.
         ValueError: If the extension is not a supported format.
     """
     path = Path(path).expanduser()
-    if not path.is_file():
+    if path.is_dir():
+        raise DataFormatError(
+            path, "is a folder, not a file (open a dataset folder as a dataset)"
+        )
+    if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
+    if not path.is_file():
+        raise DataFormatError(path, "not a regular file")
     suffix = path.suffix.lower()
     if suffix == ".skeleton":
-        seq = read_skeleton_bytes(path.read_bytes(), str(path))
+        seq = read_skeleton_bytes(read_bytes(path), str(path))
         if seq is None:
             raise DataFormatError(
                 path, "no body in any frame (a sample without skeletons)"
             )
         return seq
     if suffix == ".json":
-        return parse_sample(path.read_bytes(), str(path), path.stem)
+        return parse_sample(read_bytes(path), str(path), path.stem)
     if suffix == ".txt":
         return read_sequence(path)
     if suffix == ".jsonl":

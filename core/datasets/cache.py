@@ -15,7 +15,11 @@ Opening maps the frames file read-only, so a dataset larger than RAM (NTU-120) t
 without being loaded. Building streams clips to disk one by one. The index is written last
 with ``os.replace``, so a reader sees either the previous complete build or the new one;
 the old build's files are removed afterwards. A store whose signature no longer matches
-its sources is rebuilt by :func:`prepare` / :func:`open_store`.
+its sources is rebuilt by :func:`prepare` / :func:`open_store`, and so is a damaged one
+(an unreadable index, an offsets file cut short): :func:`prepare` says why in a
+:class:`CacheNote` and builds it again. Temporaries carry the builder's process id
+(:mod:`core.tempfiles`); those of a killed build are removed by the next
+:func:`prepare` of the same store.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import json
 import os
 import time
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +40,13 @@ import numpy as np
 from core.datasets.base import DataFormatError, SkeletonSequence
 from core.datasets.registry import get_reader
 from core.datasets.scanning import FileDatasetReader, FileFailed, FileSkipped
+from core.fileio import atomic_path, atomic_write_text
 from core.skeleton import get_layout
+from core.tempfiles import remove_stale
 
-CACHE_VERSION = 1
+# 2: NTU files whose name does not follow SsssCcccPpppRrrrAaaa are rejected (version 1
+# stored them as unlabelled clips, which no protocol can place).
+CACHE_VERSION = 2
 INDEX_NAME = "index.json"
 
 
@@ -148,7 +157,31 @@ class CacheReady:
     skipped: tuple[str, ...] = ()
 
 
-CacheEvent = CacheProgress | CacheBadFile | CacheReady
+@dataclass(frozen=True)
+class CacheNote:
+    """Something worth one line that is not about a source file.
+
+    Attributes:
+        message: E.g. why an existing store is rebuilt, or how many stale temporaries
+            of killed builds were removed.
+    """
+
+    message: str
+
+
+CacheEvent = CacheProgress | CacheBadFile | CacheNote | CacheReady
+
+
+class DamagedStoreError(ValueError):
+    """A store's files are unreadable or disagree with each other; rebuild it.
+
+    Attributes:
+        problem: What is wrong, naming the file.
+    """
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(f"{problem}; rebuild the cache")
 
 
 class ClipStore:
@@ -210,40 +243,65 @@ class ClipStore:
 
         Raises:
             FileNotFoundError: If the folder has no complete store.
-            ValueError: If the store's files disagree with its index (damaged store).
+            DamagedStoreError: If a file of the store is unreadable or disagrees with
+                the index (a ``ValueError``).
+            ValueError: If the store was written by another cache version.
         """
         path = Path(path)
         index_file = path / INDEX_NAME
         if not index_file.is_file():
             raise FileNotFoundError(f"no clip store in {path} (missing {INDEX_NAME})")
-        index = json.loads(index_file.read_text(encoding="utf-8"))
+        try:
+            index = json.loads(index_file.read_text(encoding="utf-8"))
+        except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8
+            raise DamagedStoreError(f"{index_file}: unreadable ({exc})") from None
+        if not isinstance(index, dict):
+            raise DamagedStoreError(f"{index_file}: not a store index (not an object)")
         if index.get("version") != CACHE_VERSION:
             raise ValueError(
                 f"{path}: store version {index.get('version')}, need {CACHE_VERSION}"
             )
-        build = index["build"]
-        offsets = np.load(path / f"offsets-{build}.npy")
-        shape = (
-            int(index["total_frames"]),
-            index["num_bodies"],
-            index["num_joints"],
-            3,
-        )
+        try:
+            build = str(index["build"])
+            shape = (
+                int(index["total_frames"]),
+                int(index["num_bodies"]),
+                int(index["num_joints"]),
+                3,
+            )
+            num_clips = len(index["clips"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DamagedStoreError(f"{index_file}: incomplete index ({exc})") from None
+        offsets_file = path / f"offsets-{build}.npy"
+        try:
+            offsets = np.load(offsets_file, allow_pickle=False)
+        except FileNotFoundError:
+            raise DamagedStoreError(f"{offsets_file}: missing") from None
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise DamagedStoreError(f"{offsets_file}: unreadable ({exc})") from None
         frames_file = path / f"clips-{build}.f32"
         expected = int(np.prod(shape)) * 4
         if not frames_file.is_file() or frames_file.stat().st_size != expected:
-            raise ValueError(
-                f"{frames_file}: missing or not {expected} bytes; rebuild the cache"
-            )
-        if offsets.shape != (len(index["clips"]) + 1,) or int(offsets[-1]) != shape[0]:
-            raise ValueError(
-                f"{path}: offsets disagree with the index; rebuild the cache"
-            )
+            raise DamagedStoreError(f"{frames_file}: missing or not {expected} bytes")
+        if (
+            not isinstance(offsets, np.ndarray)
+            or offsets.dtype.kind not in "iu"
+            or offsets.shape != (num_clips + 1,)
+            or int(offsets[0]) != 0
+            or int(offsets[-1]) != shape[0]
+            or np.any(np.diff(offsets) < 0)
+        ):
+            raise DamagedStoreError(f"{offsets_file}: disagrees with the index")
         if shape[0]:
             frames = np.memmap(frames_file, dtype=np.float32, mode="r", shape=shape)
         else:  # numpy cannot map an empty file
             frames = np.zeros(shape, dtype=np.float32)
-        return cls(path, index, frames, offsets)
+        try:
+            return cls(path, index, frames, offsets.astype(np.int64))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DamagedStoreError(
+                f"{index_file}: malformed clip list ({exc})"
+            ) from None
 
     def __len__(self) -> int:
         return len(self.names)
@@ -300,12 +358,7 @@ def _pad_bodies(joints: np.ndarray, m: int, name: str) -> np.ndarray:
 
 
 def _write_json_atomic(path: Path, doc: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, separators=(",", ":"))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(doc, separators=(",", ":")))
 
 
 def _build(
@@ -321,46 +374,39 @@ def _build(
         info.update(reader.store_info(root))
     path.mkdir(parents=True, exist_ok=True)
     build = uuid.uuid4().hex[:12]
-    frames_tmp = path / f".clips-{build}.f32.tmp"
+    frames_file = path / f"clips-{build}.f32"
     clips: list[dict[str, Any]] = []
     offsets = [0]
     bad: list[str] = []
     skipped: list[str] = []
     num_joints = None
-    try:
-        with open(frames_tmp, "wb") as out:
-            for event in reader.scan_events(root):
-                if isinstance(event, FileFailed):
-                    bad.append(str(event.error))
-                    yield CacheBadFile(event.error)
-                    source = event.error.path
-                elif isinstance(event, FileSkipped):
-                    skipped.append(f"{event.source}: {event.reason}")
-                    source = event.source
-                else:
-                    skipped.extend(event.notes)
-                    for seq in event.sequences:
-                        joints = _pad_bodies(seq.joints, info["num_bodies"], seq.name)
-                        if num_joints is None:
-                            num_joints = joints.shape[2]
-                        out.write(joints.tobytes())
-                        offsets.append(offsets[-1] + joints.shape[0])
-                        clips.append(
-                            {"name": seq.name, "label": seq.label, "meta": seq.meta,
-                             "source": seq.source}
-                        )  # fmt: skip
-                    source = event.source
-                yield CacheProgress(event.index, event.total, source)
-            out.flush()
-            os.fsync(out.fileno())
-        frames_file = path / f"clips-{build}.f32"
-        os.replace(frames_tmp, frames_file)
-        offsets_tmp = path / f".offsets-{build}.npy.tmp"
-        with open(offsets_tmp, "wb") as fh:
-            np.save(fh, np.asarray(offsets, dtype=np.int64))
-        os.replace(offsets_tmp, path / f"offsets-{build}.npy")
-    finally:
-        frames_tmp.unlink(missing_ok=True)
+    # The frames file is filled as the files are read; closing this generator early
+    # (Cancel) leaves the block with an exception, which removes the temporary.
+    with atomic_path(frames_file) as frames_tmp, open(frames_tmp, "wb") as out:
+        for event in reader.scan_events(root):
+            if isinstance(event, FileFailed):
+                bad.append(str(event.error))
+                yield CacheBadFile(event.error)
+                source = event.error.path
+            elif isinstance(event, FileSkipped):
+                skipped.append(f"{event.source}: {event.reason}")
+                source = event.source
+            else:
+                skipped.extend(event.notes)
+                for seq in event.sequences:
+                    joints = _pad_bodies(seq.joints, info["num_bodies"], seq.name)
+                    if num_joints is None:
+                        num_joints = joints.shape[2]
+                    out.write(joints.tobytes())
+                    offsets.append(offsets[-1] + joints.shape[0])
+                    clips.append(
+                        {"name": seq.name, "label": seq.label, "meta": seq.meta,
+                         "source": seq.source}
+                    )  # fmt: skip
+                source = event.source
+            yield CacheProgress(event.index, event.total, source)
+    with atomic_path(path / f"offsets-{build}.npy") as tmp, open(tmp, "wb") as fh:
+        np.save(fh, np.asarray(offsets, dtype=np.int64))
     index = {
         "version": CACHE_VERSION,
         "build": build,
@@ -406,13 +452,15 @@ def prepare(
         force: Rebuild even if the store is up to date.
 
     Returns:
-        An iterator of :class:`CacheProgress` / :class:`CacheBadFile` events while
-        building, ending with one :class:`CacheReady`.
+        An iterator of :class:`CacheNote` (stale temporaries removed, a damaged store
+        rebuilt), :class:`CacheProgress` and :class:`CacheBadFile` events, ending with
+        one :class:`CacheReady`.
 
     Raises:
         KeyError: If the dataset is unknown.
         FileNotFoundError: If ``root`` does not exist.
         DataFormatError: If ``root`` itself is unusable (e.g. a zip with no clips).
+        ValueError: If the store would be inside the dataset folder.
     """
     reader = get_reader(dataset)
     if not isinstance(reader, FileDatasetReader):
@@ -421,10 +469,27 @@ def prepare(
     root_path = Path(root).expanduser()
     signature = source_signature(reader, root_path)
     path = store_path(dataset, root_path, cache_dir)
+    if root_path.is_dir() and root_path.resolve() in path.resolve().parents:
+        raise ValueError(
+            f"{path}: the cache would be inside the dataset folder {root_path} and be "
+            "read as data; choose another cache folder (--cache-dir, $MS2L_CACHE)"
+        )
+    removed = remove_stale(path)
+    if removed:
+        size = sum(n for _, n in removed)
+        yield CacheNote(
+            f"{path}: removed {len(removed)} temporary file(s) of killed builds "
+            f"({size / 1e6:.1f} MB)"
+        )
     if not force:
         try:
             store = ClipStore.open(path)
-        except (FileNotFoundError, ValueError, KeyError, json.JSONDecodeError):
+        except FileNotFoundError:
+            store = None
+        except DamagedStoreError as exc:
+            yield CacheNote(f"rebuilding a damaged clip cache: {exc.problem}")
+            store = None
+        except ValueError:  # another cache version: rebuilt without a word
             store = None
         if store is not None and store.signature == signature:
             yield CacheReady(

@@ -61,6 +61,7 @@ from core.datasets.scanning import (
     FileSkipped,
     ScanEvent,
     read_bytes,
+    read_member,
 )
 
 NAME_RE = re.compile(r"S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})")
@@ -87,6 +88,8 @@ _OFFSETS = np.concatenate((-_LEFT, _RIGHT))
 _PAD = _FRAC_DIGITS + 2
 _SPACE_ROWS = np.array([0, 1, 2, 4, 5, 6])
 _CHUNK = 16384
+# Largest value a float32 holds: a kept field beyond it would become inf in the clip.
+_F32_MAX = float(np.finfo(np.float32).max)
 
 
 def parse_name(name: str) -> dict[str, Any]:
@@ -210,6 +213,12 @@ def parse_lines(data: bytes, path: str) -> RawSkeleton:
                     ) from None
                 if not all(math.isfinite(row[k]) for k in _WANTED):
                     raise DataFormatError(path, "non-finite coordinate", lineno)
+                big = next((k for k in _WANTED if abs(row[k]) > _F32_MAX), None)
+                if big is not None:
+                    shown = values[big].decode("utf-8", "replace")[:40]
+                    raise DataFormatError(
+                        path, f"coordinate out of range: {shown!r}", lineno
+                    )
                 block.append(row)
             frames.append(t)
             ids.append(fields[0])
@@ -414,7 +423,7 @@ def parse_fast(data: bytes, path: str) -> RawSkeleton:
     values = _parse_decimals(data, buf, f_start.ravel(), f_end.ravel())
     values = values.reshape(len(_WANTED), -1).T
     values = values.reshape(len(frames), NUM_JOINTS, len(_WANTED))
-    if not np.isfinite(values).all():
+    if not (np.abs(values) <= _F32_MAX).all():  # inf, nan, or beyond float32
         raise _Fallback
     return _raw(num_frames, frames, ids, values[..., :3], values[..., 3:])
 
@@ -472,7 +481,7 @@ def parse_jit(data: bytes, path: str) -> RawSkeleton:
             value = float(data[start:end])
         except ValueError:
             raise _Fallback from None
-        if not math.isfinite(value):
+        if not abs(value) <= _F32_MAX:  # inf, nan, or beyond float32
             raise _Fallback
         if k < 3:
             xyz[body, joint, k] = value
@@ -663,7 +672,7 @@ class NtuReader(FileDatasetReader):
         if not files:
             raise DataFormatError(root, f"no {self.name} .skeleton files")
         missing = missing_samples(root if root.is_dir() else root.parent)
-        items = [(p.stem, str(p), p.read_bytes) for p in files]
+        items = [(p.stem, str(p), functools.partial(read_bytes, p)) for p in files]
         yield from self._events(items, missing)
 
     def _scan_zip(self, root: Path) -> Iterator[ScanEvent]:
@@ -681,7 +690,11 @@ class NtuReader(FileDatasetReader):
             if not members:
                 raise DataFormatError(root, f"zip holds no {self.name} .skeleton files")
             items = [
-                (Path(m).stem, f"{root}:{m}", functools.partial(archive.read, m))
+                (
+                    Path(m).stem,
+                    f"{root}:{m}",
+                    functools.partial(read_member, archive, m, f"{root}:{m}"),
+                )
                 for m in members
             ]
             yield from self._events(items, missing_samples(root.parent))
@@ -698,12 +711,14 @@ class NtuReader(FileDatasetReader):
                     i, total, source, "on the official missing-skeleton list"
                 )
                 continue
+            if NAME_RE.fullmatch(stem) is None:
+                # The label and the protocol's split come from the name; a clip without
+                # them cannot be trained or evaluated (e.g. "...A011 (1).skeleton").
+                problem = "file name does not follow SsssCcccPpppRrrrAaaa.skeleton"
+                yield FileFailed(i, total, DataFormatError(source, problem))
+                continue
             try:
-                try:
-                    data = load()
-                except (OSError, zipfile.BadZipFile, EOFError) as exc:
-                    raise DataFormatError(source, f"cannot read ({exc})") from exc
-                seq = read_skeleton_bytes(data, source)
+                seq = read_skeleton_bytes(load(), source)
             except DataFormatError as exc:
                 yield FileFailed(i, total, exc)
                 continue

@@ -108,20 +108,22 @@ def parse_skeleton(data: bytes, path: str) -> np.ndarray:
         DataFormatError: If the file is empty, a line does not hold 150 numbers, or a
             value is not a finite number (naming the line).
     """
-    tokens = data.split()
-    if not tokens:
-        raise DataFormatError(path, "empty file", line=1)
     lines = data.splitlines()
     rows = [ln for ln in lines if ln.strip()]
-    if len(tokens) != VALUES_PER_FRAME * len(rows):
-        for r, ln in enumerate(rows):
-            k = len(ln.split())
-            if k != VALUES_PER_FRAME:
-                raise _row_error(
-                    path, lines, r, f"{k} values, expected {VALUES_PER_FRAME}"
-                )
+    if not rows:
+        raise DataFormatError(path, "empty file", line=1)
+    # Every line on its own must hold one frame: only counting all values would let a
+    # short line and a long one cancel out and shift every later frame.
+    per_row = [ln.split() for ln in rows]
+    for r, values in enumerate(per_row):
+        if len(values) != VALUES_PER_FRAME:
+            raise _row_error(
+                path, lines, r, f"{len(values)} values, expected {VALUES_PER_FRAME}"
+            )
+    tokens = [tok for values in per_row for tok in values]
     try:
-        values = np.array(tokens, dtype=np.float32)
+        with np.errstate(over="ignore"):  # values beyond float32 are reported below
+            values = np.array(tokens, dtype=np.float32)
     except ValueError:
         for r, ln in enumerate(rows):
             for tok in ln.split():
@@ -136,7 +138,9 @@ def parse_skeleton(data: bytes, path: str) -> np.ndarray:
     frames = values.reshape(len(rows), 2, NUM_JOINTS, 3)
     finite = np.isfinite(frames).reshape(len(rows), -1).all(axis=1)
     if not finite.all():
-        raise _row_error(path, lines, int(np.argmin(finite)), "non-finite value")
+        raise _row_error(
+            path, lines, int(np.argmin(finite)), "non-finite or out-of-range value"
+        )
     return frames
 
 

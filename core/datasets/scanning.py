@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import abc
 import os
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,13 +195,45 @@ class FileDatasetReader(abc.ABC):
         )
 
 
+ZIP_READ_ERRORS: tuple[type[BaseException], ...] = (
+    zipfile.BadZipFile,  # CRC mismatch, bad local header
+    zlib.error,  # corrupt deflate data
+    EOFError,  # member cut short
+    OSError,
+    NotImplementedError,  # a compression method zipfile does not support
+    RuntimeError,  # an encrypted member
+)
+"""What reading one member of a zip archive can raise when that member is damaged; a
+reader turns them into a bad-file report for the member and goes on with the others."""
+
+
+def read_member(archive: zipfile.ZipFile, member: str, source: str) -> bytes:
+    """Read one member of an open archive.
+
+    Args:
+        archive: The open zip file.
+        member: The member's name.
+        source: ``archive:member``, for the message.
+
+    Raises:
+        DataFormatError: Naming ``source``, when the member cannot be read.
+    """
+    try:
+        return archive.read(member)
+    except ZIP_READ_ERRORS as exc:
+        raise DataFormatError(source, f"cannot read member ({exc})") from exc
+
+
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
     """Read a whole source file.
 
     Raises:
         DataFormatError: Naming the file, when it cannot be read.
     """
+    path = Path(path)
+    if path.is_dir():
+        raise DataFormatError(path, "is a folder, not a file")
     try:
-        return Path(path).read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise DataFormatError(path, f"cannot read ({exc.strerror or exc})") from exc

@@ -132,6 +132,7 @@ def split_indices(
     dataset: str,
     protocol: str,
     metas: Sequence[Mapping[str, Any]],
+    unplaced: list[int] | None = None,
     *,
     val_fraction: float = 0.2,
     seed: int = 0,
@@ -142,6 +143,9 @@ def split_indices(
         dataset: Dataset name.
         protocol: Protocol name.
         metas: Metadata of every clip, in store order.
+        unplaced: When given, a clip whose metadata lacks what the protocol needs is
+            left out of both sides and its index appended here, instead of failing the
+            whole dataset (unless no clip at all can be placed).
         val_fraction: Custom datasets only: share of recordings (or subjects) held out
             for validation, per action (see :func:`core.datasets.custom.split_custom`).
         seed: Custom datasets only: seed of that draw.
@@ -151,7 +155,8 @@ def split_indices(
         the protocol leaves out are in neither.
 
     Raises:
-        KeyError: As :func:`split_of`.
+        KeyError: As :func:`split_of`: an unknown dataset or protocol, or a clip the
+            protocol cannot place (with ``unplaced``: only when none can be placed).
     """
     if dataset == "custom":
         from core.datasets.custom import split_custom
@@ -161,7 +166,20 @@ def split_indices(
                 f"{dataset} has no protocol {protocol!r}; known: {protocols(dataset)}"
             )
         return split_custom(metas, protocol, val_fraction, seed)
-    sides = [split_of(dataset, protocol, m) for m in metas]
+    sides: list[Split | None] = []
+    first_error: KeyError | None = None
+    for m in metas:
+        try:
+            sides.append(split_of(dataset, protocol, m))
+        except KeyError as exc:
+            if unplaced is None or protocol not in protocols(dataset):
+                raise
+            first_error = first_error or exc
+            sides.append(None)
+    if first_error is not None:
+        if all(side is None for side in sides):
+            raise first_error
+        unplaced.extend(i for i, side in enumerate(sides) if side is None)
     return {
         side: np.array([i for i, s in enumerate(sides) if s == side], dtype=np.int64)
         for side in ("train", "test")

@@ -29,6 +29,7 @@ from core.datasets.scanning import (
     FileRead,
     ScanEvent,
     read_bytes,
+    read_member,
 )
 from core.labels import ClassTable, load_class_table
 
@@ -115,6 +116,8 @@ def parse_sample(
         raise DataFormatError(
             source, f"invalid JSON: {exc.msg}", line=exc.lineno
         ) from exc
+    except RecursionError:
+        raise DataFormatError(source, "invalid JSON: nested too deeply") from None
     if not isinstance(doc, dict) or "skeletons" not in doc:
         raise DataFormatError(source, "no 'skeletons' entry", line=1)
     name = str(doc.get("file_name") or stem)
@@ -135,12 +138,17 @@ def parse_sample(
         or joints.shape[1:] != (NUM_JOINTS, 3)
     ):
         _raise_shape_problem(frames, source)
-    joints = joints.astype(np.float32)
-    bad = ~np.isfinite(joints)
-    if bad.any():
-        t, v, _ = np.argwhere(bad)[0]
+    if not np.isfinite(joints).all():
+        t, v, _ = np.argwhere(~np.isfinite(joints))[0]
         raise DataFormatError(
             source, f"non-finite value at frame {t} joint {v}", line=1
+        )
+    with np.errstate(over="ignore"):
+        joints = joints.astype(np.float32)
+    if not np.isfinite(joints).all():  # beyond float32 (e.g. 1e39): became inf
+        t, v, _ = np.argwhere(~np.isfinite(joints))[0]
+        raise DataFormatError(
+            source, f"value out of range at frame {t} joint {v}", line=1
         )
     table = table or load_class_table("nw-ucla")
     try:
@@ -220,12 +228,7 @@ class UclaReader(FileDatasetReader):
             for i, member in enumerate(members, 1):
                 source = f"{root}:{member}"
                 try:
-                    try:
-                        data = archive.read(member)
-                    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                        raise DataFormatError(
-                            source, f"cannot read member ({exc})"
-                        ) from exc
+                    data = read_member(archive, member, source)
                     seq = parse_sample(data, source, Path(member).stem, table)
                 except DataFormatError as exc:
                     yield FileFailed(i, len(members), exc)

@@ -33,6 +33,7 @@ from torch import nn
 from core import runs
 from core.datasets.cache import default_cache_dir
 from core.fileio import atomic_path, temporary_path
+from core.tempfiles import remove_stale
 
 ONNX_FILE = "model.onnx"
 INPUT_NAME = "x"
@@ -148,6 +149,7 @@ def _export_verified(
 ) -> None:
     """Export, check against torch, and only then move the file to ``target``."""
     example = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    remove_stale(target.parent, {target.name})  # left by a killed export
     staged = temporary_path(target)
     try:
         export_module(module, staged, example)

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from core.fileio import temporary_path
+from core.tempfiles import discard
 
 
 class VideoWriteError(OSError):
@@ -35,8 +36,7 @@ class AtomicVideoWriter:
         self.path = Path(path)
         self.fps = float(fps)
         # OpenCV picks the container from the suffix, so the temporary name ends in it.
-        tmp = temporary_path(self.path)
-        self.tmp = tmp.with_name(tmp.name + self.path.suffix)
+        self.tmp = temporary_path(self.path, suffix=".tmp" + self.path.suffix)
         self._writer: cv2.VideoWriter | None = None
         self.frames = 0
 
@@ -79,9 +79,8 @@ class AtomicVideoWriter:
             raise VideoWriteError(f"{self.path}: the written video does not play back")
         try:
             os.replace(self.tmp, self.path)
-        except OSError:
-            self.discard()
-            raise
+        finally:
+            self.discard()  # only forgets the name once the file has moved
         return count
 
     def discard(self) -> None:
@@ -89,7 +88,7 @@ class AtomicVideoWriter:
         if self._writer is not None:
             self._writer.release()
             self._writer = None
-        self.tmp.unlink(missing_ok=True)
+        discard(self.tmp)
 
 
 class JsonLinesWriter:
@@ -128,9 +127,8 @@ class JsonLinesWriter:
         self._file = None
         try:
             os.replace(self.tmp, self.path)
-        except OSError:
-            self.tmp.unlink(missing_ok=True)
-            raise
+        finally:
+            discard(self.tmp)
 
     def discard(self) -> None:
         """Close and delete the temporary file."""

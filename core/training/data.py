@@ -115,6 +115,8 @@ class PreparedData:
         fps: Frame rate of the dataset.
         window_seconds: Median training-clip duration in seconds.
         labelled: Positions in ``train`` whose labels are used.
+        notes: One line per file or clip left out (bad files found when the cache was
+            built, clips the protocol cannot place), for the run's log.
     """
 
     train: ClipSet
@@ -125,6 +127,7 @@ class PreparedData:
     fps: float
     window_seconds: float
     labelled: np.ndarray
+    notes: list[str] = field(default_factory=list)
 
 
 def open_dataset_store(
@@ -207,6 +210,7 @@ def load_split(
     num_bodies: int,
     store: ClipStore | None = None,
     seed: int = 0,
+    unplaced: list[int] | None = None,
 ) -> ClipSet:
     """Load and normalise one split (``"train"`` or ``"test"``) of the configured dataset.
 
@@ -217,6 +221,10 @@ def load_split(
         num_bodies: Bodies the model sees.
         store: An open store (opened from ``cfg`` when ``None``).
         seed: Seed of the split of a custom dataset (the run's seed).
+        unplaced: When given, clips the protocol cannot place (their metadata lacks
+            what it needs) are left out and their store indices collected here; when
+            ``None`` such a clip fails the split (see
+            :func:`core.datasets.splits.split_indices`).
 
     Returns:
         The split's normalised clips.
@@ -226,7 +234,7 @@ def load_split(
     """
     store = store if store is not None else open_dataset_store(cfg)
     return _drain(
-        _split_events(cfg, split, layout, num_bodies, store, seed, None, 0, 0)
+        _split_events(cfg, split, layout, num_bodies, store, seed, None, 0, 0, unplaced)
     )
 
 
@@ -239,12 +247,21 @@ _PROGRESS_SECONDS = 0.25
 
 
 def _split_indices(
-    cfg: DataConfig, split: str, store: ClipStore, seed: int
+    cfg: DataConfig,
+    split: str,
+    store: ClipStore,
+    seed: int,
+    unplaced: list[int] | None = None,
 ) -> np.ndarray:
     from core.datasets.splits import split_indices
 
     splits = split_indices(
-        cfg.dataset, cfg.protocol, store.metas, val_fraction=cfg.val_fraction, seed=seed
+        cfg.dataset,
+        cfg.protocol,
+        store.metas,
+        unplaced,
+        val_fraction=cfg.val_fraction,
+        seed=seed,
     )
     if split not in splits:
         raise KeyError(f"unknown split {split!r}; known: {sorted(splits)}")
@@ -264,9 +281,10 @@ def _split_events(
     stop: threading.Event | None,
     done: int,
     total: int,
+    unplaced: list[int] | None = None,
 ) -> Generator[DataProgress, None, ClipSet]:
     """Normalise one split, yielding progress and honouring ``stop`` every clip."""
-    idx = _split_indices(cfg, split, store, seed)
+    idx = _split_indices(cfg, split, store, seed, unplaced)
     clips = []
     last = time.monotonic()
     for n, i in enumerate(idx, 1):
@@ -326,7 +344,12 @@ def load_data(
         ValueError: If the training split is empty, has no labels where labels are needed,
             or the labelled subset would be empty.
     """
-    from core.datasets.cache import CacheBadFile, CacheProgress, CacheReady, prepare
+    from core.datasets.cache import (
+        CacheNote,
+        CacheProgress,
+        CacheReady,
+        prepare,
+    )
     from core.datasets.registry import get_reader
     from core.datasets.splits import labelled_subset, per_class_subset
 
@@ -345,10 +368,12 @@ def load_data(
                 raise LoadCancelled
             if isinstance(event, CacheProgress):
                 yield DataProgress("reading", event.done, event.total)
-            elif isinstance(event, CacheBadFile):
-                yield Log(f"skipped a bad file: {event.error}", "warning")
+            elif isinstance(event, CacheNote):
+                yield Log(event.message)
             elif isinstance(event, CacheReady):
                 ready = event
+            # A CacheBadFile is listed once below, from the store (built now or
+            # before), with the clips the protocol cannot place.
     finally:
         events.close()  # a cancelled build removes its temporary files
     assert ready is not None  # prepare always ends with CacheReady
@@ -359,15 +384,24 @@ def load_data(
     layout = cfg.layout or store.layout
     get_layout(layout)
     num_bodies = cfg.num_bodies or store.num_bodies
-    sizes = {s: len(_split_indices(cfg, s, store, seed)) for s in ("train", "test")}
+    sizes = {s: len(_split_indices(cfg, s, store, seed, [])) for s in ("train", "test")}
     total = sum(sizes.values())
+    unplaced: list[int] = []
     train = yield from _split_events(
-        cfg, "train", layout, num_bodies, store, seed, stop, 0, total
+        cfg, "train", layout, num_bodies, store, seed, stop, 0, total, unplaced
     )
     test = yield from _split_events(
-        cfg, "test", layout, num_bodies, store, seed, stop, sizes["train"], total
+        cfg, "test", layout, num_bodies, store, seed, stop, sizes["train"], total, []
     )
     yield DataProgress("preparing", total, total)
+    notes = _left_out(
+        [f"bad file left out: {line}" for line in store.bad_files]
+        + [
+            f"{store.sources[i]}: left out, its metadata does not say which side of "
+            f"{cfg.protocol} it is on"
+            for i in unplaced
+        ]
+    )
     if len(train) == 0:
         raise ValueError(f"{cfg.dataset} {cfg.protocol}: the training split is empty")
     has_label = np.flatnonzero(train.labels >= 0)
@@ -395,4 +429,19 @@ def load_data(
         fps=float(store.fps),
         window_seconds=float(np.median(durations) / store.fps),
         labelled=labelled,
+        notes=notes,
     )
+
+
+# Lines of left-out files a run's log lists before summing up the rest.
+MAX_LISTED = 10
+
+
+def _left_out(lines: list[str]) -> list[str]:
+    """The first :data:`MAX_LISTED` lines and a count of the rest."""
+    if len(lines) <= MAX_LISTED:
+        return lines
+    rest = len(lines) - MAX_LISTED
+    return lines[:MAX_LISTED] + [
+        f"... and {rest} more left out ('ms2l data info' lists every one)"
+    ]

@@ -6,11 +6,23 @@ then joins the process group (NCCL on CUDA, gloo on CPU), wraps its objective in
 ``DistributedDataParallel`` (gradients are averaged across processes) and takes its own
 contiguous share of every global batch, so one step of N processes computes the same
 gradient as one process on the whole batch. Only rank 0 writes the run folder.
+
+Shutdown is deterministic on every path (:func:`shutdown`): the processes meet at a
+barrier (so no rank exits while rank 0 still writes ``weights.pt`` / ``last.pt``), the
+DDP wrapper is dropped (it holds the process group; alive, it would keep gloo's threads
+running until interpreter exit, where their teardown can abort the process), and only
+then is the group destroyed. The loop runs everything after :func:`setup` under a
+``finally`` that calls it, so an error after setup (an empty split, a checkpoint that
+does not fit) also leaves every rank cleanly.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import gc
 import os
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,9 +81,59 @@ def barrier(info: DistInfo) -> None:
         dist.barrier()
 
 
-def teardown(info: DistInfo) -> None:
-    """Leave the process group if this module joined one."""
-    if info.enabled and dist.is_initialized():
+# How long a failing rank waits at the shutdown barrier for the others (gloo only; the
+# others normally fail the same way at the same point, within seconds).
+ERROR_BARRIER_SECONDS = 60.0
+
+
+class WrappedSlot:
+    """Holds the DDP-wrapped module of a run in one place, so that :func:`shutdown` can
+    drop the last reference before the process group is destroyed.
+
+    The training step calls ``slot.module(...)`` rather than keeping the wrapper in a
+    local variable: an exception's traceback keeps the locals of the frames it passed
+    through alive, and with them the wrapper.
+
+    Attributes:
+        module: The wrapped module (``None`` before wrapping and after shutdown).
+    """
+
+    def __init__(self) -> None:
+        self.module: nn.Module | None = None
+
+
+def shutdown(
+    info: DistInfo, slot: WrappedSlot | None = None, clean: bool = True
+) -> None:
+    """Leave the process group: barrier, drop the DDP wrapper, destroy the group.
+
+    Never raises: a barrier that fails because another rank is gone (it failed
+    differently) is passed over, and the group is destroyed all the same.
+
+    Args:
+        info: This process's place in the job.
+        slot: Holds the DDP wrapper to release (if any).
+        clean: ``True`` after a completed run: a plain barrier. ``False`` on the error
+            path: on gloo a barrier that gives up after :data:`ERROR_BARRIER_SECONDS`
+            (a rank that failed alone must not wait forever); on NCCL no barrier.
+    """
+    wrapper = weakref.ref(slot.module) if slot and slot.module is not None else None
+    if slot is not None:
+        slot.module = None
+    if not (info.enabled and dist.is_initialized()):
+        return
+    try:
+        if clean:
+            dist.barrier()
+        elif dist.get_backend() == "gloo":
+            dist.monitored_barrier(
+                timeout=datetime.timedelta(seconds=ERROR_BARRIER_SECONDS)
+            )
+    except Exception:  # noqa: BLE001 - another rank is gone; leave all the same
+        pass
+    if wrapper is not None and wrapper() is not None:
+        gc.collect()  # a reference cycle may still hold the wrapper
+    with contextlib.suppress(Exception):  # already torn down by a failed peer
         dist.destroy_process_group()
 
 

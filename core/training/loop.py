@@ -33,6 +33,7 @@ from core.device import resolve_device
 from core.fileio import atomic_write_text
 from core.paths import default_runs_dir
 from core.skeleton import get_layout
+from core.tempfiles import remove_stale
 from core.training import distributed
 from core.training.data import ClipSet, LoadCancelled, PreparedData, load_data
 from core.training.events import (
@@ -122,6 +123,13 @@ def _resolve(
             amp=cfg.run.amp,
         )
         resumed = dataclasses.replace(saved, run=run)
+        done = int(state["epoch"])
+        if epochs is None and done >= saved.optim.epochs:
+            raise ValueError(
+                f"{run_dir}: the run is finished ({done} of {saved.optim.epochs} "
+                f"epochs); to train on, extend it: --resume {run_dir} --epochs N "
+                f"(N > {saved.optim.epochs})"
+            )
         if epochs is not None:
             if epochs <= saved.optim.epochs:
                 raise ValueError(
@@ -139,6 +147,14 @@ def _resolve(
         raise ValueError(
             f"{run_dir}: already holds a run; resume it (--resume) or choose another folder"
         )
+    data_root = Path(cfg.data.root).expanduser().resolve() if cfg.data.root else None
+    if data_root is not None and data_root.is_dir():
+        where = run_dir.expanduser().resolve()
+        if where == data_root or data_root in where.parents:
+            raise ValueError(
+                f"{run_dir}: inside the dataset folder {cfg.data.root}; the run's files "
+                "would be mixed with the data, choose another run folder"
+            )
     # Paths are saved absolute so that the run folder means the same thing from any
     # working directory (eval, predict, fine-tuning from it later).
     cfg = cfg.replace(
@@ -147,6 +163,13 @@ def _resolve(
         strategy={"init_from": _absolute(cfg.strategy.init_from)},
     )
     return cfg, run_dir, None
+
+
+# Files of a run folder written through temporaries.
+_RUN_FILES = frozenset(
+    (runs.CONFIG, runs.LABELS, runs.WEIGHTS, runs.LAST,
+     runs.METRICS)
+)  # fmt: skip
 
 
 def _absolute(path: str) -> str:
@@ -166,8 +189,8 @@ def _truncate_metrics(path: Path, last_epoch: int) -> None:
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
             epoch = json.loads(line).get("epoch")
-        except (json.JSONDecodeError, AttributeError):
-            continue  # a line cut short by a killed process
+        except (json.JSONDecodeError, AttributeError, RecursionError):
+            continue  # a line cut short by a killed process, or damaged
         if not isinstance(epoch, int) or epoch <= last_epoch:
             kept.append(line)
     atomic_write_text(path, "".join(f"{line}\n" for line in kept))
@@ -232,90 +255,95 @@ def run(
     amp = cfg.run.amp and device.type == "cuda"
     name = cfg.strategy.name
 
-    # Rank 0 builds the clip cache alone; the others open it once it is complete, so
-    # that several processes never write the same cache files at once.
+    # Everything after setup runs under the ``finally`` below, so that every way out
+    # (an error in any rank, the end of the run, the consumer closing the generator)
+    # meets the other ranks at a barrier and leaves the group in a fixed order.
     distributed.setup(dist, device)
+    slot = distributed.WrappedSlot()
+    flush = False
+    completed = False
     try:
+        # Rank 0 builds the clip cache alone; the others open it once it is complete,
+        # so that several processes never write the same cache files at once.
         if not dist.is_main:
             distributed.barrier(dist)
         try:
             data = yield from load_data(cfg.data, cfg.run.seed, stop)
+        except LoadCancelled:
+            yield Log("cancelled while loading the data; nothing was saved")
+            yield RunFinished(run_dir, None, cancelled=True, epoch=0)
+            completed = True
+            return
         finally:  # release the others even when rank 0 fails (they fail alike)
             if dist.is_main:
                 distributed.barrier(dist)
-    except LoadCancelled:
-        distributed.teardown(dist)
-        yield Log("cancelled while loading the data; nothing was saved")
-        yield RunFinished(run_dir, None, cancelled=True, epoch=0)
-        return
-    except BaseException:
-        distributed.teardown(dist)
-        raise
-    if uses_cls(name) and len(data.labelled) == 0:
-        raise ValueError(
-            f"{cfg.data.dataset} {cfg.data.protocol}: no labelled training clips "
-            f"(label fraction {cfg.data.label_fraction})"
-        )
-    # A custom dataset may train on every recording (val_fraction 0): no validation.
-    no_validation = cfg.data.dataset == "custom" and cfg.data.val_fraction == 0
-    if uses_cls(name) and len(data.test) == 0 and not no_validation:
-        raise ValueError(
-            f"{cfg.data.dataset} {cfg.data.protocol}: the test split is empty"
-            + (
-                " (too few recordings per action to hold some out: record more "
-                "takes, or train on all with val_fraction 0)"
-                if cfg.data.dataset == "custom"
-                else ""
+        if uses_cls(name) and len(data.labelled) == 0:
+            raise ValueError(
+                f"{cfg.data.dataset} {cfg.data.protocol}: no labelled training clips "
+                f"(label fraction {cfg.data.label_fraction})"
             )
+        # A custom dataset may train on every recording (val_fraction 0): no validation.
+        no_validation = cfg.data.dataset == "custom" and cfg.data.val_fraction == 0
+        if uses_cls(name) and len(data.test) == 0 and not no_validation:
+            raise ValueError(
+                f"{cfg.data.dataset} {cfg.data.protocol}: the test split is empty"
+                + (
+                    " (too few recordings per action to hold some out: record more "
+                    "takes, or train on all with val_fraction 0)"
+                    if cfg.data.dataset == "custom"
+                    else ""
+                )
+            )
+        cfg = cfg.replace(
+            data={
+                "layout": data.layout,
+                "num_bodies": data.num_bodies,
+                "window_seconds": round(data.window_seconds, 4),
+            }
         )
-    cfg = cfg.replace(
-        data={
-            "layout": data.layout,
-            "num_bodies": data.num_bodies,
-            "window_seconds": round(data.window_seconds, 4),
-        }
-    )
-    train_set = data.train if uses_ssl(name) else data.train.subset(data.labelled)
+        train_set = data.train if uses_ssl(name) else data.train.subset(data.labelled)
 
-    torch.manual_seed(cfg.run.seed)
-    model = runs.new_model(
-        cfg.model,
-        get_layout(data.layout).num_joints,
-        data.num_bodies,
-        len(data.class_names),
-    )
-    notes: list[str] = []
-    if resume_state is not None:
-        runs.load_state_into(model, resume_state["model"], run_dir / runs.LAST)
-    elif cfg.strategy.init_from:
-        notes = init_from_run(
-            model,
-            cfg.strategy.init_from,
-            data.layout,
+        torch.manual_seed(cfg.run.seed)
+        model = runs.new_model(
+            cfg.model,
+            get_layout(data.layout).num_joints,
             data.num_bodies,
-            data.class_names,
+            len(data.class_names),
         )
-    frozen = freezes_encoder(name)
-    if frozen:
-        for p in model.encoder.parameters():
-            p.requires_grad_(False)
-    model.to(device)
-    objective = Objective(
-        model, cfg.strategy.tasks, cfg.model.temperature, uses_cls(name), frozen
-    ).to(device)
-    # GRU gradients that flow back through many steps decay into subnormal floats, which
-    # CPUs process ~4x slower; flushing them to zero changes nothing measurable and makes
-    # a CPU training step ~2x faster. The flag is per thread and reset afterwards.
-    flush = device.type == "cpu" and torch.set_flush_denormal(True)
-    try:
+        notes: list[str] = list(data.notes)
+        if resume_state is not None:
+            runs.load_state_into(model, resume_state["model"], run_dir / runs.LAST)
+        elif cfg.strategy.init_from:
+            notes += init_from_run(
+                model,
+                cfg.strategy.init_from,
+                data.layout,
+                data.num_bodies,
+                data.class_names,
+            )
+        frozen = freezes_encoder(name)
+        if frozen:
+            for p in model.encoder.parameters():
+                p.requires_grad_(False)
+        model.to(device)
+        objective = Objective(
+            model, cfg.strategy.tasks, cfg.model.temperature, uses_cls(name), frozen
+        ).to(device)
+        slot.module = distributed.wrap(objective, dist, device)
+        # GRU gradients that flow back through many steps decay into subnormal floats,
+        # which CPUs process ~4x slower; flushing them to zero changes nothing
+        # measurable and makes a CPU training step ~2x faster. The flag is per thread
+        # and reset afterwards.
+        flush = device.type == "cpu" and torch.set_flush_denormal(True)
         yield from _train(
-            cfg, run_dir, data, train_set, model, objective, device, amp, dist,
+            cfg, run_dir, data, train_set, model, slot, device, amp, dist,
             resume_state, notes, stop,
         )  # fmt: skip
+        completed = True
     finally:
         if flush:
             torch.set_flush_denormal(False)
-        distributed.teardown(dist)
+        distributed.shutdown(dist, slot, clean=completed)
 
 
 def _train(
@@ -324,7 +352,7 @@ def _train(
     data: PreparedData,
     train_set: ClipSet,
     model: nn.Module,
-    objective: Objective,
+    slot: distributed.WrappedSlot,
     device: torch.device,
     amp: bool,
     dist: distributed.DistInfo,
@@ -334,7 +362,6 @@ def _train(
 ) -> Iterator[Event]:
     name = cfg.strategy.name
     seed = cfg.run.seed
-    wrapped = distributed.wrap(objective, dist, device)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
     scaler = torch.amp.GradScaler("cuda", enabled=amp)
@@ -351,6 +378,15 @@ def _train(
     log = _MetricsLog(run_dir / runs.METRICS if main else None)
     if main:
         run_dir.mkdir(parents=True, exist_ok=True)
+        # temporaries of the run's files that a killed earlier process left
+        removed = remove_stale(run_dir, _RUN_FILES)
+        if removed:
+            size = sum(n for _, n in removed) / 1e6
+            notes = [
+                *notes,
+                f"{run_dir}: removed {len(removed)} temporary file(s) of a killed "
+                f"process ({size:.1f} MB)",
+            ]
         # resume is how this process was started, not a property of the run: saved, it
         # would make ``--config RUN/config.json`` silently continue this run.
         cfg.replace(run={"resume": False}).save(run_dir / runs.CONFIG)
@@ -432,7 +468,8 @@ def _train(
             with torch.autocast(
                 device_type=device.type, dtype=torch.float16, enabled=amp
             ):
-                losses = wrapped(x, lengths, labels, pretext, w_cls, w_self)
+                # through the slot, never a local: see distributed.WrappedSlot
+                losses = slot.module(x, lengths, labels, pretext, w_cls, w_self)
             opt.zero_grad(set_to_none=True)
             scaler.scale(losses["total"]).backward()
             if cfg.optim.grad_clip > 0:

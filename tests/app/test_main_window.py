@@ -34,8 +34,10 @@ def test_a_taught_model_is_used_in_live(qtbot, settings, tiny_run):
         window.teach.use_model.emit(tiny_run)
         assert window.tabs.currentWidget() is window.live
         qtbot.waitUntil(
-            lambda: window.live.predictor is not None
-            and window.live.predictor.run_dir == tiny_run,
+            lambda: (
+                window.live.predictor is not None
+                and window.live.predictor.run_dir == tiny_run
+            ),
             timeout=60_000,
         )
         assert window.live.model_path.text() == str(tiny_run)

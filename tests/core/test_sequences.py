@@ -49,7 +49,9 @@ def test_batched_prediction_equals_the_frame_by_frame_recogniser(predictor, sequ
         if state.probabilities is None:
             assert batched.probabilities is None
             continue
-        np.testing.assert_allclose(batched.probabilities, state.probabilities, atol=1e-5)
+        np.testing.assert_allclose(
+            batched.probabilities, state.probabilities, atol=1e-5
+        )
         assert [n for n, _ in batched.top_k] == [n for n, _ in state.top_k]
     actions = [s.action for s in states]
     assert result.actions() == actions

@@ -45,8 +45,14 @@ def test_train_then_eval_from_flags(tiny_data, tmp_path, capsys):
         run_dir / "confusion.csv"
     ).is_file()
 
-    # resuming a finished run trains nothing more and exits cleanly
-    assert main(["train", "--resume", str(run_dir), "--device", "cpu"]) == 0
+    # resuming a finished run is refused in one line that says how to extend it
+    # (it used to start and print "epochs 3..2")
+    assert main(["train", "--resume", str(run_dir), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"ms2l train: error: {run_dir}: the run is finished (2 of 2 epochs); to train "
+        f"on, extend it: --resume {run_dir} --epochs N (N > 2)"
+    ]
 
 
 def test_train_errors_are_one_line(tiny_data, tmp_path, capsys):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,9 +13,21 @@ import pytest
 
 from core.training.events import BatchDone
 from core.training.loop import run
-from tests.core.training.conftest import tiny_config
+from tests.core.training.conftest import tiny_config, write_dataset
 
 REPO = Path(__file__).resolve().parents[3]
+
+
+def torchrun_train(
+    args: list[str], timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
+    """``torchrun --nproc_per_node 2 -m core.cli train ARGS`` on CPU (gloo), one thread."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+         "-m", "core.cli", "train", *args],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
 
 
 def _batch_losses(metrics: Path) -> list[float]:
@@ -33,12 +46,7 @@ def test_two_process_gloo_ddp_matches_single_process(tiny_data, tmp_path):
     single.replace(
         run={"run_dir": str(tmp_path / "ddp")}, data={"cache_dir": str(fresh_cache)}
     ).save(cfg_file)
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-         "-m", "core.cli", "train", "--config", str(cfg_file), "--quiet"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=240,
-    )  # fmt: skip
+    proc = torchrun_train(["--config", str(cfg_file), "--quiet"])
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "2 processes" in proc.stderr
     assert len(list(fresh_cache.rglob("index.json"))) == 1
@@ -48,3 +56,86 @@ def test_two_process_gloo_ddp_matches_single_process(tiny_data, tmp_path):
     assert ddp[0] == pytest.approx(ref[0], rel=1e-5)  # same first-step loss
     # later steps agree too: gradients were averaged across the two processes
     assert ddp[-1] == pytest.approx(ref[-1], rel=1e-3)
+
+
+# Runs ``ms2l train`` like ``python -m core.cli`` does, then reports on stdout whether
+# the process group is still joined and how many DDP wrappers are still alive.
+_RANK_DRIVER = """
+import gc, sys, warnings
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+from core.cli import main
+status = main(["train", *sys.argv[1:]])
+warnings.simplefilter("ignore")  # isinstance over every object touches deprecated names
+gc.collect()
+ddp = sum(isinstance(o, DistributedDataParallel) for o in gc.get_objects())
+print(f"initialized={dist.is_initialized()} ddp={ddp}")
+sys.exit(status)
+"""
+
+
+def two_ranks_train(
+    args: list[str], timeout: float = 240
+) -> list[tuple[int, str, str]]:
+    """Run ``ms2l train ARGS`` as ranks 0 and 1 of a gloo job on the CPU.
+
+    The ranks are started directly with torchrun's environment variables, not through
+    torchrun, so that each one's exit status and output can be checked (torchrun stops
+    the other ranks as soon as one exits with an error).
+
+    Returns:
+        ``(exit status, stdout, stderr)`` of rank 0 and rank 1; stdout ends with the
+        driver's ``initialized=... ddp=...`` line.
+    """
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    procs = []
+    for rank in (0, 1):
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO),
+               "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "RANK": str(rank),
+               "LOCAL_RANK": str(rank), "WORLD_SIZE": "2"}  # fmt: skip
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-c", _RANK_DRIVER, *args],
+                cwd=REPO,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )  # fmt: skip
+        )
+    out = []
+    try:
+        for proc in procs:
+            stdout, err = proc.communicate(timeout=timeout)
+            out.append((proc.returncode, stdout, err))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return out
+
+
+@pytest.mark.slow
+def test_error_after_setup_exits_cleanly_on_both_ranks(tmp_path):
+    # Views 1 and 2 only: the cross-view test split (view 3) is empty, which the loop
+    # finds after joining the process group, on both ranks.
+    root = write_dataset(tmp_path / "all_sqe", subjects=2)
+    for f in root.glob("*_v03.json"):
+        f.unlink()
+    cfg = tiny_config((root, tmp_path / "cache"), tmp_path / "run", epochs=1)
+    cfg.save(tmp_path / "cfg.json")
+    ranks = two_ranks_train(["--config", str(tmp_path / "cfg.json"), "--quiet"])
+    for rank, (status, out, err) in enumerate(ranks):
+        # one line naming the problem, exit status 2, nothing from torch or gloo
+        assert status == 2, (rank, err)
+        lines = err.splitlines()
+        assert lines[-1] == (
+            "ms2l train: error: nw-ucla xview: the test split is empty"
+        ), (rank, err)
+        # before it, at most rank 0's data-loading log line
+        assert all(line.startswith("clip cache ") for line in lines[:-1]), (rank, err)
+        # and the process left the group before returning
+        assert out.splitlines()[-1] == "initialized=False ddp=0", (rank, out)

@@ -1,0 +1,294 @@
+"""Damaged real files: each is reported in one line naming it, and the rest goes on.
+
+Every damaged file is a copy of a real dataset file made in ``tmp_path`` (the shared
+data is never touched): a zip member with corrupt deflate data, JSON nested 100000
+deep, NTU coordinates beyond float32, a PKU-MMD line too short followed by one too
+long, an NTU file with an odd name, a clip cache with a damaged index or offsets file,
+the temporary file of a cache build killed with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.cli import main
+from core.datasets import DataFormatError, read_file
+from core.datasets.cache import CacheNote, CacheReady, ClipStore, prepare
+from core.datasets.ntu import NtuReader, parse_lines
+from core.datasets.pkummd import read_sequence
+from core.datasets.scanning import FileFailed, FileRead
+from core.datasets.splits import split_indices
+from core.datasets.ucla import UclaReader
+from tests.conftest import require_data
+
+REPO = Path(__file__).resolve().parents[2]
+UCLA_MEMBERS = 12  # members of the real zip copied into a small test zip
+
+
+def _small_ucla_zip(dest: Path, extra: dict[str, bytes] | None = None) -> list[str]:
+    """Copy the first real NW-UCLA members (deflated) into a new zip, plus ``extra``."""
+    src = require_data("nw-ucla", "all_sqe.zip")
+    with (
+        zipfile.ZipFile(src) as zin,
+        zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout,
+    ):
+        names = sorted(n for n in zin.namelist() if n.endswith(".json"))
+        names = names[:UCLA_MEMBERS]
+        for name in names:
+            zout.writestr(name, zin.read(name))
+        for name, data in (extra or {}).items():
+            zout.writestr(name, data)
+    return names
+
+
+def _corrupt_deflate(path: Path, member: str) -> None:
+    """Overwrite the start of a member's deflate stream with an invalid block type."""
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(member)
+    with open(path, "r+b") as fh:
+        fh.seek(info.header_offset + 26)
+        name_len, extra_len = np.frombuffer(fh.read(4), dtype="<u2")
+        fh.seek(info.header_offset + 30 + int(name_len) + int(extra_len))
+        fh.write(b"\xff" * 8)  # BTYPE 11 is reserved: zlib says "invalid block type"
+
+
+# ---------------------------------------------------------------- 1: corrupt deflate
+def test_corrupt_deflate_member_is_a_bad_file_and_the_scan_goes_on(tmp_path):
+    archive = tmp_path / "all_sqe.zip"
+    names = _small_ucla_zip(archive)
+    _corrupt_deflate(archive, names[3])
+    events = list(UclaReader().scan_events(archive))
+    failed = [e for e in events if isinstance(e, FileFailed)]
+    assert len(failed) == 1 and len([e for e in events if isinstance(e, FileRead)]) == (
+        UCLA_MEMBERS - 1
+    )
+    assert str(failed[0].error).startswith(f"{archive}:{names[3]}: cannot read member")
+    assert "invalid block type" in str(failed[0].error)
+
+
+def test_corrupt_deflate_member_in_data_info_and_ntu_zip(tmp_path, capsys):
+    archive = tmp_path / "all_sqe.zip"
+    names = _small_ucla_zip(archive)
+    _corrupt_deflate(archive, names[0])
+    argv = ["data", "info", "--dataset", "nw-ucla", "--root", str(archive)]
+    assert main([*argv, "--cache-dir", str(tmp_path / "c"), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert f"{UCLA_MEMBERS - 1} clips" in out and "1 bad files left out:" in out
+    assert f"{archive}:{names[0]}: cannot read member" in out
+
+    # the NTU reader reads its zip members the same way
+    ntu = tmp_path / "ntu.zip"
+    with zipfile.ZipFile(ntu, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(require_data("ntu").glob("*.skeleton")):
+            z.write(f, f"nturgbd_skeletons/{f.name}")
+    member = "nturgbd_skeletons/S001C001P001R001A011.skeleton"
+    _corrupt_deflate(ntu, member)
+    events = list(NtuReader("ntu60", 60, 17).scan_events(ntu))
+    failed = [e for e in events if isinstance(e, FileFailed)]
+    assert [str(e.error).split(": cannot read member")[0] for e in failed] == [
+        f"{ntu}:{member}"
+    ]
+    assert len([e for e in events if isinstance(e, FileRead)]) == 3
+
+
+# ------------------------------------------------------------- 10: deeply nested JSON
+def test_deeply_nested_json_is_a_bad_file_in_a_zip_a_folder_and_a_config(
+    tmp_path, capsys
+):
+    deep = b"[" * 100_000
+    archive = tmp_path / "all_sqe.zip"
+    _small_ucla_zip(archive, {"all_sqe/a01_s01_e09_v01.json": deep})
+    events = list(UclaReader().scan_events(archive))
+    failed = [e for e in events if isinstance(e, FileFailed)]
+    assert [str(e.error) for e in failed] == [
+        f"{archive}:all_sqe/a01_s01_e09_v01.json: invalid JSON: nested too deeply"
+    ]
+    assert len(events) == UCLA_MEMBERS + 1
+
+    single = tmp_path / "a01_s01_e09_v01.json"
+    single.write_bytes(deep)
+    with pytest.raises(DataFormatError, match="nested too deeply"):
+        read_file(single)
+    config = tmp_path / "config.json"
+    config.write_bytes(deep)
+    assert main(["train", "--config", str(config)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"ms2l train: error: {config}: config is not valid JSON: nested too deeply"
+    ]
+
+
+# ---------------------------------------------------------- 8: overflowing numbers
+@pytest.mark.parametrize("big", ["1e39", "1" * 40])
+def test_ntu_value_beyond_float32_names_file_and_line(tmp_path, big):
+    src = require_data("ntu", "S001C001P001R001A001.skeleton")
+    lines = src.read_bytes().split(b"\r\n")
+    # line 4 is the first joint line of frame 0 (count, body count, info, joint count)
+    fields = lines[4].split(b" ")
+    fields[1] = big.encode()  # its y coordinate
+    lines[4] = b" ".join(fields)
+    bad = tmp_path / src.name
+    bad.write_bytes(b"\r\n".join(lines))
+    with pytest.raises(DataFormatError) as info:
+        read_file(bad)  # the active first-tier parser, then the line-by-line one
+    assert str(info.value) == f"{bad}:5: coordinate out of range: {big!r}"
+    with pytest.raises(DataFormatError, match=":5: coordinate out of range"):
+        parse_lines(bad.read_bytes(), str(bad))
+
+
+def test_ucla_value_beyond_float32_is_refused(tmp_path):
+    src = require_data("nw-ucla", "all_sqe.zip")
+    with zipfile.ZipFile(src) as z:
+        name = sorted(n for n in z.namelist() if n.endswith(".json"))[0]
+        doc = json.loads(z.read(name))
+    doc["skeletons"][1][2][0] = 1e39
+    bad = tmp_path / Path(name).name
+    bad.write_text(json.dumps(doc))
+    with pytest.raises(DataFormatError, match="value out of range at frame 1 joint 2"):
+        read_file(bad)
+
+
+# ------------------------------------------------------- 9: PKU-MMD rows misaligned
+def test_pkummd_short_then_long_line_names_the_first_bad_line(tmp_path):
+    root = require_data("pkummd")
+    (tmp_path / "skeleton").mkdir()
+    (tmp_path / "labels").mkdir()
+    shutil.copy(root / "labels" / "0005-L.txt", tmp_path / "labels" / "0005-L.txt")
+    lines = (root / "skeleton" / "0005-L.txt").read_bytes().splitlines(keepends=True)
+    short = lines[9].split()
+    moved = short.pop()  # line 10 loses its last value to line 11: 149 then 151
+    lines[9] = b" ".join(short) + b"\n"
+    lines[10] = lines[10].rstrip() + b" " + moved + b"\n"
+    bad = tmp_path / "skeleton" / "0005-L.txt"
+    bad.write_bytes(b"".join(lines))
+    with pytest.raises(DataFormatError) as info:
+        read_sequence(bad)
+    assert str(info.value) == f"{bad}:10: 149 values, expected 150"
+
+
+# ------------------------------------------------------------ 11: a folder as a file
+def test_read_file_of_a_folder_says_it_is_a_folder(tmp_path):
+    with pytest.raises(DataFormatError) as info:
+        read_file(tmp_path)
+    assert str(info.value).startswith(f"{tmp_path}: is a folder, not a file")
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        read_file(tmp_path / "missing.skeleton")
+
+
+# ------------------------------------------------------ 5: one odd NTU file name
+def _ntu_copy(dest: Path) -> Path:
+    dest.mkdir()
+    for f in require_data("ntu").glob("*.skeleton"):
+        shutil.copy(f, dest / f.name)
+    return dest
+
+
+def test_odd_ntu_file_name_is_reported_and_the_rest_trains(
+    tmp_path, capsys, monkeypatch
+):
+    root = _ntu_copy(tmp_path / "ntu")
+    odd = root / "S001C001P001R001A011 (1).skeleton"
+    shutil.copy(root / "S001C001P001R001A011.skeleton", odd)
+    cache = tmp_path / "cache"
+    events = list(prepare("ntu60", root, cache))
+    ready = events[-1]
+    assert isinstance(ready, CacheReady) and ready.num_clips == 4
+    assert ready.bad_files == (
+        f"{odd}: file name does not follow SsssCcccPpppRrrrAaaa.skeleton",
+    )
+    argv = ["train", "--dataset", "ntu60", "--root", str(root), "--protocol", "xview"]
+    argv += ["--preset", "paper", "--hidden", "8", "--epochs", "1", "--frames", "16"]
+    argv += ["--device", "cpu", "--quiet", "--run-dir", str(tmp_path / "run")]
+    monkeypatch.setenv("MS2L_CACHE", str(cache))
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert f"bad file left out: {odd}: file name does not follow" in err
+    assert "finished at epoch 1" in err
+
+
+def test_clips_a_protocol_cannot_place_are_left_out_not_fatal():
+    metas = [{"camera": 2}, {"setup": 1}, {"camera": 1}]
+    unplaced: list[int] = []
+    sides = split_indices("ntu60", "xview", metas, unplaced)
+    assert sides["train"].tolist() == [0] and sides["test"].tolist() == [2]
+    assert unplaced == [1]
+    with pytest.raises(KeyError, match="lacks what the protocol needs"):
+        split_indices("ntu60", "xview", metas)  # without the list: as before
+    with pytest.raises(KeyError, match="lacks what the protocol needs"):
+        split_indices("ntu60", "xview", [{"setup": 1}], [])  # none can be placed
+
+
+# --------------------------------------------------------------- 2: damaged caches
+@pytest.mark.parametrize(
+    "damage",
+    ["empty offsets", "index is a list", "index lacks fields", "index not JSON"],
+)
+def test_damaged_cache_is_rebuilt_with_a_note(tmp_path, damage):
+    root = _ntu_copy(tmp_path / "ntu")
+    cache = tmp_path / "cache"
+    store = list(prepare("ntu60", root, cache))[-1].path
+    if damage == "empty offsets":
+        next(store.glob("offsets-*.npy")).write_bytes(b"")
+    elif damage == "index is a list":
+        (store / "index.json").write_text("[]")
+    elif damage == "index lacks fields":
+        (store / "index.json").write_text('{"version": 2}')
+    else:
+        (store / "index.json").write_bytes(b"\x00\xff{")
+    events = list(prepare("ntu60", root, cache))
+    notes = [e.message for e in events if isinstance(e, CacheNote)]
+    assert len(notes) == 1 and notes[0].startswith("rebuilding a damaged clip cache: ")
+    assert str(store) in notes[0]
+    assert events[-1].rebuilt and len(ClipStore.open(store)) == 4
+
+
+def test_cache_offsets_are_written_with_fsync(tmp_path, monkeypatch):
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    list(prepare("ntu60", _ntu_copy(tmp_path / "ntu"), tmp_path / "cache"))
+    names = [Path(p).name for p in synced]
+    assert any(n.startswith(".offsets-") for n in names), names
+
+
+# ------------------------------------------------- 3: killed builds' temporaries
+def test_temporary_of_a_killed_cache_build_is_removed_next_time(tmp_path):
+    zip_path = require_data("nw-ucla", "all_sqe.zip")
+    cache = tmp_path / "cache"
+    code = (
+        "import sys, pathlib; from core.datasets.cache import prepare\n"
+        "for e in prepare('nw-ucla', sys.argv[1], pathlib.Path(sys.argv[2])): pass\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    argv = [sys.executable, "-c", code, str(zip_path), str(cache)]
+    proc = subprocess.Popen(argv, env=env)
+    try:
+        partial: list[Path] = []
+        while not partial and proc.poll() is None:  # wait for the build to write
+            time.sleep(0.05)
+            partial = [p for p in cache.glob("*/.clips-*") if p.stat().st_size > 0]
+        assert partial, "the build finished before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert all(p.exists() for p in partial)  # a killed build cannot clean up
+    events = list(prepare("nw-ucla", zip_path, cache))
+    notes = [e.message for e in events if isinstance(e, CacheNote)]
+    assert any("removed 1 temporary file(s) of killed builds" in n for n in notes)
+    assert not list(cache.glob("*/.*"))
+    assert events[-1].rebuilt and events[-1].num_clips > 1400
