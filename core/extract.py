@@ -219,7 +219,7 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
         return list(jobs.values())
     by_video: dict[Path, list[tuple[float, float | None, str, int]]] = {}
     with open(src, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
+        reader = csv.reader(fh, strict=True)
         try:
             header = [h.strip().lower() for h in next(reader, [])]
             if header != ["video", "start", "end", "action"]:
@@ -383,9 +383,7 @@ def _job_rows(job: VideoJob, duration: float) -> tuple[list[LabelInterval], str]
 def _write_rows(root: Path, name: str, rows: list[LabelInterval]) -> None:
     """Make ``labels.csv`` hold exactly ``rows`` for recording ``name``."""
     current = read_labels(root)
-    mine = [
-        (r.start, r.end, r.action) for r in current if r.recording == name
-    ]
+    mine = [(r.start, r.end, r.action) for r in current if r.recording == name]
     if mine == [(round(r.start, 3), round(r.end, 3), r.action) for r in rows]:
         return
     kept = [r for r in current if r.recording != name]
@@ -502,8 +500,11 @@ def extract(
         ) as pool:  # fmt: skip
             futures = {
                 pool.submit(
-                    _pool_job, str(j.video), str(recording_path(root, j.name)),
-                    mirrored, max_frames,
+                    _pool_job,
+                    str(j.video),
+                    str(recording_path(root, j.name)),
+                    mirrored,
+                    max_frames,
                 ): j  # fmt: skip
                 for j in todo
             }
