@@ -248,7 +248,7 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
                     raise DataFormatError(
                         src, f"interval {start_s}-{end_s} s is empty or negative", row
                     )
-                video = (src.parent / video_s).resolve()
+                video = Path(os.path.normpath(src.parent.absolute() / video_s))
                 by_video.setdefault(video, []).append((start, end, action, row))
         except csv.Error as exc:
             raise DataFormatError(

@@ -21,7 +21,7 @@ from tests.core.conftest import write_takes
 
 SHIPPED = CHECKPOINTS_DIR / "nw-ucla-ms2l"
 TINY = ["--preset", "paper", "--hidden", "8", "--frames", "16", "--batch-size", "4",
-        "--device", "cpu", "--quiet", "--lr-step", "0"]  # fmt: skip
+        "--device", "cpu", "--threads", "1", "--quiet", "--lr-step", "0"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_finetune_from_shipped_encoder_new_classes(
     run = tmp_path / "ft"
     status = _train(dataset, run, tmp_path, "--strategy", "finetune", "--init-from",
                     str(SHIPPED), "--epochs", "1", "--lr", "0", "--device", "cpu",
-                    "--quiet")  # fmt: skip
+                    "--threads", "1", "--quiet")  # fmt: skip
     assert status == 0
     info = checkpoint.read_run(run)
     assert info.config.model.hidden == 64 and info.config.model.preset == "paper"
