@@ -3,7 +3,7 @@
 A user's dataset of 10 actions x 5 takes is built from real NW-UCLA clips (view 3, five
 subjects per action, brought in as ``ucla20`` recordings in the documented format) and
 fine-tuned from the shipped model's encoder with the recipe the GUI uses by default
-(:data:`RECIPE`). One take per action is held out for validation (``val_fraction``
+(:func:`core.teach.teach_config`). One take per action is held out for validation (``val_fraction``
 0.2, split by recording). The time measured is what the button costs once the app is
 running (torch already imported): building the clip cache from the dataset folder,
 training to the last epoch, and loading the run as a :class:`core.inference.Predictor`
@@ -41,23 +41,13 @@ sys.path.insert(0, str(REPO))
 from core.datasets.custom import import_sequence  # noqa: E402
 from core.datasets.ucla import UclaReader  # noqa: E402
 from core.labels import load_class_table  # noqa: E402
-from core.training.config import TrainConfig, make_config  # noqa: E402
+from core.teach import DEFAULT_ENCODER, TEACH_RECIPE, teach_config  # noqa: E402
+from core.training.config import TrainConfig  # noqa: E402
 from core.training.events import EpochDone, RunFinished  # noqa: E402
 from core.training.loop import run  # noqa: E402
 
-SHIPPED = REPO / "resources" / "checkpoints" / "nw-ucla-ms2l"
-RECIPE: dict[str, Any] = {
-    "strategy": "finetune",
-    "layout": "ucla20",
-    "frames": 64,
-    "epochs": 20,
-    "batch_size": 16,
-    "lr": 0.003,
-    "val_fraction": 0.2,
-    "augment": {"rotate_degrees": 30.0, "scale": 0.15, "noise_std": 0.01,
-                "speed": 0.2, "drop_prob": 0.1},
-}  # fmt: skip
-"""The recommended GUI default ('Train on my actions')."""
+SHIPPED = DEFAULT_ENCODER
+RECIPE = TEACH_RECIPE
 
 
 def build_dataset(zip_path: Path, root: Path, takes: int = 5) -> list[str]:
@@ -79,25 +69,10 @@ def build_dataset(zip_path: Path, root: Path, takes: int = 5) -> list[str]:
 
 def config(root: Path, run_dir: Path, cache: Path, init: Path, seed: int,
            epochs: int, eval_every: int) -> TrainConfig:  # fmt: skip
-    """The 'Train on my actions' config (architecture of the encoder's run)."""
-    from dataclasses import asdict
-
-    from core.training.checkpoint import read_run
-
-    model = {k: v for k, v in asdict(read_run(init).config.model).items()
-             if k != "preset"}  # fmt: skip
-    r = RECIPE
-    return make_config(
-        dataset="custom", root=str(root), strategy=r["strategy"], preset="paper",
-        data={"layout": r["layout"], "frames": r["frames"], "augment": r["augment"],
-              "val_fraction": r["val_fraction"], "cache_dir": str(cache)},
-        model=model,
-        optim={"epochs": epochs, "batch_size": r["batch_size"], "lr": r["lr"],
-               "lr_step": 0},
-        run={"run_dir": str(run_dir), "seed": seed, "device": "cpu", "threads": 1,
-             "eval_every": eval_every},
-        strategy_options={"init_from": str(init)},
-    )  # fmt: skip
+    """The GUI's config (``core.teach.teach_config``), one torch thread, CPU."""
+    cfg = teach_config(root, run_dir, init_from=init, epochs=epochs, seed=seed,
+                       device="cpu", threads=1, cache_dir=str(cache))  # fmt: skip
+    return cfg.replace(run={"eval_every": eval_every})
 
 
 def teach(root: Path, work: Path, init: Path, seed: int, epochs: int,
@@ -155,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
 
     runs = []
     for seed in range(args.repeats):
-        res = teach(data, work, SHIPPED, seed, RECIPE["epochs"], RECIPE["epochs"])
+        res = teach(data, work, SHIPPED, seed, RECIPE["epochs"], 1)  # as the GUI
         runs.append(res)
         print(f"  seed {seed}: {res['seconds']:.1f} s (training {res['train_seconds']:.1f}"
               f" s), held-out takes {res['acc'][RECIPE['epochs']]:.0f}%")  # fmt: skip

@@ -100,21 +100,19 @@ def test_mediapipe_recording_exports_to_ntu(two_actions: Path, tmp_path: Path) -
 def test_train_on_takes_and_recognise_live(
     two_actions: Path, tmp_path: Path, monkeypatch
 ) -> None:
-    """Fine-tune from the shipped encoder on the takes; the live pipeline then names
-    the user's actions."""
+    """'Train on my actions' (the GUI's config) on the takes; the live pipeline then
+    names the user's actions."""
     from core.inference import Predictor
     from core.realtime import LiveSettings, run_live
+    from core.teach import teach_config
+    from core.training.events import RunFinished
+    from core.training.loop import run as train
 
-    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
     run = tmp_path / "run"
-    shipped = REPO / "resources" / "checkpoints" / "nw-ucla-ms2l"
-    status = main(
-        ["train", "--dataset", "custom", "--root", str(two_actions), "--strategy",
-         "finetune", "--init-from", str(shipped), "--layout", "ucla20",
-         "--val-fraction", "0", "--epochs", "3", "--batch-size", "2", "--lr", "0.003",
-         "--device", "cpu", "--threads", "1", "--quiet", "--run-dir", str(run)]
-    )  # fmt: skip
-    assert status == 0
+    cfg = teach_config(two_actions, run, epochs=3, val_fraction=0, device="cpu",
+                       threads=1, cache_dir=str(tmp_path / "cache"))  # fmt: skip
+    events = list(train(cfg, threading.Event()))
+    assert isinstance(events[-1], RunFinished) and not events[-1].cancelled
     predictor = Predictor.from_run(run, device="cpu")
     assert predictor.labels == ["drink water", "tai chi"]
     stop = threading.Event()
