@@ -19,8 +19,9 @@ atomically by every edit (temporary file, ``fsync``, rename).
 The reader (``--dataset custom``) turns every labelled interval into a clip and cuts
 every unlabelled span (between intervals, or whole unlabelled recordings) into
 unlabelled windows for self-supervised pretraining. Clips are resampled to 30 FPS on the
-recordings' own timestamps (nearest frame with a person, gaps up to 0.5 s bridged), so
-recordings made at different frame rates, or with dropped frames, share one time scale.
+recordings' own timestamps (nearest frame with a person within 0.5 s, so gaps up to a
+second are bridged), so recordings made at different frame rates, or with dropped
+frames, share one time scale.
 All clips are in one Kinect layout: ``ucla20`` if any recording is ``ucla20``, else
 ``ntu25`` (MediaPipe landmarks converted with the axis change of
 :func:`core.pose.mediapipe_to_kinect`); the training engine converts them to the model's

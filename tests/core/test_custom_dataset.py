@@ -286,3 +286,28 @@ def test_folder_without_recordings(tmp_path: Path) -> None:
         build_clips(tmp_path / "missing")
     os.makedirs(tmp_path / "empty")
     assert list_recordings(tmp_path / "missing") == []
+
+
+def test_recordings_at_other_rates_share_the_30_fps_time_scale(
+    tmp_path: Path, ucla_clips
+) -> None:
+    """A 15 FPS recording gives a clip of the same duration at 30 FPS (each frame
+    repeated); frames more than 0.5 s from any frame with a person stay empty."""
+    seq = max(ucla_clips, key=lambda c: c.num_frames)
+    assert seq.num_frames > 60
+    root = tmp_path / "rates"
+    slow = SkeletonSequence("slow", seq.joints, "ucla20", fps=15.0)
+    import_sequence(root, "slow", slow, action="a")
+    gap = seq.joints.copy()
+    gap[5:50] = 0  # 45 frames (1.5 s) without anybody
+    import_sequence(root, "gap", SkeletonSequence("g", gap, "ucla20"), action="b")
+    _, _, _, clips, _ = build_clips(root)
+    by = {c.meta["recording"]: c for c in clips if c.label is not None}
+    assert by["slow"].num_frames == 2 * seq.num_frames
+    np.testing.assert_allclose(by["slow"].joints[::2], seq.joints, atol=1e-5)
+    for k, frame in enumerate(by["slow"].joints[1::2]):  # halfway: either neighbour
+        nearest = [seq.joints[k], seq.joints[min(k + 1, seq.num_frames - 1)]]
+        assert min(np.abs(frame - n).max() for n in nearest) < 1e-5
+    present = np.any(by["gap"].joints != 0, axis=(1, 2, 3))
+    assert present[:5].all() and present[50:].all()
+    assert present[5:19].all() and not present[20:35].any() and present[36:50].all()
