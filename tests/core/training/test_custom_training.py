@@ -127,3 +127,17 @@ def test_too_few_takes_to_validate_is_explained(
         write_labels(dataset, rows)
     assert status == 2
     assert "record more takes" in capsys.readouterr().err
+
+
+def test_labels_per_class_keeps_k_labels_of_each_class(tiny_data, tmp_path) -> None:
+    from core.training.data import load_data
+    from tests.core.training.conftest import tiny_config
+
+    cfg = tiny_config(tiny_data, tmp_path / "r", data={"labels_per_class": 2})
+    data = load_data(cfg.data, seed=0)
+    kept = data.train.labels[data.labelled]
+    assert np.bincount(kept).tolist() == [2, 2, 2]
+    assert (data.train.labels >= 0).sum() == 6  # the other labels are hidden
+    with pytest.raises(ValueError, match="not both"):
+        tiny_config(tiny_data, tmp_path / "s",
+                    data={"labels_per_class": 2, "label_fraction": 0.5})  # fmt: skip
