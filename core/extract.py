@@ -422,8 +422,8 @@ def extract(
     t0 = time.perf_counter()
     stop = stop or threading.Event()
     root = Path(out).expanduser()
-    root.mkdir(parents=True, exist_ok=True)
     jobs = plan(videos)
+    root.mkdir(parents=True, exist_ok=True)
     read_labels(root)  # a malformed labels.csv fails now, before any work
     total = len(jobs)
     todo: list[VideoJob] = []
