@@ -100,7 +100,10 @@ def evaluate_run(
         else dataclasses.replace(cfg.data, root=str(data_root))
     )
     data_cfg = dataclasses.replace(data_cfg, max_clips=0)
-    clips = load_split(data_cfg, split, predictor.layout, predictor.num_bodies)
+    # The run's seed: a custom dataset's validation split is drawn with it.
+    clips = load_split(
+        data_cfg, split, predictor.layout, predictor.num_bodies, seed=cfg.run.seed
+    )
     keep = np.flatnonzero(clips.labels >= 0)
     if keep.size == 0:
         raise ValueError(f"{cfg.data.dataset} {split}: no labelled clips to evaluate")

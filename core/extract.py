@@ -219,7 +219,7 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
         return list(jobs.values())
     by_video: dict[Path, list[tuple[float, float | None, str, int]]] = {}
     with open(src, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
+        reader = csv.reader(fh, strict=True)
         try:
             header = [h.strip().lower() for h in next(reader, [])]
             if header != ["video", "start", "end", "action"]:
@@ -248,7 +248,7 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
                     raise DataFormatError(
                         src, f"interval {start_s}-{end_s} s is empty or negative", row
                     )
-                video = (src.parent / video_s).resolve()
+                video = Path(os.path.normpath(src.parent.absolute() / video_s))
                 by_video.setdefault(video, []).append((start, end, action, row))
         except csv.Error as exc:
             raise DataFormatError(
@@ -422,8 +422,8 @@ def extract(
     t0 = time.perf_counter()
     stop = stop or threading.Event()
     root = Path(out).expanduser()
-    root.mkdir(parents=True, exist_ok=True)
     jobs = plan(videos)
+    root.mkdir(parents=True, exist_ok=True)
     read_labels(root)  # a malformed labels.csv fails now, before any work
     total = len(jobs)
     todo: list[VideoJob] = []

@@ -19,8 +19,9 @@ atomically by every edit (temporary file, ``fsync``, rename).
 The reader (``--dataset custom``) turns every labelled interval into a clip and cuts
 every unlabelled span (between intervals, or whole unlabelled recordings) into
 unlabelled windows for self-supervised pretraining. Clips are resampled to 30 FPS on the
-recordings' own timestamps (nearest frame with a person, gaps up to 0.5 s bridged), so
-recordings made at different frame rates, or with dropped frames, share one time scale.
+recordings' own timestamps (nearest frame with a person within 0.5 s, so gaps up to a
+second are bridged), so recordings made at different frame rates, or with dropped
+frames, share one time scale.
 All clips are in one Kinect layout: ``ucla20`` if any recording is ``ucla20``, else
 ``ntu25`` (MediaPipe landmarks converted with the axis change of
 :func:`core.live.pose.mediapipe_to_kinect`); the training engine converts them to the model's
@@ -148,7 +149,7 @@ def read_labels(root: str | os.PathLike[str]) -> list[LabelInterval]:
         raise DataFormatError(path, f"not UTF-8 text ({exc.reason})") from None
     except OSError as exc:
         raise DataFormatError(path, f"cannot read ({exc.strerror or exc})") from None
-    rows = csv.reader(io.StringIO(text, newline=""))
+    rows = csv.reader(io.StringIO(text, newline=""), strict=True)
     out: list[LabelInterval] = []
     try:
         header = next(rows, None)
@@ -427,17 +428,19 @@ def add_label(
 ) -> LabelInterval:
     """Append one labelled interval (checked against the recording and other rows).
 
+    Only the rows of ``recording`` are checked (the edit's scope), so adding a take to
+    a large dataset stays fast.
+
     Returns:
         The row as written.
 
     Raises:
         DataFormatError: As :func:`set_labels`.
     """
-    rows = set_labels(
-        root,
-        [*read_labels(root), LabelInterval(recording, start, end, action, subject)],
-    )
-    return rows[-1]
+    rows = read_labels(root)
+    new = LabelInterval(recording, float(start), float(end), action.strip(), subject)
+    _check_rows(root, [*rows, new], {recording})
+    return write_labels(root, [*rows, new])[-1]
 
 
 def update_label(
@@ -452,8 +455,44 @@ def update_label(
     rows = read_labels(root)
     if not 0 <= index < len(rows):
         raise IndexError(f"labels.csv has {len(rows)} rows, no row {index}")
+    touched = {rows[index].recording}
     rows[index] = replace(rows[index], **changes)
-    return set_labels(root, rows)[index]
+    touched.add(rows[index].recording)
+    _check_rows(root, rows, touched)
+    return write_labels(root, rows)[index]
+
+
+def _check_rows(
+    root: str | os.PathLike[str], rows: list[LabelInterval], recordings: set[str]
+) -> None:
+    """:func:`check_labels` for the rows of some recordings only (an edit's scope)."""
+    root = Path(root).expanduser()
+    numbered = [replace(iv, row=i) for i, iv in enumerate(rows, start=2)]
+    mine = [iv for iv in numbered if iv.recording in recordings]
+    for iv in mine:
+        if not iv.action.strip():
+            raise DataFormatError(
+                labels_path(root), "empty action (class) name", iv.row
+            )
+        if not iv.end > iv.start >= 0:
+            raise DataFormatError(
+                labels_path(root),
+                f"interval {iv.start:g}-{iv.end:g} s is empty or negative",
+                iv.row,
+            )
+    durations, bad = {}, {}
+    for name in recordings:
+        try:
+            path = recording_path(root, name)
+        except ValueError as exc:
+            raise DataFormatError(labels_path(root), str(exc)) from None
+        if path.is_file():
+            info = recording_info(path)
+            if info.error:
+                bad[name] = info.error
+            else:
+                durations[name] = info.duration
+    check_labels(mine, durations, labels_path(root), bad)
 
 
 def remove_label(root: str | os.PathLike[str], index: int) -> None:

@@ -648,7 +648,7 @@ def frame_grid(
     Returns:
         int64 ``(n,)`` frame indices (``-1`` = absent), ``n = ceil((end-start)*fps)``.
     """
-    n = max(0, int(np.ceil((end - start) * fps - 1e-9)))
+    n = max(0, int(np.ceil((end - start) * fps - 1e-3)))  # timestamps are rounded
     grid = start + np.arange(n) / fps
     idx = np.flatnonzero(present)
     if idx.size == 0 or n == 0:

@@ -79,3 +79,25 @@ def test_labelled_subset_is_balanced_seeded_and_nonempty_per_class():
         labelled_subset(labels, 0.0)
     with pytest.raises(ValueError):
         labelled_subset([-1, 0], 0.5)
+
+
+def test_xview_val_keeps_view_3_out():
+    assert [split_of("nw-ucla", "xview-val", {"view": v}) for v in (1, 2, 3)] == [
+        "train",
+        "test",
+        "unused",
+    ]
+    sides = split_indices("nw-ucla", "xview-val", [{"view": v} for v in (3, 1, 2, 3)])
+    assert sides["train"].tolist() == [1] and sides["test"].tolist() == [2]
+
+
+def test_per_class_subset_draws_k_of_each_class_seeded():
+    from core.datasets.splits import per_class_subset
+
+    labels = np.repeat(np.arange(4), [10, 3, 8, 12])
+    five = per_class_subset(labels, 5, seed=0)
+    assert np.bincount(labels[five]).tolist() == [5, 3, 5, 5]
+    assert np.array_equal(five, per_class_subset(labels, 5, seed=0))
+    assert not np.array_equal(five, per_class_subset(labels, 5, seed=1))
+    with pytest.raises(ValueError):
+        per_class_subset(labels, 0)

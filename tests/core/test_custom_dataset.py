@@ -1,0 +1,313 @@
+"""The user's dataset format: recordings, labels.csv, the ``custom`` reader and its splits.
+
+Built from real NW-UCLA clips (read from the shared ``all_sqe.zip``) brought in as
+``ucla20`` recordings, as another sensor's skeletons would be.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.datasets import read_file
+from core.datasets.base import DataFormatError, SkeletonSequence
+from core.datasets.cache import open_store
+from core.datasets.custom import (
+    LabelInterval,
+    add_label,
+    build_clips,
+    delete_recording,
+    import_sequence,
+    labels_path,
+    list_recordings,
+    next_take_name,
+    read_labels,
+    remove_label,
+    rename_recording,
+    set_labels,
+    split_custom,
+    summarize_dataset,
+    update_label,
+    write_labels,
+)
+from core.datasets.ntu import read_skeleton_bytes
+from core.datasets.recording import (
+    RecordingWriter,
+    SourceInfo,
+    export_ntu_skeleton,
+    read_recording,
+    recording_info,
+)
+from core.datasets.splits import split_indices
+from core.labels import load_class_table
+from core.skeleton import convert
+
+CLASSES = load_class_table("nw-ucla").names
+
+
+@pytest.fixture
+def takes(tmp_path: Path, ucla_clips: list[SkeletonSequence]) -> Path:
+    """A dataset of 12 takes (3 actions x 4 subjects), each labelled whole."""
+    root = tmp_path / "takes"
+    for seq in ucla_clips:
+        import_sequence(
+            root, seq.name, seq, action=CLASSES[seq.label],
+            subject=f"s{seq.meta['subject']}",
+        )  # fmt: skip
+    return root
+
+
+def test_recording_roundtrip_torn_and_incomplete(tmp_path: Path, ucla_clips) -> None:
+    seq = ucla_clips[0]
+    path = tmp_path / "rec.jsonl"
+    src = SourceInfo(kind="import", path="x", fps=30.0)
+    with RecordingWriter(path, "ucla20", src, subject="ann") as w:
+        for t, frame in enumerate(seq.joints):
+            w.add_joints(100.0 + t / 30, frame)  # the first timestamp becomes 0
+        w.add_joints(100.0 + seq.num_frames / 30, None)  # nobody in view
+    rec = read_recording(path)
+    assert rec.complete and not rec.torn and rec.subject == "ann"
+    assert rec.num_frames == seq.num_frames + 1
+    np.testing.assert_allclose(rec.joints[:-1], seq.joints, atol=1e-5)
+    assert not rec.joints[-1].any() and rec.present.tolist()[-2:] == [True, False]
+    np.testing.assert_allclose(rec.timestamps[:3], [0, 1 / 30, 2 / 30], atol=1e-6)
+    with pytest.raises(FileExistsError):
+        RecordingWriter(path, "ucla20", src)
+
+    # A process killed mid-write: no footer and half a line at the end.
+    text = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(text[:-2]) + text[-2][: len(text[-2]) // 2])
+    rec = read_recording(path)
+    assert rec.torn and not rec.complete and rec.num_frames == seq.num_frames
+    info = recording_info(path)
+    assert (info.frames, info.complete, info.error) == (seq.num_frames, False, "")
+
+    # Damage before the last line is an error naming the file and line.
+    lines = path.read_text().splitlines()
+    lines[3] = '{"t": "soon"'
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataFormatError, match=r"rec\.jsonl:4: bad frame"):
+        read_recording(path)
+    assert recording_info(path).frames >= 0  # listing never raises
+    path.write_text("not a recording\n")
+    with pytest.raises(DataFormatError, match=r"rec\.jsonl:1:"):
+        read_recording(path)
+    assert "header" in recording_info(path).error
+
+
+def test_export_ntu_skeleton_reads_back(tmp_path: Path, takes: Path) -> None:
+    rec = read_recording(next(takes.glob("*.jsonl")))
+    out = export_ntu_skeleton(rec, tmp_path / "take.skeleton")
+    seq = read_skeleton_bytes(out.read_bytes(), str(out))
+    assert seq is not None and seq.layout == "ntu25"
+    assert seq.num_frames == rec.num_frames  # already at 30 FPS
+    expected = convert(rec.joints, "ucla20", "ntu25")
+    np.testing.assert_allclose(seq.joints[:, :1], expected, rtol=1e-6, atol=1e-6)
+    assert read_file(out).num_frames == rec.num_frames
+
+
+def test_reader_clips_classes_and_cache(
+    tmp_path: Path, takes: Path, ucla_clips
+) -> None:
+    layout, bodies, classes, clips, failed = build_clips(takes)
+    assert (layout, bodies, failed) == ("ucla20", 1, [])
+    assert classes == sorted(CLASSES[i] for i in (0, 1, 4))
+    assert len(clips) == 12 and all(c.label is not None for c in clips)
+    by_name = {c.meta["recording"]: c for c in clips}
+    for seq in ucla_clips:  # 30 FPS clips come back frame for frame
+        clip = by_name[seq.name]
+        assert classes[clip.label] == CLASSES[seq.label]
+        np.testing.assert_allclose(clip.joints, seq.joints, atol=1e-5)
+
+    store = open_store("custom", takes, tmp_path / "cache")
+    assert (store.layout, store.class_names, len(store)) == ("ucla20", classes, 12)
+    # Editing labels.csv makes the cache stale and rebuilds it.
+    rows = read_labels(takes)
+    set_labels(takes, [*rows[:-1], LabelInterval(rows[-1].recording, 0.0, 0.5, "x")])
+    store = open_store("custom", takes, tmp_path / "cache")
+    assert "x" in store.class_names
+    assert summarize_dataset(takes)[-1].name == "x"
+
+
+def test_splits_by_recording_and_subject_are_seeded_and_stratified(takes: Path) -> None:
+    _, _, _, clips, _ = build_clips(takes)
+    metas = [c.meta for c in clips]
+    a = split_indices("custom", "recording", metas, val_fraction=0.25, seed=0)
+    b = split_indices("custom", "recording", metas, val_fraction=0.25, seed=0)
+    c = split_indices("custom", "recording", metas, val_fraction=0.25, seed=1)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert not np.array_equal(a["test"], c["test"])
+    for side in a.values():  # every action keeps clips on both sides
+        assert {metas[i]["action"] for i in side} == {m["action"] for m in metas}
+    assert len(a["test"]) == 3 and len(a["train"]) == 9
+    subj = split_custom(metas, "subject", 0.25, seed=0)
+    held = {metas[i]["subject"] for i in subj["test"]}
+    assert len(held) == 1  # one subject of four validates, all of its clips
+    assert {metas[i]["subject"] for i in subj["train"]}.isdisjoint(held)
+    assert split_custom(metas, "recording", 0.0)["test"].size == 0
+    bare = [{**m, "subject": ""} for m in metas]
+    with pytest.raises(KeyError, match="no subject"):
+        split_custom(bare, "subject")
+
+
+def test_continuous_recording_intervals_and_unlabelled_windows(
+    tmp_path: Path, ucla_clips
+) -> None:
+    """Real clips in a row: the first two labelled, the rest unlabelled."""
+    root = tmp_path / "cont"
+    parts = [ucla_clips[i].joints for i in (0, 4, 8, 9, 10)]
+    joints = np.concatenate(parts)
+    seq = SkeletonSequence("session", joints, "ucla20", fps=30.0)
+    import_sequence(root, "session", seq)
+    n0, n1 = len(parts[0]) / 30, (len(parts[0]) + len(parts[1])) / 30
+    set_labels(
+        root,
+        [
+            LabelInterval("session", 0.0, n0, "a"),
+            LabelInterval("session", n0, n1, "b"),
+        ],
+    )
+    write_labels(root, read_labels(root))  # rewriting keeps the same rows
+    _, _, classes, clips, _ = build_clips(root)
+    labelled = [c for c in clips if c.label is not None]
+    unlabelled = [c for c in clips if c.label is None]
+    assert classes == ["a", "b"] and len(labelled) == 2
+    assert unlabelled and all(c.meta["start"] >= n1 - 1e-6 for c in unlabelled)
+    np.testing.assert_allclose(labelled[1].joints, parts[1], atol=1e-5)
+    seq = read_file(root / "session.jsonl")
+    assert seq.meta["label_intervals"][0][0] == "a" and seq.num_frames == len(joints)
+
+
+def _write(root: Path, text: str) -> None:
+    labels_path(root).write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("rows", "line", "message"),
+    [
+        ("{r},2.0,1.0,a\n", 2, "end 1 s is not after start 2 s"),
+        ("{r},0,0.5,a\nnobody,0,1,a\n", 3, "unknown recording 'nobody'"),
+        ("{r},0,99,a\n", 2, "past the end of recording"),
+        ("{r},0,0.8,a\n{r},0.5,1.0,b\n", 3, "overlaps row 2"),
+        ("{r},0,0.8,a\n{r},0.9,1.0,  \n", 3, "empty action"),
+        ("{r},0,1\n", 2, "3 fields, expected 4"),
+        ("{r},zero,1,a\n", 2, "start 'zero' is not a number"),
+        ('{r},0,1,"a\n', 2, "4 fields|malformed"),
+        ("{r},-1,1,a\n", 2, "negative"),
+    ],
+    ids=[
+        "end-before-start",
+        "unknown-recording",
+        "past-end",
+        "overlap",
+        "empty-class",
+        "too-few-fields",
+        "not-a-number",
+        "unclosed-quote",
+        "negative-start",
+    ],  # fmt: skip
+)
+def test_every_bad_label_names_file_and_row(
+    takes: Path, rows: str, line: int, message: str
+) -> None:
+    name = list_recordings(takes)[0].name
+    _write(takes, "recording,start,end,action\n" + rows.format(r=name))
+    with pytest.raises(DataFormatError, match=message) as err:
+        build_clips(takes)
+    assert err.value.path == str(labels_path(takes)) and err.value.line == line
+    assert str(err.value).startswith(f"{labels_path(takes)}:{line}: ")
+
+
+def test_bad_header_and_same_action_overlap(takes: Path) -> None:
+    name = list_recordings(takes)[0].name
+    _write(takes, "clip,from,to,label\n")
+    with pytest.raises(DataFormatError, match=r"labels\.csv:1: header"):
+        read_labels(takes)
+    _write(takes, f"recording,start,end,action\n{name},0,0.8,a\n{name},0.5,1.0,a\n")
+    assert len(build_clips(takes)[3]) >= 2  # same action may overlap
+
+
+def test_bad_labels_fail_training_with_one_line(takes: Path, tmp_path: Path, capsys):
+    from core.cli import main
+
+    name = list_recordings(takes)[0].name
+    _write(takes, f"recording,start,end,action\n{name},0,99,a\n")
+    status = main(
+        ["train", "--dataset", "custom", "--root", str(takes), "--strategy", "scratch",
+         "--run-dir", str(tmp_path / "run")]
+    )  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2 and len(err) == 1
+    assert "labels.csv:2:" in err[0] and "past the end" in err[0]
+
+
+def test_manage_recordings_and_labels(takes: Path) -> None:
+    names = [r.name for r in list_recordings(takes)]
+    assert len(names) == 12 and all(r.complete for r in list_recordings(takes))
+    rename_recording(takes, names[0], "renamed")
+    assert [r.recording for r in read_labels(takes)].count("renamed") == 1
+    with pytest.raises(FileExistsError):
+        rename_recording(takes, names[1], names[2])
+    with pytest.raises(ValueError, match="invalid recording name"):
+        rename_recording(takes, names[1], "a,b")
+    delete_recording(takes, "renamed")
+    assert "renamed" not in {r.recording for r in read_labels(takes)}
+    assert not (takes / "renamed.jsonl").exists()
+
+    take = [r.recording for r in read_labels(takes)].index(names[1])
+    remove_label(takes, take)  # names[1] is now unlabelled
+    n = len(read_labels(takes))
+    row = add_label(takes, names[1], 0.1, 0.4, "wave", "ann")
+    assert (row.row, len(read_labels(takes))) == (n + 2, n + 1)
+    with pytest.raises(DataFormatError, match="overlaps"):  # names[2] is another take
+        update_label(takes, n, recording=names[2])
+    assert read_labels(takes)[n].recording == names[1]  # nothing written on failure
+    assert update_label(takes, n, end=0.5).end == 0.5
+    remove_label(takes, n)
+    assert len(read_labels(takes)) == n
+    assert next_take_name(takes, "wave hello") == "wave_hello-001"
+    assert not list(takes.glob(".*tmp"))  # atomic writes leave no temporary file
+    assert (
+        json.loads(Path(takes, names[1] + ".jsonl").read_text().splitlines()[0])[
+            "format"
+        ]
+        == "ms2l-recording"
+    )
+
+
+def test_folder_without_recordings(tmp_path: Path) -> None:
+    with pytest.raises(DataFormatError, match="no recordings"):
+        build_clips(tmp_path)
+    with pytest.raises(FileNotFoundError):
+        build_clips(tmp_path / "missing")
+    os.makedirs(tmp_path / "empty")
+    assert list_recordings(tmp_path / "missing") == []
+
+
+def test_recordings_at_other_rates_share_the_30_fps_time_scale(
+    tmp_path: Path, ucla_clips
+) -> None:
+    """A 15 FPS recording gives a clip of the same duration at 30 FPS (each frame
+    repeated); frames more than 0.5 s from any frame with a person stay empty."""
+    seq = max(ucla_clips, key=lambda c: c.num_frames)
+    assert seq.num_frames > 60
+    root = tmp_path / "rates"
+    slow = SkeletonSequence("slow", seq.joints, "ucla20", fps=15.0)
+    import_sequence(root, "slow", slow, action="a")
+    gap = seq.joints.copy()
+    gap[5:50] = 0  # 45 frames (1.5 s) without anybody
+    import_sequence(root, "gap", SkeletonSequence("g", gap, "ucla20"), action="b")
+    _, _, _, clips, _ = build_clips(root)
+    by = {c.meta["recording"]: c for c in clips if c.label is not None}
+    assert by["slow"].num_frames == 2 * seq.num_frames
+    np.testing.assert_allclose(by["slow"].joints[::2], seq.joints, atol=1e-5)
+    for k, frame in enumerate(by["slow"].joints[1::2]):  # halfway: either neighbour
+        nearest = [seq.joints[k], seq.joints[min(k + 1, seq.num_frames - 1)]]
+        assert min(np.abs(frame - n).max() for n in nearest) < 1e-5
+    present = np.any(by["gap"].joints != 0, axis=(1, 2, 3))
+    assert present[:5].all() and present[50:].all()
+    assert present[5:19].all() and not present[20:35].any() and present[36:50].all()

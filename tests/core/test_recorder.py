@@ -1,0 +1,208 @@
+"""Recording takes through real MediaPipe, training on them, recognising them live; a
+recording process killed mid-take; ``ms2l data extract`` on a folder of real videos.
+
+The shared videos stand in for a camera: ``ta_chi.mp4`` and the NTU RGB video
+(``S001C001P001R001A001_rgb.avi``, mirrored like every Kinect colour video) are two
+actions. MediaPipe costs ~30 ms a frame, so takes are kept to a few dozen frames.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.cli import main
+from core.datasets.custom import (
+    build_clips,
+    list_recordings,
+    read_labels,
+)
+from core.datasets.ntu import read_skeleton_bytes
+from core.datasets.recording import export_ntu_skeleton, read_recording
+from core.recorder import (
+    RecordFinished,
+    RecordProgress,
+    RecordStarted,
+    record,
+)
+from tests.conftest import REPO, require_data
+
+TAKE_FRAMES = 45
+
+
+@pytest.fixture(scope="module")
+def two_actions(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two takes recorded through MediaPipe: 'tai chi' and 'drink water'."""
+    root = tmp_path_factory.mktemp("rec") / "mine"
+    tai = require_data("videos", "ta_chi.mp4")
+    ntu = require_data("videos", "S001C001P001R001A001_rgb.avi")
+    for video, action, mirrored in (
+        (tai, "tai chi", False),
+        (ntu, "drink water", True),
+    ):
+        events = list(
+            record(video, root, action=action, subject="me", mirrored=mirrored,
+                   max_frames=TAKE_FRAMES)
+        )  # fmt: skip
+        assert isinstance(events[0], RecordStarted)
+        progress = [e for e in events if isinstance(e, RecordProgress)]
+        assert [p.frames for p in progress] == list(range(1, TAKE_FRAMES + 1))
+        assert progress[-1].detected >= TAKE_FRAMES - 5
+        done = events[-1]
+        assert isinstance(done, RecordFinished) and done.reason == "max_frames"
+        assert done.label is not None and done.label.action == action
+    return root
+
+
+def test_takes_are_labelled_recordings_with_raw_landmarks(two_actions: Path) -> None:
+    infos = {i.name: i for i in list_recordings(two_actions)}
+    assert set(infos) == {"tai_chi-001", "drink_water-001"}
+    assert all(i.complete and i.frames == TAKE_FRAMES for i in infos.values())
+    ntu = infos["drink_water-001"].source
+    assert (ntu.kind, ntu.width, ntu.height, ntu.mirrored) == (
+        "video",
+        1920,
+        1080,
+        True,
+    )
+    rec = read_recording(two_actions / "tai_chi-001.jsonl")
+    assert rec.layout == "mp33" and rec.joints.shape == (TAKE_FRAMES, 1, 33, 3)
+    assert rec.image_xy is not None and rec.visibility is not None
+    assert 0 < rec.image_xy[rec.present].mean() < 1
+    np.testing.assert_allclose(np.diff(rec.timestamps), 1 / rec.source.fps, atol=1e-5)
+    rows = read_labels(two_actions)
+    assert [(r.recording, r.action, r.subject) for r in rows] == [
+        ("tai_chi-001", "tai chi", "me"), ("drink_water-001", "drink water", "me"),
+    ]  # fmt: skip
+    layout, _, classes, clips, _ = build_clips(two_actions)
+    assert layout == "ntu25" and classes == ["drink water", "tai chi"]
+    # The converted skeleton is upright (Kinect axes: y up): head above the feet.
+    head, feet = clips[0].joints[:, 0, 3, 1], clips[0].joints[:, 0, [15, 19], 1]
+    assert np.all(head > feet.max(axis=1))
+
+
+def test_mediapipe_recording_exports_to_ntu(two_actions: Path, tmp_path: Path) -> None:
+    rec = read_recording(two_actions / "drink_water-001.jsonl")
+    out = export_ntu_skeleton(rec, tmp_path / "S001C001P001R001A001.skeleton")
+    seq = read_skeleton_bytes(out.read_bytes(), str(out))
+    assert seq is not None and seq.num_frames == TAKE_FRAMES
+    np.testing.assert_allclose(seq.joints, rec.kinect_joints("ntu25"), atol=2e-6)
+    assert seq.color_xy is not None and seq.color_xy[:, 0, :, 0].max() <= 1920
+
+
+def test_train_on_takes_and_recognise_live(
+    two_actions: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """'Train on my actions' (the GUI's config) on the takes; the live pipeline then
+    names the user's actions."""
+    from core.inference import Predictor
+    from core.realtime import LiveSettings, run_live
+    from core.teach import teach_config
+    from core.training.events import RunFinished
+    from core.training.loop import run as train
+
+    run = tmp_path / "run"
+    cfg = teach_config(two_actions, run, epochs=3, val_fraction=0, device="cpu",
+                       threads=1, cache_dir=str(tmp_path / "cache"))  # fmt: skip
+    events = list(train(cfg, threading.Event()))
+    assert isinstance(events[-1], RunFinished) and not events[-1].cancelled
+    predictor = Predictor.from_run(run, device="cpu")
+    assert predictor.labels == ["drink water", "tai chi"]
+    stop = threading.Event()
+    names = set()
+    video = require_data("videos", "ta_chi.mp4")
+    for n, update in enumerate(run_live(video, predictor, LiveSettings(), stop)):
+        if update.prediction.probabilities is not None:
+            names.add(update.prediction.top_k[0][0])
+        if n >= 40:
+            stop.set()
+    assert names and names <= {"drink water", "tai chi"}
+
+
+def test_killed_recording_leaves_a_readable_dataset(
+    two_actions: Path, tmp_path: Path
+) -> None:
+    """SIGKILL a real recording process mid-take: the dataset stays usable and the
+    frames synced before the kill are all there."""
+    root = tmp_path / "ds"
+    root.mkdir()
+    for f in two_actions.iterdir():
+        (root / f.name).write_bytes(f.read_bytes())
+    labels_before = (root / "labels.csv").read_bytes()
+    video = require_data("videos", "ta_chi.mp4")
+    env = dict(os.environ, PYTHONPATH=str(REPO), OMP_NUM_THREADS="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core.recorder", str(video), str(root), "killed",
+         "--action", "tai chi"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=REPO,
+    )  # fmt: skip
+    synced = frames = 0
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            parts = line.split()
+            if parts[0] == "frames":
+                frames, synced = int(parts[1]), int(parts[3])
+                if synced >= 30 and frames > synced:
+                    break
+        else:
+            pytest.fail("the recorder ended before a frame was synced")
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    rec = read_recording(root / "killed.jsonl")
+    assert not rec.complete and synced <= rec.num_frames <= frames + 1
+    info = {i.name: i for i in list_recordings(root)}["killed"]
+    assert not info.complete and info.frames == rec.num_frames and not info.error
+    assert (root / "labels.csv").read_bytes() == labels_before  # the take never ended
+    _, _, classes, clips, failed = build_clips(root)
+    assert not failed and classes == ["drink water", "tai chi"]
+    assert any(c.meta["recording"] == "killed" for c in clips)  # unlabelled windows
+    assert not list(root.glob(".*.tmp"))
+
+
+def test_data_extract_folder_resumable_parallel(tmp_path: Path, capsys) -> None:
+    videos = tmp_path / "videos"
+    tai = require_data("videos", "ta_chi.mp4")
+    ntu = require_data("videos", "S001C001P001R001A001_rgb.avi")
+    (videos / "tai chi").mkdir(parents=True)
+    (videos / "drink").mkdir()
+    (videos / "tai chi" / "one.mp4").symlink_to(tai)
+    (videos / "drink" / "two.avi").symlink_to(ntu)
+    (videos / "drink" / "broken.mp4").write_bytes(b"not a video")
+    out = tmp_path / "ds"
+    args = ["data", "extract", str(videos), "--out", str(out), "--max-frames", "12"]
+    assert main([*args, "--workers", "2"]) == 1  # one video failed
+    captured = capsys.readouterr()
+    assert "broken.mp4" in captured.err and "2 extracted" in captured.out
+    rows = read_labels(out)
+    assert sorted((r.recording, r.action) for r in rows) == [
+        ("drink-two", "drink"), ("tai_chi-one", "tai chi"),
+    ]  # fmt: skip
+    assert all(i.frames == 12 and i.complete for i in list_recordings(out))
+    assert main([*args, "--workers", "1"]) == 1  # resumed: nothing left to extract
+    assert "0 extracted, 2 already done, 1 failed" in capsys.readouterr().out
+    assert read_labels(out) == rows
+    # A CSV of intervals: one recording per video, one row per interval.
+    table = tmp_path / "labels.csv"
+    table.write_text(
+        "video,start,end,action\nvideos/tai chi/one.mp4,0,0.2,a\n"
+        "videos/tai chi/one.mp4,0.2,,b\n"
+    )
+    out2 = tmp_path / "ds2"
+    assert main(["data", "extract", str(table), "--out", str(out2), "--max-frames",
+                 "12", "--workers", "1"]) == 0  # fmt: skip
+    got = [(r.recording, r.start, r.action) for r in read_labels(out2)]
+    assert got == [("one", 0.0, "a"), ("one", 0.2, "b")]
+    table.write_text("video,start,end\n")
+    assert main(["data", "extract", str(table), "--out", str(out2)]) == 2
+    assert "labels.csv:1: header" in capsys.readouterr().err
