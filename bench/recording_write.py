@@ -21,9 +21,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from core.capture import VideoSource  # noqa: E402
 from core.datasets.recording import RecordingWriter, SourceInfo  # noqa: E402
-from core.pose import MediaPipePose  # noqa: E402
+from core.live.capture import VideoSource  # noqa: E402
+from core.live.pose import MediaPipePose  # noqa: E402
 
 
 def main() -> int:

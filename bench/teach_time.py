@@ -3,7 +3,7 @@
 A user's dataset of 10 actions x 5 takes is built from real NW-UCLA clips (view 3, five
 subjects per action, brought in as ``ucla20`` recordings in the documented format) and
 fine-tuned from the shipped model's encoder with the recipe the GUI uses by default
-(:func:`core.teach.teach_config`). One take per action is held out for validation (``val_fraction``
+(:func:`core.training.teach.teach_config`). One take per action is held out for validation (``val_fraction``
 0.2, split by recording). The time measured is what the button costs once the app is
 running (torch already imported): building the clip cache from the dataset folder,
 training to the last epoch, and loading the run as a :class:`core.inference.Predictor`
@@ -38,16 +38,22 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from core.config import TrainConfig  # noqa: E402
 from core.datasets.custom import import_sequence  # noqa: E402
 from core.datasets.ucla import UclaReader  # noqa: E402
 from core.labels import load_class_table  # noqa: E402
-from core.teach import DEFAULT_ENCODER, TEACH_RECIPE, teach_config  # noqa: E402
-from core.training.config import TrainConfig  # noqa: E402
 from core.training.events import EpochDone, RunFinished  # noqa: E402
 from core.training.loop import run  # noqa: E402
+from core.training.teach import (  # noqa: E402
+    TEACH_BATCH,
+    TEACH_EPOCHS,
+    TEACH_LR,
+    default_encoder,
+    teach_config,
+)
 
-SHIPPED = DEFAULT_ENCODER
-RECIPE = TEACH_RECIPE
+SHIPPED = default_encoder()
+RECIPE = {"epochs": TEACH_EPOCHS, "batch_size": TEACH_BATCH, "lr": TEACH_LR}
 
 
 def build_dataset(zip_path: Path, root: Path, takes: int = 5) -> list[str]:
@@ -69,7 +75,7 @@ def build_dataset(zip_path: Path, root: Path, takes: int = 5) -> list[str]:
 
 def config(root: Path, run_dir: Path, cache: Path, init: Path, seed: int,
            epochs: int, eval_every: int) -> TrainConfig:  # fmt: skip
-    """The GUI's config (``core.teach.teach_config``), one torch thread, CPU."""
+    """The GUI's config (``core.training.teach.teach_config``), one torch thread, CPU."""
     cfg = teach_config(root, run_dir, init_from=init, epochs=epochs, seed=seed,
                        device="cpu", threads=1, cache_dir=str(cache))  # fmt: skip
     return cfg.replace(run={"eval_every": eval_every})

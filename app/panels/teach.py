@@ -675,7 +675,11 @@ class TeachPanel(QWidget):
         Raises:
             ValueError: If there is not enough to train on, or no base model.
         """
-        from core.training.teach import teach_config
+        from core.training.teach import (
+            MIN_RECORDINGS_FOR_VALIDATION,
+            TEACH_VAL_FRACTION,
+            teach_config,
+        )
 
         actions = self.actions()
         if len(actions) < 2:
@@ -688,9 +692,11 @@ class TeachPanel(QWidget):
             raise ValueError(f"not a run folder to start from: {base or '(empty)'}")
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         run_dir = default_runs_dir() / f"teach-{self.root.name}-{stamp}"
+        enough = min(actions.values()) >= MIN_RECORDINGS_FOR_VALIDATION
         return teach_config(
-            self.root, Path(base).expanduser(), run_dir, epochs=self.epochs.value(),
-            recordings_per_action=min(actions.values()),
+            self.root, run_dir, init_from=Path(base).expanduser(),
+            epochs=self.epochs.value(), val_fraction=TEACH_VAL_FRACTION if enough else 0,
+            eval_every=5,
         )  # fmt: skip
 
     def start_training(self, resume: bool = False) -> Job | None:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -25,6 +26,8 @@ from core.datasets.cache import ClipStore
 from core.model_input import fit_time, prepare_clip
 from core.skeleton import get_layout
 from core.training.events import DataProgress, Log
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -233,7 +236,7 @@ def load_split(
         KeyError: If the split or protocol is unknown.
     """
     store = store if store is not None else open_dataset_store(cfg)
-    return _drain(
+    return drain(
         _split_events(cfg, split, layout, num_bodies, store, seed, None, 0, 0, unplaced)
     )
 
@@ -299,8 +302,15 @@ def _split_events(
     )
 
 
-def _drain(gen: Generator[object, None, ClipSet]) -> ClipSet:
-    """Run a loading generator to its end and return its result."""
+def drain(gen: Generator[object, None, T]) -> T:
+    """Run a loading generator to its end, dropping its events, and return its result.
+
+    Args:
+        gen: E.g. ``load_data(cfg, seed)``.
+
+    Returns:
+        What the generator returns.
+    """
     while True:
         try:
             next(gen)

@@ -1,11 +1,15 @@
-"""The sensible default for "train on my actions": fine-tune a base model on a custom dataset.
+"""'Train on my actions': the default recipe for a user's own dataset, as one config.
 
 A person who recorded a handful of takes per action wants a model of *their* classes in
 seconds, on a CPU. :func:`teach_config` builds that run's configuration from a base run
-(the shipped model by default): the base model's architecture and preprocessing (layout,
-frames, alignment, scale, augmentation), its encoder as the starting point, a fresh
-classifier for the user's classes, and a short schedule. The Teach panel and
-``ms2l train --dataset custom --init-from BASE`` use the same settings.
+(the shipped model by default): the base model's architecture and its whole
+preprocessing (layout, frames, joint definition, alignment, scale, augmentation), its
+encoder as the starting point with a fresh classifier for the user's classes, and a short
+schedule -- Adam at a constant 0.003, batch 16, 20 epochs, one torch thread (a tiny
+fine-tune runs 10-30x slower with two threads on a loaded 2-core machine). The Teach
+panel's button and ``bench/teach_time.py`` both use it and run the result with
+:func:`core.training.loop.run` (a generator of events with a stop flag, resumable like
+every run). 10 actions x 5 takes train in a few seconds (``bench/teach_time.py``).
 """
 
 from __future__ import annotations
@@ -13,77 +17,92 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
+from typing import Any
 
 from core import runs
 from core.config import TrainConfig, make_config
 
-# Few clips per class: many short epochs, moderate rate, augmentation on (inherited).
-TEACH_EPOCHS = 30
+TEACH_EPOCHS = 20
 TEACH_BATCH = 16
 TEACH_LR = 3e-3
-# Hold recordings out for validation only when every action has enough of them.
+TEACH_VAL_FRACTION = 0.2
 MIN_RECORDINGS_FOR_VALIDATION = 3
+"""Below this many recordings of some action, the GUI trains on all (no validation)."""
+
+# Data settings that describe the dataset, not the preprocessing the encoder expects.
+_DATASET_FIELDS = frozenset(
+    ("dataset", "root", "protocol", "label_fraction", "labels_per_class",
+     "max_clips", "cache_dir", "window_seconds", "val_fraction")
+)  # fmt: skip
+
+
+def default_encoder() -> Path | None:
+    """The run whose encoder a user's model starts from: the shipped model."""
+    return runs.shipped_model_dir()
 
 
 def teach_config(
     root: str | os.PathLike[str],
-    base_run: str | os.PathLike[str],
     run_dir: str | os.PathLike[str] = "",
     *,
+    init_from: str | os.PathLike[str] | None = None,
     epochs: int = TEACH_EPOCHS,
-    recordings_per_action: int = 0,
-    device: str = "auto",
+    val_fraction: float = TEACH_VAL_FRACTION,
     seed: int = 0,
+    device: str = "auto",
+    threads: int = 1,
+    cache_dir: str = "",
+    eval_every: int = 1,
 ) -> TrainConfig:
-    """The configuration of a fine-tuning run on the user's recordings.
+    """The config of 'Train on my actions' for the custom dataset at ``root``.
 
     Args:
-        root: The custom dataset folder (recordings and ``labels.csv``).
-        base_run: Run folder whose encoder starts the training (e.g. the shipped model).
-        run_dir: Where the new run goes (``""``: a new folder under the runs folder).
+        root: The user's dataset folder (recordings and ``labels.csv``).
+        run_dir: Run folder to create (``""`` = a new one under the runs folder).
+        init_from: Run whose encoder, architecture and preprocessing the model takes
+            (``None`` = the shipped model).
         epochs: Training epochs.
-        recordings_per_action: The fewest recordings any action has; below
-            :data:`MIN_RECORDINGS_FOR_VALIDATION` everything trains (no validation).
+        val_fraction: Share of each action's recordings held out for validation
+            (0 = train on every take, no validation).
+        seed: Seed of the split, initialisation and augmentation.
         device: ``"auto"``, ``"cpu"`` or ``"cuda[:i]"``.
-        seed: Seed of every random choice.
+        threads: Torch CPU threads (0 = torch's default).
+        cache_dir: Clip cache folder (``""`` = the default).
+        eval_every: Validate every this many epochs (and at the last).
 
     Returns:
-        The config (validated).
+        The config (validated); run it with ``core.training.loop.run(cfg, stop)``.
 
     Raises:
-        FileNotFoundError: If the base run folder or its files are missing.
-        ValueError: If the base run is unreadable.
+        FileNotFoundError: If there is no base run (none given and none shipped), or it
+            is not a run folder.
+        ValueError: If the base run is unreadable, or a value is out of range.
     """
-    base = runs.read_run(base_run).config
-    keep_model = {
-        f.name: getattr(base.model, f.name)
-        for f in dataclasses.fields(base.model)
-        if f.name != "preset"
+    base_dir = Path(init_from).expanduser() if init_from else default_encoder()
+    if base_dir is None:
+        raise FileNotFoundError("no model is shipped to start from: give init_from")
+    base = runs.read_run(base_dir).config
+    model = dataclasses.asdict(base.model)
+    preset = model.pop("preset")
+    data: dict[str, Any] = {
+        k: v for k, v in dataclasses.asdict(base.data).items() if k not in _DATASET_FIELDS
     }
-    data = base.data
-    val = 0.2 if recordings_per_action >= MIN_RECORDINGS_FOR_VALIDATION else 0.0
+    data.update(val_fraction=val_fraction, cache_dir=cache_dir)
     return make_config(
         dataset="custom",
         root=str(Path(root).expanduser()),
+        protocol="recording",
         strategy="finetune",
-        preset=base.model.preset,
-        data={
-            "layout": data.layout,
-            "frames": data.frames,
-            "time_mode": data.time_mode,
-            "align": data.align,
-            "scale": data.scale,
-            "augment": dataclasses.asdict(data.augment),
-            "val_fraction": val,
+        preset=preset,
+        data=data,
+        model=model,
+        optim={"epochs": epochs, "batch_size": TEACH_BATCH, "lr": TEACH_LR, "lr_step": 0},
+        run={
+            "run_dir": str(run_dir),
+            "seed": seed,
+            "device": device,
+            "threads": threads,
+            "eval_every": eval_every,
         },
-        model=keep_model,
-        optim={
-            "epochs": epochs,
-            "batch_size": TEACH_BATCH,
-            "lr": TEACH_LR,
-            "lr_step": 0,
-        },
-        # Validation every few epochs: on a few clips it costs as much as training.
-        run={"run_dir": str(run_dir), "device": device, "seed": seed, "eval_every": 5},
-        strategy_options={"init_from": str(Path(base_run).expanduser().resolve())},
+        strategy_options={"init_from": str(base_dir.resolve())},
     )

@@ -103,10 +103,11 @@ def test_train_on_takes_and_recognise_live(
     """'Train on my actions' (the GUI's config) on the takes; the live pipeline then
     names the user's actions."""
     from core.inference import Predictor
-    from core.realtime import LiveSettings, run_live
-    from core.teach import teach_config
+    from core.live.pipeline import run_live
+    from core.live.recogniser import LiveSettings
     from core.training.events import RunFinished
     from core.training.loop import run as train
+    from core.training.teach import teach_config
 
     run = tmp_path / "run"
     cfg = teach_config(two_actions, run, epochs=3, val_fraction=0, device="cpu",
