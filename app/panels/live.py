@@ -39,6 +39,7 @@ from app.widgets.prob_bars import ProbabilityBars
 from app.widgets.video_view import VideoView
 from app.workers import Job
 from core.paths import shipped_model_dir
+from core.sensors import describe_input
 from core.skeleton import MP33
 
 VIDEO_ITEM = "Video file"
@@ -109,6 +110,9 @@ class LivePanel(QWidget):
         model_form = QFormLayout()
         model_form.addRow("Run folder", model_row)
         model_form.addRow("", self.model_info)
+        self.input_info = QLabel("")  # which sensor the model was trained on vs now
+        self.input_info.setWordWrap(True)
+        model_form.addRow("Input", self.input_info)
         model_box = QGroupBox("Model")
         model_box.setLayout(model_form)
 
@@ -281,6 +285,10 @@ class LivePanel(QWidget):
             f"Layout {predictor.layout} · {len(labels)} classes · window "
             f"{window:.2f} s · device {getattr(predictor, 'device', '?')}\n"
             + ", ".join(labels)
+        )
+        config = getattr(predictor, "config", None)
+        self.input_info.setText(
+            describe_input(config).summary() if config is not None else ""
         )
         self.model_loaded.emit(predictor)
         if self._start_when_loaded:

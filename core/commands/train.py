@@ -65,6 +65,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument(
         "--layout", help="layout the model sees (converted from the dataset's)"
     )
+    p.add_argument(
+        "--joints",
+        choices=("sensor", "shared"),
+        help="joints as the sensor gives them, or one definition for Kinect and "
+        "MediaPipe (torso rebuilt by MediaPipe's rules, reference bone lengths)",
+    )
+    p.add_argument(
+        "--root-motion",
+        choices=("keep", "remove"),
+        help="keep the body's travel, or centre every frame on the hips as "
+        "MediaPipe's world landmarks are",
+    )
     p.add_argument("--hidden", type=int, help="encoder units per direction")
     p.add_argument("--temperature", type=float, help="contrastive temperature")
     p.add_argument(
@@ -78,7 +90,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--moving-epochs", type=int, help="epochs over which theta rises to 1"
     )
     p.add_argument(
-        "--augment", help="e.g. rotate=30,scale=0.1,noise=0.01,speed=0.2,drop=0.1"
+        "--augment",
+        help="e.g. rotate=30,scale=0.1,noise=0.01,speed=0.2,drop=0.1,depth=0.1,jitter=0.01",
     )
     p.add_argument(
         "--select",
@@ -111,6 +124,8 @@ _AUGMENT_KEYS = {
     "crop": "crop_min_ratio",
     "speed": "speed",
     "drop": "drop_prob",
+    "depth": "depth_noise",
+    "jitter": "jitter_std",
 }
 
 
@@ -154,6 +169,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         ("frames", data, "frames"),
         ("time_mode", data, "time_mode"),
         ("layout", data, "layout"),
+        ("joints", data, "joints"),
         ("label_fraction", data, "label_fraction"),
         ("max_clips", data, "max_clips"),
         ("hidden", model, "hidden"),
@@ -175,6 +191,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         value = getattr(args, flag)
         if value is not None:
             section[key] = value
+    if args.root_motion is not None:
+        data["root_motion"] = args.root_motion == "keep"
     if args.tasks is not None:
         strategy["tasks"] = tuple(t.strip() for t in args.tasks.split(",") if t.strip())
     if args.augment is not None:

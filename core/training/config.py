@@ -68,6 +68,12 @@ class DataConfig:
             zero-pad, keeping the true length).
         align: Rotate each clip to its first frame's body axes (view alignment).
         scale: Divide by the mean spine length.
+        joints: ``"sensor"`` (joints as the sensor gives them; runs from before this
+            setting) or ``"shared"`` (one joint definition for Kinect and MediaPipe:
+            torso joints rebuilt by the MediaPipe rules, bones set to reference
+            lengths; see :func:`core.preprocess.normalise_clip`).
+        root_motion: Keep the body's travel through the scene; ``False`` centres every
+            frame on the hip midpoint, as MediaPipe's world landmarks are.
         augment: Training-time augmentation (applied before resampling).
         label_fraction: Share of training clips whose labels are used (semi-supervised).
         max_clips: Use at most this many clips per split (0 = all); for quick runs.
@@ -85,6 +91,8 @@ class DataConfig:
     time_mode: str = "resample"
     align: bool = True
     scale: bool = True
+    joints: str = "sensor"
+    root_motion: bool = True
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     label_fraction: float = 1.0
     max_clips: int = 0
@@ -487,6 +495,10 @@ def validate(cfg: TrainConfig) -> None:
     if cfg.data.time_mode not in ("resample", "pad"):
         raise ValueError(
             f"time_mode must be 'resample' or 'pad', got {cfg.data.time_mode!r}"
+        )
+    if cfg.data.joints not in ("sensor", "shared"):
+        raise ValueError(
+            f"joints must be 'sensor' or 'shared', got {cfg.data.joints!r}"
         )
     if cfg.optim.lr_step_unit not in ("iter", "epoch"):
         raise ValueError(
