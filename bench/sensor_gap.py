@@ -421,8 +421,8 @@ def pct(v: float) -> str:
     return "n/a" if v != v else f"{100 * v:.1f}%"
 
 
-def markdown(results: dict[str, dict], command: str) -> str:
-    """The results as a Markdown report."""
+def markdown(results: dict[str, dict], command: str, notes: str = "") -> str:
+    """The results as a Markdown report (``notes``, hand-written, go after the goals)."""
     names = list(results)
     lines = [
         "# Sensor gap: Kinect vs MediaPipe skeletons",
@@ -450,6 +450,8 @@ def markdown(results: dict[str, dict], command: str) -> str:
         + " | ".join(pct(results[n]["classifier_cross"]) for n in names) + " |",
         "",
     ]  # fmt: skip
+    if notes:
+        lines += [notes.strip(), ""]
     lines += ["## Paired take, answers per sensor", ""]
     for n in names:
         for key, title in (("paired", "video flipped back (`--mirrored`)"),
@@ -506,6 +508,11 @@ def main() -> None:
         help="a model to measure (repeatable); default: shipped=<the shipped model>",
     )
     parser.add_argument("--out", default=str(ROOT / "docs/results/sensor-gap.md"))
+    parser.add_argument(
+        "--notes",
+        default=str(ROOT / "bench/sensor_gap_notes.md"),
+        help="Markdown inserted after the goals table (the interpretation)",
+    )
     args = parser.parse_args()
     runs = args.run or [f"shipped={ROOT / 'resources/checkpoints/nw-ucla-ms2l'}"]
     results: dict[str, dict] = {}
@@ -516,9 +523,7 @@ def main() -> None:
         res = measure(p)
         d = p.config.data
         res["run"] = folder
-        res["preprocessing"] = (
-            f"joints={d.joints}, root_motion={'keep' if d.root_motion else 'remove'}"
-        )
+        res["preprocessing"] = f"joints={d.joints}, root_motion={d.root_motion}"
         res["seconds"] = round(time.perf_counter() - t0, 1)
         results[name] = res
         print(f"{name}: paired top-1 agreement {pct(res['paired']['top1_agreement'])}, "
@@ -530,7 +535,10 @@ def main() -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
-    out.write_text(markdown(results, command))
+    notes = Path(args.notes)
+    out.write_text(
+        markdown(results, command, notes.read_text() if notes.is_file() else "")
+    )
     print(f"wrote {out} and {out.with_suffix('.json')}")
 
 

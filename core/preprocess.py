@@ -241,7 +241,9 @@ def retarget_bones(
     return _mask_absent(y, body_present(x)).astype(np.float32)
 
 
-def remove_root_motion(x: np.ndarray, layout: SkeletonLayout | str) -> np.ndarray:
+def remove_root_motion(
+    x: np.ndarray, layout: SkeletonLayout | str, keep_height: bool = False
+) -> np.ndarray:
     """Put the main body's hip midpoint at the origin in every frame.
 
     MediaPipe's world landmarks are hip-centred in every frame, so a webcam skeleton
@@ -250,7 +252,10 @@ def remove_root_motion(x: np.ndarray, layout: SkeletonLayout | str) -> np.ndarra
 
     Args:
         x: Clip ``(T, M, V, 3)``.
-        layout: Layout giving the hip joints.
+        layout: Layout giving the hip joints (and the ankles, for ``keep_height``).
+        keep_height: Remove only the horizontal travel (x, z) and put the lower ankle
+            at y = 0 instead of the hips, so the hips still rise and fall (sitting down,
+            bending) — a height both sensors measure.
 
     Returns:
         float32 clip; absent bodies stay zero. Frames without the main body keep the
@@ -260,6 +265,9 @@ def remove_root_motion(x: np.ndarray, layout: SkeletonLayout | str) -> np.ndarra
     lay = _layout(layout)
     present = body_present(x)
     root = 0.5 * (x[:, 0, lay.hips[0]] + x[:, 0, lay.hips[1]])  # (T, C)
+    if keep_height:
+        ankles = [lay.index("AnkleLeft"), lay.index("AnkleRight")]
+        root[:, 1] = x[:, 0, ankles, 1].min(axis=1)
     have = present[:, 0]
     if not have.any():
         return x.astype(np.float32, copy=True)
@@ -277,7 +285,7 @@ def normalise_clip(
     align: bool = True,
     scale: bool = True,
     joints: str = "sensor",
-    root_motion: bool = True,
+    root_motion: str = "keep",
 ) -> np.ndarray:
     """The normalisation the model sees: sanitize, [joints], [root], centre, align, scale.
 
@@ -290,8 +298,10 @@ def normalise_clip(
             ``"shared"``: one joint definition for Kinect and MediaPipe — torso joints
             rebuilt by the MediaPipe rules (:func:`rebuild_torso`) and every bone set to
             the reference length (:func:`retarget_bones`).
-        root_motion: Keep the body's travel; ``False`` centres every frame on the hip
-            midpoint (:func:`remove_root_motion`), as MediaPipe world landmarks are.
+        root_motion: ``"keep"`` the body's travel; ``"remove"`` centres every frame on
+            the hip midpoint (:func:`remove_root_motion`), as MediaPipe world landmarks
+            are; ``"height"`` does so horizontally but keeps the hips' height above the
+            lower ankle.
 
     Returns:
         Normalised float32 clip of the same shape.
@@ -305,8 +315,12 @@ def normalise_clip(
         y = retarget_bones(rebuild_torso(y, layout), layout)
     elif joints != "sensor":
         raise ValueError(f"joints must be 'sensor' or 'shared', got {joints!r}")
-    if not root_motion:
-        y = remove_root_motion(y, layout)
+    if root_motion in ("remove", "height"):
+        y = remove_root_motion(y, layout, keep_height=root_motion == "height")
+    elif root_motion != "keep":
+        raise ValueError(
+            f"root_motion must be 'keep', 'remove' or 'height', got {root_motion!r}"
+        )
     y = center(y, layout)
     if align and y.shape[-1] == 3:
         y = align_view(y, layout)

@@ -73,9 +73,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     p.add_argument(
         "--root-motion",
-        choices=("keep", "remove"),
-        help="keep the body's travel, or centre every frame on the hips as "
-        "MediaPipe's world landmarks are",
+        choices=("keep", "remove", "height"),
+        help="keep the body's travel, centre every frame on the hips as MediaPipe's "
+        "world landmarks are (remove), or that but keep the hips' height (height)",
     )
     p.add_argument("--hidden", type=int, help="encoder units per direction")
     p.add_argument("--temperature", type=float, help="contrastive temperature")
@@ -192,7 +192,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         if value is not None:
             section[key] = value
     if args.root_motion is not None:
-        data["root_motion"] = args.root_motion == "keep"
+        data["root_motion"] = args.root_motion
     if args.tasks is not None:
         strategy["tasks"] = tuple(t.strip() for t in args.tasks.split(",") if t.strip())
     if args.augment is not None:

@@ -2,7 +2,9 @@
 
 Splits are decided from each clip's metadata, as the protocols define them:
 
-- NW-UCLA ``xview``: views 1 and 2 train, view 3 test (1020 / 464 clips).
+- NW-UCLA ``xview``: views 1 and 2 train, view 3 test (1020 / 464 clips);
+  ``xview-val``: a validation protocol inside the ``xview`` training set, view 1 train,
+  view 2 as the held-out view (view 3 unused), for choosing settings without the test view.
 - NTU RGB+D 60 ``xsub``: the 20 training performers below; ``xview``: cameras 2 and 3
   train, camera 1 test.
 - NTU RGB+D 120 ``xsub``: the 53 training performers below; ``xset``: even setup ids
@@ -21,10 +23,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-Split = Literal["train", "test"]
+Split = Literal["train", "test", "unused"]
 
 PROTOCOLS: dict[str, tuple[str, ...]] = {
-    "nw-ucla": ("xview",),
+    "nw-ucla": ("xview", "xview-val"),
     "ntu60": ("xsub", "xview"),
     "ntu120": ("xsub", "xset"),
     "pkummd1": ("xsub", "xview"),
@@ -82,7 +84,7 @@ def split_of(dataset: str, protocol: str, meta: Mapping[str, Any]) -> Split:
         meta: The clip's metadata as its reader wrote it.
 
     Returns:
-        ``"train"`` or ``"test"``.
+        ``"train"``, ``"test"``, or ``"unused"`` (a clip outside a validation protocol).
 
     Raises:
         KeyError: If the dataset or protocol is unknown, or the metadata lacks what the
@@ -93,7 +95,12 @@ def split_of(dataset: str, protocol: str, meta: Mapping[str, Any]) -> Split:
             f"{dataset} has no protocol {protocol!r}; known: {protocols(dataset)}"
         )
     try:
-        if dataset == "nw-ucla":
+        if dataset == "nw-ucla" and protocol == "xview-val":
+            view = int(meta["view"])
+            if view not in UCLA_TRAIN_VIEWS:
+                return "unused"
+            train = view == min(UCLA_TRAIN_VIEWS)
+        elif dataset == "nw-ucla":
             train = int(meta["view"]) in UCLA_TRAIN_VIEWS
         elif dataset in ("ntu60", "ntu120") and protocol == "xsub":
             subjects = (

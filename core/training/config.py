@@ -72,8 +72,10 @@ class DataConfig:
             setting) or ``"shared"`` (one joint definition for Kinect and MediaPipe:
             torso joints rebuilt by the MediaPipe rules, bones set to reference
             lengths; see :func:`core.preprocess.normalise_clip`).
-        root_motion: Keep the body's travel through the scene; ``False`` centres every
-            frame on the hip midpoint, as MediaPipe's world landmarks are.
+        root_motion: ``"keep"`` the body's travel through the scene (runs from before
+            this setting); ``"remove"``: centre every frame on the hip midpoint, as
+            MediaPipe's world landmarks are; ``"height"``: the same, but keep the hips'
+            height above the lower ankle (sitting, bending), which MediaPipe also gives.
         augment: Training-time augmentation (applied before resampling).
         label_fraction: Share of training clips whose labels are used (semi-supervised).
         max_clips: Use at most this many clips per split (0 = all); for quick runs.
@@ -92,7 +94,7 @@ class DataConfig:
     align: bool = True
     scale: bool = True
     joints: str = "sensor"
-    root_motion: bool = True
+    root_motion: str = "keep"
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     label_fraction: float = 1.0
     max_clips: int = 0
@@ -499,6 +501,11 @@ def validate(cfg: TrainConfig) -> None:
     if cfg.data.joints not in ("sensor", "shared"):
         raise ValueError(
             f"joints must be 'sensor' or 'shared', got {cfg.data.joints!r}"
+        )
+    if cfg.data.root_motion not in ("keep", "remove", "height"):
+        raise ValueError(
+            "root_motion must be 'keep', 'remove' or 'height', got "
+            f"{cfg.data.root_motion!r}"
         )
     if cfg.optim.lr_step_unit not in ("iter", "epoch"):
         raise ValueError(

@@ -49,6 +49,22 @@ def test_remove_root_motion_centres_every_frame_on_the_hips():
     assert not np.any(y[~present, 0]) and not np.any(y[:, 1])
 
 
+def test_remove_root_motion_can_keep_the_hips_height_above_the_ankles():
+    x = _clip()
+    x[:, 0] += np.linspace(0, 2, len(x))[:, None, None]  # walks away
+    x[:, 0, :, 1] -= np.linspace(0, 0.4, len(x))[:, None]  # and sinks
+    ankles = [UCLA20.index("AnkleLeft"), UCLA20.index("AnkleRight")]
+    x[:, 0, ankles, 1] = -0.8 - np.linspace(0, 0.4, len(x))[:, None]  # feet sink too
+    x[20:, 0, ankles, 1] += np.linspace(0, 0.3, 20)[:, None]  # then the feet rise
+    y = P.remove_root_motion(x, UCLA20, keep_height=True)
+    present = P.body_present(x)[:, 0]
+    hips = y[present, 0][:, [12, 16]].mean(1)
+    assert np.abs(hips[:, [0, 2]]).max() < 1e-5  # no horizontal travel
+    assert np.allclose(y[present, 0][:, ankles, 1].min(1), 0.0, atol=1e-5)
+    height = x[present, 0][:, [12, 16], 1].mean(1) - x[present, 0][:, ankles, 1].min(1)
+    assert np.allclose(hips[:, 1], height, atol=1e-5)
+
+
 def test_retarget_keeps_directions_and_sets_lengths():
     x = _clip()
     y = P.retarget_bones(x, UCLA20)
@@ -107,7 +123,7 @@ def test_old_run_configs_load_with_their_old_preprocessing():
     for key in ("depth_noise", "jitter_std"):
         del doc["data"]["augment"][key]
     old = TrainConfig.from_dict(doc)
-    assert old.data.joints == "sensor" and old.data.root_motion
+    assert old.data.joints == "sensor" and old.data.root_motion == "keep"
     assert not old.data.augment.enabled
     x = _clip()
     assert np.array_equal(

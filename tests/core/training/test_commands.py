@@ -36,7 +36,7 @@ def test_train_then_eval_from_flags(tiny_data, tmp_path, capsys):
         and cfg.model.hidden == 8
         and cfg.data.augment.rotate_degrees == 20
     )
-    assert cfg.data.joints == "shared" and not cfg.data.root_motion
+    assert cfg.data.joints == "shared" and cfg.data.root_motion == "remove"
     assert (cfg.data.augment.depth_noise, cfg.data.augment.jitter_std) == (0.05, 0.01)
 
     assert main(["eval", str(run_dir)]) == 0
