@@ -513,7 +513,20 @@ def main() -> None:
         default=str(ROOT / "bench/sensor_gap_notes.md"),
         help="Markdown inserted after the goals table (the interpretation)",
     )
+    parser.add_argument(
+        "--from-json",
+        action="store_true",
+        help="only re-render the Markdown from the JSON next to --out (e.g. new notes)",
+    )
     args = parser.parse_args()
+    out = Path(args.out)
+    notes = Path(args.notes)
+    if args.from_json:
+        saved = json.loads(out.with_suffix(".json").read_text())
+        text = notes.read_text() if notes.is_file() else ""
+        out.write_text(markdown(saved["results"], saved["command"], text))
+        print(f"wrote {out}")
+        return
     runs = args.run or [f"shipped={ROOT / 'resources/checkpoints/nw-ucla-ms2l'}"]
     results: dict[str, dict] = {}
     for item in runs:
@@ -532,10 +545,9 @@ def main() -> None:
     command = "OMP_NUM_THREADS=1 .venv/bin/python bench/sensor_gap.py " + " ".join(
         f"--run {r}" for r in runs
     )
-    out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
-    notes = Path(args.notes)
+    doc = {"command": command, "results": results}
+    out.with_suffix(".json").write_text(json.dumps(doc, indent=2) + "\n")
     out.write_text(
         markdown(results, command, notes.read_text() if notes.is_file() else "")
     )
