@@ -7,7 +7,9 @@ always be read back with :func:`body_present`. Batches at the core -> models bou
 ``(N, T, M, V, C)``; building them is the job of the training data pipeline and the Predictor,
 which both call :func:`normalise_clip` then :func:`resample` with the same settings.
 
-Normalisation (what the model sees): centre on the first frame's centre joint of the main
+Normalisation (what the model sees): optionally one joint definition for Kinect and
+MediaPipe (:func:`rebuild_torso`, :func:`retarget_bones`) and no travel
+(:func:`remove_root_motion`); then centre on the first frame's centre joint of the main
 body, rotate so that in that frame the hip line is the x axis and the spine the y axis (view
 alignment; the difference between a weak and a strong cross-view model on NW-UCLA), and divide
 by the main body's mean spine length. Augmentations draw their parameters from a
