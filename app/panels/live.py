@@ -112,7 +112,7 @@ class LivePanel(QWidget):
         model_form.addRow("", self.model_info)
         self.input_info = QLabel("")  # which sensor the model was trained on vs now
         self.input_info.setWordWrap(True)
-        model_form.addRow("Input", self.input_info)
+        model_form.addRow("Sensors", self.input_info)
         model_box = QGroupBox("Model")
         model_box.setLayout(model_form)
 
