@@ -70,6 +70,14 @@ class DataConfig:
             zero-pad, keeping the true length).
         align: Rotate each clip to its first frame's body axes (view alignment).
         scale: Divide by the mean spine length.
+        joints: ``"sensor"`` (joints as the sensor gives them; runs from before this
+            setting) or ``"shared"`` (one joint definition for Kinect and MediaPipe:
+            torso joints rebuilt by the MediaPipe rules, bones set to reference
+            lengths; see :func:`core.preprocess.normalise_clip`).
+        root_motion: ``"keep"`` the body's travel through the scene (runs from before
+            this setting); ``"remove"``: centre every frame on the hip midpoint, as
+            MediaPipe's world landmarks are; ``"height"``: the same, but keep the hips'
+            height above the lower ankle (sitting, bending), which MediaPipe also gives.
         augment: Training-time augmentation (applied before resampling).
         label_fraction: Share of training clips whose labels are used (semi-supervised).
         labels_per_class: Use the labels of only this many training clips per class
@@ -91,6 +99,8 @@ class DataConfig:
     time_mode: str = "resample"
     align: bool = True
     scale: bool = True
+    joints: str = "sensor"
+    root_motion: str = "keep"
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     label_fraction: float = 1.0
     labels_per_class: int = 0
@@ -522,6 +532,15 @@ def validate(cfg: TrainConfig) -> None:
     if cfg.data.time_mode not in ("resample", "pad"):
         raise ValueError(
             f"time_mode must be 'resample' or 'pad', got {cfg.data.time_mode!r}"
+        )
+    if cfg.data.joints not in ("sensor", "shared"):
+        raise ValueError(
+            f"joints must be 'sensor' or 'shared', got {cfg.data.joints!r}"
+        )
+    if cfg.data.root_motion not in ("keep", "remove", "height"):
+        raise ValueError(
+            "root_motion must be 'keep', 'remove' or 'height', got "
+            f"{cfg.data.root_motion!r}"
         )
     if cfg.optim.lr_step_unit not in ("iter", "epoch"):
         raise ValueError(

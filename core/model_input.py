@@ -28,7 +28,7 @@ def prepare_clip(
         src_layout: Layout of ``raw``.
         layout: Layout the model sees.
         num_bodies: Bodies ``M`` the model sees.
-        cfg: Data settings (``align``, ``scale``).
+        cfg: Data settings (``align``, ``scale``, ``joints``, ``root_motion``).
 
     Returns:
         ``(t, M, V, 3)`` float32 normalised clip.
@@ -50,7 +50,14 @@ def prepare_clip(
             f"{get_layout(layout).num_joints}"
         )
     x = preprocess.pad_bodies(x, num_bodies)
-    return preprocess.normalise_clip(x, layout, align=cfg.align, scale=cfg.scale)
+    return preprocess.normalise_clip(
+        x,
+        layout,
+        align=cfg.align,
+        scale=cfg.scale,
+        joints=cfg.joints,
+        root_motion=cfg.root_motion,
+    )
 
 
 def fit_time(x: np.ndarray, cfg: DataConfig) -> tuple[np.ndarray, int]:

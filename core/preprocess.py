@@ -7,7 +7,9 @@ always be read back with :func:`body_present`. Batches at the core -> models bou
 ``(N, T, M, V, C)``; building them is the job of the training data pipeline and the Predictor,
 which both call :func:`normalise_clip` then :func:`resample` with the same settings.
 
-Normalisation (what the model sees): centre on the first frame's centre joint of the main
+Normalisation (what the model sees): optionally one joint definition for Kinect and
+MediaPipe (:func:`rebuild_torso`, :func:`retarget_bones`) and no travel
+(:func:`remove_root_motion`); then centre on the first frame's centre joint of the main
 body, rotate so that in that frame the hip line is the x axis and the spine the y axis (view
 alignment; the difference between a weak and a strong cross-view model on NW-UCLA), and divide
 by the main body's mean spine length. Augmentations draw their parameters from a
@@ -20,7 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.skeleton import SkeletonLayout, get_layout
+from core.skeleton import (
+    REFERENCE_BONE_LENGTHS,
+    SkeletonLayout,
+    get_layout,
+    torso_matrix,
+)
 
 _EPS = 1e-6
 
@@ -154,20 +161,149 @@ def scale_normalise(x: np.ndarray, layout: SkeletonLayout | str) -> np.ndarray:
     return (x / length).astype(np.float32)
 
 
+def rebuild_torso(x: np.ndarray, layout: SkeletonLayout | str) -> np.ndarray:
+    """Replace the torso joints by the rules MediaPipe's are synthesised with.
+
+    Hip centre = hip midpoint, shoulder centre = shoulder midpoint, spine on the line
+    between them, NTU's neck between shoulder centre and head
+    (:func:`core.skeleton.torso_matrix`). A clip converted from MediaPipe is unchanged;
+    a Kinect clip gets the same joint definition.
+
+    Args:
+        x: Clip ``(T, M, V, 3)`` in ``layout``.
+        layout: ``ntu25`` or ``ucla20``.
+
+    Returns:
+        float32 clip of the same shape; absent bodies stay zero.
+    """
+    _check(x)
+    w = torso_matrix(layout)
+    y = np.einsum("ov,tmvc->tmoc", w, x.astype(np.float32), optimize=True)
+    return _mask_absent(y, body_present(x)).astype(np.float32)
+
+
+def _bone_order(lay: SkeletonLayout) -> list[tuple[int, int, int]]:
+    """``(bone index, child, parent)`` with every parent placed before its children."""
+    done, order, todo = {lay.bones[0][1]}, [], list(enumerate(lay.bones))
+    while todo:
+        rest = []
+        for i, (c, p) in todo:
+            if p in done:
+                order.append((i, c, p))
+                done.add(c)
+            else:
+                rest.append((i, (c, p)))
+        if len(rest) == len(todo):
+            raise ValueError(f"layout {lay.name!r}: bones do not form a tree")
+        todo = rest
+    return order
+
+
+def retarget_bones(
+    x: np.ndarray,
+    layout: SkeletonLayout | str,
+    lengths: tuple[float, ...] | np.ndarray | None = None,
+) -> np.ndarray:
+    """Give every bone a fixed length, keeping its direction in every frame.
+
+    Walking the bone tree from the root (joint 0, which keeps its position), each child
+    is placed at its parent plus the reference length along the measured bone direction.
+    Two sensors (or two people) doing the same motion then give the same joints up to
+    the bone directions: MediaPipe's hips, for one, sit twice as far apart as Kinect's.
+
+    Args:
+        x: Clip ``(T, M, V, 3)``.
+        layout: Its layout (``ntu25`` or ``ucla20``, or any with a tree of bones).
+        lengths: One length per bone of ``layout.bones``; ``None`` =
+            :data:`core.skeleton.REFERENCE_BONE_LENGTHS` of the layout.
+
+    Returns:
+        float32 clip; a zero-length bone keeps its child on the parent; absent bodies
+        stay zero.
+
+    Raises:
+        KeyError: If no reference lengths exist for the layout.
+    """
+    _check(x)
+    lay = _layout(layout)
+    if lengths is None:
+        lengths = REFERENCE_BONE_LENGTHS.get(lay.name, ())
+        if not lengths:
+            raise KeyError(f"no reference bone lengths for layout {lay.name!r}")
+    ref = np.asarray(lengths, dtype=np.float32)
+    if ref.shape != (len(lay.bones),):
+        raise ValueError(f"expected {len(lay.bones)} bone lengths, got {ref.shape}")
+    src = x.astype(np.float32)
+    y = src.copy()
+    for i, c, p in _bone_order(lay):
+        d = src[..., c, :] - src[..., p, :]
+        n = np.linalg.norm(d, axis=-1, keepdims=True)
+        unit = np.where(n > _EPS, d / np.maximum(n, _EPS), 0.0)
+        y[..., c, :] = y[..., p, :] + ref[i] * unit
+    return _mask_absent(y, body_present(x)).astype(np.float32)
+
+
+def remove_root_motion(
+    x: np.ndarray, layout: SkeletonLayout | str, keep_height: bool = False
+) -> np.ndarray:
+    """Put the main body's hip midpoint at the origin in every frame.
+
+    MediaPipe's world landmarks are hip-centred in every frame, so a webcam skeleton
+    never travels; this gives a Kinect clip the same property. Other bodies move with
+    the main one (their position relative to it is kept).
+
+    Args:
+        x: Clip ``(T, M, V, 3)``.
+        layout: Layout giving the hip joints (and the ankles, for ``keep_height``).
+        keep_height: Remove only the horizontal travel (x, z) and put the lower ankle
+            at y = 0 instead of the hips, so the hips still rise and fall (sitting down,
+            bending) — a height both sensors measure.
+
+    Returns:
+        float32 clip; absent bodies stay zero. Frames without the main body keep the
+        offset of the nearest earlier frame that has it.
+    """
+    _check(x)
+    lay = _layout(layout)
+    present = body_present(x)
+    root = 0.5 * (x[:, 0, lay.hips[0]] + x[:, 0, lay.hips[1]])  # (T, C)
+    if keep_height:
+        ankles = [lay.index("AnkleLeft"), lay.index("AnkleRight")]
+        root[:, 1] = x[:, 0, ankles, 1].min(axis=1)
+    have = present[:, 0]
+    if not have.any():
+        return x.astype(np.float32, copy=True)
+    idx = np.where(have, np.arange(len(x)), -1)
+    idx = np.maximum.accumulate(idx)
+    idx[idx < 0] = int(np.flatnonzero(have)[0])
+    y = x - root[idx][:, None, None, :]
+    return _mask_absent(y, present).astype(np.float32)
+
+
 def normalise_clip(
     x: np.ndarray,
     layout: SkeletonLayout | str,
     *,
     align: bool = True,
     scale: bool = True,
+    joints: str = "sensor",
+    root_motion: str = "keep",
 ) -> np.ndarray:
-    """The normalisation the model sees: sanitize, centre, view-align, scale.
+    """The normalisation the model sees: sanitize, [joints], [root], centre, align, scale.
 
     Args:
         x: Raw clip ``(T, M, V, 3)`` in camera space.
         layout: The clip's layout (or its name).
         align: Rotate to the body frame of the first frame.
         scale: Divide by the mean spine length.
+        joints: ``"sensor"``: the joints as the sensor (or converter) gives them;
+            ``"shared"``: one joint definition for Kinect and MediaPipe — torso joints
+            rebuilt by the MediaPipe rules (:func:`rebuild_torso`) and every bone set to
+            the reference length (:func:`retarget_bones`).
+        root_motion: ``"keep"`` the body's travel; ``"remove"`` centres every frame on
+            the hip midpoint (:func:`remove_root_motion`), as MediaPipe world landmarks
+            are; ``"height"`` does so horizontally but keeps the hips' height above the
+            lower ankle.
 
     Returns:
         Normalised float32 clip of the same shape.
@@ -176,7 +312,18 @@ def normalise_clip(
         ValueError: If ``x`` is not a 4-D clip with at least one frame.
     """
     _check(x)
-    y = center(sanitize(x), layout)
+    y = sanitize(x)
+    if joints == "shared" and y.shape[-1] == 3:
+        y = retarget_bones(rebuild_torso(y, layout), layout)
+    elif joints != "sensor":
+        raise ValueError(f"joints must be 'sensor' or 'shared', got {joints!r}")
+    if root_motion in ("remove", "height"):
+        y = remove_root_motion(y, layout, keep_height=root_motion == "height")
+    elif root_motion != "keep":
+        raise ValueError(
+            f"root_motion must be 'keep', 'remove' or 'height', got {root_motion!r}"
+        )
+    y = center(y, layout)
     if align and y.shape[-1] == 3:
         y = align_view(y, layout)
     if scale:
@@ -323,6 +470,61 @@ def drop_frames(x: np.ndarray, rng: np.random.Generator, prob: float) -> np.ndar
     return x[src].astype(np.float32, copy=True)
 
 
+def _smooth_noise(
+    shape: tuple[int, ...], rng: np.random.Generator, std: float, width: int
+) -> np.ndarray:
+    """Gaussian noise ``shape`` (time first) low-passed over ``width`` frames, std ``std``."""
+    white = rng.normal(0.0, 1.0, size=(shape[0] + width - 1,) + shape[1:])
+    csum = np.cumsum(white, axis=0)
+    csum = np.concatenate([np.zeros((1,) + shape[1:]), csum], axis=0)
+    box = (csum[width:] - csum[:-width]) / np.sqrt(width)  # unit variance again
+    return (std * box).astype(np.float32)
+
+
+def depth_noise(x: np.ndarray, rng: np.random.Generator, std: float) -> np.ndarray:
+    """Perturb depth (z) the way a single-image estimate errs.
+
+    MediaPipe guesses each landmark's depth from one RGB frame: the error is mostly a
+    per-joint offset that persists over many frames, with a slow drift. Each joint of
+    each body gets a constant z offset of standard deviation ``std`` plus a drift of
+    ``std / 2`` low-passed over 15 frames; x and y are untouched.
+
+    Args:
+        x: Clip ``(T, M, V, 3)``.
+        rng: Source of randomness.
+        std: Offset standard deviation (in the clip's units).
+
+    Returns:
+        float32 clip; absent bodies stay zero.
+    """
+    _check(x)
+    t, m, v = x.shape[:3]
+    offset = rng.normal(0.0, std, size=(1, m, v)).astype(np.float32)
+    drift = _smooth_noise((t, m, v), rng, std / 2, 15)
+    y = x.astype(np.float32, copy=True)
+    y[..., 2] += offset + drift
+    return _mask_absent(y, body_present(x)).astype(np.float32)
+
+
+def jitter(x: np.ndarray, rng: np.random.Generator, std: float) -> np.ndarray:
+    """Add temporally correlated joint noise, as a frame-by-frame pose estimator shows.
+
+    Unlike :func:`gaussian_noise` (independent in every frame), the noise is low-passed
+    over 3 frames, so joints wobble rather than flicker.
+
+    Args:
+        x: Clip ``(T, M, V, 3)``.
+        rng: Source of randomness.
+        std: Standard deviation per coordinate.
+
+    Returns:
+        float32 clip; absent bodies stay zero.
+    """
+    _check(x)
+    y = x + _smooth_noise(x.shape, rng, std, 3)
+    return _mask_absent(y, body_present(x)).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class AugmentConfig:
     """Training-time augmentation; 0 turns an augmentation off.
@@ -335,6 +537,8 @@ class AugmentConfig:
         crop_min_ratio: Minimum share of frames kept by a random temporal crop (1 = off).
         speed: Max relative speed change.
         drop_prob: Share of frames replaced by the previous one.
+        depth_noise: Per-joint depth offset std (:func:`depth_noise`).
+        jitter_std: Temporally correlated joint noise std (:func:`jitter`).
     """
 
     rotate_degrees: float = 0.0
@@ -344,6 +548,8 @@ class AugmentConfig:
     crop_min_ratio: float = 1.0
     speed: float = 0.0
     drop_prob: float = 0.0
+    depth_noise: float = 0.0
+    jitter_std: float = 0.0
 
     @property
     def enabled(self) -> bool:
@@ -378,4 +584,8 @@ def augment(x: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig) -> np.n
         y = shear(y, rng, cfg.shear)
     if cfg.noise_std > 0:
         y = gaussian_noise(y, rng, cfg.noise_std)
+    if cfg.depth_noise > 0:
+        y = depth_noise(y, rng, cfg.depth_noise)
+    if cfg.jitter_std > 0:
+        y = jitter(y, rng, cfg.jitter_std)
     return np.asarray(y, dtype=np.float32)

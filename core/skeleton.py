@@ -263,6 +263,70 @@ UCLA20_TO_NTU25 = _table(
 ``NTU_SPINE_MID_FRACTION``, neck between shoulder centre and head, hand tips extrapolated
 along wrist->hand, thumbs placed at the hand centre."""
 
+
+def _torso_rows(layout: SkeletonLayout) -> dict[str, dict[str, float]]:
+    """The joints MediaPipe cannot measure, written as rules on joints both sensors have."""
+    hips = {"HipLeft": 0.5, "HipRight": 0.5}
+    shoulders = {"ShoulderLeft": 0.5, "ShoulderRight": 0.5}
+    if layout.name == "ucla20":
+        f = UCLA_SPINE_FRACTION
+        return {
+            "HipCenter": hips,
+            "ShoulderCenter": shoulders,
+            "Spine": {k: (1 - f) * v for k, v in hips.items()}
+            | {k: f * v for k, v in shoulders.items()},
+        }
+    if layout.name == "ntu25":
+        f, n = NTU_SPINE_MID_FRACTION, NECK_FRACTION
+        return {
+            "SpineBase": hips,
+            "SpineShoulder": shoulders,
+            "SpineMid": {k: (1 - f) * v for k, v in hips.items()}
+            | {k: f * v for k, v in shoulders.items()},
+            "Neck": {k: (1 - n) * v for k, v in shoulders.items()} | {"Head": n},
+        }
+    raise KeyError(f"no torso rules for layout {layout.name!r} (ntu25 or ucla20 only)")
+
+
+def torso_matrix(layout: SkeletonLayout | str) -> np.ndarray:
+    """``(V, V)`` matrix rebuilding a Kinect layout's torso joints by the MediaPipe rules.
+
+    MediaPipe has no hip centre, spine, shoulder centre or neck; the converters
+    synthesise them from the hips, shoulders and head (see ``_mp_to_kinect_rows``).
+    Applying this matrix to a Kinect clip replaces its measured torso joints by the same
+    synthesis, so that both sensors give the model one joint definition; every other
+    joint is kept. On a clip converted from MediaPipe it changes nothing.
+
+    Raises:
+        KeyError: For a layout other than ``ntu25`` and ``ucla20``.
+    """
+    lay = get_layout(layout) if isinstance(layout, str) else layout
+    rows: dict[str, dict[str, float]] = {j: {j: 1.0} for j in lay.joints}
+    rows |= _torso_rows(lay)
+    return _table(lay, lay, rows)
+
+
+REFERENCE_BONE_LENGTHS: dict[str, tuple[float, ...]] = {
+    # Median length (metres) of every bone of ``UCLA20.bones``, in that order, over the
+    # 1020 NW-UCLA training clips (views 1 and 2) after the torso rebuild, left and
+    # right averaged.
+    "ucla20": (
+        0.065, 0.316, 0.279, 0.16, 0.16, 0.069, 0.069,
+        0.25, 0.235, 0.077, 0.25, 0.235, 0.077,
+        0.483, 0.376, 0.0885, 0.483, 0.376, 0.0885,
+    ),
+    # The same for ``NTU25.bones``, over the shared NTU and PKU-MMD recordings.
+    "ntu25": (
+        0.281, 0.212, 0.109, 0.163, 0.163, 0.163, 0.072, 0.072,
+        0.26, 0.234, 0.065, 0.26, 0.234, 0.065,
+        0.392, 0.342, 0.108, 0.392, 0.342, 0.108,
+        0.06, 0.044, 0.06, 0.044,
+    ),
+}  # fmt: skip
+"""Bone lengths of the reference skeleton clips are retargeted to (one body shape for
+every sensor and person), in the order of the layout's ``bones``."""
+
+
 _CONVERTERS: dict[tuple[str, str], np.ndarray] = {
     ("mp33", "ntu25"): MP33_TO_NTU25,
     ("mp33", "ucla20"): MP33_TO_UCLA20,

@@ -42,6 +42,7 @@ from app.workers import Job
 from core import runs
 from core.live.recogniser import LiveSettings
 from core.runs import shipped_model_dir
+from core.sensors import describe_input
 from core.skeleton import MP33
 
 if TYPE_CHECKING:
@@ -100,6 +101,9 @@ class LivePanel(QWidget):
         model_form = QFormLayout()
         model_form.addRow("Run folder", model_row)
         model_form.addRow("", self.model_info)
+        self.input_info = QLabel("")  # which sensor the model was trained on vs now
+        self.input_info.setWordWrap(True)
+        model_form.addRow("Sensors", self.input_info)
         model_box = QGroupBox("Model")
         model_box.setLayout(model_form)
 
@@ -240,6 +244,7 @@ class LivePanel(QWidget):
         )
         # Usable now; the job's "ended" signal may come a moment later.
         self.start_button.setEnabled(self.job is None)
+        self.input_info.setText(describe_input(predictor.config).summary())
         self.model_loaded.emit(predictor)
         if self._start_when_loaded:
             self._start_when_loaded = False

@@ -74,6 +74,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument(
         "--layout", help="layout the model sees (converted from the dataset's)"
     )
+    p.add_argument(
+        "--joints",
+        choices=("sensor", "shared"),
+        help="joints as the sensor gives them, or one definition for Kinect and "
+        "MediaPipe (torso rebuilt by MediaPipe's rules, reference bone lengths)",
+    )
+    p.add_argument(
+        "--root-motion",
+        choices=("keep", "remove", "height"),
+        help="keep the body's travel, centre every frame on the hips as MediaPipe's "
+        "world landmarks are (remove), or that but keep the hips' height (height)",
+    )
     p.add_argument("--hidden", type=int, help="encoder units per direction")
     p.add_argument("--temperature", type=float, help="contrastive temperature")
     p.add_argument(
@@ -98,7 +110,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--moving-epochs", type=int, help="epochs over which theta rises to 1"
     )
     p.add_argument(
-        "--augment", help="e.g. rotate=30,scale=0.1,noise=0.01,speed=0.2,drop=0.1"
+        "--augment",
+        help="e.g. rotate=30,scale=0.1,noise=0.01,speed=0.2,drop=0.1,depth=0.1,jitter=0.01",
     )
     p.add_argument(
         "--select",
@@ -131,6 +144,8 @@ _AUGMENT_KEYS = {
     "crop": "crop_min_ratio",
     "speed": "speed",
     "drop": "drop_prob",
+    "depth": "depth_noise",
+    "jitter": "jitter_std",
 }
 
 
@@ -174,6 +189,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         ("frames", data, "frames"),
         ("time_mode", data, "time_mode"),
         ("layout", data, "layout"),
+        ("joints", data, "joints"),
         ("label_fraction", data, "label_fraction"),
         ("labels_per_class", data, "labels_per_class"),
         ("val_fraction", data, "val_fraction"),
@@ -197,6 +213,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         value = getattr(args, flag)
         if value is not None:
             section[key] = value
+    if args.root_motion is not None:
+        data["root_motion"] = args.root_motion
     if args.tasks is not None:
         strategy["tasks"] = tuple(t.strip() for t in args.tasks.split(",") if t.strip())
     if args.augment is not None:

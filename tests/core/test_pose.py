@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 import pytest
 
+from core.config import DataConfig
 from core.live.capture import VideoSource
 from core.live.pose import (
     MP_TO_KINECT,
@@ -23,8 +24,17 @@ from core.live.pose import (
     PoseEstimator,
     mediapipe_to_kinect,
 )
+from core.model_input import prepare_clip
 from core.preprocess import normalise_clip
-from core.skeleton import MP33, NTU25, bone_vectors, convert
+from core.skeleton import (
+    MP33,
+    NTU25,
+    REFERENCE_BONE_LENGTHS,
+    UCLA20,
+    bone_vectors,
+    convert,
+    torso_matrix,
+)
 from tests.conftest import require_data
 
 NTU_NAME = "S001C001P001R001A001"
@@ -203,3 +213,58 @@ def test_blank_frame_has_no_person_and_bad_frames_are_refused():
 def test_models_that_need_a_download_are_refused(complexity):
     with pytest.raises(ValueError, match="not available offline"):
         MediaPipePose(model_complexity=complexity)
+
+
+# One joint definition for both sensors (DataConfig.joints = "shared").
+
+
+@pytest.fixture(scope="module")
+def paired(ntu_poses, kinect) -> tuple[np.ndarray, np.ndarray]:
+    """The take from both sensors in the shipped model's layout, ``(T, 1, 20, 3)`` each."""
+    world = np.stack([r.world for r in ntu_poses[0]])
+    mp = convert(mediapipe_to_kinect(world), "mp33", "ucla20")[:, None]
+    return convert(kinect[0][:, None], "ntu25", "ucla20"), mp
+
+
+def _lengths(x: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(bone_vectors(x[:, 0], UCLA20), axis=-1)  # (T, B)
+
+
+def test_shared_joints_give_both_sensors_one_skeleton(paired):
+    kinect, mp = paired
+    cfg = DataConfig(layout="ucla20", num_bodies=1, joints="shared")
+    a = prepare_clip(kinect, "ucla20", "ucla20", 1, cfg)
+    b = prepare_clip(mp, "ucla20", "ucla20", 1, cfg)
+    # Same bone lengths in every frame of both: one body shape.
+    la, lb = _lengths(a), _lengths(b)
+    assert np.allclose(la, la[0], atol=1e-4) and np.allclose(la, lb, atol=1e-4)
+    ref = np.asarray(REFERENCE_BONE_LENGTHS["ucla20"])
+    assert np.allclose(la[0] / la[0][:2].sum(), ref / ref[:2].sum(), atol=1e-4)
+    # Torso joints follow the MediaPipe rules in both.
+    w = torso_matrix("ucla20")
+    for x in (a, b):
+        assert np.allclose(np.einsum("ov,tmvc->tmoc", w, x), x, atol=2e-3)
+    # The hips and shoulders (whose spacing differs most between the sensors) move
+    # together: their distance between the two clips is halved (0.12 -> 0.06 spine
+    # lengths on this take; what remains is the sensors' disagreement on directions).
+    hips_shoulders = [UCLA20.index(j) for j in
+                      ("HipLeft", "HipRight", "ShoulderLeft", "ShoulderRight")]  # fmt: skip
+
+    def gap(cfg: DataConfig) -> float:
+        a = prepare_clip(kinect, "ucla20", "ucla20", 1, cfg)[:, 0, hips_shoulders]
+        b = prepare_clip(mp, "ucla20", "ucla20", 1, cfg)[:, 0, hips_shoulders]
+        return float(np.median(np.linalg.norm(a - b, axis=-1)))
+
+    shared, own = gap(cfg), gap(DataConfig(layout="ucla20", num_bodies=1))
+    assert shared < 0.08 and shared < 0.6 * own
+
+
+def test_sensor_joints_keep_the_two_body_shapes_apart(paired):
+    """The check above fails without the shared definition: MediaPipe's hips are far
+    wider apart than Kinect's, and its legs longer relative to the torso."""
+    kinect, mp = paired
+    cfg = DataConfig(layout="ucla20", num_bodies=1)  # joints="sensor", old runs
+    la = np.median(_lengths(prepare_clip(kinect, "ucla20", "ucla20", 1, cfg)), 0)
+    lb = np.median(_lengths(prepare_clip(mp, "ucla20", "ucla20", 1, cfg)), 0)
+    hip = UCLA20.bones.index((UCLA20.index("HipLeft"), 0))
+    assert lb[hip] / la[hip] > 1.5

@@ -23,6 +23,14 @@ def test_nw_ucla_view3_is_test():
     ]
 
 
+def test_nw_ucla_validation_protocol_never_touches_view3():
+    sides = [split_of("nw-ucla", "xview-val", {"view": v}) for v in (1, 2, 3)]
+    assert sides == ["train", "test", "unused"]
+    metas = [{"view": v} for v in (3, 1, 2, 3, 2)]
+    idx = split_indices("nw-ucla", "xview-val", metas)
+    assert idx["train"].tolist() == [1] and idx["test"].tolist() == [2, 4]
+
+
 def test_ntu60_xsub_and_xview():
     assert len(NTU60_TRAIN_SUBJECTS) == 20 and len(NTU120_TRAIN_SUBJECTS) == 53
     meta = {"setup": 1, "camera": 1, "performer": 1}

@@ -20,7 +20,8 @@ def test_train_then_eval_from_flags(tiny_data, tmp_path, capsys):
         "train", "--config", str(cfg_file), "--root", str(root), "--strategy", "joint",
         "--tasks", "motion,contrastive", "--epochs", "2", "--batch-size", "8",
         "--hidden", "8", "--device", "cpu", "--seed", "3", "--run-dir", str(run_dir),
-        "--augment", "rotate=20,noise=0.01,speed=0.2,drop=0.1", "--select", "last",
+        "--augment", "rotate=20,noise=0.01,speed=0.2,drop=0.1,depth=0.05,jitter=0.01",
+        "--select", "last", "--joints", "shared", "--root-motion", "remove",
     ])  # fmt: skip
     assert status == 0
     err = capsys.readouterr().err
@@ -35,6 +36,8 @@ def test_train_then_eval_from_flags(tiny_data, tmp_path, capsys):
         and cfg.model.hidden == 8
         and cfg.data.augment.rotate_degrees == 20
     )
+    assert cfg.data.joints == "shared" and cfg.data.root_motion == "remove"
+    assert (cfg.data.augment.depth_noise, cfg.data.augment.jitter_std) == (0.05, 0.01)
 
     assert main(["eval", str(run_dir)]) == 0
     out = capsys.readouterr().out
