@@ -3,6 +3,9 @@
 Splits are decided from each clip's metadata, as the protocols define them:
 
 - NW-UCLA ``xview``: views 1 and 2 train, view 3 test (1020 / 464 clips).
+  ``xview-val``: the validation protocol drawn from the ``xview`` training views only:
+  view 1 trains, view 2 validates (a cross-view shift like the test's), view 3 is not
+  used at all. Every recipe choice is made on it; view 3 is for the final table.
 - NTU RGB+D 60 ``xsub``: the 20 training performers below; ``xview``: cameras 2 and 3
   train, camera 1 test.
 - NTU RGB+D 120 ``xsub``: the 53 training performers below; ``xset``: even setup ids
@@ -21,10 +24,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-Split = Literal["train", "test"]
+Split = Literal["train", "test", "unused"]
 
 PROTOCOLS: dict[str, tuple[str, ...]] = {
-    "nw-ucla": ("xview",),
+    "nw-ucla": ("xview", "xview-val"),
     "ntu60": ("xsub", "xview"),
     "ntu120": ("xsub", "xset"),
     "pkummd1": ("xsub", "xview"),
@@ -48,6 +51,10 @@ NTU60_TRAIN_CAMERAS: frozenset[int] = frozenset((2, 3))
 
 UCLA_TRAIN_VIEWS: frozenset[int] = frozenset((1, 2))
 """NW-UCLA cross-view training views (view 3 is the test view)."""
+
+UCLA_VAL_VIEWS: tuple[frozenset[int], frozenset[int]] = (frozenset({1}), frozenset({2}))
+"""NW-UCLA ``xview-val``: (training views, validation views), both inside
+:data:`UCLA_TRAIN_VIEWS`."""
 
 
 def default_protocol(dataset: str) -> str:
@@ -82,7 +89,8 @@ def split_of(dataset: str, protocol: str, meta: Mapping[str, Any]) -> Split:
         meta: The clip's metadata as its reader wrote it.
 
     Returns:
-        ``"train"`` or ``"test"``.
+        ``"train"``, ``"test"``, or ``"unused"`` for a clip the protocol leaves out (view 3
+        under NW-UCLA ``xview-val``).
 
     Raises:
         KeyError: If the dataset or protocol is unknown, or the metadata lacks what the
@@ -93,6 +101,11 @@ def split_of(dataset: str, protocol: str, meta: Mapping[str, Any]) -> Split:
             f"{dataset} has no protocol {protocol!r}; known: {protocols(dataset)}"
         )
     try:
+        if dataset == "nw-ucla" and protocol == "xview-val":
+            view = int(meta["view"])
+            if view in UCLA_VAL_VIEWS[0]:
+                return "train"
+            return "test" if view in UCLA_VAL_VIEWS[1] else "unused"
         if dataset == "nw-ucla":
             train = int(meta["view"]) in UCLA_TRAIN_VIEWS
         elif dataset in ("ntu60", "ntu120") and protocol == "xsub":
@@ -120,7 +133,7 @@ def split_of(dataset: str, protocol: str, meta: Mapping[str, Any]) -> Split:
 def split_indices(
     dataset: str, protocol: str, metas: Sequence[Mapping[str, Any]]
 ) -> dict[Split, np.ndarray]:
-    """Indices of the training and test clips.
+    """Indices of the training and test clips (clips the protocol leaves out are in neither).
 
     Args:
         dataset: Dataset name.

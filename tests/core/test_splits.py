@@ -79,3 +79,11 @@ def test_labelled_subset_is_balanced_seeded_and_nonempty_per_class():
         labelled_subset(labels, 0.0)
     with pytest.raises(ValueError):
         labelled_subset([-1, 0], 0.5)
+
+
+def test_nw_ucla_validation_protocol_uses_the_training_views_only():
+    sides = [split_of("nw-ucla", "xview-val", {"view": v}) for v in (1, 2, 3)]
+    assert sides == ["train", "test", "unused"]
+    metas = [{"view": v} for v in (3, 1, 2, 1, 3, 2)]
+    idx = split_indices("nw-ucla", "xview-val", metas)
+    assert idx["train"].tolist() == [1, 3] and idx["test"].tolist() == [2, 5]
