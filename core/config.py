@@ -131,6 +131,17 @@ class ModelConfig:
         noise_std: Std of the Gaussian noise added to the observed past.
         jigsaw_segments: Number of segments ``P`` of the temporal jigsaw.
         dropout: Dropout on encoder features.
+        jigsaw_feature: What the jigsaw head sees of the shuffled clip: ``"last"`` (the
+            encoder's final states, forward at the last frame and backward at the first:
+            an order-sensitive summary) or ``"mean"`` (features averaged over time, which
+            blurs where each segment sits; the head stayed at chance with it).
+        pretext_rotate: Max angle (degrees) by which the masked and the jigsaw views are
+            each turned about the vertical axis, independently (0 = off); the
+            contrastive task then pairs views of a clip seen from different directions.
+        contrastive_positive: ``"others"`` (each view against the mean of the clip's
+            other views) or ``"all"`` (Eq. 3 as printed: the mean includes the view
+            itself, which makes the task trivial); see
+            :func:`models.losses.contrastive_loss`.
     """
 
     name: str = "ms2l"
@@ -148,6 +159,9 @@ class ModelConfig:
     noise_std: float = 0.05
     jigsaw_segments: int = 3
     dropout: float = 0.0
+    jigsaw_feature: str = "last"
+    contrastive_positive: str = "others"
+    pretext_rotate: float = 0.0
 
     def arch(self) -> dict[str, Any]:
         """The architecture options passed to ``models.build_model`` (no task settings).
@@ -175,7 +189,7 @@ ARCH_FIELDS = (
 
 @dataclass(frozen=True)
 class OptimConfig:
-    """Optimiser and schedule (Adam, step decay).
+    """Optimiser and schedule (Adam; step decay or cosine).
 
     Attributes:
         epochs: Training epochs.
@@ -185,7 +199,10 @@ class OptimConfig:
         lr_step: Decay the learning rate every ``lr_step`` units (0 = constant).
         lr_step_unit: ``"iter"`` (optimiser steps, the paper) or ``"epoch"`` (released code).
         lr_gamma: Decay factor.
-        min_lr: Floor of the learning rate.
+        min_lr: Floor of the learning rate (step decay), or where the cosine ends.
+        lr_schedule: ``"step"`` (x ``lr_gamma`` every ``lr_step`` units, floored at
+            ``min_lr``) or ``"cosine"`` (from ``lr`` down to ``min_lr`` along half a
+            cosine over all the run's steps; ``lr_step`` is ignored).
         grad_clip: Max gradient norm (0 = off).
     """
 
@@ -198,6 +215,7 @@ class OptimConfig:
     lr_gamma: float = 0.1
     min_lr: float = 1e-4
     grad_clip: float = 5.0
+    lr_schedule: str = "step"
 
 
 @dataclass(frozen=True)
@@ -545,6 +563,19 @@ def validate(cfg: TrainConfig) -> None:
     if cfg.optim.lr_step_unit not in ("iter", "epoch"):
         raise ValueError(
             f"lr_step_unit must be 'iter' or 'epoch', got {cfg.optim.lr_step_unit!r}"
+        )
+    if cfg.optim.lr_schedule not in ("step", "cosine"):
+        raise ValueError(
+            f"lr_schedule must be 'step' or 'cosine', got {cfg.optim.lr_schedule!r}"
+        )
+    if cfg.model.jigsaw_feature not in ("last", "mean"):
+        raise ValueError(
+            f"jigsaw_feature must be 'last' or 'mean', got {cfg.model.jigsaw_feature!r}"
+        )
+    if cfg.model.contrastive_positive not in ("others", "all"):
+        raise ValueError(
+            "contrastive_positive must be 'others' or 'all', got "
+            f"{cfg.model.contrastive_positive!r}"
         )
     if cfg.run.select not in ("best", "last"):
         raise ValueError(f"select must be 'best' or 'last', got {cfg.run.select!r}")

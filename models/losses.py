@@ -45,31 +45,69 @@ def jigsaw_loss(logits: torch.Tensor, perm_labels: torch.Tensor) -> torch.Tensor
     return F.cross_entropy(logits.float(), perm_labels)
 
 
-def contrastive_loss(z: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
-    """Mean-feature contrastive loss (Eq. 3).
+def contrastive_loss(
+    z: torch.Tensor, temperature: float = 1.0, positive: str = "others"
+) -> torch.Tensor:
+    """Mean-feature contrastive loss (Eq. 3), InfoNCE over the samples of the batch.
 
-    Every view ``z[k, v]`` of sample ``k`` is pulled towards the mean feature
-    ``z̄_k = mean_v z[k, v]`` of its own sample and pushed from the mean features of the
-    other samples, with cosine similarity divided by ``temperature`` (Eq. 3 is the case
-    ``temperature = 1``). The sum over the ``N*M`` views is averaged.
+    Every view ``z[k, v]`` of sample ``k`` is pulled towards a mean feature of its own
+    sample and pushed from the same kind of mean feature of every other sample ``j != k``
+    (the negatives), with cosine similarity divided by ``temperature``. The loss is the
+    cross entropy of picking the own sample among the ``N``, averaged over the ``N*M``
+    views.
+
+    ``positive`` chooses the mean:
+
+    * ``"others"`` (default): the mean of the OTHER views of the sample,
+      ``mean_{u != v} z[k, u]`` (and likewise for the negatives). An encoder gains only
+      by making the views of one clip agree with each other and differ from other clips'.
+    * ``"all"``: Eq. 3 as printed, the mean of all ``M`` views, which contains the anchor
+      itself; an encoder that maps every view to its own unrelated direction already
+      scores ``cos(z_kv, z̄_k) = 1/sqrt(M)`` against ~0 for the others, so the loss
+      falls without any invariance being learnt (what the authors' code does).
 
     Args:
         z: Projected features ``(N, M, D)``: ``M`` views (original first) of ``N`` samples.
         temperature: Softmax temperature (> 0).
+        positive: ``"others"`` or ``"all"``.
 
     Returns:
-        Scalar loss.
+        Scalar loss; ``ln N`` for a constant encoder.
 
     Raises:
-        ValueError: If ``z`` is not 3-D.
+        ValueError: If ``z`` is not 3-D, has fewer than 2 views with ``"others"``, or
+            ``positive`` is unknown.
+    """
+    logits = contrastive_logits(z, temperature, positive)
+    n, m = z.shape[:2]
+    target = torch.arange(n, device=z.device).repeat_interleave(m)
+    return F.cross_entropy(logits, target)
+
+
+def contrastive_logits(
+    z: torch.Tensor, temperature: float = 1.0, positive: str = "others"
+) -> torch.Tensor:
+    """Scores of :func:`contrastive_loss`: ``(N*M, N)``, row ``k*M + v`` for view ``v``
+    of sample ``k``, column ``j`` for sample ``j``'s mean feature (the right answer is
+    ``j = k``).
+
+    Raises:
+        ValueError: As :func:`contrastive_loss`.
     """
     if z.ndim != 3:
         raise ValueError(f"expected z of shape (N, M, D), got {tuple(z.shape)}")
+    if positive not in ("others", "all"):
+        raise ValueError(f"positive must be 'others' or 'all', got {positive!r}")
     n, m, _ = z.shape
     z = z.float()
-    zbar = z.mean(dim=1)
-    zn = F.normalize(z.reshape(n * m, -1), dim=-1)
-    cn = F.normalize(zbar, dim=-1)
-    logits = zn @ cn.t() / temperature  # (N*M, N)
-    target = torch.arange(n, device=z.device).repeat_interleave(m)
-    return F.cross_entropy(logits, target)
+    zn = F.normalize(z, dim=-1)
+    if positive == "all":
+        cn = F.normalize(z.mean(dim=1), dim=-1)  # (N, D)
+        return zn.reshape(n * m, -1) @ cn.t() / temperature
+    if m < 2:
+        raise ValueError("the leave-one-out positive needs at least 2 views per sample")
+    # means[v, j] = mean over u != v of z[j, u]: the candidates view v is compared with.
+    means = (z.sum(dim=1, keepdim=True) - z) / (m - 1)  # (N, M, D), index [j, v]
+    means = F.normalize(means, dim=-1).transpose(0, 1)  # (M, N, D)
+    logits = torch.einsum("kvd,vjd->kvj", zn, means) / temperature  # (N, M, N)
+    return logits.reshape(n * m, n)

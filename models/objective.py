@@ -27,6 +27,10 @@ class Objective(nn.Module):
         temperature: Contrastive temperature.
         use_cls: Whether the classifier loss is computed.
         freeze_encoder: Run the encoder without gradients (linear evaluation).
+        jigsaw_feature: ``"last"`` (the encoder's final states, order-sensitive) or
+            ``"mean"`` (time-averaged features) as the jigsaw head's input.
+        contrastive_positive: ``"others"`` or ``"all"`` (see
+            :func:`models.losses.contrastive_loss`).
     """
 
     def __init__(
@@ -36,9 +40,13 @@ class Objective(nn.Module):
         temperature: float,
         use_cls: bool,
         freeze_encoder: bool = False,
+        jigsaw_feature: str = "last",
+        contrastive_positive: str = "others",
     ) -> None:
         super().__init__()
         self.model = model
+        self.jigsaw_feature = jigsaw_feature
+        self.contrastive_positive = contrastive_positive
         self.tasks = tuple(tasks)
         self.temperature = temperature
         self.use_cls = use_cls
@@ -108,7 +116,10 @@ class Objective(nn.Module):
                 out["motion"] = motion_loss(pred.float(), m.target, m.target_mask)
                 self_loss = self_loss + out["motion"]
             if "jigsaw" in tasks:
-                feat = masked_mean(h[part["jig"]], lengths)
+                if self.jigsaw_feature == "mean":
+                    feat = masked_mean(h[part["jig"]], lengths)
+                else:  # order-sensitive: where each segment sits survives
+                    feat = last[part["jig"]]
                 out["jigsaw"] = jigsaw_loss(
                     self.model.jigsaw_head(feat), pretext.jigsaw_labels
                 )
@@ -119,7 +130,9 @@ class Objective(nn.Module):
                     for v in ("orig", "past", "jig")
                 ]
                 z = self.model.contrastive_head(torch.stack(feats, dim=1))
-                out["contrastive"] = contrastive_loss(z, self.temperature)
+                out["contrastive"] = contrastive_loss(
+                    z, self.temperature, self.contrastive_positive
+                )
                 self_loss = self_loss + out["contrastive"]
             total = total + w_self * self_loss
         out["total"] = total

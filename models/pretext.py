@@ -11,7 +11,10 @@ with true lengths ``lengths (N,)``:
 
 Both work on the whole batch with index arithmetic and ``gather`` (no per-sample Python
 loop), draw their randomness from a ``torch.Generator`` so that runs are repeatable, and
-leave padding frames zero. :func:`make_pretext` builds both for one batch.
+leave padding frames zero. :func:`make_pretext` builds both for one batch; with
+``rotate_degrees`` each transform first turns its clip by its own random angle about the
+vertical axis (:func:`rotate_vertical`), so that the contrastive task (Eq. 3) pairs views
+of one action seen from different directions.
 """
 
 from __future__ import annotations
@@ -151,6 +154,31 @@ def jigsaw(
     return shuffled, labels
 
 
+def rotate_vertical(
+    x: torch.Tensor,
+    max_degrees: float,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Turn every clip of ``(N, T, M, V, 3)`` about the vertical (y) axis through the
+    origin by its own angle drawn uniformly from ``[-max_degrees, max_degrees]``.
+
+    Zero (padding) frames stay zero. With ``max_degrees <= 0`` the input is returned.
+    """
+    if max_degrees <= 0:
+        return x
+    n = x.shape[0]
+    angle = (torch.rand(n, generator=generator, dtype=torch.float64) * 2 - 1) * (
+        max_degrees * math.pi / 180.0
+    )
+    c, s = torch.cos(angle), torch.sin(angle)
+    zero, one = torch.zeros_like(c), torch.ones_like(c)
+    rot = torch.stack([c, zero, s, zero, one, zero, -s, zero, c], dim=-1).reshape(
+        n, 3, 3
+    )
+    rot = rot.to(device=x.device, dtype=x.dtype)
+    return torch.einsum("ntmvc,ndc->ntmvd", x, rot)
+
+
 @dataclass(frozen=True)
 class PretextBatch:
     """Everything the self-supervised losses need for one batch.
@@ -173,6 +201,7 @@ def make_pretext(
     noise_std: float,
     segments: int,
     generator: torch.Generator | None = None,
+    rotate_degrees: float = 0.0,
 ) -> PretextBatch:
     """Build the masked/noisy and the jigsaw views of a batch.
 
@@ -183,10 +212,18 @@ def make_pretext(
         noise_std: Noise on the observed past.
         segments: Jigsaw segments ``P``.
         generator: Source of all randomness.
+        rotate_degrees: Each of the two views is first turned about the vertical axis
+            by its own angle up to this (0 = no turn; the motion targets turn with
+            their view).
 
     Returns:
         The pretext batch.
     """
-    masked = mask_future(x, lengths, mask_ratio, noise_std, generator)
-    shuffled, labels = jigsaw(x, lengths, segments, generator)
+    if rotate_degrees > 0:
+        x_m = rotate_vertical(x, rotate_degrees, generator)
+        x_j = rotate_vertical(x, rotate_degrees, generator)
+    else:
+        x_m = x_j = x
+    masked = mask_future(x_m, lengths, mask_ratio, noise_std, generator)
+    shuffled, labels = jigsaw(x_j, lengths, segments, generator)
     return PretextBatch(masked, shuffled, labels)

@@ -69,6 +69,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--lr", type=float)
     p.add_argument("--lr-step", type=int, help="decay every N units (0 = constant)")
     p.add_argument("--lr-step-unit", choices=("iter", "epoch"))
+    p.add_argument(
+        "--lr-schedule",
+        choices=("step", "cosine"),
+        help="step decay (--lr-step) or cosine to the floor over the whole run",
+    )
     p.add_argument("--frames", type=int, help="frames T per clip")
     p.add_argument("--time-mode", choices=("resample", "pad"))
     p.add_argument(
@@ -117,7 +122,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--select",
         choices=("best", "last"),
         help="weights kept in weights.pt: last epoch (default) or best validation "
-        "accuracy; validation uses the protocol's test split, so 'best' is optimistic",
+        "accuracy; validation uses the protocol's test split, so 'best' is optimistic "
+        "(use --protocol xview-val to select without the test view)",
     )
     p.add_argument("--max-clips", type=int, help="use at most N clips per split")
     p.add_argument("--device", help="auto, cpu or cuda[:i]")
@@ -202,6 +208,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         ("lr", optim, "lr"),
         ("lr_step", optim, "lr_step"),
         ("lr_step_unit", optim, "lr_step_unit"),
+        ("lr_schedule", optim, "lr_schedule"),
         ("device", run, "device"),
         ("threads", run, "threads"),
         ("seed", run, "seed"),

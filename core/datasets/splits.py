@@ -137,7 +137,7 @@ def split_indices(
     val_fraction: float = 0.2,
     seed: int = 0,
 ) -> dict[Split, np.ndarray]:
-    """Indices of the training and test clips.
+    """Indices of the training and test clips (clips the protocol leaves out are in neither).
 
     Args:
         dataset: Dataset name.

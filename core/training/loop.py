@@ -57,9 +57,25 @@ from models.objective import Objective
 from models.pretext import PretextBatch, make_pretext
 
 
-def lr_at(cfg: TrainConfig, global_step: int, epoch: int) -> float:
-    """Learning rate of a step: step decay by ``lr_gamma``, floored at ``min_lr``."""
+def lr_at(
+    cfg: TrainConfig, global_step: int, epoch: int, total_steps: int = 0
+) -> float:
+    """Learning rate of a step.
+
+    ``"step"``: decay by ``lr_gamma`` every ``lr_step`` units, floored at ``min_lr``.
+    ``"cosine"``: ``min_lr + (lr - min_lr) * (1 + cos(pi * step / total_steps)) / 2``.
+
+    Args:
+        cfg: The run's config.
+        global_step: Optimiser steps taken before this one (0-based).
+        epoch: The current epoch (1-based).
+        total_steps: Steps of the whole run (needed by ``"cosine"``).
+    """
     o = cfg.optim
+    if o.lr_schedule == "cosine":
+        floor = min(o.min_lr, o.lr)
+        frac = min(1.0, global_step / max(1, total_steps))
+        return floor + (o.lr - floor) * 0.5 * (1.0 + math.cos(math.pi * frac))
     if o.lr_step <= 0:
         return o.lr
     units = global_step if o.lr_step_unit == "iter" else epoch - 1
@@ -327,7 +343,13 @@ def run(
                 p.requires_grad_(False)
         model.to(device)
         objective = Objective(
-            model, cfg.strategy.tasks, cfg.model.temperature, uses_cls(name), frozen
+            model,
+            cfg.strategy.tasks,
+            cfg.model.temperature,
+            uses_cls(name),
+            frozen,
+            cfg.model.jigsaw_feature,
+            cfg.model.contrastive_positive,
         ).to(device)
         slot.module = distributed.wrap(objective, dist, device)
         # GRU gradients that flow back through many steps decay into subnormal floats,
@@ -410,6 +432,7 @@ def _train(
         save_last(0)  # a cancelled first epoch still leaves a resumable folder
     total_epochs = cfg.optim.epochs
     spe = steps_per_epoch(len(train_set), cfg.optim.batch_size)
+    total_steps = total_epochs * spe
     for message in [
         f"device {device}{' with AMP' if amp else ''}"
         + (f", {dist.world} processes" if dist.enabled else ""),
@@ -460,9 +483,10 @@ def _train(
                     cfg.model.noise_std,
                     cfg.model.jigsaw_segments,
                     gen,
+                    cfg.model.pretext_rotate,
                 )
                 pretext = _to_device(pretext, device)
-            lr = lr_at(cfg, global_step, epoch)
+            lr = lr_at(cfg, global_step, epoch, total_steps)
             for group in opt.param_groups:
                 group["lr"] = lr
             with torch.autocast(
@@ -506,7 +530,8 @@ def _train(
             val_acc = float((logits.argmax(1) == data.test.labels).mean())
         means = {k: v / max(steps_done, 1) for k, v in sums.items()}
         done = EpochDone(
-            epoch, means, val_loss, val_acc, lr_at(cfg, global_step, epoch),
+            epoch, means, val_loss, val_acc,
+            lr_at(cfg, global_step, epoch, total_steps),
             time.perf_counter() - t0,
         )  # fmt: skip
         log.write(done)

@@ -109,3 +109,11 @@ def test_per_class_subset_draws_k_of_each_class_seeded():
     assert not np.array_equal(five, per_class_subset(labels, 5, seed=1))
     with pytest.raises(ValueError):
         per_class_subset(labels, 0)
+
+
+def test_nw_ucla_validation_protocol_uses_the_training_views_only():
+    sides = [split_of("nw-ucla", "xview-val", {"view": v}) for v in (1, 2, 3)]
+    assert sides == ["train", "test", "unused"]
+    metas = [{"view": v} for v in (3, 1, 2, 1, 3, 2)]
+    idx = split_indices("nw-ucla", "xview-val", metas)
+    assert idx["train"].tolist() == [1, 3] and idx["test"].tolist() == [2, 5]

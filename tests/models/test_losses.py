@@ -41,7 +41,43 @@ def test_contrastive_loss_equals_eq3_written_as_loops():
             )
             total += -torch.log_softmax(sims / tau, dim=0)[k]
     expected = total / (n * m)
+    loss = contrastive_loss(z, tau, positive="all")
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_leave_one_out_contrastive_loss_written_as_loops():
+    torch.manual_seed(0)
+    n, m, tau = 4, 3, 0.5
+    z = torch.randn(n, m, 5)
+    total = 0.0
+    for k in range(n):
+        for v in range(m):
+            others = [u for u in range(m) if u != v]
+            sims = torch.stack(
+                [
+                    F.cosine_similarity(z[k, v], z[j, others].mean(0), dim=0)
+                    for j in range(n)
+                ]
+            )
+            total += -torch.log_softmax(sims / tau, dim=0)[k]
+    expected = total / (n * m)
     assert contrastive_loss(z, tau).item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_contrastive_loss_is_not_minimised_without_invariance():
+    """Constant features score chance (ln N); so do features that differ per view of a
+    clip. The printed Eq. 3 (anchor inside its own positive) rewards the latter: that
+    was the trivial task."""
+    torch.manual_seed(0)
+    n, m, tau = 32, 3, 0.1
+    constant = torch.ones(n, m, 60)
+    assert contrastive_loss(constant, tau).item() == pytest.approx(math.log(n))
+    assert contrastive_loss(constant, tau, "all").item() == pytest.approx(math.log(n))
+    hashing = torch.randn(n, m, 60)  # every view its own direction, no shared content
+    assert contrastive_loss(hashing, tau).item() > 0.8 * math.log(n)
+    assert contrastive_loss(hashing, tau, "all").item() < 0.5 * math.log(n)
+    invariant = torch.randn(n, 1, 60).repeat(1, m, 1) + 0.05 * torch.randn(n, m, 60)
+    assert contrastive_loss(invariant, tau).item() < 0.01
 
 
 def test_contrastive_loss_rewards_agreeing_views():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from models.pretext import jigsaw, make_pretext, mask_future, permutations
@@ -82,3 +84,19 @@ def test_make_pretext_gives_both_views():
     p = make_pretext(x, lengths, 0.3, 0.05, 3, torch.Generator().manual_seed(0))
     assert p.shuffled.shape == x.shape and p.jigsaw_labels.shape == (4,)
     assert p.masked.target.shape[0] == 4
+
+
+def test_rotate_vertical_turns_each_clip_about_y_and_keeps_padding_zero():
+    from models.pretext import rotate_vertical
+
+    x = torch.randn(6, 8, 1, 5, 3)
+    x[:, 6:] = 0.0  # padding
+    y = rotate_vertical(x, 90.0, torch.Generator().manual_seed(0))
+    assert torch.allclose(y[..., 1], x[..., 1])  # heights unchanged
+    assert torch.allclose(y.norm(dim=-1), x.norm(dim=-1), atol=1e-5)
+    assert bool((y[:, 6:] == 0).all())
+    # one angle per clip: the x-z turn of every joint of a clip is the same
+    angle = torch.atan2(y[..., 2], y[..., 0]) - torch.atan2(x[..., 2], x[..., 0])
+    angle = torch.remainder(angle[:, :6] + math.pi, 2 * math.pi) - math.pi
+    assert torch.allclose(angle, angle[:, :1, :1, :1].expand_as(angle), atol=1e-4)
+    assert rotate_vertical(x, 0.0) is x
