@@ -369,7 +369,7 @@ def _build(cls: type, data: Any, where: str) -> Any:
 
 
 def _coerce(tp: Any, value: Any, where: str) -> Any:
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _build(tp, value, where)
     origin = typing.get_origin(tp)
     if origin is tuple:
@@ -609,7 +609,7 @@ def validate(cfg: TrainConfig) -> None:
                 f"{name} must be >= 0 (0 = {_ZERO_MEANS[name]}), got {value}"
             )
     # Real numbers: NaN fails every comparison, so each test is written to fail on it.
-    for name, value, ok, allowed in (
+    for name, real, ok, allowed in (
         ("lr", cfg.optim.lr, cfg.optim.lr > 0, "> 0"),
         ("temperature", cfg.model.temperature, cfg.model.temperature > 0, "> 0"),
         ("weight_decay", cfg.optim.weight_decay, cfg.optim.weight_decay >= 0, ">= 0"),
@@ -620,8 +620,8 @@ def validate(cfg: TrainConfig) -> None:
         ("noise_std", cfg.model.noise_std, cfg.model.noise_std >= 0, ">= 0"),
         ("dropout", cfg.model.dropout, 0 <= cfg.model.dropout < 1, "in [0, 1)"),
     ):
-        if not ok or not math.isfinite(value):
-            raise ValueError(f"{name} must be a finite number {allowed}, got {value}")
+        if not ok or not math.isfinite(real):
+            raise ValueError(f"{name} must be a finite number {allowed}, got {real}")
 
 
 # What 0 means for the settings that allow it (for the error message).

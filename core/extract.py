@@ -493,10 +493,10 @@ def extract(
     else:
         ctx = multiprocessing.get_context("spawn")
         mp_stop = ctx.Event()
-        counter = ctx.Value("q", 0)
+        shared = ctx.Value("q", 0)
         with cf.ProcessPoolExecutor(
             max_workers=workers, mp_context=ctx, initializer=_init_worker,
-            initargs=(mp_stop, counter),
+            initargs=(mp_stop, shared),
         ) as pool:  # fmt: skip
             futures = {
                 pool.submit(
@@ -517,20 +517,20 @@ def extract(
                     job = futures[fut]
                     if fut.cancelled():
                         continue
-                    exc = fut.exception()
-                    if isinstance(exc, InterruptedError):
+                    error = fut.exception()
+                    if isinstance(error, InterruptedError):
                         continue
-                    if exc is not None:
-                        yield fail(job, exc)
+                    if error is not None:
+                        yield fail(job, error)
                     else:
                         yield finish(job, fut.result())
-                yield ExtractFrames(int(counter.value), done, total)
+                yield ExtractFrames(int(shared.value), done, total)
                 if stop.is_set() and not cancelled:
                     cancelled = True
                     mp_stop.set()
                     for fut in pending:
                         fut.cancel()
-            frames_total = int(counter.value)
+            frames_total = int(shared.value)
     yield ExtractFinished(
         extracted, skipped, failed, frames_total, time.perf_counter() - t0, cancelled
     )

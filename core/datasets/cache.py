@@ -30,7 +30,7 @@ import os
 import time
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -292,6 +292,7 @@ class ClipStore:
             or np.any(np.diff(offsets) < 0)
         ):
             raise DamagedStoreError(f"{offsets_file}: disagrees with the index")
+        frames: np.ndarray
         if shape[0]:
             frames = np.memmap(frames_file, dtype=np.float32, mode="r", shape=shape)
         else:  # numpy cannot map an empty file
@@ -365,7 +366,7 @@ def _build(
     reader: FileDatasetReader, root: Path, path: Path, signature: dict[str, Any]
 ) -> Iterator[CacheEvent]:
     start = time.perf_counter()
-    info = {
+    info: dict[str, Any] = {
         "layout": reader.layout,
         "num_bodies": reader.num_bodies,
         "class_names": reader.class_names(),
@@ -442,7 +443,7 @@ def prepare(
     root: str | os.PathLike[str],
     cache_dir: Path | None = None,
     force: bool = False,
-) -> Iterator[CacheEvent]:
+) -> Generator[CacheEvent, None, None]:
     """Build the store of a dataset unless an up-to-date one exists.
 
     Args:

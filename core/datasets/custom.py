@@ -44,7 +44,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -59,6 +59,9 @@ from core.datasets.recording import (
     recording_info,
 )
 from core.datasets.scanning import FileDatasetReader, FileFailed, FileRead, ScanEvent
+
+if TYPE_CHECKING:  # splits imports this module lazily; avoid the cycle
+    from core.datasets.splits import Split
 
 LABELS_FILE = "labels.csv"
 COLUMNS = ("recording", "start", "end", "action", "subject")
@@ -713,7 +716,7 @@ def split_custom(
     protocol: str = "recording",
     val_fraction: float = 0.2,
     seed: int = 0,
-) -> dict[str, np.ndarray]:
+) -> dict[Split, np.ndarray]:
     """Seeded split of a custom dataset by recording or by subject.
 
     Units are recordings (``"recording"``) or subjects (``"subject"``). For every

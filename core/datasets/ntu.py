@@ -46,7 +46,7 @@ import math
 import os
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -701,7 +701,7 @@ class NtuReader(FileDatasetReader):
 
     def _events(
         self,
-        items: list[tuple[str, str, Callable[[], bytes]]],
+        items: Sequence[tuple[str, str, Callable[[], bytes]]],
         missing: set[str],
     ) -> Iterator[ScanEvent]:
         total = len(items)

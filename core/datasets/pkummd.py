@@ -115,12 +115,12 @@ def parse_skeleton(data: bytes, path: str) -> np.ndarray:
     # Every line on its own must hold one frame: only counting all values would let a
     # short line and a long one cancel out and shift every later frame.
     per_row = [ln.split() for ln in rows]
-    for r, values in enumerate(per_row):
-        if len(values) != VALUES_PER_FRAME:
+    for r, row in enumerate(per_row):
+        if len(row) != VALUES_PER_FRAME:
             raise _row_error(
-                path, lines, r, f"{len(values)} values, expected {VALUES_PER_FRAME}"
+                path, lines, r, f"{len(row)} values, expected {VALUES_PER_FRAME}"
             )
-    tokens = [tok for values in per_row for tok in values]
+    tokens = [tok for row in per_row for tok in row]
     try:
         with np.errstate(over="ignore"):  # values beyond float32 are reported below
             values = np.array(tokens, dtype=np.float32)

@@ -480,6 +480,10 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     vis: list[np.ndarray | None] = []
     complete = False
     last = len(lines)
+    # One frame's world joints, image joints and visibility; None = no pose.
+    w: np.ndarray | None
+    im: np.ndarray | None
+    v: np.ndarray | None
     for lineno, line in enumerate(lines[1:], start=2):
         try:
             doc = json.loads(line)

@@ -166,7 +166,7 @@ def split_indices(
                 f"{dataset} has no protocol {protocol!r}; known: {protocols(dataset)}"
             )
         return split_custom(metas, protocol, val_fraction, seed)
-    sides: list[Split | None] = []
+    sides: list[Side | None] = []
     first_error: KeyError | None = None
     for m in metas:
         try:
@@ -179,6 +179,7 @@ def split_indices(
     if first_error is not None:
         if all(side is None for side in sides):
             raise first_error
+        assert unplaced is not None  # errors are only collected when it is given
         unplaced.extend(i for i, side in enumerate(sides) if side is None)
     return {
         side: np.array([i for i, s in enumerate(sides) if s == side], dtype=np.int64)

@@ -18,7 +18,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -58,7 +58,7 @@ def parse_name(name: str) -> dict[str, Any]:
     }
 
 
-def _raise_shape_problem(frames: list[Any], source: str) -> None:
+def _raise_shape_problem(frames: list[Any], source: str) -> NoReturn:
     """Raise a :class:`DataFormatError` naming the first frame that is not 20 x 3 numbers."""
     for t, frame in enumerate(frames):
         if not isinstance(frame, list) or len(frame) != NUM_JOINTS:

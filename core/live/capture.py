@@ -14,6 +14,7 @@ ends iteration normally (``end_reason == "eof"``), a source that cannot be opene
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import threading
 import time
@@ -107,7 +108,7 @@ class VideoSource:
 
     def __init__(
         self,
-        source: int | str | Path,
+        source: int | str | os.PathLike[str],
         *,
         realtime: bool | None = None,
         loop: bool = False,
@@ -149,7 +150,9 @@ class VideoSource:
         self._thread.start()
 
     def _open(self) -> cv2.VideoCapture:
-        if not self.live and not Path(self.source).is_file():
+        # Only a path (a str) is ever not live; camera indices are ints.
+        source = self.source
+        if isinstance(source, str) and not self.live and not Path(source).is_file():
             raise SourceOpenError(self.source, "no such file")
         cap = cv2.VideoCapture(self.source)
         if not cap.isOpened():

@@ -220,7 +220,9 @@ class _PredictWorker:
                 self._cond.wait_for(lambda: self._stop or self._job is not None)
                 if self._stop:
                     return
-                (generation, clip), self._job = self._job, None
+                job, self._job = self._job, None
+                assert job is not None  # wait_for returned and no stop was asked
+                generation, clip = job
                 self.busy = True
             try:
                 t0 = time.perf_counter()

@@ -48,7 +48,7 @@ class AtomicVideoWriter:
         """
         if self._writer is None:
             h, w = image.shape[:2]
-            fourcc = cv2.VideoWriter_fourcc(*"mp4v")
+            fourcc = cv2.VideoWriter.fourcc(*"mp4v")
             self._writer = cv2.VideoWriter(str(self.tmp), fourcc, self.fps, (w, h))
             if not self._writer.isOpened():
                 self.discard()
