@@ -24,7 +24,7 @@ import hashlib
 import os
 import warnings
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import torch
@@ -47,6 +47,7 @@ class OnnxModelWarning(UserWarning):
     """An existing ONNX file did not match its run and was not used as is."""
 
 
+@runtime_checkable
 class ExportableModel(Protocol):
     """What :func:`ensure_onnx` needs of a model (``models.ms2l.MS2L`` has it)."""
 
@@ -56,6 +57,17 @@ class ExportableModel(Protocol):
     def export_module(self) -> nn.Module:
         """A module mapping ``x (N, T, M, V, C)`` to logits ``(N, K)``."""
         ...
+
+
+def exportable(model: nn.Module) -> ExportableModel:
+    """``model`` as an :class:`ExportableModel`, checked at run time.
+
+    Raises:
+        TypeError: If the model lacks ``export_module``, ``num_joints`` or ``channels``.
+    """
+    if not isinstance(model, ExportableModel):
+        raise TypeError(f"{type(model).__name__} cannot be exported to ONNX")
+    return model
 
 
 def export_module(

@@ -20,7 +20,7 @@ import torch
 from core import runs
 from core.config import TrainConfig
 from core.device import resolve_device
-from core.inference.onnx import OnnxBackend, ensure_onnx
+from core.inference.onnx import OnnxBackend, ensure_onnx, exportable
 from core.model_input import fit_time, prepare_clip
 from core.skeleton import get_layout
 
@@ -104,7 +104,7 @@ class Predictor:
         onnx = None
         if backend == "onnx":
             path = ensure_onnx(
-                info.run_dir, model, cfg.data.frames, cfg.data.num_bodies
+                info.run_dir, exportable(model), cfg.data.frames, cfg.data.num_bodies
             )
             onnx = OnnxBackend(path)
         return cls(info.run_dir, cfg, info.labels, model, dev, onnx)
@@ -250,7 +250,7 @@ def export_onnx(
     predictor = Predictor.from_run(run_dir, device="cpu", backend="torch")
     return ensure_onnx(
         predictor.run_dir,
-        predictor.model,
+        exportable(predictor.model),
         predictor.T,
         predictor.num_bodies,
         out,

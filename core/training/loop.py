@@ -53,6 +53,7 @@ from core.training.strategies import (
     uses_cls,
     uses_ssl,
 )
+from models.ms2l import MS2L
 from models.objective import Objective
 from models.pretext import PretextBatch, make_pretext
 
@@ -326,6 +327,10 @@ def run(
             data.num_bodies,
             len(data.class_names),
         )
+        # The losses (models.objective.Objective) are MS2L's own; the registry holds
+        # no other model yet.
+        if not isinstance(model, MS2L):
+            raise TypeError(f"model {cfg.model.name!r} has no training objective")
         notes: list[str] = list(data.notes)
         if resume_state is not None:
             runs.load_state_into(model, resume_state["model"], run_dir / runs.LAST)
@@ -433,6 +438,7 @@ def _train(
     total_epochs = cfg.optim.epochs
     spe = steps_per_epoch(len(train_set), cfg.optim.batch_size)
     total_steps = total_epochs * spe
+    event: Event
     for message in [
         f"device {device}{' with AMP' if amp else ''}"
         + (f", {dist.world} processes" if dist.enabled else ""),
@@ -493,6 +499,7 @@ def _train(
                 device_type=device.type, dtype=torch.float16, enabled=amp
             ):
                 # through the slot, never a local: see distributed.WrappedSlot
+                assert slot.module is not None  # wrapped before _train, until shutdown
                 losses = slot.module(x, lengths, labels, pretext, w_cls, w_self)
             opt.zero_grad(set_to_none=True)
             scaler.scale(losses["total"]).backward()

@@ -24,7 +24,7 @@ from torch import nn
 from core.config import TrainConfig
 from core.training.data import ClipSet
 from models.losses import contrastive_logits, motion_loss
-from models.ms2l import masked_mean
+from models.ms2l import MS2L, masked_mean
 from models.pretext import make_pretext
 
 
@@ -48,7 +48,12 @@ def pretext_scores(
     Returns:
         ``{"jigsaw_acc", "contrastive_top1", "motion_mse", "clips"}`` (accuracies in
         [0, 1]).
+
+    Raises:
+        TypeError: If ``model`` is not an MS2L (it has no pretext heads).
     """
+    if not isinstance(model, MS2L):
+        raise TypeError(f"{type(model).__name__} has no pretext heads to score")
     was_training = model.training
     model.eval()
     m = cfg.model
