@@ -85,7 +85,9 @@ def teach_config(
     model = dataclasses.asdict(base.model)
     preset = model.pop("preset")
     data: dict[str, Any] = {
-        k: v for k, v in dataclasses.asdict(base.data).items() if k not in _DATASET_FIELDS
+        k: v
+        for k, v in dataclasses.asdict(base.data).items()
+        if k not in _DATASET_FIELDS
     }
     data.update(val_fraction=val_fraction, cache_dir=cache_dir)
     return make_config(
@@ -96,7 +98,12 @@ def teach_config(
         preset=preset,
         data=data,
         model=model,
-        optim={"epochs": epochs, "batch_size": TEACH_BATCH, "lr": TEACH_LR, "lr_step": 0},
+        optim={
+            "epochs": epochs,
+            "batch_size": TEACH_BATCH,
+            "lr": TEACH_LR,
+            "lr_step": 0,
+        },
         run={
             "run_dir": str(run_dir),
             "seed": seed,
