@@ -16,9 +16,10 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)  ## launch the desktop app with the shipped model
 	$(PY) -m app
 
-test: $(STAMP)  ## lint, import boundaries, full test suite (offscreen Qt, CPU)
+test: $(STAMP)  ## lint, import boundaries, static types of core/models, full test suite (offscreen Qt, CPU)
 	$(VENV)/bin/ruff check app core models tests bench
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 clean:

@@ -117,6 +117,7 @@ class ModelConfig:
     Attributes:
         name: Key in ``models.MODELS``.
         preset: Preset the values came from (informative).
+        encoder: Encoder name in ``models.encoders.ENCODERS`` (``"bigru"``, the paper's).
         hidden: Encoder GRU units per direction.
         layers: Encoder GRU layers.
         head_dim: Width of the jigsaw / contrastive heads.
@@ -146,6 +147,7 @@ class ModelConfig:
 
     name: str = "ms2l"
     preset: str = "paper"
+    encoder: str = "bigru"
     hidden: int = 30
     layers: int = 1
     head_dim: int = 60
@@ -174,6 +176,7 @@ class ModelConfig:
 
 # Model fields that shape the network (the rest are pretext-task settings).
 ARCH_FIELDS = (
+    "encoder",
     "hidden",
     "layers",
     "head_dim",

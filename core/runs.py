@@ -233,6 +233,8 @@ def load_state_into(
     if not isinstance(state, dict):
         raise ValueError(f"{source}: not a state dict")
     own = model.state_dict()
+    encoder = getattr(model, "encoder", None)
+    inputs = {f"encoder.{k}" for k in getattr(encoder, "input_weights", ())}
     missing = sorted(set(own) - set(state))
     extra = sorted(set(state) - set(own))
     if missing or extra:
@@ -243,13 +245,16 @@ def load_state_into(
     for key, value in state.items():
         if own[key].shape != value.shape:
             raise ValueError(
-                f"{source}: {_mismatch(key, tuple(value.shape), tuple(own[key].shape))}"
+                f"{source}: "
+                f"{_mismatch(key, tuple(value.shape), tuple(own[key].shape), inputs)}"
             )
     model.load_state_dict(state)
 
 
-def _mismatch(key: str, got: tuple[int, ...], want: tuple[int, ...]) -> str:
-    if key.startswith("encoder.fwd.0.weight_ih_l0"):
+def _mismatch(
+    key: str, got: tuple[int, ...], want: tuple[int, ...], inputs: set[str]
+) -> str:
+    if key in inputs:
         return (
             f"input size mismatch: checkpoint expects {got[1]} numbers per frame "
             f"(bodies x joints x 3), the model has {want[1]} (different layout or bodies)"

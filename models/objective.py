@@ -13,8 +13,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.encoders import masked_mean
 from models.losses import contrastive_loss, jigsaw_loss, motion_loss
-from models.ms2l import MS2L, masked_mean
+from models.ms2l import MS2L
 from models.pretext import PretextBatch
 
 
@@ -80,14 +81,23 @@ class Objective(nn.Module):
         want_orig = self.use_cls or "contrastive" in tasks
         want_past = "motion" in tasks or "contrastive" in tasks
         want_jig = "jigsaw" in tasks or "contrastive" in tasks
-        views, lens, names = [], [], []
+        views: list[torch.Tensor] = []
+        lens: list[torch.Tensor] = []
+        names: list[str] = []
+
+        def add(name: str, view: torch.Tensor, length: torch.Tensor) -> None:
+            views.append(view)
+            lens.append(length)
+            names.append(name)
+
         if want_orig:
-            views.append(x), lens.append(lengths), names.append("orig")
-        if want_past:
-            views.append(pretext.masked.past), lens.append(pretext.masked.past_len)
-            names.append("past")
-        if want_jig:
-            views.append(pretext.shuffled), lens.append(lengths), names.append("jig")
+            add("orig", x, lengths)
+        if want_past or want_jig:
+            assert pretext is not None  # ssl is only true with pretext views
+            if want_past:
+                add("past", pretext.masked.past, pretext.masked.past_len)
+            if want_jig:
+                add("jig", pretext.shuffled, lengths)
         stacked, stacked_len = torch.cat(views), torch.cat(lens)
         if self.freeze_encoder:
             with torch.no_grad():
@@ -107,6 +117,7 @@ class Objective(nn.Module):
                 out["cls"] = logits.sum() * 0.0
             total = total + w_cls * out["cls"]
         if ssl:
+            assert pretext is not None
             self_loss = x.new_zeros(())
             if "motion" in tasks:
                 m = pretext.masked

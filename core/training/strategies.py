@@ -29,6 +29,7 @@ from torch import nn
 from core import runs
 from core.config import USES_CLS, USES_SSL, TrainConfig
 from core.skeleton import conversion_matrix
+from models.encoders import SequenceEncoder
 
 
 def uses_ssl(name: str) -> bool:
@@ -140,7 +141,13 @@ def init_from_run(
         a = torch.from_numpy(
             input_conversion(info.layout, info.num_bodies, layout, num_bodies, channels)
         )
-        for key in ("encoder.fwd.0.weight_ih_l0", "encoder.bwd.0.weight_ih_l0"):
+        encoder = model.encoder
+        if not isinstance(encoder, SequenceEncoder):
+            raise TypeError(
+                f"{type(model).__name__} has no sequence encoder to convert"
+            )
+        for name in encoder.input_weights:
+            key = f"encoder.{name}"
             state[key] = state[key] @ a
         notes.append(
             f"encoder input converted from {info.layout} x{info.num_bodies} "

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from models import MODELS, MS2L
-from models.ms2l import flatten_frames, masked_mean
+from models.encoders import flatten_frames, masked_mean
 
 
 def _model(**kw) -> MS2L:
