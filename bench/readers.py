@@ -11,8 +11,8 @@ straightforward line-by-line readers (one keeps every joint line as a dict of it
 named fields, the shape of the widely copied reference NTU loaders; one as a list of
 floats) and one that splits the whole file once and converts every number with numpy. Times are the median per
 pass over all files; CPU time (``time.process_time``) is shown beside wall time because
-the machine may be shared. The project's first-tier parser is named (``numba`` when
-numba is installed, else ``numpy``); numba's one-off cost is shown apart: the first call
+the machine may be shared. The project's first-tier parser is named (``numba``, or
+``line-by-line`` when numba cannot compile); numba's one-off cost is shown apart: the first call
 in this process (a compile, or a load from numba's cache) and a cold compile in a child
 process with an empty cache; throughput is timed after a warm-up call. The first tiers
 alone (bytes in memory) are timed too, and the project reader is run on several files
@@ -45,8 +45,7 @@ sys.path.insert(0, str(REPO))
 
 from core.datasets.cache import ClipStore, prepare  # noqa: E402
 from core.datasets.ntu import (  # noqa: E402
-    active_parser,
-    parse_fast,
+    _jit_scanner,
     parse_jit,
     parse_lines,
     read_skeleton_bytes,
@@ -219,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no .skeleton files in {data / 'ntu'}", file=sys.stderr)
         return 2
     size_mb = sum(f.stat().st_size for f in files) / 1e6
-    first_tier = active_parser()
+    first_tier = "numba" if _jit_scanner() is not None else "line-by-line"
     t0 = time.perf_counter()
     project_reader(files[0])  # numba: compiles, or loads its cache
     t_first = time.perf_counter() - t0
@@ -262,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("  first tiers alone, bytes in memory (ms/pass, MB/s):")
     blobs = [(f.read_bytes(), str(f)) for f in files]
-    tiers = [("numpy vectorised", parse_fast), ("line-by-line fallback", parse_lines)]
+    tiers = [("line-by-line fallback", parse_lines)]
     if first_tier == "numba":
         tiers.insert(0, ("numba single pass", parse_jit))
     for label, tier in tiers:

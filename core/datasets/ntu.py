@@ -8,19 +8,15 @@ orientationW orientationX orientationY orientationZ trackingState). We keep x y 
 camera space) as ``joints`` and colorX colorY (pixels of the 1920x1080 RGB video) as
 ``color_xy``.
 
-Parsing is two-tier. The first tier reads well-formed files quickly. When numba is
-installed it is a single-pass compiled byte scanner (``core.datasets.ntu_jit``: counts,
-bodyIDs kept exactly as written, the five wanted fields converted exactly, the seven
-others checked to be numbers); without numba it is a vectorised numpy parser that finds
-all separators with one numpy pass, walks only the few header lines (frame, body and
-joint counts) in Python, checks that every joint line has exactly 12 space-separated
-fields, and converts the five wanted fields of all joint lines at once.
-:func:`active_parser` says which one runs. Both convert exactly: the mantissa is
-accumulated as an integer and one IEEE division by a power of ten rounds it correctly,
-so values equal ``float(text)``; the rare exponent-notation or over-long fields are
-converted one by one with ``float``. Anything unusual (other spacing, a bad count, text
-in a field) sends the file to the line-by-line path, which either reads it or raises a
-:class:`DataFormatError` naming the line. All paths return identical arrays.
+Parsing is two-tier. The first tier reads well-formed files quickly: a single-pass
+compiled byte scanner (``core.datasets.ntu_jit``, numba: counts, bodyIDs kept exactly as
+written, the five wanted fields converted exactly, the seven others checked to be
+numbers). It converts exactly: the mantissa is accumulated as an integer and one IEEE
+division by a power of ten rounds it correctly, so values equal ``float(text)``; the rare
+exponent-notation or over-long fields are converted one by one with ``float``. Anything
+unusual (other spacing, a bad count, text in a field) sends the file to the line-by-line
+path, which either reads it or raises a :class:`DataFormatError` naming the line. Both
+paths return identical arrays.
 
 Bodies: Kinect tracks each body with an ID. Tracks are packed into at most two body
 slots by this denoising rule: with more than two tracks, tracks seen in fewer than
@@ -80,14 +76,6 @@ _WANTED = (0, 1, 2, 5, 6)
 # digits right of it (Kinect writes 7 significant digits: at most 4 integer digits for
 # colour pixels, 8 fraction digits for metres); 10**(4 + 8) < 2**53 keeps the integer
 # mantissa exact. Fields outside the window are converted one by one.
-_INT_DIGITS = 4
-_FRAC_DIGITS = 8
-_LEFT = np.arange(_INT_DIGITS, 0, -1)
-_RIGHT = np.arange(1, _FRAC_DIGITS + 1)
-_OFFSETS = np.concatenate((-_LEFT, _RIGHT))
-_PAD = _FRAC_DIGITS + 2
-_SPACE_ROWS = np.array([0, 1, 2, 4, 5, 6])
-_CHUNK = 16384
 # Largest value a float32 holds: a kept field beyond it would become inf in the clip.
 _F32_MAX = float(np.finfo(np.float32).max)
 
@@ -263,171 +251,6 @@ class _Fallback(Exception):
     """The fast path met something it does not handle; use the line-by-line path."""
 
 
-def _parse_decimals(
-    data: bytes, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray
-) -> np.ndarray:
-    """Parse the decimal fields ``buf[starts:ends]``, in chunks of ``_CHUNK`` fields.
-
-    Chunks bound the temporaries (a (12, chunk) window each) for very long files.
-
-    Raises:
-        _Fallback: As :func:`_parse_decimal_chunk`.
-    """
-    out = np.empty(starts.size)
-    for a in range(0, starts.size, _CHUNK):
-        out[a : a + _CHUNK] = _parse_decimal_chunk(
-            data, buf, starts[a : a + _CHUNK], ends[a : a + _CHUNK]
-        )
-    return out
-
-
-def _parse_decimal_chunk(
-    data: bytes, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray
-) -> np.ndarray:
-    """Parse the decimal fields ``buf[starts:ends]``, exactly, mostly without Python loops.
-
-    Each field is read through a window centred on its decimal point (looked for at
-    the first few offsets after the sign), so every window column has a fixed power of
-    ten: with ``F`` fraction columns the mantissa ``sum(digit * 10**k)`` is an exact
-    integer in float64 (below 2**53) and one division by ``10**F`` rounds it correctly,
-    giving the same double as ``float(text)``. Fields that do not fit the window (exponent
-    notation, very long fields) are converted one by one with ``float``.
-
-    Args:
-        data: The file's bytes.
-        buf: ``data`` as uint8, padded with spaces at the end.
-        starts: Field starts ``(n,)``.
-        ends: Field ends (exclusive) ``(n,)``.
-
-    Returns:
-        float64 ``(n,)``.
-
-    Raises:
-        _Fallback: If a field is not a number or too many fields need the slow way.
-    """
-    n = starts.size
-    if n == 0:
-        return np.zeros(0)
-    neg = buf[starts] == 45
-    first = starts + neg
-    dot = ends.copy()  # no decimal point: the value is an integer
-    found = np.zeros(n, dtype=bool)
-    for k in range(1, _INT_DIGITS + 1):
-        pos = first + k
-        hit = (buf[pos] == 46) & (pos < ends) & ~found
-        dot = np.where(hit, pos, dot)
-        found |= hit
-    has_dot = found
-    left = dot - starts - neg  # integer digits
-    right = np.where(has_dot, ends - dot - 1, 0)  # fraction digits
-    # (I + F, n) windows: I columns left of the point, then F columns right of it.
-    chars = buf[_OFFSETS[:, None] + dot[None, :]] - np.uint8(48)
-    valid = np.concatenate(
-        (_LEFT[:, None] <= left[None, :], _RIGHT[:, None] <= right[None, :]), axis=0
-    )
-    good = ((chars < 10) | ~valid).all(axis=0)
-    good &= (left <= _INT_DIGITS) & (right <= _FRAC_DIGITS) & (left + right > 0)
-    digits = chars * valid
-    # Horner over the window columns (no BLAS call: its threads would spin for nothing).
-    mant = digits[0].astype(np.float64)
-    for row in digits[1:]:
-        mant *= 10.0
-        mant += row
-    values = mant / 10.0**_FRAC_DIGITS
-    values = np.where(neg, -values, values)
-    odd = np.flatnonzero(~good)
-    if odd.size > max(8, n // 20):
-        raise _Fallback
-    for i in odd.tolist():
-        try:
-            values[i] = float(data[int(starts[i]) : int(ends[i])])
-        except ValueError:
-            raise _Fallback from None
-    return values
-
-
-def parse_fast(data: bytes, path: str) -> RawSkeleton:
-    """Vectorised parser for well-formed files (single spaces, plain decimals).
-
-    Args:
-        data: The file's bytes.
-        path: File name for messages.
-
-    Returns:
-        The parsed records, identical to :func:`parse_lines`.
-
-    Raises:
-        _Fallback: On anything unusual (the caller then uses :func:`parse_lines`).
-    """
-    n = len(data)
-    buf = np.frombuffer(data + b" " * _PAD, dtype=np.uint8)
-    # One pass finds every separator (space, CR, LF, tab); newlines are among them.
-    seps = np.flatnonzero(buf[:n] <= 32)
-    newlines = seps[buf[seps] == 10]
-    line_start = np.empty(newlines.size + 1, dtype=np.int64)
-    line_start[0] = 0
-    line_start[1:] = newlines + 1
-    line_end = np.empty_like(line_start)
-    line_end[:-1] = newlines
-    line_end[-1] = n
-    if line_start[-1] == n:  # the file ends with a newline
-        line_start, line_end = line_start[:-1], line_end[:-1]
-    if line_start.size == 0:
-        raise _Fallback
-    # Strip the carriage return of CRLF lines.
-    line_end -= (buf[np.maximum(line_end - 1, 0)] == 13) & (line_end > line_start)
-    starts = line_start.tolist()
-    ends = line_end.tolist()
-    num_lines = len(starts)
-
-    def header(i: int) -> int:
-        if i >= num_lines:
-            raise _Fallback
-        try:
-            return int(data[starts[i] : ends[i]])
-        except ValueError:
-            raise _Fallback from None
-
-    num_frames = header(0)
-    i = 1
-    frames: list[int] = []
-    ids: list[bytes] = []
-    joint_first: list[int] = []
-    for t in range(num_frames):
-        nb = header(i)
-        i += 1
-        for _ in range(nb):
-            if header(i + 1) != NUM_JOINTS:
-                raise _Fallback
-            frames.append(t)
-            ids.append(data[starts[i] : ends[i]].split(b" ", 1)[0])
-            joint_first.append(i + 2)
-            i += 2 + NUM_JOINTS
-    if i > num_lines or (i < num_lines and data[starts[i] :].strip()):
-        raise _Fallback
-    if not frames:
-        empty = np.zeros((0, NUM_JOINTS, 3))
-        return _raw(num_frames, [], [], empty, empty[..., :2])
-    jl = (np.asarray(joint_first)[:, None] + np.arange(NUM_JOINTS)[None, :]).ravel()
-    js, je = line_start[jl], line_end[jl]
-    # Every joint line must hold exactly 11 single spaces, i.e. 12 fields.
-    sp_first = np.searchsorted(seps, js)
-    if np.any(np.searchsorted(seps, je) - sp_first != JOINT_FIELDS - 1):
-        raise _Fallback
-    # Spaces 0, 1, 2, 4, 5, 6 of every joint line, (6, L): they bound x y z colorX colorY.
-    sp = seps[_SPACE_ROWS[:, None] + sp_first[None, :]]
-    if not np.all(buf[sp] == 32):
-        raise _Fallback
-    f_start = np.concatenate((js[None, :], sp[[0, 1, 3, 4]] + 1))
-    f_end = sp[[0, 1, 2, 4, 5]]
-    values = _parse_decimals(data, buf, f_start.ravel(), f_end.ravel())
-    values = values.reshape(len(_WANTED), -1).T
-    values = values.reshape(len(frames), NUM_JOINTS, len(_WANTED))
-    if not (np.abs(values) <= _F32_MAX).all():  # inf, nan, or beyond float32
-        raise _Fallback
-    return _raw(num_frames, frames, ids, values[..., :3], values[..., 3:])
-
-
 @functools.cache
 def _jit_scanner() -> Callable[[np.ndarray], tuple] | None:
     """The numba scanner, imported on first use (numba takes ~0.2 s to import), or
@@ -440,16 +263,6 @@ def _jit_scanner() -> Callable[[np.ndarray], tuple] | None:
     except (ImportError, OSError):
         return None
     return None if numba.config.DISABLE_JIT else scan_skeleton
-
-
-def active_parser() -> str:
-    """Which first-tier parser :func:`parse_skeleton` uses here.
-
-    Returns:
-        ``"numba"`` (:func:`parse_jit`) when numba imports, else ``"numpy"``
-        (:func:`parse_fast`).
-    """
-    return "numba" if _jit_scanner() is not None else "numpy"
 
 
 def parse_jit(data: bytes, path: str) -> RawSkeleton:
@@ -497,16 +310,14 @@ def parse_jit(data: bytes, path: str) -> RawSkeleton:
 
 
 def parse_skeleton(data: bytes, path: str) -> RawSkeleton:
-    """Parse a ``.skeleton`` file's bytes: the compiled parser when numba is
-    installed, else the vectorised one; the line-by-line path on any doubt.
+    """Parse a ``.skeleton`` file's bytes: the compiled parser, or the line-by-line
+    path on any doubt (and when numba cannot compile, e.g. ``NUMBA_DISABLE_JIT=1``).
 
     Raises:
         DataFormatError: If the file is malformed (naming the line).
     """
     try:
-        if _jit_scanner() is not None:
-            return parse_jit(data, path)
-        return parse_fast(data, path)
+        return parse_jit(data, path)
     except _Fallback:
         return parse_lines(data, path)
 

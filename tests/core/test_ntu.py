@@ -12,7 +12,6 @@ from core.datasets.ntu import (
     MIN_TRACK_FRAMES,
     NtuReader,
     pack_bodies,
-    parse_fast,
     parse_lines,
     parse_name,
     parse_skeleton,
@@ -90,16 +89,6 @@ def test_real_known_values_and_line_endings(tmp_path):
     crlf = tmp_path / lf_real.name
     crlf.write_bytes(lf_real.read_bytes().replace(b"\n", b"\r\n"))
     np.testing.assert_array_equal(read_file(crlf).joints, read_file(lf_real).joints)
-
-
-@pytest.mark.parametrize("name", sorted(REAL))
-def test_fast_and_line_parsers_agree_on_real_files(name):
-    path = require_data("ntu", f"{name}.skeleton")
-    data = path.read_bytes()
-    a, b = parse_fast(data, str(path)), parse_lines(data, str(path))
-    np.testing.assert_array_equal(a.xyz, b.xyz)
-    np.testing.assert_array_equal(a.color_xy, b.color_xy)
-    assert a.body_ids == b.body_ids and np.array_equal(a.frame_of_body, b.frame_of_body)
 
 
 def test_real_metadata_and_protocols():
