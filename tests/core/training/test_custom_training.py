@@ -83,8 +83,11 @@ def test_finetune_from_shipped_encoder_new_classes(
                     "--threads", "1", "--quiet")  # fmt: skip
     assert status == 0
     info = runs.read_run(run)
-    base = runs.read_run(SHIPPED).config.model
-    assert info.config.model == base  # the architecture is the shipped model's
+    base = runs.read_run(SHIPPED).config
+    assert info.config.model == base.model  # the architecture is the shipped model's
+    for field in ("layout", "frames", "joints", "root_motion", "align", "scale"):
+        # ... and so is the input its encoder expects
+        assert getattr(info.config.data, field) == getattr(base.data, field), field
     mine = torch.load(run / "weights.pt", weights_only=True)
     shipped = torch.load(SHIPPED / "weights.pt", weights_only=True)
     assert mine["classifier.mlp.2.weight"].shape[0] == 3
