@@ -37,6 +37,7 @@ from core.training.events import (
     RunFinished,
     RunStarted,
 )
+from models.encoders import ENCODERS
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -90,6 +91,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         choices=("keep", "remove", "height"),
         help="keep the body's travel, centre every frame on the hips as MediaPipe's "
         "world landmarks are (remove), or that but keep the hips' height (height)",
+    )
+    p.add_argument(
+        "--encoder", choices=sorted(ENCODERS), help="sequence encoder (default bigru)"
     )
     p.add_argument("--hidden", type=int, help="encoder units per direction")
     p.add_argument("--temperature", type=float, help="contrastive temperature")
@@ -200,6 +204,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         ("labels_per_class", data, "labels_per_class"),
         ("val_fraction", data, "val_fraction"),
         ("max_clips", data, "max_clips"),
+        ("encoder", model, "encoder"),
         ("hidden", model, "hidden"),
         ("temperature", model, "temperature"),
         ("omega", strategy, "omega"),
