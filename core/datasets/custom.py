@@ -387,6 +387,25 @@ def _durations(root: Path) -> tuple[dict[str, float], dict[str, str]]:
     return ok, bad
 
 
+def _check_each_row(root: Path, rows: Sequence[LabelInterval]) -> None:
+    """Each row on its own: an action name, a non-empty interval from 0 on.
+
+    Raises:
+        DataFormatError: Naming ``labels.csv`` and the row.
+    """
+    for iv in rows:
+        if not iv.action.strip():
+            raise DataFormatError(
+                labels_path(root), "empty action (class) name", iv.row
+            )
+        if not iv.end > iv.start >= 0:
+            raise DataFormatError(
+                labels_path(root),
+                f"interval {iv.start:g}-{iv.end:g} s is empty or negative",
+                iv.row,
+            )
+
+
 def set_labels(
     root: str | os.PathLike[str], intervals: Sequence[LabelInterval]
 ) -> list[LabelInterval]:
@@ -405,17 +424,7 @@ def set_labels(
     """
     root = Path(root).expanduser()
     numbered = [replace(iv, row=i) for i, iv in enumerate(intervals, start=2)]
-    for iv in numbered:
-        if not iv.action.strip():
-            raise DataFormatError(
-                labels_path(root), "empty action (class) name", iv.row
-            )
-        if not iv.end > iv.start >= 0:
-            raise DataFormatError(
-                labels_path(root),
-                f"interval {iv.start:g}-{iv.end:g} s is empty or negative",
-                iv.row,
-            )
+    _check_each_row(root, numbered)
     durations, bad = _durations(root)
     check_labels(numbered, durations, labels_path(root), bad)
     return write_labels(root, numbered)
@@ -472,17 +481,7 @@ def _check_rows(
     root = Path(root).expanduser()
     numbered = [replace(iv, row=i) for i, iv in enumerate(rows, start=2)]
     mine = [iv for iv in numbered if iv.recording in recordings]
-    for iv in mine:
-        if not iv.action.strip():
-            raise DataFormatError(
-                labels_path(root), "empty action (class) name", iv.row
-            )
-        if not iv.end > iv.start >= 0:
-            raise DataFormatError(
-                labels_path(root),
-                f"interval {iv.start:g}-{iv.end:g} s is empty or negative",
-                iv.row,
-            )
+    _check_each_row(root, mine)
     durations, bad = {}, {}
     for name in recordings:
         try:

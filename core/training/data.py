@@ -151,6 +151,19 @@ def open_dataset_store(
         FileNotFoundError: If the root does not exist.
     """
     from core.datasets.cache import open_store
+
+    root, cache = _store_location(cfg)
+    return open_store(cfg.dataset, root, cache, on_event)
+
+
+def _store_location(cfg: DataConfig) -> tuple[Path, Path | None]:
+    """``(dataset root, cache folder or None)`` of ``cfg``, checked.
+
+    Raises:
+        KeyError: If the dataset is unknown.
+        ValueError: If no root is given.
+        FileNotFoundError: If the root does not exist.
+    """
     from core.datasets.registry import get_reader
 
     get_reader(cfg.dataset)  # unknown names fail here, with the known ones listed
@@ -159,8 +172,7 @@ def open_dataset_store(
     root = Path(cfg.root).expanduser()
     if not root.exists():
         raise FileNotFoundError(f"{root}: dataset root not found")
-    cache = Path(cfg.cache_dir).expanduser() if cfg.cache_dir else None
-    return open_store(cfg.dataset, root, cache, on_event)
+    return root, Path(cfg.cache_dir).expanduser() if cfg.cache_dir else None
 
 
 # Where each dataset usually sits inside a shared data folder (``$MS2L_DATA``).
@@ -360,16 +372,9 @@ def load_data(
         CacheReady,
         prepare,
     )
-    from core.datasets.registry import get_reader
     from core.datasets.splits import labelled_subset, per_class_subset
 
-    get_reader(cfg.dataset)  # unknown names fail here, with the known ones listed
-    if not cfg.root:
-        raise ValueError(f"no data root given for dataset {cfg.dataset!r} (--root)")
-    root = Path(cfg.root).expanduser()
-    if not root.exists():
-        raise FileNotFoundError(f"{root}: dataset root not found")
-    cache = Path(cfg.cache_dir).expanduser() if cfg.cache_dir else None
+    root, cache = _store_location(cfg)
     ready: CacheReady | None = None
     events = prepare(cfg.dataset, root, cache)
     try:
