@@ -48,8 +48,8 @@ RECIPE: dict[str, Any] = {
     "frames": 64,
     "hidden": 30,
     "batch_size": 32,
-    "pretrain_epochs": 20,
-    "pretrain_lr": 0.001,
+    "pretrain_epochs": 60,
+    "pretrain_lr": 0.01,
     "pretrain_schedule": "cosine",
     "temperature": 0.1,
     "jigsaw_feature": "last",
@@ -137,7 +137,7 @@ class Runner:
     protocol: str = "xview"
     log: Any = sys.stderr
     seconds: dict[str, float] = field(default_factory=dict)
-    pretext: dict[str, dict[str, float]] = field(default_factory=dict)
+    pretext: dict[str, dict[str, list[float]]] = field(default_factory=dict)
 
     def _config(
         self, name: str, strategy: str, seed: int, **kw: Any
@@ -326,7 +326,7 @@ def write_outputs(
 ) -> None:
     """Write the markdown table and the JSON file."""
     pretext = pretext or {}
-    doc = {**meta, "rows": []}
+    doc = {**{k: v for k, v in meta.items() if k != "append"}, "rows": []}
     protocol = meta.get("protocol", "xview")
     held_out = "view 3" if protocol == "xview" else "view 2 (validation)"
     lines = [
@@ -399,6 +399,8 @@ def write_outputs(
         "",
     ]
     lines += meta.get("notes", [])
+    if meta.get("append"):
+        lines += ["", meta["append"].rstrip()]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     out.with_suffix(".json").write_text(
@@ -483,6 +485,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a recipe value (JSON value), e.g. --set frames=48")  # fmt: skip
     ap.add_argument("--note", action="append", default=[], help="a line for the notes")
+    ap.add_argument(
+        "--append",
+        metavar="FILE",
+        help="a markdown file copied verbatim at the end of the output (validation "
+        "record, earlier figures)",
+    )
     args = ap.parse_args(argv)
 
     recipe = dict(RECIPE)
@@ -530,6 +538,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.machine()}, torch {torch.__version__}, "
         f"{torch.get_num_threads()} thread(s)",
         "notes": recipe_notes(recipe) + [f"- {n}" for n in args.note],
+        "append": Path(args.append).read_text(encoding="utf-8") if args.append else "",
     }
     write_outputs(Path(args.out), results, rows, meta, runner.pretext)
     print(Path(args.out).with_suffix(".md").read_text(), flush=True)

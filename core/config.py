@@ -45,7 +45,7 @@ PRESETS: tuple[str, ...] = ("official", "paper")
 DEFAULT_PRESET = "official"
 """The preset used when none is given: on NW-UCLA (cross-view, same recipe, seed 0) a
 supervised ``official`` model reached 87.3% on view 3 against 80.4% for ``paper``
-(``docs/results/nw-ucla.md``); ``paper`` trains ~8x faster on a CPU."""
+(``docs/results/nw-ucla-official.md``); ``paper`` trains ~8x faster on a CPU."""
 
 # Strategies that start from another run's encoder and cannot run without one.
 NEEDS_INIT: tuple[str, ...] = ("finetune", "moving", "semi", "transfer")
