@@ -39,6 +39,7 @@ from app.context import AppContext
 from app.widgets.curves import TrainingCurves
 from app.widgets.layout import field_row
 from app.workers import Job
+from core import runs
 from core.config import (
     NEEDS_INIT,
     PRESETS,
@@ -57,6 +58,7 @@ from core.training.events import (
     RunFinished,
     RunStarted,
 )
+from core.training.strategies import inherit_from_run
 
 
 def format_seconds(seconds: float) -> str:
@@ -221,21 +223,27 @@ class TrainPanel(QWidget):
             raise ValueError(f"dataset root not found: {root}")
         dataset, strategy = self.dataset.currentText(), self.strategy.currentText()
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        runs = Path(self.runs_dir.text().strip() or default_runs_dir()).expanduser()
-        run_dir = runs / f"{dataset}-{strategy}-{stamp}"
+        folder = Path(self.runs_dir.text().strip() or default_runs_dir()).expanduser()
+        run_dir = folder / f"{dataset}-{strategy}-{stamp}"
         model = {"hidden": self.hidden.value()} if self.hidden.value() else {}
         data: dict[str, object] = {"frames": self.frames.value()}
         if self.max_clips.value():
             data["max_clips"] = self.max_clips.value()
         options = {}
+        preset = self.preset.currentText()
         if strategy in NEEDS_INIT:
-            options["init_from"] = self.init_from.text().strip()
+            init_from = self.init_from.text().strip()
+            options["init_from"] = init_from
+            if runs.is_run_dir(Path(init_from).expanduser()):
+                # the starting run's architecture and input (as `ms2l train` does)
+                data.pop("frames")
+                preset, model, data = inherit_from_run(init_from, {}, data)
         return make_config(
             dataset=dataset,
             root=str(Path(root).expanduser()),
             protocol=self.protocol.currentText(),
             strategy=strategy,
-            preset=self.preset.currentText(),
+            preset=preset,
             data=data,
             model=model,
             optim={
@@ -345,8 +353,6 @@ class TrainPanel(QWidget):
         Returns:
             The running job, or ``None`` if the folder cannot be resumed (reported).
         """
-        from core import runs
-
         try:
             if not (run_dir / runs.LAST).is_file():
                 raise ValueError(f"{run_dir}: no {runs.LAST} to resume from")

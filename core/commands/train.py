@@ -37,6 +37,7 @@ from core.training.events import (
     RunFinished,
     RunStarted,
 )
+from core.training.strategies import inherit_from_run
 from models.encoders import ENCODERS
 
 
@@ -250,22 +251,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         return cfg
     preset = args.preset or DEFAULT_PRESET
     if args.init_from and args.preset is None:
-        # Starting from another run: its architecture, unless a preset is asked for
-        # (the shipped model is a `paper` model, not the default preset) ...
-        from dataclasses import asdict
-
-        from core.runs import read_run
-
-        init_cfg = read_run(args.init_from).config
-        preset = init_cfg.model.preset
-        inherited = {k: v for k, v in asdict(init_cfg.model).items() if k != "preset"}
-        model = {**inherited, **model}
-        # ... and the input its encoder was trained on (layout, frames, joint
-        # definition, normalisation), unless a flag says otherwise.
-        same_input = ("layout", "frames", "time_mode", "align", "scale", "joints",
-                      "root_motion")  # fmt: skip
-        init_data = asdict(init_cfg.data)
-        data = {**{k: init_data[k] for k in same_input if k in init_data}, **data}
+        # Starting from another run: its architecture and input, unless asked otherwise.
+        preset, model, data = inherit_from_run(args.init_from, model, data)
     return make_config(
         dataset=args.dataset or "nw-ucla",
         root=args.root or "",

@@ -20,7 +20,9 @@ weights and from which start.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -187,6 +189,48 @@ def init_from_run(
             f"kept fresh (not in that run or shape differs): {', '.join(heads)}"
         )
     return notes
+
+
+# The input an encoder was trained on: a run started from it must see the same.
+SAME_INPUT = (
+    "layout",
+    "frames",
+    "time_mode",
+    "align",
+    "scale",
+    "joints",
+    "root_motion",
+)
+
+
+def inherit_from_run(
+    run_dir: str | Path, model: dict[str, Any], data: dict[str, Any]
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The preset, model and data settings of a run that starts from ``run_dir``.
+
+    The other run's architecture (the shipped model is a ``paper`` model, not the default
+    preset) and the input its encoder was trained on (layout, frames, joint definition,
+    normalisation), with the given settings on top.
+
+    Args:
+        run_dir: The run to start from.
+        model: Model settings asked for explicitly (they win).
+        data: Data settings asked for explicitly (they win).
+
+    Returns:
+        ``(preset, model, data)`` for :func:`core.config.make_config`.
+
+    Raises:
+        FileNotFoundError: If the run folder or its files are missing.
+        ValueError: If its config is unreadable.
+    """
+    init_cfg = runs.read_run(run_dir).config
+    inherited = {
+        k: v for k, v in dataclasses.asdict(init_cfg.model).items() if k != "preset"
+    }
+    init_data = dataclasses.asdict(init_cfg.data)
+    same = {k: init_data[k] for k in SAME_INPUT if k in init_data}
+    return init_cfg.model.preset, {**inherited, **model}, {**same, **data}
 
 
 def describe(cfg: TrainConfig) -> str:

@@ -111,3 +111,21 @@ def test_gui_thread_answers_a_timer_tick_within_100_ms_while_training(qtbot, pan
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=30_000)
     assert len(lateness) > 50
     assert max(lateness[1:]) < 100, f"worst tick came {max(lateness[1:])} ms late"
+
+
+def test_finetune_from_a_run_takes_over_its_architecture_and_input(panel, tmp_path):
+    from core import runs
+
+    shipped = runs.shipped_model_dir()
+    panel.dataset.setCurrentText("custom")
+    panel.root.setText(str(tmp_path))
+    panel.strategy.setCurrentText("finetune")
+    panel.init_from.setText(str(shipped))
+    cfg = panel.build_config()
+    base = runs.read_run(shipped).config
+    assert cfg.model == base.model and cfg.data.dataset == "custom"
+    assert (cfg.data.layout, cfg.data.frames, cfg.data.joints) == (
+        base.data.layout,
+        base.data.frames,
+        base.data.joints,
+    )
