@@ -114,6 +114,8 @@ class TeachPanel(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.record_job: Job | None = None
+        self.import_job: Job | None = None
+        self.last_import_event: object = None
         self.train_job: Job | None = None
         self.run_dir: Path | None = None
         self.trained_run: Path | None = None
@@ -131,10 +133,18 @@ class TeachPanel(QWidget):
         open_folder = QPushButton("Open")
         open_folder.setToolTip("Show the dataset folder in the file manager")
         open_folder.clicked.connect(self._on_open_dataset_clicked)
+        self.import_button = QPushButton("Import videos…")
+        self.import_button.setToolTip(
+            "Labelled videos: a folder of <action>/<video> sub-folders, or a CSV "
+            "video,start,end,action; MediaPipe runs over each (already imported "
+            "videos are skipped)"
+        )
+        self.import_button.clicked.connect(self._on_import_clicked)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         dataset_form = QFormLayout()
         dataset_form.addRow("Folder", field_row(self.dataset_path, browse, open_folder))
+        dataset_form.addRow("", self.import_button)
         dataset_form.addRow("", self.summary)
         dataset_box = QGroupBox("Your actions")
         dataset_box.setLayout(dataset_form)
@@ -667,6 +677,90 @@ class TeachPanel(QWidget):
                 break
         self.refresh()
         self.select_take(rec.name)
+
+    # --- importing labelled videos ----------------------------------------------------
+    def import_videos(self, videos: Path, workers: int = 2) -> Job | None:
+        """Extract poses from labelled videos into the dataset folder, in a worker.
+
+        Args:
+            videos: A folder of ``<action>/<video>`` or a CSV ``video,start,end,action``.
+            workers: MediaPipe processes.
+
+        Returns:
+            The import job (``None`` if one is already running).
+        """
+        if self.import_job is not None:
+            return None
+        from core.extract import extract
+
+        root = self.root
+
+        def make(stop: threading.Event) -> Iterator[object]:
+            return extract(videos, root, workers=workers, stop=stop)
+
+        job = self.ctx.jobs.start("import", make)
+        job.worker.item_produced.connect(self._on_import_item_produced)
+        job.worker.failed.connect(self._on_import_failed)
+        job.ended.connect(self._on_import_job_ended)
+        self.import_job = job
+        self.import_button.setEnabled(False)
+        self._append_log(f"importing {videos} into {root}")
+        job.start()
+        return job
+
+    @pyqtSlot()
+    def _on_import_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Folder of <action>/<video> (Cancel: choose a CSV)", str(Path.home())
+        )
+        if not folder:
+            folder, _ = QFileDialog.getOpenFileName(
+                self, "CSV of video,start,end,action", str(Path.home()), "CSV (*.csv)"
+            )
+        if folder:
+            self.import_videos(Path(folder))
+
+    @pyqtSlot(object)
+    def _on_import_item_produced(self, event: object) -> None:
+        from core.extract import (
+            ExtractDone,
+            ExtractFailed,
+            ExtractFinished,
+            ExtractFrames,
+            ExtractStarted,
+        )
+
+        self.last_import_event = event
+        if isinstance(event, ExtractStarted):
+            self.progress.setRange(0, max(1, event.total))
+            self.progress.setValue(event.total - event.todo)
+            self.progress.setFormat("importing videos %v / %m")
+        elif isinstance(event, ExtractFrames):
+            self.progress.setValue(event.done)
+        elif isinstance(event, ExtractDone):
+            self.progress.setValue(event.done)
+            note = f" ({event.warning})" if event.warning else ""
+            self._append_log(f"imported {event.video}: {event.frames} frames{note}")
+        elif isinstance(event, ExtractFailed):
+            self._append_log(f"skipped: {event.error}")
+        elif isinstance(event, ExtractFinished):
+            self._append_log(
+                f"import done: {event.extracted} imported, {event.skipped} already "
+                f"there, {event.failed} failed"
+            )
+            self.progress.setFormat("import done")
+            self.refresh()
+
+    @pyqtSlot(str)
+    def _on_import_failed(self, message: str) -> None:
+        self._append_log("import failed: " + message)
+        self.progress.setFormat("import failed")
+
+    @pyqtSlot()
+    def _on_import_job_ended(self) -> None:
+        self.import_job = None
+        self.import_button.setEnabled(True)
+        self.refresh()
 
     # --- training --------------------------------------------------------------------
     def training_config(self) -> object:

@@ -140,3 +140,28 @@ def test_training_needs_two_actions(qtbot, settings, tmp_path):
         assert panel.train_job is None and panel.train_button.isEnabled()
     finally:
         jobs.stop_all()
+
+
+@pytest.mark.slow
+def test_import_labelled_videos_from_the_panel(qtbot, settings, tmp_path):
+    drink = require_data("videos", "S001C001P001R001A001_rgb.avi")
+    videos = tmp_path / "videos"
+    (videos / "drink").mkdir(parents=True)
+    (videos / "drink" / "take1.avi").symlink_to(drink)
+    (videos / "broken").mkdir()
+    (videos / "broken" / "not-a-video.mp4").write_bytes(b"this is not a video")
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        assert panel.import_videos(videos, workers=1) is not None
+        qtbot.waitUntil(lambda: panel.import_job is None, timeout=180_000)
+        finished = panel.last_import_event
+        assert (finished.extracted, finished.failed) == (1, 1)
+        assert panel.actions() == {"drink": 1}
+        assert "skipped" in panel.log.toPlainText()
+        assert "1 imported, 0 already there, 1 failed" in panel.log.toPlainText()
+        # a second import skips what is done
+        panel.import_videos(videos, workers=1)
+        qtbot.waitUntil(lambda: panel.import_job is None, timeout=60_000)
+        assert panel.last_import_event.skipped == 1
+    finally:
+        jobs.stop_all()
