@@ -11,11 +11,13 @@ encoder is the bidirectional GRU (:class:`BiGRUEncoder`), each frame flattened i
 
 from __future__ import annotations
 
+import abc
+
 import torch
 from torch import nn
 
 
-class SequenceEncoder(nn.Module):
+class SequenceEncoder(nn.Module, abc.ABC):
     """Base of every encoder: what the recognizer, its heads and the engine rely on.
 
     Subclasses set :attr:`input_weights`, provide :attr:`out_dim` and implement
@@ -26,9 +28,9 @@ class SequenceEncoder(nn.Module):
     """Parameters whose last axis is the flattened frame ``M*V*C``."""
 
     @property
+    @abc.abstractmethod
     def out_dim(self) -> int:
         """Feature width ``D``."""
-        raise NotImplementedError
 
 
 def flatten_frames(x: torch.Tensor) -> torch.Tensor:
