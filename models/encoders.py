@@ -296,7 +296,7 @@ class GraphEncoder(SequenceEncoder):
         y = y.mean(dim=3)  # joints: (N*M, D, T')
         y = y.view(n, m, self.width, -1).mean(dim=1)  # bodies: (N, D, T')
         if self.stride > 1:  # frame i of the clip reads step i // stride
-            y = y.repeat_interleave(self.stride, dim=2)[:, :, :t]
+            y = y.unsqueeze(-1).expand(-1, -1, -1, self.stride).flatten(2)[:, :, :t]
         h = _zero_padding(y.transpose(1, 2), lens)
         return h, masked_mean(h, lens)
 

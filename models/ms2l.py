@@ -136,9 +136,13 @@ class MS2L(nn.Module):
         """A module for ONNX export: ``forward(x (N, T, M, V, C)) -> logits (N, K)``.
 
         It runs the classification path on full-length clips (no packing), so the legacy
-        exporter can keep the batch and time axes dynamic.
+        exporter can keep the batch and time axes dynamic. The wrapper is in the model's
+        own train/eval mode: the exporter puts the module back in the wrapper's mode
+        afterwards, which must not switch an eval-mode model (BatchNorm) to training.
         """
-        return _ExportWrapper(self)
+        wrapper = _ExportWrapper(self)
+        wrapper.train(self.training)
+        return wrapper
 
 
 class _ExportWrapper(nn.Module):

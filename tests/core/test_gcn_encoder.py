@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
 from core import runs
 from core.config import model_preset
+from core.inference.onnx import OnnxBackend, export_module
 from core.skeleton import get_layout
 from models import build_model
 from models.encoders import ENCODERS, GraphEncoder, build_encoder
@@ -117,3 +119,17 @@ def test_every_pretext_loss_trains_the_graph_encoder():
 def test_bigru_models_build_as_before():
     model = build_model("ms2l", num_joints=20, num_bodies=1, num_classes=4, hidden=8)
     assert type(model.encoder).__name__ == "BiGRUEncoder"
+
+
+def test_export_keeps_an_eval_model_in_eval_mode_and_matches(tmp_path):
+    """The exporter restores the wrapper's mode; it must not put BatchNorm in training."""
+    torch.manual_seed(0)
+    model = _model().eval()
+    x = np.random.default_rng(0).normal(size=(1, 32, 1, 20, 3)).astype(np.float32)
+    with torch.no_grad():
+        before = model(torch.from_numpy(x)).numpy()
+    path = export_module(model.export_module(), tmp_path / "gcn.onnx", x)
+    assert not any(m.training for m in model.modules())
+    with torch.no_grad():
+        np.testing.assert_array_equal(model(torch.from_numpy(x)).numpy(), before)
+    np.testing.assert_allclose(OnnxBackend(path).logits(x), before, atol=1e-4)
