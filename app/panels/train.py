@@ -57,6 +57,7 @@ from core.training.events import (
     RunFinished,
     RunStarted,
 )
+from models.encoders import ENCODERS
 
 
 def format_seconds(seconds: float) -> str:
@@ -117,10 +118,20 @@ class TrainPanel(QWidget):
         self.batch_size.setValue(32)
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda"])
+        self.encoder = QComboBox()
+        self.encoder.addItems(sorted(ENCODERS))
+        self.encoder.setCurrentText("bigru")
+        self.encoder.setToolTip(
+            "bigru: the paper's bidirectional GRU; gcn: graph convolution over the "
+            "skeleton's bones (6 blocks of 32-128 channels)"
+        )
         self.hidden = QSpinBox()
         self.hidden.setRange(0, 2048)
         self.hidden.setSpecialValueText("preset")
-        self.hidden.setToolTip("Encoder GRU units per direction (0 = the preset's)")
+        self.hidden.setToolTip(
+            "Encoder GRU units per direction, or the gcn's first channels "
+            "(0 = the preset's)"
+        )
         self.frames = QSpinBox()
         self.frames.setRange(6, 1000)
         self.frames.setValue(64)
@@ -140,6 +151,7 @@ class TrainPanel(QWidget):
         form.addRow("Epochs", self.epochs)
         form.addRow("Batch size", self.batch_size)
         form.addRow("Device", self.device)
+        form.addRow("Encoder", self.encoder)
         form.addRow("Hidden units", self.hidden)
         form.addRow("Frames (T)", self.frames)
         form.addRow("Max clips", self.max_clips)
@@ -223,7 +235,9 @@ class TrainPanel(QWidget):
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         runs = Path(self.runs_dir.text().strip() or default_runs_dir()).expanduser()
         run_dir = runs / f"{dataset}-{strategy}-{stamp}"
-        model = {"hidden": self.hidden.value()} if self.hidden.value() else {}
+        model: dict[str, object] = {"encoder": self.encoder.currentText()}
+        if self.hidden.value():
+            model["hidden"] = self.hidden.value()
         data: dict[str, object] = {"frames": self.frames.value()}
         if self.max_clips.value():
             data["max_clips"] = self.max_clips.value()
