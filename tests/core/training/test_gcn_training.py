@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
+from core import runs
+from core.cli import main
 from core.config import make_config
 from core.inference import Predictor, export_onnx
 from core.inference.onnx import OnnxBackend
@@ -92,6 +95,21 @@ def test_strategy_lowers_its_loss_with_the_graph_encoder(
         assert {"motion", "jigsaw", "contrastive"} <= set(last)
         assert last["total"] < first["total"]
     assert epochs[-1].val_acc is not None
+
+
+def test_a_resumed_gcn_run_repeats_the_uninterrupted_one(tmp_path):
+    """BatchNorm statistics travel in the checkpoint: resume changes nothing."""
+    whole = tmp_path / "whole"
+    _train(_config(whole, "joint", epochs=3))
+    part = tmp_path / "part"
+    _train(_config(part, "joint", epochs=2))
+    args = ["train", "--resume", str(part), "--epochs", "3", "--quiet"]
+    assert main([*args, "--device", "cpu"]) == 0
+    a = runs.safe_load(whole / runs.WEIGHTS)
+    b = runs.safe_load(part / runs.WEIGHTS)
+    assert any(k.endswith("running_mean") for k in a)
+    for key in a:
+        torch.testing.assert_close(b[key], a[key], atol=1e-6, rtol=0)
 
 
 def test_another_layout_cannot_start_from_a_graph_encoder(pretrained, tmp_path):
