@@ -250,6 +250,7 @@ class Runner:
             get_layout(info.layout).num_joints,
             info.num_bodies,
             len(info.labels),
+            layout=info.layout,
         )
         model.load_state_dict(runs.safe_load(run_dir / runs.WEIGHTS))
         torch.set_num_threads(1)

@@ -117,9 +117,10 @@ class ModelConfig:
     Attributes:
         name: Key in ``models.MODELS``.
         preset: Preset the values came from (informative).
-        encoder: Encoder name in ``models.encoders.ENCODERS`` (``"bigru"``, the paper's).
-        hidden: Encoder GRU units per direction.
-        layers: Encoder GRU layers.
+        encoder: Encoder name in ``models.encoders.ENCODERS`` (``"bigru"``, the paper's,
+            or ``"gcn"``, graph convolution over the layout's bones).
+        hidden: Encoder GRU units per direction (gcn: channels of the first blocks).
+        layers: Encoder GRU layers (gcn: blocks).
         head_dim: Width of the jigsaw / contrastive heads.
         head_layers: 1 = one FC layer, 2 = an MLP with one hidden layer of ``head_dim``.
         proj_dim: Output width of the contrastive projection.
@@ -429,7 +430,18 @@ def model_preset(preset: str, **overrides: Any) -> ModelConfig:
         )
     else:
         raise ValueError(f"unknown preset {preset!r}; known: {list(PRESETS)}")
+    if overrides.get("encoder") == "gcn":
+        # The preset's hidden / layers size a GRU; the graph encoder's light preset
+        # (6 blocks of 32-64-128 channels) unless the caller sizes it.
+        base = dataclasses.replace(base, hidden=GCN_HIDDEN, layers=GCN_BLOCKS)
     return dataclasses.replace(base, **overrides)
+
+
+GCN_HIDDEN = 32
+"""Default channels of the graph encoder's first blocks (``ModelConfig.hidden``)."""
+GCN_BLOCKS = 6
+"""Default blocks of the graph encoder (``ModelConfig.layers``): with
+:data:`GCN_HIDDEN`, 32-32-64-64-128-128 channels, sized for a 2-core CPU."""
 
 
 def optim_preset(preset: str, **overrides: Any) -> OptimConfig:

@@ -20,6 +20,7 @@ from core.config import ModelConfig, TrainConfig
 from core.fileio import atomic_path, atomic_write_text
 from core.labels import load_class_table, parse_class_table
 from core.paths import CHECKPOINTS_DIR
+from core.skeleton import LAYOUTS, SkeletonLayout, get_layout
 
 if TYPE_CHECKING:
     import torch
@@ -193,8 +194,12 @@ def new_model(
     num_bodies: int,
     num_classes: int,
     channels: int = 3,
+    layout: str = "",
 ) -> nn.Module:
     """A freshly initialised model as a run's config describes it.
+
+    Encoders over the skeleton graph (``cfg.encoder == "gcn"``) get the layout's bones
+    from :mod:`core.skeleton`; the layout is the run's ``DataConfig.layout``.
 
     Args:
         cfg: The run's model settings (``cfg.name`` picks the class in ``models.MODELS``).
@@ -202,23 +207,48 @@ def new_model(
         num_bodies: Bodies ``M``.
         num_classes: Actions ``K``.
         channels: Coordinates per joint ``C``.
+        layout: The run's layout name; ``""`` = the only layout with ``num_joints``
+            joints.
 
     Returns:
         The model.
 
     Raises:
-        KeyError: If the model name is unknown.
+        KeyError: If the model name or the layout is unknown, or no layout has
+            ``num_joints`` joints.
+        ValueError: If the layout's joint count is not ``num_joints``.
     """
     from models import build_model
+    from models.encoders import ENCODERS
 
+    arch = cfg.arch()
+    if cfg.encoder in ENCODERS and ENCODERS[cfg.encoder].needs_skeleton:
+        arch["edges"] = _layout_for(layout, num_joints).bones
     return build_model(
         cfg.name,
         num_joints=num_joints,
         num_bodies=num_bodies,
         num_classes=num_classes,
         channels=channels,
-        **cfg.arch(),
+        **arch,
     )
+
+
+def _layout_for(name: str, num_joints: int) -> SkeletonLayout:
+    """The named layout (checked against ``num_joints``), or the one with that count."""
+    if name:
+        lay = get_layout(name)
+        if lay.num_joints != num_joints:
+            raise ValueError(
+                f"layout {name!r} has {lay.num_joints} joints, the model {num_joints}"
+            )
+        return lay
+    found = [lay for lay in LAYOUTS.values() if lay.num_joints == num_joints]
+    if len(found) != 1:
+        raise KeyError(
+            f"no single layout has {num_joints} joints; give the layout by name"
+        )
+    return found[0]
 
 
 def load_state_into(

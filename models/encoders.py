@@ -6,15 +6,39 @@ per-frame features ``h (N, T, D)`` (zero past each length) and a clip summary
 the flattened frame (``input_weights``), so that the recognizer
 (:class:`models.ms2l.MS2L`), its heads and its losses work with any of them. The paper's
 encoder is the bidirectional GRU (:class:`BiGRUEncoder`), each frame flattened in
-``(M, V, C)`` order; a graph encoder over the joints is the next to register.
+``(M, V, C)`` order; :class:`GraphEncoder` is an ST-GCN-style graph convolution network
+over the skeleton's joints, which needs the skeleton (:class:`Skeleton`: joints, bodies,
+coordinates and bones) as well.
 """
 
 from __future__ import annotations
 
 import abc
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from models.gcn import STBlock, adjacency, block_plan
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """What a graph encoder needs to know of its input beyond the frame size.
+
+    Attributes:
+        num_joints: Joints ``V``.
+        num_bodies: Bodies ``M``.
+        channels: Coordinates per joint ``C``.
+        edges: ``(child, parent)`` 0-based joint pairs (the layout's bones).
+    """
+
+    num_joints: int
+    num_bodies: int
+    channels: int
+    edges: tuple[tuple[int, int], ...]
 
 
 class SequenceEncoder(nn.Module, abc.ABC):
@@ -26,6 +50,13 @@ class SequenceEncoder(nn.Module, abc.ABC):
 
     input_weights: tuple[str, ...] = ()
     """Parameters whose last axis is the flattened frame ``M*V*C``."""
+
+    needs_skeleton: bool = False
+    """True when the constructor takes a keyword ``skeleton`` (:class:`Skeleton`)."""
+
+    layout_bound: bool = False
+    """True when weights other than :attr:`input_weights` depend on the joints (a
+    graph encoder): such an encoder cannot be reused on another layout."""
 
     @property
     @abc.abstractmethod
@@ -161,29 +192,170 @@ class BiGRUEncoder(SequenceEncoder):
         return h, last
 
 
-ENCODERS: dict[str, type[SequenceEncoder]] = {"bigru": BiGRUEncoder}
+class GraphEncoder(SequenceEncoder):
+    """ST-GCN-style encoder: graph convolution over the bones, temporal convolution.
+
+    Input ``(N, T, M, V, C)`` is normalised per (body, joint, coordinate) by a
+    BatchNorm (as ST-GCN does), the bodies are folded into the batch, ``layers`` blocks
+    (:class:`models.gcn.STBlock`) run over ``(C, T, V)`` with the channel plan of
+    :func:`models.gcn.block_plan` (temporal stride 2 where the channels double), the
+    joints are averaged, then the bodies. Per-frame features are brought back to ``T``
+    frames (nearest neighbour), so every head of MS²L reads them as it reads the BiGRU's.
+    Frames past a clip's length are zeroed before every block, so in evaluation mode a
+    padded clip's valid frames get the same features as the clip alone.
+
+    Args:
+        in_features: Numbers per frame ``M*V*C`` (checked against ``skeleton``).
+        hidden: Channels of the first blocks (doubled twice).
+        layers: Number of blocks.
+        skeleton: Joints, bodies, coordinates and bones of the input.
+    """
+
+    needs_skeleton = True
+    layout_bound = True
+
+    def __init__(
+        self, in_features: int, hidden: int, layers: int = 6, *, skeleton: Skeleton
+    ) -> None:
+        super().__init__()
+        s = skeleton
+        if s.num_bodies * s.num_joints * s.channels != in_features:
+            raise ValueError(
+                f"graph encoder: {in_features} numbers per frame do not match "
+                f"{s.num_bodies} bodies x {s.num_joints} joints x {s.channels}"
+            )
+        if not s.edges:
+            raise ValueError("graph encoder needs the layout's bones (edges), got none")
+        self.skeleton = s
+        self.register_buffer(
+            "adjacency", adjacency(s.num_joints, s.edges), persistent=False
+        )
+        self.data_bn = nn.BatchNorm1d(in_features)
+        plan = block_plan(hidden, layers)
+        self.blocks = nn.ModuleList(
+            STBlock(
+                s.channels if i == 0 else cin,
+                cout,
+                s.num_joints,
+                stride=stride,
+                residual=i > 0,
+            )
+            for i, (cin, cout, stride) in enumerate(plan)
+        )
+        self.width = plan[-1][1]
+        self.strides = [stride for _, _, stride in plan]
+        self.stride = math.prod(self.strides)
+
+    @property
+    def out_dim(self) -> int:
+        """Feature width: channels of the last block."""
+        return self.width
+
+    def forward(
+        self, x: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Encode clips.
+
+        Args:
+            x: ``(N, T, M, V, C)`` float32.
+            lengths: ``(N,)`` valid frames, or ``None`` when every clip fills ``T``.
+
+        Returns:
+            ``(h, last)``: per-frame features ``(N, T, D)`` (zero past each length) and
+            their mean over each clip's valid frames ``(N, D)``.
+
+        Raises:
+            ValueError: If the input shape does not match the skeleton.
+        """
+        s = self.skeleton
+        if x.ndim != 5 or tuple(x.shape[2:]) != (
+            s.num_bodies,
+            s.num_joints,
+            s.channels,
+        ):
+            raise ValueError(
+                f"graph encoder expects (N, T, {s.num_bodies}, {s.num_joints}, "
+                f"{s.channels}), got shape {tuple(x.shape)}"
+            )
+        n, t, m, v, c = x.shape
+        # (N, T, M*V*C) -> BatchNorm over M*V*C -> (N*M, C, T, V)
+        y = self.data_bn(x.reshape(n, t, m * v * c).transpose(1, 2))
+        y = y.view(n, m, v, c, t).permute(0, 1, 3, 4, 2).reshape(n * m, c, t, v)
+        lens = None if lengths is None or _full_length(lengths, t) else lengths
+        body_lens = None if lens is None else lens.to(x.device).repeat_interleave(m)
+        for block, stride in zip(self.blocks, self.strides):
+            keep = None if body_lens is None else _valid(body_lens, y.shape[2], y)
+            if keep is not None:
+                y = y * keep[:, None, :, None]
+            y = block(y, self.adjacency, keep)
+            if body_lens is not None and stride > 1:
+                body_lens = torch.div(
+                    body_lens + stride - 1, stride, rounding_mode="floor"
+                )
+        if body_lens is not None:
+            y = y * _valid(body_lens, y.shape[2], y)[:, None, :, None]
+        y = y.mean(dim=3)  # joints: (N*M, D, T')
+        y = y.view(n, m, self.width, -1).mean(dim=1)  # bodies: (N, D, T')
+        if self.stride > 1:  # frame i of the clip reads step i // stride
+            y = y.unsqueeze(-1).expand(-1, -1, -1, self.stride).flatten(2)[:, :, :t]
+        h = _zero_padding(y.transpose(1, 2), lens)
+        return h, masked_mean(h, lens)
+
+
+def _valid(lengths: torch.Tensor, t: int, like: torch.Tensor) -> torch.Tensor:
+    """``(N, T)`` of 1 at frames before ``lengths (N,)``, 0 after, in ``like``'s dtype."""
+    time = torch.arange(t, device=like.device)[None, :]
+    return (time < lengths[:, None]).to(like.dtype)
+
+
+ENCODERS: dict[str, type[SequenceEncoder]] = {
+    "bigru": BiGRUEncoder,
+    "gcn": GraphEncoder,
+}
 """Encoder classes by the name used in ``ModelConfig.encoder``."""
 
 
 def build_encoder(
-    name: str, in_features: int, hidden: int, layers: int = 1
+    name: str,
+    in_features: int,
+    hidden: int,
+    layers: int = 1,
+    *,
+    num_joints: int = 0,
+    num_bodies: int = 1,
+    channels: int = 3,
+    edges: Sequence[tuple[int, int]] | None = None,
 ) -> SequenceEncoder:
     """Instantiate ``ENCODERS[name]``.
 
     Args:
         name: Key in :data:`ENCODERS`.
         in_features: Numbers per frame ``M*V*C``.
-        hidden: Width (units per direction for the BiGRU).
-        layers: Stacked layers.
+        hidden: Width (units per direction for the BiGRU, first channels for the GCN).
+        layers: Stacked layers (blocks for the GCN).
+        num_joints: Joints ``V`` (encoders that need the skeleton).
+        num_bodies: Bodies ``M``.
+        channels: Coordinates per joint ``C``.
+        edges: The layout's bones as ``(child, parent)`` 0-based joint pairs.
 
     Returns:
         The encoder.
 
     Raises:
         KeyError: If the name is unknown.
+        ValueError: If the encoder needs the skeleton and ``edges`` are missing.
     """
     try:
         cls = ENCODERS[name]
     except KeyError:
         raise KeyError(f"unknown encoder {name!r}; known: {sorted(ENCODERS)}") from None
-    return cls(in_features, hidden, layers)
+    if not cls.needs_skeleton:
+        return cls(in_features, hidden, layers)
+    if not edges:
+        raise ValueError(
+            f"encoder {name!r} needs the layout's bones (edges); none were given"
+        )
+    skeleton = Skeleton(
+        num_joints, num_bodies, channels, tuple((int(a), int(b)) for a, b in edges)
+    )
+    return cls(in_features, hidden, layers, skeleton=skeleton)

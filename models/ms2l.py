@@ -20,6 +20,7 @@ pretext transforms in :mod:`models.pretext`.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -49,6 +50,8 @@ class MS2L(nn.Module):
         classifier_hidden: Classifier GRU/MLP width.
         jigsaw_segments: ``P``; the jigsaw head scores ``P!`` permutations.
         dropout: Dropout before the classifier.
+        edges: The layout's bones as ``(child, parent)`` 0-based joint pairs; needed by
+            encoders over the skeleton graph (``"gcn"``), ignored by the BiGRU.
     """
 
     def __init__(
@@ -68,6 +71,7 @@ class MS2L(nn.Module):
         classifier_hidden: int = 60,
         jigsaw_segments: int = 3,
         dropout: float = 0.0,
+        edges: Sequence[tuple[int, int]] | None = None,
     ) -> None:
         super().__init__()
         self.num_joints = num_joints
@@ -76,7 +80,14 @@ class MS2L(nn.Module):
         self.num_classes = num_classes
         self.frame_dim = num_bodies * num_joints * channels
         self.encoder: SequenceEncoder = build_encoder(
-            encoder, self.frame_dim, hidden, layers
+            encoder,
+            self.frame_dim,
+            hidden,
+            layers,
+            num_joints=num_joints,
+            num_bodies=num_bodies,
+            channels=channels,
+            edges=edges,
         )
         feat = self.encoder.out_dim
         self.motion_head = MotionHead(feat, decoder_hidden, self.frame_dim)
@@ -125,9 +136,13 @@ class MS2L(nn.Module):
         """A module for ONNX export: ``forward(x (N, T, M, V, C)) -> logits (N, K)``.
 
         It runs the classification path on full-length clips (no packing), so the legacy
-        exporter can keep the batch and time axes dynamic.
+        exporter can keep the batch and time axes dynamic. The wrapper is in the model's
+        own train/eval mode: the exporter puts the module back in the wrapper's mode
+        afterwards, which must not switch an eval-mode model (BatchNorm) to training.
         """
-        return _ExportWrapper(self)
+        wrapper = _ExportWrapper(self)
+        wrapper.train(self.training)
+        return wrapper
 
 
 class _ExportWrapper(nn.Module):

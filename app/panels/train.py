@@ -59,6 +59,7 @@ from core.training.events import (
     RunStarted,
 )
 from core.training.strategies import inherit_from_run
+from models.encoders import ENCODERS
 
 
 def format_seconds(seconds: float) -> str:
@@ -119,10 +120,20 @@ class TrainPanel(QWidget):
         self.batch_size.setValue(32)
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda"])
+        self.encoder = QComboBox()
+        self.encoder.addItems(sorted(ENCODERS))
+        self.encoder.setCurrentText("bigru")
+        self.encoder.setToolTip(
+            "bigru: the paper's bidirectional GRU; gcn: graph convolution over the "
+            "skeleton's bones (6 blocks of 32-128 channels)"
+        )
         self.hidden = QSpinBox()
         self.hidden.setRange(0, 2048)
         self.hidden.setSpecialValueText("preset")
-        self.hidden.setToolTip("Encoder GRU units per direction (0 = the preset's)")
+        self.hidden.setToolTip(
+            "Encoder GRU units per direction, or the gcn's first channels "
+            "(0 = the preset's)"
+        )
         self.frames = QSpinBox()
         self.frames.setRange(6, 1000)
         self.frames.setValue(64)
@@ -142,6 +153,7 @@ class TrainPanel(QWidget):
         form.addRow("Epochs", self.epochs)
         form.addRow("Batch size", self.batch_size)
         form.addRow("Device", self.device)
+        form.addRow("Encoder", self.encoder)
         form.addRow("Hidden units", self.hidden)
         form.addRow("Frames (T)", self.frames)
         form.addRow("Max clips", self.max_clips)
@@ -225,7 +237,9 @@ class TrainPanel(QWidget):
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         folder = Path(self.runs_dir.text().strip() or default_runs_dir()).expanduser()
         run_dir = folder / f"{dataset}-{strategy}-{stamp}"
-        model = {"hidden": self.hidden.value()} if self.hidden.value() else {}
+        model: dict[str, object] = {"encoder": self.encoder.currentText()}
+        if self.hidden.value():
+            model["hidden"] = self.hidden.value()
         data: dict[str, object] = {"frames": self.frames.value()}
         if self.max_clips.value():
             data["max_clips"] = self.max_clips.value()

@@ -94,9 +94,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "world landmarks are (remove), or that but keep the hips' height (height)",
     )
     p.add_argument(
-        "--encoder", choices=sorted(ENCODERS), help="sequence encoder (default bigru)"
+        "--encoder",
+        choices=sorted(ENCODERS),
+        help="sequence encoder: bigru (default, the paper's) or gcn (graph convolution "
+        "over the layout's bones; 6 blocks of 32-128 channels unless --hidden)",
     )
-    p.add_argument("--hidden", type=int, help="encoder units per direction")
+    p.add_argument(
+        "--hidden",
+        type=int,
+        help="encoder units per direction (gcn: channels of the first blocks)",
+    )
     p.add_argument("--temperature", type=float, help="contrastive temperature")
     p.add_argument(
         "--omega", type=float, help="weight of the self-supervised loss (joint)"

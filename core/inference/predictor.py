@@ -97,6 +97,7 @@ class Predictor:
             get_layout(cfg.data.layout).num_joints,
             cfg.data.num_bodies,
             len(info.labels),
+            layout=cfg.data.layout,
         )
         weights = info.run_dir / runs.WEIGHTS
         runs.load_state_into(model, runs.safe_load(weights), weights)

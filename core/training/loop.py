@@ -326,6 +326,7 @@ def run(
             get_layout(data.layout).num_joints,
             data.num_bodies,
             len(data.class_names),
+            layout=data.layout,
         )
         # The losses (models.objective.Objective) are MS2L's own; the registry holds
         # no other model yet.
@@ -468,6 +469,8 @@ def _train(
         sums: dict[str, float] = {}
         steps_done = 0
         model.train()
+        if freezes_encoder(name):  # a frozen encoder's BatchNorm statistics stay
+            model.get_submodule("encoder").eval()
         for step in range(1, spe + 1):
             if distributed.any_across(stop is not None and stop.is_set(), dist):
                 cancelled = True

@@ -130,7 +130,8 @@ def init_from_run(
 
     Raises:
         FileNotFoundError: If the run folder or one of its files is missing.
-        ValueError: If the weights are corrupt or the architectures differ.
+        ValueError: If the weights are corrupt or the architectures differ, or the
+            encoder is tied to its layout (the graph encoder) and the layouts differ.
         KeyError: If the layouts cannot be converted.
     """
     info = runs.read_run(run_dir)
@@ -147,6 +148,13 @@ def init_from_run(
         if not isinstance(encoder, SequenceEncoder):
             raise TypeError(
                 f"{type(model).__name__} has no sequence encoder to convert"
+            )
+        if encoder.layout_bound:
+            raise ValueError(
+                f"{info.run_dir}: its {type(encoder).__name__} was trained on "
+                f"{info.layout} x{info.num_bodies}; a graph encoder's weights are tied "
+                f"to the joints and bones of its layout, so it cannot start a run on "
+                f"{layout} x{num_bodies} (train on the same layout and body count)"
             )
         for name in encoder.input_weights:
             key = f"encoder.{name}"

@@ -86,6 +86,26 @@ def test_cancel_mid_run_then_resume_from_the_run_folder(qtbot, panel):
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=30_000)
 
 
+def test_the_encoder_is_chosen_in_the_panel_and_recorded(qtbot, panel):
+    assert panel.encoder.currentText() == "bigru"
+    assert panel.build_config().model.encoder == "bigru"
+    panel.encoder.setCurrentText("gcn")
+    panel.hidden.setValue(0)
+    cfg = panel.build_config()
+    assert (cfg.model.encoder, cfg.model.hidden, cfg.model.layers) == ("gcn", 32, 6)
+    panel.strategy.setCurrentText("scratch")
+    panel.epochs.setValue(1)
+    panel.max_clips.setValue(32)
+    panel.hidden.setValue(8)
+    finished = []
+    panel.run_finished.connect(finished.append)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=120_000)
+    assert panel.errors == []
+    saved = json.loads((finished[0] / "config.json").read_text())
+    assert saved["model"]["encoder"] == "gcn" and saved["model"]["hidden"] == 8
+
+
 def test_gui_thread_answers_a_timer_tick_within_100_ms_while_training(qtbot, panel):
     panel.epochs.setValue(200)
     panel.max_clips.setValue(256)

@@ -40,8 +40,8 @@ class MeanPoolEncoder(SequenceEncoder):
 
 
 def test_unknown_encoder_is_named():
-    with pytest.raises(KeyError, match="unknown encoder 'gcn'"):
-        build_encoder("gcn", 60, 8)
+    with pytest.raises(KeyError, match="unknown encoder 'transformer'"):
+        build_encoder("transformer", 60, 8)
 
 
 def test_bigru_is_the_default_and_keeps_its_weight_names():

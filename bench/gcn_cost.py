@@ -1,0 +1,105 @@
+"""Live cost of one window for the graph encoder beside the BiGRU: torch and ONNX.
+
+For each model (encoder x preset) and input (NW-UCLA ``ucla20`` x1 body, the live
+``ntu25`` x2 bodies), an untrained model (the cost does not depend on the weights) is run
+on one clip of ``--frames`` frames, as the live recogniser does each window: torch
+(``no_grad``, eval mode) and onnxruntime (the model exported as ``ms2l export`` does),
+both on one thread. Reports the median and p90 of ``--repeat`` calls in milliseconds,
+after a warm-up, and the parameter count.
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/gcn_cost.py [--frames 64] [--repeat 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from core import runs  # noqa: E402
+from core.config import model_preset  # noqa: E402
+from core.inference.onnx import OnnxBackend, export_module  # noqa: E402
+from core.skeleton import get_layout  # noqa: E402
+
+MODELS = (
+    ("bigru", "paper"),
+    ("bigru", "official"),
+    ("gcn", "paper"),
+    ("gcn", "official"),
+)
+INPUTS = (("ucla20", 1, 10), ("ntu25", 2, 60))
+
+
+def timed(fn, repeat: int) -> tuple[float, float]:
+    """Median and p90 of ``repeat`` calls of ``fn`` in ms (after 10 warm-up calls)."""
+    for _ in range(10):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return float(np.median(times)), float(np.percentile(times, 90))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--frames", type=int, default=64)
+    ap.add_argument("--repeat", type=int, default=200)
+    ap.add_argument("--json", help="also write the rows here")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    rows = []
+    print(f"one clip, T={args.frames}, 1 thread, median / p90 of {args.repeat} calls")
+    print("| encoder | preset | input | params | torch ms | onnx ms |")
+    print("|---|---|---|---:|---:|---:|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for layout, bodies, classes in INPUTS:
+            v = get_layout(layout).num_joints
+            x = np.random.default_rng(0).normal(size=(1, args.frames, bodies, v, 3))
+            x = x.astype(np.float32)
+            xt = torch.from_numpy(x)
+            for encoder, preset in MODELS:
+                torch.manual_seed(0)
+                cfg = model_preset(preset, encoder=encoder)
+                model = runs.new_model(cfg, v, bodies, classes, layout=layout).eval()
+                params = sum(p.numel() for p in model.parameters())
+
+                def run_torch(model=model, xt=xt) -> None:
+                    with torch.no_grad():
+                        model(xt)
+
+                t_med, t_p90 = timed(run_torch, args.repeat)
+                path = Path(tmp) / f"{encoder}-{preset}-{layout}.onnx"
+                export_module(model.export_module(), path, x)
+                backend = OnnxBackend(path, threads=1)
+                diff = float(
+                    np.abs(backend.logits(x) - model(xt).detach().numpy()).max()
+                )
+                o_med, o_p90 = timed(lambda b=backend, x=x: b.logits(x), args.repeat)
+                row = {
+                    "encoder": encoder, "preset": preset, "layout": layout,
+                    "bodies": bodies, "frames": args.frames, "params": params,
+                    "torch_ms": t_med, "torch_p90_ms": t_p90,
+                    "onnx_ms": o_med, "onnx_p90_ms": o_p90, "onnx_max_diff": diff,
+                }  # fmt: skip
+                rows.append(row)
+                print(
+                    f"| {encoder} | {preset} | {layout} x{bodies} | {params:,} | "
+                    f"{t_med:.2f} (p90 {t_p90:.2f}) | {o_med:.2f} (p90 {o_p90:.2f}) |",
+                    flush=True,
+                )
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
