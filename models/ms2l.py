@@ -5,7 +5,8 @@ plus optional ``lengths (N,)``; frames past a clip's length are padding that nev
 a valid frame's features. The parts follow paper section 3:
 
 * encoder ``f`` -- by name from :data:`models.encoders.ENCODERS` (the paper's
-  bidirectional GRU, :class:`models.encoders.BiGRUEncoder`, by default);
+  bidirectional GRU, :class:`models.encoders.BiGRUEncoder`, by default; or the graph
+  encoder :class:`models.encoders.GraphEncoder`, which also needs the layout's bones);
 * :class:`models.heads.MotionHead` ``h_m`` -- GRU decoder that generates the masked
   future frames from the encoded noisy past (Eq. 1);
 * jigsaw head ``h_j`` -- classifies which of the ``P!`` segment orders was applied (Eq. 2);
