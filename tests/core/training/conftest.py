@@ -98,3 +98,14 @@ def tiny_config(
         run=run,
         strategy_options=sections.pop("strategy_options", {}),
     )
+
+
+def assert_learned(epochs: list, strategy: str) -> None:
+    """The classifier loss fell over the epochs (and, for ``joint``, every pretext loss
+    is there and the total fell), and the last epoch was validated."""
+    first, last = epochs[0].losses, epochs[-1].losses
+    assert last["cls"] < first["cls"]
+    if strategy == "joint":
+        assert {"motion", "jigsaw", "contrastive"} <= set(last)
+        assert last["total"] < first["total"]
+    assert epochs[-1].val_acc is not None
