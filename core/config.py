@@ -140,6 +140,9 @@ class ModelConfig:
         pretext_rotate: Max angle (degrees) by which the masked and the jigsaw views are
             each turned about the vertical axis, independently (0 = off); the
             contrastive task then pairs views of a clip seen from different directions.
+        pretext_shear: Max off-diagonal entry of the random linear map applied to each
+            of the masked and the jigsaw views, independently (0 = off; after
+            ``pretext_rotate``).
         contrastive_positive: ``"others"`` (each view against the mean of the clip's
             other views) or ``"all"`` (Eq. 3 as printed: the mean includes the view
             itself, which makes the task trivial); see
@@ -165,6 +168,7 @@ class ModelConfig:
     jigsaw_feature: str = "last"
     contrastive_positive: str = "others"
     pretext_rotate: float = 0.0
+    pretext_shear: float = 0.0
 
     def arch(self) -> dict[str, Any]:
         """The architecture options passed to ``models.build_model`` (no task settings).
@@ -634,6 +638,18 @@ def validate(cfg: TrainConfig) -> None:
         ("omega", cfg.strategy.omega, cfg.strategy.omega >= 0, ">= 0"),
         ("noise_std", cfg.model.noise_std, cfg.model.noise_std >= 0, ">= 0"),
         ("dropout", cfg.model.dropout, 0 <= cfg.model.dropout < 1, "in [0, 1)"),
+        (
+            "pretext_rotate",
+            cfg.model.pretext_rotate,
+            cfg.model.pretext_rotate >= 0,
+            ">= 0",
+        ),
+        (
+            "pretext_shear",
+            cfg.model.pretext_shear,
+            0 <= cfg.model.pretext_shear < 1,
+            "in [0, 1)",
+        ),
     ):
         if not ok or not math.isfinite(real):
             raise ValueError(f"{name} must be a finite number {allowed}, got {real}")

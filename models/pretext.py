@@ -179,6 +179,38 @@ def rotate_vertical(
     return torch.einsum("ntmvc,ndc->ntmvd", x, rot)
 
 
+def shear(
+    x: torch.Tensor,
+    max_shear: float,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Apply to every clip of ``(N, T, M, V, 3)`` its own linear map ``I + S``, where
+    the six off-diagonal entries of ``S`` are drawn uniformly from ``[-max_shear,
+    max_shear]`` (the shear augmentation of contrastive skeleton learning).
+
+    Zero (padding) frames stay zero. With ``max_shear <= 0`` the input is returned.
+    """
+    if max_shear <= 0:
+        return x
+    n = x.shape[0]
+    off = (
+        torch.rand(n, 3, 3, generator=generator, dtype=torch.float64) * 2 - 1
+    ) * max_shear
+    mat = torch.eye(3, dtype=torch.float64).expand(n, 3, 3) + off * (1 - torch.eye(3))
+    mat = mat.to(device=x.device, dtype=x.dtype)
+    return torch.einsum("ntmvc,ndc->ntmvd", x, mat)
+
+
+def _view(
+    x: torch.Tensor,
+    rotate_degrees: float,
+    shear_max: float,
+    generator: torch.Generator | None,
+) -> torch.Tensor:
+    """One independently transformed copy of the batch (rotation, then shear)."""
+    return shear(rotate_vertical(x, rotate_degrees, generator), shear_max, generator)
+
+
 @dataclass(frozen=True)
 class PretextBatch:
     """Everything the self-supervised losses need for one batch.
@@ -202,6 +234,7 @@ def make_pretext(
     segments: int,
     generator: torch.Generator | None = None,
     rotate_degrees: float = 0.0,
+    shear_max: float = 0.0,
 ) -> PretextBatch:
     """Build the masked/noisy and the jigsaw views of a batch.
 
@@ -215,13 +248,16 @@ def make_pretext(
         rotate_degrees: Each of the two views is first turned about the vertical axis
             by its own angle up to this (0 = no turn; the motion targets turn with
             their view).
+        shear_max: Each of the two views is then sheared by its own random matrix
+            (:func:`shear`; 0 = off), so the contrastive task pairs differently
+            distorted copies of a clip.
 
     Returns:
         The pretext batch.
     """
-    if rotate_degrees > 0:
-        x_m = rotate_vertical(x, rotate_degrees, generator)
-        x_j = rotate_vertical(x, rotate_degrees, generator)
+    if rotate_degrees > 0 or shear_max > 0:
+        x_m = _view(x, rotate_degrees, shear_max, generator)
+        x_j = _view(x, rotate_degrees, shear_max, generator)
     else:
         x_m = x_j = x
     masked = mask_future(x_m, lengths, mask_ratio, noise_std, generator)

@@ -76,6 +76,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         choices=("step", "cosine"),
         help="step decay (--lr-step) or cosine to the floor over the whole run",
     )
+    p.add_argument(
+        "--min-lr", type=float, help="floor of the step decay, or where the cosine ends"
+    )
     p.add_argument("--frames", type=int, help="frames T per clip")
     p.add_argument("--time-mode", choices=("resample", "pad"))
     p.add_argument(
@@ -222,6 +225,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         ("lr_step", optim, "lr_step"),
         ("lr_step_unit", optim, "lr_step_unit"),
         ("lr_schedule", optim, "lr_schedule"),
+        ("min_lr", optim, "min_lr"),
         ("device", run, "device"),
         ("threads", run, "threads"),
         ("seed", run, "seed"),

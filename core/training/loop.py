@@ -493,6 +493,7 @@ def _train(
                     cfg.model.jigsaw_segments,
                     gen,
                     cfg.model.pretext_rotate,
+                    cfg.model.pretext_shear,
                 )
                 pretext = _to_device(pretext, device)
             lr = lr_at(cfg, global_step, epoch, total_steps)

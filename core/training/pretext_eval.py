@@ -73,6 +73,7 @@ def pretext_scores(
             m.jigsaw_segments,
             gen,
             m.pretext_rotate,
+            m.pretext_shear,
         )
         x, lengths = x.to(device), lengths.to(device)
         past, past_len = p.masked.past.to(device), p.masked.past_len.to(device)

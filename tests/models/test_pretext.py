@@ -100,3 +100,40 @@ def test_rotate_vertical_turns_each_clip_about_y_and_keeps_padding_zero():
     angle = torch.remainder(angle[:, :6] + math.pi, 2 * math.pi) - math.pi
     assert torch.allclose(angle, angle[:, :1, :1, :1].expand_as(angle), atol=1e-4)
     assert rotate_vertical(x, 0.0) is x
+
+
+def test_shear_maps_each_clip_by_its_own_seeded_matrix_and_keeps_padding_zero():
+    from models.pretext import shear
+
+    x = torch.randn(6, 8, 1, 5, 3)
+    x[:, 6:] = 0.0  # padding
+    y = shear(x, 0.3, torch.Generator().manual_seed(0))
+    assert bool((y[:, 6:] == 0).all())
+    assert torch.equal(y, shear(x, 0.3, torch.Generator().manual_seed(0)))  # seeded
+    assert not torch.allclose(y, x)
+    # recover each clip's matrix from its points: identity diagonal, |off-diagonal| <= 0.3
+    pts = x[:, :6].reshape(6, -1, 3)
+    mats = torch.linalg.lstsq(pts, y[:, :6].reshape(6, -1, 3)).solution.transpose(1, 2)
+    eye = torch.eye(3).expand(6, 3, 3)
+    assert torch.allclose(
+        torch.diagonal(mats, dim1=1, dim2=2), torch.ones(6, 3), atol=1e-4
+    )
+    off = (mats - eye).abs()
+    assert float(off.max()) <= 0.3 + 1e-4
+    assert not torch.allclose(mats[0], mats[1])  # one matrix per clip
+    assert shear(x, 0.0) is x
+
+
+def test_make_pretext_shears_its_views_only_when_asked():
+    from models.pretext import make_pretext
+
+    x = torch.randn(4, 12, 1, 5, 3)
+    lengths = torch.full((4,), 12)
+    plain = make_pretext(x, lengths, 0.5, 0.0, 3, torch.Generator().manual_seed(1))
+    sheared = make_pretext(
+        x, lengths, 0.5, 0.0, 3, torch.Generator().manual_seed(1), shear_max=0.3
+    )
+    # the observed past of the masked view is the clip itself, unless sheared
+    n_past = int(plain.masked.past_len[0])
+    assert torch.allclose(plain.masked.past[0, :n_past], x[0, :n_past])
+    assert not torch.allclose(sheared.masked.past[0, :n_past], x[0, :n_past])
