@@ -55,13 +55,24 @@ RECIPE: dict[str, Any] = {
     "jigsaw_feature": "last",
     "contrastive_positive": "others",
     "pretext_rotate": 0.0,
-    "epochs": 30,
+    "pretext_shear": 0.0,
+    "epochs": 60,
     "lr": 0.003,
     "linear_lr": 0.01,
     "lr_step_epochs": 15,
+    "schedule": "cosine",
+    "dropout": 0.0,
+    "weight_decay": 0.0,
     "few_label_epochs": 150,
     "moving_epochs": 10,
-    "augment": {"rotate_degrees": 15.0, "scale": 0.1},
+    "augment": {
+        "rotate_degrees": 30.0,
+        "scale": 0.15,
+        "shear": 0.3,
+        "noise_std": 0.01,
+        "speed": 0.2,
+        "drop_prob": 0.1,
+    },
 }
 
 ALL = ("motion", "jigsaw", "contrastive")
@@ -154,13 +165,15 @@ class Runner:
             epochs = r["few_label_epochs"]
             lr_step = epochs // 2
         lr = r["pretrain_lr"] if pretrain else (r["linear_lr"] if linear else r["lr"])
-        schedule = r["pretrain_schedule"] if pretrain else "step"
+        schedule = r["pretrain_schedule"] if pretrain else r["schedule"]
         model = {
             "hidden": r["hidden"],
             "temperature": r["temperature"],
             "jigsaw_feature": r["jigsaw_feature"],
             "contrastive_positive": r["contrastive_positive"],
             "pretext_rotate": r["pretext_rotate"],
+            "pretext_shear": r["pretext_shear"],
+            "dropout": r["dropout"],
         }
         if kw.get("classifier"):
             model["classifier"] = kw["classifier"]
@@ -187,6 +200,7 @@ class Runner:
                 "lr_step": lr_step,
                 "lr_step_unit": "epoch",
                 "lr_schedule": schedule,
+                "weight_decay": 0.0 if pretrain else r["weight_decay"],
                 "min_lr": 1e-5,
             },
             run={
