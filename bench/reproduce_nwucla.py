@@ -45,8 +45,9 @@ PROTOCOL_TITLES = {
 # The recipe shared by every row (chosen for a 2-core CPU; see the notes in the output).
 RECIPE: dict[str, Any] = {
     "preset": "paper",
+    "encoder": "bigru",
     "frames": 64,
-    "hidden": 30,
+    "hidden": 30,  # null: the encoder's default size (gcn: 32-128 channels)
     "batch_size": 32,
     "pretrain_epochs": 60,
     "pretrain_lr": 0.01,
@@ -167,7 +168,7 @@ class Runner:
         lr = r["pretrain_lr"] if pretrain else (r["linear_lr"] if linear else r["lr"])
         schedule = r["pretrain_schedule"] if pretrain else r["schedule"]
         model = {
-            "hidden": r["hidden"],
+            "encoder": r["encoder"],
             "temperature": r["temperature"],
             "jigsaw_feature": r["jigsaw_feature"],
             "contrastive_positive": r["contrastive_positive"],
@@ -175,6 +176,8 @@ class Runner:
             "pretext_shear": r["pretext_shear"],
             "dropout": r["dropout"],
         }
+        if r["hidden"] is not None:
+            model["hidden"] = r["hidden"]
         if kw.get("classifier"):
             model["classifier"] = kw["classifier"]
         options: dict[str, Any] = {"moving_epochs": r["moving_epochs"]}
@@ -427,16 +430,32 @@ def recipe_notes(r: dict[str, Any]) -> list[str]:
     """The 'Choices' section, written from the recipe actually used."""
     aug = r["augment"]
     aug_text = ", ".join(f"{k}={v}" for k, v in aug.items()) or "none"
-    if r["preset"] == "paper":
+    heads = (
+        "one-FC heads of 60, GRU-60 + MLP classifier"
+        if r["preset"] == "paper"
+        else "MLP heads 2048 wide, linear classifier on time-averaged features"
+    )
+    if r["encoder"] == "gcn":
+        width = "32" if r["hidden"] is None else str(r["hidden"])
+        arch = (
+            f"the graph encoder (`--encoder gcn`: 6 ST-GCN blocks over the layout's bones, "
+            f"{width} channels doubling twice) with the {r['preset']} preset's heads "
+            f"({heads})"
+        )
+    elif r["preset"] == "paper":
         arch = (
             f"the paper preset with {r['hidden']} units per direction (1-layer BiGRU; the "
-            "paper has 30), one-FC heads of 60, GRU-60 + MLP classifier"
+            f"paper has 30), {heads}"
         )
     else:
         arch = (
             f"the official preset with {r['hidden']} units per direction (2-layer BiGRU, "
-            "MLP heads 2048 wide, linear classifier on time-averaged features)"
+            f"{heads})"
         )
+    if r["schedule"] == "cosine":
+        schedule = f"a cosine schedule to 1e-5 over {r['epochs']} epochs"
+    else:
+        schedule = f"{r['epochs']} epochs, ×0.1 after {r['lr_step_epochs']} epochs"
     return [
         "## Choices",
         "",
@@ -456,21 +475,34 @@ def recipe_notes(r: dict[str, Any]) -> list[str]:
         "InfoNCE over the batch: each view is pulled to the mean of the clip's OTHER "
         "views and pushed from the same means of the other clips in the batch "
         f"(`contrastive_positive={r['contrastive_positive']}`), temperature "
-        f"{r['temperature']}. Masked and jigsaw views are each turned by their own "
-        f"random angle up to {r['pretext_rotate']}° about the vertical axis "
-        "(`pretext_rotate`).",
+        f"{r['temperature']}. "
+        + (
+            "Masked and jigsaw views are each turned by their own random angle up to "
+            f"{r['pretext_rotate']}° about the vertical axis (`pretext_rotate`) and "
+            f"sheared by up to {r['pretext_shear']} (`pretext_shear`)."
+            if r["pretext_rotate"] or r["pretext_shear"]
+            else "The masked and jigsaw views share the clip's augmentation (no "
+            "per-view turn or shear: `pretext_rotate` and `pretext_shear` lost on "
+            "validation)."
+        ),
         f"- Pretraining: Adam at {r['pretrain_lr']}, {r['pretrain_schedule']} schedule "
         f"to 1e-5 over {r['pretrain_epochs']} epochs, batch {r['batch_size']}.",
-        f"- Downstream schedule: {r['epochs']} epochs, Adam at {r['lr']} (linear "
-        f"evaluation {r['linear_lr']}), ×0.1 after {r['lr_step_epochs']} epochs, batch "
-        f"{r['batch_size']}. T={r['frames']} instead of 200: NW-UCLA clips are 31 frames "
+        f"- Downstream schedule: Adam at {r['lr']} (linear evaluation "
+        f"{r['linear_lr']}), {schedule}, batch {r['batch_size']}"
+        + (f", weight decay {r['weight_decay']}" if r["weight_decay"] else "")
+        + (f", dropout {r['dropout']} before the classifier" if r["dropout"] else "")
+        + f". T={r['frames']} instead of 200: NW-UCLA clips are 31 frames "
         "long at the median, so T=64 already over-samples them, at a third of the cost. "
         "The paper's schedule (×0.1 every 100 iterations, i.e. every ~3 epochs at batch "
         "32) leaves the rate at 1e-4 after 7 epochs; a Rand-S run with it stalled at "
         "72-73% (seed 0).",
         "- Table 2: with 1% (10 clips) or 10% (102 clips) of the labels an epoch is 1 or 3 "
-        f"steps, so those runs train for {r['few_label_epochs']} epochs with the decay "
-        "half-way.",
+        f"steps, so those runs train for {r['few_label_epochs']} epochs"
+        + (
+            " (the cosine over all of them)."
+            if r["schedule"] == "cosine"
+            else " with the decay half-way."
+        ),
         "- Table 3 'Pretrain': the text says the encoder stays fixed, but Figure 4(a) shows "
         "the self-supervised losses rising when the whole network is fine-tuned, and its "
         "number is above Rand-S; we fine-tune the encoder (fixed-encoder results are the "

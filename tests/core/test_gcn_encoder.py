@@ -36,6 +36,23 @@ def test_adjacency_is_the_layouts_bones(name):
     assert torch.allclose(rows[rows > 0], torch.ones(int((rows > 0).sum())))
 
 
+def test_graph_conv_sums_each_partition_over_its_neighbours():
+    """The matrix-product form equals the definition, joint by joint."""
+    from models.gcn import GraphConv
+
+    torch.manual_seed(0)
+    conv = GraphConv(4, 5, 3)
+    x = torch.randn(2, 4, 6, 7)
+    a = torch.rand(3, 7, 7)
+    y = conv.conv(x).view(2, 3, 5, 6, 7)
+    want = torch.zeros(2, 5, 6, 7)
+    for k in range(3):
+        for w in range(7):
+            for v in range(7):
+                want[..., w] += a[k, w, v] * y[:, k, :, :, v]
+    assert torch.allclose(conv(x, a), want, atol=1e-5)
+
+
 def test_adjacency_rejects_bad_edges():
     with pytest.raises(ValueError, match="outside 0..19"):
         adjacency(20, [(0, 20)])
