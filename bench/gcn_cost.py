@@ -8,6 +8,10 @@ both on one thread. Reports the median and p90 of ``--repeat`` calls in millisec
 after a warm-up, and the parameter count.
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/gcn_cost.py [--frames 64] [--repeat 200]
+
+``--einsum`` also times, side by side and interleaved (5 rounds, median), the graph
+encoder exported with the graph convolution written as ``einsum`` (its first form) against
+the matrix product it uses now, and reports the ratio.
 """
 
 from __future__ import annotations
@@ -50,11 +54,59 @@ def timed(fn, repeat: int) -> tuple[float, float]:
     return float(np.median(times)), float(np.percentile(times, 90))
 
 
+def _einsum_forward(self, x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    """The graph convolution's first form (``models.gcn.GraphConv`` before the change)."""
+    n, _, t, v = x.shape
+    y = self.conv(x).view(n, self.num_partitions, self.out_channels, t, v)
+    return torch.einsum("nkctv,kwv->nctw", y, a)
+
+
+def compare_einsum(frames: int, repeat: int, tmp: Path) -> list[dict]:
+    """ONNX ms per window of the gcn with the einsum vs the matrix-product graph
+    convolution, measured in alternation; the two must give the same logits."""
+    from models import gcn
+
+    rows = []
+    for layout, bodies, classes in INPUTS:
+        v = get_layout(layout).num_joints
+        x = np.random.default_rng(0).normal(size=(1, frames, bodies, v, 3))
+        x = x.astype(np.float32)
+        torch.manual_seed(0)
+        cfg = model_preset("paper", encoder="gcn")
+        model = runs.new_model(cfg, v, bodies, classes, layout=layout).eval()
+        backends = {}
+        for name in ("einsum", "matmul"):
+            original = gcn.GraphConv.forward
+            if name == "einsum":
+                gcn.GraphConv.forward = _einsum_forward  # type: ignore[method-assign]
+            try:
+                path = tmp / f"gcn-{name}-{layout}.onnx"
+                export_module(model.export_module(), path, x)
+            finally:
+                gcn.GraphConv.forward = original  # type: ignore[method-assign]
+            backends[name] = OnnxBackend(path, threads=1)
+        diff = float(
+            np.abs(backends["einsum"].logits(x) - backends["matmul"].logits(x)).max()
+        )
+        times: dict[str, list[float]] = {"einsum": [], "matmul": []}
+        for _ in range(5):
+            for name, b in backends.items():
+                times[name].append(timed(lambda b=b, x=x: b.logits(x), repeat)[0])
+        e, m = float(np.median(times["einsum"])), float(np.median(times["matmul"]))
+        rows.append({"layout": layout, "bodies": bodies, "einsum_ms": e,
+                     "matmul_ms": m, "ratio": e / m, "max_diff": diff})  # fmt: skip
+        print(f"| {layout} x{bodies} | {e:.2f} | {m:.2f} | {e / m:.2f} | {diff:.1e} |")
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, default=64)
     ap.add_argument("--repeat", type=int, default=200)
     ap.add_argument("--json", help="also write the rows here")
+    ap.add_argument(
+        "--einsum", action="store_true", help="also compare with the einsum graph conv"
+    )
     args = ap.parse_args()
     torch.set_num_threads(1)
     rows = []
@@ -97,6 +149,12 @@ def main() -> None:
                     f"{t_med:.2f} (p90 {t_p90:.2f}) | {o_med:.2f} (p90 {o_p90:.2f}) |",
                     flush=True,
                 )
+        if args.einsum:
+            print("\ngcn graph convolution, ONNX ms per window (median of 5 alternating "
+                  "rounds)")  # fmt: skip
+            print("| input | einsum | matmul | ratio | max logit diff |")
+            print("|---|---:|---:|---:|---:|")
+            rows += compare_einsum(args.frames, args.repeat, Path(tmp))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
 
