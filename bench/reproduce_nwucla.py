@@ -468,7 +468,9 @@ def recipe_notes(r: dict[str, Any]) -> list[str]:
         f"- Architecture: {arch}; motion prediction hides the last part of every clip "
         "(75% paper / 30% official), 3 jigsaw segments, M−1 = 2 transformed views (the "
         "masked/noisy and the jigsaw input) for the contrastive loss. Table 1 uses a linear "
-        "classifier on the time-averaged encoder features, as its caption says.",
+        "classifier on the time-averaged encoder features (the paper gives only their size, "
+        "60; the released code averages, and the encoder's final states were no "
+        "better on validation).",
         "- Pretext tasks: the jigsaw head reads the encoder's final states (forward "
         "GRU at the last frame, backward at the first: an order-sensitive summary; "
         f"`jigsaw_feature={r['jigsaw_feature']}`). The contrastive loss (Eq. 3) is "
