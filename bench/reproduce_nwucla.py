@@ -471,9 +471,15 @@ def recipe_notes(r: dict[str, Any]) -> list[str]:
         "classifier on the time-averaged encoder features (the paper gives only their size, "
         "60; the released code averages, and the encoder's final states were no "
         "better on validation).",
-        "- Pretext tasks: the jigsaw head reads the encoder's final states (forward "
-        "GRU at the last frame, backward at the first: an order-sensitive summary; "
-        f"`jigsaw_feature={r['jigsaw_feature']}`). The contrastive loss (Eq. 3) is "
+        "- Pretext tasks: the jigsaw head reads the encoder's final states ("
+        + (
+            "the graph encoder's summary is its features averaged over time, made "
+            "order-sensitive by its temporal convolutions"
+            if r["encoder"] == "gcn"
+            else "forward GRU at the last frame, backward at the first: an "
+            "order-sensitive summary"
+        )
+        + f"; `jigsaw_feature={r['jigsaw_feature']}`). The contrastive loss (Eq. 3) is "
         "InfoNCE over the batch: each view is pulled to the mean of the clip's OTHER "
         "views and pushed from the same means of the other clips in the batch "
         f"(`contrastive_positive={r['contrastive_positive']}`), temperature "
