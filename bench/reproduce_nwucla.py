@@ -221,6 +221,7 @@ class Runner:
         """Train one run (or read a finished one back); final test accuracy in %."""
         done = _finished(run_dir)
         if done is not None:
+            _check_reusable(run_dir, cfg)
             self.seconds[str(run_dir)] = done[1]
             return done[0]
         if run_dir.exists():  # an unfinished or failed attempt: start it again
@@ -310,6 +311,17 @@ class Runner:
                     100 * scores[k]
                 )
         return acc
+
+
+def _check_reusable(run_dir: Path, cfg: TrainConfig) -> None:
+    """Refuse to read back a finished run trained with other settings than ``cfg``."""
+    diffs = TrainConfig.load(run_dir / "config.json").differences(cfg)
+    if diffs:
+        raise SystemExit(
+            f"{run_dir}: a finished run with other settings ({'; '.join(diffs[:4])}"
+            f"{'; ...' if len(diffs) > 4 else ''}); use another --work folder or "
+            "remove this run"
+        )
 
 
 def _finished(run_dir: Path) -> tuple[float | None, float] | None:

@@ -349,6 +349,37 @@ class TrainConfig:
         except (ValueError, UnicodeDecodeError) as exc:
             raise ValueError(f"{path}: {exc}") from None
 
+    def differences(self, wanted: TrainConfig) -> list[str]:
+        """The settings in which this (saved) config differs from ``wanted``.
+
+        Where a run folder is, which dataset copy it read, where the encoder it started
+        from lies, the device and thread count it ran on, and the values filled in at
+        training time when ``wanted`` leaves them
+        to the run (``layout``, ``num_bodies``, ``window_seconds``) are not settings of
+        the recipe and are not compared. A finished run can be reused for ``wanted``
+        when the list is empty.
+
+        Returns:
+            ``"section.field: saved != wanted"`` strings, in field order.
+        """
+        ignored = {"run.run_dir", "run.device", "run.threads", "data.root",
+                   "data.cache_dir", "strategy.init_from"}  # fmt: skip
+        filled = {"data.layout", "data.num_bodies", "data.window_seconds"}
+        out = []
+        mine, theirs = self.to_dict(), wanted.to_dict()
+        for section, values in theirs.items():
+            if not isinstance(values, dict):  # the format version
+                if mine[section] != values:
+                    out.append(f"{section}: {mine[section]!r} != {values!r}")
+                continue
+            for key, value in values.items():
+                name = f"{section}.{key}"
+                if name in ignored or (name in filled and not value):
+                    continue
+                if mine[section].get(key) != value:
+                    out.append(f"{name}: {mine[section].get(key)!r} != {value!r}")
+        return out
+
     def replace(self, **sections: Any) -> TrainConfig:
         """Copy with some sections' fields replaced, e.g. ``replace(run={"seed": 1})``."""
         updates = {}

@@ -77,7 +77,7 @@ class GraphConv(nn.Module):
 
         ``out[n, c, t, w] = sum_k sum_v y[n, k, c, t, v] * a[k, w, v]`` as one matrix
         product over ``(k, v)``: the same sum as ``einsum("nkctv,kwv->nctw")``, which
-        onnxruntime ran 2-3x slower (half of the live window's cost,
+        onnxruntime ran 2x slower on one body (half of the live window's cost,
         ``bench/gcn_cost.py``).
         """
         n, _, t, v = x.shape

@@ -1,0 +1,29 @@
+"""Comparing a saved run's settings with the ones a recipe wants."""
+
+from __future__ import annotations
+
+from core.config import TrainConfig
+from core.preprocess import AugmentConfig
+
+
+def test_differences_name_the_changed_settings_and_skip_paths_and_filled_values():
+    wanted = TrainConfig().replace(
+        data={"augment": AugmentConfig(shear=0.3), "root": "/a"},
+        run={"run_dir": "/runs/x"},
+    )
+    saved = wanted.replace(
+        data={"root": "/b", "layout": "ucla20", "num_bodies": 1, "window_seconds": 1.1},
+        run={"run_dir": "/elsewhere", "device": "cuda", "threads": 2},
+        strategy={"init_from": "/other/encoder"},
+    )
+    assert saved.differences(wanted) == []
+    changed = saved.replace(
+        data={"augment": AugmentConfig()}, optim={"lr": 0.5}, model={"layers": 2}
+    )
+    diffs = changed.differences(wanted)
+    assert [d.split(":")[0] for d in diffs] == ["data.augment", "model.layers", "optim.lr"]
+    assert "0.5 != 0.01" in diffs[2]
+    # a layout the recipe asks for is a setting
+    assert saved.differences(wanted.replace(data={"layout": "ntu25"})) == [
+        "data.layout: 'ucla20' != 'ntu25'"
+    ]
