@@ -21,7 +21,11 @@ def test_differences_name_the_changed_settings_and_skip_paths_and_filled_values(
         data={"augment": AugmentConfig()}, optim={"lr": 0.5}, model={"layers": 2}
     )
     diffs = changed.differences(wanted)
-    assert [d.split(":")[0] for d in diffs] == ["data.augment", "model.layers", "optim.lr"]
+    assert [d.split(":")[0] for d in diffs] == [
+        "data.augment",
+        "model.layers",
+        "optim.lr",
+    ]
     assert "0.5 != 0.01" in diffs[2]
     # a layout the recipe asks for is a setting
     assert saved.differences(wanted.replace(data={"layout": "ntu25"})) == [
