@@ -257,20 +257,12 @@ class Runner:
         import torch
 
         from core import runs
-        from core.skeleton import get_layout
         from core.training.data import drain, load_data
 
         info = runs.read_run(run_dir)
         cfg = info.config
         data = drain(load_data(cfg.data, cfg.run.seed))
-        model = runs.new_model(
-            cfg.model,
-            get_layout(info.layout).num_joints,
-            info.num_bodies,
-            len(info.labels),
-            layout=info.layout,
-        )
-        model.load_state_dict(runs.safe_load(run_dir / runs.WEIGHTS))
+        model = runs.load_model(info)
         torch.set_num_threads(1)
         scores = pretext_scores(model, data.test, cfg)
         path.write_text(json.dumps(scores, indent=2) + "\n")

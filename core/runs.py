@@ -234,6 +234,26 @@ def new_model(
     )
 
 
+def load_model(info: RunInfo) -> nn.Module:
+    """The model of a read run folder with its saved weights (in training mode).
+
+    Raises:
+        FileNotFoundError: If the weights file is missing.
+        ValueError: If it is corrupt or does not fit the config (see
+            :func:`load_state_into`).
+    """
+    model = new_model(
+        info.config.model,
+        get_layout(info.layout).num_joints,
+        info.num_bodies,
+        len(info.labels),
+        layout=info.layout,
+    )
+    weights = info.run_dir / WEIGHTS
+    load_state_into(model, safe_load(weights), weights)
+    return model
+
+
 def _layout_for(name: str, num_joints: int) -> SkeletonLayout:
     """The named layout (checked against ``num_joints``), or the one with that count."""
     if name:

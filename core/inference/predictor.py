@@ -22,7 +22,6 @@ from core.config import TrainConfig
 from core.device import resolve_device
 from core.inference.onnx import OnnxBackend, ensure_onnx, exportable
 from core.model_input import fit_time, prepare_clip
-from core.skeleton import get_layout
 
 
 class Predictor:
@@ -92,15 +91,7 @@ class Predictor:
         if backend not in ("torch", "onnx"):
             raise ValueError(f"unknown backend {backend!r}; use 'torch' or 'onnx'")
         dev = resolve_device(device)
-        model = runs.new_model(
-            cfg.model,
-            get_layout(cfg.data.layout).num_joints,
-            cfg.data.num_bodies,
-            len(info.labels),
-            layout=cfg.data.layout,
-        )
-        weights = info.run_dir / runs.WEIGHTS
-        runs.load_state_into(model, runs.safe_load(weights), weights)
+        model = runs.load_model(info)
         model.eval().to(dev)
         onnx = None
         if backend == "onnx":
