@@ -19,7 +19,9 @@ its sources is rebuilt by :func:`prepare` / :func:`open_store`, and so is a dama
 (an unreadable index, an offsets file cut short): :func:`prepare` says why in a
 :class:`CacheNote` and builds it again. Temporaries carry the builder's process id
 (:mod:`core.tempfiles`); those of a killed build are removed by the next
-:func:`prepare` of the same store.
+:func:`prepare` of the same store. Builds of one store are serialised between processes
+by a lock file (:class:`core.filelock.FileLock`): two runs started side by side build it
+once, and a reader whose build is replaced while it opens it reads the new one.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from core.datasets.base import DataFormatError, SkeletonSequence
 from core.datasets.registry import get_reader
 from core.datasets.scanning import FileDatasetReader, FileFailed, FileSkipped
 from core.fileio import atomic_path, atomic_write_text
+from core.filelock import FileLock
 from core.skeleton import get_layout
 from core.tempfiles import remove_stale
 
@@ -169,7 +172,24 @@ class CacheNote:
     message: str
 
 
-CacheEvent = CacheProgress | CacheBadFile | CacheNote | CacheReady
+@dataclass(frozen=True)
+class CacheWaiting:
+    """Another process is building the same store; this one waits for it, then reuses
+    its build. Sent about every :data:`WAIT_POLL_SECONDS` while waiting, so that a
+    consumer can honour its cancel flag.
+
+    Attributes:
+        path: Store folder.
+        seconds: Time waited so far.
+    """
+
+    path: Path
+    seconds: float
+
+
+CacheEvent = CacheProgress | CacheBadFile | CacheNote | CacheWaiting | CacheReady
+WAIT_POLL_SECONDS = 0.25
+LOCK_NAME = ".build.lock"
 
 
 class DamagedStoreError(ValueError):
@@ -248,6 +268,21 @@ class ClipStore:
             ValueError: If the store was written by another cache version.
         """
         path = Path(path)
+        for attempt in range(_OPEN_ATTEMPTS):
+            try:
+                return cls._open_build(path)
+            except _Superseded:
+                if attempt == _OPEN_ATTEMPTS - 1:
+                    raise DamagedStoreError(
+                        f"{path}: rebuilt by another process {_OPEN_ATTEMPTS} times "
+                        "while being opened"
+                    ) from None
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _open_build(cls, path: Path) -> ClipStore:
+        """:meth:`open` of the build the index names now; raises :class:`_Superseded`
+        when a file is missing because another process replaced the build meanwhile."""
         index_file = path / INDEX_NAME
         if not index_file.is_file():
             raise FileNotFoundError(f"no clip store in {path} (missing {INDEX_NAME})")
@@ -276,12 +311,18 @@ class ClipStore:
         try:
             offsets = np.load(offsets_file, allow_pickle=False)
         except FileNotFoundError:
+            _raise_if_superseded(index_file, build)
             raise DamagedStoreError(f"{offsets_file}: missing") from None
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise DamagedStoreError(f"{offsets_file}: unreadable ({exc})") from None
         frames_file = path / f"clips-{build}.f32"
         expected = int(np.prod(shape)) * 4
-        if not frames_file.is_file() or frames_file.stat().st_size != expected:
+        try:
+            size = frames_file.stat().st_size
+        except FileNotFoundError:
+            _raise_if_superseded(index_file, build)
+            size = -1
+        if size != expected:
             raise DamagedStoreError(f"{frames_file}: missing or not {expected} bytes")
         if (
             not isinstance(offsets, np.ndarray)
@@ -294,7 +335,11 @@ class ClipStore:
             raise DamagedStoreError(f"{offsets_file}: disagrees with the index")
         frames: np.ndarray
         if shape[0]:
-            frames = np.memmap(frames_file, dtype=np.float32, mode="r", shape=shape)
+            try:
+                frames = np.memmap(frames_file, dtype=np.float32, mode="r", shape=shape)
+            except FileNotFoundError:  # removed since it was checked
+                _raise_if_superseded(index_file, build)
+                raise DamagedStoreError(f"{frames_file}: missing") from None
         else:  # numpy cannot map an empty file
             frames = np.zeros(shape, dtype=np.float32)
         try:
@@ -345,6 +390,24 @@ class ClipStore:
         """
         reader = get_reader(self.dataset)
         return source_signature(reader, root) == self.signature  # type: ignore[arg-type]
+
+
+_OPEN_ATTEMPTS = 5
+
+
+class _Superseded(Exception):
+    """The build being opened was replaced by a newer one meanwhile."""
+
+
+def _raise_if_superseded(index_file: Path, build: str) -> None:
+    """Raise :class:`_Superseded` when ``index_file`` now names a build other than
+    ``build`` (another process rebuilt the store and removed the old build's files)."""
+    try:
+        now = json.loads(index_file.read_text(encoding="utf-8")).get("build")
+    except (OSError, ValueError, AttributeError):
+        return
+    if now != build:
+        raise _Superseded
 
 
 def _pad_bodies(joints: np.ndarray, m: int, name: str) -> np.ndarray:
@@ -454,8 +517,10 @@ def prepare(
 
     Returns:
         An iterator of :class:`CacheNote` (stale temporaries removed, a damaged store
-        rebuilt), :class:`CacheProgress` and :class:`CacheBadFile` events, ending with
-        one :class:`CacheReady`.
+        rebuilt, waiting for another process), :class:`CacheWaiting` (while another
+        process builds the same store: one build at a time, the waiter then reuses it),
+        :class:`CacheProgress` and :class:`CacheBadFile` events, ending with one
+        :class:`CacheReady`.
 
     Raises:
         KeyError: If the dataset is unknown.
@@ -475,6 +540,31 @@ def prepare(
             f"{path}: the cache would be inside the dataset folder {root_path} and be "
             "read as data; choose another cache folder (--cache-dir, $MS2L_CACHE)"
         )
+    path.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(path / LOCK_NAME)
+    if not lock.try_acquire():
+        yield CacheNote(
+            f"{path}: another process is building this clip cache; waiting to reuse it"
+        )
+        waited = time.perf_counter()
+        while not lock.try_acquire():
+            time.sleep(WAIT_POLL_SECONDS)
+            yield CacheWaiting(path, time.perf_counter() - waited)
+    try:
+        yield from _prepare_locked(reader, root_path, path, signature, force, start)
+    finally:
+        lock.release()
+
+
+def _prepare_locked(
+    reader: FileDatasetReader,
+    root_path: Path,
+    path: Path,
+    signature: dict[str, Any],
+    force: bool,
+    start: float,
+) -> Iterator[CacheEvent]:
+    """:func:`prepare` once this process holds the store's build lock."""
     removed = remove_stale(path)
     if removed:
         size = sum(n for _, n in removed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 
 import numpy as np
@@ -11,9 +12,12 @@ import pytest
 
 from core.cli import main
 from core.datasets.cache import (
+    LOCK_NAME,
     CacheBadFile,
+    CacheNote,
     CacheProgress,
     CacheReady,
+    CacheWaiting,
     ClipStore,
     open_store,
     prepare,
@@ -74,10 +78,80 @@ def test_reused_when_fresh_and_rebuilt_when_sources_change(tmp_path):
     np.testing.assert_array_equal(store[0][:, 0], new)
     assert store.path == first.path
     # The old build's files are gone; one build's files remain.
-    names = sorted(p.name for p in first.path.iterdir())
+    names = sorted(p.name for p in first.path.iterdir() if not p.name.startswith("."))
     assert len(names) == 3 and "index.json" in names
     _write(src, "a02_s01_e00_v01", 2, 4)
     assert len(open_store("nw-ucla", src, cache)) == 2
+
+
+def test_a_store_is_built_once_when_two_builders_start_together(tmp_path):
+    # Two runs started side by side: the second waits while the first builds (a lock
+    # file, so it works between processes), then reuses that build instead of building
+    # it again and removing the files the first one is about to open.
+    src = tmp_path / "src"
+    src.mkdir()
+    _write(src, "a01_s01_e00_v01", 3, 0)
+    _write(src, "a02_s01_e00_v01", 4, 1)
+    cache = tmp_path / "cache"
+    first = prepare("nw-ucla", src, cache)
+    assert isinstance(next(first), CacheProgress)  # first holds the lock, mid-build
+    second = prepare("nw-ucla", src, cache)
+    note = next(second)
+    assert isinstance(note, CacheNote) and "another process" in note.message
+    assert isinstance(next(second), CacheWaiting)
+    assert isinstance(
+        next(second), CacheWaiting
+    )  # still waiting: first has not finished
+    built = list(first)[-1]
+    assert isinstance(built, CacheReady) and built.rebuilt
+    rest = list(second)
+    assert all(isinstance(e, CacheWaiting) for e in rest[:-1])
+    assert isinstance(rest[-1], CacheReady) and not rest[-1].rebuilt
+    assert (built.path / LOCK_NAME).is_file()
+    assert len(list(built.path.glob("clips-*.f32"))) == 1
+    assert ClipStore.open(built.path).lengths.tolist() == [3, 4]
+
+
+def test_a_builder_that_stops_early_releases_the_lock(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    _write(src, "a01_s01_e00_v01", 3, 0)
+    _write(src, "a02_s01_e00_v01", 4, 1)
+    cache = tmp_path / "cache"
+    cancelled = prepare("nw-ucla", src, cache)
+    next(cancelled)
+    cancelled.close()  # Cancel while building
+    events = list(prepare("nw-ucla", src, cache))
+    assert not any(isinstance(e, (CacheNote, CacheWaiting)) for e in events)
+    assert events[-1].rebuilt and events[-1].num_clips == 2
+
+
+def test_opening_while_another_process_rebuilds_reads_a_complete_build(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    frames = _write(src, "a01_s01_e00_v01", 50, 0)
+    cache = tmp_path / "cache"
+    path = list(prepare("nw-ucla", src, cache))[-1].path
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def rebuild() -> None:
+        try:
+            for _ in range(60):
+                list(prepare("nw-ucla", src, cache, force=True))
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=rebuild)
+    worker.start()
+    opened = 0
+    while not done.is_set():
+        np.testing.assert_array_equal(ClipStore.open(path)[0][:, 0], frames)
+        opened += 1
+    worker.join()
+    assert not errors and opened > 0
 
 
 def test_bad_files_are_reported_and_left_out(tmp_path):
