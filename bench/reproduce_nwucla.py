@@ -66,6 +66,7 @@ RECIPE: dict[str, Any] = {
     "weight_decay": 0.0,
     "few_label_epochs": 150,
     "moving_epochs": 10,
+    "omega": 0.1,  # weight of the self-supervised loss when training jointly (Eq. 5)
     "augment": {
         "rotate_degrees": 30.0,
         "scale": 0.15,
@@ -181,6 +182,8 @@ class Runner:
         if kw.get("classifier"):
             model["classifier"] = kw["classifier"]
         options: dict[str, Any] = {"moving_epochs": r["moving_epochs"]}
+        if strategy == "joint":
+            options["omega"] = r["omega"]
         if kw.get("tasks"):
             options["tasks"] = kw["tasks"]
         if kw.get("init_from"):
@@ -519,6 +522,9 @@ def recipe_notes(r: dict[str, Any]) -> list[str]:
         "the self-supervised losses rising when the whole network is fine-tuned, and its "
         "number is above Rand-S; we fine-tune the encoder (fixed-encoder results are the "
         "Table 1 rows).",
+        "- Table 3 'Jointly' (Eq. 5, from random weights, the downstream schedule): the "
+        f"self-supervised loss is weighted by ω = {r['omega']} (`omega`; the paper does "
+        "not give its value).",
     ]
 
 
