@@ -20,11 +20,12 @@ import numpy as np
 import torch
 
 from core import runs
+from core.config import DataConfig
 from core.fileio import atomic_write_bytes, atomic_write_text
-from core.inference import Predictor
+from core.inference import Predictor, novelty
 from core.metrics import accuracy, confusion_matrix, per_class_accuracy
 from core.tempfiles import remove_stale
-from core.training.data import load_split, resolve_data_root
+from core.training.data import ClipSet, load_split, resolve_data_root
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,60 @@ class EvalResult:
         }
 
 
+def _labelled_clips(
+    predictor: Predictor, split: str, data_root: str | os.PathLike[str] | None
+) -> tuple[ClipSet, DataConfig]:
+    """The labelled clips of a split of the run's dataset, and the data settings."""
+    cfg = predictor.config
+    data_cfg = (
+        resolve_data_root(cfg.data)
+        if data_root is None
+        else dataclasses.replace(cfg.data, root=str(data_root))
+    )
+    data_cfg = dataclasses.replace(data_cfg, max_clips=0)
+    # The run's seed: a custom dataset's validation split is drawn with it.
+    clips = load_split(
+        data_cfg, split, predictor.layout, predictor.num_bodies, seed=cfg.run.seed
+    )
+    keep = np.flatnonzero(clips.labels >= 0)
+    if keep.size == 0:
+        raise ValueError(f"{cfg.data.dataset} {split}: no labelled clips")
+    return clips.subset(keep), data_cfg
+
+
+def fit_run_novelty(
+    run_dir: str | os.PathLike[str],
+    data_root: str | os.PathLike[str] | None = None,
+    percentile: float = novelty.DEFAULT_PERCENTILE,
+    device: str = "auto",
+    stop: threading.Event | None = None,
+) -> tuple[novelty.Novelty, Path]:
+    """Fit a run's novelty check on its labelled training clips; write
+    ``novelty.npz`` (for runs trained before the training loop did it).
+
+    Args:
+        run_dir: The run folder.
+        data_root: Dataset location (as for :func:`evaluate_run`).
+        percentile: Share of training clips (in %) under the threshold.
+        device: Torch device for the model.
+        stop: Checked between batches.
+
+    Returns:
+        The check and the file written.
+
+    Raises:
+        FileNotFoundError: Missing run files or dataset root.
+        ValueError: Corrupt run folder, or too few labelled clips for a check.
+        InterruptedError: If ``stop`` was set.
+    """
+    predictor = Predictor.from_run(run_dir, device=device, novelty=False)
+    clips, data_cfg = _labelled_clips(predictor, "train", data_root)
+    check = novelty.fit_clips(
+        predictor.model, clips, data_cfg, predictor.torch_device, percentile, stop
+    )
+    return check, novelty.save(check, predictor.run_dir / novelty.NOVELTY_FILE)
+
+
 def evaluate_run(
     run_dir: str | os.PathLike[str],
     split: str = "test",
@@ -93,21 +148,7 @@ def evaluate_run(
         InterruptedError: If ``stop`` was set.
     """
     predictor = Predictor.from_run(run_dir, device=device)
-    cfg = predictor.config
-    data_cfg = (
-        resolve_data_root(cfg.data)
-        if data_root is None
-        else dataclasses.replace(cfg.data, root=str(data_root))
-    )
-    data_cfg = dataclasses.replace(data_cfg, max_clips=0)
-    # The run's seed: a custom dataset's validation split is drawn with it.
-    clips = load_split(
-        data_cfg, split, predictor.layout, predictor.num_bodies, seed=cfg.run.seed
-    )
-    keep = np.flatnonzero(clips.labels >= 0)
-    if keep.size == 0:
-        raise ValueError(f"{cfg.data.dataset} {split}: no labelled clips to evaluate")
-    clips = clips.subset(keep)
+    clips, data_cfg = _labelled_clips(predictor, split, data_root)
     preds = []
     model = predictor.model
     for start in range(0, len(clips), 256):

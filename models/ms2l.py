@@ -133,6 +133,23 @@ class MS2L(nn.Module):
         h, _ = self.encoder(x, lengths)
         return self.classifier(h, lengths)
 
+    def classify(
+        self, x: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits and the clip's features, from one encoder pass.
+
+        Args:
+            x: ``(N, T, M, V, C)`` float32.
+            lengths: ``(N,)`` valid frames, or ``None``.
+
+        Returns:
+            ``(logits (N, K), features (N, D))``; the features are the encoder's
+            per-frame features averaged over the valid frames (what a novelty check
+            compares with the training clips').
+        """
+        h, _ = self.encoder(x, lengths)
+        return self.classifier(h, lengths), masked_mean(h, lengths)
+
     def export_module(self) -> nn.Module:
         """A module for ONNX export: ``forward(x (N, T, M, V, C)) -> logits (N, K)``.
 

@@ -237,9 +237,14 @@ class LivePanel(QWidget):
         self.predictor = predictor
         self.ctx.remember("model/run", self.model_path.text())
         labels = list(predictor.labels)
+        check = (
+            "unfamiliar motion → no action"
+            if getattr(predictor, "novelty", None) is not None
+            else "no novelty check"
+        )
         self.model_info.setText(
             f"Layout {predictor.layout} · {len(labels)} classes · window "
-            f"{predictor.window_seconds:.2f} s · device {predictor.device}\n"
+            f"{predictor.window_seconds:.2f} s · device {predictor.device} · {check}\n"
             + ", ".join(labels)
         )
         # Usable now; the job's "ended" signal may come a moment later.

@@ -20,6 +20,8 @@ import torch
 from core import runs
 from core.config import TrainConfig
 from core.device import resolve_device
+from core.inference.novelty import NOVELTY_FILE, Novelty, temper
+from core.inference.novelty import load as load_novelty
 from core.inference.onnx import OnnxBackend, ensure_onnx, exportable
 from core.model_input import fit_time, prepare_clip
 
@@ -37,6 +39,9 @@ class Predictor:
         window_seconds: Median duration of the training clips (the live window length).
         device: ``"cpu"``, ``"cuda:0"`` or ``"onnx"``.
         backend: ``"torch"`` or ``"onnx"``.
+        novelty: The run's novelty check (``novelty.npz``; :mod:`core.inference.novelty`),
+            or ``None``: :meth:`predict_proba` flattens the probabilities of a clip
+            unlike every training clip to uniform. Set it to ``None`` to switch that off.
     """
 
     def __init__(
@@ -47,8 +52,10 @@ class Predictor:
         model: torch.nn.Module | None,
         device: torch.device,
         onnx: OnnxBackend | None = None,
+        novelty: Novelty | None = None,
     ) -> None:
         self.run_dir = run_dir
+        self.novelty = novelty
         self.config = config
         self.labels = list(labels)
         self.layout = config.data.layout
@@ -67,6 +74,7 @@ class Predictor:
         run_dir: str | os.PathLike[str],
         device: str = "auto",
         backend: str = "torch",
+        novelty: bool = True,
     ) -> Predictor:
         """Load a run folder.
 
@@ -75,15 +83,17 @@ class Predictor:
             device: ``"auto"``, ``"cpu"`` or ``"cuda[:i]"`` (CUDA falls back to CPU).
             backend: ``"torch"``, or ``"onnx"`` (:mod:`core.inference.onnx`; exports the
                 model first when the folder has no up-to-date ``model.onnx``).
+            novelty: Load the run's novelty check (``novelty.npz``) when it has one.
 
         Returns:
             The predictor.
 
         Raises:
             FileNotFoundError: If the folder or one of its files is missing.
-            ValueError: If a file is corrupt, the weights do not fit the config (layout,
-                input size, class count), the backend is unknown, or the run is a
-                ``pretrain`` run (its classifier was never trained).
+            ValueError: If a file is corrupt (``novelty.npz`` included), the weights do
+                not fit the config (layout, input size, class count), the backend is
+                unknown, or the run is a ``pretrain`` run (its classifier was never
+                trained).
         """
         info = runs.read_run(run_dir)
         cfg = info.config
@@ -99,7 +109,25 @@ class Predictor:
                 info.run_dir, exportable(model), cfg.data.frames, cfg.data.num_bodies
             )
             onnx = OnnxBackend(path)
-        return cls(info.run_dir, cfg, info.labels, model, dev, onnx)
+        novelty_file = info.run_dir / NOVELTY_FILE
+        check = None
+        if novelty and novelty_file.is_file():
+            try:
+                check = load_novelty(novelty_file)
+            except ValueError as exc:
+                raise ValueError(
+                    f"{exc}; fit it again with `ms2l novelty {info.run_dir}` or delete "
+                    "it"
+                ) from None
+        if check is not None and (
+            check.classes.min() < 0 or check.classes.max() >= len(info.labels)
+        ):
+            raise ValueError(
+                f"{novelty_file}: class {int(check.classes.max())} does not exist, "
+                f"the run has {len(info.labels)} classes (a check of another run?); "
+                f"fit it again with `ms2l novelty {info.run_dir}` or delete it"
+            )
+        return cls(info.run_dir, cfg, info.labels, model, dev, onnx, check)
 
     @property
     def torch_device(self) -> torch.device:
@@ -171,6 +199,8 @@ class Predictor:
 
         Returns:
             ``(N, K)`` float32 probabilities (rows sum to 1); ``(0, K)`` for no clips.
+            With a :attr:`novelty` check, a clip unlike every training clip gets
+            uniform probabilities ``1 / K`` (the model does not know it).
 
         Raises:
             ValueError: If a clip has no skeleton in any frame (all NaN or all zero),
@@ -188,10 +218,31 @@ class Predictor:
                 )
         batch = np.stack([p[0] for p in prepared])
         lengths = np.array([p[1] for p in prepared], dtype=np.int64)
-        z = self.logits(batch, lengths)
-        z = z - z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+        if self.novelty is None:
+            return softmax(self.logits(batch, lengths))
+        if self._onnx is not None:  # the export gives logits only: features by torch
+            z = self.logits(batch, lengths)
+            feats = self._classify(batch, lengths)[1]
+        else:
+            z, feats = self._classify(batch, lengths)
+        return temper(softmax(z), self.novelty.unfamiliar(feats))
+
+    def _classify(
+        self, batch: np.ndarray, lengths: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Torch logits and features (:meth:`models.ms2l.MS2L.classify`) of a batch."""
+        with torch.no_grad():
+            x = torch.from_numpy(np.ascontiguousarray(batch, np.float32))
+            lens = torch.as_tensor(lengths, dtype=torch.int64)
+            z, f = self.model.classify(x.to(self._device), lens)  # type: ignore[operator]
+        return z.float().cpu().numpy(), f.float().cpu().numpy()
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of logits ``(N, K)``, float32."""
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
 def refuse_pretraining_run(run_dir: Path, cfg: TrainConfig) -> None:

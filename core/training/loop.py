@@ -565,9 +565,43 @@ def _train(
         elif val_acc is not None and (best_acc is None or val_acc > best_acc):
             best_acc = val_acc
 
+    if main and not cancelled and uses_cls(name):
+        for note in _fit_novelty(model, data, cfg, device, run_dir):
+            log.write(note)
+            yield note
     finished = RunFinished(run_dir, best_acc, cancelled, max(epoch, 0))
     log.write(finished)
     yield finished
+
+
+def _fit_novelty(
+    model: nn.Module,
+    data: PreparedData,
+    cfg: TrainConfig,
+    device: torch.device,
+    run_dir: Path,
+) -> Iterator[Log]:
+    """Fit the novelty check of the saved weights on the labelled training clips and
+    write ``novelty.npz`` (:mod:`core.inference.novelty`); too few clips for one (a
+    model taught from a few takes) is said in a log line, not an error."""
+    from core.inference import novelty
+
+    if cfg.run.select == "best":  # the saved weights may be an earlier epoch's
+        model.load_state_dict(runs.safe_load(run_dir / runs.WEIGHTS))
+    target = run_dir / novelty.NOVELTY_FILE
+    try:
+        check = novelty.fit_clips(
+            model, data.train.subset(data.labelled), cfg.data, device
+        )
+    except ValueError as exc:
+        target.unlink(missing_ok=True)  # a resumed run's old check no longer applies
+        yield Log(f"no novelty check: {exc}")
+        return
+    novelty.save(check, target)
+    yield Log(
+        f"novelty check on {check.num_clips} clips: distance threshold "
+        f"{check.threshold:.2f} ({check.percentile:g}th percentile) -> {target.name}"
+    )
 
 
 def _to_device(pretext: PretextBatch, device: torch.device) -> PretextBatch:

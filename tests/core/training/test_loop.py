@@ -10,15 +10,18 @@ import pytest
 import torch
 
 from core import runs
+from core.cli import main
 from core.config import TrainConfig, make_config
 from core.datasets.cache import LOCK_NAME
 from core.evaluation import evaluate_run, save_eval
 from core.inference import Predictor
+from core.inference.novelty import NOVELTY_FILE
 from core.training.events import (
     BatchDone,
     CheckpointSaved,
     DataProgress,
     EpochDone,
+    Log,
     RunFinished,
     RunStarted,
 )
@@ -94,6 +97,33 @@ def test_cancel_then_resume_continues_and_matches_an_uninterrupted_run(
     b = torch.load(tmp_path / "cut" / "last.pt", weights_only=True)["model"]
     for key in a:
         torch.testing.assert_close(a[key], b[key], rtol=0, atol=1e-6)
+
+
+def test_a_classifying_run_fits_its_novelty_check_when_it_has_clips_enough(
+    tiny_data, tmp_path, capsys
+):
+    # 24 labelled clips against 16 features (8 units per direction): too few.
+    few = tiny_config(tiny_data, tmp_path / "few", epochs=1)
+    logs = [e.message for e in _events(few) if isinstance(e, Log)]
+    assert any("no novelty check: 24 labelled clips are too few" in m for m in logs)
+    assert not (tmp_path / "few" / NOVELTY_FILE).exists()
+    assert Predictor.from_run(tmp_path / "few", device="cpu").novelty is None
+    # 8 features: enough. Fitted on the saved (best) weights, as `ms2l novelty` does.
+    ok = tiny_config(
+        tiny_data,
+        tmp_path / "ok",
+        epochs=2,
+        model={"hidden": 4},
+        run={"select": "best"},
+    )
+    logs = [e.message for e in _events(ok) if isinstance(e, Log)]
+    assert any("novelty check on 24 clips" in m for m in logs)
+    check = Predictor.from_run(tmp_path / "ok", device="cpu").novelty
+    assert check is not None and check.num_features == 8
+    assert main(["novelty", str(tmp_path / "ok"), "--device", "cpu"]) == 0
+    assert "24 training clips, 3 classes, 8 features" in capsys.readouterr().out
+    again = Predictor.from_run(tmp_path / "ok", device="cpu").novelty
+    assert again.threshold == pytest.approx(check.threshold, rel=1e-5)
 
 
 def test_same_seed_same_weights_other_seed_differs(tiny_data, tmp_path):
