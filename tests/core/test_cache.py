@@ -84,24 +84,28 @@ def test_reused_when_fresh_and_rebuilt_when_sources_change(tmp_path):
     assert len(open_store("nw-ucla", src, cache)) == 2
 
 
-def test_a_store_is_built_once_when_two_builders_start_together(tmp_path):
-    # Two runs started side by side: the second waits while the first builds (a lock
-    # file, so it works between processes), then reuses that build instead of building
-    # it again and removing the files the first one is about to open.
+def _two_clips(tmp_path):
+    """A source folder of two clips (3 and 4 frames) and a cache folder."""
     src = tmp_path / "src"
     src.mkdir()
     _write(src, "a01_s01_e00_v01", 3, 0)
     _write(src, "a02_s01_e00_v01", 4, 1)
-    cache = tmp_path / "cache"
+    return src, tmp_path / "cache"
+
+
+def test_a_store_is_built_once_when_two_builders_start_together(tmp_path):
+    # Two runs started side by side: the second waits while the first builds (a lock
+    # file, so it works between processes), then reuses that build instead of building
+    # it again and removing the files the first one is about to open.
+    src, cache = _two_clips(tmp_path)
     first = prepare("nw-ucla", src, cache)
     assert isinstance(next(first), CacheProgress)  # first holds the lock, mid-build
     second = prepare("nw-ucla", src, cache)
     note = next(second)
     assert isinstance(note, CacheNote) and "another process" in note.message
     assert isinstance(next(second), CacheWaiting)
-    assert isinstance(
-        next(second), CacheWaiting
-    )  # still waiting: first has not finished
+    # Still waiting: the first has not finished.
+    assert isinstance(next(second), CacheWaiting)
     built = list(first)[-1]
     assert isinstance(built, CacheReady) and built.rebuilt
     rest = list(second)
@@ -113,11 +117,7 @@ def test_a_store_is_built_once_when_two_builders_start_together(tmp_path):
 
 
 def test_a_builder_that_stops_early_releases_the_lock(tmp_path):
-    src = tmp_path / "src"
-    src.mkdir()
-    _write(src, "a01_s01_e00_v01", 3, 0)
-    _write(src, "a02_s01_e00_v01", 4, 1)
-    cache = tmp_path / "cache"
+    src, cache = _two_clips(tmp_path)
     cancelled = prepare("nw-ucla", src, cache)
     next(cancelled)
     cancelled.close()  # Cancel while building
