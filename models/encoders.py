@@ -58,6 +58,11 @@ class SequenceEncoder(nn.Module, abc.ABC):
     """True when weights other than :attr:`input_weights` depend on the joints (a
     graph encoder): such an encoder cannot be reused on another layout."""
 
+    takes_fewer_bodies: bool = False
+    """True when, in evaluation mode, the input may hold fewer bodies than ``M`` (the
+    missing ones absent) with the same result: the caller may drop trailing bodies that
+    are all zero (a webcam gives one person to a two-body model) and save their cost."""
+
     @property
     @abc.abstractmethod
     def out_dim(self) -> int:
@@ -199,7 +204,11 @@ class GraphEncoder(SequenceEncoder):
     BatchNorm (as ST-GCN does), the bodies are folded into the batch, ``layers`` blocks
     (:class:`models.gcn.STBlock`) run over ``(C, T, V)`` with the channel plan of
     :func:`models.gcn.block_plan` (temporal stride 2 where the channels double), the
-    joints are averaged, then the bodies. Per-frame features are brought back to ``T``
+    joints are averaged, then the bodies that are present (a body whose coordinates are
+    all zero, the padding of a one-person clip, is left out of the average; a clip
+    without any body averages them all). So in evaluation mode a two-body model given a
+    single body (``M' = 1 < M``) answers exactly as for that body plus an absent one, at
+    half the cost (:attr:`takes_fewer_bodies`). Per-frame features are brought back to ``T``
     frames (nearest neighbour), so every head of MS²L reads them as it reads the BiGRU's.
     Frames past a clip's length are zeroed before every block, so in evaluation mode a
     padded clip's valid frames get the same features as the clip alone.
@@ -213,6 +222,7 @@ class GraphEncoder(SequenceEncoder):
 
     needs_skeleton = True
     layout_bound = True
+    takes_fewer_bodies = True
 
     def __init__(
         self, in_features: int, hidden: int, layers: int = 6, *, skeleton: Skeleton
@@ -265,22 +275,39 @@ class GraphEncoder(SequenceEncoder):
             their mean over each clip's valid frames ``(N, D)``.
 
         Raises:
-            ValueError: If the input shape does not match the skeleton.
+            ValueError: If the input shape does not match the skeleton (fewer bodies
+                than ``M`` are accepted in evaluation mode only).
         """
         s = self.skeleton
-        if x.ndim != 5 or tuple(x.shape[2:]) != (
-            s.num_bodies,
-            s.num_joints,
-            s.channels,
+        if (
+            x.ndim != 5
+            or tuple(x.shape[3:]) != (s.num_joints, s.channels)
+            or not 1 <= x.shape[2] <= s.num_bodies
+            or (self.training and x.shape[2] != s.num_bodies)
         ):
             raise ValueError(
                 f"graph encoder expects (N, T, {s.num_bodies}, {s.num_joints}, "
                 f"{s.channels}), got shape {tuple(x.shape)}"
             )
         n, t, m, v, c = x.shape
-        # (N, T, M*V*C) -> BatchNorm over M*V*C -> (N*M, C, T, V)
-        y = self.data_bn(x.reshape(n, t, m * v * c).transpose(1, 2))
-        y = y.view(n, m, v, c, t).permute(0, 1, 3, 4, 2).reshape(n * m, c, t, v)
+        if self.training:  # (N, T, M*V*C) -> BatchNorm over M*V*C (batch statistics)
+            y = self.data_bn(x.reshape(n, t, m * v * c).transpose(1, 2))
+            y = y.reshape(n, m, v, c, t).permute(0, 1, 3, 4, 2)
+        else:  # the same BatchNorm as an affine map, for the first m bodies
+            bn = self.data_bn
+            assert bn.running_mean is not None and bn.running_var is not None
+            scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+            shift = bn.bias - bn.running_mean * scale
+            per_body = (s.num_bodies, v, c)
+            y = (
+                x * scale.view(per_body)[: x.size(2)]
+                + shift.view(per_body)[: x.size(2)]
+            )
+            y = y.permute(0, 2, 4, 1, 3)  # (N, M, C, T, V)
+        y = y.reshape(n * m, c, t, v)
+        present = x.flatten(3).ne(0).any(dim=3).any(dim=1).to(x.dtype)  # (N, M)
+        nobody = present.sum(dim=1, keepdim=True) == 0
+        present = torch.where(nobody, torch.ones_like(present), present)
         lens = None if lengths is None or _full_length(lengths, t) else lengths
         body_lens = None if lens is None else lens.to(x.device).repeat_interleave(m)
         for block, stride in zip(self.blocks, self.strides):
@@ -294,8 +321,9 @@ class GraphEncoder(SequenceEncoder):
                 )
         if body_lens is not None:
             y = y * _valid(body_lens, y.shape[2], y)[:, None, :, None]
-        y = y.mean(dim=3)  # joints: (N*M, D, T')
-        y = y.view(n, m, self.width, -1).mean(dim=1)  # bodies: (N, D, T')
+        y = y.mean(dim=3).reshape(n, m, self.width, -1)  # joints: (N, M, D, T')
+        w = present[:, :, None, None]
+        y = (y * w).sum(dim=1) / w.sum(dim=1)  # present bodies: (N, D, T')
         if self.stride > 1:  # frame i of the clip reads step i // stride
             y = y.unsqueeze(-1).expand(-1, -1, -1, self.stride).flatten(2)[:, :, :t]
         h = _zero_padding(y.transpose(1, 2), lens)

@@ -169,6 +169,8 @@ class _ExportWrapper(nn.Module):
     def __init__(self, model: MS2L) -> None:
         super().__init__()
         self.model = model
+        # The exported input may then hold fewer bodies than M (a dynamic body axis).
+        self.takes_fewer_bodies = model.encoder.takes_fewer_bodies
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, _ = self.model.encoder(x, None)

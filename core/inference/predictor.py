@@ -180,6 +180,7 @@ class Predictor:
             raise ValueError(
                 f"expected a batch (N, T, M, V, C), got shape {batch.shape}"
             )
+        batch = self._drop_absent_bodies(batch)
         if self._onnx is not None and (
             lengths is None or np.all(lengths == batch.shape[1])
         ):
@@ -231,11 +232,23 @@ class Predictor:
         self, batch: np.ndarray, lengths: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Torch logits and features (:meth:`models.ms2l.MS2L.classify`) of a batch."""
+        batch = self._drop_absent_bodies(np.ascontiguousarray(batch, np.float32))
         with torch.no_grad():
-            x = torch.from_numpy(np.ascontiguousarray(batch, np.float32))
+            x = torch.from_numpy(batch)
             lens = torch.as_tensor(lengths, dtype=torch.int64)
             z, f = self.model.classify(x.to(self._device), lens)  # type: ignore[operator]
         return z.float().cpu().numpy(), f.float().cpu().numpy()
+
+    def _drop_absent_bodies(self, batch: np.ndarray) -> np.ndarray:
+        """``batch`` without its trailing bodies that are all zero in every clip, when
+        the encoder gives the same answer without them (a graph encoder): a webcam's
+        one person costs a two-body model half as much. Other encoders get it as is."""
+        encoder = getattr(self.model, "encoder", None)
+        if batch.shape[2] < 2 or not getattr(encoder, "takes_fewer_bodies", False):
+            return batch
+        present = np.flatnonzero(np.any(batch != 0, axis=(0, 1, 3, 4)))
+        keep = int(present[-1]) + 1 if present.size else 1
+        return batch[:, :, :keep] if keep < batch.shape[2] else batch
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

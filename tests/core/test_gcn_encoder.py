@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from core import runs
-from core.config import model_preset
+from core.config import make_config, model_preset
+from core.inference import Predictor
 from core.inference.onnx import OnnxBackend, export_module
 from core.skeleton import get_layout
 from models import build_model
@@ -150,3 +151,46 @@ def test_export_keeps_an_eval_model_in_eval_mode_and_matches(tmp_path):
     with torch.no_grad():
         np.testing.assert_array_equal(model(torch.from_numpy(x)).numpy(), before)
     np.testing.assert_allclose(OnnxBackend(path).logits(x), before, atol=1e-4)
+
+
+def test_an_absent_body_is_left_out_so_a_two_body_model_can_skip_it(tmp_path):
+    """A one-person clip of a two-body model: the empty body is not averaged in, so the
+    model gives the same answer for the person alone (half the cost), in torch, in
+    ONNX (dynamic body axis) and through the Predictor, which drops it."""
+    torch.manual_seed(0)
+    model = _model("ntu25", 2).eval()
+    x = torch.randn(3, 24, 2, 25, 3)
+    x[:, :, 1] = 0  # nobody there
+    with torch.no_grad():
+        full = model(x)
+        torch.testing.assert_close(model(x[:, :, :1]), full, atol=1e-5, rtol=0)
+        torch.testing.assert_close(model(x.flip(2)), full, atol=1e-5, rtol=0)
+        both = x.clone()
+        both[:, :, 1] = torch.randn(3, 24, 25, 3)
+        assert (model(both) - full).abs().max() > 1e-3  # a second person does count
+    with pytest.raises(ValueError, match="expects"):
+        model.train()(x[:, :, :1])  # training always sees every body
+    model.eval()
+
+    path = export_module(model.export_module(), tmp_path / "gcn2.onnx", x.numpy())
+    backend = OnnxBackend(path)
+    np.testing.assert_allclose(backend.logits(x[:, :, :1].numpy()), full, atol=1e-4)
+    np.testing.assert_allclose(
+        backend.logits(both.numpy()), model(both).detach(), atol=1e-4
+    )
+
+    cfg = make_config(
+        dataset="ntu60", data={"layout": "ntu25", "num_bodies": 2, "frames": 24}
+    )
+    predictor = Predictor(tmp_path, cfg, [f"c{i}" for i in range(5)], model,
+                          torch.device("cpu"))  # fmt: skip
+    seen = []
+    hook = model.encoder.blocks[0].register_forward_pre_hook(
+        lambda _m, args: seen.append(args[0].shape[0])
+    )
+    try:
+        np.testing.assert_allclose(predictor.logits(x.numpy()), full, atol=1e-5)
+        predictor.logits(both.numpy())
+    finally:
+        hook.remove()
+    assert seen == [3, 6]  # 3 clips x 1 body, then 3 clips x 2 bodies
