@@ -52,7 +52,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core.datasets import read_file  # noqa: E402
 from core.inference import Predictor  # noqa: E402
 from core.live.pose import mediapipe_to_kinect  # noqa: E402
-from core.live.recogniser import LiveSettings, RealtimeRecognizer  # noqa: E402
+from core.live.recogniser import (  # noqa: E402
+    FLAT_SPREAD,
+    LiveSettings,
+    RealtimeRecognizer,
+)
 from core.preprocess import normalise_clip, retarget_bones  # noqa: E402
 from core.skeleton import bone_vectors, convert, get_layout  # noqa: E402
 
@@ -160,7 +164,13 @@ def paired(p: Predictor, kin: np.ndarray, mp: np.ndarray, fps: float) -> dict:
     common = sorted({f for f, _, _ in a} & {f for f, _, _ in b})
     da = {f: (pr, ans) for f, pr, ans in a}
     db = {f: (pr, ans) for f, pr, ans in b}
-    top = [int(da[f][0].argmax() == db[f][0].argmax()) for f in common]
+
+    def top1(p: np.ndarray) -> int:  # -1: flat (the novelty check's "no class")
+        return (
+            -1 if float(p.max() - p.min()) < FLAT_SPREAD / len(p) else int(p.argmax())
+        )
+
+    top = [int(top1(da[f][0]) == top1(db[f][0])) for f in common]
     ans = [int(da[f][1] == db[f][1]) for f in common]
     return {
         "windows": len(common),

@@ -25,7 +25,13 @@ from core.fileio import atomic_write_bytes, atomic_write_text
 from core.inference import Predictor, novelty
 from core.metrics import accuracy, confusion_matrix, per_class_accuracy
 from core.tempfiles import remove_stale
-from core.training.data import ClipSet, load_split, resolve_data_root
+from core.training.data import (
+    ClipSet,
+    drain,
+    load_data,
+    load_split,
+    resolve_data_root,
+)
 
 
 @dataclass(frozen=True)
@@ -111,10 +117,23 @@ def fit_run_novelty(
         ValueError: Corrupt run folder, or too few labelled clips for a check.
         InterruptedError: If ``stop`` was set.
     """
+    novelty.check_percentile(percentile)
     predictor = Predictor.from_run(run_dir, device=device, novelty=False)
-    clips, data_cfg = _labelled_clips(predictor, "train", data_root)
+    cfg = predictor.config
+    data_cfg = (
+        resolve_data_root(cfg.data)
+        if data_root is None
+        else dataclasses.replace(cfg.data, root=str(data_root))
+    )
+    # The clips the run trained its classifier on: its split, label fraction and seed.
+    data = drain(load_data(data_cfg, cfg.run.seed, stop))
     check = novelty.fit_clips(
-        predictor.model, clips, data_cfg, predictor.torch_device, percentile, stop
+        predictor.model,
+        data.train.subset(data.labelled),
+        data_cfg,
+        predictor.torch_device,
+        percentile,
+        stop,
     )
     return check, novelty.save(check, predictor.run_dir / novelty.NOVELTY_FILE)
 
@@ -147,7 +166,7 @@ def evaluate_run(
         KeyError: Unknown split.
         InterruptedError: If ``stop`` was set.
     """
-    predictor = Predictor.from_run(run_dir, device=device)
+    predictor = Predictor.from_run(run_dir, device=device, novelty=False)
     clips, data_cfg = _labelled_clips(predictor, split, data_root)
     preds = []
     model = predictor.model

@@ -368,7 +368,7 @@ class LivePanel(QWidget):
         elif not pred.top_k:
             self.action.setText(f"collecting… {100 * pred.window_fill:.0f} %")
         elif pred.action is None:
-            self.action.setText("no action")
+            self.action.setText(pred.shown)
         else:
             self.action.setText(f"{pred.action}  {100 * pred.top_k[0][1]:.0f} %")
         t = update.timings

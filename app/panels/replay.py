@@ -597,10 +597,15 @@ class ReplayPanel(QWidget):
         truth = None if self.current is None else self.current.label
         verdict = ""
         if truth is not None and labels == self.class_names[: len(labels)] and labels:
-            verdict = "  ✓" if top == truth else "  ✗"
-        self.pred_label.setText(
-            f"Predicted: {name} ({100 * pred.probabilities[top]:.0f} %){verdict}"
-        )
+            verdict = "  ✓" if top == truth and not pred.unfamiliar else "  ✗"
+        if pred.unfamiliar:  # the novelty check: no class is the answer
+            self.pred_label.setText(
+                f"Predicted: no action (unfamiliar motion){verdict}"
+            )
+        else:
+            self.pred_label.setText(
+                f"Predicted: {name} ({100 * pred.probabilities[top]:.0f} %){verdict}"
+            )
         if self.current is not None and self.current.meta.get("intervals"):
             self.timeline.set_intervals(
                 [tuple(map(int, iv)) for iv in self.current.meta["intervals"]],

@@ -6,7 +6,8 @@
   per-stage latency).
 * Skeleton file (NTU ``.skeleton``, NW-UCLA ``.json``, PKU-MMD ``.txt``): the recorded
   joints, converted to the model's layout, go through the same sliding window. A short
-  clip also gets one whole-clip prediction (what evaluation does). For a PKU-MMD sequence
+  clip also gets one whole-clip prediction (what evaluation does, except that a clip the
+  model's novelty check finds unlike every training clip is "no action"). For a PKU-MMD sequence
   with labelled intervals, the per-frame predictions are scored against them (frame
   accuracy). ``--out`` renders the skeleton with the predictions.
 
@@ -347,6 +348,8 @@ def _run_skeleton_file(
             assert per_frame is not None  # no stop event was given
             best = np.argsort(-whole)[:3]
             tops = ", ".join(f"{predictor.labels[i]} {whole[i]:.0%}" for i in best)
+            if result.unfamiliar:  # flattened by the novelty check: no class
+                tops = "no action (unfamiliar motion: unlike every training clip)"
             print(
                 f"  whole clip: {tops}"
                 + (f"  (true: {clip_truth})" if clip_truth else "")
@@ -357,6 +360,7 @@ def _run_skeleton_file(
                     "whole_clip": _top(
                         tuple((predictor.labels[i], float(whole[i])) for i in best)
                     ),
+                    "unfamiliar": result.unfamiliar,
                     "true": clip_truth,
                 }
             )

@@ -7,7 +7,8 @@ can: for each training clip, the encoder's per-frame features averaged over the 
 (:meth:`models.ms2l.MS2L.classify`) are modelled as one Gaussian per class with a shared
 covariance, and a window's *distance* is its Mahalanobis distance to the nearest class
 mean. The *threshold* is the ``percentile`` (99 by default) of the training clips' own
-distances, so about 1 % of the training clips count as unfamiliar.
+distances, so 1 % of the training clips count as unfamiliar; clips the model was not
+trained on sit a little farther (5 % of the NW-UCLA test view for the shipped model).
 
 The covariance is shrunk towards a multiple of the identity by the Ledoit-Wolf rule
 (:func:`shrunk_covariance`), which keeps it invertible and stable; a fit needs at least
@@ -41,6 +42,7 @@ NOVELTY_FILE = "novelty.npz"
 DEFAULT_PERCENTILE = 99.0
 MIN_CLIPS_PER_FEATURE = 2.0
 """A fit needs ``N >= MIN_CLIPS_PER_FEATURE * D`` labelled clips."""
+_CHUNK = 4096
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,17 @@ class Novelty:
                 f"novelty check expects (N, {self.num_features}) features, got "
                 f"shape {f.shape}"
             )
-        diff = f[:, None, :] - self.means[None]  # (N, K, D)
-        d2 = np.einsum("nkd,de,nke->nk", diff, self.precision, diff)
-        return np.sqrt(np.maximum(d2.min(axis=1), 0.0))
+        # precision = L L^T: the distance is Euclidean after whitening by L, so that
+        # |z - m|^2 = |z|^2 - 2 z.m + |m|^2 costs N*D^2 + N*K*D, in chunks of rows.
+        whiten = np.linalg.cholesky(self.precision)
+        means = self.means @ whiten
+        means_sq = np.einsum("kd,kd->k", means, means)
+        out = np.empty(len(f))
+        for start in range(0, len(f), _CHUNK):
+            z = f[start : start + _CHUNK] @ whiten
+            d2 = np.einsum("nd,nd->n", z, z)[:, None] - 2 * z @ means.T + means_sq
+            out[start : start + _CHUNK] = d2.min(axis=1)
+        return np.sqrt(np.maximum(out, 0.0))
 
     def unfamiliar(self, features: np.ndarray) -> np.ndarray:
         """``(N,)`` bool: the distance is above the threshold."""
@@ -120,9 +130,10 @@ def fit(
         raise ValueError(
             f"features (N, D) and labels (N,) expected, got {x.shape} and {y.shape}"
         )
-    if not 0 < percentile <= 100:
-        raise ValueError(f"percentile must be in (0, 100], got {percentile}")
+    check_percentile(percentile)
     n, d = x.shape
+    if n == 0 or d == 0:
+        raise ValueError(f"no features to fit a novelty check on (shape {x.shape})")
     if n < MIN_CLIPS_PER_FEATURE * d:
         raise ValueError(
             f"{n} labelled clips are too few for a novelty check on {d} features "
@@ -157,6 +168,19 @@ def shrunk_covariance(resid: np.ndarray) -> np.ndarray:
     beta2 = (spread + n * np.sum(s**2)) / (n**2 * d)
     alpha = 1.0 if delta2 <= 0 else min(beta2 / delta2, 1.0)
     return alpha * mu * np.eye(d) + (1 - alpha) * s
+
+
+def check_percentile(percentile: float) -> None:
+    """Raise ``ValueError`` unless ``0 < percentile <= 100``."""
+    if not 0 < percentile <= 100:
+        raise ValueError(f"percentile must be in (0, 100], got {percentile}")
+
+
+def is_flattened(probabilities: np.ndarray) -> bool:
+    """Whether a probability row is exactly uniform, as :func:`temper` leaves an
+    unfamiliar clip's (a trained softmax is never flat to 1e-6)."""
+    p = np.asarray(probabilities, np.float64)
+    return p.size > 0 and float(p.max() - p.min()) < 1e-6
 
 
 def temper(probabilities: np.ndarray, unfamiliar: np.ndarray) -> np.ndarray:
@@ -220,7 +244,13 @@ def load(path: str | os.PathLike[str]) -> Novelty:
             f"{path}: means {means.shape}, classes {classes.shape} and precision "
             f"{precision.shape} disagree"
         )
-    threshold = float(arrays["threshold"])
+    try:
+        threshold = float(arrays["threshold"])
+        percentile = float(arrays["percentile"])
+        num_clips = int(arrays["num_clips"])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: threshold, percentile or num_clips is not a number "
+                         f"({exc})") from None  # fmt: skip
     if not (
         np.isfinite(means).all() and np.isfinite(precision).all() and threshold > 0
     ):
@@ -230,8 +260,8 @@ def load(path: str | os.PathLike[str]) -> Novelty:
         classes.astype(np.int64),
         precision.astype(np.float64),
         threshold,
-        float(arrays["percentile"]),
-        int(arrays["num_clips"]),
+        percentile,
+        num_clips,
     )
 
 
@@ -297,6 +327,7 @@ def fit_clips(
         ValueError: See :func:`fit` (too few labelled clips, a class without clips).
         InterruptedError: If ``stop`` was set.
     """
+    check_percentile(percentile)
     keep = np.flatnonzero(np.asarray(clips.labels) >= 0)
     labels = np.asarray(clips.labels)[keep]
     feats = clip_features(model, clips.subset(keep), data_cfg, device, stop=stop)

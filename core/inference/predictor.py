@@ -39,9 +39,11 @@ class Predictor:
         window_seconds: Median duration of the training clips (the live window length).
         device: ``"cpu"``, ``"cuda:0"`` or ``"onnx"``.
         backend: ``"torch"`` or ``"onnx"``.
-        novelty: The run's novelty check (``novelty.npz``; :mod:`core.inference.novelty`),
-            or ``None``: :meth:`predict_proba` flattens the probabilities of a clip
-            unlike every training clip to uniform. Set it to ``None`` to switch that off.
+        novelty: The run's novelty check (``novelty.npz``; :mod:`core.inference.novelty`)
+            or ``None``. With a check, :meth:`predict_proba` flattens the probabilities
+            of a clip unlike every training clip to uniform (and runs on torch even
+            with the ONNX backend: the check reads the encoder's features); set it to
+            ``None`` to switch that off. :meth:`logits` never uses it.
     """
 
     def __init__(
@@ -221,11 +223,9 @@ class Predictor:
         lengths = np.array([p[1] for p in prepared], dtype=np.int64)
         if self.novelty is None:
             return softmax(self.logits(batch, lengths))
-        if self._onnx is not None:  # the export gives logits only: features by torch
-            z = self.logits(batch, lengths)
-            feats = self._classify(batch, lengths)[1]
-        else:
-            z, feats = self._classify(batch, lengths)
+        # The check needs the encoder's features, which the ONNX export does not give:
+        # logits and features come from one torch pass (ONNX agrees with it to 1e-4).
+        z, feats = self._classify(batch, lengths)
         return temper(softmax(z), self.novelty.unfamiliar(feats))
 
     def _classify(

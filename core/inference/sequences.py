@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core.inference.novelty import is_flattened
 from core.labels import names_for_sequence
 from core.live.recogniser import (
     ClassifierLike,
@@ -248,6 +249,12 @@ class ClipPrediction:
 
     probabilities: np.ndarray
     sequence: SequencePrediction | None = None
+
+    @property
+    def unfamiliar(self) -> bool:
+        """The model's novelty check found the whole clip unlike its training clips
+        (its probabilities were flattened: no class is the answer)."""
+        return is_flattened(self.probabilities)
 
     @property
     def intervals(self) -> tuple[tuple[int, int, int], ...]:

@@ -72,7 +72,7 @@ def annotate(update: LiveUpdate, font_scale: float | None = None) -> np.ndarray:
         draw_pose(img, update.landmarks, update.visibility, thickness=max(1, h // 360))
     lines = [f"{update.fps:.1f} FPS"]
     if update.prediction.top_k:
-        lines.append(update.action or "no action")
+        lines.append(update.prediction.shown)
         lines += [f"{p * 100:3.0f}% {label}" for label, p in update.prediction.top_k]
     else:
         lines.append(f"window {update.prediction.window_fill * 100:.0f}%")
@@ -164,7 +164,7 @@ def caption(img: np.ndarray, state: Prediction, truth: str | None = None) -> Non
         state: The recogniser state of this frame.
         truth: Ground-truth class name of this frame, if known.
     """
-    lines = [state.action or "no action"]
+    lines = [state.shown]
     lines += [f"{p * 100:3.0f}% {label}" for label, p in state.top_k]
     if truth:
         lines.append(f"true: {truth}")

@@ -112,6 +112,11 @@ class Prediction:
         fresh: Whether a new classifier output arrived with this frame.
         window_fill: Covered share of the window duration, in ``[0, 1]``.
         predict_ms: Latency of the classifier run that arrived (``nan`` if none).
+        unfamiliar: "No action" because the probabilities are (nearly) flat: their
+            spread is below :data:`FLAT_SPREAD` ``/ K``, which is what the model's
+            novelty check makes of motion unlike its training clips
+            (:mod:`core.inference.novelty`); never with an action, whatever the
+            threshold (with two classes, flat is 50 % each).
     """
 
     probabilities: np.ndarray | None = None
@@ -120,6 +125,18 @@ class Prediction:
     fresh: bool = False
     window_fill: float = 0.0
     predict_ms: float = math.nan
+    unfamiliar: bool = False
+
+    @property
+    def shown(self) -> str:
+        """The answer as a person reads it: the action, else "no action" (with
+        "unfamiliar motion" when that is why)."""
+        if self.action is not None:
+            return self.action
+        return "no action (unfamiliar motion)" if self.unfamiliar else "no action"
+
+
+FLAT_SPREAD = 0.2
 
 
 def smooth(previous: np.ndarray | None, new: np.ndarray, weight: float) -> np.ndarray:
@@ -162,7 +179,8 @@ def make_prediction(
         return Prediction(window_fill=window_fill, predict_ms=predict_ms)
     order = np.argsort(-probs, kind="stable")[: settings.top_k]
     top = tuple((labels[i], float(probs[i])) for i in order)
-    action = top[0][0] if top[0][1] >= settings.threshold else None
+    flat = float(np.max(probs) - np.min(probs)) < FLAT_SPREAD / len(probs)
+    action = top[0][0] if top[0][1] >= settings.threshold and not flat else None
     return Prediction(
         probabilities=np.asarray(probs, np.float32),
         top_k=top,
@@ -170,6 +188,7 @@ def make_prediction(
         fresh=fresh,
         window_fill=window_fill,
         predict_ms=predict_ms,
+        unfamiliar=flat,
     )
 
 

@@ -185,7 +185,7 @@ def _resolve(
 # Files of a run folder written through temporaries.
 _RUN_FILES = frozenset(
     (runs.CONFIG, runs.LABELS, runs.WEIGHTS, runs.LAST,
-     runs.METRICS)
+     runs.METRICS, "novelty.npz")
 )  # fmt: skip
 
 
@@ -420,6 +420,8 @@ def _train(
         cfg.replace(run={"resume": False}).save(run_dir / runs.CONFIG)
         if resume_state is not None:
             _truncate_metrics(run_dir / runs.METRICS, start_epoch - 1)
+            # The weights will change: the old novelty check is refitted at the end.
+            (run_dir / "novelty.npz").unlink(missing_ok=True)
         runs.save_labels(run_dir, data.class_names, cfg.data.dataset)
 
     def save_last(epoch: int) -> Path:
@@ -586,16 +588,20 @@ def _fit_novelty(
     model taught from a few takes) is said in a log line, not an error."""
     from core.inference import novelty
 
-    if cfg.run.select == "best":  # the saved weights may be an earlier epoch's
-        model.load_state_dict(runs.safe_load(run_dir / runs.WEIGHTS))
     target = run_dir / novelty.NOVELTY_FILE
+    weights = run_dir / runs.WEIGHTS
     try:
+        if not weights.is_file():
+            raise ValueError(f"no {runs.WEIGHTS} (no epoch was validated)")
+        if cfg.run.select == "best":  # the saved weights may be an earlier epoch's
+            model.load_state_dict(runs.safe_load(weights))
         check = novelty.fit_clips(
             model, data.train.subset(data.labelled), cfg.data, device
         )
-    except ValueError as exc:
-        target.unlink(missing_ok=True)  # a resumed run's old check no longer applies
-        yield Log(f"no novelty check: {exc}")
+    except Exception as exc:  # noqa: BLE001 - the run itself succeeded: say it, go on
+        target.unlink(missing_ok=True)  # an older check no longer fits the weights
+        yield Log(f"no novelty check: {exc}", level="warning"
+                  if not isinstance(exc, ValueError) else "info")  # fmt: skip
         return
     novelty.save(check, target)
     yield Log(

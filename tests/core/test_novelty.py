@@ -13,6 +13,7 @@ import pytest
 from core.inference import Predictor
 from core.inference import novelty as nv
 from core.inference.sequences import predict_sequence
+from core.live.recogniser import LiveSettings, make_prediction
 from tests.conftest import require_data
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,6 +62,24 @@ def test_temper_flattens_only_the_unfamiliar_rows():
     np.testing.assert_array_equal(out[0], p[0])
     np.testing.assert_allclose(out[1], [1 / 3] * 3)
     assert p[1, 2] == pytest.approx(0.8)  # the input is not changed
+
+
+def test_flat_probabilities_read_as_unfamiliar_motion():
+    labels = [f"c{i}" for i in range(10)]
+    settings = LiveSettings()
+    flat = make_prediction(np.full(10, 0.1), labels, settings)
+    assert flat.action is None and flat.unfamiliar
+    assert flat.shown == "no action (unfamiliar motion)"
+    unsure = make_prediction(np.array([0.3, 0.3, 0.4 - 1e-3] + [1e-3 / 7] * 7), labels,
+                             settings)  # fmt: skip
+    assert unsure.action is None and not unsure.unfamiliar  # torn between classes
+    assert unsure.shown == "no action"
+    sure = make_prediction(np.array([0.91] + [0.01] * 9), labels, settings)
+    assert sure.shown == "c0" and not sure.unfamiliar
+    # Two classes: flat is 50 % each, above the 40 % threshold, and still no action.
+    two = make_prediction(np.array([0.5, 0.5]), ["a", "b"], settings)
+    assert two.action is None and two.unfamiliar
+    assert make_prediction(np.array([0.7, 0.3]), ["a", "b"], settings).action == "a"
 
 
 def test_fit_refuses_too_few_clips_a_missing_class_and_bad_values():
@@ -149,12 +168,18 @@ def test_shipped_check_keeps_kinect_test_clips_and_flags_a_webcam_tai_chi(tmp_pa
             r = pose.estimate(frame.image)
             world.append(np.full((33, 3), np.nan, np.float32) if r is None else r.world)
     joints = convert(mediapipe_to_kinect(np.stack(world)), "mp33", "ucla20")[:, None]
-    shown = {}
+    shown, unfamiliar = {}, {}
     for name, p in (("with", with_check), ("without", without)):
-        actions = predict_sequence(p, joints, fps).actions()
+        seq = predict_sequence(p, joints, fps)
+        actions = seq.actions()
         shown[name] = Counter(actions[len(actions) // 3 :])  # once the window is full
+        unfamiliar[name] = sum(seq.state(t).unfamiliar for t in range(len(actions)))
     n = sum(shown["with"].values())
     top_without = max(v for k, v in shown["without"].items() if k is not None)
     top_with = max((v for k, v in shown["with"].items() if k is not None), default=0)
     assert top_without / n > 0.35  # one class dominates without the check
     assert top_with / n <= 0.35 and shown["with"][None] / n >= 0.5
+    # Live says why: most of those are "no action (unfamiliar motion)".
+    assert (
+        unfamiliar["with"] >= 0.5 * shown["with"][None] and unfamiliar["without"] == 0
+    )
