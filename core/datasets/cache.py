@@ -26,6 +26,7 @@ once, and a reader whose build is replaced while it opens it reads the new one.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -542,7 +543,13 @@ def prepare(
         )
     path.mkdir(parents=True, exist_ok=True)
     lock = FileLock(path / LOCK_NAME)
-    if not lock.try_acquire():
+    try:
+        free = lock.try_acquire()
+    except OSError as exc:
+        if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+        free = True  # a read-only store (shared, prebuilt): nobody can build it here
+    if not free:
         yield CacheNote(
             f"{path}: another process is building this clip cache; waiting to reuse it"
         )

@@ -219,3 +219,28 @@ def test_cli_prepare_progress_and_missing_root(tmp_path, capsys):
     assert main(["data", "prepare", "--dataset", "nw-ucla", "--root", str(tmp_path / "nope"),
                  "--cache-dir", str(tmp_path / "c")]) == 2  # fmt: skip
     assert "no such file" in capsys.readouterr().err
+
+
+def test_a_prebuilt_store_on_a_read_only_mount_is_still_used(tmp_path, monkeypatch):
+    # As root (the CI), a read-only folder cannot be simulated with permissions, so the
+    # lock file's creation fails the way a read-only mount makes it fail.
+    import errno
+
+    from core.filelock import FileLock
+
+    src, cache = _two_clips(tmp_path)
+    list(prepare("nw-ucla", src, cache))
+
+    def read_only(self):
+        raise OSError(errno.EROFS, "Read-only file system", str(self.path))
+
+    monkeypatch.setattr(FileLock, "try_acquire", read_only)
+    events = list(prepare("nw-ucla", src, cache))
+    assert len(events) == 1 and not events[0].rebuilt and events[0].num_clips == 2
+    monkeypatch.setattr(
+        FileLock,
+        "try_acquire",
+        lambda self: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left")),
+    )
+    with pytest.raises(OSError, match="No space"):
+        list(prepare("nw-ucla", src, cache))
