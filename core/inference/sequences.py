@@ -29,6 +29,7 @@ from core.live.recogniser import (
     LiveSettings,
     Prediction,
     RealtimeRecognizer,
+    flat_rows,
     make_prediction,
     smooth,
 )
@@ -71,15 +72,17 @@ def window_intervals(
         starts: First frame of each window, ascending, ``(W,)``.
         window: Window length in frames.
         probs: ``(W, K)`` probabilities of each window.
-        threshold: Windows whose top probability is below this count as "no action".
+        threshold: Windows whose top probability is below this count as "no action",
+            and so do flat ones (:func:`core.live.recogniser.flat_rows`).
 
     Returns:
         ``(label, start, end)`` intervals, frames inclusive.
     """
     intervals: list[tuple[int, int, int]] = []
     top = probs.argmax(axis=1)
-    for s, label, p in zip(starts, top, probs.max(axis=1)):
-        if p < threshold:
+    flat = flat_rows(probs)
+    for s, label, p, no_class in zip(starts, top, probs.max(axis=1), flat):
+        if p < threshold or no_class:
             continue
         start, end = int(s), int(s) + window - 1
         if intervals and intervals[-1][0] == label and start <= intervals[-1][2] + 1:
@@ -118,7 +121,7 @@ class SequencePrediction:
         """``(n,)`` int64 predicted class per frame; ``-1`` = no action."""
         known = ~np.isnan(self.probabilities[:, 0])
         p = np.where(known[:, None], self.probabilities, -1.0)
-        confident = known & (p.max(axis=1) >= self.settings.threshold)
+        confident = known & (p.max(axis=1) >= self.settings.threshold) & ~flat_rows(p)
         return np.where(confident, p.argmax(axis=1), -1).astype(np.int64)
 
     def actions(self) -> list[str | None]:

@@ -139,6 +139,14 @@ class Prediction:
 FLAT_SPREAD = 0.2
 
 
+def flat_rows(probs: np.ndarray) -> np.ndarray:
+    """``(W,)`` bool: which rows of ``(W, K)`` probabilities are (nearly) flat, spread
+    below :data:`FLAT_SPREAD` ``/ K`` -- no class is the answer (never for ``K = 1``)."""
+    p = np.asarray(probs, np.float64)
+    k = p.shape[-1]
+    return (p.max(axis=-1) - p.min(axis=-1) < FLAT_SPREAD / k) & (k > 1)
+
+
 def smooth(previous: np.ndarray | None, new: np.ndarray, weight: float) -> np.ndarray:
     """One step of the exponential moving average of class probabilities.
 
@@ -179,7 +187,7 @@ def make_prediction(
         return Prediction(window_fill=window_fill, predict_ms=predict_ms)
     order = np.argsort(-probs, kind="stable")[: settings.top_k]
     top = tuple((labels[i], float(probs[i])) for i in order)
-    flat = float(np.max(probs) - np.min(probs)) < FLAT_SPREAD / len(probs)
+    flat = bool(flat_rows(probs))
     action = top[0][0] if top[0][1] >= settings.threshold and not flat else None
     return Prediction(
         probabilities=np.asarray(probs, np.float32),

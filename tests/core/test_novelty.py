@@ -12,7 +12,7 @@ import pytest
 
 from core.inference import Predictor
 from core.inference import novelty as nv
-from core.inference.sequences import predict_sequence
+from core.inference.sequences import predict_sequence, window_intervals
 from core.live.recogniser import LiveSettings, make_prediction
 from tests.conftest import require_data
 
@@ -80,6 +80,11 @@ def test_flat_probabilities_read_as_unfamiliar_motion():
     two = make_prediction(np.array([0.5, 0.5]), ["a", "b"], settings)
     assert two.action is None and two.unfamiliar
     assert make_prediction(np.array([0.7, 0.3]), ["a", "b"], settings).action == "a"
+    assert make_prediction(np.array([1.0]), ["only"], settings).action == "only"
+    # A recorded sequence reads frames the same way (Replay timeline, infer).
+    starts = np.arange(3)
+    rows = np.array([[0.5, 0.5], [0.8, 0.2], [0.8, 0.2]])
+    assert window_intervals(starts, 1, rows, 0.4) == [(0, 1, 2)]
 
 
 def test_fit_refuses_too_few_clips_a_missing_class_and_bad_values():
