@@ -124,6 +124,15 @@ def test_a_classifying_run_fits_its_novelty_check_when_it_has_clips_enough(
     assert "24 training clips, 3 classes, 8 features" in capsys.readouterr().out
     again = Predictor.from_run(tmp_path / "ok", device="cpu").novelty
     assert again.threshold == pytest.approx(check.threshold, rel=1e-5)
+    # Half the labels: the check (from training or the command) sees those clips only.
+    half = tiny_config(
+        tiny_data, tmp_path / "half", epochs=1, model={"hidden": 2},
+        data={"label_fraction": 0.5},
+    )  # fmt: skip
+    logs = [e.message for e in _events(half) if isinstance(e, Log)]
+    assert any("novelty check on 12 clips" in m for m in logs)
+    assert main(["novelty", str(tmp_path / "half"), "--device", "cpu"]) == 0
+    assert "12 training clips" in capsys.readouterr().out
 
 
 def test_same_seed_same_weights_other_seed_differs(tiny_data, tmp_path):
