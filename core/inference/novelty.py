@@ -146,6 +146,10 @@ def fit(
     classes, row = np.unique(y, return_inverse=True)
     means = np.stack([x[row == i].mean(axis=0) for i in range(len(classes))])
     cov = shrunk_covariance(x - means[row])
+    if not np.trace(cov) > 0:
+        raise ValueError(
+            "the features do not vary within the classes (a dead encoder?)"
+        )
     precision = np.linalg.inv(cov + 1e-9 * np.trace(cov) / d * np.eye(d))
     classes = classes.astype(np.int64)
     partial = Novelty(means, classes, precision, 0.0, float(percentile), n)
@@ -164,7 +168,7 @@ def shrunk_covariance(resid: np.ndarray) -> np.ndarray:
     delta2 = np.sum((s - mu * np.eye(d)) ** 2) / d
     sq = np.einsum("nd,nd->n", resid, resid)
     # sum_k ||x_k x_k^T - S||_F^2 = sum_k (|x_k|^4 - 2 x_k^T S x_k) + n ||S||_F^2
-    spread = np.sum(sq**2) - 2 * np.einsum("nd,de,ne->", resid, s, resid)
+    spread = np.sum(sq**2) - 2 * np.sum((resid @ s) * resid)
     beta2 = (spread + n * np.sum(s**2)) / (n**2 * d)
     alpha = 1.0 if delta2 <= 0 else min(beta2 / delta2, 1.0)
     return alpha * mu * np.eye(d) + (1 - alpha) * s

@@ -102,6 +102,8 @@ def test_fit_refuses_too_few_clips_a_missing_class_and_bad_values():
         nv.fit(bad, y)
     with pytest.raises(ValueError, match="percentile"):
         nv.fit(x, y, percentile=0)
+    with pytest.raises(ValueError, match="do not vary"):
+        nv.fit(np.zeros_like(x), y)
 
 
 def test_file_round_trip_and_clear_errors_for_bad_files(tmp_path):
