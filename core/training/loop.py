@@ -31,6 +31,7 @@ from core import runs
 from core.config import TrainConfig, validate
 from core.device import resolve_device
 from core.fileio import atomic_write_text
+from core.inference.novelty import NOVELTY_FILE
 from core.paths import default_runs_dir
 from core.skeleton import get_layout
 from core.tempfiles import remove_stale
@@ -185,7 +186,7 @@ def _resolve(
 # Files of a run folder written through temporaries.
 _RUN_FILES = frozenset(
     (runs.CONFIG, runs.LABELS, runs.WEIGHTS, runs.LAST,
-     runs.METRICS, "novelty.npz")
+     runs.METRICS, NOVELTY_FILE)
 )  # fmt: skip
 
 
@@ -421,7 +422,7 @@ def _train(
         if resume_state is not None:
             _truncate_metrics(run_dir / runs.METRICS, start_epoch - 1)
             # The weights will change: the old novelty check is refitted at the end.
-            (run_dir / "novelty.npz").unlink(missing_ok=True)
+            (run_dir / NOVELTY_FILE).unlink(missing_ok=True)
         runs.save_labels(run_dir, data.class_names, cfg.data.dataset)
 
     def save_last(epoch: int) -> Path:
