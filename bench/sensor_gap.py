@@ -53,9 +53,9 @@ from core.datasets import read_file  # noqa: E402
 from core.inference import Predictor  # noqa: E402
 from core.live.pose import mediapipe_to_kinect  # noqa: E402
 from core.live.recogniser import (  # noqa: E402
-    FLAT_SPREAD,
     LiveSettings,
     RealtimeRecognizer,
+    flat_rows,
 )
 from core.preprocess import normalise_clip, retarget_bones  # noqa: E402
 from core.skeleton import bone_vectors, convert, get_layout  # noqa: E402
@@ -166,9 +166,7 @@ def paired(p: Predictor, kin: np.ndarray, mp: np.ndarray, fps: float) -> dict:
     db = {f: (pr, ans) for f, pr, ans in b}
 
     def top1(p: np.ndarray) -> int:  # -1: flat (the novelty check's "no class")
-        return (
-            -1 if float(p.max() - p.min()) < FLAT_SPREAD / len(p) else int(p.argmax())
-        )
+        return -1 if flat_rows(p) else int(p.argmax())
 
     top = [int(top1(da[f][0]) == top1(db[f][0])) for f in common]
     ans = [int(da[f][1] == db[f][1]) for f in common]

@@ -71,17 +71,21 @@ class EvalResult:
         }
 
 
+def _data_config(
+    data: DataConfig, data_root: str | os.PathLike[str] | None
+) -> DataConfig:
+    """A run's data settings with ``data_root`` (or the run's own, or ``$MS2L_DATA``)."""
+    if data_root is None:
+        return resolve_data_root(data)
+    return dataclasses.replace(data, root=str(data_root))
+
+
 def _labelled_clips(
     predictor: Predictor, split: str, data_root: str | os.PathLike[str] | None
 ) -> tuple[ClipSet, DataConfig]:
     """The labelled clips of a split of the run's dataset, and the data settings."""
     cfg = predictor.config
-    data_cfg = (
-        resolve_data_root(cfg.data)
-        if data_root is None
-        else dataclasses.replace(cfg.data, root=str(data_root))
-    )
-    data_cfg = dataclasses.replace(data_cfg, max_clips=0)
+    data_cfg = dataclasses.replace(_data_config(cfg.data, data_root), max_clips=0)
     # The run's seed: a custom dataset's validation split is drawn with it.
     clips = load_split(
         data_cfg, split, predictor.layout, predictor.num_bodies, seed=cfg.run.seed
@@ -120,11 +124,7 @@ def fit_run_novelty(
     novelty.check_percentile(percentile)
     predictor = Predictor.from_run(run_dir, device=device, novelty=False)
     cfg = predictor.config
-    data_cfg = (
-        resolve_data_root(cfg.data)
-        if data_root is None
-        else dataclasses.replace(cfg.data, root=str(data_root))
-    )
+    data_cfg = _data_config(cfg.data, data_root)
     # The clips the run trained its classifier on: its split, label fraction and seed.
     data = drain(load_data(data_cfg, cfg.run.seed, stop))
     check = novelty.fit_clips(

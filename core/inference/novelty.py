@@ -26,6 +26,7 @@ read with ``allow_pickle=False``, written atomically).
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import zipfile
@@ -70,6 +71,16 @@ class Novelty:
         """Feature width ``D``."""
         return int(self.means.shape[1])
 
+    @functools.cached_property
+    def _whitened(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``precision = L L^T``: the distance is Euclidean after whitening by ``L``,
+        so ``|z - m|^2 = |z|^2 - 2 z.m + |m|^2`` costs ``N*D^2 + N*K*D``. ``L``, the
+        whitened means and their squared norms are computed once, not per live
+        window."""
+        whiten = np.linalg.cholesky(self.precision)
+        means = self.means @ whiten
+        return whiten, means, np.einsum("kd,kd->k", means, means)
+
     def distance(self, features: np.ndarray) -> np.ndarray:
         """Mahalanobis distance of each row to the nearest class mean.
 
@@ -88,11 +99,7 @@ class Novelty:
                 f"novelty check expects (N, {self.num_features}) features, got "
                 f"shape {f.shape}"
             )
-        # precision = L L^T: the distance is Euclidean after whitening by L, so that
-        # |z - m|^2 = |z|^2 - 2 z.m + |m|^2 costs N*D^2 + N*K*D, in chunks of rows.
-        whiten = np.linalg.cholesky(self.precision)
-        means = self.means @ whiten
-        means_sq = np.einsum("kd,kd->k", means, means)
+        whiten, means, means_sq = self._whitened
         out = np.empty(len(f))
         for start in range(0, len(f), _CHUNK):
             z = f[start : start + _CHUNK] @ whiten
@@ -178,13 +185,6 @@ def check_percentile(percentile: float) -> None:
     """Raise ``ValueError`` unless ``0 < percentile <= 100``."""
     if not 0 < percentile <= 100:
         raise ValueError(f"percentile must be in (0, 100], got {percentile}")
-
-
-def is_flattened(probabilities: np.ndarray) -> bool:
-    """Whether a probability row is exactly uniform, as :func:`temper` leaves an
-    unfamiliar clip's (a trained softmax is never flat to 1e-6)."""
-    p = np.asarray(probabilities, np.float64)
-    return p.size > 0 and float(p.max() - p.min()) < 1e-6
 
 
 def temper(probabilities: np.ndarray, unfamiliar: np.ndarray) -> np.ndarray:

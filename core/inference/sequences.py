@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from core.inference.novelty import is_flattened
 from core.labels import names_for_sequence
 from core.live.recogniser import (
     ClassifierLike,
@@ -257,7 +256,7 @@ class ClipPrediction:
     def unfamiliar(self) -> bool:
         """The model's novelty check found the whole clip unlike its training clips
         (its probabilities were flattened: no class is the answer)."""
-        return is_flattened(self.probabilities)
+        return bool(flat_rows(self.probabilities))
 
     @property
     def intervals(self) -> tuple[tuple[int, int, int], ...]:
