@@ -6,14 +6,16 @@ A recording is ``<name>.jsonl`` in the dataset folder, UTF-8, one JSON object pe
    "bodies", "joints", "subject", "created", "source": {"kind", "path", "camera", "fps",
    "width", "height", "mirrored"}}``. ``layout`` is ``mp33`` (MediaPipe, raw landmarks),
    ``ntu25`` or ``ucla20`` (Kinect skeletons brought in from another sensor);
-2. one **frame** per line: ``{"t": seconds since the first frame}`` and, when a person
-   was found,
+2. one **frame** per line: ``{"t": seconds since the first frame}`` (a file whose first
+   ``t`` is not 0 is read with its times counted from the first frame) and, when a
+   person was found,
 
    - ``mp33``: ``"w"`` the 33 world landmarks (metres, MediaPipe axes: x image-right,
      y down, z away; 99 numbers ``x0 y0 z0 x1 ...``), ``"i"`` the image landmarks
      (x, y as fractions of the frame width and height; 66 numbers) and ``"v"`` the
      visibilities (33 numbers), of the frame MediaPipe saw (a mirrored source is
-     flipped back first, so these are never mirrored);
+     flipped back first, so these are never mirrored); ``"i"`` and ``"v"`` are
+     optional (read as not drawn and fully visible);
    - ``ntu25`` / ``ucla20``: ``"j"`` the joints, ``bodies x joints x 3`` numbers in
      metres, Kinect camera space (y up, z away), zeros for an absent body;
 
@@ -500,8 +502,12 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
             if layout == "mp33":
                 if "w" in doc:
                     w = np.asarray(doc["w"], np.float32).reshape(1, num_joints, 3)
-                    im = np.asarray(doc["i"], np.float32).reshape(num_joints, 2)
-                    v = np.asarray(doc["v"], np.float32).reshape(num_joints)
+                    # Image landmarks and visibility are optional (a pose estimator
+                    # that gives world landmarks only): none drawn, all visible.
+                    im = np.asarray(doc.get("i", np.zeros(2 * num_joints)), np.float32)
+                    im = im.reshape(num_joints, 2)
+                    v = np.asarray(doc.get("v", np.ones(num_joints)), np.float32)
+                    v = v.reshape(num_joints)
                 else:
                     w = im = v = None
                 images.append(im)
@@ -513,12 +519,13 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
                     else None
                 )
             if w is not None and not np.all(np.isfinite(w)):
-                raise ValueError("non-finite coordinate")
+                raise ValueError("a coordinate is NaN or infinite")
         except (ValueError, KeyError, TypeError) as exc:
             if lineno == last and not torn:  # a torn last line that happens to end \n
                 torn = True
                 break
-            raise DataFormatError(path, f"bad frame ({exc})", line=lineno) from None
+            why = f'no "{exc.args[0]}"' if isinstance(exc, KeyError) else str(exc)
+            raise DataFormatError(path, f"bad frame ({why})", line=lineno) from None
         times.append(t)
         joints.append(w)
     t_count = len(times)
@@ -542,7 +549,9 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
         path=path,
         layout=layout,
         joints=arr,
-        timestamps=np.asarray(times, np.float64),
+        # Times count from the first frame (a file written with another origin, e.g.
+        # a clock's, is read on the same scale as labels.csv).
+        timestamps=np.asarray(times, np.float64) - (times[0] if times else 0.0),
         image_xy=image_xy,
         visibility=visibility,
         source=source,
@@ -582,6 +591,16 @@ class RecordingInfo:
     error: str = ""
 
 
+def _first_time(frames: list[str]) -> float:
+    """The first frame's timestamp (the origin of the recording's times), 0 if none."""
+    for line in frames[:1]:
+        try:
+            return float(json.loads(line)["t"])
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            pass
+    return 0.0
+
+
 def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
     """Summary of a recording file from its header and last frame (fast).
 
@@ -607,9 +626,11 @@ def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
         frames = len(body) - (1 if complete else 0)
         duration = 0.0
         source = SourceInfo.from_dict(dict(header.get("source") or {}))
+        first = _first_time(body[:frames] if frames > 0 else [])
         for line in reversed(body[:frames] if frames > 0 else []):
             try:
-                duration = float(json.loads(line)["t"]) + 1.0 / max(source.fps, 1e-6)
+                t = float(json.loads(line)["t"]) - first
+                duration = t + 1.0 / max(source.fps, 1e-6)
                 break
             except (json.JSONDecodeError, KeyError, TypeError, ValueError):
                 frames -= 1

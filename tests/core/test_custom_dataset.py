@@ -311,3 +311,46 @@ def test_recordings_at_other_rates_share_the_30_fps_time_scale(
     present = np.any(by["gap"].joints != 0, axis=(1, 2, 3))
     assert present[:5].all() and present[50:].all()
     assert present[5:19].all() and not present[20:35].any() and present[36:50].all()
+
+
+def _hand_written_mp33(
+    path: Path, first_t: float, frames: int, nan_at: int = -1
+) -> None:
+    """An ``mp33`` recording as another tool would write it from the README alone: a
+    minimal header, world landmarks only (no ``"i"`` / ``"v"``), its own clock."""
+    rng = np.random.default_rng(0)
+    lines = [json.dumps({"format": "ms2l-recording", "version": 1, "name": path.stem,
+                         "layout": "mp33", "bodies": 1, "joints": 33})]  # fmt: skip
+    for k in range(frames):
+        w = rng.uniform(-0.5, 0.5, 99)
+        if k == nan_at:
+            w[7] = np.nan
+        lines.append(json.dumps({"t": first_t + k / 30, "w": w.tolist()}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_hand_written_recording_world_landmarks_only_on_its_own_clock(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "outside"
+    root.mkdir()
+    for k in range(2):
+        _hand_written_mp33(root / f"rec{k}.jsonl", first_t=1.7e9 + k, frames=60)
+    labels_path(root).write_text(
+        "\ufeffrecording,start,end,action\r\nrec0,0,2,wave\r\nrec1,0.5,1.5,clap\r\n",
+        encoding="utf-8",
+    )
+    rec = read_recording(root / "rec0.jsonl")
+    np.testing.assert_allclose(rec.timestamps[[0, -1]], [0, 59 / 30], atol=1e-5)
+    assert rec.visibility is not None and (rec.visibility == 1).all()
+    assert recording_info(root / "rec1.jsonl").duration == pytest.approx(2.0, abs=0.04)
+    _, _, classes, clips, _ = build_clips(root)
+    assert classes == ["clap", "wave"]
+    lengths = sorted(c.num_frames for c in clips if c.label is not None)
+    assert lengths == [30, 60]
+
+    _hand_written_mp33(root / "rec0.jsonl", first_t=0.0, frames=60, nan_at=16)
+    with pytest.raises(
+        DataFormatError, match=r"labels\.csv:2: .*rec0\.jsonl:18: .*NaN"
+    ):
+        build_clips(root)
