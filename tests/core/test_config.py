@@ -31,3 +31,13 @@ def test_differences_name_the_changed_settings_and_skip_paths_and_filled_values(
     assert saved.differences(wanted.replace(data={"layout": "ntu25"})) == [
         "data.layout: 'ucla20' != 'ntu25'"
     ]
+
+
+def test_step_decay_fields_are_compared_only_where_a_schedule_reads_them():
+    cosine = TrainConfig().replace(optim={"lr_schedule": "cosine", "lr_step": 0})
+    other_step = cosine.replace(optim={"lr_step": 15, "lr_gamma": 0.5})
+    assert other_step.differences(cosine) == []
+    step = cosine.replace(optim={"lr_schedule": "step"})
+    assert [d.split(":")[0] for d in other_step.replace(
+        optim={"lr_schedule": "step"}).differences(step)] == [
+        "optim.lr_step", "optim.lr_gamma"]  # fmt: skip
