@@ -189,6 +189,7 @@ def summarize(store: ClipStore, protocol: str) -> dict[str, Any]:
         "protocol": protocol,
         "store": str(store.path),
         "clips": len(store),
+        "unlabelled": int((store.labels < 0).sum()),
         "frames": store.num_frames,
         "classes": k,
         "class_names": store.class_names,
@@ -204,8 +205,14 @@ def summarize(store: ClipStore, protocol: str) -> dict[str, Any]:
 
 def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
     s = summary
+    unlabelled = (
+        f" ({s['unlabelled']} unlabelled: self-supervised pretraining only)"
+        if s["unlabelled"]
+        else ""
+    )
     out.write(
-        f"{s['dataset']}: {s['clips']} clips, {s['frames']} frames, {s['classes']} classes\n"
+        f"{s['dataset']}: {s['clips']} clips{unlabelled}, {s['frames']} frames, "
+        f"{s['classes']} classes\n"
         f"store: {s['store']}\n"
         f"protocol {s['protocol']}: "
         + " / ".join(f"{n} {side}" for side, n in s["splits"].items())

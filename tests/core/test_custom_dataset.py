@@ -155,7 +155,7 @@ def test_splits_by_recording_and_subject_are_seeded_and_stratified(takes: Path) 
 
 
 def test_continuous_recording_intervals_and_unlabelled_windows(
-    tmp_path: Path, ucla_clips
+    tmp_path: Path, ucla_clips, capsys, monkeypatch
 ) -> None:
     """Real clips in a row: the first two labelled, the rest unlabelled."""
     root = tmp_path / "cont"
@@ -180,6 +180,13 @@ def test_continuous_recording_intervals_and_unlabelled_windows(
     np.testing.assert_allclose(labelled[1].joints, parts[1], atol=1e-5)
     seq = read_file(root / "session.jsonl")
     assert seq.meta["label_intervals"][0][0] == "a" and seq.num_frames == len(joints)
+    # `ms2l data info` says how many clips are unlabelled, and what they are for
+    from core.cli import main
+
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    assert main(["data", "info", "--dataset", "custom", "--root", str(root)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert f"{len(clips)} clips ({len(unlabelled)} unlabelled: self-supervised" in first
 
 
 def _write(root: Path, text: str) -> None:
