@@ -357,8 +357,8 @@ class TrainConfig:
         training time when ``wanted`` leaves them
         to the run (``layout``, ``num_bodies``, ``window_seconds``) are not settings of
         the recipe and are not compared; nor are the step decay's fields when both
-        configs use the cosine schedule, which does not read them. A finished run can be reused for ``wanted``
-        when the list is empty.
+        configs use the cosine schedule, which does not read them. A finished run can
+        be reused for ``wanted`` when the list is empty.
 
         Returns:
             ``"section.field: saved != wanted"`` strings, in field order.
