@@ -34,6 +34,7 @@ import shlex
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,26 +53,10 @@ from core.training.loop import run, steps_per_epoch  # noqa: E402
 # The augmentation and the pretraining recipe chosen on the validation protocol of
 # docs/results/nw-ucla.md (issue 9: shear was the largest single gain there).
 AUGMENT = dict(RECIPE["augment"])
-# The encoders this bench compares (``--encoder``): the paper's BiGRU at 64 units per
-# direction, or the graph encoder at its CPU preset (issue 13).
-MODELS: dict[str, dict[str, Any]] = {
-    "bigru": {"hidden": 64, "temperature": 0.1},
-    "gcn": {"encoder": "gcn", "temperature": 0.1},
-}
-MODEL_TEXT = {
-    "bigru": "`paper` preset with hidden 64 (BiGRU of 64 units per direction)",
-    "gcn": "`paper` preset's heads on the graph encoder (`--encoder gcn`: 6 ST-GCN "
-    "blocks, 32-32-64-64-128-128 channels)",
-}
-MODEL_FLAGS = {"bigru": "--hidden 64", "gcn": "--encoder gcn"}
 PRETRAIN = {
-    "epochs": RECIPE["pretrain_epochs"],
     "lr": RECIPE["pretrain_lr"],
     "schedule": RECIPE["pretrain_schedule"],
 }
-# The graph encoder's pretraining costs ~6x a BiGRU epoch on this CPU (three encoder
-# passes a step): 20 epochs, as in docs/results/gcn-nw-ucla.md.
-PRETRAIN_EPOCHS = {"bigru": PRETRAIN["epochs"], "gcn": 20}
 BATCH = 16
 KS = (1, 5, 10)
 METHODS = ("scratch", "linear", "finetune")
@@ -80,16 +65,55 @@ LRS: dict[str, tuple[float, ...]] = {
     "linear": (0.01, 0.03, 0.1),
     "finetune": (0.001, 0.003, 0.01),
 }
-# Classifier heads tried in the selection: the preset's GRU-60 + MLP, or one linear layer
-# on the time-averaged encoder features ("linear" = Table 1's linear evaluation).
-HEADS: dict[str, tuple[str, ...]] = {
-    "scratch": ("gru", "linear"),
-    "linear": ("linear",),
-    "finetune": ("gru", "linear"),
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """What the bench runs for one ``--encoder``.
+
+    Attributes:
+        model: ``ModelConfig`` overrides of every run.
+        text: The encoder as the results file describes it.
+        flags: The same as ``ms2l train`` flags.
+        pretrain_epochs: Epochs of the self-supervised pretraining.
+        heads: Classifier heads tried in the selection, per method: ``gru`` (the
+            preset's GRU-60 + MLP) or ``linear`` (one layer on the time-averaged
+            features, Table 1's linear evaluation).
+    """
+
+    model: dict[str, Any]
+    text: str
+    flags: str
+    pretrain_epochs: int
+    heads: dict[str, tuple[str, ...]]
+
+
+ENCODERS = {
+    # The paper's BiGRU at 64 units per direction.
+    "bigru": Encoder(
+        model={"hidden": 64, "temperature": 0.1},
+        text="`paper` preset with hidden 64 (BiGRU of 64 units per direction)",
+        flags="--hidden 64",
+        pretrain_epochs=RECIPE["pretrain_epochs"],
+        heads={
+            "scratch": ("gru", "linear"),
+            "linear": ("linear",),
+            "finetune": ("gru", "linear"),
+        },
+    ),
+    # The graph encoder at its CPU preset (issue 13). Its pretraining costs ~6x a BiGRU
+    # epoch (three encoder passes a step): 20 epochs, as in docs/results/gcn-nw-ucla.md.
+    # With the BiGRU the linear head won 5 of the 6 selections where both were tried, so
+    # only the linear head is tried here (a third of the cost).
+    "gcn": Encoder(
+        model={"encoder": "gcn", "temperature": 0.1},
+        text="`paper` preset's heads on the graph encoder (`--encoder gcn`: 6 ST-GCN "
+        "blocks, 32-32-64-64-128-128 channels)",
+        flags="--encoder gcn",
+        pretrain_epochs=20,
+        heads={m: ("linear",) for m in METHODS},
+    ),
 }
-# With the BiGRU the linear head won 5 of the 6 selections where both were tried; the
-# graph encoder's selection tries the linear head only (a third of the cost).
-HEADS_BY_ENCODER = {"bigru": HEADS, "gcn": {m: ("linear",) for m in HEADS}}
 MAX_STEPS = 600
 CHECKPOINTS = 8  # validation points along the selection run
 NOTES: dict[str, tuple[str, ...]] = {}
@@ -175,7 +199,7 @@ def _config(
         strategy=strategy,
         preset="paper",
         data={"frames": 64, "augment": dict(AUGMENT), "labels_per_class": k},
-        model=dict(MODELS[encoder], classifier=head),
+        model=dict(ENCODERS[encoder].model, classifier=head),
         optim={
             "epochs": epochs,
             "batch_size": BATCH if k else 32,
@@ -212,7 +236,7 @@ def _pretrain_config(
         "pretrain",
         protocol=protocol,
         lr=PRETRAIN["lr"],
-        epochs=PRETRAIN_EPOCHS[encoder],
+        epochs=ENCODERS[encoder].pretrain_epochs,
         schedule=PRETRAIN["schedule"],
         encoder=encoder,
     )
@@ -275,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument(
         "--encoder",
-        choices=sorted(MODELS),
+        choices=sorted(ENCODERS),
         default="bigru",
         help="the encoder of every run (gcn: the graph encoder of issue 13)",
     )
@@ -323,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
             epochs = every * CHECKPOINTS
             best: tuple[float, str, float, int] | None = None
             curves = {}
-            for head in HEADS_BY_ENCODER[enc][method]:
+            for head in ENCODERS[enc].heads[method]:
                 for lr in LRS[method]:
                     name = f"{method}-k{k}{_head_tag(head)}-lr{lr:g}"
                     cfg = _config(
@@ -449,16 +473,16 @@ def write(
         "Pretrained by this bench with strategy `pretrain` (motion prediction + jigsaw + "
         "contrastive) on all 1020 clips of views 1+2, no label used, with the "
         "pretraining recipe of `nw-ucla.md` (chosen there on validation): "
-        f"{MODEL_TEXT[enc]}, T = 64, temperature "
-        f"{MODELS[enc]['temperature']}, {PRETRAIN_EPOCHS[enc]} epochs, Adam lr {PRETRAIN['lr']} "
+        f"{ENCODERS[enc].text}, T = 64, temperature "
+        f"{ENCODERS[enc].model['temperature']}, {ENCODERS[enc].pretrain_epochs} epochs, Adam lr {PRETRAIN['lr']} "
         f"with a {PRETRAIN['schedule']} schedule to 1e-5, batch 32, augmentation "
         f"{AUGMENT}. Training took {ssl['seconds']:.0f} s. The same as a command:",
         "",
         "```",
         "OMP_NUM_THREADS=1 .venv/bin/ms2l train --root ../shared/data/nw-ucla/all_sqe.zip \\",
-        f"  --strategy pretrain --preset paper {MODEL_FLAGS[enc]} --frames 64 "
+        f"  --strategy pretrain --preset paper {ENCODERS[enc].flags} --frames 64 "
         "--temperature 0.1 \\",
-        f"  --epochs {PRETRAIN_EPOCHS[enc]} --lr 0.01 --lr-schedule cosine --min-lr 1e-5 --threads 1 \\",
+        f"  --epochs {ENCODERS[enc].pretrain_epochs} --lr 0.01 --lr-schedule cosine --min-lr 1e-5 --threads 1 \\",
         "  --augment rotate=30,scale=0.15,shear=0.3,noise=0.01,speed=0.2,drop=0.1 \\",
         "  --seed 0 --run-dir /tmp/ms2l-fewshot/ssl-pretrain",
         "```",
@@ -474,11 +498,11 @@ def write(
         "## Recipe (chosen on validation, never on view 3)",
         "",
         f"Batch {BATCH} (k = 1: the 10 clips), constant learning rate, the same "
-        f"augmentation as pretraining, T = 64, {MODEL_TEXT[enc]}; classifier head "
+        f"augmentation as pretraining, T = 64, {ENCODERS[enc].text}; classifier head "
         "`gru` (the preset's GRU-60 + MLP) or `linear` (one linear layer on the "
         "time-averaged features). "
         "For each method and k, classifier heads "
-        f"{ {m: list(v) for m, v in HEADS_BY_ENCODER[enc].items()} } and learning rates "
+        f"{ {m: list(v) for m, v in ENCODERS[enc].heads.items()} } and learning rates "
         f"{ {m: list(v) for m, v in LRS.items()} } were tried on the validation "
         "protocol `xview-val` (k clips per class drawn from view 1 with seed 0, "
         f"validation on view 2), each run evaluated at {CHECKPOINTS} points up to "

@@ -311,12 +311,6 @@ def check_labels(
 # -- managing recordings and labels (what the GUI calls) ---------------------------------
 
 
-def _where(error: DataFormatError) -> str:
-    """``<file name>:<line>`` (or the name alone) of a recording's format error."""
-    name = Path(error.path).name
-    return f"{name}:{error.line}" if error.line is not None else name
-
-
 def list_recordings(root: str | os.PathLike[str]) -> list[RecordingInfo]:
     """Every recording in the dataset folder, by name (unreadable ones with ``error``).
 
@@ -643,7 +637,7 @@ def build_clips(
         intervals,
         {n: r.duration for n, r in recordings.items()},
         labels_path(root),
-        {Path(e.path).stem: f"{_where(e)}: {e.problem}" for e in failed},
+        {Path(e.path).stem: str(e) for e in failed},
     )
     classes = sorted({iv.action for iv in intervals})
     layout = dataset_layout([r.layout for r in recordings.values()])

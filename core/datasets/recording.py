@@ -591,14 +591,12 @@ class RecordingInfo:
     error: str = ""
 
 
-def _first_time(frames: list[str]) -> float:
-    """The first frame's timestamp (the origin of the recording's times), 0 if none."""
-    for line in frames[:1]:
-        try:
-            return float(json.loads(line)["t"])
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
-            pass
-    return 0.0
+def _time_of(line: str) -> float | None:
+    """A frame line's timestamp, or ``None`` if the line is not a frame."""
+    try:
+        return float(json.loads(line)["t"])
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+        return None
 
 
 def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
@@ -626,14 +624,14 @@ def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
         frames = len(body) - (1 if complete else 0)
         duration = 0.0
         source = SourceInfo.from_dict(dict(header.get("source") or {}))
-        first = _first_time(body[:frames] if frames > 0 else [])
-        for line in reversed(body[:frames] if frames > 0 else []):
-            try:
-                t = float(json.loads(line)["t"]) - first
-                duration = t + 1.0 / max(source.fps, 1e-6)
+        frame_lines = body[:frames] if frames > 0 else []
+        first = (_time_of(frame_lines[0]) if frame_lines else None) or 0.0  # origin
+        for line in reversed(frame_lines):
+            t = _time_of(line)
+            if t is not None:
+                duration = t - first + 1.0 / max(source.fps, 1e-6)
                 break
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError):
-                frames -= 1
+            frames -= 1
         return RecordingInfo(
             name=path.stem,
             path=path,
