@@ -78,6 +78,11 @@ class DataConfig:
             this setting); ``"remove"``: centre every frame on the hip midpoint, as
             MediaPipe's world landmarks are; ``"height"``: the same, but keep the hips'
             height above the lower ankle (sitting, bending), which MediaPipe also gives.
+        depth_weight: Factor on the depth axis of the view-aligned body frame (z: towards
+            and away from the camera for a person facing it), applied last, after
+            augmentation and timing; ``1`` = as measured (runs from before this setting),
+            ``0`` = the model sees the skeleton's front view only. Depth is what a webcam
+            skeleton estimates worst (:func:`core.model_input.fit_time`).
         augment: Training-time augmentation (applied before resampling).
         label_fraction: Share of training clips whose labels are used (semi-supervised).
         labels_per_class: Use the labels of only this many training clips per class
@@ -101,6 +106,7 @@ class DataConfig:
     scale: bool = True
     joints: str = "sensor"
     root_motion: str = "keep"
+    depth_weight: float = 1.0
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     label_fraction: float = 1.0
     labels_per_class: int = 0
@@ -613,6 +619,8 @@ def validate(cfg: TrainConfig) -> None:
             "root_motion must be 'keep', 'remove' or 'height', got "
             f"{cfg.data.root_motion!r}"
         )
+    if not 0.0 <= cfg.data.depth_weight <= 1.0:
+        raise ValueError(f"depth_weight must be in [0, 1], got {cfg.data.depth_weight}")
     if cfg.optim.lr_step_unit not in ("iter", "epoch"):
         raise ValueError(
             f"lr_step_unit must be 'iter' or 'epoch', got {cfg.optim.lr_step_unit!r}"

@@ -5,8 +5,8 @@ disagree: convert to the model's layout (when it differs from the clip's) -> pad
 body axis to ``M`` -> :func:`core.preprocess.normalise_clip` (centre, view-align, scale) ->
 [training only: :func:`core.preprocess.augment`] -> fit to ``T`` frames
 (:func:`core.preprocess.resample`, or :func:`core.preprocess.pad_time` keeping the true
-length). :func:`prepare_clip` and :func:`fit_time` are those steps; the settings come from
-the run's :class:`core.config.DataConfig`.
+length) and weight the depth axis. :func:`prepare_clip` and :func:`fit_time` are those steps;
+the settings come from the run's :class:`core.config.DataConfig`.
 """
 
 from __future__ import annotations
@@ -61,13 +61,21 @@ def prepare_clip(
 
 
 def fit_time(x: np.ndarray, cfg: DataConfig) -> tuple[np.ndarray, int]:
-    """Fit a normalised clip to ``cfg.frames`` frames.
+    """Fit a normalised (and maybe augmented) clip to ``cfg.frames`` frames.
+
+    The depth axis is weighted here, last, so that the augmentation's rotations still see
+    the measured depth and the model sees ``cfg.depth_weight`` times it, at training and
+    at inference alike.
 
     Returns:
         ``((T, M, V, 3) float32, valid frames)``: resampled (valid = T) or zero-padded /
         cut (valid = min(t, T)), by ``cfg.time_mode``.
     """
     if cfg.time_mode == "resample":
-        return preprocess.resample(x, cfg.frames), cfg.frames
-    y, n = preprocess.pad_time(x, cfg.frames)
-    return y, max(n, 1)
+        y, n = preprocess.resample(x, cfg.frames), cfg.frames
+    else:
+        y, n = preprocess.pad_time(x, cfg.frames)
+        n = max(n, 1)
+    if cfg.depth_weight != 1.0:
+        y = preprocess.weight_depth(y, cfg.depth_weight)
+    return y, n

@@ -97,6 +97,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "world landmarks are (remove), or that but keep the hips' height (height)",
     )
     p.add_argument(
+        "--depth-weight",
+        type=float,
+        help="factor on the body frame's depth axis in the model input (1 = as "
+        "measured, 0 = front view only); depth is what a webcam estimates worst",
+    )
+    p.add_argument(
         "--encoder",
         choices=sorted(ENCODERS),
         help="sequence encoder: bigru (default, the paper's) or gcn (graph convolution "
@@ -211,6 +217,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         ("time_mode", data, "time_mode"),
         ("layout", data, "layout"),
         ("joints", data, "joints"),
+        ("depth_weight", data, "depth_weight"),
         ("label_fraction", data, "label_fraction"),
         ("labels_per_class", data, "labels_per_class"),
         ("val_fraction", data, "val_fraction"),

@@ -208,6 +208,7 @@ SAME_INPUT = (
     "scale",
     "joints",
     "root_motion",
+    "depth_weight",
 )
 
 

@@ -8,6 +8,7 @@ touch what they claim and keep absent bodies absent.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -147,3 +148,33 @@ def test_describe_input_tells_kinect_training_from_mediapipe_input():
     assert describe_input(shared, "kinect").same_sensor
     with pytest.raises(ValueError, match="live_input"):
         describe_input(shared, "webcam")
+
+
+def test_depth_weight_scales_the_body_frames_depth_at_training_and_inference():
+    from core.model_input import fit_time
+    from core.training.data import ClipSet
+
+    x = _clip()
+    aug = P.AugmentConfig(rotate_degrees=30.0, noise_std=0.01, depth_noise=0.05)
+    full = make_config(dataset="nw-ucla", preset="paper",
+                       data={"layout": "ucla20", "joints": "shared", "augment": aug}).data  # fmt: skip
+    half = dataclasses.replace(full, depth_weight=0.25)
+    # inference: the Predictor's chain (prepare_clip -> fit_time)
+    a, na = fit_time(prepare_clip(x, "ucla20", "ucla20", 2, full), full)
+    b, nb = fit_time(prepare_clip(x, "ucla20", "ucla20", 2, half), half)
+    assert na == nb and np.array_equal(a[..., :2], b[..., :2])
+    assert np.allclose(b[..., 2], 0.25 * a[..., 2]) and np.abs(a[..., 2]).max() > 0.1
+    # training: after augmentation (whose rotations still see the measured depth)
+    clips = ClipSet([prepare_clip(x, "ucla20", "ucla20", 2, full)], np.zeros(1, np.int64),
+                    ["c"], np.zeros(1, np.int64))  # fmt: skip
+    xa, _, _ = clips.batch([0], full, seed=(0, 1))
+    xb, _, _ = clips.batch([0], half, seed=(0, 1))
+    assert not np.array_equal(xa.numpy(), a[None])  # augmented
+    assert np.array_equal(xa[..., :2], xb[..., :2])
+    assert np.allclose(xb[..., 2], 0.25 * xa[..., 2])
+    # old runs see the depth as measured; out-of-range weights are refused
+    doc = json.loads(make_config(dataset="nw-ucla").to_json())
+    del doc["data"]["depth_weight"]
+    assert TrainConfig.from_dict(doc).data.depth_weight == 1.0
+    with pytest.raises(ValueError, match="depth_weight"):
+        TrainConfig.from_dict({**doc, "data": {**doc["data"], "depth_weight": 1.5}})

@@ -22,6 +22,7 @@ def test_train_then_eval_from_flags(tiny_data, tmp_path, capsys):
         "--hidden", "8", "--device", "cpu", "--seed", "3", "--run-dir", str(run_dir),
         "--augment", "rotate=20,noise=0.01,speed=0.2,drop=0.1,depth=0.05,jitter=0.01",
         "--select", "last", "--joints", "shared", "--root-motion", "remove",
+        "--depth-weight", "0.5",
         "--lr-schedule", "cosine", "--min-lr", "2e-5",
     ])  # fmt: skip
     assert status == 0
@@ -38,6 +39,7 @@ def test_train_then_eval_from_flags(tiny_data, tmp_path, capsys):
         and cfg.data.augment.rotate_degrees == 20
     )
     assert cfg.data.joints == "shared" and cfg.data.root_motion == "remove"
+    assert cfg.data.depth_weight == 0.5
     assert (cfg.data.augment.depth_noise, cfg.data.augment.jitter_std) == (0.05, 0.01)
     assert (cfg.optim.lr_schedule, cfg.optim.min_lr) == ("cosine", 2e-5)
 

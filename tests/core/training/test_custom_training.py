@@ -85,7 +85,15 @@ def test_finetune_from_shipped_encoder_new_classes(
     info = runs.read_run(run)
     base = runs.read_run(SHIPPED).config
     assert info.config.model == base.model  # the architecture is the shipped model's
-    for field in ("layout", "frames", "joints", "root_motion", "align", "scale"):
+    for field in (
+        "layout",
+        "frames",
+        "joints",
+        "root_motion",
+        "depth_weight",
+        "align",
+        "scale",
+    ):
         # ... and so is the input its encoder expects
         assert getattr(info.config.data, field) == getattr(base.data, field), field
     mine = torch.load(run / "weights.pt", weights_only=True)
