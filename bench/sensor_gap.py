@@ -544,7 +544,9 @@ def main() -> None:
         res = measure(p)
         d = p.config.data
         res["run"] = folder
-        res["preprocessing"] = f"joints={d.joints}, root_motion={d.root_motion}"
+        res["preprocessing"] = f"joints={d.joints}, root_motion={d.root_motion}" + (
+            f", depth_weight={d.depth_weight:g}" if d.depth_weight != 1.0 else ""
+        )
         res["seconds"] = round(time.perf_counter() - t0, 1)
         results[name] = res
         print(f"{name}: paired top-1 agreement {pct(res['paired']['top1_agreement'])}, "
