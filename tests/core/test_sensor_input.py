@@ -178,3 +178,19 @@ def test_depth_weight_scales_the_body_frames_depth_at_training_and_inference():
     assert TrainConfig.from_dict(doc).data.depth_weight == 1.0
     with pytest.raises(ValueError, match="depth_weight"):
         TrainConfig.from_dict({**doc, "data": {**doc["data"], "depth_weight": 1.5}})
+
+
+def test_a_run_started_from_another_sees_its_depth_weight(tmp_path):
+    """Teach and ``--init-from`` inherit the depth weight the encoder was trained with."""
+    from core.runs import CONFIG, shipped_model_dir
+    from core.training.strategies import inherit_from_run
+
+    shipped = shipped_model_dir()
+    assert shipped is not None
+    base = TrainConfig.load(shipped / CONFIG)
+    base.replace(data={"depth_weight": 0.5}).save(tmp_path / CONFIG)
+    (tmp_path / "labels.json").write_bytes((shipped / "labels.json").read_bytes())
+    _, _, data = inherit_from_run(tmp_path, {}, {})
+    assert data["depth_weight"] == 0.5 and data["joints"] == base.data.joints
+    _, _, asked = inherit_from_run(tmp_path, {}, {"depth_weight": 1.0})
+    assert asked["depth_weight"] == 1.0  # an explicit setting wins
