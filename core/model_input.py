@@ -63,9 +63,10 @@ def prepare_clip(
 def fit_time(x: np.ndarray, cfg: DataConfig) -> tuple[np.ndarray, int]:
     """Fit a normalised (and maybe augmented) clip to ``cfg.frames`` frames.
 
-    The depth axis is weighted here, last, so that the augmentation's rotations still see
-    the measured depth and the model sees ``cfg.depth_weight`` times it, at training and
-    at inference alike.
+    The depth axis (z: after view alignment the body frame's front-back axis, for a person
+    facing the camera the depth a webcam estimates from one image) is weighted here, last,
+    so that the augmentation's rotations still see the measured depth and the model sees
+    ``cfg.depth_weight`` times it, at training and at inference alike.
 
     Returns:
         ``((T, M, V, 3) float32, valid frames)``: resampled (valid = T) or zero-padded /
@@ -77,5 +78,5 @@ def fit_time(x: np.ndarray, cfg: DataConfig) -> tuple[np.ndarray, int]:
         y, n = preprocess.pad_time(x, cfg.frames)
         n = max(n, 1)
     if cfg.depth_weight != 1.0:
-        y = preprocess.weight_depth(y, cfg.depth_weight)
+        y[..., 2] *= np.float32(cfg.depth_weight)  # y is a new array: resample/pad copy
     return y, n

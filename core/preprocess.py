@@ -379,21 +379,6 @@ def pad_time(x: np.ndarray, length: int) -> tuple[np.ndarray, int]:
     return y, n
 
 
-def weight_depth(x: np.ndarray, weight: float) -> np.ndarray:
-    """Multiply the depth axis (z, the last coordinate) of a clip ``(T, M, V, 3)``.
-
-    After :func:`align_view` z is the body frame's front-back axis: for a person facing
-    the camera, the depth a webcam pose estimator guesses from one image.
-
-    Returns:
-        A new float32 clip; x and y are unchanged.
-    """
-    _check(x)
-    y = np.array(x, dtype=np.float32, copy=True)
-    y[..., 2] *= np.float32(weight)
-    return y
-
-
 def pad_bodies(x: np.ndarray, bodies: int) -> np.ndarray:
     """Zero-pad (or truncate) the body axis of a clip ``(T, M, V, C)`` to ``bodies``."""
     _check(x)

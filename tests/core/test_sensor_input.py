@@ -16,7 +16,7 @@ import pytest
 
 from core import preprocess as P
 from core.config import TrainConfig, make_config
-from core.model_input import prepare_clip
+from core.model_input import fit_time, prepare_clip
 from core.sensors import describe_input
 from core.skeleton import (
     MP33_TO_UCLA20,
@@ -25,6 +25,7 @@ from core.skeleton import (
     bone_vectors,
     torso_matrix,
 )
+from core.training.data import ClipSet
 
 
 def test_torso_rules_leave_mediapipe_conversions_unchanged():
@@ -151,9 +152,6 @@ def test_describe_input_tells_kinect_training_from_mediapipe_input():
 
 
 def test_depth_weight_scales_the_body_frames_depth_at_training_and_inference():
-    from core.model_input import fit_time
-    from core.training.data import ClipSet
-
     x = _clip()
     aug = P.AugmentConfig(rotate_degrees=30.0, noise_std=0.01, depth_noise=0.05)
     full = make_config(dataset="nw-ucla", preset="paper",
