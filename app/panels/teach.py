@@ -885,10 +885,8 @@ class TeachPanel(QWidget):
             self._append_log("cancelled; Resume continues where it stopped")
             self.resume_button.setEnabled(runs.is_run_dir(event.run_dir))
             return
-        acc = (
-            "" if event.best_val_acc is None
-            else f", validation accuracy {100 * event.best_val_acc:.0f} %"
-        )  # fmt: skip
+        kept = event.last_val_acc  # the model kept is the last epoch's
+        acc = "" if kept is None else f", validation accuracy {100 * kept:.0f} %"
         self.progress.setValue(self.progress.maximum())
         self.progress.setFormat(f"done in {seconds:.0f} s{acc}")
         self._append_log(f"model ready in {seconds:.1f} s{acc}: {event.run_dir}")

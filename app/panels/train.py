@@ -459,15 +459,12 @@ class TrainPanel(QWidget):
         self._append_log(f"epoch {event.epoch}: {terms}{acc} ({event.seconds:.1f} s)")
 
     def _on_run_finished(self, event: RunFinished) -> None:
-        best = (
-            ""
-            if event.best_val_acc is None
-            else f", best val acc {100 * event.best_val_acc:.1f}%"
-        )
+        acc = event.accuracy_text()
+        acc = f", {acc}" if acc else ""
         state = "cancelled" if event.cancelled else "finished"
-        self._append_log(f"run {state} at epoch {event.epoch}{best}: {event.run_dir}")
+        self._append_log(f"run {state} at epoch {event.epoch}{acc}: {event.run_dir}")
         self.progress.setFormat(f"{state} · %p%")
-        self.ctx.status(f"Training {state}{best}")
+        self.ctx.status(f"Training {state}{acc}")
         self.run_finished.emit(Path(event.run_dir))
 
     @pyqtSlot(str)

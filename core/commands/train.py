@@ -351,15 +351,11 @@ class ProgressBar:
                     flush=True,
                 )
                 return
-            what = "finished"
-            best = (
-                f", best val_acc {100 * event.best_val_acc:.2f}%"
-                if event.best_val_acc is not None
-                else ""
-            )
+            acc = event.accuracy_text()
+            acc = f", {acc}" if acc else ""
             print(
-                f"{what} at epoch {event.epoch}{best} in {time.perf_counter() - self.t0:.0f}s: "
-                f"{event.run_dir}",
+                f"finished at epoch {event.epoch}{acc} in "
+                f"{time.perf_counter() - self.t0:.0f}s: {event.run_dir}",
                 file=s,
             )
 

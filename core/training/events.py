@@ -103,12 +103,31 @@ class RunFinished:
         best_val_acc: Best validation accuracy seen, or ``None`` without validation.
         cancelled: True if the stop event ended the run early.
         epoch: Last completed epoch.
+        last_val_acc: Accuracy of the last validation (the last epoch's, since the
+            last epoch is always validated), or ``None`` without validation.
     """
 
     run_dir: Path
     best_val_acc: float | None
     cancelled: bool
     epoch: int = 0
+    last_val_acc: float | None = None
+
+    def accuracy_text(self) -> str:
+        """The validation accuracy for a person, last epoch first (``""`` if none).
+
+        The last epoch's figure comes first because it is the honest one to report
+        when the validation split is a test split (``select="last"``); the best one,
+        picked by looking at that split, is only shown beside it when it differs.
+        """
+        if self.last_val_acc is None:
+            if self.best_val_acc is None:
+                return ""
+            return f"best val acc {100 * self.best_val_acc:.2f}%"
+        text = f"val acc {100 * self.last_val_acc:.2f}% at the last epoch"
+        if self.best_val_acc is not None and self.best_val_acc > self.last_val_acc:
+            text += f" (best {100 * self.best_val_acc:.2f}%)"
+        return text
 
 
 @dataclass(frozen=True)

@@ -396,12 +396,15 @@ def _train(
     scaler = torch.amp.GradScaler("cuda", enabled=amp)
     start_epoch, global_step = 1, 0
     best_acc: float | None = None
+    last_acc: float | None = None
     if resume_state is not None:
         opt.load_state_dict(resume_state["optimizer"])
         start_epoch = int(resume_state["epoch"]) + 1
         global_step = int(resume_state["global_step"])
         best = float(resume_state.get("best_val_acc", -1.0))
         best_acc = None if best < 0 else best
+        last = float(resume_state.get("last_val_acc", -1.0))  # absent before 2026-11-30
+        last_acc = None if last < 0 else last
 
     main = dist.is_main
     log = _MetricsLog(run_dir / runs.METRICS if main else None)
@@ -433,6 +436,7 @@ def _train(
                 "epoch": epoch,
                 "global_step": global_step,
                 "best_val_acc": -1.0 if best_acc is None else best_acc,
+                "last_val_acc": -1.0 if last_acc is None else last_acc,
             },
             run_dir / runs.LAST,
         )
@@ -550,6 +554,8 @@ def _train(
         )  # fmt: skip
         log.write(done)
         yield done
+        if val_acc is not None:
+            last_acc = val_acc
 
         if main:
             improved = val_acc is not None and (best_acc is None or val_acc > best_acc)
@@ -572,7 +578,7 @@ def _train(
         for note in _fit_novelty(model, data, cfg, device, run_dir):
             log.write(note)
             yield note
-    finished = RunFinished(run_dir, best_acc, cancelled, max(epoch, 0))
+    finished = RunFinished(run_dir, best_acc, cancelled, max(epoch, 0), last_acc)
     log.write(finished)
     yield finished
 

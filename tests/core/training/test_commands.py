@@ -28,6 +28,10 @@ def test_train_then_eval_from_flags(tiny_data, tmp_path, capsys):
     assert status == 0
     err = capsys.readouterr().err
     assert "epoch 2/2" in err and "finished at epoch 2" in err
+    # the summary reports the kept (last) epoch's accuracy, as logged for epoch 2
+    epoch2 = next(line for line in err.splitlines() if line.startswith("epoch 2/2"))
+    acc = epoch2.split("val_acc ")[1].split("%")[0]
+    assert f"val acc {acc}% at the last epoch" in err
     cfg = TrainConfig.load(run_dir / "config.json")
     assert cfg.strategy.name == "joint" and cfg.strategy.tasks == (
         "motion",

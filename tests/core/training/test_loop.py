@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -92,6 +93,10 @@ def test_cancel_then_resume_continues_and_matches_an_uninterrupted_run(
     assert started.start_epoch == 2
     assert [e.epoch for e in resumed if isinstance(e, EpochDone)] == [2, 3]
     assert not resumed[-1].cancelled
+    # the accuracies the run ends with count the epoch run before the cut too
+    accs = [e.val_acc for e in seen + resumed if isinstance(e, EpochDone)]
+    assert resumed[-1].last_val_acc == accs[-1]
+    assert resumed[-1].best_val_acc == max(accs)
 
     a = torch.load(tmp_path / "full" / "last.pt", weights_only=True)["model"]
     b = torch.load(tmp_path / "cut" / "last.pt", weights_only=True)["model"]
@@ -163,6 +168,17 @@ def test_checkpoints_are_reported_best_and_last(tiny_data, tmp_path):
     # A "best" checkpoint is reported exactly for the epochs that improved on all before.
     improved = [i + 1 for i, a in enumerate(accs) if a > max(accs[:i], default=-1)]
     assert [e.epoch for e in best] == improved
+    finished = events[-1]
+    assert isinstance(finished, RunFinished)
+    assert (finished.last_val_acc, finished.best_val_acc) == (accs[-1], max(accs))
+
+
+def test_the_finished_run_reports_its_last_epoch_before_its_best():
+    both = RunFinished(Path("r"), 0.75, False, 3, 0.5)
+    assert both.accuracy_text() == "val acc 50.00% at the last epoch (best 75.00%)"
+    same = RunFinished(Path("r"), 0.5, False, 3, 0.5)
+    assert same.accuracy_text() == "val acc 50.00% at the last epoch"
+    assert RunFinished(Path("r"), None, False, 3).accuracy_text() == ""
 
 
 def test_cancel_while_the_cache_is_built_stops_at_once(tiny_data, tmp_path):
