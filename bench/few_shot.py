@@ -147,9 +147,23 @@ NOTES["bigru"] = (
     "view-1 clips; `ms2l train --strategy moving` with this bench's selection config): "
     "44.4-49.2 % along the run, 47.6 % at the end, against 48.2-53.8 % for fine-tuning "
     "and 46.6-55.4 % for scratch at the same rate: not better, so not added as a method.",
-    "Not tried for lack of time: the `official` (300-unit) encoder, a lower rate for the "
-    "encoder than for the classifier. The graph encoder (issue 13) has its own table, "
-    "few-shot-gcn.md (`--encoder gcn`).",
+    "The `official` encoder (2-layer BiGRU of 300, 7.6 M parameters), tried after the "
+    "table (2026-11-30 afternoon), outside this bench and with no selection of its own: "
+    "the seed-0 encoder of nw-ucla-official-t1.md (pretrained on views 1+2 at 1e-3, "
+    "no label), then this table's k-shot draws and the selections above reused as they "
+    "are (linear head; linear: 0.01 for 375 / 100 / 48 epochs; fine-tuned: 1e-3, the "
+    "preset's own rate, for 375 / 175 / 84 epochs), last epoch, seeds 0-2: linear "
+    "24.0 ± 4.4 / 52.9 ± 2.6 / 64.7 ± 1.7 %, fine-tuned 27.5 ± 4.4 / 53.6 ± 5.8 / "
+    "64.5 ± 3.1 % at k = 1 / 5 / 10. The wider encoder lifts k = 10 by 6-7 points over "
+    "the 64-unit rows and above this table's scratch row (61.6), but not k = 1 or 5, and "
+    "not to the goals (60 / 70). Commands: `ms2l train --config "
+    "RUN/t1-ms2l/config.json --init-from RUN/pretrain-motion+jigsaw+contrastive "
+    "--labels-per-class K --epochs E --batch-size 16 --lr LR --lr-step 0 "
+    "--lr-schedule step [--strategy finetune] --select last --seed S` (RUN: that "
+    "file's seed-0 folder).",
+    "Not tried for lack of time: a lower rate for the encoder than for the classifier, "
+    "a selection of the recipe for the `official` encoder. The graph encoder (issue 13) "
+    "has its own table, few-shot-gcn.md (`--encoder gcn`).",
     "The whole bench (two pretraining runs, 45 selection runs, 27 final runs) ran in two "
     "or three processes of this script (`--methods`) beside other training jobs, "
     "2026-11-30 02:55-03:50 UTC (load average 3-5).",
