@@ -103,8 +103,9 @@ class RunFinished:
         best_val_acc: Best validation accuracy seen, or ``None`` without validation.
         cancelled: True if the stop event ended the run early.
         epoch: Last completed epoch.
-        last_val_acc: Accuracy of the last validation (the last epoch's, since the
-            last epoch is always validated), or ``None`` without validation.
+        last_val_acc: Accuracy of the last validation (for a run that finished, the
+            last epoch's: the last epoch is always validated), or ``None`` without
+            validation.
     """
 
     run_dir: Path
