@@ -16,21 +16,62 @@ PALETTE = ("#42a5f5", "#ef5350", "#66bb6a", "#ffa726", "#ab47bc", "#26c6da", "#d
            "#8d6e63")  # fmt: skip
 
 
+class SparseAxis(pg.AxisItem):
+    """An axis whose ticks are at least ``min_pixels`` apart.
+
+    pyqtgraph places at least a few major ticks however short the axis is, so in a short
+    plot (the Teach panel's) their labels overlap. Here the finer tick levels are
+    dropped, and the coarsest is widened (x2, x5, x10, ...) until it fits.
+    """
+
+    def __init__(self, orientation: str, min_pixels: float = 24.0, **kwargs) -> None:
+        super().__init__(orientation, **kwargs)
+        self.min_pixels = float(min_pixels)
+
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph's name)
+        levels = super().tickSpacing(minVal, maxVal, size)
+        span = maxVal - minVal
+        if not levels or span <= 0 or size <= 0:
+            return levels
+        fits = [lv for lv in levels if lv[0] / span * size >= self.min_pixels]
+        if fits:
+            return fits
+        base = spacing = levels[0][0]
+        factors = iter(f * 10**e for e in range(12) for f in (2, 5, 10))
+        while spacing / span * size < self.min_pixels:
+            spacing = base * next(factors)
+        return [(spacing, 0)]
+
+    def ticks_shown(self) -> list[float]:
+        """The values of the ticks drawn now (for tests)."""
+        low, high = self.range
+        return [
+            v
+            for spacing, values in self.tickValues(low, high, self.height())
+            for v in values
+        ]
+
+
 class TrainingCurves(QWidget):
     """Two plots: loss terms per batch (x = epochs, fractional) and accuracy per epoch."""
 
     def __init__(self, refresh_hz: float = 30.0, parent: QWidget | None = None):
         super().__init__(parent)
-        self.loss_plot = pg.PlotWidget(title="Losses")
+        self.loss_plot = pg.PlotWidget(
+            title="Losses", axisItems={"left": SparseAxis("left")}
+        )
         self.loss_plot.setLabel("bottom", "epoch")
         self.loss_plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(0, 0, 0, 170))
-        self.acc_plot = pg.PlotWidget(title="Validation accuracy")
+        self.acc_plot = pg.PlotWidget(
+            title="Validation accuracy", axisItems={"left": SparseAxis("left")}
+        )
         self.acc_plot.setLabel("bottom", "epoch")
         self.acc_plot.setLabel("left", "accuracy", units="%")
         self.acc_plot.setYRange(0, 100)
         for plot in (self.loss_plot, self.acc_plot):
             plot.setDownsampling(mode="peak")
             plot.setClipToView(True)
+            plot.setMinimumHeight(110)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.loss_plot, 3)

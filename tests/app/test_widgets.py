@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 
 from app.widgets.confusion import ConfusionHeatmap
-from app.widgets.curves import TrainingCurves
+from app.widgets.curves import SparseAxis, TrainingCurves
 from app.widgets.prob_bars import ProbabilityBars
 from app.widgets.skeleton_view import SkeletonView, project
 from app.widgets.timeline import IntervalTimeline
@@ -51,6 +52,47 @@ def test_curves_are_drawn_by_the_timer_not_by_the_slot(qtbot):
     assert curves.points("accuracy") == 1
     _, acc = curves.acc_curve.getData()
     assert acc[0] == pytest.approx(50.0)
+
+
+def test_accuracy_plot_keeps_its_full_scale_when_every_point_is_the_same(qtbot):
+    # A few-clip Teach run validates at 100 % every time: the axis must still read
+    # 0-100, not zoom onto one value.
+    curves = TrainingCurves(refresh_hz=30)
+    qtbot.addWidget(curves)
+    for epoch in (5, 10, 15, 20):
+        curves.add_accuracy(float(epoch), 1.0)
+    qtbot.waitUntil(lambda: curves.points("accuracy") == 4, timeout=1000)
+    low, high = curves.acc_plot.getViewBox().viewRange()[1]
+    assert low <= 0.0 and high >= 100.0
+
+
+def test_sparse_axis_keeps_ticks_apart_on_a_short_axis():
+    axis = SparseAxis("left", min_pixels=24)
+    # 40 px for 0-100: pyqtgraph's own major spacing (20) would be 8 px apart.
+    assert [spacing for spacing, _ in axis.tickSpacing(0, 100, 40)] == [100]
+    assert [spacing for spacing, _ in axis.tickSpacing(0, 1.2, 40)] == [1]
+    # A tall axis keeps pyqtgraph's major and minor spacing.
+    tall = axis.tickSpacing(0, 100, 400)
+    assert tall[:2] == pg.AxisItem("left").tickSpacing(0, 100, 400)[:2]
+
+
+def test_short_training_plots_draw_no_overlapping_tick_labels(qtbot):
+    curves = TrainingCurves(refresh_hz=30)
+    qtbot.addWidget(curves)
+    curves.resize(600, 240)  # the Teach panel's plots are about this short
+    curves.show()
+    qtbot.waitExposed(curves)
+    curves.add_accuracy(1.0, 0.5)
+    curves.add_losses(0.5, {"total": 2.0})
+    curves.add_losses(1.0, {"total": 0.1})
+    qtbot.waitUntil(lambda: curves.points("total") == 2, timeout=1000)
+    qtbot.wait(50)  # the axes follow the new range
+    for plot in (curves.loss_plot, curves.acc_plot):
+        axis = plot.getAxis("left")
+        ticks = sorted(set(axis.ticks_shown()))
+        low, high = axis.range
+        pixels = np.diff(ticks) * axis.height() / (high - low)
+        assert len(ticks) >= 2 and pixels.min() >= 24
 
 
 def test_confusion_heatmap_is_row_normalised(qtbot):
