@@ -140,9 +140,10 @@ def names_for_sequence(seq: SkeletonSequence) -> list[str]:
     """Class names of the dataset a recording most likely came from.
 
     The one guess used by Replay and ``ms2l infer`` for a file opened on its own: the
-    dataset its reader recorded in ``meta["dataset"]``, else NW-UCLA for the ``ucla20``
-    layout, PKU-MMD for a sequence with labelled intervals, NTU RGB+D 120 (then 60) for
-    other ``ntu25`` clips.
+    names its reader found (``meta["class_names"]``, a recording of the user's own
+    dataset), the dataset its reader recorded in ``meta["dataset"]``, else NW-UCLA for
+    the ``ucla20`` layout, PKU-MMD for a sequence with labelled intervals, NTU RGB+D 120
+    (then 60) for other ``ntu25`` clips.
 
     Args:
         seq: The recording.
@@ -150,6 +151,8 @@ def names_for_sequence(seq: SkeletonSequence) -> list[str]:
     Returns:
         The class names in label order, or ``[]`` when no table fits.
     """
+    if seq.meta.get("class_names"):
+        return [str(name) for name in seq.meta["class_names"]]
     dataset = seq.meta.get("dataset")
     candidates = [str(dataset)] if dataset else []
     if seq.layout == "ucla20":

@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 # The defaults of the recogniser options are those of the Live panel.
 DEFAULTS = LiveSettings()
 
-SKELETON_SUFFIXES = (".skeleton", ".json", ".txt")
+# NTU, NW-UCLA and PKU-MMD files, and a recording of the user's own dataset.
+SKELETON_SUFFIXES = (".skeleton", ".json", ".txt", ".jsonl")
 # Accepted --window-seconds: from a few frames at 30 FPS to a PKU-MMD-long action.
 WINDOW_SECONDS_RANGE = (0.1, 600.0)
 
@@ -67,7 +68,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description=__doc__.splitlines()[0],
     )
     p.add_argument(
-        "input", nargs="?", type=Path, help="video file, or .skeleton/.json/.txt file"
+        "input",
+        nargs="?",
+        type=Path,
+        help="video file, or .skeleton/.json/.txt file, or a recording (.jsonl)",
     )
     p.add_argument("--camera", type=int, default=None, help="webcam index instead")
     p.add_argument("--out", type=Path, default=None, help="annotated MP4 to write")
@@ -410,7 +414,7 @@ def _print_score(score: FrameScore) -> None:
     )
     if not score.shared_classes:
         print(
-            "  note: the model's classes do not include this dataset's; train on "
-            "PKU-MMD for a meaningful score",
+            "  note: the model's classes do not include this recording's labelled "
+            "actions; use a model trained on its dataset for a meaningful score",
             file=sys.stderr,
         )

@@ -867,8 +867,10 @@ class CustomReader(FileDatasetReader):
         Returns:
             One clip: every frame (``ntu25`` for MediaPipe recordings), label ``None``,
             ``meta["label_intervals"]`` the labelled intervals found in ``labels.csv``
-            beside it as ``[action, start_s, end_s]``, ``meta["timestamps"]`` the
-            frame times.
+            beside it as ``[action, start_s, end_s]``, ``meta["intervals"]`` the same
+            as ``[class, start_frame, end_frame)`` (end exclusive, as PKU-MMD's),
+            ``meta["class_names"]`` the dataset's classes (every action of its
+            ``labels.csv``, sorted), ``meta["timestamps"]`` the frame times.
 
         Raises:
             DataFormatError: If the file is malformed.
@@ -885,10 +887,20 @@ def read_recording_sequence(path: str | os.PathLike[str]) -> SkeletonSequence:
     path = Path(path)
     rec = read_recording(path)
     layout = "ucla20" if rec.layout == "ucla20" else "ntu25"
-    intervals = [
-        [iv.action, iv.start, iv.end]
-        for iv in read_labels(path.parent)
-        if iv.recording == rec.name
+    rows = read_labels(path.parent)
+    mine = [iv for iv in rows if iv.recording == rec.name]
+    intervals = [[iv.action, iv.start, iv.end] for iv in mine]
+    # The same as frames and class numbers, as the other readers give them: the
+    # classes are the dataset's (every action in labels.csv, sorted), a frame belongs
+    # to an interval when its time is in [start, end), give or take the millisecond
+    # to which labels.csv rounds its times.
+    classes = sorted({iv.action for iv in rows})
+    frames = [
+        [
+            classes.index(iv.action),
+            *np.searchsorted(rec.timestamps, (iv.start - 2e-3, iv.end - 2e-3)),
+        ]
+        for iv in mine
     ]
     fps = (
         (rec.num_frames - 1) / float(rec.timestamps[-1])
@@ -902,6 +914,8 @@ def read_recording_sequence(path: str | os.PathLike[str]) -> SkeletonSequence:
         label=None,
         meta={
             "label_intervals": intervals,
+            "intervals": [[int(v) for v in iv] for iv in frames if iv[2] > iv[1]],
+            "class_names": classes,
             "timestamps": rec.timestamps.tolist(),
             "subject": rec.subject,
             "complete": rec.complete,

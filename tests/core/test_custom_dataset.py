@@ -43,7 +43,8 @@ from core.datasets.recording import (
     recording_info,
 )
 from core.datasets.splits import split_indices
-from core.labels import load_class_table
+from core.inference.sequences import true_labels
+from core.labels import load_class_table, names_for_sequence
 from core.skeleton import convert
 
 CLASSES = load_class_table("nw-ucla").names
@@ -180,6 +181,12 @@ def test_continuous_recording_intervals_and_unlabelled_windows(
     np.testing.assert_allclose(labelled[1].joints, parts[1], atol=1e-5)
     seq = read_file(root / "session.jsonl")
     assert seq.meta["label_intervals"][0][0] == "a" and seq.num_frames == len(joints)
+    # ... and as frames and class numbers, as the PKU-MMD reader gives them (Replay,
+    # `ms2l infer`): the clips were joined frame by frame at 30 FPS.
+    f0, f1 = len(parts[0]), len(parts[0]) + len(parts[1])
+    assert seq.meta["intervals"] == [[0, 0, f0], [1, f0, f1]]
+    assert names_for_sequence(seq) == ["a", "b"]
+    assert true_labels(seq)[f0 - 1 : f0 + 1] == ["a", "b"]
     # `ms2l data info` says how many clips are unlabelled, and what they are for
     from core.cli import main
 
@@ -187,6 +194,53 @@ def test_continuous_recording_intervals_and_unlabelled_windows(
     assert main(["data", "info", "--dataset", "custom", "--root", str(root)]) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert f"{len(clips)} clips ({len(unlabelled)} unlabelled: self-supervised" in first
+
+
+def test_infer_scores_a_recording_against_its_labels(
+    tmp_path: Path, ucla_clips, capsys
+) -> None:
+    """`ms2l infer` reads a recording of a custom dataset and scores it frame by frame."""
+    from core.cli import main
+    from core.runs import shipped_model_dir
+
+    model = shipped_model_dir()
+    if model is None:
+        pytest.skip("no shipped model in resources/checkpoints")
+    names = load_class_table("nw-ucla").names
+    parts = [ucla_clips[i] for i in (0, 4, 8)]  # three of the model's own classes
+    joints = np.concatenate([c.joints for c in parts])
+    root = tmp_path / "mine"
+    import_sequence(
+        root, "session", SkeletonSequence("session", joints, "ucla20", fps=30.0)
+    )
+    t, rows = 0.0, []
+    for clip in parts:
+        end = t + clip.num_frames / 30
+        rows.append(LabelInterval("session", t, end, names[clip.label]))
+        t = end
+    set_labels(root, rows)
+    js = tmp_path / "out.jsonl"
+    assert (
+        main(
+            [
+                "infer",
+                str(root / "session.jsonl"),
+                "--run",
+                str(model),
+                "--json",
+                str(js),
+            ]
+        )
+        == 0
+    )
+    captured = capsys.readouterr()
+    assert f"session: {len(joints)} frames at 30 FPS, layout ucla20" in captured.out
+    assert "frame accuracy vs 3 labelled intervals" in captured.out
+    assert (
+        "do not include" not in captured.err
+    )  # the recording's classes are the model's
+    records = [json.loads(line) for line in js.read_text().splitlines()]
+    assert any("frame" in r for r in records) and any("intervals" in r for r in records)
 
 
 def _write(root: Path, text: str) -> None:
