@@ -14,7 +14,7 @@ labelled and predicted intervals are then shown on a timeline.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,6 +76,7 @@ class ReplayPanel(QWidget):
         self.store: ClipStore | None = None
         self.sequences: list[SkeletonSequence] = []
         self.class_names: list[str] = []
+        self.true_intervals: list[tuple[int, int, int]] = []  # of the current clip
         self.splits: np.ndarray = np.zeros(0, dtype=object)
         self.labels: np.ndarray = np.zeros(0, dtype=np.int64)
         self.names: list[str] = []
@@ -397,17 +398,28 @@ class ReplayPanel(QWidget):
         self.pred_label.setText(
             "Predicted: …" if self.model_dir else "Predicted: (no model)"
         )
-        meta = ", ".join(f"{k} {v}" for k, v in seq.meta.items() if k != "intervals")
+        meta = ", ".join(
+            f"{k} {v}"
+            for k, v in seq.meta.items()
+            if k not in _NOT_SHOWN and v not in (None, "", [], (), {})
+        )
         self.info.setText(
             f"{seq.name} · {seq.num_frames} frames at {seq.fps:g} fps · {seq.num_bodies} "
             f"body slot(s) · {seq.layout} · split {self.splits[index]}"
             + (f" · {meta}" if meta else "")
         )
-        intervals = seq.meta.get("intervals")
+        # The data's intervals end exclusive; the timeline's (and the predicted
+        # ones) end inclusive.
+        self.true_intervals = [
+            (int(label), int(start), int(end) - 1)
+            for label, start, end in seq.meta.get("intervals") or []
+            if end > start
+        ]
+        intervals = self.true_intervals
         self.timeline.setVisible(bool(intervals))
         if intervals:
             self.timeline.set_intervals(
-                [tuple(map(int, iv)) for iv in intervals],
+                intervals,
                 [],
                 self.class_names,
                 seq.num_frames,
@@ -427,6 +439,40 @@ class ReplayPanel(QWidget):
             self.slider.setValue(frame)
         self.frame_label.setText(f"frame {frame + 1} / {self.current.num_frames}")
         self.timeline.set_cursor(frame)
+        if self.true_intervals:
+            self._show_frame_labels(frame)
+
+    def _show_frame_labels(self, frame: int) -> None:
+        """True and predicted action at ``frame`` of a continuous sequence.
+
+        A sequence with labelled intervals (PKU-MMD) has no one label: the headers follow
+        the cursor, the true action from the interval under it, the predicted one from
+        the streaming recogniser's state at that frame.
+        """
+        assert self.current is not None
+        truth = interval_at(self.true_intervals, frame)
+        if truth is None:
+            self.true_label.setText("True: no labelled action here")
+        else:
+            label, start, end = truth
+            self.true_label.setText(
+                f"True: {self._class_name(label)} · frames {start}-{end}"
+            )
+        sequence = None if self.prediction is None else self.prediction.sequence
+        if sequence is None or frame >= len(sequence):
+            return
+        state = sequence.state(frame)
+        top = f" ({100 * state.top_k[0][1]:.0f} %)" if state.action is not None else ""
+        verdict = ""
+        if self._same_classes() and state.action is not None:
+            right = truth is not None and sequence.labels[truth[0]] == state.action
+            verdict = "  ✓" if right else "  ✗"
+        self.pred_label.setText(f"Predicted: {state.shown}{top}{verdict}")
+
+    def _same_classes(self) -> bool:
+        """Whether the model's classes are the data's (so answers can be marked)."""
+        labels = [] if self.predictor is None else list(self.predictor.labels)
+        return bool(labels) and labels == self.class_names[: len(labels)]
 
     def play(self) -> None:
         """Start playing at the recording's frame rate (from the start if at the end)."""
@@ -518,7 +564,8 @@ class ReplayPanel(QWidget):
             self,
             "Skeleton file",
             self.ctx.recall("replay/file_dir"),
-            "Skeleton files (*.skeleton *.json *.txt);;All files (*)",
+            "Skeleton files and recordings (*.skeleton *.json *.txt *.jsonl);;"
+            "All files (*)",
         )
         if path:
             self.open_file(Path(path))
@@ -596,7 +643,7 @@ class ReplayPanel(QWidget):
         name = labels[top] if top < len(labels) else str(top)
         truth = None if self.current is None else self.current.label
         verdict = ""
-        if truth is not None and labels == self.class_names[: len(labels)] and labels:
+        if truth is not None and self._same_classes():
             verdict = "  ✓" if top == truth and not pred.unfamiliar else "  ✗"
         if pred.unfamiliar:  # the novelty check: no class is the answer
             self.pred_label.setText(
@@ -606,13 +653,15 @@ class ReplayPanel(QWidget):
             self.pred_label.setText(
                 f"Predicted: {name} ({100 * pred.probabilities[top]:.0f} %){verdict}"
             )
-        if self.current is not None and self.current.meta.get("intervals"):
+        if self.current is not None and self.true_intervals:
             self.timeline.set_intervals(
-                [tuple(map(int, iv)) for iv in self.current.meta["intervals"]],
+                self.true_intervals,
                 list(pred.intervals),
-                labels or self.class_names,
+                self.class_names,
                 self.current.num_frames,
+                predicted_names=labels or self.class_names,
             )
+            self._show_frame_labels(self.frame)
 
     @pyqtSlot(str)
     def _on_predict_failed(self, message: str) -> None:
@@ -623,6 +672,21 @@ class ReplayPanel(QWidget):
         pending, self._pending_predict = self._pending_predict, None
         if pending is not None and pending == self.current_index:
             self._request_prediction(pending)
+
+
+# Metadata the info line leaves out: drawn on the timeline, or too long to read.
+_NOT_SHOWN = ("intervals", "label_intervals", "class_names", "timestamps")
+
+
+def interval_at(
+    intervals: Sequence[Sequence[int]], frame: int
+) -> tuple[int, int, int] | None:
+    """The ``(label, start, end)`` interval (frames inclusive) holding ``frame``, if any
+    (the first, should labelled intervals overlap)."""
+    for label, start, end in intervals:
+        if start <= frame <= end:
+            return int(label), int(start), int(end)
+    return None
 
 
 def _path_or_none(text: str) -> Path | None:

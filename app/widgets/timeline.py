@@ -72,23 +72,32 @@ class IntervalTimeline(pg.PlotWidget):
         names: Sequence[str],
         num_frames: int,
         captions: str = "numbers",
+        predicted_names: Sequence[str] | None = None,
     ) -> None:
         """Draw both rows.
 
         Args:
             labelled: Ground-truth ``(label, start, end)`` intervals (frames).
             predicted: Predicted intervals in the same form.
-            names: Class names for tooltips and bar captions.
+            names: Class names of the labelled row (and of the predicted row unless
+                ``predicted_names`` is given), for tooltips and bar captions.
             num_frames: Length of the sequence (x range).
-            captions: ``"numbers"`` (1-based class numbers, for the many classes of a
-                dataset) or ``"names"`` (the user's own few actions).
+            captions: ``"numbers"`` (class numbers from 0, as the class lists and the
+                confusion matrix give them, for the many classes of a dataset) or
+                ``"names"`` (the user's own few actions).
+            predicted_names: The model's class names, when they are not the data's
+                (a NW-UCLA model replaying a PKU-MMD sequence).
         """
         for item in self._items:
             self.removeItem(item)
         self._items.clear()
         self.labelled, self.predicted = list(labelled), list(predicted)
-        k = max(len(names), 1)
-        for row, intervals in ((1, self.labelled), (0, self.predicted)):
+        rows = (
+            (1, self.labelled, names),
+            (0, self.predicted, names if predicted_names is None else predicted_names),
+        )
+        for row, intervals, row_names in rows:
+            k = max(len(row_names), 1)
             for label, start, end in intervals:
                 if end < start:
                     continue
@@ -101,12 +110,12 @@ class IntervalTimeline(pg.PlotWidget):
                     brush=pg.mkBrush(*colour),
                     pen=pg.mkPen(None),
                 )
-                name = names[label] if 0 <= label < len(names) else str(label)
+                name = row_names[label] if 0 <= label < len(row_names) else str(label)
                 bar.setToolTip(f"{name} (frames {start}-{end})")
                 self.addItem(bar)
                 self._items.append(bar)
                 if end - start > num_frames / 40:
-                    caption = name if captions == "names" else str(int(label) + 1)
+                    caption = name if captions == "names" else str(int(label))
                     text = pg.TextItem(caption, color="k", anchor=(0.5, 0.5))
                     text.setPos((start + end) / 2, row)
                     self.addItem(text)

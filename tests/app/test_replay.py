@@ -101,3 +101,38 @@ def test_pku_mmd_sequence_shows_labelled_intervals_on_the_timeline(qtbot, settin
         ]
     finally:
         jobs.stop_all()
+
+
+def test_users_recording_replays_with_its_own_labelled_actions(
+    qtbot, settings, tmp_path
+):
+    from core.datasets import read_file
+    from core.datasets.custom import LabelInterval, import_sequence, set_labels
+
+    kinect = read_file(require_data("ntu", "S001C001P001R001A050.skeleton"))
+    root = tmp_path / "my-actions"
+    import_sequence(root, "session", kinect)
+    set_labels(
+        root,
+        [
+            LabelInterval("session", 0.0, 1.0, "wave"),
+            LabelInterval("session", 1.5, 2.4, "clap"),
+        ],
+    )
+    panel, jobs = make_panel(qtbot, settings)
+    panel.model_dir = None
+    try:
+        panel.open_file(root / "session.jsonl")
+        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+        # The dataset's classes (sorted), frames at 30 FPS, ends inclusive on screen.
+        assert panel.class_names == ["clap", "wave"]
+        assert panel.true_intervals == [(1, 0, 29), (0, 45, 71)]
+        assert panel.timeline.isVisibleTo(panel)
+        panel.show_frame(50)
+        assert panel.true_label.text() == "True: clap (0) · frames 45-71"
+        panel.show_frame(35)
+        assert panel.true_label.text() == "True: no labelled action here"
+        # The frame times are the recording's own, not text for the info line.
+        assert "timestamps" not in panel.info.text()
+    finally:
+        jobs.stop_all()

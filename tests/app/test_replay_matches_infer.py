@@ -32,6 +32,42 @@ def test_replay_and_infer_agree_on_a_pku_mmd_sequence(qtbot, settings, tmp_path)
         replay = panel.prediction.sequence
         assert replay is not None and len(replay) == 1494
         labels = list(panel.predictor.labels)
+        # A continuous sequence has no one label: the headers follow the cursor.
+        pku_names = panel.class_names
+        assert len(pku_names) == 51 and labels != pku_names[: len(labels)]
+        # The data's intervals end exclusive, the timeline's inclusive.
+        assert panel.true_intervals == [
+            (k, s, e - 1) for k, s, e in panel.current.meta["intervals"]
+        ]
+        label, start, end = panel.true_intervals[0]
+        middle = (start + end) // 2
+        panel.show_frame(middle)
+        assert panel.true_label.text() == (
+            f"True: {pku_names[label]} ({label}) · frames {start}-{end}"
+        )
+        state = replay.state(middle)
+        share = "" if state.action is None else f" ({100 * state.top_k[0][1]:.0f} %)"
+        # No mark: the model's classes are not PKU-MMD's.
+        assert panel.pred_label.text() == f"Predicted: {state.shown}{share}"
+        panel.show_frame(start - 1)
+        assert panel.true_label.text() == "True: no labelled action here"
+        # Each row of the timeline names its own classes.
+        tips = {
+            (round(item.opts["y"][0]), item.toolTip())
+            for item in panel.timeline._items
+            if hasattr(item, "opts") and "y" in item.opts
+        }
+        assert (1, f"{pku_names[label]} (frames {start}-{end})") in tips
+        # Bars are captioned with the class numbers the headers give, from 0.
+        captions = {
+            item.textItem.toPlainText()
+            for item in panel.timeline._items
+            if hasattr(item, "textItem") and round(item.pos().y()) == 1
+        }
+        assert captions and captions <= {str(k) for k, _, _ in panel.true_intervals}
+        assert {tip.split(" (frames")[0] for row, tip in tips if row == 0} <= set(
+            labels
+        )
     finally:
         jobs.stop_all()
     assert not errors
