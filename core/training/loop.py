@@ -307,7 +307,8 @@ def run(
                 f"{cfg.data.dataset} {cfg.data.protocol}: the test split is empty"
                 + (
                     " (too few recordings per action to hold some out: record more "
-                    "takes, or train on all with val_fraction 0)"
+                    "takes, or train on all of them without validation: "
+                    "--val-fraction 0)"
                     if cfg.data.dataset == "custom"
                     else ""
                 )
