@@ -92,7 +92,15 @@ def _labelled_clips(
     )
     keep = np.flatnonzero(clips.labels >= 0)
     if keep.size == 0:
-        raise ValueError(f"{cfg.data.dataset} {split}: no labelled clips")
+        hint = (
+            " (the run trained on every recording, --val-fraction 0, so none was held "
+            "out: evaluate --split train, or record more takes and train again)"
+            if split == "test"
+            and cfg.data.dataset == "custom"
+            and cfg.data.val_fraction == 0
+            else ""
+        )
+        raise ValueError(f"{cfg.data.dataset} {split}: no labelled clips{hint}")
     return clips.subset(keep), data_cfg
 
 

@@ -125,6 +125,12 @@ def test_train_on_takes_and_recognise_live(
         if n >= 40:
             stop.set()
     assert names and names <= {"drink water", "tai chi"}
+    # Nothing was held out: evaluating its test split says so and what to do instead.
+    from core.evaluation import evaluate_run
+
+    with pytest.raises(ValueError, match="--val-fraction 0.*--split train"):
+        evaluate_run(run, device="cpu")
+    assert evaluate_run(run, split="train", device="cpu").num_clips > 0
 
 
 def test_killed_recording_leaves_a_readable_dataset(
