@@ -38,6 +38,7 @@ from PyQt6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -186,8 +187,12 @@ class TeachPanel(QWidget):
         record_form.addRow("Action", self.action)
         record_form.addRow("", self.whole_take)
         record_form.addRow("Subject", self.subject)
-        record_form.addRow("Countdown", self.countdown)
-        record_form.addRow("Length", self.max_seconds)
+        # One row for both numbers: the panel's height goes to the list of takes.
+        length_row = QHBoxLayout()
+        length_row.addWidget(self.countdown, 1)
+        length_row.addWidget(QLabel("Length"))
+        length_row.addWidget(self.max_seconds, 1)
+        record_form.addRow("Countdown", length_row)
         record_form.addRow(field_row(self.record_button, self.stop_button))
         record_form.addRow(self.record_status)
         record_form.addRow(help_label)
@@ -197,7 +202,12 @@ class TeachPanel(QWidget):
         # --- takes -------------------------------------------------------------------
         self.takes = QTreeWidget()
         self.takes.setHeaderLabels(["Action / take", "Seconds", "Frames"])
-        self.takes.setColumnWidth(0, 220)
+        # The name column takes the spare width: no sideways scrolling.
+        header = self.takes.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.takes.itemSelectionChanged.connect(self._on_takes_selection_changed)
         self.play_button = QPushButton("Play")
         self.play_button.clicked.connect(self._on_play_clicked)
