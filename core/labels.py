@@ -151,7 +151,7 @@ def names_for_sequence(seq: SkeletonSequence) -> list[str]:
     Returns:
         The class names in label order, or ``[]`` when no table fits.
     """
-    if seq.meta.get("class_names"):
+    if "class_names" in seq.meta:  # even none: a recording of an unlabelled dataset
         return [str(name) for name in seq.meta["class_names"]]
     dataset = seq.meta.get("dataset")
     candidates = [str(dataset)] if dataset else []

@@ -56,10 +56,20 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class _Predicted:
-    """A prediction made in the worker, tagged with the clip it is for."""
+    """A prediction made in the worker, tagged with the clip and the model it is for
+    (another clip or model may have been chosen while it ran)."""
 
-    clip: int
+    clip: SkeletonSequence
+    model_dir: Path
     prediction: ClipPrediction
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """A model loaded in the worker, tagged with its run folder."""
+
+    model_dir: Path
+    predictor: Predictor
 
 
 class ReplayPanel(QWidget):
@@ -76,7 +86,10 @@ class ReplayPanel(QWidget):
         self.store: ClipStore | None = None
         self.sequences: list[SkeletonSequence] = []
         self.class_names: list[str] = []
-        self.true_intervals: list[tuple[int, int, int]] = []  # of the current clip
+        # The current clip's labelled intervals (frames inclusive) and whether it is a
+        # continuous sequence (PKU-MMD, a recording) whose headers follow the cursor.
+        self.true_intervals: list[tuple[int, int, int]] = []
+        self.continuous = False
         self.splits: np.ndarray = np.zeros(0, dtype=object)
         self.labels: np.ndarray = np.zeros(0, dtype=np.int64)
         self.names: list[str] = []
@@ -415,14 +428,11 @@ class ReplayPanel(QWidget):
             for label, start, end in seq.meta.get("intervals") or []
             if end > start
         ]
-        intervals = self.true_intervals
-        self.timeline.setVisible(bool(intervals))
-        if intervals:
+        self.continuous = "intervals" in seq.meta
+        self.timeline.setVisible(self.continuous)
+        if self.continuous:
             self.timeline.set_intervals(
-                intervals,
-                [],
-                self.class_names,
-                seq.num_frames,
+                self.true_intervals, [], self.class_names, seq.num_frames
             )
         self.prediction = None
         self.show_frame(0)
@@ -439,19 +449,21 @@ class ReplayPanel(QWidget):
             self.slider.setValue(frame)
         self.frame_label.setText(f"frame {frame + 1} / {self.current.num_frames}")
         self.timeline.set_cursor(frame)
-        if self.true_intervals:
+        if self.continuous:
             self._show_frame_labels(frame)
 
     def _show_frame_labels(self, frame: int) -> None:
         """True and predicted action at ``frame`` of a continuous sequence.
 
-        A sequence with labelled intervals (PKU-MMD) has no one label: the headers follow
+        A continuous sequence (PKU-MMD, a recording) has no one label: the headers follow
         the cursor, the true action from the interval under it, the predicted one from
         the streaming recogniser's state at that frame.
         """
         assert self.current is not None
         truth = interval_at(self.true_intervals, frame)
-        if truth is None:
+        if not self.true_intervals:
+            self.true_label.setText("True: unlabelled")
+        elif truth is None:
             self.true_label.setText("True: no labelled action here")
         else:
             label, start, end = truth
@@ -465,9 +477,14 @@ class ReplayPanel(QWidget):
         top = f" ({100 * state.top_k[0][1]:.0f} %)" if state.action is not None else ""
         verdict = ""
         if self._same_classes() and state.action is not None:
-            right = truth is not None and sequence.labels[truth[0]] == state.action
+            # By name: the data may have classes the model was not trained on.
+            right = truth is not None and self._class_label(truth[0]) == state.action
             verdict = "  ✓" if right else "  ✗"
         self.pred_label.setText(f"Predicted: {state.shown}{top}{verdict}")
+
+    def _class_label(self, label: int) -> str | None:
+        """The data's name of class ``label`` (``None`` if it has none)."""
+        return self.class_names[label] if 0 <= label < len(self.class_names) else None
 
     def _same_classes(self) -> bool:
         """Whether the model's classes are the data's (so answers can be marked)."""
@@ -575,6 +592,8 @@ class ReplayPanel(QWidget):
         """Use another run folder for predictions (``None`` = no predictions)."""
         self.model_dir = run_dir
         self.predictor = None
+        self.prediction = None  # the other model's answers are not this one's
+        self.pred_label.setText("Predicted: …" if run_dir else "Predicted: (no model)")
         if run_dir is not None:
             self.ctx.remember("model/run", str(run_dir))
         self._show_model()
@@ -605,6 +624,8 @@ class ReplayPanel(QWidget):
             self.predict_job.stop()
             return
         seq = self.current
+        if seq is None:
+            return
         model_dir, predictor = self.model_dir, self.predictor
 
         def make(stop: threading.Event) -> Iterator[object]:
@@ -615,10 +636,10 @@ class ReplayPanel(QWidget):
                 from core.inference import Predictor
 
                 predictor = Predictor.from_run(model_dir)
-                yield predictor
+                yield _Loaded(model_dir, predictor)
             result = predict_clip(predictor, seq, stop=stop)
             if not stop.is_set():  # a cancelled prediction is stale: a newer one comes
-                yield _Predicted(index, result)
+                yield _Predicted(seq, model_dir, result)
 
         job = self.ctx.jobs.start("replay prediction", make)
         job.worker.item_produced.connect(self._on_predict_item_produced)
@@ -630,10 +651,10 @@ class ReplayPanel(QWidget):
     @pyqtSlot(object)
     def _on_predict_item_produced(self, item: object) -> None:
         if isinstance(item, _Predicted):
-            if item.clip == self.current_index:
+            if item.clip is self.current and item.model_dir == self.model_dir:
                 self.show_prediction(item.prediction)
-        else:
-            self.predictor = item  # the Predictor, loaded on first use
+        elif isinstance(item, _Loaded) and item.model_dir == self.model_dir:
+            self.predictor = item.predictor  # loaded on first use
 
     def show_prediction(self, pred: ClipPrediction) -> None:
         """Show the predicted label (and intervals) of the current clip."""
@@ -653,7 +674,7 @@ class ReplayPanel(QWidget):
             self.pred_label.setText(
                 f"Predicted: {name} ({100 * pred.probabilities[top]:.0f} %){verdict}"
             )
-        if self.current is not None and self.true_intervals:
+        if self.current is not None and self.continuous:
             self.timeline.set_intervals(
                 self.true_intervals,
                 list(pred.intervals),

@@ -7,6 +7,8 @@ redraws. Curves are created once, the first time a loss term appears.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QTimer, pyqtSlot
@@ -21,7 +23,8 @@ class SparseAxis(pg.AxisItem):
 
     pyqtgraph places at least a few major ticks however short the axis is, so in a short
     plot (the Teach panel's) their labels overlap. Here the finer tick levels are
-    dropped, and the coarsest is widened (x2, x5, x10, ...) until it fits.
+    dropped, and when even the coarsest is too dense the spacing becomes the smallest
+    1, 2 or 5 x 10^k that fits. A spacing set with ``setTickSpacing`` is kept.
     """
 
     def __init__(self, orientation: str, min_pixels: float = 24.0, **kwargs) -> None:
@@ -31,15 +34,14 @@ class SparseAxis(pg.AxisItem):
     def tickSpacing(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph's name)
         levels = super().tickSpacing(minVal, maxVal, size)
         span = maxVal - minVal
-        if not levels or span <= 0 or size <= 0:
+        if self._tickSpacing is not None or not levels or span <= 0 or size <= 0:
             return levels
         fits = [lv for lv in levels if lv[0] / span * size >= self.min_pixels]
         if fits:
             return fits
-        base = spacing = levels[0][0]
-        factors = iter(f * 10**e for e in range(12) for f in (2, 5, 10))
-        while spacing / span * size < self.min_pixels:
-            spacing = base * next(factors)
+        least = self.min_pixels * span / size
+        power = 10.0 ** math.floor(math.log10(least))
+        spacing = next(f * power for f in (1, 2, 5, 10) if f * power >= least)
         return [(spacing, 0)]
 
     def ticks_shown(self) -> list[float]:

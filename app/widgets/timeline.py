@@ -96,8 +96,10 @@ class IntervalTimeline(pg.PlotWidget):
             (1, self.labelled, names),
             (0, self.predicted, names if predicted_names is None else predicted_names),
         )
+        # One colour per class number in both rows, also when the model knows fewer
+        # classes than the data.
+        k = max(len(names), len(predicted_names or ()), 1)
         for row, intervals, row_names in rows:
-            k = max(len(row_names), 1)
             for label, start, end in intervals:
                 if end < start:
                     continue

@@ -338,7 +338,8 @@ def frame_accuracy(
     truth: list[str | None] = [None] * n
     for label, start, end in intervals:
         for t in range(max(0, start), min(n, end)):
-            truth[t] = label
+            if truth[t] is None:  # the first interval wins, as in true_labels
+                truth[t] = label
     labelled = [t for t in range(n) if truth[t] is not None]
     hits = [predicted[t] == truth[t] for t in range(n)]
     on_labelled = (

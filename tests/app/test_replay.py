@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from app.panels.replay import ReplayPanel
+from core.datasets.custom import read_labels as custom_labels
 from core.inference.sequences import window_intervals
 from tests.app.conftest import make_context
 from tests.conftest import require_data
@@ -134,5 +136,60 @@ def test_users_recording_replays_with_its_own_labelled_actions(
         assert panel.true_label.text() == "True: no labelled action here"
         # The frame times are the recording's own, not text for the info line.
         assert "timestamps" not in panel.info.text()
+    finally:
+        jobs.stop_all()
+
+
+def test_taught_model_on_a_recording_with_a_class_it_never_saw(
+    qtbot, settings, tmp_path
+):
+    """Headers mark the answers by name: the data may have more classes than the model
+    (a take of a new action recorded after training)."""
+    import threading
+
+    from core.datasets import read_file
+    from core.datasets.custom import LabelInterval, import_sequence, set_labels
+    from core.runs import shipped_model_dir
+    from core.training.loop import run as train
+    from core.training.teach import teach_config
+
+    base = shipped_model_dir()
+    if base is None:
+        pytest.skip("no shipped model in resources/checkpoints")
+    drink = read_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+    read = read_file(require_data("ntu", "S001C001P001R001A011.skeleton"))
+    root = tmp_path / "mine"
+    import_sequence(root, "drink-001", drink, action="a")
+    import_sequence(root, "read-001", read, action="b")
+    run_dir = tmp_path / "run"
+    cfg = teach_config(root, run_dir, init_from=base, epochs=2, val_fraction=0,
+                       device="cpu", threads=1, cache_dir=str(tmp_path / "cache"))  # fmt: skip
+    list(train(cfg, threading.Event()))
+    # Then a new action: the recording's classes are a, b, c; the model knows a and b.
+    import_sequence(root, "session", drink)
+    set_labels(
+        root,
+        [
+            *[iv for iv in custom_labels(root) if iv.recording != "session"],
+            LabelInterval("session", 0.0, 3.4, "c"),
+        ],
+    )
+    panel, jobs = make_panel(qtbot, settings, model_dir=run_dir)
+    try:
+        panel.open_file(root / "session.jsonl")
+        qtbot.waitUntil(lambda: panel.prediction is not None, timeout=60_000)
+        assert panel.class_names == ["a", "b", "c"]
+        assert list(panel.predictor.labels) == ["a", "b"]
+        answered = []
+        for frame in range(panel.current.num_frames):
+            panel.show_frame(frame)  # raised IndexError when marking class c
+            text = panel.pred_label.text()
+            if not text.startswith("Predicted: no action"):
+                answered.append(text)
+        # Every answer on the c interval is a or b, so each is marked wrong.
+        assert answered and all(t.endswith("✗") for t in answered)
+        panel.set_model(None)  # the old model's answers go with it
+        assert panel.prediction is None
+        assert panel.pred_label.text() == "Predicted: (no model)"
     finally:
         jobs.stop_all()

@@ -71,9 +71,14 @@ def test_sparse_axis_keeps_ticks_apart_on_a_short_axis():
     # 40 px for 0-100: pyqtgraph's own major spacing (20) would be 8 px apart.
     assert [spacing for spacing, _ in axis.tickSpacing(0, 100, 40)] == [100]
     assert [spacing for spacing, _ in axis.tickSpacing(0, 1.2, 40)] == [1]
+    # Widened to the next 1-2-5 step (0, 50, 100), never to odd ones like 40.
+    assert [spacing for spacing, _ in axis.tickSpacing(0, 100, 110)] == [50]
     # A tall axis keeps pyqtgraph's major and minor spacing.
     tall = axis.tickSpacing(0, 100, 400)
     assert tall[:2] == pg.AxisItem("left").tickSpacing(0, 100, 400)[:2]
+    # A spacing the caller set is kept.
+    axis.setTickSpacing(major=10, minor=5)
+    assert axis.tickSpacing(0, 100, 40)[0][0] == 10
 
 
 def test_short_training_plots_draw_no_overlapping_tick_labels(qtbot):

@@ -187,6 +187,17 @@ def test_continuous_recording_intervals_and_unlabelled_windows(
     assert seq.meta["intervals"] == [[0, 0, f0], [1, f0, f1]]
     assert names_for_sequence(seq) == ["a", "b"]
     assert true_labels(seq)[f0 - 1 : f0 + 1] == ["a", "b"]
+    # A recording of a dataset without labels has no classes (not PKU-MMD's, which
+    # a sequence with an "intervals" entry would otherwise be taken for).
+    bare = tmp_path / "bare"
+    import_sequence(
+        bare, "session", SkeletonSequence("session", joints, "ucla20", fps=30.0)
+    )
+    unlabelled_seq = read_file(bare / "session.jsonl")
+    assert (
+        unlabelled_seq.meta["intervals"] == []
+        and names_for_sequence(unlabelled_seq) == []
+    )
     # `ms2l data info` says how many clips are unlabelled, and what they are for
     from core.cli import main
 

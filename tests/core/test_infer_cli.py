@@ -128,6 +128,10 @@ def test_frame_accuracy():
     assert count == 5
     assert on_labelled == pytest.approx(4 / 5)
     assert overall == pytest.approx(8 / 10)
+    # Overlapping intervals: the first one names the frame, as true_labels has it.
+    assert frame_accuracy([("wave", 0, 2), ("clap", 1, 3)], ["wave", "wave", "clap"])[
+        0
+    ] == pytest.approx(1.0)
 
 
 def test_bad_input_gives_one_line_errors(run_dir, tmp_path, capsys):
