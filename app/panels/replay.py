@@ -414,7 +414,7 @@ class ReplayPanel(QWidget):
         meta = ", ".join(
             f"{k} {v}"
             for k, v in seq.meta.items()
-            if k not in _NOT_SHOWN and v not in (None, "", [], (), {})
+            if k not in _NOT_SHOWN and not _empty(v)
         )
         self.info.setText(
             f"{seq.name} · {seq.num_frames} frames at {seq.fps:g} fps · {seq.num_bodies} "
@@ -697,6 +697,12 @@ class ReplayPanel(QWidget):
 
 # Metadata the info line leaves out: drawn on the timeline, or too long to read.
 _NOT_SHOWN = ("intervals", "label_intervals", "class_names", "timestamps")
+
+
+def _empty(value: object) -> bool:
+    """``None`` or an empty string or container (not compared with ``==``: a value
+    may be an array)."""
+    return value is None or (isinstance(value, str | list | tuple | dict) and not value)
 
 
 def interval_at(
