@@ -555,22 +555,17 @@ class TeachPanel(QWidget):
         end = rec.num_frames - 1
         self.timeline.enable_selection(0, end)
 
-    def _frame_of(self, seconds: float) -> int:
-        rec = self.recording
-        assert rec is not None
-        return int(np.searchsorted(rec.timestamps, seconds - 1e-6))
-
     def _show_labels(self) -> None:
         rec = self.recording
         if rec is None:
             return
         names = sorted(set(self.actions()) | {NO_ACTION})
         mine = [iv for iv in custom.read_labels(self.root) if iv.recording == rec.name]
-        intervals = [
-            (names.index(iv.action), self._frame_of(iv.start),
-             max(self._frame_of(iv.end) - 1, self._frame_of(iv.start)))
-            for iv in mine
-        ]  # fmt: skip
+        spans = [custom.label_frames(rec.timestamps, iv.start, iv.end) for iv in mine]
+        intervals = [  # the timeline's ends are inclusive
+            (names.index(iv.action), first, max(stop - 1, first))
+            for iv, (first, stop) in zip(mine, spans, strict=True)
+        ]
         self.timeline.set_intervals(
             intervals, [], names, rec.num_frames, captions="names"
         )

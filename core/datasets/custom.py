@@ -878,6 +878,14 @@ class CustomReader(FileDatasetReader):
         return [read_recording_sequence(path)]
 
 
+def label_frames(timestamps: np.ndarray, start: float, end: float) -> tuple[int, int]:
+    """The frames ``[first, stop)`` of a recording that a label's ``[start, end)``
+    seconds cover: those whose time is in it, give or take the millisecond to which
+    ``labels.csv`` rounds its times."""
+    first, stop = np.searchsorted(timestamps, (start - 2e-3, end - 2e-3))
+    return int(first), int(stop)
+
+
 def read_recording_sequence(path: str | os.PathLike[str]) -> SkeletonSequence:
     """One recording as a :class:`SkeletonSequence` for replay (see ``read_file``).
 
@@ -890,16 +898,11 @@ def read_recording_sequence(path: str | os.PathLike[str]) -> SkeletonSequence:
     rows = read_labels(path.parent)
     mine = [iv for iv in rows if iv.recording == rec.name]
     intervals = [[iv.action, iv.start, iv.end] for iv in mine]
-    # The same as frames and class numbers, as the other readers give them: the
-    # classes are the dataset's (every action in labels.csv, sorted), a frame belongs
-    # to an interval when its time is in [start, end), give or take the millisecond
-    # to which labels.csv rounds its times.
+    # The same as frames and class numbers, as the other readers give them; the
+    # classes are the dataset's (every action in labels.csv, sorted).
     classes = sorted({iv.action for iv in rows})
     frames = [
-        [
-            classes.index(iv.action),
-            *np.searchsorted(rec.timestamps, (iv.start - 2e-3, iv.end - 2e-3)),
-        ]
+        [classes.index(iv.action), *label_frames(rec.timestamps, iv.start, iv.end)]
         for iv in mine
     ]
     fps = (
