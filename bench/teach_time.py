@@ -118,7 +118,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--curve-epochs", type=int, default=40)
     p.add_argument("--ssl", default="/tmp/ms2l-fewshot/ssl-pretrain")
+    p.add_argument(
+        "--base",
+        type=Path,
+        default=SHIPPED,
+        help="base run (default: the shipped model)",
+    )
     args = p.parse_args(argv)
+    if args.base is None:
+        p.error("no model is shipped: give --base RUN")
     work = Path(tempfile.mkdtemp(prefix="ms2l-teach-"))
     data = work / "my-actions"
     t0 = time.perf_counter()
@@ -126,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"dataset: {len(actions)} actions x 5 takes in {data} "
           f"({time.perf_counter() - t0:.1f} s to import)")  # fmt: skip
 
-    curve = teach(data, work, SHIPPED, 0, args.curve_epochs, 1)
-    print("held-out takes accuracy by epoch (shipped encoder, seed 0):")
+    curve = teach(data, work, args.base, 0, args.curve_epochs, 1)
+    print(f"held-out takes accuracy by epoch (encoder of {args.base}, seed 0):")
     print("  " + ", ".join(f"{e}: {a:.0f}%" for e, a in sorted(curve["acc"].items())))
     print(
         f"  (first epoch done {curve['first_epoch']:.1f} s after the press, "
@@ -136,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
 
     runs = []
     for seed in range(args.repeats):
-        res = teach(data, work, SHIPPED, seed, RECIPE["epochs"], 1)  # as the GUI
+        res = teach(data, work, args.base, seed, RECIPE["epochs"], 1)  # as the GUI
         runs.append(res)
         print(f"  seed {seed}: {res['seconds']:.1f} s (training {res['train_seconds']:.1f}"
               f" s), held-out takes {res['acc'][RECIPE['epochs']]:.0f}%")  # fmt: skip

@@ -69,13 +69,30 @@ def is_run_dir(path: str | os.PathLike[str] | None) -> bool:
 
 
 def shipped_model_dir() -> Path | None:
-    """The run folder of the model shipped with the app, or ``None`` if there is none.
+    """The run folder of the default model shipped with the app, or ``None``.
 
     Returns:
         The first run folder (by name) under ``resources/checkpoints``.
     """
-    found = find_runs(CHECKPOINTS_DIR)
+    found = shipped_models()
     return found[0] if found else None
+
+
+def shipped_models() -> list[Path]:
+    """Every model shipped with the app, the default first.
+
+    Returns:
+        The run folders under ``resources/checkpoints``, sorted by name.
+    """
+    return find_runs(CHECKPOINTS_DIR)
+
+
+_ENCODER_TITLES = {"bigru": "BiGRU encoder", "gcn": "graph encoder"}
+
+
+def encoder_title(name: str) -> str:
+    """How the GUI names an encoder of ``models.encoders.ENCODERS``."""
+    return _ENCODER_TITLES.get(name, f"{name} encoder")
 
 
 def find_runs(folder: str | os.PathLike[str]) -> list[Path]:

@@ -37,7 +37,7 @@ from app.widgets.layout import field_row
 from app.workers import Job
 from core import runs
 from core.paths import default_runs_dir
-from core.runs import shipped_model_dir
+from core.runs import shipped_models
 
 if TYPE_CHECKING:
     from core.evaluation import EvalResult
@@ -136,12 +136,9 @@ class EvaluatePanel(QWidget):
 
     @pyqtSlot()
     def refresh_runs(self) -> None:
-        """List the shipped model and the runs in the default runs folder."""
+        """List the runs in the default runs folder and the shipped models."""
         current = self.run.currentText()
-        shipped = shipped_model_dir()
-        found = find_runs([default_runs_dir()])
-        if shipped is not None:
-            found.append(shipped)
+        found = find_runs([default_runs_dir()]) + shipped_models()
         blocker = self.run.blockSignals(True)
         self.run.clear()
         self.run.addItems([str(p) for p in found])

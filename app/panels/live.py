@@ -1,7 +1,8 @@
 """Live panel: recognise actions from a camera or a video file as they happen.
 
-Choosing a model loads a :class:`core.inference.Predictor` in a worker (the shipped model
-by default) and shows its layout, classes and window duration. Start runs
+Choosing a model loads a :class:`core.inference.Predictor` in a worker (the default shipped
+model at first; the "Shipped" button offers every shipped model when there are several) and
+shows its encoder, layout, classes and window duration. Start runs
 :func:`core.live.pipeline.run_live` in a worker in *latest-only* mode: while the GUI draws one
 frame, newer frames replace each other instead of queueing, so the picture never lags
 behind. The optional mirrored preview flips only what is drawn; the model always sees the
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import Qt, pyqtSignal, pyqtSlot
+from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
@@ -27,6 +29,7 @@ from PyQt6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -92,10 +95,14 @@ class LivePanel(QWidget):
         self.model_path = QLineEdit("" if initial is None else str(initial))
         browse_model = QPushButton("Browse…")
         browse_model.clicked.connect(self._on_browse_model_clicked)
-        shipped = QPushButton("Shipped")
-        shipped.setToolTip("Use the model shipped with the app")
-        shipped.clicked.connect(self._on_shipped_clicked)
-        model_row = field_row(self.model_path, browse_model, shipped)
+        self.shipped_button = QPushButton("Shipped")
+        self.shipped_button.setToolTip("Use a model shipped with the app")
+        self.shipped_menu = self._shipped_menu()
+        if self.shipped_menu is None:  # one model (or none): a click loads it
+            self.shipped_button.clicked.connect(self._on_shipped_clicked)
+        else:
+            self.shipped_button.setMenu(self.shipped_menu)
+        model_row = field_row(self.model_path, browse_model, self.shipped_button)
         self.model_info = QLabel("No model loaded.")
         self.model_info.setWordWrap(True)
         model_form = QFormLayout()
@@ -242,8 +249,9 @@ class LivePanel(QWidget):
             if getattr(predictor, "novelty", None) is not None
             else "no novelty check"
         )
+        encoder = runs.encoder_title(predictor.config.model.encoder)
         self.model_info.setText(
-            f"Layout {predictor.layout} · {len(labels)} classes · window "
+            f"{encoder} · layout {predictor.layout} · {len(labels)} classes · window "
             f"{predictor.window_seconds:.2f} s · device {predictor.device} · {check}\n"
             + ", ".join(labels)
         )
@@ -272,6 +280,27 @@ class LivePanel(QWidget):
         )
         if folder:
             self.load_model(Path(folder))
+
+    def _shipped_menu(self) -> QMenu | None:
+        """A menu of the shipped models, the default first; ``None`` for one or none."""
+        found = runs.shipped_models()
+        if len(found) < 2:
+            return None
+        menu = QMenu(self)
+        for i, folder in enumerate(found):
+            try:
+                encoder = runs.encoder_title(runs.read_run(folder).config.model.encoder)
+            except (OSError, ValueError) as exc:
+                encoder = f"unreadable: {exc}"
+            text = f"{folder.name} ({encoder})"
+            action = menu.addAction(text + (" · default" if i == 0 else ""))
+            action.setData(str(folder))
+        menu.triggered.connect(self._on_shipped_chosen)
+        return menu
+
+    @pyqtSlot(QAction)
+    def _on_shipped_chosen(self, action: QAction) -> None:
+        self.load_model(Path(action.data()))
 
     @pyqtSlot()
     def _on_shipped_clicked(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.panels.evaluate import EvaluatePanel
+from core.runs import shipped_models
 from tests.app.conftest import make_context
 
 
@@ -15,6 +16,9 @@ def test_evaluate_a_run_shows_accuracy_table_heatmap_and_exports(
     panel = EvaluatePanel(ctx)
     qtbot.addWidget(panel)
     try:
+        # Every shipped model is offered beside the user's runs.
+        listed = [panel.run.itemText(i) for i in range(panel.run.count())]
+        assert [str(p) for p in shipped_models()] == listed[-len(shipped_models()) :]
         panel.add_run(tiny_run)
         panel.split.setCurrentText("test")
         with qtbot.waitSignal(panel.evaluated, timeout=120_000) as blocker:

@@ -21,7 +21,7 @@ def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
     qtbot.addWidget(panel)
     try:
         qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
-        assert "Layout ucla20" in panel.model_info.text()
+        assert "BiGRU encoder · layout ucla20" in panel.model_info.text()
         assert "10 classes" in panel.model_info.text()
         assert "unfamiliar motion → no action" in panel.model_info.text()  # novelty.npz
         assert "Trained on Kinect v1" in panel.input_info.text()
@@ -75,5 +75,40 @@ def test_missing_video_is_reported_and_nothing_starts(
         panel.start()
         assert panel.job is None
         assert errors and "gone.mp4" in errors[-1][1]
+    finally:
+        jobs.stop_all()
+
+
+def test_every_shipped_model_is_offered_and_loads(qtbot, settings):
+    from core.runs import shipped_models
+
+    found = shipped_models()
+    if len(found) < 2:
+        pytest.skip("fewer than two models are shipped in resources/checkpoints")
+    ctx, jobs, errors = make_context(settings)
+    panel = LivePanel(ctx)  # no model given and none remembered: the default
+    qtbot.addWidget(panel)
+    try:
+        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
+        assert panel.model_path.text() == str(found[0])
+        menu = panel.shipped_menu
+        assert menu is not None and panel.shipped_button.menu() is menu
+        actions = menu.actions()
+        assert [a.data() for a in actions] == [str(p) for p in found]
+        assert "BiGRU encoder" in actions[0].text() and "default" in actions[0].text()
+        assert "graph encoder" in actions[1].text()
+        assert "default" not in actions[1].text()
+        assert "BiGRU encoder" in panel.model_info.text()
+        actions[1].trigger()  # the user picks the graph model from the menu
+        qtbot.waitUntil(
+            lambda: (
+                panel.predictor is not None
+                and panel.model_path.text() == str(found[1])
+                and "graph encoder" in panel.model_info.text()
+            ),
+            timeout=60_000,
+        )
+        assert type(panel.predictor.model.encoder).__name__ == "GraphEncoder"
+        assert errors == []
     finally:
         jobs.stop_all()

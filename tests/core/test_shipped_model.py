@@ -1,4 +1,4 @@
-"""The shipped NW-UCLA model loads and reaches the accuracy on its model card."""
+"""The shipped NW-UCLA models load and reach the accuracy on their model cards."""
 
 from __future__ import annotations
 
@@ -6,37 +6,54 @@ import json
 import re
 import shutil
 
+import numpy as np
 import pytest
 
 from core.evaluation import evaluate_run
 from core.inference import Predictor
 from core.paths import CHECKPOINTS_DIR
+from core.runs import shipped_model_dir, shipped_models
 from tests.conftest import require_data
 
 SHIPPED = CHECKPOINTS_DIR / "nw-ucla-ms2l"
+GRAPH = CHECKPOINTS_DIR / "nw-ucla-ms2l-gcn"
 
 
-def _card_accuracy() -> float:
-    card = (SHIPPED / "MODEL_CARD.md").read_text(encoding="utf-8")
+def _card_accuracy(folder=SHIPPED) -> float:
+    card = (folder / "MODEL_CARD.md").read_text(encoding="utf-8")
     match = re.search(r"\*\*accuracy: ([0-9.]+)%\*\*", card)
     assert match, "MODEL_CARD.md must state '**accuracy: NN.NN%**'"
     return float(match.group(1))
 
 
-def test_shipped_model_loads_small_and_in_the_live_layout():
-    p = Predictor.from_run(SHIPPED, device="cpu")
+def test_the_bigru_model_is_the_default_and_the_graph_model_is_offered_too():
+    assert shipped_models() == [SHIPPED, GRAPH]
+    assert shipped_model_dir() == SHIPPED
+
+
+@pytest.mark.parametrize(
+    "folder, encoder",
+    [(SHIPPED, "BiGRUEncoder"), (GRAPH, "GraphEncoder")],
+    ids=["bigru", "gcn"],
+)
+def test_shipped_model_loads_small_and_in_the_live_layout(folder, encoder):
+    p = Predictor.from_run(folder, device="cpu")
+    assert type(p.model.encoder).__name__ == encoder
     assert p.layout == "ucla20" and p.num_bodies == 1 and len(p.labels) == 10
-    assert p.window_seconds > 0.5
-    size = sum(f.stat().st_size for f in SHIPPED.iterdir())
+    assert p.config.data.joints == "shared"  # one joint definition for both sensors
+    assert p.window_seconds > 0.5 and p.novelty is not None
+    assert (folder / "model.onnx").is_file() and not (folder / "last.pt").exists()
+    size = sum(f.stat().st_size for f in folder.iterdir())
     assert size < 5 * 2**20
 
 
 @pytest.mark.slow
-def test_shipped_model_reaches_its_card_accuracy_on_view_3():
+@pytest.mark.parametrize("folder", [SHIPPED, GRAPH], ids=["bigru", "gcn"])
+def test_shipped_model_reaches_its_card_accuracy_on_view_3(folder):
     root = require_data("nw-ucla", "all_sqe.zip")
-    result = evaluate_run(SHIPPED, split="test", data_root=root, device="cpu")
+    result = evaluate_run(folder, split="test", data_root=root, device="cpu")
     assert result.num_clips == 464
-    assert 100 * result.accuracy >= _card_accuracy() - 0.5
+    assert 100 * result.accuracy >= _card_accuracy(folder) - 0.5
 
 
 def test_shipped_model_evaluates_from_another_folder_through_ms2l_data(
@@ -58,3 +75,13 @@ def test_shipped_model_evaluates_from_another_folder_through_ms2l_data(
     result = evaluate_run(copy, split="test", device="cpu")
     assert result.num_clips == 464
     assert 100 * result.accuracy >= _card_accuracy() - 0.5
+
+
+@pytest.mark.parametrize("folder", [SHIPPED, GRAPH], ids=["bigru", "gcn"])
+def test_shipped_onnx_file_answers_as_torch_on_real_clips(folder, ucla_clips):
+    clips = [seq.joints for seq in ucla_clips[:4]]
+    torch_p = Predictor.from_run(folder, device="cpu", backend="torch")
+    onnx_p = Predictor.from_run(folder, device="cpu", backend="onnx")
+    expected = torch_p.predict_proba(clips)
+    np.testing.assert_allclose(onnx_p.predict_proba(clips), expected, atol=1e-4)
+    assert expected.argmax(1).tolist() == [s.label for s in ucla_clips[:4]]
