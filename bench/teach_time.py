@@ -2,7 +2,8 @@
 
 A user's dataset of 10 actions x 5 takes is built from real NW-UCLA clips (view 3, five
 subjects per action, brought in as ``ucla20`` recordings in the documented format) and
-fine-tuned from the shipped model's encoder with the recipe the GUI uses by default
+fine-tuned from the shipped model's encoder (or ``--base RUN``'s, e.g. the shipped
+graph-encoder model) with the recipe the GUI uses by default
 (:func:`core.training.teach.teach_config`). One take per action is held out for validation (``val_fraction``
 0.2, split by recording). The time measured is what the button costs once the app is
 running (torch already imported): building the clip cache from the dataset folder,
@@ -16,9 +17,9 @@ epochs the held-out takes need; the recipe's epoch count was chosen from that cu
 Caveat: the shipped encoder was trained with NW-UCLA's labels (views 1+2), so these
 actions are familiar to it and the held-out accuracy is optimistic for truly new
 actions; the same recipe from the label-free encoder of ``bench/few_shot.py`` is run
-too when its folder exists (``--ssl``), for comparison. Usage::
+too when its folder exists (``--ssl``) and has the base's encoder, for comparison. Usage::
 
-    OMP_NUM_THREADS=1 .venv/bin/python bench/teach_time.py --repeats 5
+    OMP_NUM_THREADS=1 .venv/bin/python bench/teach_time.py --repeats 5 [--base RUN]
 """
 
 from __future__ import annotations
@@ -110,6 +111,12 @@ def teach(root: Path, work: Path, init: Path, seed: int, epochs: int,
             "first_epoch": first_epoch_at}  # fmt: skip
 
 
+def _encoder(run_dir: Path) -> str:
+    from core.runs import read_run
+
+    return read_run(run_dir).config.model.encoder
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument(
@@ -157,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         f"(min {min(accs):.0f}, max {max(accs):.0f})"
     )
     ssl = Path(args.ssl)
-    if (ssl / "weights.pt").is_file():
+    if (ssl / "weights.pt").is_file() and _encoder(ssl) != _encoder(args.base):
+        print(f"not compared with {ssl}: its encoder is not the base's")
+    elif (ssl / "weights.pt").is_file():
         res = [teach(data, work, ssl, s, RECIPE["epochs"], RECIPE["epochs"])
                for s in range(min(3, args.repeats))]  # fmt: skip
         a = [r["acc"][RECIPE["epochs"]] for r in res]

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import Qt, pyqtSignal, pyqtSlot
-from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
@@ -29,7 +28,6 @@ from PyQt6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMenu,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -39,6 +37,7 @@ from PyQt6.QtWidgets import (
 from app.context import AppContext
 from app.widgets.layout import field_row
 from app.widgets.prob_bars import ProbabilityBars
+from app.widgets.shipped_button import ShippedModelButton
 from app.widgets.source_picker import SourcePicker
 from app.widgets.video_view import VideoView
 from app.workers import Job
@@ -95,13 +94,8 @@ class LivePanel(QWidget):
         self.model_path = QLineEdit("" if initial is None else str(initial))
         browse_model = QPushButton("Browse…")
         browse_model.clicked.connect(self._on_browse_model_clicked)
-        self.shipped_button = QPushButton("Shipped")
-        self.shipped_button.setToolTip("Use a model shipped with the app")
-        self.shipped_menu = self._shipped_menu()
-        if self.shipped_menu is None:  # one model (or none): a click loads it
-            self.shipped_button.clicked.connect(self._on_shipped_clicked)
-        else:
-            self.shipped_button.setMenu(self.shipped_menu)
+        self.shipped_button = ShippedModelButton()
+        self.shipped_button.chosen.connect(self.load_model)
         model_row = field_row(self.model_path, browse_model, self.shipped_button)
         self.model_info = QLabel("No model loaded.")
         self.model_info.setWordWrap(True)
@@ -280,35 +274,6 @@ class LivePanel(QWidget):
         )
         if folder:
             self.load_model(Path(folder))
-
-    def _shipped_menu(self) -> QMenu | None:
-        """A menu of the shipped models, the default first; ``None`` for one or none."""
-        found = runs.shipped_models()
-        if len(found) < 2:
-            return None
-        menu = QMenu(self)
-        for i, folder in enumerate(found):
-            try:
-                encoder = runs.encoder_title(runs.read_run(folder).config.model.encoder)
-            except (OSError, ValueError) as exc:
-                encoder = f"unreadable: {exc}"
-            text = f"{folder.name} ({encoder})"
-            action = menu.addAction(text + (" · default" if i == 0 else ""))
-            action.setData(str(folder))
-        menu.triggered.connect(self._on_shipped_chosen)
-        return menu
-
-    @pyqtSlot(QAction)
-    def _on_shipped_chosen(self, action: QAction) -> None:
-        self.load_model(Path(action.data()))
-
-    @pyqtSlot()
-    def _on_shipped_clicked(self) -> None:
-        shipped = shipped_model_dir()
-        if shipped is None:
-            self.ctx.error("Model", "no model is shipped in resources/checkpoints")
-            return
-        self.load_model(shipped)
 
     # --- running ---------------------------------------------------------------------
     def live_settings(self) -> LiveSettings:

@@ -38,6 +38,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.context import AppContext
+from app.widgets.shipped_button import ShippedModelButton
 from app.widgets.skeleton_view import SkeletonView
 from app.widgets.timeline import IntervalTimeline
 from app.workers import Job
@@ -129,11 +130,14 @@ class ReplayPanel(QWidget):
 
         model_button = QPushButton("Model…")
         model_button.clicked.connect(self._on_model_clicked)
+        self.shipped_button = ShippedModelButton()
+        self.shipped_button.chosen.connect(self.set_model)
         self.model_label = QLabel()
         model_row = QHBoxLayout()
         model_row.addWidget(QLabel("Model"))
         model_row.addWidget(self.model_label, 1)
         model_row.addWidget(model_button)
+        model_row.addWidget(self.shipped_button)
 
         # --- clip list ---------------------------------------------------------------
         self.class_filter = QComboBox()

@@ -62,7 +62,7 @@ def test_window_intervals_merge_consecutive_confident_windows():
 
 
 def test_real_ntu_file_replays_with_true_and_predicted_label(qtbot, settings):
-    from core.runs import shipped_model_dir
+    from core.runs import shipped_model_dir, shipped_models
 
     path = require_data("ntu", "S001C003P008R002A058.skeleton")
     panel, jobs = make_panel(qtbot, settings, model_dir=shipped_model_dir())
@@ -83,6 +83,21 @@ def test_real_ntu_file_replays_with_true_and_predicted_label(qtbot, settings):
             ),
             timeout=30_000,
         )
+        # The Shipped menu offers the other shipped model, and the clip is predicted
+        # again with it.
+        menu = panel.shipped_button.menu()
+        assert menu is not None
+        menu.actions()[1].trigger()
+        assert panel.model_label.text() == str(shipped_models()[1])
+        qtbot.waitUntil(
+            lambda: (
+                panel.predictor is not None
+                and panel.prediction is not None
+                and "%" in panel.pred_label.text()
+            ),
+            timeout=30_000,
+        )
+        assert type(panel.predictor.model.encoder).__name__ == "GraphEncoder"
     finally:
         jobs.stop_all()
 

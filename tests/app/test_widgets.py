@@ -122,3 +122,43 @@ def test_timeline_keeps_both_rows(qtbot):
         [(0, 10, 50), (3, 60, 40)], [(0, 12, 48)], ["a", "b", "c", "d"], 100
     )
     assert tl.labelled[0] == (0, 10, 50) and tl.predicted == [(0, 12, 48)]
+
+
+def test_shipped_button_for_none_one_and_several_models_with_a_broken_one(
+    qtbot, tmp_path, monkeypatch
+):
+    import shutil
+
+    from app.widgets.shipped_button import ShippedModelButton
+    from core import runs
+
+    real = runs.shipped_model_dir()
+    assert real is not None
+    folder = tmp_path / "checkpoints"
+    folder.mkdir()
+    monkeypatch.setattr(runs, "CHECKPOINTS_DIR", folder)
+    none = ShippedModelButton()
+    qtbot.addWidget(none)
+    assert not none.isEnabled() and none.menu() is None
+
+    shutil.copytree(real, folder / "a-model")
+    one = ShippedModelButton()
+    qtbot.addWidget(one)
+    assert one.isEnabled() and one.menu() is None
+    with qtbot.waitSignal(one.chosen) as got:
+        one.click()
+    assert got.args == [folder / "a-model"]
+
+    broken = folder / "b-broken"
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json", encoding="utf-8")
+    several = ShippedModelButton()
+    qtbot.addWidget(several)
+    actions = several.menu().actions()
+    assert [a.data() for a in actions] == [str(folder / "a-model"), str(broken)]
+    assert actions[0].isEnabled() and actions[0].text().endswith("· default")
+    assert not actions[1].isEnabled() and "unreadable" in actions[1].text()
+    assert "config.json" in actions[1].toolTip()
+    with qtbot.waitSignal(several.chosen) as got:
+        actions[0].trigger()
+    assert got.args == [folder / "a-model"]
