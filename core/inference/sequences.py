@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -335,11 +336,7 @@ def frame_accuracy(
         on unlabelled frames "no action" is the right answer.
     """
     n = len(predicted)
-    truth: list[str | None] = [None] * n
-    for label, start, end in intervals:
-        for t in range(max(0, start), min(n, end)):
-            if truth[t] is None:  # the first interval wins, as in true_labels
-                truth[t] = label
+    truth = frame_labels(intervals, n)
     labelled = [t for t in range(n) if truth[t] is not None]
     hits = [predicted[t] == truth[t] for t in range(n)]
     on_labelled = (
@@ -391,10 +388,22 @@ def true_labels(seq: SkeletonSequence) -> list[str | None]:
     if not intervals:
         known = seq.label is not None and 0 <= seq.label < len(names)
         return [names[seq.label] if known else None] * n  # type: ignore[index]
-    truth: list[str | None] = [None] * n
+    named = [
+        (names[label] if 0 <= label < len(names) else str(label), start, end)
+        for label, start, end in intervals
+    ]
+    return frame_labels(named, n)
+
+
+def frame_labels(
+    intervals: Sequence[tuple[str, int, int]], num_frames: int
+) -> list[str | None]:
+    """The label of every frame from ``(label, start, end)`` intervals (0-based, end
+    exclusive); ``None`` where none lies. Where labelled intervals overlap, the first
+    one wins (as Replay's headers read them)."""
+    truth: list[str | None] = [None] * num_frames
     for label, start, end in intervals:
-        name = names[label] if 0 <= label < len(names) else str(label)
-        for t in range(max(0, int(start)), min(n, int(end))):
+        for t in range(max(0, int(start)), min(num_frames, int(end))):
             if truth[t] is None:
-                truth[t] = name
+                truth[t] = label
     return truth
