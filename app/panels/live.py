@@ -5,8 +5,9 @@ model at first; the "Shipped" button offers every shipped model when there are s
 shows its encoder, layout, classes and window duration. Start runs
 :func:`core.live.pipeline.run_live` in a worker in *latest-only* mode: while the GUI draws one
 frame, newer frames replace each other instead of queueing, so the picture never lags
-behind. The optional mirrored preview flips only what is drawn; the model always sees the
-frame as the camera delivered it. Without a camera the panel says so and offers a video
+behind. A source that is itself a mirror image (a selfie camera) can be flipped back
+before pose estimation (the source picker's "Mirror image"); the optional mirrored preview flips
+only what is drawn. Without a camera the panel says so and offers a video
 file.
 """
 
@@ -285,6 +286,7 @@ class LivePanel(QWidget):
             smoothing=self.smoothing.value(),
             threshold=self.threshold.value(),
             top_k=len(self.bars.bars),
+            mirrored=self.picker.mirrored.isChecked(),
             realtime=True,
         )
 
@@ -394,6 +396,7 @@ class LivePanel(QWidget):
         self.start_button.setEnabled(not running and self.predictor is not None)
         self.stop_button.setEnabled(running)
         self.settings_box.setEnabled(not running)
+        self.picker.setEnabled(not running)  # a new source takes effect at Start
 
     @pyqtSlot(bool)
     def _on_mirror_toggled(self, checked: bool) -> None:

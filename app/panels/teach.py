@@ -415,6 +415,7 @@ class TeachPanel(QWidget):
 
         root = self.root
         subject = self.subject.text().strip()
+        mirrored = self.source.mirrored.isChecked()
         countdown = float(self.countdown.value())
         limit = self.max_seconds.value() or None
         self.ctx.remember("teach/subject", subject)
@@ -423,6 +424,7 @@ class TeachPanel(QWidget):
             return record(
                 source, root, name, action=action if whole else None,
                 subject=subject, stop=stop, countdown=countdown, max_seconds=limit,
+                mirrored=mirrored,
             )  # fmt: skip
 
         job = self.ctx.jobs.start("recording", make, latest_only=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PyQt6.QtCore import QSignalBlocker, pyqtSignal, pyqtSlot
 from PyQt6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -30,7 +31,8 @@ VIDEO_FILTER = "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All files (*)"
 
 
 class SourcePicker(QWidget):
-    """A camera / video-file chooser remembering its choice under ``<key>/camera|video``.
+    """A camera / video-file chooser remembering its choice under
+    ``<key>/camera|video|mirrored``; ``mirrored`` says the source is a mirror image.
 
     Signals:
         cameras_found(object): The list of camera indices that opened.
@@ -63,12 +65,21 @@ class SourcePicker(QWidget):
         browse.clicked.connect(self._on_browse_clicked)
         rescan = QPushButton("Find cameras")
         rescan.clicked.connect(self.scan_cameras)
+        self.mirrored = QCheckBox("Mirror image: flip it back")
+        self.mirrored.setToolTip(
+            "Tick for a camera or video that shows a mirror image (a selfie camera, a "
+            "mirrored virtual camera, the NTU colour videos): its frames are flipped "
+            "back before pose estimation, so that your left hand is your left hand"
+        )
+        self.mirrored.setChecked(ctx.recall(f"{key}/mirrored") == "true")
+        self.mirrored.toggled.connect(self._on_mirrored_toggled)
         self.note = QLabel("Looking for cameras…")
         self.note.setWordWrap(True)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Source", field_row(self.source, rescan))
         form.addRow("Video", field_row(self.video_path, browse))
+        form.addRow("", self.mirrored)
         form.addRow("", self.note)
 
     @pyqtSlot()
@@ -109,6 +120,10 @@ class SourcePicker(QWidget):
             self.note.setText("No camera found. Choose a video file instead (Browse…).")
             self.source.setCurrentText(VIDEO_ITEM)
         self.cameras_found.emit(self.cameras)
+
+    @pyqtSlot(bool)
+    def _on_mirrored_toggled(self, checked: bool) -> None:
+        self.ctx.remember(f"{self.key}/mirrored", "true" if checked else "false")
 
     @pyqtSlot()
     def _on_browse_clicked(self) -> None:

@@ -62,6 +62,46 @@ def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
         jobs.stop_all()
 
 
+@pytest.mark.slow
+def test_a_source_marked_mirrored_is_flipped_back_before_pose_estimation(
+    qtbot, settings, tiny_run
+):
+    from core.live.capture import VideoSource
+
+    video = require_data("videos", "ta_chi.mp4")
+    ctx, jobs, errors = make_context(settings)
+    panel = LivePanel(ctx, model_dir=tiny_run, video=video)
+    qtbot.addWidget(panel)
+    try:
+        assert not panel.live_settings().mirrored  # off by default, as in ms2l infer
+        panel.picker.mirrored.setChecked(True)
+        assert panel.live_settings().mirrored
+        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
+        panel.picker.source.setCurrentText(VIDEO_ITEM)
+        panel.start_button.click()
+        assert not panel.picker.isEnabled()  # the source is fixed while running
+        qtbot.waitUntil(lambda: panel.last_update is not None, timeout=60_000)
+        update = panel.last_update
+        panel.stop_button.click()
+        qtbot.waitUntil(lambda: panel.job is None, timeout=30_000)
+        # the frame MediaPipe saw is the file's frame, flipped left to right
+        with VideoSource(video) as src:
+            frame = src.read()
+            while frame is not None and frame.index < update.index:
+                frame = src.read()
+        assert frame is not None
+        np.testing.assert_array_equal(update.frame, frame.image[:, ::-1])
+        assert panel.picker.isEnabled()
+        # remembered for the next session
+        again = LivePanel(ctx, model_dir=tiny_run, video=video)
+        qtbot.addWidget(again)
+        assert again.picker.mirrored.isChecked()
+        assert errors == []
+    finally:
+        jobs.stop_all()
+
+
 def test_missing_video_is_reported_and_nothing_starts(
     qtbot, settings, tiny_run, tmp_path
 ):

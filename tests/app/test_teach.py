@@ -3,6 +3,7 @@ from the shipped encoder, and recognise the user's own classes in Live."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from app.panels.live import LivePanel
@@ -165,3 +166,36 @@ def test_import_labelled_videos_from_the_panel(qtbot, settings, tmp_path):
         assert panel.last_import_event.skipped == 1
     finally:
         jobs.stop_all()
+
+
+@pytest.mark.slow
+def test_a_take_from_a_mirror_image_source_is_flipped_back(qtbot, settings, tmp_path):
+    """The NTU colour video is a mirror image: ticked, its take says so and its
+    landmarks are those of the flipped-back frames (the person's left is left)."""
+    from core.datasets.recording import read_recording
+
+    drink = require_data("videos", "S001C001P001R001A001_rgb.avi")
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        takes = {}
+        for mirrored in (False, True):
+            panel.source.mirrored.setChecked(mirrored)
+            event = _record(qtbot, panel, drink, f"drink {mirrored}", 0.5)
+            assert event.detected > 0
+            takes[mirrored] = read_recording(event.path)
+        assert not takes[False].source.mirrored and takes[True].source.mirrored
+        assert errors == []
+    finally:
+        jobs.stop_all()
+
+    # MediaPipe names sides by the body it sees, so on the mirror image the person's
+    # right shoulder is called "left". Flipped back, landmark 11 ("left shoulder") lies
+    # where the plain take's landmark 12 lies, mirrored (normalised image x: 1 - x).
+    def x(rec, landmark):
+        v = rec.image_xy[:, landmark, 0]
+        return float(np.median(v[np.isfinite(v) & (v > 0)]))
+
+    for a, b in ((11, 12), (12, 11), (15, 16), (16, 15)):  # shoulders, wrists
+        swapped = abs(x(takes[True], a) - (1 - x(takes[False], b)))
+        same = abs(x(takes[True], a) - (1 - x(takes[False], a)))
+        assert swapped < same
