@@ -57,7 +57,7 @@ from core.live.recogniser import (  # noqa: E402
     RealtimeRecognizer,
     flat_rows,
 )
-from core.preprocess import normalise_clip, retarget_bones  # noqa: E402
+from core.preprocess import mirror, normalise_clip, retarget_bones  # noqa: E402
 from core.skeleton import bone_vectors, convert, get_layout  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -402,6 +402,13 @@ def measure(p: Predictor) -> dict:
     answers = [p.labels[i] if pr.max() >= thr else NO_ACTION
                for i, pr in zip(probs.argmax(1), probs)]  # fmt: skip
     res["spread"]["Kinect: NW-UCLA view 3 (one answer per clip)"] = spread(answers)
+    # The same motion done with the other side of the body (or seen in a mirror): one
+    # answer for both is what a left-handed user, or a mirrored camera, needs.
+    # The classifier's own answers (logits: the novelty check's uniform answer would
+    # count as agreement).
+    as_is = class_answers(p, ucla)
+    flipped = class_answers(p, [mirror(c, "ucla20") for c in ucla])
+    res["mirror_agreement"] = float((flipped == as_is).mean())
 
     res["classifier_paired"] = paired_classifier(p, kin, mp, fps)
     rng = np.random.default_rng(0)
@@ -411,6 +418,11 @@ def measure(p: Predictor) -> dict:
     )
     res["ablations"] = ablations(p, kin, mp, fps)
     return res
+
+
+def class_answers(p: Predictor, clips: list[np.ndarray]) -> np.ndarray:
+    """The classifier's top class for each raw clip (no novelty check)."""
+    return p.logits(np.stack([p.prepare(c) for c in clips])).argmax(1)
 
 
 def ucla_test_clips() -> list[np.ndarray]:
@@ -452,6 +464,12 @@ def markdown(results: dict[str, dict], command: str, notes: str = "") -> str:
         + " | ".join(pct(results[n]["paired"]["answer_agreement"]) for n in names) + " |",
         "| paired NTU take, mean JS divergence (0 = same) | "
         + " | ".join(f"{results[n]['paired']['js_mean']:.3f}" for n in names) + " |",
+        "| paired NTU take, video left mirrored: same top-1 from both sensors | "
+        + " | ".join(pct(results[n]["paired_unflipped"]["top1_agreement"])
+                     for n in names) + " |",
+        "| NW-UCLA view 3: same top-1 for a clip and its mirror image | "
+        + " | ".join(pct(results[n].get("mirror_agreement", float("nan")))
+                     for n in names) + " |",
         "| Kinect-vs-MediaPipe classifier, paired take (<= 65%) | "
         + " | ".join(pct(results[n]["classifier_paired"]) for n in names) + " |",
         "| Kinect-vs-MediaPipe classifier, across recordings | "

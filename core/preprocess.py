@@ -539,6 +539,8 @@ class AugmentConfig:
         drop_prob: Share of frames replaced by the previous one.
         depth_noise: Per-joint depth offset std (:func:`depth_noise`).
         jitter_std: Temporally correlated joint noise std (:func:`jitter`).
+        mirror: Probability of mirroring the clip left-to-right (:func:`mirror`): the
+            same action done with the other hand, or seen in a mirrored camera image.
     """
 
     rotate_degrees: float = 0.0
@@ -550,6 +552,7 @@ class AugmentConfig:
     drop_prob: float = 0.0
     depth_noise: float = 0.0
     jitter_std: float = 0.0
+    mirror: float = 0.0
 
     @property
     def enabled(self) -> bool:
@@ -557,16 +560,22 @@ class AugmentConfig:
         return self != AugmentConfig()
 
 
-def augment(x: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig) -> np.ndarray:
+def augment(
+    x: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig, layout: str = ""
+) -> np.ndarray:
     """Apply the augmentations enabled in ``cfg``: temporal ones first, then spatial.
 
     Args:
         x: Clip ``(T, M, V, 3)``, normalised or raw.
         rng: Source of randomness.
         cfg: Which augmentations, and how strong.
+        layout: The clip's layout (mirroring swaps its left and right joints).
 
     Returns:
         Augmented float32 clip (its frame count may differ when crop or speed are on).
+
+    Raises:
+        ValueError: If mirroring is on and no layout is given.
     """
     _check(x)
     y = x
@@ -588,4 +597,27 @@ def augment(x: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig) -> np.n
         y = depth_noise(y, rng, cfg.depth_noise)
     if cfg.jitter_std > 0:
         y = jitter(y, rng, cfg.jitter_std)
+    # last, and drawn only when on: the other augmentations of a seed stay as they were
+    if cfg.mirror > 0 and rng.random() < cfg.mirror:
+        if not layout:
+            raise ValueError(
+                "mirroring needs the clip's layout (its left/right joints)"
+            )
+        y = mirror(y, layout)
     return np.asarray(y, dtype=np.float32)
+
+
+def mirror(x: np.ndarray, layout: str) -> np.ndarray:
+    """The clip's mirror image: x negated, left and right joints swapped.
+
+    In the view-aligned body frame x runs from the body's right to its left, so this is
+    the same motion done by the other side of the body; in camera space it is the scene
+    in a mirror.
+
+    Args:
+        x: Clip ``(T, M, V, 3)`` in ``layout``.
+        layout: Its layout name.
+    """
+    y = np.asarray(x)[:, :, get_layout(layout).mirror_permutation()].copy()
+    y[..., 0] = -y[..., 0]
+    return y

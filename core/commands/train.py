@@ -137,7 +137,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     p.add_argument(
         "--augment",
-        help="e.g. rotate=30,scale=0.1,noise=0.01,speed=0.2,drop=0.1,depth=0.1,jitter=0.01",
+        help="e.g. rotate=30,scale=0.1,noise=0.01,speed=0.2,drop=0.1,depth=0.1,jitter=0.01,"
+        "mirror=0.5",
     )
     p.add_argument(
         "--select",
@@ -173,6 +174,7 @@ _AUGMENT_KEYS = {
     "drop": "drop_prob",
     "depth": "depth_noise",
     "jitter": "jitter_std",
+    "mirror": "mirror",
 }
 
 

@@ -87,7 +87,9 @@ class ClipSet:
         xs, ls = [], []
         for i in positions:
             rng = np.random.default_rng([*seed, int(self.store_index[i])])
-            y, n = fit_time(preprocess.augment(self.clips[i], rng, cfg.augment), cfg)
+            y, n = fit_time(
+                preprocess.augment(self.clips[i], rng, cfg.augment, cfg.layout), cfg
+            )
             xs.append(y)
             ls.append(n)
         return (

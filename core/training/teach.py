@@ -90,6 +90,9 @@ def teach_config(
         if k not in _DATASET_FIELDS
     }
     data.update(val_fraction=val_fraction, cache_dir=cache_dir)
+    # A user's actions may differ only by side (wave the left hand, wave the right):
+    # mirrored takes would teach the model to confuse them.
+    data["augment"] = {**data["augment"], "mirror": 0.0}
     return make_config(
         dataset="custom",
         root=str(Path(root).expanduser()),

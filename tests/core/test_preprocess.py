@@ -124,6 +124,39 @@ def test_augmentations_are_seeded_and_keep_absent_bodies_zero():
     assert not P.AugmentConfig().enabled and cfg.enabled
 
 
+def test_mirror_raises_the_other_hand_and_undoes_itself():
+    # a person raising the right hand, seen by the camera, normalised
+    x = _clip(t=6, bodies=1)
+    right_hand, left_hand = NTU25.index("HandRight"), NTU25.index("HandLeft")
+    x[:, 0, right_hand] = [0.3, 0.9, 3.0]
+    x[:, 0, left_hand] = [-0.3, -0.2, 3.0]
+    n = P.normalise_clip(x, NTU25)
+    m = P.mirror(n, "ntu25")
+    # the hand that was high is now the other hand, on the other side
+    np.testing.assert_allclose(m[:, 0, left_hand], n[:, 0, right_hand] * [-1, 1, 1])
+    np.testing.assert_allclose(m[:, 0, right_hand], n[:, 0, left_hand] * [-1, 1, 1])
+    np.testing.assert_array_equal(P.mirror(m, "ntu25"), n)
+    # the mirror image of an aligned clip is aligned the same way: hips stay on x
+    hips = NTU25.index("HipLeft"), NTU25.index("HipRight")
+    assert np.sign(m[0, 0, hips[0], 0]) == np.sign(n[0, 0, hips[0], 0])
+
+
+def test_mirror_augmentation_is_seeded_and_needs_the_layout():
+    x = P.normalise_clip(_clip(t=8, bodies=1), NTU25)
+    always = P.AugmentConfig(mirror=1.0)
+    np.testing.assert_array_equal(
+        P.augment(x, np.random.default_rng(0), always, "ntu25"), P.mirror(x, "ntu25")
+    )
+    half = P.AugmentConfig(mirror=0.5)
+    flips = [
+        not np.array_equal(P.augment(x, np.random.default_rng(s), half, "ntu25"), x)
+        for s in range(40)
+    ]
+    assert 10 <= sum(flips) <= 30
+    with pytest.raises(ValueError, match="layout"):
+        P.augment(x, np.random.default_rng(0), always)
+
+
 def test_rotate_preserves_bone_lengths():
     x = P.normalise_clip(_clip(t=5, bodies=1), NTU25)
     y = P.rotate(x, np.random.default_rng(0), 45)

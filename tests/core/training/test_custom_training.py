@@ -153,3 +153,22 @@ def test_labels_per_class_keeps_k_labels_of_each_class(tiny_data, tmp_path) -> N
     with pytest.raises(ValueError, match="not both"):
         tiny_config(tiny_data, tmp_path / "s",
                     data={"labels_per_class": 2, "label_fraction": 0.5})  # fmt: skip
+
+
+def test_teach_keeps_the_base_augmentation_but_never_mirrors(tmp_path: Path) -> None:
+    """A user's two actions may differ only by side; mirroring would merge them."""
+    import dataclasses
+    import shutil
+
+    from core.config import TrainConfig
+    from core.training.teach import teach_config
+
+    base = tmp_path / "base"
+    shutil.copytree(SHIPPED, base)
+    cfg = TrainConfig.load(base / runs.CONFIG)
+    augment = dataclasses.replace(cfg.data.augment, mirror=0.5)
+    cfg.replace(data={"augment": augment}).save(base / runs.CONFIG)
+    taught = teach_config(tmp_path / "ds", tmp_path / "run", init_from=base)
+    assert taught.data.augment.mirror == 0.0
+    assert taught.data.augment == dataclasses.replace(augment, mirror=0.0)
+    assert taught.data.augment.rotate_degrees == 30.0
