@@ -8,6 +8,7 @@ graph-encoder model) with the recipe the GUI uses by default
 0.2, split by recording). The time measured is what the button costs once the app is
 running (torch already imported): building the clip cache from the dataset folder,
 training to the last epoch, and loading the run as a :class:`core.inference.Predictor`
+as the Live panel does (``backend="auto"``: on a CPU, exported to ONNX and verified)
 with a first prediction. It is repeated with seeds 0..N-1 (fresh cache each time) and
 the median reported.
 
@@ -102,7 +103,7 @@ def teach(root: Path, work: Path, init: Path, seed: int, epochs: int,
         if isinstance(event, RunFinished):
             assert not event.cancelled
     trained = time.perf_counter() - t0
-    predictor = Predictor.from_run(run_dir, device="cpu")
+    predictor = Predictor.from_run(run_dir, device="cpu", backend="auto")  # as Live
     clip = np.zeros((40, 1, 20, 3), np.float32)
     clip[:] = np.random.default_rng(0).normal(size=(1, 1, 20, 3))
     predictor.predict_proba([clip])

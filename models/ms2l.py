@@ -151,7 +151,9 @@ class MS2L(nn.Module):
         return self.classifier(h, lengths), masked_mean(h, lengths)
 
     def export_module(self) -> nn.Module:
-        """A module for ONNX export: ``forward(x (N, T, M, V, C)) -> logits (N, K)``.
+        """A module for ONNX export: ``forward(x (N, T, M, V, C)) -> (logits (N, K),
+        features (N, D))``, the two outputs of :meth:`classify` on full-length clips
+        (the features feed a novelty check).
 
         It runs the classification path on full-length clips (no packing), so the legacy
         exporter can keep the batch and time axes dynamic. The wrapper is in the model's
@@ -172,6 +174,5 @@ class _ExportWrapper(nn.Module):
         # The exported input may then hold fewer bodies than M (a dynamic body axis).
         self.takes_fewer_bodies = model.encoder.takes_fewer_bodies
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h, _ = self.model.encoder(x, None)
-        return self.model.classifier(h, None)
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.model.classify(x, None)

@@ -79,7 +79,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument(
         "--run", type=Path, default=None, help="run folder (default: shipped)"
     )
-    p.add_argument("--backend", choices=("torch", "onnx"), default="torch")
+    p.add_argument(
+        "--backend",
+        choices=("torch", "onnx", "auto"),
+        default="torch",
+        help="auto: ONNX on a CPU (as the Live panel), torch on CUDA or if the export "
+        "fails",
+    )
     p.add_argument("--device", default="auto", help="auto, cpu or cuda[:i]")
     p.add_argument(
         "--window-seconds", type=float, default=None, help="default: the model's"
@@ -211,13 +217,15 @@ def run(args: argparse.Namespace) -> int:
     for path in (args.out, args.json):
         if path is not None:  # temporaries a killed run left beside this output
             remove_stale(path.parent, {path.name, path.stem})
-    if args.backend == "torch":
+    if args.backend != "onnx":
         import torch
 
         # One window at a time is a tiny workload; more intra-op threads only fight
         # MediaPipe for the cores (measured: 25 -> 51 FPS on ta_chi.mp4, 2 cores).
         torch.set_num_threads(1)
     predictor = load_predictor(args.run, args.backend, args.device)
+    if predictor.backend_note:
+        print(f"ms2l infer: note: {predictor.backend_note}", file=sys.stderr)
     if args.input is not None and args.input.suffix.lower() in SKELETON_SUFFIXES:
         return _run_skeleton_file(args, predictor, settings)
     return _run_video(args, predictor, settings)

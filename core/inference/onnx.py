@@ -4,9 +4,11 @@
 exporter (``dynamo=False``), which exports the BiGRU as ONNX ``GRU`` nodes and keeps the
 batch and time axes dynamic. :class:`OnnxBackend` runs it on the CPU; for the small BiGRU
 this is about 20x faster than eager PyTorch (see ``bench/realtime.py``), which is why the
-live pipeline prefers it. Input and output follow the core -> models boundary: ``x`` is
-``(N, T, M, V, C)`` float32, already normalised exactly as in training; the output is
-logits ``(N, K)``.
+live pipeline prefers it. Input and outputs follow the core -> models boundary: ``x`` is
+``(N, T, M, V, C)`` float32, already normalised exactly as in training; the outputs are
+logits ``(N, K)`` and the clip's features ``(N, D)`` (what a novelty check reads, so that
+the check runs on the ONNX path too). Files exported before the features output give
+logits only; they still load, and a run folder's own is replaced by a fresh export.
 
 Files are written atomically with the permissions of an ordinary new file (``0644`` less
 the umask). A run folder that cannot be written (a read-only install) gets its export in
@@ -38,6 +40,7 @@ from core.tempfiles import remove_stale
 ONNX_FILE = "model.onnx"
 INPUT_NAME = "x"
 OUTPUT_NAME = "logits"
+FEATURES_NAME = "features"
 OPSET = 17
 # Errors meaning "this folder cannot be written", as opposed to a bad path.
 _READ_ONLY_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
@@ -55,7 +58,8 @@ class ExportableModel(Protocol):
     channels: int
 
     def export_module(self) -> nn.Module:
-        """A module mapping ``x (N, T, M, V, C)`` to logits ``(N, K)``."""
+        """A module mapping ``x (N, T, M, V, C)`` to logits ``(N, K)`` and features
+        ``(N, D)``."""
         ...
 
 
@@ -73,7 +77,8 @@ def exportable(model: nn.Module) -> ExportableModel:
 def export_module(
     module: nn.Module, out: Path, example: np.ndarray, opset: int = OPSET
 ) -> Path:
-    """Export a ``forward(x (N, T, M, V, C)) -> logits (N, K)`` module to ONNX atomically.
+    """Export a ``forward(x (N, T, M, V, C)) -> (logits (N, K), features (N, D))``
+    module to ONNX atomically.
 
     Args:
         module: A module (e.g. ``MS2L.export_module()``), in eval mode. When it has a
@@ -102,23 +107,28 @@ def export_module(
                 (torch.from_numpy(np.ascontiguousarray(example, np.float32)),),
                 str(tmp),
                 input_names=[INPUT_NAME],
-                output_names=[OUTPUT_NAME],
-                dynamic_axes={INPUT_NAME: axes, OUTPUT_NAME: {0: "batch"}},
+                output_names=[OUTPUT_NAME, FEATURES_NAME],
+                dynamic_axes={
+                    INPUT_NAME: axes,
+                    OUTPUT_NAME: {0: "batch"},
+                    FEATURES_NAME: {0: "batch"},
+                },
                 opset_version=opset,
                 dynamo=False,
             )
     return out
 
 
-def _torch_logits(module: nn.Module, x: np.ndarray) -> np.ndarray:
+def _torch_outputs(module: nn.Module, x: np.ndarray) -> list[np.ndarray]:
     with torch.no_grad():
-        return module(torch.from_numpy(x)).float().cpu().numpy()
+        return [t.float().cpu().numpy() for t in module(torch.from_numpy(x))]
 
 
 def _matches_torch(
     module: nn.Module, path: Path, example_shape: tuple[int, ...]
 ) -> bool:
-    """Whether the ONNX file at ``path`` reproduces ``module``'s logits to 1e-4.
+    """Whether the ONNX file at ``path`` reproduces ``module``'s logits and features
+    to 1e-4 (a file without the features output does not).
 
     The probe batch differs in size and length from the traced example, so a model
     exported without dynamic axes fails too; a module that takes fewer bodies is also
@@ -131,13 +141,16 @@ def _matches_torch(
         probes.append(probes[0][:, :, :1].copy())
     try:
         backend = OnnxBackend(path)
+        if not backend.has_features:
+            return False
         for probe in probes:
-            want = _torch_logits(module, probe)
-            got = backend.logits(probe)
-            if got.shape != want.shape or not np.allclose(
-                got, want, atol=1e-4, rtol=1e-4
+            for want, got in zip(
+                _torch_outputs(module, probe), backend.classify(probe), strict=True
             ):
-                return False
+                if got.shape != want.shape or not np.allclose(
+                    got, want, atol=1e-4, rtol=1e-4
+                ):
+                    return False
     except ValueError:
         return False
     return True
@@ -192,8 +205,9 @@ def ensure_onnx(
 ) -> Path:
     """Export a run's classifier (``model.export_module()``) to ONNX, verified.
 
-    onnxruntime must reproduce the torch logits to 1e-4 on a batch whose size and
-    length differ from the traced example; the file is only put in place if it does.
+    onnxruntime must reproduce the torch logits and features to 1e-4 on a batch whose
+    size and length differ from the traced example; the file is only put in place if it
+    does.
     Without ``out``, a run folder that cannot be written (read-only install) gets its
     export in :func:`cached_onnx_path` instead, reused there on later calls.
 
@@ -204,10 +218,10 @@ def ensure_onnx(
         num_bodies: Bodies ``M`` of the model's input.
         out: Destination; defaults to ``<run_dir>/model.onnx``.
         force: Export even if ``out`` already holds a model that reproduces the
-            run's torch logits. By default such a file is reused untouched (so loading
+            run's torch outputs. By default such a file is reused untouched (so loading
             a shipped model with the ONNX backend writes nothing), and a file that
-            does not reproduce them (stale or corrupt) is replaced with an
-            :class:`OnnxModelWarning` naming it.
+            does not reproduce them (stale, corrupt, or exported before the features
+            output) is replaced with an :class:`OnnxModelWarning` naming it.
 
     Returns:
         Path of the ``.onnx`` file that reproduces the run's torch logits.
@@ -234,8 +248,8 @@ def ensure_onnx(
     else:
         if stale:
             warnings.warn(
-                f"{target}: did not reproduce {run_dir}'s weights (stale or corrupt); "
-                "replaced it with a fresh export",
+                f"{target}: did not reproduce {run_dir}'s weights (stale, corrupt, or "
+                "exported before the features output); replaced it with a fresh export",
                 OnnxModelWarning,
                 stacklevel=2,
             )
@@ -244,8 +258,9 @@ def ensure_onnx(
     cached = cached_onnx_path(run_dir)
     if stale:
         warnings.warn(
-            f"{target}: does not reproduce {run_dir}'s weights (stale or corrupt) and "
-            f"the folder is read-only; using {cached} instead",
+            f"{target}: does not reproduce {run_dir}'s weights (stale, corrupt, or "
+            f"exported before the features output) and the folder is read-only; using "
+            f"{cached} instead",
             OnnxModelWarning,
             stacklevel=2,
         )
@@ -286,6 +301,9 @@ class OnnxBackend:
         inp = self._session.get_inputs()[0]
         self.input_name = inp.name
         self.input_shape = tuple(inp.shape)
+        names = [o.name for o in self._session.get_outputs()]
+        # Exports from before the features output have the logits alone.
+        self.has_features = names[:2] == [OUTPUT_NAME, FEATURES_NAME]
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         """Logits for a batch.
@@ -299,6 +317,25 @@ class OnnxBackend:
         Raises:
             ValueError: If ``x`` is not 5-D or does not match the model's ``M, V, C``.
         """
+        return self._run(x, [OUTPUT_NAME])[0]
+
+    def classify(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Logits ``(N, K)`` and features ``(N, D)`` for a batch (as
+        :meth:`models.ms2l.MS2L.classify` on full-length clips).
+
+        Raises:
+            ValueError: As :meth:`logits`, or if the file has no features output (an
+                export from before it; export again with ``ms2l export RUN --onnx``).
+        """
+        if not self.has_features:
+            raise ValueError(
+                f"{self.path}: exported without the features output; export it again "
+                "(ms2l export RUN --onnx)"
+            )
+        logits, features = self._run(x, [OUTPUT_NAME, FEATURES_NAME])
+        return logits, features
+
+    def _run(self, x: np.ndarray, outputs: list[str]) -> list[np.ndarray]:
         x = np.ascontiguousarray(x, dtype=np.float32)
         if x.ndim != 5:
             raise ValueError(f"expected input (N, T, M, V, C), got shape {x.shape}")
@@ -307,4 +344,4 @@ class OnnxBackend:
             raise ValueError(
                 f"model expects (N, T, {fixed}) input, got shape {x.shape}"
             )
-        return self._session.run(None, {self.input_name: x})[0]
+        return list(self._session.run(outputs, {self.input_name: x}))

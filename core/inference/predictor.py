@@ -11,6 +11,7 @@ model's layout (``predictor.layout``); the live pipeline converts MediaPipe land
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,7 +23,12 @@ from core.config import TrainConfig
 from core.device import resolve_device
 from core.inference.novelty import NOVELTY_FILE, Novelty, temper
 from core.inference.novelty import load as load_novelty
-from core.inference.onnx import OnnxBackend, ensure_onnx, exportable
+from core.inference.onnx import (
+    OnnxBackend,
+    OnnxModelWarning,
+    ensure_onnx,
+    exportable,
+)
 from core.model_input import fit_time, prepare_clip
 
 
@@ -39,11 +45,14 @@ class Predictor:
         window_seconds: Median duration of the training clips (the live window length).
         device: ``"cpu"``, ``"cuda:0"`` or ``"onnx"``.
         backend: ``"torch"`` or ``"onnx"``.
+        backend_note: Why the ``"auto"`` backend is not ONNX on a CPU, or what the ONNX
+            export said (a stale file replaced); ``""`` when there is nothing to say.
         novelty: The run's novelty check (``novelty.npz``; :mod:`core.inference.novelty`)
             or ``None``. With a check, :meth:`predict_proba` flattens the probabilities
-            of a clip unlike every training clip to uniform (and runs on torch even
-            with the ONNX backend: the check reads the encoder's features); set it to
-            ``None`` to switch that off. :meth:`logits` never uses it.
+            of a clip unlike every training clip to uniform (the check reads the
+            encoder's features, which the ONNX backend gives too; an ONNX file exported
+            before them falls back to torch); set it to ``None`` to switch that off.
+            :meth:`logits` never uses it.
     """
 
     def __init__(
@@ -68,6 +77,7 @@ class Predictor:
         self._onnx = onnx
         self._device = device
         self.backend = "onnx" if onnx is not None else "torch"
+        self.backend_note = ""
         self.device = "onnx" if onnx is not None else str(device)
 
     @classmethod
@@ -83,8 +93,11 @@ class Predictor:
         Args:
             run_dir: Folder with ``config.json``, ``labels.json``, ``weights.pt``.
             device: ``"auto"``, ``"cpu"`` or ``"cuda[:i]"`` (CUDA falls back to CPU).
-            backend: ``"torch"``, or ``"onnx"`` (:mod:`core.inference.onnx`; exports the
-                model first when the folder has no up-to-date ``model.onnx``).
+            backend: ``"torch"``, ``"onnx"`` (:mod:`core.inference.onnx`; exports the
+                model first when the folder has no up-to-date ``model.onnx``), or
+                ``"auto"``: ONNX when the model runs on the CPU (several times faster
+                for these small models), torch on CUDA or when the export fails
+                (:attr:`backend_note` says why).
             novelty: Load the run's novelty check (``novelty.npz``) when it has one.
 
         Returns:
@@ -100,17 +113,25 @@ class Predictor:
         info = runs.read_run(run_dir)
         cfg = info.config
         refuse_pretraining_run(info.run_dir, cfg)
-        if backend not in ("torch", "onnx"):
-            raise ValueError(f"unknown backend {backend!r}; use 'torch' or 'onnx'")
+        if backend not in ("torch", "onnx", "auto"):
+            raise ValueError(
+                f"unknown backend {backend!r}; use 'torch', 'onnx' or 'auto'"
+            )
         dev = resolve_device(device)
         model = runs.load_model(info)
         model.eval().to(dev)
         onnx = None
+        note = ""
         if backend == "onnx":
-            path = ensure_onnx(
-                info.run_dir, exportable(model), cfg.data.frames, cfg.data.num_bodies
-            )
-            onnx = OnnxBackend(path)
+            onnx = _onnx_backend(info.run_dir, model, cfg)
+        elif backend == "auto" and dev.type == "cpu":
+            try:
+                with warnings.catch_warnings(record=True) as said:
+                    warnings.simplefilter("always", OnnxModelWarning)
+                    onnx = _onnx_backend(info.run_dir, model, cfg)
+                note = "; ".join(str(w.message) for w in said)
+            except (OSError, ValueError, TypeError) as exc:
+                note = f"ONNX export failed, running in torch: {exc}"
         novelty_file = info.run_dir / NOVELTY_FILE
         check = None
         if novelty and novelty_file.is_file():
@@ -129,7 +150,9 @@ class Predictor:
                 f"the run has {len(info.labels)} classes (a check of another run?); "
                 f"fit it again with `ms2l novelty {info.run_dir}` or delete it"
             )
-        return cls(info.run_dir, cfg, info.labels, model, dev, onnx, check)
+        predictor = cls(info.run_dir, cfg, info.labels, model, dev, onnx, check)
+        predictor.backend_note = note
+        return predictor
 
     @property
     def torch_device(self) -> torch.device:
@@ -223,16 +246,22 @@ class Predictor:
         lengths = np.array([p[1] for p in prepared], dtype=np.int64)
         if self.novelty is None:
             return softmax(self.logits(batch, lengths))
-        # The check needs the encoder's features, which the ONNX export does not give:
-        # logits and features come from one torch pass (ONNX agrees with it to 1e-4).
+        # The check reads the encoder's features: logits and features come from one
+        # pass, ONNX's when its export has them (it agrees with torch to 1e-4).
         z, feats = self._classify(batch, lengths)
         return temper(softmax(z), self.novelty.unfamiliar(feats))
 
     def _classify(
         self, batch: np.ndarray, lengths: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Torch logits and features (:meth:`models.ms2l.MS2L.classify`) of a batch."""
+        """Logits and features (:meth:`models.ms2l.MS2L.classify`) of a batch: from
+        the ONNX backend for full-length clips when its export has the features
+        output, from torch otherwise."""
         batch = self._drop_absent_bodies(np.ascontiguousarray(batch, np.float32))
+        onnx = self._onnx
+        if onnx is not None and onnx.has_features and np.all(lengths == batch.shape[1]):
+            z, f = onnx.classify(batch)
+            return np.asarray(z, np.float32), np.asarray(f, np.float32)
         with torch.no_grad():
             x = torch.from_numpy(batch)
             lens = torch.as_tensor(lengths, dtype=torch.int64)
@@ -249,6 +278,14 @@ class Predictor:
         present = np.flatnonzero(np.any(batch != 0, axis=(0, 1, 3, 4)))
         keep = int(present[-1]) + 1 if present.size else 1
         return batch[:, :, :keep] if keep < batch.shape[2] else batch
+
+
+def _onnx_backend(
+    run_dir: Path, model: torch.nn.Module, cfg: TrainConfig
+) -> OnnxBackend:
+    """The run's verified ONNX export (written first if needed), loaded."""
+    path = ensure_onnx(run_dir, exportable(model), cfg.data.frames, cfg.data.num_bodies)
+    return OnnxBackend(path)
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

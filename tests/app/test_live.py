@@ -23,6 +23,7 @@ def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
         qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
         assert "BiGRU encoder · layout ucla20" in panel.model_info.text()
         assert "10 classes" in panel.model_info.text()
+        assert "device onnx" in panel.model_info.text()  # the CPU runs the ONNX export
         assert "unfamiliar motion → no action" in panel.model_info.text()  # novelty.npz
         assert "Trained on Kinect v1" in panel.input_info.text()
         assert "input now: MediaPipe" in panel.input_info.text()

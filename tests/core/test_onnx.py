@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -132,7 +133,7 @@ def test_exported_files_are_readable_by_others_less_the_umask(run_dir, tmp_path)
 def test_a_corrupt_model_is_replaced_with_a_warning(tmp_path, capsys):
     run = make_run(tmp_path / "run", seed=5)
     (run / ONNX_FILE).write_bytes(b"truncated")
-    with pytest.warns(OnnxModelWarning, match="stale or corrupt"):
+    with pytest.warns(OnnxModelWarning, match="stale, corrupt"):
         path = export_onnx(run)
     assert path == run / ONNX_FILE and OnnxBackend(path).logits is not None
     (run / ONNX_FILE).write_bytes(b"truncated")
@@ -143,6 +144,46 @@ def test_a_corrupt_model_is_replaced_with_a_warning(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"ms2l infer: warning: {run / ONNX_FILE}: did not reproduce" in err
     assert "warnings.warn" not in err
+
+
+def test_an_export_without_features_still_answers_and_is_replaced(tmp_path):
+    """Files exported before the features output give logits; the novelty check needs
+    the features, so a run folder's old file is replaced (with a warning)."""
+    import torch
+
+    run = make_run(tmp_path / "run", seed=3)
+    torch_p = Predictor.from_run(run, device="cpu")
+    full = torch_p.model.export_module().eval()
+
+    class LogitsOnly(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.full = full
+
+        def forward(self, x):
+            return self.full(x)[0]
+
+    x = np.random.default_rng(0).normal(size=(2, 32, 2, 25, 3)).astype(np.float32)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the legacy exporter's expected notices
+        torch.onnx.export(
+            LogitsOnly().eval(), (torch.from_numpy(x),), str(run / ONNX_FILE),
+            input_names=["x"], output_names=["logits"],
+            dynamic_axes={"x": {0: "batch", 1: "time"}, "logits": {0: "batch"}},
+            opset_version=17, dynamo=False,
+        )  # fmt: skip
+    old = OnnxBackend(run / ONNX_FILE)
+    assert not old.has_features
+    np.testing.assert_allclose(old.logits(x), torch_p.logits(x), atol=1e-4)
+    with pytest.raises(ValueError, match="without the features output.*ms2l export"):
+        old.classify(x)
+    with pytest.warns(OnnxModelWarning, match="before the features output"):
+        path = export_onnx(run)
+    logits, features = OnnxBackend(path).classify(x)
+    with torch.no_grad():
+        want_logits, want_features = (t.numpy() for t in full(torch.from_numpy(x)))
+    np.testing.assert_allclose(logits, want_logits, atol=1e-4)
+    np.testing.assert_allclose(features, want_features, atol=1e-4)
 
 
 @contextlib.contextmanager
@@ -192,6 +233,38 @@ def test_read_only_run_folder_exports_to_the_user_cache(monkeypatch):
         np.testing.assert_allclose(
             OnnxBackend(first).logits(x), torch_p.logits(x), atol=1e-4
         )
+    finally:
+        os.chmod(run, 0o755)
+        shutil.rmtree(base)
+
+
+def test_auto_backend_is_onnx_on_the_cpu_and_torch_when_export_fails(monkeypatch):
+    base = Path(tempfile.mkdtemp(prefix="ms2l-auto-"))
+    run = base / "run"
+    try:
+        os.chmod(base, 0o755)
+        make_run(run, seed=8)
+        torch_p = Predictor.from_run(run, device="cpu")
+        auto = Predictor.from_run(run, device="cpu", backend="auto")
+        assert auto.backend == "onnx" and auto.backend_note == ""
+        assert (run / ONNX_FILE).is_file()
+        x = np.random.default_rng(0).normal(size=(2, 20, 2, 25, 3)).astype(np.float32)
+        np.testing.assert_allclose(auto.logits(x), torch_p.logits(x), atol=1e-4)
+        # No ONNX file, a folder the user cannot write and a cache that cannot be made
+        # (a file where its folder should be): the model still loads, in torch.
+        (run / ONNX_FILE).unlink()
+        (base / "cache").write_text("a file, not a folder")
+        monkeypatch.setenv("MS2L_CACHE", str(base / "cache"))
+        for p in run.iterdir():
+            os.chmod(p, 0o644)
+        os.chmod(run, 0o555)
+        with _unprivileged():
+            fallback = Predictor.from_run(run, device="cpu", backend="auto")
+        assert fallback.backend == "torch"
+        assert fallback.backend_note.startswith("ONNX export failed, running in torch")
+        np.testing.assert_allclose(fallback.logits(x), torch_p.logits(x), atol=1e-5)
+        with pytest.raises(ValueError, match="'torch', 'onnx' or 'auto'"):
+            Predictor.from_run(run, device="cpu", backend="tensorrt")
     finally:
         os.chmod(run, 0o755)
         shutil.rmtree(base)

@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 
 from core.evaluation import evaluate_run
 from core.inference import Predictor
@@ -82,14 +83,18 @@ def test_shipped_model_evaluates_from_another_folder_through_ms2l_data(
 @pytest.mark.parametrize("folder", [SHIPPED, GRAPH], ids=["bigru", "gcn"])
 def test_shipped_onnx_file_answers_as_torch_on_real_clips(folder, ucla_clips):
     clips = [seq.joints for seq in ucla_clips[:4]]
-    # Without the novelty check: with it, predictions take the torch path even when the
-    # ONNX backend is loaded. A stale model.onnx would be re-exported with a warning,
-    # which fails here: the shipped file itself must match.
-    torch_p = Predictor.from_run(folder, device="cpu", backend="torch", novelty=False)
+    # A stale model.onnx (or one without the features output) would be re-exported
+    # with a warning, which fails here: the shipped file itself must match.
+    torch_p = Predictor.from_run(folder, device="cpu", backend="torch")
     with warnings.catch_warnings():
         warnings.simplefilter("error", OnnxModelWarning)
-        onnx_p = Predictor.from_run(folder, device="cpu", backend="onnx", novelty=False)
-    assert onnx_p.backend == "onnx"
+        onnx_p = Predictor.from_run(folder, device="cpu", backend="onnx")
+    assert onnx_p.backend == "onnx" and onnx_p.novelty is not None
     expected = torch_p.predict_proba(clips)
+    # The novelty check reads the features from the ONNX file too: with the torch
+    # copy of the model wiped, the answers do not change.
+    with torch.no_grad():
+        for param in onnx_p.model.parameters():
+            param.zero_()
     np.testing.assert_allclose(onnx_p.predict_proba(clips), expected, atol=1e-4)
     assert expected.argmax(1).tolist() == [s.label for s in ucla_clips[:4]]

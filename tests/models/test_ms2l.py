@@ -47,7 +47,9 @@ def test_padding_does_not_change_a_clips_logits():
 def test_export_module_matches_forward_on_full_length_clips(classifier):
     model = _model(classifier=classifier).eval()
     x = torch.randn(3, 11, 2, 20, 3)
-    torch.testing.assert_close(model.export_module()(x), model(x), rtol=1e-6, atol=1e-6)
+    logits, features = model.export_module()(x)
+    torch.testing.assert_close(logits, model(x), rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(features, model.classify(x)[1], rtol=1e-6, atol=1e-6)
 
 
 def test_wrong_frame_size_is_a_clear_error():
