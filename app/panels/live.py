@@ -6,7 +6,7 @@ shows its encoder, layout, classes and window duration. Start runs
 :func:`core.live.pipeline.run_live` in a worker in *latest-only* mode: while the GUI draws one
 frame, newer frames replace each other instead of queueing, so the picture never lags
 behind. A source that is itself a mirror image (a selfie camera) can be flipped back
-before pose estimation (the source picker's "Mirror image"); the optional mirrored preview flips
+before pose estimation ("Mirrored" beside the source); the optional mirrored preview flips
 only what is drawn. Without a camera the panel says so and offers a video
 file.
 """

@@ -65,7 +65,7 @@ class SourcePicker(QWidget):
         browse.clicked.connect(self._on_browse_clicked)
         rescan = QPushButton("Find cameras")
         rescan.clicked.connect(self.scan_cameras)
-        self.mirrored = QCheckBox("Mirror image: flip it back")
+        self.mirrored = QCheckBox("Mirrored")
         self.mirrored.setToolTip(
             "Tick for a camera or video that shows a mirror image (a selfie camera, a "
             "mirrored virtual camera, the NTU colour videos): its frames are flipped "
@@ -77,9 +77,8 @@ class SourcePicker(QWidget):
         self.note.setWordWrap(True)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Source", field_row(self.source, rescan))
+        form.addRow("Source", field_row(self.source, rescan, self.mirrored))
         form.addRow("Video", field_row(self.video_path, browse))
-        form.addRow("", self.mirrored)
         form.addRow("", self.note)
 
     @pyqtSlot()

@@ -11,14 +11,20 @@ from tests.app.conftest import make_context
 from tests.conftest import require_data
 
 
-@pytest.mark.slow
-def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
-    qtbot, settings, tiny_run
-):
+def _panel_on_tai_chi(qtbot, settings, tiny_run):
+    """A Live panel with the tiny model and the tai chi video as its file source."""
     video = require_data("videos", "ta_chi.mp4")
     ctx, jobs, errors = make_context(settings)
     panel = LivePanel(ctx, model_dir=tiny_run, video=video)
     qtbot.addWidget(panel)
+    return panel, video, jobs, errors
+
+
+@pytest.mark.slow
+def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
+    qtbot, settings, tiny_run
+):
+    panel, video, jobs, errors = _panel_on_tai_chi(qtbot, settings, tiny_run)
     try:
         qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
         assert "BiGRU encoder · layout ucla20" in panel.model_info.text()
@@ -69,10 +75,7 @@ def test_a_source_marked_mirrored_is_flipped_back_before_pose_estimation(
 ):
     from core.live.capture import VideoSource
 
-    video = require_data("videos", "ta_chi.mp4")
-    ctx, jobs, errors = make_context(settings)
-    panel = LivePanel(ctx, model_dir=tiny_run, video=video)
-    qtbot.addWidget(panel)
+    panel, video, jobs, errors = _panel_on_tai_chi(qtbot, settings, tiny_run)
     try:
         assert not panel.live_settings().mirrored  # off by default, as in ms2l infer
         panel.picker.mirrored.setChecked(True)
@@ -95,7 +98,7 @@ def test_a_source_marked_mirrored_is_flipped_back_before_pose_estimation(
         np.testing.assert_array_equal(update.frame, frame.image[:, ::-1])
         assert panel.picker.isEnabled()
         # remembered for the next session
-        again = LivePanel(ctx, model_dir=tiny_run, video=video)
+        again = LivePanel(panel.ctx, model_dir=tiny_run, video=video)
         qtbot.addWidget(again)
         assert again.picker.mirrored.isChecked()
         assert errors == []

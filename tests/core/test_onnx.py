@@ -199,13 +199,24 @@ def _unprivileged():
         os.seteuid(0)
 
 
-def test_read_only_run_folder_exports_to_the_user_cache(monkeypatch):
-    # A folder the unprivileged user can reach (pytest's tmp_path is private to root).
-    base = Path(tempfile.mkdtemp(prefix="ms2l-ro-"))
+@contextlib.contextmanager
+def _reachable_run(seed: int):
+    """``(base, run)``: a tiny run in a folder the unprivileged user can reach
+    (pytest's tmp_path is private to root), removed afterwards."""
+    base = Path(tempfile.mkdtemp(prefix="ms2l-onnx-"))
     run = base / "run"
     try:
         os.chmod(base, 0o755)
-        make_run(run, seed=6)
+        make_run(run, seed=seed)
+        yield base, run
+    finally:
+        if run.exists():
+            os.chmod(run, 0o755)
+        shutil.rmtree(base)
+
+
+def test_read_only_run_folder_exports_to_the_user_cache(monkeypatch):
+    with _reachable_run(seed=6) as (base, run):
         shipped = export_onnx(make_run(base / "other", seed=7)).read_bytes()
         (run / ONNX_FILE).write_bytes(shipped)  # a stale model shipped with the run
         cache = base / "cache"
@@ -233,17 +244,10 @@ def test_read_only_run_folder_exports_to_the_user_cache(monkeypatch):
         np.testing.assert_allclose(
             OnnxBackend(first).logits(x), torch_p.logits(x), atol=1e-4
         )
-    finally:
-        os.chmod(run, 0o755)
-        shutil.rmtree(base)
 
 
 def test_auto_backend_is_onnx_on_the_cpu_and_torch_when_export_fails(monkeypatch):
-    base = Path(tempfile.mkdtemp(prefix="ms2l-auto-"))
-    run = base / "run"
-    try:
-        os.chmod(base, 0o755)
-        make_run(run, seed=8)
+    with _reachable_run(seed=8) as (base, run):
         torch_p = Predictor.from_run(run, device="cpu")
         auto = Predictor.from_run(run, device="cpu", backend="auto")
         assert auto.backend == "onnx" and auto.backend_note == ""
@@ -265,9 +269,6 @@ def test_auto_backend_is_onnx_on_the_cpu_and_torch_when_export_fails(monkeypatch
         np.testing.assert_allclose(fallback.logits(x), torch_p.logits(x), atol=1e-5)
         with pytest.raises(ValueError, match="'torch', 'onnx' or 'auto'"):
             Predictor.from_run(run, device="cpu", backend="tensorrt")
-    finally:
-        os.chmod(run, 0o755)
-        shutil.rmtree(base)
 
 
 def test_export_to_an_unwritable_place_is_a_one_line_error(run_dir, tmp_path, capsys):
