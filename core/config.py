@@ -619,6 +619,10 @@ def validate(cfg: TrainConfig) -> None:
             "root_motion must be 'keep', 'remove' or 'height', got "
             f"{cfg.data.root_motion!r}"
         )
+    if not 0.0 <= cfg.data.augment.mirror <= 1.0:
+        raise ValueError(
+            f"augment mirror is a probability in [0, 1], got {cfg.data.augment.mirror}"
+        )
     if not 0.0 <= cfg.data.depth_weight <= 1.0:
         raise ValueError(f"depth_weight must be in [0, 1], got {cfg.data.depth_weight}")
     if cfg.optim.lr_step_unit not in ("iter", "epoch"):

@@ -610,14 +610,27 @@ def augment(
 def mirror(x: np.ndarray, layout: str) -> np.ndarray:
     """The clip's mirror image: x negated, left and right joints swapped.
 
-    In the view-aligned body frame x runs from the body's right to its left, so this is
-    the same motion done by the other side of the body; in camera space it is the scene
-    in a mirror.
+    In the view-aligned body frame the hips lie on x (left hip to right hip is +x), so
+    this is the same motion done by the other side of the body; in camera space it is
+    the scene in a mirror. Mirroring a raw clip and then normalising it gives the same
+    as normalising then mirroring, because the joints normalisation centres on and
+    measures the spine with lie on the body's midline; a layout whose centre or spine
+    joints are left or right ones (MediaPipe's ``mp33``, centred on a hip) is refused.
 
     Args:
         x: Clip ``(T, M, V, 3)`` in ``layout``.
         layout: Its layout name.
+
+    Raises:
+        ValueError: For a layout without midline centre and spine joints.
     """
-    y = np.asarray(x)[:, :, get_layout(layout).mirror_permutation()].copy()
+    lay = get_layout(layout)
+    sided = {j for pair in lay.left_right for j in pair}
+    if {lay.center, *lay.spine} & sided:
+        raise ValueError(
+            f"cannot mirror {layout} clips: its centre or spine joints are left or "
+            "right ones, not on the body's midline (convert to a Kinect layout first)"
+        )
+    y = np.asarray(x)[:, :, lay.mirror_permutation()].copy()
     y[..., 0] = -y[..., 0]
     return y

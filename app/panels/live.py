@@ -138,7 +138,10 @@ class LivePanel(QWidget):
         self.predict_every.setValue(defaults.predict_every)
         self.predict_every.setSuffix(" frames")
         self.mirror = QCheckBox("Mirrored preview")
-        self.mirror.setToolTip("Flip the picture only; the model sees the frame as is")
+        self.mirror.setToolTip(
+            "Flip the picture only; what the model sees does not change (for a source "
+            'that is itself a mirror image, tick "Mirrored" beside the source)'
+        )
         self.mirror.toggled.connect(self._on_mirror_toggled)
         self.show_video = QCheckBox("Show video (off: skeleton on a dark background)")
         self.show_video.setChecked(True)

@@ -434,6 +434,7 @@ class TeachPanel(QWidget):
         self.record_job = job
         self.record_button.setEnabled(False)
         self.stop_button.setEnabled(True)
+        self.source.setEnabled(False)  # the take's source is fixed once it starts
         self.record_status.setText(f"Starting {name}…")
         self.video.show_message("Starting…")
         job.start()
@@ -510,6 +511,7 @@ class TeachPanel(QWidget):
         self.record_job = None
         self.record_button.setEnabled(True)
         self.stop_button.setEnabled(False)
+        self.source.setEnabled(True)
 
     # --- takes -----------------------------------------------------------------------
     def selected_take(self) -> str | None:

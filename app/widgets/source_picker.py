@@ -6,11 +6,13 @@ answers (and when no camera opens) the picker offers the video file.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from PyQt6.QtCore import QSignalBlocker, pyqtSignal, pyqtSlot
+from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,8 +33,12 @@ VIDEO_FILTER = "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All files (*)"
 
 
 class SourcePicker(QWidget):
-    """A camera / video-file chooser remembering its choice under
-    ``<key>/camera|video|mirrored``; ``mirrored`` says the source is a mirror image.
+    """A camera / video-file chooser remembering its choice under ``<key>/camera|video``.
+
+    Its "Mirrored" box says the source is a mirror image (flipped back before pose
+    estimation). That is a fact about the camera or the video, so it is remembered per
+    source and shared by every panel: a selfie camera ticked while recording in Teach is
+    ticked in Live too (read again whenever the source changes or the picker is shown).
 
     Signals:
         cameras_found(object): The list of camera indices that opened.
@@ -71,8 +77,9 @@ class SourcePicker(QWidget):
             "mirrored virtual camera, the NTU colour videos): its frames are flipped "
             "back before pose estimation, so that your left hand is your left hand"
         )
-        self.mirrored.setChecked(ctx.recall(f"{key}/mirrored") == "true")
         self.mirrored.toggled.connect(self._on_mirrored_toggled)
+        self.source.currentIndexChanged.connect(self._load_mirrored)
+        self.video_path.textChanged.connect(self._load_mirrored)
         self.note = QLabel("Looking for cameras…")
         self.note.setWordWrap(True)
         form = QFormLayout(self)
@@ -80,6 +87,7 @@ class SourcePicker(QWidget):
         form.addRow("Source", field_row(self.source, rescan, self.mirrored))
         form.addRow("Video", field_row(self.video_path, browse))
         form.addRow("", self.note)
+        self._load_mirrored()
 
     @pyqtSlot()
     def scan_cameras(self) -> None:
@@ -118,11 +126,37 @@ class SourcePicker(QWidget):
         else:
             self.note.setText("No camera found. Choose a video file instead (Browse…).")
             self.source.setCurrentText(VIDEO_ITEM)
+        self._load_mirrored()  # the combo was refilled with its signals blocked
         self.cameras_found.emit(self.cameras)
+
+    def _mirrored_key(self) -> str | None:
+        """Settings key of the current source's "Mirrored" (``None``: no source)."""
+        data = self.source.currentData()
+        if self.source.currentText() != VIDEO_ITEM and data is not None:
+            source = f"camera {int(data)}"
+        else:
+            path = self.video_path.text().strip()
+            if not path:
+                return None
+            source = f"video {Path(path).expanduser().resolve()}"
+        return "mirrored/" + hashlib.sha1(source.encode()).hexdigest()[:16]
+
+    @pyqtSlot()
+    def _load_mirrored(self) -> None:
+        key = self._mirrored_key()
+        with QSignalBlocker(self.mirrored):
+            self.mirrored.setChecked(key is not None and self.ctx.recall(key) == "true")
 
     @pyqtSlot(bool)
     def _on_mirrored_toggled(self, checked: bool) -> None:
-        self.ctx.remember(f"{self.key}/mirrored", "true" if checked else "false")
+        key = self._mirrored_key()
+        if key is not None:
+            self.ctx.remember(key, "true" if checked else "false")
+
+    def showEvent(self, event: QShowEvent | None) -> None:  # noqa: N802 (Qt's name)
+        """Read "Mirrored" again: another panel may have changed it."""
+        self._load_mirrored()
+        super().showEvent(event)
 
     @pyqtSlot()
     def _on_browse_clicked(self) -> None:

@@ -25,6 +25,7 @@ import errno
 import hashlib
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -202,6 +203,7 @@ def ensure_onnx(
     num_bodies: int,
     out: str | os.PathLike[str] | None = None,
     force: bool = False,
+    say: Callable[[str], None] | None = None,
 ) -> Path:
     """Export a run's classifier (``model.export_module()``) to ONNX, verified.
 
@@ -222,6 +224,8 @@ def ensure_onnx(
             a shipped model with the ONNX backend writes nothing), and a file that
             does not reproduce them (stale, corrupt, or exported before the features
             output) is replaced with an :class:`OnnxModelWarning` naming it.
+        say: Receives that message instead of the warning (the warnings machinery is
+            process-wide, so a worker thread passes its own sink).
 
     Returns:
         Path of the ``.onnx`` file that reproduces the run's torch logits.
@@ -234,6 +238,13 @@ def ensure_onnx(
     run_dir = Path(run_dir)
     target = Path(out) if out is not None else run_dir / ONNX_FILE
     module = model.export_module().eval()
+
+    def tell(message: str) -> None:
+        if say is not None:
+            say(message)
+        else:
+            warnings.warn(message, OnnxModelWarning, stacklevel=3)
+
     shape = (2, frames, num_bodies, model.num_joints, model.channels)
     stale = False
     if not force and target.is_file():
@@ -247,22 +258,18 @@ def ensure_onnx(
             raise
     else:
         if stale:
-            warnings.warn(
+            tell(
                 f"{target}: did not reproduce {run_dir}'s weights (stale, corrupt, or "
-                "exported before the features output); replaced it with a fresh export",
-                OnnxModelWarning,
-                stacklevel=2,
+                "exported before the features output); replaced it with a fresh export"
             )
         return target
     # The run folder is read-only: use (or fill) the per-user cache.
     cached = cached_onnx_path(run_dir)
     if stale:
-        warnings.warn(
+        tell(
             f"{target}: does not reproduce {run_dir}'s weights (stale, corrupt, or "
             f"exported before the features output) and the folder is read-only; using "
-            f"{cached} instead",
-            OnnxModelWarning,
-            stacklevel=2,
+            f"{cached} instead"
         )
     if not (cached.is_file() and _matches_torch(module, cached, shape)):
         _export_verified(module, cached, shape, run_dir)

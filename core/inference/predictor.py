@@ -11,8 +11,7 @@ model's layout (``predictor.layout``); the live pipeline converts MediaPipe land
 from __future__ import annotations
 
 import os
-import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,12 +22,7 @@ from core.config import TrainConfig
 from core.device import resolve_device
 from core.inference.novelty import NOVELTY_FILE, Novelty, temper
 from core.inference.novelty import load as load_novelty
-from core.inference.onnx import (
-    OnnxBackend,
-    OnnxModelWarning,
-    ensure_onnx,
-    exportable,
-)
+from core.inference.onnx import OnnxBackend, ensure_onnx, exportable
 from core.model_input import fit_time, prepare_clip
 
 
@@ -125,13 +119,14 @@ class Predictor:
         if backend == "onnx":
             onnx = _onnx_backend(info.run_dir, model, cfg)
         elif backend == "auto" and dev.type == "cpu":
+            said: list[str] = []
             try:
-                with warnings.catch_warnings(record=True) as said:
-                    warnings.simplefilter("always", OnnxModelWarning)
-                    onnx = _onnx_backend(info.run_dir, model, cfg)
-                note = "; ".join(str(w.message) for w in said)
-            except (OSError, ValueError, TypeError) as exc:
-                note = f"ONNX export failed, running in torch: {exc}"
+                onnx = _onnx_backend(info.run_dir, model, cfg, said.append)
+            # onnxruntime is an optional extra (ImportError); the exporter raises
+            # RuntimeError on an operator it cannot export
+            except (ImportError, RuntimeError, OSError, ValueError, TypeError) as exc:
+                said.append(f"ONNX export failed, running in torch: {exc}")
+            note = "; ".join(said)
         novelty_file = info.run_dir / NOVELTY_FILE
         check = None
         if novelty and novelty_file.is_file():
@@ -281,10 +276,16 @@ class Predictor:
 
 
 def _onnx_backend(
-    run_dir: Path, model: torch.nn.Module, cfg: TrainConfig
+    run_dir: Path,
+    model: torch.nn.Module,
+    cfg: TrainConfig,
+    say: Callable[[str], None] | None = None,
 ) -> OnnxBackend:
-    """The run's verified ONNX export (written first if needed), loaded."""
-    path = ensure_onnx(run_dir, exportable(model), cfg.data.frames, cfg.data.num_bodies)
+    """The run's verified ONNX export (written first if needed), loaded; ``say``
+    receives what :func:`ensure_onnx` has to report (a stale file replaced)."""
+    path = ensure_onnx(
+        run_dir, exportable(model), cfg.data.frames, cfg.data.num_bodies, say=say
+    )
     return OnnxBackend(path)
 
 

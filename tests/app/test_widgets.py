@@ -162,3 +162,32 @@ def test_shipped_button_for_none_one_and_several_models_with_a_broken_one(
     with qtbot.waitSignal(several.chosen) as got:
         actions[0].trigger()
     assert got.args == [folder / "a-model"]
+
+
+def test_mirrored_is_remembered_per_source_and_shared_by_the_panels(
+    qtbot, settings, tmp_path
+):
+    from app.widgets.source_picker import SourcePicker
+    from tests.app.conftest import make_context
+
+    selfie, other = tmp_path / "selfie.mp4", tmp_path / "other.mp4"
+    ctx, jobs, _ = make_context(settings)
+    try:
+        teach = SourcePicker(ctx, "teach", video=selfie)
+        live = SourcePicker(ctx, "live", video=selfie)
+        for picker in (teach, live):
+            qtbot.addWidget(picker)
+        assert not teach.mirrored.isChecked() and not live.mirrored.isChecked()
+        teach.mirrored.setChecked(True)  # ticked while recording in Teach ...
+        live.show()  # ... and Live, shown next, reads it for the same video
+        assert live.mirrored.isChecked()
+        live.set_video(other)  # another source has its own answer
+        assert not live.mirrored.isChecked()
+        live.set_video(selfie)
+        assert live.mirrored.isChecked()
+        live.mirrored.setChecked(False)
+        again = SourcePicker(ctx, "teach", video=selfie)
+        qtbot.addWidget(again)
+        assert not again.mirrored.isChecked()
+    finally:
+        jobs.stop_all()

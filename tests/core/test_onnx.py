@@ -6,6 +6,7 @@ import contextlib
 import os
 import shutil
 import stat
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -254,9 +255,25 @@ def test_auto_backend_is_onnx_on_the_cpu_and_torch_when_export_fails(monkeypatch
         assert (run / ONNX_FILE).is_file()
         x = np.random.default_rng(0).normal(size=(2, 20, 2, 25, 3)).astype(np.float32)
         np.testing.assert_allclose(auto.logits(x), torch_p.logits(x), atol=1e-4)
+        # A stale file is replaced and said in the note, not as a process-wide warning
+        (run / ONNX_FILE).write_bytes(
+            export_onnx(make_run(base / "b", seed=9)).read_bytes()
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", OnnxModelWarning)
+            auto = Predictor.from_run(run, device="cpu", backend="auto")
+        assert auto.backend == "onnx" and "replaced it with a fresh export" in (
+            auto.backend_note
+        )
+        # onnxruntime is an optional extra: without it, torch, saying why
+        monkeypatch.setitem(sys.modules, "onnxruntime", None)
+        (run / ONNX_FILE).unlink()
+        missing = Predictor.from_run(run, device="cpu", backend="auto")
+        assert missing.backend == "torch" and "onnxruntime" in missing.backend_note
+        monkeypatch.undo()  # onnxruntime back, as imported before
         # No ONNX file, a folder the user cannot write and a cache that cannot be made
         # (a file where its folder should be): the model still loads, in torch.
-        (run / ONNX_FILE).unlink()
+        (run / ONNX_FILE).unlink(missing_ok=True)
         (base / "cache").write_text("a file, not a folder")
         monkeypatch.setenv("MS2L_CACHE", str(base / "cache"))
         for p in run.iterdir():

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core import preprocess as P
-from core.skeleton import NTU25, UCLA20
+from core.skeleton import NTU25, UCLA20, get_layout
 
 
 def _rotation_y(deg: float) -> np.ndarray:
@@ -139,6 +139,27 @@ def test_mirror_raises_the_other_hand_and_undoes_itself():
     # the mirror image of an aligned clip is aligned the same way: hips stay on x
     hips = NTU25.index("HipLeft"), NTU25.index("HipRight")
     assert np.sign(m[0, 0, hips[0], 0]) == np.sign(n[0, 0, hips[0], 0])
+
+
+@pytest.mark.parametrize("joints", ["sensor", "shared"])
+def test_mirroring_commutes_with_normalisation(joints):
+    """Mirror then normalise = normalise then mirror (two bodies, both Kinect layouts),
+    so a mirrored training clip is the clip a mirrored camera would give."""
+    for layout, x in (("ntu25", _clip(t=10, bodies=2)),
+                      ("ucla20", _clip(t=10, bodies=1)[:, :, :20])):  # fmt: skip
+        if layout == "ucla20":  # a plausible trunk in UCLA-20's own joint order
+            x[:, 0, 12], x[:, 0, 16] = [-0.1, 0.0, 3.0], [0.1, 0.0, 3.0]
+            x[:, 0, 0], x[:, 0, 2] = [0.0, 0.0, 3.0], [0.0, 0.5, 3.0]
+        camera = x.copy()
+        camera[..., 0] = -camera[..., 0]  # the scene in a mirror ...
+        camera = camera[
+            :, :, get_layout(layout).mirror_permutation()
+        ]  # ... sides named
+        a = P.normalise_clip(camera, layout, joints=joints)
+        b = P.mirror(P.normalise_clip(x, layout, joints=joints), layout)
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    with pytest.raises(ValueError, match="mp33.*midline"):
+        P.mirror(np.zeros((2, 1, 33, 3), np.float32), "mp33")
 
 
 def test_mirror_augmentation_is_seeded_and_needs_the_layout():

@@ -20,7 +20,8 @@ def test_train_then_eval_from_flags(tiny_data, tmp_path, capsys):
         "train", "--config", str(cfg_file), "--root", str(root), "--strategy", "joint",
         "--tasks", "motion,contrastive", "--epochs", "2", "--batch-size", "8",
         "--hidden", "8", "--device", "cpu", "--seed", "3", "--run-dir", str(run_dir),
-        "--augment", "rotate=20,noise=0.01,speed=0.2,drop=0.1,depth=0.05,jitter=0.01",
+        "--augment",
+        "rotate=20,noise=0.01,speed=0.2,drop=0.1,depth=0.05,jitter=0.01,mirror=0.5",
         "--select", "last", "--joints", "shared", "--root-motion", "remove",
         "--depth-weight", "0.5",
         "--lr-schedule", "cosine", "--min-lr", "2e-5",
@@ -45,6 +46,7 @@ def test_train_then_eval_from_flags(tiny_data, tmp_path, capsys):
     assert cfg.data.joints == "shared" and cfg.data.root_motion == "remove"
     assert cfg.data.depth_weight == 0.5
     assert (cfg.data.augment.depth_noise, cfg.data.augment.jitter_std) == (0.05, 0.01)
+    assert cfg.data.augment.mirror == 0.5
     assert (cfg.optim.lr_schedule, cfg.optim.min_lr) == ("cosine", 2e-5)
 
     assert main(["eval", str(run_dir)]) == 0
@@ -76,3 +78,5 @@ def test_train_errors_are_one_line(tiny_data, tmp_path, capsys):
     assert "run folder not found" in capsys.readouterr().err
     with pytest.raises(ValueError, match="unknown augmentation"):
         parse_augment("blur=1")
+    assert main(["train", "--root", str(root), "--augment", "mirror=1.5"]) == 2
+    assert "mirror is a probability in [0, 1], got 1.5" in capsys.readouterr().err
