@@ -231,6 +231,21 @@ def run(args: argparse.Namespace) -> int:
     return _run_video(args, predictor, settings)
 
 
+def _why_no_prediction(
+    predictor: Predictor, settings: LiveSettings, people: int, fps: float
+) -> str:
+    """Why a run ended without a prediction: nobody seen, or too short for the window."""
+    if people == 0:
+        return "no person was found in any frame"
+    seconds = settings.window_seconds or predictor.window_seconds
+    return (
+        f"a person was seen for {people / max(fps, 1e-6):.1f} s; the model predicts once "
+        f"its window of {seconds:.1f} s (the median length of its training clips) is "
+        f"{settings.min_fill:.0%} full: give a longer input, or a shorter window "
+        "(--window-seconds)"
+    )
+
+
 # ----------------------------------------------------------------------------- video
 def _run_video(
     args: argparse.Namespace, predictor: Predictor, settings: LiveSettings
@@ -313,7 +328,9 @@ def _run_video(
         common = ", ".join(f"{a} x{n}" for a, n in actions.most_common(3))
         print(f"predictions: {sum(actions.values())}; most frequent: {common}")
     else:
-        print("predictions: none (window never filled; is a person visible?)")
+        print(
+            f"predictions: none ({_why_no_prediction(predictor, settings, people, src.fps)})"
+        )
     _finish_outputs(args, video, lines)
     return 0
 

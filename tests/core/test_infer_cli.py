@@ -68,8 +68,20 @@ def test_one_frame_video(run_dir, tmp_path, capsys):
     writer.release()
     out = tmp_path / "one.mp4"
     assert main(["infer", str(src), "--run", str(run_dir), "--out", str(out)]) == 0
-    assert "predictions: none" in capsys.readouterr().out
+    assert "predictions: none (no person was found in any frame)" in (
+        capsys.readouterr().out
+    )
     assert _frames(out) == 1
+
+
+def test_too_short_for_the_window_says_so(run_dir, capsys):
+    video = require_data("videos", "ta_chi.mp4")
+    argv = ["infer", str(video), "--run", str(run_dir), "--max-frames", "30",
+            "--window-seconds", "8", "--backend", "auto"]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "predictions: none (a person was seen for 1.0 s" in out
+    assert "window of 8.0 s" in out and "50% full" in out
 
 
 def test_ntu_skeleton_file(run_dir, tmp_path, capsys):
