@@ -499,8 +499,8 @@ def markdown(results: dict[str, dict], command: str, notes: str = "") -> str:
         "| NW-UCLA view 3: same top-1 for a clip and its mirror image | "
         + " | ".join(pct(results[n].get("mirror_agreement", float("nan")))
                      for n in names) + " |",
-        "| paired NTU take, MediaPipe's lasting per-joint depth offset (RMS / max, "
-        "spine lengths) | "
+        "| paired NTU take, MediaPipe's lasting per-joint depth offset after the "
+        "model's normalisation (RMS / max, spine lengths) | "
         + " | ".join(_depth_cell(results[n]) for n in names) + " |",
         "| Kinect-vs-MediaPipe classifier, paired take (<= 65%) | "
         + " | ".join(pct(results[n]["classifier_paired"]) for n in names) + " |",

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from core.fileio import atomic_write_text
-from core.preprocess import AugmentConfig
+from core.preprocess import AugmentConfig, can_mirror
 
 STRATEGIES: tuple[str, ...] = (
     "pretrain",
@@ -622,6 +622,13 @@ def validate(cfg: TrainConfig) -> None:
     if not 0.0 <= cfg.data.augment.mirror <= 1.0:
         raise ValueError(
             f"augment mirror is a probability in [0, 1], got {cfg.data.augment.mirror}"
+        )
+    layout = cfg.data.layout
+    if cfg.data.augment.mirror > 0 and layout and not can_mirror(layout):
+        raise ValueError(
+            f"augment mirror: {layout} clips cannot be mirrored (their centre or "
+            "spine joints are not on the body's midline); train on a Kinect layout "
+            "(--layout ntu25 or ucla20)"
         )
     if not 0.0 <= cfg.data.depth_weight <= 1.0:
         raise ValueError(f"depth_weight must be in [0, 1], got {cfg.data.depth_weight}")

@@ -607,6 +607,14 @@ def augment(
     return np.asarray(y, dtype=np.float32)
 
 
+def can_mirror(layout: str) -> bool:
+    """Whether :func:`mirror` takes clips of ``layout``: its centre and spine joints
+    lie on the body's midline (Kinect layouts; not MediaPipe's ``mp33``)."""
+    lay = get_layout(layout)
+    sided = {j for pair in lay.left_right for j in pair}
+    return not {lay.center, *lay.spine} & sided
+
+
 def mirror(x: np.ndarray, layout: str) -> np.ndarray:
     """The clip's mirror image: x negated, left and right joints swapped.
 
@@ -625,8 +633,7 @@ def mirror(x: np.ndarray, layout: str) -> np.ndarray:
         ValueError: For a layout without midline centre and spine joints.
     """
     lay = get_layout(layout)
-    sided = {j for pair in lay.left_right for j in pair}
-    if {lay.center, *lay.spine} & sided:
+    if not can_mirror(layout):
         raise ValueError(
             f"cannot mirror {layout} clips: its centre or spine joints are left or "
             "right ones, not on the body's midline (convert to a Kinect layout first)"

@@ -138,7 +138,10 @@ class SourcePicker(QWidget):
             path = self.video_path.text().strip()
             if not path:
                 return None
-            source = f"video {Path(path).expanduser().resolve()}"
+            try:
+                source = f"video {Path(path).expanduser().resolve()}"
+            except (OSError, RuntimeError, ValueError):  # "~nobody/x", a loop, a NUL
+                source = f"video {path}"
         return "mirrored/" + hashlib.sha1(source.encode()).hexdigest()[:16]
 
     @pyqtSlot()

@@ -29,7 +29,7 @@ import numpy as np
 
 from core.commands.paths import check_output_path, refuse_overwriting_inputs
 from core.errors import UserError
-from core.live.recogniser import LiveSettings
+from core.live.recogniser import FALLBACK_WINDOW_SECONDS, LiveSettings
 from core.runs import shipped_model_dir
 from core.tempfiles import remove_stale
 
@@ -234,14 +234,23 @@ def run(args: argparse.Namespace) -> int:
 def _why_no_prediction(
     predictor: Predictor, settings: LiveSettings, people: int, fps: float
 ) -> str:
-    """Why a run ended without a prediction: nobody seen, or too short for the window."""
+    """Why a run ended without a prediction: nobody seen, or not enough of the window."""
     if people == 0:
         return "no person was found in any frame"
-    seconds = settings.window_seconds or predictor.window_seconds
+    if settings.window_seconds is not None:
+        seconds, origin = settings.window_seconds, "--window-seconds"
+    elif predictor.window_seconds > 0:
+        seconds, origin = (
+            predictor.window_seconds,
+            "the median length of its training clips",
+        )
+    else:
+        seconds, origin = FALLBACK_WINDOW_SECONDS, "the default; the run does not say"
     return (
-        f"a person was seen for {people / max(fps, 1e-6):.1f} s; the model predicts once "
-        f"its window of {seconds:.1f} s (the median length of its training clips) is "
-        f"{settings.min_fill:.0%} full: give a longer input, or a shorter window "
+        f"a person was in {people} frames ({people / max(fps, 1e-6):.1f} s at "
+        f"{fps:.0f} FPS); the model predicts once its window of {seconds:.1f} s "
+        f"({origin}) is {settings.min_fill:.0%} filled with a person, without gaps over "
+        f"{settings.max_gap_seconds:g} s: give a longer input, or a shorter window "
         "(--window-seconds)"
     )
 

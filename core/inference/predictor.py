@@ -121,11 +121,15 @@ class Predictor:
         elif backend == "auto" and dev.type == "cpu":
             said: list[str] = []
             try:
-                onnx = _onnx_backend(info.run_dir, model, cfg, said.append)
-            # onnxruntime is an optional extra (ImportError); the exporter raises
-            # RuntimeError on an operator it cannot export
-            except (ImportError, RuntimeError, OSError, ValueError, TypeError) as exc:
-                said.append(f"ONNX export failed, running in torch: {exc}")
+                import onnxruntime  # noqa: F401  (an optional extra: pip install .[onnx])
+            except ImportError as exc:
+                said.append(f"onnxruntime is not installed, running in torch ({exc})")
+            else:
+                try:
+                    onnx = _onnx_backend(info.run_dir, model, cfg, said.append)
+                # the exporter raises RuntimeError on an operator it cannot export
+                except (RuntimeError, OSError, ValueError, TypeError) as exc:
+                    said.append(f"ONNX export failed, running in torch: {exc}")
             note = "; ".join(said)
         novelty_file = info.run_dir / NOVELTY_FILE
         check = None

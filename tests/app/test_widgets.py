@@ -189,5 +189,10 @@ def test_mirrored_is_remembered_per_source_and_shared_by_the_panels(
         again = SourcePicker(ctx, "teach", video=selfie)
         qtbot.addWidget(again)
         assert not again.mirrored.isChecked()
+        # paths that cannot be resolved while typing do not break the box
+        for typed in ("~", "~no-such-user-x", "a\x00b"):
+            again.video_path.setText(typed)
+            again.mirrored.setChecked(True)
+            assert again.mirrored.isChecked()
     finally:
         jobs.stop_all()

@@ -80,8 +80,8 @@ def test_too_short_for_the_window_says_so(run_dir, capsys):
             "--window-seconds", "8", "--backend", "auto"]  # fmt: skip
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "predictions: none (a person was seen for 1.0 s" in out
-    assert "window of 8.0 s" in out and "50% full" in out
+    assert "predictions: none (a person was in 30 frames (1.0 s at 30 FPS)" in out
+    assert "window of 8.0 s (--window-seconds) is 50% filled" in out
 
 
 def test_ntu_skeleton_file(run_dir, tmp_path, capsys):

@@ -160,6 +160,10 @@ def test_mirroring_commutes_with_normalisation(joints):
         np.testing.assert_allclose(a, b, atol=1e-5)
     with pytest.raises(ValueError, match="mp33.*midline"):
         P.mirror(np.zeros((2, 1, 33, 3), np.float32), "mp33")
+    from core.config import make_config
+
+    with pytest.raises(ValueError, match="mp33 clips cannot be mirrored"):
+        make_config(data={"layout": "mp33", "augment": P.AugmentConfig(mirror=0.5)})
 
 
 def test_mirror_augmentation_is_seeded_and_needs_the_layout():
