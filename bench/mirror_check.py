@@ -42,17 +42,18 @@ def test_clips(protocol: str) -> tuple[list[np.ndarray], np.ndarray]:
     return clips, np.array([store.labels[int(i)] for i in idx])
 
 
+def raw_logits(p: Predictor, clips: list[np.ndarray]) -> np.ndarray:
+    """The classifier's logits for raw clips in the model's layout (no novelty
+    check); NW-UCLA's clips are ``ucla20``, the shipped models' layout."""
+    return p.logits(np.stack([p.prepare(x) for x in clips]))
+
+
 def check(run: str, clips: list[np.ndarray], labels: np.ndarray) -> dict[str, float]:
     """Accuracy as recorded, mirrored, averaged over both; agreement of the two."""
     p = Predictor.from_run(run, device="cpu", novelty=False)
     layout = p.layout
-
-    def logits(xs: list[np.ndarray]) -> np.ndarray:
-        return p.logits(np.stack([p.prepare(x) for x in xs]))
-
-    # the raw clips are ucla20; a model of another layout converts them in prepare
-    as_is = logits(clips)
-    flipped = logits([mirror(c, "ucla20") for c in clips])
+    as_is = raw_logits(p, clips)
+    flipped = raw_logits(p, [mirror(c, "ucla20") for c in clips])
     both = softmax(as_is) + softmax(flipped)
     return {
         "layout": layout,

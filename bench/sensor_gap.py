@@ -49,6 +49,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from mirror_check import raw_logits, test_clips  # noqa: E402  (bench/ is on the path)
+
 from core.datasets import read_file  # noqa: E402
 from core.inference import Predictor  # noqa: E402
 from core.live.pose import mediapipe_to_kinect  # noqa: E402
@@ -396,7 +398,7 @@ def measure(p: Predictor) -> dict:
         )
         if rel.startswith("ntu/"):
             kin_windows += [w for _, w in windows(clip[:, :1], length, 4)]
-    ucla = ucla_test_clips()
+    ucla, _ = test_clips("xview")  # NW-UCLA view 3, raw
     probs = p.predict_proba(ucla)
     thr = LiveSettings().threshold
     answers = [p.labels[i] if pr.max() >= thr else NO_ACTION
@@ -406,8 +408,8 @@ def measure(p: Predictor) -> dict:
     # answer for both is what a left-handed user, or a mirrored camera, needs.
     # The classifier's own answers (logits: the novelty check's uniform answer would
     # count as agreement).
-    as_is = class_answers(p, ucla)
-    flipped = class_answers(p, [mirror(c, "ucla20") for c in ucla])
+    as_is = raw_logits(p, ucla).argmax(1)
+    flipped = raw_logits(p, [mirror(c, "ucla20") for c in ucla]).argmax(1)
     res["mirror_agreement"] = float((flipped == as_is).mean())
 
     res["classifier_paired"] = paired_classifier(p, kin, mp, fps)
@@ -419,11 +421,6 @@ def measure(p: Predictor) -> dict:
     res["ablations"] = ablations(p, kin, mp, fps)
     res["depth_offset"] = depth_offset(p, kin, mp)
     return res
-
-
-def class_answers(p: Predictor, clips: list[np.ndarray]) -> np.ndarray:
-    """The classifier's top class for each raw clip (no novelty check)."""
-    return p.logits(np.stack([p.prepare(c) for c in clips])).argmax(1)
 
 
 def depth_offset(p: Predictor, kin: np.ndarray, mp: np.ndarray) -> dict[str, float]:
@@ -447,18 +444,6 @@ def depth_offset(p: Predictor, kin: np.ndarray, mp: np.ndarray) -> dict[str, flo
         "max": float(np.abs(lasting).max()),
         "residual": float(np.sqrt(((dz - lasting) ** 2).mean())),
     }
-
-
-def ucla_test_clips() -> list[np.ndarray]:
-    """The 464 NW-UCLA view-3 clips, raw (Kinect v1, ucla20)."""
-    from core.config import DataConfig
-    from core.datasets.splits import split_indices
-    from core.training.data import open_dataset_store
-
-    cfg = DataConfig(dataset="nw-ucla", root=str(DATA / "nw-ucla" / "all_sqe.zip"))
-    store = open_dataset_store(cfg)
-    idx = split_indices("nw-ucla", "xview", store.metas)["test"]
-    return [np.asarray(store[int(i)]) for i in idx]
 
 
 def _depth_cell(res: dict) -> str:
