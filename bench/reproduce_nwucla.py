@@ -47,6 +47,7 @@ RECIPE: dict[str, Any] = {
     "preset": "paper",
     "encoder": "bigru",
     "frames": 64,
+    "stream": "joint",  # bone / motion: the graph papers' other input streams
     "hidden": 30,  # null: the encoder's default size (gcn: 32-128 channels)
     "batch_size": 32,
     "pretrain_epochs": 60,
@@ -205,6 +206,7 @@ class Runner:
             preset=r["preset"],
             data={
                 "frames": r["frames"],
+                "stream": r.get("stream", "joint"),
                 "augment": dict(r["augment"]),
                 "label_fraction": kw.get("label_fraction", 1.0),
             },

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from core.fileio import atomic_write_text
-from core.preprocess import AugmentConfig, can_mirror
+from core.preprocess import STREAMS, AugmentConfig, can_mirror, has_bone_tree
 
 STRATEGIES: tuple[str, ...] = (
     "pretrain",
@@ -83,6 +83,12 @@ class DataConfig:
             augmentation and timing; ``1`` = as measured (runs from before this setting),
             ``0`` = the model sees the skeleton's front view only. Depth is what a webcam
             skeleton estimates worst (:func:`core.model_input.fit_time`).
+        stream: What the model reads of the clip (:func:`core.preprocess.to_stream`,
+            applied last): ``"joint"`` the joints (runs from before this setting),
+            ``"bone"`` each joint's vector from its parent, ``"motion"`` each joint's
+            displacement to the next frame. Separate runs on separate streams can be
+            fused at evaluation (``ms2l eval RUN RUN ...``), as graph-network papers
+            report their multi-stream ensembles.
         augment: Training-time augmentation (applied before resampling).
         label_fraction: Share of training clips whose labels are used (semi-supervised).
         labels_per_class: Use the labels of only this many training clips per class
@@ -107,6 +113,7 @@ class DataConfig:
     joints: str = "sensor"
     root_motion: str = "keep"
     depth_weight: float = 1.0
+    stream: str = "joint"
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     label_fraction: float = 1.0
     labels_per_class: int = 0
@@ -632,6 +639,15 @@ def validate(cfg: TrainConfig) -> None:
         )
     if not 0.0 <= cfg.data.depth_weight <= 1.0:
         raise ValueError(f"depth_weight must be in [0, 1], got {cfg.data.depth_weight}")
+    if cfg.data.stream not in STREAMS:
+        raise ValueError(
+            f"stream must be one of {', '.join(STREAMS)}, got {cfg.data.stream!r}"
+        )
+    if cfg.data.stream == "bone" and layout and not has_bone_tree(layout):
+        raise ValueError(
+            f"stream bone: the {layout} layout's bones are not a tree, so it has no "
+            "bone stream; train on a Kinect layout (--layout ntu25 or ucla20)"
+        )
     if cfg.optim.lr_step_unit not in ("iter", "epoch"):
         raise ValueError(
             f"lr_step_unit must be 'iter' or 'epoch', got {cfg.optim.lr_step_unit!r}"

@@ -2,7 +2,9 @@
 
 :func:`evaluate_run` loads the run's model with :class:`core.inference.Predictor`, reads the
 split of the run's dataset through the same clip store and preprocessing as training, and
-returns an :class:`EvalResult`. :func:`save_eval` writes ``eval.json``, ``confusion.csv`` and
+returns an :class:`EvalResult`. :func:`evaluate_fused` evaluates several runs (for example
+one per input stream: joints, bones, motion) on the same clips and averages their class
+probabilities. :func:`save_eval` writes ``eval.json``, ``confusion.csv`` and
 ``confusion.png`` into the run folder (atomically).
 """
 
@@ -174,9 +176,30 @@ def evaluate_run(
         KeyError: Unknown split.
         InterruptedError: If ``stop`` was set.
     """
+    return _result(_score_run(run_dir, split, data_root, stop, device), split)
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """One run's class probabilities on the labelled clips of a split."""
+
+    run_dir: Path
+    labels: list[str]
+    names: list[str]
+    truth: np.ndarray
+    proba: np.ndarray  # (N, K) softmax of the logits
+
+
+def _score_run(
+    run_dir: str | os.PathLike[str],
+    split: str,
+    data_root: str | os.PathLike[str] | None,
+    stop: threading.Event | None,
+    device: str,
+) -> _Scores:
     predictor = Predictor.from_run(run_dir, device=device, novelty=False)
     clips, data_cfg = _labelled_clips(predictor, split, data_root)
-    preds = []
+    proba = []
     model = predictor.model
     for start in range(0, len(clips), 256):
         if stop is not None and stop.is_set():
@@ -188,18 +211,113 @@ def evaluate_run(
             logits = model(
                 x.to(predictor.torch_device), lengths.to(predictor.torch_device)
             )
-        preds.append(logits.argmax(1).cpu().numpy())
-    y_pred = np.concatenate(preds)
-    k = len(predictor.labels)
-    conf = confusion_matrix(clips.labels, y_pred, k)
+        proba.append(torch.softmax(logits.float(), dim=1).cpu().numpy())
+    return _Scores(
+        predictor.run_dir,
+        list(predictor.labels),
+        list(clips.names),
+        clips.labels.copy(),
+        np.concatenate(proba),
+    )
+
+
+def _result(scores: _Scores, split: str) -> EvalResult:
+    y_pred = scores.proba.argmax(1)
+    conf = confusion_matrix(scores.truth, y_pred, len(scores.labels))
     return EvalResult(
-        accuracy=accuracy(clips.labels, y_pred),
+        accuracy=accuracy(scores.truth, y_pred),
         per_class_accuracy=per_class_accuracy(conf),
         confusion=conf,
-        labels=list(predictor.labels),
+        labels=scores.labels,
         split=split,
-        num_clips=len(clips),
-        run_dir=predictor.run_dir,
+        num_clips=len(scores.truth),
+        run_dir=scores.run_dir,
+    )
+
+
+@dataclass(frozen=True)
+class FusedResult:
+    """Several runs evaluated on the same clips, and their fusion.
+
+    Attributes:
+        members: Each run's own result, in the order given.
+        fused: The result of the mean of the runs' class probabilities (equal
+            weights); its ``run_dir`` is the first run's.
+        streams: Each run's input stream (``"joint"``, ``"bone"``, ``"motion"``).
+        names: The clips, in the order of ``proba``'s rows.
+        proba: ``(N, K)`` the fused class probabilities.
+    """
+
+    members: list[EvalResult]
+    fused: EvalResult
+    streams: list[str]
+    names: list[str]
+    proba: np.ndarray
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form: the fused result plus each member's accuracy."""
+        out = self.fused.to_dict()
+        out["fusion"] = "mean of softmax probabilities, equal weights"
+        out["members"] = [
+            {"run_dir": str(m.run_dir), "stream": s, "accuracy": m.accuracy}
+            for m, s in zip(self.members, self.streams)
+        ]
+        return out
+
+
+def evaluate_fused(
+    run_dirs: list[str | os.PathLike[str]],
+    split: str = "test",
+    data_root: str | os.PathLike[str] | None = None,
+    stop: threading.Event | None = None,
+    device: str = "auto",
+) -> FusedResult:
+    """Evaluate several runs on the same split and fuse them (late fusion).
+
+    The runs' softmax probabilities are averaged with equal weights, the way graph
+    networks' multi-stream (joint, bone, motion) ensembles are reported. The runs must
+    share the classes and be evaluated on the same clips (same dataset, protocol and,
+    for a custom dataset, the same validation draw).
+
+    Raises:
+        ValueError: Fewer than two runs, or runs whose classes or clips differ; and
+            as :func:`evaluate_run`.
+    """
+    if len(run_dirs) < 2:
+        raise ValueError("fusion needs at least two runs")
+    scored: list[_Scores] = []
+    streams: list[str] = []
+    for run_dir in run_dirs:
+        s = _score_run(run_dir, split, data_root, stop, device)
+        streams.append(runs.read_run(s.run_dir).config.data.stream)
+        if scored:
+            first = scored[0]
+            if s.labels != first.labels:
+                raise ValueError(
+                    f"{s.run_dir}: its classes ({', '.join(s.labels)}) are not those "
+                    f"of {first.run_dir} ({', '.join(first.labels)}); only runs on "
+                    "the same classes can be fused"
+                )
+            if s.names != first.names or not np.array_equal(s.truth, first.truth):
+                raise ValueError(
+                    f"{s.run_dir}: its {split} split is not the clips of "
+                    f"{first.run_dir} ({len(s.names)} against {len(first.names)} "
+                    "clips); fuse runs of the same dataset and protocol"
+                )
+        scored.append(s)
+    fused = _Scores(
+        scored[0].run_dir,
+        scored[0].labels,
+        scored[0].names,
+        scored[0].truth,
+        np.mean([s.proba for s in scored], axis=0),
+    )
+    return FusedResult(
+        [_result(s, split) for s in scored],
+        _result(fused, split),
+        streams,
+        fused.names,
+        fused.proba,
     )
 
 

@@ -5,7 +5,7 @@ disagree: convert to the model's layout (when it differs from the clip's) -> pad
 body axis to ``M`` -> :func:`core.preprocess.normalise_clip` (centre, view-align, scale) ->
 [training only: :func:`core.preprocess.augment`] -> fit to ``T`` frames
 (:func:`core.preprocess.resample`, or :func:`core.preprocess.pad_time` keeping the true
-length) and weight the depth axis. :func:`prepare_clip` and :func:`fit_time` are those steps;
+length), weight the depth axis and take the input stream (joints, bones or motion). :func:`prepare_clip` and :func:`fit_time` are those steps;
 the settings come from the run's :class:`core.config.DataConfig`.
 """
 
@@ -66,7 +66,8 @@ def fit_time(x: np.ndarray, cfg: DataConfig) -> tuple[np.ndarray, int]:
     The depth axis (z: after view alignment the body frame's front-back axis, for a person
     facing the camera the depth a webcam estimates from one image) is weighted here, last,
     so that the augmentation's rotations still see the measured depth and the model sees
-    ``cfg.depth_weight`` times it, at training and at inference alike.
+    ``cfg.depth_weight`` times it, at training and at inference alike. Then the clip
+    becomes the run's input stream (``cfg.stream``: joints, bones or motion).
 
     Returns:
         ``((T, M, V, 3) float32, valid frames)``: resampled (valid = T) or zero-padded /
@@ -79,4 +80,8 @@ def fit_time(x: np.ndarray, cfg: DataConfig) -> tuple[np.ndarray, int]:
         n = max(n, 1)
     if cfg.depth_weight != 1.0:
         y[..., 2] *= np.float32(cfg.depth_weight)  # y is a new array: resample/pad copy
+    if cfg.stream != "joint":
+        if not cfg.layout:
+            raise ValueError(f"the {cfg.stream} stream needs the clip's layout")
+        y = preprocess.to_stream(y, n, cfg.stream, cfg.layout)
     return y, n

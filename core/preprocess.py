@@ -331,6 +331,91 @@ def normalise_clip(
     return y
 
 
+STREAMS = ("joint", "bone", "motion")
+
+
+def bone_parents(layout: SkeletonLayout | str) -> np.ndarray:
+    """``(V,)`` int64: every joint's parent in the layout's bone tree, ``-1`` for the root.
+
+    Raises:
+        ValueError: If the layout's bones are not a tree (MediaPipe's ``mp33`` draws
+            its bones as a graph; convert to a Kinect layout first).
+    """
+    lay = _layout(layout)
+    parents = np.full(lay.num_joints, -1, dtype=np.int64)
+    try:
+        order = _bone_order(lay)
+    except ValueError:
+        order = []
+    children = [c for c, _ in lay.bones]
+    if (
+        not order
+        or len(set(children)) != len(children)
+        or len(order) != lay.num_joints - 1
+    ):
+        raise ValueError(
+            f"layout {lay.name!r}: its bones are not a tree over every joint, so it has "
+            "no bone stream (use a Kinect layout: ntu25 or ucla20)"
+        )
+    for _, c, p in order:
+        parents[c] = p
+    return parents
+
+
+def has_bone_tree(layout: str) -> bool:
+    """Whether :func:`bone_parents` (and so the bone stream) takes ``layout``."""
+    try:
+        bone_parents(layout)
+    except ValueError:
+        return False
+    return True
+
+
+def to_stream(
+    x: np.ndarray, n: int, stream: str, layout: SkeletonLayout | str
+) -> np.ndarray:
+    """The input stream the model reads, from a normalised clip fitted to ``T`` frames.
+
+    * ``"joint"``: the joints as they are (a copy).
+    * ``"bone"``: every joint's vector from its parent in the layout's bone tree; the
+      root keeps its own coordinates (its offset from the clip's centre, so the body's
+      travel stays in the input). Linear in the joints, so the rotations and shears of
+      augmentation and of the pretext tasks act on it as on joints.
+    * ``"motion"``: each joint's displacement to the next frame, over the ``n`` valid
+      frames; zero on the last valid frame, on padding and wherever the body is absent
+      in either frame.
+
+    Absent bodies stay all-zero in every stream.
+
+    Args:
+        x: ``(T, M, V, C)`` clip (normalised, timed).
+        n: Valid frames (``T`` for resampled clips).
+        stream: One of :data:`STREAMS`.
+        layout: The clip's layout (for the bone tree).
+
+    Raises:
+        ValueError: Unknown stream, or a bone stream for a layout without a bone tree.
+    """
+    _check(x)
+    if stream == "joint":
+        return np.array(x, dtype=np.float32)
+    if stream == "bone":
+        parents = bone_parents(layout)
+        y = np.array(x, dtype=np.float32)
+        child = np.flatnonzero(parents >= 0)
+        y[:, :, child] = x[:, :, child] - x[:, :, parents[child]]
+        return _mask_absent(y, body_present(x))
+    if stream == "motion":
+        y = np.zeros_like(x, dtype=np.float32)
+        n = int(min(max(n, 0), x.shape[0]))
+        if n >= 2:
+            present = body_present(x)[:n]
+            both = (present[:-1] & present[1:])[:, :, None, None]
+            y[: n - 1] = np.where(both, x[1:n] - x[: n - 1], 0.0)
+        return y
+    raise ValueError(f"unknown stream {stream!r}; known: {', '.join(STREAMS)}")
+
+
 def resample(x: np.ndarray, length: int) -> np.ndarray:
     """Linearly resample a clip along time to exactly ``length`` frames.
 

@@ -49,6 +49,7 @@ from core.config import (
 )
 from core.datasets.splits import PROTOCOLS
 from core.paths import default_runs_dir
+from core.preprocess import STREAMS
 from core.training.events import (
     BatchDone,
     CheckpointSaved,
@@ -127,6 +128,14 @@ class TrainPanel(QWidget):
             "bigru: the paper's bidirectional GRU; gcn: graph convolution over the "
             "skeleton's bones (6 blocks of 32-128 channels)"
         )
+        self.stream = QComboBox()
+        self.stream.addItems(list(STREAMS))
+        self.stream.setToolTip(
+            "What the model reads: joints; bones (each joint's vector from its "
+            "parent); motion (each joint's step to the next frame). Runs on "
+            "different streams fuse at evaluation: ms2l eval RUN RUN. A run that "
+            "starts from another reads that run's stream."
+        )
         self.hidden = QSpinBox()
         self.hidden.setRange(0, 2048)
         self.hidden.setSpecialValueText("preset")
@@ -154,6 +163,7 @@ class TrainPanel(QWidget):
         form.addRow("Batch size", self.batch_size)
         form.addRow("Device", self.device)
         form.addRow("Encoder", self.encoder)
+        form.addRow("Input stream", self.stream)
         form.addRow("Hidden units", self.hidden)
         form.addRow("Frames (T)", self.frames)
         form.addRow("Max clips", self.max_clips)
@@ -240,7 +250,10 @@ class TrainPanel(QWidget):
         model: dict[str, object] = {"encoder": self.encoder.currentText()}
         if self.hidden.value():
             model["hidden"] = self.hidden.value()
-        data: dict[str, object] = {"frames": self.frames.value()}
+        data: dict[str, object] = {
+            "frames": self.frames.value(),
+            "stream": self.stream.currentText(),
+        }
         if self.max_clips.value():
             data["max_clips"] = self.max_clips.value()
         options = {}
@@ -251,6 +264,7 @@ class TrainPanel(QWidget):
             if runs.is_run_dir(Path(init_from).expanduser()):
                 # the starting run's architecture and input (as `ms2l train` does)
                 data.pop("frames")
+                data.pop("stream")
                 preset, model, data = inherit_from_run(init_from, {}, data)
         return make_config(
             dataset=dataset,

@@ -103,6 +103,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "measured, 0 = front view only); depth is what a webcam estimates worst",
     )
     p.add_argument(
+        "--stream",
+        choices=("joint", "bone", "motion"),
+        help="what the model reads: joints (default), bones (each joint's vector from "
+        "its parent) or motion (frame-to-frame displacement); runs on different "
+        "streams fuse with `ms2l eval RUN RUN ...`",
+    )
+    p.add_argument(
         "--encoder",
         choices=sorted(ENCODERS),
         help="sequence encoder: bigru (default, the paper's) or gcn (graph convolution "
@@ -220,6 +227,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         ("layout", data, "layout"),
         ("joints", data, "joints"),
         ("depth_weight", data, "depth_weight"),
+        ("stream", data, "stream"),
         ("label_fraction", data, "label_fraction"),
         ("labels_per_class", data, "labels_per_class"),
         ("val_fraction", data, "val_fraction"),

@@ -344,6 +344,7 @@ def run(
                 data.layout,
                 data.num_bodies,
                 data.class_names,
+                stream=cfg.data.stream,
             )
         frozen = freezes_encoder(name)
         if frozen:

@@ -107,6 +107,7 @@ def init_from_run(
     layout: str,
     num_bodies: int,
     class_names: list[str] | None = None,
+    stream: str | None = None,
 ) -> list[str]:
     """Initialise a model from another run's weights (encoder and matching heads).
 
@@ -124,6 +125,8 @@ def init_from_run(
         layout: Layout of the new model's input.
         num_bodies: Bodies of the new model's input.
         class_names: The new model's classes (``None``: keep a fitting output layer).
+        stream: The new model's input stream (``None``: not checked); an encoder
+            trained on joints reads bones or motion as nonsense, so it must match.
 
     Returns:
         Messages describing what was converted or skipped.
@@ -131,13 +134,20 @@ def init_from_run(
     Raises:
         FileNotFoundError: If the run folder or one of its files is missing.
         ValueError: If the weights are corrupt or the architectures differ, or the
-            encoder is tied to its layout (the graph encoder) and the layouts differ.
+            encoder is tied to its layout (the graph encoder) and the layouts differ,
+            or the input streams differ.
         KeyError: If the layouts cannot be converted.
     """
     info = runs.read_run(run_dir)
     state = runs.safe_load(info.run_dir / runs.WEIGHTS)
     if not isinstance(state, dict):
         raise ValueError(f"{info.run_dir / runs.WEIGHTS}: not a state dict")
+    if stream is not None and info.config.data.stream != stream:
+        raise ValueError(
+            f"{info.run_dir}: that run's model reads the {info.config.data.stream} "
+            f"stream, this run the {stream} stream; start from a run on the same "
+            f"stream (--stream {info.config.data.stream}, or another --init-from)"
+        )
     notes: list[str] = []
     channels = getattr(model, "channels", 3)
     if (info.layout, info.num_bodies) != (layout, num_bodies):
@@ -209,6 +219,7 @@ SAME_INPUT = (
     "joints",
     "root_motion",
     "depth_weight",
+    "stream",
 )
 
 

@@ -89,7 +89,9 @@ def test_cancel_mid_run_then_resume_from_the_run_folder(qtbot, panel):
 def test_the_encoder_is_chosen_in_the_panel_and_recorded(qtbot, panel):
     assert panel.encoder.currentText() == "bigru"
     assert panel.build_config().model.encoder == "bigru"
+    assert panel.build_config().data.stream == "joint"
     panel.encoder.setCurrentText("gcn")
+    panel.stream.setCurrentText("bone")
     panel.hidden.setValue(0)
     cfg = panel.build_config()
     assert (cfg.model.encoder, cfg.model.hidden, cfg.model.layers) == ("gcn", 32, 6)
@@ -104,6 +106,7 @@ def test_the_encoder_is_chosen_in_the_panel_and_recorded(qtbot, panel):
     assert panel.errors == []
     saved = json.loads((finished[0] / "config.json").read_text())
     assert saved["model"]["encoder"] == "gcn" and saved["model"]["hidden"] == 8
+    assert saved["data"]["stream"] == "bone"
 
 
 def test_gui_thread_answers_a_timer_tick_within_100_ms_while_training(qtbot, panel):
@@ -141,8 +144,10 @@ def test_finetune_from_a_run_takes_over_its_architecture_and_input(panel, tmp_pa
     panel.root.setText(str(tmp_path))
     panel.strategy.setCurrentText("finetune")
     panel.init_from.setText(str(shipped))
+    panel.stream.setCurrentText("motion")  # the run's own stream wins
     cfg = panel.build_config()
     base = runs.read_run(shipped).config
+    assert cfg.data.stream == base.data.stream == "joint"
     assert cfg.model == base.model and cfg.data.dataset == "custom"
     assert (cfg.data.layout, cfg.data.frames, cfg.data.joints) == (
         base.data.layout,
