@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.evaluation import evaluate_fused  # noqa: E402
 from core.fileio import atomic_write_text  # noqa: E402
+from core.runs import read_run  # noqa: E402
 
 
 def _mean_std(values: list[float]) -> str:
@@ -55,6 +56,12 @@ def fuse_row(
     for i, seed in enumerate(seeds):
         nxt = seeds[(i + 1) % len(seeds)]
         paths = [t.format(seed=seed, next=nxt) for t in templates]
+        for path in paths:
+            if read_run(path).config.run.select != "last":
+                raise SystemExit(
+                    f"{path}: keeps its best test epoch (--select best); this table "
+                    "reads last-epoch runs only"
+                )
         t0 = time.perf_counter()
         res = evaluate_fused(paths, device="cpu")
         per_seed.append(

@@ -143,7 +143,9 @@ class ModelConfig:
         classifier_hidden: Units of the classifier GRU.
         temperature: Contrastive temperature (the paper's Eq. 3 has none, i.e. 1).
         mask_ratio: Share of the valid frames masked (predicted) in motion prediction.
-        noise_std: Std of the Gaussian noise added to the observed past.
+        noise_std: Std of the Gaussian noise added to the observed past, in the units
+            of the input stream (spine lengths; a bone is ~0.3 of them, one frame's
+            motion ~0.04, so a motion-stream run wants less).
         jigsaw_segments: Number of segments ``P`` of the temporal jigsaw.
         dropout: Dropout on encoder features.
         jigsaw_feature: What the jigsaw head sees of the shuffled clip: ``"last"`` (the

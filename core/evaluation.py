@@ -299,10 +299,20 @@ def evaluate_fused(
                     "the same classes can be fused"
                 )
             if s.names != first.names or not np.array_equal(s.truth, first.truth):
+                a = runs.read_run(s.run_dir).config
+                b = runs.read_run(first.run_dir).config
+                why = "fuse runs of the same dataset and protocol"
+                if a.data.dataset == b.data.dataset == "custom":
+                    why = (
+                        "a custom dataset's validation recordings are drawn with the "
+                        f"run's seed and --val-fraction (here seed {a.run.seed} / "
+                        f"{b.run.seed}, fraction {a.data.val_fraction:g} / "
+                        f"{b.data.val_fraction:g}): train both with the same ones"
+                    )
                 raise ValueError(
                     f"{s.run_dir}: its {split} split is not the clips of "
                     f"{first.run_dir} ({len(s.names)} against {len(first.names)} "
-                    "clips); fuse runs of the same dataset and protocol"
+                    f"clips); {why}"
                 )
         scored.append(s)
     fused = _Scores(

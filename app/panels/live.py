@@ -249,6 +249,8 @@ class LivePanel(QWidget):
             else "no novelty check"
         )
         encoder = runs.encoder_title(predictor.config.model.encoder)
+        if predictor.config.data.stream != "joint":
+            encoder += f" ({predictor.config.data.stream} stream)"
         self.model_info.setText(
             f"{encoder} · layout {predictor.layout} · {len(labels)} classes · window "
             f"{predictor.window_seconds:.2f} s · device {predictor.device} · {check}\n"

@@ -335,6 +335,18 @@ def run(
         if not isinstance(model, MS2L):
             raise TypeError(f"model {cfg.model.name!r} has no training objective")
         notes: list[str] = list(data.notes)
+        if (
+            cfg.data.stream == "motion"
+            and uses_ssl(name)
+            and "motion" in cfg.strategy.tasks
+            and cfg.model.noise_std > 0.01
+        ):
+            notes.append(
+                f"note: the motion stream's values are one frame's step (about 0.04 "
+                f"spine lengths on NW-UCLA at T=64), and motion prediction adds noise "
+                f"of std {cfg.model.noise_std:g} to the observed past, sized for "
+                "joints; consider a smaller model.noise_std in the run's config"
+            )
         if resume_state is not None:
             runs.load_state_into(model, resume_state["model"], run_dir / runs.LAST)
         elif cfg.strategy.init_from:

@@ -150,6 +150,13 @@ def init_from_run(
         )
     notes: list[str] = []
     channels = getattr(model, "channels", 3)
+    if info.layout != layout and info.config.data.stream == "bone":
+        raise ValueError(
+            f"{info.run_dir}: its encoder reads the bones of {info.layout}, whose "
+            f"bone tree differs from {layout}'s (other parents, another root), so its "
+            f"input weights cannot be converted; train on {info.layout} or start "
+            "from a joint- or motion-stream run"
+        )
     if (info.layout, info.num_bodies) != (layout, num_bodies):
         a = torch.from_numpy(
             input_conversion(info.layout, info.num_bodies, layout, num_bodies, channels)
@@ -265,6 +272,8 @@ def describe(cfg: TrainConfig) -> str:
         parts.append(f"labels={cfg.data.label_fraction:g}")
     if cfg.data.labels_per_class:
         parts.append(f"labels={cfg.data.labels_per_class}/class")
+    if cfg.data.stream != "joint":
+        parts.append(f"stream={cfg.data.stream}")
     return " ".join(parts)
 
 

@@ -21,6 +21,8 @@ from core.inference import Predictor
 from core.model_input import fit_time, prepare_clip
 from core.skeleton import bone_vectors, get_layout
 from core.training.loop import run
+from core.training.strategies import describe
+from tests.core.conftest import write_takes
 from tests.core.training.conftest import tiny_config
 from tests.core.training.test_gcn_training import _config, _train
 
@@ -186,3 +188,37 @@ def test_the_cli_records_the_stream_and_a_run_started_from_it_inherits_it(
     assert (
         "reads the motion stream, this run the bone stream" in capsys.readouterr().err
     )
+
+
+def test_a_bone_encoder_cannot_move_to_another_layout(tiny_data, tmp_path):
+    """Joints convert between layouts by a linear map; bones do not (other parents)."""
+    source = tmp_path / "ntu-bones"
+    cfg = tiny_config(
+        tiny_data, source, "pretrain", epochs=1,
+        data={"layout": "ntu25", "stream": "bone"},
+    )  # fmt: skip
+    list(run(cfg))
+    assert "stream=bone" in describe(cfg)
+    cfg = tiny_config(
+        tiny_data, tmp_path / "transfer", "transfer", epochs=1, data={"stream": "bone"},
+        strategy_options={"init_from": str(source)},
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="reads the bones of ntu25, whose bone tree"):
+        list(run(cfg))
+
+
+def test_custom_runs_with_other_validation_draws_are_not_fused(tmp_path, ucla_clips):
+    root = write_takes(tmp_path / "ds", ucla_clips)
+    done = []
+    for seed in (0, 1):
+        cfg = make_config(
+            dataset="custom", root=str(root), strategy="scratch", preset="paper",
+            data={"frames": 16, "val_fraction": 0.34},
+            model={"hidden": 8, "classifier_hidden": 8},
+            optim={"epochs": 1, "batch_size": 8},
+            run={"run_dir": str(tmp_path / f"s{seed}"), "device": "cpu", "seed": seed},
+        )  # fmt: skip
+        list(run(cfg))
+        done.append(tmp_path / f"s{seed}")
+    with pytest.raises(ValueError, match=r"seed 1 / 0, fraction 0.34 / 0.34"):
+        evaluate_fused(done, device="cpu")
