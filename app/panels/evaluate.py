@@ -2,7 +2,10 @@
 
 :func:`core.evaluation.evaluate_run` runs in a worker thread (it reads the data and runs
 the model over a whole split); its :class:`~core.evaluation.EvalResult` comes back as a
-signal and fills the table and the heatmap. Export writes the files
+signal and fills the table and the heatmap. With other runs under "Fuse with" (runs on the
+same classes, for example the same recipe on the bone stream),
+:func:`core.evaluation.evaluate_fused` averages their class probabilities and the fusion
+is shown, with each run's own accuracy in the summary. Export writes the files
 :func:`core.evaluation.save_eval` produces (``eval.json``, the confusion matrix as CSV and
 PNG) into a folder the user picks.
 """
@@ -40,7 +43,7 @@ from core.paths import default_runs_dir
 from core.runs import shipped_models
 
 if TYPE_CHECKING:
-    from core.evaluation import EvalResult
+    from core.evaluation import EvalResult, FusedResult
 
 
 def find_runs(folders: list[Path]) -> list[Path]:
@@ -86,6 +89,14 @@ class EvaluatePanel(QWidget):
         run_row = field_row(self.run, browse, refresh)
         self.split = QComboBox()
         self.split.addItems(["test", "train"])
+        self.fuse_with = QLineEdit()
+        self.fuse_with.setPlaceholderText(
+            "optional: other run folders on the same classes, separated by ;"
+        )
+        self.fuse_with.setToolTip(
+            "Late fusion: the runs' class probabilities are averaged (for example a "
+            "joint-stream and a bone-stream run of the same recipe)"
+        )
         self.data_root = QLineEdit()
         self.data_root.setPlaceholderText(
             "dataset root (empty = the one in the run's config)"
@@ -105,6 +116,7 @@ class EvaluatePanel(QWidget):
         buttons.addStretch(1)
         form = QFormLayout()
         form.addRow("Run", run_row)
+        form.addRow("Fuse with", self.fuse_with)
         form.addRow("Split", self.split)
         form.addRow("Data root", self.data_root)
 
@@ -154,23 +166,42 @@ class EvaluatePanel(QWidget):
             self.run.insertItem(0, text)
         self.run.setCurrentText(text)
 
-    def evaluate(self, run_dir: Path, split: str, data_root: str | None = None) -> Job:
+    def evaluate(
+        self,
+        run_dir: Path,
+        split: str,
+        data_root: str | None = None,
+        fuse_with: list[Path] | None = None,
+    ) -> Job:
         """Evaluate ``run_dir`` on ``split`` in a worker thread.
 
         Args:
             run_dir: Run folder.
             split: ``"test"`` or ``"train"``.
             data_root: Dataset root overriding the run's config, or ``None``.
+            fuse_with: Other runs to fuse with it (mean of class probabilities).
 
         Returns:
             The running job.
         """
-        from core.evaluation import evaluate_run
+        from core.evaluation import evaluate_fused, evaluate_run
+
+        others = list(fuse_with or [])
 
         def make(stop: threading.Event) -> Iterator[object]:
-            yield evaluate_run(run_dir, split=split, data_root=data_root, stop=stop)
+            if others:
+                yield evaluate_fused(
+                    [run_dir, *others], split=split, data_root=data_root, stop=stop
+                )
+            else:
+                yield evaluate_run(run_dir, split=split, data_root=data_root, stop=stop)
 
-        self.summary.setText(f"Evaluating {run_dir.name} on the {split} split…")
+        what = (
+            f"{run_dir.name} fused with {len(others)} run(s)"
+            if others
+            else run_dir.name
+        )
+        self.summary.setText(f"Evaluating {what} on the {split} split…")
         job = self.ctx.jobs.start("evaluation", make)
         job.worker.item_produced.connect(self._on_worker_item_produced)
         job.worker.failed.connect(self._on_worker_failed)
@@ -235,9 +266,20 @@ class EvaluatePanel(QWidget):
                 "Evaluate", f"not a run folder (no config.json): {text or '–'}"
             )
             return
+        others = [
+            Path(t.strip()).expanduser()
+            for t in self.fuse_with.text().split(";")
+            if t.strip()
+        ]
+        bad = [str(p) for p in others if not is_run_dir(p)]
+        if bad:
+            self.ctx.error(
+                "Evaluate", f"fuse with: not a run folder (no config.json): {bad[0]}"
+            )
+            return
         self.ctx.remember("evaluate/run", str(run_dir))
         root = self.data_root.text().strip() or None
-        self.evaluate(run_dir, self.split.currentText(), root)
+        self.evaluate(run_dir, self.split.currentText(), root, others)
 
     @pyqtSlot()
     def _on_cancel_clicked(self) -> None:
@@ -260,7 +302,21 @@ class EvaluatePanel(QWidget):
         self.ctx.status("Exported: " + ", ".join(p.name for p in written))
 
     @pyqtSlot(object)
-    def _on_worker_item_produced(self, result: EvalResult) -> None:
+    def _on_worker_item_produced(self, result: EvalResult | FusedResult) -> None:
+        from core.evaluation import FusedResult
+
+        if isinstance(result, FusedResult):
+            self.show_result(result.fused)
+            members = ", ".join(
+                f"{m.run_dir.name} ({s}) {100 * m.accuracy:.2f} %"
+                for m, s in zip(result.members, result.streams)
+            )
+            self.summary.setText(
+                f"Fusion of {len(result.members)} runs: {self.summary.text()}\n"
+                f"each run: {members}"
+            )
+            self.evaluated.emit(result.fused)
+            return
         self.show_result(result)
         self.evaluated.emit(result)
 

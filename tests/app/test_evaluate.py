@@ -54,3 +54,38 @@ def test_evaluating_a_folder_that_is_not_a_run_is_reported(qtbot, settings, tmp_
         errors and "not a run folder" in errors[0][1] and str(tmp_path) in errors[0][1]
     )
     assert panel.job is None
+
+
+def test_runs_are_fused_in_the_panel(qtbot, settings, tiny_run, tmp_path):
+    """A bone-stream twin of the tiny run, fused with it: the panel shows the fusion
+    (the mean of the two runs' class probabilities) and each run's own accuracy."""
+    from core.config import TrainConfig
+    from core.evaluation import evaluate_fused
+    from core.training.loop import run
+
+    cfg = TrainConfig.load(tiny_run / "config.json")
+    bone = tmp_path / "bone"
+    list(run(cfg.replace(data={"stream": "bone"}, run={"run_dir": str(bone)})))
+    ctx, jobs, errors = make_context(settings)
+    panel = EvaluatePanel(ctx)
+    qtbot.addWidget(panel)
+    try:
+        panel.add_run(tiny_run)
+        panel.fuse_with.setText(f"{tmp_path / 'nothing'}")
+        panel.evaluate_button.click()
+        assert errors and "fuse with: not a run folder" in errors[0][1]
+        errors.clear()
+        panel.fuse_with.setText(f" {bone} ;")
+        with qtbot.waitSignal(panel.evaluated, timeout=120_000) as blocker:
+            panel.evaluate_button.click()
+        qtbot.waitUntil(lambda: panel.evaluate_button.isEnabled(), timeout=5000)
+        want = evaluate_fused([tiny_run, bone], device="cpu")
+        assert blocker.args[0].accuracy == want.fused.accuracy
+        np.testing.assert_array_equal(blocker.args[0].confusion, want.fused.confusion)
+        text = panel.summary.text()
+        assert text.startswith("Fusion of 2 runs: Accuracy")
+        for m, stream in zip(want.members, ("joint", "bone")):
+            assert f"{m.run_dir.name} ({stream}) {100 * m.accuracy:.2f} %" in text
+        assert errors == []
+    finally:
+        jobs.stop_all()
