@@ -40,6 +40,14 @@ def main() -> int:
     parser.add_argument(
         "--model", type=Path, help="run folder (default: the shipped one)"
     )
+    parser.add_argument(
+        "--fuse-with",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="RUN",
+        help="evaluate panel: fuse the model with this run (e.g. its bone-stream twin)",
+    )
     parser.add_argument("--size", default="1400x900", help="window size WxH")
     parser.add_argument(
         "--panels",
@@ -93,7 +101,7 @@ def main() -> int:
             elif panel == "train":
                 train_shot(shots, zip_path, tmp)
             elif panel == "evaluate":
-                evaluate_shot(shots, model, zip_path)
+                evaluate_shot(shots, model, zip_path, args.fuse_with)
             else:
                 print(f"unknown panel {panel!r}", file=sys.stderr)
                 return 2
@@ -257,14 +265,17 @@ def train_shot(shots: Shots, zip_path: Path, tmp: Path) -> None:
     shots.wait(lambda: not train.is_running(), 120, "training to stop")
 
 
-def evaluate_shot(shots: Shots, model: Path, zip_path: Path) -> None:
-    """The model evaluated on the NW-UCLA test view."""
+def evaluate_shot(
+    shots: Shots, model: Path, zip_path: Path, fuse_with: list[Path] | None = None
+) -> None:
+    """The model evaluated on the NW-UCLA test view (fused with ``fuse_with``)."""
     # --- Evaluate: the model on the NW-UCLA test view ------------------------------
     evaluate = shots.window.evaluate
     shots.window.tabs.setCurrentWidget(evaluate)
     evaluate.add_run(model)
     evaluate.data_root.setText(str(zip_path))
-    evaluate.evaluate(model, "test", str(zip_path))
+    evaluate.fuse_with.setText("; ".join(str(p) for p in fuse_with or []))
+    evaluate.evaluate(model, "test", str(zip_path), fuse_with)
     shots.wait(lambda: evaluate.result is not None, 300, "the evaluation")
     shots.save("evaluate")
 
