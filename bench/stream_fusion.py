@@ -37,7 +37,7 @@ from core.runs import read_run  # noqa: E402
 def _mean_std(values: list[float]) -> str:
     if len(values) == 1:
         return f"{values[0]:.2f}"
-    return f"{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}"
+    return f"{statistics.mean(values):.2f} ± {statistics.pstdev(values):.2f}"
 
 
 def parse_row(text: str) -> tuple[str, list[str]]:
@@ -94,7 +94,7 @@ def render(rows: list[dict[str, Any]], command: str) -> str:
         f"Made by `{command}` ({time.strftime('%Y-%m-%d')}, "
         f"{platform.machine()} CPU). Fusion: mean of the runs' softmax probabilities, "
         "equal weights, fixed before any fused figure was seen; each run's accuracy "
-        "is its last epoch's. Mean ± std over the seeds.",
+        "is its last epoch's. Mean ± std (population, as in the other results files) over the seeds.",
         "",
         "| " + " | ".join(head) + " |",
         "|---|" + "---:|" * (len(head) - 1),
