@@ -93,8 +93,7 @@ def render(rows: list[dict[str, Any]], command: str) -> str:
         "",
         f"Made by `{command}` ({time.strftime('%Y-%m-%d')}, "
         f"{platform.machine()} CPU). Fusion: mean of the runs' softmax probabilities, "
-        "equal weights, fixed before any fused figure was seen; each run's accuracy "
-        "is its last epoch's. Mean ± std (population, as in the other results files) over the seeds.",
+        "equal weights; each run's accuracy is its last epoch's. Mean ± std (population, as in the other results files) over the seeds.",
         "",
         "| " + " | ".join(head) + " |",
         "|---|" + "---:|" * (len(head) - 1),
@@ -126,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="write OUT.md and OUT.json")
     args = ap.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    if not seeds:
+        raise SystemExit("--seeds: give at least one seed, e.g. 0,1,2")
     rows = [fuse_row(*parse_row(r), seeds) for r in args.row]
     command = "OMP_NUM_THREADS=1 .venv/bin/python bench/stream_fusion.py " + shlex.join(
         argv if argv is not None else sys.argv[1:]

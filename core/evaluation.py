@@ -285,6 +285,19 @@ def evaluate_fused(
     """
     if len(run_dirs) < 2:
         raise ValueError("fusion needs at least two runs")
+    infos = [runs.read_run(r) for r in run_dirs]
+    seen: dict[Path, Path] = {}
+    for info in infos:
+        key = info.run_dir.resolve()
+        if key in seen:
+            raise ValueError(f"{info.run_dir}: given twice; fuse different runs")
+        seen[key] = info.run_dir
+        if list(info.labels) != list(infos[0].labels):
+            raise ValueError(
+                f"{info.run_dir}: its classes ({', '.join(info.labels)}) are not those "
+                f"of {infos[0].run_dir} ({', '.join(infos[0].labels)}); only runs on "
+                "the same classes can be fused"
+            )
     scored: list[_Scores] = []
     streams: list[str] = []
     for run_dir in run_dirs:
@@ -374,19 +387,26 @@ def confusion_png(result: EvalResult) -> bytes:
     return buf.getvalue()
 
 
-def eval_paths(run_dir: str | os.PathLike[str], split: str = "test") -> dict[str, Path]:
+def eval_paths(
+    run_dir: str | os.PathLike[str], split: str = "test", tag: str | None = None
+) -> dict[str, Path]:
     """Where :func:`save_eval` writes a split's results in a run folder.
 
     Args:
         run_dir: The run folder.
         split: ``"test"`` (``eval.json``, ``confusion.csv/png``) or another split
             (``eval-<split>.json``, ``confusion-<split>.csv/png``).
+        tag: Name the files ``eval-<tag>.json``, ``confusion-<tag>.*`` instead (a
+            fusion's files, which must not pass for one run's).
 
     Returns:
         ``{"json": ..., "csv": ..., "png": ...}`` paths.
     """
     out = Path(run_dir)
-    tag = "" if split == "test" else f"-{split}"
+    if tag is not None:
+        tag = f"-{tag}"
+    else:
+        tag = "" if split == "test" else f"-{split}"
     return {
         "json": out / (runs.EVAL if not tag else f"eval{tag}.json"),
         "csv": out / f"confusion{tag}.csv",
@@ -395,7 +415,7 @@ def eval_paths(run_dir: str | os.PathLike[str], split: str = "test") -> dict[str
 
 
 def save_eval(
-    result: EvalResult, run_dir: str | os.PathLike[str] | None = None
+    result: EvalResult | FusedResult, run_dir: str | os.PathLike[str] | None = None
 ) -> dict[str, Path]:
     """Write ``eval.json``, ``confusion.csv`` and ``confusion.png`` (atomically).
 
@@ -403,19 +423,29 @@ def save_eval(
     (``eval-train.json``, ``confusion-train.csv``, ...) so they never overwrite the
     test results.
 
+    A :class:`FusedResult` is written as ``eval-fused[-<split>].json`` and
+    ``confusion-fused[-<split>].*``, its JSON listing the fused runs and their own
+    accuracies, so it never passes for (or overwrites) a single run's results.
+
     Args:
         result: The evaluation.
-        run_dir: Folder to write into (default: the result's run folder).
+        run_dir: Folder to write into (default: the result's run folder; a fusion's:
+            its first run's).
 
     Returns:
         ``{"json": ..., "csv": ..., "png": ...}`` paths written.
     """
+    doc = result.to_dict()
+    tag = None
+    if isinstance(result, FusedResult):
+        result = result.fused
+        tag = "fused" + ("" if result.split == "test" else f"-{result.split}")
     out = Path(run_dir) if run_dir is not None else result.run_dir
-    paths = eval_paths(out, result.split)
+    paths = eval_paths(out, result.split, tag)
     # temporaries a killed evaluation left for these files (only theirs: the folder
     # may be any folder the GUI exports into)
     remove_stale(out, {p.name for p in paths.values()})
-    atomic_write_text(paths["json"], json.dumps(result.to_dict(), indent=2) + "\n")
+    atomic_write_text(paths["json"], json.dumps(doc, indent=2) + "\n")
     header = "true\\pred," + ",".join(f'"{n}"' for n in result.labels)
     lines = [header] + [
         f'"{name}",' + ",".join(str(int(v)) for v in row)

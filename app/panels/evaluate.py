@@ -77,6 +77,7 @@ class EvaluatePanel(QWidget):
         self.ctx = ctx
         self.job: Job | None = None
         self.result: EvalResult | None = None
+        self.fused: FusedResult | None = None  # set when the result is a fusion
         self.result_run: Path | None = None
 
         self.run = QComboBox()
@@ -208,6 +209,9 @@ class EvaluatePanel(QWidget):
         job.ended.connect(self._on_job_ended)
         self.job = job
         self.result_run = run_dir
+        # a failed or cancelled evaluation must not leave the previous result exportable
+        self.result = self.fused = None
+        self.export_button.setEnabled(False)
         self.evaluate_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         job.start()
@@ -238,7 +242,8 @@ class EvaluatePanel(QWidget):
         self.export_button.setEnabled(True)
 
     def export(self, folder: Path) -> list[Path]:
-        """Write the current result's PNG, CSV and JSON into ``folder``.
+        """Write the current result's PNG, CSV and JSON into ``folder`` (a fusion's as
+        ``eval-fused.json``, ``confusion-fused.*``, listing the fused runs).
 
         Returns:
             The files written.
@@ -246,7 +251,9 @@ class EvaluatePanel(QWidget):
         from core.evaluation import save_eval
 
         folder.mkdir(parents=True, exist_ok=True)
-        return sorted(save_eval(self.result, folder).values())
+        result = self.fused if self.fused is not None else self.result
+        assert result is not None
+        return sorted(save_eval(result, folder).values())
 
     @pyqtSlot()
     def _on_browse_clicked(self) -> None:
@@ -315,6 +322,7 @@ class EvaluatePanel(QWidget):
                 f"Fusion of {len(result.members)} runs: {self.summary.text()}\n"
                 f"each run: {members}"
             )
+            self.fused = result
             self.evaluated.emit(result.fused)
             return
         self.show_result(result)

@@ -345,7 +345,8 @@ def run(
                 f"note: the motion stream's values are one frame's step (about 0.04 "
                 f"spine lengths on NW-UCLA at T=64), and motion prediction adds noise "
                 f"of std {cfg.model.noise_std:g} to the observed past, sized for "
-                "joints; consider a smaller model.noise_std in the run's config"
+                "joints; consider a smaller model.noise_std (set it in a config file "
+                "given with --config)"
             )
         if resume_state is not None:
             runs.load_state_into(model, resume_state["model"], run_dir / runs.LAST)

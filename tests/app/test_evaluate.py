@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from app.panels.evaluate import EvaluatePanel
@@ -86,6 +88,14 @@ def test_runs_are_fused_in_the_panel(qtbot, settings, tiny_run, tmp_path):
         assert text.startswith("Fusion of 2 runs: Accuracy")
         for m, stream in zip(want.members, ("joint", "bone")):
             assert f"{m.run_dir.name} ({stream}) {100 * m.accuracy:.2f} %" in text
+        # exported under its own names (never a run's eval.json), listing the fused runs
+        written = panel.export(tmp_path / "out")
+        assert {p.name for p in written} == {
+            "eval-fused.json", "confusion-fused.csv", "confusion-fused.png"
+        }  # fmt: skip
+        doc = json.loads((tmp_path / "out" / "eval-fused.json").read_text())
+        assert doc["accuracy"] == want.fused.accuracy
+        assert [m["stream"] for m in doc["members"]] == ["joint", "bone"]
         assert errors == []
     finally:
         jobs.stop_all()

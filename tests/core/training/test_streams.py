@@ -166,6 +166,8 @@ def test_runs_on_other_clips_are_not_fused(tiny_data, tmp_path):
         evaluate_fused([joint, other], device="cpu")
     with pytest.raises(ValueError, match="at least two runs"):
         evaluate_fused([joint], device="cpu")
+    with pytest.raises(ValueError, match="given twice"):
+        evaluate_fused([joint, joint.parent / "." / joint.name], device="cpu")
 
 
 def test_the_cli_records_the_stream_and_a_run_started_from_it_inherits_it(
