@@ -304,13 +304,7 @@ def evaluate_fused(
         s = _score_run(run_dir, split, data_root, stop, device)
         streams.append(runs.read_run(s.run_dir).config.data.stream)
         if scored:
-            first = scored[0]
-            if s.labels != first.labels:
-                raise ValueError(
-                    f"{s.run_dir}: its classes ({', '.join(s.labels)}) are not those "
-                    f"of {first.run_dir} ({', '.join(first.labels)}); only runs on "
-                    "the same classes can be fused"
-                )
+            first = scored[0]  # classes were compared above, before any scoring
             if s.names != first.names or not np.array_equal(s.truth, first.truth):
                 a = runs.read_run(s.run_dir).config
                 b = runs.read_run(first.run_dir).config

@@ -209,7 +209,9 @@ def test_a_bone_encoder_cannot_move_to_another_layout(tiny_data, tmp_path):
         list(run(cfg))
 
 
-def test_custom_runs_with_other_validation_draws_are_not_fused(tmp_path, ucla_clips):
+def test_custom_runs_with_other_validation_draws_are_not_fused(
+    tmp_path, ucla_clips, tiny_data
+):
     root = write_takes(tmp_path / "ds", ucla_clips)
     done = []
     for seed in (0, 1):
@@ -224,3 +226,7 @@ def test_custom_runs_with_other_validation_draws_are_not_fused(tmp_path, ucla_cl
         done.append(tmp_path / f"s{seed}")
     with pytest.raises(ValueError, match=r"seed 1 / 0, fraction 0.34 / 0.34"):
         evaluate_fused(done, device="cpu")
+    # runs on other classes are refused before either is scored
+    ucla = _tiny_run(tiny_data, tmp_path / "ucla")
+    with pytest.raises(ValueError, match="classes .* are not those of"):
+        evaluate_fused([done[0], ucla], device="cpu")
