@@ -299,15 +299,12 @@ def evaluate_fused(
                 "the same classes can be fused"
             )
     scored: list[_Scores] = []
-    streams: list[str] = []
     for run_dir in run_dirs:
         s = _score_run(run_dir, split, data_root, stop, device)
-        streams.append(runs.read_run(s.run_dir).config.data.stream)
         if scored:
             first = scored[0]  # classes were compared above, before any scoring
             if s.names != first.names or not np.array_equal(s.truth, first.truth):
-                a = runs.read_run(s.run_dir).config
-                b = runs.read_run(first.run_dir).config
+                a, b = infos[len(scored)].config, infos[0].config
                 why = "fuse runs of the same dataset and protocol"
                 if a.data.dataset == b.data.dataset == "custom":
                     why = (
@@ -332,7 +329,7 @@ def evaluate_fused(
     return FusedResult(
         [_result(s, split) for s in scored],
         _result(fused, split),
-        streams,
+        [info.config.data.stream for info in infos],
         fused.names,
         fused.proba,
     )

@@ -18,6 +18,7 @@ by the main body's mean spine length. Augmentations draw their parameters from a
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -341,7 +342,12 @@ def bone_parents(layout: SkeletonLayout | str) -> np.ndarray:
         ValueError: If the layout's bones are not a tree (MediaPipe's ``mp33`` draws
             its bones as a graph; convert to a Kinect layout first).
     """
-    lay = _layout(layout)
+    return _parents(_layout(layout))
+
+
+@functools.cache
+def _parents(lay: SkeletonLayout) -> np.ndarray:
+    # once per layout: the bone stream is taken for every clip and every live window
     parents = np.full(lay.num_joints, -1, dtype=np.int64)
     try:
         order = _bone_order(lay)
@@ -359,6 +365,7 @@ def bone_parents(layout: SkeletonLayout | str) -> np.ndarray:
         )
     for _, c, p in order:
         parents[c] = p
+    parents.flags.writeable = False
     return parents
 
 
@@ -404,7 +411,7 @@ def to_stream(
         y = np.array(x, dtype=np.float32)
         child = np.flatnonzero(parents >= 0)
         y[:, :, child] = x[:, :, child] - x[:, :, parents[child]]
-        return _mask_absent(y, body_present(x))
+        return y  # an absent body's joints are all zero, so are its bones
     if stream == "motion":
         y = np.zeros_like(x, dtype=np.float32)
         n = int(min(max(n, 0), x.shape[0]))

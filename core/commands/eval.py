@@ -16,6 +16,10 @@ import argparse
 import json
 import math
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.evaluation import EvalResult
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -76,10 +80,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(result: object, title: str) -> None:
-    from core.evaluation import EvalResult
-
-    assert isinstance(result, EvalResult)
+def _report(result: EvalResult, title: str) -> None:
     print(f"{title} on {result.split} ({result.num_clips} clips)")
     print(f"accuracy: {100 * result.accuracy:.2f}%")
     width = max(len(n) for n in result.labels)
