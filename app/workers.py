@@ -25,6 +25,9 @@ from typing import Any
 
 from PyQt6.QtCore import QObject, Qt, QThread, pyqtSignal, pyqtSlot
 
+from core.errors import UserError
+from core.live.capture import CaptureError
+
 JobFactory = Callable[[threading.Event], Iterator[Any]]
 
 
@@ -91,7 +94,10 @@ class IteratorWorker(QObject):
                 if close is not None:
                     close()
         except Exception as exc:  # every failure must reach the GUI, never kill the app
-            message = f"{type(exc).__name__}: {exc}"
+            # A mistake the user can fix (a file that will not open, a bad setting)
+            # reads as its message; anything else keeps its type, for bug reports.
+            known = isinstance(exc, (ValueError, OSError, CaptureError, UserError))
+            message = str(exc) if known and str(exc) else f"{type(exc).__name__}: {exc}"
             traceback.print_exc()
             self.failed.emit(message)
         finally:

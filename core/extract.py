@@ -36,11 +36,12 @@ from typing import Any
 from core.datasets.base import DataFormatError
 from core.datasets.custom import (
     LabelInterval,
+    person_share,
     read_labels,
     recording_path,
     write_labels,
 )
-from core.datasets.recording import check_name, recording_info
+from core.datasets.recording import check_name, read_recording, recording_info
 
 VIDEO_SUFFIXES = (
     ".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv",
@@ -187,6 +188,14 @@ def _slug(text: str) -> str:
     return s[:100] or "video"
 
 
+def _unique(base: str, taken: dict[str, Any]) -> str:
+    """``base``, or ``base-2``, ``base-3``... if that recording name is taken."""
+    name, i = base, 2
+    while name in taken:
+        name, i = f"{base}-{i}", i + 1
+    return check_name(name)
+
+
 def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
     """The videos to extract and their labels.
 
@@ -210,7 +219,9 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
         for folder in sorted(p for p in src.iterdir() if p.is_dir()):
             for video in sorted(folder.iterdir()):
                 if video.is_file() and video.suffix.lower() in VIDEO_SUFFIXES:
-                    name = check_name(_slug(f"{folder.name}-{video.stem}"))
+                    # clip.mp4 and clip.avi, or "my clip" and "my_clip", slug alike:
+                    # the later one gets -2 (never a silent overwrite).
+                    name = _unique(_slug(f"{folder.name}-{video.stem}"), jobs)
                     jobs[name] = VideoJob(video, name, ((0.0, None, folder.name),))
         if not jobs:
             raise DataFormatError(
@@ -257,11 +268,8 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
     if not by_video:
         raise DataFormatError(src, "no rows")
     for video, rows in sorted(by_video.items()):
-        base = _slug(video.stem)
-        name, i = base, 2
-        while name in jobs:
-            name, i = f"{base}-{i}", i + 1
-        jobs[check_name(name)] = VideoJob(
+        name = _unique(_slug(video.stem), jobs)
+        jobs[name] = VideoJob(
             video,
             name,
             tuple((a, b, c) for a, b, c, _ in rows),
@@ -361,7 +369,12 @@ def _pool_job(
 # -- the driver ----------------------------------------------------------------------------
 
 
-def _job_rows(job: VideoJob, duration: float) -> tuple[list[LabelInterval], str]:
+def _job_rows(job: VideoJob, path: Path) -> tuple[list[LabelInterval], str]:
+    """The label rows a finished recording gets, and why any were left out."""
+    rec = read_recording(path)
+    if not rec.present.any():
+        return [], "nobody was seen: not labelled"
+    duration = rec.duration
     rows, problems = [], []
     for (start, end, action), row in zip(
         job.intervals, job.rows or (0,) * len(job.intervals)
@@ -370,11 +383,19 @@ def _job_rows(job: VideoJob, duration: float) -> tuple[list[LabelInterval], str]
         where = f" (row {row})" if row else ""
         if end is not None and end > duration + 0.1:
             problems.append(
-                f"label {start:g}-{end:g} s{where} is past the end ({duration:.2f} s)"
+                f"label {start:g}-{end:g} s{where} is past the end ({duration:.2f} s):"
+                " not labelled"
             )
             continue
         if not stop > start:
-            problems.append(f"label from {start:g} s{where} starts after the end")
+            problems.append(
+                f"label from {start:g} s{where} starts after the end: not labelled"
+            )
+            continue
+        if person_share(rec, start, stop) == 0.0:
+            problems.append(
+                f"label {start:g}-{stop:g} s{where}: nobody was seen in it: not labelled"
+            )
             continue
         rows.append(LabelInterval(job.name, start, min(stop, duration), action))
     return rows, "; ".join(problems)
@@ -432,8 +453,8 @@ def extract(
     for job in jobs:
         info = recording_info(recording_path(root, job.name))
         if info.complete and not info.error:
-            rows, _ = _job_rows(job, info.duration)
-            _write_rows(root, job.name, rows if info.frames else [])
+            rows, _ = _job_rows(job, info.path)
+            _write_rows(root, job.name, rows)
             done += 1
             skipped += 1
             skipped_events.append(ExtractSkipped(done, total, str(job.video), job.name))
@@ -445,10 +466,8 @@ def extract(
 
     def finish(job: VideoJob, res: tuple[int, int, float, float]) -> ExtractEvent:
         nonlocal done, extracted
-        frames, detected, duration, seconds = res
-        rows, warning = _job_rows(job, duration)
-        if not detected:
-            rows, warning = [], "nobody was seen: not labelled"
+        frames, detected, _duration, seconds = res
+        rows, warning = _job_rows(job, recording_path(root, job.name))
         _write_rows(root, job.name, rows)
         done += 1
         extracted += 1

@@ -77,6 +77,8 @@ class LivePanel(QWidget):
         self.job: Job | None = None
         self.model_job: Job | None = None
         self.updates_shown = 0
+        self.predictions_shown = 0  # updates of this run that carried a prediction
+        self.person_frames = 0  # updates of this run that showed a person
         self.last_update: LiveUpdate | None = None
         self._start_when_loaded = False
 
@@ -178,7 +180,7 @@ class LivePanel(QWidget):
         # --- display -----------------------------------------------------------------
         self.video = VideoView()
         self.video.show_message("Press Start")
-        self.action = QLabel("no action")
+        self.action = QLabel("–")  # nothing recognised yet
         font = self.action.font()
         font.setPointSizeF(font.pointSizeF() * 2.0)
         font.setBold(True)
@@ -326,6 +328,9 @@ class LivePanel(QWidget):
             return run_live(source, predictor, settings, stop)
 
         self.updates_shown = 0
+        self.predictions_shown = 0
+        self.person_frames = 0
+        self.last_update = None
         self.video.show_message("Starting…")
         job = self.ctx.jobs.start("live", make, latest_only=True)
         job.worker.item_produced.connect(self._on_live_item_produced)
@@ -367,6 +372,8 @@ class LivePanel(QWidget):
         )
         pred = update.prediction
         self.bars.set_probabilities(list(pred.top_k))
+        self.predictions_shown += bool(pred.top_k)
+        self.person_frames += update.landmarks is not None
         if update.landmarks is None:
             self.action.setText("no person")
         elif not pred.top_k:
@@ -398,7 +405,20 @@ class LivePanel(QWidget):
     def _on_live_job_ended(self) -> None:
         self.job = None
         self._set_running(False)
-        self.ctx.status("Live stopped")
+        last = self.last_update
+        if last is not None and not self.predictions_shown:
+            # A short video (or a stop right after Start) ended before the model's
+            # window was filled: say so instead of leaving "collecting…" up.
+            why = (
+                "no person was seen"
+                if not self.person_frames
+                else f"the window was {100 * last.prediction.window_fill:.0f} % filled "
+                "with a person when the input ended"
+            )
+            self.action.setText("no prediction")
+            self.ctx.status(f"Live stopped before any prediction: {why}")
+        else:
+            self.ctx.status("Live stopped")
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running and self.predictor is not None)

@@ -121,6 +121,7 @@ class TeachPanel(QWidget):
         self.run_dir: Path | None = None
         self.trained_run: Path | None = None
         self.recording: Recording | None = None
+        self._recording_root: Path | None = None  # the dataset folder it belongs to
         self._playback_joints: np.ndarray | None = None
         self._frame = 0
         self.last_record_event: object = None
@@ -283,7 +284,7 @@ class TeachPanel(QWidget):
         add_label = QPushButton("Label selected span")
         add_label.setToolTip("Drag the shaded span on the timeline, pick an action")
         add_label.clicked.connect(self._on_add_label_clicked)
-        remove_label = QPushButton("Remove label")
+        self.remove_label_button = remove_label = QPushButton("Remove label")
         remove_label.clicked.connect(self._on_remove_label_clicked)
         self.curves = TrainingCurves()
         self.log = QPlainTextEdit()
@@ -320,10 +321,21 @@ class TeachPanel(QWidget):
         self.dataset_path.setText(str(folder))
         self.refresh()
 
+    def _forget_recording(self) -> None:
+        """Stop showing a take (another dataset folder, or the take deleted)."""
+        self.playback.stop()
+        self.play_button.setText("Play")
+        self.recording = None
+        self._recording_root = None
+        self._playback_joints = None
+        self.timeline.set_intervals([], [], [NO_ACTION], 1)
+
     @pyqtSlot()
     def refresh(self) -> None:
         """Re-read the dataset folder: takes per action, counts, actions to choose."""
         self.ctx.remember("teach/dataset", self.root)
+        if self.recording is not None and self._recording_root != self.root:
+            self._forget_recording()  # the shown take belongs to another folder
         selected = self.selected_take()
         self.takes.clear()
         recordings = custom.list_recordings(self.root)
@@ -340,7 +352,8 @@ class TeachPanel(QWidget):
             rows = by_action[action]
             seconds = sum(iv.duration for iv in rows)
             takes = len({iv.recording for iv in rows})
-            top = QTreeWidgetItem([f"{action} ({takes} takes)", f"{seconds:.1f}", ""])
+            noun = "take" if takes == 1 else "takes"
+            top = QTreeWidgetItem([f"{action} ({takes} {noun})", f"{seconds:.1f}", ""])
             self.takes.addTopLevelItem(top)
             for iv in rows:
                 info = infos.get(iv.recording)
@@ -546,6 +559,7 @@ class TeachPanel(QWidget):
             self.ctx.error("Take", str(exc))
             return
         self.recording = rec
+        self._recording_root = self.root
         if rec.num_frames == 0:
             self._playback_joints = None
             self.record_status.setText(f"{name} has no frames")
@@ -559,12 +573,21 @@ class TeachPanel(QWidget):
         end = rec.num_frames - 1
         self.timeline.enable_selection(0, end)
 
+    def _read_labels(self) -> list[custom.LabelInterval] | None:
+        """The dataset's labels; ``None`` (and the problem shown) if labels.csv is bad."""
+        try:
+            return custom.read_labels(self.root)
+        except (ValueError, OSError) as exc:  # a hand-edited labels.csv can be wrong
+            self.record_status.setText(f"⚠ labels not shown: {exc}")
+            return None
+
     def _show_labels(self) -> None:
         rec = self.recording
         if rec is None:
             return
-        names = sorted(set(self.actions()) | {NO_ACTION})
-        mine = [iv for iv in custom.read_labels(self.root) if iv.recording == rec.name]
+        rows = self._read_labels() or []
+        names = sorted({iv.action for iv in rows} | {NO_ACTION})
+        mine = [iv for iv in rows if iv.recording == rec.name]
         spans = [custom.label_frames(rec.timestamps, iv.start, iv.end) for iv in mine]
         intervals = [  # the timeline's ends are inclusive
             (names.index(iv.action), first, max(stop - 1, first))
@@ -615,8 +638,7 @@ class TeachPanel(QWidget):
             self.ctx.error("Delete", str(exc))
             return False
         if self.recording is not None and self.recording.name == name:
-            self.recording = None
-            self._playback_joints = None
+            self._forget_recording()
         self.refresh()
         return True
 
@@ -677,7 +699,9 @@ class TeachPanel(QWidget):
         rec = self.recording
         if rec is None:
             return
-        rows = custom.read_labels(self.root)
+        rows = self._read_labels()
+        if rows is None:
+            return
         span = self.timeline.selection() or (0, rec.num_frames - 1)
         t = float(rec.timestamps[min(span[0], rec.num_frames - 1)])
         for i, iv in enumerate(rows):
@@ -751,7 +775,7 @@ class TeachPanel(QWidget):
             note = f" ({event.warning})" if event.warning else ""
             self._append_log(f"imported {event.video}: {event.frames} frames{note}")
         elif isinstance(event, ExtractFailed):
-            self._append_log(f"skipped: {event.error}")
+            self._append_log(f"failed (skipped): {event.error}")
         elif isinstance(event, ExtractFinished):
             self._append_log(
                 f"import done: {event.extracted} imported, {event.skipped} already "

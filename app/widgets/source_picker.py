@@ -80,6 +80,7 @@ class SourcePicker(QWidget):
         self.mirrored.toggled.connect(self._on_mirrored_toggled)
         self.source.currentIndexChanged.connect(self._load_mirrored)
         self.video_path.textChanged.connect(self._load_mirrored)
+        self.video_path.textChanged.connect(self._update_note)
         self.note = QLabel("Looking for cameras…")
         self.note.setWordWrap(True)
         form = QFormLayout(self)
@@ -114,7 +115,6 @@ class SourcePicker(QWidget):
                 self.source.addItem(f"Camera {index}", index)
             self.source.addItem(VIDEO_ITEM)
         if self.cameras:
-            self.note.setText(f"{len(self.cameras)} camera(s) found.")
             last = self.ctx.recall(f"{self.key}/camera")
             if last and not self.video_path.text():
                 pos = self.source.findData(int(last)) if last.isdigit() else -1
@@ -124,8 +124,8 @@ class SourcePicker(QWidget):
             else:
                 self.source.setCurrentText(VIDEO_ITEM)
         else:
-            self.note.setText("No camera found. Choose a video file instead (Browse…).")
             self.source.setCurrentText(VIDEO_ITEM)
+        self._update_note()
         self._load_mirrored()  # the combo was refilled with its signals blocked
         self.cameras_found.emit(self.cameras)
 
@@ -169,10 +169,23 @@ class SourcePicker(QWidget):
         if path:
             self.set_video(Path(path))
 
+    @pyqtSlot()
+    def _update_note(self) -> None:
+        """What was found, and what to do when it was no camera and no video is chosen."""
+        if self.cameras is None:
+            return  # still looking
+        if self.cameras:
+            self.note.setText(f"{len(self.cameras)} camera(s) found.")
+        elif self.video_path.text().strip():
+            self.note.setText("No camera found: the source is a video file.")
+        else:
+            self.note.setText("No camera found. Choose a video file instead (Browse…).")
+
     def set_video(self, path: Path) -> None:
         """Select a video file as the source."""
         self.video_path.setText(str(path))
         self.source.setCurrentText(VIDEO_ITEM)
+        self._update_note()
 
     def selected_source(self) -> int | str:
         """The camera index or video path chosen (and remember it).

@@ -305,7 +305,7 @@ def run_extract(args: argparse.Namespace) -> int:
                         f"extracted, {event.workers} worker process(es)"
                     )
                 elif isinstance(event, ExtractFailed):
-                    bar.message(f"skipped: {event.error}")
+                    bar.message(f"failed (skipped): {event.error}")
                 elif isinstance(event, ExtractDone) and event.warning:
                     bar.message(f"{event.name}: {event.warning}")
                 elif isinstance(event, ExtractFinished):

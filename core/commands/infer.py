@@ -246,8 +246,15 @@ def _why_no_prediction(
         )
     else:
         seconds, origin = FALLBACK_WINDOW_SECONDS, "the default; the run does not say"
+    frames = "frame" if people == 1 else "frames"
+    if people < settings.predict_every:
+        return (
+            f"a person was in {people} {frames}, fewer than the {settings.predict_every} "
+            "frames with a person between two predictions: give a longer input, or "
+            "predict more often (--every 1)"
+        )
     return (
-        f"a person was in {people} frames ({people / max(fps, 1e-6):.1f} s at "
+        f"a person was in {people} {frames} ({people / max(fps, 1e-6):.1f} s at "
         f"{fps:.0f} FPS); the model predicts once its window of {seconds:.1f} s "
         f"({origin}) is {settings.min_fill:.0%} filled with a person, without gaps over "
         f"{settings.max_gap_seconds:g} s: give a longer input, or a shorter window "

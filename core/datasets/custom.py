@@ -158,12 +158,12 @@ def read_labels(root: str | os.PathLike[str]) -> list[LabelInterval]:
         header = next(rows, None)
         if header is None:
             return []
+        given = ",".join(header)
         header = [h.strip().lower() for h in header]
         if header not in (list(COLUMNS[:4]), list(COLUMNS)):
             raise DataFormatError(
                 path,
-                f"header must be '{','.join(COLUMNS[:4])}[,subject]', got "
-                f"{','.join(header)!r}",
+                f"header must be '{','.join(COLUMNS[:4])}[,subject]', got {given!r}",
                 line=1,
             )
         width = len(header)
@@ -585,6 +585,15 @@ def _clip(
     ok = pick >= 0
     out[ok] = joints[pick[ok]]
     return out, float(ok.mean()) if pick.size else 0.0
+
+
+def person_share(rec: Recording, start: float, end: float) -> float:
+    """Share of ``[start, end)`` (at :data:`CLIP_FPS`) that shows a person, as the
+    reader will cut it (0 = a label there stops training: nobody to learn from)."""
+    pick = frame_grid(
+        rec.timestamps, rec.present, start, min(end, rec.duration), CLIP_FPS, MAX_GAP
+    )
+    return float((pick >= 0).mean()) if pick.size else 0.0
 
 
 def _unlabelled_spans(

@@ -453,6 +453,42 @@ def _read_lines(path: Path) -> tuple[list[str], bool]:
     return lines, torn
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+# Frames further apart than this (median) are not a recording's frames: most likely the
+# timestamps were written in milliseconds (or frame numbers) instead of seconds.
+MAX_MEDIAN_FRAME_GAP = 1.0
+
+
+def _values(doc: dict, key: str, shape: tuple[int, ...], what: str) -> np.ndarray:
+    """``doc[key]`` as a float32 array of ``shape``, with a message a person can act on."""
+    a = np.asarray(doc[key], np.float64)
+    if a.size != int(np.prod(shape)):
+        dims = " x ".join(str(d) for d in shape)
+        raise ValueError(
+            f'"{key}" has {a.size} values, expected {int(np.prod(shape))} ({what}: {dims})'
+        )
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f'a coordinate in "{key}" is NaN, infinite or null')
+    if np.abs(a).max(initial=0.0) > _FLOAT32_MAX:
+        raise ValueError(f'a coordinate in "{key}" is too large ({np.abs(a).max():g})')
+    return a.astype(np.float32).reshape(shape)
+
+
+def _main_body_first(x: np.ndarray) -> np.ndarray:
+    """Frames whose first body slot is empty but another is not: that body moves first.
+
+    The model (and every clip-level step: centring, view alignment) follows body 0; a
+    writer that leaves slot 0 empty while a person is in slot 1 would otherwise read as
+    "nobody in view".
+    """
+    present = np.any(x != 0, axis=(2, 3))  # (T, M)
+    fix = ~present[:, 0] & present.any(axis=1)
+    for t in np.flatnonzero(fix):
+        order = np.argsort(~present[t], kind="stable")  # present bodies first, in order
+        x[t] = x[t, order]
+    return x
+
+
 def read_recording(path: str | os.PathLike[str]) -> Recording:
     """Read a recording file; a torn last line is dropped, a missing footer tolerated.
 
@@ -469,7 +505,8 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     path = Path(path)
     lines, torn = _read_lines(path)
     if not lines:
-        raise DataFormatError(path, "empty file (no header)", line=1)
+        why = "the header line is cut short" if torn else "empty file (no header)"
+        raise DataFormatError(path, why, line=1)
     header = _header(lines[0], path)
     layout = header["layout"]
     num_joints = get_layout(layout).num_joints
@@ -501,25 +538,29 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
                 raise ValueError(f"timestamp {t} does not increase")
             if layout == "mp33":
                 if "w" in doc:
-                    w = np.asarray(doc["w"], np.float32).reshape(1, num_joints, 3)
+                    w = _values(doc, "w", (1, num_joints, 3), "landmarks x xyz")
                     # Image landmarks and visibility are optional (a pose estimator
                     # that gives world landmarks only): none drawn, all visible.
-                    im = np.asarray(doc.get("i", np.zeros(2 * num_joints)), np.float32)
-                    im = im.reshape(num_joints, 2)
-                    v = np.asarray(doc.get("v", np.ones(num_joints)), np.float32)
-                    v = v.reshape(num_joints)
+                    im = (
+                        _values(doc, "i", (num_joints, 2), "landmarks x image xy")
+                        if "i" in doc
+                        else np.zeros((num_joints, 2), np.float32)
+                    )
+                    v = (
+                        _values(doc, "v", (num_joints,), "landmarks")
+                        if "v" in doc
+                        else np.ones(num_joints, np.float32)
+                    )
                 else:
                     w = im = v = None
                 images.append(im)
                 vis.append(v)
             else:
                 w = (
-                    np.asarray(doc["j"], np.float32).reshape(bodies, num_joints, 3)
+                    _values(doc, "j", (bodies, num_joints, 3), "bodies x joints x xyz")
                     if "j" in doc
                     else None
                 )
-            if w is not None and not np.all(np.isfinite(w)):
-                raise ValueError("a coordinate is NaN or infinite")
         except (ValueError, KeyError, TypeError) as exc:
             if lineno == last and not torn:  # a torn last line that happens to end \n
                 torn = True
@@ -529,10 +570,21 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
         times.append(t)
         joints.append(w)
     t_count = len(times)
+    if t_count >= 3:
+        gap = float(np.median(np.diff(times)))
+        if gap > MAX_MEDIAN_FRAME_GAP:
+            raise DataFormatError(
+                path,
+                f'frames are {gap:g} s apart (median of "t"): "t" must be seconds '
+                "from the start (milliseconds or frame numbers?)",
+                line=2,
+            )
     arr = np.zeros((t_count, bodies, num_joints, 3), np.float32)
     for i, w in enumerate(joints):
         if w is not None:
             arr[i] = w
+    if bodies > 1:
+        arr = _main_body_first(arr)
     image_xy = visibility = None
     if layout == "mp33":
         image_xy = np.zeros((t_count, num_joints, 2), np.float32)

@@ -296,9 +296,19 @@ def run(
             if dist.is_main:
                 distributed.barrier(dist)
         if uses_cls(name) and len(data.labelled) == 0:
+            from core.datasets import custom
+
+            if cfg.data.dataset == "custom" and not custom.read_labels(cfg.data.root):
+                why = (
+                    f"{custom.labels_path(cfg.data.root)} has no labelled interval: label "
+                    "your takes (Teach panel, or rows recording,start,end,action) or "
+                    "use --strategy pretrain, which needs no labels"
+                )
+            else:
+                why = f"label fraction {cfg.data.label_fraction}"
             raise ValueError(
                 f"{cfg.data.dataset} {cfg.data.protocol}: no labelled training clips "
-                f"(label fraction {cfg.data.label_fraction})"
+                f"({why})"
             )
         # A custom dataset may train on every recording (val_fraction 0): no validation.
         no_validation = cfg.data.dataset == "custom" and cfg.data.val_fraction == 0

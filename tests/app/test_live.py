@@ -159,3 +159,40 @@ def test_every_shipped_model_is_offered_and_loads(qtbot, settings):
         assert errors == []
     finally:
         jobs.stop_all()
+
+
+def test_a_video_too_short_for_the_window_says_so_when_it_ends(
+    qtbot, settings, tiny_run, tmp_path
+):
+    """Three frames of a person end before the window fills: the panel says why instead
+    of leaving "collecting…" up (and reads "–", not "no action", before any run)."""
+    import cv2
+
+    from core.live.capture import VideoSource
+
+    short = tmp_path / "short.avi"
+    with VideoSource(require_data("videos", "ta_chi.mp4")) as src:
+        frames = [f.image for _, f in zip(range(3), src)]
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(short), cv2.VideoWriter_fourcc(*"MJPG"), 30, (w, h))
+    for image in frames:
+        writer.write(image)
+    writer.release()
+    ctx, jobs, errors = make_context(settings)
+    said: list[str] = []
+    ctx.status = said.append
+    panel = LivePanel(ctx, model_dir=tiny_run, video=short)
+    qtbot.addWidget(panel)
+    try:
+        assert panel.action.text() == "–"
+        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
+        panel.picker.source.setCurrentText(VIDEO_ITEM)
+        panel.start_button.click()
+        qtbot.waitUntil(lambda: panel.job is None, timeout=60_000)
+        assert panel.updates_shown > 0 and panel.predictions_shown == 0
+        assert panel.action.text() == "no prediction"
+        assert said[-1].startswith("Live stopped before any prediction: the window was")
+        assert errors == []
+    finally:
+        jobs.stop_all()

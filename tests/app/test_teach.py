@@ -199,3 +199,35 @@ def test_a_take_from_a_mirror_image_source_is_flipped_back(qtbot, settings, tmp_
         swapped = abs(x(takes[True], a) - (1 - x(takes[False], b)))
         same = abs(x(takes[True], a) - (1 - x(takes[False], a)))
         assert swapped < same
+
+
+def test_a_broken_labels_file_is_shown_not_raised(qtbot, settings, tmp_path):
+    """A hand-edited labels.csv with a typo in its header: selecting a take shows the
+    problem and the take without labels (it raised in the Qt slot and kept the previous
+    folder's labels on the timeline); another folder forgets the shown take."""
+    from core.datasets import read_file
+
+    drink = read_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+    read = read_file(require_data("ntu", "S001C001P001R001A011.skeleton"))
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    custom.import_sequence(good, "drink-001", drink, action="drink")
+    custom.import_sequence(bad, "read-001", read, action="read")
+    labels = bad / "labels.csv"
+    labels.write_text(labels.read_text().replace("start", "strat", 1))
+
+    panel, _jobs, errors = _panel(qtbot, settings, tmp_path)
+    panel.set_dataset(good)
+    assert panel.select_take("drink-001")
+    assert [iv[0] for iv in panel.timeline.labelled] == [0]  # "drink"
+    assert panel.recording is not None and panel.recording.name == "drink-001"
+
+    panel.set_dataset(bad)
+    assert panel.recording is None and panel.timeline.labelled == []
+    assert "header must be" in panel.summary.text()
+    assert panel.select_take("read-001")  # listed as an unlabelled recording
+    assert panel.recording is not None and panel.recording.name == "read-001"
+    assert panel.timeline.labelled == []
+    assert "labels not shown" in panel.record_status.text()
+    assert "labels.csv:1" in panel.record_status.text()
+    panel.remove_label_button.click()  # reads the labels too: no exception either
+    assert errors == [], errors

@@ -196,3 +196,25 @@ def test_mirrored_is_remembered_per_source_and_shared_by_the_panels(
             assert again.mirrored.isChecked()
     finally:
         jobs.stop_all()
+
+
+def test_no_camera_note_follows_the_chosen_video(qtbot, settings, tmp_path):
+    """Without a camera the note asks for a video, and stops asking once one is chosen."""
+    from app.widgets.source_picker import VIDEO_ITEM, SourcePicker
+    from tests.app.conftest import make_context
+
+    ctx, jobs, _ = make_context(settings)
+    try:
+        picker = SourcePicker(ctx, "notes")
+        qtbot.addWidget(picker)
+        picker.video_path.setText("")
+        picker.scan_cameras()
+        qtbot.waitUntil(lambda: picker.cameras is not None, timeout=30_000)
+        assert picker.cameras == [] and picker.source.currentText() == VIDEO_ITEM
+        assert "Choose a video file" in picker.note.text()
+        picker.set_video(tmp_path / "clip.mp4")
+        assert picker.note.text() == "No camera found: the source is a video file."
+        picker.video_path.setText("")  # cleared by hand
+        assert "Choose a video file" in picker.note.text()
+    finally:
+        jobs.stop_all()

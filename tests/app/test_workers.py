@@ -6,6 +6,7 @@ import threading
 import time
 
 from app.workers import JobManager
+from core.live.capture import SourceOpenError
 
 
 def counting(n: int, delay: float = 0.0):
@@ -35,17 +36,32 @@ def test_items_arrive_in_order_on_the_gui_thread(qtbot):
 
 
 def test_exception_becomes_failed_signal_naming_the_problem(qtbot):
-    def make(stop):
-        yield 1
-        raise FileNotFoundError("clips.zip: no such file")
+    """A mistake the user can fix reads as its message; anything else (a bug) keeps
+    its exception type."""
+
+    def make(error):
+        def iterate(stop):
+            yield 1
+            raise error
+
+        return iterate
 
     jobs = JobManager()
-    job = jobs.start("loading", make)
     failures: list[tuple[str, str]] = []
     jobs.job_failed.connect(lambda name, msg: failures.append((name, msg)))
-    with qtbot.waitSignal(job.ended, timeout=5000):
-        job.start()
-    assert failures == [("loading", "FileNotFoundError: clips.zip: no such file")]
+    for name, error in (
+        ("loading", FileNotFoundError("clips.zip: no such file")),
+        ("video", SourceOpenError("x.mp4", "cannot decode this file")),
+        ("bug", KeyError("joints")),
+    ):
+        job = jobs.start(name, make(error))
+        with qtbot.waitSignal(job.ended, timeout=5000):
+            job.start()
+    assert failures == [
+        ("loading", "clips.zip: no such file"),
+        ("video", "video 'x.mp4': cannot decode this file"),
+        ("bug", "KeyError: 'joints'"),
+    ]
 
 
 def test_stop_all_ends_a_long_job_and_waits(qtbot):

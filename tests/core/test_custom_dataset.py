@@ -46,6 +46,7 @@ from core.datasets.splits import split_indices
 from core.inference.sequences import true_labels
 from core.labels import load_class_table, names_for_sequence
 from core.skeleton import convert
+from tests.conftest import require_data
 
 CLASSES = load_class_table("nw-ucla").names
 
@@ -426,3 +427,65 @@ def test_hand_written_recording_world_landmarks_only_on_its_own_clock(
         DataFormatError, match=r"labels\.csv:2: .*rec0\.jsonl:18: .*NaN"
     ):
         build_clips(root)
+
+
+def _write_frames(path: Path, layout: str, bodies: int, frames: list[dict]) -> Path:
+    header = {"format": "ms2l-recording", "version": 1, "name": path.stem,
+              "layout": layout, "bodies": bodies, "source": {"kind": "import"}}  # fmt: skip
+    lines = [json.dumps(header), *(json.dumps(f) for f in frames)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_hand_written_recording_gets_messages_a_person_can_act_on(
+    tmp_path: Path,
+) -> None:
+    """Found by bringing PKU-MMD's two-person sequence in through the documented format."""
+    real = read_file(require_data("ntu", "S001C001P001R001A001.skeleton")).joints[0, 0]
+    # A person written into the second body slot only is still a person (was "nobody").
+    frames = [{"t": t / 30, "j": np.concatenate([np.zeros_like(real), real]).ravel().tolist()}
+              for t in range(4)]  # fmt: skip
+    rec = read_recording(_write_frames(tmp_path / "second.jsonl", "ntu25", 2, frames))
+    assert rec.present.all()
+    np.testing.assert_allclose(rec.joints[:, 0], np.broadcast_to(real, (4, 25, 3)))
+    assert not rec.joints[:, 1].any()
+
+    # Timestamps in milliseconds: refused, with the likely cause.
+    frames = [{"t": 1000 * t / 30, "j": real.ravel().tolist()} for t in range(4)]
+    with pytest.raises(
+        DataFormatError, match=r"ms\.jsonl:2: .*33\.3.* s apart.*milliseconds"
+    ):
+        read_recording(_write_frames(tmp_path / "ms.jsonl", "ntu25", 1, frames))
+
+    # One body's numbers under a header that says two: the count is named.
+    frames = [{"t": 0.0, "j": real.ravel().tolist()}, {"t": 0.1}]
+    with pytest.raises(
+        DataFormatError, match=r'count\.jsonl:2: .*"j" has 75 values, expected 150'
+    ):
+        read_recording(_write_frames(tmp_path / "count.jsonl", "ntu25", 2, frames))
+
+    # A number beyond float32, and a null: named as such, no numpy warning.
+    big = real.ravel().tolist()
+    big[4] = 1e39
+    frames = [{"t": 0.0, "j": big}, {"t": 0.1}]
+    with pytest.raises(DataFormatError, match="too large"):
+        read_recording(_write_frames(tmp_path / "big.jsonl", "ntu25", 1, frames))
+    big[4] = None
+    with pytest.raises(DataFormatError, match="NaN, infinite or null"):
+        read_recording(_write_frames(tmp_path / "null.jsonl", "ntu25", 1, frames))
+
+    # A file cut inside its header line is not "empty".
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text('{"format": "ms2l-recording", "vers')
+    with pytest.raises(
+        DataFormatError, match=r"cut\.jsonl:1: the header line is cut short"
+    ):
+        read_recording(cut)
+
+
+def test_a_header_typo_is_quoted_as_written(tmp_path: Path) -> None:
+    labels_path(tmp_path).write_text("Recording,Strat,end,action\nwave-001,0,1,wave\n")
+    with pytest.raises(
+        DataFormatError, match=r"labels\.csv:1: .*got 'Recording,Strat,end,action'"
+    ):
+        read_labels(tmp_path)

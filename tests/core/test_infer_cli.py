@@ -82,6 +82,15 @@ def test_too_short_for_the_window_says_so(run_dir, capsys):
     out = capsys.readouterr().out
     assert "predictions: none (a person was in 30 frames (1.0 s at 30 FPS)" in out
     assert "window of 8.0 s (--window-seconds) is 50% filled" in out
+    # Three frames fill a 0.1 s window, but the default predicts every 5 frames.
+    argv = ["infer", str(video), "--run", str(run_dir), "--max-frames", "3",
+            "--window-seconds", "0.1"]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "predictions: none (a person was in 3 frames, fewer than the 5" in out
+    assert "(--every 1)" in out
+    assert main([*argv, "--every", "1"]) == 0
+    assert "predictions: none" not in capsys.readouterr().out
 
 
 def test_ntu_skeleton_file(run_dir, tmp_path, capsys):

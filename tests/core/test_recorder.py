@@ -213,3 +213,48 @@ def test_data_extract_folder_resumable_parallel(tmp_path: Path, capsys) -> None:
     table.write_text("video,start,end\n")
     assert main(["data", "extract", str(table), "--out", str(out2)]) == 2
     assert "labels.csv:1: header" in capsys.readouterr().err
+
+
+def test_data_extract_same_names_and_videos_without_anyone(
+    tmp_path: Path, capsys
+) -> None:
+    """Two videos whose names slug alike both become recordings (the second was
+    silently dropped); a video where nobody is seen stays unlabelled on a rerun too (the
+    rerun labelled it, and that row then stopped ``data info``)."""
+    import cv2
+
+    from core.extract import plan
+
+    tai = require_data("videos", "ta_chi.mp4")
+    videos = tmp_path / "videos"
+    (videos / "a").mkdir(parents=True)
+    (videos / "a" / "clip.mp4").symlink_to(tai)
+    (videos / "a" / "clip.avi").symlink_to(
+        require_data("videos", "S001C001P001R001A001_rgb.avi")
+    )
+    (videos / "a" / "my clip.mp4").symlink_to(tai)
+    (videos / "a" / "my_clip.mp4").symlink_to(tai)
+    names = {job.name: job.video.name for job in plan(videos)}
+    assert names == {"a-clip": "clip.avi", "a-clip-2": "clip.mp4",
+                     "a-my_clip": "my clip.mp4", "a-my_clip-2": "my_clip.mp4"}  # fmt: skip
+
+    idle = tmp_path / "idle"
+    (idle / "idle").mkdir(parents=True)
+    writer = cv2.VideoWriter(
+        str(idle / "idle" / "empty room.avi"),
+        cv2.VideoWriter_fourcc(*"MJPG"),
+        30,
+        (160, 120),
+    )
+    for _ in range(10):
+        writer.write(np.zeros((120, 160, 3), np.uint8))
+    writer.release()
+    (idle / "idle" / "tai.mp4").symlink_to(tai)
+    out = tmp_path / "ds"
+    args = ["data", "extract", str(idle), "--out", str(out), "--max-frames", "10",
+            "--workers", "1"]  # fmt: skip
+    for _ in range(2):  # extracted, then skipped as already done
+        assert main(args) == 0
+        assert [r.recording for r in read_labels(out)] == ["idle-tai"]
+    assert "idle-empty_room: nobody was seen: not labelled" in capsys.readouterr().err
+    assert main(["data", "info", "--dataset", "custom", "--root", str(out)]) == 0

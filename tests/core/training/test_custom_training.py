@@ -172,3 +172,32 @@ def test_teach_keeps_the_base_augmentation_but_never_mirrors(tmp_path: Path) -> 
     assert taught.data.augment.mirror == 0.0
     assert taught.data.augment == dataclasses.replace(augment, mirror=0.0)
     assert taught.data.augment.rotate_degrees == 30.0
+
+
+def test_no_labels_and_pretraining_on_every_recording(
+    dataset: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """Without labels.csv a classifier cannot train: the error names the file and the
+    way out; pretraining with ``--val-fraction 0`` reads every recording (the default
+    split leaves the held-out ones out whole, as the README says)."""
+    import shutil
+
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    bare = tmp_path / "bare"
+    shutil.copytree(dataset, bare)
+    (bare / "labels.csv").unlink()
+    assert _train(bare, tmp_path / "s", tmp_path, "--strategy", "scratch",
+                  "--epochs", "1", *TINY) != 0  # fmt: skip
+    err = capsys.readouterr().err
+    assert "labels.csv has no labelled interval" in err and "--strategy pretrain" in err
+
+    def clips(run: Path) -> int:
+        found = re.search(r"(\d+) training clips", (run / "metrics.jsonl").read_text())
+        assert found
+        return int(found[1])
+
+    split, every = tmp_path / "split", tmp_path / "every"
+    for run, fraction in ((split, "0.2"), (every, "0")):
+        assert _train(dataset, run, tmp_path, "--strategy", "pretrain", "--epochs",
+                      "1", "--val-fraction", fraction, *TINY) == 0  # fmt: skip
+    assert clips(every) > clips(split)
