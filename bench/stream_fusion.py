@@ -1,4 +1,4 @@
-"""Late fusion of runs on different input streams (joints, bones, motion): a table.
+"""Late fusion of runs on different input streams or encoders: a table.
 
 Graph-network papers report NW-UCLA and NTU figures as multi-stream ensembles: one
 network per input stream, trained alike, their class scores averaged at test time. This
@@ -12,7 +12,9 @@ nothing is tuned), seed by seed::
 
 A row is ``NAME|RUN|RUN[|RUN...]``; ``{seed}`` in a run path is the seed and ``{next}``
 the next seed of ``--seeds`` (cyclically), so that a control row can fuse two runs of
-the same stream from different seeds. Writes ``OUT.md`` and ``OUT.json``.
+the same stream from different seeds. The runs may also differ in encoder (a graph
+network and a BiGRU trained on the same clips, say); each run's column then names its
+encoder as well as its stream. Writes ``OUT.md`` and ``OUT.json``.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ def fuse_row(
                 "seed": seed,
                 "runs": paths,
                 "streams": res.streams,
+                "encoders": [read_run(p).config.model.encoder for p in paths],
                 "members": [100 * m.accuracy for m in res.members],
                 "fused": 100 * res.fused.accuracy,
                 "clips": res.fused.num_clips,
@@ -84,12 +87,23 @@ def fuse_row(
     return {"name": name, "templates": templates, "seeds": per_seed}
 
 
-def render(rows: list[dict[str, Any]], command: str) -> str:
+def _member(seed_row: dict[str, Any], i: int, encoders: bool) -> str:
+    """What sets run ``i`` apart: its stream, and its encoder when the rows mix them."""
+    stream = seed_row["streams"][i]
+    return f"{seed_row['encoders'][i]}, {stream}" if encoders else stream
+
+
+def render(
+    rows: list[dict[str, Any]],
+    command: str,
+    title: str = "Late fusion of input streams",
+) -> str:
     """The Markdown table."""
     width = max(len(r["templates"]) for r in rows)
     head = ["row", *[f"run {i + 1}" for i in range(width)], "fused", "per seed (fused)"]
+    mixed = any(len(set(s.get("encoders", ()))) > 1 for r in rows for s in r["seeds"])
     lines = [
-        "# Late fusion of input streams",
+        f"# {title}",
         "",
         f"Made by `{command}` ({time.strftime('%Y-%m-%d')}, "
         f"{platform.machine()} CPU). Fusion: mean of the runs' softmax probabilities, "
@@ -104,7 +118,7 @@ def render(rows: list[dict[str, Any]], command: str) -> str:
         for i in range(width):
             if i < len(r["templates"]):
                 accs = [s["members"][i] for s in seeds]
-                cells.append(f"{_mean_std(accs)} ({seeds[0]['streams'][i]})")
+                cells.append(f"{_mean_std(accs)} ({_member(seeds[0], i, mixed)})")
             else:
                 cells.append("")
         cells.append(f"**{_mean_std([s['fused'] for s in seeds])}**")
@@ -123,6 +137,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--row", action="append", required=True, metavar="NAME|RUN|RUN")
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--out", type=Path, help="write OUT.md and OUT.json")
+    ap.add_argument(
+        "--title", default="Late fusion of input streams", help="the table's heading"
+    )
+    ap.add_argument(
+        "--notes",
+        type=Path,
+        help="a Markdown file (what the figures show, the rule they were run under) "
+        "to print after the table",
+    )
     args = ap.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     if not seeds:
@@ -131,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     command = "OMP_NUM_THREADS=1 .venv/bin/python bench/stream_fusion.py " + shlex.join(
         argv if argv is not None else sys.argv[1:]
     )
-    text = render(rows, command)
+    text = render(rows, command, args.title)
+    if args.notes:
+        text += "\n" + args.notes.read_text(encoding="utf-8").strip() + "\n"
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(args.out.with_suffix(".md"), text)
