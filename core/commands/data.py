@@ -249,6 +249,29 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
         out.write(f"{len(s['bad_files'])} bad files left out:\n")
         for line in s["bad_files"]:
             out.write(f"  {line}\n")
+    for line in _class_warnings(s):
+        out.write(f"warning: {line}\n")
+
+
+def _class_warnings(s: dict[str, Any]) -> list[str]:
+    """Likely mistakes in a custom dataset's classes (labels.csv is the user's)."""
+    if s["dataset"] != "custom":
+        return []
+    if not s["classes"]:
+        return [
+            "no labelled interval (labels.csv is missing or has no rows): only "
+            "self-supervised pretraining (--strategy pretrain) can use this dataset"
+        ]
+    by_key: dict[str, list[str]] = {}
+    for name in s["class_names"]:
+        by_key.setdefault(" ".join(name.lower().split()), []).append(name)
+    return [
+        "actions "
+        + " and ".join(repr(n) for n in names)
+        + " differ only in case or spaces: they are different classes"
+        for names in by_key.values()
+        if len(names) > 1
+    ]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -489,3 +489,22 @@ def test_a_header_typo_is_quoted_as_written(tmp_path: Path) -> None:
         DataFormatError, match=r"labels\.csv:1: .*got 'Recording,Strat,end,action'"
     ):
         read_labels(tmp_path)
+
+
+def test_data_info_warns_of_likely_class_mistakes(
+    tmp_path: Path, takes: Path, monkeypatch, capsys
+) -> None:
+    """ "Sit down" and "sit  Down" are two classes (as written), said aloud; a dataset
+    without labels can only pretrain, said too."""
+    from core.cli import main
+
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    rows = read_labels(takes)
+    first = next(i for i, r in enumerate(rows) if r.action == "sit down")
+    update_label(takes, first, action="Sit  down")
+    assert main(["data", "info", "--dataset", "custom", "--root", str(takes)]) == 0
+    out = capsys.readouterr().out
+    assert "warning: actions 'Sit  down' and 'sit down' differ only in case" in out
+    labels_path(takes).unlink()
+    assert main(["data", "info", "--dataset", "custom", "--root", str(takes)]) == 0
+    assert "warning: no labelled interval" in capsys.readouterr().out
