@@ -41,7 +41,7 @@ import io
 import os
 import re
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -250,6 +250,7 @@ def check_labels(
     durations: Mapping[str, float],
     path: str | os.PathLike[str] = LABELS_FILE,
     unreadable: Mapping[str, str] | None = None,
+    incomplete: Collection[str] = (),
 ) -> None:
     """Check intervals against the recordings: known names, inside, no clashes.
 
@@ -258,6 +259,8 @@ def check_labels(
         durations: Duration in seconds of every readable recording, by name.
         path: ``labels.csv`` (for messages).
         unreadable: Recordings that exist but cannot be read, with the reason.
+        incomplete: Recordings without their end line (cut short): a label past
+            their end says so.
 
     Raises:
         DataFormatError: Naming the file and row: an unknown (or unreadable) recording,
@@ -286,7 +289,12 @@ def check_labels(
             raise DataFormatError(
                 path,
                 f"end {iv.end:g} s is past the end of recording {iv.recording!r} "
-                f"({duration:.2f} s)",
+                f"({duration:.2f} s)"
+                + (
+                    " — the recording has no end line: its writing was cut short"
+                    if iv.recording in incomplete
+                    else ""
+                ),
                 line=iv.row or None,
             )
         by_recording.setdefault(iv.recording, []).append(iv)
@@ -647,6 +655,7 @@ def build_clips(
         {n: r.duration for n, r in recordings.items()},
         labels_path(root),
         {Path(e.path).stem: str(e) for e in failed},
+        {n for n, r in recordings.items() if not r.complete},
     )
     classes = sorted({iv.action for iv in intervals})
     layout = dataset_layout([r.layout for r in recordings.values()])

@@ -508,3 +508,12 @@ def test_data_info_warns_of_likely_class_mistakes(
     labels_path(takes).unlink()
     assert main(["data", "info", "--dataset", "custom", "--root", str(takes)]) == 0
     assert "warning: no labelled interval" in capsys.readouterr().out
+
+
+def test_a_label_past_the_end_of_a_recording_cut_short_says_so(takes: Path) -> None:
+    info = list_recordings(takes)[0]
+    lines = info.path.read_text().splitlines()
+    info.path.write_text("\n".join(lines[: len(lines) // 2]) + "\n")  # no end line
+    with pytest.raises(DataFormatError, match="past the end") as err:
+        build_clips(takes)
+    assert "no end line: its writing was cut short" in str(err.value)
