@@ -94,6 +94,8 @@ class IteratorWorker(QObject):
                 if close is not None:
                     close()
         except Exception as exc:  # every failure must reach the GUI, never kill the app
+            if isinstance(exc, InterruptedError) and self._stop.is_set():
+                return  # gave up when asked to stop: a cancel, not a failure
             # A mistake the user can fix (a file that will not open, a bad setting)
             # reads as its message; anything else keeps its type, for bug reports.
             known = isinstance(exc, (ValueError, OSError, CaptureError, UserError))

@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+REPO_DIR = Path(__file__).resolve().parent.parent
+RESOURCES = REPO_DIR / "resources"
 LABELS_DIR = RESOURCES / "labels"
 CHECKPOINTS_DIR = RESOURCES / "checkpoints"
 

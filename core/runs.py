@@ -125,7 +125,22 @@ def safe_load(path: str | os.PathLike[str]) -> Any:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for damaged files
-        raise ValueError(f"{path}: corrupt or unreadable checkpoint ({exc})") from None
+        raise ValueError(f"{path}: {_why_unreadable(path, exc)}") from None
+
+
+def _why_unreadable(path: Path, exc: Exception) -> str:
+    """One line on why ``torch.load`` failed (its own messages run to many lines and,
+    for a damaged file, advise loading without ``weights_only``, which is never done)."""
+    if path.stat().st_size == 0:
+        return "corrupt checkpoint (empty file)"
+    text = str(exc).strip()
+    if "Weights only load failed" in text or "pickle" in type(exc).__name__.lower():
+        return (
+            "corrupt checkpoint, or not one of weights (it is read with "
+            "weights_only=True, which never runs code from the file)"
+        )
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return f"corrupt or unreadable checkpoint ({first[:200]})"
 
 
 def save_labels(run_dir: Path, names: list[str], dataset: str) -> None:
@@ -194,6 +209,11 @@ def read_run(run_dir: str | os.PathLike[str]) -> RunInfo:
         ValueError: If either file is corrupt, or the config lacks the resolved layout.
     """
     run_dir = Path(run_dir).expanduser()
+    if run_dir.is_file():
+        raise FileNotFoundError(
+            f"{run_dir}: a file, not a run folder (give the folder that holds "
+            f"{CONFIG} and {WEIGHTS}: {run_dir.parent})"
+        )
     if not run_dir.is_dir():
         raise FileNotFoundError(f"{run_dir}: run folder not found")
     cfg = TrainConfig.load(run_dir / CONFIG)
@@ -321,11 +341,15 @@ def load_state_into(
 def _mismatch(
     key: str, got: tuple[int, ...], want: tuple[int, ...], inputs: set[str]
 ) -> str:
-    if key in inputs:
+    if key in inputs and len(got) > 1 and len(want) > 1 and got[1] != want[1]:
         return (
             f"input size mismatch: checkpoint expects {got[1]} numbers per frame "
             f"(bodies x joints x 3), the model has {want[1]} (different layout or bodies)"
         )
     if key.startswith("classifier.") and got[0] != want[0] and len(got) >= 1:
         return f"class count mismatch in {key}: checkpoint {got}, model {want}"
-    return f"shape mismatch in {key}: checkpoint {got}, model {want}"
+    return (
+        f"shape mismatch in {key}: checkpoint {got}, model {want} (the weights are of "
+        "another architecture than config.json describes: another hidden size, preset "
+        "or encoder)"
+    )

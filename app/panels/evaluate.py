@@ -27,6 +27,7 @@ from PyQt6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -122,6 +123,11 @@ class EvaluatePanel(QWidget):
         form.addRow("Data root", self.data_root)
 
         self.summary = QLabel("Choose a run folder and press Evaluate.")
+        # Long messages (a path, an error) wrap instead of widening the window.
+        self.summary.setWordWrap(True)
+        self.summary.setSizePolicy(
+            QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
+        )
         font = self.summary.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         self.summary.setFont(font)
@@ -209,8 +215,11 @@ class EvaluatePanel(QWidget):
         job.ended.connect(self._on_job_ended)
         self.job = job
         self.result_run = run_dir
-        # a failed or cancelled evaluation must not leave the previous result exportable
+        # a failed or cancelled evaluation must not leave the previous result exportable,
+        # nor on screen under its message
         self.result = self.fused = None
+        self.table.setRowCount(0)
+        self.heatmap.clear_result()
         self.export_button.setEnabled(False)
         self.evaluate_button.setEnabled(False)
         self.cancel_button.setEnabled(True)

@@ -398,7 +398,7 @@ class LivePanel(QWidget):
 
     @pyqtSlot(str)
     def _on_live_failed(self, message: str) -> None:
-        self.video.clear()
+        self.video.clear_frame()
         self.video.show_message("Stopped: " + message)
 
     @pyqtSlot()

@@ -31,6 +31,7 @@ from PyQt6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QSplitter,
     QVBoxLayout,
@@ -118,6 +119,11 @@ class ReplayPanel(QWidget):
         open_file = QPushButton("Open file…")
         open_file.clicked.connect(self._on_open_file_clicked)
         self.source_label = QLabel("No data opened.")
+        # A long error wraps instead of widening the window past the screen.
+        self.source_label.setWordWrap(True)
+        self.source_label.setSizePolicy(
+            QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
+        )
         source_row = QHBoxLayout()
         source_row.addWidget(QLabel("Dataset"))
         source_row.addWidget(self.dataset)
@@ -311,7 +317,12 @@ class ReplayPanel(QWidget):
         self.names = list(store.names)
         self.labels = np.asarray(store.labels)
         self.class_names = list(store.class_names)
-        self.source_label.setText(f"{store.dataset}: {len(store)} clips")
+        text = f"{store.dataset}: {len(store)} clips"
+        bad = list(store.bad_files)
+        if bad:  # each was also in the status bar, one at a time, easy to miss
+            text += f" ({len(bad)} bad files left out: hover for the list)"
+        self.source_label.setText(text)
+        self.source_label.setToolTip("\n".join(bad))
         self._compute_splits()
         self._fill_class_filter()
         self._apply_filter()

@@ -381,9 +381,12 @@ class TrainPanel(QWidget):
         Returns:
             The running job, or ``None`` if the folder cannot be resumed (reported).
         """
+        from core.training.loop import check_resumable
+
         try:
-            if not (run_dir / runs.LAST).is_file():
-                raise ValueError(f"{run_dir}: no {runs.LAST} to resume from")
+            # Checked before the display is cleared: a finished or damaged run keeps
+            # its curves and log on screen.
+            check_resumable(run_dir)
             cfg = TrainConfig.load(run_dir / runs.CONFIG)
             cfg = cfg.replace(run={"run_dir": str(run_dir), "resume": True})
         except (OSError, ValueError) as exc:

@@ -31,6 +31,17 @@ class ConfusionHeatmap(pg.PlotWidget):
         self._texts: list[pg.TextItem] = []
         self.matrix: np.ndarray | None = None
 
+    def clear_result(self) -> None:
+        """Show nothing (no result, or one being computed). Not ``clear``: pyqtgraph's
+        PlotWidget sets its plot item's ``clear`` (remove every item) on each instance."""
+        self.matrix = None
+        self.image.clear()
+        for text in self._texts:
+            self.removeItem(text)
+        self._texts.clear()
+        for axis in ("left", "bottom"):
+            self.getAxis(axis).setTicks([[]])
+
     def set_confusion(self, confusion: np.ndarray, labels: Sequence[str]) -> None:
         """Show a ``(K, K)`` count matrix (rows true, columns predicted).
 

@@ -43,8 +43,9 @@ class VideoView(pg.GraphicsLayoutWidget):
             self.view.setRange(xRange=(0, 640), yRange=(0, 480), padding=0)
             self.message.setPos(320, 240)
 
-    def clear(self) -> None:
-        """Remove frame and skeleton."""
+    def clear_frame(self) -> None:
+        """Remove frame and skeleton. Not ``clear``: pyqtgraph's GraphicsLayoutWidget
+        sets its layout's ``clear`` (remove the whole view) on each instance."""
         self.image.clear()
         self.bones.setData([], [])
         self.joints.setData([], [])

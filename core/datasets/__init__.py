@@ -61,9 +61,15 @@ def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
         return read_sequence(path)
     if suffix == ".jsonl":
         return read_recording_sequence(path)
+    hint = (
+        "; a .zip holds a whole dataset: open it as one (Replay's 'Open NW-UCLA "
+        "zip…', or --root)"
+        if suffix == ".zip"
+        else ""
+    )
     raise ValueError(
         f"{path}: unsupported file type {suffix!r} "
-        "(.skeleton, .json, .txt or .jsonl expected)"
+        f"(.skeleton, .json, .txt or .jsonl expected{hint})"
     )
 
 

@@ -24,6 +24,7 @@ from core import preprocess
 from core.config import DataConfig
 from core.datasets.cache import ClipStore
 from core.model_input import fit_time, prepare_clip
+from core.paths import REPO_DIR
 from core.skeleton import get_layout
 from core.training.events import DataProgress, Log
 
@@ -191,8 +192,11 @@ def resolve_data_root(cfg: DataConfig) -> DataConfig:
     """The data settings with a root that exists, for evaluating a saved run.
 
     A run folder records the root it was trained from, which may not exist on this
-    machine or from this working directory. Then ``$MS2L_DATA`` joined with the
-    dataset's usual sub-path (:data:`DATA_SUBPATHS`) is tried; nothing else is guessed.
+    machine or from this working directory. Then a relative root is tried from the
+    repository's folder (the shipped models record ``../shared/data/...`` from there),
+    then ``$MS2L_DATA`` (default: ``shared/data`` beside the repository, where the
+    tests look too) joined with the dataset's usual sub-path (:data:`DATA_SUBPATHS`);
+    nothing else is guessed.
 
     Args:
         cfg: The run's data settings.
@@ -206,17 +210,22 @@ def resolve_data_root(cfg: DataConfig) -> DataConfig:
     if cfg.root and Path(cfg.root).expanduser().exists():
         return cfg
     tried = [cfg.root] if cfg.root else []
-    shared = os.environ.get("MS2L_DATA", "")
+    if cfg.root and not Path(cfg.root).expanduser().is_absolute():
+        candidate = REPO_DIR / cfg.root
+        if candidate.exists():
+            return dataclasses.replace(cfg, root=str(candidate.resolve()))
+    env = os.environ.get("MS2L_DATA", "")
+    shared = Path(env).expanduser() if env else REPO_DIR.parent / "shared" / "data"
     sub = DATA_SUBPATHS.get(cfg.dataset)
-    if shared and sub:
-        candidate = Path(shared).expanduser() / sub
+    if sub:
+        candidate = shared / sub
         if candidate.exists():
             return dataclasses.replace(cfg, root=str(candidate))
-        tried.append(f"{candidate} (from $MS2L_DATA)")
+        tried.append(f"{candidate} (from {'$MS2L_DATA' if env else 'the default'})")
     where = ", ".join(tried) if tried else "no root recorded"
     raise FileNotFoundError(
-        f"{cfg.dataset} dataset not found ({where}); give its location with --root "
-        "or set MS2L_DATA to the folder holding it"
+        f"{cfg.dataset} dataset not found ({where}); give its location (--root, or "
+        "the Data root field) or set MS2L_DATA to the folder holding it"
     )
 
 

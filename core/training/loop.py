@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -116,6 +117,26 @@ def _new_run_dir(cfg: TrainConfig) -> Path:
     return default_runs_dir() / f"{cfg.data.dataset}-{cfg.strategy.name}-{stamp}"
 
 
+def check_resumable(run_dir: str | os.PathLike[str]) -> None:
+    """Fail now, naming the folder and the problem, if ``run_dir`` cannot be resumed
+    (what :func:`run` would find at its start: for a GUI, before it clears its display).
+
+    Raises:
+        FileNotFoundError: If the folder or its files are missing.
+        ValueError: If they are damaged, or the run is finished.
+    """
+    run_dir = Path(run_dir).expanduser()
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"{run_dir}: no such run folder")
+    if not (run_dir / runs.LAST).is_file():
+        raise FileNotFoundError(
+            f"{run_dir}: no {runs.LAST} to resume from (not a run folder, or its "
+            "first epoch never finished)"
+        )
+    cfg = runs.read_run(run_dir).config
+    _resolve(cfg.replace(run={"run_dir": str(run_dir), "resume": True}))
+
+
 def _resolve(
     cfg: TrainConfig, epochs: int | None = None
 ) -> tuple[TrainConfig, Path, dict[str, Any] | None]:
@@ -145,8 +166,8 @@ def _resolve(
         if epochs is None and done >= saved.optim.epochs:
             raise ValueError(
                 f"{run_dir}: the run is finished ({done} of {saved.optim.epochs} "
-                f"epochs); to train on, extend it: --resume {run_dir} --epochs N "
-                f"(N > {saved.optim.epochs})"
+                f"epochs), there is nothing to resume; to train it longer, extend it: "
+                f"ms2l train --resume {run_dir} --epochs N (N > {saved.optim.epochs})"
             )
         if epochs is not None:
             if epochs <= saved.optim.epochs:

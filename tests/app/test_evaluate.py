@@ -99,3 +99,36 @@ def test_runs_are_fused_in_the_panel(qtbot, settings, tiny_run, tmp_path):
         assert errors == []
     finally:
         jobs.stop_all()
+
+
+def test_a_cancelled_evaluation_is_a_cancel_and_clears_the_last_result(
+    qtbot, settings, tiny_run
+):
+    """Cancel is not a failure (it was reported as one, in a dialog), and the table and
+    heatmap of the previous result do not stay under the new message."""
+    ctx, jobs, errors = make_context(settings)
+    failures: list[tuple[str, str]] = []
+    jobs.job_failed.connect(lambda name, msg: failures.append((name, msg)))
+    panel = EvaluatePanel(ctx)
+    qtbot.addWidget(panel)
+    try:
+        panel.add_run(tiny_run)
+        panel.split.setCurrentText("test")
+        with qtbot.waitSignal(panel.evaluated, timeout=120_000):
+            panel.evaluate_button.click()
+        qtbot.waitUntil(lambda: panel.evaluate_button.isEnabled(), timeout=5000)
+        assert panel.table.rowCount() == 10 and panel.heatmap.matrix is not None
+        panel.split.setCurrentText("train")
+        panel.evaluate_button.click()
+        panel.cancel_button.click()  # the worker checks before its first batch
+        qtbot.waitUntil(lambda: panel.evaluate_button.isEnabled(), timeout=60_000)
+        assert panel.summary.text() == "Evaluation cancelled."
+        assert failures == [] and errors == []
+        assert panel.table.rowCount() == 0 and panel.heatmap.matrix is None
+        assert not panel.export_button.isEnabled()
+        # A long message wraps: the panel does not ask for more width than it had.
+        width = panel.sizeHint().width()
+        panel.summary.setText("Evaluation failed: " + "/a/very/long/path" * 40)
+        assert panel.sizeHint().width() <= width
+    finally:
+        jobs.stop_all()

@@ -196,3 +196,29 @@ def test_a_video_too_short_for_the_window_says_so_when_it_ends(
         assert errors == []
     finally:
         jobs.stop_all()
+
+
+def test_a_video_that_will_not_open_is_shown_in_the_view(
+    qtbot, settings, tiny_run, tmp_path
+):
+    """The failure message is drawn in the video view, which stays in place for the
+    next run (clearing it used pyqtgraph's layout ``clear``, which removed the view)."""
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("not a video\n")
+    ctx, jobs, errors = make_context(settings)
+    failures: list[str] = []
+    jobs.job_failed.connect(lambda _name, msg: failures.append(msg))
+    panel = LivePanel(ctx, model_dir=tiny_run, video=bad)
+    qtbot.addWidget(panel)
+    try:
+        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
+        panel.picker.source.setCurrentText(VIDEO_ITEM)
+        panel.start_button.click()
+        qtbot.waitUntil(lambda: panel.job is None, timeout=60_000)
+        assert failures and failures[0].startswith(f"video '{bad}'"), failures
+        assert panel.video.message.toPlainText() == "Stopped: " + failures[0]
+        assert panel.video.view.scene() is not None  # still drawn, ready for the next
+        assert panel.start_button.isEnabled()
+    finally:
+        jobs.stop_all()

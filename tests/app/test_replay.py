@@ -208,3 +208,40 @@ def test_taught_model_on_a_recording_with_a_class_it_never_saw(
         assert panel.pred_label.text() == "Predicted: (no model)"
     finally:
         jobs.stop_all()
+
+
+def test_bad_files_of_a_folder_are_listed_and_long_errors_wrap(
+    qtbot, settings, tmp_path
+):
+    """A folder with damaged NTU files lists them beside the clip count (each was only a
+    passing status-bar message); a long error wraps instead of widening the window; a
+    .zip opened as a file points to opening it as a dataset."""
+    import shutil
+
+    folder = tmp_path / "ntu"
+    folder.mkdir()
+    good = require_data("ntu", "S001C001P001R001A011.skeleton")
+    shutil.copy(good, folder / good.name)
+    data = require_data("ntu", "S001C001P001R001A001.skeleton").read_bytes()
+    (folder / "S001C001P001R001A001.skeleton").write_bytes(data[: len(data) // 2])
+    panel, jobs = make_panel(qtbot, settings)
+    panel.model_dir = None
+    try:
+        panel.open_dataset("ntu60", folder)
+        qtbot.waitUntil(lambda: panel.store is not None, timeout=60_000)
+        assert (
+            panel.source_label.text()
+            == "ntu60: 1 clips (1 bad files left out: hover for the list)"
+        )
+        assert "S001C001P001R001A001.skeleton" in panel.source_label.toolTip()
+        width = panel.sizeHint().width()
+        panel.open_file(require_data("nw-ucla", "all_sqe.zip"))
+        qtbot.waitUntil(
+            lambda: "Could not open" in panel.source_label.text(), timeout=30_000
+        )
+        assert (
+            "open it as one (Replay's 'Open NW-UCLA zip…'" in panel.source_label.text()
+        )
+        assert panel.sizeHint().width() <= width
+    finally:
+        jobs.stop_all()

@@ -56,6 +56,15 @@ def test_tiny_run_from_the_panel_fills_every_curve_and_writes_the_run(qtbot, pan
     assert str(run_dir) in panel.run_label.text()
     assert "epoch 2" in panel.log.toPlainText()
     assert panel.start_button.isEnabled() and not panel.cancel_button.isEnabled()
+    # Resuming the finished run is refused before the display is cleared (it wiped
+    # the curves and log, then failed); so is a folder that does not exist.
+    assert panel.resume(run_dir) is None
+    assert "the run is finished (2 of 2 epochs)" in panel.errors[-1][1]
+    assert (
+        panel.curves.points("total") == steps and "epoch 2" in panel.log.toPlainText()
+    )
+    assert panel.resume(run_dir.parent / "no-such-run") is None
+    assert panel.errors[-1][1].endswith("no-such-run: no such run folder")
 
 
 def test_cancel_mid_run_then_resume_from_the_run_folder(qtbot, panel):

@@ -24,3 +24,73 @@ def test_load_model_gives_the_saved_weights_and_names_a_missing_file(tmp_path):
     (copy / runs.WEIGHTS).unlink()
     with pytest.raises(FileNotFoundError, match=str(copy / runs.WEIGHTS)):
         runs.load_model(runs.read_run(copy))
+    # A run's file given for its folder (the GUI's "Start from" browsed to weights.pt)
+    with pytest.raises(FileNotFoundError, match="a file, not a run folder"):
+        runs.read_run(copy / runs.CONFIG)
+
+
+def test_damaged_or_foreign_weights_get_one_line_on_what_is_wrong(tmp_path):
+    """Random bytes, an empty file, a truncated checkpoint and the weights of another
+    hidden size: one line each, naming the file and the problem (torch's own text for
+    random bytes ran to many lines and advised loading without weights_only)."""
+    import json
+
+    import numpy as np
+
+    shipped = runs.shipped_model_dir()
+    assert shipped is not None
+    copy = tmp_path / "run"
+    shutil.copytree(shipped, copy)
+    weights = copy / runs.WEIGHTS
+    data = weights.read_bytes()
+    rng = np.random.default_rng(0)
+    for content, expected in (
+        (rng.bytes(5000), "corrupt checkpoint, or not one of weights"),
+        (b"", "corrupt checkpoint (empty file)"),
+        (
+            data[: len(data) // 3],
+            "corrupt or unreadable checkpoint (PytorchStreamReader",
+        ),
+    ):
+        weights.write_bytes(content)
+        with pytest.raises(ValueError) as err:
+            runs.load_model(runs.read_run(copy))
+        message = str(err.value)
+        assert message.startswith(f"{weights}: {expected}"), message
+        assert "\n" not in message and "weights_only set to False" not in message
+    weights.write_bytes(data)
+    config = json.loads((copy / "config.json").read_text())
+    config["model"]["hidden"] = 30  # the shipped weights are of 96 units
+    (copy / "config.json").write_text(json.dumps(config))
+    with pytest.raises(
+        ValueError, match="another architecture than config.json"
+    ) as err:
+        runs.load_model(runs.read_run(copy))
+    assert "input size mismatch" not in str(err.value)
+
+
+def test_a_shipped_models_data_root_is_found_from_any_working_folder(
+    tmp_path, monkeypatch
+):
+    """The shipped configs record ``../shared/data/...`` from the repository; from
+    another folder it failed (``ms2l eval``, the Evaluate panel) unless --root was given."""
+    import dataclasses
+    from pathlib import Path
+
+    from core.training.data import resolve_data_root
+    from tests.conftest import require_data
+
+    zip_path = require_data("nw-ucla", "all_sqe.zip")
+    shipped = runs.shipped_model_dir()
+    assert shipped is not None
+    data = runs.read_run(shipped).config.data
+    assert not Path(data.root).is_absolute()
+    monkeypatch.chdir(tmp_path)
+    found = resolve_data_root(data)
+    assert Path(found.root).resolve() == zip_path.resolve()
+    monkeypatch.setenv("MS2L_DATA", str(tmp_path / "elsewhere"))
+    lost = dataclasses.replace(data, root="no/such/all_sqe.zip")
+    with pytest.raises(FileNotFoundError) as err:
+        resolve_data_root(lost)
+    message = str(err.value)
+    assert "no/such/all_sqe.zip" in message and "from $MS2L_DATA" in message

@@ -63,8 +63,9 @@ def test_train_then_eval_from_flags(tiny_data, tmp_path, capsys):
     assert main(["train", "--resume", str(run_dir), "--device", "cpu"]) == 2
     err = capsys.readouterr().err
     assert err.splitlines() == [
-        f"ms2l train: error: {run_dir}: the run is finished (2 of 2 epochs); to train "
-        f"on, extend it: --resume {run_dir} --epochs N (N > 2)"
+        f"ms2l train: error: {run_dir}: the run is finished (2 of 2 epochs), there is "
+        f"nothing to resume; to train it longer, extend it: ms2l train --resume "
+        f"{run_dir} --epochs N (N > 2)"
     ]
 
 

@@ -208,7 +208,9 @@ def test_missing_root_falls_back_to_ms2l_data_then_says_root(
     doc["data"]["root"] = str(tmp_path / "moved")
     (run_dir / "config.json").write_text(json.dumps(doc))
 
-    monkeypatch.delenv("MS2L_DATA", raising=False)
+    # (unset, $MS2L_DATA defaults to shared/data beside the repository, which holds
+    # the real NW-UCLA here: point it at an empty folder instead)
+    monkeypatch.setenv("MS2L_DATA", str(tmp_path / "empty"))
     with pytest.raises(FileNotFoundError, match="--root"):
         evaluate_run(run_dir, device="cpu")
 
