@@ -26,7 +26,6 @@ pushing, hugging, pointing, giving, handshaking) — none of them shows an NW-UC
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 from pathlib import Path
@@ -38,9 +37,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from mirror_check import test_clips  # noqa: E402
+from report import write_report  # noqa: E402
 from sensor_gap import KINECT_FILES, VIDEOS, kinect_clip, mp_clip, windows  # noqa: E402
 
-from core.fileio import atomic_write_text  # noqa: E402
 from core.inference import Predictor  # noqa: E402
 
 STRIDE = 4  # frames between two windows, as the sensor-gap bench cuts them
@@ -152,16 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     command = "OMP_NUM_THREADS=1 .venv/bin/python bench/novelty_rank.py " + shlex.join(
         argv if argv is not None else sys.argv[1:]
     )
-    text = markdown(results, command)
-    if args.notes:
-        text += "\n" + args.notes.read_text(encoding="utf-8").strip() + "\n"
-    if args.out:
-        atomic_write_text(args.out.with_suffix(".md"), text)
-        doc = {"command": command, "results": results}
-        atomic_write_text(
-            args.out.with_suffix(".json"), json.dumps(doc, indent=2) + "\n"
-        )
-    print(text)
+    doc = {"command": command, "results": results}
+    write_report(markdown(results, command), doc, args.out, args.notes)
     return 0
 
 

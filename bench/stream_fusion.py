@@ -20,7 +20,6 @@ encoder as well as its stream. Writes ``OUT.md`` and ``OUT.json``.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import shlex
 import statistics
@@ -32,8 +31,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.evaluation import evaluate_fused  # noqa: E402
-from core.fileio import atomic_write_text  # noqa: E402
 from core.runs import read_run  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report import write_report  # noqa: E402
 
 
 def _mean_std(values: list[float]) -> str:
@@ -154,17 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     command = "OMP_NUM_THREADS=1 .venv/bin/python bench/stream_fusion.py " + shlex.join(
         argv if argv is not None else sys.argv[1:]
     )
-    text = render(rows, command, args.title)
-    if args.notes:
-        text += "\n" + args.notes.read_text(encoding="utf-8").strip() + "\n"
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(args.out.with_suffix(".md"), text)
-        doc = {"command": command, "rows": rows}
-        atomic_write_text(
-            args.out.with_suffix(".json"), json.dumps(doc, indent=2) + "\n"
-        )
-    print(text)
+    doc = {"command": command, "rows": rows}
+    write_report(render(rows, command, args.title), doc, args.out, args.notes)
     return 0
 
 
