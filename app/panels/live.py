@@ -207,7 +207,12 @@ class LivePanel(QWidget):
     @pyqtSlot(object)
     def _on_picker_cameras_found(self, cameras: list[int]) -> None:
         if not cameras and not self.job:
-            self.video.show_message("No camera found: choose a video file")
+            chosen = self.picker.video_path.text().strip()
+            self.video.show_message(
+                "No camera found: press Start to play the video"
+                if chosen
+                else "No camera found: choose a video file"
+            )
 
     # --- model -----------------------------------------------------------------------
     def load_model(self, run_dir: Path) -> Job:

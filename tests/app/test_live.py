@@ -187,6 +187,9 @@ def test_a_video_too_short_for_the_window_says_so_when_it_ends(
         assert panel.action.text() == "–"
         qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
         qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
+        if panel.picker.cameras == []:  # a video is chosen: no "choose a video file"
+            message = panel.video.message.toPlainText()
+            assert message == "No camera found: press Start to play the video"
         panel.picker.source.setCurrentText(VIDEO_ITEM)
         panel.start_button.click()
         qtbot.waitUntil(lambda: panel.job is None, timeout=60_000)
