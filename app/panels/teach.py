@@ -92,6 +92,9 @@ NO_ACTION_HELP = (
 )
 
 
+LABELS_PROBLEM = "⚠ labels not shown: "
+
+
 class TeachPanel(QWidget):
     """Record, label and train on the user's own actions.
 
@@ -576,10 +579,13 @@ class TeachPanel(QWidget):
     def _read_labels(self) -> list[custom.LabelInterval] | None:
         """The dataset's labels; ``None`` (and the problem shown) if labels.csv is bad."""
         try:
-            return custom.read_labels(self.root)
+            rows = custom.read_labels(self.root)
         except (ValueError, OSError) as exc:  # a hand-edited labels.csv can be wrong
-            self.record_status.setText(f"⚠ labels not shown: {exc}")
+            self.record_status.setText(f"{LABELS_PROBLEM}{exc}")
             return None
+        if self.record_status.text().startswith(LABELS_PROBLEM):  # fixed since
+            self.record_status.setText("")
+        return rows
 
     def _show_labels(self) -> None:
         rec = self.recording

@@ -231,3 +231,8 @@ def test_a_broken_labels_file_is_shown_not_raised(qtbot, settings, tmp_path):
     assert "labels.csv:1" in panel.record_status.text()
     panel.remove_label_button.click()  # reads the labels too: no exception either
     assert errors == [], errors
+    labels.write_text(labels.read_text().replace("strat", "start", 1))  # mended
+    panel.refresh()
+    assert panel.select_take("read-001")
+    assert [iv[0] for iv in panel.timeline.labelled] == [1]  # "read" after "no action"
+    assert panel.record_status.text() == ""
