@@ -376,7 +376,9 @@ class LivePanel(QWidget):
             MP33 if update.landmarks is not None else None,
         )
         pred = update.prediction
-        self.bars.set_probabilities(list(pred.top_k))
+        # Unfamiliar motion has (nearly) flat probabilities: bars of 10 % each would
+        # look like a ranking of classes the model did not consider.
+        self.bars.set_probabilities([] if pred.unfamiliar else list(pred.top_k))
         self.predictions_shown += bool(pred.top_k)
         self.person_frames += update.landmarks is not None
         if update.landmarks is None:

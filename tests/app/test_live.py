@@ -45,11 +45,10 @@ def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
             lambda: panel.last_update is not None and bool(panel.last_update.top_k),
             timeout=60_000,
         )
+        import dataclasses
+
         update = panel.last_update
         labels = panel.predictor.labels
-        shown = panel.bars.shown()
-        assert shown and all(name in labels for name, _ in shown)
-        assert shown[0][1] >= shown[-1][1]
         shown_answers = [
             *labels,
             "no action",
@@ -57,6 +56,19 @@ def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
             "no person",
         ]
         assert panel.action.text().split("  ")[0] in shown_answers
+        assert (panel.bars.shown() == []) == update.prediction.unfamiliar
+        # A familiar window's bars rank its classes; unfamiliar motion (flat
+        # probabilities) shows none, not 10 % each for arbitrary classes.
+        for unfamiliar in (False, True, False):
+            pred = dataclasses.replace(update.prediction, unfamiliar=unfamiliar)
+            update = dataclasses.replace(update, prediction=pred)
+            panel.show_update(update)
+            shown = panel.bars.shown()
+            if unfamiliar:
+                assert shown == []
+            else:
+                assert shown and all(name in labels for name, _ in shown)
+                assert shown[0][1] >= shown[-1][1]
         assert "FPS" in panel.stats.text() and "latency" in panel.stats.text()
         # The preview is mirrored, the model input is not: the drawn skeleton is the
         # landmarks flipped about the frame's vertical centre line.
