@@ -283,7 +283,7 @@ def _run_video(
     actions: collections.Counter[str] = collections.Counter()
     stage_ms: dict[str, list[float]] = {s: [] for s in STAGES}
     start = time.perf_counter()
-    ok = False
+    ok = interrupted = False
     try:
         for update in run_live(src, predictor, settings, stop):
             frames += 1
@@ -313,7 +313,7 @@ def _run_video(
                 stop.set()
         ok = True
     except KeyboardInterrupt:
-        ok = True  # keep what was recorded so far
+        ok = interrupted = True  # keep what was recorded so far
     except CaptureError as exc:
         raise UserError(str(exc)) from None
     finally:
@@ -334,6 +334,13 @@ def _run_video(
         f"frames: {frames}, person found in {people / frames:.0%}, "
         f"{frames / elapsed:.1f} FPS end to end"
     )
+    claimed = src.frame_count
+    if claimed and not interrupted and not stop.is_set() and frames < 0.9 * claimed:
+        print(
+            f"ms2l infer: note: {source}: the file says it holds {claimed} frames but "
+            f"only {frames} could be decoded: it may be truncated or damaged",
+            file=sys.stderr,
+        )
     print(
         "latency p50 ms: "
         + ", ".join(

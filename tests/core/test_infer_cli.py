@@ -74,6 +74,21 @@ def test_one_frame_video(run_dir, tmp_path, capsys):
     assert _frames(out) == 1
 
 
+def test_a_truncated_video_is_noted(run_dir, tmp_path, capsys):
+    """Half of an AVI's bytes: OpenCV decodes what is there and stops quietly; the
+    file's own frame count tells it was cut short."""
+    data = require_data("videos", "S001C001P001R001A001_rgb.avi").read_bytes()
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(data[: len(data) // 2])
+    assert main(["infer", str(cut), "--run", str(run_dir)]) == 0
+    err = capsys.readouterr().err
+    assert f"{cut}: the file says it holds 103 frames but only" in err
+    assert "truncated or damaged" in err
+    whole = require_data("videos", "S001C001P001R001A001_rgb.avi")
+    assert main(["infer", str(whole), "--run", str(run_dir)]) == 0
+    assert "truncated" not in capsys.readouterr().err
+
+
 def test_too_short_for_the_window_says_so(run_dir, capsys):
     video = require_data("videos", "ta_chi.mp4")
     argv = ["infer", str(video), "--run", str(run_dir), "--max-frames", "30",
