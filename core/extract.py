@@ -36,6 +36,7 @@ from typing import Any
 from core.datasets.base import DataFormatError
 from core.datasets.custom import (
     LabelInterval,
+    list_recordings,
     person_share,
     read_labels,
     recording_path,
@@ -131,12 +132,14 @@ class ExtractSkipped:
         total: Videos listed.
         video: The video.
         name: Its recording.
+        warning: Label rows left out (nobody seen in them, past the end), or ``""``.
     """
 
     done: int
     total: int
     video: str
     name: str
+    warning: str = ""
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,33 @@ def _unique(base: str, taken: dict[str, Any]) -> str:
     return check_name(name)
 
 
+def _settle_names(jobs: list[VideoJob], root: Path) -> list[VideoJob]:
+    """Keep every video on the recording it was extracted to before.
+
+    Names come from file names, with ``-2``... for clashes in sort order, so a video
+    added beside another on a rerun could shift the names; a recording's header says
+    which video it came from, and that wins: a video keeps its recording, and a new
+    video never takes one that holds another video's poses.
+    """
+    owner: dict[str, str] = {}  # recording -> the video it holds (absolute)
+    for info in list_recordings(root):
+        if info.source.path:
+            owner[info.name] = os.path.abspath(info.source.path)
+    kept = {video: name for name, video in owner.items()}
+    out: list[VideoJob] = []
+    used: set[str] = set()
+    for job in jobs:
+        video = os.path.abspath(job.video)
+        name = kept.get(video)
+        if name is None or name in used:
+            base, name, i = job.name, job.name, 2
+            while name in used or owner.get(name, video) != video:
+                name, i = f"{base}-{i}", i + 1
+        used.add(name)
+        out.append(replace(job, name=check_name(name)))
+    return sorted(out, key=lambda j: j.name)
+
+
 def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
     """The videos to extract and their labels.
 
@@ -211,7 +241,7 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
         DataFormatError: Naming the CSV and row for a malformed row; or when nothing is
             found.
     """
-    src = Path(videos).expanduser()
+    src = Path(videos).expanduser().absolute()
     if not src.exists():
         raise FileNotFoundError(f"{src}: no such folder or CSV file")
     jobs: dict[str, VideoJob] = {}
@@ -443,9 +473,9 @@ def extract(
     t0 = time.perf_counter()
     stop = stop or threading.Event()
     root = Path(out).expanduser()
-    jobs = plan(videos)
     root.mkdir(parents=True, exist_ok=True)
     read_labels(root)  # a malformed labels.csv fails now, before any work
+    jobs = _settle_names(plan(videos), root)
     total = len(jobs)
     todo: list[VideoJob] = []
     done = skipped = failed = extracted = 0
@@ -453,11 +483,17 @@ def extract(
     for job in jobs:
         info = recording_info(recording_path(root, job.name))
         if info.complete and not info.error:
-            rows, _ = _job_rows(job, info.path)
+            try:
+                rows, warning = _job_rows(job, info.path)
+            except DataFormatError:  # damaged since: extracted again below
+                todo.append(job)
+                continue
             _write_rows(root, job.name, rows)
             done += 1
             skipped += 1
-            skipped_events.append(ExtractSkipped(done, total, str(job.video), job.name))
+            skipped_events.append(
+                ExtractSkipped(done, total, str(job.video), job.name, warning)
+            )
         else:
             todo.append(job)
     workers = max(1, min(int(workers), len(todo) or 1))
@@ -467,7 +503,10 @@ def extract(
     def finish(job: VideoJob, res: tuple[int, int, float, float]) -> ExtractEvent:
         nonlocal done, extracted
         frames, detected, _duration, seconds = res
-        rows, warning = _job_rows(job, recording_path(root, job.name))
+        try:
+            rows, warning = _job_rows(job, recording_path(root, job.name))
+        except DataFormatError as exc:  # written just now, so not expected
+            rows, warning = [], f"not labelled: {exc}"
         _write_rows(root, job.name, rows)
         done += 1
         extracted += 1

@@ -79,12 +79,15 @@ class LivePanel(QWidget):
         self.updates_shown = 0
         self.predictions_shown = 0  # updates of this run that carried a prediction
         self.person_frames = 0  # updates of this run that showed a person
+        self.max_fill = 0.0  # the fullest the window got in this run
+        self._ended_by = ""
         self.last_update: LiveUpdate | None = None
         self._start_when_loaded = False
 
         # --- source ------------------------------------------------------------------
         self.picker = SourcePicker(ctx, "live", video)
         self.picker.cameras_found.connect(self._on_picker_cameras_found)
+        self.picker.video_path.textChanged.connect(self._show_idle_message)
         source_form = QFormLayout()
         source_form.addRow(self.picker)
         source_box = QGroupBox("Input")
@@ -206,7 +209,12 @@ class LivePanel(QWidget):
     # --- cameras ---------------------------------------------------------------------
     @pyqtSlot(object)
     def _on_picker_cameras_found(self, cameras: list[int]) -> None:
-        if not cameras and not self.job:
+        self._show_idle_message()
+
+    @pyqtSlot()
+    def _show_idle_message(self) -> None:
+        """Without a camera, say what to do next (the video chosen, or not yet)."""
+        if self.picker.cameras == [] and self.job is None and self.last_update is None:
             chosen = self.picker.video_path.text().strip()
             self.video.show_message(
                 "No camera found: press Start to play the video"
@@ -335,6 +343,8 @@ class LivePanel(QWidget):
         self.updates_shown = 0
         self.predictions_shown = 0
         self.person_frames = 0
+        self.max_fill = 0.0
+        self._ended_by = ""  # "stop" (the user) or "failure"
         self.last_update = None
         self.video.show_message("Starting…")
         job = self.ctx.jobs.start("live", make, latest_only=True)
@@ -349,6 +359,7 @@ class LivePanel(QWidget):
     def stop(self) -> None:
         """Ask the live job to stop (it ends after the current frame)."""
         if self.job is not None:
+            self._ended_by = "stop"
             self.job.stop()
 
     @pyqtSlot()
@@ -381,6 +392,7 @@ class LivePanel(QWidget):
         self.bars.set_probabilities([] if pred.unfamiliar else list(pred.top_k))
         self.predictions_shown += bool(pred.top_k)
         self.person_frames += update.landmarks is not None
+        self.max_fill = max(self.max_fill, pred.window_fill)
         if update.landmarks is None:
             self.action.setText("no person")
         elif not pred.top_k:
@@ -405,6 +417,7 @@ class LivePanel(QWidget):
 
     @pyqtSlot(str)
     def _on_live_failed(self, message: str) -> None:
+        self._ended_by = "failure"
         self.video.clear_frame()
         self.video.show_message("Stopped: " + message)
 
@@ -412,16 +425,20 @@ class LivePanel(QWidget):
     def _on_live_job_ended(self) -> None:
         self.job = None
         self._set_running(False)
-        last = self.last_update
-        if last is not None and not self.predictions_shown:
-            # A short video (or a stop right after Start) ended before the model's
-            # window was filled: say so instead of leaving "collecting…" up.
-            why = (
-                "no person was seen"
-                if not self.person_frames
-                else f"the window was {100 * last.prediction.window_fill:.0f} % filled "
-                "with a person when the input ended"
-            )
+        if self._ended_by == "failure":
+            self.ctx.status("Live stopped by an error")  # shown in the view
+        elif self.last_update is not None and not self.predictions_shown:
+            # A short video ended before the model's window was filled: say so
+            # instead of leaving "collecting…" up.
+            if self._ended_by == "stop":
+                why = "stopped"
+            elif not self.person_frames:
+                why = "no person was seen"
+            else:
+                why = (
+                    f"the input ended with the window at most "
+                    f"{100 * self.max_fill:.0f} % filled with a person"
+                )
             self.action.setText("no prediction")
             self.ctx.status(f"Live stopped before any prediction: {why}")
         else:

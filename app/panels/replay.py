@@ -310,6 +310,7 @@ class ReplayPanel(QWidget):
     @pyqtSlot(str)
     def _on_load_failed(self, message: str) -> None:
         self.source_label.setText(f"Could not open: {message}")
+        self.source_label.setToolTip("")
 
     def _set_store(self, store: ClipStore) -> None:
         self.store = store
@@ -328,6 +329,7 @@ class ReplayPanel(QWidget):
         self._apply_filter()
 
     def _set_sequences(self, sequences: list[SkeletonSequence]) -> None:
+        self.source_label.setToolTip("")  # a dataset's bad files are not this file's
         if not sequences:
             self.source_label.setText("The file holds no clip.")
             return

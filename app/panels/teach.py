@@ -766,6 +766,7 @@ class TeachPanel(QWidget):
             ExtractFailed,
             ExtractFinished,
             ExtractFrames,
+            ExtractSkipped,
             ExtractStarted,
         )
 
@@ -780,6 +781,8 @@ class TeachPanel(QWidget):
             self.progress.setValue(event.done)
             note = f" ({event.warning})" if event.warning else ""
             self._append_log(f"imported {event.video}: {event.frames} frames{note}")
+        elif isinstance(event, ExtractSkipped) and event.warning:
+            self._append_log(f"already imported {event.video} ({event.warning})")
         elif isinstance(event, ExtractFailed):
             self._append_log(f"failed (skipped): {event.error}")
         elif isinstance(event, ExtractFinished):

@@ -309,6 +309,7 @@ def run_extract(args: argparse.Namespace) -> int:
         ExtractFailed,
         ExtractFinished,
         ExtractFrames,
+        ExtractSkipped,
         ExtractStarted,
         extract,
     )
@@ -329,7 +330,7 @@ def run_extract(args: argparse.Namespace) -> int:
                     )
                 elif isinstance(event, ExtractFailed):
                     bar.message(f"failed (skipped): {event.error}")
-                elif isinstance(event, ExtractDone) and event.warning:
+                elif isinstance(event, ExtractDone | ExtractSkipped) and event.warning:
                     bar.message(f"{event.name}: {event.warning}")
                 elif isinstance(event, ExtractFinished):
                     finished = event

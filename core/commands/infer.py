@@ -247,7 +247,8 @@ def _why_no_prediction(
     else:
         seconds, origin = FALLBACK_WINDOW_SECONDS, "the default; the run does not say"
     frames = "frame" if people == 1 else "frames"
-    if people < settings.predict_every:
+    filled = people / max(fps, 1e-6) >= settings.min_fill * seconds
+    if filled and people < settings.predict_every:
         return (
             f"a person was in {people} {frames}, fewer than the {settings.predict_every} "
             "frames with a person between two predictions: give a longer input, or "

@@ -454,9 +454,10 @@ def _read_lines(path: Path) -> tuple[list[str], bool]:
 
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
-# Frames further apart than this (median) are not a recording's frames: most likely the
-# timestamps were written in milliseconds (or frame numbers) instead of seconds.
-MAX_MEDIAN_FRAME_GAP = 1.0
+# Consecutive frames never closer than this are not a recording's frames: most likely
+# the timestamps were written in milliseconds (or frame numbers) instead of seconds. The
+# smallest gap, not a typical one: a real recording with pauses still has close frames.
+MIN_FRAME_GAP_REFUSED = 1.0
 
 
 def _values(doc: dict, key: str, shape: tuple[int, ...], what: str) -> np.ndarray:
@@ -475,18 +476,16 @@ def _values(doc: dict, key: str, shape: tuple[int, ...], what: str) -> np.ndarra
 
 
 def _main_body_first(x: np.ndarray) -> np.ndarray:
-    """Frames whose first body slot is empty but another is not: that body moves first.
+    """Bodies ordered by the frames they are in, most first (ties keep their order).
 
     The model (and every clip-level step: centring, view alignment) follows body 0; a
     writer that leaves slot 0 empty while a person is in slot 1 would otherwise read as
-    "nobody in view".
+    "nobody in view". The order is the recording's, not a frame's, so each slot keeps
+    one person throughout.
     """
-    present = np.any(x != 0, axis=(2, 3))  # (T, M)
-    fix = ~present[:, 0] & present.any(axis=1)
-    for t in np.flatnonzero(fix):
-        order = np.argsort(~present[t], kind="stable")  # present bodies first, in order
-        x[t] = x[t, order]
-    return x
+    frames = np.any(x != 0, axis=(2, 3)).sum(axis=0)  # (M,)
+    order = np.argsort(-frames, kind="stable")
+    return x if np.array_equal(order, np.arange(len(order))) else x[:, order]
 
 
 def read_recording(path: str | os.PathLike[str]) -> Recording:
@@ -505,7 +504,11 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     path = Path(path)
     lines, torn = _read_lines(path)
     if not lines:
-        why = "the header line is cut short" if torn else "empty file (no header)"
+        why = (
+            "the header line is cut short (or not JSON)"
+            if torn
+            else "empty file (no header)"
+        )
         raise DataFormatError(path, why, line=1)
     header = _header(lines[0], path)
     layout = header["layout"]
@@ -561,7 +564,7 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
                     if "j" in doc
                     else None
                 )
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, OverflowError) as exc:
             if lineno == last and not torn:  # a torn last line that happens to end \n
                 torn = True
                 break
@@ -570,12 +573,12 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
         times.append(t)
         joints.append(w)
     t_count = len(times)
-    if t_count >= 3:
-        gap = float(np.median(np.diff(times)))
-        if gap > MAX_MEDIAN_FRAME_GAP:
+    if t_count >= 2:
+        gap = float(np.min(np.diff(times)))
+        if gap >= MIN_FRAME_GAP_REFUSED:
             raise DataFormatError(
                 path,
-                f'frames are {gap:g} s apart (median of "t"): "t" must be seconds '
+                f'no two frames are less than {gap:g} s apart: "t" must be seconds '
                 "from the start (milliseconds or frame numbers?)",
                 line=2,
             )

@@ -214,6 +214,7 @@ def resolve_data_root(cfg: DataConfig) -> DataConfig:
         candidate = REPO_DIR / cfg.root
         if candidate.exists():
             return dataclasses.replace(cfg, root=str(candidate.resolve()))
+        tried.append(f"{candidate} (from the repository)")
     env = os.environ.get("MS2L_DATA", "")
     shared = Path(env).expanduser() if env else REPO_DIR.parent / "shared" / "data"
     sub = DATA_SUBPATHS.get(cfg.dataset)

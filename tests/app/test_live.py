@@ -202,12 +202,18 @@ def test_a_video_too_short_for_the_window_says_so_when_it_ends(
         if panel.picker.cameras == []:  # a video is chosen: no "choose a video file"
             message = panel.video.message.toPlainText()
             assert message == "No camera found: press Start to play the video"
+            panel.picker.video_path.setText("")  # and the view follows the field
+            assert "choose a video file" in panel.video.message.toPlainText()
+            panel.picker.set_video(short)
+            assert "press Start" in panel.video.message.toPlainText()
         panel.picker.source.setCurrentText(VIDEO_ITEM)
         panel.start_button.click()
         qtbot.waitUntil(lambda: panel.job is None, timeout=60_000)
         assert panel.updates_shown > 0 and panel.predictions_shown == 0
         assert panel.action.text() == "no prediction"
-        assert said[-1].startswith("Live stopped before any prediction: the window was")
+        assert said[-1].startswith(
+            "Live stopped before any prediction: the input ended with the window at most"
+        )
         assert errors == []
     finally:
         jobs.stop_all()

@@ -243,5 +243,6 @@ def test_bad_files_of_a_folder_are_listed_and_long_errors_wrap(
             "open it as one (Replay's 'Open NW-UCLA zip…'" in panel.source_label.text()
         )
         assert panel.sizeHint().width() <= width
+        assert panel.source_label.toolTip() == ""  # the folder's list is gone with it
     finally:
         jobs.stop_all()

@@ -457,6 +457,14 @@ def test_a_hand_written_recording_gets_messages_a_person_can_act_on(
     ):
         read_recording(_write_frames(tmp_path / "ms.jsonl", "ntu25", 1, frames))
 
+    # ... and so are frame numbers (exactly a second apart), even in two frames.
+    frames = [{"t": t, "j": real.ravel().tolist()} for t in range(2)]
+    with pytest.raises(DataFormatError, match=r"less than 1 s apart.*frame numbers"):
+        read_recording(_write_frames(tmp_path / "numbers.jsonl", "ntu25", 1, frames))
+    # A real recording with a long pause is not refused (its other frames are close).
+    frames = [{"t": t, "j": real.ravel().tolist()} for t in (0.0, 0.033, 5.0, 5.033)]
+    assert read_recording(_write_frames(tmp_path / "pause.jsonl", "ntu25", 1, frames))
+
     # One body's numbers under a header that says two: the count is named.
     frames = [{"t": 0.0, "j": real.ravel().tolist()}, {"t": 0.1}]
     with pytest.raises(
@@ -469,6 +477,9 @@ def test_a_hand_written_recording_gets_messages_a_person_can_act_on(
     big[4] = 1e39
     frames = [{"t": 0.0, "j": big}, {"t": 0.1}]
     with pytest.raises(DataFormatError, match="too large"):
+        read_recording(_write_frames(tmp_path / "big.jsonl", "ntu25", 1, frames))
+    big[4] = 10**400  # beyond float64 too: a message, not an OverflowError
+    with pytest.raises(DataFormatError, match=r"big\.jsonl:2: bad frame"):
         read_recording(_write_frames(tmp_path / "big.jsonl", "ntu25", 1, frames))
     big[4] = None
     with pytest.raises(DataFormatError, match="NaN, infinite or null"):

@@ -258,3 +258,25 @@ def test_data_extract_same_names_and_videos_without_anyone(
         assert [r.recording for r in read_labels(out)] == ["idle-tai"]
     assert "idle-empty_room: nobody was seen: not labelled" in capsys.readouterr().err
     assert main(["data", "info", "--dataset", "custom", "--root", str(out)]) == 0
+
+
+def test_a_video_added_on_a_rerun_never_takes_another_videos_recording(tmp_path: Path):
+    """clip.mp4 extracted alone is walk-clip; clip.avi added later sorts first and would
+    have been named walk-clip (and skipped as done, with clip.mp4 extracted again as
+    walk-clip-2): each recording stays with the video it holds."""
+    from core.datasets.custom import list_recordings
+    from core.extract import ExtractDone, ExtractSkipped, extract
+
+    videos = tmp_path / "videos"
+    (videos / "walk").mkdir(parents=True)
+    (videos / "walk" / "clip.mp4").symlink_to(require_data("videos", "ta_chi.mp4"))
+    out = tmp_path / "ds"
+    events = list(extract(videos, out, workers=1, max_frames=6))
+    assert [e.name for e in events if isinstance(e, ExtractDone)] == ["walk-clip"]
+    ntu = require_data("videos", "S001C001P001R001A001_rgb.avi")
+    (videos / "walk" / "clip.avi").symlink_to(ntu)
+    events = list(extract(videos, out, workers=1, max_frames=6))
+    assert [e.name for e in events if isinstance(e, ExtractSkipped)] == ["walk-clip"]
+    assert [e.name for e in events if isinstance(e, ExtractDone)] == ["walk-clip-2"]
+    held = {i.name: Path(i.source.path).name for i in list_recordings(out)}
+    assert held == {"walk-clip": "clip.mp4", "walk-clip-2": "clip.avi"}

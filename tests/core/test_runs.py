@@ -86,11 +86,12 @@ def test_a_shipped_models_data_root_is_found_from_any_working_folder(
     data = runs.read_run(shipped).config.data
     assert not Path(data.root).is_absolute()
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MS2L_DATA", str(tmp_path / "elsewhere"))  # only the repository
     found = resolve_data_root(data)
     assert Path(found.root).resolve() == zip_path.resolve()
-    monkeypatch.setenv("MS2L_DATA", str(tmp_path / "elsewhere"))
     lost = dataclasses.replace(data, root="no/such/all_sqe.zip")
     with pytest.raises(FileNotFoundError) as err:
         resolve_data_root(lost)
     message = str(err.value)
     assert "no/such/all_sqe.zip" in message and "from $MS2L_DATA" in message
+    assert "(from the repository)" in message
