@@ -280,3 +280,23 @@ def test_a_video_added_on_a_rerun_never_takes_another_videos_recording(tmp_path:
     assert [e.name for e in events if isinstance(e, ExtractDone)] == ["walk-clip-2"]
     held = {i.name: Path(i.source.path).name for i in list_recordings(out)}
     assert held == {"walk-clip": "clip.mp4", "walk-clip-2": "clip.avi"}
+
+
+def test_rows_left_out_are_said_on_a_rerun_too(tmp_path: Path):
+    """A CSV row past the video's end is left out with a warning when the video is
+    extracted, and again when the rerun skips it (it was dropped silently)."""
+    from core.extract import ExtractDone, ExtractSkipped, extract
+
+    video = tmp_path / "tai.mp4"
+    video.symlink_to(require_data("videos", "ta_chi.mp4"))
+    table = tmp_path / "labels.csv"
+    table.write_text("video,start,end,action\ntai.mp4,0,0.1,a\ntai.mp4,0.1,60,b\n")
+    out = tmp_path / "ds"
+    first = [e for e in extract(table, out, workers=1, max_frames=6)]
+    again = [e for e in extract(table, out, workers=1, max_frames=6)]
+    done = next(e for e in first if isinstance(e, ExtractDone))
+    skipped = next(e for e in again if isinstance(e, ExtractSkipped))
+    for event in (done, skipped):
+        assert "label 0.1-60 s (row 3) is past the end" in event.warning
+        assert "not labelled" in event.warning
+    assert [r.action for r in read_labels(out)] == ["a"]
