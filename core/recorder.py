@@ -20,6 +20,7 @@ when it ends (if a person was seen at all).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,7 +162,9 @@ def record(
             frame, during the countdown too).
         pose: Pose estimator; by default a :class:`MediaPipePose` made (and closed) here.
         mirrored: The source is mirrored (selfie camera): frames are flipped back.
-        countdown: Seconds of preview before recording starts (source time).
+        countdown: Seconds of preview before recording starts: a camera's (or
+            stream's) frames meanwhile are shown, not recorded; a video file waits on
+            the clock over its first frame and loses none.
         max_seconds: Stop after this many seconds of recording.
         max_frames: Stop after this many frames.
         overwrite: Replace a recording of the same name.
@@ -194,11 +197,26 @@ def record(
         frames = detected = 0
         first_t: float | None = None
         countdown_end: float | None = None
+        pending = None
+        if countdown > 0 and not src.live:
+            # A file does not run on while the person gets ready: the countdown waits
+            # on the clock over its first frame, which is then recorded (counting down
+            # in the file's own time dropped its first seconds, silently).
+            pending = src.read()
+            if pending is not None:
+                still = cv2.flip(pending.image, 1) if mirrored else pending.image
+                end = time.monotonic() + countdown
+                while not stop.is_set() and (left := end - time.monotonic()) > 0:
+                    yield RecordCountdown(left, still)
+                    time.sleep(min(0.1, left))
+            countdown = 0.0
         while True:
             if stop.is_set():
                 reason = "stopped"
                 break
-            frame = src.read()
+            frame, pending = (
+                (pending, None) if pending is not None else (src.read(), None)
+            )
             if frame is None:
                 break
             image = cv2.flip(frame.image, 1) if mirrored else frame.image

@@ -331,7 +331,9 @@ class TeachPanel(QWidget):
         self.recording = None
         self._recording_root = None
         self._playback_joints = None
+        self.skeleton.clear_frame()
         self.timeline.set_intervals([], [], [NO_ACTION], 1)
+        self.timeline.set_cursor(0)
 
     @pyqtSlot()
     def refresh(self) -> None:
@@ -572,6 +574,7 @@ class TeachPanel(QWidget):
         self.skeleton.set_sequence(joints, get_layout(PLAYBACK_LAYOUT))
         self._frame = 0
         self.skeleton.set_frame(joints[0])
+        self.timeline.set_cursor(0)  # not where the last take's playback stopped
         self._show_labels()
         end = rec.num_frames - 1
         self.timeline.enable_selection(0, end)

@@ -130,6 +130,13 @@ class SkeletonView(QWidget):
         self._frame = np.asarray(frame, dtype=np.float64)
         self._redraw()
 
+    def clear_frame(self) -> None:
+        """Show no skeleton (nothing selected)."""
+        self._frame = None
+        for curve, dots in zip(self._bones, self._points):
+            curve.setData([], [])
+            dots.setData([], [])
+
     def frame_points(self) -> np.ndarray | None:
         """Projected joints of the shown frame, ``(M, V, 2)`` (for tests and export)."""
         if self._frame is None:

@@ -34,6 +34,7 @@ class IntervalTimeline(pg.PlotWidget):
         self.getAxis("left").setTicks([[(1, "labelled"), (0, "predicted")]])
         self.setLabel("bottom", "frame")
         self.setYRange(-0.6, 1.6, padding=0)
+        self.setXRange(0, 1, padding=0.01)  # empty: not pyqtgraph's -400..400 default
         self.cursor = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("w", width=1))
         self.addItem(self.cursor)
         self._items: list[pg.GraphicsObject] = []

@@ -459,7 +459,15 @@ def add_label(
     """
     rows = read_labels(root)
     new = LabelInterval(recording, float(start), float(end), action.strip(), subject)
-    _check_rows(root, [*rows, new], {recording})
+    try:
+        _check_rows(root, [*rows, new], {recording})
+    except DataFormatError as exc:
+        if exc.line != len(rows) + 2:  # a problem of a row already in the file
+            raise
+        # The row is not written: name it as the new label, not a line of the file.
+        raise DataFormatError(
+            labels_path(root), f"the new label {start:g}-{end:g} s: {exc.problem}"
+        ) from None
     return write_labels(root, [*rows, new])[-1]
 
 

@@ -223,6 +223,7 @@ def test_a_broken_labels_file_is_shown_not_raised(qtbot, settings, tmp_path):
 
     panel.set_dataset(bad)
     assert panel.recording is None and panel.timeline.labelled == []
+    assert panel.skeleton.frame_points() is None  # the other folder's take is gone
     assert "header must be" in panel.summary.text()
     assert panel.select_take("read-001")  # listed as an unlabelled recording
     assert panel.recording is not None and panel.recording.name == "read-001"

@@ -300,3 +300,21 @@ def test_rows_left_out_are_said_on_a_rerun_too(tmp_path: Path):
         assert "label 0.1-60 s (row 3) is past the end" in event.warning
         assert "not labelled" in event.warning
     assert [r.action for r in read_labels(out)] == ["a"]
+
+
+def test_a_countdown_on_a_video_file_loses_no_frame(tmp_path: Path):
+    """The countdown waits on the clock over a file's first frame (counted down in the
+    file's own time, a 3 s countdown silently dropped 90 of tai chi's 300 frames)."""
+    import time
+
+    from core.recorder import RecordCountdown
+
+    video = require_data("videos", "ta_chi.mp4")
+    t0 = time.monotonic()
+    events = list(record(video, tmp_path / "ds", action="tai chi", countdown=0.5))
+    waited = time.monotonic() - t0
+    counts = [e for e in events if isinstance(e, RecordCountdown)]
+    finished = events[-1]
+    assert isinstance(finished, RecordFinished) and finished.reason == "eof"
+    assert finished.frames == 300  # every frame of the file
+    assert counts and counts[0].seconds_left > 0.4 and waited >= 0.5
