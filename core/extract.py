@@ -211,12 +211,19 @@ def _settle_names(jobs: list[VideoJob], root: Path) -> list[VideoJob]:
     for info in list_recordings(root):
         if info.source.path:
             owner[info.name] = os.path.abspath(info.source.path)
-    kept = {video: name for name, video in owner.items()}
     out: list[VideoJob] = []
     used: set[str] = set()
     for job in jobs:
         video = os.path.abspath(job.video)
-        name = kept.get(video)
+        # Only a recording this import would have named (base, base-2, ...): a take
+        # recorded in Teach from the same video ("wave-001") is the user's, not ours.
+        # The job's name may already carry a clash suffix (walk-clip-2): strip it.
+        base = re.sub(r"-[1-9][0-9]*$", "", job.name)
+        mine = re.compile(f"{re.escape(job.name)}|{re.escape(base)}(-[1-9][0-9]*)?")
+        name = next(
+            (n for n, v in sorted(owner.items()) if v == video and mine.fullmatch(n)),
+            None,
+        )
         if name is None or name in used:
             base, name, i = job.name, job.name, 2
             while name in used or owner.get(name, video) != video:

@@ -282,6 +282,28 @@ def test_a_video_added_on_a_rerun_never_takes_another_videos_recording(tmp_path:
     assert held == {"walk-clip": "clip.mp4", "walk-clip-2": "clip.avi"}
 
 
+def test_an_import_never_takes_over_a_take_recorded_from_the_same_video(tmp_path: Path):
+    """A take recorded in Teach from tai.mp4 (walk-001) is the user's: importing the
+    same video makes its own recording instead of skipping or overwriting the take."""
+    from core.extract import ExtractDone, extract
+
+    video = tmp_path / "tai.mp4"
+    video.symlink_to(require_data("videos", "ta_chi.mp4"))
+    out = tmp_path / "ds"
+    take = list(record(video, out, action="walk", max_frames=4))[-1]
+    assert isinstance(take, RecordFinished) and take.name == "walk-001"
+    before = take.path.read_bytes()
+    table = tmp_path / "labels.csv"
+    table.write_text("video,start,end,action\ntai.mp4,0,0.1,wave\n")
+    events = list(extract(table, out, workers=1, max_frames=6))
+    assert [e.name for e in events if isinstance(e, ExtractDone)] == ["tai"]
+    frames = {i.name: i.frames for i in list_recordings(out)}
+    assert frames == {"walk-001": 4, "tai": 6}
+    assert {(r.recording, r.action) for r in read_labels(out)} == {
+        ("walk-001", "walk"), ("tai", "wave")}  # fmt: skip
+    assert take.path.read_bytes() == before
+
+
 def test_rows_left_out_are_said_on_a_rerun_too(tmp_path: Path):
     """A CSV row past the video's end is left out with a warning when the video is
     extracted, and again when the rerun skips it (it was dropped silently)."""
