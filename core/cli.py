@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Protocol, TextIO
 
-from core.commands import data, export, infer, novelty, train
+from core.commands import data, export, infer, novelty, teach, train
 from core.commands import eval as eval_
 from core.errors import UserError
 
@@ -30,7 +30,15 @@ class CommandModule(Protocol):
 
 
 # Sub-commands, in the order they appear in ``ms2l --help``.
-COMMANDS: tuple[CommandModule, ...] = (data, train, eval_, novelty, infer, export)
+COMMANDS: tuple[CommandModule, ...] = (
+    data,
+    teach,
+    train,
+    eval_,
+    novelty,
+    infer,
+    export,
+)
 
 
 def build_parser(extra: Sequence[CommandModule] = ()) -> argparse.ArgumentParser:

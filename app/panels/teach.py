@@ -75,12 +75,12 @@ from core.training.events import (
     RunFinished,
     RunStarted,
 )
+from core.training.teach import NO_ACTION
 
 if TYPE_CHECKING:
     from core.recorder import RecordEvent
 
 ROLE = Qt.ItemDataRole.UserRole  # a take row's recording name
-NO_ACTION = "no action"
 PLAYBACK_LAYOUT = (
     "ntu25"  # what a take is shown as: the Kinect layout of the model family
 )
@@ -814,28 +814,17 @@ class TeachPanel(QWidget):
         Raises:
             ValueError: If there is not enough to train on, or no base model.
         """
-        from core.training.teach import (
-            MIN_RECORDINGS_FOR_VALIDATION,
-            TEACH_VAL_FRACTION,
-            teach_config,
-        )
+        from core.training.teach import teach_config, teach_val_fraction
 
-        actions = self.actions()
-        if len(actions) < 2:
-            raise ValueError(
-                "record and label at least two actions (for example yours and "
-                f'"{NO_ACTION}") before training'
-            )
+        val_fraction = teach_val_fraction(self.root)
         base = self.base_path.text().strip()
         if not base or not runs.is_run_dir(Path(base).expanduser()):
             raise ValueError(f"not a run folder to start from: {base or '(empty)'}")
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         run_dir = default_runs_dir() / f"teach-{self.root.name}-{stamp}"
-        enough = min(actions.values()) >= MIN_RECORDINGS_FOR_VALIDATION
         return teach_config(
             self.root, run_dir, init_from=Path(base).expanduser(),
-            epochs=self.epochs.value(), val_fraction=TEACH_VAL_FRACTION if enough else 0,
-            eval_every=5,
+            epochs=self.epochs.value(), val_fraction=val_fraction, eval_every=5,
         )  # fmt: skip
 
     def start_training(self, resume: bool = False) -> Job | None:

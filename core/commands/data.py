@@ -210,21 +210,29 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
         if s["unlabelled"]
         else ""
     )
+    # A custom dataset's held-out side validates the user's model; there is no test set.
+    held_out = "validation" if s["dataset"] == "custom" else "test"
+
+    def side_count(side: str, n: int) -> str:
+        labelled = sum(s["per_class"][side])
+        extra = f" ({labelled} labelled)" if labelled != n else ""
+        return f"{n} {held_out if side == 'test' else side}{extra}"
+
     out.write(
         f"{s['dataset']}: {s['clips']} clips{unlabelled}, {s['frames']} frames, "
         f"{s['classes']} classes\n"
         f"store: {s['store']}\n"
         f"protocol {s['protocol']}: "
-        + " / ".join(f"{n} {side}" for side, n in s["splits"].items())
+        + " / ".join(side_count(side, n) for side, n in s["splits"].items())
         + "\n"
     )
     out.write("length (frames)   min  median    mean     p95     max\n")
     for side, st in s["length"].items():
         out.write(
-            f"  {side:<14}{st['min']:5.0f}{st['median']:8.1f}{st['mean']:8.1f}"
+            f"  {held_out if side == 'test' else side:<14}{st['min']:5.0f}{st['median']:8.1f}{st['mean']:8.1f}"
             f"{st['p95']:8.1f}{st['max']:8.0f}\n"
         )
-    out.write(f"{'class':<42} {'train':>6} {'test':>6}\n")
+    out.write(f"{'class':<42} {'train':>6} {held_out:>6}\n")
     empty = 0
     for i, name in enumerate(s["class_names"]):
         train, test = s["per_class"]["train"][i], s["per_class"]["test"][i]
@@ -251,6 +259,13 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
             out.write(f"  {line}\n")
     for line in _class_warnings(s):
         out.write(f"warning: {line}\n")
+    if s.get("cut_short"):
+        out.write(
+            f"{len(s['cut_short'])} recordings have no end line (their writing was cut "
+            "short; read up to their last whole frame): "
+            + ", ".join(s["cut_short"])
+            + "\n"
+        )
 
 
 def _class_warnings(s: dict[str, Any]) -> list[str]:
@@ -291,6 +306,12 @@ def run(args: argparse.Namespace) -> int:
     store = ClipStore.open(ready.path)
     protocol = args.protocol or protocols(args.dataset)[0]
     summary = summarize(store, protocol)
+    if args.dataset == "custom":
+        from core.datasets.custom import list_recordings
+
+        summary["cut_short"] = [
+            i.name for i in list_recordings(args.root) if not i.complete and not i.error
+        ]
     if args.json:
         json.dump(summary, sys.stdout, indent=1)
         sys.stdout.write("\n")

@@ -266,6 +266,12 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         cfg = TrainConfig.load(args.config).replace(run={"resume": False})
         top = {"dataset": args.dataset, "root": args.root, "protocol": args.protocol}
         data.update({k: v for k, v in top.items() if v is not None})
+        if args.dataset and args.protocol is None:
+            from core.datasets.splits import PROTOCOLS
+
+            known = PROTOCOLS.get(args.dataset, ())
+            if known and cfg.data.protocol not in known:
+                data["protocol"] = known[0]  # the file's is another dataset's
         if args.preset is not None:
             raise ValueError(
                 "--preset cannot change a --config file's model; edit the file"
@@ -409,9 +415,6 @@ def run(args: argparse.Namespace) -> int:
     ``last.pt`` and reports a cancelled run (exit status 130). A second Ctrl-C aborts at
     once with :class:`KeyboardInterrupt`.
     """
-    from core.training import distributed
-    from core.training.loop import run as train
-
     epochs = None
     if args.resume:  # the run folder's own config is used; only where to run changes
         _check_resume_flags(args)
@@ -426,8 +429,24 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         cfg = config_from_args(args)
+    finished = train_with_progress(cfg, quiet=args.quiet, epochs=epochs)
+    return 130 if finished is not None and finished.cancelled else 0
+
+
+def train_with_progress(
+    cfg: TrainConfig, quiet: bool = False, epochs: int | None = None
+) -> RunFinished | None:
+    """Run :func:`core.training.loop.run` with a progress bar on stderr (rank 0 only);
+    the first Ctrl-C stops after the current batch, leaving a resumable run.
+
+    Returns:
+        The run's last event (``None`` if it never got that far).
+    """
+    from core.training import distributed
+    from core.training.loop import run as train
+
     main = distributed.launched().is_main
-    bar = ProgressBar(sys.stderr, quiet=args.quiet or not main)
+    bar = ProgressBar(sys.stderr, quiet=quiet or not main)
     stop = threading.Event()
     finished: RunFinished | None = None
     with _stop_on_sigint(stop):
@@ -436,7 +455,7 @@ def run(args: argparse.Namespace) -> int:
                 bar.handle(event)
             if isinstance(event, RunFinished):
                 finished = event
-    return 130 if finished is not None and finished.cancelled else 0
+    return finished
 
 
 @contextlib.contextmanager

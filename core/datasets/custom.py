@@ -771,9 +771,11 @@ def split_custom(
     for m in metas:
         unit = m.get(protocol) or ""
         if protocol == "subject" and not unit and m.get("action") is not None:
+            row = f" row {m['row']}" if m.get("row") else ""
             raise KeyError(
-                f"custom subject: recording {m.get('recording')!r} has no subject "
-                "(add a subject column to labels.csv, or split by recording)"
+                f"{LABELS_FILE}{row}: recording {m.get('recording')!r} has no subject, "
+                "which --protocol subject splits by: give one in labels.csv's subject "
+                "column (or the recording's header), or split by recording"
             )
         units.append(str(unit))
     actions_of: dict[str, set[str]] = {}

@@ -743,7 +743,7 @@ def frame_grid(
 
 
 def export_ntu_skeleton(
-    recording: Recording,
+    recording: Recording | str | os.PathLike[str],
     path: str | os.PathLike[str],
     fps: float = 30.0,
 ) -> Path:
@@ -757,13 +757,15 @@ def export_ntu_skeleton(
     The file is written to a temporary name and renamed.
 
     Args:
-        recording: The recording.
+        recording: The recording, or its file.
         path: The ``.skeleton`` file to write.
         fps: Frame rate of the written file.
 
     Returns:
         The path written.
     """
+    if not isinstance(recording, Recording):
+        recording = read_recording(recording)
     path = Path(path)
     joints = recording.kinect_joints("ntu25")
     color = np.zeros((*joints.shape[:3], 2), np.float32)

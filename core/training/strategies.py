@@ -148,6 +148,16 @@ def init_from_run(
             f"stream, this run the {stream} stream; start from a run on the same "
             f"stream (--stream {info.config.data.stream}, or another --init-from)"
         )
+    ours = {k for k in model.state_dict() if k.startswith("encoder.")}
+    theirs = {k for k in state if k.startswith("encoder.")}
+    if ours != theirs:
+        raise ValueError(
+            f"{info.run_dir}: its encoder ({info.config.model.encoder}, preset "
+            f"{info.config.model.preset}) does not match this run's "
+            f"({type(model.encoder).__name__}): start from a run of the same encoder, "
+            "or leave the model settings to the run started from (with --init-from "
+            "and no --config or --preset, its architecture is taken over)"
+        )
     notes: list[str] = []
     channels = getattr(model, "channels", 3)
     if info.layout != layout and info.config.data.stream == "bone":
@@ -219,6 +229,7 @@ def init_from_run(
 # The input an encoder was trained on: a run started from it must see the same.
 SAME_INPUT = (
     "layout",
+    "num_bodies",
     "frames",
     "time_mode",
     "align",

@@ -21,6 +21,7 @@ from typing import Any
 
 from core import runs
 from core.config import TrainConfig, make_config
+from core.datasets.custom import summarize_dataset
 
 TEACH_EPOCHS = 20
 TEACH_BATCH = 16
@@ -34,6 +35,32 @@ _DATASET_FIELDS = frozenset(
     ("dataset", "root", "protocol", "label_fraction", "labels_per_class",
      "max_clips", "cache_dir", "window_seconds", "val_fraction")
 )  # fmt: skip
+
+
+NO_ACTION = "no action"
+"""The action name of idle moments (the Live display treats it as "nothing")."""
+
+
+def teach_val_fraction(root: str | os.PathLike[str]) -> float:
+    """The validation share 'Train on my actions' uses for the dataset at ``root``.
+
+    :data:`TEACH_VAL_FRACTION` of every action's recordings when each action has at
+    least :data:`MIN_RECORDINGS_FOR_VALIDATION` of them, else 0 (train on every take:
+    with one or two takes of an action, holding one out leaves too little to learn).
+
+    Raises:
+        ValueError: If fewer than two actions are labelled (nothing to tell apart).
+        DataFormatError: If ``labels.csv`` is malformed.
+    """
+    actions = {a.name: a.recordings for a in summarize_dataset(root)}
+    if len(actions) < 2:
+        raise ValueError(
+            f"{Path(root).expanduser()}: record and label at least two actions (for "
+            f'example yours and "{NO_ACTION}") before training; labelled: '
+            + (", ".join(repr(a) for a in actions) or "none")
+        )
+    enough = min(actions.values()) >= MIN_RECORDINGS_FOR_VALIDATION
+    return TEACH_VAL_FRACTION if enough else 0.0
 
 
 def default_encoder() -> Path | None:

@@ -6,6 +6,7 @@ Built from real NW-UCLA clips (read from the shared ``all_sqe.zip``) brought in 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.cli import main
 from core.datasets import read_file
 from core.datasets.base import DataFormatError, SkeletonSequence
 from core.datasets.cache import open_store
@@ -110,6 +112,8 @@ def test_export_ntu_skeleton_reads_back(tmp_path: Path, takes: Path) -> None:
     expected = convert(rec.joints, "ucla20", "ntu25")
     np.testing.assert_allclose(seq.joints[:, :1], expected, rtol=1e-6, atol=1e-6)
     assert read_file(out).num_frames == rec.num_frames
+    again = export_ntu_skeleton(rec.path, tmp_path / "from-path.skeleton")  # a file too
+    assert again.read_bytes() == out.read_bytes()
 
 
 def test_reader_clips_classes_and_cache(
@@ -534,3 +538,31 @@ def test_a_label_past_the_end_of_a_recording_cut_short_says_so(takes: Path) -> N
     with pytest.raises(DataFormatError, match="past the end") as err:
         build_clips(takes)
     assert "no end line: its writing was cut short" in str(err.value)
+
+
+def test_data_info_on_a_custom_dataset_says_validation_and_what_was_cut_short(
+    tmp_path: Path, takes: Path, capsys, monkeypatch
+) -> None:
+    """The held-out side of a user's dataset validates (no test set); the labelled
+    count beside the windows; recordings without their end line are listed; a
+    subject split without subjects names labels.csv and the row."""
+    import shutil
+
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "ds"
+    shutil.copytree(takes, root)
+    victim = sorted(root.glob("*.jsonl"))[0]
+    lines = victim.read_text().splitlines(keepends=True)
+    victim.write_text("".join(lines[:-1]))  # the footer gone: a killed writer
+    args = ["data", "info", "--dataset", "custom", "--root", str(root)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert " validation" in out and " test" not in out
+    assert "1 recordings have no end line" in out and victim.stem in out
+    rows = read_labels(root)
+    write_labels(root, [dataclasses.replace(r, subject="") for r in rows])
+    for p in root.glob("*.jsonl"):  # and no subject in the headers either
+        p.write_text(p.read_text().replace('"subject": "', '"subject": "" , "x": "'))
+    assert main([*args, "--protocol", "subject"]) == 2
+    err = capsys.readouterr().err
+    assert "labels.csv row 2: recording" in err and "has no subject" in err

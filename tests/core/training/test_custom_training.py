@@ -201,3 +201,102 @@ def test_no_labels_and_pretraining_on_every_recording(
         assert _train(dataset, run, tmp_path, "--strategy", "pretrain", "--epochs",
                       "1", "--val-fraction", fraction, *TINY) == 0  # fmt: skip
     assert clips(every) > clips(split)
+
+
+def test_ms2l_teach_trains_with_the_panels_recipe(
+    dataset: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """``ms2l teach DATASET`` is 'Train on my actions' from the command line: the
+    shipped model's architecture, preprocessing and augmentation, the Teach schedule,
+    one take in five held out (every action has four), and how to use the result."""
+    import dataclasses
+
+    from core.training.teach import teach_config, teach_val_fraction
+
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    run = tmp_path / "taught"
+    assert main(["teach", str(dataset), "--run-dir", str(run), "--epochs", "2",
+                 "--quiet"]) == 0  # fmt: skip
+    assert f"use it: ms2l infer --camera 0 --run {run}" in capsys.readouterr().err
+    saved = runs.read_run(run)
+    assert teach_val_fraction(dataset) == 0.2
+    want = teach_config(dataset, run, epochs=2, val_fraction=0.2)
+    assert saved.config.model == want.model
+    assert saved.config.optim == want.optim
+    assert saved.config.data.augment == want.data.augment
+    assert dataclasses.replace(
+        saved.config.strategy, init_from=""
+    ) == dataclasses.replace(want.strategy, init_from="")
+    assert saved.labels == [
+        "pick up with one hand",
+        "pick up with two hands",
+        "sit down",
+    ]
+    assert (
+        len(read_labels(dataset)) == 12
+        and "val_acc" in (run / "metrics.jsonl").read_text()
+    )
+
+
+def test_teach_needs_two_actions(tmp_path: Path, capsys) -> None:
+    root = tmp_path / "one"
+    root.mkdir()
+    (root / "labels.csv").write_text("recording,start,end,action\na,0,1,wave\n")
+    assert main(["teach", str(root)]) == 2
+    assert "at least two actions" in capsys.readouterr().err
+
+
+def test_init_from_takes_over_the_body_count_two_person_takes_on_the_graph_model(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The shipped graph model sees one body; a dataset with two-person Kinect takes
+    (NTU handshaking) used to stop ``--init-from`` it ("trained on ucla20 x1 ... cannot
+    start a run on ucla20 x2"): the run now reads the base model's one body, as Teach."""
+    from core.datasets import read_file
+    from core.datasets.custom import import_sequence
+    from tests.conftest import require_data
+
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "ds"
+    for name in ("S001C001P001R001A001", "S001C003P008R002A058"):
+        seq = read_file(require_data("ntu", f"{name}.skeleton"))
+        import_sequence(root, name, seq, action=name[-4:])
+    handshake = read_file(require_data("ntu", "S001C003P008R002A058.skeleton"))
+    assert handshake.joints.shape[1] == 2
+    gcn = CHECKPOINTS_DIR / "nw-ucla-ms2l-gcn"
+    run = tmp_path / "ft"
+    status = _train(root, run, tmp_path, "--strategy", "finetune", "--init-from",
+                    str(gcn), "--epochs", "1", "--val-fraction", "0", "--batch-size",
+                    "2", "--device", "cpu", "--threads", "1", "--quiet")  # fmt: skip
+    assert status == 0
+    assert runs.read_run(run).config.data.num_bodies == 1
+
+
+def test_init_from_another_encoder_is_named(tmp_path: Path) -> None:
+    """A --config of a BiGRU run with --init-from the graph model stopped on a bare
+    key ('encoder.fwd.0.weight_ih_l0')."""
+    info = runs.read_run(SHIPPED)
+    model = runs.new_model(info.config.model, 20, 1, 10)
+    with pytest.raises(
+        ValueError, match=r"its encoder \(gcn.*does not match this run's"
+    ):
+        init_from_run(model, CHECKPOINTS_DIR / "nw-ucla-ms2l-gcn", "ucla20", 1)
+
+
+def test_a_config_of_another_dataset_gets_the_custom_protocol(dataset: Path) -> None:
+    from core.cli import build_parser
+    from core.commands.train import config_from_args
+
+    args = build_parser().parse_args(
+        [
+            "train",
+            "--config",
+            str(SHIPPED / "config.json"),
+            "--dataset",
+            "custom",
+            "--root",
+            str(dataset),
+        ]  # fmt: skip
+    )
+    cfg = config_from_args(args)
+    assert (cfg.data.dataset, cfg.data.protocol) == ("custom", "recording")

@@ -1,0 +1,96 @@
+"""``ms2l teach DATASET``: the Teach panel's "Train on my actions", from the command line.
+
+The sensible default for a user's own recordings in one command: fine-tune from the
+shipped self-supervised encoder (or ``--init-from RUN``) with the base model's whole
+preprocessing and augmentation, the short schedule of :mod:`core.training.teach`, and
+the same validation rule as the panel (one take in five held out when every action has
+three or more). ``ms2l train --dataset custom`` remains for every other strategy and
+setting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``ms2l teach``."""
+    from core.training.teach import TEACH_EPOCHS
+
+    p = subparsers.add_parser(
+        "teach",
+        help="train a model of your own actions (a custom dataset) from the shipped "
+        "encoder, as the Teach panel does",
+        description="Fine-tune from the shipped self-supervised encoder (or --init-from) "
+        "on a custom dataset (recordings + labels.csv), with the Teach panel's recipe.",
+    )
+    p.add_argument("root", metavar="DATASET", help="your dataset folder")
+    p.add_argument(
+        "--init-from",
+        metavar="RUN",
+        help="run whose encoder, architecture and preprocessing to start from "
+        "(default: the shipped model)",
+    )
+    p.add_argument(
+        "--epochs", type=int, default=TEACH_EPOCHS, help=f"default {TEACH_EPOCHS}"
+    )
+    p.add_argument(
+        "--val-fraction",
+        type=float,
+        help="share of each action's recordings held out for validation (default: "
+        "0.2 when every action has 3 or more, else 0 = train on all)",
+    )
+    p.add_argument(
+        "--run-dir",
+        help="run folder to create (default: teach-<dataset>-<time> in the runs folder)",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda[:i]")
+    p.add_argument(
+        "--threads", type=int, default=1, help="torch CPU threads (default 1)"
+    )
+    p.add_argument(
+        "--quiet", action="store_true", help="no progress bar, only epoch lines"
+    )
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the Teach config, train with a progress bar, say how to use the model."""
+    from core.commands.train import train_with_progress
+    from core.paths import default_runs_dir
+    from core.training.teach import teach_config, teach_val_fraction
+
+    root = Path(args.root).expanduser()
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such dataset folder")
+    val_fraction = (
+        teach_val_fraction(root) if args.val_fraction is None else args.val_fraction
+    )
+    run_dir = args.run_dir or str(
+        default_runs_dir()
+        / f"teach-{root.resolve().name}-{datetime.now():%Y%m%d-%H%M%S}"
+    )
+    cfg = teach_config(
+        root,
+        run_dir,
+        init_from=args.init_from,
+        epochs=args.epochs,
+        val_fraction=val_fraction,
+        seed=args.seed,
+        device=args.device,
+        threads=args.threads,
+    )
+    finished = train_with_progress(cfg, quiet=args.quiet)
+    if finished is None or finished.cancelled:
+        return 130 if finished is not None else 1
+    print(
+        f"use it: ms2l infer --camera 0 --run {finished.run_dir} (or a video), or "
+        "load it in the app's Live panel",
+        file=sys.stderr,
+    )
+    return 0
