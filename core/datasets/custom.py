@@ -293,6 +293,9 @@ def check_labels(
                 + (
                     " — the recording has no end line: its writing was cut short"
                     if iv.recording in incomplete
+                    else " — times are seconds from the recording's first frame "
+                    "(frame numbers or milliseconds?)"
+                    if iv.end > 10 * duration + 1
                     else ""
                 ),
                 line=iv.row or None,

@@ -410,7 +410,12 @@ def _header(first: str, path: Path) -> dict[str, Any]:
     try:
         header = json.loads(first)
     except json.JSONDecodeError as exc:
-        raise DataFormatError(path, f"header is not JSON ({exc.msg})", line=1) from None
+        raise DataFormatError(
+            path,
+            f"header is not JSON ({exc.msg}): the first line must be the whole header, "
+            "one JSON object on one line (JSON lines: never pretty-printed)",
+            line=1,
+        ) from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise DataFormatError(path, f"not an {FORMAT} file (no header)", line=1)
     if header.get("version") != VERSION:
@@ -462,6 +467,10 @@ MIN_FRAME_GAP_REFUSED = 1.0
 
 def _values(doc: dict, key: str, shape: tuple[int, ...], what: str) -> np.ndarray:
     """``doc[key]`` as a float32 array of ``shape``, with a message a person can act on."""
+    if doc[key] is None:
+        raise ValueError(
+            f'"{key}" is null: leave it out of a frame with nobody in view'
+        )
     a = np.asarray(doc[key], np.float64)
     if a.size != int(np.prod(shape)):
         dims = " x ".join(str(d) for d in shape)

@@ -503,6 +503,26 @@ def test_a_hand_written_recording_gets_messages_a_person_can_act_on(
     ):
         read_recording(cut)
 
+    # "j": null for nobody in view says to leave it out.
+    frames = [{"t": 0.0, "j": None}, {"t": 0.1}]
+    with pytest.raises(DataFormatError, match=r'"j" is null: leave it out'):
+        read_recording(_write_frames(tmp_path / "nobody.jsonl", "ntu25", 1, frames))
+
+    # A pretty-printed header: one JSON object on one line.
+    pretty = tmp_path / "pretty.jsonl"
+    header = {"format": "ms2l-recording", "version": 1, "layout": "ntu25"}
+    pretty.write_text(json.dumps(header, indent=2) + "\n")
+    with pytest.raises(DataFormatError, match=r"pretty\.jsonl:1: .*on one line"):
+        read_recording(pretty)
+
+
+def test_a_label_in_frames_asks_whether_it_is_seconds(takes: Path) -> None:
+    rec = list_recordings(takes)[0]
+    end = round(rec.duration * 30)  # the end in frames at 30 FPS
+    _write(takes, f"recording,start,end,action\n{rec.name},0,{end},a\n")
+    with pytest.raises(DataFormatError, match=r"frame numbers or milliseconds\?"):
+        build_clips(takes)
+
 
 def test_a_header_typo_is_quoted_as_written(tmp_path: Path) -> None:
     labels_path(tmp_path).write_text("Recording,Strat,end,action\nwave-001,0,1,wave\n")
