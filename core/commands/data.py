@@ -232,14 +232,15 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
             f"  {held_out if side == 'test' else side:<14}{st['min']:5.0f}{st['median']:8.1f}{st['mean']:8.1f}"
             f"{st['p95']:8.1f}{st['max']:8.0f}\n"
         )
-    out.write(f"{'class':<42} {'train':>6} {held_out:>6}\n")
+    w = max(6, len(held_out))
+    out.write(f"{'class':<42} {'train':>6} {held_out:>{w}}\n")
     empty = 0
     for i, name in enumerate(s["class_names"]):
         train, test = s["per_class"]["train"][i], s["per_class"]["test"][i]
         if train == test == 0:
             empty += 1
             continue
-        out.write(f"  {i:3d} {name[:36]:<37} {train:6d} {test:6d}\n")
+        out.write(f"  {i:3d} {name[:36]:<37} {train:6d} {test:{w}d}\n")
     if empty:
         out.write(f"  ({empty} classes without clips not listed)\n")
     if s["skipped"]:
