@@ -5,7 +5,9 @@ events, live updates, evaluation, cache building). :class:`IteratorWorker` runs 
 worker thread and re-emits every item as the ``item_produced`` signal; the GUI connects that
 signal to slots of GUI-thread objects, so a worker never touches a widget. Cancelling is
 cooperative: :meth:`Job.stop` sets a :class:`threading.Event` that the core loop checks every
-batch or frame. Any exception inside the job becomes the ``failed(str)`` signal.
+batch or frame. Any exception inside the job becomes the ``failed(str)`` signal; on the
+terminal, a mistake the user can fix (:data:`USER_ERRORS`: a file that will not open, a
+malformed file, a bad setting) is one line, anything else (a bug) a full traceback.
 
 For video-like streams the worker can run in *latest-only* mode: while the GUI has not yet
 taken the previous item, a newer item replaces it instead of queueing behind it, so a slow
@@ -18,6 +20,7 @@ waits for its thread.
 
 from __future__ import annotations
 
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -29,6 +32,15 @@ from core.errors import UserError
 from core.live.capture import CaptureError
 
 JobFactory = Callable[[threading.Event], Iterator[Any]]
+
+# Errors a user can fix, as the ``ms2l`` command sees them (``core.cli``): their message
+# says what is wrong, and a traceback on the terminal would only hide it.
+USER_ERRORS: tuple[type[Exception], ...] = (
+    ValueError,
+    OSError,
+    CaptureError,
+    UserError,
+)
 
 
 class IteratorWorker(QObject):
@@ -46,9 +58,14 @@ class IteratorWorker(QObject):
     finished = pyqtSignal()
 
     def __init__(
-        self, make: JobFactory, stop: threading.Event, latest_only: bool = False
+        self,
+        make: JobFactory,
+        stop: threading.Event,
+        latest_only: bool = False,
+        name: str = "job",
     ):
         super().__init__()
+        self.name = name
         self._make = make
         self._stop = stop
         self._latest_only = latest_only
@@ -98,9 +115,12 @@ class IteratorWorker(QObject):
                 return  # gave up when asked to stop: a cancel, not a failure
             # A mistake the user can fix (a file that will not open, a bad setting)
             # reads as its message; anything else keeps its type, for bug reports.
-            known = isinstance(exc, (ValueError, OSError, CaptureError, UserError))
+            known = isinstance(exc, USER_ERRORS)
             message = str(exc) if known and str(exc) else f"{type(exc).__name__}: {exc}"
-            traceback.print_exc()
+            if known:
+                print(f"ms2l gui: {self.name}: {message}", file=sys.stderr)
+            else:
+                traceback.print_exc()
             self.failed.emit(message)
         finally:
             self.finished.emit()
@@ -119,7 +139,9 @@ class Job(QObject):
         super().__init__()
         self.name = name
         self.stop_event = threading.Event()
-        self.worker = IteratorWorker(make, self.stop_event, latest_only=latest_only)
+        self.worker = IteratorWorker(
+            make, self.stop_event, latest_only=latest_only, name=name
+        )
         self.thread = QThread()
         self.thread.setObjectName(f"ms2l-{name}")
         self.worker.moveToThread(self.thread)

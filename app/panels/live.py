@@ -43,7 +43,8 @@ from app.widgets.source_picker import SourcePicker
 from app.widgets.video_view import VideoView
 from app.workers import Job
 from core import runs
-from core.live.recogniser import LiveSettings
+from core.live.capture import describe_source
+from core.live.recogniser import LiveSettings, frames_too_far_apart
 from core.runs import shipped_model_dir
 from core.sensors import describe_input
 from core.skeleton import MP33
@@ -81,6 +82,8 @@ class LivePanel(QWidget):
         self.person_frames = 0  # updates of this run that showed a person
         self.max_fill = 0.0  # the fullest the window got in this run
         self._ended_by = ""
+        self._source_name = ""  # what the running job reads, for the status bar
+        self._settings = LiveSettings()  # those of the running (or last) job
         self.last_update: LiveUpdate | None = None
         self._start_when_loaded = False
 
@@ -190,7 +193,7 @@ class LivePanel(QWidget):
         self.action.setFont(font)
         self.action.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.bars = ProbabilityBars(k=5)
-        self.stats = QLabel("FPS – · latency –")
+        self.stats = QLabel(_NO_STATS)
         display = QVBoxLayout()
         display.addWidget(self.video, 1)
         display.addWidget(self.action)
@@ -345,8 +348,18 @@ class LivePanel(QWidget):
         self.person_frames = 0
         self.max_fill = 0.0
         self._ended_by = ""  # "stop" (the user) or "failure"
+        self._settings = settings
+        self._source_name = describe_source(
+            source if isinstance(source, int) else str(source)
+        )
         self.last_update = None
+        # Nothing of the previous run stays up: should this source fail to open, its
+        # error must not sit above the last run's answer, bars and frame number.
+        self.action.setText("–")
+        self.bars.set_probabilities([])
+        self.stats.setText(_NO_STATS)
         self.video.show_message("Starting…")
+        self.ctx.status(f"Live: starting {self._source_name} …")
         job = self.ctx.jobs.start("live", make, latest_only=True)
         job.worker.item_produced.connect(self._on_live_item_produced)
         job.worker.failed.connect(self._on_live_failed)
@@ -381,6 +394,8 @@ class LivePanel(QWidget):
         """Draw one ``LiveUpdate``: frame, skeleton, bars, action and timings."""
         self.last_update = update
         self.updates_shown += 1
+        if self.updates_shown == 1 and self.job is not None:
+            self.ctx.status(f"Live: playing {self._source_name}")
         self.video.set_frame(
             update.frame,
             update.landmarks,
@@ -396,7 +411,15 @@ class LivePanel(QWidget):
         if update.landmarks is None:
             self.action.setText("no person")
         elif not pred.top_k:
-            self.action.setText(f"collecting… {100 * pred.window_fill:.0f} %")
+            sparse = frames_too_far_apart(update.source_fps, self._settings)
+            if sparse is not None:  # the window can never fill: say so, not "0 %"
+                need = 1.0 / self._settings.max_gap_seconds
+                self.action.setText(
+                    f"no prediction: {update.source_fps:.3g} FPS input, "
+                    f"needs ≥ {need:.3g} FPS"
+                )
+            else:
+                self.action.setText(f"collecting… {100 * pred.window_fill:.0f} %")
         elif pred.action is None:
             self.action.setText(pred.shown)
         else:
@@ -434,6 +457,12 @@ class LivePanel(QWidget):
                 why = "stopped"
             elif not self.person_frames:
                 why = "no person was seen"
+            elif (
+                sparse := frames_too_far_apart(
+                    self.last_update.source_fps, self._settings
+                )
+            ) is not None:
+                why = f"{sparse} (changing the window cannot help)"
             else:
                 why = (
                     f"the input ended with the window at most "
@@ -457,6 +486,9 @@ class LivePanel(QWidget):
     @pyqtSlot(bool)
     def _on_show_video_toggled(self, checked: bool) -> None:
         self.video.show_video = checked
+
+
+_NO_STATS = "FPS – · latency –"
 
 
 def _run_or_none(text: str) -> Path | None:

@@ -309,8 +309,39 @@ class ReplayPanel(QWidget):
 
     @pyqtSlot(str)
     def _on_load_failed(self, message: str) -> None:
+        if self.load_job is not None and self.sender() is not self.load_job.worker:
+            return  # an earlier request, replaced by a newer one
         self.source_label.setText(f"Could not open: {message}")
         self.source_label.setToolTip("")
+        # What was open before is no longer what the header talks about: clear it, so
+        # the error is not read as being about the clip still on screen.
+        self._clear_data()
+        self.info.setText(f"Could not open: {message}")
+
+    def _clear_data(self) -> None:
+        """Show no data: no clips, no clip, no labels (after a failed open)."""
+        self.pause()
+        self.store = None
+        self.sequences = []
+        self.names = []
+        self.labels = np.zeros(0, dtype=np.int64)
+        self.splits = np.zeros(0, dtype=object)
+        self.class_names = []
+        self.current, self.current_index = None, -1
+        self.prediction = None
+        self.true_intervals = []
+        self.continuous = False
+        self._fill_class_filter()
+        with QSignalBlocker(self.clip_list):
+            self.clip_list.clear()
+        self.count_label.setText("")
+        self.view.clear_frame()
+        self.timeline.setVisible(False)
+        with QSignalBlocker(self.slider):
+            self.slider.setRange(0, 0)
+        self.frame_label.setText("frame – / –")
+        self.true_label.setText("True: –")
+        self.pred_label.setText("Predicted: –")
 
     def _set_store(self, store: ClipStore) -> None:
         self.store = store
@@ -346,8 +377,21 @@ class ReplayPanel(QWidget):
             Path(sequences[0].source.split(":")[0]).name if sequences[0].source else ""
         )
         self.source_label.setText(f"{src}: {len(sequences)} clip(s)")
+        self._show_file_source(sequences[0])
         self._fill_class_filter()
         self._apply_filter()
+
+    def _show_file_source(self, seq: SkeletonSequence) -> None:
+        """Dataset and Protocol for one file: its dataset, and no protocol (a file
+        on its own has no split), instead of whatever a dataset opened before had."""
+        dataset = dataset_of(seq)
+        if dataset is not None:
+            with QSignalBlocker(self.dataset):
+                self.dataset.setCurrentText(dataset)
+        with QSignalBlocker(self.protocol):
+            self.protocol.clear()
+            self.protocol.addItem(_NO_PROTOCOL)
+        self.protocol.setEnabled(False)
 
     def _compute_splits(self) -> None:
         if self.store is None:
@@ -566,6 +610,7 @@ class ReplayPanel(QWidget):
         self.protocol.clear()
         self.protocol.addItems(list(PROTOCOLS.get(dataset, ())))
         self.protocol.blockSignals(blocker)
+        self.protocol.setEnabled(True)
 
     @pyqtSlot(str)
     def _on_protocol_changed(self, _protocol: str) -> None:
@@ -710,6 +755,37 @@ class ReplayPanel(QWidget):
         pending, self._pending_predict = self._pending_predict, None
         if pending is not None and pending == self.current_index:
             self._request_prediction(pending)
+
+
+# What the Protocol box shows for a single file.
+_NO_PROTOCOL = "none (one file)"
+
+
+def dataset_of(seq: SkeletonSequence) -> str | None:
+    """The dataset (a key of :data:`PROTOCOLS`) a file opened on its own came from.
+
+    Its reader's ``meta["dataset"]`` when it says; else a recording of the user's own
+    dataset (``class_names``), NW-UCLA for the ``ucla20`` layout, PKU-MMD for a sequence
+    with labelled intervals, NTU RGB+D 60 or 120 by the NTU action and setup numbers.
+
+    Returns:
+        The dataset name, or ``None`` when nothing tells.
+    """
+    named = seq.meta.get("dataset")
+    if named in PROTOCOLS:
+        return str(named)
+    if "class_names" in seq.meta:
+        return "custom"
+    if seq.layout == "ucla20":
+        return "nw-ucla"
+    if "intervals" in seq.meta:
+        return "pkummd1"
+    action = str(seq.meta.get("action", ""))
+    if seq.layout == "ntu25" and action[1:].isdigit():
+        setup = seq.meta.get("setup")
+        ntu60 = int(action[1:]) <= 60 and (not isinstance(setup, int) or setup <= 17)
+        return "ntu60" if ntu60 else "ntu120"
+    return None
 
 
 # Metadata the info line leaves out: drawn on the timeline, or too long to read.

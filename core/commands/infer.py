@@ -29,7 +29,11 @@ import numpy as np
 
 from core.commands.paths import check_output_path, refuse_overwriting_inputs
 from core.errors import UserError
-from core.live.recogniser import FALLBACK_WINDOW_SECONDS, LiveSettings
+from core.live.recogniser import (
+    FALLBACK_WINDOW_SECONDS,
+    LiveSettings,
+    frames_too_far_apart,
+)
 from core.runs import shipped_model_dir
 from core.tempfiles import remove_stale
 
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
     from core.datasets.base import SkeletonSequence
     from core.inference import Predictor
     from core.inference.sequences import FrameScore
+    from core.live.capture import VideoSource
     from core.live.writers import AtomicVideoWriter, JsonLinesWriter
 
 # The defaults of the recogniser options are those of the Live panel.
@@ -234,9 +239,13 @@ def run(args: argparse.Namespace) -> int:
 def _why_no_prediction(
     predictor: Predictor, settings: LiveSettings, people: int, fps: float
 ) -> str:
-    """Why a run ended without a prediction: nobody seen, or not enough of the window."""
+    """Why a run ended without a prediction: nobody seen, frames too far apart for the
+    window's gap, or not enough of the window."""
     if people == 0:
         return "no person was found in any frame"
+    sparse = frames_too_far_apart(fps, settings)
+    if sparse is not None:
+        return f"{sparse}; a longer input or window (--window-seconds) cannot help"
     if settings.window_seconds is not None:
         seconds, origin = settings.window_seconds, "--window-seconds"
     elif predictor.window_seconds > 0:
@@ -264,6 +273,30 @@ def _why_no_prediction(
 
 
 # ----------------------------------------------------------------------------- video
+def _describe_input(
+    src: VideoSource,
+    last_index: int,
+    last_time: float,
+    claimed: int | None,
+    finished: bool,
+) -> str:
+    """The summary's input line: size, frame rate, duration (and the rotation tag).
+
+    A file read to its end lasts as long as the frames it held (a damaged file may
+    claim more); one stopped early lasts what its header claims, when it says.
+    """
+    from core.live.capture import describe_source
+
+    what = f"{src.width}x{src.height}, {src.fps:.4g} FPS"
+    if src.live:
+        return f"input: {describe_source(src.source)}, {what}, {last_time:.1f} s seen"
+    count = last_index + 1 if finished or not claimed else max(claimed, last_index + 1)
+    text = f"video: {what}, {count / src.fps:.1f} s ({count} frames)"
+    if src.rotation:
+        text += f", turned {src.rotation}° upright by its rotation tag"
+    return text
+
+
 def _run_video(
     args: argparse.Namespace, predictor: Predictor, settings: LiveSettings
 ) -> int:
@@ -281,6 +314,7 @@ def _run_video(
     lines = JsonLinesWriter(args.json)
     stop = threading.Event()
     frames = people = 0
+    last_index, last_time = -1, 0.0
     actions: collections.Counter[str] = collections.Counter()
     stage_ms: dict[str, list[float]] = {s: [] for s in STAGES}
     start = time.perf_counter()
@@ -288,6 +322,7 @@ def _run_video(
     try:
         for update in run_live(src, predictor, settings, stop):
             frames += 1
+            last_index, last_time = update.index, update.timestamp
             people += update.skeleton is not None
             for stage, ms in update.timings.as_dict().items():
                 if np.isfinite(ms):
@@ -331,12 +366,14 @@ def _run_video(
     print(
         f"model: {predictor.run_dir} ({predictor.backend}, layout {predictor.layout})"
     )
+    claimed = src.frame_count
+    finished = not interrupted and not stop.is_set()
+    print(_describe_input(src, last_index, last_time, claimed, finished))
     print(
         f"frames: {frames}, person found in {people / frames:.0%}, "
         f"{frames / elapsed:.1f} FPS end to end"
     )
-    claimed = src.frame_count
-    if claimed and not interrupted and not stop.is_set() and frames < 0.9 * claimed:
+    if claimed and finished and frames < 0.9 * claimed:
         print(
             f"ms2l infer: note: {source}: the file says it holds {claimed} frames but "
             f"only {frames} could be decoded: it may be truncated or damaged",

@@ -9,11 +9,16 @@ bounded prefetch buffer. The three ways a source can stop are distinct: the end 
 ends iteration normally (``end_reason == "eof"``), a source that cannot be opened raises
 :class:`SourceOpenError`, and a live source that stops delivering raises
 :class:`SourceStalledError`; both name the source.
+
+Phones store a portrait video as landscape pixels plus a rotation tag in the container;
+every frame is turned upright by that tag (:func:`upright`) before anyone sees it, and
+``width``/``height`` are those of the upright frames.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import queue
 import threading
@@ -28,6 +33,12 @@ import numpy as np
 # Frame rate assumed when a container or camera reports none (0 or NaN).
 DEFAULT_FPS = 30.0
 _STREAM_PREFIXES = ("rtsp://", "rtmp://", "http://", "https://", "udp://", "tcp://")
+# A container's rotation tag (degrees clockwise to display upright) -> cv2.rotate code.
+_ROTATIONS = {
+    90: cv2.ROTATE_90_CLOCKWISE,
+    180: cv2.ROTATE_180,
+    270: cv2.ROTATE_90_COUNTERCLOCKWISE,
+}
 
 
 class CaptureError(RuntimeError):
@@ -52,12 +63,16 @@ class Frame:
     """One decoded video frame.
 
     Attributes:
-        image: BGR image ``(H, W, 3)`` uint8, as delivered (never mirrored).
+        image: BGR image ``(H, W, 3)`` uint8, upright (the file's rotation tag
+            applied), never mirrored.
         index: 0-based index of the frame in the source (gaps mean frames were dropped).
         timestamp: Seconds since the start of the source: ``index / fps`` for files,
             wall-clock time since opening for cameras and streams.
         decode_ms: Time spent reading and decoding this frame on the reader thread.
-        captured_at: ``time.perf_counter()`` when decoding finished (for latency).
+        captured_at: ``time.perf_counter()`` when the frame became available to the
+            consumer (for latency): a camera frame once decoded, a file played in real
+            time once its playback time has come, a file read offline when
+            :meth:`VideoSource.read` hands it over (not when it was decoded ahead).
     """
 
     image: np.ndarray
@@ -74,6 +89,28 @@ def describe_source(source: int | str) -> str:
     if str(source).startswith(_STREAM_PREFIXES):
         return f"stream {source!r}"
     return f"video {str(source)!r}"
+
+
+def upright(image: np.ndarray, rotation: int) -> np.ndarray:
+    """Turn a decoded frame upright by its container's rotation tag.
+
+    Args:
+        image: ``(H, W, C)`` frame as stored in the file.
+        rotation: Degrees clockwise the frame must turn to display upright (the value
+            OpenCV reports as ``CAP_PROP_ORIENTATION_META``): 0, 90, 180 or 270.
+
+    Returns:
+        The upright frame (``(W, H, C)`` for 90 and 270); ``image`` itself for 0.
+
+    Raises:
+        ValueError: If ``rotation`` is not a multiple of 90 degrees.
+    """
+    rotation %= 360
+    if rotation == 0:
+        return image
+    if rotation not in _ROTATIONS:
+        raise ValueError(f"rotation must be a multiple of 90 degrees, got {rotation}")
+    return cv2.rotate(image, _ROTATIONS[rotation])
 
 
 def is_live(source: int | str) -> bool:
@@ -100,7 +137,13 @@ class VideoSource:
         stall_timeout: Seconds without a new frame after which a live source is
             declared stalled.
         prefetch: Frames decoded ahead for non-realtime files (bounded buffer).
-        size: Optional ``(width, height)`` every frame is resized to after decoding.
+        size: Optional ``(width, height)`` every frame is resized to after decoding
+            (and after turning it upright).
+
+    Attributes:
+        width, height: Size of the delivered (upright, resized) frames.
+        rotation: The file's rotation tag in degrees clockwise (0 when untagged),
+            already applied to every frame.
 
     Raises:
         SourceOpenError: If the source cannot be opened or yields no first frame.
@@ -130,6 +173,7 @@ class VideoSource:
         self._latest: Frame | None = None
         self._queue: queue.Queue[Frame | None] = queue.Queue(maxsize=max(1, prefetch))
         self._cap = self._open()
+        self.rotation = self._rotation_tag()
         fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
         self.fps = fps if np.isfinite(fps) and 1.0 <= fps <= 240.0 else DEFAULT_FPS
         count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
@@ -139,10 +183,10 @@ class VideoSource:
         if not first_ok or first is None:
             self._cap.release()
             raise SourceOpenError(self.source, "opened but delivered no frame")
-        first = self._resize(first)
+        first = self._resize(upright(first, self.rotation))
         self.height, self.width = first.shape[:2]
-        self._t0 = time.monotonic()
-        t1 = time.perf_counter()
+        # Playback pacing and latency share one clock (perf_counter).
+        self._t0 = t1 = time.perf_counter()
         self._first = Frame(first, 0, 0.0, (t1 - t0) * 1e3, t1)
         self._thread = threading.Thread(
             target=self._run, name=f"capture-{self.source}", daemon=True
@@ -152,8 +196,11 @@ class VideoSource:
     def _open(self) -> cv2.VideoCapture:
         # Only a path (a str) is ever not live; camera indices are ints.
         source = self.source
-        if isinstance(source, str) and not self.live and not Path(source).is_file():
-            raise SourceOpenError(self.source, "no such file")
+        if isinstance(source, str) and not self.live:
+            if not Path(source).is_file():
+                raise SourceOpenError(self.source, "no such file")
+            if Path(source).stat().st_size == 0:
+                raise SourceOpenError(self.source, "the file is empty (0 bytes)")
         cap = cv2.VideoCapture(self.source)
         if not cap.isOpened():
             cap.release()
@@ -162,6 +209,24 @@ class VideoSource:
             )
             raise SourceOpenError(self.source, what)
         return cap
+
+    def _rotation_tag(self) -> int:
+        """The file's rotation tag (degrees clockwise), applied by :func:`upright`.
+
+        OpenCV can rotate by itself (``CAP_PROP_ORIENTATION_AUTO``), but only with some
+        backends and with a default that has changed between versions; turning it off
+        and rotating here gives one behaviour everywhere and never rotates twice.
+        """
+        if self.live:
+            return 0
+        meta = float(self._cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0.0)
+        rotation = round(meta) % 360 if np.isfinite(meta) else 0
+        if rotation not in _ROTATIONS:
+            return 0
+        self._cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
+        if self._cap.get(cv2.CAP_PROP_ORIENTATION_AUTO):
+            return 0  # the backend insists on rotating: its frames are upright already
+        return rotation
 
     def _resize(self, image: np.ndarray) -> np.ndarray:
         if self.size is None or (image.shape[1], image.shape[0]) == tuple(self.size):
@@ -220,17 +285,19 @@ class VideoSource:
                     continue
                 failures = 0
                 index += 1
-                image = self._resize(image)
+                image = self._resize(upright(image, self.rotation))
                 t1 = time.perf_counter()
                 if self.live:
-                    ts = time.monotonic() - self._t0
+                    ts = t1 - self._t0
                 else:
                     ts = index / self.fps
                     # Pace a file like a camera: wait until its frame is due.
-                    delay = self._t0 + ts - time.monotonic()
+                    delay = self._t0 + ts - time.perf_counter()
                     if self.realtime and delay > 0 and self._stop.wait(delay):
                         break
-                frame = Frame(image, index, ts, (t1 - t0) * 1e3, t1)
+                # Delivered now: waiting for the playback time is not latency.
+                delivered = time.perf_counter()
+                frame = Frame(image, index, ts, (t1 - t0) * 1e3, delivered)
                 if not self._publish(frame):
                     break
         except Exception as exc:  # decoding errors surface in the consumer thread
@@ -274,6 +341,10 @@ class VideoSource:
                 ) from None
             if frame is None:
                 self._queue.put_nowait(None)  # keep "end" visible to later reads
+            else:
+                # Decoded ahead of need: the time it waited in the prefetch buffer is
+                # not latency, so the frame counts as delivered now.
+                frame = dataclasses.replace(frame, captured_at=time.perf_counter())
         if frame is None and self._error is not None:
             raise self._error
         return frame

@@ -55,19 +55,40 @@ def draw_pose(
             cv2.circle(image, tuple(p), thickness + 1, color, -1)
 
 
+# Text drawn on a frame: font scale per pixel of frame height (1.0 at 720 px, about
+# 1/20 of the height per line), the smallest scale still legible, and the share of the
+# height the text box may cover (small frames drop the lowest-ranked labels first).
+_TEXT_SCALE_PER_PX = 1 / 720
+_MIN_TEXT_SCALE = 0.3
+_MAX_TEXT_SHARE = 0.4
+
+
+def text_scale(height: int) -> float:
+    """OpenCV font scale for text on a frame ``height`` pixels tall.
+
+    Proportional to the height, so that the text keeps the same share of any frame
+    (1.0 at 720 px, 1.5 at 1080 px), but never below :data:`_MIN_TEXT_SCALE`.
+    """
+    return max(_MIN_TEXT_SCALE, height * _TEXT_SCALE_PER_PX)
+
+
 def annotate(update: LiveUpdate, font_scale: float | None = None) -> np.ndarray:
     """A copy of the update's frame with the skeleton, top-k labels and FPS drawn on.
 
+    Font size, stroke width, line spacing and margins follow the frame height
+    (:func:`text_scale`); on a small frame the text box covers at most
+    :data:`_MAX_TEXT_SHARE` of the height, dropping the lowest-ranked labels.
+
     Args:
         update: One update from :func:`run_live`.
-        font_scale: OpenCV font scale; by default proportional to the frame height.
+        font_scale: OpenCV font scale; by default :func:`text_scale` of the height.
 
     Returns:
         BGR image ``(H, W, 3)`` uint8.
     """
     img = update.frame.copy()
     h = img.shape[0]
-    fs = font_scale or max(0.4, 0.7 * h / 720)
+    fs = font_scale or text_scale(h)
     if update.landmarks is not None:
         draw_pose(img, update.landmarks, update.visibility, thickness=max(1, h // 360))
     lines = [f"{update.fps:.1f} FPS"]
@@ -76,17 +97,22 @@ def annotate(update: LiveUpdate, font_scale: float | None = None) -> np.ndarray:
         lines += [f"{p * 100:3.0f}% {label}" for label, p in update.prediction.top_k]
     else:
         lines.append(f"window {update.prediction.window_fill * 100:.0f}%")
-    step = int(32 * fs) + 4
+    step = max(10, round(34 * fs))
+    fits = int((_MAX_TEXT_SHARE * h - step / 2) // step)
+    lines = lines[: max(2, fits)]  # FPS and the answer always
+    thin = max(1, round(1.4 * fs))
+    bold = thin + 1 if fs >= 0.5 else thin  # a thicker stroke blurs small glyphs
+    margin = max(3, round(10 * fs))
     width = max(
-        cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, fs, 2)[0][0] for t in lines
+        cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, fs, bold)[0][0] for t in lines
     )
     # A dark box behind the text keeps it readable on any background.
-    box = img[: step * len(lines) + step // 2, : width + int(24 * fs)]
+    box = img[: step * len(lines) + step // 2, : width + 2 * margin]
     box[:] = (box * 0.45).astype(np.uint8)
     for i, text in enumerate(lines):
         cv2.putText(
-            img, text, (int(10 * fs), step * (i + 1)), cv2.FONT_HERSHEY_SIMPLEX, fs,
-            (80, 255, 255) if i == 1 else (255, 255, 255), 2 if i == 1 else 1,
+            img, text, (margin, step * (i + 1)), cv2.FONT_HERSHEY_SIMPLEX, fs,
+            (80, 255, 255) if i == 1 else (255, 255, 255), bold if i == 1 else thin,
             cv2.LINE_AA,
         )  # fmt: skip
     return img

@@ -39,7 +39,10 @@ class StageTimings:
 
     ``predict`` is the latency of the classifier run that finished for this frame
     (possibly started a few frames earlier on the worker thread); ``total`` runs from
-    the moment decoding finished to the moment the update is produced, plus decoding.
+    the moment the frame was delivered (:attr:`core.live.capture.Frame.captured_at`: a
+    camera frame once decoded, a file frame once due or once taken from the prefetch
+    buffer) to the moment the update is produced, plus decoding. Neither the wait for
+    a file frame's playback time nor frames decoded ahead count as latency.
     """
 
     decode: float = math.nan
@@ -70,6 +73,8 @@ class LiveUpdate:
         prediction: Recogniser state (probabilities, top-k, action).
         fps: Processed frames per second over the last second or so.
         timings: Per-stage latency of this frame.
+        source_fps: Frame rate of the source (the file's, or the camera's nominal
+            one); ``0`` when unknown.
     """
 
     frame: np.ndarray
@@ -82,6 +87,7 @@ class LiveUpdate:
     prediction: Prediction
     fps: float
     timings: StageTimings = field(default_factory=StageTimings)
+    source_fps: float = 0.0
 
     @property
     def top_k(self) -> tuple[tuple[str, float], ...]:
@@ -236,6 +242,7 @@ def run_live(
                 prediction=state,
                 fps=meter.tick(now),
                 timings=timings,
+                source_fps=src.fps,
             )
     finally:
         if recognizer is not None:

@@ -99,6 +99,34 @@ class LiveSettings:
             raise ValueError("max_gap_seconds must be >= 0 and min_fill in [0, 1]")
 
 
+def frames_too_far_apart(fps: float, settings: LiveSettings) -> str | None:
+    """Why an input can never fill the window: its frames are further apart than the
+    gap the window bridges, so every frame empties it again.
+
+    No window length helps then; only a higher frame rate does. The Live panel and
+    ``ms2l infer`` give this as the reason when nothing was predicted.
+
+    Args:
+        fps: Frame rate of the input (frames the recogniser receives per second).
+        settings: Supplies ``max_gap_seconds``.
+
+    Returns:
+        A clause naming the frame rate and the lowest one that works, or ``None`` when
+        the frame rate is high enough (or unknown, or no gap is bridged at all).
+    """
+    gap = settings.max_gap_seconds
+    if not (np.isfinite(fps) and fps > 0) or gap <= 0:
+        return None
+    interval = 1.0 / fps
+    if interval <= gap + 1e-9:  # the tolerance of SlidingWindow.push
+        return None
+    return (
+        f"the input runs at {fps:.3g} FPS: its frames are {interval:.3g} s apart, more "
+        f"than the {gap:g} s gap the window bridges, so every frame starts the window "
+        f"again; it needs at least {1.0 / gap:.3g} FPS"
+    )
+
+
 @dataclass(frozen=True)
 class Prediction:
     """The recogniser's state after one frame.

@@ -243,3 +243,87 @@ def test_a_video_that_will_not_open_is_shown_in_the_view(
         assert panel.start_button.isEnabled()
     finally:
         jobs.stop_all()
+
+
+@pytest.mark.slow
+def test_a_failed_start_after_a_good_run_clears_its_results_and_status_follows(
+    qtbot, settings, tiny_run, tmp_path
+):
+    """An undecodable file started right after a good run: the previous answer, bars
+    and "FPS · frame N" go (the error is not read as about them), and the status bar
+    follows the next run once it plays instead of keeping "Live stopped by an error"."""
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("not a video\n")
+    panel, video, jobs, errors = _panel_on_tai_chi(qtbot, settings, tiny_run)
+    said: list[str] = []
+    panel.ctx.status = said.append
+    try:
+        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
+        panel.picker.set_video(video)
+        panel.start_button.click()
+        assert said[-1] == f"Live: starting video '{video}' …"
+        qtbot.waitUntil(
+            lambda: panel.last_update is not None and bool(panel.last_update.top_k),
+            timeout=60_000,
+        )
+        assert f"Live: playing video '{video}'" in said
+        panel.stop_button.click()
+        qtbot.waitUntil(lambda: panel.job is None, timeout=30_000)
+        assert panel.action.text() != "–" and "frame" in panel.stats.text()
+
+        panel.picker.set_video(bad)
+        panel.start_button.click()
+        qtbot.waitUntil(lambda: panel.job is None, timeout=60_000)
+        assert panel.video.message.toPlainText().startswith(f"Stopped: video '{bad}'")
+        assert panel.action.text() == "–"
+        assert panel.bars.shown() == []
+        assert panel.stats.text() == "FPS – · latency –"
+        assert said[-1] == "Live stopped by an error"
+
+        panel.picker.set_video(video)
+        panel.start_button.click()
+        qtbot.waitUntil(lambda: panel.last_update is not None, timeout=60_000)
+        assert said[-1] == f"Live: playing video '{video}'"
+        panel.stop_button.click()
+        qtbot.waitUntil(lambda: panel.job is None, timeout=30_000)
+        assert errors == []
+    finally:
+        jobs.stop_all()
+
+
+def test_a_one_fps_video_says_its_frame_rate_is_why_nothing_is_predicted(
+    qtbot, settings, tiny_run, tmp_path
+):
+    """At 1 FPS every frame empties the window (frames 1 s apart, 0.5 s bridged): the
+    panel names the frame rate and the minimum, while playing and when it ends, rather
+    than "collecting… 0 %" and the window's fill."""
+    from tests.video_files import read_frames, write_video
+
+    frames = read_frames(require_data("videos", "ta_chi.mp4"), 3, step=30)
+    video = write_video(tmp_path / "one_fps.avi", frames, 1.0)
+    ctx, jobs, errors = make_context(settings)
+    said: list[str] = []
+    ctx.status = said.append
+    panel = LivePanel(ctx, model_dir=tiny_run, video=video)
+    qtbot.addWidget(panel)
+    shown: list[str] = []
+    panel.update_shown.connect(lambda _update: shown.append(panel.action.text()))
+    try:
+        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
+        panel.picker.set_video(video)
+        panel.start_button.click()
+        qtbot.waitUntil(lambda: panel.job is None, timeout=60_000)
+        assert panel.person_frames > 0 and panel.predictions_shown == 0
+        assert shown and set(shown) == {"no prediction: 1 FPS input, needs ≥ 2 FPS"}
+        assert panel.action.text() == "no prediction"
+        assert said[-1] == (
+            "Live stopped before any prediction: the input runs at 1 FPS: its frames "
+            "are 1 s apart, more than the 0.5 s gap the window bridges, so every frame "
+            "starts the window again; it needs at least 2 FPS (changing the window "
+            "cannot help)"
+        )
+        assert errors == []
+    finally:
+        jobs.stop_all()

@@ -246,3 +246,56 @@ def test_bad_files_of_a_folder_are_listed_and_long_errors_wrap(
         assert panel.source_label.toolTip() == ""  # the folder's list is gone with it
     finally:
         jobs.stop_all()
+
+
+def test_one_file_shows_its_dataset_and_no_protocol(qtbot, settings):
+    """An NTU file opened on its own: the Dataset box names NTU RGB+D 60 and the
+    Protocol box says a single file has none, not the "nw-ucla / xview" of before."""
+    panel, jobs = make_panel(qtbot, settings)
+    panel.model_dir = None
+    try:
+        assert panel.dataset.currentText() == "nw-ucla"
+        assert panel.protocol.currentText() == "xview"
+        panel.open_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+        assert panel.dataset.currentText() == "ntu60"
+        assert panel.protocol.currentText() == "none (one file)"
+        assert not panel.protocol.isEnabled()
+        panel.dataset.setCurrentText("ntu120")  # choosing a dataset to open next
+        assert panel.protocol.isEnabled()
+        assert [panel.protocol.itemText(i) for i in range(panel.protocol.count())] == [
+            "xsub",
+            "xset",
+        ]
+    finally:
+        jobs.stop_all()
+
+
+def test_a_failed_open_clears_the_clip_shown_before(qtbot, settings, tmp_path):
+    """After a file that will not open, the previous clip is not left on screen with
+    the error only in the header: list, skeleton, labels and slider are cleared and the
+    error is also under the player."""
+    panel, jobs = make_panel(qtbot, settings)
+    panel.model_dir = None
+    data = require_data("ntu", "S001C001P001R001A011.skeleton").read_text()
+    cut = tmp_path / "S001C001P001R001A011.skeleton"
+    cut.write_text(data[: len(data) // 2])
+    try:
+        panel.open_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+        assert panel.clip_list.count() == 1 and panel.view.frame_points() is not None
+        panel.open_file(cut)
+        qtbot.waitUntil(
+            lambda: "Could not open" in panel.source_label.text(), timeout=30_000
+        )
+        assert str(cut) in panel.source_label.text()
+        assert panel.current is None and panel.clip_list.count() == 0
+        assert panel.view.frame_points() is None
+        assert panel.true_label.text() == "True: –"
+        assert panel.frame_label.text() == "frame – / –"
+        assert panel.slider.maximum() == 0
+        assert panel.info.text() == panel.source_label.text()
+        panel.play()  # nothing to play: no error
+        assert not panel.timer.isActive()
+    finally:
+        jobs.stop_all()

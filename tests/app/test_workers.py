@@ -7,6 +7,7 @@ import time
 
 from app.workers import JobManager
 from core.live.capture import SourceOpenError
+from tests.conftest import require_data
 
 
 def counting(n: int, delay: float = 0.0):
@@ -96,3 +97,45 @@ def test_latest_only_drops_items_the_gui_has_not_taken(qtbot):
     assert taken == sorted(taken)  # never out of order
     assert taken[-1] == 199  # the newest item is never lost
     assert job.worker.dropped == 200 - len(taken)
+
+
+def test_user_errors_print_one_line_and_bugs_a_traceback(qtbot, capfd, tmp_path):
+    """On the terminal, a file that will not open or a malformed file is one line
+    naming the job and the file; only a bug prints a traceback."""
+    from core.datasets import read_file
+    from core.live.capture import VideoSource
+
+    junk = tmp_path / "notes.mp4"
+    junk.write_text("not a video\n")
+    data = require_data("ntu", "S001C001P001R001A011.skeleton").read_text()
+    cut = tmp_path / "S001C001P001R001A011.skeleton"
+    cut.write_text(data[: len(data) // 2])
+
+    def make(action):
+        def iterate(stop):
+            yield action()
+
+        return iterate
+
+    jobs = JobManager()
+    for name, action in (
+        ("live", lambda: VideoSource(junk)),
+        ("replay loading", lambda: read_file(cut)),
+        ("replay loading", lambda: read_file(junk)),  # a video opened in Replay
+    ):
+        job = jobs.start(name, make(action))
+        with qtbot.waitSignal(job.ended, timeout=10_000):
+            job.start()
+    err = capfd.readouterr().err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.startswith("ms2l gui: ")]
+    assert len(lines) == 3, err
+    assert lines[0] == f"ms2l gui: live: video '{junk}': cannot decode this file"
+    assert lines[1].startswith(f"ms2l gui: replay loading: {cut}:")
+    assert lines[2].startswith(f"ms2l gui: replay loading: {junk}: unsupported file")
+
+    job = jobs.start("bug", make(lambda: {}["joints"]))
+    with qtbot.waitSignal(job.ended, timeout=10_000):
+        job.start()
+    err = capfd.readouterr().err
+    assert "Traceback (most recent call last)" in err and "KeyError: 'joints'" in err

@@ -17,8 +17,10 @@ from core.live.capture import (
     VideoSource,
     describe_source,
     list_cameras,
+    upright,
 )
 from tests.conftest import require_data
+from tests.video_files import phone_video, portrait_person, write_video
 
 
 def _write_video(path: Path, frames: int, size=(64, 48), fps=10.0) -> Path:
@@ -89,8 +91,10 @@ def test_missing_file_and_undecodable_file_raise_open_errors(tmp_path):
         VideoSource(junk)
     empty = tmp_path / "empty.avi"
     empty.write_bytes(b"")
-    with pytest.raises(SourceOpenError, match="empty.avi"):
+    # An empty file says so, rather than "cannot decode": one line naming the file.
+    with pytest.raises(SourceOpenError) as err:
         VideoSource(empty)
+    assert str(err.value) == f"video '{empty}': the file is empty (0 bytes)"
 
 
 def test_absent_camera_is_an_open_error_naming_it():
@@ -149,3 +153,81 @@ def test_looping_file_restarts_with_increasing_indices(tmp_path):
     assert [f.timestamp for f in frames] == pytest.approx([i / 10 for i in range(7)])
     levels = [int(f.image.mean()) for f in frames]
     assert levels[3] == levels[0] and levels[4] == levels[1] and levels[0] != levels[1]
+
+
+# ------------------------------------------------------------------- rotation tags
+def test_a_phone_portrait_video_is_read_upright(tmp_path):
+    """A phone stores portrait video as landscape pixels and a rotation tag: the frames
+    come out upright, the reported size is the upright one, and MediaPipe finds the
+    person standing (on the stored, sideways pixels it finds nobody)."""
+    from core.live.pose import MediaPipePose
+
+    person = portrait_person(4)  # 180x320, upright
+    path = phone_video(tmp_path / "phone.mp4", person, 30.0)
+    stored = cv2.VideoCapture(str(path))
+    assert stored.get(cv2.CAP_PROP_ORIENTATION_META) == 90  # the tag is really there
+    assert stored.read()[1].shape == (180, 320, 3)  # landscape pixels
+    stored.release()
+    with VideoSource(path) as src:
+        assert src.rotation == 90
+        assert (src.width, src.height) == (180, 320)
+        frames = list(src)
+    assert len(frames) == 4
+    for frame, want in zip(frames, person):
+        assert frame.image.shape == (320, 180, 3)
+        assert np.abs(frame.image.astype(int) - want).mean() < 8  # mp4v compression
+    with MediaPipePose() as pose:
+        seen = pose.estimate(frames[0].image)
+        assert seen is not None
+        nose, hips = seen.pixels()[0], seen.pixels()[[23, 24]].mean(0)
+        assert nose[1] < hips[1] - 20  # head above the hips: standing, not lying
+
+
+def test_rotation_and_resize_together_and_when_looping(tmp_path):
+    """``size`` applies to the upright frame, and a looping file stays upright."""
+    path = phone_video(tmp_path / "phone.mp4", portrait_person(2), 30.0)
+    with VideoSource(path, size=(90, 160), loop=True) as src:
+        frames = [src.read() for _ in range(5)]
+    assert (src.width, src.height) == (90, 160)
+    assert all(f.image.shape == (160, 90, 3) for f in frames)
+
+
+def test_upright_turns_by_the_tag():
+    image = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)  # H 2, W 3
+    assert upright(image, 0) is image
+    np.testing.assert_array_equal(upright(image, 90), np.rot90(image, -1))  # clockwise
+    np.testing.assert_array_equal(upright(image, 180), image[::-1, ::-1])
+    np.testing.assert_array_equal(upright(image, 270), np.rot90(image))
+    np.testing.assert_array_equal(upright(image, -90), upright(image, 270))
+    with pytest.raises(ValueError, match="multiple of 90"):
+        upright(image, 45)
+
+
+# ------------------------------------------------------------------------- latency
+def test_a_file_played_in_real_time_is_delivered_at_its_playback_time(tmp_path):
+    """A frame counts as delivered when it is due, not when it was decoded before the
+    pacing wait: otherwise the wait (a whole second at 1 FPS) reads as latency."""
+    fps = 4.0
+    path = write_video(
+        tmp_path / "slow.avi", [np.zeros((48, 64, 3), np.uint8)] * 4, fps
+    )
+    with VideoSource(path, realtime=True) as src:
+        frames = list(src)
+    first = frames[0]
+    assert len(frames) > 1
+    for frame in frames[1:]:
+        # A lower bound set by the pacing itself, whatever the machine's load.
+        assert frame.captured_at - first.captured_at >= frame.index / fps - 0.005
+
+
+def test_a_frame_decoded_ahead_counts_as_delivered_when_handed_over(tmp_path):
+    """Offline reading decodes a few frames ahead; the time a frame waited in that
+    buffer is not latency, so ``captured_at`` is when ``read`` returned it."""
+    path = _write_video(tmp_path / "ten.avi", 10)
+    with VideoSource(path, prefetch=2) as src:
+        src.read()
+        time.sleep(0.3)  # the reader fills its buffer meanwhile
+        before = time.perf_counter()
+        frame = src.read()
+    assert frame is not None and frame.index == 1
+    assert frame.captured_at >= before

@@ -12,6 +12,7 @@ from core.cli import error_message, main
 from core.inference.sequences import frame_accuracy
 from tests.conftest import require_data
 from tests.core.live_model import make_run
+from tests.video_files import phone_video, portrait_person, read_frames, write_video
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +37,8 @@ def test_video_to_annotated_mp4_and_json_lines(run_dir, tmp_path, capsys):
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "person found in" in text and "FPS end to end" in text
+    # The input's frame rate and duration (the whole file's, though 45 frames were read)
+    assert "video: 340x256, 29.97 FPS, 10.0 s (300 frames)\n" in text
     assert _frames(out) == 45
     cap = cv2.VideoCapture(str(out))
     assert int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)) == 340
@@ -106,6 +109,44 @@ def test_too_short_for_the_window_says_so(run_dir, capsys):
     assert "(--every 1)" in out
     assert main([*argv, "--every", "1"]) == 0
     assert "predictions: none" not in capsys.readouterr().out
+
+
+def test_a_one_fps_video_names_its_frame_rate_as_the_reason(run_dir, tmp_path, capsys):
+    """At 1 FPS the frames are 1 s apart, more than the 0.5 s gap the window bridges:
+    the reason given is the frame rate and the minimum, not the window's length."""
+    frames = read_frames(require_data("videos", "ta_chi.mp4"), 6, step=30)
+    video = write_video(tmp_path / "one_fps.avi", frames, 1.0)
+    assert main(["infer", str(video), "--run", str(run_dir), "--every", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "video: 340x256, 1 FPS, 6.0 s (6 frames)" in out
+    assert "person found in 100%" in out
+    assert (
+        "predictions: none (the input runs at 1 FPS: its frames are 1 s apart, more "
+        "than the 0.5 s gap the window bridges, so every frame starts the window "
+        "again; it needs at least 2 FPS; a longer input or window (--window-seconds) "
+        "cannot help)"
+    ) in out
+    # Behaviour is unchanged: at 2 FPS the same frames do predict.
+    video = write_video(tmp_path / "two_fps.avi", frames, 2.0)
+    assert main(["infer", str(video), "--run", str(run_dir), "--every", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "predictions: none" not in out and "video: 340x256, 2 FPS, 3.0 s" in out
+
+
+def test_a_phone_portrait_video_is_processed_upright(run_dir, tmp_path, capsys):
+    """A rotation-tagged MP4 (landscape pixels, "turn 90°") is seen upright: MediaPipe
+    finds the person, and the annotated video is portrait."""
+    video = phone_video(tmp_path / "phone.mp4", portrait_person(8), 30.0)
+    out = tmp_path / "out.mp4"
+    argv = ["infer", str(video), "--run", str(run_dir), "--out", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "video: 180x320, 30 FPS, 0.3 s (8 frames), turned 90° upright" in text
+    assert "person found in 100%" in text
+    cap = cv2.VideoCapture(str(out))
+    size = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
+    cap.release()
+    assert size == (180, 320)
 
 
 def test_ntu_skeleton_file(run_dir, tmp_path, capsys):

@@ -13,7 +13,11 @@ import pytest
 from core.live.capture import SourceOpenError
 from core.live.overlay import annotate
 from core.live.pipeline import run_live
-from core.live.recogniser import LiveSettings, RealtimeRecognizer
+from core.live.recogniser import (
+    LiveSettings,
+    RealtimeRecognizer,
+    frames_too_far_apart,
+)
 from core.live.window import SlidingWindow
 from tests.conftest import require_data
 
@@ -53,6 +57,30 @@ def test_long_gap_resets_the_window():
     assert len(win) == 0 and win.resets == 1
     win.push(1.3, _skel(9))
     assert win.clip().shape[0] == 1  # nothing from before the gap survives
+
+
+@pytest.mark.parametrize("fps", [1.0, 1.9, 2.0, 3.0, 30.0])
+def test_too_sparse_frames_are_named_exactly_when_the_window_cannot_fill(fps):
+    """The reason given for a low frame rate matches what the window does: below
+    1 / max_gap FPS every frame empties it, whatever its length."""
+    settings = LiveSettings()  # max_gap_seconds 0.5
+    win = SlidingWindow(600.0, settings.max_gap_seconds)
+    for i in range(1, 6):
+        win.push(i / fps, _skel(i))
+    why = frames_too_far_apart(fps, settings)
+    if win.resets == 0:
+        assert why is None and len(win) == 5
+    else:
+        assert win.resets == 4 and len(win) == 1  # every frame started it again
+        assert why is not None
+        assert f"runs at {fps:.3g} FPS" in why and "at least 2 FPS" in why
+        assert f"{1 / fps:.3g} s apart" in why and "0.5 s gap" in why
+    assert (why is None) == (fps >= 2.0)
+
+
+def test_an_unknown_frame_rate_is_no_reason():
+    assert frames_too_far_apart(0.0, LiveSettings()) is None
+    assert frames_too_far_apart(float("nan"), LiveSettings()) is None
 
 
 def test_a_reappearing_person_after_a_long_gap_starts_afresh():

@@ -1,0 +1,55 @@
+"""The text ``ms2l infer --out`` burns into a video scales with the frame size."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from core.live.overlay import annotate
+from core.live.pipeline import LiveUpdate
+from core.live.recogniser import Prediction
+from tests.conftest import require_data
+from tests.video_files import read_frames
+
+
+@pytest.fixture(scope="module")
+def frame() -> np.ndarray:
+    return read_frames(require_data("videos", "ta_chi.mp4"), 1)[0]
+
+
+def _update(image: np.ndarray) -> LiveUpdate:
+    top = (("pick up with one hand", 0.5), ("pick up with two hands", 0.3))
+    top += (("drop trash", 0.2),)
+    pred = Prediction(
+        np.array([0.5, 0.3, 0.2], np.float32), top, "pick up with one hand"
+    )
+    return LiveUpdate(
+        frame=image, index=0, timestamp=0.0, landmarks=None, visibility=None,
+        skeleton=None, layout="ucla20", prediction=pred, fps=29.9,
+    )  # fmt: skip
+
+
+def _text_box(frame: np.ndarray, width: int, height: int) -> tuple[int, int]:
+    """Height and width in pixels of the region the overlay changed (box and text)."""
+    image = cv2.resize(frame, (width, height))
+    changed = np.any(annotate(_update(image)) != image, axis=-1)
+    rows, cols = np.flatnonzero(changed.any(1)), np.flatnonzero(changed.any(0))
+    return int(rows.max()) + 1, int(cols.max()) + 1
+
+
+def test_text_keeps_its_share_of_the_frame_from_360_to_1080_lines(frame):
+    """Font, stroke and spacing follow the height: the text box is the same share of
+    a 640x360 and a 1920x1080 frame (it was 1.0 vs 0.7 font scale: tiny on 1080p)."""
+    small_h, small_w = _text_box(frame, 640, 360)
+    big_h, big_w = _text_box(frame, 1920, 1080)
+    assert big_h / small_h == pytest.approx(3.0, rel=0.08)
+    assert big_w / small_w == pytest.approx(3.0, rel=0.12)
+    assert 0.15 < big_h / 1080 < 0.35
+
+
+def test_text_leaves_most_of_a_tiny_frame_visible(frame):
+    """On 160x120 the text box covers at most 40 % of the height (it covered 75 %):
+    the lowest-ranked labels are left out."""
+    h, _ = _text_box(frame, 160, 120)
+    assert h <= 0.4 * 120
