@@ -117,13 +117,26 @@ class IntervalTimeline(pg.PlotWidget):
                 bar.setToolTip(f"{name} (frames {start}-{end})")
                 self.addItem(bar)
                 self._items.append(bar)
-                if end - start > num_frames / 40:
-                    caption = name if captions == "names" else str(int(label))
+                caption = self._fit(
+                    name if captions == "names" else str(int(label)),
+                    (end - start + 1) / max(num_frames, 1),
+                )
+                if caption:
                     text = pg.TextItem(caption, color="k", anchor=(0.5, 0.5))
                     text.setPos((start + end) / 2, row)
                     self.addItem(text)
                     self._items.append(text)
         self.setXRange(0, max(num_frames, 1), padding=0.01)
+
+    def _fit(self, caption: str, share: float) -> str:
+        """``caption`` cut (with "…") to what a bar covering ``share`` of the
+        timeline's width holds, or ``""`` when not even two characters fit: captions
+        of neighbouring short bars would otherwise run into each other."""
+        width = max(self.width(), 300) * share
+        chars = int(width / self.fontMetrics().averageCharWidth()) - 1
+        if chars >= len(caption):
+            return caption
+        return caption[: chars - 1] + "…" if chars >= 2 else ""
 
     def set_cursor(self, frame: int) -> None:
         """Move the frame cursor."""

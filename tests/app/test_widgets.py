@@ -124,6 +124,25 @@ def test_timeline_keeps_both_rows(qtbot):
     assert tl.labelled[0] == (0, 10, 50) and tl.predicted == [(0, 12, 48)]
 
 
+def test_timeline_captions_fit_their_bars(qtbot):
+    """Long action names on short bars ran into each other ("g othgiving")."""
+    import pyqtgraph as pg
+
+    tl = IntervalTimeline()
+    qtbot.addWidget(tl)
+    tl.resize(600, 120)
+    names = ["handshaking", "thanksgiving", "x"]
+    bars = [(0, 0, 59), (1, 60, 119), (2, 120, 899)]
+    tl.set_intervals(bars, [], names, 900, "names")
+    shown = [i.textItem.toPlainText() for i in tl._items if isinstance(i, pg.TextItem)]
+    assert "x" in shown  # a wide bar keeps its caption whole
+    per_char = tl.fontMetrics().averageCharWidth()
+    short = [t for t in shown if t != "x"]
+    assert short and all(t.endswith("…") for t in short)
+    # each short bar is 60 of 900 frames, 40 px of 600: its caption stays inside
+    assert all(len(t) * per_char <= 600 * 60 / 900 for t in short)
+
+
 def test_shipped_button_for_none_one_and_several_models_with_a_broken_one(
     qtbot, tmp_path, monkeypatch
 ):
