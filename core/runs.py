@@ -216,6 +216,11 @@ def read_run(run_dir: str | os.PathLike[str]) -> RunInfo:
         )
     if not run_dir.is_dir():
         raise FileNotFoundError(f"{run_dir}: run folder not found")
+    if not (run_dir / CONFIG).exists():
+        raise FileNotFoundError(
+            f"{run_dir}: not a run folder (no {CONFIG}; a run folder holds {CONFIG} "
+            f"and {WEIGHTS})"
+        )
     cfg = TrainConfig.load(run_dir / CONFIG)
     labels = load_labels(run_dir)
     if not cfg.data.layout or not cfg.data.num_bodies:

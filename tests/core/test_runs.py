@@ -27,6 +27,9 @@ def test_load_model_gives_the_saved_weights_and_names_a_missing_file(tmp_path):
     # A run's file given for its folder (the GUI's "Start from" browsed to weights.pt)
     with pytest.raises(FileNotFoundError, match="a file, not a run folder"):
         runs.read_run(copy / runs.CONFIG)
+    # ... and any other folder (the runs folder itself) is said not to be one
+    with pytest.raises(FileNotFoundError, match=r"not a run folder \(no config\.json"):
+        runs.read_run(tmp_path)
 
 
 def test_damaged_or_foreign_weights_get_one_line_on_what_is_wrong(tmp_path):
