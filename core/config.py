@@ -531,8 +531,10 @@ def make_config(
     Args:
         dataset: Dataset name.
         root: Dataset folder or archive.
-        protocol: Evaluation protocol; ``""`` = ``"recording"`` for a custom dataset,
-            ``"xview"`` otherwise.
+        protocol: Evaluation protocol; ``""`` = the dataset's first
+            (:data:`core.datasets.splits.PROTOCOLS`: ``xview`` for NW-UCLA, ``xsub``
+            for NTU and PKU-MMD, ``recording`` for a custom dataset), as ``ms2l data
+            info`` and the GUI take it.
         strategy: One of :data:`STRATEGIES`.
         preset: One of :data:`PRESETS`; sets model and optimiser defaults.
         data: Overrides of :class:`DataConfig` fields (``augment`` may be a dict).
@@ -548,7 +550,9 @@ def make_config(
         ValueError: On an unknown strategy, preset, task or field, or inconsistent values.
     """
     if not protocol:
-        protocol = "recording" if dataset == "custom" else "xview"
+        from core.datasets.splits import PROTOCOLS
+
+        protocol = PROTOCOLS.get(dataset, ("xview",))[0]
     data = dict(data or {})
     if isinstance(data.get("augment"), dict):
         data["augment"] = AugmentConfig(**data["augment"])
@@ -575,6 +579,14 @@ def validate(cfg: TrainConfig) -> None:
     Raises:
         ValueError: Naming the bad field and the allowed values.
     """
+    from core.datasets.splits import PROTOCOLS
+
+    known = PROTOCOLS.get(cfg.data.dataset)
+    if known is not None and cfg.data.protocol not in known:
+        raise ValueError(
+            f"{cfg.data.dataset} has no protocol {cfg.data.protocol!r}; known: "
+            + ", ".join(known)
+        )
     s = cfg.strategy
     if s.name not in STRATEGIES:
         raise ValueError(f"unknown strategy {s.name!r}; known: {list(STRATEGIES)}")

@@ -81,3 +81,25 @@ def test_train_errors_are_one_line(tiny_data, tmp_path, capsys):
         parse_augment("blur=1")
     assert main(["train", "--root", str(root), "--augment", "mirror=1.5"]) == 2
     assert "mirror is a probability in [0, 1], got 1.5" in capsys.readouterr().err
+
+
+def test_the_default_protocol_is_the_datasets_first_and_a_wrong_one_fails_first(
+    tmp_path, capsys
+):
+    """``ms2l train --dataset ntu120`` stopped after building its cache ("ntu120 has no
+    protocol 'xview'"): train defaulted to xview where data info and the GUI take the
+    dataset's first protocol (xsub)."""
+    from core.cli import build_parser
+    from core.commands.train import config_from_args
+
+    for dataset, protocol in (("ntu120", "xsub"), ("ntu60", "xsub"),
+                              ("pkummd1", "xsub"), ("nw-ucla", "xview"),
+                              ("custom", "recording")):  # fmt: skip
+        args = build_parser().parse_args(["train", "--dataset", dataset])
+        assert config_from_args(args).data.protocol == protocol, dataset
+    missing = tmp_path / "nowhere"
+    assert main(["train", "--dataset", "ntu120", "--protocol", "xview",
+                 "--root", str(missing), "--run-dir", str(tmp_path / "r")]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "ntu120 has no protocol 'xview'; known: xsub, xset" in err
+    assert not (tmp_path / "r").exists()
