@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 
 
 def resolve_device(name: str) -> torch.device:
-    """``"auto"`` -> CUDA when available, else CPU; ``"cuda"`` falls back to CPU.
+    """``"auto"`` -> CUDA when available, else CPU; ``"cuda"`` falls back to CPU
+    (with a warning: a run asked for a GPU should not look as if it had one).
 
     Args:
         name: ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:<i>"``.
@@ -24,5 +27,10 @@ def resolve_device(name: str) -> torch.device:
     except RuntimeError as exc:
         raise ValueError(f"unknown device {name!r}: {exc}") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
+        warnings.warn(
+            f"device {name!r} asked for, but CUDA is not available here: running on "
+            "the CPU",
+            stacklevel=2,
+        )
         return torch.device("cpu")
     return dev

@@ -497,9 +497,15 @@ def _train(
     event: Event
     for message in [
         f"device {device}{' with AMP' if amp else ''}"
+        + (
+            f" ({cfg.run.device} asked for: CUDA is not available)"
+            if device.type == "cpu" and cfg.run.device.startswith("cuda")
+            else ""
+        )
         + (f", {dist.world} processes" if dist.enabled else ""),
         f"{describe(cfg)}: {len(train_set)} training clips "
-        f"({len(data.labelled)} labelled), {len(data.test)} test clips, "
+        f"({len(data.labelled)} labelled), {len(data.test)} "
+        f"{'validation' if cfg.data.dataset == 'custom' else 'test'} clips, "
         f"layout {data.layout}, T={cfg.data.frames}",
         *notes,
     ]:

@@ -103,3 +103,28 @@ def test_the_default_protocol_is_the_datasets_first_and_a_wrong_one_fails_first(
     err = capsys.readouterr().err
     assert "ntu120 has no protocol 'xview'; known: xsub, xset" in err
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.skipif(
+    __import__("torch").cuda.is_available(), reason="tests the fallback without CUDA"
+)
+def test_cuda_asked_for_without_a_gpu_trains_and_predicts_on_the_cpu_and_says_so(
+    tiny_data, tmp_path, capsys
+):
+    from core.inference import Predictor
+
+    root, cache = tiny_data
+    cfg_file = tmp_path / "base.json"
+    TrainConfig().replace(data={"cache_dir": str(cache), "frames": 16}).save(cfg_file)
+    run_dir = tmp_path / "run"
+    assert main(["train", "--config", str(cfg_file), "--root", str(root),
+                 "--epochs", "1", "--batch-size", "8", "--hidden", "8",
+                 "--device", "cuda", "--run-dir", str(run_dir)]) == 0  # fmt: skip
+    err = capsys.readouterr().err
+    assert (
+        "ms2l train: warning: device 'cuda' asked for, but CUDA is not available" in err
+    )
+    assert "device cpu (cuda asked for: CUDA is not available)" in err
+    with pytest.warns(UserWarning, match="running on the CPU"):
+        predictor = Predictor.from_run(run_dir, device="cuda:0")
+    assert str(predictor.device) == "cpu"
