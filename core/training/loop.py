@@ -334,15 +334,15 @@ def run(
         # A custom dataset may train on every recording (val_fraction 0): no validation.
         no_validation = cfg.data.dataset == "custom" and cfg.data.val_fraction == 0
         if uses_cls(name) and len(data.test) == 0 and not no_validation:
-            custom = cfg.data.dataset == "custom"
+            mine = cfg.data.dataset == "custom"
             raise ValueError(
                 f"{cfg.data.dataset} {cfg.data.protocol}: the "
-                f"{'validation' if custom else 'test'} split is empty"
+                f"{'validation' if mine else 'test'} split is empty"
                 + (
                     " (too few recordings per action to hold some out: record more "
                     "takes, or train on all of them without validation: "
                     "--val-fraction 0)"
-                    if custom
+                    if mine
                     else ""
                 )
             )
