@@ -7,7 +7,12 @@ run's saved dataset root does not exist, ``$MS2L_DATA`` is tried (see
 
 ``ms2l eval RUN RUN ...`` evaluates each run (writing its files as above) and then their
 fusion, the mean of their class probabilities (for example a joint-stream and a
-bone-stream run of the same recipe); the fusion is printed, not written.
+bone-stream run of the same recipe), written as ``eval-fused.json`` and
+``confusion-fused.*`` beside the first run's files.
+
+``--out DIR`` writes the files into ``DIR`` instead (each run's into ``DIR/<run name>``
+when there are several). The models shipped with the app are never written to: their
+files go to ``<runs folder>/eval-<name>`` unless ``--out`` says where.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ import argparse
 import json
 import math
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from core.evaluation import EvalResult
+    from core.evaluation import EvalResult, FusedResult
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -45,38 +51,72 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     p.add_argument("--device", default="auto")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="folder for the files (default: the run folder; for a shipped model, "
+        "<runs folder>/eval-<name>)",
+    )
     p.set_defaults(func=run)
     return p
 
 
+def _out_dir(run_dir: Path, out: str | None, several: bool) -> Path:
+    """Where a run's evaluation files go (see the module docstring)."""
+    from core.paths import CHECKPOINTS_DIR, default_runs_dir
+
+    if out:
+        return Path(out).expanduser() / run_dir.name if several else Path(out)
+    if run_dir.resolve().is_relative_to(CHECKPOINTS_DIR.resolve()):
+        return default_runs_dir() / f"eval-{run_dir.name}"
+    return run_dir
+
+
+def _save(result: EvalResult | FusedResult, folder: Path) -> str:
+    from core.evaluation import save_eval
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = save_eval(result, folder)
+    return f"wrote {paths['json']}, {paths['csv'].name}, {paths['png'].name}"
+
+
 def run(args: argparse.Namespace) -> int:
     """Evaluate and report."""
-    from core.evaluation import evaluate_fused, evaluate_run, save_eval
+    from core.evaluation import evaluate_fused, evaluate_run
 
     if len(args.run_dir) > 1:
         fused = evaluate_fused(
             args.run_dir, split=args.split, data_root=args.root, device=args.device
         )
-        for member in fused.members:
-            save_eval(member)
+        wrote = [
+            _save(m, _out_dir(Path(m.run_dir), args.out, True)) for m in fused.members
+        ]
+        first = Path(fused.members[0].run_dir)
+        wrote.append(
+            _save(fused, Path(args.out) if args.out else _out_dir(first, None, True))
+        )
         if args.json:
             json.dump(fused.to_dict(), sys.stdout, indent=2)
             print()
             return 0
         for member, stream in zip(fused.members, fused.streams):
-            print(f"{member.run_dir} ({stream}): {100 * member.accuracy:.2f}%")
+            print(
+                f"{member.run_dir} (input stream: {stream}): "
+                f"{100 * member.accuracy:.2f}%"
+            )
         _report(fused.fused, f"fusion of {len(fused.members)} runs")
+        print("\n".join(wrote))
         return 0
     result = evaluate_run(
         args.run_dir[0], split=args.split, data_root=args.root, device=args.device
     )
-    paths = save_eval(result)
+    wrote_one = _save(result, _out_dir(Path(result.run_dir), args.out, False))
     if args.json:
         json.dump(result.to_dict(), sys.stdout, indent=2)
         print()
         return 0
     _report(result, str(result.run_dir))
-    print(f"wrote {paths['json']}, {paths['csv'].name}, {paths['png'].name}")
+    print(wrote_one)
     return 0
 
 

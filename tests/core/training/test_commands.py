@@ -128,3 +128,21 @@ def test_cuda_asked_for_without_a_gpu_trains_and_predicts_on_the_cpu_and_says_so
     with pytest.warns(UserWarning, match="running on the CPU"):
         predictor = Predictor.from_run(run_dir, device="cuda:0")
     assert str(predictor.device) == "cpu"
+
+
+def test_evaluating_a_shipped_model_never_writes_into_it(tmp_path, monkeypatch, capsys):
+    """Its folder is part of the app (tracked files): the reports go to the runs
+    folder, and the command says where."""
+    from core.paths import CHECKPOINTS_DIR
+    from tests.conftest import require_data
+
+    require_data("nw-ucla", "all_sqe.zip")
+    monkeypatch.setenv("MS2L_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    shipped = CHECKPOINTS_DIR / "nw-ucla-ms2l"
+    before = {p.name: p.stat().st_mtime_ns for p in shipped.iterdir()}
+    assert main(["eval", str(shipped), "--device", "cpu"]) == 0
+    reports = tmp_path / "runs" / "eval-nw-ucla-ms2l"
+    assert f"wrote {reports / 'eval.json'}" in capsys.readouterr().out
+    assert (reports / "confusion.png").is_file()
+    assert {p.name: p.stat().st_mtime_ns for p in shipped.iterdir()} == before

@@ -7,6 +7,8 @@ trained on real clips, and fused by ``ms2l eval RUN RUN``.
 
 from __future__ import annotations
 
+import json
+
 import dataclasses
 
 import numpy as np
@@ -155,8 +157,28 @@ def test_fusion_averages_the_runs_class_probabilities(tiny_data, tmp_path, capsy
 
     assert main(["eval", str(joint), str(bone), "--device", "cpu"]) == 0
     out = capsys.readouterr().out
-    assert f"{joint} (joint):" in out and f"{bone} (bone):" in out
+    assert (
+        f"{joint} (input stream: joint):" in out
+        and f"{bone} (input stream: bone):" in out
+    )
     assert "fusion of 2 runs on test" in out and (bone / "eval.json").is_file()
+    fused_doc = json.loads(
+        (joint / "eval-fused.json").read_text()
+    )  # the fusion is kept
+    assert f"wrote {joint / 'eval-fused.json'}" in out
+    shown = (
+        out.split("fusion of 2 runs on test")[1].split("accuracy: ")[1].split("%")[0]
+    )
+    assert f"{100 * fused_doc['accuracy']:.2f}" == shown
+    assert [m["run_dir"] for m in fused_doc["members"]] == [str(joint), str(bone)]
+    reports = tmp_path / "reports"
+    assert (
+        main(["eval", str(joint), str(bone), "--device", "cpu", "--out", str(reports)])
+        == 0
+    )
+    assert (reports / "eval-fused.json").is_file()
+    assert (reports / joint.name / "eval.json").is_file()
+    assert (reports / bone.name / "confusion.png").is_file()
 
 
 def test_runs_on_other_clips_are_not_fused(tiny_data, tmp_path):
