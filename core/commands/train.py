@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, TextIO
 
 from core import runs
@@ -264,6 +265,14 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     if args.config:
         # a run folder's config describes the run, not whether to continue it
         cfg = TrainConfig.load(args.config).replace(run={"resume": False})
+        if (
+            args.run_dir is None
+            and cfg.run.run_dir
+            and runs.is_run_dir(Path(cfg.run.run_dir))
+        ):
+            # A run folder's own config names that folder: re-running it makes a new
+            # run (``--resume`` continues the old one).
+            cfg = cfg.replace(run={"run_dir": ""})
         top = {"dataset": args.dataset, "root": args.root, "protocol": args.protocol}
         data.update({k: v for k, v in top.items() if v is not None})
         if args.dataset and args.protocol is None:

@@ -146,3 +146,24 @@ def test_evaluating_a_shipped_model_never_writes_into_it(tmp_path, monkeypatch, 
     assert f"wrote {reports / 'eval.json'}" in capsys.readouterr().out
     assert (reports / "confusion.png").is_file()
     assert {p.name: p.stat().st_mtime_ns for p in shipped.iterdir()} == before
+
+
+def test_a_run_folders_config_re_runs_into_a_new_folder(
+    tiny_data, tmp_path, monkeypatch
+):
+    """``--config RUN/config.json`` re-runs the recipe (it stopped on "already holds a
+    run" since the file names its own folder); the old run is left as it was."""
+    root, cache = tiny_data
+    monkeypatch.setenv("MS2L_RUNS", str(tmp_path / "runs"))
+    cfg_file = tmp_path / "base.json"
+    TrainConfig().replace(data={"cache_dir": str(cache), "frames": 16}).save(cfg_file)
+    first = tmp_path / "first"
+    tiny = ["--epochs", "1", "--batch-size", "8", "--hidden", "8", "--device", "cpu"]
+    assert main(["train", "--config", str(cfg_file), "--root", str(root), *tiny,
+                 "--run-dir", str(first)]) == 0  # fmt: skip
+    weights = (first / "weights.pt").read_bytes()
+    assert main(["train", "--config", str(first / "config.json"), "--quiet"]) == 0
+    (again,) = (tmp_path / "runs").iterdir()
+    assert (again / "weights.pt").is_file() and (
+        first / "weights.pt"
+    ).read_bytes() == weights
