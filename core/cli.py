@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -123,6 +124,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``ms2l eval RUN | head``): not an error of ours. Point
+        # stdout at /dev/null so that the interpreter's final flush stays quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except (UserError, OSError, KeyError, ValueError, FloatingPointError) as exc:
         # OSError covers FileNotFoundError and the errors of writing outputs (a
         # folder given as a file, a read-only folder, a full disk); FloatingPointError

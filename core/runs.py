@@ -140,7 +140,10 @@ def _why_unreadable(path: Path, exc: Exception) -> str:
             "weights_only=True, which never runs code from the file)"
         )
     first = text.splitlines()[0] if text else type(exc).__name__
-    return f"corrupt or unreadable checkpoint ({first[:200]})"
+    sentence = first.split(". ")[0].rstrip(".")  # torch's advice follows the first
+    if len(sentence) > 200:
+        sentence = sentence[:199].rsplit(" ", 1)[0] + "…"
+    return f"corrupt or unreadable checkpoint ({sentence})"
 
 
 def save_labels(run_dir: Path, names: list[str], dataset: str) -> None:

@@ -211,7 +211,11 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
         else ""
     )
     # A custom dataset's held-out side validates the user's model; there is no test set.
-    held_out = "validation" if s["dataset"] == "custom" else "test"
+    held_out = (
+        "validation"
+        if s["dataset"] == "custom" or s["protocol"].endswith("-val")
+        else "test"
+    )
 
     def side_count(side: str, n: int) -> str:
         labelled = sum(s["per_class"][side])

@@ -206,6 +206,13 @@ def test_real_nw_ucla_store_and_cli_info(tmp_path, capsys):
     assert (
         summary["length"]["all"]["min"] == 1 and summary["length"]["all"]["max"] == 201
     )
+    # xview-val's held-out view validates: it is not called a test split
+    status = main(["data", "info", "--dataset", "nw-ucla", "--root", str(root),
+                   "--cache-dir", str(tmp_path), "--quiet", "--protocol", "xview-val"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert (
+        "protocol xview-val: 516 train / 504 validation" in out and " test" not in out
+    )
 
 
 def test_cli_prepare_progress_and_missing_root(tmp_path, capsys):

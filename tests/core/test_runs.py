@@ -61,6 +61,17 @@ def test_damaged_or_foreign_weights_get_one_line_on_what_is_wrong(tmp_path):
         message = str(err.value)
         assert message.startswith(f"{weights}: {expected}"), message
         assert "\n" not in message and "weights_only set to False" not in message
+    # torch's long first line (a sentence, then advice) is cut at the sentence, never
+    # mid-word ("... that your checkpoint file is)")
+    weights.write_bytes(b"x")
+    long = RuntimeError(
+        "Unpickling failed because the file is damaged. " + "You may " * 40 + "retry."
+    )
+    assert runs._why_unreadable(weights, long) == (
+        "corrupt or unreadable checkpoint (Unpickling failed because the file is damaged)"
+    )
+    endless = runs._why_unreadable(weights, RuntimeError("word " * 100))
+    assert endless.endswith("word…)") and len(endless) < 260
     weights.write_bytes(data)
     config = json.loads((copy / "config.json").read_text())
     config["model"]["hidden"] = 30  # the shipped weights are of 96 units

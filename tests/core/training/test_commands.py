@@ -167,3 +167,27 @@ def test_a_run_folders_config_re_runs_into_a_new_folder(
     assert (again / "weights.pt").is_file() and (
         first / "weights.pt"
     ).read_bytes() == weights
+
+
+def test_a_reader_that_goes_away_is_not_an_error(tmp_path):
+    """``ms2l data info ... | head`` printed "error: Broken pipe" (and a traceback on
+    exit); a reader gone before the output is written: exit 141 quietly, as ``cat``."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO, require_data
+
+    root = require_data("nw-ucla", "all_sqe.zip")
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "core.cli", "data", "info", "--dataset", "nw-ucla",
+             "--root", str(root), "--cache-dir", str(tmp_path), "--quiet"],
+            stdout=write, stderr=subprocess.PIPE, cwd=REPO, text=True, timeout=300,
+        )  # fmt: skip
+    finally:
+        os.close(write)
+    assert proc.returncode == 141, proc.stderr
+    assert "Broken pipe" not in proc.stderr and "Traceback" not in proc.stderr

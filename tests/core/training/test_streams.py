@@ -7,9 +7,8 @@ trained on real clips, and fused by ``ms2l eval RUN RUN``.
 
 from __future__ import annotations
 
-import json
-
 import dataclasses
+import json
 
 import numpy as np
 import pytest
