@@ -504,9 +504,14 @@ def _train(
         )
         + (f", {dist.world} processes" if dist.enabled else ""),
         f"{describe(cfg)}: {len(train_set)} training clips "
-        f"({len(data.labelled)} labelled), {len(data.test)} "
-        f"{'validation' if cfg.data.dataset == 'custom' else 'test'} clips, "
-        f"layout {data.layout}, T={cfg.data.frames}",
+        f"({len(data.labelled)} labelled), "
+        + (
+            f"{len(data.test)} "
+            f"{'validation' if cfg.data.dataset == 'custom' else 'test'} clips, "
+            if uses_cls(name)
+            else "no evaluation (self-supervised only), "
+        )
+        + f"layout {data.layout}, T={cfg.data.frames}",
         *notes,
     ]:
         event = Log(message)

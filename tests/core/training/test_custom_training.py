@@ -62,6 +62,7 @@ def test_every_strategy_on_custom(dataset: Path, tmp_path: Path, monkeypatch) ->
         r"(\d+) training clips \((\d+) labelled\)", (pre / "metrics.jsonl").read_text()
     )
     assert found and int(found[1]) > int(found[2]) > 0
+    assert "no evaluation (self-supervised only)" in (pre / "metrics.jsonl").read_text()
     by_subject = tmp_path / "subj"
     assert _train(dataset, by_subject, tmp_path, "--strategy", "scratch",
                   "--protocol", "subject", "--val-fraction", "0.25", "--epochs", "1",
