@@ -5,7 +5,8 @@ the model over a whole split); its :class:`~core.evaluation.EvalResult` comes ba
 signal and fills the table and the heatmap. With other runs under "Fuse with" (runs on the
 same classes, for example the same recipe on the bone stream),
 :func:`core.evaluation.evaluate_fused` averages their class probabilities and the fusion
-is shown, with each run's own accuracy in the summary. Export writes the files
+is shown, with each run's own accuracy in the summary. Self-supervised pretraining runs
+are not offered (their classifier was never trained). Export writes the files
 :func:`core.evaluation.save_eval` produces (``eval.json``, the confusion matrix as CSV and
 PNG) into a folder the user picks.
 """
@@ -40,6 +41,8 @@ from app.widgets.confusion import ConfusionHeatmap
 from app.widgets.layout import field_row
 from app.workers import Job
 from core import runs
+from core.config import TrainConfig
+from core.inference.predictor import refuse_pretraining_run
 from core.paths import default_runs_dir
 from core.runs import shipped_models
 
@@ -48,7 +51,9 @@ if TYPE_CHECKING:
 
 
 def find_runs(folders: list[Path]) -> list[Path]:
-    """Run folders (holding ``config.json`` and ``weights.pt``) directly inside ``folders``.
+    """Run folders that can be evaluated, directly inside ``folders``.
+
+    Pretraining runs are left out (:func:`why_not_evaluable`).
 
     Args:
         folders: Folders to look in (missing ones are skipped).
@@ -59,9 +64,29 @@ def find_runs(folders: list[Path]) -> list[Path]:
     found: list[Path] = []
     for folder in folders:
         if folder is not None:
-            here = runs.find_runs(folder)
+            here = [p for p in runs.find_runs(folder) if not why_not_evaluable(p)]
             found += sorted(here, key=lambda p: p.stat().st_mtime, reverse=True)
     return found
+
+
+def why_not_evaluable(run_dir: Path) -> str:
+    """Why ``run_dir`` cannot be evaluated, checked before any work (``""``: it can).
+
+    A folder without ``config.json`` is not a run; a self-supervised pretraining run
+    never trained its classifier. A damaged config is left to the evaluation, which
+    names what is wrong with it.
+    """
+    if not runs.is_run_dir(run_dir):
+        return f"not a run folder (no {runs.CONFIG}): {run_dir}"
+    try:
+        cfg = TrainConfig.load(run_dir / runs.CONFIG)
+    except (OSError, ValueError):
+        return ""
+    try:
+        refuse_pretraining_run(run_dir, cfg)
+    except ValueError as exc:
+        return f"{exc} (or in the Train panel: strategy finetune, Start from this run)"
+    return ""
 
 
 class EvaluatePanel(QWidget):
@@ -167,7 +192,10 @@ class EvaluatePanel(QWidget):
 
     @pyqtSlot(object)
     def add_run(self, run_dir: Path) -> None:
-        """Offer a run folder (e.g. one that just finished training) and select it."""
+        """Offer a run folder (e.g. one that just finished training) and select it; a
+        run that cannot be evaluated (a pretraining run) is not offered."""
+        if why_not_evaluable(run_dir):
+            return
         text = str(run_dir)
         if self.run.findText(text) < 0:
             self.run.insertItem(0, text)
@@ -215,16 +243,26 @@ class EvaluatePanel(QWidget):
         job.ended.connect(self._on_job_ended)
         self.job = job
         self.result_run = run_dir
-        # a failed or cancelled evaluation must not leave the previous result exportable,
-        # nor on screen under its message
-        self.result = self.fused = None
-        self.table.setRowCount(0)
-        self.heatmap.clear_result()
-        self.export_button.setEnabled(False)
+        self._clear_result()
         self.evaluate_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         job.start()
         return job
+
+    def _clear_result(self) -> None:
+        """Forget the shown result: a failed, refused or cancelled evaluation must not
+        leave the previous one exportable, nor on screen under its message."""
+        self.result = self.fused = None
+        self.table.setRowCount(0)
+        self.heatmap.clear_result()
+        self.export_button.setEnabled(False)
+
+    def _refuse(self, message: str) -> None:
+        """Report why the chosen run(s) cannot be evaluated, in a dialog and in the
+        summary (which would otherwise still show the previous result or error)."""
+        self.ctx.error("Evaluate", message)
+        self._clear_result()
+        self.summary.setText(f"Cannot evaluate: {message}")
 
     def show_result(self, result: EvalResult) -> None:
         """Fill the summary, table and heatmap from an ``EvalResult``."""
@@ -268,30 +306,34 @@ class EvaluatePanel(QWidget):
     def _on_browse_clicked(self) -> None:
         start = self.run.currentText() or str(default_runs_dir())
         folder = QFileDialog.getExistingDirectory(self, "Run folder", start)
-        if folder:
+        if not folder:
+            return
+        why = why_not_evaluable(Path(folder))
+        if why:
+            self.run.setCurrentText(folder)
+            self._refuse(why)
+        else:
             self.add_run(Path(folder))
 
     @pyqtSlot()
     def _on_evaluate_clicked(self) -> None:
         text = self.run.currentText().strip()
         run_dir = Path(text).expanduser()
-        from core.runs import is_run_dir
-
-        if not text or not is_run_dir(run_dir):
-            self.ctx.error(
-                "Evaluate", f"not a run folder (no config.json): {text or '–'}"
-            )
+        if not text:
+            self._refuse("choose a run folder")
+            return
+        why = why_not_evaluable(run_dir)
+        if why:
+            self._refuse(why)
             return
         others = [
             Path(t.strip()).expanduser()
             for t in self.fuse_with.text().split(";")
             if t.strip()
         ]
-        bad = [str(p) for p in others if not is_run_dir(p)]
+        bad = [why for why in map(why_not_evaluable, others) if why]
         if bad:
-            self.ctx.error(
-                "Evaluate", f"fuse with: not a run folder (no config.json): {bad[0]}"
-            )
+            self._refuse(f"fuse with: {bad[0]}")
             return
         self.ctx.remember("evaluate/run", str(run_dir))
         root = self.data_root.text().strip() or None
@@ -343,6 +385,7 @@ class EvaluatePanel(QWidget):
 
     @pyqtSlot()
     def _on_job_ended(self) -> None:
+        self.job = None
         self.evaluate_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         if self.result is None and self.summary.text().startswith("Evaluating"):

@@ -39,6 +39,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.context import AppContext
+from app.widgets.elided_label import ElidedLabel
 from app.widgets.shipped_button import ShippedModelButton
 from app.widgets.skeleton_view import SkeletonView
 from app.widgets.timeline import IntervalTimeline
@@ -112,6 +113,8 @@ class ReplayPanel(QWidget):
         self.dataset.addItems(list(PROTOCOLS))
         self.dataset.setCurrentText(ctx.recall("replay/dataset", "nw-ucla"))
         self.protocol = QComboBox()
+        # Its items change (a dataset's protocols, or "none (one file)"): fit each.
+        self.protocol.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         open_folder = QPushButton("Open dataset folder…")
         open_folder.clicked.connect(self._on_open_folder_clicked)
         open_zip = QPushButton("Open NW-UCLA zip…")
@@ -168,18 +171,19 @@ class ReplayPanel(QWidget):
         self.view = SkeletonView()
         self.timeline = IntervalTimeline()
         self.timeline.setVisible(False)
-        self.true_label = QLabel("True: –")
-        self.pred_label = QLabel("Predicted: –")
+        # One line each, cut with "…" to the panel's width: side by side, a long true
+        # label ran into the predicted one, which moved as the cursor changed it.
+        self.true_label = ElidedLabel("True: –")
+        self.pred_label = ElidedLabel("Predicted: –")
         for label in (self.true_label, self.pred_label):
             font = label.font()
             font.setPointSizeF(font.pointSizeF() * 1.4)
             font.setBold(True)
             label.setFont(font)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         labels_box = QGroupBox("Labels")
-        labels_row = QHBoxLayout(labels_box)
-        labels_row.addWidget(self.true_label, 1)
-        labels_row.addWidget(self.pred_label, 1)
+        labels_rows = QVBoxLayout(labels_box)
+        labels_rows.addWidget(self.true_label)
+        labels_rows.addWidget(self.pred_label)
         self.play_button = QPushButton("Play")
         self.play_button.clicked.connect(self._on_play_clicked)
         back = QPushButton("◀ Step")
@@ -424,6 +428,16 @@ class ReplayPanel(QWidget):
             return f"{self.class_names[label]} ({label})"
         return str(label)
 
+    def _clip_labels(self, index: int) -> str:
+        """What the clip list says of a clip's labels: its class, or for a continuous
+        sequence (a PKU-MMD file, a recording: no one label) its labelled actions."""
+        label = int(self.labels[index])
+        if label < 0 and self.store is None:
+            intervals = self.sequences[index].meta.get("intervals") or []
+            if intervals:
+                return f"{len(intervals)} labelled action{'s' * (len(intervals) > 1)}"
+        return self._class_name(label)
+
     def visible_clips(self) -> list[int]:
         """Indices of the clips the filters let through."""
         keep = np.ones(len(self.names), dtype=bool)
@@ -440,9 +454,7 @@ class ReplayPanel(QWidget):
         blocker = self.clip_list.blockSignals(True)
         self.clip_list.clear()
         for i in clips:
-            item = QListWidgetItem(
-                f"{self.names[i]}  ·  {self._class_name(int(self.labels[i]))}"
-            )
+            item = QListWidgetItem(f"{self.names[i]}  ·  {self._clip_labels(i)}")
             item.setData(Qt.ItemDataRole.UserRole, i)
             self.clip_list.addItem(item)
         if clips:

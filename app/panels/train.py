@@ -5,6 +5,8 @@ The form builds a :class:`core.config.TrainConfig` with
 :func:`core.training.loop.run` runs in a worker thread. Each event it yields arrives here
 as a signal: batch losses feed the curves (redrawn by their own timer), epochs feed the
 accuracy curve and the log, and the progress bar shows an ETA from the average step time.
+A resumed run first shows what its folder's ``metrics.jsonl`` holds of the earlier
+sessions, so its curves and log continue instead of starting over.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from PyQt6.QtCore import QUrl, pyqtSignal, pyqtSlot
+from PyQt6.QtCore import QSignalBlocker, QUrl, pyqtSignal, pyqtSlot
 from PyQt6.QtGui import QDesktopServices
 from PyQt6.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -44,6 +47,7 @@ from core.config import (
     NEEDS_INIT,
     PRESETS,
     STRATEGIES,
+    USES_CLS,
     TrainConfig,
     make_config,
 )
@@ -55,12 +59,19 @@ from core.training.events import (
     CheckpointSaved,
     DataProgress,
     EpochDone,
+    Event,
     Log,
     RunFinished,
     RunStarted,
 )
+from core.training.history import read_history
 from core.training.strategies import inherit_from_run
 from models.encoders import ENCODERS
+
+# How the training clips keep their labels (data.label_fraction / labels_per_class).
+ALL_LABELS, LABEL_FRACTION, LABELS_PER_CLASS = "all", "fraction", "per class"
+SEMI_LABEL_PERCENT = 10.0
+"""The share of labelled clips offered for ``semi`` (the paper reports 1 % and 10 %)."""
 
 
 def format_seconds(seconds: float) -> str:
@@ -91,6 +102,7 @@ class TrainPanel(QWidget):
         self._t_start = 0.0
         self._steps_per_epoch = 1
         self.last_event: object | None = None
+        self._per_step = 0.0
         self.events_seen = 0
 
         # --- form --------------------------------------------------------------------
@@ -151,6 +163,33 @@ class TrainPanel(QWidget):
         self.max_clips.setRange(0, 1_000_000)
         self.max_clips.setSpecialValueText("all")
         self.max_clips.setToolTip("Use at most this many clips per split (quick runs)")
+        self.labels_mode = QComboBox()
+        self.labels_mode.addItems([ALL_LABELS, LABEL_FRACTION, LABELS_PER_CLASS])
+        self.label_percent = QDoubleSpinBox()
+        self.label_percent.setRange(0.1, 99.9)
+        self.label_percent.setDecimals(1)
+        self.label_percent.setSuffix(" %")
+        self.label_percent.setValue(SEMI_LABEL_PERCENT)
+        self.label_percent.setToolTip("Share of the training clips that keep labels")
+        self.labels_per_class = QSpinBox()
+        self.labels_per_class.setRange(1, 100_000)
+        self.labels_per_class.setValue(5)
+        self.labels_per_class.setSuffix(" per class")
+        self.labels_per_class.setToolTip("Training clips per class that keep labels")
+        self.labels_row = QWidget()
+        self.labels_row.setToolTip(
+            "Which training clips keep their labels: all of them; a seeded fraction "
+            "(semi-supervised: the paper's 1 % and 10 %); or N clips per class "
+            "(few-shot). The other clips still train the self-supervised tasks "
+            "where the strategy has them. Pretraining uses no labels."
+        )
+        labels_box = QHBoxLayout(self.labels_row)
+        labels_box.setContentsMargins(0, 0, 0, 0)
+        labels_box.addWidget(self.labels_mode)
+        labels_box.addWidget(self.label_percent, 1)
+        labels_box.addWidget(self.labels_per_class, 1)
+        # Set for semi by the panel, not by the user: undone when leaving semi.
+        self._labels_auto = False
         self.runs_dir = QLineEdit(ctx.recall("train/runs_dir", str(default_runs_dir())))
         form = QFormLayout()
         form.addRow("Dataset", self.dataset)
@@ -158,6 +197,7 @@ class TrainPanel(QWidget):
         form.addRow("Protocol", self.protocol)
         form.addRow("Strategy", self.strategy)
         form.addRow("Start from", self.init_from)
+        form.addRow("Labels", self.labels_row)
         form.addRow("Preset", self.preset)
         form.addRow("Epochs", self.epochs)
         form.addRow("Batch size", self.batch_size)
@@ -224,6 +264,10 @@ class TrainPanel(QWidget):
 
         self.dataset.currentTextChanged.connect(self._on_dataset_changed)
         self.strategy.currentTextChanged.connect(self._on_strategy_changed)
+        self.labels_mode.currentTextChanged.connect(self._on_labels_mode_changed)
+        self.label_percent.valueChanged.connect(self._on_label_amount_changed)
+        self.labels_per_class.valueChanged.connect(self._on_label_amount_changed)
+        self._show_labels_mode()
         self.dataset.setCurrentText(ctx.recall("train/dataset", "nw-ucla"))
         self._on_dataset_changed(self.dataset.currentText())
         self._on_strategy_changed(self.strategy.currentText())
@@ -256,6 +300,7 @@ class TrainPanel(QWidget):
         }
         if self.max_clips.value():
             data["max_clips"] = self.max_clips.value()
+        data.update(self.label_settings())
         options = {}
         preset = self.preset.currentText()
         if strategy in NEEDS_INIT:
@@ -287,11 +332,25 @@ class TrainPanel(QWidget):
             strategy_options=options,
         )
 
-    def start(self, cfg: TrainConfig) -> Job:
+    def label_settings(self) -> dict[str, float | int]:
+        """The Labels setting as :class:`core.config.DataConfig` overrides (none for
+        "all", or for a strategy that uses no labels)."""
+        if self.strategy.currentText() not in USES_CLS:
+            return {}
+        mode = self.labels_mode.currentText()
+        if mode == LABEL_FRACTION:
+            return {"label_fraction": round(self.label_percent.value() / 100, 6)}
+        if mode == LABELS_PER_CLASS:
+            return {"labels_per_class": self.labels_per_class.value()}
+        return {}
+
+    def start(self, cfg: TrainConfig, history: list[Event] | None = None) -> Job:
         """Start training ``cfg`` in a worker thread.
 
         Args:
             cfg: The run's configuration.
+            history: Events of the run's earlier sessions (a resumed run), shown
+                before the new ones.
 
         Returns:
             The running job.
@@ -303,9 +362,11 @@ class TrainPanel(QWidget):
 
         self.curves.clear()
         self.log.clear()
+        self._show_history(history or [])
         self.progress.setValue(0)
         self.progress.setFormat("starting…")
         self.eta.setText("")
+        self._per_step = 0.0
         self.events_seen = 0
         job = self.ctx.jobs.start("training", make)
         job.worker.item_produced.connect(self._on_worker_item_produced)
@@ -330,6 +391,33 @@ class TrainPanel(QWidget):
     @pyqtSlot(str)
     def _on_strategy_changed(self, strategy: str) -> None:
         self.init_from.setEnabled(strategy in NEEDS_INIT)
+        self.labels_row.setEnabled(strategy in USES_CLS)
+        # semi cannot run on every label: offer the paper's 10 % instead of an error,
+        # and take it back when another strategy is chosen before the user changed it.
+        if strategy == "semi" and self.labels_mode.currentText() == ALL_LABELS:
+            with QSignalBlocker(self.labels_mode), QSignalBlocker(self.label_percent):
+                self.labels_mode.setCurrentText(LABEL_FRACTION)
+                self.label_percent.setValue(SEMI_LABEL_PERCENT)
+            self._labels_auto = True
+        elif strategy != "semi" and self._labels_auto:
+            with QSignalBlocker(self.labels_mode):
+                self.labels_mode.setCurrentText(ALL_LABELS)
+            self._labels_auto = False
+        self._show_labels_mode()
+
+    @pyqtSlot(str)
+    def _on_labels_mode_changed(self, _mode: str) -> None:
+        self._labels_auto = False
+        self._show_labels_mode()
+
+    @pyqtSlot()
+    def _on_label_amount_changed(self) -> None:
+        self._labels_auto = False
+
+    def _show_labels_mode(self) -> None:
+        mode = self.labels_mode.currentText()
+        self.label_percent.setVisible(mode == LABEL_FRACTION)
+        self.labels_per_class.setVisible(mode == LABELS_PER_CLASS)
 
     @pyqtSlot()
     def _on_browse_root_clicked(self) -> None:
@@ -392,7 +480,9 @@ class TrainPanel(QWidget):
         except (OSError, ValueError) as exc:
             self.ctx.error("Resume", str(exc))
             return None
-        return self.start(cfg)
+        # Read before the worker starts: it rewrites the file (dropping the epoch that
+        # was cut short) and appends to it.
+        return self.start(cfg, history=read_history(run_dir))
 
     @pyqtSlot()
     def _on_cancel_clicked(self) -> None:
@@ -417,14 +507,10 @@ class TrainPanel(QWidget):
             self._on_epoch_done(event)
         elif isinstance(event, RunStarted):
             self._on_run_started(event)
-        elif isinstance(event, CheckpointSaved):
-            best = " (best so far)" if event.is_best else ""
-            self._append_log(f"saved {event.path.name}{best} (epoch {event.epoch})")
+        elif isinstance(event, CheckpointSaved | Log):
+            self._append_log(log_line(event))
         elif isinstance(event, DataProgress):
             self._on_data_progress(event)
-        elif isinstance(event, Log):
-            prefix = "warning: " if event.level == "warning" else ""
-            self._append_log(prefix + event.message)
         elif isinstance(event, RunFinished):
             self._on_run_finished(event)
 
@@ -438,6 +524,8 @@ class TrainPanel(QWidget):
         self.run_dir = Path(event.run_dir)
         self.run_label.setText(f"Run folder: {self.run_dir}")
         self.open_run_button.setEnabled(True)
+        if event.start_epoch > 1:  # the epoch cut short is trained again
+            self.curves.truncate(event.start_epoch - 1)
         self._steps_per_epoch = max(1, event.steps_per_epoch)
         self._steps_total = event.total_epochs * self._steps_per_epoch
         self._steps_at_start = (event.start_epoch - 1) * self._steps_per_epoch
@@ -461,25 +549,47 @@ class TrainPanel(QWidget):
         if done_here > 0:
             per_step = (time.monotonic() - self._t_start) / done_here
             left = max(0, self._steps_total - self._steps_done) * per_step
+            self._per_step = per_step
             self.eta.setText(
                 f"ETA {format_seconds(left)} · {per_step * 1000:.0f} ms/step · lr {event.lr:.2g}"
             )
-        self.curves.add_losses(event.epoch - 1 + event.step / spe, event.losses)
+        self._add_batch_losses(event)
+
+    def _add_batch_losses(self, event: BatchDone) -> None:
+        spe = max(1, event.steps_per_epoch)
+        self.curves.add_losses(
+            event.epoch - 1 + event.step / spe, loss_terms(event.losses)
+        )
 
     def _on_epoch_done(self, event: EpochDone) -> None:
+        self._add_epoch_points(event)
+        self._append_log(log_line(event))
+
+    def _add_epoch_points(self, event: EpochDone) -> None:
         if event.val_loss is not None:
             self.curves.add_losses(float(event.epoch), {"loss": event.val_loss}, "val ")
         if event.val_acc is not None:
             self.curves.add_accuracy(float(event.epoch), event.val_acc)
-        terms = ", ".join(f"{k} {v:.4f}" for k, v in event.losses.items())
-        acc = "" if event.val_acc is None else f", val acc {100 * event.val_acc:.1f}%"
-        self._append_log(f"epoch {event.epoch}: {terms}{acc} ({event.seconds:.1f} s)")
+
+    def _show_history(self, events: list[Event]) -> None:
+        """Curves and log of a run's earlier sessions (their lines marked "earlier")."""
+        for event in events:
+            if isinstance(event, BatchDone):
+                self._add_batch_losses(event)
+            elif isinstance(event, EpochDone):
+                self._add_epoch_points(event)
+            line = log_line(event)
+            if line:
+                self._append_log(line, when="earlier")
 
     def _on_run_finished(self, event: RunFinished) -> None:
+        state = "cancelled" if event.cancelled else "finished"
+        self._append_log(log_line(event))
+        # A cancelled run has no time left to estimate; a finished one keeps its pace.
+        pace = f"{self._per_step * 1000:.0f} ms/step" if self._per_step else ""
+        self.eta.setText("" if event.cancelled else pace)
         acc = event.accuracy_text()
         acc = f", {acc}" if acc else ""
-        state = "cancelled" if event.cancelled else "finished"
-        self._append_log(f"run {state} at epoch {event.epoch}{acc}: {event.run_dir}")
         self.progress.setFormat(f"{state} · %p%")
         self.ctx.status(f"Training {state}{acc}")
         self.run_finished.emit(Path(event.run_dir))
@@ -488,6 +598,7 @@ class TrainPanel(QWidget):
     def _on_worker_failed(self, message: str) -> None:
         self._append_log(f"error: {message}")
         self.progress.setFormat("failed")
+        self.eta.setText("")
 
     @pyqtSlot()
     def _on_job_ended(self) -> None:
@@ -499,5 +610,33 @@ class TrainPanel(QWidget):
         self.resume_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
 
-    def _append_log(self, line: str) -> None:
-        self.log.appendPlainText(f"{datetime.now():%H:%M:%S}  {line}")
+    def _append_log(self, line: str, when: str | None = None) -> None:
+        self.log.appendPlainText(f"{when or f'{datetime.now():%H:%M:%S}':>8}  {line}")
+
+
+def loss_terms(losses: dict[str, float]) -> dict[str, float]:
+    """The loss terms worth drawing: ``"total"`` only when it sums several terms (with
+    one it is that term again, drawn on top of it)."""
+    if len(losses) <= 2 and "total" in losses:
+        return {k: v for k, v in losses.items() if k != "total"} or losses
+    return dict(losses)
+
+
+def log_line(event: Event) -> str:
+    """The log line of a training event (``""`` for events not logged: batches, data
+    progress, run starts, which the panel words itself)."""
+    if isinstance(event, EpochDone):
+        terms = ", ".join(f"{k} {v:.4f}" for k, v in loss_terms(event.losses).items())
+        acc = "" if event.val_acc is None else f", val acc {100 * event.val_acc:.1f}%"
+        return f"epoch {event.epoch}: {terms}{acc} ({event.seconds:.1f} s)"
+    if isinstance(event, CheckpointSaved):
+        best = " (best so far)" if event.is_best else ""
+        return f"saved {event.path.name}{best} (epoch {event.epoch})"
+    if isinstance(event, Log):
+        return ("warning: " if event.level == "warning" else "") + event.message
+    if isinstance(event, RunFinished):
+        acc = event.accuracy_text()
+        acc = f", {acc}" if acc else ""
+        state = "cancelled" if event.cancelled else "finished"
+        return f"run {state} at epoch {event.epoch}{acc}: {event.run_dir}"
+    return ""

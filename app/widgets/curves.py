@@ -2,7 +2,8 @@
 
 Slots only append numbers to Python lists (O(1)); a :class:`QTimer` calls ``setData`` on
 the curves when something changed, so a burst of batch events never causes a burst of
-redraws. Curves are created once, the first time a loss term appears.
+redraws. Curves are created once, the first time a loss term appears. Validation curves
+(one point per epoch) are dashed and marked with symbols, so a single epoch is visible.
 """
 
 from __future__ import annotations
@@ -121,9 +122,11 @@ class TrainingCurves(QWidget):
             if key not in self.curves:
                 colour = PALETTE[len(self.curves) % len(PALETTE)]
                 style = pg.mkPen(colour, width=2)
-                if prefix:
+                marks: dict[str, object] = {}
+                if prefix:  # one point per epoch: a lone point needs a symbol
                     style.setStyle(pg.QtCore.Qt.PenStyle.DashLine)
-                self.curves[key] = self.loss_plot.plot(pen=style, name=key)
+                    marks = {"symbol": "o", "symbolSize": 6, "symbolBrush": colour}
+                self.curves[key] = self.loss_plot.plot(pen=style, name=key, **marks)
                 self._x[key], self._y[key] = [], []
             self._x[key].append(float(x))
             self._y[key].append(float(value))
@@ -136,6 +139,22 @@ class TrainingCurves(QWidget):
         self._acc_x.append(float(epoch))
         self._acc_y.append(100.0 * float(accuracy))
         self._dirty = True
+
+    def truncate(self, last_x: float) -> None:
+        """Drop every point after ``last_x`` (epochs a resumed run trains again)."""
+        series = [(self._x[k], self._y[k]) for k in self._x]
+        for xs, ys in [*series, (self._acc_x, self._acc_y)]:
+            kept = [(x, y) for x, y in zip(xs, ys, strict=True) if x <= last_x]
+            xs[:] = [x for x, _ in kept]
+            ys[:] = [y for _, y in kept]
+        self._dirty = True
+
+    def values(self, name: str) -> tuple[list[float], list[float]]:
+        """The x and y values kept for a loss term (``"accuracy"``: the accuracy in %),
+        drawn or about to be; empty for a term not seen."""
+        if name == "accuracy":
+            return list(self._acc_x), list(self._acc_y)
+        return list(self._x.get(name, [])), list(self._y.get(name, []))
 
     def points(self, name: str) -> int:
         """Number of points drawn for a loss term (``"accuracy"`` for the accuracy)."""

@@ -132,3 +132,67 @@ def test_a_cancelled_evaluation_is_a_cancel_and_clears_the_last_result(
         assert panel.sizeHint().width() <= width
     finally:
         jobs.stop_all()
+
+
+def test_pretraining_runs_are_not_offered_and_each_refusal_shows_its_own_reason(
+    qtbot, settings, tiny_run, tmp_path, cache_dir
+):
+    """A pretraining run cannot be evaluated (no trained classifier): it is not listed,
+    and picking it is refused up front. After a failure, the next problem is the one
+    shown: the summary kept the previous failure's text beside a new error dialog."""
+    import shutil
+
+    from core.config import make_config
+    from core.training.loop import run
+    from tests.conftest import require_data
+
+    runs_dir = tmp_path / "runs"  # the default runs folder (tests/app/conftest.py)
+    pre = runs_dir / "pre"
+    cfg = make_config(
+        dataset="nw-ucla",
+        root=str(require_data("nw-ucla", "all_sqe.zip")),
+        strategy="pretrain",
+        data={"frames": 16, "max_clips": 32, "cache_dir": str(cache_dir)},
+        model={"hidden": 8},
+        optim={"epochs": 1, "batch_size": 16},
+        run={"run_dir": str(pre), "device": "cpu"},
+    )
+    list(run(cfg))
+    shutil.copytree(tiny_run, runs_dir / "tiny")
+    damaged = runs_dir / "damaged"
+    shutil.copytree(tiny_run, damaged)
+    weights = (damaged / "weights.pt").read_bytes()
+    (damaged / "weights.pt").write_bytes(weights[: len(weights) // 2])
+
+    ctx, jobs, errors = make_context(settings)
+    panel = EvaluatePanel(ctx)
+    qtbot.addWidget(panel)
+    try:
+        listed = [panel.run.itemText(i) for i in range(panel.run.count())]
+        assert str(runs_dir / "tiny") in listed and str(damaged) in listed
+        assert str(pre) not in listed
+        panel.add_run(pre)  # a pretraining run that just finished is not offered
+        assert panel.run.findText(str(pre)) < 0
+
+        panel.run.setCurrentText(str(damaged))  # fails in the worker
+        panel.evaluate_button.click()
+        qtbot.waitUntil(lambda: panel.evaluate_button.isEnabled(), timeout=60_000)
+        assert panel.summary.text().startswith("Evaluation failed: ")
+        assert str(damaged) in panel.summary.text()
+
+        panel.run.setCurrentText(str(pre))
+        panel.evaluate_button.click()
+        assert panel.job is None
+        assert "self-supervised pretraining run" in errors[-1][1]
+        assert panel.summary.text() == f"Cannot evaluate: {errors[-1][1]}"
+
+        missing = runs_dir / "nonexist"
+        panel.run.setCurrentText(str(missing))
+        panel.evaluate_button.click()
+        assert panel.job is None
+        assert panel.summary.text() == (
+            f"Cannot evaluate: not a run folder (no config.json): {missing}"
+        )
+        assert errors[-1] == ("Evaluate", panel.summary.text().split(": ", 1)[1])
+    finally:
+        jobs.stop_all()

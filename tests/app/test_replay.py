@@ -299,3 +299,48 @@ def test_a_failed_open_clears_the_clip_shown_before(qtbot, settings, tmp_path):
         assert not panel.timer.isActive()
     finally:
         jobs.stop_all()
+
+
+def test_one_pku_file_lists_its_actions_and_its_headers_keep_their_place(
+    qtbot, settings
+):
+    """A PKU-MMD file has no one label but labelled intervals: the list said
+    "unlabelled". The Protocol box fits "none (one file)" (it was cut to the width of
+    the protocols shown first); the True and Predicted headers are on lines of their
+    own, so the predicted one neither runs into the true one nor moves with it."""
+    from PyQt6.QtWidgets import QStyle, QStyleOptionComboBox
+
+    path = require_data("pkummd", "skeleton", "0005-L.txt")
+    panel, jobs = make_panel(qtbot, settings)
+    panel.model_dir = None
+    panel.resize(1300, 800)
+    panel.show()
+    qtbot.waitExposed(panel)
+    try:
+        panel.open_file(path)
+        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+        assert len(panel.current.meta["intervals"]) == 8
+        assert panel.clip_list.item(0).text() == "0005-L  ·  8 labelled actions"
+        panel.layout().activate()
+        combo = panel.protocol
+        option = QStyleOptionComboBox()
+        combo.initStyleOption(option)
+        field = combo.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox,
+            option,
+            QStyle.SubControl.SC_ComboBoxEditField,
+            combo,
+        )
+        text = combo.currentText()
+        assert text == "none (one file)"
+        assert field.width() >= combo.fontMetrics().horizontalAdvance(text)
+        places = set()
+        for frame in (250, 400, 500, 830, 1030, 1450):
+            panel.show_frame(frame)
+            panel.layout().activate()
+            true, pred = panel.true_label.geometry(), panel.pred_label.geometry()
+            assert pred.top() > true.bottom()
+            places.add((pred.x(), pred.y(), pred.width()))
+        assert len(places) == 1
+    finally:
+        jobs.stop_all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -84,6 +85,8 @@ def test_cancel_mid_run_then_resume_from_the_run_folder(qtbot, panel):
     assert isinstance(last, RunFinished) and last.cancelled and last.epoch < 200
     run_dir = last.run_dir
     assert (run_dir / "last.pt").is_file()
+    # No time is left to estimate: the last ETA does not stay beside "cancelled".
+    assert panel.progress.text().startswith("cancelled") and panel.eta.text() == ""
 
     seen.clear()
     job = panel.resume(run_dir)
@@ -91,6 +94,20 @@ def test_cancel_mid_run_then_resume_from_the_run_folder(qtbot, panel):
     qtbot.waitUntil(lambda: any(isinstance(e, BatchDone) for e in seen), timeout=60_000)
     started = next(e for e in seen if isinstance(e, RunStarted))
     assert started.start_epoch == last.epoch + 1
+    # The curves and log go on from the earlier session (read back from the run's
+    # metrics.jsonl) instead of starting over at the resumed epoch; the batches of the
+    # epoch that was cut short are gone, as that epoch is trained again.
+    spe = started.steps_per_epoch
+    xs, _ = panel.curves.values("cls")
+    earlier = [x for x in xs if x <= last.epoch]
+    assert earlier == [e - 1 + s / spe for e in range(1, last.epoch + 1)
+                       for s in range(1, spe + 1)]  # fmt: skip
+    assert all(a < b for a, b in zip(xs, xs[1:])) and len(xs) > len(earlier)
+    acc_x, _ = panel.curves.values("accuracy")
+    assert acc_x[: last.epoch] == [float(e) for e in range(1, last.epoch + 1)]
+    log = panel.log.toPlainText()
+    assert " earlier  epoch 1: cls " in log and "earlier  run cancelled at epoch" in log
+    assert log.index("run cancelled") < log.index(f"resuming {run_dir}")
     panel.cancel_button.click()
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=30_000)
 
@@ -116,6 +133,13 @@ def test_the_encoder_is_chosen_in_the_panel_and_recorded(qtbot, panel):
     saved = json.loads((finished[0] / "config.json").read_text())
     assert saved["model"]["encoder"] == "gcn" and saved["model"]["hidden"] == 8
     assert saved["data"]["stream"] == "bone"
+    # One loss term: its "total" (the same numbers) is not drawn on top of it, and the
+    # one validation point has a symbol, or a single epoch shows no val loss at all.
+    qtbot.waitUntil(lambda: panel.curves.points("val loss") == 1, timeout=1000)
+    assert panel.curves.points("cls") == 2 and "total" not in panel.curves.curves
+    assert panel.curves.curves["val loss"].opts["symbol"] == "o"
+    assert "epoch 1: cls " in panel.log.toPlainText()
+    assert "total" not in panel.log.toPlainText()
 
 
 def test_gui_thread_answers_a_timer_tick_within_100_ms_while_training(qtbot, panel):
@@ -163,3 +187,45 @@ def test_finetune_from_a_run_takes_over_its_architecture_and_input(panel, tmp_pa
         base.data.frames,
         base.data.joints,
     )
+
+
+def test_semi_starts_with_a_labels_setting_and_uses_only_that_share(
+    qtbot, panel, tiny_run
+):
+    """`semi` could never start: the panel had no way to give the label fraction."""
+    panel.strategy.setCurrentText("pretrain")  # no labels at all: nothing to set
+    assert not panel.labels_row.isEnabled() and panel.label_settings() == {}
+    panel.strategy.setCurrentText("scratch")
+    assert panel.labels_row.isEnabled() and panel.labels_mode.currentText() == "all"
+    panel.strategy.setCurrentText("semi")  # offered the paper's 10 %, not an error
+    assert panel.labels_mode.currentText() == "fraction"
+    assert panel.label_percent.isVisibleTo(panel)
+    assert not panel.labels_per_class.isVisibleTo(panel)
+    panel.init_from.setText(str(tiny_run))
+    panel.epochs.setValue(1)
+    panel.max_clips.setValue(64)
+    finished = []
+    panel.run_finished.connect(finished.append)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=120_000)
+    assert panel.errors == []
+    assert isinstance(panel.last_event, RunFinished) and not panel.last_event.cancelled
+    saved = json.loads((finished[0] / "config.json").read_text())
+    assert saved["strategy"]["name"] == "semi"
+    assert saved["data"]["label_fraction"] == 0.1
+    # semi trains its classifier on the labelled tenth of the 64 clips only
+    used = re.search(
+        r"(\d+) training clips \((\d+) labelled\)", panel.log.toPlainText()
+    )
+    assert used and 0 < int(used.group(2)) <= 13, panel.log.toPlainText()
+    # Leaving semi takes the 10 % back; the user's own choice stays, and counts per
+    # class for a few-shot fine-tune.
+    panel.strategy.setCurrentText("finetune")
+    assert panel.labels_mode.currentText() == "all"
+    panel.labels_mode.setCurrentText("per class")
+    panel.labels_per_class.setValue(3)
+    assert panel.build_config().data.labels_per_class == 3
+    panel.strategy.setCurrentText("semi")
+    panel.strategy.setCurrentText("linear")
+    cfg = panel.build_config()
+    assert (cfg.data.labels_per_class, cfg.data.label_fraction) == (3, 1.0)

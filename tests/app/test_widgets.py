@@ -1,4 +1,5 @@
-"""Display widgets: projection, curves refreshed by their timer, heatmap, bars, timeline."""
+"""Display widgets: projection, curves refreshed by their timer, heatmap, bars, timeline,
+elided labels."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from app.widgets.confusion import ConfusionHeatmap
 from app.widgets.curves import SparseAxis, TrainingCurves
+from app.widgets.elided_label import ElidedLabel
 from app.widgets.prob_bars import ProbabilityBars
 from app.widgets.skeleton_view import SkeletonView, project
 from app.widgets.timeline import IntervalTimeline
@@ -237,3 +239,20 @@ def test_no_camera_note_follows_the_chosen_video(qtbot, settings, tmp_path):
         assert "Choose a video file" in picker.note.text()
     finally:
         jobs.stop_all()
+
+
+def test_elided_label_cuts_its_text_to_its_width_and_keeps_the_whole_text(qtbot):
+    text = "True: point finger at the other person (23) · frames 819-869"
+    label = ElidedLabel(text)
+    qtbot.addWidget(label)
+    label.show()
+    qtbot.waitExposed(label)
+    assert label.minimumSizeHint().width() == 0  # never widens its window
+    label.resize(label.fontMetrics().horizontalAdvance(text) + 10, 30)
+    assert label.shown_text() == text and label.toolTip() == ""
+    label.resize(120, 30)
+    shown = label.shown_text()
+    assert shown.endswith("…") and text.startswith(shown[:-1])
+    assert label.text() == text and label.toolTip() == text
+    label.setText("True: –")
+    assert label.shown_text() == "True: –" and label.toolTip() == ""

@@ -191,3 +191,24 @@ def test_a_reader_that_goes_away_is_not_an_error(tmp_path):
         os.close(write)
     assert proc.returncode == 141, proc.stderr
     assert "Broken pipe" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_runs_history_reads_back_as_its_events(tiny_data, tmp_path):
+    """What a resumed run's GUI redraws: the loop's own events, from metrics.jsonl;
+    a line cut short by a killed process is skipped."""
+    from core.training.events import EpochDone, RunFinished
+    from core.training.history import read_history
+
+    root, cache = tiny_data
+    cfg_file = tmp_path / "base.json"
+    TrainConfig().replace(data={"cache_dir": str(cache), "frames": 16}).save(cfg_file)
+    run_dir = tmp_path / "run"
+    assert main(["train", "--config", str(cfg_file), "--root", str(root), "--epochs",
+                 "2", "--batch-size", "8", "--hidden", "8", "--device", "cpu",
+                 "--run-dir", str(run_dir), "--quiet"]) == 0  # fmt: skip
+    with open(run_dir / "metrics.jsonl", "a") as fh:
+        fh.write('{"event": "EpochDone", "epo')
+    events = read_history(run_dir)
+    assert [e.epoch for e in events if isinstance(e, EpochDone)] == [1, 2]
+    assert isinstance(events[-1], RunFinished) and events[-1].run_dir == run_dir
+    assert read_history(tmp_path / "nothing") == []
