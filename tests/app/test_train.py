@@ -112,6 +112,17 @@ def test_cancel_mid_run_then_resume_from_the_run_folder(qtbot, panel):
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=30_000)
 
 
+def _train_to_the_end(qtbot, panel) -> dict:
+    """Start the panel's run, wait for it, and return its saved config."""
+    finished = []
+    panel.run_finished.connect(finished.append)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=120_000)
+    assert panel.errors == []
+    assert isinstance(panel.last_event, RunFinished) and not panel.last_event.cancelled
+    return json.loads((finished[0] / "config.json").read_text())
+
+
 def test_the_encoder_is_chosen_in_the_panel_and_recorded(qtbot, panel):
     assert panel.encoder.currentText() == "bigru"
     assert panel.build_config().model.encoder == "bigru"
@@ -125,12 +136,7 @@ def test_the_encoder_is_chosen_in_the_panel_and_recorded(qtbot, panel):
     panel.epochs.setValue(1)
     panel.max_clips.setValue(32)
     panel.hidden.setValue(8)
-    finished = []
-    panel.run_finished.connect(finished.append)
-    panel.start_button.click()
-    qtbot.waitUntil(lambda: not panel.is_running(), timeout=120_000)
-    assert panel.errors == []
-    saved = json.loads((finished[0] / "config.json").read_text())
+    saved = _train_to_the_end(qtbot, panel)
     assert saved["model"]["encoder"] == "gcn" and saved["model"]["hidden"] == 8
     assert saved["data"]["stream"] == "bone"
     # One loss term: its "total" (the same numbers) is not drawn on top of it, and the
@@ -204,13 +210,7 @@ def test_semi_starts_with_a_labels_setting_and_uses_only_that_share(
     panel.init_from.setText(str(tiny_run))
     panel.epochs.setValue(1)
     panel.max_clips.setValue(64)
-    finished = []
-    panel.run_finished.connect(finished.append)
-    panel.start_button.click()
-    qtbot.waitUntil(lambda: not panel.is_running(), timeout=120_000)
-    assert panel.errors == []
-    assert isinstance(panel.last_event, RunFinished) and not panel.last_event.cancelled
-    saved = json.loads((finished[0] / "config.json").read_text())
+    saved = _train_to_the_end(qtbot, panel)
     assert saved["strategy"]["name"] == "semi"
     assert saved["data"]["label_fraction"] == 0.1
     # semi trains its classifier on the labelled tenth of the 64 clips only
