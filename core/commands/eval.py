@@ -61,12 +61,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return p
 
 
-def _out_dir(run_dir: Path, out: str | None, several: bool) -> Path:
-    """Where a run's evaluation files go (see the module docstring)."""
+def _out_dir(run_dir: Path, out: str | None, sub: str = "") -> Path:
+    """Where a run's evaluation files go (see the module docstring); ``sub`` is the
+    run's own folder under ``--out`` when several runs are evaluated."""
     from core.paths import CHECKPOINTS_DIR, default_runs_dir
 
     if out:
-        return Path(out).expanduser() / run_dir.name if several else Path(out)
+        return Path(out).expanduser() / sub
     if run_dir.resolve().is_relative_to(CHECKPOINTS_DIR.resolve()):
         return default_runs_dir() / f"eval-{run_dir.name}"
     return run_dir
@@ -88,13 +89,14 @@ def run(args: argparse.Namespace) -> int:
         fused = evaluate_fused(
             args.run_dir, split=args.split, data_root=args.root, device=args.device
         )
+        names = [Path(m.run_dir).name for m in fused.members]
+        if len(set(names)) < len(names):  # runs/a/seed0 and runs/b/seed0
+            names = [f"{i}-{name}" for i, name in enumerate(names, 1)]
         wrote = [
-            _save(m, _out_dir(Path(m.run_dir), args.out, True)) for m in fused.members
+            _save(m, _out_dir(Path(m.run_dir), args.out, name))
+            for m, name in zip(fused.members, names)
         ]
-        first = Path(fused.members[0].run_dir)
-        wrote.append(
-            _save(fused, Path(args.out) if args.out else _out_dir(first, None, True))
-        )
+        wrote.append(_save(fused, _out_dir(Path(fused.members[0].run_dir), args.out)))
         if args.json:
             json.dump(fused.to_dict(), sys.stdout, indent=2)
             print()
@@ -110,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate_run(
         args.run_dir[0], split=args.split, data_root=args.root, device=args.device
     )
-    wrote_one = _save(result, _out_dir(Path(result.run_dir), args.out, False))
+    wrote_one = _save(result, _out_dir(Path(result.run_dir), args.out))
     if args.json:
         json.dump(result.to_dict(), sys.stdout, indent=2)
         print()

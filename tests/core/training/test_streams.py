@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -178,6 +179,24 @@ def test_fusion_averages_the_runs_class_probabilities(tiny_data, tmp_path, capsy
     assert (reports / "eval-fused.json").is_file()
     assert (reports / joint.name / "eval.json").is_file()
     assert (reports / bone.name / "confusion.png").is_file()
+    twin = tmp_path / "elsewhere" / joint.name  # another run of the same folder name
+    shutil.copytree(bone, twin)
+    assert (
+        main(
+            [
+                "eval",
+                str(joint),
+                str(twin),
+                "--device",
+                "cpu",
+                "--out",
+                str(reports / "2"),
+            ]
+        )
+        == 0
+    )
+    assert (reports / "2" / f"1-{joint.name}" / "eval.json").is_file()
+    assert (reports / "2" / f"2-{joint.name}" / "eval.json").is_file()
 
 
 def test_runs_on_other_clips_are_not_fused(tiny_data, tmp_path):
