@@ -120,7 +120,9 @@ def _print_warning(
 
 def _dispatch(args: argparse.Namespace) -> int:
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a piped stdout is block-buffered: write it while we listen
+        return status
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -68,9 +68,8 @@ def run(args: argparse.Namespace) -> int:
     root = Path(args.root).expanduser()
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: no such dataset folder")
-    val_fraction = (
-        teach_val_fraction(root) if args.val_fraction is None else args.val_fraction
-    )
+    auto = teach_val_fraction(root)  # also refuses fewer than two actions
+    val_fraction = auto if args.val_fraction is None else args.val_fraction
     run_dir = args.run_dir or str(
         default_runs_dir()
         / f"teach-{root.resolve().name}-{datetime.now():%Y%m%d-%H%M%S}"
@@ -86,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
         threads=args.threads,
     )
     finished = train_with_progress(cfg, quiet=args.quiet)
-    if finished is None or finished.cancelled:
-        return 130 if finished is not None else 1
+    if finished is None or finished.cancelled:  # (the loop always ends with one)
+        return 130
     print(
         f"use it: ms2l infer --camera 0 --run {finished.run_dir} (or a video), or "
         "load it in the app's Live panel",

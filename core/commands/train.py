@@ -265,10 +265,9 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     if args.config:
         # a run folder's config describes the run, not whether to continue it
         cfg = TrainConfig.load(args.config).replace(run={"resume": False})
-        if (
-            args.run_dir is None
-            and cfg.run.run_dir
-            and runs.is_run_dir(Path(cfg.run.run_dir))
+        if args.run_dir is None and (
+            runs.is_run_dir(Path(args.config).expanduser().resolve().parent)
+            or (cfg.run.run_dir and runs.is_run_dir(Path(cfg.run.run_dir)))
         ):
             # A run folder's own config names that folder: re-running it makes a new
             # run (``--resume`` continues the old one).

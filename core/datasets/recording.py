@@ -470,6 +470,8 @@ def _values(doc: dict, key: str, shape: tuple[int, ...], what: str) -> np.ndarra
     if doc[key] is None:
         raise ValueError(
             f'"{key}" is null: leave it out of a frame with nobody in view'
+            if key in ("w", "j")
+            else f'"{key}" is null: leave it out (it is optional)'
         )
     a = np.asarray(doc[key], np.float64)
     if a.size != int(np.prod(shape)):

@@ -31,7 +31,7 @@ from torch import nn
 from core import runs
 from core.config import USES_CLS, USES_SSL, TrainConfig
 from core.skeleton import conversion_matrix
-from models.encoders import SequenceEncoder
+from models.encoders import ENCODERS, SequenceEncoder
 
 
 def uses_ssl(name: str) -> bool:
@@ -151,12 +151,19 @@ def init_from_run(
     ours = {k for k in model.state_dict() if k.startswith("encoder.")}
     theirs = {k for k in state if k.startswith("encoder.")}
     if ours != theirs:
+        extra, missing = sorted(theirs - ours), sorted(ours - theirs)
+        which = (
+            f"it has {extra[0]!r}, which this model lacks"
+            if extra
+            else f"it lacks {missing[0]!r}"
+        )
         raise ValueError(
             f"{info.run_dir}: its encoder ({info.config.model.encoder}, preset "
-            f"{info.config.model.preset}) does not match this run's "
-            f"({type(model.encoder).__name__}): start from a run of the same encoder, "
-            "or leave the model settings to the run started from (with --init-from "
-            "and no --config or --preset, its architecture is taken over)"
+            f"{info.config.model.preset}, {info.config.model.layers} layers) is another "
+            f"architecture than this run's {type(model.encoder).__name__} ({which}): "
+            "start from a run of the same architecture, or leave the model settings to "
+            "the run started from (with --init-from and no --config or --preset, its "
+            "architecture is taken over)"
         )
     notes: list[str] = []
     channels = getattr(model, "channels", 3)
@@ -229,7 +236,6 @@ def init_from_run(
 # The input an encoder was trained on: a run started from it must see the same.
 SAME_INPUT = (
     "layout",
-    "num_bodies",
     "frames",
     "time_mode",
     "align",
@@ -248,7 +254,8 @@ def inherit_from_run(
 
     The other run's architecture (the shipped model is a ``paper`` model, not the default
     preset) and the input its encoder was trained on (layout, frames, joint definition,
-    normalisation), with the given settings on top.
+    normalisation; for a graph encoder the body count too), with the given settings on
+    top.
 
     Args:
         run_dir: The run to start from.
@@ -268,6 +275,11 @@ def inherit_from_run(
     }
     init_data = dataclasses.asdict(init_cfg.data)
     same = {k: init_data[k] for k in SAME_INPUT if k in init_data}
+    if ENCODERS[init_cfg.model.encoder].layout_bound and init_data.get("num_bodies"):
+        # A graph encoder's weights are tied to its body count too (its input
+        # normalisation is per body and joint): read the data as it did. A BiGRU's
+        # input weights convert, so it keeps every body of the new data.
+        same["num_bodies"] = init_data["num_bodies"]
     return init_cfg.model.preset, {**inherited, **model}, {**same, **data}
 
 

@@ -508,6 +508,14 @@ def test_a_hand_written_recording_gets_messages_a_person_can_act_on(
     with pytest.raises(DataFormatError, match=r'"j" is null: leave it out'):
         read_recording(_write_frames(tmp_path / "nobody.jsonl", "ntu25", 1, frames))
 
+    # ... but a null optional field ("i", "v" beside "w") is only optional
+    w = np.zeros(99).tolist()
+    frames = [{"t": 0.0, "w": w, "i": None}, {"t": 0.1}]
+    with pytest.raises(
+        DataFormatError, match=r'"i" is null: leave it out \(it is optional\)'
+    ):
+        read_recording(_write_frames(tmp_path / "opt.jsonl", "mp33", 1, frames))
+
     # A pretty-printed header: one JSON object on one line.
     pretty = tmp_path / "pretty.jsonl"
     header = {"format": "ms2l-recording", "version": 1, "layout": "ntu25"}

@@ -152,21 +152,27 @@ def test_a_run_folders_config_re_runs_into_a_new_folder(
     tiny_data, tmp_path, monkeypatch
 ):
     """``--config RUN/config.json`` re-runs the recipe (it stopped on "already holds a
-    run" since the file names its own folder); the old run is left as it was."""
+    run" since the file names its own folder); the old run is left as it was, also when
+    the file names its folder relative to where it was trained."""
     root, cache = tiny_data
     monkeypatch.setenv("MS2L_RUNS", str(tmp_path / "runs"))
     cfg_file = tmp_path / "base.json"
     TrainConfig().replace(data={"cache_dir": str(cache), "frames": 16}).save(cfg_file)
-    first = tmp_path / "first"
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
     tiny = ["--epochs", "1", "--batch-size", "8", "--hidden", "8", "--device", "cpu"]
     assert main(["train", "--config", str(cfg_file), "--root", str(root), *tiny,
-                 "--run-dir", str(first)]) == 0  # fmt: skip
+                 "--run-dir", "first"]) == 0  # fmt: skip
+    first = tmp_path / "work" / "first"
     weights = (first / "weights.pt").read_bytes()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
     assert main(["train", "--config", str(first / "config.json"), "--quiet"]) == 0
     (again,) = (tmp_path / "runs").iterdir()
     assert (again / "weights.pt").is_file() and (
         first / "weights.pt"
     ).read_bytes() == weights
+    assert not any((tmp_path / "elsewhere").iterdir())
 
 
 def test_a_reader_that_goes_away_is_not_an_error(tmp_path):
@@ -186,6 +192,9 @@ def test_a_reader_that_goes_away_is_not_an_error(tmp_path):
             [sys.executable, "-m", "core.cli", "data", "info", "--dataset", "nw-ucla",
              "--root", str(root), "--cache-dir", str(tmp_path), "--quiet"],
             stdout=write, stderr=subprocess.PIPE, cwd=REPO, text=True, timeout=300,
+            # as in a terminal: stdout to a pipe is block-buffered (the short output is
+            # written at the end, by a flush that must still be ours to catch)
+            env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
         )  # fmt: skip
     finally:
         os.close(write)
