@@ -65,7 +65,6 @@ from app.workers import Job
 from core import runs
 from core.datasets import custom
 from core.datasets.recording import Recording, read_recording
-from core.paths import default_runs_dir
 from core.skeleton import MP33, get_layout
 from core.training.events import (
     BatchDone,
@@ -814,16 +813,14 @@ class TeachPanel(QWidget):
         Raises:
             ValueError: If there is not enough to train on, or no base model.
         """
-        from core.training.teach import teach_config, teach_val_fraction
+        from core.training.teach import teach_config, teach_run_dir, teach_val_fraction
 
         val_fraction = teach_val_fraction(self.root)
         base = self.base_path.text().strip()
         if not base or not runs.is_run_dir(Path(base).expanduser()):
             raise ValueError(f"not a run folder to start from: {base or '(empty)'}")
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        run_dir = default_runs_dir() / f"teach-{self.root.name}-{stamp}"
         return teach_config(
-            self.root, run_dir, init_from=Path(base).expanduser(),
+            self.root, teach_run_dir(self.root), init_from=Path(base).expanduser(),
             epochs=self.epochs.value(), val_fraction=val_fraction, eval_every=5,
         )  # fmt: skip
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from pathlib import Path
 
 
@@ -62,18 +61,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Build the Teach config, train with a progress bar, say how to use the model."""
     from core.commands.train import train_with_progress
-    from core.paths import default_runs_dir
-    from core.training.teach import teach_config, teach_val_fraction
+    from core.training.teach import teach_config, teach_run_dir, teach_val_fraction
 
     root = Path(args.root).expanduser()
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: no such dataset folder")
     auto = teach_val_fraction(root)  # also refuses fewer than two actions
     val_fraction = auto if args.val_fraction is None else args.val_fraction
-    run_dir = args.run_dir or str(
-        default_runs_dir()
-        / f"teach-{root.resolve().name}-{datetime.now():%Y%m%d-%H%M%S}"
-    )
+    run_dir = args.run_dir or teach_run_dir(root)
     cfg = teach_config(
         root,
         run_dir,

@@ -63,6 +63,17 @@ def teach_val_fraction(root: str | os.PathLike[str]) -> float:
     return TEACH_VAL_FRACTION if enough else 0.0
 
 
+def teach_run_dir(root: str | os.PathLike[str]) -> Path:
+    """A new run folder for 'Train on my actions' on the dataset at ``root``:
+    ``teach-<dataset folder>-<time>`` in the runs folder."""
+    from datetime import datetime
+
+    from core.paths import default_runs_dir
+
+    name = Path(root).expanduser().resolve().name
+    return default_runs_dir() / f"teach-{name}-{datetime.now():%Y%m%d-%H%M%S}"
+
+
 def default_encoder() -> Path | None:
     """The run whose encoder a user's model starts from: the shipped model."""
     return runs.shipped_model_dir()
