@@ -486,6 +486,55 @@ def _values(doc: dict, key: str, shape: tuple[int, ...], what: str) -> np.ndarra
     return a.astype(np.float32).reshape(shape)
 
 
+# A person's torso (hip centre to shoulder centre) is ~0.3-0.55 m in every Kinect set here
+# (NW-UCLA, NTU, PKU-MMD) and in MediaPipe's world landmarks; one a few metres long or a
+# few centimetres short is in other units.
+TORSO_METRES = (0.05, 3.0)
+
+
+def _check_units_and_up(joints: np.ndarray, layout: str) -> str | None:
+    """Why the first body's joints are not metres in the layout's axes, or ``None``.
+
+    Catches the two mistakes a converter from another tool makes most: millimetres or
+    centimetres instead of metres, and a y axis pointing the other way (Kinect camera
+    space has y up; MediaPipe's world landmarks y down), which turns the person upside
+    down for the model. Measured on the median frame, so a fall or a bow does not trip it.
+    """
+    lay = get_layout(layout)
+    body = joints[:, 0]
+    body = body[np.any(body != 0, axis=(1, 2))]
+    if not len(body):
+        return None
+    shoulders = (
+        (lay.index("left_shoulder"), lay.index("right_shoulder"))
+        if layout == "mp33"
+        else (lay.index("ShoulderLeft"), lay.index("ShoulderRight"))
+    )
+    torso = body[:, shoulders].mean(axis=1) - body[:, lay.hips].mean(axis=1)
+    length = np.linalg.norm(torso, axis=1)
+    median = float(np.median(length))
+    low, high = TORSO_METRES
+    if not low <= median <= high:
+        unit = " (millimetres or centimetres?)" if median > high else ""
+        return (
+            f"the torso (hips to shoulders) measures {median:.3g} in the median frame, "
+            f"where a person's is about 0.3-0.55: coordinates must be metres{unit}"
+        )
+    up = 1.0 if layout in ("ntu25", "ucla20") else -1.0  # MediaPipe's y points down
+    upright = float(np.median(up * torso[:, 1] / np.maximum(length, 1e-9)))
+    if upright < -0.5:
+        axes = (
+            "Kinect camera space has y pointing up"
+            if up > 0
+            else "MediaPipe's world landmarks have y pointing down"
+        )
+        return (
+            "the shoulders are below the hips in most frames, so the person is "
+            f"upside down: {axes}"
+        )
+    return None
+
+
 def _main_body_first(x: np.ndarray) -> np.ndarray:
     """Bodies ordered by the frames they are in, most first (ties keep their order).
 
@@ -510,7 +559,8 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
 
     Raises:
         DataFormatError: Naming the file and line, if the header is missing or invalid,
-            or a line other than the last is not a valid frame.
+            a line other than the last is not a valid frame, or the person's joints are
+            not metres in the layout's axes (millimetres, or y pointing the wrong way).
     """
     path = Path(path)
     lines, torn = _read_lines(path)
@@ -599,6 +649,9 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
             arr[i] = w
     if bodies > 1:
         arr = _main_body_first(arr)
+    problem = _check_units_and_up(arr, layout)
+    if problem is not None:
+        raise DataFormatError(path, problem)
     image_xy = visibility = None
     if layout == "mp33":
         image_xy = np.zeros((t_count, num_joints, 2), np.float32)

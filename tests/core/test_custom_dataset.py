@@ -524,6 +524,46 @@ def test_a_hand_written_recording_gets_messages_a_person_can_act_on(
         read_recording(pretty)
 
 
+def test_joints_in_other_units_or_axes_are_refused_with_the_likely_cause(
+    tmp_path: Path,
+) -> None:
+    """A converter from another tool writes millimetres, or keeps its own y axis."""
+    real = read_file(require_data("ntu", "S001C001P001R001A001.skeleton")).joints[:30, :1]
+
+    def write(name: str, joints: np.ndarray, layout: str = "ntu25") -> Path:
+        key = "w" if layout == "mp33" else "j"
+        frames = [{"t": t / 30, key: j.ravel().tolist()} for t, j in enumerate(joints)]
+        return _write_frames(tmp_path / f"{name}.jsonl", layout, 1, frames)
+
+    assert read_recording(write("metres", real)).present.all()
+    for name, scale in (("mm", 1000.0), ("cm", 100.0)):
+        with pytest.raises(
+            DataFormatError,
+            match=rf"{name}\.jsonl: the torso .* measures [0-9.]+ .*must be metres "
+            r"\(millimetres or centimetres\?\)",
+        ):
+            read_recording(write(name, real * scale))
+    with pytest.raises(DataFormatError, match=r"tiny\.jsonl: the torso .* 0\.00"):
+        read_recording(write("tiny", real / 1000))
+    y_down = real * np.array([1.0, -1.0, 1.0], np.float32)
+    with pytest.raises(
+        DataFormatError, match=r"ydown\.jsonl: .*upside down: Kinect .* y pointing up"
+    ):
+        read_recording(write("ydown", y_down))
+    # A bow or a fall is not upside down: the median frame decides.
+    fall = np.concatenate([real[:20], y_down[20:]])
+    assert read_recording(write("fall", fall)).present.all()
+
+    # MediaPipe's world landmarks have y pointing down (shoulders at negative y).
+    mp = np.zeros((10, 1, 33, 3), np.float32)
+    mp[:, 0, [11, 12], 1] = -0.5
+    mp[:, 0, 11, 0], mp[:, 0, 12, 0] = 0.18, -0.18
+    mp[:, 0, 23, 0], mp[:, 0, 24, 0] = 0.1, -0.1
+    assert read_recording(write("mp", mp, "mp33")).present.all()
+    with pytest.raises(DataFormatError, match=r"MediaPipe's .* y pointing down"):
+        read_recording(write("mpup", -mp, "mp33"))
+
+
 def test_a_label_in_frames_asks_whether_it_is_seconds(takes: Path) -> None:
     rec = list_recordings(takes)[0]
     end = round(rec.duration * 30)  # the end in frames at 30 FPS
