@@ -117,14 +117,16 @@ def test_train_on_takes_and_recognise_live(
     predictor = Predictor.from_run(run, device="cpu")
     assert predictor.labels == ["drink water", "tai chi"]
     stop = threading.Event()
-    names = set()
+    answers = []
     video = require_data("videos", "ta_chi.mp4")
+    # Predictions run on a worker thread, as in Live: the first answer arrives after the
+    # window has filled *and* the worker has replied, so a fixed frame count raced it.
     for n, update in enumerate(run_live(video, predictor, LiveSettings(), stop)):
         if update.prediction.probabilities is not None:
-            names.add(update.prediction.top_k[0][0])
-        if n >= 40:
+            answers.append(update.prediction.top_k[0][0])
+        if len(answers) >= 3 or n >= 300:
             stop.set()
-    assert names and names <= {"drink water", "tai chi"}
+    assert len(answers) >= 3 and set(answers) <= {"drink water", "tai chi"}
     # Nothing was held out: evaluating its test split says so and what to do instead.
     from core.evaluation import evaluate_run
 
