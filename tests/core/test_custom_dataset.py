@@ -528,7 +528,8 @@ def test_joints_in_other_units_or_axes_are_refused_with_the_likely_cause(
     tmp_path: Path,
 ) -> None:
     """A converter from another tool writes millimetres, or keeps its own y axis."""
-    real = read_file(require_data("ntu", "S001C001P001R001A001.skeleton")).joints[:30, :1]
+    ntu = read_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+    real = ntu.joints[:30, :1]
 
     def write(name: str, joints: np.ndarray, layout: str = "ntu25") -> Path:
         key = "w" if layout == "mp33" else "j"
