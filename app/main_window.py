@@ -8,6 +8,7 @@ every worker to stop and waits for each thread.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PyQt6.QtCore import QSettings, pyqtSlot
@@ -57,11 +58,11 @@ class MainWindow(QMainWindow):
         )
         self._dialog: QMessageBox | None = None
         self.tabs = QTabWidget()
-        self.live = LivePanel(self.ctx, model_dir=model_dir, video=video)
-        self.teach = TeachPanel(self.ctx)
-        self.replay = ReplayPanel(self.ctx, model_dir=model_dir)
-        self.train = TrainPanel(self.ctx)
-        self.evaluate = EvaluatePanel(self.ctx)
+        self.live = LivePanel(self._panel_ctx("Live"), model_dir=model_dir, video=video)
+        self.teach = TeachPanel(self._panel_ctx("Teach"))
+        self.replay = ReplayPanel(self._panel_ctx("Replay"), model_dir=model_dir)
+        self.train = TrainPanel(self._panel_ctx("Train"))
+        self.evaluate = EvaluatePanel(self._panel_ctx("Evaluate"))
         self.tabs.addTab(self.live, "Live")
         self.tabs.addTab(self.teach, "Teach")
         self.tabs.addTab(self.replay, "Replay")
@@ -78,8 +79,23 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
 
-    def show_status(self, message: str) -> None:
-        """Show a message in the status bar."""
+    def _panel_ctx(self, tab: str) -> AppContext:
+        """The shared context, with a status line that knows which tab speaks."""
+        return replace(self.ctx, status=lambda message: self.show_status(message, tab))
+
+    def show_status(self, message: str, tab: str | None = None) -> None:
+        """Show a message in the status bar.
+
+        Args:
+            message: The message.
+            tab: The tab it comes from; a message from a tab not in view (a training
+                finishing while Live is shown) is prefixed with the tab's name, so it is
+                not read as being about the panel on screen.
+        """
+        shown = self.tabs.tabText(self.tabs.currentIndex())
+        first_word = message.split(" ", 1)[0].rstrip(":")
+        if tab is not None and tab != shown and first_word != tab:
+            message = f"{tab}: {message}"
         self.statusBar().showMessage(message, 10_000)
 
     def show_error(self, title: str, message: str) -> None:
@@ -116,6 +132,8 @@ class MainWindow(QMainWindow):
     @pyqtSlot(int)
     def _on_tabs_current_changed(self, index: int) -> None:
         self.ctx.remember("window/tab", index)
+        # A transient message is about the panel that said it, not the one now shown.
+        self.statusBar().clearMessage()
 
     @pyqtSlot()
     def shutdown(self) -> None:

@@ -95,3 +95,26 @@ def test_ms2l_gui_rejects_a_missing_model_folder(tmp_path, capsys):
 
     assert main(["gui", "--model", str(tmp_path / "nope")]) == 2
     assert "model folder not found" in capsys.readouterr().err
+
+
+def test_a_status_message_is_about_the_tab_that_said_it(qtbot, settings):
+    """The status bar is shared: a message from a tab not in view names its tab, and
+    switching tabs clears the last one (it spoke of the panel left behind)."""
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    try:
+        window.tabs.setCurrentWidget(window.replay)
+        window.replay.ctx.status("Skipped a bad file: a.skeleton")
+        assert window.statusBar().currentMessage() == "Skipped a bad file: a.skeleton"
+        window.tabs.setCurrentWidget(window.live)
+        assert window.statusBar().currentMessage() == ""
+        window.train.ctx.status("Training finished")
+        assert window.statusBar().currentMessage() == "Train: Training finished"
+        window.tabs.setCurrentWidget(window.teach)
+        window.live.ctx.status("Live stopped")  # already says where it comes from
+        assert window.statusBar().currentMessage() == "Live stopped"
+        # Errors are still one list for the whole window.
+        window.evaluate.ctx.error("Evaluation", "no test clips")
+        assert window.ctx.errors[-1] == ("Evaluation", "no test clips")
+    finally:
+        window.shutdown()
