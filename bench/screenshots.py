@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 
 
+PANELS = ("live", "teach", "replay", "train", "evaluate")
+
+
 def main() -> int:
     """Drive the window through each panel and save the pictures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -51,10 +54,14 @@ def main() -> int:
     parser.add_argument("--size", default="1400x900", help="window size WxH")
     parser.add_argument(
         "--panels",
-        default="live,teach,replay,train,evaluate",
-        help="comma-separated panels to capture, in order",
+        default=",".join(PANELS),
+        help="comma-separated panels to capture, in order (replay also saves "
+        "replay_pkummd; teach saves teach_record, teach_train and teach_live)",
     )
     args = parser.parse_args()
+    unknown = sorted(set(args.panels.split(",")) - set(PANELS))
+    if unknown:  # before minutes of work, not after the first shots
+        parser.error(f"unknown panel {unknown[0]!r}: choose from {', '.join(PANELS)}")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import cv2  # noqa: F401  (its Qt variables must be removed before Qt starts)
 
@@ -102,9 +109,6 @@ def main() -> int:
                 train_shot(shots, zip_path, tmp)
             elif panel == "evaluate":
                 evaluate_shot(shots, model, zip_path, args.fuse_with)
-            else:
-                print(f"unknown panel {panel!r}", file=sys.stderr)
-                return 2
     finally:
         window.shutdown()
     return 0
