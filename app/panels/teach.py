@@ -56,7 +56,7 @@ from PyQt6.QtWidgets import (
 
 from app.context import AppContext
 from app.widgets.curves import TrainingCurves
-from app.widgets.layout import field_row
+from app.widgets.layout import field_row, scrolling_column
 from app.widgets.skeleton_view import SkeletonView
 from app.widgets.source_picker import SourcePicker
 from app.widgets.timeline import IntervalTimeline
@@ -304,7 +304,7 @@ class TeachPanel(QWidget):
         right.addWidget(self.log, 1)
 
         box = QHBoxLayout(self)
-        box.addWidget(controls_widget)
+        box.addWidget(scrolling_column(controls_widget))
         box.addLayout(right, 1)
 
         self.playback = QTimer(self)

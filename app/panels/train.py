@@ -40,7 +40,7 @@ from PyQt6.QtWidgets import (
 
 from app.context import AppContext
 from app.widgets.curves import TrainingCurves
-from app.widgets.layout import field_row
+from app.widgets.layout import field_row, scrolling_column
 from app.workers import Job
 from core import runs
 from core.config import (
@@ -254,7 +254,7 @@ class TrainPanel(QWidget):
 
         self.curves = TrainingCurves()
         splitter = QSplitter()
-        splitter.addWidget(left_widget)
+        splitter.addWidget(scrolling_column(left_widget))
         splitter.addWidget(self.curves)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QHBoxLayout, QWidget
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QWidget
 
 
 def field_row(field: QWidget, *buttons: QWidget) -> QHBoxLayout:
@@ -20,3 +21,30 @@ def field_row(field: QWidget, *buttons: QWidget) -> QHBoxLayout:
     for button in buttons:
         row.addWidget(button)
     return row
+
+
+def scrolling_column(column: QWidget) -> QScrollArea:
+    """``column`` in a vertical scroll area: on a short screen it scrolls.
+
+    A panel's column of settings is taller than a 1280x720 screen (a 1080p laptop at
+    150 % scaling); without this its minimum height pushed the window's bottom, with
+    the Start buttons and the log, off the screen.
+
+    Args:
+        column: The widget to scroll; its width is kept (no horizontal scrolling), and
+            its maximum width, if any, is the area's.
+
+    Returns:
+        The scroll area to put in the layout instead of ``column``.
+    """
+    area = QScrollArea()
+    area.setWidget(column)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    bar = area.verticalScrollBar()
+    extra = bar.sizeHint().width() if bar is not None else 0
+    area.setMinimumWidth(column.minimumSizeHint().width() + extra)
+    if column.maximumWidth() < 16_777_215:  # QWIDGETSIZE_MAX: no maximum set
+        area.setMaximumWidth(column.maximumWidth() + extra)
+    return area

@@ -118,3 +118,29 @@ def test_a_status_message_is_about_the_tab_that_said_it(qtbot, settings):
         assert window.ctx.errors[-1] == ("Evaluation", "no test clips")
     finally:
         window.shutdown()
+
+
+def test_the_window_fits_a_1280x720_screen(qtbot, settings):
+    """A 1080p laptop at 150 % scaling is 1280x720: the window's minimum size (its
+    tallest panel) must fit with room for a taskbar; tall columns scroll instead."""
+    from PyQt6.QtWidgets import QScrollArea
+
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    try:
+        smallest = window.minimumSizeHint()
+        assert smallest.width() <= 1280 and smallest.height() <= 680, smallest
+        window.resize(1280, 680)
+        window.show()
+        for panel, button in ((window.train, "start_button"),
+                              (window.teach, "train_button")):  # fmt: skip
+            window.tabs.setCurrentWidget(panel)
+            widget = getattr(panel, button)
+            area = widget.parentWidget()
+            while area is not None and not isinstance(area, QScrollArea):
+                area = area.parentWidget()
+            assert area is not None, f"{button} is not in a scrolling column"
+            area.ensureWidgetVisible(widget)
+            qtbot.waitUntil(lambda w=widget: not w.visibleRegion().isEmpty())
+    finally:
+        window.shutdown()
