@@ -360,7 +360,7 @@ class TrainConfig:
         if not path.is_file():
             raise FileNotFoundError(f"{path}: config file not found")
         try:
-            return cls.from_json(path.read_text(encoding="utf-8"))
+            return cls.from_json(path.read_text(encoding="utf-8-sig"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise ValueError(f"{path}: {exc}") from None
 

@@ -101,7 +101,7 @@ def parse_class_table(
     """
     path = Path(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
         classes = doc["classes"]
         indices = [int(c["index"]) for c in classes]
         ids = tuple(str(c.get("id", c["index"])) for c in classes)

@@ -436,12 +436,13 @@ def _read_lines(path: Path) -> tuple[list[str], bool]:
     except OSError as exc:
         raise DataFormatError(path, f"cannot read ({exc.strerror or exc})") from exc
     try:
-        text = data.decode("utf-8")
+        # "-sig": a byte order mark (a Windows editor's) is not part of the header.
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         # A torn write may cut a multi-byte character; only the last line may be bad.
         cut = data.rfind(b"\n") + 1
         try:
-            text = data[:cut].decode("utf-8")
+            text = data[:cut].decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise DataFormatError(path, f"not UTF-8 text ({exc.reason})") from None
         return text.splitlines(), True

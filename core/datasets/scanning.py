@@ -219,7 +219,7 @@ def read_member(archive: zipfile.ZipFile, member: str, source: str) -> bytes:
         DataFormatError: Naming ``source``, when the member cannot be read.
     """
     try:
-        return archive.read(member)
+        return without_bom(archive.read(member))
     except ZIP_READ_ERRORS as exc:
         raise DataFormatError(source, f"cannot read member ({exc})") from exc
 
@@ -234,6 +234,18 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
     if path.is_dir():
         raise DataFormatError(path, "is a folder, not a file")
     try:
-        return path.read_bytes()
+        return without_bom(path.read_bytes())
     except OSError as exc:
         raise DataFormatError(path, f"cannot read ({exc.strerror or exc})") from exc
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def without_bom(data: bytes) -> bytes:
+    """``data`` without a leading UTF-8 byte order mark.
+
+    Windows tools (Notepad, PowerShell's ``Out-File -Encoding utf8``) start a text
+    file with one; every reader here would otherwise stop at its first number.
+    """
+    return data[len(UTF8_BOM) :] if data.startswith(UTF8_BOM) else data

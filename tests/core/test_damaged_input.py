@@ -4,7 +4,8 @@ Every damaged file is a copy of a real dataset file made in ``tmp_path`` (the sh
 data is never touched): a zip member with corrupt deflate data, JSON nested 100000
 deep, NTU coordinates beyond float32, a PKU-MMD line too short followed by one too
 long, an NTU file with an odd name, a clip cache with a damaged index or offsets file,
-the temporary file of a cache build killed with SIGKILL.
+the temporary file of a cache build killed with SIGKILL, and every kind of file saved
+with a byte order mark by a Windows editor.
 """
 
 from __future__ import annotations
@@ -294,3 +295,57 @@ def test_temporary_of_a_killed_cache_build_is_removed_next_time(tmp_path):
     assert not any("another process" in n for n in notes)
     assert [p.name for p in cache.glob("*/.*")] == [LOCK_NAME]
     assert events[-1].rebuilt and events[-1].num_clips > 1400
+
+
+# ----------------------------------------------- a byte order mark from a Windows editor
+def test_files_a_windows_editor_saved_read_like_the_originals(tmp_path):
+    """Notepad and PowerShell's ``Out-File -Encoding utf8`` start a file with a UTF-8
+    byte order mark; every reader stopped at it ("not a number: '\\ufeff-0.36'")."""
+    from core.datasets.custom import import_sequence
+    from core.datasets.recording import read_recording
+
+    bom = b"\xef\xbb\xbf"
+
+    def saved_with_bom(src: Path, dest: Path, data: bytes | None = None) -> Path:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(bom + (src.read_bytes() if data is None else data))
+        return dest
+
+    ntu = require_data("ntu", "S001C001P001R001A011.skeleton")
+    pku = require_data("pkummd")
+    for sub in ("skeleton", "labels"):
+        saved_with_bom(pku / sub / "0005-L.txt", tmp_path / "pku" / sub / "0005-L.txt")
+    with zipfile.ZipFile(require_data("nw-ucla", "all_sqe.zip")) as archive:
+        member = sorted(n for n in archive.namelist() if n.endswith(".json"))[0]
+        plain = tmp_path / "plain" / Path(member).name
+        plain.parent.mkdir()
+        plain.write_bytes(archive.read(member))
+    pairs = [
+        (ntu, saved_with_bom(ntu, tmp_path / ntu.name)),
+        (plain, saved_with_bom(plain, tmp_path / plain.name)),
+    ]
+    for original, copy in pairs:
+        np.testing.assert_array_equal(
+            read_file(copy).joints, read_file(original).joints
+        )
+    before = read_sequence(pku / "skeleton" / "0005-L.txt")
+    after = read_sequence(tmp_path / "pku" / "skeleton" / "0005-L.txt")
+    np.testing.assert_array_equal(after.joints, before.joints)
+    assert after.meta["intervals"] == before.meta["intervals"]
+
+    # A recording of the documented format, as a Windows tool would write it.
+    path = import_sequence(tmp_path / "mine", "take", read_file(ntu), action="wave")
+    written = read_recording(path).joints  # (rounded to micrometres when written)
+    path.write_bytes(bom + path.read_bytes())
+    np.testing.assert_array_equal(read_recording(path).joints, written)
+
+    # A config edited in Notepad, and a class table.
+    from core.config import TrainConfig
+    from core.labels import parse_class_table
+
+    config = REPO / "resources" / "checkpoints" / "nw-ucla-ms2l" / "config.json"
+    copy = saved_with_bom(config, tmp_path / "config.json")
+    assert TrainConfig.load(copy) == TrainConfig.load(config)
+    table = REPO / "resources" / "labels" / "nw-ucla.json"
+    copy = saved_with_bom(table, tmp_path / "nw-ucla.json")
+    assert parse_class_table(copy) == parse_class_table(table)
