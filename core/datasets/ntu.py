@@ -425,7 +425,7 @@ def missing_samples(root: Path) -> set[str]:
             if f.is_file():
                 names.update(
                     s
-                    for s in f.read_text(encoding="utf-8", errors="replace").split()
+                    for s in f.read_text(encoding="utf-8-sig", errors="replace").split()
                     if s
                 )
     return names

@@ -251,7 +251,7 @@ def read_split_file(path: str | os.PathLike[str]) -> dict[str, str]:
     Raises:
         DataFormatError: If the file has no "Training videos:" section.
     """
-    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    text = Path(path).read_text(encoding="utf-8-sig", errors="replace")
     out: dict[str, str] = {}
     side: str | None = None
     for line in text.splitlines():

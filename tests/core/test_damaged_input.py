@@ -339,6 +339,17 @@ def test_files_a_windows_editor_saved_read_like_the_originals(tmp_path):
     path.write_bytes(bom + path.read_bytes())
     np.testing.assert_array_equal(read_recording(path).joints, written)
 
+    # The official lists: PKU-MMD's split, NTU's samples with missing skeletons.
+    from core.datasets.ntu import MISSING_LISTS, missing_samples
+    from core.datasets.pkummd import read_split_file
+
+    split = pku / "split" / "cross-view.txt"
+    copy = saved_with_bom(split, tmp_path / "cross-view.txt")
+    assert read_split_file(copy) == read_split_file(split)
+    missing = require_data("labels", MISSING_LISTS[0])
+    saved_with_bom(missing, tmp_path / "ntu" / "labels" / missing.name)
+    assert missing_samples(tmp_path / "ntu") == set(missing.read_text().split())
+
     # A config edited in Notepad, and a class table.
     from core.config import TrainConfig
     from core.labels import parse_class_table
