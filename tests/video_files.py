@@ -1,14 +1,17 @@
-"""Test videos made on the fly from the shared real ones: other frame rates, and phone-style
-portrait videos (landscape pixels plus a rotation tag in the MP4 container).
+"""Test videos made on the fly from the shared real ones: other frame rates, phone-style
+portrait videos (landscape pixels plus a rotation tag in the MP4 container), and variable
+frame rates (a phone slowing down in dim light).
 
 OpenCV's writer cannot set a rotation tag and neither ffmpeg, PyAV nor imageio-ffmpeg is
 available here, so :func:`tag_rotation` writes it itself: the display matrix of the MP4
 track header (``tkhd``), which is where phones put it and what FFmpeg (and so OpenCV's
-``CAP_PROP_ORIENTATION_META``) reads.
+``CAP_PROP_ORIENTATION_META``) reads. :func:`slow_down_from` likewise rewrites the
+sample table's frame durations (``stts``) and the durations that bound them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from collections.abc import Sequence
 from pathlib import Path
@@ -89,3 +92,76 @@ def portrait_person(count: int) -> list[np.ndarray]:
     crop_w = h * 9 // 16
     x0 = min(w - crop_w, int(0.55 * w) - crop_w // 2)
     return [cv2.resize(f[:, x0 : x0 + crop_w], (180, 320)) for f in frames]
+
+
+def _boxes(data: bytes | bytearray, lo: int, hi: int):
+    """``(offset, size, type)`` of the MP4 boxes between ``lo`` and ``hi``."""
+    at = lo
+    while at < hi:
+        size, kind = struct.unpack(">I4s", data[at : at + 8])
+        yield at, size, kind.decode("latin-1")
+        at += size
+
+
+def _box(data: bytes | bytearray, path: str, lo: int = 0, hi: int | None = None):
+    """Offsets of the boxes along ``path`` (``"moov/trak/..."``), outermost first."""
+    chain = []
+    hi = len(data) if hi is None else hi
+    for name in path.split("/"):
+        for at, size, kind in _boxes(data, lo, hi):
+            if kind == name:
+                chain.append(at)
+                lo, hi = at + 8, at + size
+                break
+        else:
+            raise ValueError(f"no {name} box")
+    return chain
+
+
+def slow_down_from(path: Path, frame: int) -> Path:
+    """Make an MP4 (one video track, as OpenCV writes it) variable-frame-rate in place:
+    frames from ``frame`` on last twice as long (30 FPS becomes 15 FPS there).
+
+    Rewrites the one-entry ``stts`` as two entries (the file grows by 8 bytes inside
+    ``moov``, which OpenCV writes after ``mdat``, so no chunk offset moves) and extends
+    the durations of ``mdhd``, ``mvhd``, ``tkhd`` and the edit list accordingly.
+    """
+    data = bytearray(path.read_bytes())
+    chain = _box(data, "moov/trak/mdia/minf/stbl/stts")
+    moov, trak, mdia, stts = chain[0], chain[1], chain[2], chain[-1]
+    if _box(data, "mdat")[0] > moov:  # growing moov would then move the samples
+        raise ValueError(f"{path}: moov is before mdat")
+    (entries,) = struct.unpack(">I", data[stts + 12 : stts + 16])
+    count, delta = struct.unpack(">II", data[stts + 16 : stts + 24])
+    if entries != 1 or not 0 < frame < count:
+        raise ValueError(f"{path}: expected one stts entry over more than {frame}")
+    data[stts + 12 : stts + 24] = struct.pack(
+        ">IIIII", 2, frame, delta, count - frame, 2 * delta
+    )
+    for at in chain:  # every box around stts grew by one 8-byte entry
+        (size,) = struct.unpack(">I", data[at : at + 4])
+        data[at : at + 4] = struct.pack(">I", size + 8)
+    added = (count - frame) * delta  # in the track's timescale
+
+    def end(at: int) -> int:
+        return at + struct.unpack(">I", data[at : at + 4])[0]
+
+    mdhd = _box(data, "mdhd", mdia + 8, end(mdia))[0]
+    mvhd = _box(data, "mvhd", moov + 8, end(moov))[0]
+    tkhd = _box(data, "tkhd", trak + 8, end(trak))[0]
+    (track_scale,) = struct.unpack(">I", data[mdhd + 20 : mdhd + 24])
+    (movie_scale,) = struct.unpack(">I", data[mvhd + 20 : mvhd + 24])
+    ratio = movie_scale / track_scale
+    fields = [(mdhd, 24, 1.0), (mvhd, 24, ratio), (tkhd, 28, ratio)]
+    # The edit list's segment would otherwise end the track at its old length.
+    with contextlib.suppress(ValueError):  # (a file without one)
+        fields.append((_box(data, "edts/elst", trak + 8, end(trak))[-1], 16, ratio))
+    for at, offset, scale in fields:
+        if data[at + 8] != 0:
+            raise ValueError(f"{path}: version-1 (64-bit) header, not handled")
+        (old,) = struct.unpack(">I", data[at + offset : at + offset + 4])
+        data[at + offset : at + offset + 4] = struct.pack(
+            ">I", round(old + added * scale)
+        )
+    path.write_bytes(bytes(data))
+    return path

@@ -66,8 +66,10 @@ class Frame:
         image: BGR image ``(H, W, 3)`` uint8, upright (the file's rotation tag
             applied), never mirrored.
         index: 0-based index of the frame in the source (gaps mean frames were dropped).
-        timestamp: Seconds since the start of the source: ``index / fps`` for files,
-            wall-clock time since opening for cameras and streams.
+        timestamp: Seconds since the start of the source: for files the frame's
+            presentation time in the container (a phone's variable frame rate kept;
+            ``index / fps`` where the container gives none), wall-clock time since
+            opening for cameras and streams.
         decode_ms: Time spent reading and decoding this frame on the reader thread.
         captured_at: ``time.perf_counter()`` when the frame became available to the
             consumer (for latency): a camera frame once decoded, a file played in real
@@ -185,6 +187,10 @@ class VideoSource:
         if not first_ok or first is None:
             self._cap.release()
             raise SourceOpenError(self.source, "opened but delivered no frame")
+        # Presentation times count from the first frame's (an edit list may start later).
+        self._pts0 = self._pts() or 0.0
+        self._last_ts = 0.0
+        self._loop_offset = 0.0
         first = self._resize(upright(first, self.rotation))
         self.height, self.width = first.shape[:2]
         # Playback pacing and latency share one clock (perf_counter).
@@ -230,6 +236,25 @@ class VideoSource:
             return 0  # the backend insists on rotating: its frames are upright already
         return rotation
 
+    def _pts(self) -> float | None:
+        """The container's presentation time (s) of the frame just read, if it gives one."""
+        ms = float(self._cap.get(cv2.CAP_PROP_POS_MSEC))
+        return ms / 1e3 if np.isfinite(ms) and ms >= 0 else None
+
+    def _file_time(self) -> float:
+        """Seconds since the first frame of the file frame just read.
+
+        Its presentation time, so a variable frame rate (phones drop to 15-24 FPS in dim
+        light; the container's rate is then an average) keeps the motion's true speed;
+        ``1 / fps`` after the last frame where the container gives no usable time.
+        """
+        pts = self._pts()
+        t = None if pts is None else pts - self._pts0 + self._loop_offset
+        if t is None or not t > self._last_ts:
+            t = self._last_ts + 1.0 / self.fps
+        self._last_ts = t
+        return t
+
     def _resize(self, image: np.ndarray) -> np.ndarray:
         if self.size is None or (image.shape[1], image.shape[0]) == tuple(self.size):
             return image
@@ -271,6 +296,8 @@ class VideoSource:
                     # Start the file again; indices and timestamps keep increasing.
                     self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
                     ok, image = self._cap.read()
+                    self._loop_offset = self._last_ts + 1.0 / self.fps
+                    self._pts0 = self._pts() or 0.0
                 if not ok or image is None:
                     if not self.live:
                         self.end_reason = "eof"
@@ -292,7 +319,7 @@ class VideoSource:
                 if self.live:
                     ts = t1 - self._t0
                 else:
-                    ts = index / self.fps
+                    ts = self._file_time()
                     # Pace a file like a camera: wait until its frame is due.
                     delay = self._t0 + ts - time.perf_counter()
                     if self.realtime and delay > 0 and self._stop.wait(delay):

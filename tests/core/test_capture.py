@@ -20,7 +20,13 @@ from core.live.capture import (
     upright,
 )
 from tests.conftest import require_data
-from tests.video_files import phone_video, portrait_person, write_video
+from tests.video_files import (
+    phone_video,
+    portrait_person,
+    read_frames,
+    slow_down_from,
+    write_video,
+)
 
 
 def _write_video(path: Path, frames: int, size=(64, 48), fps=10.0) -> Path:
@@ -231,3 +237,22 @@ def test_a_frame_decoded_ahead_counts_as_delivered_when_handed_over(tmp_path):
         frame = src.read()
     assert frame is not None and frame.index == 1
     assert frame.captured_at >= before
+
+
+def test_a_variable_frame_rate_video_keeps_its_frames_times(tmp_path):
+    """A phone in dim light drops from 30 to 15 FPS mid-video; the container's frame
+    rate is then an average (20 FPS here). Each frame's time is its presentation time,
+    so the motion keeps its speed: index / fps put the 30 FPS half at 20 FPS and the
+    15 FPS half at 20 FPS too."""
+    frames = read_frames(require_data("videos", "ta_chi.mp4"), 60)
+    path = slow_down_from(write_video(tmp_path / "vfr.mp4", frames, 30.0, "mp4v"), 30)
+    with VideoSource(path) as src:
+        assert src.fps == pytest.approx(20.0)
+        got = list(src)
+    assert len(got) == 60
+    steps = np.diff([f.timestamp for f in got])
+    np.testing.assert_allclose(steps[:30], 1 / 30, atol=1e-3)
+    np.testing.assert_allclose(steps[30:], 2 / 30, atol=1e-3)
+    with VideoSource(path, loop=True) as src:  # looping: times keep increasing
+        times = [src.read().timestamp for _ in range(70)]
+    assert np.all(np.diff(times) > 0) and times[60] == pytest.approx(times[59] + 1 / 20)
