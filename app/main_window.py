@@ -9,10 +9,11 @@ every worker to stop and waits for each thread.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from PyQt6.QtCore import QSettings, pyqtSlot
-from PyQt6.QtGui import QCloseEvent
+from PyQt6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PyQt6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget
 
 from app.context import AppContext
@@ -70,6 +71,11 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.evaluate, "Evaluate")
         self.tabs.setCurrentIndex(int(self.ctx.recall("window/tab", "0") or 0))
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        for index in range(self.tabs.count()):  # Ctrl+1 Live ... Ctrl+5 Evaluate
+            tab = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
+            tab.activated.connect(partial(self.tabs.setCurrentIndex, index))
+            self.tabs.setTabToolTip(index, f"Ctrl+{index + 1}")
+        QShortcut(QKeySequence("Ctrl+Q"), self).activated.connect(self.close)
         self.train.run_finished.connect(self.evaluate.add_run)
         self.teach.model_ready.connect(self.evaluate.add_run)
         self.teach.use_model.connect(self._on_teach_use_model)

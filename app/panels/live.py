@@ -39,6 +39,7 @@ from app.context import AppContext
 from app.widgets.layout import field_row
 from app.widgets.prob_bars import ProbabilityBars
 from app.widgets.shipped_button import ShippedModelButton
+from app.widgets.shortcuts import press_on_key
 from app.widgets.source_picker import SourcePicker
 from app.widgets.video_view import VideoView
 from app.workers import Job
@@ -167,6 +168,7 @@ class LivePanel(QWidget):
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self._on_stop_clicked)
+        press_on_key(self, Qt.Key.Key_Space, self.start_button, self.stop_button)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.stop_button)

@@ -41,6 +41,7 @@ from PyQt6.QtWidgets import (
 from app.context import AppContext
 from app.widgets.elided_label import ElidedLabel
 from app.widgets.shipped_button import ShippedModelButton
+from app.widgets.shortcuts import press_on_key
 from app.widgets.skeleton_view import SkeletonView
 from app.widgets.timeline import IntervalTimeline
 from app.workers import Job
@@ -190,6 +191,9 @@ class ReplayPanel(QWidget):
         back.clicked.connect(self._on_step_back_clicked)
         forward = QPushButton("Step ▶")
         forward.clicked.connect(self._on_step_forward_clicked)
+        press_on_key(self, Qt.Key.Key_Space, self.play_button)
+        press_on_key(self, Qt.Key.Key_Left, back)
+        press_on_key(self, Qt.Key.Key_Right, forward)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.valueChanged.connect(self._on_slider_value_changed)

@@ -57,6 +57,7 @@ from PyQt6.QtWidgets import (
 from app.context import AppContext
 from app.widgets.curves import TrainingCurves
 from app.widgets.layout import field_row, scrolling_column
+from app.widgets.shortcuts import press_on_key
 from app.widgets.skeleton_view import SkeletonView
 from app.widgets.source_picker import SourcePicker
 from app.widgets.timeline import IntervalTimeline
@@ -180,6 +181,8 @@ class TeachPanel(QWidget):
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self._on_stop_clicked)
+        press_on_key(self, Qt.Key.Key_Space, self.record_button, self.stop_button)
+        press_on_key(self, Qt.Key.Key_Escape, self.stop_button)
         self.record_status = QLabel("Choose a source and an action, then Record.")
         self.record_status.setWordWrap(True)
         help_label = QLabel(NO_ACTION_HELP)

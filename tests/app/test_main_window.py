@@ -144,3 +144,73 @@ def test_the_window_fits_a_1280x720_screen(qtbot, settings):
             qtbot.waitUntil(lambda w=widget: not w.visibleRegion().isEmpty())
     finally:
         window.shutdown()
+
+
+def test_keys_press_the_shown_panels_buttons(qtbot, settings, tmp_path):
+    """Ctrl+1..5 pick a tab; Space is the shown panel's own main button (Replay's Play,
+    Teach's Record); Left / Right step; a text field keeps the space it is typed."""
+    from PyQt6.QtCore import Qt
+    from PyQt6.QtWidgets import QApplication
+
+    from tests.conftest import require_data
+
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()  # shortcuts answer in the active window only
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    replay = window.replay
+    try:
+        qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+        assert window.tabs.currentWidget() is replay
+        replay.model_dir = None
+        replay.open_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+        qtbot.waitUntil(lambda: replay.current is not None, timeout=30_000)
+        replay.clip_list.setFocus()
+        qtbot.keyClick(replay.clip_list, Qt.Key.Key_Right)
+        qtbot.keyClick(replay.clip_list, Qt.Key.Key_Right)
+        assert replay.frame == 2
+        qtbot.keyClick(replay.clip_list, Qt.Key.Key_Left)
+        assert replay.frame == 1
+        qtbot.keyClick(replay.clip_list, Qt.Key.Key_Space)
+        assert replay.timer.isActive()
+        qtbot.keyClick(replay.clip_list, Qt.Key.Key_Space)
+        assert not replay.timer.isActive()
+
+        # Replay's keys are Replay's alone, and a text field keeps its space.
+        qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+        teach = window.teach
+        assert window.tabs.currentWidget() is teach
+        teach.action.setFocus()
+        teach.action.lineEdit().clear()
+        qtbot.keyClicks(teach.action.lineEdit(), "tai chi")  # the space is typed
+        assert teach.action.currentText() == "tai chi" and replay.frame == 1
+        assert not replay.timer.isActive()
+        # Teach: Space records (until stopped), Esc stops; the take is kept.
+        teach.set_dataset(tmp_path / "mine")
+        qtbot.waitUntil(lambda: teach.source.cameras is not None, timeout=30_000)
+        teach.source.set_video(require_data("videos", "ta_chi.mp4"))
+        teach.countdown.setValue(0)
+        teach.max_seconds.setValue(0)  # until Stop
+        teach.takes.setFocus()
+        qtbot.keyClick(teach.takes, Qt.Key.Key_Space)
+        assert teach.record_job is not None
+        qtbot.waitUntil(
+            lambda: getattr(teach.last_record_event, "detected", 0) >= 10,
+            timeout=60_000,
+        )
+        qtbot.keyClick(teach.takes, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda: teach.record_job is None, timeout=60_000)
+        assert teach.actions() == {"tai chi": 1}
+
+        # Live: Space starts, and Space stops.
+        qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+        live = window.live
+        live.picker.video_path.setText(str(require_data("videos", "ta_chi.mp4")))
+        live.start_button.setFocus()
+        qtbot.keyClick(live.start_button, Qt.Key.Key_Space)
+        assert live.job is not None and live.stop_button.isEnabled()
+        qtbot.keyClick(live.start_button, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: live.job is None, timeout=30_000)
+    finally:
+        window.shutdown()
