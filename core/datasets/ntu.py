@@ -58,9 +58,11 @@ from core.datasets.scanning import (
     ScanEvent,
     read_bytes,
     read_member,
+    zip_members,
 )
 
-NAME_RE = re.compile(r"S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})")
+# Any letter case: a case-blind file system or a tool may have lowered the names.
+NAME_RE = re.compile(r"S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})", re.IGNORECASE)
 NUM_JOINTS = 25
 JOINT_FIELDS = 12
 INFO_FIELDS = 10
@@ -492,21 +494,21 @@ class NtuReader(FileDatasetReader):
         except (zipfile.BadZipFile, OSError) as exc:
             raise DataFormatError(root, f"not a zip archive ({exc})") from exc
         with archive:
-            members = sorted(
-                m.filename
-                for m in archive.infolist()
-                if m.filename.endswith(".skeleton")
-                and self._belongs(Path(m.filename).stem)
-            )
+            members = [
+                (m, path)
+                for m, path in zip_members(archive, ".skeleton")
+                if self._belongs(path.stem)
+            ]
             if not members:
                 raise DataFormatError(root, f"zip holds no {self.name} .skeleton files")
+            # Named with "/" separators (the sample's name is the source's stem).
             items = [
                 (
-                    Path(m).stem,
-                    f"{root}:{m}",
-                    functools.partial(read_member, archive, m, f"{root}:{m}"),
+                    path.stem,
+                    f"{root}:{path}",
+                    functools.partial(read_member, archive, m, f"{root}:{path}"),
                 )
-                for m in members
+                for m, path in members
             ]
             yield from self._events(items, missing_samples(root.parent))
 
@@ -517,7 +519,7 @@ class NtuReader(FileDatasetReader):
     ) -> Iterator[ScanEvent]:
         total = len(items)
         for i, (stem, source, load) in enumerate(items, 1):
-            if stem in missing:
+            if stem.upper() in missing:
                 yield FileSkipped(
                     i, total, source, "on the official missing-skeleton list"
                 )

@@ -11,12 +11,13 @@ with the rest.
 from __future__ import annotations
 
 import abc
+import fnmatch
 import os
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from core.datasets.base import DataFormatError, SkeletonSequence
 from core.labels import class_names
@@ -188,11 +189,65 @@ class FileDatasetReader(abc.ABC):
             raise FileNotFoundError(f"{self.name}: no such file or folder: {root}")
         if root.is_file():
             return [root]
-        return sorted(
+        return [
             p
-            for p in root.rglob(self.source_pattern)
-            if p.is_file() and self.is_source_file(p)
-        )
+            for p in dataset_files(root, self.source_pattern)
+            if self.is_source_file(p)
+        ]
+
+
+def is_hidden(relative: str | os.PathLike[str]) -> bool:
+    """Whether a path inside a dataset (folder or zip) is hidden or macOS metadata.
+
+    ``.DS_Store``, macOS's AppleDouble ``._<name>`` twins and the ``__MACOSX/`` folder
+    of a zip made on a Mac hold no skeletons; listing them as bad files buried the real
+    problems (one per sample of a whole dataset).
+    """
+    parts = PurePosixPath(str(relative).replace("\\", "/")).parts
+    return any(part.startswith(".") or part == "__MACOSX" for part in parts)
+
+
+def dataset_files(root: Path, pattern: str) -> list[Path]:
+    """Files under the folder ``root`` whose name matches ``pattern`` in any letter case
+    (``S001...A001.SKELETON`` from a case-blind file system), hidden ones left out.
+
+    Args:
+        root: The dataset folder.
+        pattern: A file-name pattern such as ``"*.skeleton"``.
+
+    Returns:
+        The files, sorted.
+    """
+    pattern = pattern.lower()
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if fnmatch.fnmatchcase(p.name.lower(), pattern)
+        and not is_hidden(p.relative_to(root))
+        and p.is_file()
+    )
+
+
+def zip_members(
+    archive: zipfile.ZipFile, suffix: str
+) -> list[tuple[str, PurePosixPath]]:
+    """The members of a dataset zip ending in ``suffix`` (any case), hidden ones left out.
+
+    Args:
+        archive: The open archive.
+        suffix: File suffix with its dot (``".skeleton"``).
+
+    Returns:
+        ``(member name as stored, its path with "/" separators)`` pairs, sorted: a zip
+        made by Windows PowerShell 5 stores ``folder\\file`` names.
+    """
+    found = []
+    for info in archive.infolist():
+        path = PurePosixPath(info.filename.replace("\\", "/"))
+        if info.is_dir() or path.suffix.lower() != suffix or is_hidden(path):
+            continue
+        found.append((info.filename, path))
+    return sorted(found, key=lambda item: item[1])
 
 
 ZIP_READ_ERRORS: tuple[type[BaseException], ...] = (

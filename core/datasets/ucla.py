@@ -28,8 +28,10 @@ from core.datasets.scanning import (
     FileFailed,
     FileRead,
     ScanEvent,
+    dataset_files,
     read_bytes,
     read_member,
+    zip_members,
 )
 from core.labels import ClassTable, load_class_table
 
@@ -193,7 +195,7 @@ class UclaReader(FileDatasetReader):
             yield from self._scan_zip(root)
 
     def _scan_folder(self, root: Path) -> Iterator[ScanEvent]:
-        files = sorted(root.rglob("*.json"))
+        files = dataset_files(root, "*.json")
         if not files:
             raise DataFormatError(
                 root, "no NW-UCLA sample JSON files (aXX_sYY_eZZ_vWW.json)"
@@ -213,23 +215,17 @@ class UclaReader(FileDatasetReader):
             raise DataFormatError(root, f"not a zip archive or folder ({exc})") from exc
         table = load_class_table(self.name)
         with archive:
-            members = sorted(
-                m.filename
-                for m in archive.infolist()
-                if not m.is_dir()
-                and m.filename.endswith(".json")
-                and not Path(m.filename).name.startswith("._")
-            )
+            members = zip_members(archive, ".json")
             if not members:
                 raise DataFormatError(
                     root,
                     "zip holds no skeletons (expected all_sqe/<sample>.json members)",
                 )
-            for i, member in enumerate(members, 1):
-                source = f"{root}:{member}"
+            for i, (member, path) in enumerate(members, 1):
+                source = f"{root}:{path}"
                 try:
                     data = read_member(archive, member, source)
-                    seq = parse_sample(data, source, Path(member).stem, table)
+                    seq = parse_sample(data, source, path.stem, table)
                 except DataFormatError as exc:
                     yield FileFailed(i, len(members), exc)
                 else:

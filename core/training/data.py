@@ -430,7 +430,17 @@ def load_data(
         ]
     )
     if len(train) == 0:
-        raise ValueError(f"{cfg.dataset} {cfg.protocol}: the training split is empty")
+        why = ""  # the left-out files are why, when there are any: say so here
+        if store.bad_files:
+            why = (
+                f" ({len(store.bad_files)} bad files left out, the first: "
+                f"{store.bad_files[0]}; 'ms2l data info' lists every one)"
+            )
+        elif unplaced:
+            why = f" ({notes[0]})"
+        raise ValueError(
+            f"{cfg.dataset} {cfg.protocol}: the training split is empty{why}"
+        )
     has_label = np.flatnonzero(train.labels >= 0)
     labelled = has_label
     if cfg.label_fraction < 1.0 and has_label.size:

@@ -360,3 +360,64 @@ def test_files_a_windows_editor_saved_read_like_the_originals(tmp_path):
     table = REPO / "resources" / "labels" / "nw-ucla.json"
     copy = saved_with_bom(table, tmp_path / "nw-ucla.json")
     assert parse_class_table(copy) == parse_class_table(table)
+
+
+# ------------------------------------------- datasets that went through a Mac or Windows
+def test_mac_metadata_windows_zips_and_case_are_not_bad_files(tmp_path, capsys):
+    """macOS's ``._`` twins and ``__MACOSX/``, a PowerShell zip's ``folder\\file`` names,
+    and a case-blind file system's names and extensions: the samples are read, nothing
+    else is listed as a bad file."""
+    ntu = sorted(require_data("ntu").glob("*.skeleton"))
+    apple_double = b"\x00\x05\x16\x07Mac OS X        "
+    folder = tmp_path / "ntu"
+    folder.mkdir()
+    for f in ntu:
+        shutil.copy(f, folder / f.name)
+        (folder / f"._{f.name}").write_bytes(apple_double)
+    (folder / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    mac_zip, win_zip = tmp_path / "mac.zip", tmp_path / "win.zip"
+    with zipfile.ZipFile(mac_zip, "w") as mac, zipfile.ZipFile(win_zip, "w") as win:
+        for f in ntu:
+            mac.write(f, f"nturgb+d_skeletons/{f.name}")
+            mac.writestr(f"__MACOSX/nturgb+d_skeletons/._{f.name}", apple_double)
+            win.write(f, f"nturgb+d_skeletons\\{f.name}")
+    lowered = tmp_path / "lowered"
+    lowered.mkdir()
+    for f in ntu:  # s001c001p001r001a001.skeleton and S001...A011.SKELETON
+        name = f.name.lower() if f.name.endswith("A001.skeleton") else f.name
+        shutil.copy(f, lowered / (name[: -len(".skeleton")] + ".SKELETON"))
+    for root in (folder, mac_zip, win_zip, lowered):
+        events = list(prepare("ntu60", root, tmp_path / "cache" / root.name))
+        ready = events[-1]
+        assert isinstance(ready, CacheReady) and ready.bad_files == (), root
+        assert ready.num_clips == len(ntu), root
+        store = ClipStore.open(ready.path)
+        assert sorted(n.upper() for n in store.names) == [f.stem for f in ntu]
+        assert sorted(int(x) for x in store.labels) == [0, 10, 49, 57]
+
+    # NW-UCLA as a folder: the ._ twin of a sample is not a bad file either.
+    ucla = tmp_path / "ucla"
+    ucla.mkdir()
+    with zipfile.ZipFile(require_data("nw-ucla", "all_sqe.zip")) as archive:
+        member = sorted(n for n in archive.namelist() if n.endswith(".json"))[0]
+        (ucla / Path(member).name).write_bytes(archive.read(member))
+    (ucla / f"._{Path(member).name}").write_bytes(apple_double)
+    ready = list(prepare("nw-ucla", ucla, tmp_path / "cache" / "ucla"))[-1]
+    assert ready.num_clips == 1 and ready.bad_files == ()
+
+
+def test_training_on_nothing_but_bad_files_says_why(tmp_path, capsys, monkeypatch):
+    root = tmp_path / "ntu"
+    root.mkdir()
+    for f in require_data("ntu").glob("*.skeleton"):
+        shutil.copy(f, root / f"{f.stem} (1).skeleton")  # "Keep both files" copies
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    argv = ["train", "--dataset", "ntu60", "--root", str(root), "--epochs", "1"]
+    argv += ["--device", "cpu", "--quiet", "--run-dir", str(tmp_path / "run")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert (
+        "ntu60 xsub: the training split is empty (4 bad files left out, the first: "
+        f"{root}/S001C001P001R001A001 (1).skeleton: file name does not follow"
+    ) in err
+    assert "'ms2l data info' lists every one)" in err
