@@ -40,6 +40,7 @@ import csv
 import io
 import os
 import re
+import unicodedata
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -145,6 +146,7 @@ def read_labels(root: str | os.PathLike[str]) -> list[LabelInterval]:
     """
     path = labels_path(root)
     if not path.is_file():
+        _refuse_misnamed_labels(path)
         return []
     try:
         text = path.read_bytes().decode("utf-8-sig")
@@ -190,12 +192,38 @@ def read_labels(root: str | os.PathLike[str]) -> list[LabelInterval]:
                 raise DataFormatError(
                     path, f"end {end:g} s is not after start {start:g} s", line=row
                 )
-            out.append(LabelInterval(name, start, end, action, subject, row))
+            # One form per name: macOS writes "é" decomposed (NFD), most editors
+            # composed (NFC); the two look alike and compared unequal.
+            out.append(LabelInterval(nfc(name), start, end, nfc(action), subject, row))
     except csv.Error as exc:
         raise DataFormatError(
             path, f"malformed CSV ({exc})", line=rows.line_num
         ) from None
     return out
+
+
+def nfc(text: str) -> str:
+    """``text`` in Unicode's composed form (NFC), the one names are compared in."""
+    return unicodedata.normalize("NFC", text)
+
+
+def _refuse_misnamed_labels(path: Path) -> None:
+    """Stop on a labels file under another name (``Labels.csv``, ``labels.csv.txt``).
+
+    A case-blind file system (Windows, macOS) shows it as ``labels.csv``, and Windows
+    hides a ``.txt`` its editor added; read here, it was silently no labels at all.
+
+    Raises:
+        DataFormatError: Naming the file found and the name it must have.
+    """
+    if not path.parent.is_dir():
+        return
+    for other in sorted(path.parent.iterdir()):
+        low = other.name.lower()
+        if low in (path.name, f"{path.name}.txt") and other.is_file():
+            raise DataFormatError(
+                other, f"the labels file must be named exactly {path.name}: rename it"
+            )
 
 
 def write_labels(
@@ -657,7 +685,7 @@ def build_clips(
     failed: list[DataFormatError] = []
     for path in files:
         try:
-            recordings[path.stem] = read_recording(path)
+            recordings[nfc(path.stem)] = read_recording(path)
         except DataFormatError as exc:
             failed.append(exc)
     intervals = read_labels(root)
@@ -665,7 +693,7 @@ def build_clips(
         intervals,
         {n: r.duration for n, r in recordings.items()},
         labels_path(root),
-        {Path(e.path).stem: str(e) for e in failed},
+        {nfc(Path(e.path).stem): str(e) for e in failed},
         {n for n, r in recordings.items() if not r.complete},
     )
     classes = sorted({iv.action for iv in intervals})

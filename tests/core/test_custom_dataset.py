@@ -635,3 +635,34 @@ def test_data_info_on_a_custom_dataset_says_validation_and_what_was_cut_short(
     assert main([*args, "--protocol", "subject"]) == 2
     err = capsys.readouterr().err
     assert "labels.csv row 2: recording" in err and "has no subject" in err
+
+
+def test_a_dataset_from_a_mac_or_windows_has_its_labels_read(takes: Path) -> None:
+    """Names macOS wrote decomposed (NFD) match labels typed composed (NFC); a labels
+    file named Labels.csv or labels.csv.txt is named, not silently no labels."""
+    import unicodedata
+
+    rows = labels_path(takes).read_text(encoding="utf-8").splitlines()
+    first = rows[1].split(",")[0]
+    composed = unicodedata.normalize("NFC", f"café-{first}")
+    (takes / f"{first}.jsonl").rename(
+        takes / f"{unicodedata.normalize('NFD', composed)}.jsonl"
+    )
+    rows[1] = rows[1].replace(first, composed, 1)
+    # The same action typed both ways is one class.
+    action = rows[2].split(",")[3]
+    rows[2] = rows[2].replace(action, unicodedata.normalize("NFD", f"{action} é"))
+    rows[3] = rows[3].replace(action, unicodedata.normalize("NFC", f"{action} é"))
+    _write(takes, "\n".join(rows) + "\n")
+    _, _, classes, clips, _ = build_clips(takes)
+    assert sum(c.label is not None for c in clips) == 12
+    assert len(classes) == 4 and unicodedata.normalize("NFC", f"{action} é") in classes
+
+    for wrong in ("Labels.csv", "labels.csv.txt"):
+        labels_path(takes).rename(takes / wrong)
+        with pytest.raises(
+            DataFormatError,
+            match=rf"{wrong}: the labels file must be named exactly labels\.csv",
+        ):
+            build_clips(takes)
+        (takes / wrong).rename(labels_path(takes))
