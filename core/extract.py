@@ -4,11 +4,12 @@ Two ways to give the videos and their labels:
 
 - a **folder of class sub-folders**, ``VIDEOS/<action>/<video>`` (the layout torchvision
   and mmaction2 use): every video becomes a recording ``<action>-<video stem>``
-  labelled whole with its folder's action (a take);
-- a **CSV** ``video,start,end,action`` (header row required; ``video`` relative to the
-  CSV's folder, times in seconds; an empty ``end`` means the end of the video): every
-  distinct video becomes one recording named after its stem, with one labelled interval
-  per row.
+  labelled whole with its folder's action (a take); hidden files and folders (``.name``,
+  macOS ``._clip.avi``) and ``__MACOSX`` are left out;
+- a **CSV** ``video,start,end,action`` in UTF-8 (header row required; ``video`` relative
+  to the CSV's folder, ``/`` or ``\\`` between folders; times in seconds; an empty
+  ``end`` means the end of the video): every distinct video becomes one recording named
+  after its stem, with one labelled interval per row.
 
 :func:`extract` yields frozen events (the CLI draws a progress bar from them, the GUI
 runs it through ``app.workers.IteratorWorker``). Videos run in a pool of ``workers``
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import csv
+import io
 import multiprocessing
 import os
 import re
@@ -43,6 +45,7 @@ from core.datasets.custom import (
     write_labels,
 )
 from core.datasets.recording import check_name, read_recording, recording_info
+from core.datasets.scanning import is_hidden
 
 VIDEO_SUFFIXES = (
     ".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv",
@@ -186,16 +189,28 @@ ExtractEvent = (
 )  # fmt: skip
 
 
+NAME_BYTES = 200
+"""Longest recording name in UTF-8 bytes: its file and the temporary files written beside
+it (``.<name>.jsonl.<random>.tmp``) must fit the 255-byte file-name limit."""
+
+
+def _fit(base: str, suffix: str = "") -> str:
+    """``base + suffix``, ``base`` cut to fit 100 characters and :data:`NAME_BYTES`."""
+    room = NAME_BYTES - len(suffix.encode())
+    cut = base[: 100 - len(suffix)].encode()[:room].decode("utf-8", "ignore")
+    return cut + suffix
+
+
 def _slug(text: str) -> str:
     s = re.sub(r"[^\w.+-]", "_", text.strip()).lstrip(".+-")
-    return s[:100] or "video"
+    return _fit(s) or "video"
 
 
 def _unique(base: str, taken: dict[str, Any]) -> str:
     """``base``, or ``base-2``, ``base-3``... if that recording name is taken."""
     name, i = base, 2
     while name in taken:
-        name, i = f"{base}-{i}", i + 1
+        name, i = _fit(base, f"-{i}"), i + 1
     return check_name(name)
 
 
@@ -227,7 +242,7 @@ def _settle_names(jobs: list[VideoJob], root: Path) -> list[VideoJob]:
         if name is None or name in used:
             base, name, i = job.name, job.name, 2
             while name in used or owner.get(name, video) != video:
-                name, i = f"{base}-{i}", i + 1
+                name, i = _fit(base, f"-{i}"), i + 1
         used.add(name)
         out.append(replace(job, name=check_name(name)))
     return sorted(out, key=lambda j: j.name)
@@ -245,8 +260,8 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
 
     Raises:
         FileNotFoundError: If ``videos`` does not exist.
-        DataFormatError: Naming the CSV and row for a malformed row; or when nothing is
-            found.
+        DataFormatError: Naming the CSV (and row) when it is not UTF-8 or a row is
+            malformed; or when nothing is found.
     """
     src = Path(videos).expanduser().absolute()
     if not src.exists():
@@ -254,7 +269,11 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
     jobs: dict[str, VideoJob] = {}
     if src.is_dir():
         for folder in sorted(p for p in src.iterdir() if p.is_dir()):
+            if is_hidden(folder.name):  # (.git, __MACOSX, ...)
+                continue
             for video in sorted(folder.iterdir()):
+                if is_hidden(video.name):  # (._clip.avi from a Mac, .DS_Store)
+                    continue
                 if video.is_file() and video.suffix.lower() in VIDEO_SUFFIXES:
                     # clip.mp4 and clip.avi, or "my clip" and "my_clip", slug alike:
                     # the later one gets -2 (never a silent overwrite).
@@ -266,7 +285,17 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
             )
         return list(jobs.values())
     by_video: dict[Path, list[tuple[float, float | None, str, int]]] = {}
-    with open(src, encoding="utf-8-sig", newline="") as fh:
+    try:
+        text = src.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:  # e.g. Excel's "CSV (Comma delimited)", UTF-16
+        raise DataFormatError(
+            src,
+            f'not UTF-8 text ({exc.reason}): save it as "CSV UTF-8"',
+            line=exc.object.count(b"\n", 0, exc.start) + 1,
+        ) from None
+    except OSError as exc:
+        raise DataFormatError(src, f"cannot read ({exc.strerror or exc})") from None
+    with io.StringIO(text, newline="") as fh:
         reader = csv.reader(fh, strict=True)
         try:
             header = [h.strip().lower() for h in next(reader, [])]
@@ -296,7 +325,11 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
                     raise DataFormatError(
                         src, f"interval {start_s}-{end_s} s is empty or negative", row
                     )
-                video = Path(os.path.normpath(src.parent.absolute() / video_s))
+                video = src.parent.absolute() / video_s
+                if os.sep == "/" and "\\" in video_s and not video.exists():
+                    # Written on Windows (clips\drink.avi): "\" is a separator.
+                    video = src.parent.absolute() / video_s.replace("\\", "/")
+                video = Path(os.path.normpath(video))
                 by_video.setdefault(video, []).append((start, end, action, row))
         except csv.Error as exc:
             raise DataFormatError(

@@ -150,8 +150,12 @@ def read_labels(root: str | os.PathLike[str]) -> list[LabelInterval]:
         return []
     try:
         text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataFormatError(path, f"not UTF-8 text ({exc.reason})") from None
+    except UnicodeDecodeError as exc:  # e.g. Excel's "CSV (Comma delimited)", UTF-16
+        raise DataFormatError(
+            path,
+            f'not UTF-8 text ({exc.reason}): save it as "CSV UTF-8"',
+            line=exc.object.count(b"\n", 0, exc.start) + 1,
+        ) from None
     except OSError as exc:
         raise DataFormatError(path, f"cannot read ({exc.strerror or exc})") from None
     rows = csv.reader(io.StringIO(text, newline=""), strict=True)

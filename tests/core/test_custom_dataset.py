@@ -666,3 +666,15 @@ def test_a_dataset_from_a_mac_or_windows_has_its_labels_read(takes: Path) -> Non
         ):
             build_clips(takes)
         (takes / wrong).rename(labels_path(takes))
+
+
+def test_labels_saved_by_excel_in_another_encoding_say_how_to_save_them(
+    takes: Path,
+) -> None:
+    name = list_recordings(takes)[0].name
+    text = f"recording,start,end,action\n{name},0,1,caf\u00e9\n"
+    labels_path(takes).write_bytes(text.encode("cp1252"))  # "CSV (Comma delimited)"
+    with pytest.raises(
+        DataFormatError, match=r'labels\.csv:2: not UTF-8 text .*save it as "CSV UTF-8"'
+    ):
+        build_clips(takes)

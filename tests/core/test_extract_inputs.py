@@ -1,0 +1,126 @@
+"""``ms2l data extract`` on the inputs users really give it: a video-list CSV saved by
+Excel (cp1252, UTF-16) or written on Windows (``clips\\drink.avi``), long non-ASCII video
+names, and folders carrying hidden files and macOS ``._`` / ``__MACOSX`` debris.
+
+Videos are symlinks to the shared real videos; MediaPipe runs for real on a few frames.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.cli import main
+from core.datasets.base import DataFormatError
+from core.datasets.custom import list_recordings, read_labels
+from core.extract import NAME_BYTES, plan
+from tests.conftest import require_data
+
+NTU = "S001C001P001R001A001_rgb.avi"
+HEADER = "video,start,end,action\n"
+
+
+def test_video_list_not_utf8_names_the_csv_and_line(tmp_path: Path, capsys) -> None:
+    """Excel's cp1252 and UTF-16 CSVs failed with a bare ``'utf-8' codec can't decode``
+    naming no file; a UTF-8 BOM ("CSV UTF-8") keeps working."""
+    table = tmp_path / "videos.csv"
+    table.write_bytes((HEADER + "café.avi,0,,boire\n").encode("cp1252"))
+    with pytest.raises(DataFormatError) as err:
+        plan(table)
+    assert err.value.path == str(table) and err.value.line == 2
+    assert "not UTF-8" in str(err.value) and '"CSV UTF-8"' in str(err.value)
+    out = tmp_path / "ds"
+    assert main(["data", "extract", str(table), "--out", str(out)]) == 2
+    message = capsys.readouterr().err
+    assert f"{table}:2: not UTF-8" in message and "CSV UTF-8" in message
+
+    table.write_bytes((HEADER + "café.avi,0,,boire\n").encode("utf-16"))
+    with pytest.raises(DataFormatError, match="not UTF-8.*CSV UTF-8") as err:
+        plan(table)
+    assert err.value.path == str(table) and err.value.line == 1
+
+    table.write_bytes((HEADER + "café.avi,0,,boire\n").encode("utf-8-sig"))
+    [job] = plan(table)
+    assert (job.name, job.video, job.intervals) == (
+        "café", tmp_path / "café.avi", ((0.0, None, "boire"),)
+    )  # fmt: skip
+
+
+def test_data_extract_csv_with_windows_paths(tmp_path: Path, capsys) -> None:
+    """``clips sub\\drink 1.avi`` was looked up as one file name (``no such file``); a
+    backslash is a folder separator, unless the path exists as written."""
+    (tmp_path / "clips sub").mkdir()
+    (tmp_path / "clips sub" / "drink 1.avi").symlink_to(require_data("videos", NTU))
+    (tmp_path / "odd\\name.mp4").symlink_to(require_data("videos", "ta_chi.mp4"))
+    table = tmp_path / "videos.csv"
+    table.write_text(
+        HEADER + "clips sub\\drink 1.avi,0,,drink\nodd\\name.mp4,0,,tai chi\n"
+    )
+    assert {job.name: job.video for job in plan(table)} == {
+        "drink_1": tmp_path / "clips sub" / "drink 1.avi",
+        "odd_name": tmp_path / "odd\\name.mp4",
+    }
+    out = tmp_path / "ds"
+    args = ["data", "extract", str(table), "--out", str(out), "--max-frames", "3",
+            "--workers", "1"]  # fmt: skip
+    assert main(args) == 0, capsys.readouterr().err
+    assert "2 extracted, 0 already done, 0 failed" in capsys.readouterr().out
+    assert sorted((r.recording, r.action) for r in read_labels(out)) == [
+        ("drink_1", "drink"), ("odd_name", "tai chi"),
+    ]  # fmt: skip
+
+
+def test_data_extract_long_non_ascii_names_fit_the_file_name_limit(
+    tmp_path: Path, capsys
+) -> None:
+    """Names were capped at 100 characters, so 83 CJK characters (249 bytes) made a
+    temporary file name past 255 bytes: ``[Errno 36] File name too long``. Names are
+    capped in bytes, and two videos alike up to the cut still get two recordings."""
+    folder = tmp_path / "videos" / "日本"
+    folder.mkdir(parents=True)
+    stem = "動画" * 40  # 240 bytes: with "日本-" the old name was 249 bytes
+    (folder / f"{stem}.avi").symlink_to(require_data("videos", NTU))
+    (folder / f"{stem[:-1]}X.mp4").symlink_to(require_data("videos", "ta_chi.mp4"))
+    out = tmp_path / "ds"
+    args = ["data", "extract", str(tmp_path / "videos"), "--out", str(out),
+            "--max-frames", "3", "--workers", "1"]  # fmt: skip
+    assert main(args) == 0, capsys.readouterr().err
+    assert "2 extracted, 0 already done, 0 failed" in capsys.readouterr().out
+    recordings = list_recordings(out)
+    names = sorted(i.name for i in recordings)
+    assert len(names) == 2 and sum(n.endswith("-2") for n in names) == 1, names
+    assert all(n.startswith("日本-動画動画") for n in names)
+    assert all(len(n.encode()) <= NAME_BYTES for n in names)
+    assert all(i.complete and i.frames == 3 for i in recordings)
+    assert sorted(r.recording for r in read_labels(out)) == names
+    assert main(args) == 0  # resumed on the same recordings
+    assert "0 extracted, 2 already done, 0 failed" in capsys.readouterr().out
+
+
+def test_data_extract_skips_hidden_files_and_macos_debris(
+    tmp_path: Path, capsys
+) -> None:
+    """``.hidden/`` became an action class, and macOS ``._clip.avi`` files and
+    ``__MACOSX/`` were taken for videos and failed (``cannot decode``) on every run."""
+    videos = tmp_path / "videos"
+    for folder in ("drink", ".hidden", "__MACOSX"):
+        (videos / folder).mkdir(parents=True)
+    (videos / "drink" / "clip.avi").symlink_to(require_data("videos", NTU))
+    (videos / ".hidden" / "x.avi").symlink_to(require_data("videos", NTU))
+    appledouble = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        "
+    (videos / "drink" / "._clip.avi").write_bytes(appledouble)
+    (videos / "drink" / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (videos / "__MACOSX" / "._clip.avi").write_bytes(appledouble)
+    assert [(j.name, j.video.name) for j in plan(videos)] == [
+        ("drink-clip", "clip.avi")
+    ]
+    out = tmp_path / "ds"
+    args = ["data", "extract", str(videos), "--out", str(out), "--max-frames", "3",
+            "--workers", "1"]  # fmt: skip
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "failed" not in captured.err and "1 extracted" in captured.out
+    assert [(r.recording, r.action) for r in read_labels(out)] == [
+        ("drink-clip", "drink")
+    ]
