@@ -11,8 +11,10 @@ bone-stream run of the same recipe), written as ``eval-fused.json`` and
 ``confusion-fused.*`` beside the first run's files.
 
 ``--out DIR`` writes the files into ``DIR`` instead (each run's into ``DIR/<run name>``
-when there are several). The models shipped with the app are never written to: their
-files go to ``<runs folder>/eval-<name>`` unless ``--out`` says where.
+when there are several; checked before any work). The models shipped with the app are
+never written to, and neither is a run folder this user cannot write to (a colleague's
+run, a read-only share): their files go to ``<runs folder>/eval-<name>`` unless ``--out``
+says where.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,7 +71,9 @@ def _out_dir(run_dir: Path, out: str | None, sub: str = "") -> Path:
 
     if out:
         return Path(out).expanduser() / sub
-    if run_dir.resolve().is_relative_to(CHECKPOINTS_DIR.resolve()):
+    if run_dir.resolve().is_relative_to(CHECKPOINTS_DIR.resolve()) or not os.access(
+        run_dir, os.W_OK | os.X_OK
+    ):
         return default_runs_dir() / f"eval-{run_dir.name}"
     return run_dir
 
@@ -83,8 +88,11 @@ def _save(result: EvalResult | FusedResult, folder: Path) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate and report."""
+    from core.commands.paths import check_output_folder
     from core.evaluation import evaluate_fused, evaluate_run
 
+    if args.out:
+        check_output_folder(Path(args.out).expanduser(), "--out")
     if len(args.run_dir) > 1:
         fused = evaluate_fused(
             args.run_dir, split=args.split, data_root=args.root, device=args.device

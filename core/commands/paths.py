@@ -37,6 +37,23 @@ def check_output_path(path: Path, option: str) -> None:
         raise UserError(f"{option} {path}: folder {parent} is not writable")
 
 
+def check_output_folder(path: Path, option: str) -> None:
+    """Fail before any work if files could not be written into the folder ``path``
+    (made when missing).
+
+    Raises:
+        UserError: If ``path`` or its nearest existing parent is not a folder, or that
+            folder is not writable.
+    """
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UserError(f"{option} {path}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError(f"{option} {path}: folder {existing} is not writable")
+
+
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
     """Whether two paths name the same file.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -221,3 +222,42 @@ def test_a_runs_history_reads_back_as_its_events(tiny_data, tmp_path):
     assert [e.epoch for e in events if isinstance(e, EpochDone)] == [1, 2]
     assert isinstance(events[-1], RunFinished) and events[-1].run_dir == run_dir
     assert read_history(tmp_path / "nothing") == []
+
+
+def test_eval_of_a_run_folder_it_cannot_write_reports_elsewhere(
+    tmp_path, monkeypatch, capsys
+):
+    """A colleague's run or a read-only share: the reports go to the runs folder (the
+    evaluation ran to its end, then failed on a temporary file). Tests run as root, for
+    whom every folder is writable, so "this user cannot write here" is what
+    ``os.access`` is made to say; a bad ``--out`` is refused before any work."""
+    import os
+    import shutil
+
+    import core.commands.eval as eval_command
+    from core.paths import CHECKPOINTS_DIR
+    from tests.conftest import require_data
+
+    require_data("nw-ucla", "all_sqe.zip")
+    monkeypatch.setenv("MS2L_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    theirs = shutil.copytree(CHECKPOINTS_DIR / "nw-ucla-ms2l", tmp_path / "theirs")
+    real_access = os.access
+    monkeypatch.setattr(
+        eval_command.os,
+        "access",
+        lambda path, mode: Path(path) != theirs and real_access(path, mode),
+    )
+    before = {p.name: p.stat().st_mtime_ns for p in theirs.iterdir()}
+    assert main(["eval", str(theirs), "--device", "cpu"]) == 0
+    reports = tmp_path / "runs" / "eval-theirs"
+    assert f"wrote {reports / 'eval.json'}" in capsys.readouterr().out
+    assert (reports / "confusion.png").is_file()
+    assert {p.name: p.stat().st_mtime_ns for p in theirs.iterdir()} == before
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("")
+    assert main(["eval", str(theirs), "--out", str(a_file / "reports")]) == 2
+    assert f"--out {a_file / 'reports'}: {a_file} is not a folder" in (
+        capsys.readouterr().err
+    )
