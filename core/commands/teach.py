@@ -11,8 +11,8 @@ setting.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
-from pathlib import Path
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -61,11 +61,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Build the Teach config, train with a progress bar, say how to use the model."""
     from core.commands.train import train_with_progress
+    from core.datasets.custom import dataset_folder
     from core.training.teach import teach_config, teach_run_dir, teach_val_fraction
 
-    root = Path(args.root).expanduser()
-    if not root.is_dir():
-        raise FileNotFoundError(f"{root}: no such dataset folder")
+    root = dataset_folder(args.root)
     auto = teach_val_fraction(root)  # also refuses fewer than two actions
     val_fraction = auto if args.val_fraction is None else args.val_fraction
     run_dir = args.run_dir or teach_run_dir(root)
@@ -83,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
     if finished is None or finished.cancelled:  # (the loop always ends with one)
         return 130
     print(
-        f"use it: ms2l infer --camera 0 --run {finished.run_dir} (or a video), or "
+        f"use it: ms2l infer --camera 0 --run {shlex.quote(str(finished.run_dir))} "
+        "(or a video), or "
         "load it in the app's Live panel",
         file=sys.stderr,
     )

@@ -211,6 +211,23 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def dataset_folder(root: str | os.PathLike[str]) -> Path:
+    """``root`` as a dataset folder (``~`` expanded).
+
+    Raises:
+        DataFormatError: If it is a file (a zip of the dataset, say).
+        FileNotFoundError: If it does not exist.
+    """
+    root = Path(root).expanduser()
+    if root.is_file():
+        raise DataFormatError(
+            root, "is a file, not a dataset folder (unpack an archive first)"
+        )
+    if not root.is_dir():
+        raise FileNotFoundError(f"custom: no such dataset folder: {root}")
+    return root
+
+
 def _refuse_misnamed_labels(path: Path) -> None:
     """Stop on a labels file under another name (``Labels.csv``, ``labels.csv.txt``).
 
@@ -677,9 +694,7 @@ def build_clips(
         DataFormatError: For any bad label (names ``labels.csv`` and the row), or when
             the folder holds no recording.
     """
-    root = Path(root).expanduser()
-    if not root.is_dir():
-        raise FileNotFoundError(f"custom: no such dataset folder: {root}")
+    root = dataset_folder(root)
     files = [p for p in sorted(root.glob(f"*{SUFFIX}")) if not p.name.startswith(".")]
     if not files:
         raise DataFormatError(

@@ -71,6 +71,9 @@ def teach_run_dir(root: str | os.PathLike[str]) -> Path:
     from core.paths import default_runs_dir
 
     name = Path(root).expanduser().resolve().name
+    # Cut to 100 bytes: with "teach-" and the time the folder name stays far below the
+    # file systems' 255-byte limit, which a long (or non-ASCII) dataset name passed.
+    name = name.encode()[:100].decode("utf-8", "ignore")
     return default_runs_dir() / f"teach-{name}-{datetime.now():%Y%m%d-%H%M%S}"
 
 

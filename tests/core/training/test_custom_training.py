@@ -240,6 +240,28 @@ def test_ms2l_teach_trains_with_the_panels_recipe(
     )
 
 
+def test_ms2l_teach_on_a_long_folder_name_with_spaces(
+    dataset: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """The default run folder is cut to fit the file name limit (it ended the run with
+    'File name too long'), and the hint is one a shell takes as written."""
+    import shlex
+    import shutil
+
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("MS2L_RUNS", str(tmp_path / "my runs"))
+    mine = shutil.copytree(dataset, tmp_path / ("mes gestes " + "日本" * 40))
+    assert len(mine.name.encode()) > 240
+    assert main(["teach", str(mine), "--epochs", "1", "--quiet"]) == 0
+    (run,) = (tmp_path / "my runs").iterdir()
+    assert run.name.startswith("teach-mes gestes 日本") and len(run.name.encode()) < 130
+    hint = capsys.readouterr().err.split("use it: ")[1].split(" (or a video)")[0]
+    assert shlex.split(hint) == ["ms2l", "infer", "--camera", "0", "--run", str(run)]
+    archive = shutil.make_archive(str(tmp_path / "mine"), "zip", mine)
+    assert main(["teach", archive]) == 2
+    assert "is a file, not a dataset folder" in capsys.readouterr().err
+
+
 def test_teach_needs_two_actions(tmp_path: Path, capsys) -> None:
     root = tmp_path / "one"
     root.mkdir()
