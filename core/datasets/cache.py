@@ -541,7 +541,13 @@ def prepare(
             f"{path}: the cache would be inside the dataset folder {root_path} and be "
             "read as data; choose another cache folder (--cache-dir, $MS2L_CACHE)"
         )
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a read-only home, a full disk
+        raise OSError(
+            f"cannot make the clip cache {path} ({exc.strerror or exc}): set "
+            "$MS2L_CACHE to a writable folder"
+        ) from None
     lock = FileLock(path / LOCK_NAME)
     try:
         free = lock.try_acquire()
