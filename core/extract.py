@@ -568,25 +568,35 @@ def extract(
     cancelled = False
     if workers == 1:
         counter = _Counter()
-        for job in todo:
-            if stop.is_set():
-                cancelled = True
-                break
-            path = recording_path(root, job.name)
-            t1 = time.perf_counter()
-            try:
-                f, d, dur = extract_video(
-                    job.video, path, mirrored=mirrored, max_frames=max_frames,
-                    stop=stop, counter=counter,
+        # One video at a time on a thread, so that heartbeats keep coming while a long
+        # video is processed (a 10-minute one was minutes of silence).
+        with cf.ThreadPoolExecutor(1, thread_name_prefix="extract") as one:
+            for job in todo:
+                if stop.is_set():
+                    cancelled = True
+                    break
+                path = recording_path(root, job.name)
+                t1 = time.perf_counter()
+                future = one.submit(
+                    extract_video, job.video, path, mirrored=mirrored,
+                    max_frames=max_frames, stop=stop, counter=counter,
                 )  # fmt: skip
-            except InterruptedError:
-                cancelled = True
-                break
-            except Exception as exc:  # noqa: BLE001 - reported, the rest goes on
-                yield fail(job, exc)
-                continue
-            yield finish(job, (f, d, dur, time.perf_counter() - t1))
-            yield ExtractFrames(counter.value, done, total)
+                try:
+                    while not cf.wait([future], timeout=0.5).done:
+                        yield ExtractFrames(counter.value, done, total)
+                except GeneratorExit:  # the consumer went away: stop the video too
+                    stop.set()
+                    raise
+                try:
+                    f, d, dur = future.result()
+                except InterruptedError:
+                    cancelled = True
+                    break
+                except Exception as exc:  # noqa: BLE001 - reported, the rest goes on
+                    yield fail(job, exc)
+                    continue
+                yield finish(job, (f, d, dur, time.perf_counter() - t1))
+                yield ExtractFrames(counter.value, done, total)
         frames_total = counter.value
     else:
         ctx = multiprocessing.get_context("spawn")

@@ -46,21 +46,26 @@ class ProgressBar:
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self._last_tenth = -1
         self._last_percent = -1
+        self._last_note = ""
         self._drawn = False
 
-    def update(self, done: int, total: int) -> None:
-        """Show ``done`` of ``total``."""
+    def update(self, done: int, total: int, note: str = "") -> None:
+        """Show ``done`` of ``total``, and ``note`` after them on a terminal (work within
+        the current item, e.g. frames of a long video, so the line keeps moving)."""
         if not self.enabled or total <= 0:
             return
         frac = min(1.0, done / total)
         if self.tty:
             percent = int(frac * 100)
-            if percent == self._last_percent and done != total:
-                return  # redraw only when the shown figure changes
-            self._last_percent = percent
+            if percent == self._last_percent and note == self._last_note:
+                return  # redraw only when the shown figures change
+            self._last_percent, self._last_note = percent, note
             filled = int(round(frac * BAR_WIDTH))
             bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-            self.stream.write(f"\r{self.label} [{bar}] {done}/{total} {frac:4.0%}")
+            tail = f" · {note}" if note else ""
+            self.stream.write(
+                f"\r{self.label} [{bar}] {done}/{total} {frac:4.0%}{tail}\033[K"
+            )
             self.stream.flush()
             self._drawn = True
         else:
@@ -360,7 +365,9 @@ def run_extract(args: argparse.Namespace) -> int:
                     bar.message(f"{event.name}: {event.warning}")
                 elif isinstance(event, ExtractFinished):
                     finished = event
-                if isinstance(event, ExtractFrames | ExtractDone | ExtractFailed):
+                if isinstance(event, ExtractFrames):
+                    bar.update(event.done, event.total, f"{event.frames} frames")
+                elif isinstance(event, ExtractDone | ExtractFailed):
                     bar.update(event.done, event.total)
     finally:
         bar.close()

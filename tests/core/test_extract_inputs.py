@@ -124,3 +124,34 @@ def test_data_extract_skips_hidden_files_and_macos_debris(
     assert [(r.recording, r.action) for r in read_labels(out)] == [
         ("drink-clip", "drink")
     ]
+
+
+def test_one_long_video_keeps_reporting_its_frames(tmp_path: Path, monkeypatch) -> None:
+    """With one worker the heartbeat came only between videos: a long video was minutes
+    without a sign of life. Heartbeats now come while it is processed, and a terminal's
+    bar shows the frames."""
+    import io
+    import sys
+
+    from core.extract import ExtractDone, ExtractFrames, extract
+
+    folder = tmp_path / "videos" / "drink"
+    folder.mkdir(parents=True)
+    (folder / "clip.avi").symlink_to(require_data("videos", NTU))
+    events = list(
+        extract(tmp_path / "videos", tmp_path / "a", workers=1, max_frames=60)
+    )
+    done = next(i for i, e in enumerate(events) if isinstance(e, ExtractDone))
+    during = [e for e in events[:done] if isinstance(e, ExtractFrames)]
+    assert during and during[-1].frames > 0 and during[-1].done == 0
+    assert events[done].frames == 60
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    argv = ["data", "extract", str(tmp_path / "videos"), "--out", str(tmp_path / "b")]
+    assert main([*argv, "--workers", "1", "--max-frames", "60"]) == 0
+    assert "0/1   0% · " in terminal.getvalue() and " frames" in terminal.getvalue()
