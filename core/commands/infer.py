@@ -319,10 +319,17 @@ def _run_video(
     stage_ms: dict[str, list[float]] = {s: [] for s in STAGES}
     start = time.perf_counter()
     ok = interrupted = False
+    # A file's frames as a bar on stderr (a 10-minute video takes about as long, and
+    # nothing else moves meanwhile); the most it will read: the file, or --max-frames.
+    from core.commands.data import ProgressBar
+
+    bar = ProgressBar("frames", enabled=src.frame_count is not None)
+    todo = min(src.frame_count or 0, args.max_frames or sys.maxsize)
     try:
         for update in run_live(src, predictor, settings, stop):
             frames += 1
             last_index, last_time = update.index, update.timestamp
+            bar.update(min(update.index + 1, todo), todo)
             people += update.skeleton is not None
             for stage, ms in update.timings.as_dict().items():
                 if np.isfinite(ms):
@@ -353,6 +360,7 @@ def _run_video(
     except CaptureError as exc:
         raise UserError(str(exc)) from None
     finally:
+        bar.close()
         if not ok:
             lines.discard()
             if video is not None:
@@ -393,6 +401,13 @@ def _run_video(
             f"predictions: none ({_why_no_prediction(predictor, settings, people, src.fps)})"
         )
     _finish_outputs(args, video, lines)
+    if interrupted:  # a script must not take the partial result for the whole
+        print(
+            f"ms2l infer: stopped by Ctrl-C at frame {last_index + 1} ({last_time:.1f} s):"
+            " the summary and outputs cover the frames read until then",
+            file=sys.stderr,
+        )
+        return 130
     return 0
 
 

@@ -272,3 +272,41 @@ def test_os_errors_become_one_line_messages(run_dir, tmp_path, capsys):
         "no such file: a.mp4"
     )
     assert error_message(KeyError("ntu61")) == "ntu61"
+
+
+def test_a_long_video_shows_its_frames_and_ctrl_c_keeps_a_marked_partial_result(
+    run_dir, tmp_path
+):
+    """A video took as long as it plays with nothing on screen; Ctrl-C then exited 0 as
+    if the summary were the whole video's. Now a bar counts the frames, and Ctrl-C keeps
+    the outputs, says where it stopped and exits 130."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    out, js = tmp_path / "part.mp4", tmp_path / "part.jsonl"
+    argv = [sys.executable, "-m", "core.cli", "infer",
+            str(require_data("videos", "ta_chi.mp4")), "--run", str(run_dir),
+            "--out", str(out), "--json", str(js)]  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        argv, cwd=REPO, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:  # (MediaPipe's own log lines come first)
+        seen.append(line)
+        if line.startswith("frames: ") and "(10%)" in line:
+            proc.send_signal(signal.SIGINT)
+            break
+    stdout, rest = proc.communicate(timeout=120)
+    err = "".join(seen) + rest
+    assert proc.returncode == 130, err
+    assert "frames: 30/300 (10%)" in err and "frames: 300/300" not in err
+    assert "ms2l infer: stopped by Ctrl-C at frame " in err
+    assert "person found in" in stdout and f"wrote {out}" in stdout
+    assert 0 < _frames(out) < 300  # the frames read before Ctrl-C
