@@ -367,7 +367,8 @@ def score_frames(seq: SkeletonSequence, result: SequencePrediction) -> FrameScor
         overall=overall,
         labelled_frames=count,
         frames=len(result),
-        intervals=len(named),
+        # Those the scored frames reach (all, unless only the first were predicted).
+        intervals=sum(s < len(result) for _, s, _ in named),
         shared_classes=bool(set(result.labels) & {n for n, _, _ in named}),
     )
 

@@ -71,6 +71,14 @@ def test_intervals_and_score_follow_the_per_frame_labels(predictor, sequence):
     score = score_frames(sequence, seq_pred)
     assert score.frames == 1494 and score.intervals == 8
     assert not score.shared_classes  # an NW-UCLA model on PKU-MMD classes
+    # Its first 400 frames (infer --max-frames): only the intervals they reach count.
+    import dataclasses
+
+    first = dataclasses.replace(sequence, joints=sequence.joints[:400])
+    part = predict_clip(predictor, first).sequence
+    assert part is not None and len(part) == 400
+    reached = [s for _, s, _ in sequence.meta["intervals"] if s < 400]
+    assert 0 < len(reached) < 8 and score_frames(first, part).intervals == len(reached)
 
 
 def test_stop_abandons_the_sequence(predictor, sequence):
