@@ -423,6 +423,7 @@ def _read_sequences(path: Path) -> list[SkeletonSequence]:
 def _run_skeleton_file(
     args: argparse.Namespace, predictor: Predictor, settings: LiveSettings
 ) -> int:
+    from core.commands.data import ProgressBar
     from core.inference.sequences import (
         predict_clip,
         score_frames,
@@ -448,7 +449,13 @@ def _run_skeleton_file(
             truth = true_labels(seq)
             clip_truth = None if seq.meta.get("intervals") else truth[0]
             # The whole clip, then every frame through the live recogniser (in batches).
-            result = predict_clip(predictor, seq, settings, continuous=True)
+            bar = ProgressBar("frames")
+            try:
+                result = predict_clip(
+                    predictor, seq, settings, continuous=True, progress=bar.update
+                )
+            finally:
+                bar.close()
             whole, per_frame = result.probabilities, result.sequence
             assert per_frame is not None  # no stop event was given
             best = np.argsort(-whole)[:3]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -159,12 +159,17 @@ class SequencePrediction:
         )
 
 
+PROGRESS_FRAMES = 100
+"""Frames between two progress calls of :func:`predict_sequence`."""
+
+
 def predict_sequence(
     predictor: ClassifierLike,
     joints: np.ndarray,
     fps: float,
     settings: LiveSettings | None = None,
     stop: threading.Event | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SequencePrediction | None:
     """Stream a recorded sequence through the live recogniser, classifying in batches.
 
@@ -178,6 +183,9 @@ def predict_sequence(
         settings: Live settings; defaults to :class:`LiveSettings` ``()``. Its
             ``asynchronous`` flag is ignored (the result is deterministic).
         stop: Abandon the work when set.
+        progress: Called with ``(frames done, frames)`` every
+            :data:`PROGRESS_FRAMES` frames and at the end (a long recording takes a
+            minute or more).
 
     Returns:
         The per-frame states, or ``None`` if ``stop`` was set.
@@ -213,6 +221,8 @@ def predict_sequence(
                     return None
                 outputs.append(np.asarray(predictor.predict_proba(pending)))
                 pending = []
+            if progress is not None and ((t + 1) % PROGRESS_FRAMES == 0 or t == n - 1):
+                progress(t + 1, n)
     finally:
         recognizer.close()
     probs_of = (
@@ -271,6 +281,7 @@ def predict_clip(
     settings: LiveSettings | None = None,
     stop: threading.Event | None = None,
     continuous: bool | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ClipPrediction:
     """Predict a recording as a whole and, if continuous, frame by frame.
 
@@ -281,6 +292,7 @@ def predict_clip(
         stop: Abandon the per-frame prediction when set (the result then has none).
         continuous: Predict frame by frame; ``None`` = only for sequences with
             labelled intervals (PKU-MMD), whose whole-clip label means little.
+        progress: As for :func:`predict_sequence`.
 
     Returns:
         The prediction.
@@ -295,7 +307,7 @@ def predict_clip(
     if not continuous:
         return ClipPrediction(whole)
     return ClipPrediction(
-        whole, predict_sequence(predictor, x, seq.fps, settings, stop)
+        whole, predict_sequence(predictor, x, seq.fps, settings, stop, progress)
     )
 
 

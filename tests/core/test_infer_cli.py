@@ -200,8 +200,11 @@ def test_pkummd_sequence_is_scored_per_frame(tmp_path_factory, capsys):
     js = tmp_path_factory.mktemp("pku_out") / "pku.jsonl"
     argv = ["infer", str(path), "--run", str(run), "--json", str(js), "--every", "15"]
     assert main(argv) == 0
-    text = capsys.readouterr().out
-    assert "1494 frames" in text and "frame accuracy vs" in text
+    captured = capsys.readouterr()
+    assert "1494 frames" in captured.out and "frame accuracy vs" in captured.out
+    # The frames' progress (a 90-minute recording took two silent minutes).
+    progress = [line for line in captured.err.splitlines() if line.startswith("frames")]
+    assert len(progress) >= 5 and progress[-1] == "frames: 1494/1494 (100%)"
 
 
 def test_frame_accuracy():
