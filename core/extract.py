@@ -40,6 +40,7 @@ from core.datasets.custom import (
     LabelInterval,
     list_recordings,
     person_share,
+    read_csv_text,
     read_labels,
     recording_path,
     write_labels,
@@ -285,17 +286,7 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
             )
         return list(jobs.values())
     by_video: dict[Path, list[tuple[float, float | None, str, int]]] = {}
-    try:
-        text = src.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:  # e.g. Excel's "CSV (Comma delimited)", UTF-16
-        raise DataFormatError(
-            src,
-            f'not UTF-8 text ({exc.reason}): save it as "CSV UTF-8"',
-            line=exc.object.count(b"\n", 0, exc.start) + 1,
-        ) from None
-    except OSError as exc:
-        raise DataFormatError(src, f"cannot read ({exc.strerror or exc})") from None
-    with io.StringIO(text, newline="") as fh:
+    with io.StringIO(read_csv_text(src), newline="") as fh:
         reader = csv.reader(fh, strict=True)
         try:
             header = [h.strip().lower() for h in next(reader, [])]

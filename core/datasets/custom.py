@@ -148,16 +148,7 @@ def read_labels(root: str | os.PathLike[str]) -> list[LabelInterval]:
     if not path.is_file():
         _refuse_misnamed_labels(path)
         return []
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:  # e.g. Excel's "CSV (Comma delimited)", UTF-16
-        raise DataFormatError(
-            path,
-            f'not UTF-8 text ({exc.reason}): save it as "CSV UTF-8"',
-            line=exc.object.count(b"\n", 0, exc.start) + 1,
-        ) from None
-    except OSError as exc:
-        raise DataFormatError(path, f"cannot read ({exc.strerror or exc})") from None
+    text = read_csv_text(path)
     rows = csv.reader(io.StringIO(text, newline=""), strict=True)
     out: list[LabelInterval] = []
     try:
@@ -204,6 +195,26 @@ def read_labels(root: str | os.PathLike[str]) -> list[LabelInterval]:
             path, f"malformed CSV ({exc})", line=rows.line_num
         ) from None
     return out
+
+
+def read_csv_text(path: Path) -> str:
+    """The text of a UTF-8 CSV file (a byte order mark, as Excel's "CSV UTF-8" writes,
+    left out).
+
+    Raises:
+        DataFormatError: Naming the file (and the line) when it cannot be read or is
+            not UTF-8, e.g. Excel's "CSV (Comma delimited)" or UTF-16 "Unicode text".
+    """
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataFormatError(
+            path,
+            f'not UTF-8 text ({exc.reason}): save it as "CSV UTF-8"',
+            line=exc.object.count(b"\n", 0, exc.start) + 1,
+        ) from None
+    except OSError as exc:
+        raise DataFormatError(path, f"cannot read ({exc.strerror or exc})") from None
 
 
 def nfc(text: str) -> str:
