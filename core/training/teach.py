@@ -65,7 +65,8 @@ def teach_val_fraction(root: str | os.PathLike[str]) -> float:
 
 def teach_run_dir(root: str | os.PathLike[str]) -> Path:
     """A new run folder for 'Train on my actions' on the dataset at ``root``:
-    ``teach-<dataset folder>-<time>`` in the runs folder."""
+    ``teach-<dataset folder>-<time>`` in the runs folder (``-2``, ``-3``... when one
+    of that name exists)."""
     from datetime import datetime
 
     from core.paths import default_runs_dir
@@ -74,7 +75,11 @@ def teach_run_dir(root: str | os.PathLike[str]) -> Path:
     # Cut to 100 bytes: with "teach-" and the time the folder name stays far below the
     # file systems' 255-byte limit, which a long (or non-ASCII) dataset name passed.
     name = name.encode()[:100].decode("utf-8", "ignore")
-    return default_runs_dir() / f"teach-{name}-{datetime.now():%Y%m%d-%H%M%S}"
+    base = default_runs_dir() / f"teach-{name}-{datetime.now():%Y%m%d-%H%M%S}"
+    run, n = base, 2
+    while run.exists():  # two in the same second (a script, a double click)
+        run, n = base.with_name(f"{base.name}-{n}"), n + 1
+    return run
 
 
 def default_encoder() -> Path | None:

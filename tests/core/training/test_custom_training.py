@@ -257,6 +257,15 @@ def test_ms2l_teach_on_a_long_folder_name_with_spaces(
     assert run.name.startswith("teach-mes gestes 日本") and len(run.name.encode()) < 130
     hint = capsys.readouterr().err.split("use it: ")[1].split(" (or a video)")[0]
     assert shlex.split(hint) == ["ms2l", "infer", "--camera", "0", "--run", str(run)]
+    # A second run in the same second gets a folder of its own.
+    from core.training.teach import teach_run_dir
+
+    taken = teach_run_dir(mine)
+    taken.mkdir()
+    again = teach_run_dir(mine)
+    assert again != taken and not again.exists()
+    if again.name.startswith(taken.name):  # (the same second, as nearly always)
+        assert again.name == f"{taken.name}-2"
     archive = shutil.make_archive(str(tmp_path / "mine"), "zip", mine)
     assert main(["teach", archive]) == 2
     assert "is a file, not a dataset folder" in capsys.readouterr().err
