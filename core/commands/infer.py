@@ -361,6 +361,7 @@ def _run_video(
         raise UserError(str(exc)) from None
     finally:
         bar.close()
+        src.close()  # (run_live closes it too, but not if stopped before it started)
         if not ok:
             lines.discard()
             if video is not None:
@@ -370,6 +371,11 @@ def _run_video(
         lines.discard()
         if video is not None:
             video.discard()
+        if interrupted:
+            print(
+                "ms2l infer: stopped by Ctrl-C before the first frame", file=sys.stderr
+            )
+            return 130
         raise UserError(f"{source}: no frames were read")
     print(
         f"model: {predictor.run_dir} ({predictor.backend}, layout {predictor.layout})"

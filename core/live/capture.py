@@ -350,6 +350,10 @@ class VideoSource:
             CaptureError: If the reader thread failed.
         """
         timeout = self.stall_timeout if timeout is None else timeout
+        if self.realtime and not self.live:
+            # A file played at its pace: a slow one's (a 0.2 FPS time-lapse) next frame
+            # is not due for seconds, and waiting for it is not a stall.
+            timeout = max(timeout, 2.0 / self.fps)
         if self._stop.is_set():
             return None
         if self.realtime:

@@ -256,3 +256,18 @@ def test_a_variable_frame_rate_video_keeps_its_frames_times(tmp_path):
     with VideoSource(path, loop=True) as src:  # looping: times keep increasing
         times = [src.read().timestamp for _ in range(70)]
     assert np.all(np.diff(times) > 0) and times[60] == pytest.approx(times[59] + 1 / 20)
+
+
+def test_a_slow_file_played_in_real_time_is_not_a_stall(tmp_path):
+    """At 0.5 FPS the next frame is due 2 s later: waiting for it is no stall, even
+    with a stall timeout of 1 s (Live stopped such a time-lapse as 'stalled')."""
+    path = write_video(
+        tmp_path / "slow.avi",
+        [np.full((48, 64, 3), v, np.uint8) for v in (0, 200)],
+        0.5,
+    )
+    with VideoSource(path, realtime=True, stall_timeout=1.0) as src:
+        assert src.fps == pytest.approx(0.5)
+        frames = list(src)
+    assert [f.index for f in frames] == [0, 1]
+    assert frames[1].timestamp == pytest.approx(2.0)

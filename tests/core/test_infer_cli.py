@@ -313,3 +313,18 @@ def test_a_long_video_shows_its_frames_and_ctrl_c_keeps_a_marked_partial_result(
     assert "ms2l infer: stopped by Ctrl-C at frame " in err
     assert "person found in" in stdout and f"wrote {out}" in stdout
     assert 0 < _frames(out) < 300  # the frames read before Ctrl-C
+
+
+def test_ctrl_c_before_the_first_frame_exits_130(run_dir, monkeypatch, capsys):
+    """Not 'no frames were read' (exit 2, a broken input to a script). Ctrl-C cannot be
+    timed to land before the first frame, so the pipeline raises it there itself."""
+    import core.live.pipeline
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+        yield  # (a generator, as run_live is)
+
+    monkeypatch.setattr(core.live.pipeline, "run_live", interrupted)
+    video = require_data("videos", "ta_chi.mp4")
+    assert main(["infer", str(video), "--run", str(run_dir)]) == 130
+    assert "stopped by Ctrl-C before the first frame" in capsys.readouterr().err
