@@ -343,17 +343,19 @@ class VideoSource:
         between are skipped.
 
         Args:
-            timeout: Seconds to wait; defaults to ``stall_timeout``.
+            timeout: Seconds to wait; defaults to ``stall_timeout`` (for a file played
+                in real time, at least two of its frame periods).
 
         Raises:
             SourceStalledError: If a live source delivers nothing within the timeout.
             CaptureError: If the reader thread failed.
         """
-        timeout = self.stall_timeout if timeout is None else timeout
-        if self.realtime and not self.live:
-            # A file played at its pace: a slow one's (a 0.2 FPS time-lapse) next frame
-            # is not due for seconds, and waiting for it is not a stall.
-            timeout = max(timeout, 2.0 / self.fps)
+        if timeout is None:
+            timeout = self.stall_timeout
+            if self.realtime and not self.live:
+                # A file played at its pace: a slow one's (a 0.2 FPS time-lapse) next
+                # frame is not due for seconds, and waiting for it is not a stall.
+                timeout = max(timeout, 2.0 / self.fps)
         if self._stop.is_set():
             return None
         if self.realtime:
