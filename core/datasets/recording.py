@@ -502,23 +502,23 @@ TORSO_METRES = (0.05, 3.0)
 
 
 def _check_units_and_up(joints: np.ndarray, layout: str) -> str | None:
-    """Why the first body's joints are not metres in the layout's axes, or ``None``.
+    """Why the first body's Kinect-layout joints are not metres in Kinect camera space
+    (y up), or ``None``.
 
-    Catches the two mistakes a converter from another tool makes most: millimetres or
-    centimetres instead of metres, and a y axis pointing the other way (Kinect camera
-    space has y up; MediaPipe's world landmarks y down), which turns the person upside
-    down for the model. Measured on the median frame, so a fall or a bow does not trip it.
+    Catches the two mistakes a converter from another sensor makes most: millimetres or
+    centimetres instead of metres, and a y axis pointing down, which turns the person
+    upside down for the model. Measured on the median frame, so a fall or a bow does
+    not trip it. ``mp33`` recordings are MediaPipe's own output and are not checked
+    (a handstand taught from a webcam is a handstand).
     """
+    if layout == "mp33":
+        return None
     lay = get_layout(layout)
     body = joints[:, 0]
     body = body[np.any(body != 0, axis=(1, 2))]
     if not len(body):
         return None
-    shoulders = (
-        (lay.index("left_shoulder"), lay.index("right_shoulder"))
-        if layout == "mp33"
-        else (lay.index("ShoulderLeft"), lay.index("ShoulderRight"))
-    )
+    shoulders = (lay.index("ShoulderLeft"), lay.index("ShoulderRight"))
     torso = body[:, shoulders].mean(axis=1) - body[:, lay.hips].mean(axis=1)
     length = np.linalg.norm(torso, axis=1)
     median = float(np.median(length))
@@ -529,17 +529,11 @@ def _check_units_and_up(joints: np.ndarray, layout: str) -> str | None:
             f"the torso (hips to shoulders) measures {median:.3g} in the median frame, "
             f"where a person's is about 0.3-0.55: coordinates must be metres{unit}"
         )
-    up = 1.0 if layout in ("ntu25", "ucla20") else -1.0  # MediaPipe's y points down
-    upright = float(np.median(up * torso[:, 1] / np.maximum(length, 1e-9)))
+    upright = float(np.median(torso[:, 1] / np.maximum(length, 1e-9)))
     if upright < -0.5:
-        axes = (
-            "Kinect camera space has y pointing up"
-            if up > 0
-            else "MediaPipe's world landmarks have y pointing down"
-        )
         return (
             "the shoulders are below the hips in most frames, so the person is "
-            f"upside down: {axes}"
+            "upside down: Kinect camera space has y pointing up"
         )
     return None
 
@@ -568,8 +562,8 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
 
     Raises:
         DataFormatError: Naming the file and line, if the header is missing or invalid,
-            a line other than the last is not a valid frame, or the person's joints are
-            not metres in the layout's axes (millimetres, or y pointing the wrong way).
+            a line other than the last is not a valid frame, or a Kinect-layout
+            person's joints are not metres with y up (millimetres, or y pointing down).
     """
     path = Path(path)
     lines, torn = _read_lines(path)
