@@ -2,27 +2,71 @@
 
 A shortcut belongs to its panel (window context: only the panel on screen answers, so
 Space can be Live's Start/Stop and Replay's Play/Pause) and clicks a button, so it does
-exactly what the button does and nothing while the button is disabled. A text field with
-the focus keeps its keys: Qt gives a typed space to a line edit before any shortcut.
+exactly what the button does and nothing while the button is disabled. A widget with the
+focus keeps the keys it uses itself: a text field its typed space (Qt gives it to a line
+edit before any shortcut), and, since Qt would not, another button or a check box its
+Space (pressing it), a combo box its Space and arrows, a slider or spin box its arrows:
+the shortcut is off while such a widget has the focus.
 """
 
 from __future__ import annotations
 
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QObject, Qt, pyqtSlot
 from PyQt6.QtGui import QKeySequence, QShortcut
-from PyQt6.QtWidgets import QAbstractButton, QWidget
+from PyQt6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QWidget,
+)
+
+_ARROWS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down}
+
+
+def keeps_key(widget: QWidget | None, key: Qt.Key, buttons: tuple) -> bool:
+    """Whether ``widget``, having the focus, uses ``key`` itself.
+
+    Args:
+        widget: The focus widget (``None``: nothing has the focus).
+        key: The shortcut's key.
+        buttons: The shortcut's own buttons (Space on one of them is the shortcut's).
+    """
+    if isinstance(widget, QComboBox):
+        return key == Qt.Key.Key_Space or key in _ARROWS
+    if key == Qt.Key.Key_Space:
+        return isinstance(widget, QAbstractButton) and widget not in buttons
+    if key in _ARROWS:
+        return isinstance(widget, QAbstractSlider | QAbstractSpinBox)
+    return False
+
+
+class _FocusGate(QObject):
+    """Turns a shortcut off while the focus widget uses its key itself."""
+
+    def __init__(self, shortcut: QShortcut, key: Qt.Key, buttons: tuple) -> None:
+        super().__init__(shortcut)  # goes away with the shortcut (and its panel)
+        self.shortcut, self.key, self.buttons = shortcut, key, buttons
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self.on_focus_changed)
+
+    @pyqtSlot("QWidget*", "QWidget*")
+    def on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        self.shortcut.setEnabled(not keeps_key(new, self.key, self.buttons))
 
 
 def press_on_key(
     panel: QWidget,
-    key: Qt.Key | QKeySequence.StandardKey | str,
+    key: Qt.Key,
     *buttons: QAbstractButton,
 ) -> QShortcut:
     """Make ``key`` click the first enabled one of ``buttons`` while ``panel`` is shown.
 
     Args:
         panel: The panel the shortcut belongs to.
-        key: The key (``Qt.Key.Key_Space``) or sequence (``"Ctrl+R"``).
+        key: The key (``Qt.Key.Key_Space``).
         buttons: Buttons in order of preference, e.g. ``(start, stop)``: whichever is
             enabled is clicked. Each gets the key in its tooltip.
 
@@ -32,6 +76,7 @@ def press_on_key(
     sequence = QKeySequence(key)
     shortcut = QShortcut(sequence, panel)
     shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+    _FocusGate(shortcut, key, buttons)
 
     def press() -> None:
         for button in buttons:

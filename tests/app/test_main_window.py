@@ -203,10 +203,14 @@ def test_keys_press_the_shown_panels_buttons(qtbot, settings, tmp_path):
         qtbot.waitUntil(lambda: teach.record_job is None, timeout=60_000)
         assert teach.actions() == {"tai chi": 1}
 
-        # Live: Space starts, and Space stops.
+        # Live: Space starts, and Space stops; a focused check box keeps its Space.
         qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
         live = window.live
         live.picker.video_path.setText(str(require_data("videos", "ta_chi.mp4")))
+        live.mirror.setFocus()
+        ticked = live.mirror.isChecked()
+        qtbot.keyClick(live.mirror, Qt.Key.Key_Space)
+        assert live.mirror.isChecked() != ticked and live.job is None
         live.start_button.setFocus()
         qtbot.keyClick(live.start_button, Qt.Key.Key_Space)
         assert live.job is not None and live.stop_button.isEnabled()
