@@ -40,7 +40,6 @@ import csv
 import io
 import os
 import re
-import unicodedata
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -56,6 +55,7 @@ from core.datasets.recording import (
     RecordingInfo,
     check_name,
     frame_grid,
+    nfc,
     read_recording,
     recording_info,
 )
@@ -107,12 +107,19 @@ def labels_path(root: str | os.PathLike[str]) -> Path:
 
 
 def recording_path(root: str | os.PathLike[str], name: str) -> Path:
-    """``<root>/<name>.jsonl`` (the name is checked).
+    """``<root>/<name>.jsonl`` (the name is checked), or the existing file whose name is
+    the same in another Unicode form (a file a Mac named decomposed).
 
     Raises:
         ValueError: If the name cannot name a recording.
     """
-    return Path(root).expanduser() / f"{check_name(name)}{SUFFIX}"
+    root = Path(root).expanduser()
+    path = root / f"{check_name(nfc(name))}{SUFFIX}"
+    if not path.exists() and root.is_dir():
+        for other in root.glob(f"*{SUFFIX}"):
+            if nfc(other.stem) == path.stem:
+                return other
+    return path
 
 
 # -- labels.csv -------------------------------------------------------------------------
@@ -137,10 +144,12 @@ def read_labels(root: str | os.PathLike[str]) -> list[LabelInterval]:
         root: The dataset folder.
 
     Returns:
-        The intervals in file order; ``[]`` when the file does not exist.
+        The intervals in file order, recording and action names in Unicode's composed
+        form (as recordings are named); ``[]`` when the file does not exist.
 
     Raises:
-        DataFormatError: Naming the file and row: not UTF-8, a missing or wrong header,
+        DataFormatError: Naming the file and row: a labels file under another name
+            (``Labels.csv``), not UTF-8, a missing or wrong header,
             a wrong number of fields, a time that is not a number, a negative start,
             an end not after its start, or an empty recording or action name.
     """
@@ -215,11 +224,6 @@ def read_csv_text(path: Path) -> str:
         ) from None
     except OSError as exc:
         raise DataFormatError(path, f"cannot read ({exc.strerror or exc})") from None
-
-
-def nfc(text: str) -> str:
-    """``text`` in Unicode's composed form (NFC), the one names are compared in."""
-    return unicodedata.normalize("NFC", text)
 
 
 def dataset_folder(root: str | os.PathLike[str]) -> Path:

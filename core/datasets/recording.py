@@ -41,6 +41,7 @@ import json
 import os
 import re
 import time
+import unicodedata
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -59,6 +60,12 @@ LAYOUTS = ("mp33", "ntu25", "ucla20")
 SYNC_SECONDS = 1.0
 NAME_RE = re.compile(r"[^\W][\w.+-]{0,99}")
 """Recording names: a letter, digit or underscore, then up to 99 of those or ``. + -``."""
+
+
+def nfc(text: str) -> str:
+    """``text`` in Unicode's composed form (NFC), the one names are compared in: macOS
+    writes file names decomposed ("e" + a combining accent), most editors composed."""
+    return unicodedata.normalize("NFC", text)
 
 
 def check_name(name: str) -> str:
@@ -667,7 +674,7 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     except (TypeError, ValueError) as exc:
         raise DataFormatError(path, f"bad source in header ({exc})", line=1) from None
     return Recording(
-        name=path.stem,
+        name=nfc(path.stem),
         path=path,
         layout=layout,
         joints=arr,
@@ -755,7 +762,7 @@ def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
                 break
             frames -= 1
         return RecordingInfo(
-            name=path.stem,
+            name=nfc(path.stem),
             path=path,
             layout=header["layout"],
             frames=max(frames, 0),
@@ -766,7 +773,7 @@ def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
             created=str(header.get("created", "")),
         )
     except DataFormatError as exc:
-        return RecordingInfo(name=path.stem, path=path, error=str(exc))
+        return RecordingInfo(name=nfc(path.stem), path=path, error=str(exc))
 
 
 def frame_grid(

@@ -28,6 +28,7 @@ from core.datasets.custom import (
     list_recordings,
     next_take_name,
     read_labels,
+    read_recording_sequence,
     remove_label,
     rename_recording,
     set_labels,
@@ -655,6 +656,16 @@ def test_a_dataset_from_a_mac_or_windows_has_its_labels_read(takes: Path) -> Non
     _, _, classes, clips, _ = build_clips(takes)
     assert sum(c.label is not None for c in clips) == 12
     assert len(classes) == 4 and unicodedata.normalize("NFC", f"{action} é") in classes
+    # ... and so does the rest: listing, editing its label, replaying, deleting it.
+    assert composed in {info.name for info in list_recordings(takes)}
+    update_label(takes, 0, end=0.5)
+    decomposed = takes / f"{unicodedata.normalize('NFD', composed)}.jsonl"
+    replayed = read_recording_sequence(decomposed)
+    assert replayed.meta["label_intervals"] == [[rows[1].split(",")[3], 0.0, 0.5]]
+    delete_recording(takes, composed)
+    assert not decomposed.exists() and composed not in {
+        iv.recording for iv in read_labels(takes)
+    }
 
     for wrong in ("Labels.csv", "labels.csv.txt"):
         labels_path(takes).rename(takes / wrong)
