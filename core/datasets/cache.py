@@ -544,9 +544,13 @@ def prepare(
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a read-only home, a full disk
+        where = (
+            "choose a writable cache folder"
+            if cache_dir is not None
+            else "set $MS2L_CACHE to a writable folder"
+        )
         raise OSError(
-            f"cannot make the clip cache {path} ({exc.strerror or exc}): set "
-            "$MS2L_CACHE to a writable folder"
+            f"cannot make the clip cache {path} ({exc.strerror or exc}): {where}"
         ) from None
     lock = FileLock(path / LOCK_NAME)
     try:
