@@ -110,6 +110,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--mirrored", action="store_true", help="the source is mirrored")
     p.add_argument("--size", type=_size, default=None, help="resize frames, WxH")
     p.add_argument("--max-frames", type=int, default=None, help="stop after N frames")
+    p.add_argument(
+        "--quiet", action="store_true", help="no progress on stderr (the summary stays)"
+    )
     p.set_defaults(func=run)
     return p
 
@@ -323,7 +326,7 @@ def _run_video(
     # nothing else moves meanwhile); the most it will read: the file, or --max-frames.
     from core.commands.data import ProgressBar
 
-    bar = ProgressBar("frames", enabled=src.frame_count is not None)
+    bar = ProgressBar("frames", enabled=src.frame_count is not None and not args.quiet)
     todo = min(src.frame_count or 0, args.max_frames or sys.maxsize)
     try:
         for update in run_live(src, predictor, settings, stop):
@@ -455,7 +458,7 @@ def _run_skeleton_file(
             truth = true_labels(seq)
             clip_truth = None if seq.meta.get("intervals") else truth[0]
             # The whole clip, then every frame through the live recogniser (in batches).
-            bar = ProgressBar("frames")
+            bar = ProgressBar("frames", enabled=not args.quiet)
             try:
                 result = predict_clip(
                     predictor, seq, settings, continuous=True, progress=bar.update

@@ -205,6 +205,8 @@ def test_pkummd_sequence_is_scored_per_frame(tmp_path_factory, capsys):
     # The frames' progress (a 90-minute recording took two silent minutes).
     progress = [line for line in captured.err.splitlines() if line.startswith("frames")]
     assert len(progress) >= 5 and progress[-1] == "frames: 1494/1494 (100%)"
+    assert main([*argv, "--quiet"]) == 0
+    assert "frames: " not in capsys.readouterr().err
 
 
 def test_frame_accuracy():
