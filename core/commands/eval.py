@@ -12,14 +12,15 @@ bone-stream run of the same recipe), written as ``eval-fused.json`` and
 
 ``--out DIR`` writes the files into ``DIR`` instead (each run's into ``DIR/<run name>``
 when there are several; checked before any work). The models shipped with the app are
-never written to, and neither is a run folder this user cannot write to (a colleague's
-run, a read-only share): their files go to ``<runs folder>/eval-<name>`` unless ``--out``
-says where.
+never written to: their files go to ``<runs folder>/eval-<name>`` unless ``--out`` says
+where; nor is a run folder this user cannot write to (a colleague's run, a read-only
+share): ``<runs folder>/eval-<name>-<hash of its path>``.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -71,10 +72,12 @@ def _out_dir(run_dir: Path, out: str | None, sub: str = "") -> Path:
 
     if out:
         return Path(out).expanduser() / sub
-    if run_dir.resolve().is_relative_to(CHECKPOINTS_DIR.resolve()) or not os.access(
-        run_dir, os.W_OK | os.X_OK
-    ):
+    if run_dir.resolve().is_relative_to(CHECKPOINTS_DIR.resolve()):
         return default_runs_dir() / f"eval-{run_dir.name}"
+    if not os.access(run_dir, os.W_OK | os.X_OK):
+        # Named after the folder's path too: /share/alice/run1 and /share/bob/run1.
+        digest = hashlib.sha1(str(run_dir.resolve()).encode()).hexdigest()[:8]
+        return default_runs_dir() / f"eval-{run_dir.name}-{digest}"
     return run_dir
 
 
