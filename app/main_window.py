@@ -30,6 +30,17 @@ def default_settings() -> QSettings:
     return QSettings("MS2L", "MS2L Studio")
 
 
+def default_size() -> tuple[int, int]:
+    """1400x900, or less on a smaller screen: the room its taskbars leave, less a
+    window frame (on a 1366x768 laptop the window's bottom, with the answer's bars and
+    the status line, was off the screen)."""
+    screen = QApplication.primaryScreen()
+    if screen is None:
+        return 1400, 900
+    room = screen.availableGeometry()
+    return min(1400, room.width() - 16), min(900, room.height() - 48)
+
+
 class MainWindow(QMainWindow):
     """MS²L Studio's window.
 
@@ -48,7 +59,7 @@ class MainWindow(QMainWindow):
     ):
         super().__init__()
         self.setWindowTitle("MS²L Studio")
-        self.resize(1400, 900)
+        self.resize(*default_size())
         self.jobs = JobManager(self)
         self.jobs.job_failed.connect(self._on_jobs_job_failed)
         self.ctx = AppContext(
