@@ -290,13 +290,20 @@ def _class_warnings(s: dict[str, Any]) -> list[str]:
     by_key: dict[str, list[str]] = {}
     for name in s["class_names"]:
         by_key.setdefault(" ".join(name.lower().split()), []).append(name)
-    return [
+    warnings = [
         "actions "
         + " and ".join(repr(n) for n in names)
         + " differ only in case or spaces: they are different classes"
         for names in by_key.values()
         if len(names) > 1
     ]
+    if not sum(s["per_class"]["test"]):  # training would stop on it: say so now
+        warnings.append(
+            "no labelled clip is held out for validation (too few recordings per "
+            "action): training stops on it; record more takes, or train on every "
+            "recording without validation (--val-fraction 0)"
+        )
+    return warnings
 
 
 def run(args: argparse.Namespace) -> int:

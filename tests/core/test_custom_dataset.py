@@ -594,6 +594,20 @@ def test_data_info_warns_of_likely_class_mistakes(
     assert main(["data", "info", "--dataset", "custom", "--root", str(takes)]) == 0
     out = capsys.readouterr().out
     assert "warning: actions 'Sit  down' and 'sit down' differ only in case" in out
+    assert "held out for validation" not in out  # four takes per action: some are
+    # One take of each action: nothing can be held out, which training would stop on.
+    names = [r.recording for r in read_labels(takes)]
+    for name in names[1:]:
+        if name != names[0]:
+            delete_recording(takes, name)
+    rows = read_labels(takes)
+    assert len(rows) == 1
+    import_sequence(takes, "one-more", read_recording_sequence(
+        takes / f"{rows[0].recording}.jsonl"), action="stand up")  # fmt: skip
+    assert main(["data", "info", "--dataset", "custom", "--root", str(takes)]) == 0
+    assert "warning: no labelled clip is held out for validation" in (
+        capsys.readouterr().out
+    )
     labels_path(takes).unlink()
     assert main(["data", "info", "--dataset", "custom", "--root", str(takes)]) == 0
     assert "warning: no labelled interval" in capsys.readouterr().out
