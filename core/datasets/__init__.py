@@ -14,7 +14,7 @@ from core.datasets.custom import read_recording_sequence
 from core.datasets.ntu import read_skeleton_bytes
 from core.datasets.pkummd import read_sequence
 from core.datasets.registry import READERS, get_reader, register
-from core.datasets.scanning import read_bytes
+from core.datasets.scanning import read_bytes, without_bom
 from core.datasets.ucla import parse_sample
 
 
@@ -23,7 +23,8 @@ def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
 
     ``.skeleton`` -> NTU RGB+D (with ``color_xy``); ``.json`` -> NW-UCLA sample;
     ``.txt`` -> a whole PKU-MMD sequence with its labelled intervals in
-    ``meta["intervals"]`` (label file looked up beside the skeleton folder);
+    ``meta["intervals"]`` (label file looked up beside the skeleton folder), or, by its
+    first line, an NTU file or a recording given a ``.txt`` name;
     ``.jsonl`` -> one of the user's recordings (``meta["label_intervals"]``).
 
     Args:
@@ -48,6 +49,8 @@ def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
     if not path.is_file():
         raise DataFormatError(path, "not a regular file")
     suffix = path.suffix.lower()
+    if suffix == ".txt":  # a PKU-MMD sequence, or another format saved as text
+        suffix = _text_format(path)
     if suffix == ".skeleton":
         seq = read_skeleton_bytes(read_bytes(path), str(path))
         if seq is None:
@@ -81,3 +84,16 @@ __all__ = [
     "read_file",
     "register",
 ]
+
+
+def _text_format(path: Path) -> str:
+    """The format of a ``.txt`` file by its first line: ``".skeleton"`` for an NTU file
+    (a frame count alone), ``".jsonl"`` for a recording (a JSON object), else ``".txt"``
+    (PKU-MMD: 150 numbers a line). Saved under a ``.txt`` name (a browser, a mail
+    attachment), the others failed with "1 values, expected 150"."""
+    with open(path, "rb") as fh:
+        head = without_bom(fh.read(4096)).lstrip()
+    first = head.split(b"\n", 1)[0].strip()
+    if first.startswith(b"{"):
+        return ".jsonl"
+    return ".skeleton" if first.isdigit() else ".txt"

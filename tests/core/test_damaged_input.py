@@ -339,6 +339,14 @@ def test_files_a_windows_editor_saved_read_like_the_originals(tmp_path):
     path.write_bytes(bom + path.read_bytes())
     np.testing.assert_array_equal(read_recording(path).joints, written)
 
+    # Saved under a .txt name (a browser, a mail attachment): read by what they hold.
+    as_text = tmp_path / "text" / f"{ntu.stem}.txt"
+    saved_with_bom(ntu, as_text)
+    np.testing.assert_array_equal(read_file(as_text).joints, read_file(ntu).joints)
+    assert read_file(as_text).label == read_file(ntu).label
+    take = shutil.copy(path, tmp_path / "mine" / "take2.txt")
+    np.testing.assert_array_equal(read_file(take).joints, read_file(path).joints)
+
     # The official lists: PKU-MMD's split, NTU's samples with missing skeletons.
     from core.datasets.ntu import MISSING_LISTS, missing_samples
     from core.datasets.pkummd import read_split_file
