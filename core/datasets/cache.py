@@ -97,7 +97,8 @@ def source_signature(
     h = hashlib.sha1()
     count = size = newest = 0
     for path in reader.source_files(root_path):
-        st = path.stat()
+        # A link's target decides; a broken link (reported as a bad file) is itself.
+        st = path.stat() if path.exists() else path.lstat()
         count += 1
         size += st.st_size
         newest = max(newest, st.st_mtime_ns)

@@ -461,6 +461,8 @@ def _read_lines(path: Path) -> tuple[list[str], bool]:
         except UnicodeDecodeError as exc:
             raise DataFormatError(path, f"not UTF-8 text ({exc.reason})") from None
         return text.splitlines(), True
+    if "\n" not in text and "\r" in text:  # classic Mac line ends (CR alone)
+        text = text.replace("\r", "\n")
     lines = text.split("\n")
     torn = False
     if lines and lines[-1] == "":

@@ -209,7 +209,8 @@ def is_hidden(relative: str | os.PathLike[str]) -> bool:
 
 def dataset_files(root: Path, pattern: str) -> list[Path]:
     """Files under the folder ``root`` whose name matches ``pattern`` in any letter case
-    (``S001...A001.SKELETON`` from a case-blind file system), hidden ones left out.
+    (``S001...A001.SKELETON`` from a case-blind file system), hidden ones left out,
+    broken symbolic links kept (silently skipped, a sample went missing unsaid).
 
     Args:
         root: The dataset folder.
@@ -224,7 +225,8 @@ def dataset_files(root: Path, pattern: str) -> list[Path]:
         for p in root.rglob("*")
         if fnmatch.fnmatchcase(p.name.lower(), pattern)
         and not is_hidden(p.relative_to(root))
-        and p.is_file()
+        # A broken link is listed too: reading it then names it as a bad file.
+        and (p.is_file() or (p.is_symlink() and not p.exists()))
     )
 
 

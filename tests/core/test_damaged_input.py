@@ -346,6 +346,10 @@ def test_files_a_windows_editor_saved_read_like_the_originals(tmp_path):
     assert read_file(as_text).label == read_file(ntu).label
     take = shutil.copy(path, tmp_path / "mine" / "take2.txt")
     np.testing.assert_array_equal(read_file(take).joints, read_file(path).joints)
+    # A recording with classic Mac line ends (a carriage return alone).
+    cr = tmp_path / "mine" / "take3.jsonl"
+    cr.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    np.testing.assert_array_equal(read_recording(cr).joints, written)
 
     # The official lists: PKU-MMD's split, NTU's samples with missing skeletons.
     from core.datasets.ntu import MISSING_LISTS, missing_samples
@@ -402,6 +406,13 @@ def test_mac_metadata_windows_zips_and_case_are_not_bad_files(tmp_path, capsys):
         store = ClipStore.open(ready.path)
         assert sorted(n.upper() for n in store.names) == [f.stem for f in ntu]
         assert sorted(int(x) for x in store.labels) == [0, 10, 49, 57]
+
+    # A broken link among the samples is named as a bad file (it went missing unsaid).
+    broken = folder / "S001C001P002R001A001.skeleton"
+    broken.symlink_to(tmp_path / "moved-away.skeleton")
+    ready = list(prepare("ntu60", folder, tmp_path / "cache" / "broken"))[-1]
+    assert ready.num_clips == len(ntu) and len(ready.bad_files) == 1
+    assert ready.bad_files[0].startswith(f"{broken}: cannot read (No such file")
 
     # NW-UCLA as a folder: the ._ twin of a sample is not a bad file either.
     ucla = tmp_path / "ucla"
