@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from pathlib import Path
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -47,6 +48,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="run folder to create (default: teach-<dataset>-<time> in the runs folder)",
     )
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--cache-dir",
+        default="",
+        help="parent folder of clip caches (default $MS2L_CACHE or ~/.cache/ms2l)",
+    )
     p.add_argument("--device", default="auto", help="auto, cpu or cuda[:i]")
     p.add_argument(
         "--threads", type=int, default=1, help="torch CPU threads (default 1)"
@@ -77,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         device=args.device,
         threads=args.threads,
+        cache_dir=str(Path(args.cache_dir).expanduser()) if args.cache_dir else "",
     )
     finished = train_with_progress(cfg, quiet=args.quiet)
     if finished is None or finished.cancelled:  # (the loop always ends with one)

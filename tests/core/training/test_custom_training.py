@@ -269,10 +269,15 @@ def test_ms2l_teach_on_a_long_folder_name_with_spaces(
     archive = shutil.make_archive(str(tmp_path / "mine"), "zip", mine)
     assert main(["teach", archive]) == 2
     assert "is a file, not a dataset folder" in capsys.readouterr().err
-    # A cache folder that cannot be made (a read-only home, a file in the way).
+    # A cache folder that cannot be made (a read-only home, a file in the way) ...
     monkeypatch.setenv("MS2L_CACHE", archive + "/cache")
     assert main(["teach", str(mine), "--epochs", "1", "--quiet"]) == 2
     assert "set $MS2L_CACHE to a writable folder" in capsys.readouterr().err
+    # ... or chosen on the command line.
+    elsewhere = tmp_path / "elsewhere"
+    argv = ["teach", str(mine), "--epochs", "1", "--quiet"]
+    assert main([*argv, "--cache-dir", str(elsewhere)]) == 0
+    assert any(p.name.startswith("custom-") for p in elsewhere.iterdir())
 
 
 def test_teach_needs_two_actions(tmp_path: Path, capsys) -> None:
