@@ -115,7 +115,9 @@ def recording_path(root: str | os.PathLike[str], name: str) -> Path:
     """
     root = Path(root).expanduser()
     path = root / f"{check_name(nfc(name))}{SUFFIX}"
-    if not path.exists() and root.is_dir():
+    # Only a non-ASCII name has another form; the folder is not listed for the others
+    # (data extract asks for every new video's path).
+    if not path.exists() and not path.stem.isascii() and root.is_dir():
         for other in root.glob(f"*{SUFFIX}"):
             if nfc(other.stem) == path.stem:
                 return other
