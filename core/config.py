@@ -227,6 +227,9 @@ class OptimConfig:
             ``min_lr``) or ``"cosine"`` (from ``lr`` down to ``min_lr`` along half a
             cosine over all the run's steps; ``lr_step`` is ignored).
         grad_clip: Max gradient norm (0 = off).
+        encoder_lr_scale: The encoder's learning rate as a fraction of ``lr`` (the
+            classifier and the pretext heads keep ``lr``): below 1 keeps more of a
+            pretrained encoder when fine-tuning on few labels.
     """
 
     epochs: int = 60
@@ -239,6 +242,7 @@ class OptimConfig:
     min_lr: float = 1e-4
     grad_clip: float = 5.0
     lr_schedule: str = "step"
+    encoder_lr_scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -717,6 +721,12 @@ def validate(cfg: TrainConfig) -> None:
         ("weight_decay", cfg.optim.weight_decay, cfg.optim.weight_decay >= 0, ">= 0"),
         ("lr_gamma", cfg.optim.lr_gamma, 0 < cfg.optim.lr_gamma <= 1, "in (0, 1]"),
         ("min_lr", cfg.optim.min_lr, cfg.optim.min_lr >= 0, ">= 0"),
+        (
+            "encoder_lr_scale",
+            cfg.optim.encoder_lr_scale,
+            0 < cfg.optim.encoder_lr_scale <= 1,
+            "in (0, 1]",
+        ),
         ("grad_clip", cfg.optim.grad_clip, cfg.optim.grad_clip >= 0, ">= 0"),
         ("omega", cfg.strategy.omega, cfg.strategy.omega >= 0, ">= 0"),
         ("noise_std", cfg.model.noise_std, cfg.model.noise_std >= 0, ">= 0"),

@@ -80,6 +80,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument(
         "--min-lr", type=float, help="floor of the step decay, or where the cosine ends"
     )
+    p.add_argument(
+        "--encoder-lr-scale",
+        type=float,
+        help="the encoder's learning rate as a fraction of --lr (default 1); the "
+        "classifier keeps --lr. Below 1 keeps more of a pretrained encoder",
+    )
     p.add_argument("--frames", type=int, help="frames T per clip")
     p.add_argument("--time-mode", choices=("resample", "pad"))
     p.add_argument(
@@ -244,6 +250,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         ("lr_step_unit", optim, "lr_step_unit"),
         ("lr_schedule", optim, "lr_schedule"),
         ("min_lr", optim, "min_lr"),
+        ("encoder_lr_scale", optim, "encoder_lr_scale"),
         ("device", run, "device"),
         ("threads", run, "threads"),
         ("seed", run, "seed"),

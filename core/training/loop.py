@@ -85,6 +85,27 @@ def lr_at(
     return max(min(o.min_lr, o.lr), o.lr * o.lr_gamma ** (units // o.lr_step))
 
 
+def param_groups(model: nn.Module, encoder_lr_scale: float) -> list[dict[str, Any]]:
+    """The optimiser's parameter groups: the encoder's, then the rest (classifier,
+    pretext heads), each with the factor (``lr_scale``) its learning rate is given.
+
+    Frozen parameters are left out; an empty group is dropped. One group when the
+    encoder keeps the full rate, so runs from before the option keep their layout.
+    """
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    if encoder_lr_scale == 1.0:
+        return [{"params": trainable, "lr_scale": 1.0}]
+    encoder = {id(p) for p in model.get_submodule("encoder").parameters()}
+    groups = [
+        {
+            "params": [p for p in trainable if id(p) in encoder],
+            "lr_scale": encoder_lr_scale,
+        },
+        {"params": [p for p in trainable if id(p) not in encoder], "lr_scale": 1.0},
+    ]
+    return [g for g in groups if g["params"]]
+
+
 def steps_per_epoch(n: int, batch_size: int) -> int:
     """Full batches per epoch (the last partial batch is dropped; one batch if n < B)."""
     return max(1, n // batch_size) if n else 0
@@ -440,7 +461,15 @@ def _train(
     name = cfg.strategy.name
     seed = cfg.run.seed
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=cfg.optim.lr, weight_decay=cfg.optim.weight_decay)
+    groups = param_groups(model, cfg.optim.encoder_lr_scale)
+    # loading an optimiser's state replaces its groups' settings with the saved ones
+    # (a run from before the option saved none): the factors are kept here
+    scales = [g["lr_scale"] for g in groups]
+    opt = torch.optim.Adam(
+        groups,
+        lr=cfg.optim.lr,
+        weight_decay=cfg.optim.weight_decay,
+    )
     scaler = torch.amp.GradScaler("cuda", enabled=amp)
     start_epoch, global_step = 1, 0
     best_acc: float | None = None
@@ -563,8 +592,8 @@ def _train(
                 )
                 pretext = _to_device(pretext, device)
             lr = lr_at(cfg, global_step, epoch, total_steps)
-            for group in opt.param_groups:
-                group["lr"] = lr
+            for group, scale in zip(opt.param_groups, scales):
+                group["lr"] = lr * scale
             with torch.autocast(
                 device_type=device.type, dtype=torch.float16, enabled=amp
             ):

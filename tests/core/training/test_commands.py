@@ -25,7 +25,7 @@ def test_train_then_eval_from_flags(tiny_data, tmp_path, capsys):
         "rotate=20,noise=0.01,speed=0.2,drop=0.1,depth=0.05,jitter=0.01,mirror=0.5",
         "--select", "last", "--joints", "shared", "--root-motion", "remove",
         "--depth-weight", "0.5",
-        "--lr-schedule", "cosine", "--min-lr", "2e-5",
+        "--lr-schedule", "cosine", "--min-lr", "2e-5", "--encoder-lr-scale", "0.5",
     ])  # fmt: skip
     assert status == 0
     err = capsys.readouterr().err
@@ -49,6 +49,7 @@ def test_train_then_eval_from_flags(tiny_data, tmp_path, capsys):
     assert (cfg.data.augment.depth_noise, cfg.data.augment.jitter_std) == (0.05, 0.01)
     assert cfg.data.augment.mirror == 0.5
     assert (cfg.optim.lr_schedule, cfg.optim.min_lr) == ("cosine", 2e-5)
+    assert cfg.optim.encoder_lr_scale == 0.5
 
     assert main(["eval", str(run_dir)]) == 0
     out = capsys.readouterr().out
