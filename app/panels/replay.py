@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PyQt6.QtCore import QSignalBlocker, Qt, QTimer, pyqtSlot
+from PyQt6.QtCore import QSignalBlocker, Qt, QTimer, pyqtSignal, pyqtSlot
 from PyQt6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -69,6 +69,16 @@ class _Predicted:
 
 
 @dataclass(frozen=True)
+class PredictProgress:
+    """How far the frame-by-frame prediction of a clip has come (from the worker)."""
+
+    clip: SkeletonSequence
+    model_dir: Path
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
 class _Loaded:
     """A model loaded in the worker, tagged with its run folder."""
 
@@ -77,7 +87,14 @@ class _Loaded:
 
 
 class ReplayPanel(QWidget):
-    """Dataset / file browser, player and label comparison."""
+    """Dataset / file browser, player and label comparison.
+
+    Signals:
+        predict_progress(PredictProgress): Frames of the current clip predicted so far
+            (emitted by the prediction's worker; a long recording takes a while).
+    """
+
+    predict_progress = pyqtSignal(object)
 
     def __init__(
         self,
@@ -108,6 +125,7 @@ class ReplayPanel(QWidget):
         self.model_dir = (
             model_dir or _path_or_none(ctx.recall("model/run")) or shipped_model_dir()
         )
+        self.predict_progress.connect(self._on_predict_progress)
 
         # --- source row --------------------------------------------------------------
         self.dataset = QComboBox()
@@ -715,7 +733,11 @@ class ReplayPanel(QWidget):
 
                 predictor = Predictor.from_run(model_dir)
                 yield _Loaded(model_dir, predictor)
-            result = predict_clip(predictor, seq, stop=stop)
+
+            def report(done: int, total: int) -> None:
+                self.predict_progress.emit(PredictProgress(seq, model_dir, done, total))
+
+            result = predict_clip(predictor, seq, stop=stop, progress=report)
             if not stop.is_set():  # a cancelled prediction is stale: a newer one comes
                 yield _Predicted(seq, model_dir, result)
 
@@ -733,6 +755,19 @@ class ReplayPanel(QWidget):
                 self.show_prediction(item.prediction)
         elif isinstance(item, _Loaded) and item.model_dir == self.model_dir:
             self.predictor = item.predictor  # loaded on first use
+
+    @pyqtSlot(object)
+    def _on_predict_progress(self, item: PredictProgress) -> None:
+        if (
+            item.clip is self.current
+            and item.model_dir == self.model_dir
+            and self.prediction is None
+            and item.done < item.total
+        ):
+            self.pred_label.setText(
+                f"Predicted: … {100 * item.done // item.total} % of "
+                f"{item.total:,} frames"
+            )
 
     def show_prediction(self, pred: ClipPrediction) -> None:
         """Show the predicted label (and intervals) of the current clip."""

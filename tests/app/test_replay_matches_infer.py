@@ -22,6 +22,10 @@ def test_replay_and_infer_agree_on_a_pku_mmd_sequence(qtbot, settings, tmp_path)
     ctx, jobs, errors = make_context(settings)
     panel = ReplayPanel(ctx, model_dir=model)
     qtbot.addWidget(panel)
+    shown = []  # (frames done, frames, the label after the panel's own slot)
+    panel.predict_progress.connect(
+        lambda p: shown.append((p.done, p.total, panel.pred_label.text()))
+    )
     try:
         # A split picked for a dataset must not hide a single file (it has none).
         panel.split_filter.setCurrentText("test")
@@ -30,6 +34,11 @@ def test_replay_and_infer_agree_on_a_pku_mmd_sequence(qtbot, settings, tmp_path)
         assert panel.current.num_frames == 1494
         qtbot.waitUntil(lambda: panel.prediction is not None, timeout=60_000)
         replay = panel.prediction.sequence
+        # the frame-by-frame prediction of a long sequence shows how far it has come
+        assert [d for d, _, _ in shown] == [*range(100, 1494, 100), 1494]
+        assert {n for _, n, _ in shown} == {1494}
+        assert shown[0][2] == "Predicted: … 6 % of 1,494 frames"
+        assert shown[-2][2] == "Predicted: … 93 % of 1,494 frames"
         assert replay is not None and len(replay) == 1494
         labels = list(panel.predictor.labels)
         # A continuous sequence has no one label: the headers follow the cursor.
