@@ -707,7 +707,7 @@ class RecordingInfo:
         source: Where the frames came from.
         subject: Who was recorded.
         created: ISO start time.
-        error: Why the file is unreadable (``""`` when it is fine).
+        error: Why the file is unreadable or will be refused (``""`` when it is fine).
     """
 
     name: str
@@ -730,6 +730,33 @@ def _time_of(line: str) -> float | None:
         return None
 
 
+INFO_SAMPLE_FRAMES = 64
+"""Frames of a Kinect-layout recording that :func:`recording_info` checks for units."""
+
+
+def _sampled_units_problem(frame_lines: list[str], header: dict) -> str | None:
+    """:func:`_check_units_and_up` on up to :data:`INFO_SAMPLE_FRAMES` evenly spaced
+    frames of a Kinect-layout recording (the listing does not read every frame); a
+    frame line that does not parse is left to :func:`read_recording` to name."""
+    layout = header["layout"]
+    if layout == "mp33" or not frame_lines:
+        return None
+    shape = (int(header.get("bodies", 1)), get_layout(layout).num_joints, 3)
+    picks = np.unique(
+        np.linspace(0, len(frame_lines) - 1, INFO_SAMPLE_FRAMES).round().astype(int)
+    )
+    sample = []
+    for i in picks:
+        try:
+            sample.append(_values(json.loads(frame_lines[i]), "j", shape, "joints"))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue  # nobody in view, or a bad frame
+    if not sample:
+        return None
+    x = np.stack(sample)
+    return _check_units_and_up(_main_body_first(x) if shape[0] > 1 else x, layout)
+
+
 def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
     """Summary of a recording file from its header and last frame (fast).
 
@@ -737,7 +764,8 @@ def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
         path: The file.
 
     Returns:
-        The summary; an unreadable file gives ``error`` instead of raising.
+        The summary; an unreadable file, or a Kinect-layout one whose joints (a sample
+        of its frames) are not metres with y up, gives ``error`` instead of raising.
     """
     path = Path(path)
     try:
@@ -763,6 +791,9 @@ def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
                 duration = t - first + 1.0 / max(source.fps, 1e-6)
                 break
             frames -= 1
+        problem = _sampled_units_problem(frame_lines[:frames], header)
+        if problem is not None:
+            raise DataFormatError(path, problem)
         return RecordingInfo(
             name=nfc(path.stem),
             path=path,

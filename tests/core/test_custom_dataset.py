@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -555,6 +556,15 @@ def test_joints_in_other_units_or_axes_are_refused_with_the_likely_cause(
     # A bow or a fall is not upside down: the median frame decides.
     fall = np.concatenate([real[:20], y_down[20:]])
     assert read_recording(write("fall", fall)).present.all()
+    # The listing (Teach's takes, labelling) says so too, from a sample of the frames.
+    listed = {i.name: i.error for i in list_recordings(tmp_path)}
+    assert listed["metres"] == listed["fall"] == ""
+    assert re.search(
+        r"mm\.jsonl: the torso .*\(millimetres or centimetres\?\)", listed["mm"]
+    )
+    assert "upside down" in listed["ydown"] and "measures 0.000" in listed["tiny"]
+    long = np.concatenate([real] * 10) * 100.0  # 300 frames: 64 of them are checked
+    assert "must be metres" in recording_info(write("long-cm", long)).error
 
     # MediaPipe's own output is what it is: a handstand taught at a webcam is kept.
     mp = np.zeros((10, 1, 33, 3), np.float32)
@@ -562,6 +572,7 @@ def test_joints_in_other_units_or_axes_are_refused_with_the_likely_cause(
     mp[:, 0, 11, 0], mp[:, 0, 12, 0] = 0.18, -0.18
     mp[:, 0, 23, 0], mp[:, 0, 24, 0] = 0.1, -0.1
     assert read_recording(write("handstand", mp, "mp33")).present.all()
+    assert recording_info(tmp_path / "handstand.jsonl").error == ""
 
 
 def test_a_label_in_frames_asks_whether_it_is_seconds(takes: Path) -> None:
