@@ -131,6 +131,25 @@ class TrainPanel(QWidget):
         self.batch_size = QSpinBox()
         self.batch_size.setRange(1, 4096)
         self.batch_size.setValue(32)
+        self.lr = QDoubleSpinBox()
+        self.lr.setRange(0.0, 1.0)
+        self.lr.setDecimals(5)
+        self.lr.setSingleStep(0.0005)
+        self.lr.setSpecialValueText("preset")
+        self.lr.setToolTip(
+            "Adam's learning rate at the start (0 = the preset's, with its schedule)"
+        )
+        self.encoder_lr = QDoubleSpinBox()
+        self.encoder_lr.setRange(0.01, 1.0)
+        self.encoder_lr.setDecimals(2)
+        self.encoder_lr.setSingleStep(0.05)
+        self.encoder_lr.setValue(1.0)
+        self.encoder_lr.setSuffix(" × learning rate")
+        self.encoder_lr.setToolTip(
+            "The encoder's learning rate as a fraction of the classifier's, for a run "
+            "that starts from a pretrained encoder: below 1 keeps more of it "
+            "(--encoder-lr-scale)"
+        )
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda"])
         self.encoder = QComboBox()
@@ -201,6 +220,8 @@ class TrainPanel(QWidget):
         form.addRow("Preset", self.preset)
         form.addRow("Epochs", self.epochs)
         form.addRow("Batch size", self.batch_size)
+        form.addRow("Learning rate", self.lr)
+        form.addRow("Encoder rate", self.encoder_lr)
         form.addRow("Device", self.device)
         form.addRow("Encoder", self.encoder)
         form.addRow("Input stream", self.stream)
@@ -302,8 +323,15 @@ class TrainPanel(QWidget):
             data["max_clips"] = self.max_clips.value()
         data.update(self.label_settings())
         options = {}
+        optim: dict[str, object] = {
+            "epochs": self.epochs.value(),
+            "batch_size": self.batch_size.value(),
+        }
+        if self.lr.value():
+            optim["lr"] = self.lr.value()
         preset = self.preset.currentText()
         if strategy in NEEDS_INIT:
+            optim["encoder_lr_scale"] = self.encoder_lr.value()
             init_from = self.init_from.text().strip()
             options["init_from"] = init_from
             if runs.is_run_dir(Path(init_from).expanduser()):
@@ -319,10 +347,7 @@ class TrainPanel(QWidget):
             preset=preset,
             data=data,
             model=model,
-            optim={
-                "epochs": self.epochs.value(),
-                "batch_size": self.batch_size.value(),
-            },
+            optim=optim,
             run={
                 "run_dir": str(run_dir),
                 "device": self.device.currentText(),
@@ -391,6 +416,7 @@ class TrainPanel(QWidget):
     @pyqtSlot(str)
     def _on_strategy_changed(self, strategy: str) -> None:
         self.init_from.setEnabled(strategy in NEEDS_INIT)
+        self.encoder_lr.setEnabled(strategy in NEEDS_INIT)
         self.labels_row.setEnabled(strategy in USES_CLS)
         # semi cannot run on every label: offer the paper's 10 % instead of an error,
         # and take it back when another strategy is chosen before the user changed it.

@@ -193,6 +193,19 @@ def test_finetune_from_a_run_takes_over_its_architecture_and_input(panel, tmp_pa
         base.data.frames,
         base.data.joints,
     )
+    # the preset's rate unless one is given; the encoder's share of it when
+    # starting from one
+    preset_lr = cfg.optim.lr
+    assert panel.lr.text() == "preset" and cfg.optim.encoder_lr_scale == 1.0
+    panel.lr.setValue(0.003)
+    panel.encoder_lr.setValue(0.2)
+    cfg = panel.build_config()
+    assert preset_lr != 0.003
+    assert (cfg.optim.lr, cfg.optim.encoder_lr_scale) == (0.003, 0.2)
+    panel.strategy.setCurrentText("scratch")
+    assert not panel.encoder_lr.isEnabled()
+    cfg = panel.build_config()
+    assert (cfg.optim.lr, cfg.optim.encoder_lr_scale) == (0.003, 1.0)
 
 
 def test_semi_starts_with_a_labels_setting_and_uses_only_that_share(
