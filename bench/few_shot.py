@@ -161,9 +161,25 @@ NOTES["bigru"] = (
     "--labels-per-class K --epochs E --batch-size 16 --lr LR --lr-step 0 "
     "--lr-schedule step [--strategy finetune] --select last --seed S` (RUN: that "
     "file's seed-0 folder).",
-    "Not tried for lack of time: a lower rate for the encoder than for the classifier, "
-    "a selection of the recipe for the `official` encoder. The graph encoder (issue 13) "
-    "has its own table, few-shot-gcn.md (`--encoder gcn`).",
+    "A lower rate for the encoder than for the classifier (`ms2l train "
+    "--encoder-lr-scale X`, added 2026-12-01), tried after the table on validation "
+    "only: a view-1 encoder pretrained with this bench's pretraining config (its own "
+    "run, which does not reproduce the selection's encoder exactly: 51.19 % where the "
+    "selection read 54.37 % at k = 5, epoch 175), then this bench's final-run configs "
+    "switched to `xview-val` (linear head, lr 0.01, 175 / 84 epochs at k = 5 / 10; "
+    "scratch as selected), seeds 0-4, last epoch, view 2. Mean of the 5 seeds at k = "
+    "5 / 10: encoder at the full rate 48.81 / 57.10 %, at 0.3 of it 50.28 / 56.87 %, "
+    "at 0.1 50.36 / 56.19 %, lr 0.03 with the encoder at 0.1 of it 49.52 / 54.13 %; "
+    "scratch 52.14 / 59.09 %. The k = 5 gains of 0.3 and 0.1 over the full rate run "
+    "from -4.4 to +6.2 and -1.6 to +4.8 points across seeds: nothing beyond the "
+    "seeds' spread, nothing up to scratch, so not adopted (as for the graph encoder, "
+    "few-shot-gcn.md). Each run took 25-48 s on one thread. Command: `ms2l train "
+    "--config CFG --seed S --lr 0.01 --encoder-lr-scale X --threads 1 --run-dir DIR` "
+    "(CFG: this bench's `_config` for that k and method with protocol `xview-val`, "
+    "starting from the view-1 encoder).",
+    "Not tried for lack of time: a selection of the recipe for the `official` "
+    "encoder. The graph encoder (issue 13) has its own table, few-shot-gcn.md "
+    "(`--encoder gcn`).",
     "The whole bench (two pretraining runs, 45 selection runs, 27 final runs) ran in two "
     "or three processes of this script (`--methods`) beside other training jobs, "
     "2026-11-30 02:55-03:50 UTC (load average 3-5).",
