@@ -711,9 +711,8 @@ def validate(cfg: TrainConfig) -> None:
         ("seed", cfg.run.seed),
     ):
         if value < 0:
-            raise ValueError(
-                f"{name} must be >= 0 (0 = {_ZERO_MEANS[name]}), got {value}"
-            )
+            zero = f" (0 = {_ZERO_MEANS[name]})" if name in _ZERO_MEANS else ""
+            raise ValueError(f"{name} must be >= 0{zero}, got {value}")
     # Real numbers: NaN fails every comparison, so each test is written to fail on it.
     for name, real, ok, allowed in (
         ("lr", cfg.optim.lr, cfg.optim.lr > 0, "> 0"),

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from core import runs
+from core.commands.paths import check_output_folder
 from core.config import TrainConfig, validate
 from core.device import resolve_device
 from core.fileio import atomic_write_text
@@ -207,6 +208,7 @@ def _resolve(
         raise ValueError(
             f"{run_dir}: already holds a run; resume it (--resume) or choose another folder"
         )
+    check_output_folder(run_dir, "run folder")  # a file in the way, before any work
     data_root = Path(cfg.data.root).expanduser().resolve() if cfg.data.root else None
     if data_root is not None and data_root.is_dir():
         where = run_dir.expanduser().resolve()

@@ -105,7 +105,7 @@ def test_same_file_by_path_and_by_inode(tmp_path):
 
 
 # ------------------------------------------------------------ 7: validation holes
-def test_train_values_are_checked_before_any_work(tmp_path, capsys):
+def test_train_values_are_checked_before_any_work(tmp_path, capsys, monkeypatch):
     root = require_data("nw-ucla", "all_sqe.zip")
     run = tmp_path / "run"
     base = ["train", "--root", str(root), "--run-dir", str(run), "--preset", "paper"]
@@ -118,10 +118,21 @@ def test_train_values_are_checked_before_any_work(tmp_path, capsys):
         (["--max-clips", "-5"], "max_clips must be >= 0 (0 = all), got -5"),
         (["--lr", "nan"], "lr must be a finite number > 0, got nan"),
         (["--moving-epochs", "-1"], "moving_epochs must be >= 0 (0 = no ramp), got -1"),
+        (["--seed", "-3"], "seed must be >= 0, got -3"),
     ):
         assert main([*base, *flags]) == 2, flags
         assert capsys.readouterr().err.splitlines() == [f"ms2l train: error: {message}"]
         assert not run.exists()  # nothing was created
+    # a file where the run folder would go: said before the clips are read
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MS2L_CACHE", str(cache))
+    assert main(["train", "--root", str(root), "--run-dir", str(afile)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"ms2l train: error: run folder {afile}: {afile} is not a folder"
+    ]
+    assert not cache.exists()
 
 
 @pytest.mark.parametrize(
