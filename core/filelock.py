@@ -56,6 +56,26 @@ class FileLock:
         self._fh = fh
         return True
 
+    def write_note(self, text: str) -> None:
+        """Replace the lock file's text with ``text`` (who holds it, for messages).
+
+        Raises:
+            RuntimeError: If this object does not hold the lock.
+        """
+        if self._fh is None:
+            raise RuntimeError(f"{self.path}: lock not held by this object")
+        self._fh.seek(0)
+        self._fh.truncate()
+        self._fh.write(text.encode("utf-8"))
+        self._fh.flush()
+
+    def note(self) -> str:
+        """The text its holder left in the lock file (``""`` if none or unreadable)."""
+        try:
+            return self.path.read_text(encoding="utf-8", errors="replace").strip()
+        except OSError:
+            return ""
+
     def release(self) -> None:
         """Give the lock back (nothing happens when it is not held)."""
         fh, self._fh = self._fh, None

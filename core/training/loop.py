@@ -16,6 +16,7 @@ import dataclasses
 import json
 import math
 import os
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from core.commands.paths import check_output_folder
 from core.config import TrainConfig, validate
 from core.device import resolve_device
 from core.fileio import atomic_write_text
+from core.filelock import FileLock
 from core.inference.novelty import NOVELTY_FILE
 from core.paths import default_runs_dir
 from core.skeleton import get_layout
@@ -308,7 +310,52 @@ def run(
     """
     validate(cfg)
     cfg, run_dir, resume_state = _resolve(cfg, epochs)
+    lock = FileLock(run_dir / RUN_LOCK)
+    try:
+        yield from _run(cfg, run_dir, resume_state, lock, stop)
+    finally:
+        lock.release()
+
+
+RUN_LOCK = ".train.lock"
+"""Held by the process training a run folder (the main one under DDP) while it runs:
+two processes training one folder would mix their records and checkpoints."""
+
+
+def _lock_run(lock: FileLock, run_dir: Path, new: bool) -> None:
+    """Take the run folder's lock, or say who trains it.
+
+    Raises:
+        ValueError: If another process trains this run folder, or (a new run) one
+            started a run there while this one read its data.
+    """
+    if not lock.try_acquire():
+        who = lock.note()
+        raise ValueError(
+            f"{run_dir}: another process is training this run"
+            + (f" ({who})" if who else "")
+            + "; wait for it to finish or stop it"
+        )
+    if new and (run_dir / runs.CONFIG).exists():
+        lock.release()
+        raise ValueError(
+            f"{run_dir}: already holds a run; resume it (--resume) or choose another folder"
+        )
+    lock.write_note(f"process {os.getpid()} on {socket.gethostname()}")
+
+
+def _run(
+    cfg: TrainConfig,
+    run_dir: Path,
+    resume_state: dict[str, Any] | None,
+    lock: FileLock,
+    stop: threading.Event | None,
+) -> Iterator[Event]:
+    """:func:`run` once the config and run folder are resolved; ``lock`` is taken
+    here (before the data when the folder exists) and released by the caller."""
     dist = distributed.launched()
+    if dist.is_main and run_dir.is_dir():
+        _lock_run(lock, run_dir, resume_state is None)
     device = resolve_device(cfg.run.device)
     if dist.enabled and device.type == "cuda":
         device = torch.device("cuda", dist.local_rank)
@@ -435,6 +482,9 @@ def run(
         # measurable and makes a CPU training step ~2x faster. The flag is per thread
         # and reset afterwards.
         flush = device.type == "cpu" and torch.set_flush_denormal(True)
+        if dist.is_main and not lock.held:  # a new folder: made now, with the data read
+            run_dir.mkdir(parents=True, exist_ok=True)
+            _lock_run(lock, run_dir, resume_state is None)
         yield from _train(
             cfg, run_dir, data, train_set, model, slot, device, amp, dist,
             resume_state, notes, stop,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -295,3 +296,28 @@ def test_predictor_rejects_clips_of_another_layout(tiny_data, tmp_path):
     np.testing.assert_allclose(
         p.predict_proba([two]), p.predict_proba([two[:, :1]]), rtol=1e-5
     )
+
+
+def test_a_run_folder_in_training_is_refused_to_a_second_process(tiny_data, tmp_path):
+    """Two processes training one folder mixed their metrics and checkpoints: the
+    second is refused, naming the first, while the first runs (and not after)."""
+    from core.training.loop import RUN_LOCK
+
+    cfg = tiny_config(tiny_data, tmp_path / "r", epochs=2)
+    first = run(cfg)
+    for event in first:  # the first run is under way
+        if isinstance(event, BatchDone):
+            break
+    again = cfg.replace(run={"resume": True})
+    with pytest.raises(
+        ValueError,
+        match=rf"r: another process is training this run \(process {os.getpid()} on ",
+    ):
+        list(run(again))
+    rest = list(first)
+    assert isinstance(rest[-1], RunFinished) and rest[-1].epoch == 2
+    assert sum(isinstance(e, EpochDone) for e in rest) == 2
+    # the lock went with the run: the folder can be extended now
+    extended = list(run(again, epochs=3))
+    assert [e.epoch for e in extended if isinstance(e, EpochDone)] == [3]
+    assert (tmp_path / "r" / RUN_LOCK).is_file()  # left in place (see FileLock)
