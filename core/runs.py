@@ -38,6 +38,24 @@ METRICS = "metrics.jsonl"
 EVAL = "eval.json"
 
 
+def remove_evaluations(run_dir: str | os.PathLike[str]) -> list[str]:
+    """Delete the evaluation reports in a run folder whose weights are about to change
+    (``eval.json``, ``eval-<split or fused>.json``, ``confusion*.csv/png``), so that no
+    figure of the earlier weights passes for the new ones.
+
+    Returns:
+        The names removed, sorted.
+    """
+    folder = Path(run_dir)
+    removed = []
+    for pattern in ("eval.json", "eval-*.json", "confusion.*", "confusion-*.*"):
+        for path in folder.glob(pattern):
+            if path.suffix in (".json", ".csv", ".png") and path.is_file():
+                path.unlink(missing_ok=True)
+                removed.append(path.name)
+    return sorted(removed)
+
+
 def atomic_save(obj: Any, path: str | os.PathLike[str]) -> Path:
     """``torch.save`` through :func:`core.fileio.atomic_path`.
 

@@ -553,8 +553,16 @@ def _train(
         cfg.replace(run={"resume": False}).save(run_dir / runs.CONFIG)
         if resume_state is not None:
             _truncate_metrics(run_dir / runs.METRICS, start_epoch - 1)
-            # The weights will change: the old novelty check is refitted at the end.
+            # The weights will change: the old novelty check is refitted at the end,
+            # and the reports of the old weights go (ms2l eval writes new ones).
             (run_dir / NOVELTY_FILE).unlink(missing_ok=True)
+            stale = runs.remove_evaluations(run_dir)
+            if stale:
+                notes = [
+                    *notes,
+                    f"{run_dir}: removed the evaluation of the earlier weights "
+                    f"({', '.join(stale)}); evaluate again when it ends (ms2l eval)",
+                ]
         runs.save_labels(run_dir, data.class_names, cfg.data.dataset)
 
     def save_last(epoch: int) -> Path:

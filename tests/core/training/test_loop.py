@@ -298,7 +298,9 @@ def test_predictor_rejects_clips_of_another_layout(tiny_data, tmp_path):
     )
 
 
-def test_a_run_folder_in_training_is_refused_to_a_second_process(tiny_data, tmp_path):
+def test_a_run_in_training_is_refused_to_a_second_process_and_drops_old_reports(
+    tiny_data, tmp_path
+):
     """Two processes training one folder mixed their metrics and checkpoints: the
     second is refused, naming the first, while the first runs (and not after)."""
     from core.training.loop import RUN_LOCK
@@ -317,7 +319,17 @@ def test_a_run_folder_in_training_is_refused_to_a_second_process(tiny_data, tmp_
     rest = list(first)
     assert isinstance(rest[-1], RunFinished) and rest[-1].epoch == 2
     assert sum(isinstance(e, EpochDone) for e in rest) == 2
-    # the lock went with the run: the folder can be extended now
+    # the lock went with the run: the folder can be extended now; the reports of
+    # the earlier weights go with them (they would pass for the new ones)
+    paths = save_eval(evaluate_run(tmp_path / "r", device="cpu"))
+    assert all(p.is_file() for p in paths.values())
     extended = list(run(again, epochs=3))
     assert [e.epoch for e in extended if isinstance(e, EpochDone)] == [3]
+    assert not any(p.exists() for p in paths.values())
+    assert any(
+        "removed the evaluation of the earlier weights (confusion.csv, "
+        "confusion.png, eval.json)" in e.message
+        for e in extended
+        if isinstance(e, Log)
+    )
     assert (tmp_path / "r" / RUN_LOCK).is_file()  # left in place (see FileLock)
