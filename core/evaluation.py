@@ -23,6 +23,7 @@ import torch
 
 from core import runs
 from core.config import DataConfig
+from core.datasets.splits import held_out_name
 from core.fileio import atomic_write_bytes, atomic_write_text
 from core.inference import Predictor, novelty
 from core.metrics import accuracy, confusion_matrix, per_class_accuracy
@@ -48,6 +49,8 @@ class EvalResult:
         split: ``"train"`` or ``"test"``.
         num_clips: Clips evaluated.
         run_dir: The run folder.
+        dataset: The dataset evaluated on.
+        protocol: Its protocol.
     """
 
     accuracy: float
@@ -57,6 +60,16 @@ class EvalResult:
     split: str
     num_clips: int
     run_dir: Path
+    dataset: str = ""
+    protocol: str = ""
+
+    @property
+    def split_name(self) -> str:
+        """The split as a reader should see it: ``"validation"`` where the held-out
+        side is one (a custom dataset, ``xview-val``), else :attr:`split`."""
+        if self.split == "test":
+            return held_out_name(self.dataset, self.protocol)
+        return self.split
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form (NaN per-class values become ``null``)."""
@@ -69,6 +82,9 @@ class EvalResult:
             "confusion": self.confusion.tolist(),
             "labels": list(self.labels),
             "split": self.split,
+            "split_name": self.split_name,
+            "dataset": self.dataset,
+            "protocol": self.protocol,
             "num_clips": self.num_clips,
         }
 
@@ -188,6 +204,8 @@ class _Scores:
     names: list[str]
     truth: np.ndarray
     proba: np.ndarray  # (N, K) softmax of the logits
+    dataset: str = ""
+    protocol: str = ""
 
 
 def _score_run(
@@ -218,6 +236,8 @@ def _score_run(
         list(clips.names),
         clips.labels.copy(),
         np.concatenate(proba),
+        data_cfg.dataset,
+        data_cfg.protocol,
     )
 
 
@@ -232,6 +252,8 @@ def _result(scores: _Scores, split: str) -> EvalResult:
         split=split,
         num_clips=len(scores.truth),
         run_dir=scores.run_dir,
+        dataset=scores.dataset,
+        protocol=scores.protocol,
     )
 
 
@@ -325,6 +347,8 @@ def evaluate_fused(
         scored[0].names,
         scored[0].truth,
         np.mean([s.proba for s in scored], axis=0),
+        scored[0].dataset,
+        scored[0].protocol,
     )
     return FusedResult(
         [_result(s, split) for s in scored],

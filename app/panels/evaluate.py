@@ -271,7 +271,7 @@ class EvaluatePanel(QWidget):
         confusion = result.confusion
         self.summary.setText(
             f"Accuracy {100 * result.accuracy:.2f} % on {result.num_clips} clips "
-            f"({result.split} split, {len(labels)} classes)"
+            f"({result.split_name} split, {len(labels)} classes)"
         )
         counts = confusion.sum(axis=1)
         self.table.setRowCount(len(labels))

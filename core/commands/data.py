@@ -27,7 +27,7 @@ from core.datasets.cache import (
     length_stats,
     prepare,
 )
-from core.datasets.splits import protocols, split_indices
+from core.datasets.splits import held_out_name, protocols, split_indices
 
 BAR_WIDTH = 30
 
@@ -216,11 +216,7 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
         else ""
     )
     # A custom dataset's held-out side validates the user's model; there is no test set.
-    held_out = (
-        "validation"
-        if s["dataset"] == "custom" or s["protocol"].endswith("-val")
-        else "test"
-    )
+    held_out = held_out_name(s["dataset"], s["protocol"])
 
     def side_count(side: str, n: int) -> str:
         labelled = sum(s["per_class"][side])

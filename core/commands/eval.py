@@ -134,7 +134,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _report(result: EvalResult, title: str) -> None:
-    print(f"{title} on {result.split} ({result.num_clips} clips)")
+    where = f"{result.dataset} {result.protocol}, " if result.protocol else ""
+    print(f"{title} on {result.split_name} ({where}{result.num_clips} clips)")
     print(f"accuracy: {100 * result.accuracy:.2f}%")
     width = max(len(n) for n in result.labels)
     for name, acc in zip(result.labels, result.per_class_accuracy):

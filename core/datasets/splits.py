@@ -62,6 +62,13 @@ trains, view 2 validates, view 3 is left out), for choosing a recipe without eve
 looking at the test view."""
 
 
+def held_out_name(dataset: str, protocol: str) -> str:
+    """What the held-out side (the ``"test"`` split) of a protocol is to a reader:
+    ``"validation"`` for a custom dataset (it has no test set) and the ``*-val``
+    protocols (chosen inside the training data), else ``"test"``."""
+    return "validation" if dataset == "custom" or protocol.endswith("-val") else "test"
+
+
 def protocols(dataset: str) -> tuple[str, ...]:
     """Protocol names a dataset supports.
 

@@ -32,6 +32,7 @@ from torch import nn
 from core import runs
 from core.commands.paths import check_output_folder
 from core.config import TrainConfig, validate
+from core.datasets.splits import held_out_name
 from core.device import resolve_device
 from core.fileio import atomic_write_text
 from core.filelock import FileLock
@@ -407,7 +408,7 @@ def _run(
             mine = cfg.data.dataset == "custom"
             raise ValueError(
                 f"{cfg.data.dataset} {cfg.data.protocol}: the "
-                f"{'validation' if mine else 'test'} split is empty"
+                f"{held_out_name(cfg.data.dataset, cfg.data.protocol)} split is empty"
                 + (
                     " (too few recordings per action to hold some out: record more "
                     "takes, or train on all of them without validation: "
@@ -596,7 +597,7 @@ def _train(
         f"({len(data.labelled)} labelled), "
         + (
             f"{len(data.test)} "
-            f"{'validation' if cfg.data.dataset == 'custom' else 'test'} clips, "
+            f"{held_out_name(cfg.data.dataset, cfg.data.protocol)} clips, "
             if uses_cls(name)
             else "no evaluation (self-supervised only), "
         )

@@ -10,6 +10,7 @@ import pytest
 from core.cli import main
 from core.commands.train import parse_augment
 from core.config import TrainConfig
+from tests.core.training.conftest import tiny_config
 
 
 def test_train_then_eval_from_flags(tiny_data, tmp_path, capsys):
@@ -261,4 +262,24 @@ def test_eval_of_a_run_folder_it_cannot_write_reports_elsewhere(
     assert main(["eval", str(theirs), "--out", str(a_file / "reports")]) == 2
     assert f"--out {a_file / 'reports'}: {a_file} is not a folder" in (
         capsys.readouterr().err
+    )
+
+
+def test_a_validation_protocol_is_called_validation_in_the_log_and_the_report(
+    tiny_data, tmp_path, capsys
+):
+    """xview-val holds out view 2 of the training views: its figures are validation
+    figures, and were printed as 'test' ones."""
+    run_dir = tmp_path / "val"
+    cfg = tiny_config(tiny_data, run_dir, epochs=1)
+    cfg.replace(data={"protocol": "xview-val"}).save(tmp_path / "cfg.json")
+    assert main(["train", "--config", str(tmp_path / "cfg.json")]) == 0
+    assert "12 validation clips" in capsys.readouterr().err
+    assert main(["eval", str(run_dir)]) == 0
+    assert "on validation (nw-ucla xview-val, 12 clips)" in capsys.readouterr().out
+    saved = json.loads((run_dir / "eval.json").read_text())
+    assert (saved["split"], saved["split_name"], saved["protocol"]) == (
+        "test",
+        "validation",
+        "xview-val",
     )
