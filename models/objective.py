@@ -10,6 +10,7 @@ DDP. The pretext views come from :func:`models.pretext.make_pretext`.
 from __future__ import annotations
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
@@ -17,6 +18,52 @@ from models.encoders import masked_mean
 from models.losses import contrastive_loss, jigsaw_loss, motion_loss
 from models.ms2l import MS2L
 from models.pretext import PretextBatch
+
+
+def gather_rows(x: torch.Tensor) -> tuple[torch.Tensor, int]:
+    """Every process's ``x`` concatenated along the first axis, in rank order, and the
+    number of processes (``x`` itself and 1 outside a process group).
+
+    The other processes' rows come without gradient; this process's own rows are ``x``
+    itself, so its gradient flows. Shares may differ in size by a few rows (a global
+    batch that does not divide evenly).
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return x, 1
+    world = dist.get_world_size()
+    if world == 1:
+        return x, 1
+    count = torch.tensor([x.shape[0]], dtype=torch.long, device=x.device)
+    counts = [torch.zeros_like(count) for _ in range(world)]
+    dist.all_gather(counts, count)
+    sizes = [int(c) for c in counts]
+    padded = x.detach().new_zeros((max(sizes), *x.shape[1:]))
+    padded[: x.shape[0]] = x.detach()
+    parts = [torch.empty_like(padded) for _ in range(world)]
+    dist.all_gather(parts, padded)
+    rows = [part[:n] for part, n in zip(parts, sizes)]
+    rows[dist.get_rank()] = x
+    return torch.cat(rows), world
+
+
+def contrastive_across_processes(
+    z: torch.Tensor, temperature: float, positive: str = "others"
+) -> torch.Tensor:
+    """:func:`models.losses.contrastive_loss` over the whole batch of every process.
+
+    Under DDP each process holds a share of the batch; the contrastive loss compares
+    every sample with every other one, so a share alone would see fewer negatives
+    (ln 8 instead of ln 16 at the start for a batch of 16 on two processes) and learn
+    another task than one process on the whole batch. Every process computes the loss
+    of the whole batch (the same value), its gradient reaching only its own rows; that
+    gradient is scaled by the number of processes (the value is not), so that DDP's
+    average of the processes' gradients is the gradient of the whole batch's loss.
+    """
+    rows, world = gather_rows(z)
+    loss = contrastive_loss(rows, temperature, positive)
+    if world > 1:
+        loss = loss + (world - 1) * (loss - loss.detach())
+    return loss
 
 
 class Objective(nn.Module):
@@ -141,7 +188,7 @@ class Objective(nn.Module):
                     for v in ("orig", "past", "jig")
                 ]
                 z = self.model.contrastive_head(torch.stack(feats, dim=1))
-                out["contrastive"] = contrastive_loss(
+                out["contrastive"] = contrastive_across_processes(
                     z, self.temperature, self.contrastive_positive
                 )
                 self_loss = self_loss + out["contrastive"]

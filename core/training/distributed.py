@@ -5,7 +5,12 @@ command; each reads ``RANK``/``WORLD_SIZE``/``LOCAL_RANK`` from the environment.
 then joins the process group (NCCL on CUDA, gloo on CPU), wraps its objective in
 ``DistributedDataParallel`` (gradients are averaged across processes) and takes its own
 contiguous share of every global batch, so one step of N processes computes the same
-gradient as one process on the whole batch. Only rank 0 writes the run folder.
+gradient as one process on the whole batch. The contrastive task compares every clip
+with every other one, so its loss gathers the features of all the shares first
+(:func:`models.objective.contrastive_across_processes`). Two differences remain: the
+random pretext views are drawn per process, and BatchNorm (the graph encoder's)
+normalises each process's share with its own statistics, as DDP does without
+``SyncBatchNorm``. Only rank 0 writes the run folder.
 
 Shutdown is deterministic on every path (:func:`shutdown`): the processes meet at a
 barrier (so no rank exits while rank 0 still writes ``weights.pt`` / ``last.pt``), the

@@ -439,6 +439,13 @@ def _run(
         if not isinstance(model, MS2L):
             raise TypeError(f"model {cfg.model.name!r} has no training objective")
         notes: list[str] = list(data.notes)
+        contrastive = uses_ssl(name) and "contrastive" in cfg.strategy.tasks
+        if contrastive and cfg.optim.batch_size < 2:
+            notes.append(
+                "note: the contrastive task tells each clip from the others of its "
+                "batch: with a batch of 1 its loss is 0 and it teaches nothing (use "
+                "--batch-size 2 or more)"
+            )
         if (
             cfg.data.stream == "motion"
             and uses_ssl(name)

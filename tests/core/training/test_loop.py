@@ -333,3 +333,27 @@ def test_a_run_in_training_is_refused_to_a_second_process_and_drops_old_reports(
         if isinstance(e, Log)
     )
     assert (tmp_path / "r" / RUN_LOCK).is_file()  # left in place (see FileLock)
+
+
+def test_a_contrastive_run_with_a_batch_of_one_says_it_teaches_nothing(
+    tiny_data, tmp_path
+):
+    cfg = tiny_config(
+        tiny_data,
+        tmp_path / "one",
+        strategy="pretrain",
+        epochs=1,
+        optim={"batch_size": 1},
+        data={"max_clips": 4},
+    )
+    events = list(run(cfg))
+    logs = [e.message for e in events if isinstance(e, Log)]
+    assert any(
+        "with a batch of 1 its loss is 0 and it teaches nothing" in m for m in logs
+    )
+    contrastive = {e.losses["contrastive"] for e in events if isinstance(e, BatchDone)}
+    assert contrastive == {0.0}  # what the note is about
+    two = tiny_config(tiny_data, tmp_path / "two", strategy="pretrain", epochs=1)
+    assert not any(
+        "teaches nothing" in e.message for e in run(two) if isinstance(e, Log)
+    )
