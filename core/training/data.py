@@ -451,6 +451,10 @@ def load_data(
         labelled = has_label[
             per_class_subset(train.labels[has_label], cfg.labels_per_class, seed)
         ]
+        notes = [
+            *notes,
+            *_short_classes(train.labels[has_label], cfg, store.class_names),
+        ]
     hidden = np.setdiff1d(np.arange(len(train)), labelled)
     train.labels[hidden] = -1
     # The live window matches the labelled actions (unlabelled spans of a custom
@@ -468,6 +472,22 @@ def load_data(
         labelled=labelled,
         notes=notes,
     )
+
+
+def _short_classes(labels: np.ndarray, cfg: DataConfig, names: list[str]) -> list[str]:
+    """A note when some classes have fewer training clips than ``labels_per_class``
+    asks for (all of theirs are used, so the classes are not balanced)."""
+    counts = np.bincount(labels, minlength=len(names))
+    short = [c for c in range(len(names)) if 0 < counts[c] < cfg.labels_per_class]
+    if not short:
+        return []
+    fewest = min(short, key=lambda c: counts[c])
+    return [
+        f"note: {cfg.labels_per_class} labelled clips per class asked for, but "
+        f"{len(short)} of the {int((counts > 0).sum())} classes have fewer training "
+        f"clips (the fewest: {names[fewest]!r}, {counts[fewest]}); all of theirs are "
+        "used"
+    ]
 
 
 # Lines of left-out files a run's log lists before summing up the rest.

@@ -357,3 +357,21 @@ def test_a_contrastive_run_with_a_batch_of_one_says_it_teaches_nothing(
     assert not any(
         "teaches nothing" in e.message for e in run(two) if isinstance(e, Log)
     )
+
+
+def test_more_labels_per_class_than_a_class_has_is_said(tiny_data, tmp_path):
+    def logs(k: int, name: str) -> list[str]:
+        cfg = tiny_config(
+            tiny_data, tmp_path / name, epochs=1, data={"labels_per_class": k}
+        )
+        return [e.message for e in run(cfg) if isinstance(e, Log)]
+
+    # 8 training clips of each of the 3 actions (4 subjects x views 1 and 2)
+    assert any(
+        "note: 10 labelled clips per class asked for, but 3 of the 3 classes have fewer "
+        "training clips (the fewest: "
+        in m
+        and "8); all of theirs are used" in m
+        for m in logs(10, "ten")
+    )
+    assert not any("labelled clips per class asked for" in m for m in logs(2, "two"))
