@@ -30,6 +30,7 @@ from core.config import (
     make_config,
     validate,
 )
+from core.errors import UserError
 from core.training.events import (
     BatchDone,
     DataProgress,
@@ -460,17 +461,44 @@ def train_with_progress(
     from core.training import distributed
     from core.training.loop import run as train
 
-    main = distributed.launched().is_main
+    launched = distributed.launched()
+    main = launched.is_main
     bar = ProgressBar(sys.stderr, quiet=quiet or not main)
     stop = threading.Event()
     finished: RunFinished | None = None
+    run_dir = cfg.run.run_dir
     with _stop_on_sigint(stop):
-        for event in train(cfg, stop, epochs=epochs):
-            if main:
-                bar.handle(event)
-            if isinstance(event, RunFinished):
-                finished = event
+        try:
+            for event in train(cfg, stop, epochs=epochs):
+                if main:
+                    bar.handle(event)
+                if isinstance(event, RunStarted):
+                    run_dir = str(event.run_dir)
+                if isinstance(event, RunFinished):
+                    finished = event
+        except RuntimeError as exc:
+            if not (launched.enabled and _peer_failure(exc)):
+                raise
+            where = f" {run_dir}" if run_dir else " RUN"
+            raise UserError(
+                f"another process of this {launched.world}-process job stopped "
+                f"({str(exc).strip().splitlines()[0][:200]}); the run keeps its last "
+                f"completed epoch: resume with: torchrun ... -m core.cli train "
+                f"--resume{where}"
+            ) from None
     return finished
+
+
+def _peer_failure(exc: RuntimeError) -> bool:
+    """Whether a training error is a collective failing because another process of
+    the job died (its connection reset or closed), not a bug of this one."""
+    import torch.distributed as dist
+
+    text = str(exc).lower()
+    return isinstance(exc, dist.DistError) or any(
+        sign in text
+        for sign in ("gloo", "nccl", "connection reset", "connection closed")
+    )
 
 
 @contextlib.contextmanager

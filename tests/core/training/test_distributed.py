@@ -164,3 +164,64 @@ def test_two_process_ddp_trains_the_graph_encoder(tiny_data, tmp_path):
     assert len(losses) >= 3 and losses[-1] < losses[0]
     p = Predictor.from_run(tmp_path / "ddp-gcn", device="cpu")
     assert p.model.encoder.__class__.__name__ == "GraphEncoder"
+
+
+@pytest.mark.slow
+def test_a_rank_killed_mid_run_leaves_the_other_a_resume_hint(tiny_data, tmp_path):
+    """kill -9 of one process: the other said it in a gloo traceback, with no word of
+    how to go on; now one line naming the run to resume."""
+    import signal
+    import time
+
+    run_dir = tmp_path / "run"
+    cfg = tiny_config(tiny_data, run_dir, epochs=200, optim={"batch_size": 2})
+    cfg.save(tmp_path / "cfg.json")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    procs = []
+    for rank in (0, 1):
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO),
+               "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "RANK": str(rank),
+               "LOCAL_RANK": str(rank), "WORLD_SIZE": "2"}  # fmt: skip
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    _RANK_DRIVER,
+                    "--config",
+                    str(tmp_path / "cfg.json"),
+                    "--quiet",
+                ],
+                cwd=REPO,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )  # fmt: skip
+        )
+    try:
+        deadline = time.monotonic() + 120
+        metrics = run_dir / "metrics.jsonl"
+        while not (metrics.is_file() and '"EpochDone"' in metrics.read_text()):
+            assert time.monotonic() < deadline, "training never got under way"
+            assert procs[0].poll() is None, procs[0].communicate()[1][-2000:]
+            time.sleep(0.2)
+        procs[1].send_signal(signal.SIGKILL)
+        _, err = procs[0].communicate(timeout=120)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
+    assert procs[0].returncode == 2, err[-3000:]
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(
+        "ms2l train: error: another process of this 2-process job stopped ("
+    ), err[-3000:]
+    assert last.endswith(
+        f"the run keeps its last completed epoch: resume with: torchrun ... -m "
+        f"core.cli train --resume {run_dir}"
+    )
+    assert "Traceback" not in err
