@@ -30,6 +30,29 @@ def _no_running_qthreads(monkeypatch):
     )
 
 
+@pytest.fixture(autouse=True)
+def _widgets_outlive_the_test_body(qtbot, monkeypatch):
+    """Keep every widget given to ``qtbot.addWidget`` referenced until pytest-qt has
+    closed and deleted it after the test.
+
+    pytest-qt keeps only a weak reference. A window whose last reference went with the
+    test body's locals (signal connections make it a reference cycle) was collected by
+    Python's cyclic garbage collector piece by piece while still shown; pyqtgraph then
+    painted a plot whose axis was already gone ('wrapped C/C++ object of type AxisItem
+    has been deleted') and the process died of a segmentation fault.
+    """
+    kept: list[object] = []
+    add = qtbot.addWidget
+
+    def add_and_keep(widget, *args, **kwargs):
+        kept.append(widget)
+        return add(widget, *args, **kwargs)
+
+    monkeypatch.setattr(qtbot, "addWidget", add_and_keep)
+    yield
+    kept.clear()  # pytest-qt closed them (close, deleteLater) before fixtures end
+
+
 @pytest.fixture(scope="session")
 def cache_dir(tmp_path_factory):
     """One clip-cache folder shared by the GUI tests of a session."""
