@@ -741,7 +741,12 @@ def _sampled_units_problem(frame_lines: list[str], header: dict) -> str | None:
     layout = header["layout"]
     if layout == "mp33" or not frame_lines:
         return None
-    shape = (int(header.get("bodies", 1)), get_layout(layout).num_joints, 3)
+    try:
+        shape = (int(header.get("bodies", 1)), get_layout(layout).num_joints, 3)
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None  # a header read_recording refuses, naming it
+    if shape[0] < 1:
+        return None
     picks = np.unique(
         np.linspace(0, len(frame_lines) - 1, INFO_SAMPLE_FRAMES).round().astype(int)
     )
@@ -749,8 +754,11 @@ def _sampled_units_problem(frame_lines: list[str], header: dict) -> str | None:
     for i in picks:
         try:
             sample.append(_values(json.loads(frame_lines[i]), "j", shape, "joints"))
-        except (KeyError, TypeError, ValueError, AttributeError):
-            continue  # nobody in view, or a bad frame
+        except (
+            KeyError, TypeError, ValueError, AttributeError, OverflowError,
+            RecursionError,
+        ):  # fmt: skip
+            continue  # nobody in view, or a bad frame (read_recording names it)
     if not sample:
         return None
     x = np.stack(sample)

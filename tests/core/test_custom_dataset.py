@@ -565,6 +565,19 @@ def test_joints_in_other_units_or_axes_are_refused_with_the_likely_cause(
     assert "upside down" in listed["ydown"] and "measures 0.000" in listed["tiny"]
     long = np.concatenate([real] * 10) * 100.0  # 300 frames: 64 of them are checked
     assert "must be metres" in recording_info(write("long-cm", long)).error
+    # A frame or header the sample cannot read is read_recording's to name: the
+    # listing says what it says, and never raises (one such take stopped Teach).
+    frames = [{"t": t / 30, "j": j.ravel().tolist()} for t, j in enumerate(real)]
+    frames[15]["j"][0] = 10**400  # beyond any float
+    path = _write_frames(tmp_path / "huge.jsonl", "ntu25", 1, frames)
+    assert recording_info(path).error == ""  # sampled past; reading names it:
+    with pytest.raises(DataFormatError, match=r"huge\.jsonl:17: .*too large"):
+        read_recording(path)
+    odd = _write_frames(tmp_path / "odd.jsonl", "ntu25", 1, frames[:3])
+    odd.write_text(odd.read_text().replace('"bodies": 1', '"bodies": null', 1))
+    assert isinstance(recording_info(odd).error, str)
+    names = [i.name for i in list_recordings(tmp_path)]
+    assert "huge" in names and "odd" in names
 
     # MediaPipe's own output is what it is: a handstand taught at a webcam is kept.
     mp = np.zeros((10, 1, 33, 3), np.float32)
