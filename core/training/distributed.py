@@ -159,6 +159,18 @@ def shard(batch: np.ndarray, info: DistInfo) -> np.ndarray:
     return np.array_split(batch, info.world)[info.rank]
 
 
+def from_main(value: object, info: DistInfo, device: torch.device) -> object:
+    """Rank 0's ``value`` (any picklable object) in every process; ``value`` itself
+    for one process. Every process must call it at the same point."""
+    if not info.enabled:
+        return value
+    box = [value]
+    dist.broadcast_object_list(
+        box, src=0, device=device if device.type == "cuda" else None
+    )
+    return box[0]
+
+
 def any_across(flag: bool, info: DistInfo) -> bool:
     """True when ``flag`` is true in any process (``flag`` itself for one process).
 

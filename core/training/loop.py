@@ -345,6 +345,33 @@ def _lock_run(lock: FileLock, run_dir: Path, new: bool) -> None:
     lock.write_note(f"process {os.getpid()} on {socket.gethostname()}")
 
 
+def _lock_on_main(
+    lock: FileLock,
+    run_dir: Path,
+    new: bool,
+    dist: distributed.DistInfo,
+    device: torch.device,
+    make: bool,
+) -> None:
+    """The main process takes the run folder's lock (``make``: making the folder, else
+    only if it exists and the lock is not held yet); every process of the job then
+    fails alike when it could not, so that none is left waiting for the others.
+
+    Raises:
+        ValueError: As :func:`_lock_run`, in every process.
+    """
+    refused = None
+    if dist.is_main and not lock.held and (make or run_dir.is_dir()):
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            _lock_run(lock, run_dir, new)
+        except ValueError as exc:
+            refused = str(exc)
+    said = distributed.from_main(refused, dist, device)
+    if said:
+        raise ValueError(str(said))
+
+
 def _run(
     cfg: TrainConfig,
     run_dir: Path,
@@ -355,8 +382,6 @@ def _run(
     """:func:`run` once the config and run folder are resolved; ``lock`` is taken
     here (before the data when the folder exists) and released by the caller."""
     dist = distributed.launched()
-    if dist.is_main and run_dir.is_dir():
-        _lock_run(lock, run_dir, resume_state is None)
     device = resolve_device(cfg.run.device)
     if dist.enabled and device.type == "cuda":
         device = torch.device("cuda", dist.local_rank)
@@ -373,6 +398,8 @@ def _run(
     flush = False
     completed = False
     try:
+        # A folder that exists is locked before the data is read (fail fast).
+        _lock_on_main(lock, run_dir, resume_state is None, dist, device, make=False)
         # Rank 0 builds the clip cache alone; the others open it once it is complete,
         # so that several processes never write the same cache files at once.
         if not dist.is_main:
@@ -490,9 +517,8 @@ def _run(
         # measurable and makes a CPU training step ~2x faster. The flag is per thread
         # and reset afterwards.
         flush = device.type == "cpu" and torch.set_flush_denormal(True)
-        if dist.is_main and not lock.held:  # a new folder: made now, with the data read
-            run_dir.mkdir(parents=True, exist_ok=True)
-            _lock_run(lock, run_dir, resume_state is None)
+        # a new folder: made now, once the data is read
+        _lock_on_main(lock, run_dir, resume_state is None, dist, device, make=True)
         yield from _train(
             cfg, run_dir, data, train_set, model, slot, device, amp, dist,
             resume_state, notes, stop,

@@ -225,3 +225,30 @@ def test_a_rank_killed_mid_run_leaves_the_other_a_resume_hint(tiny_data, tmp_pat
         f"core.cli train --resume {run_dir}"
     )
     assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_a_run_folder_held_by_another_process_stops_every_rank(tiny_data, tmp_path):
+    """Only rank 0 takes the run folder's lock; refused, it used to exit alone while
+    rank 1 waited for it forever (without torchrun to stop it)."""
+    from core.filelock import FileLock
+    from core.training.loop import RUN_LOCK
+
+    run_dir = tmp_path / "run"
+    list(run(tiny_config(tiny_data, run_dir, epochs=1)))
+    holder = FileLock(run_dir / RUN_LOCK)
+    assert holder.try_acquire()
+    holder.write_note("process 4242 on elsewhere")
+    try:
+        ranks = two_ranks_train(
+            ["--resume", str(run_dir), "--epochs", "2"], timeout=120
+        )
+    finally:
+        holder.release()
+    for rank, (status, out, err) in enumerate(ranks):
+        assert status == 2, (rank, err)
+        assert err.splitlines()[-1] == (
+            f"ms2l train: error: {run_dir}: another process is training this run "
+            "(process 4242 on elsewhere); wait for it to finish or stop it"
+        ), (rank, err)
+        assert out.splitlines()[-1] == "initialized=False ddp=0", (rank, out)
