@@ -466,6 +466,7 @@ def train_with_progress(
     bar = ProgressBar(sys.stderr, quiet=quiet or not main)
     stop = threading.Event()
     finished: RunFinished | None = None
+    started = cfg.run.resume  # a resumed run folder exists from the start
     run_dir = cfg.run.run_dir
     with _stop_on_sigint(stop):
         try:
@@ -473,18 +474,22 @@ def train_with_progress(
                 if main:
                     bar.handle(event)
                 if isinstance(event, RunStarted):
-                    run_dir = str(event.run_dir)
+                    started, run_dir = True, str(event.run_dir)
                 if isinstance(event, RunFinished):
                     finished = event
         except RuntimeError as exc:
             if not (launched.enabled and _peer_failure(exc)):
                 raise
-            where = f" {run_dir}" if run_dir else " RUN"
+            lines = str(exc).strip().splitlines() or [type(exc).__name__]
+            then = (
+                "the run keeps its last completed epoch: resume with: torchrun ... "
+                f"-m core.cli train --resume {run_dir}"
+                if started
+                else "nothing was trained yet: start the run again"
+            )
             raise UserError(
                 f"another process of this {launched.world}-process job stopped "
-                f"({str(exc).strip().splitlines()[0][:200]}); the run keeps its last "
-                f"completed epoch: resume with: torchrun ... -m core.cli train "
-                f"--resume{where}"
+                f"({lines[0][:200]}); {then}"
             ) from None
     return finished
 
@@ -495,9 +500,9 @@ def _peer_failure(exc: RuntimeError) -> bool:
     import torch.distributed as dist
 
     text = str(exc).lower()
-    return isinstance(exc, dist.DistError) or any(
+    return isinstance(exc, dist.DistNetworkError) or any(
         sign in text
-        for sign in ("gloo", "nccl", "connection reset", "connection closed")
+        for sign in ("connection reset", "connection closed", "broken pipe", "by peer")
     )
 
 

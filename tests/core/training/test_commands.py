@@ -283,3 +283,41 @@ def test_a_validation_protocol_is_called_validation_in_the_log_and_the_report(
         "validation",
         "xview-val",
     )
+
+
+def test_a_dead_peer_is_told_from_this_process_own_errors(monkeypatch):
+    """Only a connection a dead process closed reads as 'another process stopped',
+    and a job that never started training is not told to resume."""
+    import core.training.loop as loop
+    from core.commands.train import _peer_failure, train_with_progress
+    from core.errors import UserError
+
+    assert _peer_failure(RuntimeError("[gloo] pair.cc:534] Connection closed by peer"))
+    assert _peer_failure(RuntimeError("Connection reset by peer"))
+    assert not _peer_failure(RuntimeError("[gloo] unsupported tensor type"))
+    assert not _peer_failure(RuntimeError("NCCL error: invalid usage"))
+
+    def dies_early(cfg, stop, epochs=None):
+        raise RuntimeError("Connection closed by peer [127.0.0.1]:1234")
+        yield  # a generator, as the loop is
+
+    monkeypatch.setattr(loop, "run", dies_early)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    with pytest.raises(
+        UserError,
+        match=r"another process of this 2-process job stopped \(Connection closed by "
+        r"peer .*\); nothing was trained yet: start the run again$",
+    ):
+        train_with_progress(TrainConfig(), quiet=True)
+    # this process's own error stays what it is
+    monkeypatch.setattr(loop, "run", lambda *a, **k: _bug())
+    with pytest.raises(RuntimeError, match="a bug"):
+        train_with_progress(TrainConfig(), quiet=True)
+
+
+def _bug():
+    """A training generator that fails as a bug would."""
+    raise RuntimeError("[gloo] a bug of this process")
+    yield
