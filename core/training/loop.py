@@ -148,7 +148,8 @@ def check_resumable(run_dir: str | os.PathLike[str]) -> None:
 
     Raises:
         FileNotFoundError: If the folder or its files are missing.
-        ValueError: If they are damaged, or the run is finished.
+        ValueError: If they are damaged, the run is finished, or another process
+            trains it now.
     """
     run_dir = Path(run_dir).expanduser()
     if not run_dir.is_dir():
@@ -160,6 +161,11 @@ def check_resumable(run_dir: str | os.PathLike[str]) -> None:
         )
     cfg = runs.read_run(run_dir).config
     _resolve(cfg.replace(run={"run_dir": str(run_dir), "resume": True}))
+    probe = FileLock(run_dir / RUN_LOCK)
+    try:
+        _lock_run(probe, run_dir, new=False)
+    finally:
+        probe.release()
 
 
 def _resolve(

@@ -27,7 +27,7 @@ from core.training.events import (
     RunFinished,
     RunStarted,
 )
-from core.training.loop import run
+from core.training.loop import check_resumable, run
 from tests.core.training.conftest import tiny_config
 
 
@@ -316,6 +316,9 @@ def test_a_run_in_training_is_refused_to_a_second_process_and_drops_old_reports(
         match=rf"r: another process is training this run \(process {os.getpid()} on ",
     ):
         list(run(again))
+    # the GUI's Resume asks first, before it clears its curves
+    with pytest.raises(ValueError, match="another process is training this run"):
+        check_resumable(tmp_path / "r")
     rest = list(first)
     assert isinstance(rest[-1], RunFinished) and rest[-1].epoch == 2
     assert sum(isinstance(e, EpochDone) for e in rest) == 2
