@@ -394,7 +394,8 @@ def confusion_png(result: EvalResult) -> bytes:
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(
-        f"{result.split}: accuracy {100 * result.accuracy:.2f}% ({result.num_clips} clips)"
+        f"{result.split_name}: accuracy {100 * result.accuracy:.2f}% "
+        f"({result.num_clips} clips)"
     )
     fig.tight_layout()
     buf = io.BytesIO()

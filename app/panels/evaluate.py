@@ -42,6 +42,7 @@ from app.widgets.layout import field_row
 from app.workers import Job
 from core import runs
 from core.config import TrainConfig
+from core.datasets.splits import held_out_name
 from core.inference.predictor import refuse_pretraining_run
 from core.paths import default_runs_dir
 from core.runs import shipped_models
@@ -236,7 +237,9 @@ class EvaluatePanel(QWidget):
             if others
             else run_dir.name
         )
-        self.summary.setText(f"Evaluating {what} on the {split} split…")
+        self.summary.setText(
+            f"Evaluating {what} on the {_split_name(run_dir, split)} split…"
+        )
         job = self.ctx.jobs.start("evaluation", make)
         job.worker.item_produced.connect(self._on_worker_item_produced)
         job.worker.failed.connect(self._on_worker_failed)
@@ -390,3 +393,15 @@ class EvaluatePanel(QWidget):
         self.cancel_button.setEnabled(False)
         if self.result is None and self.summary.text().startswith("Evaluating"):
             self.summary.setText("Evaluation cancelled.")
+
+
+def _split_name(run_dir: Path, split: str) -> str:
+    """The split as the run's protocol calls it ("validation" for ``xview-val`` or a
+    custom dataset's held-out takes); ``split`` when the run cannot be read."""
+    if split != "test":
+        return split
+    try:
+        data = runs.read_run(run_dir).config.data
+    except (OSError, ValueError):
+        return split
+    return held_out_name(data.dataset, data.protocol)

@@ -196,3 +196,19 @@ def test_pretraining_runs_are_not_offered_and_each_refusal_shows_its_own_reason(
         assert errors[-1] == ("Evaluate", panel.summary.text().split(": ", 1)[1])
     finally:
         jobs.stop_all()
+
+
+def test_the_split_is_named_as_the_runs_protocol_calls_it(tiny_run, tmp_path):
+    import shutil
+
+    from app.panels.evaluate import _split_name
+    from core.config import TrainConfig
+
+    assert _split_name(tiny_run, "test") == "test"  # NW-UCLA xview: view 3
+    assert _split_name(tiny_run, "train") == "train"
+    val = tmp_path / "val"
+    shutil.copytree(tiny_run, val)
+    cfg = TrainConfig.load(val / "config.json")
+    cfg.replace(data={"protocol": "xview-val"}).save(val / "config.json")
+    assert _split_name(val, "test") == "validation"
+    assert _split_name(tmp_path / "gone", "test") == "test"
