@@ -90,8 +90,8 @@ class ReplayPanel(QWidget):
     """Dataset / file browser, player and label comparison.
 
     Signals:
-        predict_progress(PredictProgress): Frames of the current clip predicted so far
-            (emitted by the prediction's worker; a long recording takes a while).
+        predict_progress(PredictProgress): Frames of a clip predicted so far, once the
+            predicted line shows it (a long recording takes a while).
     """
 
     predict_progress = pyqtSignal(object)
@@ -125,7 +125,6 @@ class ReplayPanel(QWidget):
         self.model_dir = (
             model_dir or _path_or_none(ctx.recall("model/run")) or shipped_model_dir()
         )
-        self.predict_progress.connect(self._on_predict_progress)
 
         # --- source row --------------------------------------------------------------
         self.dataset = QComboBox()
@@ -735,7 +734,10 @@ class ReplayPanel(QWidget):
                 yield _Loaded(model_dir, predictor)
 
             def report(done: int, total: int) -> None:
-                self.predict_progress.emit(PredictProgress(seq, model_dir, done, total))
+                # through the job's own signal: a worker never touches the panel
+                job.worker.item_produced.emit(
+                    PredictProgress(seq, model_dir, done, total)
+                )
 
             result = predict_clip(predictor, seq, stop=stop, progress=report)
             if not stop.is_set():  # a cancelled prediction is stale: a newer one comes
@@ -750,13 +752,15 @@ class ReplayPanel(QWidget):
 
     @pyqtSlot(object)
     def _on_predict_item_produced(self, item: object) -> None:
-        if isinstance(item, _Predicted):
+        if isinstance(item, PredictProgress):
+            self._on_predict_progress(item)
+            self.predict_progress.emit(item)
+        elif isinstance(item, _Predicted):
             if item.clip is self.current and item.model_dir == self.model_dir:
                 self.show_prediction(item.prediction)
         elif isinstance(item, _Loaded) and item.model_dir == self.model_dir:
             self.predictor = item.predictor  # loaded on first use
 
-    @pyqtSlot(object)
     def _on_predict_progress(self, item: PredictProgress) -> None:
         if (
             item.clip is self.current
