@@ -730,8 +730,13 @@ def _time_of(line: str) -> float | None:
         return None
 
 
-INFO_SAMPLE_FRAMES = 64
+INFO_SAMPLE_FRAMES = 16
 """Frames of a Kinect-layout recording that :func:`recording_info` checks for units."""
+
+# The units check's answer per (file, size, modification time): a listing is redone on
+# every change in the Teach panel, and the sample would be parsed again each time.
+_UNITS_CHECKED: dict[tuple[str, int, int], str | None] = {}
+_UNITS_CHECKED_MAX = 50_000
 
 
 def _sampled_units_problem(frame_lines: list[str], header: dict) -> str | None:
@@ -777,6 +782,11 @@ def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
     """
     path = Path(path)
     try:
+        try:
+            st = path.stat()
+            key: tuple[str, int, int] | None = (str(path), st.st_size, st.st_mtime_ns)
+        except OSError:
+            key = None  # _read_lines names the problem
         lines, _ = _read_lines(path)
         if not lines:
             raise DataFormatError(path, "empty file (no header)", line=1)
@@ -799,7 +809,14 @@ def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
                 duration = t - first + 1.0 / max(source.fps, 1e-6)
                 break
             frames -= 1
-        problem = _sampled_units_problem(frame_lines[:frames], header)
+        if key is not None and key in _UNITS_CHECKED:
+            problem = _UNITS_CHECKED[key]
+        else:
+            problem = _sampled_units_problem(frame_lines[:frames], header)
+            if key is not None:
+                if len(_UNITS_CHECKED) >= _UNITS_CHECKED_MAX:
+                    _UNITS_CHECKED.clear()
+                _UNITS_CHECKED[key] = problem
         if problem is not None:
             raise DataFormatError(path, problem)
         return RecordingInfo(

@@ -563,8 +563,10 @@ def test_joints_in_other_units_or_axes_are_refused_with_the_likely_cause(
         r"mm\.jsonl: the torso .*\(millimetres or centimetres\?\)", listed["mm"]
     )
     assert "upside down" in listed["ydown"] and "measures 0.000" in listed["tiny"]
-    long = np.concatenate([real] * 10) * 100.0  # 300 frames: 64 of them are checked
+    long = np.concatenate([real] * 10) * 100.0  # 300 frames: 16 of them are checked
     assert "must be metres" in recording_info(write("long-cm", long)).error
+    # the answer is kept per file, size and time: a take written again is checked again
+    assert recording_info(write("long-cm", long / 100.0)).error == ""
     # A frame or header the sample cannot read is read_recording's to name: the
     # listing says what it says, and never raises (one such take stopped Teach).
     frames = [{"t": t / 30, "j": j.ravel().tolist()} for t, j in enumerate(real)]
