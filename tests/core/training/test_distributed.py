@@ -74,19 +74,9 @@ sys.exit(status)
 """
 
 
-def two_ranks_train(
-    args: list[str], timeout: float = 240
-) -> list[tuple[int, str, str]]:
-    """Run ``ms2l train ARGS`` as ranks 0 and 1 of a gloo job on the CPU.
-
-    The ranks are started directly with torchrun's environment variables, not through
-    torchrun, so that each one's exit status and output can be checked (torchrun stops
-    the other ranks as soon as one exits with an error).
-
-    Returns:
-        ``(exit status, stdout, stderr)`` of rank 0 and rank 1; stdout ends with the
-        driver's ``initialized=... ddp=...`` line.
-    """
+def start_ranks(args: list[str]) -> list[subprocess.Popen[str]]:
+    """Start ``ms2l train ARGS`` as ranks 0 and 1 of a gloo job on the CPU (torchrun's
+    environment variables, without torchrun), output piped."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -105,6 +95,23 @@ def two_ranks_train(
                 text=True,
             )  # fmt: skip
         )
+    return procs
+
+
+def two_ranks_train(
+    args: list[str], timeout: float = 240
+) -> list[tuple[int, str, str]]:
+    """Run ``ms2l train ARGS`` as ranks 0 and 1 of a gloo job on the CPU.
+
+    The ranks are started directly with torchrun's environment variables, not through
+    torchrun, so that each one's exit status and output can be checked (torchrun stops
+    the other ranks as soon as one exits with an error).
+
+    Returns:
+        ``(exit status, stdout, stderr)`` of rank 0 and rank 1; stdout ends with the
+        driver's ``initialized=... ddp=...`` line.
+    """
+    procs = start_ranks(args)
     out = []
     try:
         for proc in procs:
@@ -176,31 +183,7 @@ def test_a_rank_killed_mid_run_leaves_the_other_a_resume_hint(tiny_data, tmp_pat
     run_dir = tmp_path / "run"
     cfg = tiny_config(tiny_data, run_dir, epochs=200, optim={"batch_size": 2})
     cfg.save(tmp_path / "cfg.json")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    procs = []
-    for rank in (0, 1):
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO),
-               "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "RANK": str(rank),
-               "LOCAL_RANK": str(rank), "WORLD_SIZE": "2"}  # fmt: skip
-        procs.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    _RANK_DRIVER,
-                    "--config",
-                    str(tmp_path / "cfg.json"),
-                    "--quiet",
-                ],
-                cwd=REPO,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )  # fmt: skip
-        )
+    procs = start_ranks(["--config", str(tmp_path / "cfg.json"), "--quiet"])
     try:
         deadline = time.monotonic() + 120
         metrics = run_dir / "metrics.jsonl"
