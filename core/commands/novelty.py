@@ -17,7 +17,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="fit a run's novelty check (unfamiliar motion -> 'no action')",
         description="Fit the novelty check of a run on its labelled training clips and "
         "write novelty.npz into the run folder: a window farther from every class than "
-        "PERCENTILE %% of the training clips gets uniform probabilities.",
+        "PERCENTILE % of the training clips gets uniform probabilities.",
     )
     p.add_argument("run_dir", metavar="RUN", help="run folder")
     p.add_argument(
