@@ -95,6 +95,11 @@ class DataConfig:
             (a seeded few-shot draw; 0 = off; exclusive with ``label_fraction < 1``).
         val_fraction: Custom datasets: share of the recordings (or subjects) of every
             action held out for validation (0 = train on everything, no validation).
+        held_out: Custom datasets: the recordings (or subjects, by ``protocol``) that
+            validate, written when a run starts; the run's evaluation and resumption
+            read them instead of drawing again, so that takes added to the folder later
+            never move a clip the run trained on into validation. Empty: drawn from
+            ``val_fraction`` and the seed (runs from before this setting).
         max_clips: Use at most this many clips per split (0 = all); for quick runs.
         cache_dir: Clip cache folder; ``""`` = ``$MS2L_CACHE`` or ``~/.cache/ms2l``.
         window_seconds: Median training-clip duration, filled in at training time and used
@@ -118,6 +123,7 @@ class DataConfig:
     label_fraction: float = 1.0
     labels_per_class: int = 0
     val_fraction: float = 0.2
+    held_out: tuple[str, ...] = ()
     max_clips: int = 0
     cache_dir: str = ""
     window_seconds: float = 0.0

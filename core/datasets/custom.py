@@ -808,6 +808,7 @@ def split_custom(
     protocol: str = "recording",
     val_fraction: float = 0.2,
     seed: int = 0,
+    held_out: Sequence[str] = (),
 ) -> dict[Split, np.ndarray]:
     """Seeded split of a custom dataset by recording or by subject.
 
@@ -822,6 +823,10 @@ def split_custom(
         protocol: ``"recording"`` or ``"subject"``.
         val_fraction: Share held out, in ``[0, 1)``.
         seed: Seed of the draw.
+        held_out: The units that validate, as a run recorded them
+            (:func:`held_out_units`): no draw then (``val_fraction`` 0 still holds
+            nothing out); units that no longer exist are skipped, and units added
+            since train.
 
     Returns:
         ``{"train": int64, "test": int64}`` ascending clip indices.
@@ -845,6 +850,8 @@ def split_custom(
                 "column (or the recording's header), or split by recording"
             )
         units.append(str(unit))
+    if held_out and val_fraction > 0:
+        return _sides(units, metas, set(held_out))
     actions_of: dict[str, set[str]] = {}
     holders: dict[str, set[str]] = {}
     for unit, m in zip(units, metas):
@@ -868,6 +875,13 @@ def split_custom(
             for a in acts:
                 need[a] -= 1
                 left[a] -= 1
+    return _sides(units, metas, val)
+
+
+def _sides(
+    units: list[str], metas: Sequence[Mapping[str, Any]], val: set[str]
+) -> dict[Split, np.ndarray]:
+    """Clips of the validating units (labelled ones only) and of the others."""
     train = [i for i, u in enumerate(units) if u not in val]
     test = [
         i for i, (u, m) in enumerate(zip(units, metas))
@@ -877,6 +891,14 @@ def split_custom(
         "train": np.asarray(train, dtype=np.int64),
         "test": np.asarray(test, dtype=np.int64),
     }
+
+
+def held_out_units(
+    metas: Sequence[Mapping[str, Any]], test: np.ndarray, protocol: str
+) -> tuple[str, ...]:
+    """The units (recordings or subjects) of a split's validation clips, sorted: what a
+    run records so that its evaluation reads the same ones (:func:`split_custom`)."""
+    return tuple(sorted({str(metas[int(i)].get(protocol) or "") for i in test}))
 
 
 class CustomReader(FileDatasetReader):

@@ -143,6 +143,7 @@ def split_indices(
     *,
     val_fraction: float = 0.2,
     seed: int = 0,
+    held_out: Sequence[str] = (),
 ) -> dict[Split, np.ndarray]:
     """Indices of the training and test clips (clips the protocol leaves out are in neither).
 
@@ -156,6 +157,8 @@ def split_indices(
         val_fraction: Custom datasets only: share of recordings (or subjects) held out
             for validation, per action (see :func:`core.datasets.custom.split_custom`).
         seed: Custom datasets only: seed of that draw.
+        held_out: Custom datasets only: the units a run recorded as validating,
+            used instead of the draw.
 
     Returns:
         ``{"train": int64 (N_train,), "test": int64 (N_test,)}``, each ascending; clips
@@ -172,7 +175,7 @@ def split_indices(
             raise KeyError(
                 f"{dataset} has no protocol {protocol!r}; known: {protocols(dataset)}"
             )
-        return split_custom(metas, protocol, val_fraction, seed)
+        return split_custom(metas, protocol, val_fraction, seed, held_out)
     sides: list[Side | None] = []
     first_error: KeyError | None = None
     for m in metas:

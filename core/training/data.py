@@ -123,6 +123,8 @@ class PreparedData:
         labelled: Positions in ``train`` whose labels are used.
         notes: One line per file or clip left out (bad files found when the cache was
             built, clips the protocol cannot place), for the run's log.
+        held_out: Custom datasets: the recordings (or subjects) of the validation
+            clips, for the run's config (``DataConfig.held_out``).
     """
 
     train: ClipSet
@@ -134,6 +136,7 @@ class PreparedData:
     window_seconds: float
     labelled: np.ndarray
     notes: list[str] = field(default_factory=list)
+    held_out: tuple[str, ...] = ()
 
 
 def open_dataset_store(
@@ -289,6 +292,7 @@ def _split_indices(
         unplaced,
         val_fraction=cfg.val_fraction,
         seed=seed,
+        held_out=cfg.held_out,
     )
     if split not in splits:
         raise KeyError(f"unknown split {split!r}; known: {sorted(splits)}")
@@ -471,7 +475,17 @@ def load_data(
         window_seconds=float(np.median(durations) / store.fps),
         labelled=labelled,
         notes=notes,
+        held_out=_held_out(cfg, store, test),
     )
+
+
+def _held_out(cfg: DataConfig, store: ClipStore, test: ClipSet) -> tuple[str, ...]:
+    """A custom dataset's validating recordings (or subjects); ``()`` for the others."""
+    if cfg.dataset != "custom":
+        return ()
+    from core.datasets.custom import held_out_units
+
+    return held_out_units(store.metas, test.store_index, cfg.protocol)
 
 
 def _short_classes(labels: np.ndarray, cfg: DataConfig, names: list[str]) -> list[str]:

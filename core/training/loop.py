@@ -230,7 +230,9 @@ def _resolve(
     # working directory (eval, predict, fine-tuning from it later).
     cfg = cfg.replace(
         run={"run_dir": str(run_dir)},
-        data={"root": _absolute(cfg.data.root)},
+        # A new run draws its own validation (a config taken from another run carries
+        # that run's held-out recordings).
+        data={"root": _absolute(cfg.data.root), "held_out": ()},
         strategy={"init_from": _absolute(cfg.strategy.init_from)},
     )
     return cfg, run_dir, None
@@ -455,6 +457,7 @@ def _run(
                 "layout": data.layout,
                 "num_bodies": data.num_bodies,
                 "window_seconds": round(data.window_seconds, 4),
+                "held_out": data.held_out,
             }
         )
         train_set = data.train if uses_ssl(name) else data.train.subset(data.labelled)

@@ -24,6 +24,7 @@ from core.datasets.custom import (
     add_label,
     build_clips,
     delete_recording,
+    held_out_units,
     import_sequence,
     labels_path,
     list_recordings,
@@ -160,6 +161,28 @@ def test_splits_by_recording_and_subject_are_seeded_and_stratified(takes: Path) 
     bare = [{**m, "subject": ""} for m in metas]
     with pytest.raises(KeyError, match="no subject"):
         split_custom(bare, "subject")
+
+
+def test_a_recorded_held_out_set_is_kept_when_takes_are_added(takes: Path) -> None:
+    """A run records its validating units (``held_out_units``); with them the split
+    is the same after takes are added, and a new take of a held-out subject validates."""
+    _, _, _, clips, _ = build_clips(takes)
+    metas = [c.meta for c in clips]
+    first = split_custom(metas, "recording", 0.25, seed=0)
+    held = held_out_units(metas, first["test"], "recording")
+    assert len(held) == 3
+    more = metas + [{**m, "recording": m["recording"] + "-b"} for m in metas]
+    drawn = split_custom(more, "recording", 0.25, seed=0)
+    kept = split_custom(more, "recording", 0.25, seed=0, held_out=held)
+    assert {more[i]["recording"] for i in drawn["test"]} != set(held)  # a new draw
+    assert {more[i]["recording"] for i in kept["test"]} == set(held)
+    assert len(kept["train"]) == len(more) - 3
+    assert split_custom(more, "recording", 0.0, held_out=held)["test"].size == 0
+    subj = split_custom(metas, "subject", 0.25, seed=0)
+    by = held_out_units(metas, subj["test"], "subject")
+    again = split_custom(more, "subject", 0.25, seed=1, held_out=by)
+    assert {more[i]["subject"] for i in again["test"]} == set(by)
+    assert len(again["test"]) == 2 * len(subj["test"])  # its new takes validate too
 
 
 def test_continuous_recording_intervals_and_unlabelled_windows(

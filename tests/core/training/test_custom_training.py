@@ -3,6 +3,7 @@ fine-tuning from the shipped encoder gives a classifier for the user's own class
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -14,8 +15,10 @@ from core import runs
 from core.cli import main
 from core.datasets.base import SkeletonSequence
 from core.datasets.custom import read_labels, write_labels
+from core.evaluation import evaluate_run
 from core.inference import Predictor
 from core.paths import CHECKPOINTS_DIR
+from core.training.data import load_split
 from core.training.strategies import init_from_run
 from tests.core.conftest import write_takes
 
@@ -70,6 +73,43 @@ def test_every_strategy_on_custom(dataset: Path, tmp_path: Path, monkeypatch) ->
     all_in = tmp_path / "all"
     assert _train(dataset, all_in, tmp_path, "--strategy", "scratch",
                   "--val-fraction", "0", "--epochs", "1", *TINY) == 0  # fmt: skip
+
+
+def test_evaluation_keeps_the_runs_validation_takes_after_takes_are_added(
+    tmp_path: Path, ucla_clips, monkeypatch
+) -> None:
+    """Takes added to the folder after training never move a clip the run trained on
+    into its validation: the run records its held-out recordings, and evaluation and
+    resumption read them instead of drawing again."""
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    root = write_takes(tmp_path / "ds", ucla_clips)
+    run = tmp_path / "run"
+    assert _train(root, run, tmp_path, "--strategy", "scratch", "--epochs", "1",
+                  *TINY) == 0  # fmt: skip
+    info = runs.read_run(run)
+    held = info.config.data.held_out
+    assert len(held) == 3  # one take of each of the 3 actions validates
+
+    def validation() -> list[str]:
+        cfg = runs.read_run(run).config
+        clips = load_split(cfg.data, "test", info.layout, info.num_bodies,
+                           seed=cfg.run.seed)  # fmt: skip
+        return sorted(clips.names)
+
+    before = validation()
+    write_takes(root, [dataclasses.replace(c, name=c.name + "-again")
+                       for c in ucla_clips])  # fmt: skip
+    assert validation() == before
+    assert evaluate_run(run, device="cpu").num_clips == len(before)
+    # Extending the run keeps them too.
+    assert main(["train", "--resume", str(run), "--epochs", "2", "--quiet"]) == 0
+    assert runs.read_run(run).config.data.held_out == held
+    assert validation() == before
+    # A new run from this run's config draws its own validation.
+    other = tmp_path / "other"
+    assert main(["train", "--config", str(run / "config.json"), "--run-dir",
+                 str(other), "--epochs", "1", "--quiet"]) == 0  # fmt: skip
+    assert runs.read_run(other).config.data.held_out not in ((), held)
 
 
 def test_finetune_from_shipped_encoder_new_classes(
