@@ -28,6 +28,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.commands.paths import run_folder
+
 if TYPE_CHECKING:
     from core.evaluation import EvalResult, FusedResult
 
@@ -44,6 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "run_dir",
         metavar="RUN",
         nargs="+",
+        type=run_folder,
         help="run folder; several runs on the same classes and clips are also fused "
         "(mean of their class probabilities)",
     )

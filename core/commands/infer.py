@@ -27,7 +27,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from core.commands.paths import check_output_path, refuse_overwriting_inputs
+from core.commands.paths import (
+    check_output_path,
+    refuse_overwriting_inputs,
+    run_folder,
+)
 from core.errors import UserError
 from core.live.recogniser import (
     FALLBACK_WINDOW_SECONDS,
@@ -82,7 +86,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--out", type=Path, default=None, help="annotated MP4 to write")
     p.add_argument("--json", type=Path, default=None, help="JSON-lines predictions")
     p.add_argument(
-        "--run", type=Path, default=None, help="run folder (default: shipped)"
+        "--run",
+        type=lambda text: Path(run_folder(text)),
+        default=None,
+        help="run folder, or a shipped model's name (default: the shipped default)",
     )
     p.add_argument(
         "--backend",

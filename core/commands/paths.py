@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from core.errors import UserError
+from core.paths import CHECKPOINTS_DIR
 
 
 def check_output_path(path: Path, option: str) -> None:
@@ -102,3 +103,30 @@ def refuse_overwriting_inputs(
                 raise UserError(
                     f"{option} {path}: is also {other}; give them different files"
                 )
+
+
+def run_folder(text: str) -> str:
+    """A run-folder argument, where a shipped model may be named from anywhere.
+
+    ``nw-ucla-ms2l-gcn`` or ``resources/checkpoints/nw-ucla-ms2l-gcn`` (the README's
+    spelling, which otherwise works only from the project's folder) name the shipped
+    model of that name when no such path exists here; any other text is returned as it
+    is, for the command to check.
+
+    Args:
+        text: The argument as typed.
+
+    Returns:
+        The path to use, as text.
+    """
+    path = Path(text).expanduser()
+    if path.exists():
+        return text
+    parts = path.parts
+    if len(parts) == 1 or (
+        len(parts) == 3 and parts[:2] == ("resources", "checkpoints")
+    ):
+        shipped = CHECKPOINTS_DIR / parts[-1]
+        if (shipped / "config.json").is_file():
+            return str(shipped)
+    return text

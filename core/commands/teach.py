@@ -15,6 +15,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from core.commands.paths import run_folder
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``ms2l teach``."""
@@ -31,6 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument(
         "--init-from",
         metavar="RUN",
+        type=run_folder,
         help="run whose encoder, architecture and preprocessing to start from "
         "(default: the shipped model)",
     )

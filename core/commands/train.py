@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from core import runs
+from core.commands.paths import run_folder
 from core.config import (
     DEFAULT_PRESET,
     PRESETS,
@@ -146,7 +147,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="custom datasets: share of recordings (or subjects) of every action held "
         "out for validation (default 0.2; 0 = train on all)",
     )
-    p.add_argument("--init-from", help="run folder whose encoder initialises this run")
+    p.add_argument(
+        "--init-from",
+        type=run_folder,
+        help="run folder whose encoder initialises this run (a shipped model's name "
+        "works from anywhere: nw-ucla-ms2l, nw-ucla-ms2l-gcn)",
+    )
     p.add_argument(
         "--moving-epochs", type=int, help="epochs over which theta rises to 1"
     )

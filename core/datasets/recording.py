@@ -431,8 +431,14 @@ def _header(first: str, path: Path) -> dict[str, Any]:
             "one JSON object on one line (JSON lines: never pretty-printed)",
             line=1,
         ) from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise DataFormatError(path, f"not an {FORMAT} file (no header)", line=1)
+    if not isinstance(header, dict) or "format" not in header:
+        raise DataFormatError(
+            path, f"not an {FORMAT} file (no header with \"format\": \"{FORMAT}\")", 1
+        )
+    if header["format"] != FORMAT:
+        raise DataFormatError(
+            path, f"header format {header['format']!r}, expected {FORMAT!r}", line=1
+        )
     if header.get("version") != VERSION:
         raise DataFormatError(
             path, f"version {header.get('version')!r}, this reader knows {VERSION}", 1

@@ -629,6 +629,20 @@ def test_a_header_typo_is_quoted_as_written(tmp_path: Path) -> None:
         read_labels(tmp_path)
 
 
+def test_a_recording_header_of_another_format_says_what_it_read(tmp_path: Path) -> None:
+    path = tmp_path / "wave.jsonl"
+    head = {"format": "ms2l_recording", "version": 1, "layout": "ucla20"}
+    path.write_text(json.dumps(head) + "\n" + json.dumps({"t": 0.0}) + "\n")
+    with pytest.raises(
+        DataFormatError,
+        match=r"wave\.jsonl:1: header format 'ms2l_recording', expected 'ms2l-recording'",
+    ):
+        read_recording(path)
+    path.write_text(json.dumps({"t": 0.0}) + "\n")
+    with pytest.raises(DataFormatError, match=r'no header with "format"'):
+        read_recording(path)
+
+
 def test_data_info_warns_of_likely_class_mistakes(
     tmp_path: Path, takes: Path, monkeypatch, capsys
 ) -> None:

@@ -13,6 +13,7 @@ import torch
 
 from core import runs
 from core.cli import main
+from core.commands.paths import run_folder
 from core.datasets.base import SkeletonSequence
 from core.datasets.custom import read_labels, write_labels
 from core.evaluation import evaluate_run
@@ -110,6 +111,26 @@ def test_evaluation_keeps_the_runs_validation_takes_after_takes_are_added(
     assert main(["train", "--config", str(run / "config.json"), "--run-dir",
                  str(other), "--epochs", "1", "--quiet"]) == 0  # fmt: skip
     assert runs.read_run(other).config.data.held_out not in ((), held)
+
+
+def test_a_shipped_model_is_named_from_any_folder(
+    dataset: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """``--init-from nw-ucla-ms2l`` (or the README's ``resources/checkpoints/...``)
+    works outside the project's folder; a folder of that name here comes first."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    assert run_folder("nw-ucla-ms2l") == str(SHIPPED)
+    assert run_folder("resources/checkpoints/nw-ucla-ms2l") == str(SHIPPED)
+    assert run_folder("no-such-model") == "no-such-model"
+    assert run_folder("elsewhere/nw-ucla-ms2l") == "elsewhere/nw-ucla-ms2l"
+    run = tmp_path / "ft"
+    assert _train(dataset, run, tmp_path, "--strategy", "finetune", "--init-from",
+                  "resources/checkpoints/nw-ucla-ms2l", "--epochs", "1", "--device",
+                  "cpu", "--threads", "1", "--quiet") == 0  # fmt: skip
+    assert runs.read_run(run).config.strategy.init_from == str(SHIPPED)
+    (tmp_path / "nw-ucla-ms2l").mkdir()
+    assert run_folder("nw-ucla-ms2l") == "nw-ucla-ms2l"
 
 
 def test_finetune_from_shipped_encoder_new_classes(
