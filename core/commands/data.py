@@ -263,7 +263,7 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
         out.write(f"{len(s['bad_files'])} bad files left out:\n")
         for line in s["bad_files"]:
             out.write(f"  {line}\n")
-    for line in _class_warnings(s):
+    for line in [*_class_warnings(s), *s.get("label_warnings", [])]:
         out.write(f"warning: {line}\n")
     if s.get("cut_short"):
         out.write(
@@ -302,6 +302,35 @@ def _class_warnings(s: dict[str, Any]) -> list[str]:
     return warnings
 
 
+# A labelled interval shorter than this is a mistake more often than an action.
+SHORT_LABEL_SECONDS = 0.2
+
+
+def _label_warnings(root: str) -> list[str]:
+    """Rows of a custom dataset's ``labels.csv`` that are allowed but likely mistakes:
+    exact repeats (a converter run twice) and intervals of a frame or two."""
+    from core.datasets.custom import labels_path, read_labels
+
+    rows = read_labels(root)
+    where = labels_path(root)
+    seen: dict[tuple[str, float, float, str], int] = {}
+    warnings = []
+    for r in rows:
+        key = (r.recording, r.start, r.end, r.action)
+        if key in seen:
+            warnings.append(
+                f"{where}:{r.row}: repeats row {seen[key]} ({r.recording} "
+                f"{r.start:g}-{r.end:g} s, {r.action!r}): it counts as a second clip"
+            )
+        seen.setdefault(key, r.row)
+        if r.end - r.start < SHORT_LABEL_SECONDS:
+            warnings.append(
+                f"{where}:{r.row}: {r.recording} {r.start:g}-{r.end:g} s ({r.action!r}) "
+                f"lasts {(r.end - r.start) * 1000:.0f} ms, a frame or two: is the end right?"
+            )
+    return warnings
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``ms2l data prepare`` or ``ms2l data info``; returns the exit status."""
     ready = _build(args)
@@ -325,6 +354,7 @@ def run(args: argparse.Namespace) -> int:
         summary["cut_short"] = [
             i.name for i in list_recordings(args.root) if not i.complete and not i.error
         ]
+        summary["label_warnings"] = _label_warnings(args.root)
     if args.json:
         json.dump(summary, sys.stdout, indent=1)
         sys.stdout.write("\n")

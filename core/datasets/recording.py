@@ -433,7 +433,7 @@ def _header(first: str, path: Path) -> dict[str, Any]:
         ) from None
     if not isinstance(header, dict) or "format" not in header:
         raise DataFormatError(
-            path, f"not an {FORMAT} file (no header with \"format\": \"{FORMAT}\")", 1
+            path, f'not an {FORMAT} file (no header with "format": "{FORMAT}")', 1
         )
     if header["format"] != FORMAT:
         raise DataFormatError(

@@ -654,9 +654,16 @@ def test_data_info_warns_of_likely_class_mistakes(
     rows = read_labels(takes)
     first = next(i for i, r in enumerate(rows) if r.action == "sit down")
     update_label(takes, first, action="Sit  down")
+    rows = read_labels(takes)
+    write_labels(
+        takes, [*rows, rows[0], dataclasses.replace(rows[1], end=rows[1].start + 0.05)]
+    )
     assert main(["data", "info", "--dataset", "custom", "--root", str(takes)]) == 0
     out = capsys.readouterr().out
     assert "warning: actions 'Sit  down' and 'sit down' differ only in case" in out
+    assert re.search(r"warning: .*labels\.csv:14: repeats row 2 \(", out)
+    assert re.search(r"warning: .*labels\.csv:15: .* lasts 50 ms, a frame or two", out)
+    write_labels(takes, rows)
     assert "held out for validation" not in out  # four takes per action: some are
     # One take of each action: nothing can be held out, which training would stop on.
     names = [r.recording for r in read_labels(takes)]
