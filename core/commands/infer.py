@@ -462,6 +462,12 @@ def _run_skeleton_file(
                 seq = dataclasses.replace(seq, joints=seq.joints[: args.max_frames])
             n = seq.num_frames
             print(f"{seq.name}: {n} frames at {seq.fps:g} FPS, layout {seq.layout}")
+            joints = np.nan_to_num(np.asarray(seq.joints, dtype=np.float64))
+            if n and not joints.any():
+                raise UserError(
+                    f"{args.input}: {seq.name}: no person in any of its {n} frames "
+                    "(every coordinate is missing or zero): nothing to recognise"
+                )
             truth = true_labels(seq)
             clip_truth = None if seq.meta.get("intervals") else truth[0]
             # The whole clip, then every frame through the live recogniser (in batches).

@@ -843,7 +843,7 @@ def split_custom(
     for m in metas:
         unit = m.get(protocol) or ""
         if protocol == "subject" and not unit and m.get("action") is not None:
-            row = f" row {m['row']}" if m.get("row") else ""
+            row = f":{m['row']}" if m.get("row") else ""
             raise KeyError(
                 f"{LABELS_FILE}{row}: recording {m.get('recording')!r} has no subject, "
                 "which --protocol subject splits by: give one in labels.csv's subject "

@@ -717,7 +717,7 @@ def test_data_info_on_a_custom_dataset_says_validation_and_what_was_cut_short(
         p.write_text(p.read_text().replace('"subject": "', '"subject": "" , "x": "'))
     assert main([*args, "--protocol", "subject"]) == 2
     err = capsys.readouterr().err
-    assert "labels.csv row 2: recording" in err and "has no subject" in err
+    assert "labels.csv:2: recording" in err and "has no subject" in err
 
 
 def test_a_dataset_from_a_mac_or_windows_has_its_labels_read(takes: Path) -> None:

@@ -236,6 +236,14 @@ def test_bad_input_gives_one_line_errors(run_dir, tmp_path, capsys):
     assert "camera 97" in capsys.readouterr().err
     assert main(["infer", str(junk), "--run", str(tmp_path / "norun")]) == 2
     assert "norun" in capsys.readouterr().err
+    # A recording in which nobody was ever in view.
+    empty = tmp_path / "nobody.jsonl"
+    head = {"format": "ms2l-recording", "version": 1, "layout": "ucla20"}
+    frames = [{"t": i / 30} for i in range(30)]
+    empty.write_text("".join(json.dumps(d) + "\n" for d in [head, *frames]))
+    assert main(["infer", str(empty), "--run", str(run_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "nobody.jsonl: nobody: no person in any of its 30 frames" in err
 
 
 def test_output_paths_are_checked_before_any_frame_is_processed(
