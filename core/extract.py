@@ -358,7 +358,7 @@ def extract_video(
     max_frames: int | None = None,
     stop: Any = None,
     counter: Any = None,
-) -> tuple[int, int, float]:
+) -> tuple[int, int, float, str]:
     """Run MediaPipe over one video and write its recording (replacing a partial one).
 
     Args:
@@ -371,7 +371,8 @@ def extract_video(
         counter: A shared integer (``multiprocessing.Value``) counting frames.
 
     Returns:
-        ``(frames, frames with a person, duration in seconds)``.
+        ``(frames, frames with a person, duration in seconds, note)``; the note says
+        when the file decoded far fewer frames than it claims (truncated), else ``""``.
 
     Raises:
         core.live.capture.SourceOpenError: If the video cannot be opened.
@@ -380,7 +381,7 @@ def extract_video(
     import cv2
 
     from core.datasets.recording import RecordingWriter
-    from core.live.capture import VideoSource
+    from core.live.capture import VideoSource, truncation_note
     from core.live.pose import MediaPipePose
     from core.recorder import source_info
 
@@ -389,6 +390,7 @@ def extract_video(
             path, "mp33", source_info(src, mirrored), overwrite=True
         )
         frames = detected = 0
+        ended = True
         try:
             for frame in src:
                 if stop is not None and stop.is_set():
@@ -402,21 +404,23 @@ def extract_video(
                     with counter.get_lock():
                         counter.value += 1
                 if max_frames is not None and frames >= max_frames:
+                    ended = False
                     break
         except InterruptedError:
             writer.abandon()  # readable, without the footer: redone next time
             raise
         writer.close()
         duration = writer.duration + (1.0 / max(src.fps, 1e-6) if frames else 0.0)
-    return frames, detected, duration
+        note = truncation_note(video, src.frame_count, frames) if ended else ""
+    return frames, detected, duration, note
 
 
 def _pool_job(
     video: str, path: str, mirrored: bool, max_frames: int | None
-) -> tuple[int, int, float, float]:
+) -> tuple[int, int, float, str, float]:
     t0 = time.perf_counter()
     try:
-        frames, detected, duration = extract_video(
+        frames, detected, duration, note = extract_video(
             video, path, mirrored=mirrored, max_frames=max_frames, stop=_STOP,
             counter=_FRAMES,
         )  # fmt: skip
@@ -424,7 +428,7 @@ def _pool_job(
         raise
     except Exception as exc:  # noqa: BLE001 - sent back as text: some errors do not pickle
         raise RuntimeError(str(exc) or type(exc).__name__) from None
-    return frames, detected, duration, time.perf_counter() - t0
+    return frames, detected, duration, note, time.perf_counter() - t0
 
 
 # -- the driver ----------------------------------------------------------------------------
@@ -531,13 +535,16 @@ def extract(
     yield ExtractStarted(total, len(todo), workers)
     yield from skipped_events
 
-    def finish(job: VideoJob, res: tuple[int, int, float, float]) -> ExtractEvent:
+    def finish(job: VideoJob, res: tuple[int, int, float, str, float]) -> ExtractEvent:
         nonlocal done, extracted
-        frames, detected, _duration, seconds = res
+        frames, detected, _duration, cut, seconds = res
         try:
             rows, warning = _job_rows(job, recording_path(root, job.name))
         except DataFormatError as exc:  # written just now, so not expected
             rows, warning = [], f"not labelled: {exc}"
+        if cut:  # kept: the frames that decoded are real, but say so
+            cut = cut.replace(f"{job.video}: ", "", 1)
+            warning = f"{cut}; kept {frames}" + (f"; {warning}" if warning else "")
         _write_rows(root, job.name, rows)
         done += 1
         extracted += 1
@@ -579,14 +586,14 @@ def extract(
                     stop.set()
                     raise
                 try:
-                    f, d, dur = future.result()
+                    f, d, dur, cut = future.result()
                 except InterruptedError:
                     cancelled = True
                     break
                 except Exception as exc:  # noqa: BLE001 - reported, the rest goes on
                     yield fail(job, exc)
                     continue
-                yield finish(job, (f, d, dur, time.perf_counter() - t1))
+                yield finish(job, (f, d, dur, cut, time.perf_counter() - t1))
                 yield ExtractFrames(counter.value, done, total)
         frames_total = counter.value
     else:

@@ -310,7 +310,7 @@ def _describe_input(
 def _run_video(
     args: argparse.Namespace, predictor: Predictor, settings: LiveSettings
 ) -> int:
-    from core.live.capture import CaptureError, VideoSource
+    from core.live.capture import CaptureError, VideoSource, truncation_note
     from core.live.overlay import annotate
     from core.live.pipeline import STAGES, run_live
     from core.live.writers import AtomicVideoWriter, JsonLinesWriter
@@ -397,12 +397,9 @@ def _run_video(
         f"frames: {frames}, person found in {people / frames:.0%}, "
         f"{frames / elapsed:.1f} FPS end to end"
     )
-    if claimed and finished and frames < 0.9 * claimed:
-        print(
-            f"ms2l infer: note: {source}: the file says it holds {claimed} frames but "
-            f"only {frames} could be decoded: it may be truncated or damaged",
-            file=sys.stderr,
-        )
+    cut = truncation_note(source, claimed, frames) if finished else ""
+    if cut:
+        print(f"ms2l infer: note: {cut}", file=sys.stderr)
     print(
         "latency p50 ms: "
         + ", ".join(
@@ -462,8 +459,8 @@ def _run_skeleton_file(
                 seq = dataclasses.replace(seq, joints=seq.joints[: args.max_frames])
             n = seq.num_frames
             print(f"{seq.name}: {n} frames at {seq.fps:g} FPS, layout {seq.layout}")
-            joints = np.nan_to_num(np.asarray(seq.joints, dtype=np.float64))
-            if n and not joints.any():
+            coords = np.nan_to_num(np.asarray(seq.joints, dtype=np.float64))
+            if n and not coords.any():
                 raise UserError(
                     f"{args.input}: {seq.name}: no person in any of its {n} frames "
                     "(every coordinate is missing or zero): nothing to recognise"

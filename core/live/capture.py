@@ -443,3 +443,20 @@ def list_cameras(max_index: int = 5) -> list[int]:
     finally:
         cv2.setLogLevel(level)
     return found
+
+
+def truncation_note(source: object, claimed: int | None, decoded: int) -> str:
+    """What to say when a file decoded far fewer frames than its header claims (a
+    truncated or damaged file), or ``""``.
+
+    Args:
+        source: The file, for the message.
+        claimed: Frames the container says it holds (``None``: unknown).
+        decoded: Frames read to the end of the file.
+    """
+    if not claimed or decoded >= 0.9 * claimed:
+        return ""
+    return (
+        f"{source}: the file says it holds {claimed} frames but only {decoded} could be "
+        "decoded: it may be truncated or damaged"
+    )

@@ -9,6 +9,7 @@ actions. MediaPipe costs ~30 ms a frame, so takes are kept to a few dozen frames
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -260,6 +261,30 @@ def test_data_extract_same_names_and_videos_without_anyone(
         assert [r.recording for r in read_labels(out)] == ["idle-tai"]
     assert "idle-empty_room: nobody was seen: not labelled" in capsys.readouterr().err
     assert main(["data", "info", "--dataset", "custom", "--root", str(out)]) == 0
+
+
+def test_data_extract_says_when_a_video_is_truncated(tmp_path: Path, capsys) -> None:
+    """Half of an AVI's bytes decode quietly to half of its frames: the recording keeps
+    them, and the file's own frame count says it was cut short (it was imported and
+    labelled as if whole, without a word)."""
+    avi = require_data("videos", "S001C001P001R001A001_rgb.avi")
+    videos = tmp_path / "videos" / "drink"
+    videos.mkdir(parents=True)
+    data = avi.read_bytes()
+    (videos / "cut.avi").write_bytes(data[: len(data) // 2])
+    (videos / "whole.avi").symlink_to(avi)
+    out = tmp_path / "ds"
+    assert main(["data", "extract", str(tmp_path / "videos"), "--out", str(out),
+                 "--workers", "2"]) == 0  # fmt: skip
+    err = capsys.readouterr().err
+    found = re.search(
+        r"drink-cut: the file says it holds 103 frames but only (\d+) could be "
+        r"decoded: it may be truncated or damaged; kept \1",
+        err,
+    )
+    assert found and 0 < int(found[1]) < 90, err
+    assert "whole" not in err
+    assert sorted(r.recording for r in read_labels(out)) == ["drink-cut", "drink-whole"]
 
 
 def test_a_video_added_on_a_rerun_never_takes_another_videos_recording(tmp_path: Path):
