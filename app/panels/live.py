@@ -246,6 +246,9 @@ class LivePanel(QWidget):
 
         self.predictor = None
         self.start_button.setEnabled(False)
+        if self.job is None:  # the last answer was another model's classes
+            self.action.setText("–")
+            self.bars.set_probabilities([])
         self.model_info.setText(f"Loading {run_dir} …")
         job = self.ctx.jobs.start("model loading", make)
         job.worker.item_produced.connect(self._on_model_item_produced)

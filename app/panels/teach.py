@@ -511,9 +511,13 @@ class TeachPanel(QWidget):
             if event.label is not None
             else "unlabelled"
         )
-        self.record_status.setText(
+        saved = (
             f"Saved {event.name}: {event.seconds:.1f} s, {event.frames} frames, {what}"
         )
+        self.record_status.setText(saved)
+        self.ctx.status(
+            saved
+        )  # an earlier take's error must not stay in the status line
         if event.warning:
             self.ctx.error("Record", event.warning)
         self.refresh()
@@ -523,7 +527,10 @@ class TeachPanel(QWidget):
     @pyqtSlot(str)
     def _on_record_failed(self, message: str) -> None:
         self.record_status.setText(f"Recording failed: {message}")
-        self.video.show_message("Stopped: " + message)
+        # Not the previous take's last frame under a message cut off at the view's edge:
+        # the view says it failed, the status line below says why.
+        self.video.clear_frame()
+        self.video.show_message("Recording failed")
         self.refresh()  # whatever was synced before the failure is kept
 
     @pyqtSlot()

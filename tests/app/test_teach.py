@@ -92,6 +92,31 @@ def test_record_takes_train_and_recognise_them_live(qtbot, settings, tmp_path):
             live.ctx.jobs.stop_all()
 
 
+def test_a_failed_take_clears_the_view_and_a_saved_one_the_status_line(
+    qtbot, settings, tmp_path
+):
+    """A take whose video will not decode leaves neither the previous take's frame
+    under a cut-off message nor its error in the status line once a take is saved."""
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    statuses: list[str] = []
+    panel.ctx.status = statuses.append
+    tai_chi = require_data("videos", "ta_chi.mp4")
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"not a video" * 100)
+    try:
+        assert _record(qtbot, panel, tai_chi, "tai chi", 0.3).frames > 0
+        assert panel.video.image.image is not None  # its last frame is shown
+        _record(qtbot, panel, junk, "tai chi", 0.3)
+        assert panel.record_status.text().startswith("Recording failed: ")
+        assert "junk.mp4" in panel.record_status.text()
+        assert panel.video.image.image is None
+        assert panel.video.message.toPlainText() == "Recording failed"
+        event = _record(qtbot, panel, tai_chi, "tai chi", 0.3)
+        assert statuses[-1].startswith(f"Saved {event.name}: ")
+    finally:
+        jobs.stop_all()
+
+
 @pytest.mark.slow
 def test_continuous_recording_is_labelled_on_the_timeline(qtbot, settings, tmp_path):
     video = require_data("videos", "ta_chi.mp4")
