@@ -78,11 +78,14 @@ class ExtractStarted:
         total: Videos listed.
         todo: Videos to process (the others are already extracted).
         workers: Processes used.
+        ignored: Files of the videos folder left out (not a video by its extension, or
+            not in an ``<action>/`` sub-folder), relative to it.
     """
 
     total: int
     todo: int
     workers: int
+    ignored: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -247,6 +250,30 @@ def _settle_names(jobs: list[VideoJob], root: Path) -> list[VideoJob]:
         used.add(name)
         out.append(replace(job, name=check_name(name)))
     return sorted(out, key=lambda j: j.name)
+
+
+def ignored_files(videos: str | os.PathLike[str]) -> tuple[str, ...]:
+    """The visible files of a videos folder that :func:`plan` leaves out: files at the
+    top level and files in a class sub-folder whose extension is not a video's
+    (:data:`VIDEO_SUFFIXES`), relative to the folder; ``()`` for a CSV."""
+    src = Path(videos).expanduser()
+    if not src.is_dir():
+        return ()
+    left: list[str] = []
+    for entry in sorted(src.iterdir()):
+        if is_hidden(entry.name) or entry.name == "labels.csv":
+            continue
+        if entry.is_file():
+            left.append(entry.name)
+        elif entry.is_dir():
+            left.extend(
+                f"{entry.name}/{f.name}"
+                for f in sorted(entry.iterdir())
+                if f.is_file()
+                and not is_hidden(f.name)
+                and f.suffix.lower() not in VIDEO_SUFFIXES
+            )
+    return tuple(left)
 
 
 def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
@@ -532,7 +559,7 @@ def extract(
         else:
             todo.append(job)
     workers = max(1, min(int(workers), len(todo) or 1))
-    yield ExtractStarted(total, len(todo), workers)
+    yield ExtractStarted(total, len(todo), workers, ignored_files(videos))
     yield from skipped_events
 
     def finish(job: VideoJob, res: tuple[int, int, float, str, float]) -> ExtractEvent:

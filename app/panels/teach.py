@@ -787,6 +787,12 @@ class TeachPanel(QWidget):
             self.progress.setRange(0, max(1, event.total))
             self.progress.setValue(event.total - event.todo)
             self.progress.setFormat("importing videos %v / %m")
+            if event.ignored:
+                self._append_log(
+                    f"left out {len(event.ignored)} file(s) that are not "
+                    f"<action>/<video>: {', '.join(event.ignored[:5])}"
+                    + (" …" if len(event.ignored) > 5 else "")
+                )
         elif isinstance(event, ExtractFrames):
             self.progress.setValue(event.done)
         elif isinstance(event, ExtractDone):
