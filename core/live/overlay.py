@@ -97,15 +97,27 @@ def annotate(update: LiveUpdate, font_scale: float | None = None) -> np.ndarray:
         lines += [f"{p * 100:3.0f}% {label}" for label, p in update.prediction.top_k]
     else:
         lines.append(f"window {update.prediction.window_fill * 100:.0f}%")
+    w = img.shape[1]
+
+    def widest(scale: float, stroke: int) -> int:
+        return max(
+            cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, scale, stroke)[0][0]
+            for t in lines
+        )
+
+    # A narrow (portrait) frame: a smaller font, then shortened lines, never text cut
+    # off at the frame's edge.
+    room = w - 2 * max(3, round(10 * fs))
+    if widest(fs, max(1, round(1.4 * fs)) + 1) > room:
+        fs = max(_MIN_TEXT_SCALE, fs * room / widest(fs, max(1, round(1.4 * fs)) + 1))
     step = max(10, round(34 * fs))
     fits = int((_MAX_TEXT_SHARE * h - step / 2) // step)
     lines = lines[: max(2, fits)]  # FPS and the answer always
     thin = max(1, round(1.4 * fs))
     bold = thin + 1 if fs >= 0.5 else thin  # a thicker stroke blurs small glyphs
     margin = max(3, round(10 * fs))
-    width = max(
-        cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, fs, bold)[0][0] for t in lines
-    )
+    lines = [_shortened(t, fs, bold, w - 2 * margin) for t in lines]
+    width = widest(fs, bold)
     # A dark box behind the text keeps it readable on any background.
     box = img[: step * len(lines) + step // 2, : width + 2 * margin]
     box[:] = (box * 0.45).astype(np.uint8)
@@ -116,6 +128,18 @@ def annotate(update: LiveUpdate, font_scale: float | None = None) -> np.ndarray:
             cv2.LINE_AA,
         )  # fmt: skip
     return img
+
+
+def _shortened(text: str, scale: float, stroke: int, room: int) -> str:
+    """``text``, cut and ended with "..." until it is at most ``room`` pixels wide."""
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    if cv2.getTextSize(text, font, scale, stroke)[0][0] <= room:
+        return text
+    while len(text) > 1:
+        text = text[:-1]
+        if cv2.getTextSize(text.rstrip() + "...", font, scale, stroke)[0][0] <= room:
+            return text.rstrip() + "..."
+    return text
 
 
 def render_skeleton(

@@ -18,12 +18,10 @@ def frame() -> np.ndarray:
     return read_frames(require_data("videos", "ta_chi.mp4"), 1)[0]
 
 
-def _update(image: np.ndarray) -> LiveUpdate:
+def _update(image: np.ndarray, shown: str = "pick up with one hand") -> LiveUpdate:
     top = (("pick up with one hand", 0.5), ("pick up with two hands", 0.3))
     top += (("drop trash", 0.2),)
-    pred = Prediction(
-        np.array([0.5, 0.3, 0.2], np.float32), top, "pick up with one hand"
-    )
+    pred = Prediction(np.array([0.5, 0.3, 0.2], np.float32), top, shown)
     return LiveUpdate(
         frame=image, index=0, timestamp=0.0, landmarks=None, visibility=None,
         skeleton=None, layout="ucla20", prediction=pred, fps=29.9,
@@ -53,3 +51,14 @@ def test_text_leaves_most_of_a_tiny_frame_visible(frame):
     the lowest-ranked labels are left out."""
     h, _ = _text_box(frame, 160, 120)
     assert h <= 0.4 * 120
+
+
+def test_text_fits_a_narrow_portrait_frame(frame):
+    """On 288x512 (a phone's portrait video) the longest answer used to run off the
+    right edge ("no action (unfamiliar mo"): the font shrinks, then lines are
+    shortened, and the box ends inside the frame."""
+    image = cv2.resize(frame, (288, 512))
+    long = "no action (unfamiliar motion: unlike every training clip)"
+    changed = np.any(annotate(_update(image, long)) != image, axis=-1)
+    assert not changed[:, -1].any()  # nothing drawn up to the edge
+    assert changed[:, : 288 // 2].any()
