@@ -380,7 +380,7 @@ class TrainConfig:
         Where a run folder is, which dataset copy it read, where the encoder it started
         from lies, the device and thread count it ran on, and the values filled in at
         training time when ``wanted`` leaves them
-        to the run (``layout``, ``num_bodies``, ``window_seconds``) are not settings of
+        to the run (``layout``, ``num_bodies``, ``window_seconds``, ``held_out``) are not settings of
         the recipe and are not compared; nor are the step decay's fields when both
         configs use the cosine schedule, which does not read them. A finished run can
         be reused for ``wanted`` when the list is empty.
@@ -390,7 +390,8 @@ class TrainConfig:
         """
         ignored = {"run.run_dir", "run.device", "run.threads", "data.root",
                    "data.cache_dir", "strategy.init_from"}  # fmt: skip
-        filled = {"data.layout", "data.num_bodies", "data.window_seconds"}
+        filled = {"data.layout", "data.num_bodies", "data.window_seconds",
+                  "data.held_out"}  # fmt: skip
         if self.optim.lr_schedule == wanted.optim.lr_schedule == "cosine":
             ignored |= {"optim.lr_step", "optim.lr_step_unit", "optim.lr_gamma"}
         out = []

@@ -30,7 +30,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -254,8 +254,9 @@ def _settle_names(jobs: list[VideoJob], root: Path) -> list[VideoJob]:
 
 def ignored_files(videos: str | os.PathLike[str]) -> tuple[str, ...]:
     """The visible files of a videos folder that :func:`plan` leaves out: files at the
-    top level and files in a class sub-folder whose extension is not a video's
-    (:data:`VIDEO_SUFFIXES`), relative to the folder; ``()`` for a CSV."""
+    top level, files in a class sub-folder whose extension is not a video's
+    (:data:`VIDEO_SUFFIXES`) and folders inside a class sub-folder (ending in ``/``),
+    relative to the folder; ``()`` for a CSV."""
     src = Path(videos).expanduser()
     if not src.is_dir():
         return ()
@@ -267,13 +268,24 @@ def ignored_files(videos: str | os.PathLike[str]) -> tuple[str, ...]:
             left.append(entry.name)
         elif entry.is_dir():
             left.extend(
-                f"{entry.name}/{f.name}"
+                f"{entry.name}/{f.name}" + ("/" if f.is_dir() else "")
                 for f in sorted(entry.iterdir())
-                if f.is_file()
-                and not is_hidden(f.name)
-                and f.suffix.lower() not in VIDEO_SUFFIXES
+                if not is_hidden(f.name)
+                and (f.is_dir() or f.suffix.lower() not in VIDEO_SUFFIXES)
             )
     return tuple(left)
+
+
+def ignored_note(files: Sequence[str]) -> str:
+    """One line on the files of a videos folder not taken as videos
+    (:func:`ignored_files`), for the CLI and the Teach panel."""
+    shown = ", ".join(files[:5]) + (
+        f" and {len(files) - 5} more" if len(files) > 5 else ""
+    )
+    return (
+        f"left out {len(files)} file(s) that are not <action>/<video> with a video "
+        f"extension ({', '.join(VIDEO_SUFFIXES)}): {shown}"
+    )
 
 
 def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:

@@ -780,6 +780,7 @@ class TeachPanel(QWidget):
             ExtractFrames,
             ExtractSkipped,
             ExtractStarted,
+            ignored_note,
         )
 
         self.last_import_event = event
@@ -788,11 +789,7 @@ class TeachPanel(QWidget):
             self.progress.setValue(event.total - event.todo)
             self.progress.setFormat("importing videos %v / %m")
             if event.ignored:
-                self._append_log(
-                    f"left out {len(event.ignored)} file(s) that are not "
-                    f"<action>/<video>: {', '.join(event.ignored[:5])}"
-                    + (" …" if len(event.ignored) > 5 else "")
-                )
+                self._append_log(ignored_note(event.ignored))
         elif isinstance(event, ExtractFrames):
             self.progress.setValue(event.done)
         elif isinstance(event, ExtractDone):

@@ -363,19 +363,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ignored_note(files: tuple[str, ...]) -> str:
-    """One line on the files a videos folder holds that were not taken as videos."""
-    from core.extract import VIDEO_SUFFIXES
-
-    shown = ", ".join(files[:5]) + (
-        f" and {len(files) - 5} more" if len(files) > 5 else ""
-    )
-    return (
-        f"left out {len(files)} file(s) that are not <action>/<video> with a video "
-        f"extension ({', '.join(VIDEO_SUFFIXES)}): {shown}"
-    )
-
-
 def run_extract(args: argparse.Namespace) -> int:
     """Run ``ms2l data extract``; exit status 0, or 1 if a video failed."""
     import threading
@@ -389,6 +376,7 @@ def run_extract(args: argparse.Namespace) -> int:
         ExtractSkipped,
         ExtractStarted,
         extract,
+        ignored_note,
     )
 
     bar = ProgressBar("videos", enabled=not args.quiet)
@@ -406,7 +394,7 @@ def run_extract(args: argparse.Namespace) -> int:
                         f"extracted, {event.workers} worker process(es)"
                     )
                     if event.ignored:
-                        bar.message(_ignored_note(event.ignored))
+                        bar.message(ignored_note(event.ignored))
                 elif isinstance(event, ExtractFailed):
                     bar.message(f"failed (skipped): {event.error}")
                 elif isinstance(event, ExtractDone | ExtractSkipped) and event.warning:

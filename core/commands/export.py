@@ -9,7 +9,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from core.commands.paths import check_output_path, refuse_overwriting_inputs
+from core.commands.paths import (
+    check_output_path,
+    refuse_overwriting_inputs,
+    run_folder,
+)
 from core.errors import UserError
 
 
@@ -20,7 +24,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="export a trained run (ONNX)",
         description=__doc__.splitlines()[0],
     )
-    p.add_argument("run", type=Path, help="run folder (config.json, weights.pt)")
+    p.add_argument(
+        "run",
+        type=lambda text: Path(run_folder(text)),
+        help="run folder (config.json, weights.pt), or a shipped model's name",
+    )
     p.add_argument(
         "--onnx", action="store_true", help="write an ONNX model (the only format)"
     )

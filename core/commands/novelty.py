@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+from core.commands.paths import run_folder
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``ms2l novelty``."""
@@ -19,7 +21,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "write novelty.npz into the run folder: a window farther from every class than "
         "PERCENTILE % of the training clips gets uniform probabilities.",
     )
-    p.add_argument("run_dir", metavar="RUN", help="run folder")
+    p.add_argument(
+        "run_dir",
+        metavar="RUN",
+        type=run_folder,
+        help="run folder, or a shipped model's name",
+    )
     p.add_argument(
         "--percentile",
         type=float,

@@ -834,6 +834,8 @@ def split_custom(
     Raises:
         KeyError: For an unknown protocol, or ``"subject"`` when a labelled clip has
             no subject.
+        ValueError: If none of the ``held_out`` units is in ``metas`` (the run's
+            validation takes were deleted, or another folder is read).
     """
     if protocol not in ("recording", "subject"):
         raise KeyError(
@@ -851,6 +853,14 @@ def split_custom(
             )
         units.append(str(unit))
     if held_out and val_fraction > 0:
+        if not set(held_out) & set(units):
+            what = "recordings" if protocol == "recording" else "subjects"
+            shown = ", ".join(held_out[:4]) + (" ..." if len(held_out) > 4 else "")
+            raise ValueError(
+                f"none of the {what} this run held out for validation ({shown}) is in "
+                "this dataset folder: evaluate it on the folder it was trained on, or "
+                "train a new run on this one"
+            )
         return _sides(units, metas, set(held_out))
     actions_of: dict[str, set[str]] = {}
     holders: dict[str, set[str]] = {}

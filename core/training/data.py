@@ -475,17 +475,21 @@ def load_data(
         window_seconds=float(np.median(durations) / store.fps),
         labelled=labelled,
         notes=notes,
-        held_out=_held_out(cfg, store, test),
+        held_out=_held_out(cfg, store, seed),
     )
 
 
-def _held_out(cfg: DataConfig, store: ClipStore, test: ClipSet) -> tuple[str, ...]:
-    """A custom dataset's validating recordings (or subjects); ``()`` for the others."""
+def _held_out(cfg: DataConfig, store: ClipStore, seed: int) -> tuple[str, ...]:
+    """A custom dataset's validating recordings (or subjects), all of them (also when
+    ``max_clips`` reads only some); ``()`` for the other datasets."""
     if cfg.dataset != "custom":
         return ()
     from core.datasets.custom import held_out_units
 
-    return held_out_units(store.metas, test.store_index, cfg.protocol)
+    whole = dataclasses.replace(cfg, max_clips=0)
+    return held_out_units(
+        store.metas, _split_indices(whole, "test", store, seed), cfg.protocol
+    )
 
 
 def _short_classes(labels: np.ndarray, cfg: DataConfig, names: list[str]) -> list[str]:

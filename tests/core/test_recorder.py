@@ -191,14 +191,16 @@ def test_data_extract_folder_resumable_parallel(tmp_path: Path, capsys) -> None:
     (videos / "drink" / "broken.mp4").write_bytes(b"not a video")
     (videos / "drink" / "notes.txt").write_text("shot on Monday")
     (videos / "loose.mp4").symlink_to(tai)  # not in an <action>/ folder
+    (videos / "drink" / "day2").mkdir()  # nor in a folder inside one
+    (videos / "drink" / "day2" / "three.mp4").symlink_to(tai)
     out = tmp_path / "ds"
     args = ["data", "extract", str(videos), "--out", str(out), "--max-frames", "12"]
     assert main([*args, "--workers", "2"]) == 1  # one video failed
     captured = capsys.readouterr()
     assert "broken.mp4" in captured.err and "2 extracted" in captured.out
-    assert re.search(r"left out 2 file\(s\) that are not <action>/<video> with a "
-                     r"video extension \(.*\): drink/notes\.txt, loose\.mp4",
-                     captured.err)  # fmt: skip
+    assert re.search(r"left out 3 file\(s\) that are not <action>/<video> with a "
+                     r"video extension \(.*\): drink/day2/, drink/notes\.txt, "
+                     r"loose\.mp4", captured.err)  # fmt: skip
     rows = read_labels(out)
     assert sorted((r.recording, r.action) for r in rows) == [
         ("drink-two", "drink"), ("tai_chi-one", "tai chi"),

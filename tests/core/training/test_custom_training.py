@@ -14,6 +14,7 @@ import torch
 from core import runs
 from core.cli import main
 from core.commands.paths import run_folder
+from core.datasets import custom
 from core.datasets.base import SkeletonSequence
 from core.datasets.custom import read_labels, write_labels
 from core.evaluation import evaluate_run
@@ -21,6 +22,7 @@ from core.inference import Predictor
 from core.paths import CHECKPOINTS_DIR
 from core.training.data import load_split
 from core.training.strategies import init_from_run
+from core.training.teach import teach_config
 from tests.core.conftest import write_takes
 
 SHIPPED = CHECKPOINTS_DIR / "nw-ucla-ms2l"
@@ -111,6 +113,22 @@ def test_evaluation_keeps_the_runs_validation_takes_after_takes_are_added(
     assert main(["train", "--config", str(run / "config.json"), "--run-dir",
                  str(other), "--epochs", "1", "--quiet"]) == 0  # fmt: skip
     assert runs.read_run(other).config.data.held_out not in ((), held)
+    # Neither Teach's recipe from this run nor a comparison of recipes takes it along.
+    saved = runs.read_run(run).config
+    assert teach_config(root, init_from=run).data.held_out == ()
+    assert saved.differences(saved.replace(data={"held_out": ()})) == []
+    # Reading fewer clips (--max-clips) still records every held-out take.
+    few = tmp_path / "few"
+    assert _train(root, few, tmp_path, "--strategy", "scratch", "--epochs", "1",
+                  "--max-clips", "2", *TINY) == 0  # fmt: skip
+    drawn = runs.read_run(other).config.data.held_out  # the same draw, every clip read
+    assert runs.read_run(few).config.data.held_out == drawn
+    # With its held-out takes gone, evaluation says so (not "no labelled clips").
+    for name in held:
+        custom.delete_recording(root, name)
+    with pytest.raises(ValueError, match=r"none of the recordings this run held out "
+                       r"for validation \(a0"):  # fmt: skip
+        evaluate_run(run, device="cpu")
 
 
 def test_a_shipped_model_is_named_from_any_folder(
