@@ -433,6 +433,16 @@ def _read_sequences(path: Path) -> list[SkeletonSequence]:
     return list(result) if isinstance(result, list | tuple) else [result]
 
 
+def _clip_truth(truth: list[str | None], intervals: bool) -> str | None:
+    """The whole clip's true action: its label, or the one action labelled over at
+    least 90 % of its frames (a take); ``None`` for a recording of several actions."""
+    if not intervals:
+        return truth[0] if truth else None
+    named = {t for t in truth if t is not None}
+    covered = sum(t is not None for t in truth)
+    return named.pop() if len(named) == 1 and covered >= 0.9 * len(truth) else None
+
+
 def _run_skeleton_file(
     args: argparse.Namespace, predictor: Predictor, settings: LiveSettings
 ) -> int:
@@ -466,7 +476,7 @@ def _run_skeleton_file(
                     "(every coordinate is missing or zero): nothing to recognise"
                 )
             truth = true_labels(seq)
-            clip_truth = None if seq.meta.get("intervals") else truth[0]
+            clip_truth = _clip_truth(truth, bool(seq.meta.get("intervals")))
             # The whole clip, then every frame through the live recogniser (in batches).
             bar = ProgressBar("frames", enabled=not args.quiet)
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import cv2
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 from core.cli import error_message, main
+from core.datasets import custom
 from core.inference.sequences import frame_accuracy
 from tests.conftest import require_data
 from tests.core.live_model import make_run
@@ -190,6 +192,26 @@ def test_nw_ucla_json_is_converted_to_the_model_layout(run_dir, tmp_path, capsys
         path.write_bytes(zf.read(member))
     assert main(["infer", str(path), "--run", str(run_dir)]) == 0
     assert "layout ucla20" in capsys.readouterr().out
+
+
+def test_a_take_of_ones_own_dataset_names_its_true_action(run_dir, tmp_path, capsys):
+    """A recording labelled as a whole is a clip of that action (the summary and the
+    JSON said nothing); one labelled over a third is not a clip of any."""
+    from core.datasets.custom import import_sequence, set_labels
+    from core.datasets.ucla import UclaReader
+
+    seq = next(iter(UclaReader().scan(require_data("nw-ucla", "all_sqe.zip"))))
+    root, js = tmp_path / "mine", tmp_path / "out.jsonl"
+    import_sequence(root, "take-1", seq, action="stretch")
+    assert main(["infer", str(root / "take-1.jsonl"), "--run", str(run_dir),
+                 "--json", str(js)]) == 0  # fmt: skip
+    assert "(true: stretch)" in capsys.readouterr().out
+    assert json.loads(js.read_text().splitlines()[0])["true"] == "stretch"
+    rows = custom.read_labels(root)
+    third = rows[0].end / 3
+    set_labels(root, [dataclasses.replace(rows[0], end=third)])
+    assert main(["infer", str(root / "take-1.jsonl"), "--run", str(run_dir)]) == 0
+    assert "(true:" not in capsys.readouterr().out
 
 
 def test_pkummd_sequence_is_scored_per_frame(tmp_path_factory, capsys):
