@@ -111,6 +111,12 @@ def main() -> int:
                 evaluate_shot(shots, model, zip_path, args.fuse_with)
     finally:
         window.shutdown()
+        # Delete the window while the QApplication exists: left to the interpreter's
+        # exit, the two went in any order and 1 run in 6 ended in a segfault.
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+        del window
     return 0
 
 

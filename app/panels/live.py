@@ -183,7 +183,9 @@ class LivePanel(QWidget):
         controls.addStretch(1)
         controls_widget = QWidget()
         controls_widget.setLayout(controls)
-        controls_widget.setMaximumWidth(520)
+        # One width whatever the model: a word-wrapped label's preferred width follows
+        # its text, and the column jumped between ~410 and 520 px on each model change.
+        controls_widget.setFixedWidth(420)
 
         # --- display -----------------------------------------------------------------
         self.video = VideoView()
