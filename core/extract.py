@@ -47,6 +47,7 @@ from core.datasets.custom import (
 )
 from core.datasets.recording import check_name, read_recording, recording_info
 from core.datasets.scanning import is_hidden
+from core.fileio import video_container
 
 VIDEO_SUFFIXES = (
     ".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv",
@@ -254,8 +255,8 @@ def _settle_names(jobs: list[VideoJob], root: Path) -> list[VideoJob]:
 
 def ignored_files(videos: str | os.PathLike[str]) -> tuple[str, ...]:
     """The visible files of a videos folder that :func:`plan` leaves out: files at the
-    top level, files in a class sub-folder whose extension is not a video's
-    (:data:`VIDEO_SUFFIXES`) and folders inside a class sub-folder (ending in ``/``),
+    top level, files in a class sub-folder that are not videos (neither by extension,
+    :data:`VIDEO_SUFFIXES`, nor by their first bytes) and folders inside a class sub-folder (ending in ``/``),
     relative to the folder; ``()`` for a CSV."""
     src = Path(videos).expanduser()
     if not src.is_dir():
@@ -270,10 +271,14 @@ def ignored_files(videos: str | os.PathLike[str]) -> tuple[str, ...]:
             left.extend(
                 f"{entry.name}/{f.name}" + ("/" if f.is_dir() else "")
                 for f in sorted(entry.iterdir())
-                if not is_hidden(f.name)
-                and (f.is_dir() or f.suffix.lower() not in VIDEO_SUFFIXES)
+                if not is_hidden(f.name) and (f.is_dir() or not _is_video(f))
             )
     return tuple(left)
+
+
+def _is_video(path: Path) -> bool:
+    """A video by its extension, or by its first bytes under another name."""
+    return path.suffix.lower() in VIDEO_SUFFIXES or bool(video_container(path))
 
 
 def ignored_note(files: Sequence[str]) -> str:
@@ -283,8 +288,8 @@ def ignored_note(files: Sequence[str]) -> str:
         f" and {len(files) - 5} more" if len(files) > 5 else ""
     )
     return (
-        f"left out {len(files)} file(s) that are not <action>/<video> with a video "
-        f"extension ({', '.join(VIDEO_SUFFIXES)}): {shown}"
+        f"left out {len(files)} file(s) that are not videos in an <action>/ folder "
+        f"(videos: {', '.join(VIDEO_SUFFIXES)}, or by their first bytes): {shown}"
     )
 
 
@@ -314,7 +319,7 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
             for video in sorted(folder.iterdir()):
                 if is_hidden(video.name):  # (._clip.avi from a Mac, .DS_Store)
                     continue
-                if video.is_file() and video.suffix.lower() in VIDEO_SUFFIXES:
+                if video.is_file() and _is_video(video):
                     # clip.mp4 and clip.avi, or "my clip" and "my_clip", slug alike:
                     # the later one gets -2 (never a silent overwrite).
                     name = _unique(_slug(f"{folder.name}-{video.stem}"), jobs)

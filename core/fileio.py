@@ -99,3 +99,32 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
         The path written.
     """
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+# The first bytes of the video containers people send, by their name.
+_VIDEO_MAGIC = (
+    (4, b"ftyp", "MP4/MOV"),
+    (0, b"\x1aE\xdf\xa3", "Matroska/WebM"),
+    (0, b"\x00\x00\x01\xba", "MPEG"),
+    (0, b"0&\xb2u\x8ef\xcf\x11", "WMV/ASF"),
+)
+
+
+def video_container(path: str | os.PathLike[str]) -> str:
+    """The video container a file holds by its first bytes (``"MP4/MOV"``, ``"AVI"``,
+    ...), whatever its name says, or ``""`` (not a video, or unreadable).
+
+    A video saved as ``clip.txt`` or ``clip.skeleton`` (a mail attachment, a wrong
+    rename) would otherwise be read as skeleton text and fail on its first bytes.
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return ""
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return "AVI"
+    for offset, magic, name in _VIDEO_MAGIC:
+        if head[offset : offset + len(magic)] == magic:
+            return name
+    return ""

@@ -33,6 +33,7 @@ from core.commands.paths import (
     run_folder,
 )
 from core.errors import UserError
+from core.fileio import video_container
 from core.live.recogniser import (
     FALLBACK_WINDOW_SECONDS,
     LiveSettings,
@@ -242,7 +243,14 @@ def run(args: argparse.Namespace) -> int:
     if predictor.backend_note:
         print(f"ms2l infer: note: {predictor.backend_note}", file=sys.stderr)
     if args.input is not None and args.input.suffix.lower() in SKELETON_SUFFIXES:
-        return _run_skeleton_file(args, predictor, settings)
+        video = video_container(args.input)
+        if not video:
+            return _run_skeleton_file(args, predictor, settings)
+        print(
+            f"ms2l infer: note: {args.input} is a video ({video}) despite its "
+            f"{args.input.suffix} name: read as a video",
+            file=sys.stderr,
+        )
     return _run_video(args, predictor, settings)
 
 

@@ -16,6 +16,7 @@ from core.datasets.pkummd import read_sequence
 from core.datasets.registry import READERS, get_reader, register
 from core.datasets.scanning import read_bytes, without_bom
 from core.datasets.ucla import parse_sample
+from core.fileio import video_container
 
 
 def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
@@ -48,6 +49,14 @@ def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
         raise FileNotFoundError(f"no such file: {path}")
     if not path.is_file():
         raise DataFormatError(path, "not a regular file")
+    video = video_container(path)
+    if video:
+        raise DataFormatError(
+            path,
+            f"is a video ({video}), not a skeleton file, whatever its name says: "
+            "rename it with its video extension (.mp4, .avi, ...) to run pose "
+            "estimation on it",
+        )
     suffix = path.suffix.lower()
     if suffix == ".txt":  # a PKU-MMD sequence, or another format saved as text
         suffix = _text_format(path)

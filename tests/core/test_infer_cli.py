@@ -94,6 +94,30 @@ def test_a_truncated_video_is_noted(run_dir, tmp_path, capsys):
     assert "truncated" not in capsys.readouterr().err
 
 
+def test_a_video_with_a_skeleton_files_name_is_read_as_a_video(
+    run_dir, tmp_path, capsys
+):
+    """A video saved as ``.txt`` (a mail attachment) was read as PKU-MMD text ("68
+    values, expected 150"); as ``.skeleton`` it quoted its bytes. Now its first bytes
+    decide, as OpenCV's do in Live; Replay's reader names it."""
+    from core.datasets import DataFormatError, read_file
+
+    renamed = tmp_path / "clip.txt"
+    renamed.write_bytes(require_data("videos", "ta_chi.mp4").read_bytes())
+    assert (
+        main(["infer", str(renamed), "--run", str(run_dir), "--max-frames", "10"]) == 0
+    )
+    captured = capsys.readouterr()
+    assert f"{renamed} is a video (MP4/MOV) despite its .txt name" in captured.err
+    assert "frames: 10, person found in" in captured.out
+    avi = tmp_path / "clip.skeleton"
+    avi.write_bytes(require_data("videos", "S001C001P001R001A001_rgb.avi").read_bytes())
+    with pytest.raises(
+        DataFormatError, match=r"clip\.skeleton: is a video \(AVI\), not a"
+    ):
+        read_file(avi)
+
+
 def test_too_short_for_the_window_says_so(run_dir, capsys):
     video = require_data("videos", "ta_chi.mp4")
     argv = ["infer", str(video), "--run", str(run_dir), "--max-frames", "30",
