@@ -111,8 +111,10 @@ def _labelled_clips(
     keep = np.flatnonzero(clips.labels >= 0)
     if keep.size == 0:
         hint = (
-            " (the run trained on every recording, --val-fraction 0, so none was held "
-            "out: evaluate --split train, or record more takes and train again)"
+            " (the run trained on every recording and held none out for validation: "
+            "--val-fraction 0, or too few takes per action, as Teach holds some out "
+            "only when every action has three or more; evaluate --split train, or "
+            "record more takes and train again)"
             if split == "test"
             and cfg.data.dataset == "custom"
             and cfg.data.val_fraction == 0

@@ -142,6 +142,11 @@ class EvaluatePanel(QWidget):
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.export_button)
         buttons.addStretch(1)
+        # A result stays on screen only while it is the result of what is chosen.
+        self.run.currentTextChanged.connect(self._on_choice_changed)
+        self.split.currentTextChanged.connect(self._on_choice_changed)
+        self.fuse_with.textChanged.connect(self._on_choice_changed)
+        self.data_root.textChanged.connect(self._on_choice_changed)
         form = QFormLayout()
         form.addRow("Run", run_row)
         form.addRow("Fuse with", self.fuse_with)
@@ -273,8 +278,8 @@ class EvaluatePanel(QWidget):
         labels = list(result.labels)
         confusion = result.confusion
         self.summary.setText(
-            f"Accuracy {100 * result.accuracy:.2f} % on {result.num_clips} clips "
-            f"({result.split_name} split, {len(labels)} classes)"
+            f"{result.run_dir.name}: accuracy {100 * result.accuracy:.2f} % on "
+            f"{result.num_clips} clips ({result.split_name} split, {len(labels)} classes)"
         )
         counts = confusion.sum(axis=1)
         self.table.setRowCount(len(labels))
@@ -381,6 +386,15 @@ class EvaluatePanel(QWidget):
             return
         self.show_result(result)
         self.evaluated.emit(result)
+
+    @pyqtSlot()
+    def _on_choice_changed(self) -> None:
+        """Another run, split, fusion or data root: the shown result (or error) is no
+        longer the chosen one's (it stayed up, with Export, under another run's name)."""
+        if self.job is not None or self.summary.text().startswith("Choose"):
+            return  # a running evaluation reports the run it was started on
+        self._clear_result()
+        self.summary.setText("Choose a run folder and press Evaluate.")
 
     @pyqtSlot(str)
     def _on_worker_failed(self, message: str) -> None:

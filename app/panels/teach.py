@@ -55,7 +55,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.context import AppContext
-from app.widgets.curves import TrainingCurves
+from app.widgets.curves import TrainingCurves, loss_terms
 from app.widgets.layout import field_row, scrolling_column
 from app.widgets.shortcuts import press_on_key
 from app.widgets.skeleton_view import SkeletonView
@@ -910,9 +910,9 @@ class TeachPanel(QWidget):
             done = (event.epoch - 1) * event.steps_per_epoch + event.step
             self.progress.setValue(min(done, self.progress.maximum()))
             self.progress.setFormat(f"epoch {event.epoch} · %p%")
-            self.curves.add_losses(
+            self.curves.add_losses(  # as the Train panel draws them: no "total"
                 event.epoch - 1 + event.step / max(1, event.steps_per_epoch),
-                event.losses,
+                loss_terms(event.losses),  # over the one term it repeats
             )
         elif isinstance(event, EpochDone):
             if event.val_acc is not None:

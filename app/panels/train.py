@@ -39,7 +39,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.context import AppContext
-from app.widgets.curves import TrainingCurves
+from app.widgets.curves import TrainingCurves, loss_terms
 from app.widgets.layout import field_row, scrolling_column
 from app.workers import Job
 from core import runs
@@ -638,14 +638,6 @@ class TrainPanel(QWidget):
 
     def _append_log(self, line: str, when: str | None = None) -> None:
         self.log.appendPlainText(f"{when or f'{datetime.now():%H:%M:%S}':>8}  {line}")
-
-
-def loss_terms(losses: dict[str, float]) -> dict[str, float]:
-    """The loss terms worth drawing: ``"total"`` only when it sums several terms (with
-    one it is that term again, drawn on top of it)."""
-    if len(losses) <= 2 and "total" in losses:
-        return {k: v for k, v in losses.items() if k != "total"} or losses
-    return dict(losses)
 
 
 def log_line(event: Event) -> str:

@@ -172,3 +172,11 @@ class TrainingCurves(QWidget):
         for key, curve in self.curves.items():
             curve.setData(np.asarray(self._x[key]), np.asarray(self._y[key]))
         self.acc_curve.setData(np.asarray(self._acc_x), np.asarray(self._acc_y))
+
+
+def loss_terms(losses: dict[str, float]) -> dict[str, float]:
+    """The loss terms worth drawing: ``"total"`` only when it sums several terms (with
+    one it is that term again, drawn on top of it)."""
+    if len(losses) <= 2 and "total" in losses:
+        return {k: v for k, v in losses.items() if k != "total"} or losses
+    return dict(losses)

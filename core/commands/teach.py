@@ -76,6 +76,13 @@ def run(args: argparse.Namespace) -> int:
     root = dataset_folder(args.root)
     auto = teach_val_fraction(root)  # also refuses fewer than two actions
     val_fraction = auto if args.val_fraction is None else args.val_fraction
+    if args.val_fraction is None and auto == 0:
+        print(
+            "ms2l teach: note: some action has fewer than three takes, so none is held "
+            "out for validation: the run trains on every take and reports no "
+            "validation accuracy (record more takes, or give --val-fraction)",
+            file=sys.stderr,
+        )
     run_dir = args.run_dir or teach_run_dir(root)
     cfg = teach_config(
         root,

@@ -41,6 +41,12 @@ def test_evaluate_a_run_shows_accuracy_table_heatmap_and_exports(
         names = {p.name for p in written}
         assert {"confusion.csv", "confusion.png"} <= names
         assert (tmp_path / "export" / "confusion.png").read_bytes()[:4] == b"\x89PNG"
+        assert panel.summary.text().startswith(f"{tiny_run.name}: accuracy ")
+        # Another run chosen: the result shown (and exportable) was not its result.
+        panel.run.setCurrentText(str(shipped_models()[0]))
+        assert panel.result is None and not panel.export_button.isEnabled()
+        assert panel.table.rowCount() == 0
+        assert panel.summary.text() == "Choose a run folder and press Evaluate."
         assert errors == []
     finally:
         jobs.stop_all()
@@ -85,7 +91,7 @@ def test_runs_are_fused_in_the_panel(qtbot, settings, tiny_run, tmp_path):
         assert blocker.args[0].accuracy == want.fused.accuracy
         np.testing.assert_array_equal(blocker.args[0].confusion, want.fused.confusion)
         text = panel.summary.text()
-        assert text.startswith("Fusion of 2 runs: Accuracy")
+        assert text.startswith(f"Fusion of 2 runs: {tiny_run.name}: accuracy")
         for m, stream in zip(want.members, ("joint", "bone")):
             assert f"{m.run_dir.name} ({stream}) {100 * m.accuracy:.2f} %" in text
         # exported under its own names (never a run's eval.json), listing the fused runs

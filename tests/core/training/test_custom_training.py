@@ -284,6 +284,24 @@ def test_no_labels_and_pretraining_on_every_recording(
     assert clips(every) > clips(split)
 
 
+def test_ms2l_teach_with_two_takes_an_action_says_none_is_held_out(
+    tmp_path: Path, ucla_clips, monkeypatch, capsys
+) -> None:
+    """Teach holds takes out only when every action has three: with two it trains on
+    all of them, and says so then, not only when an evaluation finds nothing to score
+    (which blamed a --val-fraction 0 the user never gave)."""
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    two = [c for c in ucla_clips if c.meta["subject"] <= 2]
+    root = write_takes(tmp_path / "ds", two)
+    run = tmp_path / "taught"
+    assert main(["teach", str(root), "--run-dir", str(run), "--epochs", "1",
+                 "--quiet"]) == 0  # fmt: skip
+    assert "fewer than three takes, so none is held out" in capsys.readouterr().err
+    assert main(["eval", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert "held none out for validation" in err and "too few takes" in err
+
+
 def test_ms2l_teach_trains_with_the_panels_recipe(
     dataset: Path, tmp_path: Path, monkeypatch, capsys
 ) -> None:
