@@ -369,6 +369,7 @@ class ReplayPanel(QWidget):
         self.pred_label.setText("Predicted: –")
 
     def _set_store(self, store: ClipStore) -> None:
+        self.info.setText("")  # an earlier "Could not open" is not about this data
         self.store = store
         self.sequences = []
         self.names = list(store.names)
@@ -386,6 +387,7 @@ class ReplayPanel(QWidget):
 
     def _set_sequences(self, sequences: list[SkeletonSequence]) -> None:
         self.source_label.setToolTip("")  # a dataset's bad files are not this file's
+        self.info.setText("")  # nor is an earlier "Could not open"
         if not sequences:
             self.source_label.setText("The file holds no clip.")
             return

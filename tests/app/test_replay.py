@@ -297,6 +297,16 @@ def test_a_failed_open_clears_the_clip_shown_before(qtbot, settings, tmp_path):
         assert panel.info.text() == panel.source_label.text()
         panel.play()  # nothing to play: no error
         assert not panel.timer.isActive()
+        # The next dataset that opens takes the error away from under the player too.
+        folder = tmp_path / "ntu"
+        folder.mkdir()
+        name = "S001C001P001R001A001.skeleton"
+        (folder / name).symlink_to(require_data("ntu", name))
+        panel.split_filter.setCurrentText("test")  # P001 trains in xsub: none listed
+        panel.open_dataset("ntu60", folder)
+        qtbot.waitUntil(lambda: panel.store is not None, timeout=60_000)
+        assert panel.clip_list.count() == 0  # so no clip replaces the line either
+        assert "Could not open" not in panel.info.text()
     finally:
         jobs.stop_all()
 
