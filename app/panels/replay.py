@@ -426,14 +426,38 @@ class ReplayPanel(QWidget):
         sides = np.array(["–"] * len(self.names), dtype=object)
         try:
             split = split_indices(
-                self.store.dataset, self.protocol.currentText(), self.store.metas
+                self.store.dataset,
+                self.protocol.currentText(),
+                self.store.metas,
+                **self._custom_split_of_model(),
             )
-        except KeyError as exc:
+        except (KeyError, ValueError) as exc:
             self.ctx.status(str(exc.args[0] if exc.args else exc))
         else:
             for side, idx in split.items():
                 sides[idx] = side
         self.splits = sides
+
+    def _custom_split_of_model(self) -> dict[str, object]:
+        """For one's own dataset, the split the loaded model trained with (its share,
+        seed and recorded held-out takes), so that "test" lists the takes it did not
+        train on; ``{}`` (the default draw) otherwise."""
+        if self.store is None or self.store.dataset != "custom" or not self.model_dir:
+            return {}
+        try:
+            cfg = runs.read_run(self.model_dir).config
+        except (OSError, ValueError):
+            return {}
+        if (
+            cfg.data.dataset != "custom"
+            or cfg.data.protocol != self.protocol.currentText()
+        ):
+            return {}
+        return {
+            "val_fraction": cfg.data.val_fraction,
+            "seed": cfg.run.seed,
+            "held_out": cfg.data.held_out,
+        }
 
     def _fill_class_filter(self) -> None:
         blocker = self.class_filter.blockSignals(True)
@@ -694,6 +718,9 @@ class ReplayPanel(QWidget):
         if run_dir is not None:
             self.ctx.remember("model/run", str(run_dir))
         self._show_model()
+        if self.store is not None and self.store.dataset == "custom":
+            self._compute_splits()  # the held-out takes are the model's
+            self._apply_filter()
         if self.current is not None:
             self._request_prediction(self.current_index)
 

@@ -354,3 +354,46 @@ def test_one_pku_file_lists_its_actions_and_its_headers_keep_their_place(
         assert len(places) == 1
     finally:
         jobs.stop_all()
+
+
+def test_ones_own_dataset_splits_as_the_loaded_model_held_it_out(
+    qtbot, settings, tmp_path, monkeypatch
+):
+    """ "test" in Replay lists the takes the loaded model held out (its seed and its
+    recorded takes), not the default draw, which marked takes it trained on as test."""
+    from core import runs
+    from core.cli import main
+    from core.datasets.ucla import UclaReader
+    from tests.core.conftest import write_takes
+
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    clips = [
+        s for s in UclaReader().scan(require_data("nw-ucla", "all_sqe.zip"))
+        if s.label in (0, 1, 4) and s.meta["view"] == 1 and s.meta["subject"] <= 5
+    ]  # fmt: skip
+    root = write_takes(tmp_path / "ds", clips)
+    held = {}
+    for seed in (0, 1):
+        run = tmp_path / f"run{seed}"
+        assert main(["train", "--dataset", "custom", "--root", str(root), "--run-dir",
+                     str(run), "--strategy", "scratch", "--epochs", "1", "--seed",
+                     str(seed), "--preset", "paper", "--hidden", "8", "--frames", "16",
+                     "--device", "cpu", "--quiet"]) == 0  # fmt: skip
+        held[seed] = set(runs.read_run(run).config.data.held_out)
+    assert held[0] != held[1]
+    panel, jobs = make_panel(qtbot, settings, model_dir=tmp_path / "run0")
+    try:
+        panel.open_dataset("custom", root)
+        qtbot.waitUntil(lambda: panel.store is not None, timeout=60_000)
+
+        def tested() -> set[str]:
+            return {
+                panel.store.metas[i]["recording"]
+                for i in np.flatnonzero(panel.splits == "test")
+            }
+
+        assert tested() == held[0]
+        panel.set_model(tmp_path / "run1")
+        assert tested() == held[1]
+    finally:
+        jobs.stop_all()
