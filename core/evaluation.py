@@ -33,6 +33,7 @@ from core.training.data import (
     drain,
     load_data,
     load_split,
+    open_dataset_store,
     resolve_data_root,
 )
 
@@ -51,6 +52,7 @@ class EvalResult:
         run_dir: The run folder.
         dataset: The dataset evaluated on.
         protocol: Its protocol.
+        notes: What a reader of the figure should know (e.g. held-out takes gone).
     """
 
     accuracy: float
@@ -62,6 +64,7 @@ class EvalResult:
     run_dir: Path
     dataset: str = ""
     protocol: str = ""
+    notes: tuple[str, ...] = ()
 
     @property
     def split_name(self) -> str:
@@ -86,6 +89,7 @@ class EvalResult:
             "dataset": self.dataset,
             "protocol": self.protocol,
             "num_clips": self.num_clips,
+            "notes": list(self.notes),
         }
 
 
@@ -208,6 +212,7 @@ class _Scores:
     proba: np.ndarray  # (N, K) softmax of the logits
     dataset: str = ""
     protocol: str = ""
+    notes: tuple[str, ...] = ()
 
 
 def _score_run(
@@ -240,6 +245,26 @@ def _score_run(
         np.concatenate(proba),
         data_cfg.dataset,
         data_cfg.protocol,
+        _missing_held_out(data_cfg, split),
+    )
+
+
+def _missing_held_out(data_cfg: DataConfig, split: str) -> tuple[str, ...]:
+    """A note when some of the takes a custom run held out are no longer in its
+    dataset folder (the figure then reads fewer of them than the run's own)."""
+    if split != "test" or data_cfg.dataset != "custom" or not data_cfg.held_out:
+        return ()
+    present = {
+        str(m.get(data_cfg.protocol) or "") for m in open_dataset_store(data_cfg).metas
+    }
+    missing = [u for u in data_cfg.held_out if u not in present]
+    if not missing:
+        return ()
+    what = "recordings" if data_cfg.protocol == "recording" else "subjects"
+    shown = ", ".join(missing[:4]) + (" ..." if len(missing) > 4 else "")
+    return (
+        f"{len(missing)} of the {len(data_cfg.held_out)} {what} this run held out for "
+        f"validation are no longer in the dataset folder ({shown}): scored the others",
     )
 
 
@@ -256,6 +281,7 @@ def _result(scores: _Scores, split: str) -> EvalResult:
         run_dir=scores.run_dir,
         dataset=scores.dataset,
         protocol=scores.protocol,
+        notes=scores.notes,
     )
 
 

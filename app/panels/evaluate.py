@@ -280,6 +280,7 @@ class EvaluatePanel(QWidget):
         self.summary.setText(
             f"{result.run_dir.name}: accuracy {100 * result.accuracy:.2f} % on "
             f"{result.num_clips} clips ({result.split_name} split, {len(labels)} classes)"
+            + "".join(f"\nNote: {note}" for note in result.notes)
         )
         counts = confusion.sum(axis=1)
         self.table.setRowCount(len(labels))

@@ -140,6 +140,8 @@ def _report(result: EvalResult, title: str) -> None:
     where = f"{result.dataset} {result.protocol}, " if result.protocol else ""
     print(f"{title} on {result.split_name} ({where}{result.num_clips} clips)")
     print(f"accuracy: {100 * result.accuracy:.2f}%")
+    for note in result.notes:
+        print(f"ms2l eval: note: {note}", file=sys.stderr)
     width = max(len(n) for n in result.labels)
     for name, acc in zip(result.labels, result.per_class_accuracy):
         shown = "   n/a" if math.isnan(acc) else f"{100 * acc:6.2f}%"

@@ -79,7 +79,7 @@ def test_every_strategy_on_custom(dataset: Path, tmp_path: Path, monkeypatch) ->
 
 
 def test_evaluation_keeps_the_runs_validation_takes_after_takes_are_added(
-    tmp_path: Path, ucla_clips, monkeypatch
+    tmp_path: Path, ucla_clips, monkeypatch, capsys
 ) -> None:
     """Takes added to the folder after training never move a clip the run trained on
     into its validation: the run records its held-out recordings, and evaluation and
@@ -123,8 +123,18 @@ def test_evaluation_keeps_the_runs_validation_takes_after_takes_are_added(
                   "--max-clips", "2", *TINY) == 0  # fmt: skip
     drawn = runs.read_run(other).config.data.held_out  # the same draw, every clip read
     assert runs.read_run(few).config.data.held_out == drawn
-    # With its held-out takes gone, evaluation says so (not "no labelled clips").
-    for name in held:
+    # With one of its held-out takes gone, evaluation says so beside the figure ...
+    custom.delete_recording(root, held[0])
+    fewer = evaluate_run(run, device="cpu")
+    assert fewer.num_clips == len(before) - 1
+    assert fewer.notes == (
+        f"1 of the 3 recordings this run held out for validation are no longer in the "
+        f"dataset folder ({held[0]}): scored the others",
+    )
+    assert main(["eval", str(run)]) == 0
+    assert "ms2l eval: note: 1 of the 3 recordings" in capsys.readouterr().err
+    # ... and with all of them gone, instead of "no labelled clips".
+    for name in held[1:]:
         custom.delete_recording(root, name)
     with pytest.raises(ValueError, match=r"none of the recordings this run held out "
                        r"for validation \(a0"):  # fmt: skip
