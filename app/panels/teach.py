@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PyQt6.QtCore import Qt, QTimer, QUrl, pyqtSignal, pyqtSlot
-from PyQt6.QtGui import QDesktopServices
+from PyQt6.QtGui import QDesktopServices, QShowEvent
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -338,6 +338,14 @@ class TeachPanel(QWidget):
         self.timeline.set_cursor(0)
 
     @pyqtSlot()
+    def showEvent(self, event: QShowEvent | None) -> None:  # noqa: N802 (Qt API)
+        """Coming back to the panel re-reads the folder: takes added or labelled
+        outside the app (``ms2l data extract``, a converter, an editor) are listed as
+        training will use them."""
+        super().showEvent(event)
+        if self.record_job is None and self.import_job is None:
+            self.refresh()
+
     def refresh(self) -> None:
         """Re-read the dataset folder: takes per action, counts, actions to choose."""
         self.ctx.remember("teach/dataset", self.root)

@@ -263,3 +263,25 @@ def test_a_broken_labels_file_is_shown_not_raised(qtbot, settings, tmp_path):
     assert panel.select_take("read-001")
     assert [iv[0] for iv in panel.timeline.labelled] == [1]  # "read" after "no action"
     assert panel.record_status.text() == ""
+
+
+def test_takes_added_outside_the_app_are_listed_when_the_panel_is_shown_again(
+    qtbot, settings, tmp_path
+):
+    """A take brought in by ``ms2l data extract`` or a converter while the app runs
+    was missing from the list (training used it) until the folder was chosen again."""
+    from core.datasets.ucla import UclaReader
+
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        panel.show()
+        assert panel.takes.topLevelItemCount() == 0
+        seq = next(iter(UclaReader().scan(require_data("nw-ucla", "all_sqe.zip"))))
+        custom.import_sequence(panel.root, "outside-1", seq, action="wave")
+        panel.hide()  # the user looks at another panel ...
+        panel.show()  # ... and comes back
+        assert panel.takes.topLevelItemCount() == 1  # the "wave" action's row
+        assert "1 actions, 1 recordings" in panel.summary.text()
+        assert errors == []
+    finally:
+        jobs.stop_all()
