@@ -79,8 +79,8 @@ class ExtractStarted:
         total: Videos listed.
         todo: Videos to process (the others are already extracted).
         workers: Processes used.
-        ignored: Files of the videos folder left out (not a video by its extension, or
-            not in an ``<action>/`` sub-folder), relative to it.
+        ignored: Files of the videos folder left out (:func:`ignored_files`), relative
+            to it.
     """
 
     total: int
@@ -256,8 +256,8 @@ def _settle_names(jobs: list[VideoJob], root: Path) -> list[VideoJob]:
 def ignored_files(videos: str | os.PathLike[str]) -> tuple[str, ...]:
     """The visible files of a videos folder that :func:`plan` leaves out: files at the
     top level, files in a class sub-folder that are not videos (neither by extension,
-    :data:`VIDEO_SUFFIXES`, nor by their first bytes) and folders inside a class sub-folder (ending in ``/``),
-    relative to the folder; ``()`` for a CSV."""
+    :data:`VIDEO_SUFFIXES`, nor by their first bytes) and folders inside a class
+    sub-folder (ending in ``/``), relative to the folder; ``()`` for a CSV."""
     src = Path(videos).expanduser()
     if not src.is_dir():
         return ()

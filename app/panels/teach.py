@@ -523,9 +523,8 @@ class TeachPanel(QWidget):
             f"Saved {event.name}: {event.seconds:.1f} s, {event.frames} frames, {what}"
         )
         self.record_status.setText(saved)
-        self.ctx.status(
-            saved
-        )  # an earlier take's error must not stay in the status line
+        # An earlier take's error must not stay in the status line.
+        self.ctx.status(saved)
         if event.warning:
             self.ctx.error("Record", event.warning)
         self.refresh()
