@@ -15,8 +15,10 @@ import io
 import json
 import os
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -104,13 +106,15 @@ def _data_config(
 
 def _labelled_clips(
     predictor: Predictor, split: str, data_root: str | os.PathLike[str] | None
-) -> tuple[ClipSet, DataConfig]:
-    """The labelled clips of a split of the run's dataset, and the data settings."""
+) -> tuple[ClipSet, DataConfig, tuple[str, ...]]:
+    """The labelled clips of a split of the run's dataset, the data settings, and
+    notes for a reader of the figure (:func:`_missing_held_out`)."""
     cfg = predictor.config
     data_cfg = dataclasses.replace(_data_config(cfg.data, data_root), max_clips=0)
+    store = open_dataset_store(data_cfg)
     # The run's seed: a custom dataset's validation split is drawn with it.
     clips = load_split(
-        data_cfg, split, predictor.layout, predictor.num_bodies, seed=cfg.run.seed
+        data_cfg, split, predictor.layout, predictor.num_bodies, store, cfg.run.seed
     )
     keep = np.flatnonzero(clips.labels >= 0)
     if keep.size == 0:
@@ -125,7 +129,7 @@ def _labelled_clips(
             else ""
         )
         raise ValueError(f"{cfg.data.dataset} {split}: no labelled clips{hint}")
-    return clips.subset(keep), data_cfg
+    return clips.subset(keep), data_cfg, _missing_held_out(data_cfg, split, store.metas)
 
 
 def fit_run_novelty(
@@ -223,7 +227,7 @@ def _score_run(
     device: str,
 ) -> _Scores:
     predictor = Predictor.from_run(run_dir, device=device, novelty=False)
-    clips, data_cfg = _labelled_clips(predictor, split, data_root)
+    clips, data_cfg, notes = _labelled_clips(predictor, split, data_root)
     proba = []
     model = predictor.model
     for start in range(0, len(clips), 256):
@@ -245,18 +249,19 @@ def _score_run(
         np.concatenate(proba),
         data_cfg.dataset,
         data_cfg.protocol,
-        _missing_held_out(data_cfg, split),
+        notes,
     )
 
 
-def _missing_held_out(data_cfg: DataConfig, split: str) -> tuple[str, ...]:
+def _missing_held_out(
+    data_cfg: DataConfig, split: str, metas: Sequence[Mapping[str, Any]]
+) -> tuple[str, ...]:
     """A note when some of the takes a custom run held out are no longer in its
-    dataset folder (the figure then reads fewer of them than the run's own)."""
+    dataset folder (``metas``: the clips read; the figure then reads fewer of them
+    than the run's own)."""
     if split != "test" or data_cfg.dataset != "custom" or not data_cfg.held_out:
         return ()
-    present = {
-        str(m.get(data_cfg.protocol) or "") for m in open_dataset_store(data_cfg).metas
-    }
+    present = {str(m.get(data_cfg.protocol) or "") for m in metas}
     missing = [u for u in data_cfg.held_out if u not in present]
     if not missing:
         return ()

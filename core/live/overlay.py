@@ -108,8 +108,9 @@ def annotate(update: LiveUpdate, font_scale: float | None = None) -> np.ndarray:
     # A narrow (portrait) frame: a smaller font, then shortened lines, never text cut
     # off at the frame's edge.
     room = w - 2 * max(3, round(10 * fs))
-    if widest(fs, max(1, round(1.4 * fs)) + 1) > room:
-        fs = max(_MIN_TEXT_SCALE, fs * room / widest(fs, max(1, round(1.4 * fs)) + 1))
+    needed = widest(fs, max(1, round(1.4 * fs)) + 1)
+    if needed > room:
+        fs = max(_MIN_TEXT_SCALE, fs * room / needed)
     step = max(10, round(34 * fs))
     fits = int((_MAX_TEXT_SHARE * h - step / 2) // step)
     lines = lines[: max(2, fits)]  # FPS and the answer always

@@ -213,10 +213,7 @@ def _resolve(
     run_dir = (
         Path(cfg.run.run_dir).expanduser() if cfg.run.run_dir else _new_run_dir(cfg)
     )
-    if (run_dir / runs.CONFIG).exists():
-        raise ValueError(
-            f"{run_dir}: already holds a run; resume it (--resume) or choose another folder"
-        )
+    _refuse_a_held_run(run_dir)
     check_output_folder(run_dir, "run folder")  # a file in the way, before any work
     data_root = Path(cfg.data.root).expanduser().resolve() if cfg.data.root else None
     if data_root is not None and data_root.is_dir():
@@ -331,6 +328,18 @@ RUN_LOCK = ".train.lock"
 two processes training one folder would mix their records and checkpoints."""
 
 
+def _refuse_a_held_run(run_dir: Path) -> None:
+    """A new run never writes into a folder that holds one.
+
+    Raises:
+        ValueError: If ``run_dir`` holds a run's config.
+    """
+    if (run_dir / runs.CONFIG).exists():
+        raise ValueError(
+            f"{run_dir}: already holds a run; resume it (--resume) or choose another folder"
+        )
+
+
 def _lock_run(lock: FileLock, run_dir: Path, new: bool) -> None:
     """Take the run folder's lock, or say who trains it.
 
@@ -345,11 +354,12 @@ def _lock_run(lock: FileLock, run_dir: Path, new: bool) -> None:
             + (f" ({who})" if who else "")
             + "; wait for it to finish or stop it"
         )
-    if new and (run_dir / runs.CONFIG).exists():
-        lock.release()
-        raise ValueError(
-            f"{run_dir}: already holds a run; resume it (--resume) or choose another folder"
-        )
+    if new:
+        try:
+            _refuse_a_held_run(run_dir)
+        except ValueError:
+            lock.release()
+            raise
     lock.write_note(f"process {os.getpid()} on {socket.gethostname()}")
 
 
