@@ -27,6 +27,7 @@ from PyQt6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -238,7 +239,9 @@ class TrainPanel(QWidget):
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.resume_button = QPushButton("Resume…")
-        self.resume_button.setToolTip("Continue a run folder from its last.pt")
+        self.resume_button.setToolTip(
+            "Continue a run folder from its last.pt, or train a finished run longer"
+        )
         self.resume_button.clicked.connect(self._on_resume_clicked)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
@@ -369,13 +372,20 @@ class TrainPanel(QWidget):
             return {"labels_per_class": self.labels_per_class.value()}
         return {}
 
-    def start(self, cfg: TrainConfig, history: list[Event] | None = None) -> Job:
+    def start(
+        self,
+        cfg: TrainConfig,
+        history: list[Event] | None = None,
+        epochs: int | None = None,
+    ) -> Job:
         """Start training ``cfg`` in a worker thread.
 
         Args:
             cfg: The run's configuration.
             history: Events of the run's earlier sessions (a resumed run), shown
                 before the new ones.
+            epochs: Total epochs, extending a resumed run (as
+                :func:`core.training.loop.run`'s ``epochs``).
 
         Returns:
             The running job.
@@ -383,7 +393,7 @@ class TrainPanel(QWidget):
         from core.training.loop import run as run_training
 
         def make(stop: threading.Event) -> Iterator[object]:
-            return run_training(cfg, stop)
+            return run_training(cfg, stop, epochs=epochs)
 
         self.curves.clear()
         self.log.clear()
@@ -483,14 +493,38 @@ class TrainPanel(QWidget):
         folder = QFileDialog.getExistingDirectory(
             self, "Run folder to resume", self.runs_dir.text()
         )
-        if folder:
-            self.resume(Path(folder))
+        if not folder:
+            return
+        from core.training.loop import RunComplete, check_resumable
 
-    def resume(self, run_dir: Path) -> Job | None:
+        epochs = None
+        try:
+            check_resumable(folder)
+        except RunComplete as done:
+            # A finished run has nothing to resume, but it can be trained longer.
+            epochs, ok = QInputDialog.getInt(
+                self,
+                "Train the run longer",
+                f"{Path(folder).name} finished its {done.planned} "
+                f"epoch{'s' if done.planned != 1 else ''}.\n"
+                "Train it on, to how many epochs in all?",
+                value=2 * done.planned,
+                min=done.planned + 1,
+                max=100_000,
+            )
+            if not ok:
+                return
+        except (OSError, ValueError):
+            pass  # resume() reports it
+        self.resume(Path(folder), epochs)
+
+    def resume(self, run_dir: Path, epochs: int | None = None) -> Job | None:
         """Continue the run in ``run_dir`` from its ``last.pt``.
 
         Args:
             run_dir: A run folder written by an earlier (possibly cancelled) run.
+            epochs: Total epochs to extend the run to (more than its own); a finished
+                run is resumed only with them.
 
         Returns:
             The running job, or ``None`` if the folder cannot be resumed (reported).
@@ -500,7 +534,7 @@ class TrainPanel(QWidget):
         try:
             # Checked before the display is cleared: a finished or damaged run keeps
             # its curves and log on screen.
-            check_resumable(run_dir)
+            check_resumable(run_dir, epochs)
             cfg = TrainConfig.load(run_dir / runs.CONFIG)
             cfg = cfg.replace(run={"run_dir": str(run_dir), "resume": True})
         except (OSError, ValueError) as exc:
@@ -508,7 +542,7 @@ class TrainPanel(QWidget):
             return None
         # Read before the worker starts: it rewrites the file (dropping the epoch that
         # was cut short) and appends to it.
-        return self.start(cfg, history=read_history(run_dir))
+        return self.start(cfg, history=read_history(run_dir), epochs=epochs)
 
     @pyqtSlot()
     def _on_cancel_clicked(self) -> None:

@@ -142,14 +142,35 @@ def _new_run_dir(cfg: TrainConfig) -> Path:
     return default_runs_dir() / f"{cfg.data.dataset}-{cfg.strategy.name}-{stamp}"
 
 
-def check_resumable(run_dir: str | os.PathLike[str]) -> None:
+class RunComplete(ValueError):
+    """A finished run was asked to resume without more epochs (it can be extended).
+
+    Attributes:
+        done: Epochs trained.
+        planned: The run's number of epochs.
+    """
+
+    def __init__(self, message: str, done: int, planned: int) -> None:
+        super().__init__(message)
+        self.done = done
+        self.planned = planned
+
+
+def check_resumable(
+    run_dir: str | os.PathLike[str], epochs: int | None = None
+) -> None:
     """Fail now, naming the folder and the problem, if ``run_dir`` cannot be resumed
     (what :func:`run` would find at its start: for a GUI, before it clears its display).
 
+    Args:
+        run_dir: The run folder.
+        epochs: Total epochs to extend the run to (as :func:`run`'s ``epochs``).
+
     Raises:
         FileNotFoundError: If the folder or its files are missing.
-        ValueError: If they are damaged, the run is finished, or another process
-            trains it now.
+        RunComplete: If the run is finished and ``epochs`` is not given.
+        ValueError: If they are damaged, ``epochs`` does not extend the run, or
+            another process trains it now.
     """
     run_dir = Path(run_dir).expanduser()
     if not run_dir.is_dir():
@@ -160,7 +181,7 @@ def check_resumable(run_dir: str | os.PathLike[str]) -> None:
             "first epoch never finished)"
         )
     cfg = runs.read_run(run_dir).config
-    _resolve(cfg.replace(run={"run_dir": str(run_dir), "resume": True}))
+    _resolve(cfg.replace(run={"run_dir": str(run_dir), "resume": True}), epochs)
     probe = FileLock(run_dir / RUN_LOCK)
     try:
         _lock_run(probe, run_dir, new=False)
@@ -195,10 +216,12 @@ def _resolve(
         resumed = dataclasses.replace(saved, run=run)
         done = int(state["epoch"])
         if epochs is None and done >= saved.optim.epochs:
-            raise ValueError(
+            raise RunComplete(
                 f"{run_dir}: the run is finished ({done} of {saved.optim.epochs} "
                 f"epochs), there is nothing to resume; to train it longer, extend it: "
-                f"ms2l train --resume {run_dir} --epochs N (N > {saved.optim.epochs})"
+                f"ms2l train --resume {run_dir} --epochs N (N > {saved.optim.epochs})",
+                done,
+                saved.optim.epochs,
             )
         if epochs is not None:
             if epochs <= saved.optim.epochs:

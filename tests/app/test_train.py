@@ -66,6 +66,25 @@ def test_tiny_run_from_the_panel_fills_every_curve_and_writes_the_run(qtbot, pan
     )
     assert panel.resume(run_dir.parent / "no-such-run") is None
     assert panel.errors[-1][1].endswith("no-such-run: no such run folder")
+    # A finished run is trained longer when given more epochs than its own (what the
+    # Resume button asks for); its curves and log go on from the two epochs.
+    assert panel.resume(run_dir, epochs=2) is None
+    assert "--epochs 2 must exceed the run's 2 epochs" in panel.errors[-1][1]
+    errors_before = len(panel.errors)
+    started = []
+    job = panel.resume(run_dir, epochs=3)
+    job.worker.item_produced.connect(
+        lambda e: started.append(e) if isinstance(e, RunStarted) else None
+    )
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=120_000)
+    assert len(panel.errors) == errors_before
+    assert [(e.start_epoch, e.total_epochs) for e in started] == [(3, 3)]
+    assert isinstance(panel.last_event, RunFinished) and panel.last_event.epoch == 3
+    assert json.loads((run_dir / "config.json").read_text())["optim"]["epochs"] == 3
+    qtbot.waitUntil(lambda: panel.curves.points("total") == 3 * 4, timeout=1000)
+    assert panel.curves.points("accuracy") == 3
+    assert panel.progress.value() == panel.progress.maximum() == 3 * 4
+    assert "epoch 3" in panel.log.toPlainText()
 
 
 def test_cancel_mid_run_then_resume_from_the_run_folder(qtbot, panel):
