@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PyQt6.QtCore import QSettings
+from PyQt6.QtCore import QSettings, QUrl
+from PyQt6.QtGui import QDesktopServices, QGuiApplication
 
 from app.workers import JobManager
 
@@ -42,3 +43,18 @@ class AppContext:
         """Read a string setting, or ``default``."""
         value = self.settings.value(key, default)
         return default if value is None else str(value)
+
+    def open_folder(self, path: Path) -> bool:
+        """Show ``path`` in the desktop's file manager; where none opens it (no
+        desktop, no ``xdg-open``), copy the path to the clipboard and say so.
+
+        Returns:
+            Whether a file manager was started.
+        """
+        if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            return True
+        clipboard = QGuiApplication.clipboard()
+        if clipboard is not None:
+            clipboard.setText(str(path))
+        self.status(f"No file manager could open the folder; path copied: {path}")
+        return False

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PyQt6.QtCore import Qt, QTimer, QUrl, pyqtSignal, pyqtSlot
-from PyQt6.QtGui import QDesktopServices, QShowEvent
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal, pyqtSlot
+from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -135,9 +135,11 @@ class TeachPanel(QWidget):
         self.dataset_path.editingFinished.connect(self.refresh)
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._on_browse_dataset_clicked)
-        open_folder = QPushButton("Open")
-        open_folder.setToolTip("Show the dataset folder in the file manager")
-        open_folder.clicked.connect(self._on_open_dataset_clicked)
+        self.open_folder_button = QPushButton("Open")
+        self.open_folder_button.setToolTip(
+            "Show the dataset folder in the file manager"
+        )
+        self.open_folder_button.clicked.connect(self._on_open_dataset_clicked)
         self.import_button = QPushButton("Import videos…")
         self.import_button.setToolTip(
             "Labelled videos: a folder of <action>/<video> sub-folders, or a CSV "
@@ -148,7 +150,9 @@ class TeachPanel(QWidget):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         dataset_form = QFormLayout()
-        dataset_form.addRow("Folder", field_row(self.dataset_path, browse, open_folder))
+        dataset_form.addRow(
+            "Folder", field_row(self.dataset_path, browse, self.open_folder_button)
+        )
         dataset_form.addRow("", self.import_button)
         dataset_form.addRow("", self.summary)
         dataset_box = QGroupBox("Your actions")
@@ -983,7 +987,7 @@ class TeachPanel(QWidget):
     @pyqtSlot()
     def _on_open_dataset_clicked(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.root)))
+        self.ctx.open_folder(self.root)
 
     @pyqtSlot()
     def _on_browse_base_clicked(self) -> None:

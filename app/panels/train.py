@@ -18,8 +18,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from PyQt6.QtCore import QSignalBlocker, QUrl, pyqtSignal, pyqtSlot
-from PyQt6.QtGui import QDesktopServices
+from PyQt6.QtCore import QSignalBlocker, pyqtSignal, pyqtSlot
 from PyQt6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -555,7 +554,7 @@ class TrainPanel(QWidget):
     @pyqtSlot()
     def _on_open_run_clicked(self) -> None:
         if self.run_dir is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.run_dir)))
+            self.ctx.open_folder(self.run_dir)
 
     @pyqtSlot(object)
     def _on_worker_item_produced(self, event: object) -> None:

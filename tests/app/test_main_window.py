@@ -223,3 +223,27 @@ def test_keys_press_the_shown_panels_buttons(qtbot, settings, tmp_path):
         qtbot.waitUntil(lambda: live.job is None, timeout=30_000)
     finally:
         window.shutdown()
+
+
+def test_open_folder_without_a_file_manager_copies_the_path_and_says_so(
+    qtbot, settings, tmp_path
+):
+    """The offscreen platform opens no file manager (neither does a server without
+    ``xdg-open``): the Open buttons then put the folder's path on the clipboard and
+    say so, instead of doing nothing."""
+    from PyQt6.QtGui import QGuiApplication
+
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    try:
+        folder = tmp_path / "my actions"
+        window.tabs.setCurrentWidget(window.teach)
+        window.teach.set_dataset(folder)
+        window.teach.open_folder_button.click()
+        assert folder.is_dir()  # made, so that there is something to show
+        assert QGuiApplication.clipboard().text() == str(folder)
+        assert window.statusBar().currentMessage() == (
+            f"No file manager could open the folder; path copied: {folder}"
+        )
+    finally:
+        window.shutdown()
