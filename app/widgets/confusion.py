@@ -30,9 +30,17 @@ class ConfusionHeatmap(pg.PlotWidget):
             ax.setPen("k")
         self._texts: list[pg.TextItem] = []
         self.matrix: np.ndarray | None = None
+        self.placeholder = pg.TextItem(
+            "The confusion matrix of an evaluation shows here.",
+            color="#777777",
+            anchor=(0.5, 0.5),
+        )
+        self.addItem(self.placeholder)
+        self.clear_result()
 
     def clear_result(self) -> None:
-        """Show nothing (no result, or one being computed). Not ``clear``: pyqtgraph's
+        """Show nothing but a placeholder (no result, or one being computed): no axes,
+        whose ticks would be numbers of an empty plot. Not ``clear``: pyqtgraph's
         PlotWidget sets its plot item's ``clear`` (remove every item) on each instance."""
         self.matrix = None
         self.image.clear()
@@ -41,6 +49,11 @@ class ConfusionHeatmap(pg.PlotWidget):
         self._texts.clear()
         for axis in ("left", "bottom"):
             self.getAxis(axis).setTicks([[]])
+            self.hideAxis(axis)
+        self.placeholder.setPos(0.5, 0.5)
+        self.placeholder.setVisible(True)
+        self.setXRange(0, 1, padding=0)
+        self.setYRange(0, 1, padding=0)
 
     def set_confusion(self, confusion: np.ndarray, labels: Sequence[str]) -> None:
         """Show a ``(K, K)`` count matrix (rows true, columns predicted).
@@ -54,6 +67,9 @@ class ConfusionHeatmap(pg.PlotWidget):
         rows = counts.sum(axis=1, keepdims=True)
         norm = np.divide(counts, rows, out=np.zeros_like(counts), where=rows > 0)
         self.matrix = norm
+        self.placeholder.setVisible(False)
+        for axis in ("left", "bottom"):
+            self.showAxis(axis)
         self.image.setImage(norm, autoLevels=False, levels=(0.0, 1.0))
         self.image.setRect(0, 0, k, k)
         short = [_short(name) for name in labels]

@@ -105,8 +105,18 @@ def test_short_training_plots_draw_no_overlapping_tick_labels(qtbot):
 def test_confusion_heatmap_is_row_normalised(qtbot):
     heat = ConfusionHeatmap()
     qtbot.addWidget(heat)
+
+    def axes_shown() -> list[bool]:
+        return [heat.getAxis(a).isVisible() for a in ("left", "bottom")]
+
+    # Before any result: a placeholder, not the axes of an empty plot.
+    assert heat.placeholder.isVisible() and axes_shown() == [False, False]
     heat.set_confusion(np.array([[3, 1], [0, 0]]), ["walk", "sit"])
     assert heat.matrix == pytest.approx(np.array([[0.75, 0.25], [0.0, 0.0]]))
+    assert not heat.placeholder.isVisible() and axes_shown() == [True, True]
+    heat.clear_result()
+    assert heat.matrix is None
+    assert heat.placeholder.isVisible() and axes_shown() == [False, False]
 
 
 def test_probability_bars_show_best_first_and_clear_the_rest(qtbot):
