@@ -130,7 +130,8 @@ class Job(QObject):
     """A running worker, its thread and its stop event.
 
     Signals:
-        ended(): The worker thread has finished (after ``worker.finished``).
+        ended(): The worker thread has ended, its last clean-up included (after
+            ``worker.finished``); the job may be dropped from then on.
     """
 
     ended = pyqtSignal()
@@ -178,6 +179,13 @@ class Job(QObject):
 
     @pyqtSlot()
     def _on_thread_finished(self) -> None:
+        # The thread goes on after its finished signal: it still deletes the objects
+        # given to deleteLater there, which for Python-wrapped ones needs the GIL.
+        # Whoever gets ``ended`` may drop the job, and collecting it then would run
+        # ~QThread, which waits for the thread while holding the GIL: a deadlock (the
+        # app froze at the end of a run). wait() lets the thread end first (it
+        # releases the GIL while it blocks, and the thread is all but done).
+        self.thread.wait()
         self.ended.emit()
 
 

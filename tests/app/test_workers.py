@@ -139,3 +139,36 @@ def test_user_errors_print_one_line_and_bugs_a_traceback(qtbot, capfd, tmp_path)
         job.start()
     err = capfd.readouterr().err
     assert "Traceback (most recent call last)" in err and "KeyError: 'joints'" in err
+
+
+def test_ended_comes_after_the_thread_is_gone_so_dropping_the_job_cannot_deadlock(
+    qtbot,
+):
+    """A thread still runs after its ``finished`` signal: it deletes the objects
+    handed to ``deleteLater`` there, and deleting a Python-wrapped object needs the
+    GIL. A panel drops its job on ``ended``; had the job been collected while its
+    thread was still at that step, ``~QThread`` would wait for the thread while
+    holding the GIL that the thread waits for (the app froze at the end of a Teach
+    run). Here the thread's last deletion is slow: ``ended`` must still come after
+    it."""
+    from PyQt6.QtCore import QObject, Qt
+
+    deleted: list[str] = []
+
+    def slow_goodbye(*_args) -> None:
+        time.sleep(0.5)
+        deleted.append("doomed")
+
+    def make(stop: threading.Event):
+        doomed = QObject()  # lives in the worker thread
+        doomed.destroyed.connect(slow_goodbye, Qt.ConnectionType.DirectConnection)
+        doomed.deleteLater()  # deleted after the thread's finished signal
+        yield 1
+
+    jobs = JobManager()
+    job = jobs.start("slow-end", make)
+    seen_at_ended: list[list[str]] = []
+    job.ended.connect(lambda: seen_at_ended.append(list(deleted)))
+    with qtbot.waitSignal(job.ended, timeout=5000):
+        job.start()
+    assert seen_at_ended == [["doomed"]]
