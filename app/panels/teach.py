@@ -123,6 +123,7 @@ class TeachPanel(QWidget):
         self.train_job: Job | None = None
         self.run_dir: Path | None = None
         self.trained_run: Path | None = None
+        self._runs_root: Path | None = None  # the dataset the training display is of
         self.recording: Recording | None = None
         self._recording_root: Path | None = None  # the dataset folder it belongs to
         self._playback_joints: np.ndarray | None = None
@@ -353,6 +354,8 @@ class TeachPanel(QWidget):
     def refresh(self) -> None:
         """Re-read the dataset folder: takes per action, counts, actions to choose."""
         self.ctx.remember("teach/dataset", self.root)
+        if self.train_job is None and self._runs_root != self.root:
+            self._show_earlier_runs()
         if self.recording is not None and self._recording_root != self.root:
             self._forget_recording()  # the shown take belongs to another folder
         selected = self.selected_take()
@@ -848,6 +851,58 @@ class TeachPanel(QWidget):
             epochs=self.epochs.value(), val_fraction=val_fraction, eval_every=5,
         )  # fmt: skip
 
+    def _show_earlier_runs(self) -> None:
+        """Show the dataset folder's own training state instead of another folder's:
+        its newest model (Use in Live) and a newer run that was cancelled or cut short
+        by closing the app (Resume), with their curves, from this or an earlier
+        session."""
+        from core.training.history import read_history
+        from core.training.teach import earlier_teach_runs
+
+        self._runs_root = self.root
+        found = earlier_teach_runs(self.root)
+        self.run_dir, self.trained_run = found.resumable, found.finished
+        self.resume_button.setEnabled(found.resumable is not None)
+        self.use_button.setEnabled(found.finished is not None)
+        self.curves.clear()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("idle")
+        shown = found.resumable or found.finished
+        if shown is None:
+            return
+        history = read_history(shown)
+        for event in history:
+            self._draw(event)
+        epochs = [e for e in history if isinstance(e, EpochDone)]
+        done = epochs[-1].epoch if epochs else 0
+        if found.resumable is not None:
+            planned = runs.read_run(found.resumable).config.optim.epochs
+            self.progress.setRange(0, planned)
+            self.progress.setValue(min(done, planned))
+            self.progress.setFormat(f"stopped at epoch {done} of {planned}: Resume")
+            self._append_log(f"an unfinished run of this folder: {found.resumable}")
+        if found.finished is not None:
+            if found.resumable is None:
+                kept = epochs[-1].val_acc if epochs else None
+                acc = (
+                    "" if kept is None else f", validation accuracy {100 * kept:.0f} %"
+                )
+                self.progress.setValue(1)
+                self.progress.setFormat(f"your last model{acc}")
+            self._append_log(f"your last model of this folder: {found.finished}")
+
+    def _draw(self, event: object) -> None:
+        """Add a training event to the curves (as the Train panel draws them: the loss
+        terms without "total", which repeats the one term)."""
+        if isinstance(event, BatchDone):
+            self.curves.add_losses(
+                event.epoch - 1 + event.step / max(1, event.steps_per_epoch),
+                loss_terms(event.losses),
+            )
+        elif isinstance(event, EpochDone) and event.val_acc is not None:
+            self.curves.add_accuracy(float(event.epoch), event.val_acc)
+
     def start_training(self, resume: bool = False) -> Job | None:
         """Train (or resume) a model of the user's actions in a worker.
 
@@ -876,6 +931,15 @@ class TeachPanel(QWidget):
 
         if not resume:
             self.curves.clear()
+        self._runs_root = self.root
+        if cfg.data.val_fraction == 0:
+            from core.training.teach import MIN_RECORDINGS_FOR_VALIDATION as enough
+
+            self._append_log(
+                f"every take trains: an action has fewer than {enough} takes, so none "
+                "is held out and no validation accuracy is measured (record "
+                f"{enough} or more takes of every action to see one)"
+            )
         self.trained_run = None
         self.use_button.setEnabled(False)
         self._t0 = time.monotonic()
@@ -911,6 +975,8 @@ class TeachPanel(QWidget):
             self.progress.setFormat(f"{event.stage} data %v / %m")
         elif isinstance(event, RunStarted):
             self.run_dir = Path(event.run_dir)
+            if event.start_epoch > 1:  # the epoch cut short is trained again
+                self.curves.truncate(event.start_epoch - 1)
             self._steps = max(1, event.total_epochs * event.steps_per_epoch)
             self.progress.setRange(0, self._steps)
             self._append_log(
@@ -921,13 +987,9 @@ class TeachPanel(QWidget):
             done = (event.epoch - 1) * event.steps_per_epoch + event.step
             self.progress.setValue(min(done, self.progress.maximum()))
             self.progress.setFormat(f"epoch {event.epoch} · %p%")
-            self.curves.add_losses(  # as the Train panel draws them: no "total"
-                event.epoch - 1 + event.step / max(1, event.steps_per_epoch),
-                loss_terms(event.losses),  # over the one term it repeats
-            )
+            self._draw(event)
         elif isinstance(event, EpochDone):
-            if event.val_acc is not None:
-                self.curves.add_accuracy(float(event.epoch), event.val_acc)
+            self._draw(event)
         elif isinstance(event, Log):
             self._append_log(event.message)
         elif isinstance(event, RunFinished):
@@ -941,7 +1003,11 @@ class TeachPanel(QWidget):
             self.resume_button.setEnabled(runs.is_run_dir(event.run_dir))
             return
         kept = event.last_val_acc  # the model kept is the last epoch's
-        acc = "" if kept is None else f", validation accuracy {100 * kept:.0f} %"
+        acc = (
+            ", no validation (too few takes)"
+            if kept is None
+            else f", validation accuracy {100 * kept:.0f} %"
+        )
         self.progress.setValue(self.progress.maximum())
         self.progress.setFormat(f"done in {seconds:.0f} s{acc}")
         self._append_log(f"model ready in {seconds:.1f} s{acc}: {event.run_dir}")

@@ -63,6 +63,74 @@ def teach_val_fraction(root: str | os.PathLike[str]) -> float:
     return TEACH_VAL_FRACTION if enough else 0.0
 
 
+@dataclasses.dataclass(frozen=True)
+class TeachRuns:
+    """The earlier 'Train on my actions' runs of a dataset folder worth showing.
+
+    Attributes:
+        finished: The newest run that trained all its epochs (its model can be used).
+        resumable: A run newer than that one that was cancelled or killed (it can be
+            resumed).
+    """
+
+    finished: Path | None = None
+    resumable: Path | None = None
+
+
+def _teach_prefix(root: str | os.PathLike[str]) -> str:
+    name = Path(root).expanduser().resolve().name
+    # Cut to 100 bytes: with "teach-" and the time the folder name stays far below the
+    # file systems' 255-byte limit, which a long (or non-ASCII) dataset name passed.
+    return "teach-" + name.encode()[:100].decode("utf-8", "ignore") + "-"
+
+
+def earlier_teach_runs(
+    root: str | os.PathLike[str], runs_dir: str | os.PathLike[str] | None = None
+) -> TeachRuns:
+    """The teach runs of the dataset at ``root`` that can be used or resumed (what the
+    Teach panel shows again when the folder is opened, in this session or a later one).
+
+    Runs are looked for in ``runs_dir`` (default: the runs folder), by the name
+    :func:`teach_run_dir` gives them and the dataset their config names, newest (last
+    written) first; a damaged run, one killed before its first epoch ended, or one
+    another process trains now is passed over.
+    """
+    from core.paths import default_runs_dir
+    from core.training.loop import RunComplete, check_resumable
+
+    folder = Path(runs_dir).expanduser() if runs_dir else default_runs_dir()
+    target = Path(root).expanduser().resolve()
+    prefix = _teach_prefix(root)
+    try:
+        candidates = [
+            d for d in folder.iterdir() if d.name.startswith(prefix) and d.is_dir()
+        ]
+    except OSError:
+        return TeachRuns()
+
+    def last_written(run_dir: Path) -> float:
+        try:
+            return (run_dir / runs.METRICS).stat().st_mtime
+        except OSError:
+            return 0.0
+
+    resumable = None
+    for run_dir in sorted(candidates, key=last_written, reverse=True):
+        try:
+            cfg = runs.read_run(run_dir).config
+            if Path(cfg.data.root).expanduser().resolve() != target:
+                continue
+            check_resumable(run_dir)
+        except RunComplete:
+            if (run_dir / runs.WEIGHTS).is_file():
+                return TeachRuns(run_dir, resumable)
+        except (OSError, ValueError, KeyError):
+            continue
+        else:
+            resumable = resumable or run_dir
+    return TeachRuns(None, resumable)
+
+
 def teach_run_dir(root: str | os.PathLike[str]) -> Path:
     """A new run folder for 'Train on my actions' on the dataset at ``root``:
     ``teach-<dataset folder>-<time>`` in the runs folder (``-2``, ``-3``... when one
@@ -71,11 +139,7 @@ def teach_run_dir(root: str | os.PathLike[str]) -> Path:
 
     from core.paths import default_runs_dir
 
-    name = Path(root).expanduser().resolve().name
-    # Cut to 100 bytes: with "teach-" and the time the folder name stays far below the
-    # file systems' 255-byte limit, which a long (or non-ASCII) dataset name passed.
-    name = name.encode()[:100].decode("utf-8", "ignore")
-    base = default_runs_dir() / f"teach-{name}-{datetime.now():%Y%m%d-%H%M%S}"
+    base = default_runs_dir() / f"{_teach_prefix(root)}{datetime.now():%Y%m%d-%H%M%S}"
     run, n = base, 2
     while run.exists():  # two in the same second (a script, a double click)
         run, n = base.with_name(f"{base.name}-{n}"), n + 1

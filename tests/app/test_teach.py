@@ -285,3 +285,83 @@ def test_takes_added_outside_the_app_are_listed_when_the_panel_is_shown_again(
         assert errors == []
     finally:
         jobs.stop_all()
+
+
+def _two_actions(root, takes: int = 2) -> None:
+    """A dataset of real NW-UCLA clips: ``takes`` of 'pick up' and of 'drop trash'."""
+    from core.datasets.ucla import UclaReader
+
+    wanted = {"a01": "pick up", "a03": "drop trash"}
+    count = dict.fromkeys(wanted.values(), 0)
+    for seq in UclaReader().scan(require_data("nw-ucla", "all_sqe.zip")):
+        action = wanted.get(seq.name[:3])
+        if action is None or count[action] >= takes or seq.num_frames < 20:
+            continue
+        count[action] += 1
+        custom.import_sequence(root, seq.name, seq, action=action)
+        if min(count.values()) >= takes:
+            return
+
+
+@pytest.mark.slow
+def test_the_folders_own_runs_come_back_with_it(qtbot, settings, tmp_path):
+    """Closing the app during a run, or opening another dataset folder, left the
+    Teach panel with nothing to resume (or with the other folder's curves and
+    model); each folder now shows its newest model and a newer unfinished run."""
+    from core.training.events import EpochDone
+
+    mine = tmp_path / "my-actions"
+    _two_actions(mine)  # two takes an action: every take trains, no validation
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        assert not panel.resume_button.isEnabled() and not panel.use_button.isEnabled()
+        panel.epochs.setValue(300)
+        job = panel.start_training()
+        job.worker.item_produced.connect(
+            lambda e: panel.train_job.stop() if isinstance(e, EpochDone) else None
+        )
+        qtbot.waitUntil(lambda: panel.train_job is None, timeout=120_000)
+        assert errors == [], errors
+        assert "every take trains: an action has fewer than 3 takes" in (
+            panel.log.toPlainText()
+        )
+        cancelled = panel.run_dir
+        assert cancelled is not None and panel.resume_button.isEnabled()
+    finally:
+        jobs.stop_all()
+
+    # The app is opened again: the cancelled run is offered, with its curves.
+    again, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        assert again.run_dir == cancelled and again.resume_button.isEnabled()
+        assert not again.use_button.isEnabled()
+        assert again.progress.text().startswith("stopped at epoch ")
+        assert again.progress.text().endswith(" of 300: Resume")
+        assert len(again.curves.values("cls")[0]) > 0
+        # Another folder shows its own (nothing), and this one comes back with it.
+        again.set_dataset(tmp_path / "someone-else")
+        assert again.run_dir is None and not again.resume_button.isEnabled()
+        assert again.curves.values("cls") == ([], [])
+        assert again.progress.text() == "idle"
+        again.set_dataset(mine)
+        assert again.run_dir == cancelled and again.resume_button.isEnabled()
+        # A finished model is offered for Live on its own; the older cancelled
+        # run is not offered any more.
+        again.epochs.setValue(2)
+        again.start_training()
+        qtbot.waitUntil(lambda: again.train_job is None, timeout=120_000)
+        assert errors == [], errors
+        finished = again.trained_run
+        assert finished is not None and finished != cancelled
+        assert again.progress.text().endswith(", no validation (too few takes)")
+    finally:
+        jobs.stop_all()
+
+    third, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        assert third.trained_run == finished and third.use_button.isEnabled()
+        assert third.run_dir is None and not third.resume_button.isEnabled()
+        assert third.progress.text() == "your last model"
+        assert errors == []
+    finally:
+        jobs.stop_all()
