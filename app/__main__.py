@@ -52,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(model_dir=args.model, video=args.video)
     window.show()
     if args.quit_after is not None:
+        window.confirm_close = False  # a timed run (tests, screenshots) asks nobody
         QTimer.singleShot(args.quit_after, window.close)
     return app.exec()
 

@@ -61,6 +61,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("MS²L Studio")
         self.resize(*default_size())
         self.jobs = JobManager(self)
+        self.confirm_close = True
+        """Ask before closing while a take, an import or a run is under way."""
         self.jobs.job_failed.connect(self._on_jobs_job_failed)
         self.ctx = AppContext(
             jobs=self.jobs,
@@ -158,7 +160,32 @@ class MainWindow(QMainWindow):
         self.jobs.stop_all()
         self.ctx.settings.sync()
 
+    def work_in_progress(self) -> list[str]:
+        """What closing now would cut short: a take being recorded, videos being
+        imported, a run being trained (previews, playback and evaluation are not
+        asked about: nothing of them is kept)."""
+        names = {job.name for job in self.jobs.running()}
+        said = {
+            "recording": "a take is being recorded (closing keeps it as far as it got)",
+            "import": "videos are being imported (the ones done are kept)",
+            "training": "a run is training (it can be resumed from its last epoch)",
+        }
+        return [text for name, text in said.items() if name in names]
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
-        """Stop the workers before the window goes away."""
+        """Ask before cutting work short, then stop the workers before the window goes
+        away."""
+        busy = self.work_in_progress() if self.confirm_close else []
+        if busy:
+            answer = QMessageBox.question(
+                self,
+                "Quit MS²L Studio?",
+                "Quit now? " + "; ".join(busy) + ".",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
         self.shutdown()
         super().closeEvent(event)

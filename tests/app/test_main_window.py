@@ -247,3 +247,44 @@ def test_open_folder_without_a_file_manager_copies_the_path_and_says_so(
         )
     finally:
         window.shutdown()
+
+
+def test_closing_during_a_run_asks_first(qtbot, settings):
+    """Closing the window while a run trains (or a take records) asks; No keeps the
+    window and the work, Yes stops the work and closes."""
+    import threading
+
+    from PyQt6.QtCore import QTimer
+    from PyQt6.QtWidgets import QApplication, QMessageBox
+
+    def until_stopped(stop: threading.Event):
+        while not stop.wait(0.01):
+            yield None
+
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    asked: list[str] = []
+
+    def answer(button: QMessageBox.StandardButton) -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        asked.append(box.text())
+        box.button(button).click()
+
+    try:
+        assert window.work_in_progress() == []
+        job = window.jobs.start("training", until_stopped)
+        job.start()
+        assert window.work_in_progress() == [
+            "a run is training (it can be resumed from its last epoch)"
+        ]
+        QTimer.singleShot(200, lambda: answer(QMessageBox.StandardButton.No))
+        window.close()
+        assert window.isVisible() and job.is_running()
+        QTimer.singleShot(200, lambda: answer(QMessageBox.StandardButton.Yes))
+        window.close()
+        assert not window.isVisible() and not job.is_running()
+        assert len(asked) == 2 and "a run is training" in asked[0]
+    finally:
+        window.shutdown()
