@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.commands.paths import run_folder
+from core.errors import UserError
 
 if TYPE_CHECKING:
     from core.evaluation import EvalResult, FusedResult
@@ -84,6 +85,23 @@ def _out_dir(run_dir: Path, out: str | None, sub: str = "") -> Path:
     return run_dir
 
 
+def _refuse_another_runs_folder(out: Path, evaluated: list[Path]) -> None:
+    """``--out`` naming a run that is not evaluated would replace that run's own
+    evaluation files with these scores.
+
+    Raises:
+        UserError: If ``out`` is a run folder other than the evaluated ones.
+    """
+    from core.commands.paths import same_file
+    from core.runs import is_run_dir
+
+    if is_run_dir(out) and not any(same_file(out, run) for run in evaluated):
+        raise UserError(
+            f"--out {out}: is another run's folder; its own evaluation files would be "
+            "replaced by these scores, choose a new or empty folder"
+        )
+
+
 def _save(result: EvalResult | FusedResult, folder: Path) -> str:
     from core.evaluation import save_eval
 
@@ -99,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.out:
         check_output_folder(Path(args.out).expanduser(), "--out")
+        _refuse_another_runs_folder(Path(args.out).expanduser(), args.run_dir)
     if len(args.run_dir) > 1:
         fused = evaluate_fused(
             args.run_dir, split=args.split, data_root=args.root, device=args.device

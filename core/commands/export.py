@@ -12,6 +12,7 @@ from pathlib import Path
 from core.commands.paths import (
     check_output_path,
     refuse_overwriting_inputs,
+    refuse_replacing_another_kind,
     run_folder,
 )
 from core.errors import UserError
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         # the run's own files (weights, config, labels) are the export's inputs
         inputs = [p for p in args.run.iterdir() if p.is_file() and p.suffix != ".onnx"]
         refuse_overwriting_inputs({"--out": args.out}, inputs)
+        refuse_replacing_another_kind(args.out, "--out", (".onnx",), "an ONNX model")
     from core.inference import export_onnx
 
     path = export_onnx(args.run, args.out, force=True)

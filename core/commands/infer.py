@@ -30,6 +30,7 @@ import numpy as np
 from core.commands.paths import (
     check_output_path,
     refuse_overwriting_inputs,
+    refuse_replacing_another_kind,
     run_folder,
 )
 from core.errors import UserError
@@ -217,6 +218,26 @@ def _inputs(args: argparse.Namespace) -> list[Path]:
     return files
 
 
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm")
+"""Extensions of a file ``--out`` may replace (an earlier annotated video)."""
+
+
+def _refuse_replacing_a_recording(path: Path) -> None:
+    """A recording is JSON lines too: ``--json`` must not replace one."""
+    from core.datasets.recording import FORMAT
+
+    try:
+        with open(path, "rb") as fh:
+            start = fh.read(256)
+    except OSError:
+        return  # missing (the usual case) or unreadable: writing it will say
+    if FORMAT.encode() in start:
+        raise UserError(
+            f"--json {path}: is a recording ({FORMAT}); writing it would destroy "
+            "it, choose another file"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Run inference; print a summary on stdout."""
     if (args.input is None) == (args.camera is None):
@@ -229,6 +250,13 @@ def run(args: argparse.Namespace) -> int:
         if path is not None:
             check_output_path(path, option)
     refuse_overwriting_inputs({"--out": args.out, "--json": args.json}, _inputs(args))
+    if args.out is not None:
+        refuse_replacing_another_kind(args.out, "--out", VIDEO_SUFFIXES, "a video")
+    if args.json is not None:
+        refuse_replacing_another_kind(
+            args.json, "--json", (".json", ".jsonl", ".ndjson"), "a JSON-lines file"
+        )
+        _refuse_replacing_a_recording(args.json)
     settings = _settings(args)
     for path in (args.out, args.json):
         if path is not None:  # temporaries a killed run left beside this output
@@ -476,6 +504,11 @@ def _run_skeleton_file(
             if args.max_frames is not None:
                 seq = dataclasses.replace(seq, joints=seq.joints[: args.max_frames])
             n = seq.num_frames
+            if n == 0:
+                raise UserError(
+                    f"{args.input}: {seq.name}: no frames (a recording stopped before "
+                    "its first frame): nothing to recognise"
+                )
             print(f"{seq.name}: {n} frames at {seq.fps:g} FPS, layout {seq.layout}")
             coords = np.nan_to_num(np.asarray(seq.joints, dtype=np.float64))
             if n and not coords.any():

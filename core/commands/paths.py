@@ -38,6 +38,31 @@ def check_output_path(path: Path, option: str) -> None:
         raise UserError(f"{option} {path}: folder {parent} is not writable")
 
 
+def refuse_replacing_another_kind(
+    path: Path, option: str, suffixes: Iterable[str], kind: str
+) -> None:
+    """Fail if ``path`` exists and is not a file of the kind the option writes (by its
+    extension): an ONNX export given the name of a run's ``weights.pt``, or of a
+    recording, would destroy it. A file of the same kind (an earlier export, an
+    earlier video) is replaced as asked.
+
+    Args:
+        path: The file named by ``option``.
+        option: The command-line option, for the message.
+        suffixes: Extensions of the kind written (lower case, with the dot).
+        kind: What the option writes, for the message (e.g. ``"an ONNX model"``).
+
+    Raises:
+        UserError: If ``path`` exists with another extension.
+    """
+    allowed = tuple(suffixes)
+    if path.exists() and path.suffix.lower() not in allowed:
+        raise UserError(
+            f"{option} {path}: exists and is not {kind} ({', '.join(allowed)}); "
+            "writing it would destroy it, choose another file"
+        )
+
+
 def check_output_folder(path: Path, option: str) -> None:
     """Fail before any work if files could not be written into the folder ``path``
     (made when missing).

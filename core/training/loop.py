@@ -156,9 +156,7 @@ class RunComplete(ValueError):
         self.planned = planned
 
 
-def check_resumable(
-    run_dir: str | os.PathLike[str], epochs: int | None = None
-) -> None:
+def check_resumable(run_dir: str | os.PathLike[str], epochs: int | None = None) -> None:
     """Fail now, naming the folder and the problem, if ``run_dir`` cannot be resumed
     (what :func:`run` would find at its start: for a GUI, before it clears its display).
 
@@ -352,14 +350,27 @@ two processes training one folder would mix their records and checkpoints."""
 
 
 def _refuse_a_held_run(run_dir: Path) -> None:
-    """A new run never writes into a folder that holds one.
+    """A new run never writes into a folder that holds one, or anything else: its
+    files (``labels.json``, ``metrics.jsonl``...) would replace or mix with what is
+    there (a dataset, videos, a user's own files). An empty folder is fine.
 
     Raises:
-        ValueError: If ``run_dir`` holds a run's config.
+        ValueError: If ``run_dir`` holds a run's config, or other files.
     """
     if (run_dir / runs.CONFIG).exists():
         raise ValueError(
-            f"{run_dir}: already holds a run; resume it (--resume) or choose another folder"
+            f"{run_dir}: already holds a run's {runs.CONFIG}; resume it (--resume) or "
+            "choose another folder"
+        )
+    try:
+        entries = sorted(p.name for p in run_dir.iterdir() if p.name != RUN_LOCK)
+    except (FileNotFoundError, NotADirectoryError):
+        return  # made later (a file in the way is reported where it is made)
+    if entries:
+        more = f" and {len(entries) - 1} more" if len(entries) > 1 else ""
+        raise ValueError(
+            f"{run_dir}: not empty ({entries[0]!r}{more}) and not a run folder; a new "
+            "run needs a new or empty folder, so that nothing there is replaced"
         )
 
 

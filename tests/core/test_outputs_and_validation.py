@@ -77,6 +77,66 @@ def test_export_refuses_to_overwrite_the_runs_files(run_dir, capsys):
     assert weights.read_bytes() == before
 
 
+def test_outputs_never_replace_another_runs_files_or_a_recording(
+    run_dir, tmp_path, capsys
+):
+    """A user trial: ``export --out OTHER_RUN/weights.pt`` left that run dead, and
+    ``eval --out OTHER_RUN`` replaced its evaluation with these scores. An output may
+    replace a file of its own kind only (an earlier export, video, prediction file)."""
+    other = make_run(tmp_path / "other", window_seconds=1.0)
+    (other / "eval.json").write_text('{"accuracy": 0.5}\n')
+    take = tmp_path / "take.jsonl"
+    take.write_text('{"format": "ms2l-recording", "version": 1}\n')
+    before = {p: p.read_bytes() for p in [*other.iterdir(), take]}
+    skel = require_data("ntu", "S001C001P001R001A001.skeleton")
+    for argv, says in (
+        (["export", str(run_dir), "--onnx", "--out", str(other / "weights.pt")],
+         f"--out {other / 'weights.pt'}: exists and is not an ONNX model (.onnx)"),
+        (["export", str(run_dir), "--onnx", "--out", str(take)],
+         f"--out {take}: exists and is not an ONNX model (.onnx)"),
+        (["infer", str(skel), "--run", str(run_dir), "--json", str(take)],
+         f"--json {take}: is a recording (ms2l-recording)"),
+        (["infer", str(skel), "--run", str(run_dir), "--out", str(other / "config.json")],
+         f"--out {other / 'config.json'}: exists and is not a video"),
+        (["eval", str(run_dir), "--out", str(other)],
+         f"--out {other}: is another run's folder"),
+    ):  # fmt: skip
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) == 1 and says in err[0], err
+    assert {p: p.read_bytes() for p in before} == before
+    # An earlier export is replaced as asked.
+    onnx = tmp_path / "model.onnx"
+    onnx.write_bytes(b"old")
+    assert main(["export", str(run_dir), "--onnx", "--out", str(onnx)]) == 0
+    assert onnx.read_bytes() != b"old"
+
+
+def test_a_new_run_needs_a_new_or_empty_folder(tmp_path, capsys):
+    """``train --run-dir`` wrote its labels.json over a user's own and appended its
+    records to the user's metrics.jsonl in a folder that was not a run's."""
+    root = str(require_data("nw-ucla", "all_sqe.zip"))
+    mine = tmp_path / "project"
+    mine.mkdir()
+    (mine / "labels.json").write_text('["mine"]\n')
+    (mine / "notes.txt").write_text("my notes\n")
+    argv = ["train", "--root", root, "--epochs", "1", "--max-clips", "16",
+            "--hidden", "8", "--frames", "16", "--quiet", "--run-dir"]  # fmt: skip
+    assert main([*argv, str(mine)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"ms2l train: error: {mine}: not empty ('labels.json' and 1 more) and not a "
+        "run folder; a new run needs a new or empty folder, so that nothing there is "
+        "replaced"
+    ]
+    assert sorted(p.name for p in mine.iterdir()) == ["labels.json", "notes.txt"]
+    assert (mine / "labels.json").read_text() == '["mine"]\n'
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main([*argv, str(empty)]) == 0
+    assert (empty / "config.json").is_file()
+
+
 def test_run_and_cache_folders_cannot_go_inside_the_dataset_folder(tmp_path, capsys):
     root = tmp_path / "ntu"
     root.mkdir()
