@@ -28,6 +28,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def display_problem() -> str | None:
+    """Why no window can be opened here, or ``None``: on Linux without a display (a
+    server, an SSH session) Qt would abort with advice to reinstall it."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): "
+        "on a server use the ms2l commands (train, eval, infer ...), or set "
+        "QT_QPA_PLATFORM=offscreen to run the app without a screen"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Create the application and the main window, and run the event loop.
 
@@ -38,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         The event loop's exit status.
     """
     args = parse_args(argv)
+    problem = display_problem()
+    if problem:
+        print(f"python -m app: error: {problem}", file=sys.stderr)
+        return 2
     import cv2  # noqa: F401  (imported first so that its Qt variables can be undone)
 
     for var in ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR"):

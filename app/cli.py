@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core import cli
+from core.errors import UserError
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -56,7 +57,12 @@ def run(args: argparse.Namespace) -> int:
         if not args.video.is_file():
             raise FileNotFoundError(f"video file not found: {args.video}")
         forwarded += ["--video", str(args.video)]
+    from app.__main__ import display_problem
     from app.__main__ import main as app_main
+
+    problem = display_problem()
+    if problem:
+        raise UserError(problem)
 
     return app_main(forwarded)
 

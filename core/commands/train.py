@@ -382,9 +382,16 @@ class ProgressBar:
                 if event.epoch == 0 and not runs.is_run_dir(event.run_dir):
                     print("cancelled before training started", file=s, flush=True)
                     return
+                from core.training import distributed
+
+                again = (
+                    "torchrun ... -m core.cli train"
+                    if distributed.launched().enabled
+                    else "ms2l train"
+                )
                 print(
                     f"cancelled at epoch {event.epoch}; resume with: "
-                    f"ms2l train --resume {event.run_dir}",
+                    f"{again} --resume {event.run_dir}",
                     file=s,
                     flush=True,
                 )
@@ -512,9 +519,17 @@ def _peer_failure(exc: RuntimeError) -> bool:
     )
 
 
+SAME_STOP_SECONDS = 1.0
+"""A second stop signal this soon after the first is the same request delivered twice
+(a terminal's Ctrl-C reaches every process of ``torchrun``, and ``torchrun`` passes
+it on), not a second Ctrl-C."""
+
+
 @contextlib.contextmanager
 def _stop_on_sigint(stop: threading.Event) -> Iterator[None]:
-    """Make the first SIGINT set ``stop`` and a second one raise KeyboardInterrupt.
+    """Make the first SIGINT (Ctrl-C) or SIGTERM (``kill``, ``docker stop``, a batch
+    scheduler) set ``stop``; one more after :data:`SAME_STOP_SECONDS` raises
+    KeyboardInterrupt.
 
     Python only lets the main thread install signal handlers; elsewhere (e.g. a test
     runner's worker thread) this does nothing.
@@ -522,17 +537,27 @@ def _stop_on_sigint(stop: threading.Event) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    first: list[float] = []
 
     def handle(signum: int, frame: object) -> None:
         if stop.is_set():
+            if time.monotonic() - first[0] < SAME_STOP_SECONDS:
+                return
             raise KeyboardInterrupt
         stop.set()
+        first.append(time.monotonic())
         # os.write, not print: the handler may interrupt a print to the same stream,
         # and buffered streams refuse re-entrant writes.
-        os.write(2, b"\nstopping after this batch (Ctrl-C again to abort)\n")
+        what = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        os.write(
+            2, f"\n{what}: stopping after this batch (Ctrl-C again to abort)\n".encode()
+        )
 
-    previous = signal.signal(signal.SIGINT, handle)
+    previous = {
+        sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

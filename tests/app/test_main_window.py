@@ -97,6 +97,30 @@ def test_ms2l_gui_rejects_a_missing_model_folder(tmp_path, capsys):
     assert "model folder not found" in capsys.readouterr().err
 
 
+def test_without_a_display_the_app_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    """On a server Qt aborted (status 134) advising to reinstall the application."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "app", "--quit-after", "1500"],
+        cwd=REPO,
+        env=dict(env, HOME=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("python -m app: error: no display to open the window")
+    assert len(proc.stderr.splitlines()) == 1, proc.stderr
+    from app.cli import main
+
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    assert main(["gui"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("ms2l gui: error: no display"), err
+
+
 def test_a_status_message_is_about_the_tab_that_said_it(qtbot, settings):
     """The status bar is shared: a message from a tab not in view names its tab, and
     switching tabs clears the last one (it spoke of the panel left behind)."""

@@ -79,6 +79,21 @@ def test_one_frame_video(run_dir, tmp_path, capsys):
     assert _frames(out) == 1
 
 
+def test_a_take_killed_before_its_first_frame(run_dir, tmp_path, capsys):
+    """A recording of a header only (the recorder killed at once) was an internal
+    error about array shapes, naming no file."""
+    from core.datasets.recording import RecordingWriter, SourceInfo
+
+    path = tmp_path / "empty.jsonl"
+    RecordingWriter(path, "mp33", SourceInfo(kind="camera", fps=30.0)).abandon()
+    assert main(["infer", str(path), "--run", str(run_dir)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"ms2l infer: error: {path}: empty: no frames (a recording stopped before "
+        "its first frame): nothing to recognise"
+    ]
+
+
 def test_a_truncated_video_is_noted(run_dir, tmp_path, capsys):
     """Half of an AVI's bytes: OpenCV decodes what is there and stops quietly; the
     file's own frame count tells it was cut short."""

@@ -45,7 +45,12 @@ def _cancel_in_epoch_2(cfg: TrainConfig) -> None:
             stop.set()
 
 
-def test_ctrl_c_stops_after_the_batch_and_leaves_a_resumable_run(tiny_data, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "term"])
+def test_ctrl_c_stops_after_the_batch_and_leaves_a_resumable_run(
+    tiny_data, tmp_path, sig
+):
+    """Ctrl-C, and SIGTERM (``kill``, ``docker stop``, a batch scheduler), which
+    ended the run with no message and without its checkpoint."""
     root, cache = tiny_data
     run_dir = tmp_path / "run"
     env = {
@@ -66,7 +71,7 @@ def test_ctrl_c_stops_after_the_batch_and_leaves_a_resumable_run(tiny_data, tmp_
         for line in proc.stderr:
             lines.append(line)
             if line.startswith("epoch 1/"):
-                proc.send_signal(signal.SIGINT)
+                proc.send_signal(sig)
                 break
         lines += proc.stderr.readlines()
         status = proc.wait(timeout=60)
@@ -87,17 +92,22 @@ def test_ctrl_c_stops_after_the_batch_and_leaves_a_resumable_run(tiny_data, tmp_
     assert not list(run_dir.glob(".*.tmp"))
 
 
-def test_first_sigint_sets_stop_second_raises_and_handler_is_restored():
-    from core.commands.train import _stop_on_sigint
+def test_first_sigint_sets_stop_second_raises_and_handler_is_restored(monkeypatch):
+    from core.commands import train
 
-    before = signal.getsignal(signal.SIGINT)
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     stop = threading.Event()
-    with _stop_on_sigint(stop):
+    with train._stop_on_sigint(stop):
         signal.raise_signal(signal.SIGINT)
         assert stop.is_set()
+        # At once again: the same Ctrl-C delivered twice (by the terminal and by
+        # torchrun), not a second one.
+        signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGTERM)
+        monkeypatch.setattr(train, "SAME_STOP_SECONDS", 0.0)
         with pytest.raises(KeyboardInterrupt):
             signal.raise_signal(signal.SIGINT)
-    assert signal.getsignal(signal.SIGINT) is before
+    assert {s: signal.getsignal(s) for s in before} == before
 
 
 def test_failed_atomic_save_leaves_no_temporary_file(tmp_path):
