@@ -32,11 +32,33 @@ from core.datasets.custom import (
     LabelInterval,
     add_label,
     next_take_name,
+    read_labels,
     recording_path,
 )
 from core.datasets.recording import RecordingWriter, SourceInfo
 from core.live.capture import VideoSource, is_live
 from core.live.pose import MediaPipePose, PoseEstimator
+
+
+def short_take_note(root: Path, name: str, action: str, seconds: float) -> str:
+    """A note when a take is far shorter than the other takes of its action (less
+    than half their median): every take is stretched to the model's clip length and
+    Live's window follows the takes' median duration, so a cut-short take teaches a
+    faster, partial version of the action. ``""`` when it is not, or is the first."""
+    others = [
+        iv.duration for iv in read_labels(root)
+        if iv.action == action and iv.recording != name
+    ]  # fmt: skip
+    if not others:
+        return ""
+    typical = float(np.median(others))
+    if seconds >= 0.5 * typical:
+        return ""
+    return (
+        f"{name!r} is {seconds:.1f} s long, far shorter than your other {action!r} "
+        f"takes ({typical:.1f} s typically): a take that holds the whole action "
+        "teaches it better; delete it and record it again if it was cut short"
+    )
 
 
 @dataclass(frozen=True)
@@ -265,6 +287,7 @@ def record(
         warning = ""
         if action is not None and detected:
             label = add_label(root, name, 0.0, seconds, action, subject)
+            warning = short_take_note(root, name, action, seconds)
         elif action is not None:
             warning = (
                 f"nobody was seen in {name!r}: the take was kept but not labelled "

@@ -20,6 +20,7 @@ generator run by :class:`app.workers.IteratorWorker`.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -245,6 +246,12 @@ class TeachPanel(QWidget):
         from core.training.teach import TEACH_EPOCHS
 
         self.epochs.setValue(TEACH_EPOCHS)
+        for spin, key in (
+            (self.countdown, "teach/countdown"),
+            (self.max_seconds, "teach/max_seconds"),
+            (self.epochs, "teach/epochs"),
+        ):
+            self._remember_value(spin, key)
         self.train_button = QPushButton("Train on my actions")
         self.train_button.clicked.connect(self._on_train_clicked)
         self.cancel_button = QPushButton("Cancel")
@@ -291,6 +298,7 @@ class TeachPanel(QWidget):
         self.timeline.getAxis("left").setTicks([[(1, "labels"), (0, "")]])
         self.label_action = QComboBox()
         self.label_action.setEditable(True)
+        self.label_action.setMinimumContentsLength(14)
         add_label = QPushButton("Label selected span")
         add_label.setToolTip("Drag the shaded span on the timeline, pick an action")
         add_label.clicked.connect(self._on_add_label_clicked)
@@ -320,6 +328,13 @@ class TeachPanel(QWidget):
         self.source.scan_cameras()
         self.refresh()
 
+    def _remember_value(self, spin: QSpinBox | QDoubleSpinBox, key: str) -> None:
+        """Give ``spin`` the value it had in the last session, and keep its changes."""
+        saved = self.ctx.recall(key)
+        with contextlib.suppress(ValueError):  # never set, or not a number: default
+            spin.setValue(type(spin.value())(float(saved)))
+        spin.valueChanged.connect(lambda value: self.ctx.remember(key, value))
+
     # --- dataset ---------------------------------------------------------------------
     @property
     def root(self) -> Path:
@@ -339,6 +354,8 @@ class TeachPanel(QWidget):
         self._recording_root = None
         self._playback_joints = None
         self.skeleton.clear_frame()
+        self.video.clear_frame()
+        self.video.show_message("Record a take to see it here")
         self.timeline.set_intervals([], [], [NO_ACTION], 1)
         self.timeline.set_cursor(0)
 
@@ -410,9 +427,11 @@ class TeachPanel(QWidget):
             f"{a} {len({iv.recording for iv in rows})}" for a, rows in by_action.items()
         )
         text = (
-            f"{len(by_action)} actions, {len(recordings)} recordings"
+            f"{_count(len(by_action), 'action')}, "
+            f"{_count(len(recordings), 'recording')}"
             + (f" ({counts})" if counts else "")
             + f" in {self.root}"
+            + ("" if self.root.is_dir() else " (a new folder: the first take makes it)")
         )
         if problem:
             text += f"\n⚠ {problem}"
@@ -660,6 +679,7 @@ class TeachPanel(QWidget):
             return False
         self.refresh()
         self.select_take(new)
+        self.ctx.status(f"Renamed {old!r} to {new!r}")
         return True
 
     def delete_take(self, name: str) -> bool:
@@ -671,7 +691,10 @@ class TeachPanel(QWidget):
             return False
         if self.recording is not None and self.recording.name == name:
             self._forget_recording()
+        if self.record_status.text().startswith(f"Saved {name}:"):  # of this take
+            self.record_status.setText("")
         self.refresh()
+        self.ctx.status(f"Deleted {name!r} and its labels")
         return True
 
     @pyqtSlot()
@@ -720,6 +743,9 @@ class TeachPanel(QWidget):
         name = rec.name
         self.refresh()
         self.select_take(name)
+        self.ctx.status(
+            f"Labelled {start:.2f}-{end:.2f} s of {name!r} {action.strip()!r}"
+        )
         return True
 
     @pyqtSlot()
@@ -1062,3 +1088,8 @@ class TeachPanel(QWidget):
         )
         if folder:
             self.base_path.setText(folder)
+
+
+def _count(n: int, noun: str) -> str:
+    """``"1 action"``, ``"2 actions"``."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")

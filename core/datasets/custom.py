@@ -528,6 +528,19 @@ def add_label(
     """
     rows = read_labels(root)
     new = LabelInterval(recording, float(start), float(end), action.strip(), subject)
+    clash = next(
+        (r for r in rows if r.recording == recording and r.action != new.action
+         and r.start < new.end and new.start < r.end),
+        None,
+    )  # fmt: skip
+    if clash is not None and new.start < new.end:
+        raise DataFormatError(
+            labels_path(root),
+            f"the new label {new.start:.2f}-{new.end:.2f} s ({new.action!r}) overlaps "
+            f"the label {clash.start:.2f}-{clash.end:.2f} s ({clash.action!r}) of "
+            f"{recording!r}: labels of different actions cannot overlap; shorten the "
+            "span or remove that label first",
+        )
     try:
         _check_rows(root, [*rows, new], {recording})
     except DataFormatError as exc:

@@ -52,6 +52,11 @@ def teach_val_fraction(root: str | os.PathLike[str]) -> float:
         ValueError: If fewer than two actions are labelled (nothing to tell apart).
         DataFormatError: If ``labels.csv`` is malformed.
     """
+    if not Path(root).expanduser().is_dir():
+        raise ValueError(
+            f"{Path(root).expanduser()}: no such dataset folder (record takes into it "
+            "first, or choose the folder that holds them)"
+        )
     actions = {a.name: a.recordings for a in summarize_dataset(root)}
     if len(actions) < 2:
         raise ValueError(

@@ -162,6 +162,19 @@ def test_continuous_recording_is_labelled_on_the_timeline(qtbot, settings, tmp_p
 def test_training_needs_two_actions(qtbot, settings, tmp_path):
     panel, jobs, errors = _panel(qtbot, settings, tmp_path)
     try:
+        # A folder that does not exist yet is said to be new, not "0 actions".
+        assert panel.summary.text() == (
+            f"0 actions, 0 recordings in {panel.root} (a new folder: the first take "
+            "makes it)"
+        )
+        assert panel.start_training() is None
+        assert errors[-1][1] == (
+            f"{panel.root}: no such dataset folder (record takes into it first, or "
+            "choose the folder that holds them)"
+        )
+        panel.root.mkdir()
+        panel.refresh()
+        assert panel.summary.text() == f"0 actions, 0 recordings in {panel.root}"
         assert panel.start_training() is None
         assert errors and "at least two actions" in errors[-1][1]
         assert panel.train_job is None and panel.train_button.isEnabled()
@@ -281,7 +294,7 @@ def test_takes_added_outside_the_app_are_listed_when_the_panel_is_shown_again(
         panel.hide()  # the user looks at another panel ...
         panel.show()  # ... and comes back
         assert panel.takes.topLevelItemCount() == 1  # the "wave" action's row
-        assert "1 actions, 1 recordings" in panel.summary.text()
+        assert "1 action, 1 recording" in panel.summary.text()
         assert errors == []
     finally:
         jobs.stop_all()
@@ -363,5 +376,21 @@ def test_the_folders_own_runs_come_back_with_it(qtbot, settings, tmp_path):
         assert third.run_dir is None and not third.resume_button.isEnabled()
         assert third.progress.text() == "your last model"
         assert errors == []
+    finally:
+        jobs.stop_all()
+
+
+def test_recording_and_training_settings_are_kept_for_the_next_session(
+    qtbot, settings, tmp_path
+):
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    panel.countdown.setValue(0)
+    panel.max_seconds.setValue(4.5)
+    panel.epochs.setValue(7)
+    jobs.stop_all()
+    again, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        assert (again.countdown.value(), again.max_seconds.value()) == (0, 4.5)
+        assert again.epochs.value() == 7
     finally:
         jobs.stop_all()

@@ -89,6 +89,28 @@ def test_takes_are_labelled_recordings_with_raw_landmarks(two_actions: Path) -> 
     assert np.all(head > feet.max(axis=1))
 
 
+def test_a_take_far_shorter_than_the_others_of_its_action_is_noted(
+    two_actions: Path, tmp_path: Path
+) -> None:
+    """A 1-second take among longer ones of the same action was kept silently."""
+    import shutil
+
+    root = tmp_path / "mine"
+    shutil.copytree(two_actions, root)
+    tai = require_data("videos", "ta_chi.mp4")
+    short = list(record(tai, root, action="tai chi", max_frames=10))[-1]
+    assert isinstance(short, RecordFinished) and short.label is not None
+    assert short.warning == (
+        f"'tai_chi-002' is {short.seconds:.1f} s long, far shorter than your other "
+        "'tai chi' takes (1.5 s typically): a take that holds the whole action "
+        "teaches it better; delete it and record it again if it was cut short"
+    )
+    # As long as the others, or the first of its action: nothing to say.
+    again = list(record(tai, root, action="tai chi", max_frames=TAKE_FRAMES))[-1]
+    first = list(record(tai, root, action="wave", max_frames=10))[-1]
+    assert again.warning == "" and first.warning == ""
+
+
 def test_mediapipe_recording_exports_to_ntu(two_actions: Path, tmp_path: Path) -> None:
     rec = read_recording(two_actions / "drink_water-001.jsonl")
     out = export_ntu_skeleton(rec, tmp_path / "S001C001P001R001A001.skeleton")
