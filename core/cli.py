@@ -138,7 +138,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         # is a diverging run (the message says what to change).
         if args.debug:
             raise
-        print(f"ms2l {args.command}: error: {error_message(exc)}", file=sys.stderr)
+        action = getattr(args, "data_command", None)  # ms2l data extract / info ...
+        command = f"{args.command} {action}" if action else args.command
+        print(f"ms2l {command}: error: {error_message(exc)}", file=sys.stderr)
         return 2
 
 

@@ -693,7 +693,9 @@ def validate(cfg: TrainConfig) -> None:
     if cfg.run.select not in ("best", "last"):
         raise ValueError(f"select must be 'best' or 'last', got {cfg.run.select!r}")
     if cfg.data.frames < 2 * cfg.model.jigsaw_segments:
-        raise ValueError(f"frames must be >= {2 * cfg.model.jigsaw_segments}")
+        raise ValueError(
+            f"frames must be >= {2 * cfg.model.jigsaw_segments}, got {cfg.data.frames}"
+        )
     if not 0 < cfg.model.mask_ratio < 1:
         raise ValueError(f"mask_ratio must be in (0, 1), got {cfg.model.mask_ratio}")
     for name, value in (

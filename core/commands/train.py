@@ -349,7 +349,8 @@ class ProgressBar:
             self.total_epochs = event.total_epochs
             print(
                 f"run {event.run_dir}: epochs {event.start_epoch}..{event.total_epochs}, "
-                f"{event.steps_per_epoch} steps/epoch",
+                f"{event.steps_per_epoch} step{'s' if event.steps_per_epoch != 1 else ''}"
+                "/epoch",
                 file=s,
             )
         elif isinstance(event, BatchDone) and self.live:

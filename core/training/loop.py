@@ -550,6 +550,11 @@ def _run(
                 data.class_names,
                 stream=cfg.data.stream,
             )
+        elif name == "linear":
+            notes.append(
+                "note: linear evaluation of a random, frozen encoder (the paper's "
+                "Rand-U baseline): give --init-from RUN to evaluate a pretrained one"
+            )
         frozen = freezes_encoder(name)
         if frozen:
             for p in model.encoder.parameters():

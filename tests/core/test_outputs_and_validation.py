@@ -285,3 +285,12 @@ def test_infer_removes_temporaries_a_killed_run_left_beside_its_outputs(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["out.mp4", "out.jsonl", other.name]
     )
+
+
+def test_data_errors_name_the_data_command(tmp_path, capsys):
+    assert (
+        main(["data", "info", "--dataset", "custom", "--root", str(tmp_path / "x")])
+        == 2
+    )
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("ms2l data info: error: "), err

@@ -119,3 +119,24 @@ def test_loss_weights_follow_eq4_and_eq5(tiny_data, tmp_path):
     assert loss_weights(joint, 0, 10) == (1.0, 1.0)
     pretrain = tiny_config(tiny_data, tmp_path, "pretrain")
     assert loss_weights(pretrain, 3, 10) == (0.0, 1.0)
+
+
+def test_linear_evaluation_without_a_pretrained_run_says_it_is_rand_u(
+    tiny_data, pretrained, tmp_path
+):
+    """It trained a random frozen encoder without a word, where finetune refuses."""
+    from core.training.events import Log
+
+    def notes(cfg) -> list[str]:
+        return [
+            e.message for e in run(cfg) if isinstance(e, Log) and "Rand-U" in e.message
+        ]
+
+    cfg = tiny_config(tiny_data, tmp_path / "rand-u", "linear", epochs=1)
+    assert notes(cfg) == [
+        "note: linear evaluation of a random, frozen encoder (the paper's Rand-U "
+        "baseline): give --init-from RUN to evaluate a pretrained one"
+    ]
+    cfg = tiny_config(tiny_data, tmp_path / "pre", "linear", epochs=1,
+                      strategy_options={"init_from": str(pretrained)})  # fmt: skip
+    assert notes(cfg) == []
