@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import dataclasses
+import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -279,7 +282,33 @@ def run(args: argparse.Namespace) -> int:
             f"{args.input.suffix} name: read as a video",
             file=sys.stderr,
         )
-    return _run_video(args, predictor, settings)
+    with _sigterm_stops_like_ctrl_c():
+        return _run_video(args, predictor, settings)
+
+
+_STOPPED_BY = ["Ctrl-C"]
+"""What stopped the video run (for its message): Ctrl-C, or SIGTERM."""
+
+
+@contextlib.contextmanager
+def _sigterm_stops_like_ctrl_c() -> Iterator[None]:
+    """SIGTERM (``kill``, ``docker stop``, a batch scheduler) stops a video run as
+    Ctrl-C does, keeping the outputs so far; by default it killed the process and left
+    the outputs' temporaries behind. Only the main thread can take signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handle(signum: int, frame: object) -> None:
+        _STOPPED_BY[0] = "SIGTERM"
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        _STOPPED_BY[0] = "Ctrl-C"
 
 
 def _why_no_prediction(
@@ -419,7 +448,8 @@ def _run_video(
             video.discard()
         if interrupted:
             print(
-                "ms2l infer: stopped by Ctrl-C before the first frame", file=sys.stderr
+                f"ms2l infer: stopped by {_STOPPED_BY[0]} before the first frame",
+                file=sys.stderr,
             )
             return 130
         raise UserError(f"{source}: no frames were read")
@@ -452,7 +482,8 @@ def _run_video(
     _finish_outputs(args, video, lines)
     if interrupted:  # a script must not take the partial result for the whole
         print(
-            f"ms2l infer: stopped by Ctrl-C at frame {last_index + 1} ({last_time:.1f} s):"
+            f"ms2l infer: stopped by {_STOPPED_BY[0]} at frame {last_index + 1} "
+            f"({last_time:.1f} s):"
             " the summary and outputs cover the frames read until then",
             file=sys.stderr,
         )

@@ -348,12 +348,14 @@ def test_os_errors_become_one_line_messages(run_dir, tmp_path, capsys):
     assert error_message(KeyError("ntu61")) == "ntu61"
 
 
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
 def test_a_long_video_shows_its_frames_and_ctrl_c_keeps_a_marked_partial_result(
-    run_dir, tmp_path
+    run_dir, tmp_path, stop
 ):
     """A video took as long as it plays with nothing on screen; Ctrl-C then exited 0 as
     if the summary were the whole video's. Now a bar counts the frames, and Ctrl-C keeps
-    the outputs, says where it stopped and exits 130."""
+    the outputs, says where it stopped and exits 130; so does SIGTERM, which killed it
+    and left the outputs' temporaries behind."""
     import os
     import signal
     import subprocess
@@ -375,13 +377,15 @@ def test_a_long_video_shows_its_frames_and_ctrl_c_keeps_a_marked_partial_result(
     for line in proc.stderr:  # (MediaPipe's own log lines come first)
         seen.append(line)
         if line.startswith("frames: ") and "(10%)" in line:
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(getattr(signal, stop))
             break
     stdout, rest = proc.communicate(timeout=120)
     err = "".join(seen) + rest
     assert proc.returncode == 130, err
     assert "frames: 30/300 (10%)" in err and "frames: 300/300" not in err
-    assert "ms2l infer: stopped by Ctrl-C at frame " in err
+    by = "Ctrl-C" if stop == "SIGINT" else "SIGTERM"
+    assert f"ms2l infer: stopped by {by} at frame " in err
+    assert not list(tmp_path.glob(".*.tmp*"))  # no temporary left beside the outputs
     assert "person found in" in stdout and f"wrote {out}" in stdout
     assert 0 < _frames(out) < 300  # the frames read before Ctrl-C
 
