@@ -616,14 +616,15 @@ def _run_skeleton_file(
 
 
 def _print_score(score: FrameScore) -> None:
+    if not score.shared_classes:  # every labelled frame would count as wrong
+        print(
+            f"  frame accuracy vs {score.intervals} labelled intervals: not scored, "
+            "the model's classes do not include this recording's labelled actions "
+            "(use a model trained on its dataset)"
+        )
+        return
     print(
         f"  frame accuracy vs {score.intervals} labelled intervals: "
         f"{score.on_labelled:.1%} of {score.labelled_frames} labelled frames, "
         f"{score.overall:.1%} of all {score.frames} frames (no action = background)"
     )
-    if not score.shared_classes:
-        print(
-            "  note: the model's classes do not include this recording's labelled "
-            "actions; use a model trained on its dataset for a meaningful score",
-            file=sys.stderr,
-        )
