@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QWidget
+from PyQt6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QWidget
 
 
 def field_row(field: QWidget, *buttons: QWidget) -> QHBoxLayout:
@@ -30,6 +30,8 @@ def scrolling_column(column: QWidget) -> QScrollArea:
     150 % scaling); without this its minimum height pushed the window's bottom, with
     the Start buttons and the log, off the screen.
 
+    Its push buttons take focus from Tab only, not from a click (see below).
+
     Args:
         column: The widget to scroll; its width is kept (no horizontal scrolling), and
             its maximum width, if any, is the area's.
@@ -37,6 +39,12 @@ def scrolling_column(column: QWidget) -> QScrollArea:
     Returns:
         The scroll area to put in the layout instead of ``column``.
     """
+    # A clicked button that disables itself (Record, Start) hands its focus to the
+    # next widget, and the scroll area scrolls to show that one: the column jumped
+    # under the mouse. Buttons that take focus from Tab only have none to hand on.
+    for button in column.findChildren(QPushButton):
+        if button.focusPolicy() == Qt.FocusPolicy.StrongFocus:
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
     area = QScrollArea()
     area.setWidget(column)
     area.setWidgetResizable(True)

@@ -266,3 +266,29 @@ def test_elided_label_cuts_its_text_to_its_width_and_keeps_the_whole_text(qtbot)
     assert label.text() == text and label.toolTip() == text
     label.setText("True: –")
     assert label.shown_text() == "True: –" and label.toolTip() == ""
+
+
+def test_a_button_that_disables_itself_does_not_scroll_its_column(qtbot):
+    """Pressing Record (which disables itself) scrolled the Teach column to the next
+    widget that could take the focus, so the next click landed elsewhere."""
+    from PyQt6.QtCore import Qt
+    from PyQt6.QtWidgets import QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+    from app.widgets.layout import scrolling_column
+
+    column = QWidget()
+    box = QVBoxLayout(column)
+    record = QPushButton("Record")
+    record.clicked.connect(lambda: record.setEnabled(False))
+    box.addWidget(record)
+    box.addSpacing(2000)
+    box.addWidget(QLineEdit())  # far below: where the focus would go next
+    area = scrolling_column(column)
+    area.resize(300, 200)
+    qtbot.addWidget(area)
+    area.show()
+    qtbot.waitExposed(area)
+    bar = area.verticalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == 0
+    qtbot.mouseClick(record, Qt.MouseButton.LeftButton)
+    assert not record.isEnabled() and bar.value() == 0
