@@ -1006,8 +1006,8 @@ class TeachPanel(QWidget):
             self._steps = max(1, event.total_epochs * event.steps_per_epoch)
             self.progress.setRange(0, self._steps)
             self._append_log(
-                f"{event.total_epochs} epochs x {event.steps_per_epoch} steps -> "
-                f"{self.run_dir}"
+                f"{_count(event.total_epochs, 'epoch')} x "
+                f"{_count(event.steps_per_epoch, 'step')} -> {self.run_dir}"
             )
         elif isinstance(event, BatchDone):
             done = (event.epoch - 1) * event.steps_per_epoch + event.step
