@@ -550,7 +550,12 @@ def _run(
                 data.class_names,
                 stream=cfg.data.stream,
             )
-        elif name == "linear":
+        if cfg.run.select == "best" and not uses_cls(name):
+            notes.append(
+                f"note: --select best has no validation accuracy to choose by in a "
+                f"{name} run (no classifier): the last epoch's weights are kept"
+            )
+        if name == "linear" and resume_state is None and not cfg.strategy.init_from:
             notes.append(
                 "note: linear evaluation of a random, frozen encoder (the paper's "
                 "Rand-U baseline): give --init-from RUN to evaluate a pretrained one"

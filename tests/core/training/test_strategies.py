@@ -140,3 +140,18 @@ def test_linear_evaluation_without_a_pretrained_run_says_it_is_rand_u(
     cfg = tiny_config(tiny_data, tmp_path / "pre", "linear", epochs=1,
                       strategy_options={"init_from": str(pretrained)})  # fmt: skip
     assert notes(cfg) == []
+
+
+def test_select_best_in_a_run_without_a_classifier_says_what_is_kept(
+    tiny_data, tmp_path
+):
+    """``--select best --strategy pretrain`` was silently ignored."""
+    from core.training.events import Log
+
+    cfg = tiny_config(tiny_data, tmp_path / "pre", "pretrain", epochs=1,
+                      run={"select": "best"})  # fmt: skip
+    said = [e.message for e in run(cfg) if isinstance(e, Log) and "select" in e.message]
+    assert said == [
+        "note: --select best has no validation accuracy to choose by in a pretrain "
+        "run (no classifier): the last epoch's weights are kept"
+    ]
