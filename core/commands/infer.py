@@ -100,8 +100,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--backend",
         choices=("torch", "onnx", "auto"),
         default="torch",
-        help="auto: ONNX on a CPU (as the Live panel), torch on CUDA or if the export "
-        "fails",
+        help="default torch; auto: ONNX on a CPU (as the Live panel), torch on CUDA "
+        "or if the export fails",
     )
     p.add_argument("--device", default="auto", help="auto, cpu or cuda[:i]")
     p.add_argument(

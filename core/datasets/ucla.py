@@ -128,7 +128,14 @@ def parse_sample(
     except ValueError as exc:
         raise DataFormatError(source, str(exc), line=1) from None
     frames = doc["skeletons"]
-    if not isinstance(frames, list) or not frames:
+    if not isinstance(frames, list):
+        raise DataFormatError(
+            source,
+            f"'skeletons' is {type(frames).__name__} {_short_repr(frames)}, not a list "
+            "of frames",
+            line=1,
+        )
+    if not frames:
         raise DataFormatError(source, "'skeletons' holds no frames", line=1)
     try:
         joints = np.asarray(frames)
@@ -212,6 +219,10 @@ class UclaReader(FileDatasetReader):
         try:
             archive = zipfile.ZipFile(root)
         except (zipfile.BadZipFile, OSError) as exc:
+            if _starts_like_a_zip(root):
+                raise DataFormatError(
+                    root, f"a damaged or truncated zip archive ({exc})"
+                ) from exc
             raise DataFormatError(root, f"not a zip archive or folder ({exc})") from exc
         table = load_class_table(self.name)
         with archive:
@@ -243,3 +254,17 @@ class UclaReader(FileDatasetReader):
         path = Path(path)
         data = read_bytes(path)
         return [parse_sample(data, str(path), path.stem)]
+
+
+def _starts_like_a_zip(path: Path) -> bool:
+    """Whether ``path`` begins as a zip archive does (``PK\\x03\\x04``)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
+def _short_repr(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

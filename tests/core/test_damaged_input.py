@@ -129,6 +129,29 @@ def test_deeply_nested_json_is_a_bad_file_in_a_zip_a_folder_and_a_config(
     ]
 
 
+def test_a_truncated_zip_and_skeletons_that_are_not_a_list_say_so(tmp_path):
+    """A user trial: a truncated download read as 'not a zip archive or folder', and
+    ``"skeletons": "oops"`` as 'holds no frames'."""
+    whole = tmp_path / "whole.zip"
+    _small_ucla_zip(whole)
+    cut = tmp_path / "all_sqe.zip"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with pytest.raises(DataFormatError) as err:
+        list(UclaReader().scan_events(cut))
+    assert str(err.value).startswith(f"{cut}: a damaged or truncated zip archive (")
+    text = tmp_path / "notes.zip"
+    text.write_text("not an archive")
+    with pytest.raises(DataFormatError, match="not a zip archive or folder"):
+        list(UclaReader().scan_events(text))
+    single = tmp_path / "a01_s01_e00_v01.json"
+    single.write_text('{"file_name": "a01_s01_e00_v01", "skeletons": "oops"}')
+    with pytest.raises(DataFormatError) as err:
+        read_file(single)
+    assert str(err.value) == (
+        f"{single}:1: 'skeletons' is str 'oops', not a list of frames"
+    )
+
+
 # ---------------------------------------------------------- 8: overflowing numbers
 @pytest.mark.parametrize("big", ["1e39", "1" * 40])
 def test_ntu_value_beyond_float32_names_file_and_line(tmp_path, big):
