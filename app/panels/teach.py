@@ -314,8 +314,9 @@ class TeachPanel(QWidget):
         right = QVBoxLayout()
         right.addWidget(views, 3)
         right.addWidget(self.timeline)
-        right.addLayout(field_row(QLabel("Action"), self.label_action, add_label,
-                                  remove_label))  # fmt: skip
+        span_row = field_row(self.label_action, add_label, remove_label)
+        span_row.insertWidget(0, QLabel("Action of the span"))
+        right.addLayout(span_row)
         right.addWidget(self.curves, 2)
         right.addWidget(self.log, 1)
 
@@ -423,6 +424,8 @@ class TeachPanel(QWidget):
             combo.addItems(actions)
             combo.setEditText(text)
             combo.blockSignals(False)
+        if not self.label_action.currentText():  # the action being recorded, say
+            self.label_action.setEditText(self.action.currentText())
         counts = ", ".join(
             f"{a} {len({iv.recording for iv in rows})}" for a, rows in by_action.items()
         )
