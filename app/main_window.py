@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
         said = {
             "recording": "a take is being recorded (closing keeps it as far as it got)",
             "import": "videos are being imported (the ones done are kept)",
-            "training": "a run is training (it can be resumed from its last epoch)",
+            "training": "a run is training (it resumes from its last finished epoch)",
         }
         return [text for name, text in said.items() if name in names]
 

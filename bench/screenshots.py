@@ -91,6 +91,7 @@ def main() -> int:
     width, height = (int(v) for v in args.size.split("x"))
     settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, model_dir=model, video=video)
+    window.confirm_close = False  # nobody is there to answer a question on close
     window.resize(width, height)
     window.show()
     args.out.mkdir(parents=True, exist_ok=True)

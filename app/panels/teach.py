@@ -125,6 +125,7 @@ class TeachPanel(QWidget):
         self.run_dir: Path | None = None
         self.trained_run: Path | None = None
         self._runs_root: Path | None = None  # the dataset the training display is of
+        self._shown_root: Path | None = None  # the dataset the takes list is of
         self.recording: Recording | None = None
         self._recording_root: Path | None = None  # the dataset folder it belongs to
         self._playback_joints: np.ndarray | None = None
@@ -134,7 +135,12 @@ class TeachPanel(QWidget):
         # --- dataset -----------------------------------------------------------------
         folder = dataset or Path(ctx.recall("teach/dataset", str(DEFAULT_DATASET)))
         self.dataset_path = QLineEdit(str(folder))
-        self.dataset_path.editingFinished.connect(self.refresh)
+        self.dataset_path.editingFinished.connect(self._sync_folder)
+        self._typed = QTimer(self)  # a pause in typing a folder shows it
+        self._typed.setSingleShot(True)
+        self._typed.setInterval(700)
+        self._typed.timeout.connect(self._sync_folder)
+        self.dataset_path.textEdited.connect(lambda _text: self._typed.start())
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._on_browse_dataset_clicked)
         self.open_folder_button = QPushButton("Open")
@@ -369,8 +375,16 @@ class TeachPanel(QWidget):
         if self.record_job is None and self.import_job is None:
             self.refresh()
 
+    def _sync_folder(self) -> None:
+        """Show the folder typed in the field if it is not the one shown (typing
+        ends with Enter or by leaving the field, and a click on a button does not
+        take the focus from it)."""
+        if self.root != self._shown_root:
+            self.refresh()
+
     def refresh(self) -> None:
         """Re-read the dataset folder: takes per action, counts, actions to choose."""
+        self._shown_root = self.root
         self.ctx.remember("teach/dataset", self.root)
         if self.train_job is None and self._runs_root != self.root:
             self._show_earlier_runs()
@@ -458,6 +472,7 @@ class TeachPanel(QWidget):
         """
         if self.record_job is not None:
             return self.record_job
+        self._sync_folder()
         action = self.action.currentText().strip()
         whole = self.whole_take.isChecked()
         try:
@@ -747,7 +762,7 @@ class TeachPanel(QWidget):
         self.refresh()
         self.select_take(name)
         self.ctx.status(
-            f"Labelled {start:.2f}-{end:.2f} s of {name!r} {action.strip()!r}"
+            f"Labelled {start:.2f}-{end:.2f} s of {name!r} as {action.strip()!r}"
         )
         return True
 
@@ -785,6 +800,7 @@ class TeachPanel(QWidget):
         """
         if self.import_job is not None:
             return None
+        self._sync_folder()
         from core.extract import extract
 
         root = self.root
@@ -940,6 +956,7 @@ class TeachPanel(QWidget):
         """
         if self.train_job is not None:
             return self.train_job
+        self._sync_folder()
         from core.training.loop import run
 
         try:
@@ -948,9 +965,12 @@ class TeachPanel(QWidget):
                     raise ValueError("no cancelled run to resume")
                 from core.config import make_config
 
+                saved = runs.read_run(self.run_dir).config  # the run's own dataset
                 cfg = make_config(run={"run_dir": str(self.run_dir), "resume": True})
+                folder, val_fraction = Path(saved.data.root), saved.data.val_fraction
             else:
                 cfg = self.training_config()
+                folder, val_fraction = self.root, cfg.data.val_fraction
         except (ValueError, OSError, KeyError) as exc:
             self.ctx.error("Train on my actions", str(exc))
             return None
@@ -960,8 +980,8 @@ class TeachPanel(QWidget):
 
         if not resume:
             self.curves.clear()
-        self._runs_root = self.root
-        if cfg.data.val_fraction == 0:
+            self._runs_root = self.root
+        if val_fraction == 0:
             from core.training.teach import MIN_RECORDINGS_FOR_VALIDATION as enough
 
             self._append_log(
@@ -978,7 +998,7 @@ class TeachPanel(QWidget):
         job.ended.connect(self._on_train_job_ended)
         self.train_job = job
         self._set_training(True)
-        self._append_log("training on " + str(self.root))
+        self._append_log(f"training on {folder}")
         job.start()
         return job
 
@@ -1055,6 +1075,8 @@ class TeachPanel(QWidget):
     def _on_train_job_ended(self) -> None:
         self.train_job = None
         self._set_training(False)
+        if self._runs_root != self.root:  # another folder was opened meanwhile
+            self._show_earlier_runs()
 
     @pyqtSlot()
     def _on_use_clicked(self) -> None:

@@ -414,4 +414,4 @@ def run_extract(args: argparse.Namespace) -> int:
         f"failed; {f.frames} frames in {f.seconds:.1f} s"
         + (" (stopped: run again to continue)" if f.cancelled else "")
     )
-    return 1 if f.failed else (130 if f.cancelled else 0)
+    return 130 if f.cancelled else (1 if f.failed else 0)

@@ -20,6 +20,7 @@ import argparse
 import collections
 import contextlib
 import dataclasses
+import json
 import signal
 import sys
 import threading
@@ -225,20 +226,39 @@ VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm")
 """Extensions of a file ``--out`` may replace (an earlier annotated video)."""
 
 
-def _refuse_replacing_a_recording(path: Path) -> None:
-    """A recording is JSON lines too: ``--json`` must not replace one."""
+def _refuse_replacing_what_infer_did_not_write(path: Path) -> None:
+    """``--json`` may replace an empty file or an earlier prediction file of ``ms2l
+    infer`` (its first line a record with a frame or a sequence), nothing else: a run's
+    ``config.json``, a recording or an NW-UCLA sample would be destroyed.
+
+    Raises:
+        UserError: If ``path`` holds something else.
+    """
     from core.datasets.recording import FORMAT
 
     try:
         with open(path, "rb") as fh:
-            start = fh.read(256)
+            first = fh.readline(1 << 16)
+    except (FileNotFoundError, IsADirectoryError):
+        return  # nothing there (the usual case); a folder is refused elsewhere
     except OSError:
-        return  # missing (the usual case) or unreadable: writing it will say
-    if FORMAT.encode() in start:
-        raise UserError(
-            f"--json {path}: is a recording ({FORMAT}); writing it would destroy "
-            "it, choose another file"
-        )
+        return  # unreadable: writing it will say why
+    if not first.strip():
+        return
+    try:
+        doc = json.loads(first)
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and ("frame" in doc or "sequence" in doc):
+        return
+    what = (
+        f"is a recording ({FORMAT})"
+        if isinstance(doc, dict) and doc.get("format") == FORMAT
+        else "exists and is not a prediction file of ms2l infer"
+    )
+    raise UserError(
+        f"--json {path}: {what}; writing it would destroy it, choose another file"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -256,10 +276,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         refuse_replacing_another_kind(args.out, "--out", VIDEO_SUFFIXES, "a video")
     if args.json is not None:
-        refuse_replacing_another_kind(
-            args.json, "--json", (".json", ".jsonl", ".ndjson"), "a JSON-lines file"
-        )
-        _refuse_replacing_a_recording(args.json)
+        _refuse_replacing_what_infer_did_not_write(args.json)
     settings = _settings(args)
     for path in (args.out, args.json):
         if path is not None:  # temporaries a killed run left beside this output
@@ -276,7 +293,8 @@ def run(args: argparse.Namespace) -> int:
     if args.input is not None and args.input.suffix.lower() in SKELETON_SUFFIXES:
         video = video_container(args.input)
         if not video:
-            return _run_skeleton_file(args, predictor, settings)
+            with _sigterm_stops_like_ctrl_c():  # (no output is kept then)
+                return _run_skeleton_file(args, predictor, settings)
         print(
             f"ms2l infer: note: {args.input} is a video ({video}) despite its "
             f"{args.input.suffix} name: read as a video",
@@ -301,6 +319,9 @@ def _sigterm_stops_like_ctrl_c() -> Iterator[None]:
 
     def handle(signum: int, frame: object) -> None:
         _STOPPED_BY[0] = "SIGTERM"
+        # Once: a second SIGTERM while the outputs so far are being finished must
+        # not cut that short and lose them.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, handle)
@@ -536,9 +557,13 @@ def _run_skeleton_file(
                 seq = dataclasses.replace(seq, joints=seq.joints[: args.max_frames])
             n = seq.num_frames
             if n == 0:
+                why = (
+                    " (a recording stopped before its first frame)"
+                    if args.input.suffix.lower() == ".jsonl"
+                    else ""
+                )
                 raise UserError(
-                    f"{args.input}: {seq.name}: no frames (a recording stopped before "
-                    "its first frame): nothing to recognise"
+                    f"{args.input}: {seq.name}: no frames{why}: nothing to recognise"
                 )
             print(f"{seq.name}: {n} frames at {seq.fps:g} FPS, layout {seq.layout}")
             coords = np.nan_to_num(np.asarray(seq.joints, dtype=np.float64))

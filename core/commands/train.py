@@ -545,8 +545,8 @@ def _stop_on_sigint(stop: threading.Event) -> Iterator[None]:
             if time.monotonic() - first[0] < SAME_STOP_SECONDS:
                 return
             raise KeyboardInterrupt
-        stop.set()
-        first.append(time.monotonic())
+        first.append(time.monotonic())  # before stop is set: a signal in between
+        stop.set()  # finds the time it compares with
         # os.write, not print: the handler may interrupt a print to the same stream,
         # and buffered streams refuse re-entrant writes.
         what = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name

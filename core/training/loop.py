@@ -39,7 +39,7 @@ from core.filelock import FileLock
 from core.inference.novelty import NOVELTY_FILE
 from core.paths import default_runs_dir
 from core.skeleton import get_layout
-from core.tempfiles import remove_stale
+from core.tempfiles import is_stale, remove_stale
 from core.training import distributed
 from core.training.data import ClipSet, LoadCancelled, PreparedData, load_data
 from core.training.events import (
@@ -349,21 +349,34 @@ RUN_LOCK = ".train.lock"
 two processes training one folder would mix their records and checkpoints."""
 
 
+# Files a file manager or the system puts in any folder: not the user's work.
+_SYSTEM_FILES = frozenset((".DS_Store", "Thumbs.db", "desktop.ini", "lost+found"))
+
+
 def _refuse_a_held_run(run_dir: Path) -> None:
     """A new run never writes into a folder that holds one, or anything else: its
     files (``labels.json``, ``metrics.jsonl``...) would replace or mix with what is
-    there (a dataset, videos, a user's own files). An empty folder is fine.
+    there (a dataset, videos, a user's own files). A folder that holds nothing but the
+    run lock, temporaries of a dead process or a file manager's own files is fine.
 
     Raises:
         ValueError: If ``run_dir`` holds a run's config, or other files.
     """
     if (run_dir / runs.CONFIG).exists():
+        if not (run_dir / runs.LAST).exists():
+            raise ValueError(
+                f"{run_dir}: holds the {runs.CONFIG} of a run that never finished an "
+                "epoch (nothing to resume); delete the folder or choose another"
+            )
         raise ValueError(
             f"{run_dir}: already holds a run's {runs.CONFIG}; resume it (--resume) or "
             "choose another folder"
         )
     try:
-        entries = sorted(p.name for p in run_dir.iterdir() if p.name != RUN_LOCK)
+        entries = sorted(
+            p.name for p in run_dir.iterdir()
+            if p.name != RUN_LOCK and p.name not in _SYSTEM_FILES and not is_stale(p)
+        )  # fmt: skip
     except (FileNotFoundError, NotADirectoryError):
         return  # made later (a file in the way is reported where it is made)
     if entries:

@@ -97,11 +97,14 @@ def earlier_teach_runs(
 
     Runs are looked for in ``runs_dir`` (default: the runs folder), by the name
     :func:`teach_run_dir` gives them and the dataset their config names, newest (last
-    written) first; a damaged run, one killed before its first epoch ended, or one
-    another process trains now is passed over.
+    written) first. A run is finished when its records reach its epochs and it has
+    its weights, resumable when it has a checkpoint and did not; a damaged one is
+    passed over. Only small files are read (no checkpoint, no lock taken), so this
+    is quick enough for a GUI thread.
     """
     from core.paths import default_runs_dir
-    from core.training.loop import RunComplete, check_resumable
+    from core.training.events import EpochDone
+    from core.training.history import read_history
 
     folder = Path(runs_dir).expanduser() if runs_dir else default_runs_dir()
     target = Path(root).expanduser().resolve()
@@ -123,15 +126,15 @@ def earlier_teach_runs(
     for run_dir in sorted(candidates, key=last_written, reverse=True):
         try:
             cfg = runs.read_run(run_dir).config
-            if Path(cfg.data.root).expanduser().resolve() != target:
-                continue
-            check_resumable(run_dir)
-        except RunComplete:
-            if (run_dir / runs.WEIGHTS).is_file():
-                return TeachRuns(run_dir, resumable)
         except (OSError, ValueError, KeyError):
             continue
-        else:
+        if Path(cfg.data.root).expanduser().resolve() != target:
+            continue
+        epochs = [e.epoch for e in read_history(run_dir) if isinstance(e, EpochDone)]
+        done = max(epochs, default=0)
+        if done >= cfg.optim.epochs and (run_dir / runs.WEIGHTS).is_file():
+            return TeachRuns(run_dir, resumable)
+        if done < cfg.optim.epochs and (run_dir / runs.LAST).is_file():
             resumable = resumable or run_dir
     return TeachRuns(None, resumable)
 

@@ -301,7 +301,7 @@ def test_closing_during_a_run_asks_first(qtbot, settings):
         job = window.jobs.start("training", until_stopped)
         job.start()
         assert window.work_in_progress() == [
-            "a run is training (it can be resumed from its last epoch)"
+            "a run is training (it resumes from its last finished epoch)"
         ]
         QTimer.singleShot(200, lambda: answer(QMessageBox.StandardButton.No))
         window.close()

@@ -333,11 +333,26 @@ def test_the_folders_own_runs_come_back_with_it(qtbot, settings, tmp_path):
         job.worker.item_produced.connect(
             lambda e: panel.train_job.stop() if isinstance(e, EpochDone) else None
         )
+        # Another folder is opened while it trains: once the run has stopped, the
+        # panel shows that folder's runs (none), not the run of the one left.
+        panel.set_dataset(tmp_path / "someone-else")
         qtbot.waitUntil(lambda: panel.train_job is None, timeout=120_000)
         assert errors == [], errors
         assert "every take trains: an action has fewer than 3 takes" in (
             panel.log.toPlainText()
         )
+        assert panel.run_dir is None and not panel.resume_button.isEnabled()
+        # A folder typed into the field (no Enter, the click on a button keeps the
+        # focus there) is the one the button acts on, and the one shown.
+        panel.dataset_path.setText(str(mine))
+        job = panel.start_training(resume=True)  # its cancelled run, found and resumed
+        assert job is not None and str(mine) in panel.summary.text()
+        assert f"training on {mine}" in panel.log.toPlainText()
+        job.worker.item_produced.connect(
+            lambda e: panel.train_job.stop() if isinstance(e, EpochDone) else None
+        )
+        qtbot.waitUntil(lambda: panel.train_job is None, timeout=120_000)
+        assert errors == [], errors
         cancelled = panel.run_dir
         assert cancelled is not None and panel.resume_button.isEnabled()
     finally:

@@ -96,6 +96,9 @@ def test_outputs_never_replace_another_runs_files_or_a_recording(
          f"--out {take}: exists and is not an ONNX model (.onnx)"),
         (["infer", str(skel), "--run", str(run_dir), "--json", str(take)],
          f"--json {take}: is a recording (ms2l-recording)"),
+        (["infer", str(skel), "--run", str(run_dir), "--json", str(other / "config.json")],
+         f"--json {other / 'config.json'}: exists and is not a prediction file of "
+         "ms2l infer"),
         (["infer", str(skel), "--run", str(run_dir), "--out", str(other / "config.json")],
          f"--out {other / 'config.json'}: exists and is not a video"),
         (["eval", str(run_dir), "--out", str(other)],
@@ -105,11 +108,15 @@ def test_outputs_never_replace_another_runs_files_or_a_recording(
         err = capsys.readouterr().err.splitlines()
         assert len(err) == 1 and says in err[0], err
     assert {p: p.read_bytes() for p in before} == before
-    # An earlier export is replaced as asked.
+    # An earlier export, or an earlier prediction file, is replaced as asked.
     onnx = tmp_path / "model.onnx"
     onnx.write_bytes(b"old")
     assert main(["export", str(run_dir), "--onnx", "--out", str(onnx)]) == 0
     assert onnx.read_bytes() != b"old"
+    js = tmp_path / "predictions.json"
+    argv = ["infer", str(skel), "--run", str(run_dir), "--json", str(js), "--quiet"]
+    assert main(argv) == 0 and main(argv) == 0  # the second replaces the first's
+    assert '"sequence"' in js.read_text().splitlines()[0]
 
 
 def test_a_new_run_needs_a_new_or_empty_folder(tmp_path, capsys):
@@ -131,10 +138,21 @@ def test_a_new_run_needs_a_new_or_empty_folder(tmp_path, capsys):
     ]
     assert sorted(p.name for p in mine.iterdir()) == ["labels.json", "notes.txt"]
     assert (mine / "labels.json").read_text() == '["mine"]\n'
+    # Empty in all but name: a file manager's file, a dead process's temporary.
     empty = tmp_path / "empty"
     empty.mkdir()
+    (empty / ".DS_Store").write_bytes(b"\0")
+    dead = empty / f".config.json.{_dead_pid()}.0123abcd.tmp"
+    dead.write_text("{")
     assert main([*argv, str(empty)]) == 0
-    assert (empty / "config.json").is_file()
+    assert (empty / "config.json").is_file() and not dead.exists()
+    # A run killed before its first epoch: nothing to resume, and it says so.
+    (empty / "last.pt").unlink()
+    assert main([*argv, str(empty)]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"ms2l train: error: {empty}: holds the config.json of a run that never "
+        "finished an epoch (nothing to resume); delete the folder or choose another"
+    )
 
 
 def test_run_and_cache_folders_cannot_go_inside_the_dataset_folder(tmp_path, capsys):
