@@ -312,23 +312,32 @@ _STOPPED_BY = ["Ctrl-C"]
 def _sigterm_stops_like_ctrl_c() -> Iterator[None]:
     """SIGTERM (``kill``, ``docker stop``, a batch scheduler) stops a video run as
     Ctrl-C does, keeping the outputs so far; by default it killed the process and left
-    the outputs' temporaries behind. Only the main thread can take signals."""
+    the outputs' temporaries behind. SIGINT is taken too, also where the process was
+    started with it ignored (``ms2l infer ... &`` in a script; ``ms2l train`` does the
+    same). Only the main thread can take signals."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def handle(signum: int, frame: object) -> None:
+    def on_term(signum: int, frame: object) -> None:
         _STOPPED_BY[0] = "SIGTERM"
         # Once: a second SIGTERM while the outputs so far are being finished must
         # not cut that short and lose them.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, handle)
+    def on_int(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = {
+        signal.SIGTERM: signal.signal(signal.SIGTERM, on_term),
+        signal.SIGINT: signal.signal(signal.SIGINT, on_int),
+    }
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         _STOPPED_BY[0] = "Ctrl-C"
 
 

@@ -388,9 +388,12 @@ def test_a_long_video_shows_its_frames_and_ctrl_c_keeps_a_marked_partial_result(
             str(require_data("videos", "ta_chi.mp4")), "--run", str(run_dir),
             "--out", str(out), "--json", str(js)]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # Started with SIGINT ignored, as a script's background job is (and as this
+    # suite is under `nohup ... &`): Ctrl-C aimed at the process still stops it.
     proc = subprocess.Popen(
         argv, cwd=REPO, env=env, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )  # fmt: skip
     assert proc.stderr is not None
     seen = []
