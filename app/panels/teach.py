@@ -57,7 +57,7 @@ from PyQt6.QtWidgets import (
 
 from app.context import AppContext
 from app.widgets.curves import TrainingCurves, loss_terms
-from app.widgets.layout import field_row, scrolling_column
+from app.widgets.layout import field_row, hand_over, scrolling_column
 from app.widgets.shortcuts import press_on_key
 from app.widgets.skeleton_view import SkeletonView
 from app.widgets.source_picker import SourcePicker
@@ -126,6 +126,7 @@ class TeachPanel(QWidget):
         self.trained_run: Path | None = None
         self._runs_root: Path | None = None  # the dataset the training display is of
         self._shown_root: Path | None = None  # the dataset the takes list is of
+        self._previous_model: Path | None = None
         self.recording: Recording | None = None
         self._recording_root: Path | None = None  # the dataset folder it belongs to
         self._playback_joints: np.ndarray | None = None
@@ -384,6 +385,9 @@ class TeachPanel(QWidget):
 
     def refresh(self) -> None:
         """Re-read the dataset folder: takes per action, counts, actions to choose."""
+        if self._shown_root is not None and self._shown_root != self.root:
+            # Another folder: a message about the one left (an error) goes.
+            self.ctx.status(f"Dataset folder: {self.root}")
         self._shown_root = self.root
         self.ctx.remember("teach/dataset", self.root)
         if self.train_job is None and self._runs_root != self.root:
@@ -504,8 +508,7 @@ class TeachPanel(QWidget):
         job.worker.failed.connect(self._on_record_failed)
         job.ended.connect(self._on_record_job_ended)
         self.record_job = job
-        self.record_button.setEnabled(False)
-        self.stop_button.setEnabled(True)
+        hand_over(self.record_button, self.stop_button)
         self.source.setEnabled(False)  # the take's source is fixed once it starts
         self.record_status.setText(f"Starting {name}…")
         self.video.show_message("Starting…")
@@ -587,8 +590,7 @@ class TeachPanel(QWidget):
     @pyqtSlot()
     def _on_record_job_ended(self) -> None:
         self.record_job = None
-        self.record_button.setEnabled(True)
-        self.stop_button.setEnabled(False)
+        hand_over(self.stop_button, self.record_button)
         self.source.setEnabled(True)
 
     # --- takes -----------------------------------------------------------------------
@@ -910,6 +912,7 @@ class TeachPanel(QWidget):
         self.resume_button.setEnabled(found.resumable is not None)
         self.use_button.setEnabled(found.finished is not None)
         self.curves.clear()
+        self.log.clear()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("idle")
@@ -989,6 +992,7 @@ class TeachPanel(QWidget):
                 "is held out and no validation accuracy is measured (record "
                 f"{enough} or more takes of every action to see one)"
             )
+        self._previous_model = self.trained_run  # offered again if this run stops
         self.trained_run = None
         self.use_button.setEnabled(False)
         self._t0 = time.monotonic()
@@ -1077,6 +1081,10 @@ class TeachPanel(QWidget):
         self._set_training(False)
         if self._runs_root != self.root:  # another folder was opened meanwhile
             self._show_earlier_runs()
+        elif self.trained_run is None and self._previous_model is not None:
+            # Cancelled or failed: the model from before is still there to use.
+            self.trained_run = self._previous_model
+            self.use_button.setEnabled(True)
 
     @pyqtSlot()
     def _on_use_clicked(self) -> None:
@@ -1084,10 +1092,11 @@ class TeachPanel(QWidget):
             self.use_model.emit(self.trained_run)
 
     def _set_training(self, running: bool) -> None:
-        self.train_button.setEnabled(not running)
-        self.cancel_button.setEnabled(running)
         if running:
+            hand_over(self.train_button, self.cancel_button)
             self.resume_button.setEnabled(False)
+        else:
+            hand_over(self.cancel_button, self.train_button)
 
     def _append_log(self, line: str) -> None:
         self.log.appendPlainText(f"{datetime.now():%H:%M:%S}  {line}")

@@ -40,7 +40,7 @@ from PyQt6.QtWidgets import (
 
 from app.context import AppContext
 from app.widgets.curves import TrainingCurves, loss_terms
-from app.widgets.layout import field_row, scrolling_column
+from app.widgets.layout import field_row, hand_over, scrolling_column
 from app.workers import Job
 from core import runs
 from core.config import (
@@ -665,9 +665,12 @@ class TrainPanel(QWidget):
         self._set_running(False)
 
     def _set_running(self, running: bool) -> None:
-        self.start_button.setEnabled(not running)
-        self.resume_button.setEnabled(not running)
-        self.cancel_button.setEnabled(running)
+        if running:
+            for button in (self.start_button, self.resume_button):
+                hand_over(button, self.cancel_button)
+        else:
+            hand_over(self.cancel_button, self.start_button)
+            self.resume_button.setEnabled(True)
 
     def _append_log(self, line: str, when: str | None = None) -> None:
         self.log.appendPlainText(f"{when or f'{datetime.now():%H:%M:%S}':>8}  {line}")

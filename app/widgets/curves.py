@@ -172,6 +172,10 @@ class TrainingCurves(QWidget):
         for key, curve in self.curves.items():
             curve.setData(np.asarray(self._x[key]), np.asarray(self._y[key]))
         self.acc_curve.setData(np.asarray(self._acc_x), np.asarray(self._acc_y))
+        # Accuracy on the epochs the losses span: alone, one point (a short run) was
+        # drawn on -150..150, and a cleared plot kept the last run's axis.
+        last = max([*(xs[-1] for xs in self._x.values() if xs), *self._acc_x[-1:], 1.0])
+        self.acc_plot.setXRange(0, last, padding=0.02)
 
 
 def loss_terms(losses: dict[str, float]) -> dict[str, float]:

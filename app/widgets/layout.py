@@ -56,3 +56,17 @@ def scrolling_column(column: QWidget) -> QScrollArea:
     if column.maximumWidth() < 16_777_215:  # QWIDGETSIZE_MAX: no maximum set
         area.setMaximumWidth(column.maximumWidth() + extra)
     return area
+
+
+def hand_over(done: QPushButton, following: QPushButton) -> None:
+    """Disable ``done`` and enable ``following`` (Record -> Stop, Train -> Cancel).
+
+    A disabled button hands the keyboard focus to whatever follows it in the tab
+    order: Space pressed again then pressed that (a second take began while training
+    ran), and a scroll area scrolled to show it. The focus, if ``done`` had it, goes
+    to ``following`` instead.
+    """
+    following.setEnabled(True)
+    if done.hasFocus():
+        following.setFocus(Qt.FocusReason.OtherFocusReason)
+    done.setEnabled(False)

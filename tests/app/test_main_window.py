@@ -269,6 +269,11 @@ def test_open_folder_without_a_file_manager_copies_the_path_and_says_so(
         assert window.statusBar().currentMessage() == (
             f"No file manager could open the folder; path copied: {folder}"
         )
+        # Another folder: the message about the one left goes.
+        window.teach.set_dataset(tmp_path / "other")
+        assert window.statusBar().currentMessage() == (
+            f"Dataset folder: {tmp_path / 'other'}"
+        )
     finally:
         window.shutdown()
 

@@ -330,18 +330,20 @@ def test_the_folders_own_runs_come_back_with_it(qtbot, settings, tmp_path):
         assert not panel.resume_button.isEnabled() and not panel.use_button.isEnabled()
         panel.epochs.setValue(300)
         job = panel.start_training()
+        assert "every take trains: an action has fewer than 3 takes" in (
+            panel.log.toPlainText()
+        )
         job.worker.item_produced.connect(
             lambda e: panel.train_job.stop() if isinstance(e, EpochDone) else None
         )
         # Another folder is opened while it trains: once the run has stopped, the
-        # panel shows that folder's runs (none), not the run of the one left.
+        # panel shows that folder's runs (none), not the run of the one left, and
+        # not its log either.
         panel.set_dataset(tmp_path / "someone-else")
         qtbot.waitUntil(lambda: panel.train_job is None, timeout=120_000)
         assert errors == [], errors
-        assert "every take trains: an action has fewer than 3 takes" in (
-            panel.log.toPlainText()
-        )
         assert panel.run_dir is None and not panel.resume_button.isEnabled()
+        assert "every take trains" not in panel.log.toPlainText()
         # A folder typed into the field (no Enter, the click on a button keeps the
         # focus there) is the one the button acts on, and the one shown.
         panel.dataset_path.setText(str(mine))
@@ -390,6 +392,15 @@ def test_the_folders_own_runs_come_back_with_it(qtbot, settings, tmp_path):
         assert third.trained_run == finished and third.use_button.isEnabled()
         assert third.run_dir is None and not third.resume_button.isEnabled()
         assert third.progress.text() == "your last model"
+        # A new run cancelled at once: the model from before is offered again.
+        third.epochs.setValue(300)
+        job = third.start_training()
+        assert not third.use_button.isEnabled()
+        job.worker.item_produced.connect(
+            lambda e: third.train_job.stop() if isinstance(e, EpochDone) else None
+        )
+        qtbot.waitUntil(lambda: third.train_job is None, timeout=120_000)
+        assert third.trained_run == finished and third.use_button.isEnabled()
         assert errors == []
     finally:
         jobs.stop_all()

@@ -292,3 +292,47 @@ def test_a_button_that_disables_itself_does_not_scroll_its_column(qtbot):
     assert bar.maximum() > 0 and bar.value() == 0
     qtbot.mouseClick(record, Qt.MouseButton.LeftButton)
     assert not record.isEnabled() and bar.value() == 0
+
+
+def test_a_button_pressed_from_the_keyboard_hands_the_focus_to_its_successor(qtbot):
+    """Tab to Record, Space: the focus went to the next widget in the tab order (the
+    column scrolled to it, and Space again pressed it: a second take while training
+    ran). It goes to Stop, the button that takes over."""
+    from PyQt6.QtCore import Qt
+    from PyQt6.QtWidgets import QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+    from app.widgets.layout import hand_over, scrolling_column
+
+    column = QWidget()
+    box = QVBoxLayout(column)
+    record, stop = QPushButton("Record"), QPushButton("Stop")
+    stop.setEnabled(False)
+    record.clicked.connect(lambda: hand_over(record, stop))
+    stop.clicked.connect(lambda: hand_over(stop, record))
+    box.addWidget(record)
+    box.addWidget(stop)
+    box.addSpacing(2000)
+    box.addWidget(QLineEdit())
+    area = scrolling_column(column)
+    area.resize(300, 200)
+    qtbot.addWidget(area)
+    area.show()
+    qtbot.waitExposed(area)
+    area.activateWindow()
+    qtbot.waitUntil(area.isActiveWindow, timeout=2000)
+    record.setFocus(Qt.FocusReason.TabFocusReason)
+    assert record.hasFocus()
+    qtbot.keyClick(record, Qt.Key.Key_Space)
+    assert stop.isEnabled() and not record.isEnabled() and stop.hasFocus()
+    assert area.verticalScrollBar().value() == 0
+    qtbot.keyClick(stop, Qt.Key.Key_Space)  # Space again stops, it does not record
+    assert record.isEnabled() and record.hasFocus() and not stop.isEnabled()
+
+
+def test_one_accuracy_point_is_drawn_on_the_epochs_not_around_zero(qtbot):
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.add_accuracy(1.0, 0.5)
+    qtbot.waitUntil(lambda: curves.points("accuracy") == 1, timeout=1000)
+    left, right = curves.acc_plot.viewRange()[0]
+    assert -0.1 < left <= 0 and 1 <= right < 1.1
