@@ -102,6 +102,28 @@ def _refuse_another_runs_folder(out: Path, evaluated: list[Path]) -> None:
         )
 
 
+def _note_a_run_in_training(run_dir: Path) -> None:
+    """Say so when another process trains ``run_dir`` now: the figure is of the
+    weights of its last finished epoch, and the reports go when the run ends."""
+    from core.filelock import FileLock
+    from core.training.loop import RUN_LOCK
+
+    if not (run_dir / RUN_LOCK).exists():
+        return
+    lock = FileLock(run_dir / RUN_LOCK)
+    if lock.try_acquire():
+        lock.release()
+        return
+    who = lock.note()
+    print(
+        f"ms2l eval: note: {run_dir} is being trained now"
+        + (f" ({who})" if who else "")
+        + ": this scores the weights of its last finished epoch, and the reports it "
+        "writes into the run folder are removed when the run ends",
+        file=sys.stderr,
+    )
+
+
 def _save(result: EvalResult | FusedResult, folder: Path) -> str:
     from core.evaluation import save_eval
 
@@ -118,6 +140,8 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         check_output_folder(Path(args.out).expanduser(), "--out")
         _refuse_another_runs_folder(Path(args.out).expanduser(), args.run_dir)
+    for run_dir in args.run_dir:
+        _note_a_run_in_training(Path(run_dir))
     if len(args.run_dir) > 1:
         fused = evaluate_fused(
             args.run_dir, split=args.split, data_root=args.root, device=args.device

@@ -836,6 +836,18 @@ def _train(
         for note in _fit_novelty(model, data, cfg, device, run_dir):
             log.write(note)
             yield note
+    if main:
+        # An evaluation made while the run trained (ms2l eval, the Evaluate panel)
+        # scored the weights of an earlier epoch: it must not pass for the final ones.
+        stale = runs.remove_evaluations(run_dir)
+        if stale:
+            note = Log(
+                f"{run_dir}: removed the evaluation made while it trained "
+                f"({', '.join(stale)}): it scored an earlier epoch's weights; evaluate "
+                "again (ms2l eval)"
+            )
+            log.write(note)
+            yield note
     finished = RunFinished(run_dir, best_acc, cancelled, max(epoch, 0), last_acc)
     log.write(finished)
     yield finished

@@ -263,3 +263,35 @@ def test_predictor_refuses_a_clip_without_any_skeleton(tiny_data, tmp_path):
         p.predict_proba([good, empty])
     with pytest.raises(ValueError, match="clip 0 has no skeleton in any frame"):
         p.predict_proba([np.zeros((12, 1, 20, 3), dtype=np.float32)])
+
+
+def test_an_evaluation_made_while_the_run_trains_is_noted_and_removed_at_its_end(
+    tiny_data, tmp_path, capsys
+):
+    """A user trial: ``ms2l eval`` of a run in training said nothing, and its report
+    (of an early epoch's weights) stayed in the folder beside the final weights."""
+    from core.training.events import CheckpointSaved, Log
+
+    run_dir = tmp_path / "r"
+    notes = []
+    for event in run(tiny_config(tiny_data, run_dir, epochs=3)):
+        if (
+            isinstance(event, CheckpointSaved)
+            and event.path.name == "last.pt"
+            and event.epoch == 1
+        ):  # another terminal evaluates it now (the run holds its lock)
+            assert main(["eval", str(run_dir), "--device", "cpu"]) == 0
+            err = capsys.readouterr().err
+            assert f"ms2l eval: note: {run_dir} is being trained now (process " in err
+            assert (run_dir / "eval.json").is_file()
+        elif isinstance(event, Log) and "while it trained" in event.message:
+            notes.append(event.message)
+    assert notes == [
+        f"{run_dir}: removed the evaluation made while it trained (confusion.csv, "
+        "confusion.png, eval.json): it scored an earlier epoch's weights; evaluate "
+        "again (ms2l eval)"
+    ]
+    assert not (run_dir / "eval.json").exists()
+    assert main(["eval", str(run_dir), "--device", "cpu"]) == 0
+    assert "being trained now" not in capsys.readouterr().err
+    assert (run_dir / "eval.json").is_file()
