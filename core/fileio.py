@@ -65,6 +65,12 @@ def atomic_path(path: str | os.PathLike[str], fsync: bool = True) -> Iterator[Pa
         if fsync:
             _fsync(tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        if exc.filename != str(tmp) or exc.errno is None:
+            raise
+        # The user asked for ``path``: a read-only folder or a full disk is reported
+        # for it, not for the hidden temporary nobody has heard of.
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     finally:  # a failed write (disk full, an exception in the block) leaves nothing
         discard(tmp)
 
