@@ -1003,6 +1003,10 @@ class TeachPanel(QWidget):
         self.train_job = job
         self._set_training(True)
         self._append_log(f"training on {folder}")
+        # Not the last run's "stopped at epoch 19 of 300": data loading comes first.
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat("starting…")
         job.start()
         return job
 

@@ -349,6 +349,7 @@ def test_the_folders_own_runs_come_back_with_it(qtbot, settings, tmp_path):
         panel.dataset_path.setText(str(mine))
         job = panel.start_training(resume=True)  # its cancelled run, found and resumed
         assert job is not None and str(mine) in panel.summary.text()
+        assert panel.progress.text() == "starting…"  # not "stopped at epoch ..."
         assert f"training on {mine}" in panel.log.toPlainText()
         job.worker.item_produced.connect(
             lambda e: panel.train_job.stop() if isinstance(e, EpochDone) else None
