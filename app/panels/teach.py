@@ -56,7 +56,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.context import AppContext
-from app.widgets.curves import TrainingCurves, loss_terms
+from app.widgets.curves import TrainingCurves
 from app.widgets.layout import field_row, hand_over, scrolling_column
 from app.widgets.shortcuts import press_on_key
 from app.widgets.skeleton_view import SkeletonView
@@ -68,6 +68,7 @@ from core import runs
 from core.datasets import custom
 from core.datasets.recording import Recording, read_recording
 from core.skeleton import MP33, get_layout
+from core.text import count
 from core.training.events import (
     BatchDone,
     DataProgress,
@@ -448,8 +449,8 @@ class TeachPanel(QWidget):
             f"{a} {len({iv.recording for iv in rows})}" for a, rows in by_action.items()
         )
         text = (
-            f"{_count(len(by_action), 'action')}, "
-            f"{_count(len(recordings), 'recording')}"
+            f"{count(len(by_action), 'action')}, "
+            f"{count(len(recordings), 'recording')}"
             + (f" ({counts})" if counts else "")
             + f" in {self.root}"
             + ("" if self.root.is_dir() else " (a new folder: the first take makes it)")
@@ -921,7 +922,7 @@ class TeachPanel(QWidget):
             return
         history = read_history(shown)
         for event in history:
-            self._draw(event)
+            self.curves.add_event(event, val_loss=False)
         epochs = [e for e in history if isinstance(e, EpochDone)]
         done = epochs[-1].epoch if epochs else 0
         if found.resumable is not None:
@@ -939,17 +940,6 @@ class TeachPanel(QWidget):
                 self.progress.setValue(1)
                 self.progress.setFormat(f"your last model{acc}")
             self._append_log(f"your last model of this folder: {found.finished}")
-
-    def _draw(self, event: object) -> None:
-        """Add a training event to the curves (as the Train panel draws them: the loss
-        terms without "total", which repeats the one term)."""
-        if isinstance(event, BatchDone):
-            self.curves.add_losses(
-                event.epoch - 1 + event.step / max(1, event.steps_per_epoch),
-                loss_terms(event.losses),
-            )
-        elif isinstance(event, EpochDone) and event.val_acc is not None:
-            self.curves.add_accuracy(float(event.epoch), event.val_acc)
 
     def start_training(self, resume: bool = False) -> Job | None:
         """Train (or resume) a model of the user's actions in a worker.
@@ -1037,16 +1027,16 @@ class TeachPanel(QWidget):
             self._steps = max(1, event.total_epochs * event.steps_per_epoch)
             self.progress.setRange(0, self._steps)
             self._append_log(
-                f"{_count(event.total_epochs, 'epoch')} x "
-                f"{_count(event.steps_per_epoch, 'step')} -> {self.run_dir}"
+                f"{count(event.total_epochs, 'epoch')} x "
+                f"{count(event.steps_per_epoch, 'step')} -> {self.run_dir}"
             )
         elif isinstance(event, BatchDone):
             done = (event.epoch - 1) * event.steps_per_epoch + event.step
             self.progress.setValue(min(done, self.progress.maximum()))
             self.progress.setFormat(f"epoch {event.epoch} · %p%")
-            self._draw(event)
+            self.curves.add_event(event, val_loss=False)
         elif isinstance(event, EpochDone):
-            self._draw(event)
+            self.curves.add_event(event, val_loss=False)
         elif isinstance(event, Log):
             self._append_log(event.message)
         elif isinstance(event, RunFinished):
@@ -1126,8 +1116,3 @@ class TeachPanel(QWidget):
         )
         if folder:
             self.base_path.setText(folder)
-
-
-def _count(n: int, noun: str) -> str:
-    """``"1 action"``, ``"2 actions"``."""
-    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -54,6 +54,7 @@ from core.config import (
 from core.datasets.splits import PROTOCOLS
 from core.paths import default_runs_dir
 from core.preprocess import STREAMS
+from core.text import count
 from core.training.events import (
     BatchDone,
     CheckpointSaved,
@@ -504,8 +505,7 @@ class TrainPanel(QWidget):
             epochs, ok = QInputDialog.getInt(
                 self,
                 "Train the run longer",
-                f"{Path(folder).name} finished its {done.planned} "
-                f"epoch{'s' if done.planned != 1 else ''}.\n"
+                f"{Path(folder).name} finished its {count(done.planned, 'epoch')}.\n"
                 "Train it on, to how many epochs in all?",
                 value=2 * done.planned,
                 min=done.planned + 1,
@@ -612,31 +612,16 @@ class TrainPanel(QWidget):
             self.eta.setText(
                 f"ETA {format_seconds(left)} · {per_step * 1000:.0f} ms/step · lr {event.lr:.2g}"
             )
-        self._add_batch_losses(event)
-
-    def _add_batch_losses(self, event: BatchDone) -> None:
-        spe = max(1, event.steps_per_epoch)
-        self.curves.add_losses(
-            event.epoch - 1 + event.step / spe, loss_terms(event.losses)
-        )
+        self.curves.add_event(event)
 
     def _on_epoch_done(self, event: EpochDone) -> None:
-        self._add_epoch_points(event)
+        self.curves.add_event(event)
         self._append_log(log_line(event))
-
-    def _add_epoch_points(self, event: EpochDone) -> None:
-        if event.val_loss is not None:
-            self.curves.add_losses(float(event.epoch), {"loss": event.val_loss}, "val ")
-        if event.val_acc is not None:
-            self.curves.add_accuracy(float(event.epoch), event.val_acc)
 
     def _show_history(self, events: list[Event]) -> None:
         """Curves and log of a run's earlier sessions (their lines marked "earlier")."""
         for event in events:
-            if isinstance(event, BatchDone):
-                self._add_batch_losses(event)
-            elif isinstance(event, EpochDone):
-                self._add_epoch_points(event)
+            self.curves.add_event(event)
             line = log_line(event)
             if line:
                 self._append_log(line, when="earlier")

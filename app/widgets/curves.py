@@ -15,6 +15,8 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QTimer, pyqtSlot
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
+from core.training.events import BatchDone, EpochDone
+
 PALETTE = ("#42a5f5", "#ef5350", "#66bb6a", "#ffa726", "#ab47bc", "#26c6da", "#d4e157",
            "#8d6e63")  # fmt: skip
 
@@ -87,6 +89,7 @@ class TrainingCurves(QWidget):
         )
         self._acc_x: list[float] = []
         self._acc_y: list[float] = []
+        self._acc_right = 0.0  # right end of the accuracy plot's epochs
         self._dirty = False
         self.timer = QTimer(self)
         self.timer.setInterval(max(1, round(1000 / refresh_hz)))
@@ -140,6 +143,21 @@ class TrainingCurves(QWidget):
         self._acc_y.append(100.0 * float(accuracy))
         self._dirty = True
 
+    def add_event(self, event: object, val_loss: bool = True) -> None:
+        """Draw a training event: a batch's loss terms (:func:`loss_terms`) at its
+        fractional epoch, an epoch's validation loss (unless ``val_loss`` is False)
+        and accuracy; other events are ignored."""
+        if isinstance(event, BatchDone):
+            spe = max(1, event.steps_per_epoch)
+            self.add_losses(
+                event.epoch - 1 + event.step / spe, loss_terms(event.losses)
+            )
+        elif isinstance(event, EpochDone):
+            if val_loss and event.val_loss is not None:
+                self.add_losses(float(event.epoch), {"loss": event.val_loss}, "val ")
+            if event.val_acc is not None:
+                self.add_accuracy(float(event.epoch), event.val_acc)
+
     def truncate(self, last_x: float) -> None:
         """Drop every point after ``last_x`` (epochs a resumed run trains again)."""
         series = [(self._x[k], self._y[k]) for k in self._x]
@@ -175,7 +193,9 @@ class TrainingCurves(QWidget):
         # Accuracy on the epochs the losses span: alone, one point (a short run) was
         # drawn on -150..150, and a cleared plot kept the last run's axis.
         last = max([*(xs[-1] for xs in self._x.values() if xs), *self._acc_x[-1:], 1.0])
-        self.acc_plot.setXRange(0, last, padding=0.02)
+        if last != self._acc_right:
+            self._acc_right = last
+            self.acc_plot.setXRange(0, last, padding=0.02)
 
 
 def loss_terms(losses: dict[str, float]) -> dict[str, float]:

@@ -105,16 +105,11 @@ def _refuse_another_runs_folder(out: Path, evaluated: list[Path]) -> None:
 def _note_a_run_in_training(run_dir: Path) -> None:
     """Say so when another process trains ``run_dir`` now: the figure is of the
     weights of its last finished epoch, and the reports go when the run ends."""
-    from core.filelock import FileLock
-    from core.training.loop import RUN_LOCK
+    from core.training.loop import trained_by
 
-    if not (run_dir / RUN_LOCK).exists():
+    who = trained_by(run_dir)
+    if who is None:
         return
-    lock = FileLock(run_dir / RUN_LOCK)
-    if lock.try_acquire():
-        lock.release()
-        return
-    who = lock.note()
     print(
         f"ms2l eval: note: {run_dir} is being trained now"
         + (f" ({who})" if who else "")

@@ -32,6 +32,7 @@ from core.config import (
     validate,
 )
 from core.errors import UserError
+from core.text import count
 from core.training.events import (
     BatchDone,
     DataProgress,
@@ -349,8 +350,7 @@ class ProgressBar:
             self.total_epochs = event.total_epochs
             print(
                 f"run {event.run_dir}: epochs {event.start_epoch}..{event.total_epochs}, "
-                f"{event.steps_per_epoch} step{'s' if event.steps_per_epoch != 1 else ''}"
-                "/epoch",
+                f"{count(event.steps_per_epoch, 'step')}/epoch",
                 file=s,
             )
         elif isinstance(event, BatchDone) and self.live:

@@ -180,11 +180,9 @@ def check_resumable(run_dir: str | os.PathLike[str], epochs: int | None = None) 
         )
     cfg = runs.read_run(run_dir).config
     _resolve(cfg.replace(run={"run_dir": str(run_dir), "resume": True}), epochs)
-    probe = FileLock(run_dir / RUN_LOCK)
-    try:
-        _lock_run(probe, run_dir, new=False)
-    finally:
-        probe.release()
+    who = trained_by(run_dir)
+    if who is not None:
+        raise ValueError(_busy(run_dir, who))
 
 
 def _resolve(
@@ -387,6 +385,28 @@ def _refuse_a_held_run(run_dir: Path) -> None:
         )
 
 
+def trained_by(run_dir: Path) -> str | None:
+    """Who trains ``run_dir`` now: the note its process left in the run lock (``""``
+    if none), or ``None`` when no process holds the lock. Only looks: the lock is
+    taken for a moment at most, and nothing is written."""
+    path = run_dir / RUN_LOCK
+    if not path.exists():
+        return None
+    probe = FileLock(path)
+    if probe.try_acquire():
+        probe.release()
+        return None
+    return probe.note()
+
+
+def _busy(run_dir: Path, who: str) -> str:
+    return (
+        f"{run_dir}: another process is training this run"
+        + (f" ({who})" if who else "")
+        + "; wait for it to finish or stop it"
+    )
+
+
 def _lock_run(lock: FileLock, run_dir: Path, new: bool) -> None:
     """Take the run folder's lock, or say who trains it.
 
@@ -395,12 +415,7 @@ def _lock_run(lock: FileLock, run_dir: Path, new: bool) -> None:
             started a run there while this one read its data.
     """
     if not lock.try_acquire():
-        who = lock.note()
-        raise ValueError(
-            f"{run_dir}: another process is training this run"
-            + (f" ({who})" if who else "")
-            + "; wait for it to finish or stop it"
-        )
+        raise ValueError(_busy(run_dir, lock.note()))
     if new:
         try:
             _refuse_a_held_run(run_dir)
