@@ -545,9 +545,10 @@ class TrainPanel(QWidget):
 
     @pyqtSlot()
     def _on_cancel_clicked(self) -> None:
-        if self.job is not None:
+        # The button stays enabled while the run winds down, as in Teach and Evaluate:
+        # disabling it sent the keyboard focus down the column and scrolled it.
+        if self.job is not None and not self.job.stop_event.is_set():
             self.job.stop()
-            self.cancel_button.setEnabled(False)
             self.progress.setFormat("cancelling…")
             self._append_log("Cancelling: the run stops after the current batch.")
 

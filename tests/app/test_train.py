@@ -99,6 +99,11 @@ def test_cancel_mid_run_then_resume_from_the_run_folder(qtbot, panel):
         timeout=60_000,
     )
     panel.cancel_button.click()
+    # Cancel stays enabled while the run winds down (disabling it sent the keyboard
+    # focus down the column); pressing it again asks nothing more.
+    assert panel.cancel_button.isEnabled()
+    panel.cancel_button.click()
+    assert panel.log.toPlainText().count("Cancelling") == 1
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=30_000)
     last = panel.last_event
     assert isinstance(last, RunFinished) and last.cancelled and last.epoch < 200
