@@ -93,6 +93,11 @@ class DataConfig:
         label_fraction: Share of training clips whose labels are used (semi-supervised).
         labels_per_class: Use the labels of only this many training clips per class
             (a seeded few-shot draw; 0 = off; exclusive with ``label_fraction < 1``).
+        pseudo_labels_from: Self-training: a classifying run (the teacher, usually one
+            trained on the same few labels) whose surest answers label the training
+            clips whose labels are not used (:mod:`core.training.pseudo`); ``""`` = off.
+        pseudo_per_class: Clips per class the teacher labels (with
+            ``pseudo_labels_from``).
         val_fraction: Custom datasets: share of the recordings (or subjects) of every
             action held out for validation (0 = train on everything, no validation).
         held_out: Custom datasets: the recordings (or subjects, by ``protocol``) that
@@ -122,6 +127,8 @@ class DataConfig:
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     label_fraction: float = 1.0
     labels_per_class: int = 0
+    pseudo_labels_from: str = ""
+    pseudo_per_class: int = 0
     val_fraction: float = 0.2
     held_out: tuple[str, ...] = ()
     max_clips: int = 0
@@ -623,6 +630,15 @@ def validate(cfg: TrainConfig) -> None:
     if cfg.data.labels_per_class < 0:
         raise ValueError(
             f"labels_per_class must be >= 0, got {cfg.data.labels_per_class}"
+        )
+    if cfg.data.pseudo_per_class < 0:
+        raise ValueError(
+            f"pseudo_per_class must be >= 0, got {cfg.data.pseudo_per_class}"
+        )
+    if bool(cfg.data.pseudo_labels_from) != bool(cfg.data.pseudo_per_class):
+        raise ValueError(
+            "self-training needs both the teacher run and the clips per class it "
+            "labels (--pseudo-labels RUN --pseudo-per-class N)"
         )
     if cfg.data.labels_per_class and cfg.data.label_fraction < 1:
         raise ValueError("give either labels_per_class or label_fraction, not both")

@@ -143,6 +143,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="use the labels of only N training clips per class (seeded few-shot draw)",
     )
     p.add_argument(
+        "--pseudo-labels",
+        metavar="RUN",
+        help="self-training: a classifying run (the teacher) labels the training clips "
+        "whose labels are not used; its surest answers become training labels",
+    )
+    p.add_argument(
+        "--pseudo-per-class",
+        type=int,
+        metavar="N",
+        help="with --pseudo-labels: clips per class the teacher labels",
+    )
+    p.add_argument(
         "--val-fraction",
         type=float,
         help="custom datasets: share of recordings (or subjects) of every action held "
@@ -245,6 +257,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         ("stream", data, "stream"),
         ("label_fraction", data, "label_fraction"),
         ("labels_per_class", data, "labels_per_class"),
+        ("pseudo_labels", data, "pseudo_labels_from"),
+        ("pseudo_per_class", data, "pseudo_per_class"),
         ("val_fraction", data, "val_fraction"),
         ("max_clips", data, "max_clips"),
         ("encoder", model, "encoder"),

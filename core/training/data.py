@@ -461,6 +461,27 @@ def load_data(
         ]
     hidden = np.setdiff1d(np.arange(len(train)), labelled)
     train.labels[hidden] = -1
+    if cfg.pseudo_labels_from:
+        from core.training import pseudo
+
+        probabilities = yield from pseudo.teacher_probabilities(
+            cfg.pseudo_labels_from, store, train.store_index[hidden], stop
+        )
+        picked = pseudo.pick(probabilities, hidden, cfg.pseudo_per_class)
+        classes = np.unique(train.labels[labelled])
+        train.labels[picked.positions] = picked.labels
+        labelled = np.union1d(labelled, picked.positions)
+        notes = [
+            *notes,
+            pseudo.summary(
+                cfg.pseudo_labels_from,
+                picked,
+                cfg.pseudo_per_class,
+                classes,
+                len(hidden),
+                store.labels[train.store_index[picked.positions]],
+            ),
+        ]
     # The live window matches the labelled actions (unlabelled spans of a custom
     # dataset are cut into windows of their own length); every clip when none is.
     timed = has_label if has_label.size else np.arange(len(train))

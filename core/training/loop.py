@@ -248,7 +248,11 @@ def _resolve(
         run={"run_dir": str(run_dir)},
         # A new run draws its own validation (a config taken from another run carries
         # that run's held-out recordings).
-        data={"root": _absolute(cfg.data.root), "held_out": ()},
+        data={
+            "root": _absolute(cfg.data.root),
+            "held_out": (),
+            "pseudo_labels_from": _absolute(cfg.data.pseudo_labels_from),
+        },
         strategy={"init_from": _absolute(cfg.strategy.init_from)},
     )
     return cfg, run_dir, None

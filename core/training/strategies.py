@@ -295,6 +295,11 @@ def describe(cfg: TrainConfig) -> str:
         parts.append(f"labels={cfg.data.label_fraction:g}")
     if cfg.data.labels_per_class:
         parts.append(f"labels={cfg.data.labels_per_class}/class")
+    if cfg.data.pseudo_labels_from:
+        parts.append(
+            f"pseudo-labels={cfg.data.pseudo_per_class}/class from "
+            f"{cfg.data.pseudo_labels_from}"
+        )
     if cfg.data.stream != "joint":
         parts.append(f"stream={cfg.data.stream}")
     return " ".join(parts)

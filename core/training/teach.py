@@ -33,7 +33,8 @@ MIN_RECORDINGS_FOR_VALIDATION = 3
 # Data settings that describe the dataset, not the preprocessing the encoder expects.
 _DATASET_FIELDS = frozenset(
     ("dataset", "root", "protocol", "label_fraction", "labels_per_class",
-     "max_clips", "cache_dir", "window_seconds", "val_fraction", "held_out")
+     "max_clips", "cache_dir", "window_seconds", "val_fraction", "held_out",
+     "pseudo_labels_from", "pseudo_per_class")
 )  # fmt: skip
 
 

@@ -1,0 +1,159 @@
+"""Self-training (``--pseudo-labels RUN``): a trained run labels the hidden clips."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.training.data import drain, load_data
+from core.training.events import Log, RunFinished
+from core.training.loop import run as train_run
+from core.training.pseudo import pick
+from tests.core.training.conftest import tiny_config
+
+
+def test_pick_takes_each_classs_surest_clips_by_its_top_answer() -> None:
+    p = np.array(
+        [
+            [0.9, 0.1, 0.0],  # class 0, sure
+            [0.6, 0.4, 0.0],  # class 0, less sure
+            [0.7, 0.3, 0.0],  # class 0
+            [0.2, 0.8, 0.0],  # class 1
+            [0.45, 0.55, 0.0],  # class 1, barely (its 0.45 never counts for class 0)
+        ]
+    )
+    candidates = np.array([10, 11, 12, 13, 14])
+    picked = pick(p, candidates, per_class=2)
+    assert picked.positions.tolist() == [10, 12, 13, 14]
+    assert picked.labels.tolist() == [0, 0, 1, 1]
+    assert np.allclose(picked.confidence, [0.9, 0.7, 0.8, 0.55])
+    # Class 2 is nobody's answer: it gets none; an empty candidate set picks nothing.
+    assert len(pick(np.zeros((0, 3)), np.zeros(0, np.int64), 2).positions) == 0
+
+
+def _finish(cfg) -> tuple[RunFinished, list[Log]]:
+    events = list(train_run(cfg))
+    finished = [e for e in events if isinstance(e, RunFinished)]
+    assert finished and not finished[-1].cancelled
+    return finished[-1], [e for e in events if isinstance(e, Log)]
+
+
+@pytest.fixture(scope="module")
+def teacher(tiny_data, tmp_path_factory) -> Path:
+    """A run trained on every label of the tiny set (it learns its three actions)."""
+    folder = tmp_path_factory.mktemp("teacher") / "run"
+    _finish(tiny_config(tiny_data, folder, epochs=8))
+    return folder
+
+
+def test_the_teacher_labels_the_hidden_clips_and_a_resumed_run_draws_the_same(
+    tiny_data, teacher, tmp_path
+) -> None:
+    cfg = tiny_config(
+        tiny_data,
+        tmp_path / "student",
+        epochs=2,
+        data={
+            "labels_per_class": 1,
+            "pseudo_labels_from": str(teacher),
+            "pseudo_per_class": 3,
+        },
+    )
+    data = drain(load_data(cfg.data, seed=0))
+    # 1 true label per class, then up to 3 per class from the teacher.
+    counts = np.bincount(data.train.labels[data.labelled], minlength=3)
+    assert 3 < len(data.labelled) <= 12 and (counts >= 1).all()
+    assert ((data.train.labels >= 0) == np.isin(np.arange(len(data.train)),
+                                                data.labelled)).all()  # fmt: skip
+    # The teacher learned the three actions: its picks are the clips' own labels.
+    line = next(m for m in data.notes if m.startswith("pseudo-labels from"))
+    assert "up to 3 per class" in line and "agree with the dataset's own labels" in line
+    agree = float(line.split("; ")[1].split(" %")[0])
+    assert agree >= 80.0, line
+
+    # A whole run trains on them, records the teacher, and a resume draws the same.
+    finished, logs = _finish(cfg)
+    saved = json.loads((finished.run_dir / "config.json").read_text())["data"]
+    assert saved["pseudo_labels_from"] == str(teacher.resolve())
+    assert saved["pseudo_per_class"] == 3
+    assert any(m.message == line for m in logs)
+    again = drain(load_data(cfg.data, seed=0))
+    assert again.labelled.tolist() == data.labelled.tolist()
+    assert again.train.labels.tolist() == data.train.labels.tolist()
+
+
+def test_a_teacher_that_cannot_label_says_why(tiny_data, teacher, tmp_path) -> None:
+    # A pretraining run has no trained classifier.
+    pre = tmp_path / "pre"
+    _finish(tiny_config(tiny_data, pre, strategy="pretrain", epochs=1))
+    for folder, message in (
+        (pre, "'pretrain' run has no trained classifier"),
+        (tmp_path / "nowhere", "run folder not found"),
+    ):
+        cfg = tiny_config(
+            tiny_data,
+            tmp_path / "s",
+            data={
+                "labels_per_class": 1,
+                "pseudo_labels_from": str(folder),
+                "pseudo_per_class": 2,
+            },  # fmt: skip
+        )
+        with pytest.raises((ValueError, FileNotFoundError), match=message) as err:
+            drain(load_data(cfg.data, seed=0))
+        assert str(folder) in str(err.value)
+    # Another dataset's classes.
+    other = tmp_path / "other"
+    import shutil
+
+    shutil.copytree(teacher, other)
+    classes = [{"index": i, "name": n} for i, n in enumerate(["x", "y", "z"])]
+    (other / "labels.json").write_text(
+        json.dumps({"dataset": "nw-ucla", "classes": classes})
+    )
+    cfg = tiny_config(
+        tiny_data,
+        tmp_path / "s",
+        data={
+            "labels_per_class": 1,
+            "pseudo_labels_from": str(other),
+            "pseudo_per_class": 2,
+        },  # fmt: skip
+    )
+    with pytest.raises(ValueError, match="are not this dataset's"):
+        drain(load_data(cfg.data, seed=0))
+    # Half the setting is refused before any work.
+    with pytest.raises(ValueError, match="--pseudo-per-class"):
+        tiny_config(
+            tiny_data, tmp_path / "s", data={"pseudo_labels_from": str(teacher)}
+        )
+
+
+def test_the_cli_flags_train_a_student_and_refuse_half_the_setting(
+    tiny_data, teacher, tmp_path, capsys
+) -> None:
+    from core.cli import main
+
+    root, cache = tiny_data
+    base = tmp_path / "base.json"
+    tiny_config(tiny_data, tmp_path / "unused").save(base)
+    flags = ["train", "--config", str(base), "--root", str(root), "--epochs", "1",
+             "--labels-per-class", "1"]  # fmt: skip
+    student = tmp_path / "student"
+    status = main([*flags, "--pseudo-labels", str(teacher), "--pseudo-per-class", "2",
+                   "--run-dir", str(student)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert "pseudo-labels=2/class from" in err and "pseudo-labels from" in err
+    saved = json.loads((student / "config.json").read_text())["data"]
+    assert (saved["pseudo_labels_from"], saved["pseudo_per_class"]) == (
+        str(teacher.resolve()),
+        2,
+    )
+    status = main([*flags, "--pseudo-labels", str(teacher),
+                   "--run-dir", str(tmp_path / "half")])  # fmt: skip
+    assert status == 2 and "--pseudo-per-class N" in capsys.readouterr().err
+    assert not (tmp_path / "half").exists()
