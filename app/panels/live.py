@@ -36,7 +36,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.context import AppContext
-from app.widgets.layout import field_row
+from app.widgets.layout import field_row, scrolling_column
 from app.widgets.prob_bars import ProbabilityBars
 from app.widgets.shipped_button import ShippedModelButton
 from app.widgets.shortcuts import press_on_key
@@ -44,7 +44,7 @@ from app.widgets.source_picker import SourcePicker
 from app.widgets.video_view import VideoView
 from app.workers import Job
 from core import runs
-from core.live.capture import describe_source
+from core.live.capture import describe_source, truncation_note
 from core.live.recogniser import LiveSettings, frames_too_far_apart
 from core.runs import shipped_model_dir
 from core.sensors import describe_input
@@ -76,6 +76,7 @@ class LivePanel(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.predictor: Predictor | None = None
+        self.running_predictor: Predictor | None = None
         self.job: Job | None = None
         self.model_job: Job | None = None
         self.updates_shown = 0
@@ -87,6 +88,10 @@ class LivePanel(QWidget):
         self._settings = LiveSettings()  # those of the running (or last) job
         self.last_update: LiveUpdate | None = None
         self._start_when_loaded = False
+        self._restart_when_stopped = False
+        # The loaded model, its folder and what the panel said of it: kept should the
+        # next model asked for not load.
+        self._kept: tuple[Predictor, str, str, str] | None = None
 
         # --- source ------------------------------------------------------------------
         self.picker = SourcePicker(ctx, "live", video)
@@ -186,6 +191,9 @@ class LivePanel(QWidget):
         # One width whatever the model: a word-wrapped label's preferred width follows
         # its text, and the column jumped between ~410 and 520 px on each model change.
         controls_widget.setFixedWidth(420)
+        # Scrolls on a short window: squeezed, the model's word-wrapped description
+        # lost its lines (drawn over each other, and still after growing again).
+        controls_area = scrolling_column(controls_widget)
 
         # --- display -----------------------------------------------------------------
         self.video = VideoView()
@@ -204,7 +212,7 @@ class LivePanel(QWidget):
         display.addWidget(self.bars)
         display.addWidget(self.stats)
         box = QHBoxLayout(self)
-        box.addWidget(controls_widget)
+        box.addWidget(controls_area)
         box.addLayout(display, 1)
 
         self.picker.scan_cameras()
@@ -246,6 +254,13 @@ class LivePanel(QWidget):
             # ONNX on a CPU (the network several times faster), torch on CUDA
             yield Predictor.from_run(run_dir, backend="auto")
 
+        if self.predictor is not None:
+            self._kept = (
+                self.predictor,
+                self.model_path.text(),
+                self.model_info.text(),
+                self.input_info.text(),
+            )
         self.predictor = None
         self.start_button.setEnabled(False)
         if self.job is None:  # the last answer was another model's classes
@@ -266,6 +281,7 @@ class LivePanel(QWidget):
         if self.model_job is None or self.sender() is not self.model_job.worker:
             return  # a model asked for earlier finished loading after a newer request
         self.predictor = predictor
+        self._kept = None
         self.ctx.remember("model/run", self.model_path.text())
         labels = list(predictor.labels)
         check = (
@@ -287,7 +303,13 @@ class LivePanel(QWidget):
         self.start_button.setEnabled(self.job is None)
         self.input_info.setText(describe_input(predictor.config).summary())
         self.model_loaded.emit(predictor)
-        if self._start_when_loaded:
+        if self.job is not None:
+            # The running job holds the model it started with: start again with this
+            # one (the panel would otherwise name one model and show another's answers).
+            self._restart_when_stopped = True
+            self.stop()
+            self.ctx.status(f"Live: restarting with {self.model_path.text()} …")
+        elif self._start_when_loaded:
             self._start_when_loaded = False
             self.start()
 
@@ -295,7 +317,17 @@ class LivePanel(QWidget):
     def _on_model_failed(self, message: str) -> None:
         if self.model_job is None or self.sender() is not self.model_job.worker:
             return
-        self.model_info.setText(f"Could not load the model: {message}")
+        self._start_when_loaded = False  # Start was pressed for the model that failed
+        if self._kept is None:
+            self.model_info.setText(f"Could not load the model: {message}")
+            return
+        # The model in use before stays in use: its folder, description and Start.
+        self.predictor, folder, info, sensors = self._kept
+        self._kept = None
+        self.model_path.setText(folder)
+        self.model_info.setText(info)
+        self.input_info.setText(sensors)
+        self.ctx.status(f"Could not load the model; still using {folder}")
 
     @pyqtSlot()
     def _on_model_job_ended(self) -> None:
@@ -346,6 +378,7 @@ class LivePanel(QWidget):
         from core.live.pipeline import run_live
 
         predictor = self.predictor
+        self.running_predictor = predictor  # the model this run answers with
 
         def make(stop: threading.Event) -> Iterator[object]:
             return run_live(source, predictor, settings, stop)
@@ -388,6 +421,7 @@ class LivePanel(QWidget):
 
     @pyqtSlot()
     def _on_stop_clicked(self) -> None:
+        self._restart_when_stopped = False  # Stop wins over a pending model restart
         self.stop()
 
     @pyqtSlot(object)
@@ -455,13 +489,25 @@ class LivePanel(QWidget):
     def _on_live_job_ended(self) -> None:
         self.job = None
         self._set_running(False)
+        if self._restart_when_stopped:
+            self._restart_when_stopped = False
+            self.start()
+            return
         if self._ended_by == "failure":
             self.ctx.status("Live stopped by an error")  # shown in the view
-        elif self.last_update is not None and not self.predictions_shown:
+            return
+        cut = self._truncation_note()
+        if cut:  # in the view too: the end came early, not with the video's end
+            self.video.show_message(cut)
+        if self.last_update is not None and not self.predictions_shown:
             # A short video ended before the model's window was filled: say so
             # instead of leaving "collecting…" up.
+            self.action.setText("no prediction")
             if self._ended_by == "stop":
-                why = "stopped"
+                self.ctx.status("Live stopped before any prediction")
+                return
+            if cut:
+                why = cut
             elif not self.person_frames:
                 why = "no person was seen"
             elif (
@@ -475,10 +521,19 @@ class LivePanel(QWidget):
                     f"the input ended with the window at most "
                     f"{100 * self.max_fill:.0f} % filled with a person"
                 )
-            self.action.setText("no prediction")
             self.ctx.status(f"Live stopped before any prediction: {why}")
-        else:
+        elif self._ended_by == "stop" or self.last_update is None:
             self.ctx.status("Live stopped")
+        else:
+            self.ctx.status(f"Live ended: {cut}" if cut else "Live: the video ended")
+
+    def _truncation_note(self) -> str:
+        """What to say when a video ended far before the frames its header claims
+        (a copy cut short), else ``""``."""
+        last = self.last_update
+        if self._ended_by or last is None:
+            return ""
+        return truncation_note(self._source_name, last.frame_count, last.index + 1)
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running and self.predictor is not None)

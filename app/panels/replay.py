@@ -44,7 +44,7 @@ from app.widgets.shipped_button import ShippedModelButton
 from app.widgets.shortcuts import press_on_key
 from app.widgets.skeleton_view import SkeletonView
 from app.widgets.timeline import IntervalTimeline
-from app.workers import Job
+from app.workers import USER_ERRORS, Job
 from core import runs
 from core.datasets.base import SkeletonSequence
 from core.datasets.splits import PROTOCOLS, split_indices
@@ -76,6 +76,14 @@ class PredictProgress:
     model_dir: Path
     done: int
     total: int
+
+
+@dataclass(frozen=True)
+class _ModelFailed:
+    """A model that did not load in the worker (its run folder and why)."""
+
+    model_dir: Path
+    message: str
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,9 @@ class ReplayPanel(QWidget):
         self.load_job: Job | None = None
         self.predict_job: Job | None = None
         self._pending_predict: int | None = None
+        self._shown: tuple | None = None  # what was open, for a failed open to restore
+        # The model to go back to should the one chosen not load.
+        self._previous_model: Path | None = None
         self.model_dir = (
             model_dir or _path_or_none(ctx.recall("model/run")) or shipped_model_dir()
         )
@@ -214,7 +225,7 @@ class ReplayPanel(QWidget):
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.valueChanged.connect(self._on_slider_value_changed)
-        self.frame_label = QLabel("frame – / –")
+        self.frame_label = QLabel(_NO_FRAME)
         controls = QHBoxLayout()
         controls.addWidget(back)
         controls.addWidget(self.play_button)
@@ -272,6 +283,7 @@ class ReplayPanel(QWidget):
                 if isinstance(event, CacheReady):
                     yield ClipStore.open(event.path)
 
+        self._remember_source()
         self.ctx.remember("replay/root", str(root))
         self.ctx.remember("replay/dataset", dataset)
         blocker = self.dataset.blockSignals(True)
@@ -295,6 +307,7 @@ class ReplayPanel(QWidget):
         def make(stop: threading.Event) -> Iterator[object]:
             yield [read_file(path)]
 
+        self._remember_source()
         self.ctx.remember("replay/file_dir", str(path.parent))
         self.source_label.setText(f"Reading {path.name} …")
         return self._start_load(make)
@@ -336,12 +349,54 @@ class ReplayPanel(QWidget):
     def _on_load_failed(self, message: str) -> None:
         if self.load_job is not None and self.sender() is not self.load_job.worker:
             return  # an earlier request, replaced by a newer one
-        self.source_label.setText(f"Could not open: {message}")
-        self.source_label.setToolTip("")
-        # What was open before is no longer what the header talks about: clear it, so
-        # the error is not read as being about the clip still on screen.
-        self._clear_data()
-        self.info.setText(f"Could not open: {message}")
+        # What was open stays open (nothing the user was looking at is lost); the
+        # error says it is about the other file, and what is still shown.
+        before = self._shown_source
+        if before and self.names:
+            self._restore_source()
+            self.info.setText(f"Could not open: {message} (still showing {before})")
+            self.ctx.status(f"Could not open the file; still showing {before}")
+        else:
+            self.source_label.setText(f"Could not open: {message}")
+            self.source_label.setToolTip("")
+            self._clear_data()
+            self.info.setText(f"Could not open: {message}")
+
+    def _remember_source(self) -> None:
+        """Note what is open (the source line, Dataset and Protocol boxes) before
+        another open replaces it, so that a failed open can put it back."""
+        if not self.names:
+            return  # nothing open to go back to (keep an earlier note, if any)
+        self._shown = (
+            self.source_label.text(),
+            self.source_label.toolTip(),
+            self.dataset.currentText(),
+            [self.protocol.itemText(i) for i in range(self.protocol.count())],
+            self.protocol.currentText(),
+            self.protocol.isEnabled(),
+        )
+
+    @property
+    def _shown_source(self) -> str:
+        """The source line of what is open (without its hover hint), ``""`` when
+        nothing is."""
+        if self._shown is None or not self.names:
+            return ""
+        return self._shown[0].split(" (")[0]
+
+    def _restore_source(self) -> None:
+        """Put back the source line and boxes noted by :meth:`_remember_source`."""
+        assert self._shown is not None
+        text, tip, dataset, protocols, protocol, enabled = self._shown
+        self.source_label.setText(text)
+        self.source_label.setToolTip(tip)
+        with QSignalBlocker(self.dataset):
+            self.dataset.setCurrentText(dataset)
+        with QSignalBlocker(self.protocol):
+            self.protocol.clear()
+            self.protocol.addItems(protocols)
+            self.protocol.setCurrentText(protocol)
+        self.protocol.setEnabled(enabled)
 
     def _clear_data(self) -> None:
         """Show no data: no clips, no clip, no labels (after a failed open)."""
@@ -364,7 +419,7 @@ class ReplayPanel(QWidget):
         self.timeline.setVisible(False)
         with QSignalBlocker(self.slider):
             self.slider.setRange(0, 0)
-        self.frame_label.setText("frame – / –")
+        self.frame_label.setText(_NO_FRAME)
         self.true_label.setText("True: –")
         self.pred_label.setText("Predicted: –")
 
@@ -567,7 +622,9 @@ class ReplayPanel(QWidget):
         self.view.set_frame(self.current.joints[frame])
         with QSignalBlocker(self.slider):
             self.slider.setValue(frame)
-        self.frame_label.setText(f"frame {frame + 1} / {self.current.num_frames}")
+        # Numbered from 0, as the label headers, the timeline, the data files' labels
+        # and ms2l infer number them (from 1 it read one more than the header).
+        self.frame_label.setText(f"frame {frame} of 0–{self.current.num_frames - 1}")
         self.timeline.set_cursor(frame)
         if self.continuous:
             self._show_frame_labels(frame)
@@ -710,13 +767,25 @@ class ReplayPanel(QWidget):
 
     # --- the model -------------------------------------------------------------------
     def set_model(self, run_dir: Path | None) -> None:
-        """Use another run folder for predictions (``None`` = no predictions)."""
+        """Use another run folder for predictions (``None`` = no predictions).
+
+        Should its model not load, the panel goes back to the model it had (the
+        error says so) instead of failing again on every clip.
+        """
+        if run_dir != self.model_dir:
+            self._previous_model = self.model_dir
         self.model_dir = run_dir
         self.predictor = None
         self.prediction = None  # the other model's answers are not this one's
+        if self.current is not None and self.continuous:
+            # The predicted row was the other model's: empty until this one answers.
+            self.timeline.set_intervals(
+                self.true_intervals,
+                [],
+                self.class_names,
+                self.current.num_frames,
+            )
         self.pred_label.setText("Predicted: …" if run_dir else "Predicted: (no model)")
-        if run_dir is not None:
-            self.ctx.remember("model/run", str(run_dir))
         self._show_model()
         if self.store is not None and self.store.dataset == "custom":
             self._compute_splits()  # the held-out takes are the model's
@@ -759,7 +828,11 @@ class ReplayPanel(QWidget):
             if predictor is None:
                 from core.inference import Predictor
 
-                predictor = Predictor.from_run(model_dir)
+                try:
+                    predictor = Predictor.from_run(model_dir)
+                except USER_ERRORS as exc:  # the folder, not the clip: say it once
+                    yield _ModelFailed(model_dir, str(exc))
+                    return
                 yield _Loaded(model_dir, predictor)
 
             def report(done: int, total: int) -> None:
@@ -789,6 +862,18 @@ class ReplayPanel(QWidget):
                 self.show_prediction(item.prediction)
         elif isinstance(item, _Loaded) and item.model_dir == self.model_dir:
             self.predictor = item.predictor  # loaded on first use
+            # Remembered once it loads: a folder that fails is not offered next time.
+            self.ctx.remember("model/run", str(item.model_dir))
+        elif isinstance(item, _ModelFailed) and item.model_dir == self.model_dir:
+            self._model_failed(item)
+
+    def _model_failed(self, item: _ModelFailed) -> None:
+        """The chosen model did not load: say so, and go back to the one before."""
+        back = self._previous_model
+        self._previous_model = None  # should that one fail too: no model, not a loop
+        kept = f"; back to {back}" if back is not None else ""
+        self.ctx.error("Replay", f"Could not load the model: {item.message}{kept}")
+        self.set_model(back)
 
     def _on_predict_progress(self, item: PredictProgress) -> None:
         if (
@@ -840,6 +925,9 @@ class ReplayPanel(QWidget):
         if pending is not None and pending == self.current_index:
             self._request_prediction(pending)
 
+
+# The frame counter with no clip.
+_NO_FRAME = "frame –"
 
 # What the Protocol box shows for a single file.
 _NO_PROTOCOL = "none (one file)"

@@ -75,6 +75,9 @@ class LiveUpdate:
         timings: Per-stage latency of this frame.
         source_fps: Frame rate of the source (the file's, or the camera's nominal
             one); ``0`` when unknown.
+        frame_count: Frames a video file says it holds (``None``: a camera, or a file
+            that does not say); a file that ends far earlier is cut short
+            (:func:`core.live.capture.truncation_note`).
     """
 
     frame: np.ndarray
@@ -88,6 +91,7 @@ class LiveUpdate:
     fps: float
     timings: StageTimings = field(default_factory=StageTimings)
     source_fps: float = 0.0
+    frame_count: int | None = None
 
     @property
     def top_k(self) -> tuple[tuple[str, float], ...]:
@@ -243,6 +247,7 @@ def run_live(
                 fps=meter.tick(now),
                 timings=timings,
                 source_fps=src.fps,
+                frame_count=src.frame_count,
             )
     finally:
         if recognizer is not None:

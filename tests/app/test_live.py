@@ -332,3 +332,111 @@ def test_a_one_fps_video_says_its_frame_rate_is_why_nothing_is_predicted(
         assert errors == []
     finally:
         jobs.stop_all()
+
+
+def test_a_model_that_will_not_load_keeps_the_one_in_use(
+    qtbot, settings, tiny_run, tmp_path
+):
+    """Browsing to a folder that is not a model dropped the working one (Start greyed
+    out until a shipped model was picked again)."""
+    ctx, jobs, errors = make_context(settings)
+    said: list[str] = []
+    ctx.status = said.append
+    panel = LivePanel(ctx, model_dir=tiny_run)
+    qtbot.addWidget(panel)
+    try:
+        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
+        working, info = panel.predictor, panel.model_info.text()
+        sensors = panel.input_info.text()
+        empty = tmp_path / "not-a-run"
+        empty.mkdir()
+        job = panel.load_model(empty)
+        qtbot.waitUntil(lambda: not job.is_running(), timeout=30_000)
+        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=10_000)
+        assert panel.predictor is working
+        assert panel.model_path.text() == str(tiny_run)
+        assert panel.model_info.text() == info and panel.input_info.text() == sensors
+        assert panel.start_button.isEnabled()
+        assert said[-1] == f"Could not load the model; still using {tiny_run}"
+        assert ctx.recall("model/run") == str(tiny_run)
+    finally:
+        jobs.stop_all()
+
+
+@pytest.mark.slow
+def test_a_model_chosen_while_live_runs_is_the_one_that_answers(
+    qtbot, settings, tiny_run
+):
+    """The running job kept the model it started with while the panel named the new
+    one; it now starts again with the new model."""
+    from core.runs import shipped_model_dir
+
+    panel, video, jobs, errors = _panel_on_tai_chi(qtbot, settings, tiny_run)
+    try:
+        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
+        panel.picker.source.setCurrentText(VIDEO_ITEM)
+        first = panel.start()
+        assert first is not None and panel.running_predictor is panel.predictor
+        qtbot.waitUntil(lambda: panel.updates_shown > 0, timeout=60_000)
+        panel.load_model(shipped_model_dir())
+        qtbot.waitUntil(
+            lambda: panel.job is not None and panel.job is not first, timeout=60_000
+        )
+        assert panel.running_predictor is panel.predictor
+        assert panel.model_path.text() == str(shipped_model_dir())
+        qtbot.waitUntil(lambda: panel.updates_shown > 0, timeout=60_000)
+        panel.stop_button.click()
+        qtbot.waitUntil(lambda: panel.job is None, timeout=30_000)
+        assert errors == []
+    finally:
+        jobs.stop_all()
+
+
+def test_a_video_cut_short_says_so_when_it_ends(qtbot, settings, tiny_run, tmp_path):
+    """A copy cut short ended with a bare "Live stopped" (Teach's import and
+    ms2l infer said it was truncated)."""
+    data = require_data("videos", "S001C001P001R001A001_rgb.avi").read_bytes()
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(data[: len(data) // 4])
+    ctx, jobs, errors = make_context(settings)
+    said: list[str] = []
+    ctx.status = said.append
+    panel = LivePanel(ctx, model_dir=tiny_run, video=cut)
+    qtbot.addWidget(panel)
+    try:
+        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
+        panel.picker.source.setCurrentText(VIDEO_ITEM)
+        panel.start_button.click()
+        qtbot.waitUntil(lambda: panel.job is None, timeout=60_000)
+        assert panel.updates_shown > 0 and errors == []
+        assert "frames but only" in said[-1] and "truncated or damaged" in said[-1]
+        assert "truncated or damaged" in panel.video.message.toPlainText()
+    finally:
+        jobs.stop_all()
+
+
+def test_the_model_description_keeps_its_lines_in_a_short_window(
+    qtbot, settings, tiny_run
+):
+    """At 1024x600 the settings column was squeezed and the model's word-wrapped
+    description drew its lines over each other; the column scrolls instead."""
+    ctx, jobs, errors = make_context(settings)
+    panel = LivePanel(ctx, model_dir=tiny_run)
+    qtbot.addWidget(panel)
+    try:
+        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
+        panel.resize(1024, 520)
+        panel.show()
+        qtbot.waitExposed(panel)
+        label = panel.model_info
+        qtbot.waitUntil(
+            lambda: label.height() >= label.heightForWidth(label.width()), timeout=5000
+        )
+        panel.resize(1366, 740)
+        qtbot.waitUntil(
+            lambda: label.height() >= label.heightForWidth(label.width()), timeout=5000
+        )
+    finally:
+        jobs.stop_all()

@@ -145,6 +145,13 @@ def test_users_recording_replays_with_its_own_labelled_actions(
         assert panel.class_names == ["clap", "wave"]
         assert panel.true_intervals == [(1, 0, 29), (0, 45, 71)]
         assert panel.timeline.isVisibleTo(panel)
+        panel.show_frame(45)
+        assert panel.true_label.text() == "True: clap (0) · frames 45-71"
+        # The counter numbers frames as the header does (from 0; it read 46 here).
+        last = panel.current.num_frames - 1
+        assert panel.frame_label.text() == f"frame 45 of 0–{last}"
+        panel.show_frame(44)
+        assert panel.true_label.text() == "True: no labelled action here"
         panel.show_frame(50)
         assert panel.true_label.text() == "True: clap (0) · frames 45-71"
         panel.show_frame(35)
@@ -236,14 +243,16 @@ def test_bad_files_of_a_folder_are_listed_and_long_errors_wrap(
         assert "S001C001P001R001A001.skeleton" in panel.source_label.toolTip()
         width = panel.sizeHint().width()
         panel.open_file(require_data("nw-ucla", "all_sqe.zip"))
-        qtbot.waitUntil(
-            lambda: "Could not open" in panel.source_label.text(), timeout=30_000
-        )
-        assert (
-            "open it as one (Replay's 'Open NW-UCLA zip…'" in panel.source_label.text()
-        )
+        qtbot.waitUntil(lambda: "Could not open" in panel.info.text(), timeout=30_000)
+        assert "open it as one (Replay's 'Open NW-UCLA zip…'" in panel.info.text()
         assert panel.sizeHint().width() <= width
-        assert panel.source_label.toolTip() == ""  # the folder's list is gone with it
+        # The folder stays open, its line, list of bad files and boxes as they were.
+        assert panel.info.text().endswith("(still showing ntu60: 1 clips)")
+        assert panel.source_label.text().startswith("ntu60: 1 clips (1 bad files")
+        assert "S001C001P001R001A001.skeleton" in panel.source_label.toolTip()
+        assert panel.store is not None and panel.clip_list.count() == 1
+        assert panel.dataset.currentText() == "ntu60"
+        assert panel.protocol.currentText() in ("xsub", "xview")
     finally:
         jobs.stop_all()
 
@@ -271,10 +280,11 @@ def test_one_file_shows_its_dataset_and_no_protocol(qtbot, settings):
         jobs.stop_all()
 
 
-def test_a_failed_open_clears_the_clip_shown_before(qtbot, settings, tmp_path):
-    """After a file that will not open, the previous clip is not left on screen with
-    the error only in the header: list, skeleton, labels and slider are cleared and the
-    error is also under the player."""
+def test_a_failed_open_keeps_the_clip_shown_before(qtbot, settings, tmp_path):
+    """A file that will not open leaves what was open on screen (a user trial: the
+    list and the view emptied), the error under the player saying what it is about
+    and what is still shown. With nothing open before, nothing is shown but the
+    error."""
     panel, jobs = make_panel(qtbot, settings)
     panel.model_dir = None
     data = require_data("ntu", "S001C001P001R001A011.skeleton").read_text()
@@ -284,15 +294,36 @@ def test_a_failed_open_clears_the_clip_shown_before(qtbot, settings, tmp_path):
         panel.open_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
         qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
         assert panel.clip_list.count() == 1 and panel.view.frame_points() is not None
+        panel.show_frame(10)
+        panel.open_file(cut)
+        qtbot.waitUntil(lambda: "Could not open" in panel.info.text(), timeout=30_000)
+        assert str(cut) in panel.info.text()
+        assert panel.info.text().endswith(
+            "(still showing S001C001P001R001A001.skeleton: 1 clip(s))"
+        )
+        assert panel.source_label.text() == "S001C001P001R001A001.skeleton: 1 clip(s)"
+        assert panel.current is not None and panel.clip_list.count() == 1
+        assert panel.view.frame_points() is not None and panel.frame == 10
+        assert panel.dataset.currentText() == "ntu60"
+        assert panel.protocol.currentText() == "none (one file)"
+        panel.play()  # still plays
+        assert panel.timer.isActive()
+        panel.pause()
+    finally:
+        jobs.stop_all()
+
+    # With nothing open before, the error is all there is.
+    panel, jobs = make_panel(qtbot, settings)
+    panel.model_dir = None
+    try:
         panel.open_file(cut)
         qtbot.waitUntil(
             lambda: "Could not open" in panel.source_label.text(), timeout=30_000
         )
-        assert str(cut) in panel.source_label.text()
         assert panel.current is None and panel.clip_list.count() == 0
         assert panel.view.frame_points() is None
         assert panel.true_label.text() == "True: –"
-        assert panel.frame_label.text() == "frame – / –"
+        assert panel.frame_label.text() == "frame –"
         assert panel.slider.maximum() == 0
         assert panel.info.text() == panel.source_label.text()
         panel.play()  # nothing to play: no error
@@ -395,5 +426,49 @@ def test_ones_own_dataset_splits_as_the_loaded_model_held_it_out(
         assert tested() == held[0]
         panel.set_model(tmp_path / "run1")
         assert tested() == held[1]
+    finally:
+        jobs.stop_all()
+
+
+def test_a_model_that_will_not_load_leaves_the_one_before(qtbot, settings, tmp_path):
+    """Choosing a folder whose model does not load showed "(failed)" and raised the
+    same error again on every clip; now it is said once and the model before stays.
+    The predicted row of a recording is cleared at once when the model changes (the
+    old model's bars stayed up while the new one predicted)."""
+    import shutil
+
+    from core.datasets import read_file
+    from core.datasets.custom import LabelInterval, import_sequence, set_labels
+    from core.runs import shipped_model_dir
+
+    shipped = shipped_model_dir()
+    root = tmp_path / "my-actions"
+    kinect = read_file(require_data("ntu", "S001C001P001R001A050.skeleton"))
+    import_sequence(root, "session", kinect)
+    set_labels(root, [LabelInterval("session", 0.0, 1.0, "wave")])
+    ctx, jobs, errors = make_context(settings)
+    panel = ReplayPanel(ctx, model_dir=shipped)
+    qtbot.addWidget(panel)
+    try:
+        panel.open_file(root / "session.jsonl")
+        qtbot.waitUntil(lambda: panel.prediction is not None, timeout=60_000)
+        assert panel.timeline.predicted  # the shipped model's answers
+        assert ctx.recall("model/run") == str(shipped)
+        bad = tmp_path / "bad"
+        shutil.copytree(shipped, bad)
+        (bad / "weights.pt").write_bytes(b"not a checkpoint")
+        for extra in bad.glob("*.onnx"):
+            extra.unlink()
+        panel.set_model(bad)
+        assert panel.timeline.predicted == []  # the other model's answers are gone
+        qtbot.waitUntil(lambda: errors != [], timeout=60_000)
+        qtbot.waitUntil(lambda: panel.prediction is not None, timeout=60_000)
+        assert panel.model_dir == shipped and panel.model_label.text() == str(shipped)
+        assert len(errors) == 1
+        title, message = errors[0]
+        assert message.startswith("Could not load the model: ") and str(bad) in message
+        assert message.endswith(f"; back to {shipped}")
+        assert panel.timeline.predicted and "(failed)" not in panel.pred_label.text()
+        assert ctx.recall("model/run") == str(shipped)  # the bad one is not remembered
     finally:
         jobs.stop_all()
