@@ -6,12 +6,14 @@ a panel with its own settings file and see the errors it reports.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from PyQt6.QtCore import QSettings, QUrl
 from PyQt6.QtGui import QDesktopServices, QGuiApplication
+from PyQt6.QtWidgets import QDoubleSpinBox, QSpinBox
 
 from app.workers import JobManager
 
@@ -43,6 +45,13 @@ class AppContext:
         """Read a string setting, or ``default``."""
         value = self.settings.value(key, default)
         return default if value is None else str(value)
+
+    def keep_value(self, spin: QSpinBox | QDoubleSpinBox, key: str) -> None:
+        """Give ``spin`` the value it had in the last session, and keep its changes."""
+        saved = self.recall(key)
+        with contextlib.suppress(ValueError):  # never set, or not a number: default
+            spin.setValue(type(spin.value())(float(saved)))
+        spin.valueChanged.connect(lambda value: self.remember(key, value))
 
     def open_folder(self, path: Path) -> bool:
         """Show ``path`` in the desktop's file manager; where none opens it (no

@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         self.confirm_close = True
         """Ask before closing while a take, an import or a run is under way."""
         self.jobs.job_failed.connect(self._on_jobs_job_failed)
+        self.jobs.job_created.connect(self._on_jobs_job_created)
         self.ctx = AppContext(
             jobs=self.jobs,
             settings=settings if settings is not None else default_settings(),
@@ -141,7 +142,20 @@ class MainWindow(QMainWindow):
 
     @pyqtSlot(str, str)
     def _on_jobs_job_failed(self, name: str, message: str) -> None:
-        self.show_error(name.capitalize(), message)
+        # "Replay loading failed", not "Replay loading", which read as progress.
+        self.show_error(f"{name.capitalize()} failed", message)
+
+    @pyqtSlot(str)
+    def _on_jobs_job_created(self, name: str) -> None:
+        # The same work starting again: its last failure's dialog no longer stays
+        # up over a run that works (the status bar keeps its line for a while).
+        box = self._dialog
+        if (
+            box is not None
+            and box.windowTitle() == f"MS²L Studio — {name.capitalize()} failed"
+        ):
+            box.close()
+            self._dialog = None
 
     @pyqtSlot(object)
     def _on_teach_use_model(self, run_dir: Path) -> None:

@@ -194,9 +194,12 @@ class JobManager(QObject):
 
     Signals:
         job_failed(str, str): A job failed (job name, message).
+        job_created(str): A job was created (its name), about to start: an error of
+            an earlier job of that name is no longer about what happens now.
     """
 
     job_failed = pyqtSignal(str, str)
+    job_created = pyqtSignal(str)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -220,6 +223,7 @@ class JobManager(QObject):
         job.worker.failed.connect(self._on_worker_failed)
         job.ended.connect(self._on_job_ended)
         self._jobs.append(job)
+        self.job_created.emit(name)
         return job
 
     def running(self) -> list[Job]:

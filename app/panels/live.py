@@ -42,6 +42,7 @@ from app.widgets.shipped_button import ShippedModelButton
 from app.widgets.shortcuts import press_on_key
 from app.widgets.source_picker import SourcePicker
 from app.widgets.video_view import VideoView
+from app.widgets.window_spin import WindowSpinBox
 from app.workers import Job
 from core import runs
 from core.live.capture import describe_source, truncation_note
@@ -125,12 +126,7 @@ class LivePanel(QWidget):
 
         # --- settings (defaults: LiveSettings, shared with ms2l infer) -----------------
         defaults = LiveSettings()
-        self.window_seconds = QDoubleSpinBox()
-        self.window_seconds.setRange(0.0, 30.0)
-        self.window_seconds.setSingleStep(0.1)
-        self.window_seconds.setDecimals(2)
-        self.window_seconds.setSuffix(" s")
-        self.window_seconds.setSpecialValueText("model default")
+        self.window_seconds = WindowSpinBox()
         self.window_seconds.setToolTip(
             "Duration of the sliding window; by default the median duration of the "
             "model's training clips"
@@ -160,6 +156,13 @@ class LivePanel(QWidget):
         self.show_video = QCheckBox("Show video (off: skeleton on a dark background)")
         self.show_video.setChecked(True)
         self.show_video.toggled.connect(self._on_show_video_toggled)
+        for spin, key in (  # kept between sessions, as Teach keeps its own
+            (self.window_seconds, "live/window_seconds"),
+            (self.smoothing, "live/smoothing"),
+            (self.threshold, "live/threshold"),
+            (self.predict_every, "live/predict_every"),
+        ):
+            ctx.keep_value(spin, key)
         settings_form = QFormLayout()
         settings_form.addRow("Window", self.window_seconds)
         settings_form.addRow("Smoothing", self.smoothing)
@@ -302,6 +305,7 @@ class LivePanel(QWidget):
         # Usable now; the job's "ended" signal may come a moment later.
         self.start_button.setEnabled(self.job is None)
         self.input_info.setText(describe_input(predictor.config).summary())
+        self.window_seconds.set_model_default(predictor.window_seconds)
         self.model_loaded.emit(predictor)
         if self.job is not None:
             # The running job holds the model it started with: start again with this
@@ -344,9 +348,8 @@ class LivePanel(QWidget):
     # --- running ---------------------------------------------------------------------
     def live_settings(self) -> LiveSettings:
         """The :class:`core.live.recogniser.LiveSettings` described by the form."""
-        window = self.window_seconds.value()
         return LiveSettings(
-            window_seconds=window if window > 0 else None,
+            window_seconds=self.window_seconds.seconds(),
             predict_every=self.predict_every.value(),
             smoothing=self.smoothing.value(),
             threshold=self.threshold.value(),
@@ -461,6 +464,14 @@ class LivePanel(QWidget):
                 )
             else:
                 self.action.setText(f"collecting… {100 * pred.window_fill:.0f} %")
+        elif pred.action is None and not pred.unfamiliar:
+            # Below the threshold: say by how much (the bars alone showed a top answer
+            # of 88 % under a "no action" headline).
+            name, p = pred.top_k[0]
+            self.action.setText(
+                f"no action  ({name} {100 * p:.0f} % < threshold "
+                f"{100 * self._settings.threshold:.0f} %)"
+            )
         elif pred.action is None:
             self.action.setText(pred.shown)
         else:

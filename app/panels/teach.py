@@ -20,7 +20,6 @@ generator run by :class:`app.workers.IteratorWorker`.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -259,7 +258,7 @@ class TeachPanel(QWidget):
             (self.max_seconds, "teach/max_seconds"),
             (self.epochs, "teach/epochs"),
         ):
-            self._remember_value(spin, key)
+            ctx.keep_value(spin, key)
         self.train_button = QPushButton("Train on my actions")
         self.train_button.clicked.connect(self._on_train_clicked)
         self.cancel_button = QPushButton("Cancel")
@@ -336,13 +335,6 @@ class TeachPanel(QWidget):
         self.playback.timeout.connect(self._on_playback_timeout)
         self.source.scan_cameras()
         self.refresh()
-
-    def _remember_value(self, spin: QSpinBox | QDoubleSpinBox, key: str) -> None:
-        """Give ``spin`` the value it had in the last session, and keep its changes."""
-        saved = self.ctx.recall(key)
-        with contextlib.suppress(ValueError):  # never set, or not a number: default
-            spin.setValue(type(spin.value())(float(saved)))
-        spin.valueChanged.connect(lambda value: self.ctx.remember(key, value))
 
     # --- dataset ---------------------------------------------------------------------
     @property

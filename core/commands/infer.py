@@ -41,6 +41,7 @@ from core.errors import UserError
 from core.fileio import video_container
 from core.live.recogniser import (
     FALLBACK_WINDOW_SECONDS,
+    WINDOW_SECONDS_RANGE,
     LiveSettings,
     frames_too_far_apart,
 )
@@ -59,8 +60,6 @@ DEFAULTS = LiveSettings()
 
 # NTU, NW-UCLA and PKU-MMD files, and a recording of the user's own dataset.
 SKELETON_SUFFIXES = (".skeleton", ".json", ".txt", ".jsonl")
-# Accepted --window-seconds: from a few frames at 30 FPS to a PKU-MMD-long action.
-WINDOW_SECONDS_RANGE = (0.1, 600.0)
 
 
 def _size(text: str) -> tuple[int, int]:

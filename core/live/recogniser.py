@@ -52,6 +52,11 @@ class ClassifierLike(Protocol):
         ...
 
 
+# Window durations the recogniser accepts (the CLI's --window-seconds, Live's Window):
+# from a few frames at 30 FPS to a PKU-MMD-long action.
+WINDOW_SECONDS_RANGE = (0.1, 600.0)
+
+
 @dataclass(frozen=True)
 class LiveSettings:
     """Settings of the live recogniser (all plain data, safe to store in a GUI config).

@@ -440,3 +440,78 @@ def test_the_model_description_keeps_its_lines_in_a_short_window(
         )
     finally:
         jobs.stop_all()
+
+
+def test_live_settings_are_kept_and_the_window_box_keeps_to_its_range(
+    qtbot, settings, tiny_run
+):
+    """Smoothing and threshold went back to their defaults at each start (the video and
+    the model were kept); the Window box took 0.05 s, which ms2l infer refuses, and its
+    up arrow went from "model default" to 0.10 s instead of the model's window."""
+    from core.live.recogniser import WINDOW_SECONDS_RANGE
+
+    ctx, jobs, errors = make_context(settings)
+    panel = LivePanel(ctx, model_dir=tiny_run)
+    qtbot.addWidget(panel)
+    try:
+        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
+        box = panel.window_seconds
+        model = panel.predictor.window_seconds
+        assert box.value() == 0 and box.text() == f"model default ({model:.2f} s)"
+        assert panel.live_settings().window_seconds is None
+        box.stepBy(1)
+        assert box.value() == pytest.approx(round(model, 2))
+        box.setValue(0.05)
+        assert box.value() == WINDOW_SECONDS_RANGE[0]
+        box.stepBy(-1)  # below the shortest: back to the model's own
+        assert box.value() == 0 and panel.live_settings().window_seconds is None
+        assert box.maximum() == WINDOW_SECONDS_RANGE[1]
+        box.setValue(2.5)
+        panel.smoothing.setValue(0.8)
+        panel.threshold.setValue(0.95)
+        panel.predict_every.setValue(3)
+    finally:
+        jobs.stop_all()
+    ctx, jobs, errors = make_context(settings)  # the next session
+    again = LivePanel(ctx, model_dir=tiny_run)
+    qtbot.addWidget(again)
+    try:
+        got = again.live_settings()
+        assert (got.window_seconds, got.smoothing, got.threshold, got.predict_every) == (
+            2.5,
+            0.8,
+            0.95,
+            3,
+        )
+    finally:
+        jobs.stop_all()
+
+
+def test_no_action_below_the_threshold_says_by_how_much(qtbot, settings, tiny_run):
+    """ "no action" sat above a top bar of 88 % (threshold 95 %) with nothing saying
+    why; unfamiliar motion keeps its own words."""
+    from core.live.pipeline import LiveUpdate
+    from core.live.recogniser import Prediction
+
+    ctx, jobs, errors = make_context(settings)
+    panel = LivePanel(ctx, model_dir=tiny_run)
+    qtbot.addWidget(panel)
+    try:
+        panel.threshold.setValue(0.95)
+        panel._settings = panel.live_settings()  # as start() does
+        below = Prediction(probabilities=np.array([0.877, 0.123]),
+                           top_k=(("wave", 0.877), ("clap", 0.123)))  # fmt: skip
+        update = LiveUpdate(
+            frame=np.zeros((48, 64, 3), np.uint8), index=0, timestamp=0.0,
+            landmarks=np.zeros((33, 2)), visibility=None, skeleton=None,
+            layout="ucla20", prediction=below, fps=30.0,
+        )  # fmt: skip
+        panel.show_update(update)
+        assert panel.action.text() == "no action  (wave 88 % < threshold 95 %)"
+        import dataclasses
+
+        flat = dataclasses.replace(below, unfamiliar=True)
+        panel.show_update(dataclasses.replace(update, prediction=flat))
+        assert panel.action.text() == "no action (unfamiliar motion)"
+    finally:
+        jobs.stop_all()

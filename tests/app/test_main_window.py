@@ -26,6 +26,36 @@ def test_window_has_five_panels_reports_errors_and_remembers_the_tab(qtbot, sett
     assert settings.value("window/tab") in (2, "2")
 
 
+def test_a_jobs_error_dialog_closes_when_that_work_starts_again(qtbot, settings):
+    """A failed video's dialog stayed up over the next run, which worked; its title
+    read "Replay loading", like progress."""
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+
+    def failing(stop):
+        raise ValueError("video 'x.mp4': cannot decode this file")
+        yield  # a generator
+
+    try:
+        job = window.jobs.start("live", failing)
+        job.start()
+        qtbot.waitUntil(lambda: window._dialog is not None, timeout=10_000)
+        qtbot.waitUntil(lambda: not job.is_running(), timeout=10_000)
+        dialog = window._dialog
+        assert dialog.windowTitle() == "MS²L Studio — Live failed"
+        assert dialog.isVisible()
+        window.jobs.start("replay loading", lambda stop: iter(()))  # other work
+        assert dialog.isVisible()
+        window.jobs.start("live", lambda stop: iter(()))  # Live starts again
+        assert not dialog.isVisible() and window._dialog is None
+        assert window.ctx.errors[-1] == (
+            "Live failed",
+            "video 'x.mp4': cannot decode this file",
+        )
+    finally:
+        window.shutdown()
+
+
 def test_a_taught_model_is_used_in_live(qtbot, settings, tiny_run):
     window = MainWindow(settings=settings)
     qtbot.addWidget(window)
