@@ -467,6 +467,8 @@ def load_data(
         probabilities = yield from pseudo.teacher_probabilities(
             cfg.pseudo_labels_from, store, train.store_index[hidden], stop
         )
+        if probabilities is None:
+            raise LoadCancelled
         picked = pseudo.pick(probabilities, hidden, cfg.pseudo_per_class)
         classes = np.unique(train.labels[labelled])
         train.labels[picked.positions] = picked.labels

@@ -23,7 +23,6 @@ import torch
 from core import runs
 from core.config import USES_CLS
 from core.model_input import fit_time, prepare_clip
-from core.training.data import LoadCancelled
 from core.training.events import DataProgress
 
 # Clips the teacher reads per forward pass.
@@ -59,8 +58,9 @@ def teacher_probabilities(
     store: RawClips,
     indices: np.ndarray,
     stop: threading.Event | None = None,
-) -> Generator[DataProgress, None, np.ndarray]:
-    """The teacher's class probabilities for some clips of a store, ``(N, K)`` float32.
+) -> Generator[DataProgress, None, np.ndarray | None]:
+    """The teacher's class probabilities for some clips of a store, ``(N, K)`` float32
+    (``None`` when ``stop`` was set: the caller cancels).
 
     Args:
         run_dir: The teacher's run folder (a classifying run).
@@ -71,7 +71,6 @@ def teacher_probabilities(
     Raises:
         FileNotFoundError, ValueError: The folder is not a run, its weights are missing
             or corrupt, or its classes are not the dataset's (the message names it).
-        LoadCancelled: If ``stop`` was set.
     """
     info = runs.read_run(run_dir)
     strategy = info.config.strategy.name
@@ -95,7 +94,7 @@ def teacher_probabilities(
     with torch.no_grad():
         for start in range(0, len(indices), _BATCH):
             if stop is not None and stop.is_set():
-                raise LoadCancelled
+                return None
             xs, lengths = [], []
             for i in indices[start : start + _BATCH]:
                 raw = store[int(i)]
