@@ -49,6 +49,9 @@ supervised ``official`` model reached 87.3% on view 3 against 80.4% for ``paper`
 
 # Strategies that start from another run's encoder and cannot run without one.
 NEEDS_INIT: tuple[str, ...] = ("finetune", "moving", "semi", "transfer")
+# Strategies that may start from a run: those above, and linear evaluation (of that
+# run's frozen encoder; without one, of a random encoder: the paper's Rand-U).
+TAKES_INIT: tuple[str, ...] = (*NEEDS_INIT, "linear")
 # Strategies whose loss includes the self-supervised tasks.
 USES_SSL: tuple[str, ...] = ("pretrain", "moving", "joint")
 # Strategies whose loss includes the classifier.

@@ -79,6 +79,7 @@ class EvalResult:
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form (NaN per-class values become ``null``)."""
         return {
+            "run_dir": str(self.run_dir),  # the model scored (exported files name it)
             "accuracy": self.accuracy,
             "per_class_accuracy": {
                 name: (None if np.isnan(a) else float(a))
@@ -427,8 +428,9 @@ def confusion_png(result: EvalResult) -> bytes:
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(
-        f"{result.split_name}: accuracy {100 * result.accuracy:.2f}% "
-        f"({result.num_clips} clips)"
+        f"{Path(result.run_dir).name} · {result.split_name}: accuracy "
+        f"{100 * result.accuracy:.2f}% ({result.num_clips} clips)",
+        fontsize=9,
     )
     fig.tight_layout()
     buf = io.BytesIO()
@@ -503,3 +505,62 @@ def save_eval(
     atomic_write_text(paths["csv"], "\n".join(lines) + "\n")
     atomic_write_bytes(paths["png"], confusion_png(result))
     return paths
+
+
+def default_report_folder(run_dir: str | os.PathLike[str]) -> Path:
+    """Where a run's evaluation files go by default: the run folder; for a shipped
+    model, or a folder this user cannot write, ``<runs folder>/eval-<name>``."""
+    import hashlib
+
+    from core.paths import CHECKPOINTS_DIR, default_runs_dir
+
+    run_dir = Path(run_dir)
+    if run_dir.resolve().is_relative_to(CHECKPOINTS_DIR.resolve()):
+        return default_runs_dir() / f"eval-{run_dir.name}"
+    if not os.access(run_dir, os.W_OK | os.X_OK):
+        # Named after the folder's path too: /share/alice/run1 and /share/bob/run1.
+        digest = hashlib.sha1(str(run_dir.resolve()).encode()).hexdigest()[:8]
+        return default_runs_dir() / f"eval-{run_dir.name}-{digest}"
+    return run_dir
+
+
+def report_folder_problem(
+    out: str | os.PathLike[str], evaluated: Sequence[str | os.PathLike[str]]
+) -> str:
+    """Why ``out`` must not take the evaluation files of ``evaluated`` (``""``: it may).
+
+    Another run's folder would have its own evaluation replaced by these scores; a
+    shipped model's folder is the app's and stays as it came.
+    """
+    from core.commands.paths import same_file
+    from core.paths import CHECKPOINTS_DIR
+
+    out = Path(out).expanduser()
+    if out.resolve().is_relative_to(CHECKPOINTS_DIR.resolve()):
+        return (
+            "is inside the shipped models' folder, which stays as the app came; "
+            "choose another folder"
+        )
+    if runs.is_run_dir(out) and not any(same_file(out, run) for run in evaluated):
+        return (
+            "is another run's folder; its own evaluation files would be replaced by "
+            "these scores, choose a new or empty folder"
+        )
+    return ""
+
+
+def training_note(run_dir: str | os.PathLike[str]) -> str:
+    """A note when another process trains ``run_dir`` now (``""`` otherwise): the
+    figure is of the weights of its last finished epoch."""
+    from core.training.loop import trained_by
+
+    who = trained_by(Path(run_dir))
+    if who is None:
+        return ""
+    return (
+        f"note: {run_dir} is being trained now"
+        + (f" ({who})" if who else "")
+        + ": this scores the weights of its last finished epoch, and the reports it "
+        "writes into the run folder are removed when the run ends"
+    )
+

@@ -43,6 +43,7 @@ from app.workers import Job
 from core import runs
 from core.config import TrainConfig
 from core.datasets.splits import held_out_name
+from core.evaluation import default_report_folder
 from core.inference.predictor import refuse_pretraining_run
 from core.paths import default_runs_dir
 from core.runs import shipped_models
@@ -79,6 +80,11 @@ def why_not_evaluable(run_dir: Path) -> str:
     """
     if not runs.is_run_dir(run_dir):
         return f"not a run folder (no {runs.CONFIG}): {run_dir}"
+    if not (run_dir / runs.WEIGHTS).is_file():
+        return (
+            f"{run_dir}: no {runs.WEIGHTS} yet (no epoch of the run has finished; "
+            "resume it in the Train panel)"
+        )
     try:
         cfg = TrainConfig.load(run_dir / runs.CONFIG)
     except (OSError, ValueError):
@@ -106,6 +112,7 @@ class EvaluatePanel(QWidget):
         self.result: EvalResult | None = None
         self.fused: FusedResult | None = None  # set when the result is a fusion
         self.result_run: Path | None = None
+        self._training_notes: list[str] = []
 
         self.run = QComboBox()
         self.run.setEditable(True)
@@ -186,9 +193,14 @@ class EvaluatePanel(QWidget):
 
     @pyqtSlot()
     def refresh_runs(self) -> None:
-        """List the runs in the default runs folder and the shipped models."""
+        """List the runs in the default runs folder, the Train panel's runs folder
+        (when the user chose another) and the shipped models."""
         current = self.run.currentText()
-        found = find_runs([default_runs_dir()]) + shipped_models()
+        folders = [default_runs_dir()]
+        chosen = self.ctx.recall("train/runs_dir").strip()
+        if chosen and Path(chosen).expanduser().resolve() != folders[0].resolve():
+            folders.append(Path(chosen).expanduser())
+        found = find_runs(folders) + shipped_models()
         blocker = self.run.blockSignals(True)
         self.run.clear()
         self.run.addItems([str(p) for p in found])
@@ -225,9 +237,13 @@ class EvaluatePanel(QWidget):
         Returns:
             The running job.
         """
-        from core.evaluation import evaluate_fused, evaluate_run
+        from core.evaluation import evaluate_fused, evaluate_run, training_note
 
         others = list(fuse_with or [])
+        # Said with the result: a run being trained now scores its last finished epoch.
+        self._training_notes = [
+            note for note in map(training_note, [run_dir, *others]) if note
+        ]
 
         def make(stop: threading.Event) -> Iterator[object]:
             if others:
@@ -272,15 +288,22 @@ class EvaluatePanel(QWidget):
         self._clear_result()
         self.summary.setText(f"Cannot evaluate: {message}")
 
-    def show_result(self, result: EvalResult) -> None:
-        """Fill the summary, table and heatmap from an ``EvalResult``."""
+    def show_result(self, result: EvalResult, title: str = "") -> None:
+        """Fill the summary, table and heatmap from an ``EvalResult``.
+
+        Args:
+            result: The result.
+            title: What was scored (default: the run folder's name).
+        """
         self.result = result
         labels = list(result.labels)
         confusion = result.confusion
+        notes = [*result.notes, *self._training_notes]
         self.summary.setText(
-            f"{result.run_dir.name}: accuracy {100 * result.accuracy:.2f} % on "
-            f"{result.num_clips} clips ({result.split_name} split, {len(labels)} classes)"
-            + "".join(f"\nNote: {note}" for note in result.notes)
+            f"{title or result.run_dir.name}: accuracy {100 * result.accuracy:.2f} % "
+            f"on {result.num_clips} clips ({result.split_name} split, "
+            f"{len(labels)} classes)"
+            + "".join(f"\nNote: {note.removeprefix('note: ')}" for note in notes)
         )
         counts = confusion.sum(axis=1)
         self.table.setRowCount(len(labels))
@@ -304,11 +327,19 @@ class EvaluatePanel(QWidget):
         Returns:
             The files written.
         """
-        from core.evaluation import save_eval
+        from core.evaluation import report_folder_problem, save_eval
 
-        folder.mkdir(parents=True, exist_ok=True)
         result = self.fused if self.fused is not None else self.result
         assert result is not None
+        evaluated = (
+            [m.run_dir for m in self.fused.members]
+            if self.fused is not None
+            else [result.run_dir]
+        )
+        problem = report_folder_problem(folder, evaluated)
+        if problem:
+            raise ValueError(f"{folder}: {problem}")
+        folder.mkdir(parents=True, exist_ok=True)
         return sorted(save_eval(result, folder).values())
 
     @pyqtSlot()
@@ -352,40 +383,55 @@ class EvaluatePanel(QWidget):
     def _on_cancel_clicked(self) -> None:
         if self.job is not None:
             self.job.stop()
+            # It stops at its next batch, seconds away on a large split: say so now.
+            self.summary.setText("Cancelling… (the evaluation stops after this batch)")
 
     @pyqtSlot()
     def _on_export_clicked(self) -> None:
         if self.result is None:
             return
-        start = str(self.result_run or default_runs_dir())
-        folder = QFileDialog.getExistingDirectory(self, "Export into folder", start)
+        start = default_runs_dir()
+        if self.result_run is not None:
+            start = default_report_folder(self.result_run)
+        while not start.is_dir() and start != start.parent:
+            start = start.parent  # a report folder not made yet: its parent
+        folder = QFileDialog.getExistingDirectory(
+            self, "Export into folder", str(start)
+        )
         if not folder:
             return
         try:
             written = self.export(Path(folder))
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             self.ctx.error("Export", str(exc))
             return
-        self.ctx.status("Exported: " + ", ".join(p.name for p in written))
+        self.ctx.status(
+            f"Exported into {folder}: " + ", ".join(p.name for p in written)
+        )
 
     @pyqtSlot(object)
     def _on_worker_item_produced(self, result: EvalResult | FusedResult) -> None:
         from core.evaluation import FusedResult
 
         if isinstance(result, FusedResult):
-            self.show_result(result.fused)
+            names = " + ".join(m.run_dir.name for m in result.members)
+            # Named as a fusion: "Fusion of 2 runs: gcn: accuracy 90 %" read as the
+            # first run's own figure.
+            self.show_result(
+                result.fused, f"Fusion of {len(result.members)} runs ({names})"
+            )
             members = ", ".join(
                 f"{m.run_dir.name} ({s}) {100 * m.accuracy:.2f} %"
                 for m, s in zip(result.members, result.streams)
             )
-            self.summary.setText(
-                f"Fusion of {len(result.members)} runs: {self.summary.text()}\n"
-                f"each run: {members}"
-            )
+            self.summary.setText(f"{self.summary.text()}\neach run: {members}")
             self.fused = result
+            self.ctx.status(f"Evaluated the fusion of {len(result.members)} runs")
             self.evaluated.emit(result.fused)
             return
         self.show_result(result)
+        # The status bar follows (an earlier failure's line stayed up under a result).
+        self.ctx.status(f"Evaluated {result.run_dir.name}")
         self.evaluated.emit(result)
 
     @pyqtSlot()
@@ -406,7 +452,9 @@ class EvaluatePanel(QWidget):
         self.job = None
         self.evaluate_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        if self.result is None and self.summary.text().startswith("Evaluating"):
+        if self.result is None and self.summary.text().startswith(
+            ("Evaluating", "Cancelling")
+        ):
             self.summary.setText("Evaluation cancelled.")
 
 

@@ -11,6 +11,7 @@ sessions, so its curves and log continue instead of starting over.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -41,12 +42,15 @@ from PyQt6.QtWidgets import (
 from app.context import AppContext
 from app.widgets.curves import TrainingCurves, loss_terms
 from app.widgets.layout import field_row, hand_over, scrolling_column
+from app.widgets.shipped_button import ShippedModelButton
 from app.workers import Job
 from core import runs
+from core.commands.paths import run_folder
 from core.config import (
     NEEDS_INIT,
     PRESETS,
     STRATEGIES,
+    TAKES_INIT,
     USES_CLS,
     TrainConfig,
     make_config,
@@ -122,8 +126,22 @@ class TrainPanel(QWidget):
         self.strategy.setCurrentText(ctx.recall("train/strategy", "scratch"))
         self.init_from = QLineEdit()
         self.init_from.setPlaceholderText(
-            "pretrained run folder (finetune, moving, semi…)"
+            "pretrained run folder (linear: empty = a random encoder)"
         )
+        self.init_from.setToolTip(
+            "The run whose encoder this run starts from: finetune, moving, semi and "
+            "transfer need one; linear evaluates its frozen encoder (without one, a "
+            "random encoder: the paper's Rand-U baseline). A shipped model's name "
+            "(nw-ucla-ms2l) is enough."
+        )
+        browse_init = QPushButton("Browse…")
+        browse_init.clicked.connect(self._on_browse_init_clicked)
+        shipped_init = ShippedModelButton()
+        shipped_init.chosen.connect(lambda path: self.init_from.setText(str(path)))
+        self.init_row = QWidget()
+        init_box = field_row(self.init_from, browse_init, shipped_init)
+        init_box.setContentsMargins(0, 0, 0, 0)
+        self.init_row.setLayout(init_box)
         self.preset = QComboBox()
         self.preset.addItems(list(PRESETS))
         self.epochs = QSpinBox()
@@ -216,7 +234,7 @@ class TrainPanel(QWidget):
         form.addRow("Root", root_row)
         form.addRow("Protocol", self.protocol)
         form.addRow("Strategy", self.strategy)
-        form.addRow("Start from", self.init_from)
+        form.addRow("Start from", self.init_row)
         form.addRow("Labels", self.labels_row)
         form.addRow("Preset", self.preset)
         form.addRow("Epochs", self.epochs)
@@ -249,6 +267,7 @@ class TrainPanel(QWidget):
         buttons.addWidget(self.resume_button)
 
         self.progress = QProgressBar()
+        self.progress.setValue(0)  # at -1 (reset) the bar showed no text, not "idle"
         self.progress.setFormat("idle")
         self.eta = QLabel("")
         self.run_label = QLabel("Run folder: –")
@@ -295,6 +314,7 @@ class TrainPanel(QWidget):
         self.dataset.setCurrentText(ctx.recall("train/dataset", "nw-ucla"))
         self._on_dataset_changed(self.dataset.currentText())
         self._on_strategy_changed(self.strategy.currentText())
+        self._restore_fields()
 
     # --- building the config -------------------------------------------------------------
     def build_config(self) -> TrainConfig:
@@ -314,6 +334,11 @@ class TrainPanel(QWidget):
         dataset, strategy = self.dataset.currentText(), self.strategy.currentText()
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         folder = Path(self.runs_dir.text().strip() or default_runs_dir()).expanduser()
+        if runs.is_run_dir(folder):
+            raise ValueError(
+                f"runs folder {folder} is itself a run's folder: a new run would be "
+                "made inside it; choose the folder that holds your runs"
+            )
         run_dir = folder / f"{dataset}-{strategy}-{stamp}"
         model: dict[str, object] = {"encoder": self.encoder.currentText()}
         if self.hidden.value():
@@ -333,9 +358,10 @@ class TrainPanel(QWidget):
         if self.lr.value():
             optim["lr"] = self.lr.value()
         preset = self.preset.currentText()
+        init_from = run_folder(self.init_from.text().strip())
         if strategy in NEEDS_INIT:
             optim["encoder_lr_scale"] = self.encoder_lr.value()
-            init_from = self.init_from.text().strip()
+        if strategy in TAKES_INIT and (init_from or strategy in NEEDS_INIT):
             options["init_from"] = init_from
             if runs.is_run_dir(Path(init_from).expanduser()):
                 # the starting run's architecture and input (as `ms2l train` does)
@@ -398,9 +424,14 @@ class TrainPanel(QWidget):
         self.curves.clear()
         self.log.clear()
         self._show_history(history or [])
+        # The run folder is named when the run starts: until then (and should it fail
+        # before) the last run's folder is not this one's.
+        self.run_label.setText(f"Run folder: {cfg.run.run_dir or '–'} (starting)")
+        self.open_run_button.setEnabled(False)
         self.progress.setValue(0)
         self.progress.setFormat("starting…")
         self.eta.setText("")
+        self._steps_done = 0
         self._per_step = 0.0
         self.events_seen = 0
         job = self.ctx.jobs.start("training", make)
@@ -425,7 +456,7 @@ class TrainPanel(QWidget):
 
     @pyqtSlot(str)
     def _on_strategy_changed(self, strategy: str) -> None:
-        self.init_from.setEnabled(strategy in NEEDS_INIT)
+        self.init_row.setEnabled(strategy in TAKES_INIT)
         self.encoder_lr.setEnabled(strategy in NEEDS_INIT)
         self.labels_row.setEnabled(strategy in USES_CLS)
         # semi cannot run on every label: offer the paper's 10 % instead of an error,
@@ -456,6 +487,13 @@ class TrainPanel(QWidget):
         self.labels_per_class.setVisible(mode == LABELS_PER_CLASS)
 
     @pyqtSlot()
+    def _on_browse_init_clicked(self) -> None:
+        start = self.init_from.text().strip() or self.runs_dir.text().strip()
+        path = QFileDialog.getExistingDirectory(self, "Run to start from", start)
+        if path:
+            self.init_from.setText(path)
+
+    @pyqtSlot()
     def _on_browse_root_clicked(self) -> None:
         path = QFileDialog.getExistingDirectory(
             self, "Dataset folder", self.root.text()
@@ -484,7 +522,33 @@ class TrainPanel(QWidget):
         self.ctx.remember("train/dataset", self.dataset.currentText())
         self.ctx.remember("train/strategy", self.strategy.currentText())
         self.ctx.remember("train/runs_dir", self.runs_dir.text().strip())
+        for key, widget in self._kept_fields().items():
+            self.ctx.remember(f"train/{key}", _field_text(widget))
         self.start(cfg)
+
+    def _kept_fields(self) -> dict[str, QWidget]:
+        """Form fields kept between sessions (set at Start, read back when the panel
+        opens; the preset and epochs went back to their defaults). Max clips is not:
+        a quick run's cut should not carry over unseen."""
+        return {
+            "init_from": self.init_from,
+            "preset": self.preset,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "lr": self.lr,
+            "encoder_lr": self.encoder_lr,
+            "device": self.device,
+            "encoder": self.encoder,
+            "stream": self.stream,
+            "hidden": self.hidden,
+            "frames": self.frames,
+        }
+
+    def _restore_fields(self) -> None:
+        for key, widget in self._kept_fields().items():
+            text = self.ctx.recall(f"train/{key}")
+            if text:
+                _set_field_text(widget, text)
 
     @pyqtSlot()
     def _on_resume_clicked(self) -> None:
@@ -642,6 +706,8 @@ class TrainPanel(QWidget):
     @pyqtSlot(str)
     def _on_worker_failed(self, message: str) -> None:
         self._append_log(f"error: {message}")
+        if not self._steps_done:  # failed before training: a full data bar read "done"
+            self.progress.setValue(self.progress.minimum())
         self.progress.setFormat("failed")
         self.eta.setText("")
 
@@ -660,6 +726,29 @@ class TrainPanel(QWidget):
 
     def _append_log(self, line: str, when: str | None = None) -> None:
         self.log.appendPlainText(f"{when or f'{datetime.now():%H:%M:%S}':>8}  {line}")
+
+
+def _field_text(widget: QWidget) -> str:
+    """A form field's value as text (for the settings store)."""
+    if isinstance(widget, QComboBox):
+        return widget.currentText()
+    if isinstance(widget, QSpinBox | QDoubleSpinBox):
+        return repr(widget.value())
+    assert isinstance(widget, QLineEdit)
+    return widget.text().strip()
+
+
+def _set_field_text(widget: QWidget, text: str) -> None:
+    """Give a form field the value :func:`_field_text` stored (an unknown choice or
+    a value that is not a number is left as it is)."""
+    if isinstance(widget, QComboBox):
+        if widget.findText(text) >= 0:
+            widget.setCurrentText(text)
+    elif isinstance(widget, QSpinBox | QDoubleSpinBox):
+        with contextlib.suppress(ValueError):
+            widget.setValue(type(widget.value())(float(text)))
+    elif isinstance(widget, QLineEdit):
+        widget.setText(text)
 
 
 def log_line(event: Event) -> str:

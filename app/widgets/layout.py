@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QScrollArea, QWidget
+from PyQt6.QtCore import QEvent, QObject, Qt
+from PyQt6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QWidget,
+)
 
 
 def field_row(field: QWidget, *buttons: QWidget) -> QHBoxLayout:
@@ -30,7 +38,9 @@ def scrolling_column(column: QWidget) -> QScrollArea:
     150 % scaling); without this its minimum height pushed the window's bottom, with
     the Start buttons and the log, off the screen.
 
-    Its push buttons take focus from Tab only, not from a click (see below).
+    Its push buttons take focus from Tab only, not from a click (see below). Its spin
+    boxes and combo boxes take the mouse wheel only once clicked (focused): scrolling
+    the column over them changed their values unseen (a learning rate, the device).
 
     Args:
         column: The widget to scroll; its width is kept (no horizontal scrolling), and
@@ -46,6 +56,10 @@ def scrolling_column(column: QWidget) -> QScrollArea:
         if button.focusPolicy() == Qt.FocusPolicy.StrongFocus:
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
     area = QScrollArea()
+    guard = _WheelGuard(area)
+    for box in column.findChildren((QAbstractSpinBox, QComboBox)):
+        box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel does not focus it
+        box.installEventFilter(guard)
     area.setWidget(column)
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
@@ -70,3 +84,20 @@ def hand_over(done: QPushButton, following: QPushButton) -> None:
     if done.hasFocus():
         following.setFocus(Qt.FocusReason.OtherFocusReason)
     done.setEnabled(False)
+
+
+class _WheelGuard(QObject):
+    """Passes the wheel over an unfocused spin or combo box on to the scroll area."""
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:  # noqa: N802
+        if (
+            event is not None
+            and event.type() == QEvent.Type.Wheel
+            and isinstance(obj, QWidget)
+            and not obj.hasFocus()
+        ):
+            # Ignored and filtered: the box does not take it, its parents (up to the
+            # scroll area) do.
+            event.ignore()
+            return True
+        return False

@@ -20,10 +20,8 @@ share): ``<runs folder>/eval-<name>-<hash of its path>``.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,51 +70,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def _out_dir(run_dir: Path, out: str | None, sub: str = "") -> Path:
     """Where a run's evaluation files go (see the module docstring); ``sub`` is the
     run's own folder under ``--out`` when several runs are evaluated."""
-    from core.paths import CHECKPOINTS_DIR, default_runs_dir
+    from core.evaluation import default_report_folder
 
     if out:
         return Path(out).expanduser() / sub
-    if run_dir.resolve().is_relative_to(CHECKPOINTS_DIR.resolve()):
-        return default_runs_dir() / f"eval-{run_dir.name}"
-    if not os.access(run_dir, os.W_OK | os.X_OK):
-        # Named after the folder's path too: /share/alice/run1 and /share/bob/run1.
-        digest = hashlib.sha1(str(run_dir.resolve()).encode()).hexdigest()[:8]
-        return default_runs_dir() / f"eval-{run_dir.name}-{digest}"
-    return run_dir
-
-
-def _refuse_another_runs_folder(out: Path, evaluated: list[Path]) -> None:
-    """``--out`` naming a run that is not evaluated would replace that run's own
-    evaluation files with these scores.
-
-    Raises:
-        UserError: If ``out`` is a run folder other than the evaluated ones.
-    """
-    from core.commands.paths import same_file
-    from core.runs import is_run_dir
-
-    if is_run_dir(out) and not any(same_file(out, run) for run in evaluated):
-        raise UserError(
-            f"--out {out}: is another run's folder; its own evaluation files would be "
-            "replaced by these scores, choose a new or empty folder"
-        )
-
-
-def _note_a_run_in_training(run_dir: Path) -> None:
-    """Say so when another process trains ``run_dir`` now: the figure is of the
-    weights of its last finished epoch, and the reports go when the run ends."""
-    from core.training.loop import trained_by
-
-    who = trained_by(run_dir)
-    if who is None:
-        return
-    print(
-        f"ms2l eval: note: {run_dir} is being trained now"
-        + (f" ({who})" if who else "")
-        + ": this scores the weights of its last finished epoch, and the reports it "
-        "writes into the run folder are removed when the run ends",
-        file=sys.stderr,
-    )
+    return default_report_folder(run_dir)
 
 
 def _save(result: EvalResult | FusedResult, folder: Path) -> str:
@@ -130,13 +88,22 @@ def _save(result: EvalResult | FusedResult, folder: Path) -> str:
 def run(args: argparse.Namespace) -> int:
     """Evaluate and report."""
     from core.commands.paths import check_output_folder
-    from core.evaluation import evaluate_fused, evaluate_run
+    from core.evaluation import (
+        evaluate_fused,
+        evaluate_run,
+        report_folder_problem,
+        training_note,
+    )
 
     if args.out:
         check_output_folder(Path(args.out).expanduser(), "--out")
-        _refuse_another_runs_folder(Path(args.out).expanduser(), args.run_dir)
+        problem = report_folder_problem(Path(args.out).expanduser(), args.run_dir)
+        if problem:
+            raise UserError(f"--out {args.out}: {problem}")
     for run_dir in args.run_dir:
-        _note_a_run_in_training(Path(run_dir))
+        note = training_note(run_dir)
+        if note:
+            print(f"ms2l eval: {note}", file=sys.stderr)
     if len(args.run_dir) > 1:
         fused = evaluate_fused(
             args.run_dir, split=args.split, data_root=args.root, device=args.device

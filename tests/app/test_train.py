@@ -266,3 +266,90 @@ def test_semi_starts_with_a_labels_setting_and_uses_only_that_share(
     panel.strategy.setCurrentText("linear")
     cfg = panel.build_config()
     assert (cfg.data.labels_per_class, cfg.data.label_fraction) == (3, 1.0)
+
+
+def test_linear_evaluation_starts_from_the_run_chosen_or_a_shipped_models_name(
+    qtbot, panel, tiny_run, tmp_path
+):
+    """Linear evaluation could not start from a pretrained run in the panel (the
+    field was greyed out, showing the last path): it evaluated a random encoder."""
+    from core.runs import shipped_model_dir
+
+    panel.strategy.setCurrentText("linear")
+    assert panel.init_row.isEnabled() and not panel.encoder_lr.isEnabled()
+    panel.init_from.setText(str(tiny_run))
+    cfg = panel.build_config()
+    assert cfg.strategy.name == "linear" and cfg.strategy.init_from == str(tiny_run)
+    panel.init_from.setText("")  # none: the random encoder (Rand-U), as the CLI
+    assert panel.build_config().strategy.init_from == ""
+    panel.strategy.setCurrentText("finetune")  # a shipped model by its name
+    panel.init_from.setText(shipped_model_dir().name)
+    assert panel.build_config().strategy.init_from == str(shipped_model_dir())
+    panel.strategy.setCurrentText("scratch")
+    assert not panel.init_row.isEnabled()
+    assert panel.build_config().strategy.init_from == ""
+    # A run folder given as the runs folder would nest the new run inside it.
+    panel.runs_dir.setText(str(tiny_run))
+    with pytest.raises(ValueError, match="is itself a run's folder"):
+        panel.build_config()
+    panel.start_button.click()
+    assert not panel.is_running() and "is itself a run's folder" in panel.errors[-1][1]
+    assert [p.name for p in tiny_run.iterdir() if p.is_dir()] == []
+
+
+def test_the_form_comes_back_as_it_was_started(qtbot, settings, tmp_path):
+    """Reopened, the panel kept the root and strategy but put the preset back to
+    'official' and the epochs to 60 (the run started was paper / 30)."""
+    from tests.app.conftest import make_context
+
+    ctx, jobs, errors = make_context(settings)
+    first = TrainPanel(ctx)
+    qtbot.addWidget(first)
+    first.root.setText(str(tmp_path / "missing"))  # refused at Start: nothing kept
+    first.runs_dir.setText(str(tmp_path / "runs"))
+    first.strategy.setCurrentText("scratch")
+    first.preset.setCurrentText("paper")
+    first.epochs.setValue(30)
+    first.lr.setValue(0.003)
+    first.device.setCurrentText("cpu")
+    first.frames.setValue(32)
+    first.max_clips.setValue(64)
+    first.start_button.click()
+    assert errors and first.job is None
+    assert settings.value("train/preset") is None  # nothing kept from a refused Start
+    first.root.setText(str(require_data("nw-ucla", "all_sqe.zip")))
+    first.start_button.click()
+    assert first.job is not None
+    first.cancel_button.click()
+    qtbot.waitUntil(lambda: not first.is_running(), timeout=60_000)
+    jobs.stop_all()
+    ctx, jobs, errors = make_context(settings)
+    again = TrainPanel(ctx)
+    qtbot.addWidget(again)
+    try:
+        assert again.strategy.currentText() == "scratch"
+        assert (again.preset.currentText(), again.epochs.value()) == ("paper", 30)
+        assert again.lr.value() == 0.003 and again.device.currentText() == "cpu"
+        assert again.frames.value() == 32 and again.max_clips.value() == 0
+    finally:
+        jobs.stop_all()
+
+
+def test_a_run_that_fails_before_training_shows_an_empty_failed_bar(
+    qtbot, panel, tmp_path
+):
+    """The bar read "failed" full (the data stage's end) and "Run folder:" still
+    named the run before; idle, the bar showed no text at all."""
+    assert panel.progress.text() == "idle"
+    not_data = tmp_path / "not-a-dataset"
+    not_data.mkdir()
+    (not_data / "notes.txt").write_text("no clips here\n")
+    panel.root.setText(str(not_data))
+    panel.epochs.setValue(1)
+    panel.start_button.click()
+    assert "(starting)" in panel.run_label.text()
+    assert not panel.open_run_button.isEnabled()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=60_000)
+    assert panel.progress.text() == "failed"
+    assert panel.progress.value() == panel.progress.minimum()
+    assert "error:" in panel.log.toPlainText()

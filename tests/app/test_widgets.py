@@ -336,3 +336,56 @@ def test_one_accuracy_point_is_drawn_on_the_epochs_not_around_zero(qtbot):
     qtbot.waitUntil(lambda: curves.points("accuracy") == 1, timeout=1000)
     left, right = curves.acc_plot.viewRange()[0]
     assert -0.1 < left <= 0 and 1 <= right < 1.1
+
+
+def test_the_wheel_scrolls_a_column_instead_of_changing_its_settings(qtbot):
+    """Scrolling the Train column with the wheel changed the learning rate and the
+    device it passed over, unseen; a box takes the wheel only once clicked."""
+    from PyQt6.QtCore import QPoint, QPointF, Qt
+    from PyQt6.QtGui import QWheelEvent
+    from PyQt6.QtWidgets import (
+        QApplication,
+        QComboBox,
+        QDoubleSpinBox,
+        QVBoxLayout,
+        QWidget,
+    )
+
+    from app.widgets.layout import scrolling_column
+
+    column = QWidget()
+    box = QVBoxLayout(column)
+    rate, device = QDoubleSpinBox(), QComboBox()
+    rate.setValue(0.5)
+    device.addItems(["auto", "cpu", "cuda"])
+    box.addWidget(rate)
+    box.addWidget(device)
+    box.addSpacing(2000)
+    area = scrolling_column(column)
+    area.resize(300, 200)
+    qtbot.addWidget(area)
+    area.show()
+    qtbot.waitExposed(area)
+    area.activateWindow()
+    qtbot.waitUntil(area.isActiveWindow, timeout=2000)
+
+    def wheel(widget: QWidget) -> None:
+        down = QWheelEvent(
+            QPointF(5, 5), QPointF(widget.mapToGlobal(QPoint(5, 5))), QPoint(0, 0),
+            QPoint(0, -120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase, False,
+        )  # fmt: skip
+        QApplication.sendEvent(widget, down)
+
+    focused = QApplication.focusWidget()  # the window gave its first box the focus
+    if focused is not None:
+        focused.clearFocus()
+    for widget in (rate, device):
+        assert widget.focusPolicy() == Qt.FocusPolicy.StrongFocus  # not WheelFocus
+        assert not widget.hasFocus()
+        wheel(widget)
+    assert rate.value() == 0.5 and device.currentText() == "auto"
+    rate.setFocus()  # clicked into: now the wheel is its
+    qtbot.waitUntil(rate.hasFocus, timeout=2000)
+    wheel(rate)
+    assert rate.value() != 0.5

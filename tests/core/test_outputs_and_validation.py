@@ -15,6 +15,7 @@ import pytest
 from core import tempfiles
 from core.cli import main
 from core.commands.paths import same_file
+from core.paths import CHECKPOINTS_DIR
 from tests.conftest import require_data
 from tests.core.live_model import make_run
 
@@ -103,6 +104,8 @@ def test_outputs_never_replace_another_runs_files_or_a_recording(
          f"--out {other / 'config.json'}: exists and is not a video"),
         (["eval", str(run_dir), "--out", str(other)],
          f"--out {other}: is another run's folder"),
+        (["eval", str(run_dir), "--out", str(CHECKPOINTS_DIR / "nw-ucla-ms2l")],
+         "is inside the shipped models' folder"),
     ):  # fmt: skip
         assert main(argv) == 2, argv
         err = capsys.readouterr().err.splitlines()

@@ -236,7 +236,7 @@ def test_eval_of_a_run_folder_it_cannot_write_reports_elsewhere(
     import os
     import shutil
 
-    import core.commands.eval as eval_command
+    import core.evaluation as evaluation
     from core.paths import CHECKPOINTS_DIR
     from tests.conftest import require_data
 
@@ -246,7 +246,7 @@ def test_eval_of_a_run_folder_it_cannot_write_reports_elsewhere(
     theirs = shutil.copytree(CHECKPOINTS_DIR / "nw-ucla-ms2l", tmp_path / "theirs")
     real_access = os.access
     monkeypatch.setattr(
-        eval_command.os,
+        evaluation.os,
         "access",
         lambda path, mode: Path(path) != theirs and real_access(path, mode),
     )
