@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PyQt6.QtCore import QSignalBlocker, Qt, QTimer, pyqtSignal, pyqtSlot
+from PyQt6.QtGui import QMouseEvent
 from PyQt6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -34,6 +35,8 @@ from PyQt6.QtWidgets import (
     QSizePolicy,
     QSlider,
     QSplitter,
+    QStyle,
+    QStyleOptionSlider,
     QVBoxLayout,
     QWidget,
 )
@@ -222,7 +225,7 @@ class ReplayPanel(QWidget):
         press_on_key(self, Qt.Key.Key_Space, self.play_button)
         press_on_key(self, Qt.Key.Key_Left, back)
         press_on_key(self, Qt.Key.Key_Right, forward)
-        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider = SeekSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.valueChanged.connect(self._on_slider_value_changed)
         self.frame_label = QLabel(_NO_FRAME)
@@ -924,6 +927,33 @@ class ReplayPanel(QWidget):
         pending, self._pending_predict = self._pending_predict, None
         if pending is not None and pending == self.current_index:
             self._request_prediction(pending)
+
+
+class SeekSlider(QSlider):
+    """A slider whose left click on the groove jumps to the click (a plain one moved
+    a page, 10 frames, towards it)."""
+
+    def mousePressEvent(self, event: QMouseEvent | None) -> None:  # noqa: N802
+        if event is not None and event.button() == Qt.MouseButton.LeftButton:
+            option = QStyleOptionSlider()
+            self.initStyleOption(option)
+            style = self.style()
+            assert style is not None
+            handle = style.subControlRect(
+                QStyle.ComplexControl.CC_Slider,
+                option,
+                QStyle.SubControl.SC_SliderHandle,
+                self,
+            )
+            if not handle.contains(event.position().toPoint()):  # the groove
+                length = self.width() - handle.width()
+                x = int(event.position().x()) - handle.width() // 2
+                self.setValue(
+                    QStyle.sliderValueFromPosition(
+                        self.minimum(), self.maximum(), x, max(1, length)
+                    )
+                )
+        super().mousePressEvent(event)
 
 
 # The frame counter with no clip.

@@ -66,7 +66,9 @@ def scrolling_column(column: QWidget) -> QScrollArea:
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     bar = area.verticalScrollBar()
     extra = bar.sizeHint().width() if bar is not None else 0
-    area.setMinimumWidth(column.minimumSizeHint().width() + extra)
+    # A fixed-width column (Live) has its width as minimum, not its layout's hint.
+    least = max(column.minimumSizeHint().width(), column.minimumWidth())
+    area.setMinimumWidth(least + extra)
     if column.maximumWidth() < 16_777_215:  # QWIDGETSIZE_MAX: no maximum set
         area.setMaximumWidth(column.maximumWidth() + extra)
     return area

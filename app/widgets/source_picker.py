@@ -203,6 +203,10 @@ class SourcePicker(QWidget):
         path = self.video_path.text().strip()
         if not path:
             raise ValueError("no camera selected and no video file chosen")
+        if Path(path).expanduser().is_dir():
+            raise ValueError(
+                f"{path}: a folder, not a video file (choose a file in it)"
+            )
         if not Path(path).expanduser().is_file():
             raise ValueError(f"video file not found: {path}")
         resolved = str(Path(path).expanduser())

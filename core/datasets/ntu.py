@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from core.datasets.base import DataFormatError, SkeletonSequence
+from core.text import count
 from core.datasets.scanning import (
     FileDatasetReader,
     FileFailed,
@@ -150,6 +151,14 @@ def parse_lines(data: bytes, path: str) -> RawSkeleton:
         raise DataFormatError(path, "empty file", line=1)
     pos = 0
 
+    cut = not data.endswith((b"\n", b"\r"))  # the last line stops mid-way
+
+    def short(what: str, lineno: int) -> str | None:
+        """The message for a last line that stops mid-way (a truncated copy)."""
+        if cut and lineno == len(lines):
+            return f"file ends early, in the middle of {what} (the file is cut short)"
+        return None
+
     def take(what: str) -> tuple[bytes, int]:
         nonlocal pos
         if pos >= len(lines):
@@ -173,7 +182,9 @@ def parse_lines(data: bytes, path: str) -> RawSkeleton:
             if len(fields) != INFO_FIELDS:
                 raise DataFormatError(
                     path,
-                    f"body info line has {len(fields)} values, expected {INFO_FIELDS}",
+                    short(f"the info line of body {b} in frame {t}", lineno)
+                    or f"body info line has {count(len(fields), 'value')}, expected "
+                    f"{INFO_FIELDS}",
                     lineno,
                 )
             text, lineno = take(f"the joint count of body {b} in frame {t}")
@@ -189,7 +200,9 @@ def parse_lines(data: bytes, path: str) -> RawSkeleton:
                 if len(values) != JOINT_FIELDS:
                     raise DataFormatError(
                         path,
-                        f"joint line has {len(values)} values, expected {JOINT_FIELDS}",
+                        short(f"joint {j} of body {b} in frame {t}", lineno)
+                        or f"joint line has {count(len(values), 'value')}, expected "
+                        f"{JOINT_FIELDS}",
                         lineno,
                     )
                 try:

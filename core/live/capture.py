@@ -213,7 +213,10 @@ class VideoSource:
         if not cap.isOpened():
             cap.release()
             what = (
-                "camera not found or busy" if self.live else "cannot decode this file"
+                "camera not found or busy"
+                if self.live
+                else "cannot decode this file (damaged, cut short, or not a video "
+                "OpenCV can read)"
             )
             raise SourceOpenError(self.source, what)
         return cap

@@ -472,3 +472,27 @@ def test_a_model_that_will_not_load_leaves_the_one_before(qtbot, settings, tmp_p
         assert ctx.recall("model/run") == str(shipped)  # the bad one is not remembered
     finally:
         jobs.stop_all()
+
+
+def test_a_click_on_the_slider_seeks_there(qtbot, settings):
+    """A click on the groove moved 10 frames towards it (a page), not to it."""
+    from PyQt6.QtCore import QPoint, Qt
+
+    panel, jobs = make_panel(qtbot, settings)
+    panel.model_dir = None
+    try:
+        panel.open_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+        panel.resize(1000, 700)
+        panel.show()
+        qtbot.waitExposed(panel)
+        slider = panel.slider
+        last = panel.current.num_frames - 1
+        qtbot.mouseClick(
+            slider,
+            Qt.MouseButton.LeftButton,
+            pos=QPoint(int(slider.width() * 0.75), slider.height() // 2),
+        )
+        assert abs(panel.frame - 0.75 * last) <= 0.05 * last + 1, (panel.frame, last)
+    finally:
+        jobs.stop_all()

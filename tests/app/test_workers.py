@@ -130,7 +130,10 @@ def test_user_errors_print_one_line_and_bugs_a_traceback(qtbot, capfd, tmp_path)
     assert "Traceback" not in err
     lines = [line for line in err.splitlines() if line.startswith("ms2l gui: ")]
     assert len(lines) == 3, err
-    assert lines[0] == f"ms2l gui: live: video '{junk}': cannot decode this file"
+    assert lines[0] == (
+        f"ms2l gui: live: video '{junk}': cannot decode this file (damaged, cut "
+        "short, or not a video OpenCV can read)"
+    )
     assert lines[1].startswith(f"ms2l gui: replay loading: {cut}:")
     assert lines[2].startswith(f"ms2l gui: replay loading: {junk}: unsupported file")
 

@@ -256,6 +256,19 @@ def test_truncated_file_names_the_end(good_file):
     assert info.value.line == 41 and str(good_file) in str(info.value)
 
 
+def test_a_copy_cut_in_the_middle_of_a_line_says_so(good_file):
+    """A byte-truncated copy said "joint line has 1 values, expected 12"."""
+    data = good_file.read_bytes()
+    cut_at = data.index(b"\r\n", 2000) + 9  # a few characters into the next line
+    good_file.write_bytes(data[:cut_at])
+    with pytest.raises(DataFormatError) as info:
+        read_file(good_file)
+    message = str(info.value)
+    assert "file ends early, in the middle of joint" in message
+    assert message.endswith("(the file is cut short)")
+    assert info.value.line == data[:cut_at].count(b"\n") + 1
+
+
 def test_joint_line_with_11_values(good_file):
     lines = _lines(good_file)
     lines[10] = b" ".join(lines[10].split()[:11])  # frame 0, body 0, joint 6
