@@ -134,6 +134,12 @@ def test_missing_video_is_reported_and_nothing_starts(
         panel.start()
         assert panel.job is None
         assert errors and "gone.mp4" in errors[-1][1]
+        panel.picker.video_path.setText(str(tmp_path))  # a folder: it exists
+        panel.start()
+        assert panel.job is None
+        assert errors[-1][1] == (
+            f"{tmp_path}: a folder, not a video file (choose a file in it)"
+        )
     finally:
         jobs.stop_all()
 
