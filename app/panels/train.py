@@ -422,6 +422,12 @@ class TrainPanel(QWidget):
             return run_training(cfg, stop, epochs=epochs)
 
         self.curves.clear()
+        self.curves.set_accuracy_note(
+            ""
+            if cfg.strategy.name in USES_CLS
+            else "no accuracy: pretraining trains no classifier (evaluate it by "
+            "linear evaluation or fine-tuning from this run)"
+        )
         self.log.clear()
         self._show_history(history or [])
         # The run folder is named when the run starts: until then (and should it fail

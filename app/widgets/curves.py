@@ -87,6 +87,10 @@ class TrainingCurves(QWidget):
         self.acc_curve = self.acc_plot.plot(
             pen=pg.mkPen("#66bb6a", width=2), symbol="o", symbolSize=6, name="val acc"
         )
+        # Why the accuracy plot stays empty, where it does (a pretraining run).
+        self.acc_note = pg.TextItem("", color="#bbbbbb", anchor=(0, 0.5))
+        self.acc_note.setPos(0, 50)
+        self.acc_plot.addItem(self.acc_note)
         self._acc_x: list[float] = []
         self._acc_y: list[float] = []
         self._acc_right = 0.0  # right end of the accuracy plot's epochs
@@ -109,6 +113,11 @@ class TrainingCurves(QWidget):
         self._acc_x.clear()
         self._acc_y.clear()
         self._dirty = True
+
+    def set_accuracy_note(self, text: str) -> None:
+        """Say in the accuracy plot why it has no points (``""``: no note)."""
+        self.acc_note.setText(text)
+        self.acc_note.setVisible(bool(text))
 
     def add_losses(self, x: float, losses: dict[str, float], prefix: str = "") -> None:
         """Append one point per loss term.

@@ -483,7 +483,12 @@ def test_live_settings_are_kept_and_the_window_box_keeps_to_its_range(
     qtbot.addWidget(again)
     try:
         got = again.live_settings()
-        assert (got.window_seconds, got.smoothing, got.threshold, got.predict_every) == (
+        assert (
+            got.window_seconds,
+            got.smoothing,
+            got.threshold,
+            got.predict_every,
+        ) == (
             2.5,
             0.8,
             0.95,

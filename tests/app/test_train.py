@@ -353,3 +353,17 @@ def test_a_run_that_fails_before_training_shows_an_empty_failed_bar(
     assert panel.progress.text() == "failed"
     assert panel.progress.value() == panel.progress.minimum()
     assert "error:" in panel.log.toPlainText()
+
+
+def test_a_pretraining_run_says_why_it_has_no_accuracy(qtbot, panel):
+    """The accuracy plot of a pretraining run stayed empty with no word why."""
+    for strategy, says in (("pretrain", True), ("scratch", False)):
+        panel.strategy.setCurrentText(strategy)
+        panel.epochs.setValue(1)
+        panel.max_clips.setValue(32)
+        panel.start_button.click()
+        note = panel.curves.acc_note
+        assert note.isVisible() == says
+        assert ("pretraining trains no classifier" in note.toPlainText()) == says
+        panel.cancel_button.click()
+        qtbot.waitUntil(lambda: not panel.is_running(), timeout=60_000)
