@@ -31,6 +31,7 @@ from PyQt6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QSizePolicy,
     QSlider,
@@ -54,6 +55,7 @@ from core.datasets.splits import PROTOCOLS, split_indices
 from core.labels import names_for_sequence
 from core.runs import shipped_model_dir
 from core.skeleton import get_layout
+from core.text import count
 
 if TYPE_CHECKING:
     from core.datasets.cache import ClipStore
@@ -168,6 +170,13 @@ class ReplayPanel(QWidget):
         source_row.addWidget(open_zip)
         source_row.addWidget(open_file)
         source_row.addWidget(self.source_label, 1)
+        # The bad files of a dataset, for the keyboard too (the label's tooltip needs
+        # the mouse).
+        self.bad_files_button = QPushButton("Bad files…")
+        self.bad_files_button.clicked.connect(self._on_bad_files_clicked)
+        self.bad_files_button.setVisible(False)
+        source_row.addWidget(self.bad_files_button)
+        self.bad_files_dialog: QMessageBox | None = None
 
         model_button = QPushButton("Model…")
         model_button.clicked.connect(self._on_model_clicked)
@@ -361,9 +370,31 @@ class ReplayPanel(QWidget):
             self.ctx.status(f"Could not open the file; still showing {before}")
         else:
             self.source_label.setText(f"Could not open: {message}")
-            self.source_label.setToolTip("")
+            self._show_bad_files([])
             self._clear_data()
             self.info.setText(f"Could not open: {message}")
+
+    def _show_bad_files(self, bad: list[str]) -> None:
+        """The source line's tooltip and the Bad files… button list ``bad``."""
+        self.source_label.setToolTip("\n".join(bad))
+        self.bad_files_button.setVisible(bool(bad))
+
+    @pyqtSlot()
+    def _on_bad_files_clicked(self) -> None:
+        bad = self.source_label.toolTip()
+        if not bad:
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "MS²L Studio — bad files left out",
+            f"{count(len(bad.splitlines()), 'file')} of this dataset could not be "
+            "read and were left out (the file and the problem):\n\n" + bad,
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        box.setModal(False)
+        box.show()
+        self.bad_files_dialog = box
 
     def _remember_source(self) -> None:
         """Note what is open (the source line, Dataset and Protocol boxes) before
@@ -392,7 +423,7 @@ class ReplayPanel(QWidget):
         assert self._shown is not None
         text, tip, dataset, protocols, protocol, enabled = self._shown
         self.source_label.setText(text)
-        self.source_label.setToolTip(tip)
+        self._show_bad_files(tip.splitlines())
         with QSignalBlocker(self.dataset):
             self.dataset.setCurrentText(dataset)
         with QSignalBlocker(self.protocol):
@@ -433,18 +464,18 @@ class ReplayPanel(QWidget):
         self.names = list(store.names)
         self.labels = np.asarray(store.labels)
         self.class_names = list(store.class_names)
-        text = f"{store.dataset}: {len(store)} clips"
+        text = f"{store.dataset}: {count(len(store), 'clip')}"
         bad = list(store.bad_files)
         if bad:  # each was also in the status bar, one at a time, easy to miss
-            text += f" ({len(bad)} bad files left out: hover for the list)"
+            text += f" ({count(len(bad), 'bad file')} left out: see Bad files…)"
         self.source_label.setText(text)
-        self.source_label.setToolTip("\n".join(bad))
+        self._show_bad_files(bad)
         self._compute_splits()
         self._fill_class_filter()
         self._apply_filter()
 
     def _set_sequences(self, sequences: list[SkeletonSequence]) -> None:
-        self.source_label.setToolTip("")  # a dataset's bad files are not this file's
+        self._show_bad_files([])  # a dataset's bad files are not this file's
         self.info.setText("")  # nor is an earlier "Could not open"
         if not sequences:
             self.source_label.setText("The file holds no clip.")

@@ -238,18 +238,25 @@ def test_bad_files_of_a_folder_are_listed_and_long_errors_wrap(
         qtbot.waitUntil(lambda: panel.store is not None, timeout=60_000)
         assert (
             panel.source_label.text()
-            == "ntu60: 1 clips (1 bad files left out: hover for the list)"
+            == "ntu60: 1 clip (1 bad file left out: see Bad files…)"
         )
         assert "S001C001P001R001A001.skeleton" in panel.source_label.toolTip()
+        # Listed for the keyboard too, not only in the label's tooltip.
+        assert panel.bad_files_button.isVisibleTo(panel)
+        panel.bad_files_button.click()
+        dialog = panel.bad_files_dialog
+        assert dialog is not None and "S001C001P001R001A001.skeleton" in dialog.text()
+        dialog.close()
         width = panel.sizeHint().width()
         panel.open_file(require_data("nw-ucla", "all_sqe.zip"))
         qtbot.waitUntil(lambda: "Could not open" in panel.info.text(), timeout=30_000)
         assert "open it as one (Replay's 'Open NW-UCLA zip…'" in panel.info.text()
         assert panel.sizeHint().width() <= width
         # The folder stays open, its line, list of bad files and boxes as they were.
-        assert panel.info.text().endswith("(still showing ntu60: 1 clips)")
-        assert panel.source_label.text().startswith("ntu60: 1 clips (1 bad files")
+        assert panel.info.text().endswith("(still showing ntu60: 1 clip)")
+        assert panel.source_label.text().startswith("ntu60: 1 clip (1 bad file")
         assert "S001C001P001R001A001.skeleton" in panel.source_label.toolTip()
+        assert panel.bad_files_button.isVisibleTo(panel)
         assert panel.store is not None and panel.clip_list.count() == 1
         assert panel.dataset.currentText() == "ntu60"
         assert panel.protocol.currentText() in ("xsub", "xview")
