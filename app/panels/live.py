@@ -285,6 +285,7 @@ class LivePanel(QWidget):
             return  # a model asked for earlier finished loading after a newer request
         self.predictor = predictor
         self._kept = None
+        self.shipped_button.mark_in_use(Path(self.model_path.text()))
         self.ctx.remember("model/run", self.model_path.text())
         labels = list(predictor.labels)
         check = (

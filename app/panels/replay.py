@@ -828,6 +828,7 @@ class ReplayPanel(QWidget):
             self._request_prediction(self.current_index)
 
     def _show_model(self) -> None:
+        self.shipped_button.mark_in_use(self.model_dir)
         if self.model_dir is None:
             self.model_label.setText(
                 "none (no shipped model found; choose a run folder)"

@@ -55,8 +55,19 @@ class ShippedModelButton(QPushButton):
             action.setText(
                 f"{folder.name} ({encoder})" + (" · default" if i == 0 else "")
             )
+            action.setCheckable(True)  # ticked while it is the model in use
         menu.triggered.connect(self._on_triggered)
         return menu
+
+    def mark_in_use(self, folder: Path | None) -> None:
+        """Tick the shipped model in use (none when the model is not a shipped one)."""
+        menu = self.menu()
+        if menu is None:
+            return
+        where = None if folder is None else Path(folder).resolve()
+        for action in menu.actions():
+            if action.isCheckable():
+                action.setChecked(Path(action.data()).resolve() == where)
 
     @pyqtSlot()
     def _on_clicked(self) -> None:

@@ -164,6 +164,7 @@ def test_every_shipped_model_is_offered_and_loads(qtbot, settings):
         assert "graph encoder" in actions[1].text()
         assert "default" not in actions[1].text()
         assert "BiGRU encoder" in panel.model_info.text()
+        assert actions[0].isChecked() and not actions[1].isChecked()
         # An answer of the first model (as a finished video leaves it) ...
         panel.action.setText("carry  80 %")
         panel.bars.set_probabilities([("carry", 0.8), ("throw", 0.1)])
@@ -179,6 +180,8 @@ def test_every_shipped_model_is_offered_and_loads(qtbot, settings):
             timeout=60_000,
         )
         assert type(panel.predictor.model.encoder).__name__ == "GraphEncoder"
+        # The menu ticks the model in use (it did not say which one that was).
+        assert actions[1].isChecked() and not actions[0].isChecked()
         assert errors == []
     finally:
         jobs.stop_all()
