@@ -609,9 +609,44 @@ class TrainPanel(QWidget):
         except (OSError, ValueError) as exc:
             self.ctx.error("Resume", str(exc))
             return None
+        self.show_config(cfg, epochs)
         # Read before the worker starts: it rewrites the file (dropping the epoch that
         # was cut short) and appends to it.
         return self.start(cfg, history=read_history(run_dir), epochs=epochs)
+
+    def show_config(self, cfg: TrainConfig, epochs: int | None = None) -> None:
+        """Fill the form with a run's settings (a resumed run: the form showed the
+        next new run's, official / 60 epochs beside a paper / 30-epoch run going on).
+
+        Args:
+            cfg: The run's config.
+            epochs: The epochs it is extended to, if it is.
+        """
+        data, optim = cfg.data, cfg.optim
+        self.dataset.setCurrentText(data.dataset)
+        self.root.setText(data.root)
+        self.protocol.setCurrentText(data.protocol)
+        self.strategy.setCurrentText(cfg.strategy.name)
+        self.init_from.setText(cfg.strategy.init_from)
+        self.preset.setCurrentText(cfg.model.preset)
+        self.epochs.setValue(epochs or optim.epochs)
+        self.batch_size.setValue(optim.batch_size)
+        self.lr.setValue(optim.lr)
+        self.encoder_lr.setValue(optim.encoder_lr_scale)
+        self.encoder.setCurrentText(cfg.model.encoder)
+        self.stream.setCurrentText(data.stream)
+        self.hidden.setValue(cfg.model.hidden)
+        self.frames.setValue(data.frames)
+        self.max_clips.setValue(data.max_clips)
+        if data.label_fraction < 1:
+            self.labels_mode.setCurrentText(LABEL_FRACTION)
+            self.label_percent.setValue(100 * data.label_fraction)
+        elif data.labels_per_class:
+            self.labels_mode.setCurrentText(LABELS_PER_CLASS)
+            self.labels_per_class.setValue(data.labels_per_class)
+        else:
+            self.labels_mode.setCurrentText(ALL_LABELS)
+        self._labels_auto = False  # the run's own choice, not the panel's
 
     @pyqtSlot()
     def _on_cancel_clicked(self) -> None:

@@ -113,7 +113,17 @@ def test_cancel_mid_run_then_resume_from_the_run_folder(qtbot, panel):
     assert panel.progress.text().startswith("cancelled") and panel.eta.text() == ""
 
     seen.clear()
+    panel.epochs.setValue(60)  # the form moves on to another run ...
+    panel.hidden.setValue(0)
+    panel.max_clips.setValue(0)
     job = panel.resume(run_dir)
+    # ... and shows the resumed run's settings again (it kept showing the other's)
+    assert (panel.epochs.value(), panel.hidden.value(), panel.frames.value()) == (
+        200,
+        8,
+        16,
+    )
+    assert (panel.max_clips.value(), panel.batch_size.value()) == (128, 16)
     job.worker.item_produced.connect(seen.append)
     qtbot.waitUntil(lambda: any(isinstance(e, BatchDone) for e in seen), timeout=60_000)
     started = next(e for e in seen if isinstance(e, RunStarted))
