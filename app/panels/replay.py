@@ -401,6 +401,8 @@ class ReplayPanel(QWidget):
         another open replaces it, so that a failed open can put it back."""
         if not self.names:
             return  # nothing open to go back to (keep an earlier note, if any)
+        if self.load_job is not None and self.load_job.is_running():
+            return  # the line and boxes are the open in progress's: keep the note
         self._shown = (
             self.source_label.text(),
             self.source_label.toolTip(),
@@ -905,10 +907,12 @@ class ReplayPanel(QWidget):
     def _model_failed(self, item: _ModelFailed) -> None:
         """The chosen model did not load: say so, and go back to the one before."""
         back = self._previous_model
-        self._previous_model = None  # should that one fail too: no model, not a loop
         kept = f"; back to {back}" if back is not None else ""
         self.ctx.error("Replay", f"Could not load the model: {item.message}{kept}")
         self.set_model(back)
+        # Should that one fail too: no model, not a loop between two that fail
+        # (set_model took the failed one as the model to go back to).
+        self._previous_model = None
 
     def _on_predict_progress(self, item: PredictProgress) -> None:
         if (

@@ -503,3 +503,58 @@ def test_a_click_on_the_slider_seeks_there(qtbot, settings):
         assert abs(panel.frame - 0.75 * last) <= 0.05 * last + 1, (panel.frame, last)
     finally:
         jobs.stop_all()
+
+
+def test_two_models_that_will_not_load_do_not_send_the_panel_back_and_forth(
+    qtbot, settings, tmp_path
+):
+    """Going back to the model before, which failed too, went back to the first
+    again: hundreds of error dialogs in seconds (a review)."""
+    import shutil
+
+    from core.runs import shipped_model_dir
+
+    def broken(name):
+        folder = shutil.copytree(shipped_model_dir(), tmp_path / name)
+        (folder / "weights.pt").write_bytes(b"not a checkpoint")
+        for extra in folder.glob("*.onnx"):
+            extra.unlink()
+        return folder
+
+    ctx, jobs, errors = make_context(settings)
+    panel = ReplayPanel(ctx, model_dir=None)
+    qtbot.addWidget(panel)
+    try:
+        panel.set_model(broken("b"))  # no clip open: nothing loads yet
+        panel.set_model(broken("c"))
+        panel.open_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+        qtbot.waitUntil(lambda: panel.model_dir is None, timeout=30_000)
+        qtbot.wait(1500)  # nothing more happens
+        assert len(errors) == 2 and panel.model_dir is None
+        assert panel.pred_label.text() == "Predicted: (no model)"
+    finally:
+        jobs.stop_all()
+
+
+def test_a_failed_open_right_after_another_open_restores_what_is_shown(
+    qtbot, settings, tmp_path
+):
+    """A second open while the first was still loading noted the first's "Opening…"
+    line as what to go back to (a review)."""
+    panel, jobs = make_panel(qtbot, settings)
+    panel.model_dir = None
+    data = require_data("ntu", "S001C001P001R001A011.skeleton").read_text()
+    cut = tmp_path / "cut.skeleton"
+    cut.write_text(data[: len(data) // 3])
+    try:
+        panel.open_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+        before = (panel.source_label.text(), panel.dataset.currentText())
+        panel.open_dataset("nw-ucla", require_data("nw-ucla", "all_sqe.zip"))
+        panel.open_file(cut)  # at once, before the dataset has opened
+        qtbot.waitUntil(lambda: "Could not open" in panel.info.text(), timeout=30_000)
+        assert (panel.source_label.text(), panel.dataset.currentText()) == before
+        assert panel.info.text().endswith(f"(still showing {before[0]})")
+        assert panel.protocol.currentText() == "none (one file)"
+    finally:
+        jobs.stop_all()
