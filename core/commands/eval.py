@@ -77,6 +77,15 @@ def _out_dir(run_dir: Path, out: str | None, sub: str = "") -> Path:
     return default_report_folder(run_dir)
 
 
+def _member_names(run_dirs: list[Path]) -> list[str]:
+    """The sub-folder of each fused run under ``--out``: its name (numbered when two
+    share one: runs/a/seed0 and runs/b/seed0)."""
+    names = [Path(r).name for r in run_dirs]
+    if len(set(names)) < len(names):
+        names = [f"{i}-{name}" for i, name in enumerate(names, 1)]
+    return names
+
+
 def _save(result: EvalResult | FusedResult, folder: Path) -> str:
     from core.evaluation import save_eval
 
@@ -95,11 +104,22 @@ def run(args: argparse.Namespace) -> int:
         training_note,
     )
 
+    names = _member_names(args.run_dir)
     if args.out:
-        check_output_folder(Path(args.out).expanduser(), "--out")
-        problem = report_folder_problem(Path(args.out).expanduser(), args.run_dir)
-        if problem:
-            raise UserError(f"--out {args.out}: {problem}")
+        out = Path(args.out).expanduser()
+        check_output_folder(out, "--out")
+        # Several runs' files go to --out/<run's name>: each of those too.
+        targets = [(out, args.run_dir)]
+        if len(args.run_dir) > 1:
+            targets += [(out / n, [r]) for n, r in zip(names, args.run_dir)]
+        for folder, evaluated in targets:
+            problem = report_folder_problem(folder, evaluated)
+            if problem:
+                raise UserError(
+                    f"--out {args.out}: {folder} {problem}"
+                    if folder != out
+                    else f"--out {args.out}: {problem}"
+                )
     for run_dir in args.run_dir:
         note = training_note(run_dir)
         if note:
@@ -108,9 +128,6 @@ def run(args: argparse.Namespace) -> int:
         fused = evaluate_fused(
             args.run_dir, split=args.split, data_root=args.root, device=args.device
         )
-        names = [Path(m.run_dir).name for m in fused.members]
-        if len(set(names)) < len(names):  # runs/a/seed0 and runs/b/seed0
-            names = [f"{i}-{name}" for i, name in enumerate(names, 1)]
         wrote = [
             _save(m, _out_dir(Path(m.run_dir), args.out, name))
             for m, name in zip(fused.members, names)

@@ -50,7 +50,6 @@ from typing import Any
 import numpy as np
 
 from core.datasets.base import DataFormatError, SkeletonSequence
-from core.text import count
 from core.datasets.scanning import (
     FileDatasetReader,
     FileFailed,
@@ -61,6 +60,7 @@ from core.datasets.scanning import (
     read_member,
     zip_members,
 )
+from core.text import count
 
 # Any letter case: a case-blind file system or a tool may have lowered the names.
 NAME_RE = re.compile(r"S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})", re.IGNORECASE)

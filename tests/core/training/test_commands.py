@@ -321,3 +321,30 @@ def _bug():
     """A training generator that fails as a bug would."""
     raise RuntimeError("[gloo] a bug of this process")
     yield
+
+
+def test_eval_of_several_runs_never_writes_into_another_run_under_out(
+    tiny_data, tmp_path, capsys
+):
+    """``ms2l eval A B --out DIR`` writes each run's files to DIR/<its name>: when that
+    was a different run of the same name, its eval.json was replaced (a review)."""
+    import shutil
+
+    from core.training.loop import run
+
+    a = tmp_path / "share" / "a" / "run"
+    b = tmp_path / "share" / "b" / "other"
+    list(run(tiny_config(tiny_data, a, epochs=1)))
+    shutil.copytree(a, b)
+    mine = tmp_path / "mine"
+    shutil.copytree(a, mine / "run")  # the user's own, different run named "run"
+    (mine / "run" / "eval.json").write_text('{"accuracy": 0.123}')
+    assert main(["eval", str(a), str(b), "--out", str(mine)]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {mine}: {mine / 'run'} is another run's folder" in err
+    assert (mine / "run" / "eval.json").read_text() == '{"accuracy": 0.123}'
+    out = tmp_path / "reports"  # a new folder: each run in its own sub-folder
+    assert main(["eval", str(a), str(b), "--out", str(out)]) == 0
+    assert (out / "run" / "eval.json").is_file() and (
+        out / "other" / "eval.json"
+    ).is_file()
