@@ -101,6 +101,9 @@ class DataConfig:
             clips whose labels are not used (:mod:`core.training.pseudo`); ``""`` = off.
         pseudo_per_class: Clips per class the teacher labels (with
             ``pseudo_labels_from``).
+        pseudo_clips: The clips the teacher labelled, written when the run starts (a
+            resumed run reads them here instead of asking the teacher again).
+        pseudo_actions: Their classes (names), in the same order.
         val_fraction: Custom datasets: share of the recordings (or subjects) of every
             action held out for validation (0 = train on everything, no validation).
         held_out: Custom datasets: the recordings (or subjects, by ``protocol``) that
@@ -132,6 +135,8 @@ class DataConfig:
     labels_per_class: int = 0
     pseudo_labels_from: str = ""
     pseudo_per_class: int = 0
+    pseudo_clips: tuple[str, ...] = ()
+    pseudo_actions: tuple[str, ...] = ()
     val_fraction: float = 0.2
     held_out: tuple[str, ...] = ()
     max_clips: int = 0
@@ -399,9 +404,11 @@ class TrainConfig:
             ``"section.field: saved != wanted"`` strings, in field order.
         """
         ignored = {"run.run_dir", "run.device", "run.threads", "data.root",
-                   "data.cache_dir", "strategy.init_from"}  # fmt: skip
+                   "data.cache_dir", "strategy.init_from",
+                   "data.pseudo_labels_from"}  # fmt: skip
         filled = {"data.layout", "data.num_bodies", "data.window_seconds",
-                  "data.held_out"}  # fmt: skip
+                  "data.held_out", "data.pseudo_clips",
+                  "data.pseudo_actions"}  # fmt: skip
         if self.optim.lr_schedule == wanted.optim.lr_schedule == "cosine":
             ignored |= {"optim.lr_step", "optim.lr_step_unit", "optim.lr_gamma"}
         out = []
@@ -643,6 +650,13 @@ def validate(cfg: TrainConfig) -> None:
             "self-training needs both the teacher run and the clips per class it "
             "labels (--pseudo-labels RUN --pseudo-per-class N)"
         )
+    if cfg.data.pseudo_labels_from and s.name not in USES_CLS:
+        raise ValueError(
+            f"--pseudo-labels: strategy {s.name!r} trains no classifier, labels are "
+            "of no use to it"
+        )
+    if len(cfg.data.pseudo_clips) != len(cfg.data.pseudo_actions):
+        raise ValueError("pseudo_clips and pseudo_actions must have the same length")
     if cfg.data.labels_per_class and cfg.data.label_fraction < 1:
         raise ValueError("give either labels_per_class or label_fraction, not both")
     if not 0 <= cfg.data.val_fraction < 1:

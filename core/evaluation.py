@@ -563,4 +563,3 @@ def training_note(run_dir: str | os.PathLike[str]) -> str:
         + ": this scores the weights of its last finished epoch, and the reports it "
         "writes into the run folder are removed when the run ends"
     )
-

@@ -682,7 +682,10 @@ class TrainPanel(QWidget):
     def _on_data_progress(self, event: DataProgress) -> None:
         self.progress.setRange(0, max(1, event.total))
         self.progress.setValue(min(event.done, event.total))
-        what = "reading files" if event.stage == "reading" else "preparing clips"
+        what = {
+            "reading": "reading files",
+            "pseudo-labelling": "teacher labelling",
+        }.get(event.stage, "preparing clips")
         self.progress.setFormat(f"{what} %v / %m")
 
     def _on_run_started(self, event: RunStarted) -> None:

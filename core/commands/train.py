@@ -145,6 +145,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument(
         "--pseudo-labels",
         metavar="RUN",
+        type=run_folder,
         help="self-training: a classifying run (the teacher) labels the training clips "
         "whose labels are not used; its surest answers become training labels",
     )

@@ -125,6 +125,8 @@ class PreparedData:
             built, clips the protocol cannot place), for the run's log.
         held_out: Custom datasets: the recordings (or subjects) of the validation
             clips, for the run's config (``DataConfig.held_out``).
+        pseudo_clips, pseudo_actions: Self-training: the clips the teacher labelled
+            and their classes, for the run's config (``DataConfig.pseudo_clips``).
     """
 
     train: ClipSet
@@ -137,6 +139,8 @@ class PreparedData:
     labelled: np.ndarray
     notes: list[str] = field(default_factory=list)
     held_out: tuple[str, ...] = ()
+    pseudo_clips: tuple[str, ...] = ()
+    pseudo_actions: tuple[str, ...] = ()
 
 
 def open_dataset_store(
@@ -461,29 +465,12 @@ def load_data(
         ]
     hidden = np.setdiff1d(np.arange(len(train)), labelled)
     train.labels[hidden] = -1
+    picks: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     if cfg.pseudo_labels_from:
-        from core.training import pseudo
-
-        probabilities = yield from pseudo.teacher_probabilities(
-            cfg.pseudo_labels_from, store, train.store_index[hidden], stop
+        labelled, note, picks = yield from _pseudo_label(
+            cfg, seed, store, train, labelled, hidden, stop
         )
-        if probabilities is None:
-            raise LoadCancelled
-        picked = pseudo.pick(probabilities, hidden, cfg.pseudo_per_class)
-        classes = np.unique(train.labels[labelled])
-        train.labels[picked.positions] = picked.labels
-        labelled = np.union1d(labelled, picked.positions)
-        notes = [
-            *notes,
-            pseudo.summary(
-                cfg.pseudo_labels_from,
-                picked,
-                cfg.pseudo_per_class,
-                classes,
-                len(hidden),
-                store.labels[train.store_index[picked.positions]],
-            ),
-        ]
+        notes = [*notes, *note]
     # The live window matches the labelled actions (unlabelled spans of a custom
     # dataset are cut into windows of their own length); every clip when none is.
     timed = has_label if has_label.size else np.arange(len(train))
@@ -499,7 +486,64 @@ def load_data(
         labelled=labelled,
         notes=notes,
         held_out=_held_out(cfg, store, seed),
+        pseudo_clips=picks[0],
+        pseudo_actions=picks[1],
     )
+
+
+def _pseudo_label(
+    cfg: DataConfig,
+    seed: int,
+    store: ClipStore,
+    train: ClipSet,
+    labelled: np.ndarray,
+    hidden: np.ndarray,
+    stop: threading.Event | None,
+) -> Generator[
+    DataProgress,
+    None,
+    tuple[np.ndarray, list[str], tuple[tuple[str, ...], tuple[str, ...]]],
+]:
+    """Self-training (:mod:`core.training.pseudo`): label some of the ``hidden``
+    training clips with the teacher's answers (or, resuming, with the run's own pick
+    from its config), in ``train.labels``.
+
+    Returns:
+        ``(labelled positions, log lines, (clip names, class names) of the pick)``.
+    """
+    from core.training import pseudo
+
+    classes = np.unique(train.labels[labelled])
+    names = store.class_names
+    lines = []
+    if cfg.pseudo_clips:  # a resumed run: the pick it made when it started
+        picked = pseudo.saved(
+            cfg.pseudo_clips, cfg.pseudo_actions, train.names, hidden, names
+        )
+    else:
+        teacher = pseudo.teacher(cfg.pseudo_labels_from, cfg.dataset, cfg.protocol)
+        probabilities = yield from pseudo.teacher_probabilities(
+            teacher, store, train.store_index[hidden], stop
+        )
+        if probabilities is None:
+            raise LoadCancelled
+        picked = pseudo.pick(probabilities, hidden, cfg.pseudo_per_class)
+        note = pseudo.label_note(teacher, cfg, seed)
+        lines += [note] if note else []
+    train.labels[picked.positions] = picked.labels
+    lines.append(
+        pseudo.summary(
+            cfg.pseudo_labels_from,
+            picked,
+            cfg.pseudo_per_class,
+            classes,
+            len(hidden),
+            store.labels[train.store_index[picked.positions]],
+        )
+    )
+    clips = tuple(train.names[int(p)] for p in picked.positions)
+    actions = tuple(names[int(c)] for c in picked.labels)
+    return np.union1d(labelled, picked.positions), lines, (clips, actions)
 
 
 def _held_out(cfg: DataConfig, store: ClipStore, seed: int) -> tuple[str, ...]:

@@ -136,8 +136,9 @@ class DataProgress:
     """Progress of loading the data before the first batch.
 
     Attributes:
-        stage: ``"reading"`` (source files parsed into the clip cache) or
-            ``"preparing"`` (clips normalised for the model).
+        stage: ``"reading"`` (source files parsed into the clip cache),
+            ``"preparing"`` (clips normalised for the model) or ``"pseudo-labelling"``
+            (self-training: the teacher answering on the unlabelled clips).
         done: Items handled so far.
         total: Items to handle.
     """

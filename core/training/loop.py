@@ -234,6 +234,10 @@ def _resolve(
     )
     _refuse_a_held_run(run_dir)
     check_output_folder(run_dir, "run folder")  # a file in the way, before any work
+    if cfg.data.pseudo_labels_from:  # a teacher that cannot be one, before any work
+        from core.training.pseudo import teacher
+
+        teacher(cfg.data.pseudo_labels_from, cfg.data.dataset, cfg.data.protocol)
     data_root = Path(cfg.data.root).expanduser().resolve() if cfg.data.root else None
     if data_root is not None and data_root.is_dir():
         where = run_dir.expanduser().resolve()
@@ -252,6 +256,8 @@ def _resolve(
             "root": _absolute(cfg.data.root),
             "held_out": (),
             "pseudo_labels_from": _absolute(cfg.data.pseudo_labels_from),
+            "pseudo_clips": (),  # a config from another run carries its pick
+            "pseudo_actions": (),
         },
         strategy={"init_from": _absolute(cfg.strategy.init_from)},
     )
@@ -534,6 +540,8 @@ def _run(
                 "num_bodies": data.num_bodies,
                 "window_seconds": round(data.window_seconds, 4),
                 "held_out": data.held_out,
+                "pseudo_clips": data.pseudo_clips,
+                "pseudo_actions": data.pseudo_actions,
             }
         )
         train_set = data.train if uses_ssl(name) else data.train.subset(data.labelled)

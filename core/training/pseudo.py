@@ -5,15 +5,21 @@ trained classifier (the *teacher*, typically a fine-tuned run on the same few la
 for its answers on the training clips whose labels the run does not use, and takes for
 every class the ``pseudo_per_class`` clips the teacher is surest about, as if they were
 labelled. The teacher reads each clip prepared with its own settings (layout, joint
-definition, frames), so it need not share the new run's. Its answers are deterministic
-(no augmentation, evaluation mode), so a resumed run draws the same pseudo-labels.
+definition, frames), so it need not share the new run's; it must be a classifying run
+of the same dataset and protocol (another protocol's teacher may have learnt the labels
+of this run's validation clips). The clips picked and their classes are written into
+the run's config when it starts (``DataConfig.pseudo_clips`` / ``pseudo_actions``): a
+resumed run reads them there, whatever has become of the teacher since.
+
+Under ``torchrun`` every process asks the teacher itself, on the CPU, with the same
+weights and clips, so on one machine all draw the same labels.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -21,7 +27,7 @@ import numpy as np
 import torch
 
 from core import runs
-from core.config import USES_CLS
+from core.config import USES_CLS, DataConfig
 from core.model_input import fit_time, prepare_clip
 from core.training.events import DataProgress
 
@@ -36,7 +42,8 @@ class PseudoLabels:
     Attributes:
         positions: Positions (in the training split) of the clips given a label.
         labels: Their labels (the teacher's answers), int64.
-        confidence: The teacher's probability of each answer.
+        confidence: The teacher's probability of each answer (NaN when read back
+            from a resumed run's config).
     """
 
     positions: np.ndarray
@@ -53,8 +60,53 @@ class RawClips(Protocol):
     def __getitem__(self, index: int) -> np.ndarray: ...
 
 
+def teacher(run_dir: str | Path, dataset: str, protocol: str) -> runs.RunInfo:
+    """The teacher run, checked: a classifying run of ``dataset`` and ``protocol``.
+
+    Cheap (it reads the config, not the weights): a new run checks it before any work.
+
+    Raises:
+        FileNotFoundError, ValueError: Naming the folder and the problem.
+    """
+    info = runs.read_run(run_dir)
+    cfg = info.config
+    if cfg.strategy.name not in USES_CLS:
+        raise ValueError(
+            f"{info.run_dir}: a '{cfg.strategy.name}' run has no trained classifier; "
+            "pseudo-labels need a run that classifies (finetune, linear, scratch, ...)"
+        )
+    if (cfg.data.dataset, cfg.data.protocol) != (dataset, protocol):
+        raise ValueError(
+            f"{info.run_dir}: trained on {cfg.data.dataset} {cfg.data.protocol}, this "
+            f"run is {dataset} {protocol}; a teacher of another protocol may have "
+            "learnt the labels of this run's validation clips"
+        )
+    return info
+
+
+def label_note(info: runs.RunInfo, data: DataConfig, seed: int) -> str:
+    """A note when the teacher learnt other labels than the run keeps (``""`` if
+    not): its answers on the run's unlabelled clips may then carry their true labels."""
+    mine = (data.label_fraction, data.labels_per_class, seed)
+    t = info.config
+    theirs = (t.data.label_fraction, t.data.labels_per_class, t.run.seed)
+    if mine == theirs:
+        return ""
+    if t.data.labels_per_class:
+        what = f"{t.data.labels_per_class} per class"
+    elif t.data.label_fraction < 1:
+        what = f"{100 * t.data.label_fraction:g} %"
+    else:
+        what = "every label"
+    return (
+        f"note: the teacher {info.run_dir} learnt other labels than this run keeps "
+        f"({what}, seed {t.run.seed}): its answers on this run's unlabelled clips may "
+        "carry their true labels"
+    )
+
+
 def teacher_probabilities(
-    run_dir: str | Path,
+    info: runs.RunInfo,
     store: RawClips,
     indices: np.ndarray,
     stop: threading.Event | None = None,
@@ -63,24 +115,17 @@ def teacher_probabilities(
     (``None`` when ``stop`` was set: the caller cancels).
 
     Args:
-        run_dir: The teacher's run folder (a classifying run).
+        info: The teacher (:func:`teacher`).
         store: The dataset's clips (camera space, the store's layout).
         indices: Which clips of the store.
         stop: Cancels between batches.
 
     Raises:
-        FileNotFoundError, ValueError: The folder is not a run, its weights are missing
-            or corrupt, or its classes are not the dataset's (the message names it).
+        FileNotFoundError, ValueError: The teacher's weights are missing or corrupt, or
+            its classes are not the dataset's (the message names it).
     """
-    info = runs.read_run(run_dir)
-    strategy = info.config.strategy.name
-    if strategy not in USES_CLS:
-        raise ValueError(
-            f"{info.run_dir}: a '{strategy}' run has no trained classifier; "
-            "pseudo-labels need a run that classifies (finetune, linear, scratch, ...)"
-        )
     class_names = list(store.class_names)
-    if info.labels != list(class_names):
+    if info.labels != class_names:
         raise ValueError(
             f"{info.run_dir}: its classes ({len(info.labels)}: "
             f"{', '.join(info.labels[:4])}{', ...' if len(info.labels) > 4 else ''}) "
@@ -144,6 +189,45 @@ def pick(
     )
 
 
+def saved(
+    clips: Sequence[str],
+    actions: Sequence[str],
+    names: Sequence[str],
+    candidates: np.ndarray,
+    class_names: Sequence[str],
+) -> PseudoLabels:
+    """The pick a run made when it started, read back from its config.
+
+    Args:
+        clips: ``DataConfig.pseudo_clips``: the clips' names.
+        actions: ``DataConfig.pseudo_actions``: their classes' names.
+        names: Names of the training split's clips.
+        candidates: Positions of the clips whose labels the run does not use.
+        class_names: The dataset's classes.
+
+    Raises:
+        ValueError: If a clip is no longer an unlabelled training clip of the dataset,
+            or a class is not the dataset's.
+    """
+    where = {names[int(p)]: int(p) for p in candidates}
+    index = {name: i for i, name in enumerate(class_names)}
+    positions, labels = [], []
+    for clip, action in zip(clips, actions, strict=True):
+        if clip not in where or action not in index:
+            raise ValueError(
+                f"the run's pseudo-labelled clip {clip!r} ({action}) is no longer an "
+                "unlabelled training clip of the dataset; start a new run"
+            )
+        positions.append(where[clip])
+        labels.append(index[action])
+    order = np.argsort(positions, kind="stable")
+    return PseudoLabels(
+        positions=np.asarray(positions, dtype=np.int64)[order],
+        labels=np.asarray(labels, dtype=np.int64)[order],
+        confidence=np.full(len(positions), np.nan, dtype=np.float32),
+    )
+
+
 def summary(
     run_dir: str,
     picked: PseudoLabels,
@@ -167,13 +251,16 @@ def summary(
     )
     if short:
         text += f" ({short} of {len(classes)} classes have fewer)"
-    if len(picked.positions):
-        text += f", teacher's confidence {float(picked.confidence.min()):.2f}-1"
-        known = true_labels >= 0
-        if known.any():
-            right = float((true_labels[known] == picked.labels[known]).mean())
-            text += (
-                f"; {100 * right:.1f} % of them agree with the dataset's own labels "
-                "(not used in training)"
-            )
+    sure = picked.confidence[np.isfinite(picked.confidence)]
+    if len(sure):
+        text += f", teacher's confidence {float(sure.min()):.2f}-1"
+    elif len(picked.positions):
+        text += ", as picked when the run started"
+    known = true_labels >= 0
+    if known.any():
+        right = float((true_labels[known] == picked.labels[known]).mean())
+        text += (
+            f"; {100 * right:.1f} % of them agree with the dataset's own labels "
+            "(not used in training)"
+        )
     return text

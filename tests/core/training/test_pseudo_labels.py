@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from core.config import TrainConfig
 from core.training.data import drain, load_data
-from core.training.events import Log, RunFinished
+from core.training.events import EpochDone, Log, RunFinished
 from core.training.loop import run as train_run
 from core.training.pseudo import pick
 from tests.core.training.conftest import tiny_config
@@ -49,19 +51,28 @@ def teacher(tiny_data, tmp_path_factory) -> Path:
     return folder
 
 
-def test_the_teacher_labels_the_hidden_clips_and_a_resumed_run_draws_the_same(
-    tiny_data, teacher, tmp_path
-) -> None:
-    cfg = tiny_config(
+def _student(tiny_data, run_dir, teacher, **data):
+    return tiny_config(
         tiny_data,
-        tmp_path / "student",
-        epochs=2,
+        run_dir,
+        epochs=3,
         data={
             "labels_per_class": 1,
             "pseudo_labels_from": str(teacher),
             "pseudo_per_class": 3,
-        },
+            **data,
+        },  # fmt: skip
     )
+
+
+def test_the_teacher_labels_the_hidden_clips_and_a_resumed_run_keeps_its_pick(
+    tiny_data, teacher, tmp_path
+) -> None:
+    import shutil
+
+    from core.training.loop import run
+
+    cfg = _student(tiny_data, tmp_path / "student", teacher)
     data = drain(load_data(cfg.data, seed=0))
     # 1 true label per class, then up to 3 per class from the teacher.
     counts = np.bincount(data.train.labels[data.labelled], minlength=3)
@@ -73,16 +84,35 @@ def test_the_teacher_labels_the_hidden_clips_and_a_resumed_run_draws_the_same(
     assert "up to 3 per class" in line and "agree with the dataset's own labels" in line
     agree = float(line.split("; ")[1].split(" %")[0])
     assert agree >= 80.0, line
+    # It learnt every label, this run keeps one per class: said.
+    assert any("learnt other labels than this run keeps (every label" in m
+               for m in data.notes)  # fmt: skip
 
-    # A whole run trains on them, records the teacher, and a resume draws the same.
-    finished, logs = _finish(cfg)
-    saved = json.loads((finished.run_dir / "config.json").read_text())["data"]
+    # A run that stops after its first epoch records the pick in its config ...
+    stop = threading.Event()
+    for event in run(cfg, stop):
+        if isinstance(event, EpochDone):
+            stop.set()
+    saved = json.loads((tmp_path / "student" / "config.json").read_text())["data"]
     assert saved["pseudo_labels_from"] == str(teacher.resolve())
-    assert saved["pseudo_per_class"] == 3
-    assert any(m.message == line for m in logs)
-    again = drain(load_data(cfg.data, seed=0))
-    assert again.labelled.tolist() == data.labelled.tolist()
-    assert again.train.labels.tolist() == data.train.labels.tolist()
+    labelled = {data.train.names[p] for p in data.labelled}
+    assert saved["pseudo_clips"] and set(saved["pseudo_clips"]) <= labelled
+    assert len(saved["pseudo_actions"]) == len(saved["pseudo_clips"])
+    # ... and resumed after the teacher has changed (here: trained further into
+    # something else entirely), it keeps that pick instead of asking again.
+    moved = shutil.move(teacher, teacher.parent / "moved")
+    try:
+        resumed = TrainConfig.load(tmp_path / "student" / "config.json").replace(
+            run={"resume": True, "run_dir": str(tmp_path / "student")}
+        )
+        logs = [e.message for e in run(resumed) if isinstance(e, Log)]
+    finally:
+        shutil.move(moved, teacher)
+    line_again = next(m for m in logs if m.startswith("pseudo-labels from"))
+    assert "as picked when the run started" in line_again
+    assert line_again.split("unlabelled")[0] == line.split("unlabelled")[0]
+    again = TrainConfig.load(tmp_path / "student" / "config.json").data
+    assert again.pseudo_clips == tuple(saved["pseudo_clips"])
 
 
 def test_a_teacher_that_cannot_label_says_why(tiny_data, teacher, tmp_path) -> None:
@@ -125,6 +155,18 @@ def test_a_teacher_that_cannot_label_says_why(tiny_data, teacher, tmp_path) -> N
     )
     with pytest.raises(ValueError, match="are not this dataset's"):
         drain(load_data(cfg.data, seed=0))
+    # A teacher of another protocol (it may have learnt the validation clips'
+    # labels), before any work: no run folder is made.
+    cfg = _student(tiny_data, tmp_path / "xval", teacher)
+    cfg = cfg.replace(data={"protocol": "xview-val"})
+    with pytest.raises(ValueError, match="trained on nw-ucla xview, this run is "
+                       "nw-ucla xview-val"):  # fmt: skip
+        list(train_run(cfg))
+    assert not (tmp_path / "xval").exists()
+    with pytest.raises(ValueError, match="trains no classifier"):
+        tiny_config(tiny_data, tmp_path / "s", strategy="pretrain",
+                    data={"pseudo_labels_from": str(teacher),
+                          "pseudo_per_class": 2})  # fmt: skip
     # Half the setting is refused before any work.
     with pytest.raises(ValueError, match="--pseudo-per-class"):
         tiny_config(
