@@ -77,7 +77,6 @@ class LivePanel(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.predictor: Predictor | None = None
-        self.running_predictor: Predictor | None = None
         self.job: Job | None = None
         self.model_job: Job | None = None
         self.updates_shown = 0
@@ -322,7 +321,8 @@ class LivePanel(QWidget):
     def _on_model_failed(self, message: str) -> None:
         if self.model_job is None or self.sender() is not self.model_job.worker:
             return
-        self._start_when_loaded = False  # Start was pressed for the model that failed
+        # Start was pressed (or a restart was under way) for the model that failed.
+        waiting, self._start_when_loaded = self._start_when_loaded, False
         if self._kept is None:
             self.model_info.setText(f"Could not load the model: {message}")
             return
@@ -332,7 +332,10 @@ class LivePanel(QWidget):
         self.model_path.setText(folder)
         self.model_info.setText(info)
         self.input_info.setText(sensors)
+        self.shipped_button.mark_in_use(Path(folder))
         self.ctx.status(f"Could not load the model; still using {folder}")
+        if waiting:  # Live was to start (or start again): with the model kept
+            self.start()
 
     @pyqtSlot()
     def _on_model_job_ended(self) -> None:
@@ -382,7 +385,6 @@ class LivePanel(QWidget):
         from core.live.pipeline import run_live
 
         predictor = self.predictor
-        self.running_predictor = predictor  # the model this run answers with
 
         def make(stop: threading.Event) -> Iterator[object]:
             return run_live(source, predictor, settings, stop)

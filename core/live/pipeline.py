@@ -78,6 +78,7 @@ class LiveUpdate:
         frame_count: Frames a video file says it holds (``None``: a camera, or a file
             that does not say); a file that ends far earlier is cut short
             (:func:`core.live.capture.truncation_note`).
+        model: The run folder of the model that answered (``""`` when it has none).
     """
 
     frame: np.ndarray
@@ -92,6 +93,7 @@ class LiveUpdate:
     timings: StageTimings = field(default_factory=StageTimings)
     source_fps: float = 0.0
     frame_count: int | None = None
+    model: str = ""
 
     @property
     def top_k(self) -> tuple[tuple[str, float], ...]:
@@ -204,6 +206,7 @@ def run_live(
         if estimator is None:
             estimator = MediaPipePose()
         recognizer = RealtimeRecognizer(predictor, settings)
+        model = str(getattr(predictor, "run_dir", "") or "")
         meter = _RateMeter()
         previous: PoseResult | None = None
         while not stop.is_set():
@@ -248,6 +251,7 @@ def run_live(
                 timings=timings,
                 source_fps=src.fps,
                 frame_count=src.frame_count,
+                model=model,
             )
     finally:
         if recognizer is not None:

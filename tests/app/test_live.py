@@ -386,18 +386,57 @@ def test_a_model_chosen_while_live_runs_is_the_one_that_answers(
         qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
         panel.picker.source.setCurrentText(VIDEO_ITEM)
         first = panel.start()
-        assert first is not None and panel.running_predictor is panel.predictor
+        assert first is not None
         qtbot.waitUntil(lambda: panel.updates_shown > 0, timeout=60_000)
+        assert panel.last_update.model == str(tiny_run)  # the answers are its
         panel.load_model(shipped_model_dir())
         qtbot.waitUntil(
             lambda: panel.job is not None and panel.job is not first, timeout=60_000
         )
-        assert panel.running_predictor is panel.predictor
         assert panel.model_path.text() == str(shipped_model_dir())
-        qtbot.waitUntil(lambda: panel.updates_shown > 0, timeout=60_000)
+        qtbot.waitUntil(
+            lambda: (
+                panel.last_update is not None
+                and panel.last_update.model == str(shipped_model_dir())
+            ),
+            timeout=60_000,
+        )
         panel.stop_button.click()
         qtbot.waitUntil(lambda: panel.job is None, timeout=30_000)
         assert errors == []
+    finally:
+        jobs.stop_all()
+
+
+@pytest.mark.slow
+def test_start_pressed_while_a_model_loads_that_fails_starts_with_the_kept_one(
+    qtbot, settings, tiny_run, tmp_path
+):
+    """Live waits for a model that is loading when Start is pressed (or when it
+    restarts for a model chosen while it ran); that model failing left Live stopped
+    although nobody pressed Stop (a review). It starts with the model kept."""
+    import shutil
+
+    panel, video, jobs, errors = _panel_on_tai_chi(qtbot, settings, tiny_run)
+    bad = shutil.copytree(tiny_run, tmp_path / "bad")
+    (bad / "weights.pt").write_bytes(b"not a checkpoint")
+    for extra in bad.glob("*.onnx"):
+        extra.unlink()
+    try:
+        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
+        panel.picker.source.setCurrentText(VIDEO_ITEM)
+        loading = panel.load_model(bad)
+        assert panel.start() is None and loading.is_running()  # waits for the model
+        qtbot.waitUntil(lambda: panel.job is not None, timeout=60_000)
+        assert panel.model_path.text() == str(tiny_run)
+        qtbot.waitUntil(
+            lambda: panel.last_update is not None
+            and panel.last_update.model == str(tiny_run),
+            timeout=60_000,
+        )
+        panel.stop_button.click()
+        qtbot.waitUntil(lambda: panel.job is None, timeout=30_000)
     finally:
         jobs.stop_all()
 
