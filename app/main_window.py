@@ -183,6 +183,8 @@ class MainWindow(QMainWindow):
             "recording": "a take is being recorded (closing keeps it as far as it got)",
             "import": "videos are being imported (the ones done are kept)",
             "training": "a run is training (it resumes from its last finished epoch)",
+            "teach training": "a model of your actions is training (Teach resumes it "
+            "from its last finished epoch)",
         }
         return [text for name, text in said.items() if name in names]
 

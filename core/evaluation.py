@@ -313,6 +313,7 @@ class FusedResult:
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form: the fused result plus each member's accuracy."""
         out = self.fused.to_dict()
+        del out["run_dir"]  # the first run's: the members below are what was scored
         out["fusion"] = "mean of softmax probabilities, equal weights"
         out["members"] = [
             {"run_dir": str(m.run_dir), "stream": s, "accuracy": m.accuracy}
@@ -393,8 +394,9 @@ def evaluate_fused(
     )
 
 
-def confusion_png(result: EvalResult) -> bytes:
-    """The confusion matrix drawn as a PNG image (row-normalised colours, counts)."""
+def confusion_png(result: EvalResult, title: str = "") -> bytes:
+    """The confusion matrix drawn as a PNG image (row-normalised colours, counts),
+    titled with what was scored (``title``; default: the run folder's name)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -428,7 +430,7 @@ def confusion_png(result: EvalResult) -> bytes:
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(
-        f"{Path(result.run_dir).name} · {result.split_name}: accuracy "
+        f"{title or Path(result.run_dir).name} · {result.split_name}: accuracy "
         f"{100 * result.accuracy:.2f}% ({result.num_clips} clips)",
         fontsize=9,
     )
@@ -488,7 +490,10 @@ def save_eval(
     """
     doc = result.to_dict()
     tag = None
+    title = ""
     if isinstance(result, FusedResult):
+        names = " + ".join(Path(m.run_dir).name for m in result.members)
+        title = f"fusion of {len(result.members)} runs ({names})"
         result = result.fused
         tag = "fused" + ("" if result.split == "test" else f"-{result.split}")
     out = Path(run_dir) if run_dir is not None else result.run_dir
@@ -503,7 +508,7 @@ def save_eval(
         for name, row in zip(result.labels, result.confusion)
     ]
     atomic_write_text(paths["csv"], "\n".join(lines) + "\n")
-    atomic_write_bytes(paths["png"], confusion_png(result))
+    atomic_write_bytes(paths["png"], confusion_png(result, title))
     return paths
 
 

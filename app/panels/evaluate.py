@@ -383,8 +383,11 @@ class EvaluatePanel(QWidget):
     def _on_cancel_clicked(self) -> None:
         if self.job is not None:
             self.job.stop()
-            # It stops at its next batch, seconds away on a large split: say so now.
-            self.summary.setText("Cancelling… (the evaluation stops after this batch)")
+            if self.result is None:  # a result that came in is not cancelled
+                # It stops at its next batch, seconds away on a large split: say so.
+                self.summary.setText(
+                    "Cancelling… (the evaluation stops after this batch)"
+                )
 
     @pyqtSlot()
     def _on_export_clicked(self) -> None:

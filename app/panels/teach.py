@@ -978,7 +978,9 @@ class TeachPanel(QWidget):
         self.trained_run = None
         self.use_button.setEnabled(False)
         self._t0 = time.monotonic()
-        job = self.ctx.jobs.start("training", make)
+        # Its own name: the Train panel's "training" failing or starting again is not
+        # about this run (a new job of a name closes that name's error dialog).
+        job = self.ctx.jobs.start("teach training", make)
         job.worker.item_produced.connect(self._on_train_item_produced)
         job.worker.failed.connect(self._on_train_failed)
         job.ended.connect(self._on_train_job_ended)

@@ -535,8 +535,13 @@ class TrainPanel(QWidget):
     def _kept_fields(self) -> dict[str, QWidget]:
         """Form fields kept between sessions (set at Start, read back when the panel
         opens; the preset and epochs went back to their defaults). Max clips is not:
-        a quick run's cut should not carry over unseen."""
+        a quick run's cut should not carry over unseen. In the order they are set
+        back (the protocol after the dataset, the labels after the strategy)."""
         return {
+            "protocol": self.protocol,
+            "labels_mode": self.labels_mode,
+            "label_percent": self.label_percent,
+            "labels_per_class": self.labels_per_class,
             "init_from": self.init_from,
             "preset": self.preset,
             "epochs": self.epochs,
@@ -555,6 +560,7 @@ class TrainPanel(QWidget):
             text = self.ctx.recall(f"train/{key}")
             if text:
                 _set_field_text(widget, text)
+        self._labels_auto = False  # the labels chosen at the last Start are the user's
 
     @pyqtSlot()
     def _on_resume_clicked(self) -> None:
@@ -759,6 +765,8 @@ class TrainPanel(QWidget):
     def _on_job_ended(self) -> None:
         self.job = None
         self._set_running(False)
+        if self.run_label.text().endswith("(starting)"):  # failed or cancelled early:
+            self.run_label.setText("Run folder: – (none made)")  # no folder was made
 
     def _set_running(self, running: bool) -> None:
         if running:

@@ -103,6 +103,7 @@ def test_runs_are_fused_in_the_panel(qtbot, settings, tiny_run, tmp_path):
         }  # fmt: skip
         doc = json.loads((tmp_path / "out" / "eval-fused.json").read_text())
         assert doc["accuracy"] == want.fused.accuracy
+        assert "run_dir" not in doc  # the first run's: the members are what scored
         assert [m["stream"] for m in doc["members"]] == ["joint", "bone"]
         assert errors == []
     finally:

@@ -431,8 +431,10 @@ def test_start_pressed_while_a_model_loads_that_fails_starts_with_the_kept_one(
         qtbot.waitUntil(lambda: panel.job is not None, timeout=60_000)
         assert panel.model_path.text() == str(tiny_run)
         qtbot.waitUntil(
-            lambda: panel.last_update is not None
-            and panel.last_update.model == str(tiny_run),
+            lambda: (
+                panel.last_update is not None
+                and panel.last_update.model == str(tiny_run)
+            ),
             timeout=60_000,
         )
         panel.stop_button.click()

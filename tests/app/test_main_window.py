@@ -52,6 +52,14 @@ def test_a_jobs_error_dialog_closes_when_that_work_starts_again(qtbot, settings)
             "Live failed",
             "video 'x.mp4': cannot decode this file",
         )
+        # Teach's training and the Train panel's are different work.
+        job = window.jobs.start("teach training", failing)
+        job.start()
+        qtbot.waitUntil(lambda: window._dialog is not None, timeout=10_000)
+        dialog = window._dialog
+        assert dialog.windowTitle() == "MS²L Studio — Teach training failed"
+        window.jobs.start("training", lambda stop: iter(()))  # the Train panel's
+        assert dialog.isVisible()
     finally:
         window.shutdown()
 

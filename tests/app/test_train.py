@@ -324,6 +324,9 @@ def test_the_form_comes_back_as_it_was_started(qtbot, settings, tmp_path):
     first.device.setCurrentText("cpu")
     first.frames.setValue(32)
     first.max_clips.setValue(64)
+    first.protocol.setCurrentText("xview-val")
+    first.labels_mode.setCurrentText("per class")
+    first.labels_per_class.setValue(7)
     first.start_button.click()
     assert errors and first.job is None
     assert settings.value("train/preset") is None  # nothing kept from a refused Start
@@ -341,6 +344,9 @@ def test_the_form_comes_back_as_it_was_started(qtbot, settings, tmp_path):
         assert (again.preset.currentText(), again.epochs.value()) == ("paper", 30)
         assert again.lr.value() == 0.003 and again.device.currentText() == "cpu"
         assert again.frames.value() == 32 and again.max_clips.value() == 0
+        assert again.protocol.currentText() == "xview-val"
+        assert again.labels_mode.currentText() == "per class"
+        assert again.labels_per_class.value() == 7
     finally:
         jobs.stop_all()
 
@@ -362,6 +368,7 @@ def test_a_run_that_fails_before_training_shows_an_empty_failed_bar(
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=60_000)
     assert panel.progress.text() == "failed"
     assert panel.progress.value() == panel.progress.minimum()
+    assert panel.run_label.text() == "Run folder: – (none made)"
     assert "error:" in panel.log.toPlainText()
 
 
