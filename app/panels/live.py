@@ -30,6 +30,7 @@ from PyQt6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -206,8 +207,18 @@ class LivePanel(QWidget):
         font.setBold(True)
         self.action.setFont(font)
         self.action.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # A long answer ("no action  (pick up with two hands 80 % < threshold 95 %)")
+        # wraps instead of widening the window past the screen.
+        self.action.setWordWrap(True)
+        self.action.setSizePolicy(
+            QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
+        )
         self.bars = ProbabilityBars(k=5)
         self.stats = QLabel(_NO_STATS)
+        self.stats.setWordWrap(True)  # a note after the timings (a video cut short)
+        self.stats.setSizePolicy(
+            QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
+        )
         display = QVBoxLayout()
         display.addWidget(self.video, 1)
         display.addWidget(self.action)
@@ -511,8 +522,8 @@ class LivePanel(QWidget):
             self.ctx.status("Live stopped by an error")  # shown in the view
             return
         cut = self._truncation_note()
-        if cut:  # in the view too: the end came early, not with the video's end
-            self.video.show_message(cut)
+        if cut:  # under the picture too (the status bar's line gives way to the next)
+            self.stats.setText(f"{self.stats.text()}\n{cut}")
         if self.last_update is not None and not self.predictions_shown:
             # A short video ended before the model's window was filled: say so
             # instead of leaving "collecting…" up.

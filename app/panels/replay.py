@@ -366,7 +366,10 @@ class ReplayPanel(QWidget):
         before = self._shown_source
         if before and self.names:
             self._restore_source()
-            self.info.setText(f"Could not open: {message} (still showing {before})")
+            # Above the shown clip's own line, which stays.
+            shown = self.info.text().split("\n")[-1]
+            error = f"Could not open: {message} (still showing {before})"
+            self.info.setText(f"{error}\n{shown}" if shown else error)
             self.ctx.status(f"Could not open the file; still showing {before}")
         else:
             self.source_label.setText(f"Could not open: {message}")
@@ -616,6 +619,13 @@ class ReplayPanel(QWidget):
         self.view.set_sequence(seq.joints, get_layout(seq.layout))
         with QSignalBlocker(self.slider):
             self.slider.setRange(0, max(0, seq.num_frames - 1))
+        # The counter as wide as its widest text for this clip: as it grew ("frame 0"
+        # to "frame 232 of 0–1493") the slider beside it shrank under the mouse.
+        last = seq.num_frames - 1
+        widest = f"frame {'8' * len(str(last))} of 0–{last}"
+        self.frame_label.setMinimumWidth(
+            self.frame_label.fontMetrics().horizontalAdvance(widest) + 4
+        )
         self.timer.setInterval(max(1, round(1000 / (seq.fps or 30.0))))
         label = None if seq.label is None else int(seq.label)
         self.true_label.setText(f"True: {self._class_name(label)}")

@@ -93,7 +93,10 @@ class TrainingCurves(QWidget):
         self.acc_plot.addItem(self.acc_note)
         self._acc_x: list[float] = []
         self._acc_y: list[float] = []
-        self._acc_right = 0.0  # right end of the accuracy plot's epochs
+        # Right end of the accuracy plot's epochs; 0..1 before any run (the empty
+        # plot's own axis read -400..400, "x0.001").
+        self._acc_right = 1.0
+        self.acc_plot.setXRange(0, 1, padding=0.02)
         self._dirty = False
         self.timer = QTimer(self)
         self.timer.setInterval(max(1, round(1000 / refresh_hz)))

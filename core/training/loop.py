@@ -37,7 +37,7 @@ from core.device import resolve_device
 from core.fileio import atomic_write_text
 from core.filelock import FileLock
 from core.inference.novelty import NOVELTY_FILE
-from core.paths import default_runs_dir
+from core.paths import CHECKPOINTS_DIR, default_runs_dir
 from core.skeleton import get_layout
 from core.tempfiles import is_stale, remove_stale
 from core.training import distributed
@@ -234,6 +234,13 @@ def _resolve(
     )
     _refuse_a_held_run(run_dir)
     check_output_folder(run_dir, "run folder")  # a file in the way, before any work
+    if run_dir.expanduser().resolve().is_relative_to(CHECKPOINTS_DIR.resolve()):
+        # Every run folder there is offered as a shipped model (the first by name is
+        # the default): a trial run would become the app's model.
+        raise ValueError(
+            f"{run_dir}: inside the shipped models' folder ({CHECKPOINTS_DIR}), which "
+            "holds the models that come with the app; choose another run folder"
+        )
     if cfg.data.pseudo_labels_from:  # a teacher that cannot be one, before any work
         from core.training.pseudo import teacher
 
@@ -599,6 +606,12 @@ def _run(
             notes.append(
                 "note: linear evaluation of a random, frozen encoder (the paper's "
                 "Rand-U baseline): give --init-from RUN to evaluate a pretrained one"
+            )
+        elif name == "linear" and resume_state is None:
+            notes.append(
+                f"linear evaluation of the frozen encoder of {cfg.strategy.init_from} "
+                f"({runs.encoder_title(cfg.model.encoder)}, hidden {cfg.model.hidden}: "
+                "its architecture and input settings; only the classifier trains)"
             )
         frozen = freezes_encoder(name)
         if frozen:

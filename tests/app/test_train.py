@@ -305,6 +305,15 @@ def test_linear_evaluation_starts_from_the_run_chosen_or_a_shipped_models_name(
     panel.start_button.click()
     assert not panel.is_running() and "is itself a run's folder" in panel.errors[-1][1]
     assert [p.name for p in tiny_run.iterdir() if p.is_dir()] == []
+    # Nor in the shipped models' folder: its every run is offered as a shipped model
+    # (a trial run there became the app's default model).
+    from core.paths import CHECKPOINTS_DIR
+
+    before = sorted(p.name for p in CHECKPOINTS_DIR.iterdir())
+    panel.runs_dir.setText(str(CHECKPOINTS_DIR))
+    panel.start_button.click()
+    assert not panel.is_running() and "shipped models' folder" in panel.errors[-1][1]
+    assert sorted(p.name for p in CHECKPOINTS_DIR.iterdir()) == before
 
 
 def test_the_form_comes_back_as_it_was_started(qtbot, settings, tmp_path):

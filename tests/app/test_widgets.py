@@ -332,6 +332,8 @@ def test_a_button_pressed_from_the_keyboard_hands_the_focus_to_its_successor(qtb
 def test_one_accuracy_point_is_drawn_on_the_epochs_not_around_zero(qtbot):
     curves = TrainingCurves()
     qtbot.addWidget(curves)
+    left, right = curves.acc_plot.viewRange()[0]  # before any run too (-400..400)
+    assert -0.1 < left <= 0 and 1 <= right < 1.1
     curves.add_accuracy(1.0, 0.5)
     qtbot.waitUntil(lambda: curves.points("accuracy") == 1, timeout=1000)
     left, right = curves.acc_plot.viewRange()[0]

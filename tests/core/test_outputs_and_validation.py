@@ -167,6 +167,12 @@ def test_run_and_cache_folders_cannot_go_inside_the_dataset_folder(tmp_path, cap
     assert main([*argv, "--run-dir", str(root / "run")]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and "inside the dataset folder" in err[0], err
+    # Nor among the shipped models, where every run is offered as one of them.
+    shipped = CHECKPOINTS_DIR / "my-trial"
+    assert main([*argv, "--run-dir", str(shipped)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "inside the shipped models' folder" in err[0], err
+    assert not shipped.exists()
     argv = ["data", "prepare", "--dataset", "ntu60", "--root", str(root)]
     assert main([*argv, "--cache-dir", str(root / "cache"), "--quiet"]) == 2
     err = capsys.readouterr().err.splitlines()

@@ -129,7 +129,10 @@ def test_linear_evaluation_without_a_pretrained_run_says_it_is_rand_u(
 
     def notes(cfg) -> list[str]:
         return [
-            e.message for e in run(cfg) if isinstance(e, Log) and "Rand-U" in e.message
+            e.message
+            for e in run(cfg)
+            if isinstance(e, Log)
+            and ("Rand-U" in e.message or "linear evaluation of" in e.message)
         ]
 
     cfg = tiny_config(tiny_data, tmp_path / "rand-u", "linear", epochs=1)
@@ -139,7 +142,11 @@ def test_linear_evaluation_without_a_pretrained_run_says_it_is_rand_u(
     ]
     cfg = tiny_config(tiny_data, tmp_path / "pre", "linear", epochs=1,
                       strategy_options={"init_from": str(pretrained)})  # fmt: skip
-    assert notes(cfg) == []
+    # From a run: said too (a user trial found only the settings line).
+    assert notes(cfg) == [
+        f"linear evaluation of the frozen encoder of {pretrained} (BiGRU encoder, "
+        "hidden 8: its architecture and input settings; only the classifier trains)"
+    ]
 
 
 def test_select_best_in_a_run_without_a_classifier_says_what_is_kept(
