@@ -21,6 +21,20 @@ def _panel_on_tai_chi(qtbot, settings, tiny_run):
     return panel, video, jobs, errors
 
 
+def _ready_for_the_video(qtbot, panel) -> None:
+    """Wait for the panel's model and camera scan, and choose its video file."""
+    qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
+    panel.picker.source.setCurrentText(VIDEO_ITEM)
+
+
+def _play_to_the_end(qtbot, panel) -> None:
+    """Play the panel's video file until Live ends (or fails)."""
+    _ready_for_the_video(qtbot, panel)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: panel.job is None, timeout=60_000)
+
+
 @pytest.mark.slow
 def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
     qtbot, settings, tiny_run
@@ -95,9 +109,7 @@ def test_a_source_marked_mirrored_is_flipped_back_before_pose_estimation(
         assert not panel.live_settings().mirrored  # off by default, as in ms2l infer
         panel.picker.mirrored.setChecked(True)
         assert panel.live_settings().mirrored
-        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
-        qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
-        panel.picker.source.setCurrentText(VIDEO_ITEM)
+        _ready_for_the_video(qtbot, panel)
         panel.start_button.click()
         assert not panel.picker.isEnabled()  # the source is fixed while running
         qtbot.waitUntil(lambda: panel.last_update is not None, timeout=60_000)
@@ -128,9 +140,7 @@ def test_missing_video_is_reported_and_nothing_starts(
     panel = LivePanel(ctx, model_dir=tiny_run, video=tmp_path / "gone.mp4")
     qtbot.addWidget(panel)
     try:
-        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
-        qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
-        panel.picker.source.setCurrentText(VIDEO_ITEM)
+        _ready_for_the_video(qtbot, panel)
         panel.start()
         assert panel.job is None
         assert errors and "gone.mp4" in errors[-1][1]
@@ -246,11 +256,7 @@ def test_a_video_that_will_not_open_is_shown_in_the_view(
     panel = LivePanel(ctx, model_dir=tiny_run, video=bad)
     qtbot.addWidget(panel)
     try:
-        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
-        qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
-        panel.picker.source.setCurrentText(VIDEO_ITEM)
-        panel.start_button.click()
-        qtbot.waitUntil(lambda: panel.job is None, timeout=60_000)
+        _play_to_the_end(qtbot, panel)
         assert failures and failures[0].startswith(f"video '{bad}'"), failures
         assert panel.video.message.toPlainText() == "Stopped: " + failures[0]
         assert panel.video.view.scene() is not None  # still drawn, ready for the next
@@ -382,9 +388,7 @@ def test_a_model_chosen_while_live_runs_is_the_one_that_answers(
 
     panel, video, jobs, errors = _panel_on_tai_chi(qtbot, settings, tiny_run)
     try:
-        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
-        qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
-        panel.picker.source.setCurrentText(VIDEO_ITEM)
+        _ready_for_the_video(qtbot, panel)
         first = panel.start()
         assert first is not None
         qtbot.waitUntil(lambda: panel.updates_shown > 0, timeout=60_000)
@@ -423,9 +427,7 @@ def test_start_pressed_while_a_model_loads_that_fails_starts_with_the_kept_one(
     for extra in bad.glob("*.onnx"):
         extra.unlink()
     try:
-        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
-        qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
-        panel.picker.source.setCurrentText(VIDEO_ITEM)
+        _ready_for_the_video(qtbot, panel)
         loading = panel.load_model(bad)
         assert panel.start() is None and loading.is_running()  # waits for the model
         qtbot.waitUntil(lambda: panel.job is not None, timeout=60_000)
@@ -455,11 +457,7 @@ def test_a_video_cut_short_says_so_when_it_ends(qtbot, settings, tiny_run, tmp_p
     panel = LivePanel(ctx, model_dir=tiny_run, video=cut)
     qtbot.addWidget(panel)
     try:
-        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
-        qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
-        panel.picker.source.setCurrentText(VIDEO_ITEM)
-        panel.start_button.click()
-        qtbot.waitUntil(lambda: panel.job is None, timeout=60_000)
+        _play_to_the_end(qtbot, panel)
         assert panel.updates_shown > 0 and errors == []
         assert "frames but only" in said[-1] and "truncated or damaged" in said[-1]
         # Under the picture, where it stays (drawn on it, it was cut off and light

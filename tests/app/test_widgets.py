@@ -294,6 +294,20 @@ def test_a_button_that_disables_itself_does_not_scroll_its_column(qtbot):
     assert not record.isEnabled() and bar.value() == 0
 
 
+def _shown_column(qtbot, column):
+    """``column`` in a 300x200 scrolling column, shown and active."""
+    from app.widgets.layout import scrolling_column
+
+    area = scrolling_column(column)
+    area.resize(300, 200)
+    qtbot.addWidget(area)
+    area.show()
+    qtbot.waitExposed(area)
+    area.activateWindow()
+    qtbot.waitUntil(area.isActiveWindow, timeout=2000)
+    return area
+
+
 def test_a_button_pressed_from_the_keyboard_hands_the_focus_to_its_successor(qtbot):
     """Tab to Record, Space: the focus went to the next widget in the tab order (the
     column scrolled to it, and Space again pressed it: a second take while training
@@ -301,7 +315,7 @@ def test_a_button_pressed_from_the_keyboard_hands_the_focus_to_its_successor(qtb
     from PyQt6.QtCore import Qt
     from PyQt6.QtWidgets import QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-    from app.widgets.layout import hand_over, scrolling_column
+    from app.widgets.layout import hand_over
 
     column = QWidget()
     box = QVBoxLayout(column)
@@ -313,13 +327,7 @@ def test_a_button_pressed_from_the_keyboard_hands_the_focus_to_its_successor(qtb
     box.addWidget(stop)
     box.addSpacing(2000)
     box.addWidget(QLineEdit())
-    area = scrolling_column(column)
-    area.resize(300, 200)
-    qtbot.addWidget(area)
-    area.show()
-    qtbot.waitExposed(area)
-    area.activateWindow()
-    qtbot.waitUntil(area.isActiveWindow, timeout=2000)
+    area = _shown_column(qtbot, column)
     record.setFocus(Qt.FocusReason.TabFocusReason)
     assert record.hasFocus()
     qtbot.keyClick(record, Qt.Key.Key_Space)
@@ -353,8 +361,6 @@ def test_the_wheel_scrolls_a_column_instead_of_changing_its_settings(qtbot):
         QWidget,
     )
 
-    from app.widgets.layout import scrolling_column
-
     column = QWidget()
     box = QVBoxLayout(column)
     rate, device = QDoubleSpinBox(), QComboBox()
@@ -363,13 +369,7 @@ def test_the_wheel_scrolls_a_column_instead_of_changing_its_settings(qtbot):
     box.addWidget(rate)
     box.addWidget(device)
     box.addSpacing(2000)
-    area = scrolling_column(column)
-    area.resize(300, 200)
-    qtbot.addWidget(area)
-    area.show()
-    qtbot.waitExposed(area)
-    area.activateWindow()
-    qtbot.waitUntil(area.isActiveWindow, timeout=2000)
+    _shown_column(qtbot, column)
 
     def wheel(widget: QWidget) -> None:
         down = QWheelEvent(

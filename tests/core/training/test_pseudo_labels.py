@@ -123,15 +123,7 @@ def test_a_teacher_that_cannot_label_says_why(tiny_data, teacher, tmp_path) -> N
         (pre, "'pretrain' run has no trained classifier"),
         (tmp_path / "nowhere", "run folder not found"),
     ):
-        cfg = tiny_config(
-            tiny_data,
-            tmp_path / "s",
-            data={
-                "labels_per_class": 1,
-                "pseudo_labels_from": str(folder),
-                "pseudo_per_class": 2,
-            },  # fmt: skip
-        )
+        cfg = _student(tiny_data, tmp_path / "s", folder)
         with pytest.raises((ValueError, FileNotFoundError), match=message) as err:
             drain(load_data(cfg.data, seed=0))
         assert str(folder) in str(err.value)
@@ -144,15 +136,7 @@ def test_a_teacher_that_cannot_label_says_why(tiny_data, teacher, tmp_path) -> N
     (other / "labels.json").write_text(
         json.dumps({"dataset": "nw-ucla", "classes": classes})
     )
-    cfg = tiny_config(
-        tiny_data,
-        tmp_path / "s",
-        data={
-            "labels_per_class": 1,
-            "pseudo_labels_from": str(other),
-            "pseudo_per_class": 2,
-        },  # fmt: skip
-    )
+    cfg = _student(tiny_data, tmp_path / "s", other)
     with pytest.raises(ValueError, match="are not this dataset's"):
         drain(load_data(cfg.data, seed=0))
     # A teacher of another protocol (it may have learnt the validation clips'
