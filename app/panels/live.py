@@ -51,6 +51,7 @@ from core.live.recogniser import LiveSettings, frames_too_far_apart
 from core.runs import shipped_model_dir
 from core.sensors import describe_input
 from core.skeleton import MP33
+from core.training.teach import NO_ACTION
 
 if TYPE_CHECKING:
     from core.inference import Predictor
@@ -478,7 +479,11 @@ class LivePanel(QWidget):
                 )
             else:
                 self.action.setText(f"collecting… {100 * pred.window_fill:.0f} %")
-        elif pred.action is None and not pred.unfamiliar:
+        elif (
+            pred.action is None
+            and not pred.unfamiliar
+            and pred.top_k[0][0] != NO_ACTION
+        ):
             # Below the threshold: say by how much (the bars alone showed a top answer
             # of 88 % under a "no action" headline).
             name, p = pred.top_k[0]

@@ -34,7 +34,7 @@ MIN_RECORDINGS_FOR_VALIDATION = 3
 _DATASET_FIELDS = frozenset(
     ("dataset", "root", "protocol", "label_fraction", "labels_per_class",
      "max_clips", "cache_dir", "window_seconds", "val_fraction", "held_out",
-     "pseudo_labels_from", "pseudo_per_class")
+     "pseudo_labels_from", "pseudo_per_class", "pseudo_clips", "pseudo_actions")
 )  # fmt: skip
 
 

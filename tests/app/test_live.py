@@ -573,6 +573,10 @@ def test_no_action_below_the_threshold_says_by_how_much(qtbot, settings, tiny_ru
         panel.show_update(dataclasses.replace(update, prediction=long))
         qtbot.wait(50)  # the layout takes the new text in
         assert panel.sizeHint().width() <= width
+        # A taught "no action" class below the threshold is just "no action".
+        idle = dataclasses.replace(below, top_k=(("no action", 0.6), ("wave", 0.4)))
+        panel.show_update(dataclasses.replace(update, prediction=idle))
+        assert panel.action.text() == "no action"
         flat = dataclasses.replace(below, unfamiliar=True)
         panel.show_update(dataclasses.replace(update, prediction=flat))
         assert panel.action.text() == "no action (unfamiliar motion)"
