@@ -13,6 +13,7 @@ file.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 from collections.abc import Iterator
@@ -47,7 +48,7 @@ from app.widgets.window_spin import WindowSpinBox
 from app.workers import Job
 from core import runs
 from core.live.capture import describe_source, truncation_note
-from core.live.recogniser import LiveSettings, frames_too_far_apart
+from core.live.recogniser import LiveSettings, LiveTuning, frames_too_far_apart
 from core.runs import shipped_model_dir
 from core.sensors import describe_input
 from core.skeleton import MP33
@@ -91,6 +92,7 @@ class LivePanel(QWidget):
         self.last_update: LiveUpdate | None = None
         self._start_when_loaded = False
         self._restart_when_stopped = False
+        self.tuning: LiveTuning | None = None  # the running job's, while it runs
         # The loaded model, its folder and what the panel said of it: kept should the
         # next model asked for not load.
         self._kept: tuple[Predictor, str, str, str] | None = None
@@ -164,6 +166,8 @@ class LivePanel(QWidget):
             (self.predict_every, "live/predict_every"),
         ):
             ctx.keep_value(spin, key)
+        self.threshold.valueChanged.connect(self._on_tuning_changed)
+        self.smoothing.valueChanged.connect(self._on_tuning_changed)
         settings_form = QFormLayout()
         settings_form.addRow("Window", self.window_seconds)
         settings_form.addRow("Smoothing", self.smoothing)
@@ -397,9 +401,13 @@ class LivePanel(QWidget):
         from core.live.pipeline import run_live
 
         predictor = self.predictor
+        # Threshold and smoothing stay adjustable while Live runs (the worker reads
+        # them at every frame).
+        tuning = LiveTuning(settings.threshold, settings.smoothing)
+        self.tuning = tuning
 
         def make(stop: threading.Event) -> Iterator[object]:
-            return run_live(source, predictor, settings, stop)
+            return run_live(source, predictor, settings, stop, tuning=tuning)
 
         self.updates_shown = 0
         self.predictions_shown = 0
@@ -568,8 +576,24 @@ class LivePanel(QWidget):
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running and self.predictor is not None)
         self.stop_button.setEnabled(running)
-        self.settings_box.setEnabled(not running)
+        # The window and the prediction rate shape the running window: fixed while
+        # Live runs; threshold and smoothing are taken at every frame.
+        self.window_seconds.setEnabled(not running)
+        self.predict_every.setEnabled(not running)
         self.picker.setEnabled(not running)  # a new source takes effect at Start
+
+    @pyqtSlot()
+    def _on_tuning_changed(self) -> None:
+        """Threshold or smoothing changed: a running Live takes it at its next frame."""
+        if self.job is None or self.tuning is None:
+            return
+        self.tuning.threshold = self.threshold.value()
+        self.tuning.smoothing = self.smoothing.value()
+        self._settings = dataclasses.replace(
+            self._settings,
+            threshold=self.threshold.value(),
+            smoothing=self.smoothing.value(),
+        )
 
     @pyqtSlot(bool)
     def _on_mirror_toggled(self, checked: bool) -> None:

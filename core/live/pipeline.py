@@ -25,6 +25,7 @@ from core.live.pose import MediaPipePose, PoseEstimator, PoseResult, mediapipe_t
 from core.live.recogniser import (
     ClassifierLike,
     LiveSettings,
+    LiveTuning,
     Prediction,
     RealtimeRecognizer,
 )
@@ -169,6 +170,7 @@ def run_live(
     settings: LiveSettings | None = None,
     stop: threading.Event | None = None,
     pose: PoseEstimator | None = None,
+    tuning: LiveTuning | None = None,
 ) -> Iterator[LiveUpdate]:
     """Recognise actions in a camera, video file or stream, one update per frame.
 
@@ -185,6 +187,8 @@ def run_live(
         stop: Set it to end the stream after the current frame.
         pose: Pose estimator; by default a :class:`MediaPipePose` created (and closed)
             here.
+        tuning: Threshold and smoothing another thread may change while this runs
+            (taken at every frame).
 
     Yields:
         One :class:`LiveUpdate` per processed frame.
@@ -228,6 +232,8 @@ def run_live(
                 recognizer.reset()
             previous = result if result is not None else previous
             t2 = time.perf_counter()
+            if tuning is not None:
+                recognizer.retune(tuning)
             state = recognizer.push(frame.timestamp, skeleton)
             now = time.perf_counter()
             timings = StageTimings(

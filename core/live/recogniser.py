@@ -15,6 +15,7 @@ so a camera at 15 or 30 FPS feeds the model the same time scale as its training 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 import time
@@ -303,6 +304,16 @@ class _PredictWorker:
         self._thread.join()
 
 
+@dataclass
+class LiveTuning:
+    """Threshold and smoothing changed while the recogniser runs (the Live panel's
+    boxes): :func:`core.live.pipeline.run_live` applies them at the next frame. Each
+    field is replaced whole, so another thread may set it at any time."""
+
+    threshold: float
+    smoothing: float
+
+
 class RealtimeRecognizer:
     """Sliding window + periodic classification + smoothing + threshold.
 
@@ -350,6 +361,15 @@ class RealtimeRecognizer:
     def window_seconds(self) -> float:
         """Duration of the sliding window in seconds."""
         return self.window.seconds
+
+    def retune(self, tuning: LiveTuning) -> None:
+        """Take a new threshold and smoothing (validated as :class:`LiveSettings`
+        does) from the next frame on; the window and its answers so far are kept."""
+        threshold, smoothing = float(tuning.threshold), float(tuning.smoothing)
+        if (threshold, smoothing) != (self.settings.threshold, self.settings.smoothing):
+            self.settings = dataclasses.replace(
+                self.settings, threshold=threshold, smoothing=smoothing
+            )
 
     def _state(self, fresh: bool, predict_ms: float) -> Prediction:
         return make_prediction(

@@ -54,13 +54,21 @@ def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
         panel.picker.source.setCurrentText(VIDEO_ITEM)
         panel.mirror.setChecked(True)
         panel.start_button.click()
-        assert panel.job is not None and not panel.settings_box.isEnabled()
+        assert panel.job is not None and not panel.window_seconds.isEnabled()
+        # Threshold and smoothing stay adjustable while Live runs (a user trial).
+        assert panel.threshold.isEnabled() and panel.smoothing.isEnabled()
+        assert not panel.predict_every.isEnabled()
         qtbot.waitUntil(
             lambda: panel.last_update is not None and bool(panel.last_update.top_k),
             timeout=60_000,
         )
         import dataclasses
 
+        # Retuned while running: the worker takes the values at its next frame.
+        panel.threshold.setValue(0.9)
+        panel.smoothing.setValue(0.25)
+        assert (panel.tuning.threshold, panel.tuning.smoothing) == (0.9, 0.25)
+        assert panel._settings.threshold == 0.9  # what the headline compares with
         update = panel.last_update
         labels = panel.predictor.labels
         shown_answers = [
@@ -92,7 +100,7 @@ def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
         assert np.allclose(x_drawn, width - update.landmarks[:, 0], atol=1e-3)
         panel.stop_button.click()
         qtbot.waitUntil(lambda: panel.job is None, timeout=30_000)
-        assert panel.start_button.isEnabled() and panel.settings_box.isEnabled()
+        assert panel.start_button.isEnabled() and panel.window_seconds.isEnabled()
         assert errors == []
     finally:
         jobs.stop_all()

@@ -184,6 +184,30 @@ def test_threshold_gives_no_action(predictor, ntu_clip):
             assert state.action == state.top_k[0][0]
 
 
+def test_threshold_and_smoothing_retuned_while_running_apply_at_once(
+    predictor, ntu_clip
+):
+    """The Live panel's threshold and smoothing were fixed at Start (a user trial);
+    retuned mid-stream they apply from the next frame, the window kept."""
+    from core.live.recogniser import LiveTuning
+
+    settings = LiveSettings(threshold=1.0, asynchronous=False, predict_every=1)
+    with RealtimeRecognizer(predictor, settings) as rec:
+        for t, frame in enumerate(ntu_clip[:30]):
+            state = rec.push(t / 30, frame)
+        assert state.top_k and state.action is None  # nothing reaches 100 %
+        fill = state.window_fill
+        rec.retune(LiveTuning(threshold=0.0, smoothing=1.0))
+        state = rec.push(30 / 30, ntu_clip[30])
+        assert state.action == state.top_k[0][0] and state.window_fill >= fill
+        assert (rec.settings.threshold, rec.settings.smoothing) == (0.0, 1.0)
+        # smoothing 1 = the new output alone
+        clip = rec.window.resampled(predictor.T)
+        np.testing.assert_allclose(
+            state.probabilities, predictor.predict_proba([clip])[0], atol=1e-5
+        )
+
+
 def test_long_gap_clears_the_prediction(predictor, ntu_clip):
     settings = LiveSettings(asynchronous=False, predict_every=1, max_gap_seconds=0.3)
     with RealtimeRecognizer(predictor, settings) as rec:
