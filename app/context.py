@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PyQt6.QtCore import QSettings, QUrl
 from PyQt6.QtGui import QDesktopServices, QGuiApplication
-from PyQt6.QtWidgets import QDoubleSpinBox, QSpinBox
+from PyQt6.QtWidgets import QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
 
 from app.workers import JobManager
 
@@ -46,12 +46,35 @@ class AppContext:
         value = self.settings.value(key, default)
         return default if value is None else str(value)
 
+    def remember_field(self, key: str, field: QWidget) -> None:
+        """Store a form field's value (a combo box's choice, a spin box's number, a
+        line edit's text)."""
+        if isinstance(field, QComboBox):
+            self.remember(key, field.currentText())
+        elif isinstance(field, QSpinBox | QDoubleSpinBox):
+            self.remember(key, repr(field.value()))
+        elif isinstance(field, QLineEdit):
+            self.remember(key, field.text().strip())
+
+    def restore_field(self, key: str, field: QWidget) -> None:
+        """Give a form field the value :meth:`remember_field` stored (nothing stored,
+        an unknown choice or a value that is not a number leaves it as it is)."""
+        saved = self.recall(key)
+        if not saved:
+            return
+        if isinstance(field, QComboBox):
+            if field.findText(saved) >= 0:
+                field.setCurrentText(saved)
+        elif isinstance(field, QSpinBox | QDoubleSpinBox):
+            with contextlib.suppress(ValueError):
+                field.setValue(type(field.value())(float(saved)))
+        elif isinstance(field, QLineEdit):
+            field.setText(saved)
+
     def keep_value(self, spin: QSpinBox | QDoubleSpinBox, key: str) -> None:
         """Give ``spin`` the value it had in the last session, and keep its changes."""
-        saved = self.recall(key)
-        with contextlib.suppress(ValueError):  # never set, or not a number: default
-            spin.setValue(type(spin.value())(float(saved)))
-        spin.valueChanged.connect(lambda value: self.remember(key, value))
+        self.restore_field(key, spin)
+        spin.valueChanged.connect(lambda _value: self.remember_field(key, spin))
 
     def open_folder(self, path: Path) -> bool:
         """Show ``path`` in the desktop's file manager; where none opens it (no

@@ -11,7 +11,6 @@ sessions, so its curves and log continue instead of starting over.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import time
@@ -534,7 +533,7 @@ class TrainPanel(QWidget):
         self.ctx.remember("train/strategy", self.strategy.currentText())
         self.ctx.remember("train/runs_dir", self.runs_dir.text().strip())
         for key, widget in self._kept_fields().items():
-            self.ctx.remember(f"train/{key}", _field_text(widget))
+            self.ctx.remember_field(f"train/{key}", widget)
         self.start(cfg)
 
     def _kept_fields(self) -> dict[str, QWidget]:
@@ -562,9 +561,7 @@ class TrainPanel(QWidget):
 
     def _restore_fields(self) -> None:
         for key, widget in self._kept_fields().items():
-            text = self.ctx.recall(f"train/{key}")
-            if text:
-                _set_field_text(widget, text)
+            self.ctx.restore_field(f"train/{key}", widget)
         self._labels_auto = False  # the labels chosen at the last Start are the user's
 
     @pyqtSlot()
@@ -783,29 +780,6 @@ class TrainPanel(QWidget):
 
     def _append_log(self, line: str, when: str | None = None) -> None:
         self.log.appendPlainText(f"{when or f'{datetime.now():%H:%M:%S}':>8}  {line}")
-
-
-def _field_text(widget: QWidget) -> str:
-    """A form field's value as text (for the settings store)."""
-    if isinstance(widget, QComboBox):
-        return widget.currentText()
-    if isinstance(widget, QSpinBox | QDoubleSpinBox):
-        return repr(widget.value())
-    assert isinstance(widget, QLineEdit)
-    return widget.text().strip()
-
-
-def _set_field_text(widget: QWidget, text: str) -> None:
-    """Give a form field the value :func:`_field_text` stored (an unknown choice or
-    a value that is not a number is left as it is)."""
-    if isinstance(widget, QComboBox):
-        if widget.findText(text) >= 0:
-            widget.setCurrentText(text)
-    elif isinstance(widget, QSpinBox | QDoubleSpinBox):
-        with contextlib.suppress(ValueError):
-            widget.setValue(type(widget.value())(float(text)))
-    elif isinstance(widget, QLineEdit):
-        widget.setText(text)
 
 
 def log_line(event: Event) -> str:

@@ -21,6 +21,20 @@ def _panel_on_tai_chi(qtbot, settings, tiny_run):
     return panel, video, jobs, errors
 
 
+def _panel_telling(qtbot, settings, tiny_run, video=None):
+    """A Live panel with the tiny model (and ``video``) whose status lines are kept.
+
+    Returns:
+        ``(panel, jobs, errors, said)``: ``said`` collects the status-bar lines.
+    """
+    ctx, jobs, errors = make_context(settings)
+    said: list[str] = []
+    ctx.status = said.append
+    panel = LivePanel(ctx, model_dir=tiny_run, video=video)
+    qtbot.addWidget(panel)
+    return panel, jobs, errors, said
+
+
 def _ready_for_the_video(qtbot, panel) -> None:
     """Wait for the panel's model and camera scan, and choose its video file."""
     qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
@@ -222,11 +236,7 @@ def test_a_video_too_short_for_the_window_says_so_when_it_ends(
     for image in frames:
         writer.write(image)
     writer.release()
-    ctx, jobs, errors = make_context(settings)
-    said: list[str] = []
-    ctx.status = said.append
-    panel = LivePanel(ctx, model_dir=tiny_run, video=short)
-    qtbot.addWidget(panel)
+    panel, jobs, errors, said = _panel_telling(qtbot, settings, tiny_run, short)
     try:
         assert panel.action.text() == "–"
         qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
@@ -330,11 +340,7 @@ def test_a_one_fps_video_says_its_frame_rate_is_why_nothing_is_predicted(
 
     frames = read_frames(require_data("videos", "ta_chi.mp4"), 3, step=30)
     video = write_video(tmp_path / "one_fps.avi", frames, 1.0)
-    ctx, jobs, errors = make_context(settings)
-    said: list[str] = []
-    ctx.status = said.append
-    panel = LivePanel(ctx, model_dir=tiny_run, video=video)
-    qtbot.addWidget(panel)
+    panel, jobs, errors, said = _panel_telling(qtbot, settings, tiny_run, video)
     shown: list[str] = []
     panel.update_shown.connect(lambda _update: shown.append(panel.action.text()))
     try:
@@ -362,11 +368,7 @@ def test_a_model_that_will_not_load_keeps_the_one_in_use(
 ):
     """Browsing to a folder that is not a model dropped the working one (Start greyed
     out until a shipped model was picked again)."""
-    ctx, jobs, errors = make_context(settings)
-    said: list[str] = []
-    ctx.status = said.append
-    panel = LivePanel(ctx, model_dir=tiny_run)
-    qtbot.addWidget(panel)
+    panel, jobs, errors, said = _panel_telling(qtbot, settings, tiny_run)
     try:
         qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
         working, info = panel.predictor, panel.model_info.text()
@@ -381,7 +383,7 @@ def test_a_model_that_will_not_load_keeps_the_one_in_use(
         assert panel.model_info.text() == info and panel.input_info.text() == sensors
         assert panel.start_button.isEnabled()
         assert said[-1] == f"Could not load the model; still using {tiny_run}"
-        assert ctx.recall("model/run") == str(tiny_run)
+        assert panel.ctx.recall("model/run") == str(tiny_run)
     finally:
         jobs.stop_all()
 
@@ -459,11 +461,7 @@ def test_a_video_cut_short_says_so_when_it_ends(qtbot, settings, tiny_run, tmp_p
     data = require_data("videos", "S001C001P001R001A001_rgb.avi").read_bytes()
     cut = tmp_path / "cut.avi"
     cut.write_bytes(data[: len(data) // 4])
-    ctx, jobs, errors = make_context(settings)
-    said: list[str] = []
-    ctx.status = said.append
-    panel = LivePanel(ctx, model_dir=tiny_run, video=cut)
-    qtbot.addWidget(panel)
+    panel, jobs, errors, said = _panel_telling(qtbot, settings, tiny_run, cut)
     try:
         _play_to_the_end(qtbot, panel)
         assert panel.updates_shown > 0 and errors == []

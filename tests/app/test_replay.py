@@ -19,6 +19,13 @@ def make_panel(qtbot, settings, model_dir=None):
     return panel, jobs
 
 
+def _cut_copy(path, parts: int):
+    """``path``: the first 1/``parts`` of a real NTU file (a copy cut short)."""
+    data = require_data("ntu", "S001C001P001R001A011.skeleton").read_text()
+    path.write_text(data[: len(data) // parts])
+    return path
+
+
 def test_nw_ucla_clips_play_with_true_label_and_split_filter(qtbot, settings):
     zip_path = require_data("nw-ucla", "all_sqe.zip")
     panel, jobs = make_panel(qtbot, settings)
@@ -294,9 +301,7 @@ def test_a_failed_open_keeps_the_clip_shown_before(qtbot, settings, tmp_path):
     error."""
     panel, jobs = make_panel(qtbot, settings)
     panel.model_dir = None
-    data = require_data("ntu", "S001C001P001R001A011.skeleton").read_text()
-    cut = tmp_path / "S001C001P001R001A011.skeleton"
-    cut.write_text(data[: len(data) // 2])
+    cut = _cut_copy(tmp_path / "S001C001P001R001A011.skeleton", 2)
     try:
         panel.open_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
         qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
@@ -553,9 +558,7 @@ def test_a_failed_open_right_after_another_open_restores_what_is_shown(
     line as what to go back to (a review)."""
     panel, jobs = make_panel(qtbot, settings)
     panel.model_dir = None
-    data = require_data("ntu", "S001C001P001R001A011.skeleton").read_text()
-    cut = tmp_path / "cut.skeleton"
-    cut.write_text(data[: len(data) // 3])
+    cut = _cut_copy(tmp_path / "cut.skeleton", 3)
     try:
         panel.open_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
         qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
