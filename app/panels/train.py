@@ -682,6 +682,8 @@ class TrainPanel(QWidget):
             self._on_run_started(event)
         elif isinstance(event, CheckpointSaved | Log):
             self._append_log(log_line(event))
+            if isinstance(event, Log) and event.level == "warning":
+                self.ctx.status(log_line(event))
         elif isinstance(event, DataProgress):
             self._on_data_progress(event)
         elif isinstance(event, RunFinished):

@@ -352,7 +352,8 @@ class ProgressBar:
         """Show one training event."""
         s = self.stream
         if isinstance(event, Log):
-            print(event.message, file=s)
+            warning = "warning: " if event.level == "warning" else ""
+            print(f"{warning}{event.message}", file=s)
         elif isinstance(event, DataProgress):
             if self.live:
                 print(

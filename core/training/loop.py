@@ -42,6 +42,7 @@ from core.skeleton import get_layout
 from core.tempfiles import is_stale, remove_stale
 from core.training import distributed
 from core.training.data import ClipSet, LoadCancelled, PreparedData, load_data
+from core.training.divergence import DivergenceWatch
 from core.training.events import (
     BatchDone,
     CheckpointSaved,
@@ -765,6 +766,7 @@ def _train(
     yield started
 
     cancelled = False
+    watch = DivergenceWatch()
     epoch = start_epoch - 1
     for epoch in range(start_epoch, total_epochs + 1):
         t0 = time.perf_counter()
@@ -830,6 +832,11 @@ def _train(
             event = BatchDone(epoch, step, spe, values, lr)
             log.write(event)
             yield event
+            warning = watch.batch(epoch, values, lr)
+            if warning is not None and main:
+                note = Log(warning, level="warning")
+                log.write(note)
+                yield note
         if cancelled:
             epoch -= 1
             break
@@ -852,6 +859,11 @@ def _train(
         )  # fmt: skip
         log.write(done)
         yield done
+        warning = watch.epoch(epoch, means, done.lr)
+        if warning is not None and main:
+            note = Log(warning, level="warning")
+            log.write(note)
+            yield note
         if val_acc is not None:
             last_acc = val_acc
 

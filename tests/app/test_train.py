@@ -393,3 +393,17 @@ def test_a_pretraining_run_says_why_it_has_no_accuracy(qtbot, panel):
         assert ("pretraining trains no classifier" in note.toPlainText()) == says
         panel.cancel_button.click()
         qtbot.waitUntil(lambda: not panel.is_running(), timeout=60_000)
+
+
+def test_a_learning_rate_far_too_high_is_warned_of_in_the_log(qtbot, panel):
+    """An absurd rate (1.0) ran its whole schedule at chance with no word."""
+    panel.strategy.setCurrentText("scratch")
+    panel.epochs.setValue(2)
+    panel.max_clips.setValue(32)
+    panel.lr.setValue(1.0)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=120_000)
+    assert panel.errors == []
+    log = panel.log.toPlainText()
+    assert "warning: the cls loss jumped to" in log
+    assert "the learning rate (1) may be too high" in log
