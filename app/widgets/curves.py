@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QTimer, pyqtSlot
-from PyQt6.QtWidgets import QVBoxLayout, QWidget
+from PyQt6.QtCore import Qt, QTimer, pyqtSlot
+from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from core.training.events import BatchDone, EpochDone
 
@@ -66,7 +66,12 @@ class TrainingCurves(QWidget):
             title="Losses", axisItems={"left": SparseAxis("left")}
         )
         self.loss_plot.setLabel("bottom", "epoch")
-        self.loss_plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(0, 0, 0, 170))
+        # The key of the loss curves, above the plot: drawn inside it (pyqtgraph's
+        # legend) it covered the curves' start, where the losses are highest.
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        self.legend.setVisible(False)
         self.acc_plot = pg.PlotWidget(
             title="Validation accuracy", axisItems={"left": SparseAxis("left")}
         )
@@ -79,11 +84,14 @@ class TrainingCurves(QWidget):
             plot.setMinimumHeight(110)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(2)
+        box.addWidget(self.legend)
         box.addWidget(self.loss_plot, 3)
         box.addWidget(self.acc_plot, 2)
         self._x: dict[str, list[float]] = {}
         self._y: dict[str, list[float]] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self._keys: list[str] = []  # the legend's entries, in the curves' order
         self.acc_curve = self.acc_plot.plot(
             pen=pg.mkPen("#66bb6a", width=2), symbol="o", symbolSize=6, name="val acc"
         )
@@ -107,10 +115,9 @@ class TrainingCurves(QWidget):
         """Forget every point and curve (new run)."""
         for curve in self.curves.values():
             self.loss_plot.removeItem(curve)
-        legend = self.loss_plot.getPlotItem().legend
-        if legend is not None:
-            legend.clear()
         self.curves.clear()
+        self._keys.clear()
+        self._show_legend()
         self._x.clear()
         self._y.clear()
         self._acc_x.clear()
@@ -141,11 +148,24 @@ class TrainingCurves(QWidget):
                 if prefix:  # one point per epoch: a lone point needs a symbol
                     style.setStyle(pg.QtCore.Qt.PenStyle.DashLine)
                     marks = {"symbol": "o", "symbolSize": 6, "symbolBrush": colour}
-                self.curves[key] = self.loss_plot.plot(pen=style, name=key, **marks)
+                self.curves[key] = self.loss_plot.plot(pen=style, **marks)
                 self._x[key], self._y[key] = [], []
+                line = "╌╌" if prefix else "━━"
+                self._keys.append(
+                    f'<span style="color:{colour}">{line}</span>&nbsp;{key}'
+                )
+                self._show_legend()
             self._x[key].append(float(x))
             self._y[key].append(float(value))
         self._dirty = True
+
+    def legend_text(self) -> str:
+        """The curves' key as shown, without markup (for tests)."""
+        return "  ".join(k.rsplit("&nbsp;", 1)[1] for k in self._keys)
+
+    def _show_legend(self) -> None:
+        self.legend.setText(" &nbsp; ".join(self._keys))
+        self.legend.setVisible(bool(self._keys))
 
     def add_accuracy(self, epoch: float, accuracy: float) -> None:
         """Append one accuracy point (``accuracy`` in ``[0, 1]``)."""

@@ -56,6 +56,22 @@ def test_curves_are_drawn_by_the_timer_not_by_the_slot(qtbot):
     assert acc[0] == pytest.approx(50.0)
 
 
+def test_the_loss_key_sits_above_the_plot_not_over_its_curves(qtbot):
+    curves = TrainingCurves(refresh_hz=30)
+    qtbot.addWidget(curves)
+    curves.show()
+    assert not curves.legend.isVisible()  # nothing to name yet
+    curves.add_losses(0.5, {"cls": 2.3, "motion": 0.4})
+    curves.add_losses(1.0, {"loss": 2.0}, prefix="val ")
+    assert curves.legend_text() == "cls  motion  val loss"
+    assert curves.legend.isVisible()
+    # not an item inside the plot, where it covered the first (highest) losses
+    assert curves.loss_plot.getPlotItem().legend is None
+    assert curves.legend.geometry().bottom() < curves.loss_plot.geometry().top()
+    curves.clear()
+    assert curves.legend_text() == "" and not curves.legend.isVisible()
+
+
 def test_accuracy_plot_keeps_its_full_scale_when_every_point_is_the_same(qtbot):
     # A few-clip Teach run validates at 100 % every time: the axis must still read
     # 0-100, not zoom onto one value.
