@@ -637,10 +637,12 @@ class ReplayPanel(QWidget):
             for k, v in seq.meta.items()
             if k not in _NOT_SHOWN and not _empty(v)
         )
+        # A file opened on its own has no protocol, so no split to name (its view or
+        # setup is in the metadata that follows).
+        split = "" if self.store is None else f" · split {self.splits[index]}"
         self.info.setText(
             f"{seq.name} · {seq.num_frames} frames at {seq.fps:g} fps · {seq.num_bodies} "
-            f"body slot(s) · {seq.layout} · split {self.splits[index]}"
-            + (f" · {meta}" if meta else "")
+            f"body slot(s) · {seq.layout}{split}" + (f" · {meta}" if meta else "")
         )
         # The data's intervals end exclusive; the timeline's (and the predicted
         # ones) end inclusive.

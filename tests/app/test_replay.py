@@ -47,6 +47,7 @@ def test_nw_ucla_clips_play_with_true_label_and_split_filter(qtbot, settings):
             and "(0)" in panel.true_label.text()
         )
         assert panel.current.meta["view"] == 3
+        assert " · split test · " in panel.info.text()
         # Step and scrub through the frames at the recording's rate.
         panel.show_frame(seq.num_frames // 2)
         assert panel.slider.value() == seq.num_frames // 2
@@ -284,6 +285,9 @@ def test_one_file_shows_its_dataset_and_no_protocol(qtbot, settings):
         assert panel.dataset.currentText() == "ntu60"
         assert panel.protocol.currentText() == "none (one file)"
         assert not panel.protocol.isEnabled()
+        # no "split –" for a file that has no protocol; its setup and camera instead
+        assert "split" not in panel.info.text()
+        assert "camera 1" in panel.info.text()
         panel.dataset.setCurrentText("ntu120")  # choosing a dataset to open next
         assert panel.protocol.isEnabled()
         assert [panel.protocol.itemText(i) for i in range(panel.protocol.count())] == [
