@@ -284,6 +284,10 @@ class LivePanel(QWidget):
         if self.job is None:  # the last answer was another model's classes
             self.action.setText("–")
             self.bars.set_probabilities([])
+        # The one-line "Loading" would shrink the column for a moment, and a column
+        # scrolled down (a short window) jumped back to its top (Stop out of view).
+        if self.model_info.isVisible():
+            self.model_info.setMinimumHeight(self.model_info.height())
         self.model_info.setText(f"Loading {run_dir} …")
         job = self.ctx.jobs.start("model loading", make)
         job.worker.item_produced.connect(self._on_model_item_produced)
@@ -356,6 +360,7 @@ class LivePanel(QWidget):
     @pyqtSlot()
     def _on_model_job_ended(self) -> None:
         self.start_button.setEnabled(self.job is None)
+        self.model_info.setMinimumHeight(0)  # the description's own height again
 
     @pyqtSlot()
     def _on_browse_model_clicked(self) -> None:

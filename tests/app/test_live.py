@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from PyQt6.QtWidgets import QScrollArea
 
 from app.panels.live import LivePanel
 from app.widgets.source_picker import VIDEO_ITEM
@@ -586,5 +587,41 @@ def test_no_action_below_the_threshold_says_by_how_much(qtbot, settings, tiny_ru
         flat = dataclasses.replace(below, unfamiliar=True)
         panel.show_update(dataclasses.replace(update, prediction=flat))
         assert panel.action.text() == "no action (unfamiliar motion)"
+    finally:
+        jobs.stop_all()
+
+
+def test_a_model_change_while_running_keeps_the_column_where_it_was_scrolled(
+    qtbot, settings, tiny_run, tmp_path
+):
+    """At 1024x600 a model chosen while Live ran sent the scrolled-down column back
+    to its top (Stop out of view): the one-line "Loading …" shrank it for a moment."""
+    import shutil
+
+    panel, video, jobs, errors = _panel_on_tai_chi(qtbot, settings, tiny_run)
+    other = shutil.copytree(tiny_run, tmp_path / "other")
+    try:
+        panel.resize(1024, 560)
+        panel.show()
+        qtbot.waitExposed(panel)
+        _ready_for_the_video(qtbot, panel)
+        panel.start_button.click()
+        qtbot.waitUntil(lambda: panel.last_update is not None, timeout=60_000)
+        bar = panel.findChild(QScrollArea).verticalScrollBar()
+        assert bar.maximum() > 0  # the column scrolls at this height
+        bar.setValue(bar.maximum())
+        bottom = bar.value()
+        panel.load_model(other)
+        qtbot.waitUntil(
+            lambda: (
+                panel.last_update is not None and panel.last_update.model == str(other)
+            ),
+            timeout=60_000,
+        )
+        assert bar.value() == bottom
+        assert panel.model_info.minimumHeight() == 0  # free to fit the new text
+        panel.stop_button.click()
+        qtbot.waitUntil(lambda: panel.job is None, timeout=30_000)
+        assert errors == []
     finally:
         jobs.stop_all()
