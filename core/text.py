@@ -6,3 +6,22 @@ from __future__ import annotations
 def count(n: int, noun: str) -> str:
     """``"1 epoch"``, ``"2 epochs"``, ``"0 actions"`` (regular plurals only)."""
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def quoted_excerpt(data: bytes, limit: int = 40) -> str:
+    """The start of a file's unexpected content, fit for an error message.
+
+    Text is shown quoted (``'abc'``, at most ``limit`` characters); content that is not
+    text (bytes that do not decode as UTF-8, or control characters) is named as such,
+    with its first bytes in hex, instead of a line of replacement characters.
+    """
+    head = data.strip()[: limit * 4]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not merely a character cut at the end
+            return f"binary data, not text (starting {head[:8].hex(' ')})"
+        text = head[: exc.start].decode("utf-8")
+    if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
+        return f"binary data, not text (starting {head[:8].hex(' ')})"
+    return repr(text[:limit])

@@ -136,6 +136,7 @@ class ReplayPanel(QWidget):
         self.predict_job: Job | None = None
         self._pending_predict: int | None = None
         self._shown: tuple | None = None  # what was open, for a failed open to restore
+        self._split_protocol = ""  # the protocol the open dataset's splits follow
         # The model to go back to should the one chosen not load.
         self._previous_model: Path | None = None
         self.model_dir = (
@@ -151,7 +152,11 @@ class ReplayPanel(QWidget):
         self.protocol.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         open_folder = QPushButton("Open dataset folder…")
         open_folder.clicked.connect(self._on_open_folder_clicked)
-        open_zip = QPushButton("Open NW-UCLA zip…")
+        open_zip = QPushButton("Open zip…")
+        open_zip.setToolTip(
+            "A dataset's released zip, read in place: NW-UCLA's all_sqe.zip, or an NTU "
+            "RGB+D skeletons zip when Dataset is ntu60 or ntu120"
+        )
         open_zip.clicked.connect(self._on_open_zip_clicked)
         open_file = QPushButton("Open file…")
         open_file.clicked.connect(self._on_open_file_clicked)
@@ -285,12 +290,21 @@ class ReplayPanel(QWidget):
         Returns:
             The loading job.
         """
-        from core.datasets.cache import CacheReady, ClipStore, prepare
+        from core.datasets.base import DataFormatError
+        from core.datasets.cache import (
+            CacheReady,
+            ClipStore,
+            empty_store_problem,
+            prepare,
+        )
 
         def make(stop: threading.Event) -> Iterator[object]:
             for event in prepare(dataset, root):
                 if stop.is_set():
                     return
+                if isinstance(event, CacheReady) and event.num_clips == 0:
+                    # failed: what is open stays, and the reasons are said
+                    raise DataFormatError(root, empty_store_problem(dataset, event))
                 yield event
                 if isinstance(event, CacheReady):
                     yield ClipStore.open(event.path)
@@ -406,13 +420,22 @@ class ReplayPanel(QWidget):
             return  # nothing open to go back to (keep an earlier note, if any)
         if self.load_job is not None and self.load_job.is_running():
             return  # the line and boxes are the open in progress's: keep the note
+        # The boxes may name what the user chose to open next, not what is open:
+        # the open data's own dataset and protocol are put back.
+        if self.store is not None:
+            dataset = self.store.dataset
+            protocols = list(PROTOCOLS.get(dataset, ()))
+            protocol, enabled = self._split_protocol, True
+        else:
+            dataset = dataset_of(self.sequences[0]) or self.dataset.currentText()
+            protocols, protocol, enabled = [_NO_PROTOCOL], _NO_PROTOCOL, False
         self._shown = (
             self.source_label.text(),
             self.source_label.toolTip(),
-            self.dataset.currentText(),
-            [self.protocol.itemText(i) for i in range(self.protocol.count())],
-            self.protocol.currentText(),
-            self.protocol.isEnabled(),
+            dataset,
+            protocols,
+            protocol,
+            enabled,
         )
 
     @property
@@ -531,6 +554,7 @@ class ReplayPanel(QWidget):
             for side, idx in split.items():
                 sides[idx] = side
         self.splits = sides
+        self._split_protocol = self.protocol.currentText()
 
     def _custom_split_of_model(self) -> dict[str, object]:
         """For one's own dataset, the split the loaded model trained with (its share,
@@ -633,7 +657,7 @@ class ReplayPanel(QWidget):
             "Predicted: …" if self.model_dir else "Predicted: (no model)"
         )
         meta = ", ".join(
-            f"{k} {v}"
+            f"{k} {_shown_value(v)}"
             for k, v in seq.meta.items()
             if k not in _NOT_SHOWN and not _empty(v)
         )
@@ -792,14 +816,15 @@ class ReplayPanel(QWidget):
 
     @pyqtSlot()
     def _on_open_zip_clicked(self) -> None:
+        dataset = zip_dataset(self.dataset.currentText())
         path, _ = QFileDialog.getOpenFileName(
             self,
-            "NW-UCLA archive",
+            f"{dataset} archive",
             self.ctx.recall("replay/root"),
             "Zip archives (*.zip)",
         )
         if path:
-            self.open_dataset("nw-ucla", Path(path))
+            self.open_dataset(dataset, Path(path))
 
     @pyqtSlot()
     def _on_open_file_clicked(self) -> None:
@@ -1040,6 +1065,20 @@ def dataset_of(seq: SkeletonSequence) -> str | None:
 
 # Metadata the info line leaves out: drawn on the timeline, or too long to read.
 _NOT_SHOWN = ("intervals", "label_intervals", "class_names", "timestamps")
+
+
+def zip_dataset(chosen: str) -> str:
+    """The dataset a zip is opened as: the one chosen when its reader reads zips (NTU
+    RGB+D's skeleton archives), else NW-UCLA (its ``all_sqe.zip``)."""
+    return chosen if chosen in ("ntu60", "ntu120") else "nw-ucla"
+
+
+def _shown_value(value: object) -> str:
+    """A metadata value as the info line shows it: a mapping as ``key value`` pairs
+    (PKU-MMD's ``splits``: "xsub train / xview test"), not Python's dict syntax."""
+    if isinstance(value, dict):
+        return " / ".join(f"{k} {v}" for k, v in value.items())
+    return str(value)
 
 
 def _empty(value: object) -> bool:

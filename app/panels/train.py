@@ -113,7 +113,7 @@ class TrainPanel(QWidget):
         self.dataset = QComboBox()
         self.dataset.addItems(list(PROTOCOLS))
         self.root = QLineEdit(ctx.recall("train/root"))
-        self.root.setPlaceholderText("dataset folder or NW-UCLA zip")
+        self.root.setPlaceholderText("dataset folder or zip (NW-UCLA, NTU RGB+D)")
         browse_root = QPushButton("Folder…")
         browse_root.clicked.connect(self._on_browse_root_clicked)
         browse_zip = QPushButton("Zip…")
@@ -327,7 +327,9 @@ class TrainPanel(QWidget):
         """
         root = self.root.text().strip()
         if not root:
-            raise ValueError("choose the dataset root (a folder, or the NW-UCLA zip)")
+            raise ValueError(
+                "choose the dataset root (a folder, or a zip: NW-UCLA, NTU RGB+D)"
+            )
         if not Path(root).expanduser().exists():
             raise ValueError(f"dataset root not found: {root}")
         dataset, strategy = self.dataset.currentText(), self.strategy.currentText()
@@ -514,7 +516,7 @@ class TrainPanel(QWidget):
     @pyqtSlot()
     def _on_browse_zip_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "NW-UCLA archive", self.root.text(), "Zip archives (*.zip)"
+            self, "Dataset archive", self.root.text(), "Zip archives (*.zip)"
         )
         if path:
             self.root.setText(path)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,6 +29,7 @@ from core.datasets.cache import (
     prepare,
 )
 from core.datasets.splits import held_out_name, protocols, split_indices
+from core.text import count
 
 BAR_WIDTH = 30
 
@@ -204,6 +206,7 @@ def summarize(store: ClipStore, protocol: str) -> dict[str, Any]:
         | {"all": length_stats(lengths)},
         "bad_files": store.bad_files,
         "skipped": len(store.skipped),
+        "skipped_items": store.skipped,
         "unplaced": [store.sources[i] for i in unplaced],
     }
 
@@ -248,10 +251,12 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
         out.write(f"  {i:3d} {name[:36]:<37} {train:6d} {test:{w}d}\n")
     if empty:
         out.write(f"  ({empty} classes without clips not listed)\n")
-    if s["skipped"]:
-        out.write(
-            f"skipped {s['skipped']} items (files without skeletons, unusable label rows)\n"
-        )
+    print_items(
+        f"{count(s['skipped'], 'item')} skipped (files without skeletons, unusable "
+        "label rows)",
+        s.get("skipped_items", []),
+        out,
+    )
     if s["unplaced"]:
         out.write(
             f"{len(s['unplaced'])} clips left out: their metadata does not say which "
@@ -259,10 +264,7 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
         )
         for line in s["unplaced"]:
             out.write(f"  {line}\n")
-    if s["bad_files"]:
-        out.write(f"{len(s['bad_files'])} bad files left out:\n")
-        for line in s["bad_files"]:
-            out.write(f"  {line}\n")
+    print_items(f"{len(s['bad_files'])} bad files left out", s["bad_files"], out)
     for line in [*_class_warnings(s), *s.get("label_warnings", [])]:
         out.write(f"warning: {line}\n")
     if s.get("cut_short"):
@@ -331,19 +333,52 @@ def _label_warnings(root: str) -> list[str]:
     return warnings
 
 
+#: Lines of a list (bad files, skipped items) printed before "… and N more".
+LISTED = 20
+
+
+def print_items(title: str, items: Sequence[str], out: TextIO) -> None:
+    """``title`` and the first :data:`LISTED` of ``items``, one a line (nothing for
+    none)."""
+    if not items:
+        return
+    out.write(f"{title}:\n")
+    for line in items[:LISTED]:
+        out.write(f"  {line}\n")
+    if len(items) > LISTED:
+        out.write(f"  … and {len(items) - LISTED} more\n")
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run ``ms2l data prepare`` or ``ms2l data info``; returns the exit status."""
+    """Run ``ms2l data prepare`` or ``ms2l data info``; returns the exit status
+    (2 when the dataset gives no clip at all: the reasons are listed)."""
     ready = _build(args)
+    if ready.num_clips == 0:
+        out = sys.stderr
+        print_items(f"{count(len(ready.bad_files), 'bad file')}", ready.bad_files, out)
+        print_items(f"{count(len(ready.skipped), 'item')} skipped", ready.skipped, out)
+        print(f"error: {args.root}: no {args.dataset} clip in it", file=out)
+        return 2
     if args.data_command == "prepare":
         verb = "built" if ready.rebuilt else "up to date"
         print(
             f"{args.dataset}: {verb}: {ready.num_clips} clips, {ready.num_frames} frames "
             f"in {ready.path} ({ready.seconds:.1f} s)"
         )
-        if ready.bad_files:
+        if ready.bad_files and ready.rebuilt:
             print(f"{len(ready.bad_files)} bad files left out (see messages above)")
-        if ready.skipped:
-            print(f"{len(ready.skipped)} files without skeletons or label rows skipped")
+        elif ready.bad_files:  # found when the cache was built, not printed now
+            print_items(
+                f"{len(ready.bad_files)} bad files left out",
+                ready.bad_files,
+                sys.stdout,
+            )
+        print_items(
+            f"{count(len(ready.skipped), 'item')} skipped (files without skeletons, "
+            "label rows)",
+            ready.skipped,
+            sys.stdout,
+        )
         return 0
     store = ClipStore.open(ready.path)
     protocol = args.protocol or protocols(args.dataset)[0]

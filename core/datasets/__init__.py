@@ -74,8 +74,8 @@ def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
     if suffix == ".jsonl":
         return read_recording_sequence(path)
     hint = (
-        "; a .zip holds a whole dataset: open it as one (Replay's 'Open NW-UCLA "
-        "zip…', or --root)"
+        "; a .zip holds a whole dataset: open it as one (Replay's 'Open zip…', "
+        "or --root)"
         if suffix == ".zip"
         else ""
     )

@@ -503,6 +503,17 @@ def _build(
     )
 
 
+def empty_store_problem(dataset: str, ready: CacheReady, shown: int = 5) -> str:
+    """Why a dataset gave no clip, for an error naming its root: its bad files and
+    skipped items (the first ``shown`` of them)."""
+    reasons = [*ready.bad_files, *ready.skipped]
+    if not reasons:
+        return f"no {dataset} clip in it"
+    more = len(reasons) - shown
+    listed = "; ".join(reasons[:shown]) + (f"; … and {more} more" if more > 0 else "")
+    return f"no {dataset} clip in it: {listed}"
+
+
 def prepare(
     dataset: str,
     root: str | os.PathLike[str],

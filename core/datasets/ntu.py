@@ -60,7 +60,7 @@ from core.datasets.scanning import (
     read_member,
     zip_members,
 )
-from core.text import count
+from core.text import count, quoted_excerpt
 
 # Any letter case: a case-blind file system or a tool may have lowered the names.
 NAME_RE = re.compile(r"S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})", re.IGNORECASE)
@@ -68,6 +68,9 @@ NUM_JOINTS = 25
 JOINT_FIELDS = 12
 INFO_FIELDS = 10
 MAX_BODIES = 2
+#: NTU RGB+D 120's ranges: a name beyond them is no NTU sample of either release.
+NTU120_ACTIONS = 120
+NTU120_SETUPS = 32
 MIN_TRACK_FRAMES = 11
 MISSING_LISTS = (
     "NTU_RGBD_samples_with_missing_skeletons.txt",
@@ -124,9 +127,8 @@ def _int_field(path: str, text: bytes, line: int, what: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        shown = text.strip().decode("utf-8", "replace")[:40]
         raise DataFormatError(
-            path, f"expected {what} (an integer), got {shown!r}", line
+            path, f"expected {what} (an integer), got {quoted_excerpt(text)}", line
         ) from None
     if value < 0:
         raise DataFormatError(path, f"negative {what} {value}", line)
@@ -415,6 +417,8 @@ def read_skeleton_bytes(data: bytes, path: str) -> SkeletonSequence | None:
         label: int | None = int(meta["action"][1:]) - 1
     except ValueError:
         meta, label = {}, None
+    if label is not None and not 0 <= label < NTU120_ACTIONS:
+        label = None  # "A130": no action of NTU RGB+D has that number
     meta |= info
     return SkeletonSequence(
         name=name,
@@ -446,6 +450,20 @@ def missing_samples(root: Path) -> set[str]:
     return names
 
 
+def _beyond_ntu120(stem: str) -> str | None:
+    """Why a sample name is no NTU RGB+D sample of either release (an action or setup
+    number past NTU-120's), or ``None``."""
+    m = NAME_RE.fullmatch(stem)
+    if m is None:
+        return None
+    setup, action = int(m.group(1)), int(m.group(5))
+    if action > NTU120_ACTIONS or action < 1:
+        return f"action A{action:03d} is none of NTU RGB+D's (A001-A{NTU120_ACTIONS})"
+    if setup > NTU120_SETUPS or setup < 1:
+        return f"setup S{setup:03d} is none of NTU RGB+D's (S001-S{NTU120_SETUPS:03d})"
+    return None
+
+
 class NtuReader(FileDatasetReader):
     """NTU RGB+D raw ``.skeleton`` files: a folder (searched recursively), one file, or
     the released zip archive (``nturgbd_skeletons_s001_to_s017.zip``) read in place.
@@ -467,8 +485,12 @@ class NtuReader(FileDatasetReader):
 
     def _belongs(self, stem: str) -> bool:
         m = NAME_RE.fullmatch(stem)
-        return m is None or (
-            int(m.group(5)) <= self.max_action and int(m.group(1)) <= self.max_setup
+        return (
+            m is None
+            or _beyond_ntu120(stem) is not None  # reported, not left out unseen
+            or (
+                int(m.group(5)) <= self.max_action and int(m.group(1)) <= self.max_setup
+            )
         )
 
     def is_source_file(self, path: Path) -> bool:
@@ -542,6 +564,10 @@ class NtuReader(FileDatasetReader):
                 # them cannot be trained or evaluated (e.g. "...A011 (1).skeleton").
                 problem = "file name does not follow SsssCcccPpppRrrrAaaa.skeleton"
                 yield FileFailed(i, total, DataFormatError(source, problem))
+                continue
+            beyond = _beyond_ntu120(stem)
+            if beyond is not None:
+                yield FileSkipped(i, total, source, beyond)
                 continue
             try:
                 seq = read_skeleton_bytes(load(), source)

@@ -45,6 +45,7 @@ from core.datasets.scanning import (
     ScanEvent,
     read_bytes,
 )
+from core.text import quoted_excerpt
 
 PART1_RE = re.compile(r"(\d{4})-([LMR])")
 PART2_RE = re.compile(r"A(\d+)N(\d+)-([LMR])")
@@ -181,10 +182,10 @@ def parse_labels(data: bytes, path: str) -> list[LabelRow]:
         try:
             nums = [int(p) for p in parts]
         except ValueError:
-            shown = text.decode("utf-8", "replace")[:60]
             raise DataFormatError(
                 path,
-                f"expected 'action,start,end,confidence' integers, got {shown!r}",
+                "expected 'action,start,end,confidence' integers, got "
+                + quoted_excerpt(text, 60),
                 i,
             ) from None
         if len(nums) not in (3, 4):

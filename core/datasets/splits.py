@@ -128,11 +128,27 @@ def split_of(dataset: str, protocol: str, meta: Mapping[str, Any]) -> Side:
                 raise KeyError(protocol)
             return side
     except (KeyError, TypeError):
-        raise KeyError(
-            f"{dataset} {protocol}: clip metadata lacks what the protocol needs "
-            f"({dict(meta)!r}); for PKU-MMD the official split files must be in <root>/split"
-        ) from None
+        raise KeyError(_unplaced_problem(dataset, protocol, meta)) from None
     return "train" if train else "test"
+
+
+def _unplaced_problem(dataset: str, protocol: str, meta: Mapping[str, Any]) -> str:
+    """Why a clip's metadata does not place it under a protocol (no dump of it)."""
+    if dataset.startswith("pkummd"):
+        return (
+            f"{dataset} {protocol}: sequence {meta.get('sequence', '?')} is in no "
+            "official split file; PKU-MMD's split files (cross-subject.txt, "
+            "cross-view.txt) must be in <root>/split"
+        )
+    needed = {"nw-ucla": "the view (v01-v03 in the file name)"}.get(
+        dataset,
+        {
+            "xsub": "the performer (Pxxx in the file name)",
+            "xview": "the camera (Cxxx in the file name)",
+            "xset": "the setup (Sxxx in the file name)",
+        }.get(protocol, "what the protocol needs"),
+    )
+    return f"{dataset} {protocol}: a clip's metadata lacks {needed}"
 
 
 def split_indices(

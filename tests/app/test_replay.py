@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -124,6 +126,13 @@ def test_pku_mmd_sequence_shows_labelled_intervals_on_the_timeline(qtbot, settin
         assert [int(r.split(",")[0]) - 1 for r in rows] == [
             iv[0] for iv in panel.current.meta["intervals"]
         ]
+        # Opened as a dataset, its official sides read as words, not Python's
+        # {'xsub': 'train', …}
+        panel.open_dataset("pkummd1", require_data("pkummd"))
+        qtbot.waitUntil(lambda: panel.store is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+        assert "splits xsub train / xview train" in panel.info.text()
+        assert "{" not in panel.info.text()
     finally:
         jobs.stop_all()
 
@@ -258,7 +267,7 @@ def test_bad_files_of_a_folder_are_listed_and_long_errors_wrap(
         width = panel.sizeHint().width()
         panel.open_file(require_data("nw-ucla", "all_sqe.zip"))
         qtbot.waitUntil(lambda: "Could not open" in panel.info.text(), timeout=30_000)
-        assert "open it as one (Replay's 'Open NW-UCLA zip…'" in panel.info.text()
+        assert "open it as one (Replay's 'Open zip…'" in panel.info.text()
         assert panel.sizeHint().width() <= width
         # The folder stays open, its line, list of bad files and boxes as they were.
         assert "(still showing ntu60: 1 clip)" in panel.info.text()
@@ -573,5 +582,75 @@ def test_a_failed_open_right_after_another_open_restores_what_is_shown(
         assert (panel.source_label.text(), panel.dataset.currentText()) == before
         assert f"(still showing {before[0]})" in panel.info.text()
         assert panel.protocol.currentText() == "none (one file)"
+    finally:
+        jobs.stop_all()
+
+
+def test_a_folder_of_no_clip_says_why_and_keeps_the_dataset_open_before(
+    qtbot, settings, tmp_path
+):
+    """A folder that gave no clip said only "ntu60: 0 clips", with the clip of before
+    still on screen and playing; and after the user had switched the Dataset box to
+    open something else, a failed open left the box naming that other dataset beside
+    the clips still listed (a user trial)."""
+    panel, jobs = make_panel(qtbot, settings)
+    panel.model_dir = None
+    good = tmp_path / "good"
+    good.mkdir()
+    shutil.copy(require_data("ntu", "S001C001P001R001A001.skeleton"), good)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "S001C001P001R001A002.skeleton").write_bytes(b"0\r\n")
+    try:
+        panel.open_dataset("ntu60", good)
+        qtbot.waitUntil(lambda: panel.current is not None, timeout=60_000)
+        shown = panel.current.name
+        panel.protocol.setCurrentText("xview")
+        panel.dataset.setCurrentText("pkummd1")  # the user picks what to open next
+        panel.open_dataset("ntu60", empty)
+        qtbot.waitUntil(lambda: "Could not open" in panel.info.text(), timeout=60_000)
+        assert f"{empty}: no ntu60 clip in it: " in panel.info.text()
+        assert "A002.skeleton: no body in any frame" in panel.info.text()
+        assert panel.current is not None and panel.current.name == shown
+        assert len(panel.names) == 1
+        # the boxes name the data still open, with the protocol its split follows
+        assert panel.dataset.currentText() == "ntu60"
+        assert panel.protocol.currentText() == "xview" and panel.protocol.isEnabled()
+        panel.dataset.setCurrentText("pkummd1")
+        panel.open_dataset("pkummd1", empty)  # no skeleton folder: fails too
+        qtbot.waitUntil(
+            lambda: "no skeleton folder" in panel.info.text(), timeout=60_000
+        )
+        assert panel.dataset.currentText() == "ntu60"
+    finally:
+        jobs.stop_all()
+
+
+def test_an_ntu_skeletons_zip_opens_when_ntu_is_the_dataset_chosen(
+    qtbot, settings, tmp_path
+):
+    """The only zip button opened every zip as NW-UCLA: an NTU RGB+D skeletons zip
+    failed with "expected all_sqe/<sample>.json members" (a user trial)."""
+    import zipfile
+
+    from app.panels.replay import zip_dataset
+
+    assert [zip_dataset(d) for d in ("ntu60", "ntu120", "nw-ucla", "pkummd1")] == [
+        "ntu60",
+        "ntu120",
+        "nw-ucla",
+        "nw-ucla",
+    ]
+    archive = tmp_path / "nturgbd_skeletons_s018_to_s032.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in sorted(require_data("ntu").glob("*.skeleton")):
+            zf.write(f, f"nturgb+d_skeletons/{f.name}")
+    panel, jobs = make_panel(qtbot, settings)
+    panel.model_dir = None
+    try:
+        panel.dataset.setCurrentText("ntu120")
+        panel.open_dataset(zip_dataset(panel.dataset.currentText()), archive)
+        qtbot.waitUntil(lambda: panel.store is not None, timeout=60_000)
+        assert panel.store.dataset == "ntu120" and len(panel.names) == 4
     finally:
         jobs.stop_all()

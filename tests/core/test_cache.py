@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 import time
 
@@ -226,6 +227,36 @@ def test_cli_prepare_progress_and_missing_root(tmp_path, capsys):
     assert main(["data", "prepare", "--dataset", "nw-ucla", "--root", str(tmp_path / "nope"),
                  "--cache-dir", str(tmp_path / "c")]) == 2  # fmt: skip
     assert "no such file" in capsys.readouterr().err
+
+
+def test_cli_names_what_it_left_out_and_fails_on_a_folder_of_no_clip(tmp_path, capsys):
+    """A folder that gave no clip said "0 clips" and exited 0; skipped files were
+    counted, not named; a second prepare pointed at "messages above" it had not
+    printed (a user trial)."""
+    shared = require_data("ntu", "S001C001P001R001A001.skeleton")
+    root = tmp_path / "mine"
+    root.mkdir()
+    (root / "S001C001P001R001A002.skeleton").write_bytes(b"0\r\n")  # no frame
+    (root / "S001C001P001R001A003.skeleton").write_bytes(b"\x00\xff\x13" * 50)
+    shutil.copy(shared, root / "S005C001P001R001A130.skeleton")
+    argv = ["data", "info", "--dataset", "ntu120", "--root", str(root),
+            "--cache-dir", str(tmp_path / "c"), "--quiet"]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"error: {root}: no ntu120 clip in it" in err
+    assert "A002.skeleton: no body in any frame" in err
+    assert "A130.skeleton: action A130 is none of NTU RGB+D's (A001-A120)" in err
+    assert "A003.skeleton:1: expected frame count (an integer), got binary data" in err
+
+    shutil.copy(shared, root / shared.name)
+    prepare = ["data", "prepare", *argv[2:]]
+    assert main(prepare) == 0
+    capsys.readouterr()
+    assert main(prepare) == 0  # up to date: the bad file is listed, not "above"
+    out = capsys.readouterr().out
+    assert "up to date: 1 clips" in out and "see messages above" not in out
+    assert "1 bad files left out:\n" in out and "A003.skeleton:1:" in out
+    assert "2 items skipped" in out and "A130 is none of" in out
 
 
 def test_a_prebuilt_store_on_a_read_only_mount_is_still_used(tmp_path, monkeypatch):

@@ -246,10 +246,21 @@ def test_clips_a_protocol_cannot_place_are_left_out_not_fatal():
     sides = split_indices("ntu60", "xview", metas, unplaced)
     assert sides["train"].tolist() == [0] and sides["test"].tolist() == [2]
     assert unplaced == [1]
-    with pytest.raises(KeyError, match="lacks what the protocol needs"):
+    lacks = r"ntu60 xview: a clip's metadata lacks the camera \(Cxxx in the file name\)"
+    with pytest.raises(KeyError, match=lacks):
         split_indices("ntu60", "xview", metas)  # without the list: as before
-    with pytest.raises(KeyError, match="lacks what the protocol needs"):
+    with pytest.raises(KeyError, match=lacks):
         split_indices("ntu60", "xview", [{"setup": 1}], [])  # none can be placed
+    # PKU-MMD: named by its sequence and where the split files go, not a dump of
+    # every field of the clip (as a user trial read it)
+    pku = {"sequence": "0005-L", "splits": {}, "camera": "L", "intervals": [(1, 0, 9)]}
+    with pytest.raises(KeyError) as info:
+        split_indices("pkummd1", "xsub", [pku])
+    message = str(info.value.args[0])
+    assert message == (
+        "pkummd1 xsub: sequence 0005-L is in no official split file; PKU-MMD's "
+        "split files (cross-subject.txt, cross-view.txt) must be in <root>/split"
+    )
 
 
 # --------------------------------------------------------------- 2: damaged caches

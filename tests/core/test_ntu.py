@@ -229,6 +229,24 @@ def test_ntu60_reader_ignores_ntu120_files(tmp_path):
     assert sorted(s.label for s in get_reader("ntu120").scan(tmp_path)) == [59, 60]
 
 
+def test_a_name_past_ntu120s_actions_is_reported_not_dropped_or_labelled(tmp_path):
+    """An "A130" file vanished from a folder's scan unnamed, and opened alone it read
+    as class 129, which NTU RGB+D 120 does not have (a user trial)."""
+    rng = np.random.default_rng(5)
+    write_skeleton(tmp_path / _ntu_name(12), [[("1", *_body(rng, (0, 0, 3)))]])
+    past = write_skeleton(tmp_path / _ntu_name(130), [[("1", *_body(rng, (0, 0, 3)))]])
+    for dataset in ("ntu60", "ntu120"):
+        events = list(get_reader(dataset).scan_events(tmp_path))
+        skipped = [e for e in events if isinstance(e, FileSkipped)]
+        assert [e.source for e in skipped] == [str(past)]
+        assert skipped[0].reason == "action A130 is none of NTU RGB+D's (A001-A120)"
+        assert [
+            s.label for e in events if isinstance(e, FileRead) for s in e.sequences
+        ] == [11]
+    alone = read_file(past)
+    assert alone.label is None and alone.meta["action"] == "A130"
+
+
 # --- bad input ------------------------------------------------------------------------
 
 
@@ -246,6 +264,21 @@ def _lines(path):
 def _rewrite(path, lines):
     path.write_bytes(b"\r\n".join(lines))
     return path
+
+
+def test_a_file_of_random_bytes_is_called_binary_not_shown_as_garbage(tmp_path):
+    junk = tmp_path / _ntu_name(10)
+    junk.write_bytes(np.random.default_rng(6).bytes(3000))
+    with pytest.raises(DataFormatError) as info:
+        read_file(junk)
+    message = str(info.value)
+    assert "expected frame count (an integer), got binary data, not text" in message
+    assert "\ufffd" not in message and str(junk) in message
+    # a text line still shows as it is
+    text = tmp_path / _ntu_name(11)
+    text.write_text("twelve\n")
+    with pytest.raises(DataFormatError, match="got 'twelve'"):
+        read_file(text)
 
 
 def test_truncated_file_names_the_end(good_file):
