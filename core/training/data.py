@@ -47,6 +47,7 @@ class ClipSet:
     names: list[str]
     store_index: np.ndarray
     _fixed: tuple[torch.Tensor, torch.Tensor] | None = field(default=None, repr=False)
+    _fixed_for: DataConfig | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.clips)
@@ -100,11 +101,13 @@ class ClipSet:
         )
 
     def _fixed_tensor(self, cfg: DataConfig) -> tuple[torch.Tensor, torch.Tensor]:
-        if self._fixed is None:
+        # Kept for the config it was made with: another one (other frames or time
+        # mode) makes it again instead of reading clips fitted for the first.
+        if self._fixed is None or self._fixed_for != cfg:
             fitted = [fit_time(c, cfg) for c in self.clips]
             x = torch.from_numpy(np.stack([f[0] for f in fitted]))
             lengths = torch.tensor([f[1] for f in fitted], dtype=torch.int64)
-            self._fixed = (x, lengths)
+            self._fixed, self._fixed_for = (x, lengths), cfg
         return self._fixed
 
 

@@ -201,9 +201,14 @@ def init_from_run(
     load: dict[str, torch.Tensor] = {}
     skipped: list[str] = []
     other_classes = class_names is not None and list(class_names) != list(info.labels)
+    # A pretraining run's classifier was never trained: this run's seed draws its own
+    # (loaded, every seed started from the same random head).
+    untrained = not uses_cls(info.config.strategy.name)
     for key, value in state.items():
-        if other_classes and key.startswith(_CLASS_OUTPUT):
-            skipped.append(key)  # rows of the other run's classes
+        if (other_classes and key.startswith(_CLASS_OUTPUT)) or (
+            untrained and key.startswith("classifier.")
+        ):
+            skipped.append(key)  # rows of the other run's classes, or never trained
             continue
         if key not in own and key.startswith("classifier."):
             skipped.append(key)  # another classifier kind: this run trains its own

@@ -162,3 +162,31 @@ def test_select_best_in_a_run_without_a_classifier_says_what_is_kept(
         "note: --select best has no validation accuracy to choose by in a pretrain "
         "run (no classifier): the last epoch's weights are kept"
     ]
+
+
+def test_a_pretraining_runs_untrained_classifier_is_not_carried_over(pretrained):
+    """Fine-tuning from a pretraining run loaded its classifier, which no label ever
+    trained: every seed started from the same random head (a review)."""
+    from core.training.strategies import init_from_run
+
+    source = runs.safe_load(pretrained / "weights.pt")
+    info = runs.read_run(pretrained)
+    model_cfg = info.config.model
+    heads = []
+    for seed in (5, 6):  # not the pretraining's (0): its draw would be the same
+        torch.manual_seed(seed)
+        model = runs.new_model(
+            model_cfg, 20, info.num_bodies, len(info.labels), layout=info.layout
+        )
+        notes = init_from_run(
+            model, pretrained, info.layout, info.num_bodies, list(info.labels)
+        )
+        state = model.state_dict()
+        for key in (k for k in source if k.startswith("encoder.")):
+            torch.testing.assert_close(state[key], source[key])  # the encoder: taken
+        assert any("kept fresh" in n and "classifier" in n for n in notes)
+        heads.append({k: v for k, v in state.items() if k.startswith("classifier.")})
+    assert heads[0] and any(
+        not torch.equal(heads[0][k], source[k]) for k in heads[0]
+    )  # not the pretraining run's
+    assert any(not torch.equal(heads[0][k], heads[1][k]) for k in heads[0])  # per seed
