@@ -117,7 +117,13 @@ def _labelled_clips(
     clips = load_split(
         data_cfg, split, predictor.layout, predictor.num_bodies, store, cfg.run.seed
     )
+    unknown = _to_model_classes(clips, list(store.class_names), list(predictor.labels))
     keep = np.flatnonzero(clips.labels >= 0)
+    if keep.size == 0 and unknown:
+        raise ValueError(
+            f"{cfg.data.dataset} {split}: every labelled clip is of an action this "
+            f"model was not trained on ({unknown}); train again to score them"
+        )
     if keep.size == 0:
         hint = (
             " (the run trained on every recording and held none out for validation: "
@@ -130,7 +136,34 @@ def _labelled_clips(
             else ""
         )
         raise ValueError(f"{cfg.data.dataset} {split}: no labelled clips{hint}")
-    return clips.subset(keep), data_cfg, _missing_held_out(data_cfg, split, store.metas)
+    notes = _missing_held_out(data_cfg, split, store.metas)
+    if unknown:
+        notes += (
+            f"clips of actions this model was not trained on were left out ({unknown}): "
+            "train again to score them",
+        )
+    return clips.subset(keep), data_cfg, notes
+
+
+def _to_model_classes(clips: ClipSet, names: list[str], model: list[str]) -> str:
+    """Renumber the clips' labels from the dataset's classes (``names``, as the
+    dataset reads now) to the model's, by name; clips of an action the model does not
+    know become unlabelled. A custom dataset's actions change as takes are recorded
+    (a new action sorts in, an old one goes): its numbers are not the run's.
+
+    Returns:
+        The actions not known to the model that had clips, ``""`` for none.
+    """
+    if names == model:
+        return ""
+    index = {n: i for i, n in enumerate(model)}
+    mapping = np.array([index.get(n, -1) for n in names], dtype=np.int64)
+    labelled = clips.labels >= 0
+    new = np.full_like(clips.labels, -1)
+    new[labelled] = mapping[clips.labels[labelled]]
+    unknown = sorted({names[i] for i in clips.labels[labelled & (new < 0)]})
+    clips.labels = new
+    return ", ".join(repr(n) for n in unknown)
 
 
 def fit_run_novelty(

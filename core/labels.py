@@ -167,3 +167,19 @@ def names_for_sequence(seq: SkeletonSequence) -> list[str]:
         except (KeyError, FileNotFoundError, ValueError):
             continue
     return []
+
+
+def class_change(trained: list[str], now: list[str]) -> str:
+    """How a dataset's classes differ from those a model was trained on: ``""`` when
+    they are the same, in the same order; else the actions added and removed (or
+    "the same actions in another order")."""
+    if list(trained) == list(now):
+        return ""
+    added = [n for n in now if n not in trained]
+    removed = [n for n in trained if n not in now]
+    parts = []
+    if added:
+        parts.append("added " + ", ".join(repr(n) for n in added))
+    if removed:
+        parts.append("removed " + ", ".join(repr(n) for n in removed))
+    return "; ".join(parts) or "the same actions in another order"

@@ -978,6 +978,7 @@ class TeachPanel(QWidget):
         self.trained_run = None
         self.use_button.setEnabled(False)
         self._t0 = time.monotonic()
+        self._stepped = False  # no training step yet (a failure now trained nothing)
         # Its own name: the Train panel's "training" failing or starting again is not
         # about this run (a new job of a name closes that name's error dialog).
         job = self.ctx.jobs.start("teach training", make)
@@ -1026,6 +1027,7 @@ class TeachPanel(QWidget):
             )
         elif isinstance(event, BatchDone):
             done = (event.epoch - 1) * event.steps_per_epoch + event.step
+            self._stepped = True
             self.progress.setValue(min(done, self.progress.maximum()))
             self.progress.setFormat(f"epoch {event.epoch} · %p%")
             self.curves.add_event(event, val_loss=False)
@@ -1060,6 +1062,8 @@ class TeachPanel(QWidget):
 
     @pyqtSlot(str)
     def _on_train_failed(self, message: str) -> None:
+        if not self._stepped:  # failed before training: a full data bar read "done"
+            self.progress.setValue(self.progress.minimum())
         self.progress.setFormat("failed")
         self._append_log("error: " + message)
 

@@ -37,6 +37,7 @@ from core.device import resolve_device
 from core.fileio import atomic_write_text
 from core.filelock import FileLock
 from core.inference.novelty import NOVELTY_FILE
+from core.labels import class_change
 from core.paths import CHECKPOINTS_DIR, default_runs_dir
 from core.skeleton import get_layout
 from core.tempfiles import is_stale, remove_stale
@@ -552,6 +553,14 @@ def _run(
                 "pseudo_actions": data.pseudo_actions,
             }
         )
+        if resume_state is not None:
+            changed = class_change(runs.read_run(run_dir).labels, data.class_names)
+            if changed:  # the checkpoint's classifier has the old classes' rows
+                raise ValueError(
+                    f"{run_dir}: the dataset's actions changed since this run trained "
+                    f"({changed}); a resumed run must see the classes it learnt: "
+                    "train a new run instead (Teach: Train on my actions)"
+                )
         train_set = data.train if uses_ssl(name) else data.train.subset(data.labelled)
 
         torch.manual_seed(cfg.run.seed)

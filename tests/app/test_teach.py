@@ -3,6 +3,8 @@ from the shipped encoder, and recognise the user's own classes in Live."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -403,6 +405,42 @@ def test_the_folders_own_runs_come_back_with_it(qtbot, settings, tmp_path):
         qtbot.waitUntil(lambda: third.train_job is None, timeout=120_000)
         assert third.trained_run == finished and third.use_button.isEnabled()
         assert errors == []
+    finally:
+        jobs.stop_all()
+
+
+def test_resume_after_a_new_action_was_recorded_says_what_changed(
+    qtbot, settings, tmp_path
+):
+    """Resume after a new action was recorded failed with "class count mismatch in
+    classifier.mlp.2.weight", under a full blue bar reading "failed" (a user
+    trial)."""
+    from core.datasets.custom import read_labels, write_labels
+    from core.training.events import EpochDone
+
+    mine = tmp_path / "my-actions"
+    _two_actions(mine)
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        panel.epochs.setValue(300)
+        job = panel.start_training()
+        job.worker.item_produced.connect(
+            lambda e: panel.train_job.stop() if isinstance(e, EpochDone) else None
+        )
+        qtbot.waitUntil(lambda: panel.train_job is None, timeout=120_000)
+        assert panel.resume_button.isEnabled() and errors == []
+        rows = read_labels(mine)
+        write_labels(
+            mine, [*rows[:-1], dataclasses.replace(rows[-1], action="Aardvark")]
+        )
+        panel.start_training(resume=True)
+        qtbot.waitUntil(lambda: panel.train_job is None, timeout=120_000)
+        message = panel.log.toPlainText().splitlines()[-1]
+        assert "error: " in message and "mismatch" not in message
+        assert "the dataset's actions changed since this run trained (added " in message
+        assert "'Aardvark'" in message
+        assert panel.progress.text() == "failed"
+        assert panel.progress.value() == panel.progress.minimum()
     finally:
         jobs.stop_all()
 

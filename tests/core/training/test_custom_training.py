@@ -451,3 +451,41 @@ def test_a_config_of_another_dataset_gets_the_custom_protocol(dataset: Path) -> 
     )
     cfg = config_from_args(args)
     assert (cfg.data.dataset, cfg.data.protocol) == ("custom", "recording")
+
+
+def test_actions_changed_after_a_run_resume_refuses_and_eval_scores_by_name(
+    dataset: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """After the user added or removed an action, resume trained the old classifier
+    on renumbered classes (a model answering 'apple' for a drink), eval scored 0 %
+    with no word, and a new action made it fail with 'labels must be in [0, 3)'
+    (a user trial)."""
+    import shutil
+
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    root = shutil.copytree(dataset, tmp_path / "mine")
+    run = tmp_path / "run"
+    assert _train(root, run, tmp_path, "--strategy", "scratch", "--epochs", "2",
+                  "--val-fraction", "0.34", *TINY) == 0  # fmt: skip
+    before = evaluate_run(run, "train")
+    # A new action that sorts first, taken from takes of an old one.
+    rows = read_labels(root)
+    moved = [r for r in rows if r.action == "sit down"][:2]
+    write_labels(
+        root,
+        [dataclasses.replace(r, action="apple") if r in moved else r for r in rows],
+    )
+    after = evaluate_run(run, "train")
+    assert after.labels == before.labels  # the model's classes, by name
+    assert after.num_clips < before.num_clips
+    assert any("not trained on were left out ('apple')" in n for n in after.notes)
+    assert (
+        main(["eval", str(run), "--split", "train", "--out", str(tmp_path / "e")]) == 0
+    )
+    capsys.readouterr()
+    # Resume: refused before anything is written, naming what changed.
+    metrics = (run / "metrics.jsonl").read_bytes()
+    assert main(["train", "--resume", str(run), "--epochs", "3", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "the dataset's actions changed since this run trained (added 'apple')" in err
+    assert (run / "metrics.jsonl").read_bytes() == metrics
