@@ -33,6 +33,7 @@ from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QCompleter,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -42,6 +43,7 @@ from PyQt6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
@@ -65,7 +67,7 @@ from app.widgets.video_view import VideoView
 from app.workers import Job
 from core import runs
 from core.datasets import custom
-from core.datasets.recording import Recording, read_recording
+from core.datasets.recording import Recording, RecordingInfo, read_recording
 from core.skeleton import MP33, get_layout
 from core.text import count
 from core.training.events import (
@@ -82,6 +84,7 @@ if TYPE_CHECKING:
     from core.recorder import RecordEvent
 
 ROLE = Qt.ItemDataRole.UserRole  # a take row's recording name
+SPAN_ROLE = Qt.ItemDataRole.UserRole + 1  # a labelled row's (start, end), seconds
 PLAYBACK_LAYOUT = (
     "ntu25"  # what a take is shown as: the Kinect layout of the model family
 )
@@ -155,7 +158,16 @@ class TeachPanel(QWidget):
             "video,start,end,action; MediaPipe runs over each (already imported "
             "videos are skipped)"
         )
-        self.import_button.clicked.connect(self._on_import_clicked)
+        # Two kinds of input, each with its own dialog (a folder dialog whose Cancel
+        # opened the CSV one hid the CSV, and made giving up open a second dialog).
+        import_menu = QMenu(self.import_button)
+        import_menu.addAction(
+            "Folder of <action>/<video> sub-folders…", self._on_import_folder_chosen
+        )
+        import_menu.addAction(
+            "CSV of video,start,end,action…", self._on_import_csv_chosen
+        )
+        self.import_button.setMenu(import_menu)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         dataset_form = QFormLayout()
@@ -173,6 +185,7 @@ class TeachPanel(QWidget):
         self.action.setEditable(True)
         self.action.setToolTip("An action you already recorded, or a new name")
         self.action.lineEdit().setPlaceholderText("action name, e.g. wave")
+        suggest_without_completing(self.action)
         self.whole_take = QCheckBox("Label the whole take with this action")
         self.whole_take.setChecked(True)
         self.whole_take.setToolTip(
@@ -306,6 +319,7 @@ class TeachPanel(QWidget):
         self.label_action = QComboBox()
         self.label_action.setEditable(True)
         self.label_action.setMinimumContentsLength(14)
+        suggest_without_completing(self.label_action)
         add_label = QPushButton("Label selected span")
         add_label.setToolTip("Drag the shaded span on the timeline, pick an action")
         add_label.clicked.connect(self._on_add_label_clicked)
@@ -410,9 +424,12 @@ class TeachPanel(QWidget):
                 info = infos.get(iv.recording)
                 frames = "" if info is None else str(info.frames)
                 span = f"{iv.start:.1f}–{iv.end:.1f} s"
-                item = QTreeWidgetItem([f"{iv.recording}  [{span}]", f"{iv.duration:.1f}",
-                                        frames])  # fmt: skip
+                item = QTreeWidgetItem(
+                    [f"{iv.recording}  [{span}]{take_note(info)}",
+                     f"{iv.duration:.1f}", frames]
+                )  # fmt: skip
                 item.setData(0, ROLE, iv.recording)
+                item.setData(0, SPAN_ROLE, (iv.start, iv.end))
                 top.addChild(item)
             top.setExpanded(True)
         labelled = {iv.recording for iv in labels}
@@ -421,9 +438,8 @@ class TeachPanel(QWidget):
             top = QTreeWidgetItem([f"unlabelled ({len(loose)})", "", ""])
             self.takes.addTopLevelItem(top)
             for info in loose:
-                note = f"  ⚠ {info.error}" if info.error else ""
-                item = QTreeWidgetItem([info.name + note, f"{info.duration:.1f}",
-                                        str(info.frames)])  # fmt: skip
+                item = QTreeWidgetItem([info.name + take_note(info),
+                                        f"{info.duration:.1f}", str(info.frames)])  # fmt: skip
                 item.setData(0, ROLE, info.name)
                 top.addChild(item)
             top.setExpanded(True)
@@ -470,7 +486,7 @@ class TeachPanel(QWidget):
         if self.record_job is not None:
             return self.record_job
         self._sync_folder()
-        action = self.action.currentText().strip()
+        action = self._known_spelling(self.action)
         whole = self.whole_take.isChecked()
         try:
             source = self.source.selected_source()
@@ -763,7 +779,22 @@ class TeachPanel(QWidget):
 
     @pyqtSlot()
     def _on_add_label_clicked(self) -> None:
-        self.label_span(self.label_action.currentText())
+        self.label_span(self._known_spelling(self.label_action))
+
+    def _known_spelling(self, combo: QComboBox) -> str:
+        """The action typed in ``combo``; an action already in the folder written in
+        other letter case is taken as that one (said in the status bar), so that
+        "Wave" does not become a class of its own beside "wave"."""
+        typed = combo.currentText().strip()
+        known = [combo.itemText(i) for i in range(combo.count())]
+        if typed in known:
+            return typed
+        same = next((k for k in known if k.casefold() == typed.casefold()), None)
+        if same is None:
+            return typed
+        combo.setEditText(same)
+        self.ctx.status(f"{typed!r} is the action {same!r} already in the folder")
+        return same
 
     @pyqtSlot()
     def _on_remove_label_clicked(self) -> None:
@@ -773,14 +804,36 @@ class TeachPanel(QWidget):
         rows = self._read_labels()
         if rows is None:
             return
-        span = self.timeline.selection() or (0, rec.num_frames - 1)
-        t = float(rec.timestamps[min(span[0], rec.num_frames - 1)])
-        for i, iv in enumerate(rows):
-            if iv.recording == rec.name and iv.start <= t < iv.end:
-                custom.remove_label(self.root, i)
-                break
+        # The label of the row selected in the list (it says which one is meant); else
+        # the one under the start of the span dragged on the timeline.
+        item = self.takes.currentItem()
+        picked = item.data(0, SPAN_ROLE) if item is not None else None
+        if picked is not None and item.data(0, ROLE) == rec.name:
+            hit = lambda iv: (iv.start, iv.end) == tuple(picked)  # noqa: E731
+            where = f"{picked[0]:.1f}–{picked[1]:.1f} s"
+        else:
+            span = self.timeline.selection() or (0, rec.num_frames - 1)
+            t = float(rec.timestamps[min(span[0], rec.num_frames - 1)])
+            hit = lambda iv: iv.start <= t < iv.end  # noqa: E731
+            where = f"{t:.2f} s"
+        found = next(
+            (i for i, iv in enumerate(rows) if iv.recording == rec.name and hit(iv)),
+            None,
+        )
+        if found is None:
+            self.ctx.status(
+                f"No label of {rec.name!r} at {where}: select its row in the list, "
+                "or drag a span that starts inside it"
+            )
+            return
+        removed = rows[found]
+        custom.remove_label(self.root, found)
         self.refresh()
         self.select_take(rec.name)
+        self.ctx.status(
+            f"Removed the label {removed.action!r} ({removed.start:.2f}-"
+            f"{removed.end:.2f} s) of {rec.name!r}"
+        )
 
     # --- importing labelled videos ----------------------------------------------------
     def import_videos(self, videos: Path, workers: int = 2) -> Job | None:
@@ -814,16 +867,20 @@ class TeachPanel(QWidget):
         return job
 
     @pyqtSlot()
-    def _on_import_clicked(self) -> None:
+    def _on_import_folder_chosen(self) -> None:
         folder = QFileDialog.getExistingDirectory(
-            self, "Folder of <action>/<video> (Cancel: choose a CSV)", str(Path.home())
+            self, "Folder of <action>/<video> sub-folders", str(Path.home())
         )
-        if not folder:
-            folder, _ = QFileDialog.getOpenFileName(
-                self, "CSV of video,start,end,action", str(Path.home()), "CSV (*.csv)"
-            )
         if folder:
             self.import_videos(Path(folder))
+
+    @pyqtSlot()
+    def _on_import_csv_chosen(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "CSV of video,start,end,action", str(Path.home()), "CSV (*.csv)"
+        )
+        if path:
+            self.import_videos(Path(path))
 
     @pyqtSlot(object)
     def _on_import_item_produced(self, event: object) -> None:
@@ -1114,3 +1171,25 @@ class TeachPanel(QWidget):
         )
         if folder:
             self.base_path.setText(folder)
+
+
+def take_note(info: RecordingInfo | None) -> str:
+    """What the list of takes says after a take's name: why it will be refused, or
+    that its writing was cut short (``""`` for a good, complete take)."""
+    if info is None:
+        return "  ⚠ no such recording in the folder"
+    if info.error:
+        return f"  ⚠ {info.error}"
+    if not info.complete:
+        return "  (cut short: its recording process was stopped)"
+    return ""
+
+
+def suggest_without_completing(combo: QComboBox) -> None:
+    """An editable combo box that suggests its items in a list as one types, without
+    writing them into the field: its own inline completion turned a new action
+    "tai" into the existing "tai chi" under the cursor, and Record took it."""
+    completer = QCompleter(combo.model(), combo)
+    completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    combo.setCompleter(completer)

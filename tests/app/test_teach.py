@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from app.panels.live import LivePanel
-from app.panels.teach import TeachPanel
+from app.panels.teach import ROLE, TeachPanel
 from app.widgets.source_picker import VIDEO_ITEM
 from core import runs
 from core.datasets import custom
@@ -441,6 +441,71 @@ def test_resume_after_a_new_action_was_recorded_says_what_changed(
         assert "'Aardvark'" in message
         assert panel.progress.text() == "failed"
         assert panel.progress.value() == panel.progress.minimum()
+    finally:
+        jobs.stop_all()
+
+
+def test_the_list_marks_bad_labelled_takes_and_remove_takes_the_row_selected(
+    qtbot, settings, tmp_path
+):
+    """From a user trial: a labelled take that will be refused, or whose writing was
+    cut short, had no mark in the list; Remove label removed the label under the
+    span's start (none, for a span over the whole take: nothing happened, no word)
+    instead of the row selected; typing a new action "pick" became the existing
+    "pick up" (inline completion) and "PICK UP" a class of its own."""
+    from PyQt6.QtTest import QTest
+
+    mine = tmp_path / "my-actions"
+    _two_actions(mine, takes=3)
+    takes = sorted(r.name for r in custom.list_recordings(mine))
+    # one take cut short (its end line gone), one that will be refused
+    cut = custom.recording_path(mine, takes[0])
+    cut.write_text("".join(cut.read_text().splitlines(keepends=True)[:-1]))
+    custom.recording_path(mine, takes[1]).write_text("not a recording\n")
+    rows = custom.read_labels(mine)
+    long_take = takes[2]
+    first = next(r for r in rows if r.recording == long_take)
+    half = first.start + (first.end - first.start) / 2
+    others = [r for r in rows if r.recording != long_take]
+    custom.write_labels(
+        mine,
+        [
+            *others,
+            dataclasses.replace(first, end=half, action="wave", row=0),
+            dataclasses.replace(first, start=half, action="jump", row=0),
+        ],
+    )
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        shown = {}
+        for i in range(panel.takes.topLevelItemCount()):
+            top = panel.takes.topLevelItem(i)
+            for j in range(top.childCount()):
+                shown[top.child(j).data(0, ROLE)] = top.child(j).text(0)
+        assert "(cut short" in shown[takes[0]]
+        assert "⚠" in shown[takes[1]]
+        assert "⚠" not in shown[long_take] and "cut short" not in shown[long_take]
+
+        # Remove label: the "jump" row selected, the span over the whole take.
+        jump = next(
+            top.child(j)
+            for i in range(panel.takes.topLevelItemCount())
+            if (top := panel.takes.topLevelItem(i)).text(0).startswith("jump")
+            for j in range(top.childCount())
+        )
+        panel.takes.setCurrentItem(jump)
+        assert panel.recording is not None and panel.recording.name == long_take
+        panel.remove_label_button.click()
+        left = {r.action for r in custom.read_labels(mine) if r.recording == long_take}
+        assert left == {"wave"}
+
+        # Typing suggests without completing; another letter case is the same action.
+        panel.action.setEditText("")
+        QTest.keyClicks(panel.action.lineEdit(), "pick")
+        assert panel.action.currentText() == "pick"
+        panel.action.setEditText("PICK UP")
+        assert panel._known_spelling(panel.action) == "pick up"
+        assert errors == []
     finally:
         jobs.stop_all()
 
