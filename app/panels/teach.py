@@ -332,6 +332,8 @@ class TeachPanel(QWidget):
         views = QSplitter()
         views.addWidget(self.video)
         views.addWidget(self.skeleton)
+        # A short window squeezes the curves and the log before the previews.
+        views.setMinimumHeight(160)
         right = QVBoxLayout()
         right.addWidget(views, 3)
         right.addWidget(self.timeline)

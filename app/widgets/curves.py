@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt, QTimer, pyqtSlot
+from PyQt6.QtCore import QSize, Qt, QTimer, pyqtSlot
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from core.training.events import BatchDone, EpochDone
@@ -110,6 +110,12 @@ class TrainingCurves(QWidget):
         self.timer.setInterval(max(1, round(1000 / refresh_hz)))
         self.timer.timeout.connect(self._on_timer_timeout)
         self.timer.start()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        """A modest height: pyqtgraph asks 480 px for each plot, and beside other
+        widgets in a column (Teach's previews and timeline) those hints won the
+        height, the previews shrinking to ~90 px."""
+        return QSize(600, 320)
 
     def clear(self) -> None:
         """Forget every point and curve (new run)."""

@@ -524,3 +524,22 @@ def test_recording_and_training_settings_are_kept_for_the_next_session(
         assert again.epochs.value() == 7
     finally:
         jobs.stop_all()
+
+
+def test_the_previews_keep_their_height_beside_a_runs_curves(qtbot, settings, tmp_path):
+    """With a run's curves on show (the app opened again on a folder with a run), the
+    curves took the column: the video and skeleton previews ~90 px, the log gone
+    (a user trial)."""
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        for step in range(1, 50):
+            panel.curves.add_losses(step / 10, {"cls": 1.0 / step})
+        panel.resize(1366, 740)
+        panel.show()
+        qtbot.waitExposed(panel)
+        qtbot.waitUntil(lambda: panel.curves.legend.isVisible(), timeout=2000)
+        assert panel.video.height() >= 160
+        assert panel.log.height() >= 60
+        assert panel.curves.height() >= panel.curves.minimumSizeHint().height()
+    finally:
+        jobs.stop_all()
