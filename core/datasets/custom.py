@@ -677,21 +677,33 @@ def _clip(
     start: float,
     end: float,
 ) -> tuple[np.ndarray, float]:
-    """Frames of ``[start, end)`` at :data:`CLIP_FPS`, and the share with a person."""
+    """Frames of ``[start, end)`` at :data:`CLIP_FPS`, and the share with a person
+    (0 when no frame of the interval itself shows one: see :func:`person_share`)."""
     pick = frame_grid(rec.timestamps, rec.present, start, end, CLIP_FPS, MAX_GAP)
     out = np.zeros((pick.size, *joints.shape[1:]), np.float32)
     ok = pick >= 0
     out[ok] = joints[pick[ok]]
-    return out, float(ok.mean()) if pick.size else 0.0
+    share = float(ok.mean()) if pick.size and _sees_a_person(rec, start, end) else 0.0
+    return out, share
+
+
+def _sees_a_person(rec: Recording, start: float, end: float) -> bool:
+    """Whether a frame timed inside ``[start, end)`` shows a person. A gap of up to
+    :data:`MAX_GAP` is bridged by the frames around it (a person lost for a moment),
+    but an interval lying wholly in such a gap would be cut from its neighbours'
+    frames only: nobody in it to learn from."""
+    inside = (rec.timestamps >= start) & (rec.timestamps < end)
+    return bool(np.any(rec.present[inside]))
 
 
 def person_share(rec: Recording, start: float, end: float) -> float:
     """Share of ``[start, end)`` (at :data:`CLIP_FPS`) that shows a person, as the
     reader will cut it (0 = a label there stops training: nobody to learn from)."""
-    pick = frame_grid(
-        rec.timestamps, rec.present, start, min(end, rec.duration), CLIP_FPS, MAX_GAP
-    )
-    return float((pick >= 0).mean()) if pick.size else 0.0
+    end = min(end, rec.duration)
+    pick = frame_grid(rec.timestamps, rec.present, start, end, CLIP_FPS, MAX_GAP)
+    if not pick.size or not _sees_a_person(rec, start, end):
+        return 0.0
+    return float((pick >= 0).mean())
 
 
 def _unlabelled_spans(

@@ -774,3 +774,26 @@ def test_labels_saved_by_excel_in_another_encoding_say_how_to_save_them(
         DataFormatError, match=r'labels\.csv:2: not UTF-8 text .*save it as "CSV UTF-8"'
     ):
         build_clips(takes)
+
+
+def test_an_interval_wholly_inside_a_short_gap_without_a_person_is_refused(
+    tmp_path, ucla_clips
+):
+    """A gap under a second is bridged by the frames around it; an interval lying
+    wholly inside one was built from its neighbours' frames and trained on, although
+    nobody is in it (the README calls it an error; a user trial)."""
+    seq = max(ucla_clips, key=lambda c: c.num_frames)
+    joints = seq.joints.copy()
+    fps = seq.fps or 30.0
+    gap = slice(int(1.0 * fps), int(1.6 * fps))  # 0.6 s with nobody
+    assert joints.shape[0] > gap.stop + 10
+    joints[gap] = 0.0
+    import_sequence(tmp_path, "take", dataclasses.replace(seq, joints=joints))
+    inside = gap.start / fps + 0.1, gap.stop / fps - 0.1
+    write_labels(tmp_path, [LabelInterval("take", *inside, "wave")])
+    with pytest.raises(DataFormatError, match="no frame with a person between"):
+        build_clips(tmp_path)
+    # across the gap's edge: frames of its own show the person, and it is cut
+    write_labels(tmp_path, [LabelInterval("take", 0.5, inside[1], "wave")])
+    _, _, classes, clips, _ = build_clips(tmp_path)
+    assert classes == ["wave"] and len(clips) >= 1
