@@ -657,15 +657,17 @@ class ReplayPanel(QWidget):
             "Predicted: …" if self.model_dir else "Predicted: (no model)"
         )
         meta = ", ".join(
-            f"{k} {_shown_value(v)}"
+            "cut short (no end line)" if k == "complete" else f"{k} {_shown_value(v)}"
             for k, v in seq.meta.items()
-            if k not in _NOT_SHOWN and not _empty(v)
+            if k not in _NOT_SHOWN
+            and not _empty(v)
+            and not (k == "complete" and v is True)  # the normal case: nothing to say
         )
         # A file opened on its own has no protocol, so no split to name (its view or
         # setup is in the metadata that follows).
         split = "" if self.store is None else f" · split {self.splits[index]}"
         self.info.setText(
-            f"{seq.name} · {seq.num_frames} frames at {seq.fps:g} fps · {seq.num_bodies} "
+            f"{seq.name} · {seq.num_frames} frames at {seq.fps:.4g} fps · {seq.num_bodies} "
             f"body slot(s) · {seq.layout}{split}" + (f" · {meta}" if meta else "")
         )
         # The data's intervals end exclusive; the timeline's (and the predicted

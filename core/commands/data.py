@@ -269,8 +269,8 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
         out.write(f"warning: {line}\n")
     if s.get("cut_short"):
         out.write(
-            f"{len(s['cut_short'])} recordings have no end line (their writing was cut "
-            "short; read up to their last whole frame): "
+            f"{count(len(s['cut_short']), 'recording')} without an end line (the writing "
+            "was cut short; read up to the last whole frame): "
             + ", ".join(s["cut_short"])
             + "\n"
         )

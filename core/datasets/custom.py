@@ -190,6 +190,8 @@ def read_labels(root: str | os.PathLike[str]) -> list[LabelInterval]:
                 raise DataFormatError(path, "empty recording name", line=row)
             if not action:
                 raise DataFormatError(path, "empty action (class) name", line=row)
+            if _control(action):
+                raise DataFormatError(path, _control(action), line=row)
             start = _number(start_s, "start", path, row)
             end = _number(end_s, "end", path, row)
             if start < 0:
@@ -290,6 +292,8 @@ def write_labels(
         check_name(iv.recording)
         if not iv.action.strip():
             raise ValueError(f"{iv.recording}: empty action name")
+        if _control(iv.action):
+            raise ValueError(f"{iv.recording}: {_control(iv.action)}")
         if not iv.end > iv.start >= 0:
             raise ValueError(
                 f"{iv.recording}: interval {iv.start:g}-{iv.end:g} s is empty or negative"
@@ -462,6 +466,18 @@ def _durations(root: Path) -> tuple[dict[str, float], dict[str, str]]:
         else:
             ok[info.name] = info.duration
     return ok, bad
+
+
+def _control(action: str) -> str:
+    """Why an action name cannot be used (a line break, a tab or another control
+    character: it is shown on one line everywhere, and a class table breaks), or
+    ``""``."""
+    bad = next((c for c in action if ord(c) < 32 or ord(c) == 127), None)
+    if bad is None:
+        return ""
+    return (
+        f"action name {action!r} holds a control character ({bad!r}): one line of text"
+    )
 
 
 def _check_each_row(root: Path, rows: Sequence[LabelInterval]) -> None:

@@ -173,8 +173,10 @@ def test_users_recording_replays_with_its_own_labelled_actions(
         assert panel.true_label.text() == "True: clap (0) · frames 45-71"
         panel.show_frame(35)
         assert panel.true_label.text() == "True: no labelled action here"
-        # The frame times are the recording's own, not text for the info line.
+        # The frame times are the recording's own, not text for the info line; nor
+        # is a complete recording's "complete True", or a rate of "30.0001 fps".
         assert "timestamps" not in panel.info.text()
+        assert "complete" not in panel.info.text() and " at 30 fps" in panel.info.text()
     finally:
         jobs.stop_all()
 

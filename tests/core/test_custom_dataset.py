@@ -713,7 +713,7 @@ def test_data_info_on_a_custom_dataset_says_validation_and_what_was_cut_short(
     assert main(args) == 0
     out = capsys.readouterr().out
     assert " validation" in out and " test" not in out
-    assert "1 recordings have no end line" in out and victim.stem in out
+    assert "1 recording without an end line" in out and victim.stem in out
     rows = read_labels(root)
     write_labels(root, [dataclasses.replace(r, subject="") for r in rows])
     for p in root.glob("*.jsonl"):  # and no subject in the headers either
@@ -797,3 +797,17 @@ def test_an_interval_wholly_inside_a_short_gap_without_a_person_is_refused(
     write_labels(tmp_path, [LabelInterval("take", 0.5, inside[1], "wave")])
     _, _, classes, clips, _ = build_clips(tmp_path)
     assert classes == ["wave"] and len(clips) >= 1
+
+
+def test_an_action_name_with_a_line_break_is_refused(tmp_path, ucla_clips):
+    """A quoted "multi\\nline" action was accepted and broke the class table of
+    ms2l data info (a user trial)."""
+    import_sequence(tmp_path, "take", ucla_clips[0])
+    labels_path(tmp_path).write_text(
+        'recording,start,end,action\ntake,0,0.5,"multi\nline"\n', encoding="utf-8"
+    )
+    with pytest.raises(DataFormatError, match="holds a control character") as info:
+        read_labels(tmp_path)
+    assert "labels.csv" in str(info.value)
+    with pytest.raises(ValueError, match="holds a control character"):
+        write_labels(tmp_path, [LabelInterval("take", 0, 0.5, "tab\there")])
