@@ -687,6 +687,12 @@ class TeachPanel(QWidget):
             return
         if self._playback_joints is None or self.recording is None:
             return
+        if self.record_job is None:  # the camera's last frame is not this take's
+            self.video.clear_frame()
+            self.video.show_message(
+                f"Playing {self.recording.name}: its skeleton, on the right (a take "
+                "keeps the pose, not the video)"
+            )
         fps = self.recording.source.fps or 30.0
         self.playback.start(max(1, round(1000 / fps)))
         self.play_button.setText("Pause")

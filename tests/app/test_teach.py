@@ -130,6 +130,12 @@ def test_continuous_recording_is_labelled_on_the_timeline(qtbot, settings, tmp_p
         name = event.name
         assert panel.selected_take() == name and panel.recording is not None
         assert panel.actions() == {}
+        # Playing a take shows its skeleton; the camera's last frame goes (a trial)
+        assert panel.video.image.image is not None
+        panel.play_button.click()
+        assert panel.video.image.image is None
+        assert "Playing " + name in panel.video.message.toPlainText()
+        panel.play_button.click()  # pause
 
         rec = panel.recording
         panel.timeline.enable_selection(0, 19)
