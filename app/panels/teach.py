@@ -650,7 +650,7 @@ class TeachPanel(QWidget):
         self.timeline.set_cursor(0)  # not where the last take's playback stopped
         self._show_labels()
         end = rec.num_frames - 1
-        self.timeline.enable_selection(0, end)
+        self.timeline.enable_selection(0, end, last=end)
 
     def _read_labels(self) -> list[custom.LabelInterval] | None:
         """The dataset's labels; ``None`` (and the problem shown) if labels.csv is bad."""

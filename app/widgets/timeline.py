@@ -42,12 +42,14 @@ class IntervalTimeline(pg.PlotWidget):
         self.predicted: list[Interval] = []
         self.region: pg.LinearRegionItem | None = None
 
-    def enable_selection(self, start: int, end: int) -> None:
+    def enable_selection(self, start: int, end: int, last: int | None = None) -> None:
         """Show a draggable interval ``[start, end]`` (frames) to choose a span.
 
         Args:
             start: First frame of the initial selection.
             end: Last frame of the initial selection.
+            last: The sequence's last frame: the span cannot be dragged past it (nor
+                before frame 0); ``None`` keeps the bounds set before.
         """
         if self.region is None:
             self.region = pg.LinearRegionItem(
@@ -55,8 +57,9 @@ class IntervalTimeline(pg.PlotWidget):
             )
             self.region.setZValue(10)
             self.addItem(self.region)
-        else:
-            self.region.setRegion((start, end))
+        if last is not None:
+            self.region.setBounds((0, max(last, 0)))
+        self.region.setRegion((start, end))
 
     def selection(self) -> tuple[int, int] | None:
         """The selected ``(start, end)`` frames (inclusive), or ``None`` without one."""

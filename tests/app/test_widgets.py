@@ -143,6 +143,19 @@ def test_probability_bars_show_best_first_and_clear_the_rest(qtbot):
     assert bars.bars[0].text().startswith("70.0")
 
 
+def test_timeline_span_cannot_leave_the_sequence(qtbot):
+    """Teach's span could be dragged to frame 480 of a 400-frame take (a trial)."""
+    tl = IntervalTimeline()
+    qtbot.addWidget(tl)
+    tl.enable_selection(0, 399, last=399)
+    tl.region.lines[1].setValue(480)  # as a drag moves the edge
+    tl.region.lines[0].setValue(-30)
+    assert tl.selection() == (0, 399)
+    tl.enable_selection(10, 20)  # a new span keeps the bounds
+    tl.region.lines[1].setValue(700)
+    assert tl.selection() == (10, 399)
+
+
 def test_timeline_keeps_both_rows(qtbot):
     tl = IntervalTimeline()
     qtbot.addWidget(tl)
