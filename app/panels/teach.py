@@ -332,15 +332,17 @@ class TeachPanel(QWidget):
         views = QSplitter()
         views.addWidget(self.video)
         views.addWidget(self.skeleton)
-        # A short window squeezes the curves and the log before the previews.
+        # A short window squeezes the curves and the log before the previews; the
+        # timeline (one row of labels here) keeps one height.
         views.setMinimumHeight(160)
+        self.timeline.setFixedHeight(84)
         right = QVBoxLayout()
-        right.addWidget(views, 3)
+        right.addWidget(views, 2)
         right.addWidget(self.timeline)
         span_row = field_row(self.label_action, add_label, remove_label)
         span_row.insertWidget(0, QLabel("Action of the span"))
         right.addLayout(span_row)
-        right.addWidget(self.curves, 2)
+        right.addWidget(self.curves, 3)
         right.addWidget(self.log, 1)
 
         box = QHBoxLayout(self)

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QSize, Qt, QTimer, pyqtSlot
-from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from core.training.events import BatchDone, EpochDone
 
@@ -68,9 +68,12 @@ class TrainingCurves(QWidget):
         self.loss_plot.setLabel("bottom", "epoch")
         # The key of the loss curves, above the plot: drawn inside it (pyqtgraph's
         # legend) it covered the curves' start, where the losses are highest.
+        # One line, never wrapped: a word-wrapped label makes the layouts around it
+        # size by height-for-width, and Teach's column then gave the curves the
+        # previews' height. Its width is the plot's (a long key is cut, not widening).
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.legend.setWordWrap(True)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.legend.setVisible(False)
         self.acc_plot = pg.PlotWidget(
             title="Validation accuracy", axisItems={"left": SparseAxis("left")}
