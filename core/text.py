@@ -11,16 +11,19 @@ def count(n: int, noun: str) -> str:
 def quoted_excerpt(data: bytes, limit: int = 40) -> str:
     """The start of a file's unexpected content, fit for an error message.
 
-    Text is shown quoted (``'abc'``, at most ``limit`` characters); content that is not
-    text (bytes that do not decode as UTF-8, or control characters) is named as such,
-    with its first bytes in hex, instead of a line of replacement characters.
+    Text is shown quoted (``'abc'``, at most ``limit`` characters). Bytes that do not
+    decode as UTF-8 (another encoding, or binary data) and control characters are
+    named as such, with the first bytes in hex, instead of a line of replacement
+    characters.
     """
-    head = data.strip()[: limit * 4]
+    whole = data.strip()
+    head = whole[: limit * 4]
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 3:  # not merely a character cut at the end
-            return f"binary data, not text (starting {head[:8].hex(' ')})"
+        cut_here = len(whole) > len(head) and exc.start >= len(head) - 3
+        if not cut_here:  # not merely a character the excerpt cut in two
+            return f"bytes that are not UTF-8 text (starting {head[:8].hex(' ')})"
         text = head[: exc.start].decode("utf-8")
     if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
         return f"binary data, not text (starting {head[:8].hex(' ')})"

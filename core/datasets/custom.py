@@ -40,6 +40,7 @@ import csv
 import io
 import os
 import re
+import unicodedata
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -472,7 +473,11 @@ def _control(action: str) -> str:
     """Why an action name cannot be used (a line break, a tab or another control
     character: it is shown on one line everywhere, and a class table breaks), or
     ``""``."""
-    bad = next((c for c in action if ord(c) < 32 or ord(c) == 127), None)
+    # Cc: control characters; Zl, Zp: the line and paragraph separators (U+2028/9),
+    # which break lines as \n does
+    bad = next(
+        (c for c in action if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None
+    )
     if bad is None:
         return ""
     return (
@@ -708,7 +713,13 @@ def _sees_a_person(rec: Recording, start: float, end: float) -> bool:
     :data:`MAX_GAP` is bridged by the frames around it (a person lost for a moment),
     but an interval lying wholly in such a gap would be cut from its neighbours'
     frames only: nobody in it to learn from."""
-    inside = (rec.timestamps >= start) & (rec.timestamps < end)
+    t = rec.timestamps
+    inside = (t >= start) & (t < end)
+    # and the frame on screen at ``start`` (an interval shorter than a frame period
+    # may hold no frame time of its own)
+    shown = int(np.searchsorted(t, start, side="right")) - 1
+    if 0 <= shown < len(t):
+        inside[shown] = True
     return bool(np.any(rec.present[inside]))
 
 

@@ -776,6 +776,7 @@ def _train(
 
     cancelled = False
     watch = DivergenceWatch()
+    lr = cfg.optim.lr
     epoch = start_epoch - 1
     for epoch in range(start_epoch, total_epochs + 1):
         t0 = time.perf_counter()
@@ -868,7 +869,7 @@ def _train(
         )  # fmt: skip
         log.write(done)
         yield done
-        warning = watch.epoch(epoch, means, done.lr)
+        warning = watch.epoch(epoch, means, lr)  # the rate its batches ran at
         if warning is not None and main:
             note = Log(warning, level="warning")
             log.write(note)

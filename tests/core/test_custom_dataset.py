@@ -809,5 +809,19 @@ def test_an_action_name_with_a_line_break_is_refused(tmp_path, ucla_clips):
     with pytest.raises(DataFormatError, match="holds a control character") as info:
         read_labels(tmp_path)
     assert "labels.csv" in str(info.value)
-    with pytest.raises(ValueError, match="holds a control character"):
-        write_labels(tmp_path, [LabelInterval("take", 0, 0.5, "tab\there")])
+    for bad in ("tab\there", "next\x85line", "line\u2028separator"):
+        with pytest.raises(ValueError, match="holds a control character"):
+            write_labels(tmp_path, [LabelInterval("take", 0, 0.5, bad)])
+
+
+def test_an_interval_shorter_than_a_frame_period_with_a_person_is_kept(
+    tmp_path, ucla_clips
+):
+    """At 10 fps a 60 ms interval may hold no frame time of its own; with a person in
+    every frame it was refused as if nobody were there (a review)."""
+    seq = ucla_clips[0]
+    import_sequence(tmp_path, "slow", dataclasses.replace(seq, fps=10.0))
+    write_labels(tmp_path, [LabelInterval("slow", 1.02, 1.08, "wave")])
+    _, _, classes, clips, _ = build_clips(tmp_path)
+    assert classes == ["wave"]
+    assert [c.name for c in clips if c.label is not None] == ["slow@1.02-1.08"]

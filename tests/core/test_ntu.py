@@ -272,13 +272,21 @@ def test_a_file_of_random_bytes_is_called_binary_not_shown_as_garbage(tmp_path):
     with pytest.raises(DataFormatError) as info:
         read_file(junk)
     message = str(info.value)
-    assert "expected frame count (an integer), got binary data, not text" in message
+    assert (
+        "expected frame count (an integer), got bytes that are not UTF-8 text"
+        in message
+    )
     assert "\ufffd" not in message and str(junk) in message
     # a text line still shows as it is
     text = tmp_path / _ntu_name(11)
     text.write_text("twelve\n")
     with pytest.raises(DataFormatError, match="got 'twelve'"):
         read_file(text)
+    # a number followed by a Latin-1 byte is not shown as that number (a review)
+    latin = tmp_path / _ntu_name(12)
+    latin.write_bytes(b"12\xe9\n")
+    with pytest.raises(DataFormatError, match="got bytes that are not UTF-8 text"):
+        read_file(latin)
 
 
 def test_truncated_file_names_the_end(good_file):
