@@ -626,8 +626,20 @@ class TeachPanel(QWidget):
     @pyqtSlot()
     def _on_takes_selection_changed(self) -> None:
         name = self.selected_take()
-        if name is not None:
-            self.show_recording(name)
+        if name is None:
+            return
+        self.show_recording(name)
+        # A labelled row: the timeline's span becomes that label's (Remove label and
+        # a new label then act on it).
+        items = self.takes.selectedItems()
+        span = items[0].data(0, SPAN_ROLE) if items else None
+        rec = self.recording
+        if span is not None and rec is not None and rec.name == name and rec.num_frames:
+            t = rec.timestamps
+            first = int(np.searchsorted(t, span[0], side="left"))
+            last = int(np.searchsorted(t, span[1], side="left")) - 1
+            first = min(first, rec.num_frames - 1)
+            self.timeline.enable_selection(first, max(first, last))
 
     def show_recording(self, name: str) -> None:
         """Load a recording for playback and show its labels on the timeline."""
@@ -814,25 +826,22 @@ class TeachPanel(QWidget):
         rows = self._read_labels()
         if rows is None:
             return
-        # The label of the row selected in the list (it says which one is meant); else
-        # the one under the start of the span dragged on the timeline.
-        item = self.takes.currentItem()
-        picked = item.data(0, SPAN_ROLE) if item is not None else None
-        if picked is not None and item.data(0, ROLE) == rec.name:
-            hit = lambda iv: (iv.start, iv.end) == tuple(picked)  # noqa: E731
-            where = f"{picked[0]:.1f}–{picked[1]:.1f} s"
-        else:
-            span = self.timeline.selection() or (0, rec.num_frames - 1)
-            t = float(rec.timestamps[min(span[0], rec.num_frames - 1)])
-            hit = lambda iv: iv.start <= t < iv.end  # noqa: E731
-            where = f"{t:.2f} s"
+        # The label under the start of the span: selecting a labelled row in the list
+        # sets the span to that label's (a span over a whole take started where no
+        # label was, and nothing happened), and a span dragged since is the one meant.
+        span = self.timeline.selection() or (0, rec.num_frames - 1)
+        t = float(rec.timestamps[min(span[0], rec.num_frames - 1)])
         found = next(
-            (i for i, iv in enumerate(rows) if iv.recording == rec.name and hit(iv)),
+            (
+                i
+                for i, iv in enumerate(rows)
+                if iv.recording == rec.name and iv.start <= t < iv.end
+            ),
             None,
         )
         if found is None:
             self.ctx.status(
-                f"No label of {rec.name!r} at {where}: select its row in the list, "
+                f"No label of {rec.name!r} at {t:.2f} s: select its row in the list, "
                 "or drag a span that starts inside it"
             )
             return

@@ -504,6 +504,16 @@ def test_the_list_marks_bad_labelled_takes_and_remove_takes_the_row_selected(
         panel.remove_label_button.click()
         left = {r.action for r in custom.read_labels(mine) if r.recording == long_take}
         assert left == {"wave"}
+        # Right after labelling, a span dragged inside another label is the one meant
+        # (the list's first row, selected by the labelling, won over it: a review).
+        rec = panel.recording
+        last = rec.num_frames - 1
+        panel.timeline.enable_selection(last - 3, last)
+        assert panel.label_span("hop")
+        panel.timeline.enable_selection(0, 2)  # inside "wave"
+        panel.remove_label_button.click()
+        left = {r.action for r in custom.read_labels(mine) if r.recording == long_take}
+        assert left == {"hop"}
 
         # Typing suggests without completing; another letter case is the same action.
         panel.action.setEditText("")
