@@ -417,6 +417,8 @@ def evaluate_fused(
         np.mean([s.proba for s in scored], axis=0),
         scored[0].dataset,
         scored[0].protocol,
+        # the members read the same clips: their notes (clips left out) are the fusion's
+        tuple(dict.fromkeys(n for s in scored for n in s.notes)),
     )
     return FusedResult(
         [_result(s, split) for s in scored],

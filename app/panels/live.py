@@ -359,6 +359,8 @@ class LivePanel(QWidget):
 
     @pyqtSlot()
     def _on_model_job_ended(self) -> None:
+        if self.model_job is not None and self.sender() is not self.model_job:
+            return  # an earlier load, replaced by the one running (its "Loading …")
         self.start_button.setEnabled(self.job is None)
         self.model_info.setMinimumHeight(0)  # the description's own height again
 

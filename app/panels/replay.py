@@ -137,6 +137,7 @@ class ReplayPanel(QWidget):
         self._pending_predict: int | None = None
         self._shown: tuple | None = None  # what was open, for a failed open to restore
         self._split_protocol = ""  # the protocol the open dataset's splits follow
+        self._opening: tuple[str, Path] | None = None  # a dataset being opened
         # The model to go back to should the one chosen not load.
         self._previous_model: Path | None = None
         self.model_dir = (
@@ -310,8 +311,7 @@ class ReplayPanel(QWidget):
                     yield ClipStore.open(event.path)
 
         self._remember_source()
-        self.ctx.remember("replay/root", str(root))
-        self.ctx.remember("replay/dataset", dataset)
+        self._opening = (dataset, root)  # kept as the next session's once it opens
         blocker = self.dataset.blockSignals(True)
         self.dataset.setCurrentText(dataset)
         self.dataset.blockSignals(blocker)
@@ -375,6 +375,7 @@ class ReplayPanel(QWidget):
     def _on_load_failed(self, message: str) -> None:
         if self.load_job is not None and self.sender() is not self.load_job.worker:
             return  # an earlier request, replaced by a newer one
+        self._opening = None  # not the next session's dataset
         # What was open stays open (nothing the user was looking at is lost); the
         # error says it is about the other file, and what is still shown.
         before = self._shown_source
@@ -405,7 +406,7 @@ class ReplayPanel(QWidget):
             QMessageBox.Icon.Information,
             "MS²L Studio — bad files left out",
             f"{count(len(bad.splitlines()), 'file')} of this dataset could not be "
-            "read and were left out (the file and the problem):\n\n" + bad,
+            "read or were skipped, and were left out (the file and why):\n\n" + bad,
             QMessageBox.StandardButton.Ok,
             self,
         )
@@ -488,16 +489,24 @@ class ReplayPanel(QWidget):
     def _set_store(self, store: ClipStore) -> None:
         self.info.setText("")  # an earlier "Could not open" is not about this data
         self.store = store
+        if self._opening is not None:
+            dataset, root = self._opening
+            self.ctx.remember("replay/root", str(root))
+            self.ctx.remember("replay/dataset", dataset)
+            self._opening = None
         self.sequences = []
         self.names = list(store.names)
         self.labels = np.asarray(store.labels)
         self.class_names = list(store.class_names)
         text = f"{store.dataset}: {count(len(store), 'clip')}"
         bad = list(store.bad_files)
-        if bad:  # each was also in the status bar, one at a time, easy to miss
-            text += f" ({count(len(bad), 'bad file')} left out: see Bad files…)"
+        skipped = list(store.skipped)  # no skeleton, an NTU name past NTU-120's, …
+        if bad or skipped:  # each bad file was in the status bar, one at a time
+            parts = [f"{count(len(bad), 'bad file')} left out"] if bad else []
+            parts += [f"{count(len(skipped), 'item')} skipped"] if skipped else []
+            text += f" ({' and '.join(parts)}: see Bad files…)"
         self.source_label.setText(text)
-        self._show_bad_files(bad)
+        self._show_bad_files([*bad, *skipped])
         self._compute_splits()
         self._fill_class_filter()
         self._apply_filter()
@@ -553,8 +562,8 @@ class ReplayPanel(QWidget):
         else:
             for side, idx in split.items():
                 sides[idx] = side
+            self._split_protocol = self.protocol.currentText()
         self.splits = sides
-        self._split_protocol = self.protocol.currentText()
 
     def _custom_split_of_model(self) -> dict[str, object]:
         """For one's own dataset, the split the loaded model trained with (its share,

@@ -355,7 +355,9 @@ def run(args: argparse.Namespace) -> int:
     ready = _build(args)
     if ready.num_clips == 0:
         out = sys.stderr
-        print_items(f"{count(len(ready.bad_files), 'bad file')}", ready.bad_files, out)
+        if not ready.rebuilt:  # a build printed each bad file as it found it
+            bad = count(len(ready.bad_files), "bad file")
+            print_items(bad, ready.bad_files, out)
         print_items(f"{count(len(ready.skipped), 'item')} skipped", ready.skipped, out)
         print(f"error: {args.root}: no {args.dataset} clip in it", file=out)
         return 2

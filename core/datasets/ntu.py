@@ -56,6 +56,7 @@ from core.datasets.scanning import (
     FileRead,
     FileSkipped,
     ScanEvent,
+    dataset_files,
     read_bytes,
     read_member,
     zip_members,
@@ -518,7 +519,10 @@ class NtuReader(FileDatasetReader):
             return
         files = self.source_files(root)
         if not files:
-            raise DataFormatError(root, f"no {self.name} .skeleton files")
+            others = (
+                len(dataset_files(root, self.source_pattern)) if root.is_dir() else 0
+            )
+            raise DataFormatError(root, self._none_of_ours(others))
         missing = missing_samples(root if root.is_dir() else root.parent)
         items = [(p.stem, str(p), functools.partial(read_bytes, p)) for p in files]
         yield from self._events(items, missing)
@@ -535,7 +539,8 @@ class NtuReader(FileDatasetReader):
                 if self._belongs(path.stem)
             ]
             if not members:
-                raise DataFormatError(root, f"zip holds no {self.name} .skeleton files")
+                others = len(zip_members(archive, ".skeleton"))
+                raise DataFormatError(root, "zip holds " + self._none_of_ours(others))
             # Named with "/" separators (the sample's name is the source's stem).
             items = [
                 (
@@ -546,6 +551,17 @@ class NtuReader(FileDatasetReader):
                 for m, path in members
             ]
             yield from self._events(items, missing_samples(root.parent))
+
+    def _none_of_ours(self, others: int) -> str:
+        """ "no ntu60 .skeleton files", and why when there are ``others`` (files of
+        NTU-120's actions or setups, left out of NTU-60)."""
+        if not others or self.name != "ntu60":
+            return f"no {self.name} .skeleton files"
+        return (
+            f"no {self.name} .skeleton files, only {count(others, '.skeleton file')} "
+            "of NTU RGB+D 120's actions (A061-A120) or setups (S018-S032): open it as "
+            "ntu120"
+        )
 
     def _events(
         self,

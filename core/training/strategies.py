@@ -230,6 +230,12 @@ def init_from_run(
         else:
             skipped.append(key)
     model.load_state_dict(load, strict=False)
+    if untrained:
+        notes.append(
+            "classifier: a new one, drawn with this run's seed (that run pretrained "
+            "without labels: its classifier was never trained)"
+        )
+        skipped = [k for k in skipped if not k.startswith("classifier.")]
     if skipped:
         heads = sorted({k.split(".")[0] for k in skipped})
         notes.append(

@@ -603,10 +603,17 @@ def test_a_folder_of_no_clip_says_why_and_keeps_the_dataset_open_before(
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "S001C001P001R001A002.skeleton").write_bytes(b"0\r\n")
+    past = good / "S005C001P001R001A130.skeleton"  # no NTU action: skipped, and said
+    shutil.copy(require_data("ntu", "S001C001P001R001A001.skeleton"), past)
     try:
         panel.open_dataset("ntu60", good)
         qtbot.waitUntil(lambda: panel.current is not None, timeout=60_000)
         shown = panel.current.name
+        assert (
+            panel.source_label.text()
+            == "ntu60: 1 clip (1 item skipped: see Bad files…)"
+        )
+        assert "A130 is none of NTU RGB+D's" in panel.source_label.toolTip()
         panel.protocol.setCurrentText("xview")
         panel.dataset.setCurrentText("pkummd1")  # the user picks what to open next
         panel.open_dataset("ntu60", empty)
@@ -618,6 +625,8 @@ def test_a_folder_of_no_clip_says_why_and_keeps_the_dataset_open_before(
         # the boxes name the data still open, with the protocol its split follows
         assert panel.dataset.currentText() == "ntu60"
         assert panel.protocol.currentText() == "xview" and panel.protocol.isEnabled()
+        # and the next session opens with the data that opened, not the failed one
+        assert panel.ctx.recall("replay/root") == str(good)
         panel.dataset.setCurrentText("pkummd1")
         panel.open_dataset("pkummd1", empty)  # no skeleton folder: fails too
         qtbot.waitUntil(

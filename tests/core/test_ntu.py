@@ -227,6 +227,14 @@ def test_ntu60_reader_ignores_ntu120_files(tmp_path):
     write_skeleton(tmp_path / _ntu_name(60, 17), [[("1", *_body(rng, (0, 0, 3)))]])
     assert [s.label for s in get_reader("ntu60").scan(tmp_path)] == [59]
     assert sorted(s.label for s in get_reader("ntu120").scan(tmp_path)) == [59, 60]
+    # A folder of NTU-120's files only: says so, and how to open it (a user trial)
+    (tmp_path / _ntu_name(60, 17)).unlink()
+    with pytest.raises(DataFormatError) as info:
+        list(get_reader("ntu60").scan_events(tmp_path))
+    assert str(info.value).endswith(
+        "no ntu60 .skeleton files, only 1 .skeleton file of NTU RGB+D 120's actions "
+        "(A061-A120) or setups (S018-S032): open it as ntu120"
+    )
 
 
 def test_a_name_past_ntu120s_actions_is_reported_not_dropped_or_labelled(tmp_path):

@@ -17,7 +17,7 @@ from core.commands.paths import run_folder
 from core.datasets import custom
 from core.datasets.base import SkeletonSequence
 from core.datasets.custom import read_labels, write_labels
-from core.evaluation import evaluate_run
+from core.evaluation import evaluate_fused, evaluate_run
 from core.inference import Predictor
 from core.paths import CHECKPOINTS_DIR
 from core.training.data import load_split
@@ -464,9 +464,10 @@ def test_actions_changed_after_a_run_resume_refuses_and_eval_scores_by_name(
 
     monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
     root = shutil.copytree(dataset, tmp_path / "mine")
-    run = tmp_path / "run"
-    assert _train(root, run, tmp_path, "--strategy", "scratch", "--epochs", "2",
-                  "--val-fraction", "0.34", *TINY) == 0  # fmt: skip
+    run, twin = tmp_path / "run", tmp_path / "twin"
+    for folder in (run, twin):
+        assert _train(root, folder, tmp_path, "--strategy", "scratch", "--epochs", "2",
+                      "--val-fraction", "0.34", *TINY) == 0  # fmt: skip
     before = evaluate_run(run, "train")
     # A new action that sorts first, taken from takes of an old one.
     rows = read_labels(root)
@@ -479,6 +480,8 @@ def test_actions_changed_after_a_run_resume_refuses_and_eval_scores_by_name(
     assert after.labels == before.labels  # the model's classes, by name
     assert after.num_clips < before.num_clips
     assert any("not trained on were left out ('apple')" in n for n in after.notes)
+    fused = evaluate_fused([run, twin], "train").fused  # the fusion says it too
+    assert fused.num_clips == after.num_clips and fused.notes == after.notes
     assert (
         main(["eval", str(run), "--split", "train", "--out", str(tmp_path / "e")]) == 0
     )
