@@ -385,7 +385,7 @@ class ReplayPanel(QWidget):
             shown = self.info.text().split("\n")[-1]
             error = f"Could not open: {message} (still showing {before})"
             self.info.setText(f"{error}\n{shown}" if shown else error)
-            self.ctx.status(f"Could not open the file; still showing {before}")
+            self.ctx.status(f"Could not open it; still showing {before}")
         else:
             self.source_label.setText(f"Could not open: {message}")
             self._show_bad_files([])
