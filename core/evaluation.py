@@ -142,6 +142,13 @@ def _labelled_clips(
             f"clips of actions this model was not trained on were left out ({unknown}): "
             "train again to score them",
         )
+    gone = [n for n in predictor.labels if n not in store.class_names]
+    if gone:
+        notes += (
+            "the dataset has no action "
+            + ", ".join(repr(n) for n in gone)
+            + " any more (this model's classes: n/a below)",
+        )
     return clips.subset(keep), data_cfg, notes
 
 

@@ -140,6 +140,9 @@ class TeachPanel(QWidget):
         folder = dataset or Path(ctx.recall("teach/dataset", str(DEFAULT_DATASET)))
         self.dataset_path = QLineEdit(str(folder))
         self.dataset_path.editingFinished.connect(self._sync_folder)
+        # Enter reads the folder again even when it is the one shown: takes added by
+        # another program are listed (the panel re-reads it only when shown again).
+        self.dataset_path.returnPressed.connect(self.refresh)
         self._typed = QTimer(self)  # a pause in typing a folder shows it
         self._typed.setSingleShot(True)
         self._typed.setInterval(700)
@@ -490,6 +493,7 @@ class TeachPanel(QWidget):
         if self.record_job is not None:
             return self.record_job
         self._sync_folder()
+        typed = self.action.currentText().strip()
         action = self._known_spelling(self.action)
         whole = self.whole_take.isChecked()
         try:
@@ -523,7 +527,9 @@ class TeachPanel(QWidget):
         self.record_job = job
         hand_over(self.record_button, self.stop_button)
         self.source.setEnabled(False)  # the take's source is fixed once it starts
-        self.record_status.setText(f"Starting {name}…")
+        # (the status bar's word on the spelling gives way to the countdown's at once)
+        same = f" as the action {action!r}" if whole and typed != action else ""
+        self.record_status.setText(f"Starting {name}{same}…")
         self.video.show_message("Starting…")
         job.start()
         return job

@@ -482,6 +482,14 @@ def test_actions_changed_after_a_run_resume_refuses_and_eval_scores_by_name(
     assert any("not trained on were left out ('apple')" in n for n in after.notes)
     fused = evaluate_fused([run, twin], "train").fused  # the fusion says it too
     assert fused.num_clips == after.num_clips and fused.notes == after.notes
+    # every take of an action moved: the model's class is said to be gone
+    write_labels(
+        root,
+        [dataclasses.replace(r, action="apple") if r.action == "sit down" else r
+         for r in read_labels(root)],
+    )  # fmt: skip
+    gone = evaluate_run(run, "train")
+    assert any("no action 'sit down' any more" in n for n in gone.notes)
     assert (
         main(["eval", str(run), "--split", "train", "--out", str(tmp_path / "e")]) == 0
     )
@@ -490,5 +498,8 @@ def test_actions_changed_after_a_run_resume_refuses_and_eval_scores_by_name(
     metrics = (run / "metrics.jsonl").read_bytes()
     assert main(["train", "--resume", str(run), "--epochs", "3", "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert "the dataset's actions changed since this run trained (added 'apple')" in err
+    assert (
+        "the dataset's actions changed since this run trained (added 'apple'; removed "
+        "'sit down')" in err
+    )
     assert (run / "metrics.jsonl").read_bytes() == metrics
