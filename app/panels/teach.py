@@ -33,7 +33,6 @@ from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QCompleter,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -436,7 +435,7 @@ class TeachPanel(QWidget):
                      f"{iv.duration:.1f}", frames]
                 )  # fmt: skip
                 item.setData(0, ROLE, iv.recording)
-                item.setData(0, SPAN_ROLE, (iv.start, iv.end))
+                item.setData(0, SPAN_ROLE, (iv.start, iv.end, iv.action))
                 top.addChild(item)
             top.setExpanded(True)
         labelled = {iv.recording for iv in labels}
@@ -619,15 +618,27 @@ class TeachPanel(QWidget):
         name = items[0].data(0, ROLE) if items else None
         return str(name) if name else None
 
-    def select_take(self, name: str) -> bool:
-        """Select the first row of recording ``name`` (and show it)."""
-        for i in range(self.takes.topLevelItemCount()):
-            top = self.takes.topLevelItem(i)
-            for j in range(top.childCount()):
-                if top.child(j).data(0, ROLE) == name:
-                    self.takes.setCurrentItem(top.child(j))
-                    return True
-        return False
+    def select_take(self, name: str, start: float | None = None) -> bool:
+        """Select the row of recording ``name`` (and show it): its label starting at
+        ``start`` seconds when given and listed, else its first row."""
+        rows = [
+            top.child(j)
+            for i in range(self.takes.topLevelItemCount())
+            if (top := self.takes.topLevelItem(i)) is not None
+            for j in range(top.childCount())
+            if top.child(j).data(0, ROLE) == name
+        ]
+        if start is not None:
+            exact = [
+                r for r in rows
+                if (span := r.data(0, SPAN_ROLE)) is not None
+                and abs(span[0] - start) < 1e-6
+            ]  # fmt: skip
+            rows = exact or rows
+        if not rows:
+            return False
+        self.takes.setCurrentItem(rows[0])
+        return True
 
     @pyqtSlot()
     def _on_takes_selection_changed(self) -> None:
@@ -646,6 +657,7 @@ class TeachPanel(QWidget):
             last = int(np.searchsorted(t, span[1], side="left")) - 1
             first = min(first, rec.num_frames - 1)
             self.timeline.enable_selection(first, max(first, last))
+            self.label_action.setEditText(span[2])  # the action of the span shown
 
     def show_recording(self, name: str) -> None:
         """Load a recording for playback and show its labels on the timeline."""
@@ -799,7 +811,7 @@ class TeachPanel(QWidget):
             return False
         name = rec.name
         self.refresh()
-        self.select_take(name)
+        self.select_take(name, start)  # the row of the label just made
         self.ctx.status(
             f"Labelled {start:.2f}-{end:.2f} s of {name!r} as {action.strip()!r}"
         )
@@ -1211,10 +1223,8 @@ def take_note(info: RecordingInfo | None) -> str:
 
 
 def suggest_without_completing(combo: QComboBox) -> None:
-    """An editable combo box that suggests its items in a list as one types, without
-    writing them into the field: its own inline completion turned a new action
-    "tai" into the existing "tai chi" under the cursor, and Record took it."""
-    completer = QCompleter(combo.model(), combo)
-    completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-    combo.setCompleter(completer)
+    """An editable combo box that keeps what is typed: its own inline completion
+    turned a new action "tai" into the existing "tai chi" under the cursor, and Record
+    took it; a suggestion list instead took the next click (on Record) to close
+    itself. The existing actions are in the box's own list."""
+    combo.setCompleter(None)

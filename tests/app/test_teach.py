@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from app.panels.live import LivePanel
-from app.panels.teach import ROLE, TeachPanel
+from app.panels.teach import ROLE, SPAN_ROLE, TeachPanel
 from app.widgets.source_picker import VIDEO_ITEM
 from core import runs
 from core.datasets import custom
@@ -501,6 +501,7 @@ def test_the_list_marks_bad_labelled_takes_and_remove_takes_the_row_selected(
         )
         panel.takes.setCurrentItem(jump)
         assert panel.recording is not None and panel.recording.name == long_take
+        assert panel.label_action.currentText() == "jump"  # the span's action
         panel.remove_label_button.click()
         left = {r.action for r in custom.read_labels(mine) if r.recording == long_take}
         assert left == {"wave"}
@@ -510,12 +511,13 @@ def test_the_list_marks_bad_labelled_takes_and_remove_takes_the_row_selected(
         last = rec.num_frames - 1
         panel.timeline.enable_selection(last - 3, last)
         assert panel.label_span("hop")
+        assert panel.takes.currentItem().data(0, SPAN_ROLE)[2] == "hop"  # its row
         panel.timeline.enable_selection(0, 2)  # inside "wave"
         panel.remove_label_button.click()
         left = {r.action for r in custom.read_labels(mine) if r.recording == long_take}
         assert left == {"hop"}
 
-        # Typing suggests without completing; another letter case is the same action.
+        # Typing keeps what is typed; another letter case is the same action.
         panel.action.setEditText("")
         QTest.keyClicks(panel.action.lineEdit(), "pick")
         assert panel.action.currentText() == "pick"
