@@ -44,7 +44,6 @@ from torch import nn
 from core import preprocess, runs
 from core.config import TrainConfig
 from core.model_input import fit_time
-from core.skeleton import get_layout
 from core.training.data import drain, load_data, open_dataset_store
 from models.encoders import masked_mean
 
@@ -166,13 +165,7 @@ def main() -> int:
     )
 
     torch.manual_seed(args.seed)
-    model = runs.new_model(
-        cfg.model,
-        get_layout(data.layout).num_joints,
-        data.num_bodies,
-        len(data.class_names),
-        layout=data.layout,
-    )
+    model = data.new_model(cfg.model)
     q = Branch(model.encoder, args.proj_hidden, args.proj)
     k = copy.deepcopy(q)
     for prm in k.parameters():

@@ -455,10 +455,15 @@ class ReplayPanel(QWidget):
         self._show_bad_files(tip.splitlines())
         with QSignalBlocker(self.dataset):
             self.dataset.setCurrentText(dataset)
+        self._set_protocols(protocols, protocol, enabled)
+
+    def _set_protocols(self, items: list[str], current: str, enabled: bool) -> None:
+        """Fill the Protocol box without its change signal (no splits recomputed)."""
         with QSignalBlocker(self.protocol):
             self.protocol.clear()
-            self.protocol.addItems(protocols)
-            self.protocol.setCurrentText(protocol)
+            self.protocol.addItems(items)
+            if current:
+                self.protocol.setCurrentText(current)
         self.protocol.setEnabled(enabled)
 
     def _clear_data(self) -> None:
@@ -541,10 +546,7 @@ class ReplayPanel(QWidget):
         if dataset is not None:
             with QSignalBlocker(self.dataset):
                 self.dataset.setCurrentText(dataset)
-        with QSignalBlocker(self.protocol):
-            self.protocol.clear()
-            self.protocol.addItem(_NO_PROTOCOL)
-        self.protocol.setEnabled(False)
+        self._set_protocols([_NO_PROTOCOL], _NO_PROTOCOL, False)
 
     def _compute_splits(self) -> None:
         if self.store is None:
@@ -805,11 +807,7 @@ class ReplayPanel(QWidget):
 
     @pyqtSlot(str)
     def _on_dataset_changed(self, dataset: str) -> None:
-        blocker = self.protocol.blockSignals(True)
-        self.protocol.clear()
-        self.protocol.addItems(list(PROTOCOLS.get(dataset, ())))
-        self.protocol.blockSignals(blocker)
-        self.protocol.setEnabled(True)
+        self._set_protocols(list(PROTOCOLS.get(dataset, ())), "", True)
 
     @pyqtSlot(str)
     def _on_protocol_changed(self, _protocol: str) -> None:

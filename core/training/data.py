@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from core import preprocess
-from core.config import DataConfig
+from core.config import DataConfig, ModelConfig
 from core.datasets.cache import ClipStore
 from core.model_input import fit_time, prepare_clip
 from core.paths import REPO_DIR
@@ -144,6 +144,19 @@ class PreparedData:
     held_out: tuple[str, ...] = ()
     pseudo_clips: tuple[str, ...] = ()
     pseudo_actions: tuple[str, ...] = ()
+
+    def new_model(self, cfg: ModelConfig) -> torch.nn.Module:
+        """A freshly initialised model (``cfg``) for this data: its layout's joints,
+        its bodies and its classes (seed torch first for a reproducible draw)."""
+        from core import runs  # core.runs builds the models; not needed to read data
+
+        return runs.new_model(
+            cfg,
+            get_layout(self.layout).num_joints,
+            self.num_bodies,
+            len(self.class_names),
+            layout=self.layout,
+        )
 
 
 def open_dataset_store(

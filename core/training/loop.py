@@ -39,7 +39,6 @@ from core.filelock import FileLock
 from core.inference.novelty import NOVELTY_FILE
 from core.labels import class_change
 from core.paths import CHECKPOINTS_DIR, default_runs_dir
-from core.skeleton import get_layout
 from core.tempfiles import is_stale, remove_stale
 from core.training import distributed
 from core.training.data import ClipSet, LoadCancelled, PreparedData, load_data
@@ -564,13 +563,7 @@ def _run(
         train_set = data.train if uses_ssl(name) else data.train.subset(data.labelled)
 
         torch.manual_seed(cfg.run.seed)
-        model = runs.new_model(
-            cfg.model,
-            get_layout(data.layout).num_joints,
-            data.num_bodies,
-            len(data.class_names),
-            layout=data.layout,
-        )
+        model = data.new_model(cfg.model)
         # The losses (models.objective.Objective) are MS2L's own; the registry holds
         # no other model yet.
         if not isinstance(model, MS2L):

@@ -28,6 +28,12 @@ def _cut_copy(path, parts: int):
     return path
 
 
+def _open_ntu_sample(qtbot, panel) -> None:
+    """Open the shared NTU sample file on its own and wait until its clip shows."""
+    panel.open_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+    qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+
+
 def test_nw_ucla_clips_play_with_true_label_and_split_filter(qtbot, settings):
     zip_path = require_data("nw-ucla", "all_sqe.zip")
     panel, jobs = make_panel(qtbot, settings)
@@ -291,8 +297,7 @@ def test_one_file_shows_its_dataset_and_no_protocol(qtbot, settings):
     try:
         assert panel.dataset.currentText() == "nw-ucla"
         assert panel.protocol.currentText() == "xview"
-        panel.open_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
-        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+        _open_ntu_sample(qtbot, panel)
         assert panel.dataset.currentText() == "ntu60"
         assert panel.protocol.currentText() == "none (one file)"
         assert not panel.protocol.isEnabled()
@@ -318,8 +323,7 @@ def test_a_failed_open_keeps_the_clip_shown_before(qtbot, settings, tmp_path):
     panel.model_dir = None
     cut = _cut_copy(tmp_path / "S001C001P001R001A011.skeleton", 2)
     try:
-        panel.open_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
-        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+        _open_ntu_sample(qtbot, panel)
         assert panel.clip_list.count() == 1 and panel.view.frame_points() is not None
         panel.show_frame(10)
         panel.open_file(cut)
@@ -510,8 +514,7 @@ def test_a_click_on_the_slider_seeks_there(qtbot, settings):
     panel, jobs = make_panel(qtbot, settings)
     panel.model_dir = None
     try:
-        panel.open_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
-        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+        _open_ntu_sample(qtbot, panel)
         panel.resize(1000, 700)
         panel.show()
         qtbot.waitExposed(panel)
@@ -575,8 +578,7 @@ def test_a_failed_open_right_after_another_open_restores_what_is_shown(
     panel.model_dir = None
     cut = _cut_copy(tmp_path / "cut.skeleton", 3)
     try:
-        panel.open_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
-        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+        _open_ntu_sample(qtbot, panel)
         before = (panel.source_label.text(), panel.dataset.currentText())
         panel.open_dataset("nw-ucla", require_data("nw-ucla", "all_sqe.zip"))
         panel.open_file(cut)  # at once, before the dataset has opened
