@@ -307,10 +307,20 @@ class TeachPanel(QWidget):
         controls.addWidget(dataset_box)
         controls.addWidget(record_box)
         controls.addWidget(takes_box, 1)
-        controls.addWidget(train_box)
         controls_widget = QWidget()
         controls_widget.setLayout(controls)
         controls_widget.setMaximumWidth(560)
+        # The Train box stays below the scrolling column, always in view: at 1400x900
+        # it was below the fold, and "Train on my actions", the flow's last step,
+        # could only be found by scrolling.
+        controls_area = scrolling_column(controls_widget)
+        left = QVBoxLayout()
+        left.setContentsMargins(0, 0, 0, 0)
+        left.addWidget(controls_area, 1)
+        left.addWidget(train_box)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+        left_widget.setMaximumWidth(controls_area.maximumWidth())
 
         # --- display -----------------------------------------------------------------
         self.video = VideoView()
@@ -348,7 +358,7 @@ class TeachPanel(QWidget):
         right.addWidget(self.log, 1)
 
         box = QHBoxLayout(self)
-        box.addWidget(scrolling_column(controls_widget))
+        box.addWidget(left_widget)
         box.addLayout(right, 1)
 
         self.playback = QTimer(self)
@@ -398,7 +408,8 @@ class TeachPanel(QWidget):
 
     def refresh(self) -> None:
         """Re-read the dataset folder: takes per action, counts, actions to choose."""
-        if self._shown_root is not None and self._shown_root != self.root:
+        another_folder = self._shown_root is not None and self._shown_root != self.root
+        if another_folder:
             # Another folder: a message about the one left (an error) goes.
             self.ctx.status(f"Dataset folder: {self.root}")
         self._shown_root = self.root
@@ -452,6 +463,8 @@ class TeachPanel(QWidget):
         actions = sorted(set(by_action) | {NO_ACTION})
         for combo in (self.action, self.label_action):
             text = combo.currentText()
+            if another_folder and combo is self.label_action and text not in actions:
+                text = ""  # the last folder's label, none of this folder's actions
             combo.blockSignals(True)
             combo.clear()
             combo.addItems(actions)
@@ -700,7 +713,10 @@ class TeachPanel(QWidget):
         if rec is None:
             return
         rows = self._read_labels() or []
-        names = sorted({iv.action for iv in rows} | {NO_ACTION})
+        # "no action", then the actions in the order labels.csv first names them: a
+        # colour stays with its action when another is added (sorted names shifted
+        # every colour after the new one).
+        names = list(dict.fromkeys([NO_ACTION] + [iv.action for iv in rows]))
         mine = [iv for iv in rows if iv.recording == rec.name]
         spans = [custom.label_frames(rec.timestamps, iv.start, iv.end) for iv in mine]
         intervals = [  # the timeline's ends are inclusive

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from app.main_window import MainWindow
+from app.main_window import MainWindow, default_size
 from tests.conftest import REPO
 
 
@@ -199,16 +199,18 @@ def test_the_window_fits_a_1280x720_screen(qtbot, settings):
         assert window.width() <= max(room.width(), smallest.width())
         window.resize(1280, 680)
         window.show()
-        for panel, button in ((window.train, "start_button"),
-                              (window.teach, "train_button")):  # fmt: skip
-            window.tabs.setCurrentWidget(panel)
-            widget = getattr(panel, button)
-            area = widget.parentWidget()
-            while area is not None and not isinstance(area, QScrollArea):
-                area = area.parentWidget()
-            assert area is not None, f"{button} is not in a scrolling column"
-            area.ensureWidgetVisible(widget)
-            qtbot.waitUntil(lambda w=widget: not w.visibleRegion().isEmpty())
+        window.tabs.setCurrentWidget(window.train)
+        widget = window.train.start_button
+        area = widget.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        assert area is not None, "Start is not in a scrolling column"
+        area.ensureWidgetVisible(widget)
+        qtbot.waitUntil(lambda: not widget.visibleRegion().isEmpty())
+        # Teach's Train box is pinned below its scrolling column: in view as it is.
+        window.tabs.setCurrentWidget(window.teach)
+        button = window.teach.train_button
+        qtbot.waitUntil(lambda: button.visibleRegion().boundingRect() == button.rect())
     finally:
         window.shutdown()
 
@@ -355,3 +357,26 @@ def test_closing_during_a_run_asks_first(qtbot, settings):
         assert len(asked) == 2 and "a run is training" in asked[0]
     finally:
         window.shutdown()
+
+
+def test_the_window_opens_at_the_size_it_was_closed_at(qtbot, settings):
+    """The window came back at its default size after every restart (a trial)."""
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    least = window.minimumSizeHint()
+    size = (least.width() + 37, least.height() + 23)  # neither default nor minimum
+    window.resize(*size)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == size)
+    window.confirm_close = False
+    window.close()
+    again = MainWindow(settings=settings)
+    qtbot.addWidget(again)
+    try:
+        # The offscreen screen is 800 px wide, narrower than the window's least
+        # width: Qt brings a restored window back within the screen, so the height
+        # (neither the default nor the least) is what shows the size was kept.
+        assert again.height() == size[1] != default_size()[1]
+    finally:
+        again.shutdown()

@@ -248,6 +248,13 @@ def test_a_take_from_a_mirror_image_source_is_flipped_back(qtbot, settings, tmp_
         assert swapped < same
 
 
+def _bar_colours(timeline) -> list[tuple[int, ...]]:
+    import pyqtgraph as pg
+
+    bars = [i for i in timeline._items if isinstance(i, pg.BarGraphItem)]
+    return [bar.opts["brush"].color().getRgb() for bar in bars]
+
+
 def test_a_broken_labels_file_is_shown_not_raised(qtbot, settings, tmp_path):
     """A hand-edited labels.csv with a typo in its header: selecting a take shows the
     problem and the take without labels (it raised in the Qt slot and kept the previous
@@ -265,11 +272,18 @@ def test_a_broken_labels_file_is_shown_not_raised(qtbot, settings, tmp_path):
     panel, _jobs, errors = _panel(qtbot, settings, tmp_path)
     panel.set_dataset(good)
     assert panel.select_take("drink-001")
-    assert [iv[0] for iv in panel.timeline.labelled] == [0]  # "drink"
+    assert [iv[0] for iv in panel.timeline.labelled] == [1]  # "drink" after "no action"
+    drink_colour = _bar_colours(panel.timeline)
+    custom.import_sequence(good, "apple-001", read, action="apple")  # sorts first
+    panel.refresh()
+    assert panel.select_take("drink-001")
+    assert _bar_colours(panel.timeline) == drink_colour  # the same as before
     assert panel.recording is not None and panel.recording.name == "drink-001"
+    assert panel.label_action.currentText() == "drink"
 
     panel.set_dataset(bad)
     assert panel.recording is None and panel.timeline.labelled == []
+    assert panel.label_action.currentText() == ""  # "drink" is the other folder's
     assert panel.skeleton.frame_points() is None  # the other folder's take is gone
     assert "header must be" in panel.summary.text()
     assert panel.select_take("read-001")  # listed as an unlabelled recording
@@ -559,5 +573,22 @@ def test_the_previews_keep_their_height_beside_a_runs_curves(qtbot, settings, tm
         assert panel.video.height() >= 160
         assert panel.log.height() >= 60
         assert panel.curves.height() >= panel.curves.minimumSizeHint().height()
+    finally:
+        jobs.stop_all()
+
+
+def test_train_on_my_actions_is_in_view_without_scrolling(qtbot, settings, tmp_path):
+    """At 1400x900 and on a 1366x768 laptop the Train box was below the fold of the
+    scrolling column: the flow's last step had to be found by scrolling (a trial)."""
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        panel.show()
+        qtbot.waitExposed(panel)
+        for width, height in ((1400, 860), (1366, 700)):
+            panel.resize(width, height)
+            qtbot.wait(50)
+            for button in (panel.train_button, panel.use_button):
+                shown = button.visibleRegion().boundingRect()
+                assert shown.size() == button.size(), (width, height, button.text())
     finally:
         jobs.stop_all()
