@@ -12,7 +12,7 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from PyQt6.QtCore import QSettings, pyqtSlot
+from PyQt6.QtCore import QByteArray, QSettings, pyqtSlot
 from PyQt6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PyQt6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget
 
@@ -59,7 +59,6 @@ class MainWindow(QMainWindow):
     ):
         super().__init__()
         self.setWindowTitle("MS²L Studio")
-        self.resize(*default_size())
         self.jobs = JobManager(self)
         self.confirm_close = True
         """Ask before closing while a take, an import or a run is under way."""
@@ -71,6 +70,7 @@ class MainWindow(QMainWindow):
             error=self.show_error,
             status=self.show_status,
         )
+        self._restore_geometry()
         self._dialog: QMessageBox | None = None
         self.tabs = QTabWidget()
         self.live = LivePanel(self._panel_ctx("Live"), model_dir=model_dir, video=video)
@@ -98,6 +98,14 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
+
+    def _restore_geometry(self) -> None:
+        """The size and place the window had when it was last closed (Qt brings a
+        window saved on a screen no longer attached back onto one), else the default
+        size."""
+        saved = self.ctx.settings.value("window/geometry")
+        if not isinstance(saved, QByteArray) or not self.restoreGeometry(saved):
+            self.resize(*default_size())
 
     def _panel_ctx(self, tab: str) -> AppContext:
         """The shared context, with a status line that knows which tab speaks."""
@@ -172,6 +180,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop every worker and wait for its thread (idempotent)."""
         self.jobs.stop_all()
+        self.ctx.settings.setValue("window/geometry", self.saveGeometry())
         self.ctx.settings.sync()
 
     def work_in_progress(self) -> list[str]:
