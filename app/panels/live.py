@@ -403,6 +403,10 @@ class LivePanel(QWidget):
             source = self.picker.selected_source()
             settings = self.live_settings()
         except ValueError as exc:
+            # The last run's frame and answer would read as this source's.
+            self._clear_answer()
+            self.video.clear_frame()
+            self.video.show_message("Not started: " + str(exc))
             self.ctx.error("Live", str(exc))
             return None
         from core.live.pipeline import run_live
@@ -428,9 +432,7 @@ class LivePanel(QWidget):
         self.last_update = None
         # Nothing of the previous run stays up: should this source fail to open, its
         # error must not sit above the last run's answer, bars and frame number.
-        self.action.setText("–")
-        self.bars.set_probabilities([])
-        self.stats.setText(_NO_STATS)
+        self._clear_answer()
         self.video.show_message("Starting…")
         self.ctx.status(f"Live: starting {self._source_name} …")
         job = self.ctx.jobs.start("live", make, latest_only=True)
@@ -523,6 +525,11 @@ class LivePanel(QWidget):
         parts.append(f"frame {update.index} · {dropped} dropped in the GUI")
         self.stats.setText(" · ".join(parts))
         self.update_shown.emit(update)
+
+    def _clear_answer(self) -> None:
+        self.action.setText("–")
+        self.bars.set_probabilities([])
+        self.stats.setText(_NO_STATS)
 
     @pyqtSlot(str)
     def _on_live_failed(self, message: str) -> None:

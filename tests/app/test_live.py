@@ -310,6 +310,17 @@ def test_a_failed_start_after_a_good_run_clears_its_results_and_status_follows(
         panel.stop_button.click()
         qtbot.waitUntil(lambda: panel.job is None, timeout=30_000)
         assert panel.action.text() != "–" and "frame" in panel.stats.text()
+        assert panel.video.image.image is not None
+
+        # A source that cannot be started at all (a file gone): the last run's frame
+        # and answer go too, and the view says why.
+        panel.picker.video_path.setText(str(tmp_path / "gone.mp4"))
+        panel.start_button.click()
+        assert panel.job is None
+        assert errors.pop()[1].startswith("video file not found")
+        assert panel.video.image.image is None
+        assert panel.video.message.toPlainText().startswith("Not started: video file")
+        assert (panel.action.text(), panel.bars.shown()) == ("–", [])
 
         panel.picker.set_video(bad)
         panel.start_button.click()
