@@ -96,14 +96,21 @@ class IntervalTimeline(pg.PlotWidget):
             self.removeItem(item)
         self._items.clear()
         self.labelled, self.predicted = list(labelled), list(predicted)
-        rows = (
-            (1, self.labelled, names),
-            (0, self.predicted, names if predicted_names is None else predicted_names),
+        other_classes = predicted_names is not None and list(predicted_names) != list(
+            names
         )
+        # The model's classes are not the data's: its bars say its names, as numbers
+        # they read as the data's classes of those numbers (NW-UCLA's "8" among
+        # PKU-MMD's 51 classes).
+        rows = (
+            (1, self.labelled, names, captions),
+            (0, self.predicted, predicted_names or names,
+             "names" if other_classes else captions),
+        )  # fmt: skip
         # One colour per class number in both rows, also when the model knows fewer
         # classes than the data.
         k = max(len(names), len(predicted_names or ()), 1)
-        for row, intervals, row_names in rows:
+        for row, intervals, row_names, row_captions in rows:
             for label, start, end in intervals:
                 if end < start:
                     continue
@@ -121,7 +128,7 @@ class IntervalTimeline(pg.PlotWidget):
                 self.addItem(bar)
                 self._items.append(bar)
                 caption = self._fit(
-                    name if captions == "names" else str(int(label)),
+                    name if row_captions == "names" else str(int(label)),
                     (end - start + 1) / max(num_frames, 1),
                 )
                 if caption:

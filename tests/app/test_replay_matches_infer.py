@@ -74,6 +74,16 @@ def test_replay_and_infer_agree_on_a_pku_mmd_sequence(qtbot, settings, tmp_path)
             if hasattr(item, "textItem") and round(item.pos().y()) == 1
         }
         assert captions and captions <= {str(k) for k, _, _ in panel.true_intervals}
+        # The predicted row's are the model's names (its numbers read as PKU-MMD's).
+        predicted = {
+            item.textItem.toPlainText().rstrip("…")
+            for item in panel.timeline._items
+            if hasattr(item, "textItem") and round(item.pos().y()) == 0
+        }
+        assert predicted and all(
+            any(name.startswith(text) for name in labels) for text in predicted
+        )
+        assert not predicted & {str(k) for k in range(len(labels))}
         assert {tip.split(" (frames")[0] for row, tip in tips if row == 0} <= set(
             labels
         )
