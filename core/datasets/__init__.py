@@ -11,7 +11,7 @@ from pathlib import Path
 
 from core.datasets.base import DataFormatError, SkeletonSequence
 from core.datasets.custom import read_recording_sequence
-from core.datasets.ntu import read_skeleton_bytes
+from core.datasets.ntu import empty_reason, parse_skeleton, sequence_of
 from core.datasets.pkummd import read_sequence
 from core.datasets.registry import READERS, get_reader, register
 from core.datasets.scanning import read_bytes, without_bom
@@ -61,10 +61,11 @@ def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
     if suffix == ".txt":  # a PKU-MMD sequence, or another format saved as text
         suffix = _text_format(path)
     if suffix == ".skeleton":
-        seq = read_skeleton_bytes(read_bytes(path), str(path))
+        raw = parse_skeleton(read_bytes(path), str(path))
+        seq = sequence_of(raw, str(path))
         if seq is None:
             raise DataFormatError(
-                path, "no body in any frame (a sample without skeletons)"
+                path, empty_reason(raw) + " (a sample without skeletons)"
             )
         return seq
     if suffix == ".json":

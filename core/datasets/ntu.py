@@ -408,7 +408,19 @@ def read_skeleton_bytes(data: bytes, path: str) -> SkeletonSequence | None:
     Raises:
         DataFormatError: If the file is malformed.
     """
-    raw = parse_skeleton(data, path)
+    return sequence_of(parse_skeleton(data, path), path)
+
+
+def empty_reason(raw: RawSkeleton) -> str:
+    """Why a parsed file gives no clip (``sequence_of`` returned ``None``)."""
+    if raw.num_frames == 0:
+        return "no frame: the file declares 0 frames"
+    return f"no body in any of its {raw.num_frames} frames"
+
+
+def sequence_of(raw: RawSkeleton, path: str) -> SkeletonSequence | None:
+    """The clip of a parsed ``.skeleton`` file (see :func:`read_skeleton_bytes`), or
+    ``None`` when no frame holds a body (:func:`empty_reason` says which case)."""
     if not raw.body_ids:
         return None
     joints, color, info = pack_bodies(raw)
@@ -586,12 +598,13 @@ class NtuReader(FileDatasetReader):
                 yield FileSkipped(i, total, source, beyond)
                 continue
             try:
-                seq = read_skeleton_bytes(load(), source)
+                raw = parse_skeleton(load(), source)
             except DataFormatError as exc:
                 yield FileFailed(i, total, exc)
                 continue
+            seq = sequence_of(raw, source)
             if seq is None:
-                yield FileSkipped(i, total, source, "no body in any frame")
+                yield FileSkipped(i, total, source, empty_reason(raw))
             else:
                 yield FileRead(i, total, source, (seq,))
 

@@ -205,11 +205,11 @@ def test_files_without_bodies_and_missing_lists(tmp_path):
         if isinstance(e, FileSkipped)
     }
     assert skipped == {
-        _ntu_name(2): "no body in any frame",
+        _ntu_name(2): "no body in any of its 3 frames",
         listed.name: "on the official missing-skeleton list",
     }
     assert [len(e.sequences) for e in events if isinstance(e, FileRead)] == [1]
-    with pytest.raises(DataFormatError, match="no body in any frame"):
+    with pytest.raises(DataFormatError, match="no body in any of its 3 frames"):
         read_file(root / _ntu_name(2))
 
 
