@@ -131,6 +131,10 @@ class TrainingCurves(QWidget):
         self._y.clear()
         self._acc_x.clear()
         self._acc_y.clear()
+        # An empty plot keeps its range: a run failing before its first batch showed
+        # the last run's axes (20 epochs, losses up to 5) with nothing on them.
+        self.loss_plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.02)
+        self.loss_plot.enableAutoRange()
         self._dirty = True
 
     def set_accuracy_note(self, text: str) -> None:

@@ -84,6 +84,26 @@ def test_accuracy_plot_keeps_its_full_scale_when_every_point_is_the_same(qtbot):
     assert low <= 0.0 and high >= 100.0
 
 
+def test_cleared_curves_forget_the_last_runs_axes(qtbot):
+    """A run that failed before its first batch showed the previous run's axes (its
+    epochs and losses) with nothing on them."""
+    curves = TrainingCurves(refresh_hz=30)
+    qtbot.addWidget(curves)
+    curves.show()
+    for step in range(1, 200):
+        curves.add_losses(step / 10, {"cls": 5.0 / step})
+    qtbot.waitUntil(lambda: curves.points("cls") == 199, timeout=1000)
+    qtbot.waitUntil(lambda: curves.loss_plot.viewRange()[0][1] > 19, timeout=1000)
+    curves.clear()
+    qtbot.wait(100)
+    (x0, x1), (y0, y1) = curves.loss_plot.viewRange()
+    assert x1 < 2 and y1 < 2, curves.loss_plot.viewRange()
+    curves.add_losses(0.5, {"cls": 3.0})
+    curves.add_losses(1.0, {"cls": 2.0})
+    qtbot.waitUntil(lambda: curves.points("cls") == 2, timeout=1000)
+    qtbot.waitUntil(lambda: curves.loss_plot.viewRange()[1][1] >= 3.0, timeout=1000)
+
+
 def test_sparse_axis_keeps_ticks_apart_on_a_short_axis():
     axis = SparseAxis("left", min_pixels=24)
     # 40 px for 0-100: pyqtgraph's own major spacing (20) would be 8 px apart.
