@@ -559,10 +559,10 @@ def default_report_folder(run_dir: str | os.PathLike[str]) -> Path:
     model, or a folder this user cannot write, ``<runs folder>/eval-<name>``."""
     import hashlib
 
-    from core.paths import CHECKPOINTS_DIR, default_runs_dir
+    from core.paths import default_runs_dir
 
     run_dir = Path(run_dir)
-    if run_dir.resolve().is_relative_to(CHECKPOINTS_DIR.resolve()):
+    if runs.in_shipped_folder(run_dir):
         return default_runs_dir() / f"eval-{run_dir.name}"
     if not os.access(run_dir, os.W_OK | os.X_OK):
         # Named after the folder's path too: /share/alice/run1 and /share/bob/run1.
@@ -580,10 +580,9 @@ def report_folder_problem(
     shipped model's folder is the app's and stays as it came.
     """
     from core.commands.paths import same_file
-    from core.paths import CHECKPOINTS_DIR
 
     out = Path(out).expanduser()
-    if out.resolve().is_relative_to(CHECKPOINTS_DIR.resolve()):
+    if runs.in_shipped_folder(out):
         return (
             "is inside the shipped models' folder, which stays as the app came; "
             "choose another folder"

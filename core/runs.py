@@ -105,6 +105,13 @@ def shipped_models() -> list[Path]:
     return find_runs(CHECKPOINTS_DIR)
 
 
+def in_shipped_folder(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` lies in the shipped models' folder, which stays as the app
+    came (nothing is written there: a file in it would change or become a shipped
+    model)."""
+    return Path(path).expanduser().resolve().is_relative_to(CHECKPOINTS_DIR.resolve())
+
+
 _ENCODER_TITLES = {"bigru": "BiGRU encoder", "gcn": "graph encoder"}
 
 

@@ -55,7 +55,7 @@ from core.config import (
     make_config,
 )
 from core.datasets.splits import PROTOCOLS
-from core.paths import CHECKPOINTS_DIR, default_runs_dir
+from core.paths import default_runs_dir
 from core.preprocess import STREAMS
 from core.text import count
 from core.training.events import (
@@ -340,7 +340,7 @@ class TrainPanel(QWidget):
                 f"runs folder {folder} is itself a run's folder: a new run would be "
                 "made inside it; choose the folder that holds your runs"
             )
-        if folder.resolve().is_relative_to(CHECKPOINTS_DIR.resolve()):
+        if runs.in_shipped_folder(folder):
             raise ValueError(
                 f"runs folder {folder}: inside the shipped models' folder, whose every "
                 "run is offered as a model that comes with the app; choose another"

@@ -53,7 +53,24 @@ def run(args: argparse.Namespace) -> int:
         refuse_overwriting_inputs({"--out": args.out}, inputs)
         refuse_replacing_another_kind(args.out, "--out", (".onnx",), "an ONNX model")
     from core.inference import export_onnx
+    from core.inference.predictor import onnx_reproduces
+    from core.runs import in_shipped_folder
 
+    target = args.out if args.out is not None else args.run / "model.onnx"
+    if in_shipped_folder(target):
+        # The shipped models' folder stays as the app came (a new export there
+        # changed the app's own model under the user); a shipped model comes with
+        # its export.
+        if target.is_file() and onnx_reproduces(args.run, target):
+            print(
+                f"{target}: comes with the model and onnxruntime matches torch to "
+                "1e-4 (nothing written; --out FILE writes a copy elsewhere)"
+            )
+            return 0
+        raise UserError(
+            f"{target}: inside the shipped models' folder, which stays as the app "
+            "came; choose another file with --out"
+        )
     path = export_onnx(args.run, args.out, force=True)
     size = path.stat().st_size / 1e6
     print(f"wrote {path} ({size:.1f} MB); onnxruntime matches torch to 1e-4")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from core.commands.paths import run_folder
+from core.errors import UserError
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -46,6 +47,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Fit, write and report."""
     from core.evaluation import fit_run_novelty
+    from core.runs import in_shipped_folder
+
+    if in_shipped_folder(args.run_dir):
+        # It wrote novelty.npz there: the app's own model changed under the user.
+        raise UserError(
+            f"{args.run_dir}: a model shipped with the app, whose folder stays as it "
+            "came (its check is the novelty.npz there); to fit it again, copy the "
+            f"folder first: cp -r {args.run_dir} my-model && ms2l novelty my-model"
+        )
 
     check, path = fit_run_novelty(
         args.run_dir, args.root, percentile=args.percentile, device=args.device

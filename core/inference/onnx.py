@@ -196,6 +196,17 @@ def _export_verified(
         staged.unlink(missing_ok=True)
 
 
+def reproduces(
+    model: ExportableModel, path: str | os.PathLike[str], frames: int, num_bodies: int
+) -> bool:
+    """Whether the ONNX file at ``path`` reproduces ``model`` (as :func:`ensure_onnx`
+    checks a file before reusing it); writes nothing."""
+    shape = (2, frames, num_bodies, model.num_joints, model.channels)
+    return Path(path).is_file() and _matches_torch(
+        model.export_module().eval(), Path(path), shape
+    )
+
+
 def ensure_onnx(
     run_dir: str | os.PathLike[str],
     model: ExportableModel,

@@ -22,7 +22,7 @@ from core.config import TrainConfig
 from core.device import resolve_device
 from core.inference.novelty import NOVELTY_FILE, Novelty, temper
 from core.inference.novelty import load as load_novelty
-from core.inference.onnx import OnnxBackend, ensure_onnx, exportable
+from core.inference.onnx import OnnxBackend, ensure_onnx, exportable, reproduces
 from core.model_input import fit_time, prepare_clip
 
 
@@ -319,6 +319,17 @@ def refuse_pretraining_run(run_dir: Path, cfg: TrainConfig) -> None:
             f"trained); fine-tune it first: ms2l train --strategy finetune "
             f"--init-from {run_dir}"
         )
+
+
+def onnx_reproduces(
+    run_dir: str | os.PathLike[str], path: str | os.PathLike[str]
+) -> bool:
+    """Whether the ONNX file ``path`` reproduces the run's torch logits and features
+    to 1e-4 (nothing is written)."""
+    predictor = Predictor.from_run(run_dir, device="cpu", backend="torch")
+    return reproduces(
+        exportable(predictor.model), path, predictor.T, predictor.num_bodies
+    )
 
 
 def export_onnx(

@@ -235,7 +235,7 @@ def _resolve(
     )
     _refuse_a_held_run(run_dir)
     check_output_folder(run_dir, "run folder")  # a file in the way, before any work
-    if run_dir.expanduser().resolve().is_relative_to(CHECKPOINTS_DIR.resolve()):
+    if runs.in_shipped_folder(run_dir):
         # Every run folder there is offered as a shipped model (the first by name is
         # the default): a trial run would become the app's model.
         raise ValueError(

@@ -303,3 +303,32 @@ def test_export_to_an_unwritable_place_is_a_one_line_error(run_dir, tmp_path, ca
     assert main(argv) == 2
     assert f"--out {tmp_path}: is a directory" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker"]
+
+
+def test_export_and_novelty_leave_a_shipped_models_folder_as_it_came(capsys):
+    """`ms2l export nw-ucla-ms2l --onnx` rewrote the shipped model.onnx and `ms2l
+    novelty nw-ucla-ms2l` its novelty.npz (a CLI trial): the app's own model changed
+    under the user (git showed it modified)."""
+    from core.runs import shipped_model_dir
+
+    shipped = shipped_model_dir()
+    assert shipped is not None
+
+    def state() -> dict[str, tuple[int, bytes]]:
+        return {
+            p.name: (p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted(shipped.iterdir())
+            if p.is_file()
+        }
+
+    before = state()
+    assert main(["export", shipped.name, "--onnx"]) == 0
+    assert "nothing written" in capsys.readouterr().out
+    inside = shipped.parent / "copy.onnx"
+    assert main(["export", shipped.name, "--onnx", "--out", str(inside)]) == 2
+    assert "stays as the app came" in capsys.readouterr().err
+    assert not inside.exists()
+    assert main(["novelty", shipped.name, "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert "stays as it came" in err and "cp -r" in err
+    assert state() == before
