@@ -246,7 +246,7 @@ def _refuse_replacing_what_infer_did_not_write(path: Path) -> None:
         return
     try:
         doc = json.loads(first)
-    except ValueError:
+    except (ValueError, RecursionError):
         doc = None
     if isinstance(doc, dict) and ("frame" in doc or "sequence" in doc):
         return

@@ -421,9 +421,23 @@ class RecordingWriter:
         self.close()
 
 
+class _NestedTooDeeply(json.JSONDecodeError):
+    def __str__(self) -> str:
+        return "JSON nested too deeply"
+
+
+def _json(text: str) -> Any:
+    """``json.loads``, with JSON nested deeper than the parser's recursion limit a
+    decode error like any other (it raised RecursionError, a traceback)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise _NestedTooDeeply("nested too deeply", text[:80], 0) from None
+
+
 def _header(first: str, path: Path) -> dict[str, Any]:
     try:
-        header = json.loads(first)
+        header = _json(first)
     except json.JSONDecodeError as exc:
         raise DataFormatError(
             path,
@@ -475,7 +489,7 @@ def _read_lines(path: Path) -> tuple[list[str], bool]:
         lines.pop()
     elif lines:  # no final newline: the last write was cut short (or it is complete)
         try:
-            json.loads(lines[-1])
+            _json(lines[-1])
         except json.JSONDecodeError:
             lines.pop()
             torn = True
@@ -607,7 +621,7 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     v: np.ndarray | None
     for lineno, line in enumerate(lines[1:], start=2):
         try:
-            doc = json.loads(line)
+            doc = _json(line)
             if not isinstance(doc, dict):
                 raise ValueError("not an object")
             if doc.get("end") is True:
@@ -731,7 +745,7 @@ class RecordingInfo:
 def _time_of(line: str) -> float | None:
     """A frame line's timestamp, or ``None`` if the line is not a frame."""
     try:
-        return float(json.loads(line)["t"])
+        return float(_json(line)["t"])
     except (json.JSONDecodeError, KeyError, TypeError, ValueError):
         return None
 
@@ -764,7 +778,7 @@ def _sampled_units_problem(frame_lines: list[str], header: dict) -> str | None:
     sample = []
     for i in picks:
         try:
-            sample.append(_values(json.loads(frame_lines[i]), "j", shape, "joints"))
+            sample.append(_values(_json(frame_lines[i]), "j", shape, "joints"))
         except (
             KeyError, TypeError, ValueError, AttributeError, OverflowError,
             RecursionError,
@@ -801,7 +815,7 @@ def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
         body = lines[1:]
         if body:
             try:
-                complete = json.loads(body[-1]).get("end") is True
+                complete = _json(body[-1]).get("end") is True
             except (json.JSONDecodeError, AttributeError):
                 body = body[:-1]
         frames = len(body) - (1 if complete else 0)

@@ -544,6 +544,24 @@ def test_a_hand_written_recording_gets_messages_a_person_can_act_on(
     ):
         read_recording(_write_frames(tmp_path / "opt.jsonl", "mp33", 1, frames))
 
+    # JSON nested past the parser's recursion limit, in a frame or in the header:
+    # a bad line like any other (it was a RecursionError traceback), also when the
+    # folder is listed.
+    deep = tmp_path / "deep"
+    deep.mkdir()
+    nested = "[" * 5000 + "]" * 5000
+    frames = [{"t": 0.0, "j": real.ravel().tolist()}, {"t": 0.05}, {"t": 0.1}]
+    path = _write_frames(deep / "frame.jsonl", "ntu25", 1, frames)
+    lines = path.read_text().splitlines()
+    lines[2] = '{"t": 0.05, "j": ' + nested + "}"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataFormatError, match=r"frame\.jsonl:3: .*nested too deeply"):
+        read_recording(path)
+    (deep / "head.jsonl").write_text('{"format": ' + nested + "}\n")
+    with pytest.raises(DataFormatError, match=r"head\.jsonl:1: .*nested too deeply"):
+        read_recording(deep / "head.jsonl")
+    assert {r.name for r in list_recordings(deep)} <= {"frame", "head"}
+
     # A pretty-printed header: one JSON object on one line.
     pretty = tmp_path / "pretty.jsonl"
     header = {"format": "ms2l-recording", "version": 1, "layout": "ntu25"}
