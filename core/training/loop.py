@@ -16,6 +16,7 @@ import dataclasses
 import json
 import math
 import os
+import shlex
 import socket
 import threading
 import time
@@ -385,8 +386,8 @@ def _refuse_a_held_run(run_dir: Path) -> None:
                 "epoch (nothing to resume); delete the folder or choose another"
             )
         raise ValueError(
-            f"{run_dir}: already holds a run's {runs.CONFIG}; resume it (--resume) or "
-            "choose another folder"
+            f"{run_dir}: already holds a run's {runs.CONFIG}; resume it (ms2l train "
+            f"--resume {shlex.quote(str(run_dir))}) or choose another folder"
         )
     try:
         entries = sorted(

@@ -345,6 +345,10 @@ def test_ms2l_teach_trains_with_the_panels_recipe(
         len(read_labels(dataset)) == 12
         and "val_acc" in (run / "metrics.jsonl").read_text()
     )
+    # The same folder again: the advice is a command that exists (teach has no
+    # --resume; a trial was told to use it).
+    assert main(["teach", str(dataset), "--run-dir", str(run), "--quiet"]) == 2
+    assert f"resume it (ms2l train --resume {run})" in capsys.readouterr().err
 
 
 def test_ms2l_teach_on_a_long_folder_name_with_spaces(
