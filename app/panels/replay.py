@@ -678,7 +678,7 @@ class ReplayPanel(QWidget):
         # setup is in the metadata that follows).
         split = "" if self.store is None else f" · split {self.splits[index]}"
         self.info.setText(
-            f"{seq.name} · {seq.num_frames} frames at {seq.fps:.4g} fps · {seq.num_bodies} "
+            f"{seq.name} · {count(seq.num_frames, 'frame')} at {seq.fps:.4g} fps · {seq.num_bodies} "
             f"body slot(s) · {seq.layout}{split}" + (f" · {meta}" if meta else "")
         )
         # The data's intervals end exclusive; the timeline's (and the predicted

@@ -264,7 +264,9 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
         )
         for line in s["unplaced"]:
             out.write(f"  {line}\n")
-    print_items(f"{len(s['bad_files'])} bad files left out", s["bad_files"], out)
+    print_items(
+        f"{count(len(s['bad_files']), 'bad file')} left out", s["bad_files"], out
+    )
     for line in [*_class_warnings(s), *s.get("label_warnings", [])]:
         out.write(f"warning: {line}\n")
     if s.get("cut_short"):
@@ -296,10 +298,11 @@ def _class_warnings(s: dict[str, Any]) -> list[str]:
         if len(names) > 1
     ]
     if not sum(s["per_class"]["test"]):  # training would stop on it: say so now
+        from core.datasets.custom import empty_validation_reason
+
         warnings.append(
-            "no labelled clip is held out for validation (too few recordings per "
-            "action): training stops on it; record more takes, or train on every "
-            "recording without validation (--val-fraction 0)"
+            "no labelled clip is held out for validation, and training stops on it: "
+            + empty_validation_reason(s["protocol"])
         )
     return warnings
 
@@ -368,10 +371,12 @@ def run(args: argparse.Namespace) -> int:
             f"in {ready.path} ({ready.seconds:.1f} s)"
         )
         if ready.bad_files and ready.rebuilt:
-            print(f"{len(ready.bad_files)} bad files left out (see messages above)")
+            print(
+                f"{count(len(ready.bad_files), 'bad file')} left out (see messages above)"
+            )
         elif ready.bad_files:  # found when the cache was built, not printed now
             print_items(
-                f"{len(ready.bad_files)} bad files left out",
+                f"{count(len(ready.bad_files), 'bad file')} left out",
                 ready.bad_files,
                 sys.stdout,
             )

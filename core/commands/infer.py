@@ -47,6 +47,7 @@ from core.live.recogniser import (
 )
 from core.runs import shipped_model_dir
 from core.tempfiles import remove_stale
+from core.text import count
 
 if TYPE_CHECKING:
     from core.datasets.base import SkeletonSequence
@@ -573,7 +574,9 @@ def _run_skeleton_file(
                 raise UserError(
                     f"{args.input}: {seq.name}: no frames{why}: nothing to recognise"
                 )
-            print(f"{seq.name}: {n} frames at {seq.fps:g} FPS, layout {seq.layout}")
+            print(
+                f"{seq.name}: {count(n, 'frame')} at {seq.fps:g} FPS, layout {seq.layout}"
+            )
             coords = np.nan_to_num(np.asarray(seq.joints, dtype=np.float64))
             if n and not coords.any():
                 raise UserError(

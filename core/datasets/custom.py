@@ -855,6 +855,22 @@ def build_clips(
     return layout, bodies, classes, clips, failed
 
 
+def empty_validation_reason(protocol: str) -> str:
+    """Why a custom dataset split by ``protocol`` holds no labelled clip out, and
+    what to do about it."""
+    if protocol == "subject":
+        return (
+            "--protocol subject holds out whole subjects, and no action has recordings "
+            "of two or more subjects: record other people too, split by recording "
+            "(--protocol recording), or train on every recording without validation "
+            "(--val-fraction 0)"
+        )
+    return (
+        "too few recordings per action to hold some out: record more takes, or "
+        "train on every recording without validation (--val-fraction 0)"
+    )
+
+
 def split_custom(
     metas: Sequence[Mapping[str, Any]],
     protocol: str = "recording",

@@ -26,6 +26,7 @@ from core.datasets.cache import ClipStore
 from core.model_input import fit_time, prepare_clip
 from core.paths import REPO_DIR
 from core.skeleton import get_layout
+from core.text import count
 from core.training.events import DataProgress, Log
 
 T = TypeVar("T")
@@ -457,7 +458,7 @@ def load_data(
         why = ""  # the left-out files are why, when there are any: say so here
         if store.bad_files:
             why = (
-                f" ({len(store.bad_files)} bad files left out, the first: "
+                f" ({count(len(store.bad_files), 'bad file')} left out, the first: "
                 f"{store.bad_files[0]}; 'ms2l data info' lists every one)"
             )
         elif unplaced:

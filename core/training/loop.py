@@ -531,15 +531,14 @@ def _run(
         # A custom dataset may train on every recording (val_fraction 0): no validation.
         no_validation = cfg.data.dataset == "custom" and cfg.data.val_fraction == 0
         if uses_cls(name) and len(data.test) == 0 and not no_validation:
-            mine = cfg.data.dataset == "custom"
+            from core.datasets.custom import empty_validation_reason
+
             raise ValueError(
                 f"{cfg.data.dataset} {cfg.data.protocol}: the "
                 f"{held_out_name(cfg.data.dataset, cfg.data.protocol)} split is empty"
                 + (
-                    " (too few recordings per action to hold some out: record more "
-                    "takes, or train on all of them without validation: "
-                    "--val-fraction 0)"
-                    if mine
+                    f" ({empty_validation_reason(cfg.data.protocol)})"
+                    if cfg.data.dataset == "custom"
                     else ""
                 )
             )

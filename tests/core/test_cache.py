@@ -256,7 +256,7 @@ def test_cli_names_what_it_left_out_and_fails_on_a_folder_of_no_clip(tmp_path, c
     assert main(prepare) == 0  # up to date: the bad file is listed, not "above"
     out = capsys.readouterr().out
     assert "up to date: 1 clips" in out and "see messages above" not in out
-    assert "1 bad files left out:\n" in out and "A003.skeleton:1:" in out
+    assert "1 bad file left out:\n" in out and "A003.skeleton:1:" in out
     assert "2 items skipped" in out and "A130 is none of" in out
 
 

@@ -85,7 +85,7 @@ def test_corrupt_deflate_member_in_data_info_and_ntu_zip(tmp_path, capsys):
     argv = ["data", "info", "--dataset", "nw-ucla", "--root", str(archive)]
     assert main([*argv, "--cache-dir", str(tmp_path / "c"), "--quiet"]) == 0
     out = capsys.readouterr().out
-    assert f"{UCLA_MEMBERS - 1} clips" in out and "1 bad files left out:" in out
+    assert f"{UCLA_MEMBERS - 1} clips" in out and "1 bad file left out:" in out
     assert f"{archive}:{names[0]}: cannot read member" in out
 
     # the NTU reader reads its zip members the same way

@@ -231,6 +231,25 @@ def test_too_few_takes_to_validate_is_explained(
     err = capsys.readouterr().err
     assert "the validation split is empty" in err and "record more takes" in err
 
+    # Every take of one person, split by subject: it is the one subject that is
+    # the reason (a trial was told to record more takes, with six of each).
+    import dataclasses
+
+    write_labels(dataset, [dataclasses.replace(r, subject="s01") for r in rows])
+    try:
+        status = _train(dataset, tmp_path / "r2", tmp_path, "--strategy", "scratch",
+                        "--protocol", "subject", "--epochs", "1", *TINY)  # fmt: skip
+        assert status == 2
+        assert "no action has recordings of two or more subjects" in (
+            capsys.readouterr().err
+        )
+        argv = ["data", "info", "--dataset", "custom", "--root", str(dataset),
+                "--protocol", "subject"]  # fmt: skip
+        assert main(argv) == 0
+        assert "holds out whole subjects" in capsys.readouterr().out
+    finally:
+        write_labels(dataset, rows)
+
 
 def test_labels_per_class_keeps_k_labels_of_each_class(tiny_data, tmp_path) -> None:
     from core.training.data import drain, load_data
