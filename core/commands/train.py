@@ -32,6 +32,7 @@ from core.config import (
     validate,
 )
 from core.errors import UserError
+from core.skeleton import LAYOUTS
 from core.text import count
 from core.training.events import (
     BatchDone,
@@ -92,7 +93,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--frames", type=int, help="frames T per clip")
     p.add_argument("--time-mode", choices=("resample", "pad"))
     p.add_argument(
-        "--layout", help="layout the model sees (converted from the dataset's)"
+        "--layout",
+        choices=sorted(LAYOUTS),
+        help="layout the model sees (converted from the dataset's)",
     )
     p.add_argument(
         "--joints",

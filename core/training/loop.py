@@ -243,6 +243,8 @@ def _resolve(
             f"{run_dir}: inside the shipped models' folder ({CHECKPOINTS_DIR}), which "
             "holds the models that come with the app; choose another run folder"
         )
+    if cfg.strategy.init_from:  # a start that cannot be one, before any work
+        runs.read_run(cfg.strategy.init_from)
     if cfg.data.pseudo_labels_from:  # a teacher that cannot be one, before any work
         from core.training.pseudo import teacher
 

@@ -220,6 +220,20 @@ def test_train_values_are_checked_before_any_work(tmp_path, capsys, monkeypatch)
         f"ms2l train: error: run folder {afile}: {afile} is not a folder"
     ]
     assert not cache.exists()
+    # ... and so are a start that is no run and a layout that does not exist (both
+    # were said after the clips had been read, a trial found)
+    missing = tmp_path / "nonexistent"
+    argv = ["train", "--root", str(root), "--run-dir", str(run), "--strategy",
+            "finetune", "--init-from", str(missing)]  # fmt: skip
+    assert main(argv) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"ms2l train: error: {missing}: run folder not found"
+    ]
+    with pytest.raises(SystemExit) as stopped:  # argparse's own error
+        main(["train", "--root", str(root), "--layout", "xyz"])
+    assert stopped.value.code == 2
+    assert "invalid choice: 'xyz'" in capsys.readouterr().err
+    assert not cache.exists() and not run.exists()
 
 
 @pytest.mark.parametrize(
