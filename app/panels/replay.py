@@ -468,21 +468,26 @@ class ReplayPanel(QWidget):
 
     def _clear_data(self) -> None:
         """Show no data: no clips, no clip, no labels (after a failed open)."""
-        self.pause()
         self.store = None
         self.sequences = []
         self.names = []
         self.labels = np.zeros(0, dtype=np.int64)
         self.splits = np.zeros(0, dtype=object)
         self.class_names = []
-        self.current, self.current_index = None, -1
-        self.prediction = None
-        self.true_intervals = []
-        self.continuous = False
         self._fill_class_filter()
         with QSignalBlocker(self.clip_list):
             self.clip_list.clear()
         self.count_label.setText("")
+        self._clear_clip()
+
+    def _clear_clip(self) -> None:
+        """Show no clip: no skeleton, no labels, no timeline."""
+        self.pause()
+        self.current, self.current_index = None, -1
+        self.prediction = None
+        self.true_intervals = []
+        self.continuous = False
+        self.info.setText("")
         self.view.clear_frame()
         self.timeline.setVisible(False)
         with QSignalBlocker(self.slider):
@@ -513,6 +518,10 @@ class ReplayPanel(QWidget):
         self.source_label.setText(text)
         self._show_bad_files([*bad, *skipped])
         self._compute_splits()
+        # The last data's split filter could hide every clip of this one (NTU's four
+        # samples are all training clips), beside the last data's clip still shown.
+        with QSignalBlocker(self.split_filter):
+            self.split_filter.setCurrentIndex(0)
         self._fill_class_filter()
         self._apply_filter()
 
@@ -639,6 +648,8 @@ class ReplayPanel(QWidget):
         self.count_label.setText(f"{len(clips)} of {len(self.names)} clips")
         if clips:
             self._on_clip_list_row_changed(0)
+        else:  # the clip shown is one the filters now hide (or of other data)
+            self._clear_clip()
 
     # --- choosing and playing a clip -------------------------------------------------
     def select_clip(self, index: int) -> None:
@@ -692,7 +703,11 @@ class ReplayPanel(QWidget):
         self.timeline.setVisible(self.continuous)
         if self.continuous:
             self.timeline.set_intervals(
-                self.true_intervals, [], self.class_names, seq.num_frames
+                self.true_intervals,
+                [],
+                self.class_names,
+                seq.num_frames,
+                captions=self._captions(),
             )
         self.prediction = None
         self.show_frame(0)
@@ -744,14 +759,23 @@ class ReplayPanel(QWidget):
             verdict = "  ✓" if right else "  ✗"
         self.pred_label.setText(f"Predicted: {state.shown}{top}{verdict}")
 
+    def _captions(self) -> str:
+        """How the timeline captions the shown clip's bars: a recording of one's own
+        actions by name (a few of them, named by the user; it read "2" for "no
+        action"), a dataset's classes by number (PKU-MMD has 51)."""
+        custom = self.current is not None and dataset_of(self.current) == "custom"
+        return "names" if custom else "numbers"
+
     def _class_label(self, label: int) -> str | None:
         """The data's name of class ``label`` (``None`` if it has none)."""
         return self.class_names[label] if 0 <= label < len(self.class_names) else None
 
     def _same_classes(self) -> bool:
-        """Whether the model's classes are the data's (so answers can be marked)."""
+        """Whether every class of the model is one of the data's, so that answers can
+        be marked right or wrong by name (a model taught on a folder that has had an
+        action added since, or a dataset's model on its own data)."""
         labels = [] if self.predictor is None else list(self.predictor.labels)
-        return bool(labels) and labels == self.class_names[: len(labels)]
+        return bool(labels) and set(labels) <= set(self.class_names)
 
     def play(self) -> None:
         """Start playing at the recording's frame rate (from the start if at the end)."""
@@ -866,6 +890,7 @@ class ReplayPanel(QWidget):
                 [],
                 self.class_names,
                 self.current.num_frames,
+                captions=self._captions(),
             )
         self.pred_label.setText("Predicted: …" if run_dir else "Predicted: (no model)")
         self._show_model()
@@ -981,7 +1006,8 @@ class ReplayPanel(QWidget):
         truth = None if self.current is None else self.current.label
         verdict = ""
         if truth is not None and self._same_classes():
-            verdict = "  ✓" if top == truth and not pred.unfamiliar else "  ✗"
+            right = name == self._class_label(truth) and not pred.unfamiliar
+            verdict = "  ✓" if right else "  ✗"
         if pred.unfamiliar:  # the novelty check: no class is the answer
             self.pred_label.setText(
                 f"Predicted: no action (unfamiliar motion){verdict}"
@@ -996,6 +1022,7 @@ class ReplayPanel(QWidget):
                 list(pred.intervals),
                 self.class_names,
                 self.current.num_frames,
+                captions=self._captions(),
                 predicted_names=labels or self.class_names,
             )
             self._show_frame_labels(self.frame)

@@ -107,14 +107,19 @@ class IntervalTimeline(pg.PlotWidget):
             (0, self.predicted, predicted_names or names,
              "names" if other_classes else captions),
         )  # fmt: skip
-        # One colour per class number in both rows, also when the model knows fewer
-        # classes than the data.
+        # One colour per action in both rows: the data's colour for a predicted
+        # action of the same name, colours of their own for the model's other ones
+        # (by number, a predicted "tai chi" took the colour of the data's class 2).
         k = max(len(names), len(predicted_names or ()), 1)
+        index = {name: i for i, name in enumerate(names)}
         for row, intervals, row_names, row_captions in rows:
             for label, start, end in intervals:
                 if end < start:
                     continue
-                colour = class_colour(int(label), k)
+                shade = int(label)
+                if row == 0 and other_classes and 0 <= label < len(row_names):
+                    shade = index.get(row_names[label], len(names) + shade)
+                colour = class_colour(shade, k)
                 bar = pg.BarGraphItem(
                     x0=[start],
                     x1=[end + 1],

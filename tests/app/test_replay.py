@@ -212,20 +212,22 @@ def test_taught_model_on_a_recording_with_a_class_it_never_saw(
     cfg = teach_config(root, run_dir, init_from=base, epochs=2, val_fraction=0,
                        device="cpu", threads=1, cache_dir=str(tmp_path / "cache"))  # fmt: skip
     list(train(cfg, threading.Event()))
-    # Then a new action: the recording's classes are a, b, c; the model knows a and b.
+    # Then a new action, which sorts between the model's two: the recording's classes
+    # are a, "a new one", b; the model knows a and b (marks were given only when the
+    # model's classes were the first of the data's).
     import_sequence(root, "session", drink)
     set_labels(
         root,
         [
             *[iv for iv in custom_labels(root) if iv.recording != "session"],
-            LabelInterval("session", 0.0, 3.4, "c"),
+            LabelInterval("session", 0.0, 3.4, "a new one"),
         ],
     )
     panel, jobs = make_panel(qtbot, settings, model_dir=run_dir)
     try:
         panel.open_file(root / "session.jsonl")
         qtbot.waitUntil(lambda: panel.prediction is not None, timeout=60_000)
-        assert panel.class_names == ["a", "b", "c"]
+        assert panel.class_names == ["a", "a new one", "b"]
         assert list(panel.predictor.labels) == ["a", "b"]
         answered = []
         for frame in range(panel.current.num_frames):
@@ -233,8 +235,15 @@ def test_taught_model_on_a_recording_with_a_class_it_never_saw(
             text = panel.pred_label.text()
             if not text.startswith("Predicted: no action"):
                 answered.append(text)
-        # Every answer on the c interval is a or b, so each is marked wrong.
+        # Every answer on the new action's interval is a or b: each marked wrong.
         assert answered and all(t.endswith("✗") for t in answered)
+        # The labelled bar says its action's name (a recording's few actions).
+        captions = {
+            item.textItem.toPlainText()
+            for item in panel.timeline._items
+            if hasattr(item, "textItem") and round(item.pos().y()) == 1
+        }
+        assert captions == {"a new one"}
         panel.set_model(None)  # the old model's answers go with it
         assert panel.prediction is None
         assert panel.pred_label.text() == "Predicted: (no model)"
@@ -366,11 +375,17 @@ def test_a_failed_open_keeps_the_clip_shown_before(qtbot, settings, tmp_path):
         folder.mkdir()
         name = "S001C001P001R001A001.skeleton"
         (folder / name).symlink_to(require_data("ntu", name))
-        panel.split_filter.setCurrentText("test")  # P001 trains in xsub: none listed
+        panel.split_filter.setCurrentText("test")  # P001 trains in xsub
         panel.open_dataset("ntu60", folder)
         qtbot.waitUntil(lambda: panel.store is not None, timeout=60_000)
-        assert panel.clip_list.count() == 0  # so no clip replaces the line either
         assert "Could not open" not in panel.info.text()
+        # New data, all its splits: the last data's filter hid its one clip (a
+        # trial: an empty list beside the last data's clip still on screen).
+        assert panel.split_filter.currentText() == "all splits"
+        assert panel.clip_list.count() == 1 and panel.current is not None
+        panel.split_filter.setCurrentText("test")  # now nothing shows, nothing stays
+        assert panel.clip_list.count() == 0 and panel.current is None
+        assert panel.view.frame_points() is None and panel.info.text() == ""
     finally:
         jobs.stop_all()
 

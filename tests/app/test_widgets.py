@@ -185,6 +185,28 @@ def test_timeline_keeps_both_rows(qtbot):
     assert tl.labelled[0] == (0, 10, 50) and tl.predicted == [(0, 12, 48)]
 
 
+def test_timeline_colours_an_action_alike_in_both_rows(qtbot):
+    """A model's classes in another order than the data's: its "x" bar has the
+    colour of the data's "x", its action the data lacks a colour of its own (by
+    number, its class 1 took the colour of the data's class 1)."""
+    import pyqtgraph as pg
+
+    tl = IntervalTimeline()
+    qtbot.addWidget(tl)
+    tl.set_intervals(
+        [(0, 0, 9), (1, 10, 19)], [(1, 0, 9), (0, 10, 19), (2, 20, 29)],
+        ["x", "y"], 30, "names", predicted_names=["y", "x", "z"],
+    )  # fmt: skip
+    colour = {
+        (round(bar.opts["y"][0]), bar.opts["x0"][0]): bar.opts["brush"].color().getRgb()
+        for bar in tl._items
+        if isinstance(bar, pg.BarGraphItem)
+    }
+    assert colour[(0, 0)] == colour[(1, 0)]  # "x" and "x"
+    assert colour[(0, 10)] == colour[(1, 10)]  # "y" and "y"
+    assert colour[(0, 20)] not in (colour[(1, 0)], colour[(1, 10)])  # "z"
+
+
 def test_timeline_captions_fit_their_bars(qtbot):
     """Long action names on short bars ran into each other ("g othgiving")."""
     import pyqtgraph as pg
