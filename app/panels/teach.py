@@ -149,7 +149,7 @@ class TeachPanel(QWidget):
         self.dataset_path.textEdited.connect(lambda _text: self._typed.start())
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._on_browse_dataset_clicked)
-        self.open_folder_button = QPushButton("Open")
+        self.open_folder_button = QPushButton("Show in files")
         self.open_folder_button.setToolTip(
             "Show the dataset folder in the file manager"
         )
@@ -575,7 +575,7 @@ class TeachPanel(QWidget):
         self.last_record_event = event
         if isinstance(event, RecordCountdown):
             self.video.set_frame(event.frame)
-            self.video.show_message(f"{event.seconds_left:.0f}…")
+            self.video.show_message(f"{event.seconds_left:.0f}…", large=True)
             self.record_status.setText(f"Get ready: {event.seconds_left:.1f} s")
         elif isinstance(event, RecordStarted):
             self.record_status.setText(f"Recording {event.name}…")
@@ -1051,6 +1051,13 @@ class TeachPanel(QWidget):
         """
         if self.train_job is not None:
             return self.train_job
+        if self.record_job is not None:  # its take would be left out, unsaid
+            self.ctx.error(
+                "Train on my actions",
+                "a take is being recorded: stop it first (Stop, or Esc) and it is "
+                "trained on too",
+            )
+            return None
         self._sync_folder()
         from core.training.loop import run
 

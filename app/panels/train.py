@@ -275,7 +275,7 @@ class TrainPanel(QWidget):
             self.run_label.textInteractionFlags()
             | self.run_label.textInteractionFlags().TextSelectableByMouse
         )
-        self.open_run_button = QPushButton("Open run folder")
+        self.open_run_button = QPushButton("Show run folder")
         self.open_run_button.setEnabled(False)
         self.open_run_button.clicked.connect(self._on_open_run_clicked)
         self.log = QPlainTextEdit()

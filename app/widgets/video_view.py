@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QFont, QFontMetrics, QTextOption
 from PyQt6.QtWidgets import QWidget
 
 from core.skeleton import SkeletonLayout
@@ -36,12 +38,34 @@ class VideoView(pg.GraphicsLayoutWidget):
         self.show_video = True
         self._shape: tuple[int, int] | None = None
 
-    def show_message(self, text: str) -> None:
-        """Show a text in the middle of the view (e.g. "no camera")."""
+    def show_message(self, text: str, large: bool = False) -> None:
+        """Show a text in the middle of the view (e.g. "no camera").
+
+        Args:
+            text: The text.
+            large: In large type, to be read from across a room (a take's countdown,
+                for the person stepping back from the camera).
+        """
+        font = QFont(self.font())
+        if large:
+            font.setPointSize(max(font.pointSize(), 1) * 5)
+            font.setBold(True)
+        self.message.setFont(font)
         self.message.setText(text)
+        # Wrapped, centred lines within the view: one long line was cut at both ends
+        # in a narrow view (Teach's preview).
+        room = max(120, self.width() - 24)
+        natural = QFontMetrics(font).horizontalAdvance(text) + 8
+        self.message.setTextWidth(min(room, natural))
+        document = self.message.textItem.document()
+        if document is not None:
+            document.setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignHCenter))
         if self._shape is None:
             self.view.setRange(xRange=(0, 640), yRange=(0, 480), padding=0)
             self.message.setPos(320, 240)
+        else:  # the frame's middle (it stayed at 320, 240: a corner of a HD frame)
+            h, w = self._shape
+            self.message.setPos(w / 2, h / 2)
 
     def clear_frame(self) -> None:
         """Remove frame and skeleton. Not ``clear``: pyqtgraph's GraphicsLayoutWidget

@@ -592,3 +592,26 @@ def test_train_on_my_actions_is_in_view_without_scrolling(qtbot, settings, tmp_p
                 assert shown.size() == button.size(), (width, height, button.text())
     finally:
         jobs.stop_all()
+
+
+def test_training_waits_for_the_take_being_recorded(qtbot, settings, tmp_path):
+    """Train on my actions pressed during a take trained without it, unsaid (a
+    trial: 'spin (5 takes)' beside a model trained on 4)."""
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        panel.source.set_video(require_data("videos", "ta_chi.mp4"))
+        panel.action.setEditText("tai chi")
+        panel.countdown.setValue(0)
+        panel.max_seconds.setValue(1.0)
+        panel.record_button.click()
+        assert panel.record_job is not None
+        panel.train_button.click()
+        assert panel.train_job is None
+        assert errors[-1] == (
+            "Train on my actions",
+            "a take is being recorded: stop it first (Stop, or Esc) and it is "
+            "trained on too",
+        )
+        qtbot.waitUntil(lambda: panel.record_job is None, timeout=120_000)
+    finally:
+        jobs.stop_all()

@@ -462,3 +462,25 @@ def test_the_wheel_scrolls_a_column_instead_of_changing_its_settings(qtbot):
     qtbot.waitUntil(rate.hasFocus, timeout=2000)
     wheel(rate)
     assert rate.value() != 0.5
+
+
+def test_a_video_views_message_is_centred_on_the_frame_and_wrapped(qtbot):
+    """Over a HD frame the message sat at (320, 240), a corner; a long one was cut at
+    both ends in Teach's narrow preview; a take's countdown was too small to read
+    from where the person stands (a trial)."""
+    from app.widgets.video_view import VideoView
+
+    view = VideoView()
+    qtbot.addWidget(view)
+    view.resize(300, 220)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_frame(np.zeros((1080, 1920, 3), np.uint8))
+    view.show_message("Playing tai_chi-001: its skeleton, on the right (a take "
+                      "keeps the pose, not the video)")  # fmt: skip
+    assert (view.message.pos().x(), view.message.pos().y()) == (960, 540)
+    assert view.message.sceneBoundingRect().width() <= view.width() - 20
+    normal = view.message.textItem.font().pointSize()
+    view.show_message("3…", large=True)
+    assert view.message.textItem.font().pointSize() >= 4 * normal
+    assert (view.message.pos().x(), view.message.pos().y()) == (960, 540)
