@@ -314,6 +314,16 @@ class TrainPanel(QWidget):
         self._on_dataset_changed(self.dataset.currentText())
         self._on_strategy_changed(self.strategy.currentText())
         self._restore_fields()
+        # The settings a run takes from its Start-from run, shown as taken (the form
+        # said "official" while the run used that run's "paper" model).
+        self._inheritable = (
+            self.preset, self.encoder, self.stream, self.hidden, self.frames,
+        )  # fmt: skip
+        self._tips = {w: w.toolTip() for w in self._inheritable}
+        self._own_values: list[object] | None = None
+        self.init_from.textChanged.connect(self._show_inherited)
+        self.strategy.currentTextChanged.connect(self._show_inherited)
+        self._show_inherited()
 
     # --- building the config -------------------------------------------------------------
     def build_config(self) -> TrainConfig:
@@ -483,6 +493,57 @@ class TrainPanel(QWidget):
                 self.labels_mode.setCurrentText(ALL_LABELS)
             self._labels_auto = False
         self._show_labels_mode()
+
+    def _start_from_config(self) -> TrainConfig | None:
+        """The config of the run the form's run would start from (``None``: none, or
+        not a readable run folder yet)."""
+        text = self.init_from.text().strip()
+        if self.strategy.currentText() not in TAKES_INIT or not text:
+            return None
+        path = Path(run_folder(text)).expanduser()
+        if not runs.is_run_dir(path):
+            return None
+        try:
+            return runs.read_run(path).config
+        except (OSError, ValueError):
+            return None
+
+    @pyqtSlot()
+    def _show_inherited(self) -> None:
+        """Show the model and input settings a run takes from its Start-from run in
+        their fields, which the user cannot change then; give the user's own values
+        back when there is no such run."""
+        cfg = self._start_from_config()
+        values = lambda: [  # noqa: E731
+            self.preset.currentText(), self.encoder.currentText(),
+            self.stream.currentText(), self.hidden.value(), self.frames.value(),
+        ]  # fmt: skip
+        if cfg is None:
+            if self._own_values is not None:
+                self._set_inheritable(self._own_values)
+                self._own_values = None
+            for widget in self._inheritable:
+                widget.setEnabled(True)
+                widget.setToolTip(self._tips[widget])
+            return
+        if self._own_values is None:
+            self._own_values = values()
+        self._set_inheritable(
+            [cfg.model.preset, cfg.model.encoder, cfg.data.stream, cfg.model.hidden,
+             cfg.data.frames]
+        )  # fmt: skip
+        for widget in self._inheritable:
+            widget.setEnabled(False)
+            widget.setToolTip("Taken from the Start-from run, whose encoder this run "
+                              "continues")  # fmt: skip
+
+    def _set_inheritable(self, values: list[object]) -> None:
+        preset, encoder, stream, hidden, frames = values
+        self.preset.setCurrentText(str(preset))
+        self.encoder.setCurrentText(str(encoder))
+        self.stream.setCurrentText(str(stream))
+        self.hidden.setValue(int(hidden))  # type: ignore[call-overload]
+        self.frames.setValue(int(frames))  # type: ignore[call-overload]
 
     @pyqtSlot(str)
     def _on_labels_mode_changed(self, _mode: str) -> None:

@@ -216,10 +216,22 @@ def test_finetune_from_a_run_takes_over_its_architecture_and_input(panel, tmp_pa
     panel.dataset.setCurrentText("custom")
     panel.root.setText(str(tmp_path))
     panel.strategy.setCurrentText("finetune")
+    panel.preset.setCurrentText("official")
+    panel.stream.setCurrentText("motion")
+    panel.hidden.setValue(7)
     panel.init_from.setText(str(shipped))
-    panel.stream.setCurrentText("motion")  # the run's own stream wins
-    cfg = panel.build_config()
     base = runs.read_run(shipped).config
+    # The form shows what the run takes from the start, not what it will not use
+    # (it said "official" beside a run of the shipped "paper" model: a trial).
+    taken = (panel.preset, panel.encoder, panel.stream, panel.hidden, panel.frames)
+    assert not any(w.isEnabled() for w in taken)
+    assert (panel.preset.currentText(), panel.stream.currentText()) == (
+        base.model.preset,
+        base.data.stream,
+    )
+    assert panel.hidden.value() == base.model.hidden
+    panel.stream.setCurrentText("motion")  # (a program could) the run's own wins
+    cfg = panel.build_config()
     assert cfg.data.stream == base.data.stream == "joint"
     assert cfg.model == base.model and cfg.data.dataset == "custom"
     assert (cfg.data.layout, cfg.data.frames, cfg.data.joints) == (
@@ -240,6 +252,10 @@ def test_finetune_from_a_run_takes_over_its_architecture_and_input(panel, tmp_pa
     assert not panel.encoder_lr.isEnabled()
     cfg = panel.build_config()
     assert (cfg.optim.lr, cfg.optim.encoder_lr_scale) == (0.003, 1.0)
+    # No start: the user's own values come back, to be changed.
+    assert all(w.isEnabled() for w in taken)
+    assert (panel.preset.currentText(), panel.hidden.value()) == ("official", 7)
+    assert panel.stream.currentText() == "motion"
 
 
 def test_semi_starts_with_a_labels_setting_and_uses_only_that_share(
