@@ -155,13 +155,12 @@ class MainWindow(QMainWindow):
 
     @pyqtSlot(str)
     def _on_jobs_job_created(self, name: str) -> None:
-        # The same work starting again: its last failure's dialog no longer stays
-        # up over a run that works (the status bar keeps its line for a while).
+        # The same work starting again: its last failure's dialog (or its refusal to
+        # start: Live's "video file not found") no longer stays up over a run that
+        # works (the status bar keeps its line for a while).
         box = self._dialog
-        if (
-            box is not None
-            and box.windowTitle() == f"MS²L Studio — {name.capitalize()} failed"
-        ):
+        title = f"MS²L Studio — {name.capitalize()}"
+        if box is not None and box.windowTitle() in (title, f"{title} failed"):
             box.close()
             self._dialog = None
 

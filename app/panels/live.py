@@ -281,9 +281,11 @@ class LivePanel(QWidget):
             )
         self.predictor = None
         self.start_button.setEnabled(False)
-        if self.job is None:  # the last answer was another model's classes
-            self.action.setText("–")
-            self.bars.set_probabilities([])
+        if self.job is None:  # the last answer, timings and frame were another model's
+            self._clear_answer()
+            if self.video.image.image is not None:
+                self.video.clear_frame()
+                self.video.show_message("Press Start")
         # The one-line "Loading" would shrink the column for a moment, and a column
         # scrolled down (a short window) jumped back to its top (Stop out of view).
         if self.model_info.isVisible():
@@ -568,6 +570,8 @@ class LivePanel(QWidget):
                 )
             ) is not None:
                 why = f"{sparse} (changing the window cannot help)"
+            elif (short := self._shorter_than_window()) is not None:
+                why = short
             else:
                 why = (
                     f"the input ended with the window at most "
@@ -578,6 +582,21 @@ class LivePanel(QWidget):
             self.ctx.status("Live stopped")
         else:
             self.ctx.status(f"Live ended: {cut}" if cut else "Live: the video ended")
+
+    def _shorter_than_window(self) -> str | None:
+        """Why a video gave no prediction when it was shorter than the window in all
+        (``None`` when it was not, or its frame rate is unknown)."""
+        last, predictor = self.last_update, self.predictor
+        if last is None or predictor is None or not last.source_fps:
+            return None
+        window = self._settings.window_seconds or predictor.window_seconds
+        seconds = (last.index + 1) / last.source_fps
+        if seconds >= window * self._settings.min_fill:
+            return None
+        return (
+            f"the video ({seconds:.1f} s) is shorter than the {window:.2f} s window "
+            "the model answers on"
+        )
 
     def _truncation_note(self) -> str:
         """What to say when a video ended far before the frames its header claims

@@ -7,7 +7,7 @@ import pytest
 import torch
 from PyQt6.QtWidgets import QScrollArea
 
-from app.panels.live import LivePanel
+from app.panels.live import _NO_STATS, LivePanel
 from app.widgets.source_picker import VIDEO_ITEM
 from tests.app.conftest import make_context
 from tests.conftest import require_data
@@ -254,8 +254,12 @@ def test_a_video_too_short_for_the_window_says_so_when_it_ends(
         qtbot.waitUntil(lambda: panel.job is None, timeout=60_000)
         assert panel.updates_shown > 0 and panel.predictions_shown == 0
         assert panel.action.text() == "no prediction"
-        assert said[-1].startswith(
-            "Live stopped before any prediction: the input ended with the window at most"
+        # Said as the video's length against the window's (it read "the window at
+        # most 5 % filled with a person": a trial).
+        window = panel.predictor.window_seconds
+        assert said[-1] == (
+            "Live stopped before any prediction: the video (0.1 s) is shorter than "
+            f"the {window:.2f} s window the model answers on"
         )
         assert errors == []
     finally:
@@ -337,6 +341,13 @@ def test_a_failed_start_after_a_good_run_clears_its_results_and_status_follows(
         assert said[-1] == f"Live: playing video '{video}'"
         panel.stop_button.click()
         qtbot.waitUntil(lambda: panel.job is None, timeout=30_000)
+        assert panel.video.image.image is not None and "frame" in panel.stats.text()
+        # Another model while stopped (Teach's "Use in Live"): the last frame and
+        # timings were the other model's run, beside the new model's description.
+        panel.load_model(tiny_run)
+        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
+        assert panel.video.image.image is None and panel.stats.text() == _NO_STATS
+        assert panel.video.message.toPlainText() == "Press Start"
         assert errors == []
     finally:
         jobs.stop_all()

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from app.main_window import MainWindow, default_size
+from app.widgets.source_picker import VIDEO_ITEM
 from tests.conftest import REPO
 
 
@@ -60,6 +61,17 @@ def test_a_jobs_error_dialog_closes_when_that_work_starts_again(qtbot, settings)
         assert dialog.windowTitle() == "MS²L Studio — Teach training failed"
         window.jobs.start("training", lambda stop: iter(()))  # the Train panel's
         assert dialog.isVisible()
+        # Live's refusal to start (a file gone) goes too once Live starts (it
+        # stayed over the next video's run: a trial).
+        qtbot.waitUntil(lambda: window.live.predictor is not None, timeout=60_000)
+        qtbot.waitUntil(lambda: window.live.picker.cameras is not None, timeout=30_000)
+        window.live.picker.source.setCurrentText(VIDEO_ITEM)
+        window.live.picker.video_path.setText("/nowhere/gone.mp4")
+        window.live.start()
+        dialog = window._dialog
+        assert dialog.windowTitle() == "MS²L Studio — Live" and dialog.isVisible()
+        window.jobs.start("live", lambda stop: iter(()))
+        assert not dialog.isVisible() and window._dialog is None
     finally:
         window.shutdown()
 
