@@ -615,9 +615,11 @@ def _run_skeleton_file(
             )
             joints = sequence_joints(seq, predictor.layout) if video else None
             box = skeleton_box(joints) if joints is not None else None
+            answers = 0
             for t in range(n):
                 state = per_frame.state(t)
                 if state.fresh:
+                    answers += 1
                     lines.write(
                         {
                             "sequence": seq.name,
@@ -631,6 +633,10 @@ def _run_skeleton_file(
                     img = render_skeleton(joints[t], predictor.layout, box)
                     caption(img, state, truth[t])
                     video.write(img)
+            if not answers:  # the frame-by-frame score below would read 0 % unsaid
+                print(
+                    f"  frame by frame: no answer: {_why_no_window(seq, predictor, settings)}"
+                )
             labels = predictor.labels
             lines.write(
                 {
@@ -651,16 +657,35 @@ def _run_skeleton_file(
     return 0
 
 
+def _why_no_window(
+    seq: SkeletonSequence, predictor: Predictor, settings: LiveSettings
+) -> str:
+    """Why the live recogniser gave no answer on a whole sequence."""
+    window = settings.window_seconds or predictor.window_seconds
+    seconds = seq.num_frames / (seq.fps or 30.0)
+    if seconds < window * settings.min_fill:
+        return (
+            f"the clip ({seconds:.1f} s) is shorter than {settings.min_fill:.0%} of the "
+            f"model's {window:.2f} s window, which a live answer needs (the whole-clip "
+            "answer above reads it all)"
+        )
+    return (
+        f"no {window:.2f} s window was {settings.min_fill:.0%} filled with a person "
+        "(the whole-clip answer above reads what there is)"
+    )
+
+
 def _print_score(score: FrameScore) -> None:
     if not score.shared_classes:  # every labelled frame would count as wrong
         print(
-            f"  frame accuracy vs {score.intervals} labelled intervals: not scored, "
+            f"  frame accuracy vs {count(score.intervals, 'labelled interval')}: not "
+            "scored, "
             "the model's classes do not include this recording's labelled actions "
             "(use a model trained on its dataset)"
         )
         return
     print(
-        f"  frame accuracy vs {score.intervals} labelled intervals: "
+        f"  frame accuracy vs {count(score.intervals, 'labelled interval')}: "
         f"{score.on_labelled:.1%} of {score.labelled_frames} labelled frames, "
         f"{score.overall:.1%} of all {score.frames} frames (no action = background)"
     )

@@ -251,6 +251,15 @@ def test_a_take_of_ones_own_dataset_names_its_true_action(run_dir, tmp_path, cap
     set_labels(root, [dataclasses.replace(rows[0], end=third)])
     assert main(["infer", str(root / "take-1.jsonl"), "--run", str(run_dir)]) == 0
     assert "(true:" not in capsys.readouterr().out
+    # A take shorter than the window: no frame-by-frame answer, and why (its frame
+    # accuracy read 0.0 % with no word: a trial).
+    short = dataclasses.replace(seq, joints=seq.joints[:9])
+    import_sequence(root, "take-2", short, action="stretch")
+    assert main(["infer", str(root / "take-2.jsonl"), "--run", str(run_dir)]) == 0
+    assert (
+        "  frame by frame: no answer: the clip (0.3 s) is shorter than 50% of the "
+        "model's 1.00 s window"
+    ) in capsys.readouterr().out
 
 
 def test_pkummd_sequence_is_scored_per_frame(tmp_path_factory, capsys):
