@@ -243,6 +243,7 @@ class ReplayPanel(QWidget):
         self.slider = SeekSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.valueChanged.connect(self._on_slider_value_changed)
+        self.timeline.frame_clicked.connect(self.show_frame)
         self.frame_label = QLabel(_NO_FRAME)
         controls = QHBoxLayout()
         controls.addWidget(back)

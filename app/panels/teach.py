@@ -348,6 +348,7 @@ class TeachPanel(QWidget):
         # timeline (one row of labels here) keeps one height.
         views.setMinimumHeight(160)
         self.timeline.setFixedHeight(84)
+        self.timeline.frame_clicked.connect(self._on_timeline_frame_clicked)
         right = QVBoxLayout()
         right.addWidget(views, 2)
         right.addWidget(self.timeline)
@@ -744,6 +745,16 @@ class TeachPanel(QWidget):
         fps = self.recording.source.fps or 30.0
         self.playback.start(max(1, round(1000 / fps)))
         self.play_button.setText("Pause")
+
+    @pyqtSlot(int)
+    def _on_timeline_frame_clicked(self, frame: int) -> None:
+        """Show the take's pose at the frame clicked on the timeline."""
+        joints = self._playback_joints
+        if joints is None or not len(joints):
+            return
+        self._frame = min(frame, len(joints) - 1)
+        self.skeleton.set_frame(joints[self._frame])
+        self.timeline.set_cursor(self._frame)
 
     @pyqtSlot()
     def _on_playback_timeout(self) -> None:

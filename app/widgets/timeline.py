@@ -11,6 +11,7 @@ import colorsys
 from collections.abc import Sequence
 
 import pyqtgraph as pg
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import QWidget
 
 Interval = tuple[int, int, int]  # (label, start_frame, end_frame)
@@ -24,10 +25,20 @@ def class_colour(label: int, num_classes: int) -> tuple[int, int, int]:
 
 
 class IntervalTimeline(pg.PlotWidget):
-    """Two rows of coloured bars (labelled above, predicted below) and a frame cursor."""
+    """Two rows of coloured bars (labelled above, predicted below) and a frame cursor.
+
+    A click on the plot emits :attr:`frame_clicked` with the frame under the mouse (a
+    drag pans the frames, the wheel zooms them).
+    """
+
+    frame_clicked = pyqtSignal(int)
+    """A frame chosen with a click (clamped to 0; the owner clamps the end)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        scene = self.scene()
+        if scene is not None:
+            scene.sigMouseClicked.connect(self._on_scene_clicked)
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=True, y=False)
         self.setMaximumHeight(130)
@@ -152,6 +163,17 @@ class IntervalTimeline(pg.PlotWidget):
         if chars >= len(caption):
             return caption
         return caption[: chars - 1] + "…" if chars >= 2 else ""
+
+    def _on_scene_clicked(self, event: object) -> None:
+        # A click on the plot seeks there (it panned the plot: a trial); one on the
+        # axes does not.
+        if event.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            return
+        box = self.getPlotItem().getViewBox()
+        where = event.scenePos()  # type: ignore[attr-defined]
+        if not box.sceneBoundingRect().contains(where):
+            return
+        self.frame_clicked.emit(max(0, round(box.mapSceneToView(where).x())))
 
     def set_cursor(self, frame: int) -> None:
         """Move the frame cursor."""

@@ -132,6 +132,10 @@ def test_pku_mmd_sequence_shows_labelled_intervals_on_the_timeline(qtbot, settin
         assert [int(r.split(",")[0]) - 1 for r in rows] == [
             iv[0] for iv in panel.current.meta["intervals"]
         ]
+        panel.timeline.frame_clicked.emit(900)  # a click there seeks there
+        assert panel.frame == 900 and panel.slider.value() == 900
+        panel.timeline.frame_clicked.emit(5000)  # past the end: its last frame
+        assert panel.frame == 1493
         # Opened as a dataset, its official sides read as words, not Python's
         # {'xsub': 'train', …}
         panel.open_dataset("pkummd1", require_data("pkummd"))

@@ -484,3 +484,23 @@ def test_a_video_views_message_is_centred_on_the_frame_and_wrapped(qtbot):
     view.show_message("3…", large=True)
     assert view.message.textItem.font().pointSize() >= 4 * normal
     assert (view.message.pos().x(), view.message.pos().y()) == (960, 540)
+
+
+def test_a_click_on_the_timeline_chooses_that_frame(qtbot):
+    """A click on the timeline panned it (a trial); it seeks there now."""
+    from PyQt6.QtCore import QPointF, Qt
+    from PyQt6.QtTest import QTest
+
+    tl = IntervalTimeline()
+    qtbot.addWidget(tl)
+    tl.resize(600, 120)
+    tl.show()
+    qtbot.waitExposed(tl)
+    tl.set_intervals([(0, 100, 400)], [], ["x"], 1000)
+    qtbot.wait(50)
+    box = tl.getPlotItem().getViewBox()
+    point = tl.mapFromScene(box.mapViewToScene(QPointF(700, 0.5)))
+    with qtbot.waitSignal(tl.frame_clicked, timeout=2000) as clicked:
+        QTest.mouseClick(tl.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert abs(clicked.args[0] - 700) <= 3
+    assert box.viewRange()[0][1] >= 999  # not panned
