@@ -632,7 +632,7 @@ class TrainPanel(QWidget):
         if self.is_running():
             return
         folder = QFileDialog.getExistingDirectory(
-            self, "Run folder to resume", self.runs_dir.text()
+            self, "Run folder to resume", self.resume_start_folder()
         )
         if not folder:
             return
@@ -657,6 +657,15 @@ class TrainPanel(QWidget):
         except (OSError, ValueError):
             pass  # resume() reports it
         self.resume(Path(folder), epochs)
+
+    def resume_start_folder(self) -> str:
+        """Where Resume…'s folder dialog opens: the last run's folder (this session's,
+        or the last session's) while it can be resumed, else the runs folder (the
+        dialog had to be walked to a cancelled run every time)."""
+        for run in (self.run_dir, Path(self.ctx.recall("train/last_run") or "-")):
+            if run is not None and (run / runs.LAST).is_file():
+                return str(run)
+        return self.runs_dir.text()
 
     def resume(self, run_dir: Path, epochs: int | None = None) -> Job | None:
         """Continue the run in ``run_dir`` from its ``last.pt``.
@@ -763,6 +772,7 @@ class TrainPanel(QWidget):
 
     def _on_run_started(self, event: RunStarted) -> None:
         self.run_dir = Path(event.run_dir)
+        self.ctx.remember("train/last_run", self.run_dir)
         self.run_label.setText(f"Run folder: {self.run_dir}")
         self.open_run_button.setEnabled(True)
         if event.start_epoch > 1:  # the epoch cut short is trained again

@@ -111,6 +111,11 @@ def test_cancel_mid_run_then_resume_from_the_run_folder(qtbot, panel):
     assert (run_dir / "last.pt").is_file()
     # No time is left to estimate: the last ETA does not stay beside "cancelled".
     assert panel.progress.text().startswith("cancelled") and panel.eta.text() == ""
+    # Resume…'s folder dialog opens on it, also in the next session (it opened on
+    # the runs folder: a trial walked it to the run every time).
+    assert panel.resume_start_folder() == str(run_dir)
+    panel.run_dir = None  # as a new session has it: the settings remember it
+    assert panel.resume_start_folder() == str(run_dir)
 
     seen.clear()
     panel.epochs.setValue(60)  # the form moves on to another run ...
