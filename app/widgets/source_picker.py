@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,7 +71,9 @@ class SourcePicker(QWidget):
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._on_browse_clicked)
         rescan = QPushButton("Find cameras")
-        rescan.clicked.connect(self.scan_cameras)
+        rescan.clicked.connect(self._on_rescan_clicked)
+        self._searched_at = ""  # when the user last asked: the same answer looked
+        # like no answer at all
         self.mirrored = QCheckBox("Mirrored")
         self.mirrored.setToolTip(
             "Tick for a camera or video that shows a mirror image (a selfie camera, a "
@@ -105,6 +108,11 @@ class SourcePicker(QWidget):
         job.worker.item_produced.connect(self._on_cameras_item_produced)
         self.camera_job = job
         job.start()
+
+    @pyqtSlot()
+    def _on_rescan_clicked(self) -> None:
+        self._searched_at = time.strftime("%H:%M:%S")
+        self.scan_cameras()
 
     @pyqtSlot(object)
     def _on_cameras_item_produced(self, cameras: list[int]) -> None:
@@ -175,11 +183,14 @@ class SourcePicker(QWidget):
         if self.cameras is None:
             return  # still looking
         if self.cameras:
-            self.note.setText(f"{len(self.cameras)} camera(s) found.")
+            text = f"{len(self.cameras)} camera(s) found."
         elif self.video_path.text().strip():
-            self.note.setText("No camera found: the source is a video file.")
+            text = "No camera found: the source is a video file."
         else:
-            self.note.setText("No camera found. Choose a video file instead (Browse…).")
+            text = "No camera found. Choose a video file instead (Browse…)."
+        if self._searched_at:
+            text += f" (Searched at {self._searched_at}.)"
+        self.note.setText(text)
 
     def set_video(self, path: Path) -> None:
         """Select a video file as the source."""

@@ -318,6 +318,15 @@ def test_no_camera_note_follows_the_chosen_video(qtbot, settings, tmp_path):
         assert picker.note.text() == "No camera found: the source is a video file."
         picker.video_path.setText("")  # cleared by hand
         assert "Choose a video file" in picker.note.text()
+        # Find cameras again: the same answer, said to be a new one (it looked as if
+        # the button did nothing: a trial).
+        from PyQt6.QtWidgets import QPushButton
+
+        (find,) = [b for b in picker.findChildren(QPushButton)
+                   if b.text() == "Find cameras"]  # fmt: skip
+        find.click()
+        qtbot.waitUntil(lambda: "(Searched at " in picker.note.text(), timeout=30_000)
+        assert picker.note.text().startswith("No camera found. Choose a video file")
     finally:
         jobs.stop_all()
 
