@@ -53,6 +53,7 @@ from core import runs
 from core.datasets.base import SkeletonSequence
 from core.datasets.splits import PROTOCOLS, split_indices
 from core.labels import names_for_sequence
+from core.paths import shared_data_dir
 from core.runs import shipped_model_dir
 from core.skeleton import get_layout
 from core.text import count
@@ -760,6 +761,16 @@ class ReplayPanel(QWidget):
             verdict = "  ✓" if right else "  ✗"
         self.pred_label.setText(f"Predicted: {state.shown}{top}{verdict}")
 
+    def _start_folder(self, key: str) -> str:
+        """Where an Open dialog starts: the last place opened, else the shared data
+        folder when there is one, else the home folder (it started in the folder the
+        app was launched from: the source tree)."""
+        last = self.ctx.recall(key)
+        if last:
+            return last
+        shared, _ = shared_data_dir()
+        return str(shared if shared.is_dir() else Path.home())
+
     def _captions(self) -> str:
         """How the timeline captions the shown clip's bars: a recording of one's own
         actions by name (a few of them, named by the user; it read "2" for "no
@@ -843,7 +854,7 @@ class ReplayPanel(QWidget):
     @pyqtSlot()
     def _on_open_folder_clicked(self) -> None:
         folder = QFileDialog.getExistingDirectory(
-            self, "Dataset folder", self.ctx.recall("replay/root")
+            self, "Dataset folder", self._start_folder("replay/root")
         )
         if folder:
             self.open_dataset(self.dataset.currentText(), Path(folder))
@@ -854,7 +865,7 @@ class ReplayPanel(QWidget):
         path, _ = QFileDialog.getOpenFileName(
             self,
             f"{dataset} archive",
-            self.ctx.recall("replay/root"),
+            self._start_folder("replay/root"),
             "Zip archives (*.zip)",
         )
         if path:
@@ -865,7 +876,7 @@ class ReplayPanel(QWidget):
         path, _ = QFileDialog.getOpenFileName(
             self,
             "Skeleton file",
-            self.ctx.recall("replay/file_dir"),
+            self._start_folder("replay/file_dir"),
             "Skeleton files and recordings (*.skeleton *.json *.txt *.jsonl);;"
             "All files (*)",
         )

@@ -9,7 +9,6 @@ without augmentation the whole split is stacked into one tensor once.
 from __future__ import annotations
 
 import dataclasses
-import os
 import threading
 import time
 from collections.abc import Callable, Generator, Sequence
@@ -24,7 +23,7 @@ from core import preprocess
 from core.config import DataConfig, ModelConfig
 from core.datasets.cache import ClipStore
 from core.model_input import fit_time, prepare_clip
-from core.paths import REPO_DIR
+from core.paths import REPO_DIR, shared_data_dir
 from core.skeleton import get_layout
 from core.text import count
 from core.training.events import DataProgress, Log
@@ -239,8 +238,7 @@ def resolve_data_root(cfg: DataConfig) -> DataConfig:
         if candidate.exists():
             return dataclasses.replace(cfg, root=str(candidate.resolve()))
         tried.append(f"{candidate} (from the repository)")
-    env = os.environ.get("MS2L_DATA", "")
-    shared = Path(env).expanduser() if env else REPO_DIR.parent / "shared" / "data"
+    shared, env = shared_data_dir()
     sub = DATA_SUBPATHS.get(cfg.dataset)
     if sub:
         candidate = shared / sub

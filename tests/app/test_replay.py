@@ -688,3 +688,21 @@ def test_an_ntu_skeletons_zip_opens_when_ntu_is_the_dataset_chosen(
         assert panel.store.dataset == "ntu120" and len(panel.names) == 4
     finally:
         jobs.stop_all()
+
+
+def test_open_dialogs_start_in_the_data_folder_then_where_data_was_opened(
+    qtbot, settings, tmp_path, monkeypatch
+):
+    """Open zip… started in the folder the app was launched from (the source tree)."""
+    from pathlib import Path
+
+    panel, jobs = make_panel(qtbot, settings)
+    try:
+        monkeypatch.setenv("MS2L_DATA", str(tmp_path))
+        assert panel._start_folder("replay/root") == str(tmp_path)
+        monkeypatch.setenv("MS2L_DATA", str(tmp_path / "none"))
+        assert panel._start_folder("replay/root") == str(Path.home())
+        panel.ctx.remember("replay/root", "/somewhere/ntu")
+        assert panel._start_folder("replay/root") == "/somewhere/ntu"
+    finally:
+        jobs.stop_all()
