@@ -128,8 +128,9 @@ def _labelled_clips(
         hint = (
             " (the run trained on every recording and held none out for validation: "
             "--val-fraction 0, or too few takes per action, as Teach holds some out "
-            "only when every action has three or more; evaluate --split train, or "
-            "record more takes and train again)"
+            "only when every action has three or more; evaluate the training split "
+            "(--split train, or Split 'train' in the Evaluate panel), or record more "
+            "takes and train again)"
             if split == "test"
             and cfg.data.dataset == "custom"
             and cfg.data.val_fraction == 0

@@ -375,6 +375,11 @@ class TrainPanel(QWidget):
             optim["lr"] = self.lr.value()
         preset = self.preset.currentText()
         init_from = run_folder(self.init_from.text().strip())
+        if strategy in NEEDS_INIT and not init_from:  # said in the form's words
+            raise ValueError(
+                f"strategy {strategy!r} starts from a pretrained encoder: choose its "
+                "run in 'Start from' (a 'pretrain' run folder, or a Shipped model)"
+            )
         if strategy in NEEDS_INIT:
             optim["encoder_lr_scale"] = self.encoder_lr.value()
         if strategy in TAKES_INIT and (init_from or strategy in NEEDS_INIT):

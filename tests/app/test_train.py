@@ -313,6 +313,9 @@ def test_linear_evaluation_starts_from_the_run_chosen_or_a_shipped_models_name(
     assert cfg.strategy.name == "linear" and cfg.strategy.init_from == str(tiny_run)
     panel.init_from.setText("")  # none: the random encoder (Rand-U), as the CLI
     assert panel.build_config().strategy.init_from == ""
+    panel.strategy.setCurrentText("finetune")  # needs one: said in the form's words
+    with pytest.raises(ValueError, match="choose its run in 'Start from'"):
+        panel.build_config()
     panel.strategy.setCurrentText("finetune")  # a shipped model by its name
     panel.init_from.setText(shipped_model_dir().name)
     assert panel.build_config().strategy.init_from == str(shipped_model_dir())
