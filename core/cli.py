@@ -140,8 +140,18 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise
         action = getattr(args, "data_command", None)  # ms2l data extract / info ...
         command = f"{args.command} {action}" if action else args.command
-        print(f"ms2l {command}: error: {error_message(exc)}", file=sys.stderr)
+        print(f"ms2l {command}: error: {_as_flags(error_message(exc), args)}",
+              file=sys.stderr)  # fmt: skip
         return 2
+
+
+def _as_flags(message: str, args: argparse.Namespace) -> str:
+    """A settings check's message in the words of the command line: "max_clips must
+    be >= 0" of the config is "--max-clips must be >= 0" of the flag that set it."""
+    name, _, rest = message.partition(" ")
+    if rest.startswith("must ") and name in vars(args):
+        return f"--{name.replace('_', '-')} {rest}"
+    return message
 
 
 if __name__ == "__main__":

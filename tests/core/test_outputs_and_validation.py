@@ -197,15 +197,18 @@ def test_train_values_are_checked_before_any_work(tmp_path, capsys, monkeypatch)
     run = tmp_path / "run"
     base = ["train", "--root", str(root), "--run-dir", str(run), "--preset", "paper"]
     for flags, message in (
-        (["--threads", "-2"], "threads must be >= 0 (0 = torch's default), got -2"),
+        (["--threads", "-2"], "--threads must be >= 0 (0 = torch's default), got -2"),
         (
             ["--strategy", "pretrain", "--temperature", "0"],
-            "temperature must be a finite number > 0, got 0.0",
+            "--temperature must be a finite number > 0, got 0.0",
         ),
-        (["--max-clips", "-5"], "max_clips must be >= 0 (0 = all), got -5"),
-        (["--lr", "nan"], "lr must be a finite number > 0, got nan"),
-        (["--moving-epochs", "-1"], "moving_epochs must be >= 0 (0 = no ramp), got -1"),
-        (["--seed", "-3"], "seed must be >= 0, got -3"),
+        (["--max-clips", "-5"], "--max-clips must be >= 0 (0 = all), got -5"),
+        (["--lr", "nan"], "--lr must be a finite number > 0, got nan"),
+        (
+            ["--moving-epochs", "-1"],
+            "--moving-epochs must be >= 0 (0 = no ramp), got -1",
+        ),
+        (["--seed", "-3"], "--seed must be >= 0, got -3"),
     ):
         assert main([*base, *flags]) == 2, flags
         assert capsys.readouterr().err.splitlines() == [f"ms2l train: error: {message}"]
@@ -271,7 +274,7 @@ def test_python_m_core_cli_prints_one_line(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
-        "ms2l train: error: threads must be >= 0 (0 = torch's default), got -2"
+        "ms2l train: error: --threads must be >= 0 (0 = torch's default), got -2"
     ]
     assert not run.exists()
 
