@@ -106,8 +106,13 @@ def parse_class_table(
         indices = [int(c["index"]) for c in classes]
         ids = tuple(str(c.get("id", c["index"])) for c in classes)
         names = tuple(str(c["name"]) for c in classes)
-    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # unreadable, not JSON
         raise ValueError(f"{path}: not a class table ({exc})") from None
+    except (KeyError, TypeError, AttributeError):  # JSON of another shape
+        raise ValueError(
+            f'{path}: not a class table (expected {{"classes": [{{"index": 0, '
+            f'"name": ...}}, ...]}})'
+        ) from None
     if indices != list(range(len(indices))):
         raise ValueError(
             f"{path}: class indices must be 0..{len(indices) - 1} in order"

@@ -458,9 +458,13 @@ def _header(first: str, path: Path) -> dict[str, Any]:
             path, f"version {header.get('version')!r}, this reader knows {VERSION}", 1
         )
     if header.get("layout") not in LAYOUTS:
-        raise DataFormatError(
-            path, f"layout {header.get('layout')!r} is not one of {LAYOUTS}", line=1
+        known = ", ".join(LAYOUTS)
+        got = (
+            'has no "layout"'
+            if header.get("layout") is None
+            else f"layout {header.get('layout')!r} is none of the known ones"
         )
+        raise DataFormatError(path, f"header {got} ({known})", line=1)
     return header
 
 
@@ -608,7 +612,13 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     num_joints = get_layout(layout).num_joints
     bodies = int(header.get("bodies", 1))
     if int(header.get("joints", num_joints)) != num_joints or bodies < 1:
-        raise DataFormatError(path, "header joints/bodies do not fit the layout", 1)
+        raise DataFormatError(
+            path,
+            f"header says {header.get('joints', num_joints)} joints and {bodies} "
+            f"bod{'y' if bodies == 1 else 'ies'}; layout {layout} has {num_joints} "
+            "joints, and a recording at least one body",
+            1,
+        )
     times: list[float] = []
     joints: list[np.ndarray | None] = []
     images: list[np.ndarray | None] = []

@@ -115,8 +115,14 @@ def parse_sample(
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
+        # An error at the text's end: the file was cut short, most likely.
+        cut = (
+            " (the file ends early: cut short?)"
+            if exc.pos >= len(text.rstrip())
+            else ""
+        )
         raise DataFormatError(
-            source, f"invalid JSON: {exc.msg}", line=exc.lineno
+            source, f"invalid JSON: {exc.msg}{cut}", line=exc.lineno
         ) from exc
     except RecursionError:
         raise DataFormatError(source, "invalid JSON: nested too deeply") from None

@@ -474,3 +474,34 @@ def test_training_on_nothing_but_bad_files_says_why(tmp_path, capsys, monkeypatc
         f"{root}/S001C001P001R001A001 (1).skeleton: file name does not follow"
     ) in err
     assert "'ms2l data info' lists every one)" in err
+
+
+def test_messages_say_what_was_expected_in_the_files_words(tmp_path, capsys):
+    """A CLI trial: "layout None is not one of ('mp33', …)", "header joints/bodies do
+    not fit the layout", a cut NW-UCLA file read as "Expecting ',' delimiter", and a
+    labels.json of another shape as "list indices must be integers or slices"."""
+    from core.labels import parse_class_table
+
+    nolayout = tmp_path / "nolayout.jsonl"
+    nolayout.write_text('{"format": "ms2l-recording", "version": 1}\n')
+    with pytest.raises(DataFormatError, match=r':1: header has no "layout" \(mp33, '):
+        read_file(nolayout)
+    joints = tmp_path / "joints.jsonl"
+    joints.write_text(
+        '{"format": "ms2l-recording", "version": 1, "layout": "ntu25", "joints": 20}\n'
+    )
+    with pytest.raises(
+        DataFormatError, match="header says 20 joints and 1 body; layout ntu25 has 25"
+    ):
+        read_file(joints)
+    with zipfile.ZipFile(require_data("nw-ucla", "all_sqe.zip")) as archive:
+        text = archive.read("all_sqe/a01_s01_e00_v01.json")
+    cut = tmp_path / "a01_s01_e00_v01.json"
+    cut.write_bytes(text[: len(text) // 2])
+    with pytest.raises(DataFormatError, match=r"invalid JSON: .*\(the file ends early"):
+        read_file(cut)
+    table = tmp_path / "labels.json"
+    for wrong in ([1, 2], {"classes": 5}, {"classes": [{"name": "x"}]}):
+        table.write_text(json.dumps(wrong))
+        with pytest.raises(ValueError, match=r'expected \{"classes": \[\{"index": 0'):
+            parse_class_table(table)
