@@ -519,10 +519,6 @@ class TrainPanel(QWidget):
         their fields, which the user cannot change then; give the user's own values
         back when there is no such run."""
         cfg = self._start_from_config()
-        values = lambda: [  # noqa: E731
-            self.preset.currentText(), self.encoder.currentText(),
-            self.stream.currentText(), self.hidden.value(), self.frames.value(),
-        ]  # fmt: skip
         if cfg is None:
             if self._own_values is not None:
                 self._set_inheritable(self._own_values)
@@ -532,7 +528,10 @@ class TrainPanel(QWidget):
                 widget.setToolTip(self._tips[widget])
             return
         if self._own_values is None:
-            self._own_values = values()
+            self._own_values = [
+                self.preset.currentText(), self.encoder.currentText(),
+                self.stream.currentText(), self.hidden.value(), self.frames.value(),
+            ]  # fmt: skip
         self._set_inheritable(
             [cfg.model.preset, cfg.model.encoder, cfg.data.stream, cfg.model.hidden,
              cfg.data.frames]
