@@ -317,7 +317,11 @@ class TeachPanel(QWidget):
         left = QVBoxLayout()
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(controls_area, 1)
-        left.addWidget(train_box)
+        pinned = QVBoxLayout()  # in line with the boxes in the column above
+        margins = controls.contentsMargins()
+        pinned.setContentsMargins(margins.left(), 0, margins.right(), margins.bottom())
+        pinned.addWidget(train_box)
+        left.addLayout(pinned)
         left_widget = QWidget()
         left_widget.setLayout(left)
         left_widget.setMaximumWidth(controls_area.maximumWidth())
