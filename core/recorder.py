@@ -124,7 +124,9 @@ class RecordFinished:
         detected: Frames with a person.
         label: The take's row added to ``labels.csv``, or ``None``.
         reason: ``"stopped"`` (the stop flag), ``"eof"`` (end of the video),
-            ``"max_seconds"`` or ``"max_frames"``.
+            ``"max_seconds"``, ``"max_frames"``, or ``"cancelled"``: stopped during
+            the countdown, before any frame, when no file is written (``path`` does
+            not exist).
         warning: A problem worth showing (``""`` if none), e.g. nobody was seen.
     """
 
@@ -274,9 +276,12 @@ def record(
             if max_seconds is not None and frame.timestamp - first_t >= max_seconds:
                 reason = "max_seconds"
                 break
-        if (
-            writer is None
-        ):  # nothing recorded (stopped during the countdown, empty file)
+        if writer is None and reason == "stopped":
+            # Stopped during the countdown: no take (an empty one was saved, said to
+            # be one where "nobody was seen", beside a frame showing the person).
+            yield RecordFinished(path, name, 0, 0.0, 0, None, "cancelled")
+            return
+        if writer is None:  # nothing recorded (a video without a frame): an empty take
             writer = RecordingWriter(
                 path, "mp33", info, subject=subject, overwrite=overwrite
             )

@@ -597,6 +597,12 @@ class TeachPanel(QWidget):
         from core.recorder import RecordFinished
 
         assert isinstance(event, RecordFinished)
+        if event.reason == "cancelled":
+            said = "Take cancelled during the countdown: nothing was saved"
+            self.record_status.setText(said)
+            self.ctx.status(said)
+            self.video.show_message("Cancelled")
+            return
         what = (
             f"labelled {event.label.action!r}"
             if event.label is not None
@@ -686,12 +692,16 @@ class TeachPanel(QWidget):
         except (ValueError, OSError) as exc:
             self.ctx.error("Take", str(exc))
             return
+        if rec.num_frames == 0:
+            # Nothing to show: not the last take's skeleton and timeline beside it (and
+            # the view says so, not the Record box's status line, which stayed on it).
+            self._forget_recording()
+            self.video.show_message(f"{name} has no frames: nothing was recorded")
+            self.recording = rec
+            self._recording_root = self.root
+            return
         self.recording = rec
         self._recording_root = self.root
-        if rec.num_frames == 0:
-            self._playback_joints = None
-            self.record_status.setText(f"{name} has no frames")
-            return
         joints = rec.kinect_joints(PLAYBACK_LAYOUT)
         self._playback_joints = joints
         self.skeleton.set_sequence(joints, get_layout(PLAYBACK_LAYOUT))

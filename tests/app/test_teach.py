@@ -615,3 +615,49 @@ def test_training_waits_for_the_take_being_recorded(qtbot, settings, tmp_path):
         qtbot.waitUntil(lambda: panel.record_job is None, timeout=120_000)
     finally:
         jobs.stop_all()
+
+
+def test_stop_during_the_countdown_cancels_the_take(qtbot, settings, tmp_path):
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        panel.source.set_video(require_data("videos", "ta_chi.mp4"))
+        panel.action.setEditText("wave")
+        panel.countdown.setValue(3)
+        panel.record_button.click()
+        qtbot.waitUntil(
+            lambda: "Get ready" in panel.record_status.text(), timeout=30_000
+        )
+        panel.stop_button.click()
+        qtbot.waitUntil(lambda: panel.record_job is None, timeout=30_000)
+        assert panel.record_status.text() == (
+            "Take cancelled during the countdown: nothing was saved"
+        )
+        assert custom.list_recordings(panel.root) == [] and errors == []
+    finally:
+        jobs.stop_all()
+
+
+def test_an_empty_take_shows_nothing_of_the_take_before(qtbot, settings, tmp_path):
+    """Selecting a take of no frame left the last take's skeleton, timeline and
+    'Playing …' on screen, and its note stayed in the Record box (a trial)."""
+    from core.datasets import read_file
+
+    root = tmp_path / "my-actions"
+    drink = read_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+    custom.import_sequence(root, "drink-001", drink, action="drink")
+    custom.import_sequence(root, "empty-001", drink)
+    path = custom.recording_path(root, "empty-001")
+    header = path.read_text().splitlines()[0]
+    path.write_text(header + '\n{"end": true, "frames": 0}\n')
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        assert panel.select_take("drink-001")
+        assert panel.skeleton.frame_points() is not None and panel.timeline.labelled
+        assert panel.select_take("empty-001")
+        assert panel.skeleton.frame_points() is None and not panel.timeline.labelled
+        assert panel.video.message.toPlainText() == (
+            "empty-001 has no frames: nothing was recorded"
+        )
+        assert "no frames" not in panel.record_status.text() and errors == []
+    finally:
+        jobs.stop_all()

@@ -397,3 +397,26 @@ def test_a_countdown_on_a_video_file_loses_no_frame(tmp_path: Path):
     assert isinstance(finished, RecordFinished) and finished.reason == "eof"
     assert finished.frames == 300  # every frame of the file
     assert counts and counts[0].seconds_left > 0.4 and waited >= 0.5
+
+
+def test_stopped_during_the_countdown_nothing_is_saved(tmp_path: Path):
+    """Stop pressed during the countdown saved an empty take, said to be one where
+    "nobody was seen" beside a frame showing the person (a trial)."""
+    import threading
+
+    from core.datasets.custom import list_recordings
+    from core.recorder import RecordCountdown
+
+    stop = threading.Event()
+    events = []
+    root = tmp_path / "ds"
+    for event in record(require_data("videos", "ta_chi.mp4"), root, action="wave",
+                        countdown=2.0, stop=stop):  # fmt: skip
+        events.append(event)
+        if isinstance(event, RecordCountdown):
+            stop.set()
+    finished = events[-1]
+    assert isinstance(finished, RecordFinished)
+    assert (finished.reason, finished.frames, finished.warning) == ("cancelled", 0, "")
+    assert not finished.path.exists()
+    assert list_recordings(root) == [] and read_labels(root) == []
