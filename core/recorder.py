@@ -61,6 +61,23 @@ def short_take_note(root: Path, name: str, action: str, seconds: float) -> str:
     )
 
 
+SPARSE_TAKE_SHARE = 0.5
+"""A take with a person in fewer of its frames than this share gets a note."""
+
+
+def sparse_take_note(name: str, action: str, frames: int, detected: int) -> str:
+    """A note when a person was seen in few of a take's frames (out of the picture,
+    too small, too dark): the take is labelled, but teaches little of the action
+    (``""`` otherwise)."""
+    if not frames or detected >= SPARSE_TAKE_SHARE * frames:
+        return ""
+    return (
+        f"a person was seen in only {detected} of the {frames} frames of {name!r}: it "
+        f"is labelled {action!r}, but teaches little of it; record it again with "
+        "your whole body in the picture (or delete it)"
+    )
+
+
 @dataclass(frozen=True)
 class RecordCountdown:
     """The countdown before recording runs; nothing is written yet.
@@ -292,7 +309,9 @@ def record(
         warning = ""
         if action is not None and detected:
             label = add_label(root, name, 0.0, seconds, action, subject)
-            warning = short_take_note(root, name, action, seconds)
+            warning = sparse_take_note(name, action, frames, detected) or (
+                short_take_note(root, name, action, seconds)
+            )
         elif action is not None:
             warning = (
                 f"nobody was seen in {name!r}: the take was kept but not labelled "

@@ -420,3 +420,28 @@ def test_stopped_during_the_countdown_nothing_is_saved(tmp_path: Path):
     assert (finished.reason, finished.frames, finished.warning) == ("cancelled", 0, "")
     assert not finished.path.exists()
     assert list_recordings(root) == [] and read_labels(root) == []
+
+
+def test_a_take_with_a_person_in_few_frames_says_so(tmp_path: Path):
+    """A take of a person mostly out of the picture (2 of 61 frames) was labelled and
+    trained on with no word (a trial)."""
+    import cv2
+
+    from core.live.capture import VideoSource
+
+    video = tmp_path / "mostly_empty.avi"
+    with VideoSource(require_data("videos", "ta_chi.mp4")) as src:
+        person = [f.image for _, f in zip(range(6), src)]
+    h, w = person[0].shape[:2]
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30, (w, h))
+    for image in person + [np.zeros_like(person[0])] * 24:
+        writer.write(image)
+    writer.release()
+    finished = list(record(video, tmp_path / "ds", action="wave"))[-1]
+    assert isinstance(finished, RecordFinished) and finished.label is not None
+    assert 0 < finished.detected < 15 and finished.frames == 30
+    assert finished.warning == (
+        f"a person was seen in only {finished.detected} of the 30 frames of "
+        "'wave-001': it is labelled 'wave', but teaches little of it; record it again "
+        "with your whole body in the picture (or delete it)"
+    )
