@@ -84,6 +84,7 @@ if TYPE_CHECKING:
 
 ROLE = Qt.ItemDataRole.UserRole  # a take row's recording name
 SPAN_ROLE = Qt.ItemDataRole.UserRole + 1  # a labelled row's (start, end), seconds
+ACTION_ROLE = Qt.ItemDataRole.UserRole + 2  # an action's row: its name
 PLAYBACK_LAYOUT = (
     "ntu25"  # what a take is shown as: the Kinect layout of the model family
 )
@@ -441,6 +442,7 @@ class TeachPanel(QWidget):
             takes = len({iv.recording for iv in rows})
             noun = "take" if takes == 1 else "takes"
             top = QTreeWidgetItem([f"{action} ({takes} {noun})", f"{seconds:.1f}", ""])
+            top.setData(0, ACTION_ROLE, action)
             self.takes.addTopLevelItem(top)
             for iv in rows:
                 info = infos.get(iv.recording)
@@ -792,6 +794,24 @@ class TeachPanel(QWidget):
         self.ctx.status(f"Renamed {old!r} to {new!r}")
         return True
 
+    def selected_action(self) -> str | None:
+        """The action of the selected action row (not a take's row), or ``None``."""
+        items = self.takes.selectedItems()
+        action = items[0].data(0, ACTION_ROLE) if items else None
+        return str(action) if action else None
+
+    def rename_action(self, old: str, new: str) -> bool:
+        """Rename an action in every label (merging it into an existing one of that
+        name); errors are reported, not raised."""
+        try:
+            n = custom.rename_action(self.root, old, new)
+        except (ValueError, OSError) as exc:
+            self.ctx.error("Rename action", str(exc))
+            return False
+        self.refresh()
+        self.ctx.status(f"Renamed action {old!r} to {new!r} ({count(n, 'label')})")
+        return True
+
     def delete_take(self, name: str) -> bool:
         """Delete a recording and its labels; errors are reported, not raised."""
         try:
@@ -809,8 +829,19 @@ class TeachPanel(QWidget):
 
     @pyqtSlot()
     def _on_rename_clicked(self) -> None:
+        action = self.selected_action()
+        if action is not None:
+            new, ok = QInputDialog.getText(
+                self, "Rename action",
+                f"New name of {action!r} for all its labels (an existing action's "
+                "name merges the two)", text=action,
+            )  # fmt: skip
+            if ok and new.strip() and new.strip() != action:
+                self.rename_action(action, new.strip())
+            return
         name = self.selected_take()
         if name is None:
+            self.ctx.status("Select a take (or an action's row) to rename it")
             return
         new, ok = QInputDialog.getText(self, "Rename take", "New name", text=name)
         if ok and new.strip() and new.strip() != name:
@@ -819,7 +850,10 @@ class TeachPanel(QWidget):
     @pyqtSlot()
     def _on_delete_clicked(self) -> None:
         name = self.selected_take()
-        if name is None:
+        if name is None:  # an action's row, or none: nothing said did nothing
+            self.ctx.status(
+                "Select a take to delete it (an action goes with its takes)"
+            )
             return
         answer = QMessageBox.question(
             self, "Delete take", f"Delete the recording {name!r} and its labels?"

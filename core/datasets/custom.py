@@ -528,6 +528,36 @@ def set_labels(
     return write_labels(root, numbered)
 
 
+def rename_action(root: str | os.PathLike[str], old: str, new: str) -> int:
+    """Give every label of action ``old`` the name ``new`` (an existing action's
+    name merges the two: "taichi" into "tai chi").
+
+    Args:
+        root: The dataset folder.
+        old: The action's name.
+        new: Its new name.
+
+    Returns:
+        How many labels were renamed.
+
+    Raises:
+        ValueError: If ``old`` labels nothing or ``new`` is empty, has a control
+            character, or the merge makes two labels overlap (nothing is written then).
+    """
+    new = nfc(new.strip())
+    if not new:
+        raise ValueError("an action needs a name")
+    if _control(new):
+        raise ValueError(_control(new))
+    rows = read_labels(root)
+    renamed = [replace(iv, action=new) if iv.action == old else iv for iv in rows]
+    count_renamed = sum(iv.action == old for iv in rows)
+    if not count_renamed:
+        raise ValueError(f"no label of action {old!r} in {labels_path(root)}")
+    set_labels(root, renamed)
+    return count_renamed
+
+
 def add_label(
     root: str | os.PathLike[str],
     recording: str,

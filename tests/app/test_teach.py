@@ -661,3 +661,26 @@ def test_an_empty_take_shows_nothing_of_the_take_before(qtbot, settings, tmp_pat
         assert "no frames" not in panel.record_status.text() and errors == []
     finally:
         jobs.stop_all()
+
+
+def test_an_actions_row_renames_the_action(qtbot, settings, tmp_path):
+    """Rename… and Delete on an action's row did nothing, unsaid, and two spellings
+    of one action could not be merged (a trial)."""
+    root = tmp_path / "my-actions"
+    _two_actions(root)
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    said: list[str] = []
+    panel.ctx.status = said.append
+    try:
+        top = panel.takes.topLevelItem(0)
+        panel.takes.setCurrentItem(top)
+        assert panel.selected_action() == "drop trash" and panel.selected_take() is None
+        panel._on_delete_clicked()
+        assert said[-1].startswith("Select a take to delete it")
+        assert panel.rename_action("drop trash", "pick up")  # merged
+        assert {r.action for r in custom.read_labels(root)} == {"pick up"}
+        assert panel.takes.topLevelItem(0).text(0) == "pick up (4 takes)"
+        assert said[-1] == "Renamed action 'drop trash' to 'pick up' (2 labels)"
+        assert errors == []
+    finally:
+        jobs.stop_all()

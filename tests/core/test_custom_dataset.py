@@ -390,6 +390,26 @@ def test_manage_recordings_and_labels(takes: Path) -> None:
     )
 
 
+def test_an_action_is_renamed_in_every_label_or_merged(takes: Path) -> None:
+    """Imports made "taichi" beside "tai chi", with no way to merge them (a trial)."""
+    from core.datasets.custom import rename_action
+
+    rows = read_labels(takes)
+    first, second = sorted({r.action for r in rows})[:2]
+    had = sum(r.action == first for r in rows)
+    assert rename_action(takes, first, " New name ") == had
+    assert sum(r.action == "New name" for r in read_labels(takes)) == had
+    assert first not in {r.action for r in read_labels(takes)}
+    total = had + sum(r.action == second for r in rows)
+    assert rename_action(takes, "New name", second) == had  # merged into it
+    assert sum(r.action == second for r in read_labels(takes)) == total
+    with pytest.raises(ValueError, match="no label of action 'gone'"):
+        rename_action(takes, "gone", "x")
+    with pytest.raises(ValueError, match="needs a name"):
+        rename_action(takes, second, "  ")
+    assert len(read_labels(takes)) == len(rows)
+
+
 def test_folder_without_recordings(tmp_path: Path) -> None:
     with pytest.raises(DataFormatError, match="no recordings"):
         build_clips(tmp_path)
