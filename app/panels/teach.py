@@ -655,12 +655,15 @@ class TeachPanel(QWidget):
             if top.child(j).data(0, ROLE) == name
         ]
         if start is not None:
-            exact = [
-                r for r in rows
+            # labels.csv keeps a few decimals: the label made from a frame's exact
+            # time is the row whose start is nearest it (an exact match missed it and
+            # selected the take's other label: a trial).
+            near = [
+                (abs(span[0] - start), i) for i, r in enumerate(rows)
                 if (span := r.data(0, SPAN_ROLE)) is not None
-                and abs(span[0] - start) < 1e-6
+                and abs(span[0] - start) < 0.02
             ]  # fmt: skip
-            rows = exact or rows
+            rows = [rows[min(near)[1]]] if near else rows
         if not rows:
             return False
         self.takes.setCurrentItem(rows[0])

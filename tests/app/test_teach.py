@@ -684,3 +684,28 @@ def test_an_actions_row_renames_the_action(qtbot, settings, tmp_path):
         assert errors == []
     finally:
         jobs.stop_all()
+
+
+def test_labelling_a_second_span_selects_its_row(qtbot, settings, tmp_path):
+    """The new label's row was found by its exact start time, which labels.csv keeps
+    to three decimals: at 30 fps it missed, and the take's other label was selected
+    (its span and action then relabelled by the next click: a trial)."""
+    from core.datasets import read_file
+
+    root = tmp_path / "my-actions"
+    drink = read_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+    custom.import_sequence(root, "session", drink)
+    custom.add_label(root, "session", 0.0, 1.0, "kick")
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        assert (
+            panel.select_take("session") and panel.label_action.currentText() == "kick"
+        )
+        panel.timeline.enable_selection(61, 80)  # frame 61 starts at 2.0333 s
+        assert panel.label_span("tai chi")
+        span = panel.takes.selectedItems()[0].data(0, SPAN_ROLE)
+        assert span[2] == "tai chi" and abs(span[0] - 61 / 30) < 0.01
+        assert panel.label_action.currentText() == "tai chi"
+        assert panel.timeline.selection() == (61, 80) and errors == []
+    finally:
+        jobs.stop_all()
