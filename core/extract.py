@@ -490,12 +490,14 @@ def _job_rows(job: VideoJob, path: Path) -> tuple[list[LabelInterval], str]:
     ):
         stop = duration if end is None else end
         where = f" (row {row})" if row else ""
-        if end is not None and end > duration + 0.1:
+        if end is not None and end > duration + 0.1 and start < duration:
+            # Cut at the video's end (it was dropped: a trial's 8-30 s row of a 10 s
+            # video lost its 2 s of the action), and said.
+            stop = duration
             problems.append(
-                f"label {start:g}-{end:g} s{where} is past the end ({duration:.2f} s):"
-                " not labelled"
+                f"label {start:g}-{end:g} s{where} runs past the end ({duration:.2f} s):"
+                f" labelled {start:g}-{duration:.2f} s"
             )
-            continue
         if not stop > start:
             problems.append(
                 f"label from {start:g} s{where} starts after the end: not labelled"

@@ -362,8 +362,10 @@ def test_an_import_never_takes_over_a_take_recorded_from_the_same_video(tmp_path
 
 
 def test_rows_left_out_are_said_on_a_rerun_too(tmp_path: Path):
-    """A CSV row past the video's end is left out with a warning when the video is
-    extracted, and again when the rerun skips it (it was dropped silently)."""
+    """A CSV row past the video's end is cut at the end with a warning when the
+    video is extracted, and said again when the rerun skips it (it was dropped
+    silently, then dropped with a warning: a trial's 8-30 s row of a 10 s video lost
+    its 2 s of the action)."""
     from core.extract import ExtractDone, ExtractSkipped, extract
 
     video = tmp_path / "tai.mp4"
@@ -376,9 +378,15 @@ def test_rows_left_out_are_said_on_a_rerun_too(tmp_path: Path):
     done = next(e for e in first if isinstance(e, ExtractDone))
     skipped = next(e for e in again if isinstance(e, ExtractSkipped))
     for event in (done, skipped):
-        assert "label 0.1-60 s (row 3) is past the end" in event.warning
-        assert "not labelled" in event.warning
-    assert [r.action for r in read_labels(out)] == ["a"]
+        assert (
+            "label 0.1-60 s (row 3) runs past the end (0.20 s): labelled 0.1-0.20 s"
+            in (event.warning)
+        )
+    rows = read_labels(out)
+    assert [(r.action, r.start, r.end) for r in rows] == [
+        ("a", 0, 0.1),
+        ("b", 0.1, 0.2),
+    ]
 
 
 def test_a_countdown_on_a_video_file_loses_no_frame(tmp_path: Path):
