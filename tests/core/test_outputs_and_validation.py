@@ -236,6 +236,11 @@ def test_train_values_are_checked_before_any_work(tmp_path, capsys, monkeypatch)
         main(["train", "--root", str(root), "--layout", "xyz"])
     assert stopped.value.code == 2
     assert "invalid choice: 'xyz'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # nothing converts to MediaPipe's landmarks
+        main(["train", "--root", str(root), "--layout", "mp33"])
+    assert "invalid choice: 'mp33' (choose from 'ntu25', 'ucla20')" in (
+        capsys.readouterr().err
+    )
     assert not cache.exists() and not run.exists()
 
 
