@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -320,6 +321,17 @@ def load_model(info: RunInfo) -> nn.Module:
         layout=info.layout,
     )
     weights = info.run_dir / WEIGHTS
+    if not weights.is_file():
+        # A run cancelled (or killed) before its first epoch ended has no weights:
+        # "weights.pt: checkpoint file not found" read as a broken install.
+        raise FileNotFoundError(
+            f"{info.run_dir}: no {WEIGHTS}: the run never finished an epoch"
+            + (
+                f" (resume it: ms2l train --resume {shlex.quote(str(info.run_dir))})"
+                if (info.run_dir / LAST).is_file()
+                else " (train it again)"
+            )
+        )
     load_state_into(model, safe_load(weights), weights)
     return model
 

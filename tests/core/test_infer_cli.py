@@ -435,3 +435,19 @@ def test_ctrl_c_before_the_first_frame_exits_130(run_dir, monkeypatch, capsys):
     video = require_data("videos", "ta_chi.mp4")
     assert main(["infer", str(video), "--run", str(run_dir)]) == 130
     assert "stopped by Ctrl-C before the first frame" in capsys.readouterr().err
+
+
+def test_a_run_with_no_finished_epoch_says_so(tmp_path, capsys):
+    """A run cancelled before its first epoch ended: 'weights.pt: checkpoint file not
+    found' from eval, export, novelty and infer (a trial)."""
+    from tests.core.live_model import make_run
+
+    run = make_run(tmp_path / "early", window_seconds=1.0)
+    (run / "weights.pt").unlink()
+    video = require_data("videos", "ta_chi.mp4")
+    for argv in (["export", str(run), "--onnx"],
+                 ["infer", str(video), "--run", str(run)]):  # fmt: skip
+        assert main(argv) == 2
+        assert capsys.readouterr().err.endswith(
+            f"{run}: no weights.pt: the run never finished an epoch (train it again)\n"
+        )
