@@ -209,6 +209,14 @@ def teach_config(
         if k not in _DATASET_FIELDS
     }
     data.update(val_fraction=val_fraction, cache_dir=cache_dir)
+    from models.encoders import ENCODERS  # torch: not at the GUI's import
+
+    if not ENCODERS[base.model.encoder].layout_bound:
+        # A BiGRU's input weights convert to any body count: every person of the
+        # user's recordings is seen (the base's one body left a handshake's partner
+        # out, unsaid), as `ms2l train --init-from` does. A graph encoder's weights
+        # are tied to the base's body count.
+        data["num_bodies"] = 0
     # A user's actions may differ only by side (wave the left hand, wave the right):
     # mirrored takes would teach the model to confuse them.
     data["augment"] = {**data["augment"], "mirror": 0.0}

@@ -446,6 +446,13 @@ def test_init_from_takes_over_the_body_count_two_person_takes_on_the_graph_model
                         "2", "--device", "cpu", "--threads", "1", "--quiet")  # fmt: skip
         assert status == 0, base.name
         assert runs.read_run(run).config.data.num_bodies == bodies, base.name
+        # ... and so does Teach's recipe (it read the base's one body for a BiGRU,
+        # leaving the partner out, unsaid: a trial)
+        taught = tmp_path / f"taught-{base.name}"
+        assert main(["teach", str(root), "--init-from", str(base), "--run-dir",
+                     str(taught), "--epochs", "1", "--val-fraction", "0",
+                     "--quiet"]) == 0  # fmt: skip
+        assert runs.read_run(taught).config.data.num_bodies == bodies, base.name
 
 
 def test_init_from_another_encoder_is_named(tmp_path: Path) -> None:
