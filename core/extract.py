@@ -372,6 +372,8 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
             ) from None
     if not by_video:
         raise DataFormatError(src, "no rows")
+    for rows in by_video.values():
+        _refuse_overlaps(src, rows)
     for video, rows in sorted(by_video.items()):
         name = _unique(_slug(video.stem), jobs)
         jobs[name] = VideoJob(
@@ -381,6 +383,31 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
             tuple(r for *_, r in rows),
         )
     return sorted(jobs.values(), key=lambda j: j.name)
+
+
+def _refuse_overlaps(
+    src: Path, rows: list[tuple[float, float | None, str, int]]
+) -> None:
+    """Refuse, before any video is read, rows of one video whose intervals of
+    different actions overlap (they were written, and every later reader of the
+    dataset refused them). An open end reaches the video's end."""
+    ordered = sorted(rows, key=lambda r: r[0])
+    for i, (start, end, action, row) in enumerate(ordered):
+        for other_start, _, other_action, other_row in ordered[i + 1 :]:
+            if end is not None and other_start >= end:
+                break
+            if other_action != action:
+                span = (
+                    f"{start:g} s to the video's end" if end is None
+                    else f"{start:g}-{end:g} s"
+                )  # fmt: skip
+                raise DataFormatError(
+                    src,
+                    f"interval {other_start:g} s ({other_action!r}) starts inside row "
+                    f"{row}'s {span} ({action!r}) of the same video: labels of "
+                    "different actions cannot overlap",
+                    line=other_row,
+                )
 
 
 # -- the work of one video (runs in a worker process) -----------------------------------
@@ -554,9 +581,10 @@ def extract(
     t0 = time.perf_counter()
     stop = stop or threading.Event()
     root = Path(out).expanduser()
-    root.mkdir(parents=True, exist_ok=True)
+    planned = plan(videos)  # a bad CSV fails before the dataset folder is made
     read_labels(root)  # a malformed labels.csv fails now, before any work
-    jobs = _settle_names(plan(videos), root)
+    root.mkdir(parents=True, exist_ok=True)
+    jobs = _settle_names(planned, root)
     total = len(jobs)
     todo: list[VideoJob] = []
     done = skipped = failed = extracted = 0

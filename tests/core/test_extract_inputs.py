@@ -155,3 +155,24 @@ def test_one_long_video_keeps_reporting_its_frames(tmp_path: Path, monkeypatch) 
     argv = ["data", "extract", str(tmp_path / "videos"), "--out", str(tmp_path / "b")]
     assert main([*argv, "--workers", "1", "--max-frames", "60"]) == 0
     assert "0/1   0% · " in terminal.getvalue() and " frames" in terminal.getvalue()
+
+
+def test_overlapping_rows_of_different_actions_are_refused_before_any_work(
+    tmp_path: Path, capsys
+) -> None:
+    """They were written to labels.csv, exit 0, and every reader of the dataset then
+    refused it (a trial); the same action twice, or touching intervals, are fine."""
+    table = tmp_path / "videos.csv"
+    table.write_text(HEADER + "a.mp4,0,3,x\nb.mp4,0,3,y\na.mp4,2,4,y\n")
+    out = tmp_path / "ds"
+    assert main(["data", "extract", str(table), "--out", str(out)]) == 2
+    assert capsys.readouterr().err.endswith(
+        f"{table}:4: interval 2 s ('y') starts inside row 2's 0-3 s ('x') of the same "
+        "video: labels of different actions cannot overlap\n"
+    )
+    assert not out.exists()
+    table.write_text(HEADER + "a.mp4,5,,x\na.mp4,6,7,y\n")  # an open end reaches on
+    with pytest.raises(DataFormatError, match="inside row 2's 5 s to the video's end"):
+        plan(table)
+    table.write_text(HEADER + "a.mp4,0,3,x\na.mp4,3,4,y\na.mp4,3.5,5,y\n")
+    assert [len(job.intervals) for job in plan(table)] == [3]
