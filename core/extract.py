@@ -28,6 +28,7 @@ import io
 import multiprocessing
 import os
 import re
+import signal
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -419,6 +420,10 @@ _FRAMES: Any = None
 def _init_worker(stop: Any, frames: Any) -> None:
     global _STOP, _FRAMES
     _STOP, _FRAMES = stop, frames
+    # Ctrl-C reaches every process of the terminal's group: the main one stops the
+    # workers through ``stop`` (a KeyboardInterrupt here was reported as each video
+    # failing: a trial).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def extract_video(

@@ -425,7 +425,9 @@ def run_extract(args: argparse.Namespace) -> int:
     stop = threading.Event()
     finished = None
     try:
-        with _stop_on_sigint(stop):
+        with _stop_on_sigint(
+            stop, "stopping the videos under way (run again to finish them)"
+        ):
             for event in extract(
                 args.videos, args.out, workers=args.workers, mirrored=args.mirrored,
                 max_frames=args.max_frames, stop=stop,

@@ -548,10 +548,12 @@ it on), not a second Ctrl-C."""
 
 
 @contextlib.contextmanager
-def _stop_on_sigint(stop: threading.Event) -> Iterator[None]:
+def _stop_on_sigint(
+    stop: threading.Event, doing: str = "stopping after this batch"
+) -> Iterator[None]:
     """Make the first SIGINT (Ctrl-C) or SIGTERM (``kill``, ``docker stop``, a batch
-    scheduler) set ``stop``; one more after :data:`SAME_STOP_SECONDS` raises
-    KeyboardInterrupt.
+    scheduler) set ``stop`` (saying what happens now: ``doing``); one more after
+    :data:`SAME_STOP_SECONDS` raises KeyboardInterrupt.
 
     Python only lets the main thread install signal handlers; elsewhere (e.g. a test
     runner's worker thread) this does nothing.
@@ -571,9 +573,7 @@ def _stop_on_sigint(stop: threading.Event) -> Iterator[None]:
         # os.write, not print: the handler may interrupt a print to the same stream,
         # and buffered streams refuse re-entrant writes.
         what = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-        os.write(
-            2, f"\n{what}: stopping after this batch (Ctrl-C again to abort)\n".encode()
-        )
+        os.write(2, f"\n{what}: {doing} (Ctrl-C again to abort)\n".encode())
 
     previous = {
         sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)

@@ -176,3 +176,40 @@ def test_overlapping_rows_of_different_actions_are_refused_before_any_work(
         plan(table)
     table.write_text(HEADER + "a.mp4,0,3,x\na.mp4,3,4,y\na.mp4,3.5,5,y\n")
     assert [len(job.intervals) for job in plan(table)] == [3]
+
+
+def test_ctrl_c_in_the_terminal_stops_two_workers_without_failures(tmp_path: Path):
+    """Ctrl-C reaches the whole process group: each worker raised KeyboardInterrupt
+    and every video was reported as failed (a trial)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO, require_data
+
+    for action in ("a", "b"):
+        (tmp_path / "vids" / action).mkdir(parents=True)
+        (tmp_path / "vids" / action / "t.mp4").symlink_to(
+            require_data("videos", "ta_chi.mp4")
+        )
+    argv = [sys.executable, "-m", "core.cli", "data", "extract",
+            str(tmp_path / "vids"), "--out", str(tmp_path / "out"), "--workers", "2"]  # fmt: skip
+    proc = subprocess.Popen(
+        argv, cwd=REPO, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    out = tmp_path / "out"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # until the workers write frames
+        written = [p.read_text().count("\n") for p in out.glob("*.jsonl")]
+        if len(written) == 2 and min(written) > 10:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C does
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "0 failed" in stdout and "(stopped: run again to continue)" in stdout
+    assert "KeyboardInterrupt" not in stdout + stderr
+    assert "Ctrl-C: stopping the videos under way (run again to finish them)" in stderr
