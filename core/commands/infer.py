@@ -25,7 +25,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -575,7 +575,8 @@ def _run_skeleton_file(
                     f"{args.input}: {seq.name}: no frames{why}: nothing to recognise"
                 )
             print(
-                f"{seq.name}: {count(n, 'frame')} at {seq.fps:g} FPS, layout {seq.layout}"
+                f"{seq.name}: {count(n, 'frame')} at {seq.fps:.4g} FPS, layout {seq.layout}"
+                + _converted_from(seq)
             )
             coords = np.nan_to_num(np.asarray(seq.joints, dtype=np.float64))
             if n and not coords.any():
@@ -646,6 +647,10 @@ def _run_skeleton_file(
                     ],
                 }
             )
+            if answers:  # (only in --json before: a trial looked for them)
+                print(
+                    "  frame by frame: " + _intervals_text(per_frame.intervals, labels)
+                )
             if seq.meta.get("intervals"):
                 _print_score(score_frames(seq, per_frame))
     except BaseException:
@@ -655,6 +660,24 @@ def _run_skeleton_file(
         raise
     _finish_outputs(args, video, lines)
     return 0
+
+
+def _converted_from(seq: SkeletonSequence) -> str:
+    """ " (from mp33)" for a recording read in another layout than it was made in."""
+    made = seq.meta.get("recorded_layout")
+    return f" (from {made})" if made and made != seq.layout else ""
+
+
+def _intervals_text(
+    intervals: Sequence[tuple[int, int, int]], labels: Sequence[str]
+) -> str:
+    """The predicted intervals, as "doffing 17-36, carry 37-102" (frames, inclusive),
+    at most a dozen of them."""
+    if not intervals:
+        return "no confident answer in any window"
+    shown = [f"{labels[k]} {start}-{end}" for k, start, end in intervals[:12]]
+    more = len(intervals) - len(shown)
+    return ", ".join(shown) + (f", … ({more} more in --json)" if more > 0 else "")
 
 
 def _why_no_window(

@@ -1147,6 +1147,7 @@ def read_recording_sequence(path: str | os.PathLike[str]) -> SkeletonSequence:
             "timestamps": rec.timestamps.tolist(),
             "subject": rec.subject,
             "complete": rec.complete,
+            "recorded_layout": rec.layout,
         },  # fmt: skip
         fps=float(fps),
         source=str(path),

@@ -219,6 +219,21 @@ def test_ntu_skeleton_file(run_dir, tmp_path, capsys):
     assert len(records[0]["whole_clip"]) == 3
     assert sum("frame" in r for r in records) >= 10
     assert _frames(out) == 103
+    # The frame-by-frame intervals are printed too, as --json has them (they were
+    # only there: a trial).
+    (intervals,) = [r["intervals"] for r in records if "intervals" in r]
+    shown = ", ".join(f"{a} {s}-{e}" for a, s, e in intervals)
+    assert f"  frame by frame: {shown or 'no confident answer in any window'}\n" in text
+
+
+def test_a_webcam_recording_says_the_layout_it_was_made_in(run_dir, tmp_path, capsys):
+    """An mp33 take was described as 'layout ntu25', the layout it is read in."""
+    from core.recorder import record
+
+    video = require_data("videos", "ta_chi.mp4")
+    *_, done = record(video, tmp_path / "ds", action="tai chi", max_frames=12)
+    assert main(["infer", str(done.path), "--run", str(run_dir)]) == 0
+    assert "12 frames at 29.97 FPS, layout ntu25 (from mp33)" in capsys.readouterr().out
 
 
 def test_nw_ucla_json_is_converted_to_the_model_layout(run_dir, tmp_path, capsys):
