@@ -1112,7 +1112,13 @@ def dataset_of(seq: SkeletonSequence) -> str | None:
 
 
 # Metadata the info line leaves out: drawn on the timeline, or too long to read.
-_NOT_SHOWN = ("intervals", "label_intervals", "class_names", "timestamps")
+_NOT_SHOWN = (
+    "intervals",
+    "label_intervals",
+    "class_names",
+    "timestamps",
+    "recorded_layout",
+)
 
 
 def zip_dataset(chosen: str) -> str:

@@ -578,6 +578,10 @@ def _run_skeleton_file(
                 f"{seq.name}: {count(n, 'frame')} at {seq.fps:.4g} FPS, layout {seq.layout}"
                 + _converted_from(seq)
             )
+            if seq.meta.get("labels_problem"):
+                print(
+                    f"  labels not read (nothing scored): {seq.meta['labels_problem']}"
+                )
             coords = np.nan_to_num(np.asarray(seq.joints, dtype=np.float64))
             if n and not coords.any():
                 raise UserError(

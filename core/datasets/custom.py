@@ -1114,13 +1114,21 @@ def label_frames(timestamps: np.ndarray, start: float, end: float) -> tuple[int,
 def read_recording_sequence(path: str | os.PathLike[str]) -> SkeletonSequence:
     """One recording as a :class:`SkeletonSequence` for replay (see ``read_file``).
 
+    A ``labels.csv`` beside it that cannot be read leaves the clip unlabelled, with
+    ``meta["labels_problem"]`` saying why.
+
     Raises:
-        DataFormatError: If the recording or its ``labels.csv`` is malformed.
+        DataFormatError: If the recording is malformed.
     """
     path = Path(path)
     rec = read_recording(path)
     layout = "ucla20" if rec.layout == "ucla20" else "ntu25"
-    rows = read_labels(path.parent)
+    try:
+        rows, problem = read_labels(path.parent), ""
+    except DataFormatError as exc:
+        # The recording is fine: it is read without labels, and the problem kept
+        # for the reader to show (a bad row of another take stopped `ms2l infer`).
+        rows, problem = [], str(exc)
     mine = [iv for iv in rows if iv.recording == rec.name]
     intervals = [[iv.action, iv.start, iv.end] for iv in mine]
     # The same as frames and class numbers, as the other readers give them; the
@@ -1148,6 +1156,7 @@ def read_recording_sequence(path: str | os.PathLike[str]) -> SkeletonSequence:
             "subject": rec.subject,
             "complete": rec.complete,
             "recorded_layout": rec.layout,
+            **({"labels_problem": problem} if problem else {}),
         },  # fmt: skip
         fps=float(fps),
         source=str(path),

@@ -266,6 +266,13 @@ def test_a_take_of_ones_own_dataset_names_its_true_action(run_dir, tmp_path, cap
     set_labels(root, [dataclasses.replace(rows[0], end=third)])
     assert main(["infer", str(root / "take-1.jsonl"), "--run", str(run_dir)]) == 0
     assert "(true:" not in capsys.readouterr().out
+    # A bad row of labels.csv (another take's): the take is read, unscored, and
+    # said (`ms2l infer` stopped on it: a trial).
+    good = custom.labels_path(root).read_text()
+    custom.labels_path(root).write_text(good + "other,abc,2,wave\n")
+    assert main(["infer", str(root / "take-1.jsonl"), "--run", str(run_dir)]) == 0
+    assert "  labels not read (nothing scored): " in capsys.readouterr().out
+    custom.labels_path(root).write_text(good)
     # A take shorter than the window: no frame-by-frame answer, and why (its frame
     # accuracy read 0.0 % with no word: a trial).
     short = dataclasses.replace(seq, joints=seq.joints[:9])
