@@ -71,16 +71,23 @@ def run(args: argparse.Namespace) -> int:
     """Build the Teach config, train with a progress bar, say how to use the model."""
     from core.commands.train import train_with_progress
     from core.datasets.custom import dataset_folder
-    from core.training.teach import teach_config, teach_run_dir, teach_val_fraction
+    from core.training.teach import (
+        few_takes,
+        teach_config,
+        teach_run_dir,
+        teach_val_fraction,
+    )
 
     root = dataset_folder(args.root)
     auto = teach_val_fraction(root)  # also refuses fewer than two actions
     val_fraction = auto if args.val_fraction is None else args.val_fraction
     if args.val_fraction is None and auto == 0:
         print(
-            "ms2l teach: note: some action has fewer than three takes, so none is held "
-            "out for validation: the run trains on every take and reports no "
-            "validation accuracy (record more takes, or give --val-fraction)",
+            "ms2l teach: note: fewer than three takes of "
+            + ", ".join(few_takes(root))
+            + ", so none is held out for validation: the run trains on every take "
+            "and reports no validation accuracy (record more takes, or give "
+            "--val-fraction)",
             file=sys.stderr,
         )
     run_dir = args.run_dir or teach_run_dir(root)

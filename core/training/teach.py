@@ -69,6 +69,16 @@ def teach_val_fraction(root: str | os.PathLike[str]) -> float:
     return TEACH_VAL_FRACTION if enough else 0.0
 
 
+def few_takes(root: str | os.PathLike[str]) -> list[str]:
+    """The actions with fewer than :data:`MIN_RECORDINGS_FOR_VALIDATION` takes, as
+    "wave (2)": the reason nothing is held out for validation."""
+    return [
+        f"{a.name!r} ({a.recordings})"
+        for a in summarize_dataset(root)
+        if a.recordings < MIN_RECORDINGS_FOR_VALIDATION
+    ]
+
+
 @dataclasses.dataclass(frozen=True)
 class TeachRuns:
     """The earlier 'Train on my actions' runs of a dataset folder worth showing.
