@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -413,7 +414,7 @@ class ProgressBar:
                 )
                 print(
                     f"cancelled at epoch {event.epoch}; resume with: "
-                    f"{again} --resume {event.run_dir}",
+                    f"{again} --resume {shlex.quote(str(event.run_dir))}",
                     file=s,
                     flush=True,
                 )

@@ -105,7 +105,7 @@ def split_of(dataset: str, protocol: str, meta: Mapping[str, Any]) -> Side:
         raise KeyError("custom datasets are split as a whole: use split_indices")
     if protocol not in protocols(dataset):
         raise KeyError(
-            f"{dataset} has no protocol {protocol!r}; known: {protocols(dataset)}"
+            f"{dataset} has no protocol {protocol!r}; known: {', '.join(protocols(dataset))}"
         )
     try:
         if dataset == "nw-ucla" and protocol == "xview-val":
@@ -189,7 +189,7 @@ def split_indices(
 
         if protocol not in protocols(dataset):
             raise KeyError(
-                f"{dataset} has no protocol {protocol!r}; known: {protocols(dataset)}"
+                f"{dataset} has no protocol {protocol!r}; known: {', '.join(protocols(dataset))}"
             )
         return split_custom(metas, protocol, val_fraction, seed, held_out)
     sides: list[Side | None] = []
