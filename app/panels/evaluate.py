@@ -150,6 +150,7 @@ class EvaluatePanel(QWidget):
         buttons.addWidget(self.export_button)
         buttons.addStretch(1)
         # A result stays on screen only while it is the result of what is chosen.
+        self.run.currentTextChanged.connect(self._on_run_chosen)
         self.run.currentTextChanged.connect(self._on_choice_changed)
         self.split.currentTextChanged.connect(self._on_choice_changed)
         self.fuse_with.textChanged.connect(self._on_choice_changed)
@@ -436,6 +437,21 @@ class EvaluatePanel(QWidget):
         # The status bar follows (an earlier failure's line stayed up under a result).
         self.ctx.status(f"Evaluated {result.run_dir.name}")
         self.evaluated.emit(result)
+
+    @pyqtSlot(str)
+    def _on_run_chosen(self, text: str) -> None:
+        """A run of one's own takes that held none out for validation (Teach with
+        fewer than three takes of an action) is scored on its training split: its
+        test split is empty (the default "test" failed with a long message)."""
+        path = Path(text.strip()).expanduser()
+        if not text.strip() or not runs.is_run_dir(path):
+            return
+        try:
+            data = runs.read_run(path).config.data
+        except (OSError, ValueError):
+            return  # Evaluate says what is wrong with it
+        if data.dataset == "custom" and data.val_fraction == 0:
+            self.split.setCurrentText("train")
 
     @pyqtSlot()
     def _on_choice_changed(self) -> None:

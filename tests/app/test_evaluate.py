@@ -332,3 +332,40 @@ def test_a_run_being_trained_is_noted_beside_its_accuracy(
         assert "being trained now" not in panel.summary.text()
     finally:
         jobs.stop_all()
+
+
+def test_a_taught_run_that_held_nothing_out_is_scored_on_its_training_takes(
+    qtbot, settings, tmp_path
+):
+    """Teach with two takes an action trains on all of them: Evaluate's default
+    'test' split failed on it with a long message (a trial)."""
+    import threading
+
+    from core.datasets import read_file
+    from core.datasets.custom import import_sequence
+    from core.runs import shipped_model_dir
+    from core.training.loop import run as train
+    from core.training.teach import teach_config
+    from tests.conftest import require_data
+
+    root = tmp_path / "mine"
+    for name, action in (("A001", "drink"), ("A011", "read")):
+        seq = read_file(require_data("ntu", f"S001C001P001R001{name}.skeleton"))
+        import_sequence(root, f"{action}-001", seq, action=action)
+    run_dir = tmp_path / "taught"
+    cfg = teach_config(root, run_dir, init_from=shipped_model_dir(), epochs=1,
+                       val_fraction=0, device="cpu", threads=1,
+                       cache_dir=str(tmp_path / "cache"))  # fmt: skip
+    list(train(cfg, threading.Event()))
+    ctx, jobs, errors = make_context(settings)
+    panel = EvaluatePanel(ctx)
+    qtbot.addWidget(panel)
+    try:
+        assert panel.split.currentText() == "test"
+        panel.run.setCurrentText(str(run_dir))
+        assert panel.split.currentText() == "train"
+        panel.evaluate_button.click()
+        qtbot.waitUntil(lambda: panel.job is None, timeout=60_000)
+        assert errors == [] and "train" in panel.summary.text()
+    finally:
+        jobs.stop_all()
