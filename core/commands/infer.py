@@ -578,6 +578,8 @@ def _run_skeleton_file(
                 f"{seq.name}: {count(n, 'frame')} at {seq.fps:.4g} FPS, layout {seq.layout}"
                 + _converted_from(seq)
             )
+            if seq.meta.get("resampled"):  # its frame numbers are the even grid's
+                print(f"  {seq.meta['resampled']}")
             if seq.meta.get("labels_problem"):
                 print(
                     f"  labels not read (nothing scored): {seq.meta['labels_problem']}"

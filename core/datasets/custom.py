@@ -1111,6 +1111,41 @@ def label_frames(timestamps: np.ndarray, start: float, end: float) -> tuple[int,
     return int(first), int(stop)
 
 
+UNEVEN_GAP = 1.5
+"""A recording whose longest gap between frames exceeds this many typical frame
+periods is resampled for replay and inference (dropped frames, a pause)."""
+
+
+def _evenly_spaced(
+    rec: Recording, joints: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float, str]:
+    """A recording's frames at an even rate: as recorded when they are, else
+    resampled on their timestamps at the typical rate (nearest frame with a person,
+    as training reads them; nobody across a gap over :data:`MAX_GAP`). Replay and
+    ``ms2l infer`` step frame by frame at one rate: frames around a gap were given
+    the wrong times, and windows the wrong length (a trial).
+
+    Returns:
+        ``(joints, timestamps, fps, note)``; ``note`` is ``""`` when nothing changed.
+    """
+    t = rec.timestamps
+    if rec.num_frames < 3 or t[-1] <= 0:
+        return joints, t, float(rec.source.fps or CLIP_FPS), ""
+    gaps = np.diff(t)
+    period = float(np.median(gaps))
+    if period <= 0 or gaps.max() <= UNEVEN_GAP * period:
+        return joints, t, (rec.num_frames - 1) / float(t[-1]), ""
+    rate = 1.0 / period
+    pick = frame_grid(t, rec.present, 0.0, float(t[-1]) + period, rate, MAX_GAP)
+    out = np.zeros((pick.size, *joints.shape[1:]), np.float32)
+    out[pick >= 0] = joints[pick[pick >= 0]]
+    note = (
+        f"{rec.num_frames} frames unevenly spaced (a gap of {gaps.max():.2f} s), "
+        f"read at {rate:.4g} fps"
+    )
+    return out, np.arange(pick.size) / rate, rate, note
+
+
 def read_recording_sequence(path: str | os.PathLike[str]) -> SkeletonSequence:
     """One recording as a :class:`SkeletonSequence` for replay (see ``read_file``).
 
@@ -1134,25 +1169,22 @@ def read_recording_sequence(path: str | os.PathLike[str]) -> SkeletonSequence:
     # The same as frames and class numbers, as the other readers give them; the
     # classes are the dataset's (every action in labels.csv, sorted).
     classes = sorted({iv.action for iv in rows})
+    joints, times, fps, resampled = _evenly_spaced(rec, rec.kinect_joints(layout))
     frames = [
-        [classes.index(iv.action), *label_frames(rec.timestamps, iv.start, iv.end)]
+        [classes.index(iv.action), *label_frames(times, iv.start, iv.end)]
         for iv in mine
     ]
-    fps = (
-        (rec.num_frames - 1) / float(rec.timestamps[-1])
-        if rec.num_frames > 1 and rec.timestamps[-1] > 0
-        else rec.source.fps
-    )
     return SkeletonSequence(
         name=rec.name,
-        joints=rec.kinect_joints(layout),
+        joints=joints,
         layout=layout,
         label=None,
         meta={
+            **({"resampled": resampled} if resampled else {}),
             "label_intervals": intervals,
             "intervals": [[int(v) for v in iv] for iv in frames if iv[2] > iv[1]],
             "class_names": classes,
-            "timestamps": rec.timestamps.tolist(),
+            "timestamps": times.tolist(),
             "subject": rec.subject,
             "complete": rec.complete,
             "recorded_layout": rec.layout,

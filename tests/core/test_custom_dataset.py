@@ -495,6 +495,32 @@ def _write_frames(path: Path, layout: str, bodies: int, frames: list[dict]) -> P
     return path
 
 
+def test_a_recording_with_a_gap_is_read_at_its_own_rate_on_its_timestamps(
+    tmp_path: Path,
+) -> None:
+    """15 FPS frames with a 3 s pause were stepped at the average 3.75 FPS: frame 4
+    (0.267 s) was given 1.067 s, and every window the wrong length (a trial)."""
+    clip = read_file(require_data("ntu", "S001C001P001R001A001.skeleton")).joints[:, 0]
+    times = [k / 15 for k in range(5)] + [50 / 15 + k / 15 for k in range(11)]
+    frames = [{"t": t, "j": clip[i].ravel().tolist()} for i, t in enumerate(times)]
+    path = _write_frames(tmp_path / "gap.jsonl", "ntu25", 1, frames)
+    seq = read_recording_sequence(path)
+    assert seq.fps == pytest.approx(15.0)
+    assert seq.num_frames == 61  # 0 to 4.0 s at 15 fps
+    assert (
+        (seq.meta["resampled"])
+        == "16 frames unevenly spaced (a gap of 3.07 s), read at 15 fps"
+    )
+    np.testing.assert_allclose(seq.meta["timestamps"][:3], [0, 1 / 15, 2 / 15])
+    np.testing.assert_allclose(seq.joints[4, 0], clip[4])  # 0.267 s, where it was
+    np.testing.assert_allclose(seq.joints[54, 0], clip[9])  # 3.6 s, where it was
+    assert not seq.joints[20:40].any()  # nobody in the pause
+    # Evenly spaced frames are read as they are.
+    even = _write_frames(tmp_path / "even.jsonl", "ntu25", 1, frames[:5])
+    assert read_recording_sequence(even).num_frames == 5
+    assert "resampled" not in read_recording_sequence(even).meta
+
+
 def test_a_hand_written_recording_gets_messages_a_person_can_act_on(
     tmp_path: Path,
 ) -> None:
