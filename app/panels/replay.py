@@ -710,6 +710,7 @@ class ReplayPanel(QWidget):
                 self.class_names,
                 seq.num_frames,
                 captions=self._captions(),
+                colour_order=self._colour_order(),
             )
         self.prediction = None
         self.show_frame(0)
@@ -777,6 +778,13 @@ class ReplayPanel(QWidget):
         action"), a dataset's classes by number (PKU-MMD has 51)."""
         custom = self.current is not None and dataset_of(self.current) == "custom"
         return "names" if custom else "numbers"
+
+    def _colour_order(self) -> list[str] | None:
+        """A recording's actions in the order Teach colours them (``None``: a
+        dataset's classes, coloured by number)."""
+        if self.current is None:
+            return None
+        return self.current.meta.get("action_order")
 
     def _class_label(self, label: int) -> str | None:
         """The data's name of class ``label`` (``None`` if it has none)."""
@@ -903,6 +911,7 @@ class ReplayPanel(QWidget):
                 self.class_names,
                 self.current.num_frames,
                 captions=self._captions(),
+                colour_order=self._colour_order(),
             )
         self.pred_label.setText("Predicted: …" if run_dir else "Predicted: (no model)")
         self._show_model()
@@ -1035,6 +1044,7 @@ class ReplayPanel(QWidget):
                 self.class_names,
                 self.current.num_frames,
                 captions=self._captions(),
+                colour_order=self._colour_order(),
                 predicted_names=labels or self.class_names,
             )
             self._show_frame_labels(self.frame)

@@ -733,10 +733,9 @@ class TeachPanel(QWidget):
         if rec is None:
             return
         rows = self._read_labels() or []
-        # "no action", then the actions in the order labels.csv first names them: a
-        # colour stays with its action when another is added (sorted names shifted
-        # every colour after the new one).
-        names = list(dict.fromkeys([NO_ACTION] + [iv.action for iv in rows]))
+        # A colour stays with its action when another is added, and is the one
+        # Replay gives it (custom.action_order).
+        names = custom.action_order(rows)
         mine = [iv for iv in rows if iv.recording == rec.name]
         spans = [custom.label_frames(rec.timestamps, iv.start, iv.end) for iv in mine]
         intervals = [  # the timeline's ends are inclusive

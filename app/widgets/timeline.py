@@ -88,6 +88,7 @@ class IntervalTimeline(pg.PlotWidget):
         num_frames: int,
         captions: str = "numbers",
         predicted_names: Sequence[str] | None = None,
+        colour_order: Sequence[str] | None = None,
     ) -> None:
         """Draw both rows.
 
@@ -102,6 +103,9 @@ class IntervalTimeline(pg.PlotWidget):
                 ``"names"`` (the user's own few actions).
             predicted_names: The model's class names, when they are not the data's
                 (a NW-UCLA model replaying a PKU-MMD sequence).
+            colour_order: Action names whose positions give the colours (a user's
+                recording: the order Teach colours them in), instead of the class
+                numbers.
         """
         for item in self._items:
             self.removeItem(item)
@@ -123,6 +127,7 @@ class IntervalTimeline(pg.PlotWidget):
         # (by number, a predicted "tai chi" took the colour of the data's class 2).
         k = max(len(names), len(predicted_names or ()), 1)
         index = {name: i for i, name in enumerate(names)}
+        ordered = {name: i for i, name in enumerate(colour_order or ())}
         for row, intervals, row_names, row_captions in rows:
             for label, start, end in intervals:
                 if end < start:
@@ -130,6 +135,9 @@ class IntervalTimeline(pg.PlotWidget):
                 shade = int(label)
                 if row == 0 and other_classes and 0 <= label < len(row_names):
                     shade = index.get(row_names[label], len(names) + shade)
+                if ordered and 0 <= label < len(row_names):
+                    name = row_names[label]
+                    shade = ordered.get(name, len(ordered) + index.get(name, shade))
                 colour = class_colour(shade, k)
                 bar = pg.BarGraphItem(
                     x0=[start],

@@ -1111,6 +1111,18 @@ def label_frames(timestamps: np.ndarray, start: float, end: float) -> tuple[int,
     return int(first), int(stop)
 
 
+NO_ACTION = "no action"
+"""The action name of idle moments (the Live display treats it as "nothing")."""
+
+
+def action_order(rows: Sequence[LabelInterval]) -> list[str]:
+    """A dataset's actions in a lasting order, for colours: "no action" first, then
+    the others as ``labels.csv`` first names them (a new action comes last, so the
+    colours of the others stay; sorted, they shifted). Teach and Replay colour a
+    recording's actions by it, alike."""
+    return list(dict.fromkeys([NO_ACTION, *(iv.action for iv in rows)]))
+
+
 UNEVEN_GAP = 1.5
 """A recording whose longest gap between frames exceeds this many typical frame
 periods is resampled for replay and inference (dropped frames, a pause)."""
@@ -1184,6 +1196,7 @@ def read_recording_sequence(path: str | os.PathLike[str]) -> SkeletonSequence:
             "label_intervals": intervals,
             "intervals": [[int(v) for v in iv] for iv in frames if iv[2] > iv[1]],
             "class_names": classes,
+            "action_order": action_order(rows),
             "timestamps": times.tolist(),
             "subject": rec.subject,
             "complete": rec.complete,

@@ -21,7 +21,7 @@ from typing import Any
 
 from core import runs
 from core.config import TrainConfig, make_config
-from core.datasets.custom import summarize_dataset
+from core.datasets.custom import NO_ACTION, summarize_dataset
 
 TEACH_EPOCHS = 20
 TEACH_BATCH = 16
@@ -36,10 +36,6 @@ _DATASET_FIELDS = frozenset(
      "max_clips", "cache_dir", "window_seconds", "val_fraction", "held_out",
      "pseudo_labels_from", "pseudo_per_class", "pseudo_clips", "pseudo_actions")
 )  # fmt: skip
-
-
-NO_ACTION = "no action"
-"""The action name of idle moments (the Live display treats it as "nothing")."""
 
 
 def teach_val_fraction(root: str | os.PathLike[str]) -> float:

@@ -171,6 +171,19 @@ def test_users_recording_replays_with_its_own_labelled_actions(
         # The dataset's classes (sorted), frames at 30 FPS, ends inclusive on screen.
         assert panel.class_names == ["clap", "wave"]
         assert panel.true_intervals == [(1, 0, 29), (0, 45, 71)]
+        # Coloured as Teach colours them ("no action", then labels.csv's order), not
+        # by the sorted class numbers (the same take had other colours in the two
+        # panels: a trial).
+        import pyqtgraph as pg
+
+        from app.widgets.timeline import class_colour
+
+        bars = {
+            round(bar.opts["x0"][0]): bar.opts["brush"].color().getRgb()[:3]
+            for bar in panel.timeline._items
+            if isinstance(bar, pg.BarGraphItem)
+        }
+        assert bars == {0: class_colour(1, 3), 45: class_colour(2, 3)}
         assert panel.timeline.isVisibleTo(panel)
         panel.show_frame(45)
         assert panel.true_label.text() == "True: clap (0) · frames 45-71"
