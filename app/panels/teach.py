@@ -806,7 +806,7 @@ class TeachPanel(QWidget):
         """Rename an action in every label (merging it into an existing one of that
         name); errors are reported, not raised."""
         try:
-            n = custom.rename_action(self.root, old, new)
+            n, new = custom.rename_action(self.root, old, new)
         except (ValueError, OSError) as exc:
             self.ctx.error("Rename action", str(exc))
             return False

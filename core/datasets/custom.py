@@ -528,7 +528,7 @@ def set_labels(
     return write_labels(root, numbered)
 
 
-def rename_action(root: str | os.PathLike[str], old: str, new: str) -> int:
+def rename_action(root: str | os.PathLike[str], old: str, new: str) -> tuple[int, str]:
     """Give every label of action ``old`` the name ``new`` (an existing action's
     name merges the two: "taichi" into "tai chi").
 
@@ -538,7 +538,8 @@ def rename_action(root: str | os.PathLike[str], old: str, new: str) -> int:
         new: Its new name.
 
     Returns:
-        How many labels were renamed.
+        How many labels were renamed, and the name they now have (``new``, or the
+        existing action it names in other letter case).
 
     Raises:
         ValueError: If ``old`` labels nothing or ``new`` is empty, has a control
@@ -550,12 +551,19 @@ def rename_action(root: str | os.PathLike[str], old: str, new: str) -> int:
     if _control(new):
         raise ValueError(_control(new))
     rows = read_labels(root)
+    # An action of the folder in other letter case is that action (as a typed name
+    # is): "CLAP" made a class of its own beside "clap".
+    new = next(
+        (iv.action for iv in rows
+         if iv.action != old and iv.action.casefold() == new.casefold()),
+        new,
+    )  # fmt: skip
     renamed = [replace(iv, action=new) if iv.action == old else iv for iv in rows]
     count_renamed = sum(iv.action == old for iv in rows)
     if not count_renamed:
         raise ValueError(f"no label of action {old!r} in {labels_path(root)}")
     set_labels(root, renamed)
-    return count_renamed
+    return count_renamed, new
 
 
 def add_label(
