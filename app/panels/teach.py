@@ -1250,7 +1250,14 @@ class TeachPanel(QWidget):
         self.train_job = None
         self._set_training(False)
         if self._runs_root != self.root:  # another folder was opened meanwhile
+            trained_for, made = self._runs_root, self.trained_run
             self._show_earlier_runs()
+            if made is not None:  # this run finished (it is None while training)
+                # Said, not only reset: the panel went quietly to "idle".
+                self.ctx.status(
+                    f"The model of {trained_for} is ready: open that folder to use "
+                    "it in Live"
+                )
         elif self.trained_run is None and self._previous_model is not None:
             # Cancelled or failed: the model from before is still there to use.
             self.trained_run = self._previous_model

@@ -709,3 +709,26 @@ def test_labelling_a_second_span_selects_its_row(qtbot, settings, tmp_path):
         assert panel.timeline.selection() == (61, 80) and errors == []
     finally:
         jobs.stop_all()
+
+
+def test_a_model_finished_for_a_folder_left_meanwhile_is_said(
+    qtbot, settings, tmp_path
+):
+    """Another folder opened during training: the run finished and was saved, but the
+    panel went quietly back to 'idle' (a trial)."""
+    mine = tmp_path / "my-actions"
+    _two_actions(mine)
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    said: list[str] = []
+    panel.ctx.status = said.append
+    try:
+        panel.epochs.setValue(2)
+        panel.start_training()
+        panel.set_dataset(tmp_path / "someone-else")
+        qtbot.waitUntil(lambda: panel.train_job is None, timeout=120_000)
+        assert said[-1] == (
+            f"The model of {mine} is ready: open that folder to use it in Live"
+        )
+        assert not panel.use_button.isEnabled() and errors == []
+    finally:
+        jobs.stop_all()
