@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PyQt6.QtCore import QEvent, QObject, Qt
+from PyQt6.QtGui import QKeyEvent
 from PyQt6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
@@ -89,9 +90,21 @@ def hand_over(done: QPushButton, following: QPushButton) -> None:
 
 
 class _WheelGuard(QObject):
-    """Passes the wheel over an unfocused spin or combo box on to the scroll area."""
+    """Passes the wheel over an unfocused spin or combo box on to the scroll area,
+    and Space in a focused spin box on to the panel's shortcut (Record, Start): a spin
+    box keeps its arrows only; its text field took the Space, turning Length's "until
+    Stop" into " s", and no take started (a trial)."""
 
     def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:  # noqa: N802
+        if (
+            event is not None
+            and event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(obj, QAbstractSpinBox)
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Space
+        ):
+            event.ignore()  # not overridden: the shortcut takes the key
+            return True
         if (
             event is not None
             and event.type() == QEvent.Type.Wheel

@@ -273,9 +273,12 @@ def test_keys_press_the_shown_panels_buttons(qtbot, settings, tmp_path):
         teach.source.set_video(require_data("videos", "ta_chi.mp4"))
         teach.countdown.setValue(0)
         teach.max_seconds.setValue(0)  # until Stop
-        teach.takes.setFocus()
-        qtbot.keyClick(teach.takes, Qt.Key.Key_Space)
+        # A focused spin box keeps its arrows, not Space (its field took it, the
+        # Length became " s" and no take started: a trial).
+        teach.max_seconds.setFocus()
+        qtbot.keyClick(teach.max_seconds, Qt.Key.Key_Space)
         assert teach.record_job is not None
+        assert teach.max_seconds.text() == teach.max_seconds.specialValueText()
         qtbot.waitUntil(
             lambda: getattr(teach.last_record_event, "detected", 0) >= 10,
             timeout=60_000,
