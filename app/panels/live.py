@@ -309,6 +309,7 @@ class LivePanel(QWidget):
         self.shipped_button.mark_in_use(Path(self.model_path.text()))
         self.ctx.remember("model/run", self.model_path.text())
         labels = list(predictor.labels)
+        self.bars.show_rows(len(labels))
         check = (
             "unfamiliar motion → no action"
             if getattr(predictor, "novelty", None) is not None

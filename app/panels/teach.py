@@ -446,7 +446,7 @@ class TeachPanel(QWidget):
             self.takes.addTopLevelItem(top)
             for iv in rows:
                 info = infos.get(iv.recording)
-                frames = "" if info is None else str(info.frames)
+                frames = "" if info is None else str(_span_frames(info, iv))
                 span = f"{iv.start:.1f}–{iv.end:.1f} s"
                 item = QTreeWidgetItem(
                     [f"{iv.recording}  [{span}]{take_note(info)}",
@@ -753,6 +753,10 @@ class TeachPanel(QWidget):
             self.play_button.setText("Play")
             return
         if self._playback_joints is None or self.recording is None:
+            if self.recording is not None:  # a take of no frame: said, not nothing
+                self.ctx.status(f"{self.recording.name} has no frames to play")
+            else:
+                self.ctx.status("Select a take to play it")
             return
         if self.record_job is None:  # the camera's last frame is not this take's
             self.video.clear_frame()
@@ -1299,6 +1303,14 @@ class TeachPanel(QWidget):
         )
         if folder:
             self.base_path.setText(folder)
+
+
+def _span_frames(info: RecordingInfo, iv: custom.LabelInterval) -> int:
+    """About how many of a take's frames a label covers (at the take's average
+    rate): the Frames column gave the whole take's beside the label's seconds."""
+    if info.duration <= 0:
+        return info.frames
+    return min(info.frames, round(iv.duration * info.frames / info.duration))
 
 
 def take_note(info: RecordingInfo | None) -> str:

@@ -46,6 +46,13 @@ class ProbabilityBars(QWidget):
                 bar.setValue(0)
                 bar.setFormat("")
 
+    def show_rows(self, n: int) -> None:
+        """Show the first ``n`` rows only: a model of three actions has no fourth
+        and fifth answer (their rows stayed at "–": a trial)."""
+        for row, (name, bar) in enumerate(zip(self.names, self.bars)):
+            name.setVisible(row < n)
+            bar.setVisible(row < n)
+
     def shown(self) -> list[tuple[str, float]]:
         """The pairs currently shown (for tests)."""
         return [

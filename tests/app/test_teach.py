@@ -76,6 +76,9 @@ def test_record_takes_train_and_recognise_them_live(qtbot, settings, tmp_path):
             ),
             timeout=60_000,
         )
+        # Two actions, two rows of bars (five, three at "–", before: a trial)
+        rows = [bar.isVisibleTo(live) for bar in live.bars.bars]
+        assert rows == [True, True, False, False, False]
         qtbot.waitUntil(lambda: live.picker.cameras is not None, timeout=30_000)
         live.start()
         qtbot.waitUntil(
@@ -659,6 +662,10 @@ def test_an_empty_take_shows_nothing_of_the_take_before(qtbot, settings, tmp_pat
             "empty-001 has no frames: nothing was recorded"
         )
         assert "no frames" not in panel.record_status.text() and errors == []
+        said: list[str] = []
+        panel.ctx.status = said.append
+        panel.play_button.click()  # it did nothing, unsaid
+        assert said == ["empty-001 has no frames to play"]
     finally:
         jobs.stop_all()
 
@@ -703,8 +710,11 @@ def test_labelling_a_second_span_selects_its_row(qtbot, settings, tmp_path):
         )
         panel.timeline.enable_selection(61, 80)  # frame 61 starts at 2.0333 s
         assert panel.label_span("tai chi")
-        span = panel.takes.selectedItems()[0].data(0, SPAN_ROLE)
+        row = panel.takes.selectedItems()[0]
+        span = row.data(0, SPAN_ROLE)
         assert span[2] == "tai chi" and abs(span[0] - 61 / 30) < 0.01
+        # Its frames, not the take's 103 beside the label's seconds (a trial)
+        assert (row.text(1), row.text(2)) == ("0.7", "20")
         assert panel.label_action.currentText() == "tai chi"
         assert panel.timeline.selection() == (61, 80) and errors == []
     finally:
