@@ -47,6 +47,7 @@ from PyQt6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTreeWidget,
@@ -89,10 +90,11 @@ PLAYBACK_LAYOUT = (
     "ntu25"  # what a take is shown as: the Kinect layout of the model family
 )
 DEFAULT_DATASET = Path.home() / "ms2l-actions"
+NO_ACTION_TIP = f'Tip: record "{NO_ACTION}" takes too (hover for why)'
 NO_ACTION_HELP = (
-    f'Record a few takes of standing, walking about or fidgeting as "{NO_ACTION}": '
-    "the model then has a class for moments when none of your actions happens, "
-    "instead of forcing one of them."
+    f'Takes of standing, walking about or fidgeting labelled "{NO_ACTION}" give the '
+    "model a class for moments when none of your actions happens, instead of "
+    "forcing one of them."
 )
 
 
@@ -214,8 +216,10 @@ class TeachPanel(QWidget):
         press_on_key(self, Qt.Key.Key_Escape, self.stop_button)
         self.record_status = QLabel("Choose a source and an action, then Record.")
         self.record_status.setWordWrap(True)
-        help_label = QLabel(NO_ACTION_HELP)
-        help_label.setWordWrap(True)
+        # One line, the why in its tooltip: three wrapped lines pushed the list of
+        # takes below the fold.
+        help_label = QLabel(NO_ACTION_TIP)
+        help_label.setToolTip(NO_ACTION_HELP)
         help_label.setStyleSheet("color: gray")
         record_form = QFormLayout()
         record_form.addRow(self.source)
@@ -244,6 +248,13 @@ class TeachPanel(QWidget):
         for column in (1, 2):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.takes.itemSelectionChanged.connect(self._on_takes_selection_changed)
+        # The list takes the column's spare height, not its own preferred 192 px: the
+        # column (whose wrapped labels size it by height-for-width) added that to
+        # the other boxes' and scrolled, its Play row and settings below the fold.
+        self.takes.setSizePolicy(
+            QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored
+        )
+        self.takes.setMinimumHeight(80)
         self.play_button = QPushButton("Play")
         self.play_button.clicked.connect(self._on_play_clicked)
         rename = QPushButton("Rename…")
@@ -289,10 +300,16 @@ class TeachPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setFormat("idle")
         self.progress.setValue(0)
-        train_form = QFormLayout()
-        train_form.addRow("Start from", field_row(self.base_path, browse_base))
-        train_form.addRow("Epochs", self.epochs)
-        train_form.addRow(
+        # What training starts from scrolls with the column; its buttons and progress
+        # stay in view below it (the whole box pinned hid the takes on a 1280x720
+        # screen).
+        settings_form = QFormLayout()
+        settings_form.addRow("Start from", field_row(self.base_path, browse_base))
+        settings_form.addRow("Epochs", self.epochs)
+        settings_box = QGroupBox("Training settings")
+        settings_box.setLayout(settings_form)
+        train_form = QVBoxLayout()
+        train_form.addLayout(
             field_row(
                 self.train_button,
                 self.cancel_button,
@@ -300,7 +317,7 @@ class TeachPanel(QWidget):
                 self.use_button,
             )
         )
-        train_form.addRow(self.progress)
+        train_form.addWidget(self.progress)
         train_box = QGroupBox("Train")
         train_box.setLayout(train_form)
 
@@ -308,6 +325,7 @@ class TeachPanel(QWidget):
         controls.addWidget(dataset_box)
         controls.addWidget(record_box)
         controls.addWidget(takes_box, 1)
+        controls.addWidget(settings_box)
         controls_widget = QWidget()
         controls_widget.setLayout(controls)
         controls_widget.setMaximumWidth(560)
