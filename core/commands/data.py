@@ -287,16 +287,9 @@ def _class_warnings(s: dict[str, Any]) -> list[str]:
             "no labelled interval (labels.csv is missing or has no rows): only "
             "self-supervised pretraining (--strategy pretrain) can use this dataset"
         ]
-    by_key: dict[str, list[str]] = {}
-    for name in s["class_names"]:
-        by_key.setdefault(" ".join(name.lower().split()), []).append(name)
-    warnings = [
-        "actions "
-        + " and ".join(repr(n) for n in names)
-        + " differ only in case or spaces: they are different classes"
-        for names in by_key.values()
-        if len(names) > 1
-    ]
+    from core.datasets.custom import look_alike_actions
+
+    warnings = look_alike_actions(s["class_names"])
     if not sum(s["per_class"]["test"]):  # training would stop on it: say so now
         from core.datasets.custom import empty_validation_reason
 

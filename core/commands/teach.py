@@ -80,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
 
     root = dataset_folder(args.root)
     auto = teach_val_fraction(root)  # also refuses fewer than two actions
+    from core.datasets.custom import look_alike_actions, summarize_dataset
+
+    for warning in look_alike_actions([a.name for a in summarize_dataset(root)]):
+        print(f"ms2l teach: warning: {warning}", file=sys.stderr)  # as data info
     val_fraction = auto if args.val_fraction is None else args.val_fraction
     if args.val_fraction is None and auto == 0:
         print(

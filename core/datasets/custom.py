@@ -1119,6 +1119,21 @@ def label_frames(timestamps: np.ndarray, start: float, end: float) -> tuple[int,
     return int(first), int(stop)
 
 
+def look_alike_actions(names: Sequence[str]) -> list[str]:
+    """A warning for each group of action names that differ only in letter case or
+    spaces ('Throw' and 'throw' are two classes, most likely one meant)."""
+    by_key: dict[str, list[str]] = {}
+    for name in names:
+        by_key.setdefault(" ".join(name.casefold().split()), []).append(name)
+    return [
+        "actions "
+        + " and ".join(repr(n) for n in group)
+        + " differ only in case or spaces: they are different classes"
+        for group in by_key.values()
+        if len(group) > 1
+    ]
+
+
 NO_ACTION = "no action"
 """The action name of idle moments (the Live display treats it as "nothing")."""
 

@@ -535,3 +535,24 @@ def test_actions_changed_after_a_run_resume_refuses_and_eval_scores_by_name(
         "'sit down')" in err
     )
     assert (run / "metrics.jsonl").read_bytes() == metrics
+
+
+def test_ms2l_teach_warns_of_actions_differing_only_in_case(
+    dataset: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """'Throw' and 'throw' were trained as two classes unsaid (data info warned)."""
+    import dataclasses
+
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    rows = read_labels(dataset)
+    odd = dataclasses.replace(rows[0], action=rows[0].action.upper())
+    write_labels(dataset, [odd, *rows[1:]])
+    try:
+        assert main(["teach", str(dataset), "--run-dir", str(tmp_path / "r"),
+                     "--epochs", "1", "--quiet"]) == 0  # fmt: skip
+    finally:
+        write_labels(dataset, rows)
+    assert (
+        f"ms2l teach: warning: actions {odd.action!r} and {rows[0].action!r} differ "
+        "only in case or spaces: they are different classes"
+    ) in capsys.readouterr().err
