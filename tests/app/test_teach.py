@@ -29,6 +29,16 @@ def _record(qtbot, panel, video, action, seconds, whole=True):
     return panel.last_record_event
 
 
+def _panel_saying(qtbot, settings, tmp_path):
+    """A panel on a folder of two actions (two takes each), whose status lines are
+    kept in a list."""
+    _two_actions(tmp_path / "my-actions")
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    said: list[str] = []
+    panel.ctx.status = said.append
+    return panel, jobs, errors, said
+
+
 def _panel(qtbot, settings, tmp_path):
     ctx, jobs, errors = make_context(settings)
     panel = TeachPanel(ctx, dataset=tmp_path / "my-actions")
@@ -674,10 +684,7 @@ def test_an_actions_row_renames_the_action(qtbot, settings, tmp_path):
     """Rename… and Delete on an action's row did nothing, unsaid, and two spellings
     of one action could not be merged (a trial)."""
     root = tmp_path / "my-actions"
-    _two_actions(root)
-    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
-    said: list[str] = []
-    panel.ctx.status = said.append
+    panel, jobs, errors, said = _panel_saying(qtbot, settings, tmp_path)
     try:
         top = panel.takes.topLevelItem(0)
         panel.takes.setCurrentItem(top)
@@ -727,10 +734,7 @@ def test_a_model_finished_for_a_folder_left_meanwhile_is_said(
     """Another folder opened during training: the run finished and was saved, but the
     panel went quietly back to 'idle' (a trial)."""
     mine = tmp_path / "my-actions"
-    _two_actions(mine)
-    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
-    said: list[str] = []
-    panel.ctx.status = said.append
+    panel, jobs, errors, said = _panel_saying(qtbot, settings, tmp_path)
     try:
         panel.epochs.setValue(2)
         panel.start_training()
