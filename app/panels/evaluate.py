@@ -150,6 +150,8 @@ class EvaluatePanel(QWidget):
         buttons.addWidget(self.export_button)
         buttons.addStretch(1)
         # A result stays on screen only while it is the result of what is chosen.
+        self._split_for_run = False  # "train" was set for a run, not by the user
+        self.split.activated.connect(self._on_split_activated)
         self.run.currentTextChanged.connect(self._on_run_chosen)
         self.run.currentTextChanged.connect(self._on_choice_changed)
         self.split.currentTextChanged.connect(self._on_choice_changed)
@@ -438,6 +440,10 @@ class EvaluatePanel(QWidget):
         self.ctx.status(f"Evaluated {result.run_dir.name}")
         self.evaluated.emit(result)
 
+    @pyqtSlot(int)
+    def _on_split_activated(self, _index: int) -> None:
+        self._split_for_run = False  # the user's own choice stays
+
     @pyqtSlot(str)
     def _on_run_chosen(self, text: str) -> None:
         """A run of one's own takes that held none out for validation (Teach with
@@ -452,6 +458,10 @@ class EvaluatePanel(QWidget):
             return  # Evaluate says what is wrong with it
         if data.dataset == "custom" and data.val_fraction == 0:
             self.split.setCurrentText("train")
+            self._split_for_run = True
+        elif self._split_for_run:  # set for the run before: this one has a test split
+            self.split.setCurrentText("test")
+            self._split_for_run = False
 
     @pyqtSlot()
     def _on_choice_changed(self) -> None:

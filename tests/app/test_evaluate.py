@@ -367,5 +367,7 @@ def test_a_taught_run_that_held_nothing_out_is_scored_on_its_training_takes(
         panel.evaluate_button.click()
         qtbot.waitUntil(lambda: panel.job is None, timeout=60_000)
         assert errors == [] and "train" in panel.summary.text()
+        panel.run.setCurrentText(str(shipped_model_dir()))  # a run with a test split
+        assert panel.split.currentText() == "test"
     finally:
         jobs.stop_all()
