@@ -63,10 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PyQt6.QtCore import QTimer
     from PyQt6.QtWidgets import QApplication
 
+    from app.gc_guard import collect_on_gui_thread
     from app.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("MS²L Studio")
+    collect_on_gui_thread(app)  # never a worker collecting the GUI's Qt objects
     window = MainWindow(model_dir=args.model, video=args.video)
     window.show()
     if args.quit_after is not None:

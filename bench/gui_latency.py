@@ -52,6 +52,9 @@ def main() -> int:
         print(f"NW-UCLA archive not found: {zip_path}", file=sys.stderr)
         return 2
     app = QApplication([])
+    from app.gc_guard import collect_on_gui_thread
+
+    collect_on_gui_thread(app)  # as the app does
     tmp = Path(tempfile.mkdtemp(prefix="ms2l-gui-latency-"))
     jobs = JobManager()
     ctx = AppContext(

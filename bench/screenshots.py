@@ -88,6 +88,9 @@ def main() -> int:
         model = train_small_model(zip_path, tmp / "model")
     app = QApplication([])
     app.setApplicationName("MS²L Studio")
+    from app.gc_guard import collect_on_gui_thread
+
+    collect_on_gui_thread(app)  # as the app does
     width, height = (int(v) for v in args.size.split("x"))
     settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, model_dir=model, video=video)

@@ -513,3 +513,38 @@ def test_a_click_on_the_timeline_chooses_that_frame(qtbot):
         QTest.mouseClick(tl.viewport(), Qt.MouseButton.LeftButton, pos=point)
     assert abs(clicked.args[0] - 700) <= 3
     assert box.viewRange()[0][1] >= 999  # not panned
+
+
+def test_cycles_are_collected_on_the_gui_thread_not_in_a_worker(qtbot, qapp):
+    """A worker thread collecting a cycle of the GUI's Qt objects killed the process
+    (a segmentation fault with 'Garbage-collecting' on the worker's stack)."""
+    import gc
+    import threading
+    import weakref
+
+    from app.gc_guard import collect_on_gui_thread
+
+    collect_on_gui_thread(qapp)  # (the GUI tests' session already did)
+    assert not gc.isenabled()
+    freed_on: list[int] = []
+
+    class Node:
+        def __del__(self):
+            freed_on.append(threading.get_ident())
+
+    refs, kept = [], []
+
+    def worker():
+        a, b = Node(), Node()
+        a.other, b.other = b, a  # a cycle: only the cyclic collector frees it
+        refs.append(weakref.ref(a))
+        # enough live allocations to pass generation 0's threshold
+        kept.extend([i] for i in range(5 * gc.get_threshold()[0]))
+        del a, b
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert refs[0]() is not None  # not collected in the worker
+    qtbot.waitUntil(lambda: refs[0]() is None, timeout=5000)
+    assert set(freed_on) == {threading.get_ident()}  # the GUI thread
