@@ -117,3 +117,13 @@ def test_nw_ucla_validation_protocol_uses_the_training_views_only():
     metas = [{"view": v} for v in (3, 1, 2, 1, 3, 2)]
     idx = split_indices("nw-ucla", "xview-val", metas)
     assert idx["train"].tolist() == [1, 3] and idx["test"].tolist() == [2, 5]
+
+
+def test_an_unknown_protocol_lists_the_known_ones_as_words():
+    """They were printed as a Python tuple: "known: ('recording', 'subject')"."""
+    from core.datasets.splits import split_indices
+
+    with pytest.raises(KeyError, match="known: recording, subject"):
+        split_indices("custom", "bogus", [])
+    with pytest.raises(KeyError, match="known: xsub, xview"):
+        split_indices("ntu60", "bogus", [{"performer": 1, "camera": 1}])
