@@ -41,9 +41,8 @@ class _Collector(QObject):
 
 
 def collect_on_gui_thread(app: QCoreApplication) -> None:
-    """Turn automatic collection off and collect on ``app``'s thread instead (once per
-    application; later calls do nothing)."""
-    if app.findChild(_Collector) is not None:
-        return
-    _Collector(app)
+    """Turn automatic collection off and collect on ``app``'s thread instead (the
+    timer is made once per application)."""
+    if app.findChild(_Collector) is None:
+        _Collector(app)
     gc.disable()

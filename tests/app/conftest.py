@@ -13,6 +13,22 @@ from PyQt6.QtCore import QSettings, QThread
 
 
 @pytest.fixture(autouse=True)
+def _garbage_collected_on_the_gui_thread(qapp):
+    """As the app does (app.gc_guard): a worker thread collecting a cycle of Qt
+    objects killed the test process with a segmentation fault (1 in ~15 runs). After
+    each GUI test (its threads have ended) Python collects as usual again: the core
+    tests that follow run no event loop for the timer. First here, so that it ends
+    last: after the test's threads have ended and its widgets have been closed."""
+    import gc
+
+    from app.gc_guard import collect_on_gui_thread
+
+    collect_on_gui_thread(qapp)
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
 def _no_running_qthreads(monkeypatch):
     """Fail a test that leaves a QThread running."""
     started: list[QThread] = []
@@ -51,15 +67,6 @@ def _widgets_outlive_the_test_body(qtbot, monkeypatch):
     monkeypatch.setattr(qtbot, "addWidget", add_and_keep)
     yield
     kept.clear()  # pytest-qt closed them (close, deleteLater) before fixtures end
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _garbage_collected_on_the_gui_thread(qapp):
-    """As the app does (app.gc_guard): a worker thread collecting a cycle of Qt
-    objects killed the test process with a segmentation fault (1 in ~15 runs)."""
-    from app.gc_guard import collect_on_gui_thread
-
-    collect_on_gui_thread(qapp)
 
 
 @pytest.fixture(scope="session")
