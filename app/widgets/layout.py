@@ -57,7 +57,7 @@ def scrolling_column(column: QWidget) -> QScrollArea:
         if button.focusPolicy() == Qt.FocusPolicy.StrongFocus:
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
     area = QScrollArea()
-    guard = _WheelGuard(area)
+    guard = _ColumnInputGuard(area)
     for box in column.findChildren((QAbstractSpinBox, QComboBox)):
         box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel does not focus it
         box.installEventFilter(guard)
@@ -89,7 +89,7 @@ def hand_over(done: QPushButton, following: QPushButton) -> None:
     done.setEnabled(False)
 
 
-class _WheelGuard(QObject):
+class _ColumnInputGuard(QObject):
     """Passes the wheel over an unfocused spin or combo box on to the scroll area,
     and Space in a focused spin box on to the panel's shortcut (Record, Start): a spin
     box keeps its arrows only; its text field took the Space, turning Length's "until

@@ -196,12 +196,19 @@ def _export_verified(
         staged.unlink(missing_ok=True)
 
 
+def _example_shape(
+    model: ExportableModel, frames: int, num_bodies: int
+) -> tuple[int, ...]:
+    """The input an export is traced with (a batch of 2) and checked against."""
+    return (2, frames, num_bodies, model.num_joints, model.channels)
+
+
 def reproduces(
     model: ExportableModel, path: str | os.PathLike[str], frames: int, num_bodies: int
 ) -> bool:
     """Whether the ONNX file at ``path`` reproduces ``model`` (as :func:`ensure_onnx`
     checks a file before reusing it); writes nothing."""
-    shape = (2, frames, num_bodies, model.num_joints, model.channels)
+    shape = _example_shape(model, frames, num_bodies)
     return Path(path).is_file() and _matches_torch(
         model.export_module().eval(), Path(path), shape
     )
@@ -256,7 +263,7 @@ def ensure_onnx(
         else:
             warnings.warn(message, OnnxModelWarning, stacklevel=3)
 
-    shape = (2, frames, num_bodies, model.num_joints, model.channels)
+    shape = _example_shape(model, frames, num_bodies)
     stale = False
     if not force and target.is_file():
         if _matches_torch(module, target, shape):
