@@ -55,6 +55,7 @@ class EvalResult:
         dataset: The dataset evaluated on.
         protocol: Its protocol.
         notes: What a reader of the figure should know (e.g. held-out takes gone).
+        weights: The scored weights file's :func:`core.runs.weights_stamp`.
     """
 
     accuracy: float
@@ -67,6 +68,7 @@ class EvalResult:
     dataset: str = ""
     protocol: str = ""
     notes: tuple[str, ...] = ()
+    weights: tuple[int, int] | None = None
 
     @property
     def split_name(self) -> str:
@@ -259,6 +261,7 @@ class _Scores:
     dataset: str = ""
     protocol: str = ""
     notes: tuple[str, ...] = ()
+    weights: tuple[int, int] | None = None
 
 
 def _score_run(
@@ -268,6 +271,8 @@ def _score_run(
     stop: threading.Event | None,
     device: str,
 ) -> _Scores:
+    # Taken before loading: a save in between reads as a change (never as none).
+    weights = runs.weights_stamp(run_dir)
     predictor = Predictor.from_run(run_dir, device=device, novelty=False)
     clips, data_cfg, notes = _labelled_clips(predictor, split, data_root)
     proba = []
@@ -292,6 +297,7 @@ def _score_run(
         data_cfg.dataset,
         data_cfg.protocol,
         notes,
+        weights,
     )
 
 
@@ -329,6 +335,7 @@ def _result(scores: _Scores, split: str) -> EvalResult:
         dataset=scores.dataset,
         protocol=scores.protocol,
         notes=scores.notes,
+        weights=scores.weights,
     )
 
 
@@ -530,7 +537,19 @@ def save_eval(
 
     Returns:
         ``{"json": ..., "csv": ..., "png": ...}`` paths written.
+
+    Raises:
+        ValueError: If a scored run's weights changed since they were read (a run
+            that trained on): the figures would pass for the new weights'.
     """
+    scored = result.members if isinstance(result, FusedResult) else [result]
+    for member in scored:
+        if runs.weights_stamp(member.run_dir) != member.weights:
+            raise ValueError(
+                f"{member.run_dir}: its weights changed while it was being evaluated "
+                "(its training went on): these figures are of the earlier weights, so "
+                "they were not written; evaluate it again"
+            )
     doc = result.to_dict()
     tag = None
     title = ""

@@ -57,6 +57,16 @@ def remove_evaluations(run_dir: str | os.PathLike[str]) -> list[str]:
     return sorted(removed)
 
 
+def weights_stamp(run_dir: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """What tells one save of a run's weights from the next: ``(mtime_ns, size)`` of
+    its ``weights.pt`` (``None`` when it has none)."""
+    try:
+        st = (Path(run_dir) / WEIGHTS).stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
 def atomic_save(obj: Any, path: str | os.PathLike[str]) -> Path:
     """``torch.save`` through :func:`core.fileio.atomic_path`.
 

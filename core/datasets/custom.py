@@ -116,13 +116,32 @@ def recording_path(root: str | os.PathLike[str], name: str) -> Path:
     """
     root = Path(root).expanduser()
     path = root / f"{check_name(nfc(name))}{SUFFIX}"
+    if path.exists():
+        return path
+    upper = path.with_suffix(SUFFIX.upper())  # named on a system that shouts
+    if upper.exists():
+        return upper
     # Only a non-ASCII name has another form; the folder is not listed for the others
     # (data extract asks for every new video's path).
-    if not path.exists() and not path.stem.isascii() and root.is_dir():
-        for other in root.glob(f"*{SUFFIX}"):
+    if not path.stem.isascii() and root.is_dir():
+        for other in recording_files(root):
             if nfc(other.stem) == path.stem:
                 return other
     return path
+
+
+def recording_files(root: str | os.PathLike[str]) -> list[Path]:
+    """The recordings of a dataset folder, sorted: its ``<name>.jsonl`` files, the
+    suffix in any letter case (``.JSONL`` from another system), hidden files left out;
+    ``[]`` if the folder does not exist."""
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        return []
+    return sorted(
+        p
+        for p in root.iterdir()
+        if p.suffix.lower() == SUFFIX and not p.name.startswith(".") and p.is_file()
+    )
 
 
 # -- labels.csv -------------------------------------------------------------------------
@@ -402,14 +421,7 @@ def list_recordings(root: str | os.PathLike[str]) -> list[RecordingInfo]:
     Returns:
         Summaries sorted by name; ``[]`` if the folder does not exist.
     """
-    root = Path(root).expanduser()
-    if not root.is_dir():
-        return []
-    return [
-        recording_info(p)
-        for p in sorted(root.glob(f"*{SUFFIX}"))
-        if p.is_file() and not p.name.startswith(".")
-    ]
+    return [recording_info(p) for p in recording_files(root)]
 
 
 def rename_recording(root: str | os.PathLike[str], old: str, new: str) -> Path:
@@ -676,7 +688,7 @@ def next_take_name(root: str | os.PathLike[str], action: str) -> str:
     stem = stem[:90].lstrip(".+-") or "take"
     root = Path(root).expanduser()
     i = 1
-    while (root / f"{stem}-{i:03d}{SUFFIX}").exists():
+    while recording_path(root, f"{stem}-{i:03d}").exists():
         i += 1
     return check_name(f"{stem}-{i:03d}")
 
@@ -802,7 +814,7 @@ def build_clips(
             the folder holds no recording.
     """
     root = dataset_folder(root)
-    files = [p for p in sorted(root.glob(f"*{SUFFIX}")) if not p.name.startswith(".")]
+    files = recording_files(root)
     if not files:
         raise DataFormatError(
             root, f"no recordings (<name>{SUFFIX} files) in this dataset folder"
@@ -1039,11 +1051,7 @@ class CustomReader(FileDatasetReader):
         root = Path(root).expanduser()
         if not root.exists():
             raise FileNotFoundError(f"custom: no such dataset folder: {root}")
-        files = sorted(
-            p
-            for p in root.glob(f"*{SUFFIX}")
-            if p.is_file() and not p.name.startswith(".")
-        )
+        files = recording_files(root)
         labels = labels_path(root)
         return files + ([labels] if labels.is_file() else [])
 

@@ -537,7 +537,12 @@ class NtuReader(FileDatasetReader):
             raise DataFormatError(root, self._none_of_ours(others))
         missing = missing_samples(root if root.is_dir() else root.parent)
         items = [(p.stem, str(p), functools.partial(read_bytes, p)) for p in files]
-        yield from self._events(items, missing)
+        others = (
+            len(dataset_files(root, self.source_pattern)) - len(files)
+            if root.is_dir()
+            else 0
+        )
+        yield from self._events(items, missing, self._left_out(others))
 
     def _scan_zip(self, root: Path) -> Iterator[ScanEvent]:
         try:
@@ -550,8 +555,8 @@ class NtuReader(FileDatasetReader):
                 for m, path in zip_members(archive, ".skeleton")
                 if self._belongs(path.stem)
             ]
+            others = len(zip_members(archive, ".skeleton")) - len(members)
             if not members:
-                others = len(zip_members(archive, ".skeleton"))
                 raise DataFormatError(root, "zip holds " + self._none_of_ours(others))
             # Named with "/" separators (the sample's name is the source's stem).
             items = [
@@ -562,7 +567,9 @@ class NtuReader(FileDatasetReader):
                 )
                 for m, path in members
             ]
-            yield from self._events(items, missing_samples(root.parent))
+            yield from self._events(
+                items, missing_samples(root.parent), self._left_out(others)
+            )
 
     def _none_of_ours(self, others: int) -> str:
         """ "no ntu60 .skeleton files", and why when there are ``others`` (files of
@@ -575,11 +582,26 @@ class NtuReader(FileDatasetReader):
             "ntu120"
         )
 
+    def _left_out(self, others: int) -> tuple[str, ...]:
+        """The note on the ``others`` files of the folder that belong to NTU-120 only
+        (an NTU-60 folder with NTU-120's files in it: they were left out unsaid)."""
+        if not others:
+            return ()
+        return (
+            f"left out {count(others, '.skeleton file')} of NTU RGB+D 120's actions "
+            f"(A{self.max_action + 1:03d}-A{NTU120_ACTIONS}) or setups "
+            f"(S{self.max_setup + 1:03d}-S{NTU120_SETUPS:03d}): not {self.name}'s; "
+            "open the folder as ntu120 to use them",
+        )
+
     def _events(
         self,
         items: Sequence[tuple[str, str, Callable[[], bytes]]],
         missing: set[str],
+        notes: tuple[str, ...] = (),
     ) -> Iterator[ScanEvent]:
+        """One event per item; ``notes`` (of the whole folder) go with the first file
+        read."""
         total = len(items)
         for i, (stem, source, load) in enumerate(items, 1):
             if stem.upper() in missing:
@@ -606,7 +628,8 @@ class NtuReader(FileDatasetReader):
             if seq is None:
                 yield FileSkipped(i, total, source, empty_reason(raw))
             else:
-                yield FileRead(i, total, source, (seq,))
+                yield FileRead(i, total, source, (seq,), notes)
+                notes = ()
 
     def read_file(self, path: str | os.PathLike[str]) -> list[SkeletonSequence]:
         """Read one ``.skeleton`` file.

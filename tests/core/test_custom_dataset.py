@@ -890,3 +890,19 @@ def test_an_interval_shorter_than_a_frame_period_with_a_person_is_kept(
     _, _, classes, clips, _ = build_clips(tmp_path)
     assert classes == ["wave"]
     assert [c.name for c in clips if c.label is not None] == ["slow@1.02-1.08"]
+
+
+def test_recordings_named_in_upper_case_belong_to_the_dataset(takes: Path) -> None:
+    """A trial: recordings saved as NAME.JSONL (another system) were left out of the
+    dataset, so their labels read as 'unknown recording'; now they are its own."""
+    files = sorted(takes.glob("*.jsonl"))
+    shouted = files[0].with_suffix(".JSONL")
+    files[0].rename(shouted)
+    _, _, _, clips, _ = build_clips(takes)
+    assert sum(c.label is not None for c in clips) == 12
+    assert shouted.stem in {info.name for info in list_recordings(takes)}
+    # a new take is not given its name, and deleting it finds it
+    (takes / "wave-001.JSONL").write_bytes(shouted.read_bytes())
+    assert next_take_name(takes, "wave") == "wave-002"
+    delete_recording(takes, shouted.stem)
+    assert not shouted.exists()

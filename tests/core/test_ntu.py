@@ -227,6 +227,19 @@ def test_ntu60_reader_ignores_ntu120_files(tmp_path):
     write_skeleton(tmp_path / _ntu_name(60, 17), [[("1", *_body(rng, (0, 0, 3)))]])
     assert [s.label for s in get_reader("ntu60").scan(tmp_path)] == [59]
     assert sorted(s.label for s in get_reader("ntu120").scan(tmp_path)) == [59, 60]
+    # ... and says how many it left out (a trial: they vanished uncounted)
+    (read,) = [
+        e for e in get_reader("ntu60").scan_events(tmp_path) if isinstance(e, FileRead)
+    ]
+    assert read.notes == (
+        "left out 1 .skeleton file of NTU RGB+D 120's actions (A061-A120) or setups "
+        "(S018-S032): not ntu60's; open the folder as ntu120 to use them",
+    )
+    assert not any(
+        e.notes
+        for e in get_reader("ntu120").scan_events(tmp_path)
+        if isinstance(e, FileRead)
+    )
     # A folder of NTU-120's files only: says so, and how to open it (a user trial)
     (tmp_path / _ntu_name(60, 17)).unlink()
     with pytest.raises(DataFormatError) as info:

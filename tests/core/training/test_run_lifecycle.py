@@ -295,3 +295,29 @@ def test_an_evaluation_made_while_the_run_trains_is_noted_and_removed_at_its_end
     assert main(["eval", str(run_dir), "--device", "cpu"]) == 0
     assert "being trained now" not in capsys.readouterr().err
     assert (run_dir / "eval.json").is_file()
+
+
+def test_an_evaluation_that_ends_after_its_run_trained_on_is_not_written(
+    tiny_data, tmp_path
+):
+    """A user trial: ``ms2l eval`` that finished after its run had ended wrote the
+    earlier weights' figures into the folder, where they passed for the final model's."""
+    from core.training.events import CheckpointSaved
+
+    run_dir = tmp_path / "r"
+    early = None
+    for event in run(tiny_config(tiny_data, run_dir, epochs=3)):
+        # scored after the first epoch, written once the run has ended
+        if early is None and isinstance(event, CheckpointSaved):
+            early = evaluate_run(run_dir, device="cpu")
+    assert early is not None
+    with pytest.raises(ValueError, match="its weights changed while it was being"):
+        save_eval(early)
+    assert not (run_dir / "eval.json").exists()
+    assert {
+        p.name for p in save_eval(evaluate_run(run_dir, device="cpu")).values()
+    } == {
+        "eval.json",
+        "confusion.csv",
+        "confusion.png",
+    }
