@@ -35,7 +35,7 @@ from core.datasets.custom import (
     read_labels,
     recording_path,
 )
-from core.datasets.recording import RecordingWriter, SourceInfo
+from core.datasets.recording import SPARSE_TAKE_SHARE, RecordingWriter, SourceInfo
 from core.live.capture import VideoSource, is_live
 from core.live.pose import MediaPipePose, PoseEstimator
 
@@ -59,10 +59,6 @@ def short_take_note(root: Path, name: str, action: str, seconds: float) -> str:
         f"takes ({typical:.1f} s typically): a take that holds the whole action "
         "teaches it better; delete it and record it again if it was cut short"
     )
-
-
-SPARSE_TAKE_SHARE = 0.5
-"""A take with a person in fewer of its frames than this share gets a note."""
 
 
 def sparse_take_note(name: str, action: str, frames: int, detected: int) -> str:

@@ -67,7 +67,12 @@ from app.widgets.video_view import VideoView
 from app.workers import Job
 from core import runs
 from core.datasets import custom
-from core.datasets.recording import Recording, RecordingInfo, read_recording
+from core.datasets.recording import (
+    SPARSE_TAKE_SHARE,
+    Recording,
+    RecordingInfo,
+    read_recording,
+)
 from core.skeleton import MP33, get_layout
 from core.text import count
 from core.training.events import (
@@ -1340,6 +1345,9 @@ def take_note(info: RecordingInfo | None) -> str:
         return f"  ⚠ {info.error}"
     if not info.complete:
         return "  (cut short: its recording process was stopped)"
+    if info.frames and info.detected < SPARSE_TAKE_SHARE * info.frames:
+        # the warning at its end is a box that gets closed; the list keeps saying it
+        return f"  ⚠ a person in only {info.detected} of {info.frames} frames"
     return ""
 
 

@@ -58,6 +58,8 @@ VERSION = 1
 SUFFIX = ".jsonl"
 LAYOUTS = ("mp33", "ntu25", "ucla20")
 SYNC_SECONDS = 1.0
+SPARSE_TAKE_SHARE = 0.5
+"""A take with a person in fewer of its frames than this share gets a note."""
 NAME_RE = re.compile(r"[^\W][\w.+-]{0,99}")
 """Recording names: a letter, digit or underscore, then up to 99 of those or ``. + -``."""
 
@@ -738,6 +740,7 @@ class RecordingInfo:
         subject: Who was recorded.
         created: ISO start time.
         error: Why the file is unreadable or will be refused (``""`` when it is fine).
+        detected: Frames with a person (``"w"`` or ``"j"``) among ``frames``.
     """
 
     name: str
@@ -750,6 +753,13 @@ class RecordingInfo:
     subject: str = ""
     created: str = ""
     error: str = ""
+    detected: int = 0
+
+
+def _has_person(line: str) -> bool:
+    """Whether a frame line holds a person (told by its key, not parsed: a listing
+    reads every line of every take)."""
+    return '"w"' in line or '"j"' in line
 
 
 def _time_of(line: str) -> float | None:
@@ -859,6 +869,7 @@ def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
             source=source,
             subject=str(header.get("subject", "")),
             created=str(header.get("created", "")),
+            detected=sum(map(_has_person, frame_lines[: max(frames, 0)])),
         )
     except DataFormatError as exc:
         return RecordingInfo(name=nfc(path.stem), path=path, error=str(exc))

@@ -4,6 +4,7 @@ from the shipped encoder, and recognise the user's own classes in Live."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -495,6 +496,13 @@ def test_the_list_marks_bad_labelled_takes_and_remove_takes_the_row_selected(
     cut = custom.recording_path(mine, takes[0])
     cut.write_text("".join(cut.read_text().splitlines(keepends=True)[:-1]))
     custom.recording_path(mine, takes[1]).write_text("not a recording\n")
+    # and one with the person in a quarter of its frames (its warning box is gone)
+    sparse = custom.recording_path(mine, takes[3])
+    lines = [json.loads(line) for line in sparse.read_text().splitlines()]
+    frames = [doc for doc in lines if "t" in doc]
+    for doc in frames[len(frames) // 4 :]:
+        del doc["j"]
+    sparse.write_text("".join(json.dumps(doc) + "\n" for doc in lines))
     rows = custom.read_labels(mine)
     long_take = takes[2]
     first = next(r for r in rows if r.recording == long_take)
@@ -518,6 +526,9 @@ def test_the_list_marks_bad_labelled_takes_and_remove_takes_the_row_selected(
         assert "(cut short" in shown[takes[0]]
         assert "⚠" in shown[takes[1]]
         assert "⚠" not in shown[long_take] and "cut short" not in shown[long_take]
+        assert shown[takes[3]].endswith(
+            f"⚠ a person in only {len(frames) // 4} of {len(frames)} frames"
+        )
 
         # Remove label: the "jump" row selected, the span over the whole take.
         jump = next(

@@ -448,6 +448,9 @@ def test_a_take_with_a_person_in_few_frames_says_so(tmp_path: Path):
     finished = list(record(video, tmp_path / "ds", action="wave"))[-1]
     assert isinstance(finished, RecordFinished) and finished.label is not None
     assert 0 < finished.detected < 15 and finished.frames == 30
+    # the listing counts them alike (the Teach list marks the take by it)
+    (listed,) = list_recordings(tmp_path / "ds")
+    assert (listed.detected, listed.frames) == (finished.detected, 30)
     assert finished.warning == (
         f"a person was seen in only {finished.detected} of the 30 frames of "
         "'wave-001': it is labelled 'wave', but teaches little of it; record it again "
