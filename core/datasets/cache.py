@@ -582,7 +582,20 @@ def prepare(
     try:
         yield from _prepare_locked(reader, root_path, path, signature, force, start)
     finally:
+        _forget_if_empty(path, lock)
         lock.release()
+
+
+def _forget_if_empty(path: Path, lock: FileLock) -> None:
+    """Remove a store folder that holds nothing but its lock: a build that failed
+    before its first file (a folder without the dataset's files) left such folders
+    behind, one per attempt."""
+    try:
+        if lock.held and [p.name for p in path.iterdir()] == [LOCK_NAME]:
+            lock.path.unlink()  # while held: a waiter then builds anew
+            path.rmdir()
+    except OSError:
+        pass  # left as it is: an open lock file on Windows, a file just added
 
 
 def _prepare_locked(

@@ -283,3 +283,15 @@ def test_a_prebuilt_store_on_a_read_only_mount_is_still_used(tmp_path, monkeypat
     )
     with pytest.raises(OSError, match="No space"):
         list(prepare("nw-ucla", src, cache))
+
+
+def test_a_folder_without_the_datasets_files_leaves_no_cache_folder(tmp_path, capsys):
+    """Each failed `data info` on a folder of none of the dataset's files left an
+    empty cache folder holding a lock file (a trial)."""
+    (tmp_path / "empty").mkdir()
+    for dataset in ("nw-ucla", "ntu60", "custom"):
+        argv = ["data", "info", "--dataset", dataset, "--root", str(tmp_path / "empty"),
+                "--cache-dir", str(tmp_path / "c")]  # fmt: skip
+        assert main(argv) == 2
+        assert f"{tmp_path / 'empty'}: no " in capsys.readouterr().err
+    assert list((tmp_path / "c").iterdir()) == []
