@@ -140,6 +140,7 @@ class TeachPanel(QWidget):
         self.recording: Recording | None = None
         self._recording_root: Path | None = None  # the dataset folder it belongs to
         self._playback_joints: np.ndarray | None = None
+        self._frame_of: str | None = None  # the take whose frame the view shows
         self._frame = 0
         self.last_record_event: object = None
 
@@ -413,6 +414,7 @@ class TeachPanel(QWidget):
         self.recording = None
         self._recording_root = None
         self._playback_joints = None
+        self._frame_of = None
         self.skeleton.clear_frame()
         self.video.clear_frame()
         self.video.show_message("Record a take to see it here")
@@ -567,6 +569,7 @@ class TeachPanel(QWidget):
         job.worker.failed.connect(self._on_record_failed)
         job.ended.connect(self._on_record_job_ended)
         self.record_job = job
+        self._frame_of = name  # the frames the view shows from now on
         hand_over(self.record_button, self.stop_button)
         self.source.setEnabled(False)  # the take's source is fixed once it starts
         # (the status bar's word on the spelling gives way to the countdown's at once)
@@ -730,6 +733,14 @@ class TeachPanel(QWidget):
             return
         self.recording = rec
         self._recording_root = self.root
+        if self.record_job is None and name != self._frame_of:
+            # the view's frame is the camera's, of the take just recorded, not this one's
+            self._frame_of = None
+            self.video.clear_frame()
+            self.video.show_message(
+                f"{name}: its skeleton, on the right (a take keeps the pose, not the "
+                "video)"
+            )
         joints = rec.kinect_joints(PLAYBACK_LAYOUT)
         self._playback_joints = joints
         self.skeleton.set_sequence(joints, get_layout(PLAYBACK_LAYOUT))

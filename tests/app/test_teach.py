@@ -757,3 +757,26 @@ def test_a_model_finished_for_a_folder_left_meanwhile_is_said(
         assert not panel.use_button.isEnabled() and errors == []
     finally:
         jobs.stop_all()
+
+
+def test_another_takes_skeleton_is_not_shown_beside_the_cameras_last_frame(
+    qtbot, settings, tmp_path
+):
+    """After a take, selecting another kept the camera's last frame (of the take
+    just recorded) in the view beside the other take's skeleton (a trial)."""
+    panel, jobs, errors, _ = _panel_saying(qtbot, settings, tmp_path)
+    try:
+        others = [r.name for r in custom.list_recordings(panel.root)]
+        finished = _record(
+            qtbot, panel, require_data("videos", "ta_chi.mp4"), "wave", 1
+        )
+        assert panel.selected_take() == finished.name
+        assert panel.video.image.image is not None  # its own last frame stays
+        assert panel.select_take(others[0])
+        assert panel.video.image.image is None
+        assert panel.video.message.toPlainText().startswith(
+            f"{others[0]}: its skeleton, on the right"
+        )
+        assert panel.skeleton.frame_points() is not None and errors == []
+    finally:
+        jobs.stop_all()
