@@ -183,6 +183,7 @@ def record(
     max_seconds: float | None = None,
     max_frames: int | None = None,
     overwrite: bool = False,
+    pace: bool = False,
 ) -> Iterator[RecordEvent]:
     """Record one take (or a continuous recording) into the dataset folder ``root``.
 
@@ -205,6 +206,10 @@ def record(
         max_seconds: Stop after this many seconds of recording.
         max_frames: Stop after this many frames.
         overwrite: Replace a recording of the same name.
+        pace: Record a video file at its own rate, as a camera would deliver it (a
+            file standing in for a camera in the GUI: read as fast as the pose
+            estimator goes, a 5 s take took 2 s on screen). Every frame is kept:
+            a slower estimator falls behind, it skips nothing.
 
     Yields:
         :class:`RecordCountdown` (during the countdown), :class:`RecordStarted`,
@@ -234,6 +239,7 @@ def record(
         frames = detected = 0
         first_t: float | None = None
         countdown_end: float | None = None
+        clock: tuple[float, float] | None = None  # (monotonic, file time) at start
         pending = None
         if countdown > 0 and not src.live:
             # A file does not run on while the person gets ready: the countdown waits
@@ -263,6 +269,13 @@ def record(
                 if frame.timestamp < countdown_end:
                     yield RecordCountdown(countdown_end - frame.timestamp, image)
                     continue
+            if pace and not src.live:
+                if clock is None:
+                    clock = (time.monotonic(), frame.timestamp)
+                ahead = clock[0] + (frame.timestamp - clock[1]) - time.monotonic()
+                if ahead > 0 and stop.wait(ahead):
+                    reason = "stopped"
+                    break
             result = estimator.estimate(image)
             if writer is None:
                 writer = RecordingWriter(

@@ -561,7 +561,7 @@ class TeachPanel(QWidget):
             return record(
                 source, root, name, action=action if whole else None,
                 subject=subject, stop=stop, countdown=countdown, max_seconds=limit,
-                mirrored=mirrored,
+                mirrored=mirrored, pace=True,
             )  # fmt: skip
 
         job = self.ctx.jobs.start("recording", make, latest_only=True)

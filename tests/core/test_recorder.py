@@ -407,6 +407,29 @@ def test_a_countdown_on_a_video_file_loses_no_frame(tmp_path: Path):
     assert counts and counts[0].seconds_left > 0.4 and waited >= 0.5
 
 
+def test_a_paced_video_file_plays_at_its_own_rate_and_keeps_every_frame(
+    tmp_path: Path,
+):
+    """A video file standing in for a camera was read as fast as MediaPipe went:
+    a 2 s take of it was over on screen before the person had watched it (a trial)."""
+    import time
+
+    from core.recorder import RecordProgress
+
+    video = require_data("videos", "ta_chi.mp4")
+    seen: list[tuple[float, float]] = []  # (wall clock, the take's own time)
+    start = time.monotonic()
+    for event in record(video, tmp_path / "ds", action="tai chi", max_seconds=1.5,
+                        pace=True):  # fmt: skip
+        if isinstance(event, RecordProgress):
+            seen.append((time.monotonic(), event.seconds))
+    finished = event
+    assert isinstance(finished, RecordFinished) and finished.reason == "max_seconds"
+    assert finished.frames == len(seen) == 46  # 1.5 s at 30 FPS, none skipped
+    # never ahead of the file's clock (behind it only if MediaPipe is slower)
+    assert all(wall - start >= t for wall, t in seen)
+
+
 def test_stopped_during_the_countdown_nothing_is_saved(tmp_path: Path):
     """Stop pressed during the countdown saved an empty take, said to be one where
     "nobody was seen" beside a frame showing the person (a trial)."""
