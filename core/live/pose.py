@@ -13,6 +13,12 @@ docstring gives the derivation, checked against a real NTU recording in
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -25,6 +31,46 @@ from core.skeleton import MP33
 # space (x towards the mirrored colour frame's right, y up, z away): 180 degrees about z.
 MP_TO_KINECT = np.diag([-1.0, -1.0, 1.0]).astype(np.float32)
 _MP_MIRROR = MP33.mirror_permutation()
+
+# What MediaPipe's native graph prints to the process's stderr the first time it runs
+# (four lines on every start of a command, read in a terminal as something wrong).
+_START_UP_NOTICES = (
+    b"Created TensorFlow Lite XNNPACK delegate",
+    b"All log messages before absl::InitializeLog()",
+    b"inference_feedback_manager.cc",
+)
+_STDERR_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _start_up_notices_dropped() -> Iterator[None]:
+    """Send file descriptor 2 into a temporary file while the block runs, then write
+    back every line of it but MediaPipe's start-up notices: whatever else was said
+    meanwhile (another thread's message, a real error) comes out, only later."""
+    with _STDERR_LOCK:
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, AttributeError, ValueError):  # no stderr at all (pythonw)
+            yield
+            return
+        with tempfile.TemporaryFile() as tmp:
+            os.dup2(tmp.fileno(), 2)
+            try:
+                yield
+            finally:
+                with contextlib.suppress(OSError, AttributeError, ValueError):
+                    sys.stderr.flush()
+                os.dup2(saved, 2)
+                os.close(saved)
+                tmp.seek(0)
+                kept = [
+                    line
+                    for line in tmp.read().splitlines(keepends=True)
+                    if not any(n in line for n in _START_UP_NOTICES)
+                ]
+                if kept:
+                    os.write(2, b"".join(kept))
 
 
 @dataclass(frozen=True)
@@ -107,6 +153,7 @@ class MediaPipePose:
             min_tracking_confidence=min_tracking_confidence,
         )
         self._closed = False
+        self._started = False  # the graph has run once (its notices dropped)
 
     def estimate(self, frame_bgr: np.ndarray) -> PoseResult | None:
         """Estimate the pose of the most prominent person.
@@ -135,7 +182,12 @@ class MediaPipePose:
             )
         rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False  # lets MediaPipe wrap the buffer without copying
-        out = self._pose.process(rgb)
+        if self._started:
+            out = self._pose.process(rgb)
+        else:
+            with _start_up_notices_dropped():
+                out = self._pose.process(rgb)
+            self._started = True
         if out.pose_landmarks is None or out.pose_world_landmarks is None:
             return None
         image = np.array(

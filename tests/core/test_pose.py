@@ -268,3 +268,33 @@ def test_sensor_joints_keep_the_two_body_shapes_apart(paired):
     lb = np.median(_lengths(prepare_clip(mp, "ucla20", "ucla20", 1, cfg)), 0)
     hip = UCLA20.bones.index((UCLA20.index("HipLeft"), 0))
     assert lb[hip] / la[hip] > 1.5
+
+
+def test_mediapipes_start_up_notices_are_dropped_and_nothing_else(tmp_path):
+    """Every command that ran MediaPipe printed four lines of native start-up notices
+    ("Created TensorFlow Lite XNNPACK delegate", "Feedback manager requires a model
+    with a single signature...") that read in a terminal as something wrong."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "pose_once.py"
+    script.write_text(
+        "import os, numpy as np\n"
+        "from core.live.pose import MediaPipePose, _start_up_notices_dropped\n"
+        "for _ in range(2):  # a second graph prints them again\n"
+        "    with MediaPipePose() as pose:\n"
+        "        pose.estimate(np.zeros((120, 160, 3), np.uint8))\n"
+        "with _start_up_notices_dropped():\n"
+        "    os.write(2, b'a real problem\\n')\n"
+        "    os.write(2, b'W0 inference_feedback_manager.cc:114] notice\\n')\n"
+        "os.write(2, b'done\\n')\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, str(script)], cwd=root, capture_output=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr.decode()
+    assert out.stderr.decode().splitlines() == ["a real problem", "done"]
