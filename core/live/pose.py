@@ -50,11 +50,17 @@ def _start_up_notices_dropped() -> Iterator[None]:
     with _STDERR_LOCK:
         try:
             sys.stderr.flush()
-            saved = os.dup(2)
-        except (OSError, AttributeError, ValueError):  # no stderr at all (pythonw)
+            tmp = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
+        except (OSError, AttributeError, ValueError):  # no stderr, no temporary
             yield
             return
-        with tempfile.TemporaryFile() as tmp:
+        try:
+            saved = os.dup(2)
+        except OSError:  # no file descriptor 2 (pythonw)
+            tmp.close()
+            yield
+            return
+        with tmp:
             os.dup2(tmp.fileno(), 2)
             try:
                 yield
