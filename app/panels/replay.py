@@ -360,6 +360,11 @@ class ReplayPanel(QWidget):
             ClipStore,
         )
 
+        if self.load_job is not None and self.sender() is not self.load_job.worker:
+            # An earlier open, replaced by a newer one: what it had already sent
+            # arrives after it was stopped (its store shown over the newer open's
+            # outcome, a failure's message wiped).
+            return
         if isinstance(item, CacheProgress):
             self.source_label.setText(f"Reading files: {item.done} / {item.total}")
         elif isinstance(item, CacheBadFile):
