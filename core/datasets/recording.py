@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import re
 import time
@@ -109,17 +110,31 @@ class SourceInfo:
     mirrored: bool = False
 
     @classmethod
-    def from_dict(cls, doc: dict[str, Any]) -> SourceInfo:
-        """Build from a header's ``source`` object (unknown keys are ignored)."""
-        camera = doc.get("camera")
+    def from_dict(cls, doc: Any) -> SourceInfo:
+        """Build from a header's ``source`` object. It only informs: unknown keys, and
+        values missing, ``null`` or of another type (``"fps": null``, ``"source":
+        "kinect v2"``), are read as unknown (the defaults), never refused."""
+        doc = doc if isinstance(doc, dict) else {}
+
+        def number(key: str, kind: type, default: Any) -> Any:
+            value = doc.get(key)
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                return default
+            try:
+                got = kind(float(value))
+            except (ValueError, OverflowError):
+                return default
+            return got if math.isfinite(got) and got >= 0 else default
+
+        fps = number("fps", float, 30.0)
         return cls(
-            kind=str(doc.get("kind", "camera")),
-            path=str(doc.get("path", "")),
-            camera=None if camera is None else int(camera),
-            fps=float(doc.get("fps", 30.0)),
-            width=int(doc.get("width", 0)),
-            height=int(doc.get("height", 0)),
-            mirrored=bool(doc.get("mirrored", False)),
+            kind=str(doc.get("kind") or "camera"),
+            path=str(doc.get("path") or ""),
+            camera=number("camera", int, None),
+            fps=fps if fps > 0 else 30.0,
+            width=number("width", int, 0),
+            height=number("height", int, 0),
+            mirrored=doc.get("mirrored") in (True, 1),
         )
 
 
@@ -456,9 +471,13 @@ def _header(first: str, path: Path) -> dict[str, Any]:
             path, f"header format {header['format']!r}, expected {FORMAT!r}", line=1
         )
     if header.get("version") != VERSION:
-        raise DataFormatError(
-            path, f"version {header.get('version')!r}, this reader knows {VERSION}", 1
+        version = header.get("version")
+        why = (
+            f'"version" is the text {version!r}: write it as the number {VERSION}'
+            if isinstance(version, str) and version.strip() == str(VERSION)
+            else f"version {version!r}, this reader knows {VERSION}"
         )
+        raise DataFormatError(path, why, 1)
     if header.get("layout") not in LAYOUTS:
         known = ", ".join(LAYOUTS)
         got = (
@@ -517,11 +536,24 @@ def _values(doc: dict, key: str, shape: tuple[int, ...], what: str) -> np.ndarra
             if key in ("w", "j")
             else f'"{key}" is null: leave it out (it is optional)'
         )
-    a = np.asarray(doc[key], np.float64)
+    dims = " x ".join(str(d) for d in shape)
+    try:
+        a = np.asarray(doc[key], np.float64)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f'"{key}" is not a list of numbers of one shape (expected {dims}: {what}, '
+            "flat or nested in that order)"
+        ) from None
     if a.size != int(np.prod(shape)):
-        dims = " x ".join(str(d) for d in shape)
         raise ValueError(
             f'"{key}" has {a.size} values, expected {int(np.prod(shape))} ({what}: {dims})'
+        )
+    if a.ndim > 1 and (a.ndim > len(shape) or a.shape[1:] != shape[1 - a.ndim :]):
+        # Flattened as it came, joints x bodies x xyz read as bodies x joints x xyz:
+        # other joints, silently (a trial).
+        raise ValueError(
+            f'"{key}" is nested as {" x ".join(map(str, a.shape))}, expected {dims} '
+            f"({what}): give it flat, or nested in that order"
         )
     if not np.all(np.isfinite(a)):
         raise ValueError(f'a coordinate in "{key}" is NaN, infinite or null')
@@ -612,7 +644,24 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     header = _header(lines[0], path)
     layout = header["layout"]
     num_joints = get_layout(layout).num_joints
-    bodies = int(header.get("bodies", 1))
+    try:
+        bodies = int(header.get("bodies", 1))
+        int(header.get("joints", num_joints))
+    except (TypeError, ValueError, OverflowError):
+        raise DataFormatError(
+            path,
+            f'header "bodies" and "joints" must be whole numbers (here '
+            f"{header.get('bodies', 1)!r} and {header.get('joints', num_joints)!r})",
+            1,
+        ) from None
+    if layout == "mp33" and bodies != 1:
+        raise DataFormatError(
+            path,
+            f"header says {bodies} bodies: an mp33 recording holds one person "
+            "(MediaPipe's pose tracks one); give each person a recording of their "
+            "own, or convert to ntu25, which holds several",
+            1,
+        )
     if int(header.get("joints", num_joints)) != num_joints or bodies < 1:
         raise DataFormatError(
             path,
@@ -659,6 +708,17 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
                         if "v" in doc
                         else np.ones(num_joints, np.float32)
                     )
+                elif "j" in doc or "i" in doc:
+                    # read as nobody in view, unsaid ("no person in any frame")
+                    raise ValueError(
+                        'an mp33 frame gives its person as "w" (the 33 world '
+                        "landmarks), missing here"
+                        + (
+                            '; "j" is for the Kinect layouts (ntu25, ucla20)'
+                            if "j" in doc
+                            else ' ("i" alone, image landmarks, has no depth)'
+                        )
+                    )
                 else:
                     w = im = v = None
                 images.append(im)
@@ -703,10 +763,7 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
         for i, (im, v) in enumerate(zip(images, vis)):
             if im is not None:
                 image_xy[i], visibility[i] = im, v
-    try:
-        source = SourceInfo.from_dict(dict(header.get("source") or {}))
-    except (TypeError, ValueError) as exc:
-        raise DataFormatError(path, f"bad source in header ({exc})", line=1) from None
+    source = SourceInfo.from_dict(header.get("source"))
     return Recording(
         name=nfc(path.stem),
         path=path,
@@ -840,7 +897,7 @@ def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
                 body = body[:-1]
         frames = len(body) - (1 if complete else 0)
         duration = 0.0
-        source = SourceInfo.from_dict(dict(header.get("source") or {}))
+        source = SourceInfo.from_dict(header.get("source"))
         frame_lines = body[:frames] if frames > 0 else []
         first = (_time_of(frame_lines[0]) if frame_lines else None) or 0.0  # origin
         for line in reversed(frame_lines):

@@ -617,6 +617,77 @@ def test_a_hand_written_recording_gets_messages_a_person_can_act_on(
         read_recording(pretty)
 
 
+def test_an_outsiders_nesting_and_header_values_are_read_or_named(
+    tmp_path: Path,
+) -> None:
+    """Found by an outside researcher's own converter (a trial): joints nested joint by
+    body were flattened as they came and read as other joints, silently; informative
+    header values (``"fps": null``, ``"source": "kinect v2"``) made a recording
+    unreadable with Python's words; an mp33 frame under "j" read as nobody in view."""
+    ntu = read_file(require_data("ntu", "S001C001P001R001A011.skeleton")).joints
+    bodies_first = ntu[[0, 30], 0]  # two poses as two bodies: (2, 25, 3), as documented
+    frames = [{"t": 0.0, "j": bodies_first.tolist()}, {"t": 0.1}]
+    rec = read_recording(_write_frames(tmp_path / "nested.jsonl", "ntu25", 2, frames))
+    np.testing.assert_allclose(rec.joints[0], bodies_first, atol=1e-6)
+    for name, joints in [
+        ("joint-first", bodies_first.transpose(1, 0, 2)),  # 25 x 2 x 3
+        ("xyz-first", bodies_first.transpose(2, 0, 1)),  # 3 x 2 x 25
+    ]:
+        frames = [{"t": 0.0, "j": joints.tolist()}, {"t": 0.1}]
+        shape = " x ".join(map(str, joints.shape))
+        with pytest.raises(
+            DataFormatError,
+            match=rf'{name}\.jsonl:2: .*"j" is nested as {shape}, expected 2 x 25 x 3',
+        ):
+            read_recording(
+                _write_frames(tmp_path / f"{name}.jsonl", "ntu25", 2, frames)
+            )
+    ragged = [bodies_first[0].tolist(), bodies_first[1, :20].tolist()]
+    with pytest.raises(DataFormatError, match=r'"j" is not a list of numbers of one'):
+        read_recording(
+            _write_frames(
+                tmp_path / "ragged.jsonl",
+                "ntu25",
+                2,
+                [{"t": 0.0, "j": ragged}, {"t": 0.1}],
+            )
+        )
+
+    one = {"t": 0.0, "j": bodies_first[0].ravel().tolist()}
+    for source in ({"fps": None, "width": None, "camera": "front"}, "kinect v2", 7):
+        path = _write_frames(tmp_path / "src.jsonl", "ntu25", 1, [one, {"t": 0.1}])
+        lines = path.read_text().splitlines()
+        header = json.loads(lines[0])
+        header["source"] = source
+        path.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+        rec = read_recording(path)
+        assert (rec.source.fps, rec.source.width, rec.source.camera) == (30.0, 0, None)
+        assert recording_info(path).error == "" and rec.num_frames == 2
+
+    w = {"t": 0.0, "w": np.zeros(99).tolist()}
+    with pytest.raises(
+        DataFormatError, match=r"header says 2 bodies: an mp33 recording"
+    ):
+        read_recording(
+            _write_frames(tmp_path / "mp2.jsonl", "mp33", 2, [w, {"t": 0.1}])
+        )
+    with pytest.raises(DataFormatError, match=r'"j" is for the Kinect layouts'):
+        read_recording(
+            _write_frames(tmp_path / "mpj.jsonl", "mp33", 1, [one, {"t": 0.1}])
+        )
+    image_only = {"t": 0.0, "i": np.zeros(66).tolist()}
+    with pytest.raises(DataFormatError, match=r'"i" alone, image landmarks'):
+        read_recording(
+            _write_frames(tmp_path / "mpi.jsonl", "mp33", 1, [image_only, {"t": 0.1}])
+        )
+    path = _write_frames(tmp_path / "v.jsonl", "ntu25", 1, [one])
+    path.write_text(path.read_text().replace('"version": 1', '"version": "1"'))
+    with pytest.raises(
+        DataFormatError, match=r'"version" is the text .1.: write it as'
+    ):
+        read_recording(path)
+
+
 def test_joints_in_other_units_or_axes_are_refused_with_the_likely_cause(
     tmp_path: Path,
 ) -> None:
