@@ -4,8 +4,11 @@ from __future__ import annotations
 
 
 def count(n: int, noun: str) -> str:
-    """``"1 epoch"``, ``"2 epochs"``, ``"0 actions"`` (regular plurals only)."""
-    return f"{n} {noun}" + ("" if n == 1 else "s")
+    """``"1 epoch"``, ``"2 epochs"``, ``"0 actions"``, ``"3 classes"`` (regular
+    plurals, and "-es" after s, x, z and sh)."""
+    if n == 1:
+        return f"{n} {noun}"
+    return f"{n} {noun}" + ("es" if noun.endswith(("s", "x", "z", "sh")) else "s")
 
 
 def quoted_excerpt(data: bytes, limit: int = 40) -> str:

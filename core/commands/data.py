@@ -228,7 +228,7 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
 
     out.write(
         f"{s['dataset']}: {s['clips']} clips{unlabelled}, {s['frames']} frames, "
-        f"{s['classes']} classes\n"
+        f"{count(s['classes'], 'class')}\n"
         f"store: {s['store']}\n"
         f"protocol {s['protocol']}: "
         + " / ".join(side_count(side, n) for side, n in s["splits"].items())
@@ -324,7 +324,9 @@ def _label_warnings(root: str) -> list[str]:
         if r.end - r.start < SHORT_LABEL_SECONDS:
             warnings.append(
                 f"{where}:{r.row}: {r.recording} {r.start:g}-{r.end:g} s ({r.action!r}) "
-                f"lasts {(r.end - r.start) * 1000:.0f} ms, a frame or two: is the end right?"
+                f"lasts {(r.end - r.start) * 1000:.0f} ms (about "
+                f"{count(max(1, round((r.end - r.start) * 30)), 'frame')} at 30 FPS): is "
+                "the end right?"
             )
     return warnings
 
@@ -355,7 +357,11 @@ def run(args: argparse.Namespace) -> int:
             bad = count(len(ready.bad_files), "bad file")
             print_items(bad, ready.bad_files, out)
         print_items(f"{count(len(ready.skipped), 'item')} skipped", ready.skipped, out)
-        print(f"error: {args.root}: no {args.dataset} clip in it", file=out)
+        print(
+            f"ms2l data {args.data_command}: error: {args.root}: no {args.dataset} clip "
+            "in it",
+            file=out,
+        )
         return 2
     if args.data_command == "prepare":
         verb = "built" if ready.rebuilt else "up to date"

@@ -60,7 +60,13 @@ from core.datasets.recording import (
     read_recording,
     recording_info,
 )
-from core.datasets.scanning import FileDatasetReader, FileFailed, FileRead, ScanEvent
+from core.datasets.scanning import (
+    FileDatasetReader,
+    FileFailed,
+    FileRead,
+    FileSkipped,
+    ScanEvent,
+)
 
 if TYPE_CHECKING:  # splits imports this module lazily; avoid the cycle
     from core.datasets.splits import Split
@@ -796,6 +802,32 @@ def _unlabelled_spans(
     return spans
 
 
+def unlabelled_window(intervals: Sequence[LabelInterval]) -> float:
+    """Seconds of the windows unlabelled time is cut into (self-supervised
+    pretraining): the median labelled interval, within 1-4 s (2 s without labels)."""
+    lengths = [iv.duration for iv in intervals]
+    if not lengths:
+        return DEFAULT_WINDOW
+    return float(np.clip(np.median(lengths), MIN_WINDOW, MAX_WINDOW))
+
+
+def _why_no_clip(
+    info: RecordingInfo, own: Sequence[LabelInterval], window: float
+) -> str:
+    """Why a readable recording gave no clip at all (it was left out unsaid)."""
+    longest = max((b - a for a, b in _unlabelled_spans(info.duration, own)), default=0)
+    if longest < window / 2:
+        return (
+            f"no clip: {longest:.2f} s of unlabelled time, shorter than half the "
+            f"{window:.1f} s windows it is cut into for self-supervised pretraining; "
+            "label it, or record longer"
+        )
+    return (
+        f"no clip: a person is in view in fewer than half the frames of each "
+        f"{window:.1f} s window of its unlabelled time"
+    )
+
+
 def build_clips(
     root: str | os.PathLike[str],
 ) -> tuple[str, int, list[str], list[SkeletonSequence], list[DataFormatError]]:
@@ -869,12 +901,7 @@ def build_clips(
                 source=str(rec.path),
             )
         )
-    lengths = [iv.duration for iv in intervals]
-    window = (
-        float(np.clip(np.median(lengths), MIN_WINDOW, MAX_WINDOW))
-        if lengths
-        else DEFAULT_WINDOW
-    )
+    window = unlabelled_window(intervals)
     for name, rec in recordings.items():
         own = [iv for iv in intervals if iv.recording == name]
         for a, b in _unlabelled_spans(rec.duration, own):
@@ -1093,7 +1120,16 @@ class CustomReader(FileDatasetReader):
         by_source: dict[str, list[SkeletonSequence]] = {}
         for clip in clips:
             by_source.setdefault(clip.source, []).append(clip)
-        total = len(by_source) + len(failed)
+        # Readable recordings that gave no clip (too short, nobody in view) are said.
+        unread = {str(exc.path) for exc in failed}
+        idle = [
+            p
+            for p in recording_files(root)
+            if str(p) not in by_source and str(p) not in unread
+        ]
+        intervals = read_labels(root) if idle else []
+        window = unlabelled_window(intervals)
+        total = len(by_source) + len(failed) + len(idle)
         i = 0
         for source, seqs in by_source.items():
             i += 1
@@ -1101,6 +1137,13 @@ class CustomReader(FileDatasetReader):
         for exc in failed:
             i += 1
             yield FileFailed(i, total, exc)
+        for path in idle:
+            i += 1
+            name = nfc(path.stem)
+            own = [iv for iv in intervals if iv.recording == name]
+            yield FileSkipped(
+                i, total, str(path), _why_no_clip(recording_info(path), own, window)
+            )
 
     def read_file(self, path: str | os.PathLike[str]) -> list[SkeletonSequence]:
         """Read one recording as a whole (for replay), in its Kinect layout.

@@ -243,7 +243,7 @@ def test_cli_names_what_it_left_out_and_fails_on_a_folder_of_no_clip(tmp_path, c
             "--cache-dir", str(tmp_path / "c"), "--quiet"]  # fmt: skip
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert f"error: {root}: no ntu120 clip in it" in err
+    assert f"ms2l data info: error: {root}: no ntu120 clip in it" in err
     assert "A002.skeleton: no frame: the file declares 0 frames" in err
     assert "A130.skeleton: action A130 is none of NTU RGB+D's (A001-A120)" in err
     assert "A003.skeleton:1: expected frame count (an integer), got bytes that" in err

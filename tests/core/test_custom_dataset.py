@@ -801,7 +801,9 @@ def test_data_info_warns_of_likely_class_mistakes(
     out = capsys.readouterr().out
     assert "warning: actions 'Sit  down' and 'sit down' differ only in case" in out
     assert re.search(r"warning: .*labels\.csv:14: repeats row 2 \(", out)
-    assert re.search(r"warning: .*labels\.csv:15: .* lasts 50 ms, a frame or two", out)
+    assert re.search(
+        r"warning: .*labels\.csv:15: .* lasts 50 ms \(about 2 frames at 30 FPS\)", out
+    )
     write_labels(takes, rows)
     assert "held out for validation" not in out  # four takes per action: some are
     # One take of each action: nothing can be held out, which training would stop on.
@@ -977,3 +979,40 @@ def test_recordings_named_in_upper_case_belong_to_the_dataset(takes: Path) -> No
     assert next_take_name(takes, "wave") == "wave-002"
     delete_recording(takes, shouted.stem)
     assert not shouted.exists()
+
+
+def test_recordings_that_give_no_clip_are_named_with_the_reason(
+    takes: Path, ucla_clips: list[SkeletonSequence], capsys
+) -> None:
+    """Short unlabelled recordings, and ones with nobody in view, were left out of a
+    dataset unsaid, and a folder of only those failed with no reason (a trial)."""
+    from core.datasets import get_reader
+    from core.datasets.scanning import FileSkipped
+
+    seq = ucla_clips[0]
+    short = dataclasses.replace(seq, joints=seq.joints[:10])  # 1/3 s at 30 FPS
+    import_sequence(takes, "short", short)
+    empty = dataclasses.replace(seq, joints=np.zeros_like(seq.joints[:1]).repeat(90, 0))
+    import_sequence(takes, "nobody", empty)
+    events = list(get_reader("custom").scan_events(takes))
+    skipped = {
+        Path(e.source).stem: e.reason for e in events if isinstance(e, FileSkipped)
+    }
+    assert set(skipped) == {"short", "nobody"}
+    assert re.fullmatch(
+        r"no clip: 0\.\d\d s of unlabelled time, shorter than half the \d\.\d s windows "
+        r"it is cut into for self-supervised pretraining; label it, or record longer",
+        skipped["short"],
+    )
+    assert skipped["nobody"].startswith(
+        "no clip: a person is in view in fewer than half"
+    )
+    # a folder of only such recordings says why it has no clip
+    alone = takes.parent / "alone"
+    import_sequence(alone, "short", short)
+    argv = ["data", "info", "--dataset", "custom", "--root", str(alone),
+            "--cache-dir", str(takes.parent / "cache"), "--quiet"]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{alone / 'short.jsonl'}: no clip: " in err
+    assert f"ms2l data info: error: {alone}: no custom clip in it" in err
