@@ -205,6 +205,8 @@ def read_labels(root: str | os.PathLike[str]) -> list[LabelInterval]:
             row = rows.line_num
             if not fields or all(not f.strip() for f in fields):
                 continue
+            if len(fields) == 4 and width == 5:
+                fields = [*fields, ""]  # an empty last cell a spreadsheet dropped
             if len(fields) != width:
                 raise DataFormatError(
                     path, f"{len(fields)} fields, expected {width} ({','.join(header)})",

@@ -53,6 +53,7 @@ import numpy as np
 
 from core.datasets.base import DataFormatError
 from core.skeleton import MP33, convert, get_layout
+from core.text import quoted_excerpt
 
 FORMAT = "ms2l-recording"
 VERSION = 1
@@ -503,8 +504,11 @@ def _read_lines(path: Path) -> tuple[list[str], bool]:
         cut = data.rfind(b"\n") + 1
         try:
             text = data[:cut].decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DataFormatError(path, f"not UTF-8 text ({exc.reason})") from None
+        except UnicodeDecodeError:
+            # a video or an archive under a .jsonl name: its first bytes, in hex
+            raise DataFormatError(
+                path, f"not a recording: {quoted_excerpt(data[:64])}"
+            ) from None
         return text.splitlines(), True
     if "\n" not in text and "\r" in text:  # classic Mac line ends (CR alone)
         text = text.replace("\r", "\n")

@@ -209,7 +209,8 @@ class VideoSource:
                 raise SourceOpenError(self.source, "no such file")
             if Path(source).stat().st_size == 0:
                 raise SourceOpenError(self.source, "the file is empty (0 bytes)")
-        cap = cv2.VideoCapture(self.source)
+        with opencv_quiet():  # its "[ WARN] can't open camera by index" lines: the
+            cap = cv2.VideoCapture(self.source)  # error below says it, once
         if not cap.isOpened():
             cap.release()
             what = (
@@ -432,10 +433,8 @@ def list_cameras(max_index: int = 5) -> list[int]:
         Sorted camera indices, possibly empty.
     """
     found = []
-    level = cv2.getLogLevel()
     # OpenCV logs a warning for every absent index; probing absent ones is expected here.
-    cv2.setLogLevel(0)
-    try:
+    with opencv_quiet():
         for index in range(max_index):
             cap = cv2.VideoCapture(index)
             try:
@@ -443,9 +442,23 @@ def list_cameras(max_index: int = 5) -> list[int]:
                     found.append(index)
             finally:
                 cap.release()
-    finally:
-        cv2.setLogLevel(level)
     return found
+
+
+_QUIET_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def opencv_quiet() -> Iterator[None]:
+    """OpenCV's own log off for the block (its level is the process's: one block at a
+    time, and the level before is put back)."""
+    with _QUIET_LOCK:
+        level = cv2.getLogLevel()
+        cv2.setLogLevel(0)
+        try:
+            yield
+        finally:
+            cv2.setLogLevel(level)
 
 
 def truncation_note(source: object, claimed: int | None, decoded: int) -> str:

@@ -103,9 +103,13 @@ def test_missing_file_and_undecodable_file_raise_open_errors(tmp_path):
     assert str(err.value) == f"video '{empty}': the file is empty (0 bytes)"
 
 
-def test_absent_camera_is_an_open_error_naming_it():
+def test_absent_camera_is_an_open_error_naming_it(capfd):
+    before = cv2.getLogLevel()
     with pytest.raises(SourceOpenError, match="camera 97"):
         VideoSource(97)
+    # ... said once: not after OpenCV's own "[ WARN] ... can't open camera by index"
+    # and "[ERROR] ... Camera index out of range" lines (a trial)
+    assert capfd.readouterr().err == "" and cv2.getLogLevel() == before
 
 
 def test_errors_are_distinct_types():

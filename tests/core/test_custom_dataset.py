@@ -680,6 +680,14 @@ def test_an_outsiders_nesting_and_header_values_are_read_or_named(
         read_recording(
             _write_frames(tmp_path / "mpi.jsonl", "mp33", 1, [image_only, {"t": 0.1}])
         )
+    video = tmp_path / "video.jsonl"  # binary content is named by its first bytes
+    video.write_bytes(require_data("videos", "ta_chi.mp4").read_bytes()[:4096])
+    with pytest.raises(
+        DataFormatError,
+        match=r"video\.jsonl: not a recording: bytes that are not UTF-8 text "
+        r"\(starting 00 00 00 ",
+    ):
+        read_recording(video)
     path = _write_frames(tmp_path / "v.jsonl", "ntu25", 1, [one])
     path.write_text(path.read_text().replace('"version": 1', '"version": "1"'))
     with pytest.raises(
@@ -1016,3 +1024,19 @@ def test_recordings_that_give_no_clip_are_named_with_the_reason(
     err = capsys.readouterr().err
     assert f"{alone / 'short.jsonl'}: no clip: " in err
     assert f"ms2l data info: error: {alone}: no custom clip in it" in err
+
+
+def test_a_row_without_its_empty_last_subject_cell_is_read(takes: Path) -> None:
+    """A spreadsheet that drops an empty trailing cell wrote 4 fields under a 5-column
+    header, refused as '4 fields, expected 5' (a trial)."""
+    name = list_recordings(takes)[0].name
+    _write(
+        takes, f"recording,start,end,action,subject\n{name},0,1,a\n{name},1,1.5,b,ann\n"
+    )
+    assert [(r.action, r.subject) for r in read_labels(takes)] == [
+        ("a", ""),
+        ("b", "ann"),
+    ]
+    _write(takes, f"recording,start,end,action,subject\n{name},0,1\n")
+    with pytest.raises(DataFormatError, match="3 fields, expected 5"):
+        read_labels(takes)
