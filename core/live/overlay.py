@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from core.live.text import put_text, text_width
 from core.skeleton import MP33, get_layout
 
 if TYPE_CHECKING:
@@ -100,10 +101,7 @@ def annotate(update: LiveUpdate, font_scale: float | None = None) -> np.ndarray:
     w = img.shape[1]
 
     def widest(scale: float, stroke: int) -> int:
-        return max(
-            cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, scale, stroke)[0][0]
-            for t in lines
-        )
+        return max(text_width(t, scale, stroke) for t in lines)
 
     # A narrow (portrait) frame: a smaller font, then shortened lines, never text cut
     # off at the frame's edge.
@@ -123,22 +121,20 @@ def annotate(update: LiveUpdate, font_scale: float | None = None) -> np.ndarray:
     box = img[: step * len(lines) + step // 2, : width + 2 * margin]
     box[:] = (box * 0.45).astype(np.uint8)
     for i, text in enumerate(lines):
-        cv2.putText(
-            img, text, (margin, step * (i + 1)), cv2.FONT_HERSHEY_SIMPLEX, fs,
+        put_text(
+            img, text, (margin, step * (i + 1)), fs,
             (80, 255, 255) if i == 1 else (255, 255, 255), bold if i == 1 else thin,
-            cv2.LINE_AA,
         )  # fmt: skip
     return img
 
 
 def _shortened(text: str, scale: float, stroke: int, room: int) -> str:
     """``text``, cut and ended with "..." until it is at most ``room`` pixels wide."""
-    font = cv2.FONT_HERSHEY_SIMPLEX
-    if cv2.getTextSize(text, font, scale, stroke)[0][0] <= room:
+    if text_width(text, scale, stroke) <= room:
         return text
     while len(text) > 1:
         text = text[:-1]
-        if cv2.getTextSize(text.rstrip() + "...", font, scale, stroke)[0][0] <= room:
+        if text_width(text.rstrip() + "...", scale, stroke) <= room:
             return text.rstrip() + "..."
     return text
 
@@ -220,7 +216,7 @@ def caption(img: np.ndarray, state: Prediction, truth: str | None = None) -> Non
     if truth:
         lines.append(f"true: {truth}")
     for i, text in enumerate(lines):
-        cv2.putText(
-            img, text, (10, 24 + 22 * i), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
-            (80, 255, 255) if i == 0 else (255, 255, 255), 1, cv2.LINE_AA,
+        put_text(
+            img, text, (10, 24 + 22 * i), 0.6,
+            (80, 255, 255) if i == 0 else (255, 255, 255), 1,
         )  # fmt: skip

@@ -62,3 +62,22 @@ def test_text_fits_a_narrow_portrait_frame(frame):
     changed = np.any(annotate(_update(image, long)) != image, axis=-1)
     assert not changed[:, -1].any()  # nothing drawn up to the edge
     assert changed[:, : 288 // 2].any()
+
+
+def test_action_names_beyond_ascii_are_drawn_not_question_marks(frame):
+    """OpenCV's font has ASCII only: 'händeschütteln' came out of ms2l infer --out as
+    'h??ndesch??tteln', one '?' per UTF-8 byte (a trial). Now it is drawn in a
+    TrueType font, as wide as OpenCV's own would draw it, and kept inside the frame."""
+    from core.live.text import text_width
+
+    image = cv2.resize(frame, (640, 360))
+    mine = annotate(_update(image, "händeschütteln"))
+    marks = annotate(_update(image, "h??ndesch??tteln"))
+    assert np.any(mine != marks)
+    assert np.any(mine != annotate(_update(image, "handeschutteln")))
+    ascii_width = text_width("handeschutteln", 1.0, 2)
+    assert text_width("händeschütteln", 1.0, 2) == pytest.approx(ascii_width, rel=0.1)
+    narrow = cv2.resize(frame, (288, 512))
+    long = "Händeschütteln mit der rechten Hand, dann mit der linken Hand"
+    changed = np.any(annotate(_update(narrow, long)) != narrow, axis=-1)
+    assert not changed[:, -1].any()  # shortened to fit, as ASCII lines are
