@@ -546,9 +546,9 @@ def save_eval(
     for member in scored:
         if runs.weights_stamp(member.run_dir) != member.weights:
             raise ValueError(
-                f"{member.run_dir}: its weights changed while it was being evaluated "
-                "(its training went on): these figures are of the earlier weights, so "
-                "they were not written; evaluate it again"
+                f"{member.run_dir}: its weights changed after they were scored (its "
+                "training went on): these figures are of the earlier weights, so they "
+                "were not written; evaluate it again"
             )
     doc = result.to_dict()
     tag = None

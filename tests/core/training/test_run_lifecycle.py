@@ -311,7 +311,7 @@ def test_an_evaluation_that_ends_after_its_run_trained_on_is_not_written(
         if early is None and isinstance(event, CheckpointSaved):
             early = evaluate_run(run_dir, device="cpu")
     assert early is not None
-    with pytest.raises(ValueError, match="its weights changed while it was being"):
+    with pytest.raises(ValueError, match="its weights changed after they were scored"):
         save_eval(early)
     assert not (run_dir / "eval.json").exists()
     assert {
