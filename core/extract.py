@@ -48,11 +48,7 @@ from core.datasets.custom import (
 )
 from core.datasets.recording import check_name, read_recording, recording_info
 from core.datasets.scanning import is_hidden
-from core.fileio import video_container
-
-VIDEO_SUFFIXES = (
-    ".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv",
-)  # fmt: skip
+from core.fileio import VIDEO_SUFFIXES, video_container
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,12 @@ _VIDEO_MAGIC = (
 )
 
 
+#: The file extensions read as videos (data extract, the app's Browse… dialogs).
+VIDEO_SUFFIXES = (
+    ".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv",
+)  # fmt: skip
+
+
 def video_container(path: str | os.PathLike[str]) -> str:
     """The video container a file holds by its first bytes (``"MP4/MOV"``, ``"AVI"``,
     ...), whatever its name says, or ``""`` (not a video, or unreadable).

@@ -28,9 +28,13 @@ from PyQt6.QtWidgets import (
 from app.context import AppContext
 from app.widgets.layout import field_row
 from app.workers import Job
+from core.fileio import VIDEO_SUFFIXES
 
 VIDEO_ITEM = "Video file"
-VIDEO_FILTER = "Videos (*.mp4 *.avi *.mov *.mkv *.webm);;All files (*)"
+# The extensions data extract takes (a file under another name: "All files").
+VIDEO_FILTER = (
+    "Videos (" + " ".join(f"*{s}" for s in VIDEO_SUFFIXES) + ");;All files (*)"
+)
 
 
 class SourcePicker(QWidget):

@@ -393,6 +393,9 @@ def _describe_input(
     from core.live.capture import describe_source
 
     what = f"{src.width}x{src.height}, {src.fps:.4g} FPS"
+    if (src.width, src.height) != src.source_size:  # --size
+        w, h = src.source_size
+        what = f"{w}x{h} (read at {src.width}x{src.height}), {src.fps:.4g} FPS"
     if src.live:
         return f"input: {describe_source(src.source)}, {what}, {last_time:.1f} s seen"
     count = last_index + 1 if finished or not claimed else max(claimed, last_index + 1)

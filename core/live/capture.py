@@ -191,7 +191,10 @@ class VideoSource:
         self._pts0 = self._pts() or 0.0
         self._last_ts = 0.0
         self._loop_offset = 0.0
-        first = self._resize(upright(first, self.rotation))
+        first = upright(first, self.rotation)
+        #: The source's own frame size (upright), before ``size`` resizes it.
+        self.source_size: tuple[int, int] = (first.shape[1], first.shape[0])
+        first = self._resize(first)
         self.height, self.width = first.shape[:2]
         # Playback pacing and latency share one clock (perf_counter).
         self._t0 = t1 = time.perf_counter()

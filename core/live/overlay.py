@@ -95,7 +95,7 @@ def annotate(update: LiveUpdate, font_scale: float | None = None) -> np.ndarray:
     lines = [f"{update.fps:.1f} FPS"]
     if update.prediction.top_k:
         lines.append(update.prediction.shown)
-        lines += [f"{p * 100:3.0f}% {label}" for label, p in update.prediction.top_k]
+        lines += _ranked(update.prediction)
     else:
         lines.append(f"window {update.prediction.window_fill * 100:.0f}%")
     w = img.shape[1]
@@ -126,6 +126,14 @@ def annotate(update: LiveUpdate, font_scale: float | None = None) -> np.ndarray:
             (80, 255, 255) if i == 1 else (255, 255, 255), bold if i == 1 else thin,
         )  # fmt: skip
     return img
+
+
+def _ranked(state: Prediction) -> list[str]:
+    """The top-k lines ("72% carry"); none for unfamiliar motion, whose classes are
+    all alike (a ranking of 10 % each read as one; Live shows "–" there too)."""
+    if state.unfamiliar:
+        return []
+    return [f"{p * 100:3.0f}% {label}" for label, p in state.top_k]
 
 
 def _shortened(text: str, scale: float, stroke: int, room: int) -> str:
@@ -211,8 +219,7 @@ def caption(img: np.ndarray, state: Prediction, truth: str | None = None) -> Non
         state: The recogniser state of this frame.
         truth: Ground-truth class name of this frame, if known.
     """
-    lines = [state.shown]
-    lines += [f"{p * 100:3.0f}% {label}" for label, p in state.top_k]
+    lines = [state.shown, *_ranked(state)]
     if truth:
         lines.append(f"true: {truth}")
     for i, text in enumerate(lines):

@@ -161,6 +161,11 @@ def test_a_one_fps_video_names_its_frame_rate_as_the_reason(run_dir, tmp_path, c
     out = capsys.readouterr().out
     assert "video: 340x256, 1 FPS, 6.0 s (6 frames)" in out
     assert "person found in 100%" in out
+    # read at another size (--size): the source's own size is said, and the reading's
+    assert main(["infer", str(video), "--run", str(run_dir), "--size", "170x128"]) == 0
+    assert "video: 340x256 (read at 170x128), 1 FPS" in capsys.readouterr().out
+    assert main(["infer", str(video), "--run", str(run_dir), "--every", "1"]) == 0
+    out = capsys.readouterr().out
     assert (
         "predictions: none (the input runs at 1 FPS: its frames are 1 s apart, more "
         "than the 0.5 s gap the window bridges, so every frame starts the window "

@@ -81,3 +81,23 @@ def test_action_names_beyond_ascii_are_drawn_not_question_marks(frame):
     long = "Händeschütteln mit der rechten Hand, dann mit der linken Hand"
     changed = np.any(annotate(_update(narrow, long)) != narrow, axis=-1)
     assert not changed[:, -1].any()  # shortened to fit, as ASCII lines are
+
+
+def test_unfamiliar_motion_shows_no_ranking_of_its_flat_answer(frame):
+    """'no action (unfamiliar motion)' was followed by '10% pick up with one hand',
+    '10% ...': a ranking of classes that are all alike (Live shows '–' there)."""
+    import dataclasses
+
+    image = cv2.resize(frame, (640, 360))
+    ranked = _update(image, "carry")
+    flat = dataclasses.replace(
+        ranked,
+        prediction=dataclasses.replace(ranked.prediction, action=None, unfamiliar=True),
+    )
+
+    def rows(update: LiveUpdate) -> int:
+        changed = np.any(annotate(update) != image, axis=-1)
+        return int(np.flatnonzero(changed[:, :200].any(1)).max()) + 1
+
+    # FPS and the answer only: two of the five lines
+    assert rows(flat) < 0.55 * rows(ranked)
