@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -67,6 +68,7 @@ def _start_up_notices_dropped() -> Iterator[None]:
             finally:
                 with contextlib.suppress(OSError, AttributeError, ValueError):
                     sys.stderr.flush()
+                _until_quiet(tmp.fileno())
                 os.dup2(saved, 2)
                 os.close(saved)
                 tmp.seek(0)
@@ -77,6 +79,20 @@ def _start_up_notices_dropped() -> Iterator[None]:
                 ]
                 if kept:
                     os.write(2, b"".join(kept))
+
+
+def _until_quiet(fd: int, quiet: float = 0.05, longest: float = 0.5) -> None:
+    """Wait until nothing more is written to ``fd`` for ``quiet`` seconds (at most
+    ``longest``): the graph's threads print some notices just after the first frame
+    is back (a busy machine showed them, cut in two around another line)."""
+    size, still, end = -1, time.monotonic(), time.monotonic() + longest
+    while (now := time.monotonic()) < end:
+        grown = os.fstat(fd).st_size
+        if grown != size:
+            size, still = grown, now
+        elif now - still >= quiet:
+            return
+        time.sleep(0.01)
 
 
 @dataclass(frozen=True)
@@ -117,6 +133,97 @@ class PoseEstimator(Protocol):
         ...
 
 
+SEARCH_AFTER = 3
+"""Frames in a row without anyone in the whole frame before its parts are searched."""
+MIN_SEARCH_SIDE = 256
+"""The smallest square searched, in pixels (about the landmark model's input)."""
+_ROI_SCALE = 1.7  # the followed square's side over the person's longer extent
+_MIN_ROI_SIDE = 128
+
+
+@dataclass(frozen=True)
+class Box:
+    """A square part of a ``frame`` (width, height): its corner and side in pixels."""
+
+    x: int
+    y: int
+    side: int
+    frame: tuple[int, int]
+
+    @property
+    def slices(self) -> tuple[slice, slice]:
+        """Rows and columns of the square, to index the frame with."""
+        return slice(self.y, self.y + self.side), slice(self.x, self.x + self.side)
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return self.x + self.side / 2, self.y + self.side / 2
+
+
+def _square(cx: float, cy: float, side: float, frame: tuple[int, int]) -> Box:
+    """The square of ``side`` centred on (cx, cy), moved inside the frame."""
+    w, h = frame
+    side = int(round(min(max(side, _MIN_ROI_SIDE), w, h)))
+    x = int(round(min(max(cx - side / 2, 0), w - side)))
+    y = int(round(min(max(cy - side / 2, 0), h - side)))
+    return Box(x, y, side, frame)
+
+
+def search_boxes(width: int, height: int) -> list[Box]:
+    """The squares searched for a person the whole frame does not show big enough:
+    squares as tall as the frame's shorter side, then halves and quarters of it, each
+    size overlapping by half and reaching every edge, coarse first and, within a size,
+    nearest the frame's centre first (where people mostly are); none smaller than
+    :data:`MIN_SEARCH_SIDE`, and not the whole frame itself (already read)."""
+    boxes = []
+    short = min(width, height)
+    for k in range(3):
+        side = short >> k
+        if k and side < MIN_SEARCH_SIDE:
+            break
+        step = max(1, side // 2)
+        xs = sorted({*range(0, width - side + 1, step), width - side})
+        ys = sorted({*range(0, height - side + 1, step), height - side})
+        size = [
+            Box(x, y, side, (width, height))
+            for y in ys
+            for x in xs
+            if (side, side) != (width, height)
+        ]
+        size.sort(
+            key=lambda b: (
+                (b.centre[0] - width / 2) ** 2 + (b.centre[1] - height / 2) ** 2
+            )
+        )
+        boxes += size
+    return boxes
+
+
+def _box_around(found: PoseResult) -> Box:
+    """A square around a person (their visible landmarks), with room to move."""
+    px = found.pixels()
+    seen = px[found.visibility >= 0.5]
+    pts = seen if len(seen) >= 4 else px
+    (x0, y0), (x1, y1) = pts.min(0), pts.max(0)
+    return _square(
+        (x0 + x1) / 2,
+        (y0 + y1) / 2,
+        _ROI_SCALE * max(x1 - x0, y1 - y0),
+        (found.width, found.height),
+    )
+
+
+def _followed(box: Box, found: PoseResult) -> Box:
+    """The followed square for the next frame: kept while the person stays near its
+    centre at about its scale (MediaPipe's tracking and smoothing see a steady
+    picture), re-centred and re-sized when they move or turn."""
+    new = _box_around(found)
+    (cx, cy), (nx, ny) = box.centre, new.centre
+    moved = max(abs(nx - cx), abs(ny - cy)) > 0.15 * box.side
+    rescaled = not 0.75 <= new.side / box.side <= 1.33
+    return new if moved or rescaled else box
+
+
 class MediaPipePose:
     """MediaPipe Pose (legacy solutions API), tracking one person across frames.
 
@@ -127,6 +234,19 @@ class MediaPipePose:
         min_detection_confidence: Person-detector threshold.
         min_tracking_confidence: Below this, tracking falls back to detection.
         smooth_landmarks: MediaPipe's own temporal filter across frames.
+        search: Look for a person too small for the whole frame (tracking mode only;
+            see below).
+
+    MediaPipe's person detector sees the whole frame shrunk to 224 px: a person a
+    few hundred pixels tall in a 4K frame, or anyone in a very wide one (3840x1080),
+    becomes too small to be found, and a video with a person plainly in it read as
+    "no person". After :data:`SEARCH_AFTER` frames without anyone, each frame also
+    tries one square part of the frame (whole-height squares, then halves and
+    quarters of it, overlapping; :func:`search_boxes`) with a second, single-image
+    estimator. A person found there is then followed in a square around them
+    (re-centred as they move) until they are lost, and the whole frame is read
+    again. Landmarks are always given in whole-frame coordinates. The search costs
+    one extra pose estimate per frame while nobody is found, nothing otherwise.
 
     Raises:
         ValueError: If ``model_complexity`` is not 1.
@@ -140,6 +260,7 @@ class MediaPipePose:
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
         smooth_landmarks: bool = True,
+        search: bool = True,
     ) -> None:
         if model_complexity != 1:
             raise ValueError(
@@ -160,6 +281,12 @@ class MediaPipePose:
         )
         self._closed = False
         self._started = False  # the graph has run once (its notices dropped)
+        self._search = search and not static_image_mode
+        self._finder: MediaPipePose | None = None  # the search's single-image estimator
+        self._roi: Box | None = None  # where the person found by the search is followed
+        self._misses = 0  # frames in a row without anyone, whole frame
+        self._boxes: list[Box] = []  # the search's squares for this frame size
+        self._next_box = 0
 
     def estimate(self, frame_bgr: np.ndarray) -> PoseResult | None:
         """Estimate the pose of the most prominent person.
@@ -186,7 +313,40 @@ class MediaPipePose:
                 f"expected an (H, W, 3) uint8 BGR frame, got {frame_bgr.shape} "
                 f"{frame_bgr.dtype}"
             )
-        rgb = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
+        h, w = frame_bgr.shape[:2]
+        if self._roi is not None:  # following a person the search found
+            found = self._estimate_in(frame_bgr, self._roi)
+            if found is not None:
+                self._roi = _followed(self._roi, found)
+                return found
+            self._roi = None  # lost there: the whole frame again
+        found = self._estimate_in(frame_bgr, None)
+        if found is not None or not self._search:
+            self._misses = 0
+            return found
+        self._misses += 1
+        if self._misses < SEARCH_AFTER:
+            return None
+        if not self._boxes or self._boxes[0].frame != (w, h):
+            self._boxes, self._next_box = search_boxes(w, h), 0
+        if not self._boxes:
+            return None
+        box = self._boxes[self._next_box % len(self._boxes)]
+        self._next_box += 1
+        if self._finder is None:
+            self._finder = MediaPipePose(static_image_mode=True, search=False)
+        found = self._finder._estimate_in(frame_bgr, box)
+        if found is not None:
+            self._roi = _box_around(found)
+            self._next_box = 0  # the next search starts over, coarse first
+        return found
+
+    def _estimate_in(self, frame_bgr: np.ndarray, box: Box | None) -> PoseResult | None:
+        """The pose in the square ``box`` of the frame (the whole frame for ``None``),
+        in whole-frame coordinates."""
+        h, w = frame_bgr.shape[:2]
+        part = frame_bgr if box is None else frame_bgr[box.slices]
+        rgb = cv2.cvtColor(part, cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False  # lets MediaPipe wrap the buffer without copying
         if self._started:
             out = self._pose.process(rgb)
@@ -203,7 +363,10 @@ class MediaPipePose:
         world = np.array(
             [(p.x, p.y, p.z) for p in out.pose_world_landmarks.landmark], np.float32
         )
-        h, w = frame_bgr.shape[:2]
+        if box is not None:  # fractions of the square -> of the whole frame
+            image[:, 0] = (box.x + image[:, 0] * box.side) / w
+            image[:, 1] = (box.y + image[:, 1] * box.side) / h
+            image[:, 2] *= box.side / w  # MediaPipe's z is on x's scale
         return PoseResult(image=image, world=world, visibility=vis, width=w, height=h)
 
     def close(self) -> None:
@@ -211,6 +374,8 @@ class MediaPipePose:
         if not self._closed:
             self._closed = True
             self._pose.close()
+            if self._finder is not None:
+                self._finder.close()
 
     def __enter__(self) -> MediaPipePose:
         return self

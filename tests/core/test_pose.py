@@ -298,3 +298,56 @@ def test_mediapipes_start_up_notices_are_dropped_and_nothing_else(tmp_path):
     )  # fmt: skip
     assert out.returncode == 0, out.stderr.decode()
     assert out.stderr.decode().splitlines() == ["a real problem", "done"]
+
+
+def test_search_boxes_cover_the_frame_coarse_first_never_the_whole_of_it():
+    from core.live.pose import MIN_SEARCH_SIDE, search_boxes
+
+    boxes = search_boxes(3840, 2160)
+    sides = [b.side for b in boxes]
+    assert sides == sorted(sides, reverse=True) and set(sides) == {2160, 1080, 540}
+    for b in boxes:
+        assert 0 <= b.x <= 3840 - b.side and 0 <= b.y <= 2160 - b.side
+    for side in set(sides):  # each size reaches every edge
+        same = [b for b in boxes if b.side == side]
+        assert min(b.x for b in same) == 0 and max(b.x + side for b in same) == 3840
+        assert min(b.y for b in same) == 0 and max(b.y + side for b in same) == 2160
+    centre = [abs(b.x + b.side / 2 - 1920) for b in boxes if b.side == 1080]
+    assert centre[0] == min(centre)  # the middle of the frame first
+    # a webcam's 640x480: its two whole-height squares (halves would be under the
+    # smallest searched); a square frame: nothing but itself, so nothing
+    assert [(b.x, b.side) for b in search_boxes(640, 480)] == [(0, 480), (160, 480)]
+    assert MIN_SEARCH_SIDE > 240 and search_boxes(480, 480) == []
+
+
+def test_a_person_small_in_a_wide_or_large_frame_is_found_where_they_are(ntu_poses):
+    """A video practitioner's trial: the NTU person beside black padding in a 3840x1080
+    frame (or shrunk into a 4K one) was found in 0 % of the frames, and the video read
+    as 'no person'. Each frame's landmarks must land on the person, in whole-frame
+    coordinates, as they do in the original frame."""
+    results, (w, h) = ntu_poses
+    video = require_data("videos", f"{NTU_NAME}_rgb.avi")
+    with VideoSource(video) as src:
+        frames = [cv2.flip(f.image, 1) for f in src][:45]
+    for (big_w, big_h), shrink, (left, top) in [
+        ((3840, 1080), 1, (900, 0)),  # wide: the person full height, off centre
+        ((3840, 2160), 2, (1700, 900)),  # 4K: the person a quarter of its height
+    ]:
+        found = []
+        with MediaPipePose() as pose:
+            for i, frame in enumerate(frames):
+                small = cv2.resize(frame, (w // shrink, h // shrink))
+                canvas = np.zeros((big_h, big_w, 3), np.uint8)
+                canvas[top : top + small.shape[0], left : left + small.shape[1]] = small
+                r = pose.estimate(canvas)
+                if r is None:
+                    continue
+                assert (r.width, r.height) == (big_w, big_h)
+                ours = (r.pixels() - (left, top)) * shrink  # in the original frame
+                theirs = results[i].pixels()
+                seen = (r.visibility > 0.8) & (results[i].visibility > 0.8)
+                found.append(np.median(np.abs(ours - theirs)[seen]))
+        # (the first frames go to the search: three misses, then one square a frame)
+        assert len(found) >= 0.6 * len(frames), (big_w, big_h, len(found))
+        # the same joints, within a few percent of the person's ~700 px height
+        assert np.median(found) < 25, (big_w, big_h, np.median(found))
