@@ -618,11 +618,15 @@ def report_folder_problem(
 def training_note(run_dir: str | os.PathLike[str]) -> str:
     """A note when another process trains ``run_dir`` now (``""`` otherwise): the
     figure is of the weights of its last finished epoch."""
+    import socket
+
     from core.training.loop import trained_by
 
     who = trained_by(Path(run_dir))
     if who is None:
         return ""
+    if who == f"process {os.getpid()} on {socket.gethostname()}":
+        who = "by this program"  # the app's own Train panel ("process 17613" read as another)
     return (
         f"note: {run_dir} is being trained now"
         + (f" ({who})" if who else "")

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PyQt6.QtCore import pyqtSignal, pyqtSlot
+from PyQt6.QtCore import QTimer, pyqtSignal, pyqtSlot
 from PyQt6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -113,6 +113,12 @@ class EvaluatePanel(QWidget):
         self.fused: FusedResult | None = None  # set when the result is a fusion
         self.result_run: Path | None = None
         self._training_notes: list[str] = []
+        # A shown result whose run trains on (here or elsewhere) goes out of date: said
+        # within seconds (it stayed up, with its "being trained now" note, after the
+        # run had ended with other figures).
+        self._stale_check = QTimer(self)
+        self._stale_check.setInterval(2000)
+        self._stale_check.timeout.connect(self._mark_if_stale)
 
         self.run = QComboBox()
         self.run.setEditable(True)
@@ -279,6 +285,7 @@ class EvaluatePanel(QWidget):
     def _clear_result(self) -> None:
         """Forget the shown result: a failed, refused or cancelled evaluation must not
         leave the previous one exportable, nor on screen under its message."""
+        self._stale_check.stop()
         self.result = self.fused = None
         self.table.setRowCount(0)
         self.heatmap.clear_result()
@@ -322,6 +329,31 @@ class EvaluatePanel(QWidget):
         self.table.resizeColumnToContents(1)
         self.heatmap.set_confusion(confusion, labels)
         self.export_button.setEnabled(True)
+        self._stale_check.start()
+
+    @pyqtSlot()
+    def _mark_if_stale(self) -> None:
+        """Say so, and take Export away, when a scored run's weights changed since."""
+        result = self.result
+        if result is None:
+            return
+        scored = self.fused.members if self.fused is not None else [result]
+        changed = [
+            m.run_dir.name for m in scored if runs.weights_stamp(m.run_dir) != m.weights
+        ]
+        if not changed:
+            return
+        self._stale_check.stop()
+        self.export_button.setEnabled(False)
+        self.summary.setText(
+            f"Out of date: {', '.join(changed)} trained on after this evaluation (its "
+            "weights changed); press Evaluate for its figures now.\n"
+            + "\n".join(
+                line
+                for line in self.summary.text().splitlines()
+                if "is being trained now" not in line
+            )
+        )
 
     def export(self, folder: Path) -> list[Path]:
         """Write the current result's PNG, CSV and JSON into ``folder`` (a fusion's as
@@ -427,7 +459,7 @@ class EvaluatePanel(QWidget):
                 result.fused, f"Fusion of {len(result.members)} runs ({names})"
             )
             members = ", ".join(
-                f"{m.run_dir.name} ({s}) {100 * m.accuracy:.2f} %"
+                f"{m.run_dir.name} (input stream {s}) {100 * m.accuracy:.2f} %"
                 for m, s in zip(result.members, result.streams)
             )
             self.summary.setText(f"{self.summary.text()}\neach run: {members}")

@@ -95,7 +95,10 @@ def test_runs_are_fused_in_the_panel(qtbot, settings, tiny_run, tmp_path):
         # run's name before the fused figure).
         assert text.startswith(f"Fusion of 2 runs ({tiny_run.name} + bone): accuracy")
         for m, stream in zip(want.members, ("joint", "bone")):
-            assert f"{m.run_dir.name} ({stream}) {100 * m.accuracy:.2f} %" in text
+            assert (
+                f"{m.run_dir.name} (input stream {stream}) {100 * m.accuracy:.2f} %"
+                in text
+            )
         # exported under its own names (never a run's eval.json), listing the fused runs
         written = panel.export(tmp_path / "out")
         assert {p.name for p in written} == {
@@ -322,10 +325,18 @@ def test_a_run_being_trained_is_noted_beside_its_accuracy(
         with qtbot.waitSignal(panel.evaluated, timeout=120_000):
             panel.evaluate(run_dir, "test")
         text = panel.summary.text()
-        assert f"Note: {run_dir} is being trained now (process " in text
+        # trained in this very process, as the Train panel does: not "process 1234"
+        assert f"Note: {run_dir} is being trained now (by this program)" in text
         assert "weights of its last finished epoch" in text
+        assert panel.export_button.isEnabled()
         for _ in events:
-            pass  # the run ends
+            pass  # the run ends: the result shown is out of date (it stayed up)
+        qtbot.waitUntil(
+            lambda: panel.summary.text().startswith("Out of date: training trained on"),
+            timeout=10_000,
+        )
+        assert "being trained now" not in panel.summary.text()
+        assert not panel.export_button.isEnabled()
         with qtbot.waitSignal(panel.evaluated, timeout=120_000):
             panel.evaluate(run_dir, "test")
         qtbot.waitUntil(lambda: panel.job is None, timeout=10_000)

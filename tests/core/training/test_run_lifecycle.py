@@ -282,7 +282,10 @@ def test_an_evaluation_made_while_the_run_trains_is_noted_and_removed_at_its_end
         ):  # another terminal evaluates it now (the run holds its lock)
             assert main(["eval", str(run_dir), "--device", "cpu"]) == 0
             err = capsys.readouterr().err
-            assert f"ms2l eval: note: {run_dir} is being trained now (process " in err
+            assert (
+                f"ms2l eval: note: {run_dir} is being trained now (by this program)"
+                in err
+            )
             assert (run_dir / "eval.json").is_file()
         elif isinstance(event, Log) and "while it trained" in event.message:
             notes.append(event.message)
