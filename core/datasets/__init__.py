@@ -16,7 +16,7 @@ from core.datasets.pkummd import read_sequence
 from core.datasets.registry import READERS, get_reader, register
 from core.datasets.scanning import read_bytes, without_bom
 from core.datasets.ucla import parse_sample
-from core.fileio import video_container
+from core.fileio import VIDEO_SUFFIXES, video_container
 
 
 def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
@@ -51,12 +51,18 @@ def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
         raise DataFormatError(path, "not a regular file")
     video = video_container(path)
     if video:
-        raise DataFormatError(
-            path,
-            f"is a video ({video}), not a skeleton file, whatever its name says: "
-            "rename it with its video extension (.mp4, .avi, ...) to run pose "
-            "estimation on it",
-        )
+        if path.suffix.lower() in VIDEO_SUFFIXES:  # a video by its name, too
+            why = (
+                f"is a video ({video}), not a skeleton file: open it in Live (or run "
+                "ms2l infer on it) for pose estimation and recognition"
+            )
+        else:
+            why = (
+                f"is a video ({video}), not a skeleton file, whatever its name says: "
+                "rename it with its video extension (.mp4, .avi, ...) and open it in "
+                "Live (or run ms2l infer on it) for pose estimation"
+            )
+        raise DataFormatError(path, why)
     suffix = path.suffix.lower()
     if suffix == ".txt":  # a PKU-MMD sequence, or another format saved as text
         suffix = _text_format(path)

@@ -505,3 +505,19 @@ def test_messages_say_what_was_expected_in_the_files_words(tmp_path, capsys):
         table.write_text(json.dumps(wrong))
         with pytest.raises(ValueError, match=r'expected \{"classes": \[\{"index": 0'):
             parse_class_table(table)
+
+
+def test_a_video_opened_as_a_skeleton_file_is_sent_to_live(tmp_path):
+    """Replay told a person opening an .avi to 'rename it with its video extension',
+    which it had (a trial); a video under another name is told to rename it."""
+    avi = require_data("videos", "S001C001P001R001A001_rgb.avi")
+    with pytest.raises(DataFormatError) as err:
+        read_file(avi)
+    assert str(err.value) == (
+        f"{avi}: is a video (AVI), not a skeleton file: open it in Live (or run ms2l "
+        "infer on it) for pose estimation and recognition"
+    )
+    renamed = tmp_path / "clip.skeleton"
+    shutil.copy(avi, renamed)
+    with pytest.raises(DataFormatError, match="whatever its name says: rename it"):
+        read_file(renamed)
