@@ -19,6 +19,10 @@ from core.training.events import BatchDone, EpochDone
 
 PALETTE = ("#42a5f5", "#ef5350", "#66bb6a", "#ffa726", "#ab47bc", "#26c6da", "#d4e157",
            "#8d6e63")  # fmt: skip
+# Each loss term keeps its colour from one run (strategy) to the next ("motion" was
+# blue in one, red in another); other names take the palette's next free colour.
+TERM_COLOURS = {"cls": "#42a5f5", "motion": "#ef5350", "jigsaw": "#66bb6a",
+                "contrastive": "#ffa726", "total": "#ab47bc", "val loss": "#26c6da"}  # fmt: skip
 
 
 class SparseAxis(pg.AxisItem):
@@ -82,6 +86,10 @@ class TrainingCurves(QWidget):
         self.acc_plot.setLabel("left", "accuracy", units="%")
         self.acc_plot.setYRange(0, 100)
         for plot in (self.loss_plot, self.acc_plot):
+            # Numbers as they are: early in a run the x axis read "epoch (x0.001)"
+            # with ticks 50 ... 300 (pyqtgraph's SI prefix on fractions of an epoch).
+            for side in ("bottom", "left"):
+                plot.getAxis(side).enableAutoSIPrefix(False)
             plot.setDownsampling(mode="peak")
             plot.setClipToView(True)
             plot.setMinimumHeight(110)
@@ -155,7 +163,10 @@ class TrainingCurves(QWidget):
                 continue
             key = prefix + name
             if key not in self.curves:
-                colour = PALETTE[len(self.curves) % len(PALETTE)]
+                colour = (
+                    TERM_COLOURS.get(key)
+                    or PALETTE[(len(TERM_COLOURS) + len(self.curves)) % len(PALETTE)]
+                )
                 style = pg.mkPen(colour, width=2)
                 marks: dict[str, object] = {}
                 if prefix:  # one point per epoch: a lone point needs a symbol
@@ -233,7 +244,13 @@ class TrainingCurves(QWidget):
             return
         self._dirty = False
         for key, curve in self.curves.items():
-            curve.setData(np.asarray(self._x[key]), np.asarray(self._y[key]))
+            xs = self._x[key]
+            lone = (
+                "o" if len(xs) == 1 else None
+            )  # a run of one step: a line drew nothing
+            if not key.startswith("val ") and curve.opts["symbol"] != lone:
+                curve.setSymbol(lone)
+            curve.setData(np.asarray(xs), np.asarray(self._y[key]))
         self.acc_curve.setData(np.asarray(self._acc_x), np.asarray(self._acc_y))
         # Accuracy on the epochs the losses span: alone, one point (a short run) was
         # drawn on -150..150, and a cleared plot kept the last run's axis.

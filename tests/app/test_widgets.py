@@ -72,6 +72,30 @@ def test_the_loss_key_sits_above_the_plot_not_over_its_curves(qtbot):
     assert curves.legend_text() == "" and not curves.legend.isVisible()
 
 
+def test_early_steps_a_lone_step_and_a_terms_colour_read_plainly(qtbot):
+    """A researcher's trial: the first epoch's axis read "epoch (x0.001)" with ticks
+    50 ... 300; a run of one step drew nothing; 'motion' was blue in one run's plot
+    and red in the next one's."""
+    curves = TrainingCurves(refresh_hz=30)
+    qtbot.addWidget(curves)
+    curves.show()
+    curves.add_losses(0.002, {"motion": 0.9, "jigsaw": 2.0})
+    qtbot.waitUntil(lambda: curves.points("motion") == 1, timeout=1000)
+    assert curves.curves["motion"].opts["symbol"] == "o"  # a lone step is a point
+    for step in range(2, 40):
+        curves.add_losses(step * 0.002, {"motion": 0.9 / step, "jigsaw": 2.0})
+    qtbot.waitUntil(lambda: curves.points("motion") == 39, timeout=1000)
+    assert curves.curves["motion"].opts["symbol"] is None  # a line from two on
+    for plot in (curves.loss_plot, curves.acc_plot):
+        assert "(x" not in plot.getAxis("bottom").labelString()
+        assert "x0.001" not in plot.getAxis("left").labelString()
+    colour = curves.curves["motion"].opts["pen"].color().name()
+    curves.clear()
+    curves.add_losses(0.5, {"cls": 2.0, "motion": 0.5})  # another strategy's terms
+    assert curves.curves["motion"].opts["pen"].color().name() == colour
+    assert curves.curves["cls"].opts["pen"].color().name() != colour
+
+
 def test_accuracy_plot_keeps_its_full_scale_when_every_point_is_the_same(qtbot):
     # A few-clip Teach run validates at 100 % every time: the axis must still read
     # 0-100, not zoom onto one value.
