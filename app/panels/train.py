@@ -249,6 +249,9 @@ class TrainPanel(QWidget):
         form.addRow("Runs folder", self.runs_dir)
         settings_box = QGroupBox("Run settings")
         settings_box.setLayout(form)
+        # Read-only while a run trains: a strategy changed meanwhile showed its fields
+        # beside the running run's curves, as if it were that run's.
+        self.settings_box = settings_box
 
         self.start_button = QPushButton("Start")
         self.start_button.clicked.connect(self._on_start_clicked)
@@ -792,7 +795,8 @@ class TrainPanel(QWidget):
         what = "resuming" if event.start_epoch > 1 else "starting"
         self._append_log(
             f"{what} {event.config.strategy.name} on {event.config.data.dataset}: "
-            f"{event.total_epochs} epochs x {event.steps_per_epoch} steps -> {self.run_dir}"
+            f"{count(event.total_epochs, 'epoch')} x {count(event.steps_per_epoch, 'step')}"
+            f" -> {self.run_dir}"
         )
 
     def _on_batch_done(self, event: BatchDone) -> None:
@@ -850,6 +854,7 @@ class TrainPanel(QWidget):
             self.run_label.setText("Run folder: – (none made)")  # no folder was made
 
     def _set_running(self, running: bool) -> None:
+        self.settings_box.setEnabled(not running)
         if running:
             for button in (self.start_button, self.resume_button):
                 hand_over(button, self.cancel_button)

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from core import runs
+from core.text import count
 from core.training.events import (
     BatchDone,
     CheckpointSaved,
@@ -61,8 +62,8 @@ def read_history(run_dir: Path) -> list[Event]:
                 )
                 events.append(
                     Log(
-                        f"{what}: {doc['total_epochs']} epochs x "
-                        f"{doc['steps_per_epoch']} steps"
+                        f"{what}: {count(int(doc['total_epochs']), 'epoch')} x "
+                        f"{count(int(doc['steps_per_epoch']), 'step')}"
                     )
                 )
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):

@@ -39,7 +39,11 @@ def test_tiny_run_from_the_panel_fills_every_curve_and_writes_the_run(qtbot, pan
     panel.run_finished.connect(finished.append)
     panel.start_button.click()
     assert panel.is_running() and not panel.start_button.isEnabled()
+    # the settings are read-only while it trains (a strategy changed meanwhile showed
+    # its fields beside this run's curves: a trial), and editable again after
+    assert not panel.strategy.isEnabled() and not panel.epochs.isEnabled()
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=120_000)
+    assert panel.strategy.isEnabled() and panel.epochs.isEnabled()
     assert panel.errors == []
     assert isinstance(panel.last_event, RunFinished) and not panel.last_event.cancelled
     run_dir = finished[0]
