@@ -406,6 +406,44 @@ def _refuse_a_held_run(run_dir: Path) -> None:
         )
 
 
+def _labels_seen_before(cfg: TrainConfig) -> list[str]:
+    """A warning when a run on few labels starts from a run that trained on more of the
+    same dataset's labels (a semi-supervised figure from a fully fine-tuned encoder
+    passed for a 10 %-label one, unsaid: a trial)."""
+    few = 0 < cfg.data.label_fraction < 1 or cfg.data.labels_per_class > 0
+    try:
+        start = runs.read_run(cfg.strategy.init_from).config
+    except (OSError, ValueError):
+        return []
+    if start.data.dataset != cfg.data.dataset or not uses_cls(start.strategy.name):
+        return []
+    if cfg.strategy.name == "transfer":
+        return [
+            f"warning: transfer from {cfg.strategy.init_from}, a run on the same "
+            f"dataset ({cfg.data.dataset}): transfer learning is meant across datasets"
+        ]
+    if not few:
+        return []
+    theirs = (
+        f"{start.data.labels_per_class} per class"
+        if start.data.labels_per_class
+        else f"{start.data.label_fraction:.0%}"
+    )
+    ours = (
+        f"{cfg.data.labels_per_class} per class"
+        if cfg.data.labels_per_class
+        else f"{cfg.data.label_fraction:.0%}"
+    )
+    if theirs == ours:
+        return []
+    return [
+        f"warning: {cfg.strategy.init_from} trained its classifier on {theirs} of "
+        f"{cfg.data.dataset}'s labels ({start.strategy.name}): this run on {ours} of "
+        "them starts from an encoder that saw more, so its figure is not a few-label "
+        "one (start from a self-supervised pretraining run for that)"
+    ]
+
+
 def trained_by(run_dir: Path) -> str | None:
     """Who trains ``run_dir`` now: the note its process left in the run lock (``""``
     if none), or ``None`` when no process holds the lock. Only looks: the lock is
@@ -602,6 +640,7 @@ def _run(
                 data.class_names,
                 stream=cfg.data.stream,
             )
+            notes += _labels_seen_before(cfg)
         if cfg.run.select == "best" and not uses_cls(name):
             notes.append(
                 f"note: --select best has no validation accuracy to choose by in a "

@@ -190,3 +190,36 @@ def test_a_pretraining_runs_untrained_classifier_is_not_carried_over(pretrained)
         not torch.equal(heads[0][k], source[k]) for k in heads[0]
     )  # not the pretraining run's
     assert any(not torch.equal(heads[0][k], heads[1][k]) for k in heads[0])  # per seed
+
+
+def test_few_labels_from_a_run_that_saw_more_of_them_is_warned_of(
+    tiny_data, pretrained, tmp_path
+):
+    """A semi-supervised run at 10 % started from a run fine-tuned on every label
+    reached 70 % with no word (a trial): a figure that passes for a 10 %-label one."""
+    from core.training.events import Log
+
+    def warned(cfg) -> list[str]:
+        return [
+            e.message
+            for e in run(cfg)
+            if isinstance(e, Log) and e.message.startswith("warning: ")
+        ]
+
+    full = tmp_path / "full"
+    _train(tiny_config(tiny_data, full, "finetune", epochs=1,
+                       strategy_options={"init_from": str(pretrained)}))  # fmt: skip
+    semi = tiny_config(tiny_data, tmp_path / "semi", "semi", epochs=1,
+                       strategy_options={"init_from": str(full)},
+                       data={"label_fraction": 0.5})  # fmt: skip
+    assert warned(semi) == [
+        f"warning: {full} trained its classifier on 100% of nw-ucla's labels "
+        "(finetune): this run on 50% of them starts from an encoder that saw more, so "
+        "its figure is not a few-label one (start from a self-supervised pretraining "
+        "run for that)"
+    ]
+    # from the self-supervised run, as the paper does: nothing to warn of
+    semi = tiny_config(tiny_data, tmp_path / "semi2", "semi", epochs=1,
+                       strategy_options={"init_from": str(pretrained)},
+                       data={"label_fraction": 0.5})  # fmt: skip
+    assert warned(semi) == []
