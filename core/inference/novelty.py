@@ -38,6 +38,7 @@ import numpy as np
 import torch
 
 from core.fileio import atomic_path
+from core.text import count
 
 NOVELTY_FILE = "novelty.npz"
 DEFAULT_PERCENTILE = 99.0
@@ -143,7 +144,8 @@ def fit(
         raise ValueError(f"no features to fit a novelty check on (shape {x.shape})")
     if n < MIN_CLIPS_PER_FEATURE * d:
         raise ValueError(
-            f"{n} labelled clips are too few for a novelty check on {d} features "
+            f"{count(n, 'labelled clip')} {'is' if n == 1 else 'are'} too few for a "
+            f"novelty check on {d} features "
             f"(need {int(np.ceil(MIN_CLIPS_PER_FEATURE * d))})"
         )
     if not np.isfinite(x).all():

@@ -479,6 +479,7 @@ def load_data(
             *_short_classes(train.labels[has_label], cfg, store.class_names),
         ]
     hidden = np.setdiff1d(np.arange(len(train)), labelled)
+    notes = [*notes, *_untaught_classes(train.labels[labelled], test.labels, store)]
     train.labels[hidden] = -1
     picks: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     if cfg.pseudo_labels_from:
@@ -572,6 +573,28 @@ def _held_out(cfg: DataConfig, store: ClipStore, seed: int) -> tuple[str, ...]:
     return held_out_units(
         store.metas, _split_indices(whole, "test", store, seed), cfg.protocol
     )
+
+
+def _untaught_classes(
+    taught: np.ndarray, tested: np.ndarray, store: ClipStore
+) -> list[str]:
+    """A warning when classes of the held-out clips have no labelled training clip:
+    they cannot be learnt, and every clip of theirs counts as an error (a 4-file NTU
+    folder trained on one clip and scored 0 %, unsaid: a trial)."""
+    missing = sorted(set(tested[tested >= 0].tolist()) - set(taught.tolist()))
+    if not missing:
+        return []
+    names = store.class_names
+    shown = ", ".join(repr(names[c]) for c in missing[:3])
+    more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+    n_test = int(np.isin(tested, missing).sum())
+    return [
+        f"warning: {count(len(missing), 'class')} of the held-out clips ({shown}{more}: "
+        f"{count(n_test, 'clip')}) {'has' if len(missing) == 1 else 'have'} no labelled "
+        "training clip: the model cannot learn "
+        f"{'it' if len(missing) == 1 else 'them'}, and {'its' if len(missing) == 1 else 'their'} "
+        "clips all count as errors"
+    ]
 
 
 def _short_classes(labels: np.ndarray, cfg: DataConfig, names: list[str]) -> list[str]:

@@ -41,6 +41,7 @@ from core.inference.novelty import NOVELTY_FILE
 from core.labels import class_change
 from core.paths import CHECKPOINTS_DIR, default_runs_dir
 from core.tempfiles import is_stale, remove_stale
+from core.text import count
 from core.training import distributed
 from core.training.data import ClipSet, LoadCancelled, PreparedData, load_data
 from core.training.divergence import DivergenceWatch
@@ -579,7 +580,9 @@ def _run(
                 + (
                     f" ({empty_validation_reason(cfg.data.protocol)})"
                     if cfg.data.dataset == "custom"
-                    else ""
+                    else f" (the {count(len(data.train), 'clip')} found "
+                    f"{'is' if len(data.train) == 1 else 'are all'} on the training "
+                    f"side of {cfg.data.protocol}: another protocol, or more data)"
                 )
             )
         cfg = cfg.replace(

@@ -376,3 +376,26 @@ def test_more_labels_per_class_than_a_class_has_is_said(tiny_data, tmp_path):
         for m in logs(10, "ten")
     )
     assert not any("labelled clips per class asked for" in m for m in logs(2, "two"))
+
+
+def test_held_out_classes_without_a_training_clip_are_warned_of(tmp_path):
+    """Four NTU files split by camera (xview): one clip trains, three of other actions
+    validate, and the run scored 0 % without a word (a trial)."""
+    from core.training.events import Log
+    from tests.conftest import require_data
+
+    cfg = make_config(
+        dataset="ntu60", root=str(require_data("ntu")), protocol="xview",
+        strategy="scratch", data={"frames": 16, "cache_dir": str(tmp_path / "c")},
+        model={"hidden": 8, "decoder_hidden": 8, "classifier_hidden": 8},
+        optim={"epochs": 1, "batch_size": 8},
+        run={"run_dir": str(tmp_path / "r"), "device": "cpu"},
+    )  # fmt: skip
+    warned = [
+        e.message for e in run(cfg) if isinstance(e, Log) and "no labelled" in e.message
+    ]
+    assert warned == [
+        "warning: 3 classes of the held-out clips ('drink water', 'reading', "
+        "'punching/slapping other person': 3 clips) have no labelled training clip: "
+        "the model cannot learn them, and their clips all count as errors"
+    ]
