@@ -30,6 +30,7 @@ from core.fileio import atomic_write_bytes, atomic_write_text
 from core.inference import Predictor, novelty
 from core.metrics import accuracy, confusion_matrix, per_class_accuracy
 from core.tempfiles import remove_stale
+from core.text import count
 from core.training.data import (
     ClipSet,
     drain,
@@ -370,6 +371,13 @@ class FusedResult:
         return out
 
 
+def _classes(names: Sequence[str]) -> str:
+    """'10 classes (a, b, c, ...)': a count and the first few names (a fusion of NTU
+    and NW-UCLA runs listed all 70 before saying what was wrong)."""
+    shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+    return f"{count(len(names), 'class')} ({shown})"
+
+
 def evaluate_fused(
     run_dirs: list[str | os.PathLike[str]],
     split: str = "test",
@@ -399,9 +407,8 @@ def evaluate_fused(
         seen[key] = info.run_dir
         if list(info.labels) != list(infos[0].labels):
             raise ValueError(
-                f"{info.run_dir}: its classes ({', '.join(info.labels)}) are not those "
-                f"of {infos[0].run_dir} ({', '.join(infos[0].labels)}); only runs on "
-                "the same classes can be fused"
+                f"only runs on the same classes can be fused: {info.run_dir} has "
+                f"{_classes(info.labels)}, {infos[0].run_dir} {_classes(infos[0].labels)}"
             )
     scored: list[_Scores] = []
     for run_dir in run_dirs:

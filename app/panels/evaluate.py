@@ -78,6 +78,8 @@ def why_not_evaluable(run_dir: Path) -> str:
     never trained its classifier. A damaged config is left to the evaluation, which
     names what is wrong with it.
     """
+    if not run_dir.exists():
+        return f"{run_dir}: no such folder"
     if not runs.is_run_dir(run_dir):
         return f"not a run folder (no {runs.CONFIG}): {run_dir}"
     if not (run_dir / runs.WEIGHTS).is_file():

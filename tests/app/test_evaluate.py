@@ -81,7 +81,7 @@ def test_runs_are_fused_in_the_panel(qtbot, settings, tiny_run, tmp_path):
         panel.add_run(tiny_run)
         panel.fuse_with.setText(f"{tmp_path / 'nothing'}")
         panel.evaluate_button.click()
-        assert errors and "fuse with: not a run folder" in errors[0][1]
+        assert errors[0][1] == f"fuse with: {tmp_path / 'nothing'}: no such folder"
         errors.clear()
         panel.fuse_with.setText(f" {bone} ;")
         with qtbot.waitSignal(panel.evaluated, timeout=120_000) as blocker:
@@ -199,14 +199,17 @@ def test_pretraining_runs_are_not_offered_and_each_refusal_shows_its_own_reason(
         assert "self-supervised pretraining run" in errors[-1][1]
         assert panel.summary.text() == f"Cannot evaluate: {errors[-1][1]}"
 
-        missing = runs_dir / "nonexist"
+        missing = runs_dir / "nonexist"  # not found, said so (a trial)
         panel.run.setCurrentText(str(missing))
         panel.evaluate_button.click()
         assert panel.job is None
+        assert panel.summary.text() == f"Cannot evaluate: {missing}: no such folder"
+        assert errors[-1] == ("Evaluate", panel.summary.text().split(": ", 1)[1])
+        missing.mkdir()  # a folder, but no run's
+        panel.evaluate_button.click()
         assert panel.summary.text() == (
             f"Cannot evaluate: not a run folder (no config.json): {missing}"
         )
-        assert errors[-1] == ("Evaluate", panel.summary.text().split(": ", 1)[1])
     finally:
         jobs.stop_all()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 
 import numpy as np
@@ -268,5 +269,12 @@ def test_custom_runs_with_other_validation_draws_are_not_fused(
         evaluate_fused(done, device="cpu")
     # runs on other classes are refused before either is scored
     ucla = _tiny_run(tiny_data, tmp_path / "ucla")
-    with pytest.raises(ValueError, match="classes .* are not those of"):
+    with pytest.raises(ValueError) as err:
         evaluate_fused([done[0], ucla], device="cpu")
+    # what is wrong first, then each run's count and first names (not all 70 names)
+    assert re.fullmatch(
+        rf"only runs on the same classes can be fused: {ucla} has 10 classes \("
+        rf"pick up with one hand, pick up with two hands, drop trash, \.\.\.\), "
+        rf"{done[0]} \d+ classes \([^)]*\)",
+        str(err.value),
+    ), str(err.value)
