@@ -57,6 +57,7 @@ from core.datasets.scanning import (
     FileSkipped,
     ScanEvent,
     dataset_files,
+    other_dataset_hint,
     read_bytes,
     read_member,
     zip_members,
@@ -557,7 +558,12 @@ class NtuReader(FileDatasetReader):
             ]
             others = len(zip_members(archive, ".skeleton")) - len(members)
             if not members:
-                raise DataFormatError(root, "zip holds " + self._none_of_ours(others))
+                raise DataFormatError(
+                    root,
+                    "zip holds "
+                    + self._none_of_ours(others)
+                    + ("" if others else other_dataset_hint(archive, self.name)),
+                )
             # Named with "/" separators (the sample's name is the source's stem).
             items = [
                 (

@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 
 from core.datasets.base import DataFormatError, SkeletonSequence
 from core.labels import class_names
+from core.text import count
 
 
 @dataclass(frozen=True)
@@ -306,3 +307,24 @@ def without_bom(data: bytes) -> bytes:
     file with one; every reader here would otherwise stop at its first number.
     """
     return data[len(UTF8_BOM) :] if data.startswith(UTF8_BOM) else data
+
+
+# What a dataset zip of another kind holds, by its members' suffix (a zip opened as the
+# wrong dataset said only that it held none of this one's files).
+_ZIP_KINDS = (
+    (".skeleton", "ntu60 or ntu120"),
+    (".json", "nw-ucla"),
+    (".txt", "pkummd1 or pkummd2"),
+)
+
+
+def other_dataset_hint(archive: zipfile.ZipFile, this: str) -> str:
+    """``"; it holds .json files: open it as nw-ucla"`` when the zip holds another
+    dataset's files (``""`` when none, or only this one's)."""
+    for suffix, dataset in _ZIP_KINDS:
+        if this in dataset.split(" or "):
+            continue
+        found = len(zip_members(archive, suffix))
+        if found:
+            return f"; it holds {count(found, suffix + ' file')}: open it as {dataset}"
+    return ""

@@ -29,6 +29,7 @@ from core.datasets.scanning import (
     FileRead,
     ScanEvent,
     dataset_files,
+    other_dataset_hint,
     read_bytes,
     read_member,
     zip_members,
@@ -236,7 +237,8 @@ class UclaReader(FileDatasetReader):
             if not members:
                 raise DataFormatError(
                     root,
-                    "zip holds no skeletons (expected all_sqe/<sample>.json members)",
+                    "zip holds no skeletons (expected all_sqe/<sample>.json members)"
+                    + other_dataset_hint(archive, self.name),
                 )
             for i, (member, path) in enumerate(members, 1):
                 source = f"{root}:{path}"

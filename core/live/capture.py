@@ -222,6 +222,11 @@ class VideoSource:
                 else "cannot decode this file (damaged, cut short, or not a video "
                 "OpenCV can read)"
             )
+            if not self.live and Path(str(source)).suffix.lower() in SKELETON_FILES:
+                what = (
+                    "a skeleton file, not a video: open it in Replay (or run ms2l "
+                    "infer on it)"
+                )
             raise SourceOpenError(self.source, what)
         return cap
 
@@ -449,6 +454,8 @@ def list_cameras(max_index: int = 5) -> list[int]:
 
 
 _QUIET_LOCK = threading.Lock()
+# Files of recorded skeletons (Replay's), which a video player cannot decode.
+SKELETON_FILES = (".skeleton", ".json", ".jsonl", ".txt")
 
 
 @contextlib.contextmanager

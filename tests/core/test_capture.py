@@ -275,3 +275,14 @@ def test_a_slow_file_played_in_real_time_is_not_a_stall(tmp_path):
         frames = list(src)
     assert [f.index for f in frames] == [0, 1]
     assert frames[1].timestamp == pytest.approx(2.0)
+
+
+def test_a_skeleton_file_given_as_a_video_is_sent_to_replay():
+    """Live said 'cannot decode this file (damaged, ...)' of an NTU .skeleton file."""
+    path = require_data("ntu", "S001C001P001R001A001.skeleton")
+    with pytest.raises(SourceOpenError) as err:
+        VideoSource(path)
+    assert str(err.value) == (
+        f"video '{path}': a skeleton file, not a video: open it in Replay (or run "
+        "ms2l infer on it)"
+    )

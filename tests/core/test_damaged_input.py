@@ -521,3 +521,22 @@ def test_a_video_opened_as_a_skeleton_file_is_sent_to_live(tmp_path):
     shutil.copy(avi, renamed)
     with pytest.raises(DataFormatError, match="whatever its name says: rename it"):
         read_file(renamed)
+
+
+def test_a_zip_of_another_dataset_says_which_to_open_it_as(tmp_path):
+    """The NW-UCLA zip opened as ntu60 said only 'zip holds no ntu60 .skeleton files'
+    (a trial)."""
+    ucla = tmp_path / "ucla.zip"
+    with zipfile.ZipFile(ucla, "w") as z:
+        z.writestr("all_sqe/a01_s01_e00_v01.json", "{}")
+    with pytest.raises(DataFormatError) as err:
+        list(NtuReader("ntu60", 60, 17).scan_events(ucla))
+    assert str(err.value).endswith(
+        "zip holds no ntu60 .skeleton files; it holds 1 .json file: open it as nw-ucla"
+    )
+    ntu = tmp_path / "ntu.zip"
+    with zipfile.ZipFile(ntu, "w") as z:
+        z.writestr("S001C001P001R001A001.skeleton", "0\n")
+    with pytest.raises(DataFormatError, match="; it holds 1 .skeleton file: open it "
+                       "as ntu60 or ntu120$"):  # fmt: skip
+        list(UclaReader().scan_events(ntu))
