@@ -17,10 +17,13 @@ from PyQt6.QtWidgets import QWidget
 Interval = tuple[int, int, int]  # (label, start_frame, end_frame)
 
 
-def class_colour(label: int, num_classes: int) -> tuple[int, int, int]:
-    """A distinct colour per class (hues spread round the circle, golden-ratio order)."""
+def class_colour(
+    label: int, num_classes: int, muted: bool = False
+) -> tuple[int, int, int]:
+    """A distinct colour per class (hues spread round the circle, golden-ratio order);
+    ``muted``: a pale one, for a model's action the data does not have."""
     hue = (label * 0.618033988749895) % 1.0
-    r, g, b = colorsys.hsv_to_rgb(hue, 0.65, 0.95)
+    r, g, b = colorsys.hsv_to_rgb(hue, 0.25 if muted else 0.65, 0.8 if muted else 0.95)
     return int(r * 255), int(g * 255), int(b * 255)
 
 
@@ -133,12 +136,17 @@ class IntervalTimeline(pg.PlotWidget):
                 if end < start:
                     continue
                 shade = int(label)
+                # A model's action the data lacks is pale: among ~60 hues some are
+                # alike, and a predicted "doffing" in PKU-MMD's "11"'s magenta read
+                # as agreement (a trial).
+                foreign = False
                 if row == 0 and other_classes and 0 <= label < len(row_names):
+                    foreign = row_names[label] not in index
                     shade = index.get(row_names[label], len(names) + shade)
                 if ordered and 0 <= label < len(row_names):
                     name = row_names[label]
                     shade = ordered.get(name, len(ordered) + index.get(name, shade))
-                colour = class_colour(shade, k)
+                colour = class_colour(shade, k, muted=foreign)
                 bar = pg.BarGraphItem(
                     x0=[start],
                     x1=[end + 1],

@@ -229,6 +229,10 @@ def test_timeline_colours_an_action_alike_in_both_rows(qtbot):
     assert colour[(0, 0)] == colour[(1, 0)]  # "x" and "x"
     assert colour[(0, 10)] == colour[(1, 10)]  # "y" and "y"
     assert colour[(0, 20)] not in (colour[(1, 0)], colour[(1, 10)])  # "z"
+    # ... and pale, beside the data's saturated ones, so that no hue alike in ~60
+    # reads as agreement (a predicted "doffing" in PKU-MMD's "11"'s magenta: a trial)
+    saturation = {k: pg.mkColor(*c[:3]).saturationF() for k, c in colour.items()}
+    assert saturation[(0, 20)] < 0.3 < min(saturation[(1, 0)], saturation[(0, 0)])
 
 
 def test_timeline_captions_fit_their_bars(qtbot):
