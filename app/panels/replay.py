@@ -523,6 +523,7 @@ class ReplayPanel(QWidget):
             parts += [f"{count(len(skipped), 'item')} skipped"] if skipped else []
             text += f" ({' and '.join(parts)}: see Bad files…)"
         self.source_label.setText(text)
+        self.ctx.status(f"Opened {text}")  # an earlier failure's line stayed up
         self._show_bad_files([*bad, *skipped])
         self._compute_splits()
         # The last data's split filter could hide every clip of this one (NTU's four
@@ -551,6 +552,7 @@ class ReplayPanel(QWidget):
             Path(sequences[0].source.split(":")[0]).name if sequences[0].source else ""
         )
         self.source_label.setText(f"{src}: {len(sequences)} clip(s)")
+        self.ctx.status(f"Opened {src}")  # an earlier failure's line stayed up
         self._show_file_source(sequences[0])
         self._fill_class_filter()
         self._apply_filter()
@@ -996,6 +998,7 @@ class ReplayPanel(QWidget):
                 self.show_prediction(item.prediction)
         elif isinstance(item, _Loaded) and item.model_dir == self.model_dir:
             self.predictor = item.predictor  # loaded on first use
+            self.ctx.status(f"Replay: model {item.model_dir.name} loaded")
             # Remembered once it loads: a folder that fails is not offered next time.
             self.ctx.remember("model/run", str(item.model_dir))
         elif isinstance(item, _ModelFailed) and item.model_dir == self.model_dir:

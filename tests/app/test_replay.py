@@ -719,3 +719,21 @@ def test_open_dialogs_start_in_the_data_folder_then_where_data_was_opened(
         assert panel._start_folder("replay/root") == "/somewhere/ntu"
     finally:
         jobs.stop_all()
+
+
+def test_what_opens_after_a_failure_takes_its_place_in_the_status_bar(
+    qtbot, settings, tmp_path
+):
+    """'Replay loading failed: ...' stayed in the status bar over the data that then
+    opened (a trial)."""
+    panel, jobs = make_panel(qtbot, settings)
+    panel.model_dir = None
+    said: list[str] = []
+    panel.ctx.status = said.append
+    try:
+        panel.open_file(_cut_copy(tmp_path / "cut.skeleton", 3))
+        qtbot.waitUntil(lambda: "Could not open" in panel.info.text(), timeout=30_000)
+        _open_ntu_sample(qtbot, panel)
+        assert said[-1] == "Opened S001C001P001R001A001.skeleton"
+    finally:
+        jobs.stop_all()
