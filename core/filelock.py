@@ -6,7 +6,9 @@ want to build the same clip cache at the same moment; :class:`FileLock` lets one
 while the other waits and then reuses the result. The lock is advisory and belongs to the
 open file: the operating system releases it when the holder exits, even when killed, so
 a crashed builder never leaves the cache locked. The lock file itself is left in place
-(removing it would race with a process about to lock it).
+(removing it would race with a process about to lock it), except in a clip cache's folder
+whose build failed before writing anything (:mod:`core.datasets.cache`): at worst two
+builds then run side by side, each writing its files atomically.
 """
 
 from __future__ import annotations
