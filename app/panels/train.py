@@ -483,6 +483,11 @@ class TrainPanel(QWidget):
     def _on_dataset_changed(self, dataset: str) -> None:
         self.protocol.clear()
         self.protocol.addItems(list(PROTOCOLS.get(dataset, ())))
+        # Each dataset's own root, as last started (NTU's folder stayed in Root when
+        # NW-UCLA was chosen back: a trial); a root typed for none is left as it is.
+        mine = self.ctx.recall(f"train/root/{dataset}", "")
+        if mine:
+            self.root.setText(mine)
 
     @pyqtSlot(str)
     def _on_strategy_changed(self, strategy: str) -> None:
@@ -599,6 +604,8 @@ class TrainPanel(QWidget):
             self.ctx.error("Training settings", str(exc.args[0] if exc.args else exc))
             return
         self.ctx.remember("train/root", self.root.text().strip())
+        root_key = f"train/root/{self.dataset.currentText()}"
+        self.ctx.remember(root_key, self.root.text().strip())
         self.ctx.remember("train/dataset", self.dataset.currentText())
         self.ctx.remember("train/strategy", self.strategy.currentText())
         self.ctx.remember("train/runs_dir", self.runs_dir.text().strip())
