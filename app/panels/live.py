@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import cv2
 from PyQt6.QtCore import Qt, pyqtSignal, pyqtSlot
 from PyQt6.QtWidgets import (
     QCheckBox,
@@ -421,7 +422,8 @@ class LivePanel(QWidget):
         self.tuning = tuning
 
         def make(stop: threading.Event) -> Iterator[object]:
-            return run_live(source, predictor, settings, stop, tuning=tuning)
+            for update in run_live(source, predictor, settings, stop, tuning=tuning):
+                yield for_display(update)
 
         self.updates_shown = 0
         self.predictions_shown = 0
@@ -644,3 +646,21 @@ _NO_STATS = "FPS – · latency –"
 def _run_or_none(text: str) -> Path | None:
     path = Path(text).expanduser() if text else None
     return path if runs.is_run_dir(path) else None
+
+
+DISPLAY_WIDTH = 1280
+"""Frames wider than this are shrunk for the view, in the worker thread: a 4K frame
+took the GUI thread long enough to skip more than half the frames of a 4K video (its
+pose and answer come from the full frame all the same)."""
+
+
+def for_display(update: LiveUpdate) -> LiveUpdate:
+    """``update`` with its frame (and landmarks) at most :data:`DISPLAY_WIDTH` wide."""
+    h, w = update.frame.shape[:2]
+    if w <= DISPLAY_WIDTH:
+        return update
+    scale = DISPLAY_WIDTH / w
+    size = (DISPLAY_WIDTH, max(1, round(h * scale)))
+    frame = cv2.resize(update.frame, size, interpolation=cv2.INTER_AREA)
+    points = None if update.landmarks is None else update.landmarks * scale
+    return dataclasses.replace(update, frame=frame, landmarks=points)

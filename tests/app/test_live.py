@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -647,3 +649,25 @@ def test_a_model_change_while_running_keeps_the_column_where_it_was_scrolled(
         assert errors == []
     finally:
         jobs.stop_all()
+
+
+def test_a_4k_frame_is_shrunk_for_the_view_with_its_landmarks():
+    """A 4K video had more than half its frames skipped by the GUI (a trial): the
+    view gets them at most 1280 wide, the landmarks scaled alike, in the worker."""
+    from app.panels.live import DISPLAY_WIDTH, for_display
+    from core.live.pipeline import LiveUpdate
+    from core.live.recogniser import Prediction
+
+    frame = np.zeros((2160, 3840, 3), np.uint8)
+    frame[1000:1100, 2000:2100] = 255
+    points = np.array([[2050.0, 1050.0]] * 33, np.float32)
+    update = LiveUpdate(
+        frame=frame, index=0, timestamp=0.0, landmarks=points, visibility=None,
+        skeleton=None, layout="ucla20", prediction=Prediction(), fps=30.0,
+    )  # fmt: skip
+    shown = for_display(update)
+    assert shown.frame.shape == (720, DISPLAY_WIDTH, 3) == (720, 1280, 3)
+    x, y = shown.landmarks[0]
+    assert shown.frame[round(y), round(x)].min() == 255  # still on the white square
+    small = dataclasses.replace(update, frame=frame[:720, :1280])
+    assert for_display(small) is small  # a frame that fits goes as it is
