@@ -73,10 +73,20 @@ class ConfusionHeatmap(pg.PlotWidget):
         self.image.setImage(norm, autoLevels=False, levels=(0.0, 1.0))
         self.image.setRect(0, 0, k, k)
         short = [_short(name) for name in labels]
+        # Every class's tick, but the labels of every step-th only as the major level:
+        # pyqtgraph draws the others where they fit (60 NTU classes ran together as
+        # "0123456789101112…", the names over each other: a trial).
+        step = max(1, -(-k // 20))
+        levels = [
+            [i for i in range(k) if i % step == 0],
+            [i for i in range(k) if i % step],
+        ]
         self.getAxis("left").setTicks(
-            [[(i + 0.5, f"{short[i]} ({i})") for i in range(k)]]
+            [[(i + 0.5, f"{short[i]} ({i})") for i in level] for level in levels]
         )
-        self.getAxis("bottom").setTicks([[(i + 0.5, str(i)) for i in range(k)]])
+        self.getAxis("bottom").setTicks(
+            [[(i + 0.5, str(i)) for i in level] for level in levels]
+        )
         for text in self._texts:
             self.removeItem(text)
         self._texts.clear()

@@ -576,3 +576,18 @@ def test_cycles_are_collected_on_the_gui_thread_not_in_a_worker(qtbot, qapp):
     assert refs[0]() is not None  # not collected in the worker
     qtbot.waitUntil(lambda: refs[0]() is None, timeout=5000)
     assert set(freed_on) == {threading.get_ident()}  # the GUI thread
+
+
+def test_a_60_class_confusion_labels_every_few_classes(qtbot):
+    """NTU's 60 classes: the tick numbers ran together ('0123456789101112...') and the
+    names lay over each other (a trial). Every class keeps its tick; the labels drawn
+    for sure are every third, the rest where they fit."""
+    heat = ConfusionHeatmap()
+    qtbot.addWidget(heat)
+    names = [f"class {i}" for i in range(60)]
+    heat.set_confusion(np.eye(60, dtype=int), names)
+    for side in ("left", "bottom"):
+        major, minor = heat.getAxis(side)._tickLevels
+        assert len(major) == 20 and len(major) + len(minor) == 60
+    heat.set_confusion(np.eye(10, dtype=int), names[:10])
+    assert [len(level) for level in heat.getAxis("bottom")._tickLevels] == [10, 0]
