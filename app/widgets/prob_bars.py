@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QGridLayout, QLabel, QProgressBar, QWidget
+
+from app.widgets.elided_label import ElidedLabel
 
 
 class ProbabilityBars(QWidget):
@@ -14,20 +17,32 @@ class ProbabilityBars(QWidget):
         super().__init__(parent)
         grid = QGridLayout(self)
         grid.setColumnStretch(1, 1)
-        self.names: list[QLabel] = []
+        grid.setColumnMinimumWidth(0, 180)  # the names' room (elided beyond it)
+        self.names: list[ElidedLabel] = []
         self.bars: list[QProgressBar] = []
+        self.values: list[QLabel] = []
         for row in range(k):
-            name = QLabel("–")
+            # elided (whole in its tooltip): a long class name widened the window
+            name = ElidedLabel("–")
             name.setMinimumWidth(160)
             bar = QProgressBar()
             bar.setRange(0, 1000)
             bar.setValue(0)
             bar.setFormat("")
-            bar.setTextVisible(True)
+            # The figure beside the bar, not on it: drawn over the fill's edge, the
+            # "4" of "47.9 %" could barely be read (a trial).
+            bar.setTextVisible(False)
+            value = QLabel("")
+            value.setAlignment(
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            )
+            value.setFixedWidth(value.fontMetrics().horizontalAdvance("100.0 %") + 6)
             grid.addWidget(name, row, 0)
             grid.addWidget(bar, row, 1)
+            grid.addWidget(value, row, 2)
             self.names.append(name)
             self.bars.append(bar)
+            self.values.append(value)
 
     def set_probabilities(self, top: Sequence[tuple[str, float]]) -> None:
         """Show ``(label, probability)`` pairs, best first; extra rows are cleared.
@@ -35,7 +50,9 @@ class ProbabilityBars(QWidget):
         Args:
             top: Up to ``k`` pairs with probabilities in ``[0, 1]``.
         """
-        for row, (name, bar) in enumerate(zip(self.names, self.bars)):
+        for row, (name, bar, value) in enumerate(
+            zip(self.names, self.bars, self.values)
+        ):
             if row < len(top):
                 label, p = top[row]
                 name.setText(str(label))
@@ -45,13 +62,17 @@ class ProbabilityBars(QWidget):
                 name.setText("–")
                 bar.setValue(0)
                 bar.setFormat("")
+            value.setText(bar.format())
 
     def show_rows(self, n: int) -> None:
         """Show the first ``n`` rows only: a model of three actions has no fourth
         and fifth answer (their rows stayed at "–": a trial)."""
-        for row, (name, bar) in enumerate(zip(self.names, self.bars)):
+        for row, (name, bar, value) in enumerate(
+            zip(self.names, self.bars, self.values)
+        ):
             name.setVisible(row < n)
             bar.setVisible(row < n)
+            value.setVisible(row < n)
 
     def shown(self) -> list[tuple[str, float]]:
         """The pairs currently shown (for tests)."""
