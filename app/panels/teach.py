@@ -479,6 +479,7 @@ class TeachPanel(QWidget):
                 )  # fmt: skip
                 item.setData(0, ROLE, iv.recording)
                 item.setData(0, SPAN_ROLE, (iv.start, iv.end, iv.action))
+                item.setToolTip(0, item.text(0))  # its note is cut in a narrow list
                 top.addChild(item)
             top.setExpanded(True)
         labelled = {iv.recording for iv in labels}
@@ -490,6 +491,7 @@ class TeachPanel(QWidget):
                 item = QTreeWidgetItem([info.name + take_note(info),
                                         f"{info.duration:.1f}", str(info.frames)])  # fmt: skip
                 item.setData(0, ROLE, info.name)
+                item.setToolTip(0, item.text(0))
                 top.addChild(item)
             top.setExpanded(True)
         actions = sorted(set(by_action) | {NO_ACTION})

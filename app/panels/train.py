@@ -488,6 +488,10 @@ class TrainPanel(QWidget):
         mine = self.ctx.recall(f"train/root/{dataset}", "")
         if mine:
             self.root.setText(mine)
+        elif self.root.text().strip() in {
+            self.ctx.recall(f"train/root/{other}", "") for other in PROTOCOLS
+        } - {""}:  # another dataset's root: not this one's (Start would refuse it)
+            self.root.clear()
 
     @pyqtSlot(str)
     def _on_strategy_changed(self, strategy: str) -> None:

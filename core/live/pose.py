@@ -39,12 +39,15 @@ _START_UP_NOTICES = (
     b"Created TensorFlow Lite XNNPACK delegate",
     b"All log messages before absl::InitializeLog()",
     b"inference_feedback_manager.cc",
+    b"landmark_projection_calculator.cc",  # "Using NORM_RECT without IMAGE_DIMENSIONS"
 )
+_NOTICE_HEADS = (b"INFO: ", b"WARNING: ")  # written apart from the text after them
+_NOTICE_CALLS = 3  # the first estimates of a graph whose output is filtered
 _STDERR_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
-def _start_up_notices_dropped() -> Iterator[None]:
+def _start_up_notices_dropped(settle: bool = True) -> Iterator[None]:
     """Send file descriptor 2 into a temporary file while the block runs, then write
     back every line of it but MediaPipe's start-up notices: whatever else was said
     meanwhile (another thread's message, a real error) comes out, only later."""
@@ -68,7 +71,8 @@ def _start_up_notices_dropped() -> Iterator[None]:
             finally:
                 with contextlib.suppress(OSError, AttributeError, ValueError):
                     sys.stderr.flush()
-                _until_quiet(tmp.fileno())
+                if settle:
+                    _until_quiet(tmp.fileno())
                 os.dup2(saved, 2)
                 os.close(saved)
                 tmp.seek(0)
@@ -77,6 +81,10 @@ def _start_up_notices_dropped() -> Iterator[None]:
                     for line in tmp.read().splitlines(keepends=True)
                     if not any(n in line for n in _START_UP_NOTICES)
                 ]
+                if kept and kept[-1] in _NOTICE_HEADS:
+                    # a notice's head, its text to follow in another write: "INFO: "
+                    # stood alone on the terminal
+                    kept.pop()
                 if kept:
                     os.write(2, b"".join(kept))
 
@@ -271,16 +279,20 @@ class MediaPipePose:
         # Imported here: mediapipe takes ~1 s to import and most commands never need it.
         from mediapipe.python.solutions import pose as mp_pose
 
-        self._pose = mp_pose.Pose(
-            static_image_mode=static_image_mode,
-            model_complexity=1,
-            smooth_landmarks=smooth_landmarks,
-            enable_segmentation=False,
-            min_detection_confidence=min_detection_confidence,
-            min_tracking_confidence=min_tracking_confidence,
-        )
+        # The graph's threads print some notices as it starts, after this returns.
+        with _start_up_notices_dropped():
+            self._pose = mp_pose.Pose(
+                static_image_mode=static_image_mode,
+                model_complexity=1,
+                smooth_landmarks=smooth_landmarks,
+                enable_segmentation=False,
+                min_detection_confidence=min_detection_confidence,
+                min_tracking_confidence=min_tracking_confidence,
+            )
         self._closed = False
-        self._started = False  # the graph has run once (its notices dropped)
+        self._calls = 0  # estimates run
+        self._quiet_until = _NOTICE_CALLS  # the last estimate whose notices are dropped
+        self._found_once = False  # a person found: the landmark model has started
         self._search = search and not static_image_mode
         self._finder: MediaPipePose | None = None  # the search's single-image estimator
         self._roi: Box | None = None  # where the person found by the search is followed
@@ -338,6 +350,8 @@ class MediaPipePose:
         found = self._finder._estimate_in(frame_bgr, box)
         if found is not None:
             self._roi = _box_around(found)
+            # square parts are new to the tracker: its notices about them dropped
+            self._quiet_until = max(self._quiet_until, self._calls + _NOTICE_CALLS)
             self._next_box = 0  # the next search starts over, coarse first
         return found
 
@@ -348,14 +362,20 @@ class MediaPipePose:
         part = frame_bgr if box is None else frame_bgr[box.slices]
         rgb = cv2.cvtColor(part, cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False  # lets MediaPipe wrap the buffer without copying
-        if self._started:
+        self._calls += 1
+        if self._calls > self._quiet_until:
             out = self._pose.process(rgb)
-        else:
-            with _start_up_notices_dropped():
+        else:  # notices come with the first frames, and the landmark model's with
+            # the first person found (its model starts then)
+            with _start_up_notices_dropped(settle=self._calls == 1):
                 out = self._pose.process(rgb)
-            self._started = True
         if out.pose_landmarks is None or out.pose_world_landmarks is None:
+            if not self._found_once:
+                self._quiet_until = self._calls + 1
             return None
+        if not self._found_once:
+            self._found_once = True
+            self._quiet_until = self._calls + _NOTICE_CALLS
         image = np.array(
             [(p.x, p.y, p.z) for p in out.pose_landmarks.landmark], dtype=np.float32
         )

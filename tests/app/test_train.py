@@ -385,11 +385,11 @@ def test_the_form_comes_back_as_it_was_started(qtbot, settings, tmp_path):
         assert again.labels_mode.currentText() == "per class"
         assert again.labels_per_class.value() == 7
         # each dataset has its own root: NTU's folder did not stay when NW-UCLA was
-        # chosen back (a trial); a dataset never started keeps what is typed
+        # chosen back (a trial); a dataset never started does not take another's
         ucla = str(require_data("nw-ucla", "all_sqe.zip"))
         assert again.root.text() == ucla
         again.dataset.setCurrentText("ntu60")
-        assert again.root.text() == ucla
+        assert again.root.text() == ""  # NW-UCLA's is not NTU's (a re-trial)
         again.root.setText("/data/ntu")
         again.dataset.setCurrentText("nw-ucla")
         assert again.root.text() == ucla
