@@ -31,6 +31,7 @@ import numpy as np
 from core.datasets.custom import (
     LabelInterval,
     add_label,
+    list_recordings,
     next_take_name,
     read_labels,
     recording_path,
@@ -45,9 +46,16 @@ def short_take_note(root: Path, name: str, action: str, seconds: float) -> str:
     than half their median): every take is stretched to the model's clip length and
     Live's window follows the takes' median duration, so a cut-short take teaches a
     faster, partial version of the action. ``""`` when it is not, or is the first."""
+    # Takes with a person in few frames are no yardstick: a 13.5 s take holding 3.5 s
+    # of the person made a good 3.4 s take read as cut short (a re-trial).
+    sparse = {
+        info.name
+        for info in list_recordings(root)
+        if info.frames and info.detected < SPARSE_TAKE_SHARE * info.frames
+    }
     others = [
         iv.duration for iv in read_labels(root)
-        if iv.action == action and iv.recording != name
+        if iv.action == action and iv.recording != name and iv.recording not in sparse
     ]  # fmt: skip
     if not others:
         return ""
