@@ -113,5 +113,9 @@ class VideoView(pg.GraphicsLayoutWidget):
         if self.mirrored:
             pts[:, 0] = w - pts[:, 0]
         seg = pts[np.asarray(layout.bones).reshape(-1)]
+        # Marks sized to the person on screen: fixed 7-pixel dots covered a person
+        # 30 pixels tall (far away in a 4K frame) whole (a trial).
+        tall = float(np.ptp(pts[:, 1])) / (self.view.viewPixelSize()[1] or 1.0)
+        self.bones.setPen(pg.mkPen("#00e676", width=float(np.clip(tall / 60, 1, 3))))
+        self.joints.setData(pts[:, 0], pts[:, 1], size=float(np.clip(tall / 25, 2, 7)))
         self.bones.setData(seg[:, 0], seg[:, 1])
-        self.joints.setData(pts[:, 0], pts[:, 1])

@@ -525,6 +525,27 @@ def test_a_video_views_message_is_centred_on_the_frame_and_wrapped(qtbot):
     assert (view.message.pos().x(), view.message.pos().y()) == (960, 540)
 
 
+def test_a_far_persons_skeleton_is_drawn_with_marks_to_their_size(qtbot):
+    """A person 30 pixels tall on screen (far away in 4K) was covered whole by fixed
+    7-pixel dots (a re-trial); a near one keeps them."""
+    from app.widgets.video_view import VideoView
+    from core.skeleton import MP33
+
+    view = VideoView()
+    qtbot.addWidget(view)
+    view.resize(640, 380)
+    view.show()
+    qtbot.waitExposed(view)
+    frame = np.zeros((2160, 3840, 3), np.uint8)
+    rng = np.random.default_rng(0)
+    sizes = {}
+    for tall in (150, 1800):  # image pixels: ~25 and ~300 on screen
+        pts = rng.uniform(0, 1, (33, 2)) * (tall / 3, tall) + (1900, 200)
+        view.set_frame(frame, pts, MP33)
+        sizes[tall] = view.joints.opts["size"]
+    assert sizes[150] < 2.5 and sizes[1800] == 7
+
+
 def test_a_click_on_the_timeline_chooses_that_frame(qtbot):
     """A click on the timeline panned it (a trial); it seeks there now."""
     from PyQt6.QtCore import QPointF, Qt
