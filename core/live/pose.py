@@ -279,7 +279,9 @@ class MediaPipePose:
         # Imported here: mediapipe takes ~1 s to import and most commands never need it.
         from mediapipe.python.solutions import pose as mp_pose
 
-        # The graph's threads print some notices as it starts, after this returns.
+        # The graph's threads print notices as its models load, some while the first
+        # frame is read: an empty frame read here, in the same quiet block, has them
+        # all come before it ends (its models then ready for the first real frame).
         with _start_up_notices_dropped():
             self._pose = mp_pose.Pose(
                 static_image_mode=static_image_mode,
@@ -289,6 +291,9 @@ class MediaPipePose:
                 min_detection_confidence=min_detection_confidence,
                 min_tracking_confidence=min_tracking_confidence,
             )
+            blank = np.zeros((64, 64, 3), np.uint8)
+            blank.flags.writeable = False
+            self._pose.process(blank)
         self._closed = False
         self._calls = 0  # estimates run
         self._quiet_until = _NOTICE_CALLS  # the last estimate whose notices are dropped
@@ -376,6 +381,10 @@ class MediaPipePose:
         if not self._found_once:
             self._found_once = True
             self._quiet_until = self._calls + _NOTICE_CALLS
+            # the landmark model just started: its threads' notices come a moment
+            # after the frame's answer (one a run leaked); caught here, once
+            with _start_up_notices_dropped():
+                pass
         image = np.array(
             [(p.x, p.y, p.z) for p in out.pose_landmarks.landmark], dtype=np.float32
         )
