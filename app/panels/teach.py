@@ -441,8 +441,10 @@ class TeachPanel(QWidget):
         """Re-read the dataset folder: takes per action, counts, actions to choose."""
         another_folder = self._shown_root is not None and self._shown_root != self.root
         if another_folder:
-            # Another folder: a message about the one left (an error) goes.
+            # Another folder: a message about the one left (an error) goes, and so
+            # does the last take's "Saved …" line (a re-trial).
             self.ctx.status(f"Dataset folder: {self.root}")
+            self.record_status.setText("")
         self._shown_root = self.root
         self.ctx.remember("teach/dataset", self.root)
         if self.train_job is None and self._runs_root != self.root:
@@ -487,8 +489,17 @@ class TeachPanel(QWidget):
         if loose:
             top = QTreeWidgetItem([f"unlabelled ({len(loose)})", "", ""])
             self.takes.addTopLevelItem(top)
+            # Unlabelled time is cut into windows for pretraining: one shorter than
+            # half a window gives none (data info lists it as skipped; the list did
+            # not say: a re-trial).
+            window = custom.unlabelled_window(labels)
             for info in loose:
-                item = QTreeWidgetItem([info.name + take_note(info),
+                note = take_note(info) or (
+                    f"  (too short to be used: under {window / 2:.1f} s)"
+                    if not info.error and info.duration < window / 2
+                    else ""
+                )
+                item = QTreeWidgetItem([info.name + note,
                                         f"{info.duration:.1f}", str(info.frames)])  # fmt: skip
                 item.setData(0, ROLE, info.name)
                 item.setToolTip(0, item.text(0))

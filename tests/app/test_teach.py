@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import numpy as np
 import pytest
@@ -785,5 +786,34 @@ def test_another_takes_skeleton_is_not_shown_beside_the_cameras_last_frame(
             f"{others[0]}: its skeleton, on the right"
         )
         assert panel.skeleton.frame_points() is not None and errors == []
+    finally:
+        jobs.stop_all()
+
+
+def test_an_unlabelled_recording_too_short_to_use_is_marked(qtbot, settings, tmp_path):
+    """data info listed a 0.3 s unlabelled recording as skipped; the list of takes
+    showed it like any other (a re-trial). Another folder drops the last 'Saved' line."""
+    import dataclasses as dc
+
+    from core.datasets.ucla import UclaReader
+
+    mine = tmp_path / "my-actions"
+    _two_actions(mine)
+    seq = next(iter(UclaReader().scan(require_data("nw-ucla", "all_sqe.zip"))))
+    custom.import_sequence(mine, "short", dc.replace(seq, joints=seq.joints[:10]))
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        rows = [
+            top.child(j).text(0)
+            for i in range(panel.takes.topLevelItemCount())
+            if (top := panel.takes.topLevelItem(i)) is not None
+            for j in range(top.childCount())
+        ]
+        (short,) = [r for r in rows if r.startswith("short")]
+        assert re.fullmatch(r"short  \(too short to be used: under \d\.\d s\)", short)
+        assert not any("too short" in r for r in rows if not r.startswith("short"))
+        panel.record_status.setText("Saved wave-002: 3.4 s, 102 frames")
+        panel.set_dataset(tmp_path / "another")
+        assert panel.record_status.text() == ""
     finally:
         jobs.stop_all()
