@@ -604,6 +604,16 @@ def _run(
                     "train a new run instead (Teach: Train on my actions)"
                 )
         train_set = data.train if uses_ssl(name) else data.train.subset(data.labelled)
+        shared = min(cfg.optim.batch_size, len(train_set))
+        if dist.enabled and shared < dist.world:
+            # A process with an empty share of the batch waited for the others'
+            # gradients forever (batch 1, or one training clip, on two processes).
+            raise ValueError(
+                f"a batch of {count(shared, 'clip')} cannot be shared by "
+                f"{dist.world} processes (--batch-size {cfg.optim.batch_size}, "
+                f"{count(len(train_set), 'training clip')}): give at least "
+                f"{dist.world} of each, or run on fewer processes"
+            )
 
         torch.manual_seed(cfg.run.seed)
         model = data.new_model(cfg.model)

@@ -237,3 +237,21 @@ def test_a_run_folder_held_by_another_process_stops_every_rank(tiny_data, tmp_pa
             "(process 4242 on elsewhere); wait for it to finish or stop it"
         ), (rank, err)
         assert out.splitlines()[-1] == "initialized=False ddp=0", (rank, out)
+
+
+@pytest.mark.slow
+def test_a_batch_smaller_than_the_processes_is_refused_not_hung(tmp_path):
+    """A batch of 1 on two processes left one rank with no clip, and both waited for
+    each other forever (a server user's trial)."""
+    root = write_dataset(tmp_path / "all_sqe", subjects=2)
+    cfg = tiny_config((root, tmp_path / "cache"), tmp_path / "run", epochs=1)
+    cfg = cfg.replace(optim={"batch_size": 1})
+    cfg.save(tmp_path / "cfg.json")
+    ranks = two_ranks_train(["--config", str(tmp_path / "cfg.json"), "--quiet"])
+    for rank, (status, _out, err) in enumerate(ranks):
+        assert status == 2, (rank, err)
+        assert err.splitlines()[-1].startswith(
+            "ms2l train: error: a batch of 1 clip cannot be shared by 2 processes "
+            "(--batch-size 1, "
+        ), (rank, err)
+    assert not (tmp_path / "run" / "weights.pt").exists()
