@@ -407,11 +407,7 @@ class ProgressBar:
                     return
                 from core.training import distributed
 
-                again = (
-                    "torchrun ... -m core.cli train"
-                    if distributed.launched().enabled
-                    else "ms2l train"
-                )
+                again = distributed.relaunch(distributed.launched())
                 print(
                     f"cancelled at epoch {event.epoch}; resume with: "
                     f"{again} --resume {shlex.quote(str(event.run_dir))}",
@@ -518,8 +514,8 @@ def train_with_progress(
                 raise
             lines = str(exc).strip().splitlines() or [type(exc).__name__]
             then = (
-                "the run keeps its last completed epoch: resume with: torchrun ... "
-                f"-m core.cli train --resume {run_dir}"
+                "the run keeps its last completed epoch: resume with: "
+                f"{distributed.relaunch(launched)} --resume {shlex.quote(run_dir)}"
                 if started
                 else "nothing was trained yet: start the run again"
             )

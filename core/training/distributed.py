@@ -61,6 +61,17 @@ class DistInfo:
         return self.rank == 0
 
 
+def relaunch(info: DistInfo) -> str:
+    """The command that starts this job's training again ("torchrun ... -m core.cli
+    train" could not be pasted: a trial), before its own arguments."""
+    if not info.enabled:
+        return "ms2l train"
+    local = int(os.environ.get("LOCAL_WORLD_SIZE", info.world) or info.world)
+    nodes = max(1, info.world // max(local, 1))
+    where = f"--nnodes {nodes} (and your rendezvous options) " if nodes > 1 else ""
+    return f"torchrun {where}--nproc-per-node {local} -m core.cli train"
+
+
 def launched() -> DistInfo:
     """Read the torchrun environment (a single process when it is absent)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))

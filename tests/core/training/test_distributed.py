@@ -206,8 +206,8 @@ def test_a_rank_killed_mid_run_leaves_the_other_a_resume_hint(tiny_data, tmp_pat
         "ms2l train: error: another process of this 2-process job stopped ("
     ), err[-3000:]
     assert last.endswith(
-        f"the run keeps its last completed epoch: resume with: torchrun ... -m "
-        f"core.cli train --resume {run_dir}"
+        f"the run keeps its last completed epoch: resume with: torchrun "
+        f"--nproc-per-node 2 -m core.cli train --resume {run_dir}"
     )
     assert "Traceback" not in err
 
@@ -255,3 +255,18 @@ def test_a_batch_smaller_than_the_processes_is_refused_not_hung(tmp_path):
             "(--batch-size 1, "
         ), (rank, err)
     assert not (tmp_path / "run" / "weights.pt").exists()
+
+
+def test_the_resume_command_names_the_processes_to_start(monkeypatch):
+    """'resume with: torchrun ... -m core.cli train' could not be pasted (a trial)."""
+    from core.training.distributed import DistInfo, relaunch
+
+    assert relaunch(DistInfo()) == "ms2l train"
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
+    assert (
+        relaunch(DistInfo(world=2)) == "torchrun --nproc-per-node 2 -m core.cli train"
+    )
+    assert relaunch(DistInfo(world=4)) == (
+        "torchrun --nnodes 2 (and your rendezvous options) --nproc-per-node 2 -m "
+        "core.cli train"
+    )
