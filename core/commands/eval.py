@@ -148,13 +148,24 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate_run(
         args.run_dir[0], split=args.split, data_root=args.root, device=args.device
     )
-    wrote_one = _save(result, _out_dir(Path(result.run_dir), args.out))
+    # The figures first: a folder that cannot be written must not take them with it
+    # (a read-only run folder and runs folder printed only "Read-only file system").
     if args.json:
         json.dump(result.to_dict(), sys.stdout, indent=2)
         print()
-        return 0
-    _report(result, str(result.run_dir))
-    print(wrote_one)
+    else:
+        _report(result, str(result.run_dir))
+    folder = _out_dir(Path(result.run_dir), args.out)
+    try:
+        wrote_one = _save(result, folder)
+    except OSError as exc:
+        raise UserError(
+            f"{folder}: cannot write the evaluation files "
+            f"({exc.strerror or exc}): the figures above stand; give --out DIR for "
+            "a writable folder"
+        ) from None
+    if not args.json:
+        print(wrote_one)
     return 0
 
 

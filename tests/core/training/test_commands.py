@@ -263,6 +263,14 @@ def test_eval_of_a_run_folder_it_cannot_write_reports_elsewhere(
     assert f"--out {a_file / 'reports'}: {a_file} is not a folder" in (
         capsys.readouterr().err
     )
+    # a folder that cannot be written (read-only; here /proc, which takes no folder):
+    # the figures are printed all the same, then what went wrong (they were lost)
+    nowhere = Path("/proc/ms2l-reports")
+    assert main(["eval", str(theirs), "--out", str(nowhere), "--device", "cpu"]) == 2
+    out, err = capsys.readouterr()
+    assert "accuracy: " in out
+    assert f"ms2l eval: error: {nowhere}: cannot write the evaluation files (" in err
+    assert "the figures above stand; give --out DIR for a writable folder" in err
 
 
 def test_a_validation_protocol_is_called_validation_in_the_log_and_the_report(
