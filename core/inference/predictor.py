@@ -11,6 +11,7 @@ model's layout (``predictor.layout``); the live pipeline converts MediaPipe land
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -314,10 +315,18 @@ def refuse_pretraining_run(run_dir: Path, cfg: TrainConfig) -> None:
         ValueError: If ``cfg`` is a ``pretrain`` run, saying how to fine-tune it.
     """
     if cfg.strategy.name == "pretrain":
+        # The dataset and root of the pretraining itself: the command pastes as it is
+        # (without --root it failed: "no data root given").
+        data = cfg.data
+        where = (
+            f"--dataset {data.dataset} --root {shlex.quote(data.root)} "
+            if data.root
+            else ""
+        )
         raise ValueError(
             f"{run_dir} is a self-supervised pretraining run (its classifier was never "
-            f"trained); fine-tune it first: ms2l train --strategy finetune "
-            f"--init-from {run_dir}"
+            f"trained); fine-tune it first: ms2l train {where}--strategy finetune "
+            f"--init-from {shlex.quote(str(run_dir))}"
         )
 
 

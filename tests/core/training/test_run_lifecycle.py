@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -165,7 +166,9 @@ def test_resume_extends_with_epochs_and_rejects_other_flags(
     assert runs.safe_load(run_dir / runs.LAST)["epoch"] == 2
 
 
-def test_pretraining_run_is_refused_for_prediction_eval_and_export(tiny_data, tmp_path):
+def test_pretraining_run_is_refused_for_prediction_eval_and_export(
+    tiny_data, tmp_path, monkeypatch
+):
     from core.inference import export_onnx
 
     run_dir = tmp_path / "pre"
@@ -178,6 +181,16 @@ def test_pretraining_run_is_refused_for_prediction_eval_and_export(tiny_data, tm
     with pytest.raises(ValueError, match=message):
         export_onnx(run_dir, tmp_path / "pre.onnx", force=True)
     assert not (tmp_path / "pre.onnx").exists()
+    # the command it gives pastes as it is: the run's own dataset and root are in it
+    # (without --root it failed: a trial)
+    with pytest.raises(ValueError) as err:
+        Predictor.from_run(run_dir, device="cpu")
+    command = str(err.value).split("fine-tune it first: ")[1]
+    monkeypatch.setenv("MS2L_CACHE", str(tiny_data[1]))
+    assert command.startswith("ms2l train --dataset nw-ucla --root ")
+    assert main([*shlex.split(command)[1:], "--epochs", "1", "--run-dir",
+                 str(tmp_path / "ft"), "--quiet", "--device", "cpu",
+                 "--frames", "16", "--batch-size", "8"]) == 0  # fmt: skip
 
 
 def test_default_selection_is_the_last_epoch(capsys):
