@@ -382,6 +382,12 @@ class TrainConfig:
             ValueError: Naming the file, if it is not a valid config.
         """
         path = Path(path)
+        if path.is_dir():  # a run folder given for its config
+            inside = path / "config.json"
+            raise FileNotFoundError(
+                f"{path}: a folder, not a config file"
+                + (f" (give {inside})" if inside.is_file() else "")
+            )
         if not path.is_file():
             raise FileNotFoundError(f"{path}: config file not found")
         try:

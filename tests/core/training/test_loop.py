@@ -209,6 +209,13 @@ def test_config_round_trips_and_rejects_unknown_values(tiny_data, tmp_path):
         tiny_data, tmp_path, "joint", data={"augment": {"rotate_degrees": 10}}
     )
     assert TrainConfig.from_json(cfg.to_json()) == cfg
+    # a run folder given for its config (--config RUN) is told which file to give
+    cfg.save(tmp_path / "config.json")
+    with pytest.raises(FileNotFoundError) as err:
+        TrainConfig.load(tmp_path)
+    assert str(err.value) == (
+        f"{tmp_path}: a folder, not a config file (give {tmp_path / 'config.json'})"
+    )
     with pytest.raises(ValueError, match="unknown strategy"):
         make_config(strategy="magic")
     with pytest.raises(ValueError, match="unknown preset"):
