@@ -523,6 +523,10 @@ def train_with_progress(
                 f"another process of this {launched.world}-process job stopped "
                 f"({lines[0][:200]}); {then}"
             ) from None
+    if stop.is_set() and threading.current_thread() is threading.main_thread():
+        # Stopped by a signal: the process now ends (130). A second SIGTERM within
+        # the second, meant as the same stop, killed it as it shut down (143).
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     return finished
 
 
@@ -570,7 +574,12 @@ def _stop_on_sigint(
         # os.write, not print: the handler may interrupt a print to the same stream,
         # and buffered streams refuse re-entrant writes.
         what = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-        os.write(2, f"\n{what}: {doing} (Ctrl-C again to abort)\n".encode())
+        again = (
+            "Ctrl-C again to abort"
+            if signum == signal.SIGINT
+            else f"another {what} a second or more later aborts"
+        )
+        os.write(2, f"\n{what}: {doing} ({again})\n".encode())
 
     previous = {
         sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -46,12 +47,17 @@ def _cancel_in_epoch_2(cfg: TrainConfig) -> None:
             stop.set()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "term"])
+@pytest.mark.parametrize(
+    ("sig", "twice"),
+    [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGTERM, True)],
+    ids=["ctrl-c", "term", "term-twice"],
+)
 def test_ctrl_c_stops_after_the_batch_and_leaves_a_resumable_run(
-    tiny_data, tmp_path, sig
+    tiny_data, tmp_path, sig, twice
 ):
     """Ctrl-C, and SIGTERM (``kill``, ``docker stop``, a batch scheduler), which
-    ended the run with no message and without its checkpoint."""
+    ended the run with no message and without its checkpoint; a second SIGTERM a
+    moment later (the same stop) killed it as it shut down, exit 143 (a trial)."""
     root, cache = tiny_data
     run_dir = tmp_path / "run"
     env = {
@@ -73,6 +79,9 @@ def test_ctrl_c_stops_after_the_batch_and_leaves_a_resumable_run(
             lines.append(line)
             if line.startswith("epoch 1/"):
                 proc.send_signal(sig)
+                if twice:
+                    time.sleep(0.3)
+                    proc.send_signal(sig)
                 break
         lines += proc.stderr.readlines()
         status = proc.wait(timeout=60)
