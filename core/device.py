@@ -24,8 +24,10 @@ def resolve_device(name: str) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         dev = torch.device(name)
-    except RuntimeError as exc:
-        raise ValueError(f"unknown device {name!r}: {exc}") from None
+    except RuntimeError:  # torch's own list names a dozen backends the app never uses
+        raise ValueError(
+            f"unknown device {name!r}: use auto, cpu or cuda[:index]"
+        ) from None
     if dev.type == "cuda" and not torch.cuda.is_available():
         warnings.warn(
             f"device {name!r} asked for, but CUDA is not available here: running on "

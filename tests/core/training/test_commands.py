@@ -131,6 +131,11 @@ def test_cuda_asked_for_without_a_gpu_trains_and_predicts_on_the_cpu_and_says_so
     with pytest.warns(UserWarning, match="running on the CPU"):
         predictor = Predictor.from_run(run_dir, device="cuda:0")
     assert str(predictor.device) == "cpu"
+    # a device that is no device says which are (not torch's list of a dozen)
+    assert main(["eval", str(run_dir), "--device", "gpu"]) == 2
+    assert (
+        "unknown device 'gpu': use auto, cpu or cuda[:index]" in capsys.readouterr().err
+    )
 
 
 def test_evaluating_a_shipped_model_never_writes_into_it(tmp_path, monkeypatch, capsys):
