@@ -141,6 +141,12 @@ def _labelled_clips(
         )
         raise ValueError(f"{cfg.data.dataset} {split}: no labelled clips{hint}")
     notes = _missing_held_out(data_cfg, split, store.metas)
+    if 0 < cfg.data.max_clips < keep.size:
+        notes += (
+            f"the run trained and validated on at most {cfg.data.max_clips} clips a "
+            f"split (--max-clips); this scores all {keep.size}, so it differs from "
+            "the run's own validation figure",
+        )
     if unknown:
         notes += (
             f"clips of actions this model was not trained on were left out ({unknown}): "

@@ -188,7 +188,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "accuracy; validation uses the protocol's test split, so 'best' is optimistic "
         "(use --protocol xview-val to select without the test view)",
     )
-    p.add_argument("--max-clips", type=int, help="use at most N clips per split")
+    p.add_argument(
+        "--max-clips", type=int, help="use at most N clips per split (0 = all)"
+    )
     p.add_argument("--device", help="auto, cpu or cuda[:i]")
     p.add_argument("--threads", type=int, help="torch CPU threads")
     p.add_argument("--seed", type=int)

@@ -346,3 +346,19 @@ def test_an_evaluation_that_ends_after_its_run_trained_on_is_not_written(
         "confusion.csv",
         "confusion.png",
     }
+
+
+def test_an_evaluation_of_a_run_on_fewer_clips_says_it_scores_them_all(
+    tiny_data, tmp_path
+):
+    """A run trained with --max-clips 400 validated at 62.5 %; ms2l eval scored all
+    464 test clips at 59.9 % and did not say why the figures differ (a trial)."""
+    run_dir = tmp_path / "r"
+    _events(tiny_config(tiny_data, run_dir, epochs=1, data={"max_clips": 5}))
+    result = evaluate_run(run_dir, device="cpu")
+    assert result.num_clips > 5
+    assert (
+        f"the run trained and validated on at most 5 clips a split (--max-clips); this "
+        f"scores all {result.num_clips}, so it differs from the run's own validation "
+        "figure"
+    ) in result.notes
