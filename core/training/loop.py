@@ -382,6 +382,12 @@ def _refuse_a_held_run(run_dir: Path) -> None:
     Raises:
         ValueError: If ``run_dir`` holds a run's config, or other files.
     """
+    inside = next((p for p in run_dir.resolve().parents if runs.is_run_dir(p)), None)
+    if inside is not None:  # the Train panel refused it; the command line took it
+        raise ValueError(
+            f"{run_dir}: inside the folder of another run ({inside}); a new run needs "
+            "a folder of its own, beside the others"
+        )
     if (run_dir / runs.CONFIG).exists():
         if not (run_dir / runs.LAST).exists():
             raise ValueError(

@@ -406,3 +406,12 @@ def test_held_out_classes_without_a_training_clip_are_warned_of(tmp_path):
         "'punching/slapping other person': 3 clips) have no labelled training clip: "
         "the model cannot learn them, and their clips all count as errors"
     ]
+
+
+def test_a_new_run_is_not_made_inside_another_runs_folder(tiny_data, tmp_path):
+    """--run-dir runs/ft/sub trained inside another run's folder (the Train panel
+    refused such a runs folder; the command line did not: a trial)."""
+    list(run(tiny_config(tiny_data, tmp_path / "r", epochs=1)))
+    with pytest.raises(ValueError, match=r"sub: inside the folder of another run \("):
+        list(run(tiny_config(tiny_data, tmp_path / "r" / "sub", epochs=1)))
+    assert not (tmp_path / "r" / "sub").exists()
