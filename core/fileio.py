@@ -116,6 +116,10 @@ _VIDEO_MAGIC = (
 )
 
 
+#: Files of recorded skeletons: NTU, NW-UCLA and PKU-MMD files, and a recording of the
+#: user's own dataset (Replay's and ``ms2l infer``'s, which no video player decodes).
+SKELETON_SUFFIXES = (".skeleton", ".json", ".txt", ".jsonl")
+
 #: The file extensions read as videos (data extract, the app's Browse… dialogs).
 VIDEO_SUFFIXES = (
     ".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv",

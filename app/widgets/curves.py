@@ -245,9 +245,8 @@ class TrainingCurves(QWidget):
         self._dirty = False
         for key, curve in self.curves.items():
             xs = self._x[key]
-            lone = (
-                "o" if len(xs) == 1 else None
-            )  # a run of one step: a line drew nothing
+            # a run of one step: its point (a line alone drew nothing)
+            lone = "o" if len(xs) == 1 else None
             if not key.startswith("val ") and curve.opts["symbol"] != lone:
                 curve.setSymbol(lone)
             curve.setData(np.asarray(xs), np.asarray(self._y[key]))

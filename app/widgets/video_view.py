@@ -37,6 +37,7 @@ class VideoView(pg.GraphicsLayoutWidget):
         self.mirrored = False
         self.show_video = True
         self._shape: tuple[int, int] | None = None
+        self._bone_width = 3  # the bones' pen width, in screen pixels
 
     def show_message(self, text: str, large: bool = False) -> None:
         """Show a text in the middle of the view (e.g. "no camera").
@@ -116,6 +117,9 @@ class VideoView(pg.GraphicsLayoutWidget):
         # Marks sized to the person on screen: fixed 7-pixel dots covered a person
         # 30 pixels tall (far away in a 4K frame) whole (a trial).
         tall = float(np.ptp(pts[:, 1])) / (self.view.viewPixelSize()[1] or 1.0)
-        self.bones.setPen(pg.mkPen("#00e676", width=float(np.clip(tall / 60, 1, 3))))
+        width = round(float(np.clip(tall / 60, 1, 3)))
+        if width != self._bone_width:  # a new pen only when it changes
+            self._bone_width = width
+            self.bones.setPen(pg.mkPen("#00e676", width=width))
         self.joints.setData(pts[:, 0], pts[:, 1], size=float(np.clip(tall / 25, 2, 7)))
         self.bones.setData(seg[:, 0], seg[:, 1])

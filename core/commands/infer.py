@@ -38,7 +38,7 @@ from core.commands.paths import (
     run_folder,
 )
 from core.errors import UserError
-from core.fileio import video_container
+from core.fileio import SKELETON_SUFFIXES, video_container
 from core.live.recogniser import (
     FALLBACK_WINDOW_SECONDS,
     WINDOW_SECONDS_RANGE,
@@ -58,9 +58,6 @@ if TYPE_CHECKING:
 
 # The defaults of the recogniser options are those of the Live panel.
 DEFAULTS = LiveSettings()
-
-# NTU, NW-UCLA and PKU-MMD files, and a recording of the user's own dataset.
-SKELETON_SUFFIXES = (".skeleton", ".json", ".txt", ".jsonl")
 
 
 def _size(text: str) -> tuple[int, int]:

@@ -30,6 +30,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from core.fileio import SKELETON_SUFFIXES
+
 # Frame rate assumed when a container or camera reports none (0 or NaN).
 DEFAULT_FPS = 30.0
 _STREAM_PREFIXES = ("rtsp://", "rtmp://", "http://", "https://", "udp://", "tcp://")
@@ -222,7 +224,7 @@ class VideoSource:
                 else "cannot decode this file (damaged, cut short, or not a video "
                 "OpenCV can read)"
             )
-            if not self.live and Path(str(source)).suffix.lower() in SKELETON_FILES:
+            if not self.live and Path(str(source)).suffix.lower() in SKELETON_SUFFIXES:
                 what = (
                     "a skeleton file, not a video: open it in Replay (or run ms2l "
                     "infer on it)"
@@ -454,8 +456,6 @@ def list_cameras(max_index: int = 5) -> list[int]:
 
 
 _QUIET_LOCK = threading.Lock()
-# Files of recorded skeletons (Replay's), which a video player cannot decode.
-SKELETON_FILES = (".skeleton", ".json", ".jsonl", ".txt")
 
 
 @contextlib.contextmanager
