@@ -236,8 +236,12 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
     )
     out.write("length (frames)   min  median    mean     p95     max\n")
     for side, st in s["length"].items():
+        name = held_out if side == "test" else side
+        if side in s["splits"] and not s["splits"][side]:
+            out.write(f"  {name:<14}   (no clip)\n")  # a row of zeros read as clips
+            continue
         out.write(
-            f"  {held_out if side == 'test' else side:<14}{st['min']:5.0f}{st['median']:8.1f}{st['mean']:8.1f}"
+            f"  {name:<14}{st['min']:5.0f}{st['median']:8.1f}{st['mean']:8.1f}"
             f"{st['p95']:8.1f}{st['max']:8.0f}\n"
         )
     w = max(6, len(held_out))

@@ -20,6 +20,7 @@ import shlex
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -533,6 +534,14 @@ def _run(
         device = torch.device("cuda", dist.local_rank)
     if cfg.run.threads:
         torch.set_num_threads(cfg.run.threads)
+        cores = os.cpu_count() or 0
+        if 0 < cores < cfg.run.threads:  # 1000 threads on 2 cores: an epoch took 10x
+            warnings.warn(
+                f"{cfg.run.threads} threads on a machine of {count(cores, 'core')}: "
+                "threads beyond the cores wait for each other, and training slows "
+                f"down (--threads {cores} or fewer)",
+                stacklevel=2,
+            )
     amp = cfg.run.amp and device.type == "cuda"
     name = cfg.strategy.name
 

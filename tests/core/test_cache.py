@@ -295,3 +295,16 @@ def test_a_folder_without_the_datasets_files_leaves_no_cache_folder(tmp_path, ca
         assert main(argv) == 2
         assert f"{tmp_path / 'empty'}: no " in capsys.readouterr().err
     assert list((tmp_path / "c").iterdir()) == []
+
+
+def test_data_info_says_a_split_without_clips_has_none(tmp_path, capsys):
+    """The four NTU files are all training clips by subject: the test row printed
+    '0 0.0 0.0 0.0 0', read as clips (a trial)."""
+    root = require_data("ntu")
+    argv = ["data", "info", "--dataset", "ntu60", "--root", str(root),
+            "--cache-dir", str(tmp_path / "c"), "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "protocol xsub: 4 train / 0 test" in out
+    assert "\n  test             (no clip)\n" in out
+    assert "\n  train            70    78.0" in out

@@ -415,3 +415,17 @@ def test_a_new_run_is_not_made_inside_another_runs_folder(tiny_data, tmp_path):
     with pytest.raises(ValueError, match=r"sub: inside the folder of another run \("):
         list(run(tiny_config(tiny_data, tmp_path / "r" / "sub", epochs=1)))
     assert not (tmp_path / "r" / "sub").exists()
+
+
+def test_more_threads_than_cores_is_warned_of(tiny_data, tmp_path):
+    """--threads 1000 on two cores was taken without a word; an epoch took 10x."""
+    cores = os.cpu_count() or 1
+    before = torch.get_num_threads()
+    try:
+        cfg = tiny_config(
+            tiny_data, tmp_path / "r", epochs=1, run={"threads": cores + 1}
+        )
+        with pytest.warns(UserWarning, match=rf"{cores + 1} threads on a machine of "):
+            list(run(cfg))
+    finally:
+        torch.set_num_threads(before)
