@@ -31,12 +31,16 @@ import numpy as np
 from core.datasets.custom import (
     LabelInterval,
     add_label,
-    list_recordings,
     next_take_name,
     read_labels,
     recording_path,
 )
-from core.datasets.recording import SPARSE_TAKE_SHARE, RecordingWriter, SourceInfo
+from core.datasets.recording import (
+    SPARSE_TAKE_SHARE,
+    RecordingWriter,
+    SourceInfo,
+    recording_info,
+)
 from core.live.capture import VideoSource, is_live
 from core.live.pose import MediaPipePose, PoseEstimator
 
@@ -48,14 +52,18 @@ def short_take_note(root: Path, name: str, action: str, seconds: float) -> str:
     faster, partial version of the action. ``""`` when it is not, or is the first."""
     # Takes with a person in few frames are no yardstick: a 13.5 s take holding 3.5 s
     # of the person made a good 3.4 s take read as cut short (a re-trial).
-    sparse = {
-        info.name
-        for info in list_recordings(root)
-        if info.frames and info.detected < SPARSE_TAKE_SHARE * info.frames
+    # Only this action's other takes are read (not every recording of the folder).
+    rows = [
+        iv for iv in read_labels(root) if iv.action == action and iv.recording != name
+    ]
+    infos = {
+        r: recording_info(recording_path(root, r))
+        for r in {iv.recording for iv in rows}
     }
     others = [
-        iv.duration for iv in read_labels(root)
-        if iv.action == action and iv.recording != name and iv.recording not in sparse
+        iv.duration for iv in rows
+        if not (info := infos[iv.recording]).frames
+        or info.detected >= SPARSE_TAKE_SHARE * info.frames
     ]  # fmt: skip
     if not others:
         return ""
