@@ -139,6 +139,7 @@ class ReplayPanel(QWidget):
         self._shown: tuple | None = None  # what was open, for a failed open to restore
         self._split_protocol = ""  # the protocol the open dataset's splits follow
         self._opening: tuple[str, Path] | None = None  # a dataset being opened
+        self._loading_name = ""  # the file or folder being opened
         # The model to go back to should the one chosen not load.
         self._previous_model: Path | None = None
         self.model_dir = (
@@ -319,6 +320,7 @@ class ReplayPanel(QWidget):
         self.dataset.blockSignals(blocker)
         self._on_dataset_changed(dataset)
         self.source_label.setText(f"Opening {root} …")
+        self._loading_name = root.name
         return self._start_load(make)
 
     def open_file(self, path: Path) -> Job:
@@ -338,6 +340,7 @@ class ReplayPanel(QWidget):
         self._remember_source()
         self.ctx.remember("replay/file_dir", str(path.parent))
         self.source_label.setText(f"Reading {path.name} …")
+        self._loading_name = path.name
         return self._start_load(make)
 
     def _start_load(self, make) -> Job:
@@ -394,7 +397,9 @@ class ReplayPanel(QWidget):
             self.info.setText(f"{error}\n{shown}" if shown else error)
             self.ctx.status(f"Could not open it; still showing {before}")
         else:
-            self.source_label.setText(f"Could not open: {message}")
+            # The whole message once, under the player (the status bar and the
+            # dialog say it too); the top line only names what did not open.
+            self.source_label.setText(f"Could not open {self._loading_name}")
             self._show_bad_files([])
             self._clear_data()
             self.info.setText(f"Could not open: {message}")

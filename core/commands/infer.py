@@ -3,7 +3,8 @@
 * Video file or ``--camera N``: MediaPipe pose -> the model's layout -> sliding window ->
   model, as in the live view. ``--out`` writes an annotated MP4 (skeleton, top-3 labels,
   FPS); ``--json`` writes one JSON line per prediction (frame, time, action, top-k,
-  per-stage latency).
+  per-stage latency, ``"person": true``) and one ``"person": false`` line at each frame
+  where the person goes out of view (no prediction follows until the window refills).
 * Skeleton file (NTU ``.skeleton``, NW-UCLA ``.json``, PKU-MMD ``.txt``): the recorded
   joints, converted to the model's layout, go through the same sliding window. A short
   clip also gets one whole-clip prediction (what evaluation does, except that a clip the
@@ -419,6 +420,7 @@ def _run_video(
     lines = JsonLinesWriter(args.json)
     stop = threading.Event()
     frames = people = 0
+    gap_said = False  # a line marks where the person was lost
     last_index, last_time = -1, 0.0
     actions: collections.Counter[str] = collections.Counter()
     stage_ms: dict[str, list[float]] = {s: [] for s in STAGES}
@@ -436,6 +438,19 @@ def _run_video(
             last_index, last_time = update.index, update.timestamp
             bar.update(min(update.index + 1, todo), todo)
             people += update.skeleton is not None
+            if update.skeleton is None and not gap_said:
+                # Where the person went out of view: the predictions stop until
+                # the window fills again, and a script reading the lines should
+                # not take the last answer as going on.
+                lines.write(
+                    {
+                        "frame": update.index,
+                        "time": round(update.timestamp, 3),
+                        "action": None,
+                        "person": False,
+                    }
+                )
+            gap_said = update.skeleton is None
             for stage, ms in update.timings.as_dict().items():
                 if np.isfinite(ms):
                     stage_ms[stage].append(ms)
@@ -449,6 +464,7 @@ def _run_video(
                         "frame": update.index,
                         "time": round(update.timestamp, 3),
                         "action": state.action,
+                        "person": True,
                         "top": _top(state.top_k),
                         "window_fill": round(state.window_fill, 3),
                         "fps": round(update.fps, 2),

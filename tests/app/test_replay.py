@@ -384,7 +384,9 @@ def test_a_failed_open_keeps_the_clip_shown_before(qtbot, settings, tmp_path):
         assert panel.true_label.text() == "True: –"
         assert panel.frame_label.text() == "frame –"
         assert panel.slider.maximum() == 0
-        assert panel.info.text() == panel.source_label.text()
+        # Said once in full (under the player), the top line names the file.
+        assert panel.source_label.text() == f"Could not open {cut.name}"
+        assert panel.info.text().startswith(f"Could not open: {cut}")
         panel.play()  # nothing to play: no error
         assert not panel.timer.isActive()
         # The next dataset that opens takes the error away from under the player too.

@@ -478,3 +478,24 @@ def test_a_run_with_no_finished_epoch_says_so(tmp_path, capsys):
         assert capsys.readouterr().err.endswith(
             f"{run}: no weights.pt: the run never finished an epoch (train it again)\n"
         )
+
+
+def test_json_lines_mark_where_the_person_goes_out_of_view(run_dir, tmp_path):
+    video = require_data("videos", "ta_chi.mp4")
+    frames = read_frames(video, 60)
+    black = [np.zeros_like(frames[0])] * 20
+    gap = write_video(tmp_path / "gap.avi", frames[:40] + black + frames[40:], 29.97)
+    js = tmp_path / "gap.jsonl"
+    assert main(["infer", str(gap), "--run", str(run_dir), "--json", str(js)]) == 0
+    records = [json.loads(line) for line in js.read_text().splitlines()]
+    gone = [r for r in records if r["person"] is False]
+    # One line where the person is lost (frame 40, where the black starts), none for
+    # the rest of the gap; predictions carry "person": true and none falls in the gap.
+    assert [(r["frame"], r["action"]) for r in gone] == [(40, None)]
+    assert gone[0]["time"] == pytest.approx(40 / 29.97, abs=1e-3)
+    answers = [r for r in records if r["person"] is True]
+    assert answers and all("top" in r for r in answers)
+    assert not [r for r in answers if 40 <= r["frame"] < 60]
+    assert any(r["frame"] < 40 for r in answers) and any(
+        r["frame"] >= 60 for r in answers
+    )
