@@ -511,6 +511,19 @@ def train_with_progress(
                     started, run_dir = True, str(event.run_dir)
                 if isinstance(event, RunFinished):
                     finished = event
+        except KeyboardInterrupt:
+            # A second stop, a second or more after the first: aborted at once, but
+            # the epochs finished before it are kept and resume as after one stop.
+            if main and started and run_dir and (Path(run_dir) / "last.pt").is_file():
+                os.write(
+                    2,
+                    (
+                        "aborted; the run keeps its last finished epoch: resume with: "
+                        f"{distributed.relaunch(launched)} --resume "
+                        f"{shlex.quote(run_dir)}\n"
+                    ).encode(),
+                )
+            raise
         except RuntimeError as exc:
             if not (launched.enabled and _peer_failure(exc)):
                 raise

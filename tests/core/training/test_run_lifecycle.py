@@ -102,6 +102,40 @@ def test_ctrl_c_stops_after_the_batch_and_leaves_a_resumable_run(
     assert not list(run_dir.glob(".*.tmp"))
 
 
+def test_a_late_second_stop_aborts_and_says_how_to_resume(
+    tiny_data, tmp_path, monkeypatch, capfd
+):
+    """A second SIGTERM a second or more after the first aborts at once; it printed
+    "interrupted" alone, though the finished epochs are kept and resume (a trial)."""
+    from core.commands import train
+    from core.training.events import CheckpointSaved
+
+    run_dir = tmp_path / "run"
+    cfg = tiny_config(tiny_data, run_dir, epochs=50)
+    monkeypatch.setattr(train, "SAME_STOP_SECONDS", 0.0)  # "a second later", at once
+    handle = train.ProgressBar.handle
+
+    def handle_then_stop_twice(self, event):
+        handle(self, event)
+        last = isinstance(event, CheckpointSaved) and event.path.name == runs.LAST
+        if last and event.epoch == 2:
+            signal.raise_signal(signal.SIGTERM)  # stop after this batch ...
+            signal.raise_signal(signal.SIGTERM)  # ... no: abort now
+
+    monkeypatch.setattr(train.ProgressBar, "handle", handle_then_stop_twice)
+    with pytest.raises(KeyboardInterrupt):
+        train.train_with_progress(cfg, quiet=True)
+    err = capfd.readouterr().err
+    said = "aborted; the run keeps its last finished epoch: resume with: "
+    assert f"{said}ms2l train --resume {run_dir}\n" in err
+    assert runs.safe_load(run_dir / runs.LAST)["epoch"] == 2
+    stop = threading.Event()  # resumed: its first batch is epoch 3's
+    for event in run(cfg.replace(run={"resume": True}), stop):
+        if isinstance(event, BatchDone):
+            assert event.epoch == 3
+            stop.set()
+
+
 def test_first_sigint_sets_stop_second_raises_and_handler_is_restored(monkeypatch):
     from core.commands import train
 
