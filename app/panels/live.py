@@ -109,9 +109,17 @@ class LivePanel(QWidget):
 
         # --- model -------------------------------------------------------------------
         initial = (
-            model_dir or _run_or_none(ctx.recall("model/run")) or shipped_model_dir()
+            model_dir
+            # Its own model, not Replay's last one (both kept "model/run" before).
+            or _run_or_none(ctx.recall(MODEL_KEY))
+            or _run_or_none(ctx.recall("model/run"))
+            or shipped_model_dir()
         )
         self.model_path = QLineEdit("" if initial is None else str(initial))
+        # A folder typed or pasted loads on Enter (or leaving the field): the field
+        # named it while another model answered.
+        self.model_path.editingFinished.connect(self._on_model_path_editing_finished)
+        self._asked_model = ""  # the folder in use or loading
         browse_model = QPushButton("Browse…")
         browse_model.clicked.connect(self._on_browse_model_clicked)
         self.shipped_button = ShippedModelButton()
@@ -298,6 +306,7 @@ class LivePanel(QWidget):
         job.ended.connect(self._on_model_job_ended)
         self.model_job = job
         self.model_path.setText(str(run_dir))
+        self._asked_model = str(run_dir)
         job.start()
         return job
 
@@ -308,7 +317,7 @@ class LivePanel(QWidget):
         self.predictor = predictor
         self._kept = None
         self.shipped_button.mark_in_use(Path(self.model_path.text()))
-        self.ctx.remember("model/run", self.model_path.text())
+        self.ctx.remember(MODEL_KEY, self.model_path.text())
         labels = list(predictor.labels)
         self.bars.show_rows(len(labels))
         check = (
@@ -354,6 +363,7 @@ class LivePanel(QWidget):
         self.predictor, folder, info, sensors = self._kept
         self._kept = None
         self.model_path.setText(folder)
+        self._asked_model = folder
         self.model_info.setText(info)
         self.input_info.setText(sensors)
         self.shipped_button.mark_in_use(Path(folder))
@@ -367,6 +377,12 @@ class LivePanel(QWidget):
             return  # an earlier load, replaced by the one running (its "Loading …")
         self.start_button.setEnabled(self.job is None)
         self.model_info.setMinimumHeight(0)  # the description's own height again
+
+    @pyqtSlot()
+    def _on_model_path_editing_finished(self) -> None:
+        text = self.model_path.text().strip()
+        if text and text != self._asked_model:
+            self.load_model(Path(text).expanduser())
 
     @pyqtSlot()
     def _on_browse_model_clicked(self) -> None:
@@ -640,6 +656,8 @@ class LivePanel(QWidget):
         self.video.show_video = checked
 
 
+MODEL_KEY = "live/model"
+"""Settings key of the model Live uses (its own; Replay keeps another)."""
 _NO_STATS = "FPS – · latency –"
 
 

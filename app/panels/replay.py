@@ -143,7 +143,11 @@ class ReplayPanel(QWidget):
         # The model to go back to should the one chosen not load.
         self._previous_model: Path | None = None
         self.model_dir = (
-            model_dir or _path_or_none(ctx.recall("model/run")) or shipped_model_dir()
+            model_dir
+            # Its own model, not Live's last one (both kept "model/run" before).
+            or _path_or_none(ctx.recall(MODEL_KEY))
+            or _path_or_none(ctx.recall("model/run"))
+            or shipped_model_dir()
         )
 
         # --- source row --------------------------------------------------------------
@@ -1005,7 +1009,7 @@ class ReplayPanel(QWidget):
             self.predictor = item.predictor  # loaded on first use
             self.ctx.status(f"Replay: model {item.model_dir.name} loaded")
             # Remembered once it loads: a folder that fails is not offered next time.
-            self.ctx.remember("model/run", str(item.model_dir))
+            self.ctx.remember(MODEL_KEY, str(item.model_dir))
         elif isinstance(item, _ModelFailed) and item.model_dir == self.model_dir:
             self._model_failed(item)
 
@@ -1101,6 +1105,8 @@ class SeekSlider(QSlider):
 
 
 # The frame counter with no clip.
+MODEL_KEY = "replay/model"
+"""Settings key of the model Replay uses (its own; Live keeps another)."""
 _NO_FRAME = "frame –"
 
 # What the Protocol box shows for a single file.

@@ -408,7 +408,37 @@ def test_a_model_that_will_not_load_keeps_the_one_in_use(
         assert panel.model_info.text() == info and panel.input_info.text() == sensors
         assert panel.start_button.isEnabled()
         assert said[-1] == f"Could not load the model; still using {tiny_run}"
-        assert panel.ctx.recall("model/run") == str(tiny_run)
+        assert panel.ctx.recall("live/model") == str(tiny_run)
+    finally:
+        jobs.stop_all()
+
+
+def test_a_folder_typed_into_the_field_is_the_model_that_loads(
+    qtbot, settings, tiny_run
+):
+    """A folder typed into "Run folder" and Enter changed the field only: the model
+    of before answered under the new folder's name (a trial)."""
+    from PyQt6.QtCore import Qt
+
+    from core.runs import shipped_model_dir
+
+    shipped = shipped_model_dir()
+    panel, jobs, errors, said = _panel_telling(qtbot, settings, tiny_run)
+    try:
+        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
+        assert panel.predictor.run_dir == tiny_run
+        panel.model_path.setFocus()
+        panel.model_path.setText(f"  {shipped}  ")
+        qtbot.keyClick(panel.model_path, Qt.Key.Key_Return)
+        qtbot.waitUntil(
+            lambda: panel.predictor is not None and panel.predictor.run_dir == shipped,
+            timeout=60_000,
+        )
+        assert panel.model_path.text() == str(shipped)
+        # The same folder again (Enter, or leaving the field) loads nothing.
+        job = panel.model_job
+        qtbot.keyClick(panel.model_path, Qt.Key.Key_Return)
+        assert panel.model_job is job and errors == []
     finally:
         jobs.stop_all()
 

@@ -8,7 +8,7 @@ import sys
 
 from app.main_window import MainWindow, default_size
 from app.widgets.source_picker import VIDEO_ITEM
-from tests.conftest import REPO
+from tests.conftest import REPO, require_data
 
 
 def test_window_has_five_panels_reports_errors_and_remembers_the_tab(qtbot, settings):
@@ -393,5 +393,30 @@ def test_the_window_opens_at_the_size_it_was_closed_at(qtbot, settings):
         # width: Qt brings a restored window back within the screen, so the height
         # (neither the default nor the least) is what shows the size was kept.
         assert again.height() == size[1] != default_size()[1]
+    finally:
+        again.shutdown()
+
+
+def test_live_and_replay_each_reopen_with_their_own_model(qtbot, settings, tiny_run):
+    """Both kept one "last model": a file opened in Replay after a model was chosen in
+    Live brought Live back with Replay's model after a restart (a trial)."""
+    from core.runs import shipped_model_dir
+
+    shipped = shipped_model_dir()
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    try:
+        window.live.load_model(tiny_run)
+        qtbot.waitUntil(lambda: window.live.predictor is not None, timeout=60_000)
+        window.replay.set_model(shipped)
+        window.replay.open_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+        qtbot.waitUntil(lambda: window.replay.predictor is not None, timeout=60_000)
+    finally:
+        window.shutdown()
+    again = MainWindow(settings=settings)
+    qtbot.addWidget(again)
+    try:
+        assert again.live.model_path.text() == str(tiny_run)
+        assert again.replay.model_dir == shipped
     finally:
         again.shutdown()

@@ -520,7 +520,7 @@ def test_a_model_that_will_not_load_leaves_the_one_before(qtbot, settings, tmp_p
         panel.open_file(root / "session.jsonl")
         qtbot.waitUntil(lambda: panel.prediction is not None, timeout=60_000)
         assert panel.timeline.predicted  # the shipped model's answers
-        assert ctx.recall("model/run") == str(shipped)
+        assert ctx.recall("replay/model") == str(shipped)
         bad = tmp_path / "bad"
         shutil.copytree(shipped, bad)
         (bad / "weights.pt").write_bytes(b"not a checkpoint")
@@ -536,7 +536,7 @@ def test_a_model_that_will_not_load_leaves_the_one_before(qtbot, settings, tmp_p
         assert message.startswith("Could not load the model: ") and str(bad) in message
         assert message.endswith(f"; back to {shipped}")
         assert panel.timeline.predicted and "(failed)" not in panel.pred_label.text()
-        assert ctx.recall("model/run") == str(shipped)  # the bad one is not remembered
+        assert ctx.recall("replay/model") == str(shipped)  # the bad one is not remembered
     finally:
         jobs.stop_all()
 
