@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal, pyqtSlot
-from PyQt6.QtGui import QShowEvent
+from PyQt6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -218,7 +218,13 @@ class TeachPanel(QWidget):
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self._on_stop_clicked)
-        press_on_key(self, Qt.Key.Key_Space, self.record_button, self.stop_button)
+        press_on_key(
+            self,
+            Qt.Key.Key_Space,
+            self.record_button,
+            self.stop_button,
+            in_lists=False,  # Space on a take recorded a new one
+        )
         press_on_key(self, Qt.Key.Key_Escape, self.stop_button)
         self.record_status = QLabel("Choose a source and an action, then Record.")
         self.record_status.setWordWrap(True)
@@ -267,6 +273,14 @@ class TeachPanel(QWidget):
         rename.clicked.connect(self._on_rename_clicked)
         delete = QPushButton("Delete")
         delete.clicked.connect(self._on_delete_clicked)
+        # Keys of a list: Enter (or a double click) plays the take, Delete deletes it
+        # (asking first); Delete did nothing, and Space, tried for Play, recorded.
+        self.takes.itemActivated.connect(self._on_takes_item_activated)
+        delete_key = QShortcut(
+            QKeySequence(QKeySequence.StandardKey.Delete), self.takes
+        )
+        delete_key.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete_key.activated.connect(delete.click)
         takes_box = QGroupBox("Takes")
         takes_layout = QVBoxLayout(takes_box)
         takes_layout.addWidget(self.takes)
@@ -794,6 +808,11 @@ class TeachPanel(QWidget):
         )
 
     @pyqtSlot()
+    def _on_takes_item_activated(self) -> None:
+        if self.selected_take() is not None and not self.playback.isActive():
+            self.play_button.click()
+
+    @pyqtSlot()
     def _on_play_clicked(self) -> None:
         if self.playback.isActive():
             self.playback.stop()
@@ -862,7 +881,15 @@ class TeachPanel(QWidget):
             self.ctx.error("Rename action", str(exc))
             return False
         self.refresh()
-        self.ctx.status(f"Renamed action {old!r} to {new!r} ({count(n, 'label')})")
+        # The model trained before knows the old name ("Use in Live" answered it).
+        retrain = (
+            "; the model trained before keeps the old name: train again for the new one"
+            if self.use_button.isEnabled()
+            else ""
+        )
+        self.ctx.status(
+            f"Renamed action {old!r} to {new!r} ({count(n, 'label')}){retrain}"
+        )
         return True
 
     def delete_take(self, name: str) -> bool:
@@ -896,9 +923,16 @@ class TeachPanel(QWidget):
         if name is None:
             self.ctx.status("Select a take (or an action's row) to rename it")
             return
-        new, ok = QInputDialog.getText(self, "Rename take", "New name", text=name)
-        if ok and new.strip() and new.strip() != name:
-            self.rename_take(name, new.strip())
+        new, ok = QInputDialog.getText(
+            self,
+            "Rename take",
+            "New name (letters, digits, _ . + -; spaces become _)",
+            text=name,
+        )
+        # A take's name is its file's: spaces, refused after the typing, become _.
+        new = "_".join(new.split())
+        if ok and new and new != name:
+            self.rename_take(name, new)
 
     @pyqtSlot()
     def _on_delete_clicked(self) -> None:
@@ -931,6 +965,7 @@ class TeachPanel(QWidget):
             float(rec.timestamps[last + 1]) if last + 1 < rec.num_frames
             else rec.duration
         )  # fmt: skip
+        start, end, ceded = self._cede_shared_frame(rec, start, end, action.strip())
         try:
             custom.add_label(self.root, rec.name, start, end, action.strip(),
                              rec.subject)  # fmt: skip
@@ -942,8 +977,44 @@ class TeachPanel(QWidget):
         self.select_take(name, start)  # the row of the label just made
         self.ctx.status(
             f"Labelled {start:.2f}-{end:.2f} s of {name!r} as {action.strip()!r}"
+            + "".join(
+                f" (the frame it shared with {other!r} stays with that label)"
+                for other in ceded
+            )
         )
         return True
+
+    def _cede_shared_frame(
+        self, rec: Recording, start: float, end: float, action: str
+    ) -> tuple[float, float, list[str]]:
+        """A span dragged from the frame where another action's label ends (or to the
+        one where it starts) shares that one frame with it, which the timeline does
+        not show: it was refused as overlapping (a trial). The new span gives that
+        frame up; a wider overlap stays an error.
+
+        Returns:
+            ``(start, end, actions)``: the span, and the labels it gave a frame to.
+        """
+        rows = [
+            r
+            for r in self._read_labels() or []
+            if r.recording == rec.name and r.action != action
+        ]
+        stamps = np.asarray(rec.timestamps, dtype=float)
+        ceded = []
+        for row in rows:
+            lo, hi = max(start, row.start), min(end, row.end)
+            shared = int(np.count_nonzero((stamps >= lo) & (stamps < hi)))
+            if hi <= lo or shared > 1:
+                continue
+            if row.start <= start < row.end:
+                start = row.end
+            elif row.start < end <= row.end:
+                end = row.start
+            else:
+                continue
+            ceded.append(row.action)
+        return start, end, ceded
 
     @pyqtSlot()
     def _on_add_label_clicked(self) -> None:
@@ -993,8 +1064,18 @@ class TeachPanel(QWidget):
             return
         removed = rows[found]
         custom.remove_label(self.root, found)
+        # The take stays shown with the span that was removed, and no row selected:
+        # the take's next label was selected (its span and action put in place), so
+        # a second press removed that one too (a trial).
+        action = self.label_action.currentText()
+        blocker = self.takes.blockSignals(True)
         self.refresh()
-        self.select_take(rec.name)
+        self.takes.setCurrentItem(None)
+        self.takes.clearSelection()
+        self.takes.blockSignals(blocker)
+        self.show_recording(rec.name)
+        self.timeline.enable_selection(*span)
+        self.label_action.setEditText(action)
         self.ctx.status(
             f"Removed the label {removed.action!r} ({removed.start:.2f}-"
             f"{removed.end:.2f} s) of {rec.name!r}"
@@ -1198,8 +1279,20 @@ class TeachPanel(QWidget):
         if val_fraction == 0:
             from core.training.teach import MIN_RECORDINGS_FOR_VALIDATION as enough
 
+            takes: dict[str, set[str]] = {}
+            for iv in custom.read_labels(folder):
+                takes.setdefault(iv.action, set()).add(iv.recording)
+            # Which actions (a trial could not tell which of five it was).
+            few = [
+                f"{a!r} ({len(r)})" for a, r in sorted(takes.items()) if len(r) < enough
+            ]
+            who = (
+                f"{', '.join(few)} {'has' if len(few) == 1 else 'have'}"
+                if few
+                else "an action has"
+            )
             self._append_log(
-                f"every take trains: an action has fewer than {enough} takes, so none "
+                f"every take trains: {who} fewer than {enough} takes, so none "
                 "is held out and no validation accuracy is measured (record "
                 f"{enough} or more takes of every action to see one)"
             )

@@ -6,7 +6,9 @@ exactly what the button does and nothing while the button is disabled. A widget 
 focus keeps the keys it uses itself: a text field its typed space (Qt gives it to a line
 edit before any shortcut), and, since Qt would not, another button or a check box its
 Space (pressing it), a combo box its Space and arrows, a slider or spin box its arrows:
-the shortcut is off while such a widget has the focus.
+the shortcut is off while such a widget has the focus. A shortcut that makes something
+(Teach's Record) is off in a list too: Space on a take, meant to play it, recorded a
+new one labelled with whatever action was chosen (a trial).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from PyQt6.QtCore import QObject, Qt, pyqtSlot
 from PyQt6.QtGui import QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
     QAbstractSlider,
     QAbstractSpinBox,
     QApplication,
@@ -25,14 +28,19 @@ from PyQt6.QtWidgets import (
 _ARROWS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down}
 
 
-def keeps_key(widget: QWidget | None, key: Qt.Key, buttons: tuple) -> bool:
+def keeps_key(
+    widget: QWidget | None, key: Qt.Key, buttons: tuple, in_lists: bool = True
+) -> bool:
     """Whether ``widget``, having the focus, uses ``key`` itself.
 
     Args:
         widget: The focus widget (``None``: nothing has the focus).
         key: The shortcut's key.
         buttons: The shortcut's own buttons (Space on one of them is the shortcut's).
+        in_lists: Whether the shortcut also works in a list (off: a list keeps it).
     """
+    if not in_lists and isinstance(widget, QAbstractItemView):
+        return True
     if isinstance(widget, QComboBox):
         return key == Qt.Key.Key_Space or key in _ARROWS
     if key == Qt.Key.Key_Space:
@@ -45,22 +53,28 @@ def keeps_key(widget: QWidget | None, key: Qt.Key, buttons: tuple) -> bool:
 class _FocusGate(QObject):
     """Turns a shortcut off while the focus widget uses its key itself."""
 
-    def __init__(self, shortcut: QShortcut, key: Qt.Key, buttons: tuple) -> None:
+    def __init__(
+        self, shortcut: QShortcut, key: Qt.Key, buttons: tuple, in_lists: bool
+    ) -> None:
         super().__init__(shortcut)  # goes away with the shortcut (and its panel)
         self.shortcut, self.key, self.buttons = shortcut, key, buttons
+        self.in_lists = in_lists
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self.on_focus_changed)
 
     @pyqtSlot("QWidget*", "QWidget*")
     def on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        self.shortcut.setEnabled(not keeps_key(new, self.key, self.buttons))
+        self.shortcut.setEnabled(
+            not keeps_key(new, self.key, self.buttons, self.in_lists)
+        )
 
 
 def press_on_key(
     panel: QWidget,
     key: Qt.Key,
     *buttons: QAbstractButton,
+    in_lists: bool = True,
 ) -> QShortcut:
     """Make ``key`` click the first enabled one of ``buttons`` while ``panel`` is shown.
 
@@ -69,6 +83,8 @@ def press_on_key(
         key: The key (``Qt.Key.Key_Space``).
         buttons: Buttons in order of preference, e.g. ``(start, stop)``: whichever is
             enabled is clicked. Each gets the key in its tooltip.
+        in_lists: Whether the key works while a list has the focus (off for a key
+            that makes something: in a list it is taken for the list's own use).
 
     Returns:
         The shortcut (owned by ``panel``).
@@ -76,7 +92,7 @@ def press_on_key(
     sequence = QKeySequence(key)
     shortcut = QShortcut(sequence, panel)
     shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-    _FocusGate(shortcut, key, buttons)
+    _FocusGate(shortcut, key, buttons, in_lists)
 
     def press() -> None:
         for button in buttons:

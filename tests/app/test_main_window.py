@@ -286,6 +286,10 @@ def test_keys_press_the_shown_panels_buttons(qtbot, settings, tmp_path):
         qtbot.keyClick(teach.takes, Qt.Key.Key_Escape)
         qtbot.waitUntil(lambda: teach.record_job is None, timeout=60_000)
         assert teach.actions() == {"tai chi": 1}
+        # Space on a take (meant to play it) recorded a new one: a list keeps Space.
+        teach.takes.setFocus()
+        qtbot.keyClick(teach.takes, Qt.Key.Key_Space)
+        assert teach.record_job is None and teach.actions() == {"tai chi": 1}
 
         # Live: Space starts, and Space stops; a focused check box keeps its Space.
         qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)

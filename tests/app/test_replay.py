@@ -536,7 +536,9 @@ def test_a_model_that_will_not_load_leaves_the_one_before(qtbot, settings, tmp_p
         assert message.startswith("Could not load the model: ") and str(bad) in message
         assert message.endswith(f"; back to {shipped}")
         assert panel.timeline.predicted and "(failed)" not in panel.pred_label.text()
-        assert ctx.recall("replay/model") == str(shipped)  # the bad one is not remembered
+        assert ctx.recall("replay/model") == str(
+            shipped
+        )  # the bad one is not remembered
     finally:
         jobs.stop_all()
 

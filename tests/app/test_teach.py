@@ -9,6 +9,8 @@ import re
 
 import numpy as np
 import pytest
+from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from app.panels.live import LivePanel
 from app.panels.teach import ROLE, SPAN_ROLE, TeachPanel
@@ -151,6 +153,11 @@ def test_continuous_recording_is_labelled_on_the_timeline(qtbot, settings, tmp_p
         assert panel.video.image.image is None
         assert "Playing " + name in panel.video.message.toPlainText()
         panel.play_button.click()  # pause
+        # Enter on the take plays it too (Space would record a new one).
+        panel.takes.setFocus()
+        qtbot.keyClick(panel.takes, Qt.Key.Key_Return)
+        assert panel.playback.isActive()
+        panel.play_button.click()  # pause
 
         rec = panel.recording
         panel.timeline.enable_selection(0, 19)
@@ -172,10 +179,38 @@ def test_continuous_recording_is_labelled_on_the_timeline(qtbot, settings, tmp_p
         assert not panel.label_span("jump")
         assert errors and "labels.csv" in errors[-1][1]
         assert len(custom.read_labels(panel.root)) == 2
+        # ... but one dragged from the frame where "wave" ends (frame 19, its last)
+        # gives that one frame to it and abuts it (it was refused as overlapping).
+        said: list[str] = []
+        panel.ctx.status = said.append
+        panel.timeline.enable_selection(19, 25)
+        assert panel.label_span("jump")
+        jump = next(r for r in custom.read_labels(panel.root) if r.action == "jump")
+        assert jump.start == pytest.approx(rows[0].end) and jump.end == pytest.approx(
+            rec.timestamps[26], abs=1e-3
+        )
+        assert said[-1].endswith(
+            "(the frame it shared with 'wave' stays with that label)"
+        )
+        labels = custom.read_labels(panel.root)
+        custom.remove_label(panel.root, labels.index(jump))  # (not the subject here)
 
         assert panel.rename_take(name, "morning")
         assert {r.recording for r in custom.read_labels(panel.root)} == {"morning"}
-        assert panel.delete_take("morning")
+        # The Delete key deletes the selected take, once it is confirmed.
+        assert panel.selected_take() == "morning"
+
+        def answer_yes() -> None:
+            box = QApplication.activeModalWidget()
+            assert isinstance(box, QMessageBox) and "'morning'" in box.text()
+            box.button(QMessageBox.StandardButton.Yes).click()
+
+        panel.show()  # a shortcut answers in the active window
+        panel.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is panel)
+        panel.takes.setFocus()
+        QTimer.singleShot(200, answer_yes)
+        qtbot.keyClick(panel.takes, Qt.Key.Key_Delete)
         assert custom.list_recordings(panel.root) == []
         assert custom.read_labels(panel.root) == []
     finally:
@@ -367,8 +402,9 @@ def test_the_folders_own_runs_come_back_with_it(qtbot, settings, tmp_path):
         assert not panel.resume_button.isEnabled() and not panel.use_button.isEnabled()
         panel.epochs.setValue(300)
         job = panel.start_training()
-        assert "every take trains: an action has fewer than 3 takes" in (
-            panel.log.toPlainText()
+        assert (
+            "every take trains: 'drop trash' (2), 'pick up' (2) have fewer than 3 takes"
+            in panel.log.toPlainText()
         )
         job.worker.item_produced.connect(
             lambda e: panel.train_job.stop() if isinstance(e, EpochDone) else None
@@ -548,9 +584,20 @@ def test_the_list_marks_bad_labelled_takes_and_remove_takes_the_row_selected(
         panel.takes.setCurrentItem(jump)
         assert panel.recording is not None and panel.recording.name == long_take
         assert panel.label_action.currentText() == "jump"  # the span's action
+        span = panel.timeline.selection()
         panel.remove_label_button.click()
         left = {r.action for r in custom.read_labels(mine) if r.recording == long_take}
         assert left == {"wave"}
+        # The take stays shown with the removed span; no row is selected (the
+        # take's "wave" row was, its span and action put in place: a second press
+        # removed it too, a trial).
+        assert panel.recording.name == long_take and panel.takes.selectedItems() == []
+        assert panel.timeline.selection() == span
+        assert panel.label_action.currentText() == "jump"
+        panel.remove_label_button.click()  # nothing there now: "wave" stays
+        assert {
+            r.action for r in custom.read_labels(mine) if r.recording == long_take
+        } == {"wave"}
         # Right after labelling, a span dragged inside another label is the one meant
         # (the list's first row, selected by the labelling, won over it: a review).
         rec = panel.recording
@@ -714,6 +761,41 @@ def test_an_actions_row_renames_the_action(qtbot, settings, tmp_path):
         assert {r.action for r in custom.read_labels(root)} == {"pick up"}
         assert panel.takes.topLevelItem(0).text(0) == "pick up (4 takes)"
         assert said[-1] == "Renamed action 'drop trash' to 'pick up' (2 labels)"
+        assert errors == []
+    finally:
+        jobs.stop_all()
+
+
+def test_renaming_after_training_says_the_model_keeps_the_old_names(
+    qtbot, settings, tmp_path
+):
+    """A renamed action was still answered under its old name by "Use in Live",
+    unsaid; a take's new name with spaces was refused and had to be typed again
+    (a trial)."""
+    root = tmp_path / "my-actions"
+    panel, jobs, errors, said = _panel_saying(qtbot, settings, tmp_path)
+    try:
+        panel.epochs.setValue(2)
+        panel.start_training()
+        qtbot.waitUntil(lambda: panel.use_button.isEnabled(), timeout=120_000)
+        assert panel.rename_action("drop trash", "throw away")
+        assert said[-1] == (
+            "Renamed action 'drop trash' to 'throw away' (2 labels); the model "
+            "trained before keeps the old name: train again for the new one"
+        )
+        take = sorted(r.name for r in custom.list_recordings(root))[0]
+        assert panel.select_take(take)
+
+        def type_a_name() -> None:
+            box = QApplication.activeModalWidget()
+            assert isinstance(box, QInputDialog)
+            box.setTextValue("  drink slow  Maria ")
+            box.accept()
+
+        QTimer.singleShot(200, type_a_name)
+        panel._on_rename_clicked()
+        assert "drink_slow_Maria" in {r.name for r in custom.list_recordings(root)}
+        assert said[-1] == f"Renamed {take!r} to 'drink_slow_Maria'"
         assert errors == []
     finally:
         jobs.stop_all()
