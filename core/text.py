@@ -31,3 +31,11 @@ def quoted_excerpt(data: bytes, limit: int = 40) -> str:
     if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
         return f"binary data, not text (starting {head[:8].hex(' ')})"
     return repr(text[:limit])
+
+
+def format_seconds(seconds: float) -> str:
+    """``h:mm:ss`` or ``m:ss`` for a duration in seconds."""
+    seconds = max(0, round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

@@ -20,6 +20,7 @@ generator run by :class:`app.workers.IteratorWorker`.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -74,7 +75,7 @@ from core.datasets.recording import (
     read_recording,
 )
 from core.skeleton import MP33, get_layout
-from core.text import count
+from core.text import count, format_seconds
 from core.training.events import (
     BatchDone,
     DataProgress,
@@ -1301,6 +1302,7 @@ class TeachPanel(QWidget):
         self.use_button.setEnabled(False)
         self._t0 = time.monotonic()
         self._stepped = False  # no training step yet (a failure now trained nothing)
+        self._first_step = (0, 0.0)  # (step, time) of this session's first step
         # Its own name: the Train panel's "training" failing or starting again is not
         # about this run (a new job of a name closes that name's error dialog).
         job = self.ctx.jobs.start("teach training", make)
@@ -1349,14 +1351,21 @@ class TeachPanel(QWidget):
             )
         elif isinstance(event, BatchDone):
             done = (event.epoch - 1) * event.steps_per_epoch + event.step
+            now = time.monotonic()
+            if not self._stepped:  # the pace is timed from the first step on
+                self._first_step = (done, now)
             self._stepped = True
             self.progress.setValue(min(done, self.progress.maximum()))
-            self.progress.setFormat(f"epoch {event.epoch} · %p%")
+            # The time left (a trial asked: 300 epochs gave no idea how long).
+            first, then = self._first_step
+            left = (now - then) / max(1, done - first) * (self._steps - done)
+            eta = f" · {format_seconds(left)} left" if done - first >= 3 else ""
+            self.progress.setFormat(f"epoch {event.epoch} · %p%{eta}")
             self.curves.add_event(event, val_loss=False)
         elif isinstance(event, EpochDone):
             self.curves.add_event(event, val_loss=False)
         elif isinstance(event, Log):
-            self._append_log(event.message)
+            self._append_log(plain_log(event.message))
         elif isinstance(event, RunFinished):
             self._on_run_finished(event)
 
@@ -1443,6 +1452,43 @@ class TeachPanel(QWidget):
         )
         if folder:
             self.base_path.setText(folder)
+
+
+_PLAIN_LOG = (
+    (
+        re.compile(
+            r"finetune preset=\S+ init_from=(?P<base>.+?): (?P<train>\d+) training "
+            r"clips \(\d+ labelled\), (?P<val>\d+) validation clips"
+        ),
+        "starting from the self-supervised encoder of {base_name}: {train} labelled "
+        "spans train, {val} are held out to measure accuracy",
+    ),
+    (
+        re.compile(r"kept fresh \(not in that run or shape differs\): classifier$"),
+        "a new classifier learns your actions on top of that encoder",
+    ),
+    (
+        re.compile(r"no novelty check: (?P<clips>\d+) labelled clips are too few"),
+        "no check for unfamiliar motion: {clips} labelled spans are too few for it, so "
+        "Live ranks your actions whatever the motion (below the threshold it says "
+        "'no action')",
+    ),
+)
+
+
+def plain_log(message: str) -> str:
+    """A training log line as the Teach panel says it: the lines written for the
+    command line's researchers ("kept fresh (not in that run or shape differs):
+    classifier", "init_from=…") in words for a person teaching their own actions
+    (a trial); the others as they are."""
+    for pattern, text in _PLAIN_LOG:
+        found = pattern.match(message)
+        if found:
+            fields = found.groupdict()
+            if "base" in fields:
+                fields["base_name"] = Path(fields["base"]).name
+            return text.format(**fields)
+    return message
 
 
 def _span_frames(info: RecordingInfo, iv: custom.LabelInterval) -> int:

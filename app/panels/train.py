@@ -57,7 +57,7 @@ from core.config import (
 from core.datasets.splits import PROTOCOLS
 from core.paths import default_runs_dir
 from core.preprocess import STREAMS
-from core.text import count
+from core.text import count, format_seconds
 from core.training.events import (
     BatchDone,
     CheckpointSaved,
@@ -76,14 +76,6 @@ from models.encoders import ENCODERS
 ALL_LABELS, LABEL_FRACTION, LABELS_PER_CLASS = "all", "fraction", "per class"
 SEMI_LABEL_PERCENT = 10.0
 """The share of labelled clips offered for ``semi`` (the paper reports 1 % and 10 %)."""
-
-
-def format_seconds(seconds: float) -> str:
-    """``h:mm:ss`` or ``m:ss`` for a duration in seconds."""
-    seconds = max(0, round(seconds))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 class TrainPanel(QWidget):

@@ -766,18 +766,42 @@ def test_an_actions_row_renames_the_action(qtbot, settings, tmp_path):
         jobs.stop_all()
 
 
-def test_renaming_after_training_says_the_model_keeps_the_old_names(
-    qtbot, settings, tmp_path
-):
-    """A renamed action was still answered under its old name by "Use in Live",
-    unsaid; a take's new name with spaces was refused and had to be typed again
-    (a trial)."""
+def test_training_and_renaming_speak_to_the_person_teaching(qtbot, settings, tmp_path):
+    """From a trial: the bar gave no idea of the time left; the log spoke the command
+    line's words ("kept fresh … classifier"); a renamed action was still answered
+    under its old name by "Use in Live", unsaid; a take's new name with spaces was
+    refused and had to be typed again."""
+    from core.training.events import BatchDone
+
     root = tmp_path / "my-actions"
     panel, jobs, errors, said = _panel_saying(qtbot, settings, tmp_path)
     try:
-        panel.epochs.setValue(2)
-        panel.start_training()
+        panel.epochs.setValue(5)
+        job = panel.start_training()
+        steps: list[str] = []  # the bar's text after each step (the panel's first)
+        job.worker.item_produced.connect(
+            lambda e: (
+                steps.append(panel.progress.format())
+                if isinstance(e, BatchDone)
+                else None
+            )
+        )
         qtbot.waitUntil(lambda: panel.use_button.isEnabled(), timeout=120_000)
+        # The time left, from the fourth step on (a trial had no idea how long).
+        assert steps[:3] == ["epoch 1 · %p%", "epoch 2 · %p%", "epoch 3 · %p%"]
+        assert all(
+            re.fullmatch(r"epoch [45] · %p% · \d+:\d\d left", f) for f in steps[3:]
+        )
+        assert len(steps) == 5
+        # The log in words for a person, not the command line's (a trial).
+        log = panel.log.toPlainText()
+        assert (
+            "starting from the self-supervised encoder of nw-ucla-ms2l: 4 labelled "
+            "spans train, 0 are held out to measure accuracy" in log
+        )
+        assert "a new classifier learns your actions on top of that encoder" in log
+        assert "no check for unfamiliar motion: 4 labelled spans are too few" in log
+        assert "kept fresh" not in log and "init_from" not in log
         assert panel.rename_action("drop trash", "throw away")
         assert said[-1] == (
             "Renamed action 'drop trash' to 'throw away' (2 labels); the model "
