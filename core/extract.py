@@ -326,6 +326,13 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
                 src, "no videos in class sub-folders (<action>/<video>) found"
             )
         return list(jobs.values())
+    if _is_video(src):  # read as a CSV, it was "not UTF-8 text" (a trial)
+        raise DataFormatError(
+            src,
+            "a video, not a folder or a CSV: put it in a folder named after its action "
+            f"(<action>/{src.name}) and give that folder's parent, or list it in a CSV "
+            "of video,start,end,action",
+        )
     by_video: dict[Path, list[tuple[float, float | None, str, int]]] = {}
     with io.StringIO(read_csv_text(src), newline="") as fh:
         reader = csv.reader(fh, strict=True)

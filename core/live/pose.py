@@ -14,18 +14,13 @@ docstring gives the derivation, checked against a real NTU recording in
 from __future__ import annotations
 
 import contextlib
-import os
-import sys
-import tempfile
-import threading
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import cv2
 import numpy as np
 
+from core.live.native_log import native_lines_dropped
 from core.skeleton import MP33
 
 # Rotation taking MediaPipe world axes (x image-right, y down, z away) to Kinect camera
@@ -40,67 +35,22 @@ _START_UP_NOTICES = (
     b"All log messages before absl::InitializeLog()",
     b"inference_feedback_manager.cc",
     b"landmark_projection_calculator.cc",  # "Using NORM_RECT without IMAGE_DIMENSIONS"
+    # With a display (EGL there): "gl_context_egl.cc:85] Successfully initialized EGL.
+    # Major : 1 Minor: 5", "gl_context.cc:369] GL version: 3.2 (OpenGL ES …)"
+    b"] Successfully initialized EGL",
+    b"] GL version: ",
 )
-_NOTICE_HEADS = (b"INFO: ", b"WARNING: ")  # written apart from the text after them
 _NOTICE_CALLS = 3  # the first estimates of a graph whose output is filtered
-_STDERR_LOCK = threading.Lock()
 
 
-@contextlib.contextmanager
-def _start_up_notices_dropped(settle: bool = True) -> Iterator[None]:
-    """Send file descriptor 2 into a temporary file while the block runs, then write
-    back every line of it but MediaPipe's start-up notices: whatever else was said
-    meanwhile (another thread's message, a real error) comes out, only later."""
-    with _STDERR_LOCK:
-        try:
-            sys.stderr.flush()
-            tmp = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
-        except (OSError, AttributeError, ValueError):  # no stderr, no temporary
-            yield
-            return
-        try:
-            saved = os.dup(2)
-        except OSError:  # no file descriptor 2 (pythonw)
-            tmp.close()
-            yield
-            return
-        with tmp:
-            os.dup2(tmp.fileno(), 2)
-            try:
-                yield
-            finally:
-                with contextlib.suppress(OSError, AttributeError, ValueError):
-                    sys.stderr.flush()
-                if settle:
-                    _until_quiet(tmp.fileno())
-                os.dup2(saved, 2)
-                os.close(saved)
-                tmp.seek(0)
-                kept = [
-                    line
-                    for line in tmp.read().splitlines(keepends=True)
-                    if not any(n in line for n in _START_UP_NOTICES)
-                ]
-                if kept and kept[-1] in _NOTICE_HEADS:
-                    # a notice's head, its text to follow in another write: "INFO: "
-                    # stood alone on the terminal
-                    kept.pop()
-                if kept:
-                    os.write(2, b"".join(kept))
+def _is_start_up_notice(line: bytes) -> bool:
+    return any(n in line for n in _START_UP_NOTICES)
 
 
-def _until_quiet(fd: int, quiet: float = 0.05, longest: float = 0.5) -> None:
-    """Wait until nothing more is written to ``fd`` for ``quiet`` seconds (at most
-    ``longest``): the graph's threads print some notices just after the first frame
-    is back (a busy machine showed them, cut in two around another line)."""
-    size, still, end = -1, time.monotonic(), time.monotonic() + longest
-    while (now := time.monotonic()) < end:
-        grown = os.fstat(fd).st_size
-        if grown != size:
-            size, still = grown, now
-        elif now - still >= quiet:
-            return
-        time.sleep(0.01)
+def _start_up_notices_dropped(settle: bool = True) -> contextlib.AbstractContextManager:
+    """MediaPipe's start-up notices kept off stderr while the block runs (see
+    :func:`core.live.native_log.native_lines_dropped`)."""
+    return native_lines_dropped(_is_start_up_notice, settle=settle)
 
 
 @dataclass(frozen=True)

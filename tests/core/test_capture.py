@@ -103,6 +103,16 @@ def test_missing_file_and_undecodable_file_raise_open_errors(tmp_path):
     assert str(err.value) == f"video '{empty}': the file is empty (0 bytes)"
 
 
+def test_a_damaged_mp4_is_said_once_without_ffmpegs_own_lines(tmp_path, capfd):
+    """FFmpeg printed "[mov,mp4,m4a,3gp,3g2,mj2 @ 0x…] moov atom not found" above the
+    error that names the file (a trial)."""
+    cut = tmp_path / "cut.mp4"  # a piece from inside a real MP4: no header
+    cut.write_bytes(require_data("videos", "ta_chi.mp4").read_bytes()[2000:5000])
+    with pytest.raises(SourceOpenError, match="cut.mp4': cannot decode"):
+        VideoSource(cut)
+    assert capfd.readouterr().err == ""
+
+
 def test_absent_camera_is_an_open_error_naming_it(capfd):
     before = cv2.getLogLevel()
     with pytest.raises(SourceOpenError, match="camera 97"):

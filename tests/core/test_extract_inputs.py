@@ -47,6 +47,19 @@ def test_video_list_not_utf8_names_the_csv_and_line(tmp_path: Path, capsys) -> N
     )  # fmt: skip
 
 
+def test_a_video_given_instead_of_its_folder_says_what_to_give(tmp_path, capsys):
+    """It was read as a CSV: "not UTF-8 text (invalid start byte): save it as
+    "CSV UTF-8"" (a trial)."""
+    video = tmp_path / "wave.mp4"
+    video.symlink_to(require_data("videos", "ta_chi.mp4"))
+    assert main(["data", "extract", str(video), "--out", str(tmp_path / "ds")]) == 2
+    assert capsys.readouterr().err == (
+        f"ms2l data extract: error: {video}: a video, not a folder or a CSV: put it in "
+        "a folder named after its action (<action>/wave.mp4) and give that folder's "
+        "parent, or list it in a CSV of video,start,end,action\n"
+    )
+
+
 def test_data_extract_csv_with_windows_paths(tmp_path: Path, capsys) -> None:
     """``clips sub\\drink 1.avi`` was looked up as one file name (``no such file``); a
     backslash is a folder separator, unless the path exists as written."""
