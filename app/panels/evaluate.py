@@ -376,8 +376,17 @@ class EvaluatePanel(QWidget):
         problem = report_folder_problem(folder, evaluated)
         if problem:
             raise ValueError(f"{folder}: {problem}")
-        folder.mkdir(parents=True, exist_ok=True)
-        return sorted(save_eval(result, folder).values())
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            return sorted(save_eval(result, folder).values())
+        except OSError as exc:
+            # Said of the folder, in words: the dialog showed "[Errno 30] Read-only
+            # file system: '…/.eval.json.15777.16e5b240.tmp'" (a trial).
+            why = exc.strerror or str(exc)
+            raise ValueError(
+                f"{folder}: the report could not be written there ({why.lower()}): "
+                "choose another folder"
+            ) from None
 
     @pyqtSlot()
     def _on_browse_clicked(self) -> None:

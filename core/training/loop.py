@@ -460,8 +460,14 @@ def trained_by(run_dir: Path) -> str | None:
     if not path.exists():
         return None
     probe = FileLock(path)
-    if probe.try_acquire():
-        probe.release()
+    try:
+        if probe.try_acquire():
+            probe.release()
+            return None
+    except OSError:
+        # A folder that cannot be written to (a read-only share, a colleague's run):
+        # no run trains there (a run writes its folder), and its evaluation goes
+        # elsewhere; it failed with the lock file's "Read-only file system" (a trial).
         return None
     return probe.note()
 

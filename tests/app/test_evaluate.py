@@ -262,10 +262,17 @@ def test_export_never_replaces_another_runs_evaluation_or_a_shipped_model(
         with qtbot.waitSignal(panel.evaluated, timeout=120_000):
             panel.evaluate_button.click()
         qtbot.waitUntil(lambda: panel.evaluate_button.isEnabled(), timeout=5000)
+        # A folder that cannot be written to (a read-only mount, which root cannot
+        # get from permissions: here a "folder" under a file) is said in words, not
+        # as "[Errno 30] Read-only file system: '…/.eval.json.….tmp'" (a trial).
+        (tmp_path / "a-file").write_text("")
+        unwritable = tmp_path / "a-file" / "reports"
         for folder, why in (
             (other, "is another run's folder"),
             (CHECKPOINTS_DIR / "nw-ucla-ms2l", "inside the shipped models' folder"),
-        ):
+            (unwritable, f"{unwritable}: the report could not be written there (not "
+             "a directory): choose another folder"),
+        ):  # fmt: skip
             choose(folder)
             panel.export_button.click()
             assert errors[-1][0] == "Export" and why in errors[-1][1], errors
@@ -274,7 +281,7 @@ def test_export_never_replaces_another_runs_evaluation_or_a_shipped_model(
         panel.export_button.click()
         assert asked[-1] == str(tiny_run)  # the dialog starts where reports go
         doc = json.loads((tiny_run / "eval.json").read_text())
-        assert doc["run_dir"] == str(tiny_run) and len(errors) == 2
+        assert doc["run_dir"] == str(tiny_run) and len(errors) == 3
     finally:
         jobs.stop_all()
 

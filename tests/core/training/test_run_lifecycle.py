@@ -356,6 +356,24 @@ def test_an_evaluation_made_while_the_run_trains_is_noted_and_removed_at_its_end
     assert (run_dir / "eval.json").is_file()
 
 
+def test_a_run_whose_lock_file_cannot_be_opened_is_evaluated(
+    tiny_data, tmp_path, capsys
+):
+    """``ms2l eval`` of a run on a read-only mount failed with ".train.lock:
+    Read-only file system", and Evaluate did nothing but print a traceback (a trial).
+    As root (the CI) a read-only folder cannot be made with permissions: the lock file
+    is a folder here, which fails to open as a read-only mount makes it fail."""
+    from core.training.loop import RUN_LOCK
+
+    run_dir = tmp_path / "r"
+    _events(tiny_config(tiny_data, run_dir, epochs=1))
+    (run_dir / RUN_LOCK).unlink(missing_ok=True)
+    (run_dir / RUN_LOCK).mkdir()
+    assert main(["eval", str(run_dir), "--device", "cpu"]) == 0
+    assert "accuracy" in capsys.readouterr().out
+    assert (run_dir / "eval.json").is_file()
+
+
 def test_an_evaluation_that_ends_after_its_run_trained_on_is_not_written(
     tiny_data, tmp_path
 ):
