@@ -120,6 +120,14 @@ class LivePanel(QWidget):
         # named it while another model answered.
         self.model_path.editingFinished.connect(self._on_model_path_editing_finished)
         self._asked_model = ""  # the folder in use or loading
+        # A remembered model that no longer loads (damaged, deleted since) gives way
+        # to the shipped one: it left Live without a model, with an error at every
+        # start (a trial). One given by the caller is not replaced.
+        shipped = shipped_model_dir()
+        self._fallback = (
+            shipped if model_dir is None and initial is not None and initial != shipped
+            else None
+        )  # fmt: skip
         browse_model = QPushButton("Browse…")
         browse_model.clicked.connect(self._on_browse_model_clicked)
         self.shipped_button = ShippedModelButton()
@@ -284,7 +292,9 @@ class LivePanel(QWidget):
         if self.predictor is not None:
             self._kept = (
                 self.predictor,
-                self.model_path.text(),
+                # Its own folder, not the field's text, which may be a folder typed
+                # since ("still using <the folder that failed>": a trial).
+                str(self.predictor.run_dir),
                 self.model_info.text(),
                 self.input_info.text(),
             )
@@ -316,6 +326,7 @@ class LivePanel(QWidget):
             return  # a model asked for earlier finished loading after a newer request
         self.predictor = predictor
         self._kept = None
+        self._fallback = None  # only for the model remembered from last time
         self.shipped_button.mark_in_use(Path(self.model_path.text()))
         self.ctx.remember(MODEL_KEY, self.model_path.text())
         labels = list(predictor.labels)
@@ -356,6 +367,13 @@ class LivePanel(QWidget):
             return
         # Start was pressed (or a restart was under way) for the model that failed.
         waiting, self._start_when_loaded = self._start_when_loaded, False
+        fallback, self._fallback = self._fallback, None
+        if self._kept is None and fallback is not None:
+            self.ctx.status(
+                f"Could not load the model used last time; using {fallback.name}"
+            )
+            self.load_model(fallback)
+            return
         if self._kept is None:
             self.model_info.setText(f"Could not load the model: {message}")
             return

@@ -414,7 +414,7 @@ def test_a_model_that_will_not_load_keeps_the_one_in_use(
 
 
 def test_a_folder_typed_into_the_field_is_the_model_that_loads(
-    qtbot, settings, tiny_run
+    qtbot, settings, tiny_run, tmp_path
 ):
     """A folder typed into "Run folder" and Enter changed the field only: the model
     of before answered under the new folder's name (a trial)."""
@@ -439,6 +439,14 @@ def test_a_folder_typed_into_the_field_is_the_model_that_loads(
         job = panel.model_job
         qtbot.keyClick(panel.model_path, Qt.Key.Key_Return)
         assert panel.model_job is job and errors == []
+        # A typed folder that fails: the model in use stays, and is the one named
+        # (the message named the typed folder, "still using <it>": a trial).
+        panel.model_path.setText(str(tmp_path))
+        qtbot.keyClick(panel.model_path, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: bool(said) and said[-1].startswith("Could not load"))
+        assert said[-1] == f"Could not load the model; still using {shipped}"
+        assert panel.model_path.text() == str(shipped)
+        assert panel.predictor.run_dir == shipped
     finally:
         jobs.stop_all()
 
@@ -701,3 +709,31 @@ def test_a_4k_frame_is_shrunk_for_the_view_with_its_landmarks():
     assert shown.frame[round(y), round(x)].min() == 255  # still on the white square
     small = dataclasses.replace(update, frame=frame[:720, :1280])
     assert for_display(small) is small  # a frame that fits goes as it is
+
+
+def test_a_remembered_model_that_no_longer_loads_gives_way_to_the_shipped_one(
+    qtbot, settings, tiny_run, tmp_path
+):
+    """Live's model of last time, damaged since, left Live without a model and an
+    error at every start (a trial)."""
+    import shutil
+
+    from core.runs import shipped_model_dir
+
+    damaged = tmp_path / "mine"
+    shutil.copytree(tiny_run, damaged)
+    ctx, jobs, errors = make_context(settings)
+    ctx.remember("live/model", str(damaged))
+    (damaged / "weights.pt").write_bytes(b"cut short")
+    said: list[str] = []
+    ctx.status = said.append
+    panel = LivePanel(ctx)
+    qtbot.addWidget(panel)
+    try:
+        qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
+        assert panel.predictor.run_dir == shipped_model_dir()
+        assert panel.model_path.text() == str(shipped_model_dir())
+        assert "Could not load the model used last time; using nw-ucla-ms2l" in said
+        assert ctx.recall("live/model") == str(shipped_model_dir())  # not again
+    finally:
+        jobs.stop_all()
