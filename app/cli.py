@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core import cli
+from core.commands.paths import run_folder
 from core.errors import UserError
 
 
@@ -30,7 +31,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser = subparsers.add_parser(
         "gui", help="launch the desktop app (Live, Teach, Replay, Train, Evaluate)"
     )
-    parser.add_argument("--model", type=Path, help="run folder of the model to use")
+    parser.add_argument(
+        "--model",
+        type=lambda text: Path(run_folder(text)),
+        help="run folder of the model for Live and Replay, or a shipped model's name",
+    )
     parser.add_argument("--video", type=Path, help="video file to preselect in Live")
     parser.set_defaults(func=run)
     return parser

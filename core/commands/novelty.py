@@ -26,7 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "run_dir",
         metavar="RUN",
         type=run_folder,
-        help="run folder, or a shipped model's name",
+        help="run folder (a shipped model's folder stays as it came: copy it first)",
     )
     p.add_argument(
         "--percentile",

@@ -590,7 +590,7 @@ def _stop_on_sigint(
         # and buffered streams refuse re-entrant writes.
         what = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
         again = (
-            "Ctrl-C again to abort"
+            "Ctrl-C again a second or more later aborts"
             if signum == signal.SIGINT
             else f"another {what} a second or more later aborts"
         )

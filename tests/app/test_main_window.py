@@ -147,6 +147,18 @@ def test_ms2l_gui_rejects_a_missing_model_folder(tmp_path, capsys):
     assert "model folder not found" in capsys.readouterr().err
 
 
+def test_ms2l_gui_takes_a_shipped_models_name():
+    """``ms2l gui --model nw-ucla-ms2l-gcn`` said "model folder not found", though
+    eval, infer --run and --init-from take the name (a trial)."""
+    import app.cli
+    from core.cli import build_parser
+    from core.paths import CHECKPOINTS_DIR
+
+    parser = build_parser([app.cli])
+    args = parser.parse_args(["gui", "--model", "nw-ucla-ms2l-gcn"])
+    assert args.model == CHECKPOINTS_DIR / "nw-ucla-ms2l-gcn"
+
+
 def test_without_a_display_the_app_says_so_in_one_line(tmp_path, monkeypatch, capsys):
     """On a server Qt aborted (status 134) advising to reinstall the application."""
     env = {k: v for k, v in os.environ.items()
