@@ -152,6 +152,15 @@ def _labelled_clips(
             f"clips of actions this model was not trained on were left out ({unknown}): "
             "train again to score them",
         )
+    if store.bad_files:
+        # Said as training and data info say it: a damaged file scored one clip
+        # fewer, unsaid (a trial).
+        more = len(store.bad_files) - 1
+        notes += (
+            f"{count(len(store.bad_files), 'file')} of the dataset could not be read "
+            f"and {'is' if not more else 'are'} left out: {store.bad_files[0]}"
+            + (f" (and {more} more: ms2l data info lists them)" if more else ""),
+        )
     gone = [n for n in predictor.labels if n not in store.class_names]
     if gone:
         notes += (

@@ -374,6 +374,27 @@ def test_a_run_whose_lock_file_cannot_be_opened_is_evaluated(
     assert (run_dir / "eval.json").is_file()
 
 
+def test_eval_says_which_files_of_the_dataset_could_not_be_read(
+    tiny_data, tmp_path, capsys
+):
+    """A damaged file of the evaluated data scored one clip fewer, unsaid (training
+    and data info name it; a trial)."""
+    import shutil
+
+    root, _cache = tiny_data
+    copy = tmp_path / "all_sqe"
+    shutil.copytree(root, copy)
+    damaged = copy / "a01_s01_e00_v03.json"
+    damaged.write_text(damaged.read_text()[:100])
+    run_dir = tmp_path / "r"
+    _events(tiny_config(tiny_data, run_dir, epochs=1))
+    assert main(["eval", str(run_dir), "--root", str(copy), "--device", "cpu"]) == 0
+    captured = capsys.readouterr()
+    said = captured.out + captured.err
+    assert "1 file of the dataset could not be read and is left out: " in said
+    assert f"{damaged}" in said
+
+
 def test_an_evaluation_that_ends_after_its_run_trained_on_is_not_written(
     tiny_data, tmp_path
 ):
