@@ -333,7 +333,17 @@ def record(
         label = None
         warning = ""
         if action is not None and detected:
-            label = add_label(root, name, 0.0, seconds, action, subject)
+            try:
+                label = add_label(root, name, 0.0, seconds, action, subject)
+            except ValueError as exc:  # labels.csv damaged (by hand): the take stays
+                # It read "Recording failed: labels.csv:3: …" over a take saved whole
+                # (a trial).
+                yield RecordFinished(
+                    path, name, frames, seconds, detected, None, reason,
+                    f"{name!r} was saved but not labelled {action!r}: {exc}; fix that "
+                    "file, then label the take on the timeline",
+                )  # fmt: skip
+                return
             warning = sparse_take_note(name, action, frames, detected) or (
                 short_take_note(root, name, action, seconds)
             )

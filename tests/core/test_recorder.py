@@ -492,3 +492,27 @@ def test_a_take_with_a_person_in_few_frames_says_so(tmp_path: Path):
         "'wave-001': it is labelled 'wave', but teaches little of it; record it again "
         "with your whole body in the picture (or delete it)"
     )
+
+
+def test_a_take_into_a_folder_with_a_damaged_labels_csv_is_kept_and_says_so(
+    tmp_path: Path,
+):
+    """It read "Recording failed: labels.csv:3: start 'abc' is not a number of
+    seconds" over a take saved whole (a trial)."""
+    from core.datasets import custom
+
+    root = tmp_path / "ds"
+    root.mkdir()
+    table = "recording,start,end,action,subject\nold,abc,1,wave,\n"
+    (root / "labels.csv").write_text(table)
+    video = require_data("videos", "ta_chi.mp4")
+    finished = list(record(video, root, action="kick", max_frames=20))[-1]
+    assert isinstance(finished, RecordFinished) and finished.frames == 20
+    assert finished.label is None
+    assert finished.warning.startswith(
+        f"{finished.name!r} was saved but not labelled 'kick': "
+    )
+    assert "labels.csv:2" in finished.warning and "fix that file" in finished.warning
+    assert (root / "labels.csv").read_text() == table  # left as it was
+    [info] = custom.list_recordings(root)
+    assert info.name == finished.name and info.frames == 20
