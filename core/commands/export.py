@@ -7,6 +7,7 @@ torch model (to 1e-4) on a batch of a different size and length than the traced 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from core.commands.paths import (
@@ -74,4 +75,11 @@ def run(args: argparse.Namespace) -> int:
     path = export_onnx(args.run, args.out, force=True)
     size = path.stat().st_size / 1e6
     print(f"wrote {path} ({size:.1f} MB); onnxruntime matches torch to 1e-4")
+    if path != target:  # the run folder could not be written: said, not only shown
+        print(
+            f"ms2l export: note: {target} could not be written (the run folder is "
+            "read-only): the model is in the cache above, where Live and ms2l infer "
+            "find it; --out FILE writes it where you choose",
+            file=sys.stderr,
+        )
     return 0

@@ -202,9 +202,19 @@ def _resolve(
             raise ValueError("resume needs the run folder (--resume RUN)")
         run_dir = Path(cfg.run.run_dir).expanduser()
         saved = runs.read_run(run_dir).config
-        state = runs.safe_load(run_dir / runs.LAST)
+        # What can be done instead: the message alone gave no way on (a trial).
+        instead = (
+            "; the run cannot resume: start a new run (--init-from "
+            f"{run_dir} starts one from its weights)"
+            if (run_dir / runs.WEIGHTS).is_file()
+            else "; the run cannot resume: start it again"
+        )
+        try:
+            state = runs.safe_load(run_dir / runs.LAST)
+        except ValueError as exc:
+            raise ValueError(f"{exc}{instead}") from None
         if not isinstance(state, dict) or "model" not in state or "epoch" not in state:
-            raise ValueError(f"{run_dir / runs.LAST}: not a resume checkpoint")
+            raise ValueError(f"{run_dir / runs.LAST}: not a resume checkpoint{instead}")
         run = dataclasses.replace(
             saved.run,
             resume=True,

@@ -332,3 +332,28 @@ def test_export_and_novelty_leave_a_shipped_models_folder_as_it_came(capsys):
     err = capsys.readouterr().err
     assert "stays as it came" in err and "cp -r" in err
     assert state() == before
+
+
+def test_export_into_a_read_only_run_folder_says_where_the_model_went(
+    monkeypatch, capsys
+):
+    """``ms2l export RUN --onnx`` on a read-only run wrote the cache's copy and said
+    only its path, not that RUN/model.onnx (the documented place) was not written."""
+    with _reachable_run(seed=8) as (base, run):
+        cache = base / "cache"
+        cache.mkdir()
+        os.chmod(cache, 0o777)
+        monkeypatch.setenv("MS2L_CACHE", str(cache))
+        for p in run.iterdir():
+            os.chmod(p, 0o644)
+        os.chmod(run, 0o555)
+        with _unprivileged():
+            assert main(["export", str(run), "--onnx"]) == 0
+        out, err = capsys.readouterr()
+        assert f"wrote {cached_onnx_path(run)} (" in out
+        assert err == (
+            f"ms2l export: note: {run / ONNX_FILE} could not be written (the run "
+            "folder is read-only): the model is in the cache above, where Live and "
+            "ms2l infer find it; --out FILE writes it where you choose\n"
+        )
+        assert not (run / ONNX_FILE).exists()

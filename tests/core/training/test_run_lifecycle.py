@@ -136,6 +136,22 @@ def test_a_late_second_stop_aborts_and_says_how_to_resume(
             stop.set()
 
 
+def test_a_damaged_resume_checkpoint_says_what_can_be_done(tiny_data, tmp_path, capsys):
+    """ "last.pt: corrupt or unreadable checkpoint ([Errno 22] Invalid argument)" gave
+    no way on (a trial)."""
+    run_dir = tmp_path / "run"
+    _cancel_in_epoch_2(tiny_config(tiny_data, run_dir, epochs=3))
+    last = run_dir / runs.LAST
+    last.write_bytes(last.read_bytes()[:300])
+    assert main(["train", "--resume", str(run_dir)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"ms2l train: error: {last}: corrupt")
+    assert err.endswith(
+        f"; the run cannot resume: start a new run (--init-from {run_dir} starts one "
+        "from its weights)\n"
+    )
+
+
 def test_first_sigint_sets_stop_second_raises_and_handler_is_restored(monkeypatch):
     from core.commands import train
 
