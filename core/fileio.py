@@ -110,6 +110,8 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
 # The first bytes of the video containers people send, by their name.
 _VIDEO_MAGIC = (
     (4, b"ftyp", "MP4/MOV"),
+    # QuickTime files older than the ftyp atom start with another top-level atom
+    *((4, atom, "MP4/MOV") for atom in (b"moov", b"mdat", b"wide", b"free", b"skip")),
     (0, b"\x1aE\xdf\xa3", "Matroska/WebM"),
     (0, b"\x00\x00\x01\xba", "MPEG"),
     (0, b"0&\xb2u\x8ef\xcf\x11", "WMV/ASF"),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from core.commands.paths import (
     check_output_path,
+    holds_onnx,
     refuse_overwriting_inputs,
     refuse_replacing_another_kind,
     run_folder,
@@ -52,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
         # the run's own files (weights, config, labels) are the export's inputs
         inputs = [p for p in args.run.iterdir() if p.is_file() and p.suffix != ".onnx"]
         refuse_overwriting_inputs({"--out": args.out}, inputs)
-        refuse_replacing_another_kind(args.out, "--out", (".onnx",), "an ONNX model")
+        refuse_replacing_another_kind(
+            args.out, "--out", (".onnx",), "an ONNX model", holds_onnx
+        )
     from core.inference import export_onnx
     from core.inference.predictor import onnx_reproduces
     from core.runs import in_shipped_folder

@@ -272,7 +272,13 @@ def run(args: argparse.Namespace) -> int:
             check_output_path(path, option)
     refuse_overwriting_inputs({"--out": args.out, "--json": args.json}, _inputs(args))
     if args.out is not None:
-        refuse_replacing_another_kind(args.out, "--out", VIDEO_SUFFIXES, "a video")
+        refuse_replacing_another_kind(
+            args.out,
+            "--out",
+            VIDEO_SUFFIXES,
+            "a video",
+            lambda path: bool(video_container(path)),
+        )
     if args.json is not None:
         _refuse_replacing_what_infer_did_not_write(args.json)
     settings = _settings(args)

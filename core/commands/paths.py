@@ -9,7 +9,7 @@ output is moved into place (:func:`refuse_overwriting_inputs`).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from core.errors import UserError
@@ -39,7 +39,11 @@ def check_output_path(path: Path, option: str) -> None:
 
 
 def refuse_replacing_another_kind(
-    path: Path, option: str, suffixes: Iterable[str], kind: str
+    path: Path,
+    option: str,
+    suffixes: Iterable[str],
+    kind: str,
+    looks_like: Callable[[Path], bool] | None = None,
 ) -> None:
     """Fail if ``path`` exists and is not a file of the kind the option writes (by its
     extension): an ONNX export given the name of a run's ``weights.pt``, or of a
@@ -51,14 +55,28 @@ def refuse_replacing_another_kind(
         option: The command-line option, for the message.
         suffixes: Extensions of the kind written (lower case, with the dot).
         kind: What the option writes, for the message (e.g. ``"an ONNX model"``).
+        looks_like: Whether a file's content is of that kind: a file with the right
+            extension but other content (notes saved as ``notes.onnx``) is refused
+            too; an empty file may be replaced.
 
     Raises:
-        UserError: If ``path`` exists with another extension.
+        UserError: If ``path`` exists with another extension, or with content of
+            another kind.
     """
     allowed = tuple(suffixes)
     if path.exists() and path.suffix.lower() not in allowed:
         raise UserError(
             f"{option} {path}: exists and is not {kind} ({', '.join(allowed)}); "
+            "writing it would destroy it, choose another file"
+        )
+    if (
+        looks_like is not None
+        and path.is_file()
+        and path.stat().st_size > 0
+        and not looks_like(path)
+    ):
+        raise UserError(
+            f"{option} {path}: exists and does not hold {kind} (by its content); "
             "writing it would destroy it, choose another file"
         )
 
@@ -155,3 +173,13 @@ def run_folder(text: str) -> str:
         if (shipped / "config.json").is_file():
             return str(shipped)
     return text
+
+
+def holds_onnx(path: Path) -> bool:
+    """Whether a file starts as an ONNX model does: a protobuf ``ModelProto``, whose
+    first field is ``ir_version`` (field 1, a varint: the byte 0x08)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(1) == b"\x08"
+    except OSError:
+        return False

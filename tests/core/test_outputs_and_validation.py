@@ -88,7 +88,11 @@ def test_outputs_never_replace_another_runs_files_or_a_recording(
     (other / "eval.json").write_text('{"accuracy": 0.5}\n')
     take = tmp_path / "take.jsonl"
     take.write_text('{"format": "ms2l-recording", "version": 1}\n')
-    before = {p: p.read_bytes() for p in [*other.iterdir(), take]}
+    # Files of the output's extension but not its kind (a trial lost both).
+    notes, precious = tmp_path / "notes.onnx", tmp_path / "precious.mp4"
+    notes.write_text("my notes\n")
+    precious.write_text("precious\n")
+    before = {p: p.read_bytes() for p in [*other.iterdir(), take, notes, precious]}
     skel = require_data("ntu", "S001C001P001R001A001.skeleton")
     for argv, says in (
         (["export", str(run_dir), "--onnx", "--out", str(other / "weights.pt")],
@@ -102,6 +106,10 @@ def test_outputs_never_replace_another_runs_files_or_a_recording(
          "ms2l infer"),
         (["infer", str(skel), "--run", str(run_dir), "--out", str(other / "config.json")],
          f"--out {other / 'config.json'}: exists and is not a video"),
+        (["export", str(run_dir), "--onnx", "--out", str(notes)],
+         f"--out {notes}: exists and does not hold an ONNX model (by its content)"),
+        (["infer", str(skel), "--run", str(run_dir), "--out", str(precious)],
+         f"--out {precious}: exists and does not hold a video (by its content)"),
         (["eval", str(run_dir), "--out", str(other)],
          f"--out {other}: is another run's folder"),
         (["eval", str(run_dir), "--out", str(CHECKPOINTS_DIR / "nw-ucla-ms2l")],
@@ -113,9 +121,13 @@ def test_outputs_never_replace_another_runs_files_or_a_recording(
     assert {p: p.read_bytes() for p in before} == before
     # An earlier export, or an earlier prediction file, is replaced as asked.
     onnx = tmp_path / "model.onnx"
-    onnx.write_bytes(b"old")
+    assert main(["export", str(other), "--onnx", "--out", str(onnx)]) == 0
+    earlier = onnx.stat().st_ino  # (written anew: an atomic rename, another inode)
     assert main(["export", str(run_dir), "--onnx", "--out", str(onnx)]) == 0
-    assert onnx.read_bytes() != b"old"
+    assert onnx.stat().st_ino != earlier
+    video = tmp_path / "earlier.mp4"
+    argv = ["infer", str(skel), "--run", str(run_dir), "--out", str(video), "--quiet"]
+    assert main(argv) == 0 and main(argv) == 0  # an earlier video is replaced
     js = tmp_path / "predictions.json"
     argv = ["infer", str(skel), "--run", str(run_dir), "--json", str(js), "--quiet"]
     assert main(argv) == 0 and main(argv) == 0  # the second replaces the first's
