@@ -16,6 +16,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+MAX_COORDINATE = 1e4
+"""The largest coordinate a reader takes (metres, or pixels for image positions): no
+sensor gives a person 10 km away, so beyond it a value is damaged (1e30 in a file went
+through as a confident answer, and drew every frame as a single dot: a trial)."""
+
 
 class DataFormatError(ValueError):
     """A dataset file is malformed. The message names the file, and the line when known."""

@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from core.datasets.base import DataFormatError, SkeletonSequence
+from core.datasets.base import MAX_COORDINATE, DataFormatError, SkeletonSequence
 from core.datasets.scanning import (
     FileDatasetReader,
     FileFailed,
@@ -85,7 +85,6 @@ _WANTED = (0, 1, 2, 5, 6)
 # colour pixels, 8 fraction digits for metres); 10**(4 + 8) < 2**53 keeps the integer
 # mantissa exact. Fields outside the window are converted one by one.
 # Largest value a float32 holds: a kept field beyond it would become inf in the clip.
-_F32_MAX = float(np.finfo(np.float32).max)
 
 
 def parse_name(name: str) -> dict[str, Any]:
@@ -220,11 +219,13 @@ def parse_lines(data: bytes, path: str) -> RawSkeleton:
                     ) from None
                 if not all(math.isfinite(row[k]) for k in _WANTED):
                     raise DataFormatError(path, "non-finite coordinate", lineno)
-                big = next((k for k in _WANTED if abs(row[k]) > _F32_MAX), None)
+                big = next((k for k in _WANTED if abs(row[k]) > MAX_COORDINATE), None)
                 if big is not None:
                     shown = values[big].decode("utf-8", "replace")[:40]
                     raise DataFormatError(
-                        path, f"coordinate out of range: {shown!r}", lineno
+                        path,
+                        f"coordinate out of range: {shown!r} (beyond ±{MAX_COORDINATE:g})",
+                        lineno,
                     )
                 block.append(row)
             frames.append(t)
@@ -313,12 +314,17 @@ def parse_jit(data: bytes, path: str) -> RawSkeleton:
             value = float(data[start:end])
         except ValueError:
             raise _Fallback from None
-        if not abs(value) <= _F32_MAX:  # inf, nan, or beyond float32
+        if not abs(value) <= MAX_COORDINATE:  # inf, nan, or a damaged value
             raise _Fallback
         if k < 3:
             xyz[body, joint, k] = value
         else:
             color[body, joint, k - 3] = value
+    if (
+        not (np.abs(xyz) <= MAX_COORDINATE).all()
+        or not (np.abs(color) <= MAX_COORDINATE).all()
+    ):
+        raise _Fallback  # a damaged value: the line-by-line reader names its line
     return RawSkeleton(
         num_frames=num_frames,
         frame_of_body=frames[:nb],

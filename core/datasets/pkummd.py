@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from core.datasets.base import DataFormatError, SkeletonSequence
+from core.datasets.base import MAX_COORDINATE, DataFormatError, SkeletonSequence
 from core.datasets.scanning import (
     FileDatasetReader,
     FileFailed,
@@ -137,7 +137,8 @@ def parse_skeleton(data: bytes, path: str) -> np.ndarray:
                     ) from None
         raise DataFormatError(path, "not a table of numbers") from None
     frames = values.reshape(len(rows), 2, NUM_JOINTS, 3)
-    finite = np.isfinite(frames).reshape(len(rows), -1).all(axis=1)
+    with np.errstate(invalid="ignore"):
+        finite = (np.abs(frames) <= MAX_COORDINATE).reshape(len(rows), -1).all(axis=1)
     if not finite.all():
         raise _row_error(
             path, lines, int(np.argmin(finite)), "non-finite or out-of-range value"

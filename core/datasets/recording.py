@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from core.datasets.base import DataFormatError
+from core.datasets.base import MAX_COORDINATE, DataFormatError
 from core.skeleton import MP33, convert, get_layout
 from core.text import quoted_excerpt
 
@@ -525,7 +525,6 @@ def _read_lines(path: Path) -> tuple[list[str], bool]:
     return lines, torn
 
 
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
 # Consecutive frames never closer than this are not a recording's frames: most likely
 # the timestamps were written in milliseconds (or frame numbers) instead of seconds. The
 # smallest gap, not a typical one: a real recording with pauses still has close frames.
@@ -561,8 +560,11 @@ def _values(doc: dict, key: str, shape: tuple[int, ...], what: str) -> np.ndarra
         )
     if not np.all(np.isfinite(a)):
         raise ValueError(f'a coordinate in "{key}" is NaN, infinite or null')
-    if np.abs(a).max(initial=0.0) > _FLOAT32_MAX:
-        raise ValueError(f'a coordinate in "{key}" is too large ({np.abs(a).max():g})')
+    if np.abs(a).max(initial=0.0) > MAX_COORDINATE:
+        raise ValueError(
+            f'a coordinate in "{key}" is too large ({np.abs(a).max():g}, beyond '
+            f"±{MAX_COORDINATE:g}: a damaged value)"
+        )
     return a.astype(np.float32).reshape(shape)
 
 

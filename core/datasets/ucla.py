@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from core.datasets.base import DataFormatError, SkeletonSequence
+from core.datasets.base import MAX_COORDINATE, DataFormatError, SkeletonSequence
 from core.datasets.scanning import (
     FileDatasetReader,
     FileFailed,
@@ -161,10 +161,13 @@ def parse_sample(
         )
     with np.errstate(over="ignore"):
         joints = joints.astype(np.float32)
-    if not np.isfinite(joints).all():  # beyond float32 (e.g. 1e39): became inf
-        t, v, _ = np.argwhere(~np.isfinite(joints))[0]
+    far = ~(np.abs(joints) <= MAX_COORDINATE)  # beyond float32 (1e39) became inf
+    if far.any():
+        t, v, _ = np.argwhere(far)[0]
         raise DataFormatError(
-            source, f"value out of range at frame {t} joint {v}", line=1
+            source,
+            f"value out of range at frame {t} joint {v} (beyond ±{MAX_COORDINATE:g} m)",
+            line=1,
         )
     table = table or load_class_table("nw-ucla")
     try:
