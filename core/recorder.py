@@ -41,7 +41,7 @@ from core.datasets.recording import (
     SourceInfo,
     recording_info,
 )
-from core.live.capture import VideoSource, is_live
+from core.live.capture import VideoSource, is_live, truncation_note
 from core.live.pose import MediaPipePose, PoseEstimator
 
 
@@ -253,6 +253,7 @@ def record(
         info = source_info(src, mirrored)
         reason = "eof"
         frames = detected = 0
+        last_index = -1  # the source's last frame read
         first_t: float | None = None
         countdown_end: float | None = None
         clock: tuple[float, float] | None = None  # (monotonic, file time) at start
@@ -278,6 +279,7 @@ def record(
             )
             if frame is None:
                 break
+            last_index = frame.index
             image = cv2.flip(frame.image, 1) if mirrored else frame.image
             if countdown > 0:
                 if countdown_end is None:
@@ -351,6 +353,15 @@ def record(
             warning = (
                 f"nobody was seen in {name!r}: the take was kept but not labelled "
                 f"{action!r}"
+            )
+        cut = (
+            truncation_note(src.source, src.frame_count, last_index + 1)
+            if reason == "eof" and not src.live
+            else ""
+        )
+        if cut:  # a video cut short (or cut while read): the take ends there (a trial)
+            warning = "; ".join(
+                w for w in (warning, f"the take ends early: {cut}") if w
             )
         yield RecordFinished(
             path, name, frames, seconds, detected, label, reason, warning

@@ -516,3 +516,20 @@ def test_a_take_into_a_folder_with_a_damaged_labels_csv_is_kept_and_says_so(
     assert (root / "labels.csv").read_text() == table  # left as it was
     [info] = custom.list_recordings(root)
     assert info.name == finished.name and info.frames == 20
+
+
+def test_a_take_from_a_video_cut_short_says_so(tmp_path: Path):
+    """A take from a video file truncated (before or while it was read) was saved as
+    if whole, unsaid; Live and infer say it (a trial)."""
+    data = require_data("videos", "S001C001P001R001A001_rgb.avi").read_bytes()
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(data[: len(data) // 2])
+    finished = list(record(cut, tmp_path / "ds", action="drink"))[-1]
+    assert isinstance(finished, RecordFinished) and finished.reason == "eof"
+    assert finished.label is not None  # kept and labelled: what was there is good
+    assert finished.warning.startswith(
+        f"the take ends early: {cut}: the file says it holds 103 frames but only "
+    )
+    whole = require_data("videos", "S001C001P001R001A001_rgb.avi")
+    finished = list(record(whole, tmp_path / "ds", action="drink"))[-1]
+    assert "ends early" not in finished.warning
