@@ -562,6 +562,11 @@ class ReplayPanel(QWidget):
         )
         self.source_label.setText(f"{src}: {len(sequences)} clip(s)")
         self.ctx.status(f"Opened {src}")  # an earlier failure's line stayed up
+        problem = sequences[0].meta.get("labels_problem")
+        if problem:  # shown without its true actions: said why
+            self.source_label.setText(
+                f"{src}: {len(sequences)} clip(s); labels not read: {problem}"
+            )
         self._show_file_source(sequences[0])
         self._fill_class_filter()
         self._apply_filter()

@@ -316,7 +316,9 @@ def read_sequence(
         list of ``[label, start, end]`` (0-based label and frames, end exclusive).
 
     Raises:
-        DataFormatError: If the skeleton or label file is malformed.
+        DataFormatError: If the skeleton file is malformed, or the label file given
+            as ``labels`` (one found beside it that is malformed leaves the intervals
+            out, ``meta["labels_problem"]`` saying why).
     """
     path = Path(path)
     frames = parse_skeleton(read_bytes(path), str(path))
@@ -327,8 +329,18 @@ def read_sequence(
     except ValueError:
         meta = {"sequence": path.stem}
     intervals: list[list[int]] = []
+    rows = None
     if label_path is not None:
-        rows = parse_labels(read_bytes(label_path), str(label_path))
+        try:
+            rows = parse_labels(read_bytes(label_path), str(label_path))
+        except DataFormatError as exc:
+            if labels is not None:
+                raise
+            # The label file found beside it is damaged: the skeleton is still read
+            # and shown, its answers unscored (one bad label row refused the whole
+            # sequence: a trial); as a recording's bad labels.csv is said.
+            meta["labels_problem"] = str(exc)
+    if label_path is not None and rows is not None:
         kept, notes = cut_instances(frames, rows, str(label_path))
         intervals = [[row.action - 1, start, end] for row, start, end in kept]
         meta["label_file"] = str(label_path)

@@ -118,6 +118,33 @@ def test_real_ntu_file_replays_with_true_and_predicted_label(qtbot, settings):
         jobs.stop_all()
 
 
+def test_a_pku_mmd_sequence_whose_label_file_is_damaged_is_shown_and_says_so(
+    qtbot, settings, tmp_path
+):
+    """One bad label row refused the whole sequence (a trial): shown without its
+    true actions, and said why."""
+    import shutil
+
+    src = require_data("pkummd")
+    (tmp_path / "skeleton").mkdir()
+    (tmp_path / "labels").mkdir()
+    path = tmp_path / "skeleton" / "0005-L.txt"
+    shutil.copy(src / "skeleton" / "0005-L.txt", path)
+    (tmp_path / "labels" / "0005-L.txt").write_text("4,abc,510,2\n")
+    panel, jobs = make_panel(qtbot, settings)
+    panel.model_dir = None
+    try:
+        panel.open_file(path)
+        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+        assert panel.current.num_frames == 1494
+        assert panel.current.meta["intervals"] == []
+        text = panel.source_label.text()
+        assert text.startswith("0005-L.txt: 1 clip(s); labels not read: ")
+        assert f"{tmp_path / 'labels' / '0005-L.txt'}:1:" in text
+    finally:
+        jobs.stop_all()
+
+
 def test_pku_mmd_sequence_shows_labelled_intervals_on_the_timeline(qtbot, settings):
     path = require_data("pkummd", "skeleton", "0005-L.txt")
     panel, jobs = make_panel(qtbot, settings)

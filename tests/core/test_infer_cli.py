@@ -306,6 +306,28 @@ def test_pkummd_sequence_is_scored_per_frame(tmp_path_factory, capsys):
     assert "frames: " not in capsys.readouterr().err
 
 
+def test_a_pkummd_sequence_with_a_bad_label_row_is_recognised_unscored(
+    run_dir, tmp_path, capsys
+):
+    """One bad row of the label file found beside it refused the whole skeleton
+    file (a trial): it is read, answered, and said to be unscored."""
+    import shutil
+
+    src = require_data("pkummd")
+    (tmp_path / "skeleton").mkdir()
+    (tmp_path / "labels").mkdir()
+    skeleton = tmp_path / "skeleton" / "0005-L.txt"
+    shutil.copy(src / "skeleton" / "0005-L.txt", skeleton)
+    rows = (src / "labels" / "0005-L.txt").read_text().splitlines()
+    rows[1] = "4,abc,510,2"
+    (tmp_path / "labels" / "0005-L.txt").write_text("\n".join(rows) + "\n")
+    argv = ["infer", str(skeleton), "--run", str(run_dir), "--max-frames", "200"]
+    assert main([*argv, "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "  labels not read (nothing scored): " in out and "0005-L.txt:2:" in out
+    assert "frame accuracy" not in out and "frame by frame" in out
+
+
 def test_a_recording_of_other_classes_is_not_scored(tmp_path_factory, capsys):
     """Beside the note that the score meant nothing, '3.1 % of all 1494 frames' was
     printed all the same."""
