@@ -775,6 +775,9 @@ class ReplayPanel(QWidget):
         if sequence is None or frame >= len(sequence):
             return
         state = sequence.state(frame)
+        if not state.top_k:  # before the first window: no answer yet, not "no action"
+            self.pred_label.setText("Predicted: – (the first window is filling)")
+            return
         top = f" ({100 * state.top_k[0][1]:.0f} %)" if state.action is not None else ""
         verdict = ""
         if self._same_classes() and state.action is not None:

@@ -23,7 +23,7 @@ class ConfusionHeatmap(pg.PlotWidget):
         self.image.setColorMap(pg.colormap.get("viridis"))
         self.addItem(self.image)
         self.setLabel("left", "true class")
-        self.setLabel("bottom", "predicted class")
+        self.setLabel("bottom", "predicted class (its number, as on the left)")
         for axis in ("left", "bottom"):
             ax = self.getAxis(axis)
             ax.setTextPen("k")
