@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,11 +16,13 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)  ## launch the desktop app with the shipped model
 	$(PY) -m app
 
-test: $(STAMP)  ## lint, import boundaries, static types of core/models, full test suite (offscreen Qt, CPU)
+test: lint  ## lint, import boundaries, static types of core/models, full test suite (offscreen Qt, CPU)
+	$(PY) -m pytest
+
+lint: $(STAMP)  ## ruff, import boundaries, static types of core/models (no tests)
 	$(VENV)/bin/ruff check app core models tests bench
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
-	$(PY) -m pytest
 
 clean:
 	rm -rf $(VENV) .pytest_cache
