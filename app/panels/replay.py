@@ -13,6 +13,7 @@ labelled and predicted intervals are then shown on a timeline.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -418,11 +419,18 @@ class ReplayPanel(QWidget):
         bad = self.source_label.toolTip()
         if not bad:
             return
+        # The source line's own summary: bad files and skipped items (label rows,
+        # names past a dataset's) apart; all were counted as files (a trial).
+        said = re.search(r"\((.*): see Bad files…\)", self.source_label.text())
+        head = (
+            f"Of this dataset, {said.group(1)}"
+            if said
+            else f"{count(len(bad.splitlines()), 'line')} of this dataset left out"
+        )
         box = QMessageBox(
             QMessageBox.Icon.Information,
             "MS²L Studio — bad files left out",
-            f"{count(len(bad.splitlines()), 'file')} of this dataset could not be "
-            "read or were skipped, and were left out (the file and why):\n\n" + bad,
+            f"{head} (each with the file and why):\n\n" + bad,
             QMessageBox.StandardButton.Ok,
             self,
         )

@@ -326,6 +326,10 @@ def test_bad_files_of_a_folder_are_listed_and_long_errors_wrap(
         panel.bad_files_button.click()
         dialog = panel.bad_files_dialog
         assert dialog is not None and "S001C001P001R001A001.skeleton" in dialog.text()
+        # Its count is the source line's: bad files apart from skipped items.
+        assert dialog.text().startswith(
+            "Of this dataset, 1 bad file left out (each with the file and why):\n\n"
+        )
         dialog.close()
         width = panel.sizeHint().width()
         panel.open_file(require_data("nw-ucla", "all_sqe.zip"))
