@@ -36,12 +36,14 @@ different actions, or an interval without a single frame with a person.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
 import re
 import unicodedata
 import uuid
+import zipfile
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -66,6 +68,8 @@ from core.datasets.scanning import (
     FileRead,
     FileSkipped,
     ScanEvent,
+    other_dataset_folder_hint,
+    other_dataset_hint,
 )
 
 if TYPE_CHECKING:  # splits imports this module lazily; avoid the cycle
@@ -267,8 +271,17 @@ def dataset_folder(root: str | os.PathLike[str]) -> Path:
     """
     root = Path(root).expanduser()
     if root.is_file():
+        hint = ""
+        if zipfile.is_zipfile(root):  # NW-UCLA's zip given to a custom run, say
+            with (
+                contextlib.suppress(OSError, zipfile.BadZipFile),
+                zipfile.ZipFile(root) as archive,
+            ):
+                hint = other_dataset_hint(archive, "custom")
         raise DataFormatError(
-            root, "is a file, not a dataset folder (unpack an archive first)"
+            root,
+            "is a file, not a custom dataset folder (recordings and labels.csv"
+            + (f"{hint})" if hint else "; a zip of one: unpack it first)"),
         )
     if not root.is_dir():
         raise FileNotFoundError(f"custom: no such dataset folder: {root}")
@@ -851,7 +864,9 @@ def build_clips(
     files = recording_files(root)
     if not files:
         raise DataFormatError(
-            root, f"no recordings (<name>{SUFFIX} files) in this dataset folder"
+            root,
+            f"no recordings (<name>{SUFFIX} files) in this dataset folder"
+            + other_dataset_folder_hint(root, "custom"),
         )
     recordings: dict[str, Recording] = {}
     failed: list[DataFormatError] = []

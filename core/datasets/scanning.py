@@ -318,6 +318,24 @@ _ZIP_KINDS = (
 )
 
 
+def other_dataset_folder_hint(folder: Path, this: str) -> str:
+    """The same hint for a folder: ``"; it holds 3 .skeleton files: open it as ntu60
+    or ntu120"`` when its files (or those one level down) are another dataset's."""
+    for suffix, dataset in _ZIP_KINDS:
+        if this in dataset.split(" or "):
+            continue
+        if suffix == ".txt" and not (folder / "skeleton").is_dir():
+            continue  # notes.txt is no PKU-MMD: its skeleton folder is
+        found = sum(
+            1
+            for p in [*folder.glob(f"*{suffix}"), *folder.glob(f"*/*{suffix}")]
+            if p.is_file()
+        )
+        if found:
+            return f"; it holds {count(found, suffix + ' file')}: open it as {dataset}"
+    return ""
+
+
 def other_dataset_hint(archive: zipfile.ZipFile, this: str) -> str:
     """``"; it holds .json files: open it as nw-ucla"`` when the zip holds another
     dataset's files (``""`` when none, or only this one's)."""

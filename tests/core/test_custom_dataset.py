@@ -420,6 +420,31 @@ def test_folder_without_recordings(tmp_path: Path) -> None:
     assert list_recordings(tmp_path / "missing") == []
 
 
+def test_another_datasets_files_given_as_a_custom_dataset_are_named(
+    tmp_path: Path, capsys
+) -> None:
+    """A custom run evaluated on NW-UCLA's zip was told to unpack it, and on the
+    unpacked folder that it holds no recordings, neither naming the dataset it is
+    (a trial)."""
+    import shutil
+
+    zipped = require_data("nw-ucla", "all_sqe.zip")
+    assert main(["data", "info", "--dataset", "custom", "--root", str(zipped)]) == 2
+    assert capsys.readouterr().err.endswith(
+        "is a file, not a custom dataset folder (recordings and labels.csv; it holds "
+        "1484 .json files: open it as nw-ucla)\n"
+    )
+    folder = tmp_path / "ntu"
+    folder.mkdir()
+    shutil.copy(require_data("ntu", "S001C001P001R001A001.skeleton"), folder)
+    (folder / "notes.txt").write_text("mine\n")  # (a .txt alone is no PKU-MMD)
+    assert main(["data", "info", "--dataset", "custom", "--root", str(folder)]) == 2
+    assert capsys.readouterr().err.endswith(
+        "no recordings (<name>.jsonl files) in this dataset folder; it holds 1 "
+        ".skeleton file: open it as ntu60 or ntu120\n"
+    )
+
+
 def test_recordings_at_other_rates_share_the_30_fps_time_scale(
     tmp_path: Path, ucla_clips
 ) -> None:
