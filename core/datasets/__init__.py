@@ -77,7 +77,19 @@ def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
     if suffix == ".json":
         return parse_sample(read_bytes(path), str(path), path.stem)
     if suffix == ".txt":
-        return read_sequence(path)
+        try:
+            return read_sequence(path)
+        except DataFormatError as exc:
+            if exc.path != str(path) or exc.line != 1:
+                raise
+            # Its first line already unlike one: say what the file was read as
+            # ("notes.txt:1: 2 values, expected 150" named no format: a trial).
+            raise DataFormatError(
+                path,
+                f"{exc.problem} (a .txt file is read as a PKU-MMD skeleton file: 150 "
+                "numbers a line)",
+                line=1,
+            ) from None
     if suffix == ".jsonl":
         return read_recording_sequence(path)
     hint = (

@@ -110,7 +110,11 @@ def parse_sample(
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DataFormatError(source, f"not UTF-8 text ({exc.reason})") from exc
+        # Its first bytes, as the NTU reader says them (a binary file read as JSON)
+        raise DataFormatError(
+            source,
+            f"not UTF-8 text ({exc.reason}; it starts {data.strip()[:8].hex(' ')})",
+        ) from exc
     if not text.strip():
         raise DataFormatError(source, "empty file", line=1)
     try:

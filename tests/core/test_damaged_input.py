@@ -174,6 +174,28 @@ def test_ntu_value_beyond_float32_names_file_and_line(tmp_path, big):
         parse_lines(bad.read_bytes(), str(bad))
 
 
+def test_a_file_unlike_its_format_says_what_it_was_read_as(tmp_path):
+    """A binary .json said "not UTF-8 text" without its bytes (NTU's reader shows
+    them); notes saved as .txt said "2 values, expected 150", naming no format
+    (a trial)."""
+    binary = tmp_path / "a01_s01_e00_v01.json"
+    binary.write_bytes(bytes([0xF0, 0x06, 0x52, 0x5B]) + bytes(range(200, 256)))
+    with pytest.raises(DataFormatError) as info:
+        read_file(binary)
+    assert str(info.value) == (
+        f"{binary}: not UTF-8 text (invalid continuation byte; it starts f0 06 52 5b "
+        "c8 c9 ca cb)"
+    )
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\nmore\n")
+    with pytest.raises(DataFormatError) as info:
+        read_file(notes)
+    assert str(info.value) == (
+        f"{notes}:1: 2 values, expected 150 (a .txt file is read as a PKU-MMD "
+        "skeleton file: 150 numbers a line)"
+    )
+
+
 def test_ucla_value_beyond_float32_is_refused(tmp_path):
     src = require_data("nw-ucla", "all_sqe.zip")
     with zipfile.ZipFile(src) as z:
