@@ -535,13 +535,15 @@ class TeachPanel(QWidget):
         counts = ", ".join(
             f"{a} {len({iv.recording for iv in rows})}" for a, rows in by_action.items()
         )
+        # The takes per action in the tooltip (the list says them too): a summary that
+        # grew a line with every action moved the Record box under the mouse (a trial).
         text = (
             f"{count(len(by_action), 'action')}, "
             f"{count(len(recordings), 'recording')}"
-            + (f" ({counts})" if counts else "")
             + f" in {self.root}"
             + ("" if self.root.is_dir() else " (a new folder: the first take makes it)")
         )
+        self.summary.setToolTip(f"Takes per action: {counts}" if counts else "")
         if problem:
             text += f"\n⚠ {problem}"
         self.summary.setText(text)
