@@ -198,6 +198,11 @@ class TeachPanel(QWidget):
         self.action.setToolTip("An action you already recorded, or a new name")
         self.action.lineEdit().setPlaceholderText("action name, e.g. wave")
         suggest_without_completing(self.action)
+        # Enter after the name goes on to Record (whose Space records): Enter did
+        # nothing, and Space there typed a space into the name (a trial). The name
+        # is not added to the list: the list is the folder's actions.
+        self.action.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.action.lineEdit().returnPressed.connect(self._on_action_return_pressed)
         self.whole_take = QCheckBox("Label the whole take with this action")
         self.whole_take.setChecked(True)
         self.whole_take.setToolTip(
@@ -809,6 +814,11 @@ class TeachPanel(QWidget):
         self.timeline.set_intervals(
             intervals, [], names, rec.num_frames, captions="names"
         )
+
+    @pyqtSlot()
+    def _on_action_return_pressed(self) -> None:
+        if self.record_button.isEnabled():
+            self.record_button.setFocus()
 
     @pyqtSlot()
     def _on_takes_item_activated(self) -> None:

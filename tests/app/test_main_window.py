@@ -278,6 +278,10 @@ def test_keys_press_the_shown_panels_buttons(qtbot, settings, tmp_path):
         teach.action.lineEdit().clear()
         qtbot.keyClicks(teach.action.lineEdit(), "tai chi")  # the space is typed
         assert teach.action.currentText() == "tai chi" and replay.frame == 1
+        # Enter after the name goes on to Record (it did nothing: a trial).
+        qtbot.keyClick(teach.action.lineEdit(), Qt.Key.Key_Return)
+        assert teach.record_button.hasFocus() and teach.record_job is None
+        assert teach.action.currentText() == "tai chi"
         assert not replay.timer.isActive()
         # Teach: Space records (until stopped), Esc stops; the take is kept.
         teach.set_dataset(tmp_path / "mine")
