@@ -21,7 +21,6 @@ import contextlib
 import dataclasses
 import os
 import queue
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -32,7 +31,6 @@ import cv2
 import numpy as np
 
 from core.fileio import SKELETON_SUFFIXES
-from core.live.native_log import native_lines_dropped
 
 # Frame rate assumed when a container or camera reports none (0 or NaN).
 DEFAULT_FPS = 30.0
@@ -216,10 +214,9 @@ class VideoSource:
                 raise SourceOpenError(self.source, "no such file")
             if Path(source).stat().st_size == 0:
                 raise SourceOpenError(self.source, "the file is empty (0 bytes)")
-        # Its "[ WARN] can't open camera by index" lines, and FFmpeg's own ("[mov,mp4,
-        # … @ 0x…] moov atom not found" for a damaged file): the error below says it,
-        # once, naming the file.
-        with opencv_quiet(), native_lines_dropped(_is_ffmpeg_line):
+        # Its "[ WARN] can't open camera by index" lines (FFmpeg's own are off: see
+        # core/__init__.py): the error below says it, once, naming the file.
+        with opencv_quiet():
             cap = cv2.VideoCapture(self.source)
         if not cap.isOpened():
             cap.release()
@@ -461,14 +458,6 @@ def list_cameras(max_index: int = 5) -> list[int]:
 
 
 _QUIET_LOCK = threading.Lock()
-
-
-_FFMPEG_LINE = re.compile(rb"\[[\w,.-]+ @ 0x[0-9a-fA-F]+\] ")
-
-
-def _is_ffmpeg_line(line: bytes) -> bool:
-    """An FFmpeg log line: ``[<format or codec> @ 0x<address>] <text>``."""
-    return _FFMPEG_LINE.match(line) is not None
 
 
 @contextlib.contextmanager

@@ -1,7 +1,7 @@
-"""Lines that native libraries (MediaPipe's graph, FFmpeg inside OpenCV) print straight
-to the process's stderr, kept off the terminal where they read as something wrong: file
-descriptor 2 goes into a temporary file while a block runs, and every other line is
-written back after it."""
+"""Lines that native libraries (MediaPipe's graph) print straight to the process's
+stderr, kept off the terminal where they read as something wrong: file descriptor 2
+goes into a temporary file while a block runs, and every other line is written back
+after it. (FFmpeg's, inside OpenCV, have a log level of their own: ``core/__init__``.)"""
 
 from __future__ import annotations
 

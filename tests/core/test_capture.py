@@ -113,6 +113,34 @@ def test_a_damaged_mp4_is_said_once_without_ffmpegs_own_lines(tmp_path, capfd):
     assert capfd.readouterr().err == ""
 
 
+def test_ffmpegs_lines_on_damaged_frames_stay_off_stderr(tmp_path):
+    """ "[h264 @ 0x…] error while decoding MB 18 4" and its like came out for every
+    damaged frame of a video (a trial). In a process of its own: OpenCV reads FFmpeg's
+    log level once, at its first video."""
+    import subprocess
+    import sys
+
+    data = bytearray(require_data("videos", "ta_chi.mp4").read_bytes())
+    for i in range(len(data) // 3, len(data) // 3 + 4000, 7):
+        data[i] ^= 0x5A  # damage inside the stream: frames that decode with errors
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(bytes(data))
+    code = (
+        "import sys\n"
+        "from core.live.capture import VideoSource\n"
+        "print(sum(1 for _ in VideoSource(sys.argv[1])))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(damaged)],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) > 0 and out.stderr == ""
+
+
 def test_absent_camera_is_an_open_error_naming_it(capfd):
     before = cv2.getLogLevel()
     with pytest.raises(SourceOpenError, match="camera 97"):
