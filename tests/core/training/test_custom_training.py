@@ -400,7 +400,10 @@ def test_ms2l_teach_on_a_long_folder_name_with_spaces(
         assert again.name == f"{taken.name}-2"
     archive = shutil.make_archive(str(tmp_path / "mine"), "zip", mine)
     assert main(["teach", archive]) == 2
-    assert "is a file, not a dataset folder" in capsys.readouterr().err
+    assert capsys.readouterr().err.endswith(
+        "is a file, not a custom dataset folder (recordings and labels.csv; a zip of "
+        "one: unpack it first)\n"
+    )
     # A cache folder that cannot be made (a read-only home, a file in the way) ...
     monkeypatch.setenv("MS2L_CACHE", archive + "/cache")
     assert main(["teach", str(mine), "--epochs", "1", "--quiet"]) == 2
