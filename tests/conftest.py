@@ -41,6 +41,20 @@ def require_data(*parts: str) -> Path:
     return path
 
 
+def pkummd_copy(folder: Path, labels: str) -> Path:
+    """The shared PKU-MMD sequence copied into ``folder`` (``skeleton/``, ``labels/``)
+    with the label file's text replaced by ``labels``; its skeleton file's path."""
+    import shutil
+
+    src = require_data("pkummd")
+    (folder / "skeleton").mkdir(parents=True)
+    (folder / "labels").mkdir()
+    path = folder / "skeleton" / "0005-L.txt"
+    shutil.copy(src / "skeleton" / "0005-L.txt", path)
+    (folder / "labels" / "0005-L.txt").write_text(labels)
+    return path
+
+
 @pytest.fixture
 def shared_data() -> Path:
     """The real data folder (skips, or fails under CI, when absent)."""

@@ -123,14 +123,9 @@ def test_a_pku_mmd_sequence_whose_label_file_is_damaged_is_shown_and_says_so(
 ):
     """One bad label row refused the whole sequence (a trial): shown without its
     true actions, and said why."""
-    import shutil
+    from tests.conftest import pkummd_copy
 
-    src = require_data("pkummd")
-    (tmp_path / "skeleton").mkdir()
-    (tmp_path / "labels").mkdir()
-    path = tmp_path / "skeleton" / "0005-L.txt"
-    shutil.copy(src / "skeleton" / "0005-L.txt", path)
-    (tmp_path / "labels" / "0005-L.txt").write_text("4,abc,510,2\n")
+    path = pkummd_copy(tmp_path, "4,abc,510,2\n")
     panel, jobs = make_panel(qtbot, settings)
     panel.model_dir = None
     try:

@@ -311,16 +311,11 @@ def test_a_pkummd_sequence_with_a_bad_label_row_is_recognised_unscored(
 ):
     """One bad row of the label file found beside it refused the whole skeleton
     file (a trial): it is read, answered, and said to be unscored."""
-    import shutil
+    from tests.conftest import pkummd_copy
 
-    src = require_data("pkummd")
-    (tmp_path / "skeleton").mkdir()
-    (tmp_path / "labels").mkdir()
-    skeleton = tmp_path / "skeleton" / "0005-L.txt"
-    shutil.copy(src / "skeleton" / "0005-L.txt", skeleton)
-    rows = (src / "labels" / "0005-L.txt").read_text().splitlines()
+    rows = require_data("pkummd", "labels", "0005-L.txt").read_text().splitlines()
     rows[1] = "4,abc,510,2"
-    (tmp_path / "labels" / "0005-L.txt").write_text("\n".join(rows) + "\n")
+    skeleton = pkummd_copy(tmp_path, "\n".join(rows) + "\n")
     argv = ["infer", str(skeleton), "--run", str(run_dir), "--max-frames", "200"]
     assert main([*argv, "--quiet"]) == 0
     out = capsys.readouterr().out
