@@ -25,6 +25,10 @@ TERM_COLOURS = {"cls": "#42a5f5", "motion": "#ef5350", "jigsaw": "#66bb6a",
                 "contrastive": "#ffa726", "total": "#ab47bc", "val loss": "#26c6da"}  # fmt: skip
 
 
+SHOWN_NAMES = {"cls": "classification", "val loss": "validation loss"}
+"""A loss term's name in the key, where the engine's short one is jargon ("cls")."""
+
+
 class SparseAxis(pg.AxisItem):
     """An axis whose ticks are at least ``min_pixels`` apart.
 
@@ -34,9 +38,18 @@ class SparseAxis(pg.AxisItem):
     1, 2 or 5 x 10^k that fits. A spacing set with ``setTickSpacing`` is kept.
     """
 
-    def __init__(self, orientation: str, min_pixels: float = 24.0, **kwargs) -> None:
+    def __init__(
+        self,
+        orientation: str,
+        min_pixels: float = 24.0,
+        integers: bool = False,
+        **kwargs,
+    ) -> None:
         super().__init__(orientation, **kwargs)
         self.min_pixels = float(min_pixels)
+        self.integers = integers
+        """Ticks on whole numbers only (epochs: "0.2 … 0.8" before a run, "1.2, 1.4"
+        in a short one, read as fractions of an epoch: a trial)."""
 
     def tickSpacing(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph's name)
         levels = super().tickSpacing(minVal, maxVal, size)
@@ -44,12 +57,14 @@ class SparseAxis(pg.AxisItem):
         if self._tickSpacing is not None or not levels or span <= 0 or size <= 0:
             return levels
         fits = [lv for lv in levels if lv[0] / span * size >= self.min_pixels]
-        if fits:
-            return fits
-        least = self.min_pixels * span / size
-        power = 10.0 ** math.floor(math.log10(least))
-        spacing = next(f * power for f in (1, 2, 5, 10) if f * power >= least)
-        return [(spacing, 0)]
+        if not fits:
+            least = self.min_pixels * span / size
+            power = 10.0 ** math.floor(math.log10(least))
+            spacing = next(f * power for f in (1, 2, 5, 10) if f * power >= least)
+            fits = [(spacing, 0)]
+        if self.integers:
+            fits = [lv for lv in fits if lv[0] >= 1] or [(1.0, 0)]
+        return fits
 
     def ticks_shown(self) -> list[float]:
         """The values of the ticks drawn now (for tests)."""
@@ -67,7 +82,11 @@ class TrainingCurves(QWidget):
     def __init__(self, refresh_hz: float = 30.0, parent: QWidget | None = None):
         super().__init__(parent)
         self.loss_plot = pg.PlotWidget(
-            title="Losses", axisItems={"left": SparseAxis("left")}
+            title="Losses",
+            axisItems={
+                "left": SparseAxis("left"),
+                "bottom": SparseAxis("bottom", integers=True),
+            },
         )
         self.loss_plot.setLabel("bottom", "epoch")
         # The key of the loss curves, above the plot: drawn inside it (pyqtgraph's
@@ -80,8 +99,15 @@ class TrainingCurves(QWidget):
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.legend.setVisible(False)
         self.acc_plot = pg.PlotWidget(
-            title="Validation accuracy", axisItems={"left": SparseAxis("left")}
+            title="Validation accuracy",
+            axisItems={
+                "left": SparseAxis("left"),
+                "bottom": SparseAxis("bottom", integers=True),
+            },
         )
+        # One epoch axis for both: the loss plot's own range put epoch 1 a fifth of
+        # the width away from the accuracy's epoch 1 below it (a trial).
+        self.acc_plot.setXLink(self.loss_plot)
         self.acc_plot.setLabel("bottom", "epoch")
         self.acc_plot.setLabel("left", "accuracy", units="%")
         self.acc_plot.setYRange(0, 100)
@@ -112,10 +138,10 @@ class TrainingCurves(QWidget):
         self.acc_plot.addItem(self.acc_note)
         self._acc_x: list[float] = []
         self._acc_y: list[float] = []
-        # Right end of the accuracy plot's epochs; 0..1 before any run (the empty
-        # plot's own axis read -400..400, "x0.001").
+        # Right end of both plots' epochs; 0..1 before any run (the empty plot's own
+        # axis read -400..400, "x0.001").
         self._acc_right = 1.0
-        self.acc_plot.setXRange(0, 1, padding=0.02)
+        self.loss_plot.setXRange(0, 1, padding=0.02)
         self._dirty = False
         self.timer = QTimer(self)
         self.timer.setInterval(max(1, round(1000 / refresh_hz)))
@@ -142,7 +168,8 @@ class TrainingCurves(QWidget):
         # An empty plot keeps its range: a run failing before its first batch showed
         # the last run's axes (20 epochs, losses up to 5) with nothing on them.
         self.loss_plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.02)
-        self.loss_plot.enableAutoRange()
+        self.loss_plot.enableAutoRange(axis="y")
+        self._acc_right = 1.0
         self._dirty = True
 
     def set_accuracy_note(self, text: str) -> None:
@@ -175,8 +202,9 @@ class TrainingCurves(QWidget):
                 self.curves[key] = self.loss_plot.plot(pen=style, **marks)
                 self._x[key], self._y[key] = [], []
                 line = "╌╌" if prefix else "━━"
+                shown = SHOWN_NAMES.get(key, key)
                 self._keys.append(
-                    f'<span style="color:{colour}">{line}</span>&nbsp;{key}'
+                    f'<span style="color:{colour}">{line}</span>&nbsp;{shown}'
                 )
                 self._show_legend()
             self._x[key].append(float(x))
@@ -256,7 +284,7 @@ class TrainingCurves(QWidget):
         last = max([*(xs[-1] for xs in self._x.values() if xs), *self._acc_x[-1:], 1.0])
         if last != self._acc_right:
             self._acc_right = last
-            self.acc_plot.setXRange(0, last, padding=0.02)
+            self.loss_plot.setXRange(0, last, padding=0.02)  # (and the linked one)
 
 
 def loss_terms(losses: dict[str, float]) -> dict[str, float]:

@@ -63,7 +63,7 @@ def test_the_loss_key_sits_above_the_plot_not_over_its_curves(qtbot):
     assert not curves.legend.isVisible()  # nothing to name yet
     curves.add_losses(0.5, {"cls": 2.3, "motion": 0.4})
     curves.add_losses(1.0, {"loss": 2.0}, prefix="val ")
-    assert curves.legend_text() == "cls  motion  val loss"
+    assert curves.legend_text() == "classification  motion  validation loss"
     assert curves.legend.isVisible()
     # not an item inside the plot, where it covered the first (highest) losses
     assert curves.loss_plot.getPlotItem().legend is None
@@ -451,11 +451,41 @@ def test_one_accuracy_point_is_drawn_on_the_epochs_not_around_zero(qtbot):
     curves = TrainingCurves()
     qtbot.addWidget(curves)
     left, right = curves.acc_plot.viewRange()[0]  # before any run too (-400..400)
-    assert -0.1 < left <= 0 and 1 <= right < 1.1
+    assert -0.1 < left < 0.1 and 0.9 < right < 1.1
     curves.add_accuracy(1.0, 0.5)
     qtbot.waitUntil(lambda: curves.points("accuracy") == 1, timeout=1000)
     left, right = curves.acc_plot.viewRange()[0]
-    assert -0.1 < left <= 0 and 1 <= right < 1.1
+    assert -0.1 < left < 0.1 and 0.9 < right < 1.1
+
+
+def test_both_plots_put_an_epoch_at_the_same_place_and_tick_whole_epochs(qtbot):
+    """Epoch 1 of the losses sat a fifth of the width away from epoch 1 of the
+    accuracy below it, and the axes ticked "0.2 … 0.8", "1.2, 1.4" (a trial)."""
+    from PyQt6.QtCore import QPointF
+
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.resize(600, 400)
+    curves.show()
+    qtbot.waitExposed(curves)
+    for step in range(1, 21):
+        curves.add_losses(step / 10, {"cls": 2.0 - step / 20})
+    curves.add_accuracy(1.0, 0.4)
+    curves.add_accuracy(2.0, 0.6)
+    qtbot.waitUntil(lambda: curves.points("accuracy") == 2, timeout=1000)
+
+    def screen_x(plot, epoch: float) -> float:
+        scene = plot.getViewBox().mapViewToScene(QPointF(epoch, 0.0))
+        return plot.mapToGlobal(plot.mapFromScene(scene)).x()
+
+    for epoch in (1.0, 2.0):
+        assert (
+            abs(screen_x(curves.loss_plot, epoch) - screen_x(curves.acc_plot, epoch))
+            <= 1
+        )
+    for plot in (curves.loss_plot, curves.acc_plot):
+        ticks = plot.getAxis("bottom").ticks_shown()
+        assert ticks and all(t == int(t) for t in ticks), ticks
 
 
 def test_the_wheel_scrolls_a_column_instead_of_changing_its_settings(qtbot):
