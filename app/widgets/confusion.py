@@ -18,7 +18,8 @@ class ConfusionHeatmap(pg.PlotWidget):
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
         self.getPlotItem().invertY(True)
-        self.setAspectLocked(True)
+        # Not square cells: with the aspect locked the matrix sat in the middle of a
+        # wide view, its axes and row ticks a hand's width away from it (a trial).
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(pg.colormap.get("viridis"))
         self.addItem(self.image)
