@@ -260,6 +260,9 @@ class ReplayPanel(QWidget):
         controls.addWidget(self.frame_label)
         self.info = QLabel("")
         self.info.setWordWrap(True)
+        # Two lines kept for it: a clip whose line wraps moved Play under the mouse
+        # (a trial); an error that needs more still gets them.
+        self.info.setMinimumHeight(2 * self.info.fontMetrics().lineSpacing() + 2)
         player_box = QVBoxLayout()
         player_box.addWidget(labels_box)
         player_box.addWidget(self.view, 1)
@@ -710,7 +713,9 @@ class ReplayPanel(QWidget):
             "Predicted: …" if self.model_dir else "Predicted: (no model)"
         )
         meta = ", ".join(
-            "cut short (no end line)" if k == "complete" else f"{k} {_shown_value(v)}"
+            "cut short (no end line)"
+            if k == "complete"
+            else f"{k.replace('_', ' ')} {_shown_value(v)}"
             for k, v in seq.meta.items()
             if k not in _NOT_SHOWN
             and not _empty(v)
@@ -1062,6 +1067,10 @@ class ReplayPanel(QWidget):
         if truth is not None and self._same_classes():
             right = name == self._class_label(truth) and not pred.unfamiliar
             verdict = "  ✓" if right else "  ✗"
+        elif truth is not None and labels and self._class_label(truth) not in labels:
+            # An NTU clip under an NW-UCLA model: a confident answer, no mark, and
+            # nothing said why (a trial).
+            verdict = "  (its true action is none of this model's)"
         if pred.unfamiliar:  # the novelty check: no class is the answer
             self.pred_label.setText(
                 f"Predicted: no action (unfamiliar motion){verdict}"

@@ -91,7 +91,9 @@ def test_real_ntu_file_replays_with_true_and_predicted_label(qtbot, settings):
         assert panel.true_label.text().startswith("True: ")
         assert "(57)" in panel.true_label.text()  # A058 handshaking, 0-based 57
         assert panel.slider.maximum() == 69
-        # The shipped NW-UCLA model predicts on the clip converted to its layout.
+        # The shipped NW-UCLA model predicts on the clip converted to its layout, and
+        # its answer says it cannot be right: handshaking is none of its actions (a
+        # confident answer, no mark and nothing said: a trial).
         qtbot.waitUntil(
             lambda: (
                 panel.pred_label.text().startswith("Predicted: ")
@@ -99,6 +101,11 @@ def test_real_ntu_file_replays_with_true_and_predicted_label(qtbot, settings):
             ),
             timeout=30_000,
         )
+        assert panel.pred_label.text().endswith(
+            "  (its true action is none of this model's)"
+        )
+        # The metadata in words ("dropped_tracks 0" read as debug output).
+        assert "dropped tracks 0" in panel.info.text() and "_" not in panel.info.text()
         # The Shipped menu offers the other shipped model, and the clip is predicted
         # again with it.
         menu = panel.shipped_button.menu()
