@@ -144,7 +144,8 @@ def _labelled_clips(
     if 0 < cfg.data.max_clips < keep.size:
         notes += (
             f"the run trained and validated on at most {cfg.data.max_clips} clips a "
-            f"split (--max-clips); this scores all {keep.size}, so it differs from "
+            f"split (--max-clips, the Train panel's Max clips); this scores all "
+            f"{keep.size}, so it differs from "
             "the run's own validation figure",
         )
     if unknown:

@@ -47,6 +47,7 @@ from core.evaluation import default_report_folder
 from core.inference.predictor import refuse_pretraining_run
 from core.paths import default_runs_dir
 from core.runs import shipped_models
+from core.text import count
 
 if TYPE_CHECKING:
     from core.evaluation import EvalResult, FusedResult
@@ -265,7 +266,7 @@ class EvaluatePanel(QWidget):
                 yield evaluate_run(run_dir, split=split, data_root=data_root, stop=stop)
 
         what = (
-            f"{run_dir.name} fused with {len(others)} run(s)"
+            f"{run_dir.name} fused with {count(len(others), 'run')}"
             if others
             else run_dir.name
         )

@@ -571,12 +571,12 @@ class ReplayPanel(QWidget):
         src = (
             Path(sequences[0].source.split(":")[0]).name if sequences[0].source else ""
         )
-        self.source_label.setText(f"{src}: {len(sequences)} clip(s)")
+        self.source_label.setText(f"{src}: {count(len(sequences), 'clip')}")
         self.ctx.status(f"Opened {src}")  # an earlier failure's line stayed up
         problem = sequences[0].meta.get("labels_problem")
         if problem:  # shown without its true actions: said why
             self.source_label.setText(
-                f"{src}: {len(sequences)} clip(s); labels not read: {problem}"
+                f"{src}: {count(len(sequences), 'clip')}; labels not read: {problem}"
             )
         self._show_file_source(sequences[0])
         self._fill_class_filter()
@@ -679,7 +679,7 @@ class ReplayPanel(QWidget):
         if clips:
             self.clip_list.setCurrentRow(0)  # signals blocked: selected once, below
         self.clip_list.blockSignals(blocker)
-        self.count_label.setText(f"{len(clips)} of {len(self.names)} clips")
+        self.count_label.setText(f"{len(clips)} of {count(len(self.names), 'clip')}")
         if clips:
             self._on_clip_list_row_changed(0)
         else:  # the clip shown is one the filters now hide (or of other data)

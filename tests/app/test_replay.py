@@ -141,7 +141,7 @@ def test_a_pku_mmd_sequence_whose_label_file_is_damaged_is_shown_and_says_so(
         assert panel.current.num_frames == 1494
         assert panel.current.meta["intervals"] == []
         text = panel.source_label.text()
-        assert text.startswith("0005-L.txt: 1 clip(s); labels not read: ")
+        assert text.startswith("0005-L.txt: 1 clip; labels not read: ")
         assert f"{tmp_path / 'labels' / '0005-L.txt'}:1:" in text
     finally:
         jobs.stop_all()
@@ -391,11 +391,9 @@ def test_a_failed_open_keeps_the_clip_shown_before(qtbot, settings, tmp_path):
         qtbot.waitUntil(lambda: "Could not open" in panel.info.text(), timeout=30_000)
         assert str(cut) in panel.info.text()
         error, clip_line = panel.info.text().split("\n")
-        assert error.endswith(
-            "(still showing S001C001P001R001A001.skeleton: 1 clip(s))"
-        )
+        assert error.endswith("(still showing S001C001P001R001A001.skeleton: 1 clip)")
         assert clip_line.startswith("S001C001P001R001A001 · ")  # the clip's own line
-        assert panel.source_label.text() == "S001C001P001R001A001.skeleton: 1 clip(s)"
+        assert panel.source_label.text() == "S001C001P001R001A001.skeleton: 1 clip"
         assert panel.current is not None and panel.clip_list.count() == 1
         assert panel.view.frame_points() is not None and panel.frame == 10
         assert panel.dataset.currentText() == "ntu60"
