@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QSize, Qt, QTimer, pyqtSlot
 from PyQt6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from app.widgets.pens import screen_pen
 from core.training.events import BatchDone, EpochDone
 
 PALETTE = ("#42a5f5", "#ef5350", "#66bb6a", "#ffa726", "#ab47bc", "#26c6da", "#d4e157",
@@ -130,7 +131,7 @@ class TrainingCurves(QWidget):
         self.curves: dict[str, pg.PlotDataItem] = {}
         self._keys: list[str] = []  # the legend's entries, in the curves' order
         self.acc_curve = self.acc_plot.plot(
-            pen=pg.mkPen("#66bb6a", width=2), symbol="o", symbolSize=6, name="val acc"
+            pen=screen_pen("#66bb6a", 2), symbol="o", symbolSize=6, name="val acc"
         )
         # Why the accuracy plot stays empty, where it does (a pretraining run).
         self.acc_note = pg.TextItem("", color="#bbbbbb", anchor=(0, 0.5))
@@ -194,7 +195,7 @@ class TrainingCurves(QWidget):
                     TERM_COLOURS.get(key)
                     or PALETTE[(len(TERM_COLOURS) + len(self.curves)) % len(PALETTE)]
                 )
-                style = pg.mkPen(colour, width=2)
+                style = screen_pen(colour, 2)
                 marks: dict[str, object] = {}
                 if prefix:  # one point per epoch: a lone point needs a symbol
                     style.setStyle(pg.QtCore.Qt.PenStyle.DashLine)

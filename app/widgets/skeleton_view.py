@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QEvent, QObject, Qt, pyqtSlot
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
+from app.widgets.pens import screen_pen
 from core.skeleton import SkeletonLayout
 
 BODY_COLOURS = ("#4fc3f7", "#ffb74d", "#aed581", "#f06292")
@@ -151,7 +152,7 @@ class SkeletonView(QWidget):
     def _ensure_items(self, bodies: int) -> None:
         while len(self._bones) < bodies:
             colour = BODY_COLOURS[len(self._bones) % len(BODY_COLOURS)]
-            curve = pg.PlotCurveItem(pen=pg.mkPen(colour, width=3), connect="pairs")
+            curve = pg.PlotCurveItem(pen=screen_pen(colour, 3), connect="pairs")
             dots = pg.ScatterPlotItem(size=7, brush=pg.mkBrush("#fafafa"), pen=None)
             self.plot.addItem(curve)
             self.plot.addItem(dots)

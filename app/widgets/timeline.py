@@ -14,6 +14,8 @@ import pyqtgraph as pg
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import QWidget
 
+from app.widgets.pens import screen_pen
+
 Interval = tuple[int, int, int]  # (label, start_frame, end_frame)
 
 
@@ -49,7 +51,7 @@ class IntervalTimeline(pg.PlotWidget):
         self.setLabel("bottom", "frame")
         self.setYRange(-0.6, 1.6, padding=0)
         self.setXRange(0, 1, padding=0.01)  # empty: not pyqtgraph's -400..400 default
-        self.cursor = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("w", width=1))
+        self.cursor = pg.InfiniteLine(pos=0, angle=90, pen=screen_pen("w", 1))
         self.addItem(self.cursor)
         self._items: list[pg.GraphicsObject] = []
         self.labelled: list[Interval] = []

@@ -15,6 +15,7 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QFont, QFontMetrics, QTextOption
 from PyQt6.QtWidgets import QWidget
 
+from app.widgets.pens import screen_pen
 from core.skeleton import SkeletonLayout
 
 
@@ -28,7 +29,7 @@ class VideoView(pg.GraphicsLayoutWidget):
         self.view.setMenuEnabled(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.view.addItem(self.image)
-        self.bones = pg.PlotCurveItem(pen=pg.mkPen("#00e676", width=3), connect="pairs")
+        self.bones = pg.PlotCurveItem(pen=screen_pen("#00e676", 3), connect="pairs")
         self.joints = pg.ScatterPlotItem(size=7, brush=pg.mkBrush("#ffeb3b"), pen=None)
         self.view.addItem(self.bones)
         self.view.addItem(self.joints)
@@ -120,6 +121,6 @@ class VideoView(pg.GraphicsLayoutWidget):
         width = round(float(np.clip(tall / 60, 1, 3)))
         if width != self._bone_width:  # a new pen only when it changes
             self._bone_width = width
-            self.bones.setPen(pg.mkPen("#00e676", width=width))
+            self.bones.setPen(screen_pen("#00e676", width))
         self.joints.setData(pts[:, 0], pts[:, 1], size=float(np.clip(tall / 25, 2, 7)))
         self.bones.setData(seg[:, 0], seg[:, 1])

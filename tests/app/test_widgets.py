@@ -644,3 +644,46 @@ def test_a_60_class_confusion_labels_every_few_classes(qtbot):
         assert len(major) == 20 and len(major) + len(minor) == 60
     heat.set_confusion(np.eye(10, dtype=int), names[:10])
     assert [len(level) for level in heat.getAxis("bottom")._tickLevels] == [10, 0]
+
+
+def test_curves_and_bones_are_as_wide_as_the_screen_is_scaled(tmp_path):
+    """At a 2x scale a 2-pixel curve stayed 2 physical pixels (pyqtgraph's pens are
+    cosmetic), a hairline beside the doubled text (a trial). In processes of their
+    own: the scale is fixed when the application starts."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    code = (
+        "import sys\n"
+        "from PyQt6.QtWidgets import QApplication\n"
+        "from app.widgets.curves import TrainingCurves\n"
+        "app = QApplication(sys.argv)\n"
+        "w = TrainingCurves()\n"
+        "w.resize(400, 300)\n"
+        "w.show()\n"
+        "w.add_losses(0.0, {'cls': 1.0})\n"
+        "w.add_losses(1.0, {'cls': 1.0})\n"
+        "for _ in range(30):\n"
+        "    app.processEvents()\n"
+        "w._on_timer_timeout()\n"
+        "for _ in range(30):\n"
+        "    app.processEvents()\n"
+        "img = w.loss_plot.grab().toImage()\n"
+        "x = img.width() // 2\n"
+        "blue = [y for y in range(img.height())\n"
+        "        if img.pixelColor(x, y).blue() > 200 and img.pixelColor(x, y).red() < 120]\n"
+        "print(len(blue))\n"
+    )
+    widths = {}
+    for scale in ("1", "2"):
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": scale}
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True,
+            text=True, timeout=120,
+        )  # fmt: skip
+        assert out.returncode == 0, out.stderr
+        widths[scale] = int(out.stdout.split()[-1])
+    assert widths["1"] >= 2 and widths["2"] >= 2 * widths["1"] - 1, widths
