@@ -223,6 +223,7 @@ class ReplayPanel(QWidget):
 
         # --- player ------------------------------------------------------------------
         self.view = SkeletonView()
+        self.view.show_message(_OPEN_SOMETHING)
         self.timeline = IntervalTimeline()
         self.timeline.setVisible(False)
         # One line each, cut with "…" to the panel's width: side by side, a long true
@@ -515,7 +516,9 @@ class ReplayPanel(QWidget):
         self.true_intervals = []
         self.continuous = False
         self.info.setText("")
-        self.view.clear_frame()
+        self.view.show_message(
+            "Select a clip in the list" if self.names else _OPEN_SOMETHING
+        )
         self.timeline.setVisible(False)
         with QSignalBlocker(self.slider):
             self.slider.setRange(0, 0)
@@ -1133,6 +1136,9 @@ class SeekSlider(QSlider):
 MODEL_KEY = "replay/model"
 """Settings key of the model Replay uses (its own; Live keeps another)."""
 _NO_FRAME = "frame –"
+_OPEN_SOMETHING = (
+    "Open a dataset folder, a zip or a skeleton file (above) to replay its clips"
+)
 
 # What the Protocol box shows for a single file.
 _NO_PROTOCOL = "none (one file)"

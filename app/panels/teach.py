@@ -373,8 +373,9 @@ class TeachPanel(QWidget):
 
         # --- display -----------------------------------------------------------------
         self.video = VideoView()
-        self.video.show_message("Record a take to see it here")
+        self.video.show_message("Record a take to see the camera here")
         self.skeleton = SkeletonView()
+        self.skeleton.show_message(_SELECT_A_TAKE)
         self.timeline = IntervalTimeline()
         self.timeline.getAxis("left").setTicks([[(1, "labels"), (0, "")]])
         self.label_action = QComboBox()
@@ -435,9 +436,9 @@ class TeachPanel(QWidget):
         self._recording_root = None
         self._playback_joints = None
         self._frame_of = None
-        self.skeleton.clear_frame()
+        self.skeleton.show_message(_SELECT_A_TAKE)
         self.video.clear_frame()
-        self.video.show_message("Record a take to see it here")
+        self.video.show_message("Record a take to see the camera here")
         self.timeline.set_intervals([], [], [NO_ACTION], 1)
         self.timeline.set_cursor(0)
 
@@ -1486,6 +1487,9 @@ _PLAIN_LOG = (
         "'no action')",
     ),
 )
+
+
+_SELECT_A_TAKE = "Select a take in the list to see its skeleton here"
 
 
 def plain_log(message: str) -> str:

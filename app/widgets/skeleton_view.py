@@ -74,6 +74,11 @@ class SkeletonView(QWidget):
         self.plot.viewport().installEventFilter(self)
         self._bones: list[pg.PlotCurveItem] = []
         self._points: list[pg.ScatterPlotItem] = []
+        # What to do, while no skeleton is shown (an empty dark square said nothing:
+        # a trial); a frame shown hides it.
+        self.message = pg.TextItem("", color="#aaaaaa", anchor=(0.5, 0.5))
+        self.message.setZValue(10)
+        self.plot.addItem(self.message)
 
         self.yaw_slider = QSlider(Qt.Orientation.Horizontal)
         self.yaw_slider.setRange(-180, 180)
@@ -129,6 +134,7 @@ class SkeletonView(QWidget):
             frame: ``(M, V, 3)`` joints of the layout given to :meth:`set_sequence`.
         """
         self._frame = np.asarray(frame, dtype=np.float64)
+        self.message.setVisible(False)
         self._redraw()
 
     def clear_frame(self) -> None:
@@ -137,6 +143,19 @@ class SkeletonView(QWidget):
         for curve, dots in zip(self._bones, self._points):
             curve.setData([], [])
             dots.setData([], [])
+
+    def show_message(self, text: str) -> None:
+        """Show no skeleton and ``text`` in the middle of the view."""
+        self.clear_frame()
+        self.message.setText(text)
+        self.message.setPos(0.0, 0.0)
+        self._extent = 1.0
+        self._fit_range()
+        self.message.setVisible(True)
+
+    def message_text(self) -> str:
+        """The message shown, ``""`` when none (for tests)."""
+        return self.message.toPlainText() if self.message.isVisible() else ""
 
     def frame_points(self) -> np.ndarray | None:
         """Projected joints of the shown frame, ``(M, V, 2)`` (for tests and export)."""

@@ -87,6 +87,7 @@ def test_real_ntu_file_replays_with_true_and_predicted_label(qtbot, settings):
         qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
         seq = panel.current
         assert seq.name == "S001C003P008R002A058"
+        assert panel.view.message_text() == ""  # the clip shown, not what to open
         assert (seq.num_frames, seq.num_bodies) == (70, 2)
         assert panel.true_label.text().startswith("True: ")
         assert "(57)" in panel.true_label.text()  # A058 handshaking, 0-based 57
@@ -407,6 +408,8 @@ def test_a_failed_open_keeps_the_clip_shown_before(qtbot, settings, tmp_path):
     # With nothing open before, the error is all there is.
     panel, jobs = make_panel(qtbot, settings)
     panel.model_dir = None
+    # ... and the view says what to open (an empty dark square said nothing: a trial).
+    assert panel.view.message_text().startswith("Open a dataset folder, a zip or a")
     try:
         panel.open_file(cut)
         qtbot.waitUntil(

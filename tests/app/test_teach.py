@@ -367,6 +367,10 @@ def test_takes_added_outside_the_app_are_listed_when_the_panel_is_shown_again(
         panel.show()  # ... and comes back
         assert panel.takes.topLevelItemCount() == 1  # the "wave" action's row
         assert panel.summary.text() == f"1 action, 1 recording in {panel.root}"
+        # The skeleton view says what shows there (it stayed blank: a trial).
+        assert panel.skeleton.message_text() == (
+            "Select a take in the list to see its skeleton here"
+        )
         # The takes per action in its tooltip: the line grew with every action and
         # moved the Record box under the mouse (a trial).
         assert panel.summary.toolTip() == "Takes per action: wave 1"
