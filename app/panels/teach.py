@@ -1290,8 +1290,9 @@ class TeachPanel(QWidget):
         if not resume:
             self.curves.clear()
             self._runs_root = self.root
+        from core.training.teach import MIN_RECORDINGS_FOR_VALIDATION as enough
+
         if val_fraction == 0:
-            from core.training.teach import MIN_RECORDINGS_FOR_VALIDATION as enough
 
             takes: dict[str, set[str]] = {}
             for iv in custom.read_labels(folder):
@@ -1310,6 +1311,13 @@ class TeachPanel(QWidget):
                 "is held out and no validation accuracy is measured (record "
                 f"{enough} or more takes of every action to see one)"
             )
+        # The empty plot says why, as the Train panel's does (a trial).
+        self.curves.set_accuracy_note(
+            f"no accuracy: too few takes to hold any out ({enough} of each action "
+            "make one)"
+            if val_fraction == 0
+            else ""
+        )
         self._previous_model = self.trained_run  # offered again if this run stops
         self.trained_run = None
         self.use_button.setEnabled(False)

@@ -809,6 +809,11 @@ def test_training_and_renaming_speak_to_the_person_teaching(qtbot, settings, tmp
         assert "a new classifier learns your actions on top of that encoder" in log
         assert "no check for unfamiliar motion: 4 labelled spans are too few" in log
         assert "kept fresh" not in log and "init_from" not in log
+        # The empty accuracy plot says why (it said nothing: a trial).
+        assert panel.curves.acc_note.isVisible()
+        assert panel.curves.acc_note.toPlainText().startswith(
+            "no accuracy: too few takes to hold any out"
+        )
         assert panel.rename_action("drop trash", "throw away")
         assert said[-1] == (
             "Renamed action 'drop trash' to 'throw away' (2 labels); the model "
