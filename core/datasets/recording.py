@@ -529,6 +529,8 @@ def _read_lines(path: Path) -> tuple[list[str], bool]:
 # the timestamps were written in milliseconds (or frame numbers) instead of seconds. The
 # smallest gap, not a typical one: a real recording with pauses still has close frames.
 MIN_FRAME_GAP_REFUSED = 1.0
+MAX_FRAME_GAP = 3600.0
+"""Seconds between two frames beyond which a timestamp is taken for a damaged value."""
 
 
 def _values(doc: dict, key: str, shape: tuple[int, ...], what: str) -> np.ndarray:
@@ -699,6 +701,14 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
             t = float(doc["t"])
             if times and not t > times[-1]:
                 raise ValueError(f"timestamp {t} does not increase")
+            if times and t - times[-1] > MAX_FRAME_GAP:
+                # A damaged value: 1e300 hung `data info` and training (a grid of
+                # frames to its time), and a 10-hour jump took 2.8 GB (a trial).
+                raise ValueError(
+                    f"timestamp {t:g} s is {t - times[-1]:g} s after the frame before: "
+                    f"more than {MAX_FRAME_GAP / 3600:g} h without a frame is no "
+                    "recording's (a damaged value?)"
+                )
             if layout == "mp33":
                 if "w" in doc:
                     w = _values(doc, "w", (1, num_joints, 3), "landmarks x xyz")

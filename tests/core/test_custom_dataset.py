@@ -574,6 +574,21 @@ def test_a_hand_written_recording_gets_messages_a_person_can_act_on(
     # A real recording with a long pause is not refused (its other frames are close).
     frames = [{"t": t, "j": real.ravel().tolist()} for t in (0.0, 0.033, 5.0, 5.033)]
     assert read_recording(_write_frames(tmp_path / "pause.jsonl", "ntu25", 1, frames))
+    # A damaged timestamp far ahead is refused on its own line: 1e300 hung data info
+    # and training, a 10-hour jump took 2.8 GB to replay (a trial).
+    for late, said in (
+        (1e300, "1e+300 s is 1e+300 s"),
+        (36000.033, "36000 s is 36000 s"),
+    ):
+        frames = [{"t": t, "j": real.ravel().tolist()} for t in (0.0, 0.033, 0.067)]
+        frames.append({"t": late, "j": real.ravel().tolist()})
+        frames.append({"t": late + 0.033})  # (a bad last line is taken as torn)
+        with pytest.raises(DataFormatError) as info:
+            read_recording(_write_frames(tmp_path / "late.jsonl", "ntu25", 1, frames))
+        assert str(info.value).startswith(
+            f"{tmp_path / 'late.jsonl'}:5: bad frame (timestamp {said}"
+        ), str(info.value)
+        assert "more than 1 h without a frame" in str(info.value)
 
     # One body's numbers under a header that says two: the count is named.
     frames = [{"t": 0.0, "j": real.ravel().tolist()}, {"t": 0.1}]
