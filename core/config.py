@@ -58,6 +58,10 @@ USES_SSL: tuple[str, ...] = ("pretrain", "moving", "joint")
 USES_CLS: tuple[str, ...] = tuple(s for s in STRATEGIES if s != "pretrain")
 
 
+MAX_FRAMES = 2000
+"""The most frames a clip is resampled to (``--frames``): over a minute at 30 fps, ten
+times the paper's 200; each clip's tensor grows with it."""
+
 @dataclass(frozen=True)
 class DataConfig:
     """Which clips, and how they are turned into model input.
@@ -734,6 +738,12 @@ def validate(cfg: TrainConfig) -> None:
     if cfg.data.frames < 2 * cfg.model.jigsaw_segments:
         raise ValueError(
             f"frames must be >= {2 * cfg.model.jigsaw_segments}, got {cfg.data.frames}"
+        )
+    if cfg.data.frames > MAX_FRAMES:
+        # 100 000 000 frames ran the machine out of memory (a trial).
+        raise ValueError(
+            f"frames must be <= {MAX_FRAMES} (the paper's windows are 200 frames), "
+            f"got {cfg.data.frames}"
         )
     if not 0 < cfg.model.mask_ratio < 1:
         raise ValueError(f"mask_ratio must be in (0, 1), got {cfg.model.mask_ratio}")

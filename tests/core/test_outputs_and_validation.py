@@ -221,6 +221,11 @@ def test_train_values_are_checked_before_any_work(tmp_path, capsys, monkeypatch)
             "--moving-epochs must be >= 0 (0 = no ramp), got -1",
         ),
         (["--seed", "-3"], "--seed must be >= 0, got -3"),
+        (  # (100 000 000 ran the machine out of memory: a trial)
+            ["--frames", "100000000"],
+            "--frames must be <= 2000 (the paper's windows are 200 frames), got "
+            "100000000",
+        ),
     ):
         assert main([*base, *flags]) == 2, flags
         assert capsys.readouterr().err.splitlines() == [f"ms2l train: error: {message}"]
