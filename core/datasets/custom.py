@@ -633,6 +633,19 @@ def add_label(
             f"{recording!r}: labels of different actions cannot overlap; shorten the "
             "span or remove that label first",
         )
+    inside = next(
+        (r for r in rows if r.recording == recording and r.action == new.action
+         and r.start <= new.start + 1e-3 and new.end <= r.end + 1e-3),
+        None,
+    )  # fmt: skip
+    if inside is not None:
+        # A second copy trained as a second span (a selected label labelled again
+        # with its own action: a trial).
+        raise DataFormatError(
+            labels_path(root),
+            f"{new.start:.2f}-{new.end:.2f} s of {recording!r} is already labelled "
+            f"{new.action!r} ({inside.start:.2f}-{inside.end:.2f} s): nothing to add",
+        )
     try:
         _check_rows(root, [*rows, new], {recording})
     except DataFormatError as exc:

@@ -331,6 +331,14 @@ def test_bad_header_and_same_action_overlap(takes: Path) -> None:
         read_labels(takes)
     _write(takes, f"recording,start,end,action\n{name},0,0.8,a\n{name},0.5,1.0,a\n")
     assert len(build_clips(takes)[3]) >= 2  # same action may overlap
+    # ... but a label already inside one of its action is not added again (a selected
+    # label labelled again: two copies, trained as two spans, a trial).
+    with pytest.raises(DataFormatError) as info:
+        add_label(takes, name, 0.1, 0.8, "a")
+    assert str(info.value).endswith(
+        f"0.10-0.80 s of {name!r} is already labelled 'a' (0.00-0.80 s): nothing to add"
+    )
+    assert len(read_labels(takes)) == 2
 
 
 def test_bad_labels_fail_training_with_one_line(takes: Path, tmp_path: Path, capsys):
