@@ -895,6 +895,12 @@ class TeachPanel(QWidget):
             self.ctx.error("Rename action", str(exc))
             return False
         self.refresh()
+        # The shown take's timeline and the span's action say the new name (they
+        # kept the old one: a trial).
+        if self.label_action.currentText() == old:
+            self.label_action.setEditText(new)
+        if self.recording is not None:
+            self._show_labels()
         # The model trained before knows the old name ("Use in Live" answered it).
         retrain = (
             "; the model trained before keeps the old name: train again for the new one"
@@ -1293,7 +1299,6 @@ class TeachPanel(QWidget):
         from core.training.teach import MIN_RECORDINGS_FOR_VALIDATION as enough
 
         if val_fraction == 0:
-
             takes: dict[str, set[str]] = {}
             for iv in custom.read_labels(folder):
                 takes.setdefault(iv.action, set()).add(iv.recording)

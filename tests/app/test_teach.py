@@ -814,7 +814,28 @@ def test_training_and_renaming_speak_to_the_person_teaching(qtbot, settings, tmp
         assert panel.curves.acc_note.toPlainText().startswith(
             "no accuracy: too few takes to hold any out"
         )
+        drop = next(
+            r.recording for r in custom.read_labels(root) if r.action == "drop trash"
+        )
+        assert panel.select_take(drop)
+        assert panel.label_action.currentText() == "drop trash"
+        # renamed from its action's row (the take stays shown beside it)
+        row = next(
+            top
+            for i in range(panel.takes.topLevelItemCount())
+            if (top := panel.takes.topLevelItem(i)).text(0).startswith("drop trash")
+        )
+        panel.takes.setCurrentItem(row)
+        assert panel.selected_action() == "drop trash" and panel.recording is not None
         assert panel.rename_action("drop trash", "throw away")
+        # The shown take's span says the new name (it kept the old one: a trial) ...
+        assert panel.label_action.currentText() == "throw away"
+        captions = {
+            item.textItem.toPlainText()
+            for item in panel.timeline._items
+            if hasattr(item, "textItem")
+        }
+        assert "throw away" in captions and "drop trash" not in captions
         assert said[-1] == (
             "Renamed action 'drop trash' to 'throw away' (2 labels); the model "
             "trained before keeps the old name: train again for the new one"
