@@ -1445,6 +1445,14 @@ class TeachPanel(QWidget):
     @pyqtSlot()
     def _on_use_clicked(self) -> None:
         if self.trained_run is not None:
+            # Which model went to Live, and that a newer run is unfinished: after a
+            # Cancel, Live got the run before it, unsaid (a trial).
+            unfinished = (
+                "; the newer run was stopped before its end: Resume it to use it"
+                if self.resume_button.isEnabled()
+                else ""
+            )
+            self.ctx.status(f"Live uses {self.trained_run.name}{unfinished}")
             self.use_model.emit(self.trained_run)
 
     def _set_training(self, running: bool) -> None:

@@ -482,6 +482,18 @@ def test_the_folders_own_runs_come_back_with_it(qtbot, settings, tmp_path):
         )
         qtbot.waitUntil(lambda: third.train_job is None, timeout=120_000)
         assert third.trained_run == finished and third.use_button.isEnabled()
+        # "Use in Live" says which model goes, and that the newer run is unfinished
+        # (Live got the one before, unsaid: a trial).
+        said: list[str] = []
+        third.ctx.status = said.append
+        used: list[object] = []
+        third.use_model.connect(used.append)
+        third.use_button.click()
+        assert used == [finished]
+        assert said == [
+            f"Live uses {finished.name}; the newer run was stopped before its end: "
+            "Resume it to use it"
+        ]
         assert errors == []
     finally:
         jobs.stop_all()
