@@ -1178,6 +1178,8 @@ _NOT_SHOWN = (
     "class_names",
     "timestamps",
     "recorded_layout",
+    "action_order",  # (a list read as code, in an order that was not the numbers')
+    "labels_problem",  # said on the source line
 )
 
 

@@ -230,6 +230,8 @@ def test_users_recording_replays_with_its_own_labelled_actions(
         # is a complete recording's "complete True", or a rate of "30.0001 fps".
         assert "timestamps" not in panel.info.text()
         assert "complete" not in panel.info.text() and " at 30 fps" in panel.info.text()
+        # nor the actions' colour order as a Python list (a trial)
+        assert "action order" not in panel.info.text() and "[" not in panel.info.text()
     finally:
         jobs.stop_all()
 
