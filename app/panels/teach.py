@@ -236,9 +236,9 @@ class TeachPanel(QWidget):
         self.record_status.setWordWrap(True)
         # One line, the why in its tooltip: three wrapped lines pushed the list of
         # takes below the fold.
-        help_label = QLabel(NO_ACTION_TIP)
+        help_label = self.no_action_tip = QLabel(NO_ACTION_TIP)
         help_label.setToolTip(NO_ACTION_HELP)
-        help_label.setStyleSheet("color: gray")
+        help_label.setStyleSheet("color: #555555")  # gray on the grey panel: faint
         record_form = QFormLayout()
         record_form.addRow(self.source)
         record_form.addRow("Action", self.action)
@@ -550,6 +550,15 @@ class TeachPanel(QWidget):
             + ("" if self.root.is_dir() else " (a new folder: the first take makes it)")
         )
         self.summary.setToolTip(f"Takes per action: {counts}" if counts else "")
+        # The tip once it is followed says so, on the same one line (it stayed up
+        # beside two "no action" takes: a trial).
+        idle = len({iv.recording for iv in by_action.get(NO_ACTION, [])})
+        self.no_action_tip.setText(
+            f"{count(idle, f'{NO_ACTION!r} take')}: the model can answer "
+            f'"{NO_ACTION}" (hover for why)'
+            if idle
+            else NO_ACTION_TIP
+        )
         if problem:
             text += f"\n⚠ {problem}"
         self.summary.setText(text)
