@@ -62,6 +62,7 @@ MAX_FRAMES = 2000
 """The most frames a clip is resampled to (``--frames``): over a minute at 30 fps, ten
 times the paper's 200; each clip's tensor grows with it."""
 
+
 @dataclass(frozen=True)
 class DataConfig:
     """Which clips, and how they are turned into model input.

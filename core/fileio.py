@@ -146,3 +146,21 @@ def video_container(path: str | os.PathLike[str]) -> str:
         if head[offset : offset + len(magic)] == magic:
             return name
     return ""
+
+
+def unwritable_folder(path: str | os.PathLike[str]) -> str:
+    """Why files cannot be written into the folder ``path`` (made when missing), or
+    ``""``: its nearest existing folder is read-only (a read-only mount, another
+    user's folder) or is not a folder. Checked before work whose result would be lost
+    (a take recorded, videos extracted: each failed at its end with "[Errno 30]
+    Read-only file system" on a temporary file, a trial).
+    """
+    existing = Path(path).expanduser()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a folder"
+    effective = os.access in os.supports_effective_ids  # the user the process acts as
+    if not os.access(existing, os.W_OK | os.X_OK, effective_ids=effective):
+        return f"the folder {existing} cannot be written to (read-only)"
+    return ""

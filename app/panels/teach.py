@@ -74,6 +74,7 @@ from core.datasets.recording import (
     RecordingInfo,
     read_recording,
 )
+from core.fileio import unwritable_folder
 from core.skeleton import MP33, get_layout
 from core.text import count, format_seconds
 from core.training.events import (
@@ -589,6 +590,13 @@ class TeachPanel(QWidget):
             source = self.source.selected_source()
             if whole and not action:
                 raise ValueError("type the name of the action you will perform")
+            # Before the countdown: into a read-only folder the take failed at its
+            # end, "[Errno 30] Read-only file system: '….tmp'" (a trial).
+            unwritable = unwritable_folder(self.root)
+            if unwritable:
+                raise ValueError(
+                    f"{self.root}: {unwritable}: choose another dataset folder"
+                )
             name = custom.next_take_name(self.root, action if whole else "recording")
         except ValueError as exc:
             self.ctx.error("Record", str(exc))
@@ -1127,6 +1135,12 @@ class TeachPanel(QWidget):
         from core.extract import extract
 
         root = self.root
+        unwritable = unwritable_folder(root)
+        if unwritable:  # said before MediaPipe runs on every video (a trial)
+            self.ctx.error(
+                "Import videos", f"{root}: {unwritable}: choose another dataset folder"
+            )
+            return None
 
         def make(stop: threading.Event) -> Iterator[object]:
             return extract(videos, root, workers=workers, stop=stop)

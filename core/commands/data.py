@@ -412,6 +412,7 @@ def run_extract(args: argparse.Namespace) -> int:
     """Run ``ms2l data extract``; exit status 0, or 1 if a video failed."""
     import threading
 
+    from core.commands.paths import check_output_folder
     from core.commands.train import _stop_on_sigint
     from core.extract import (
         ExtractDone,
@@ -424,6 +425,9 @@ def run_extract(args: argparse.Namespace) -> int:
         ignored_note,
     )
 
+    # Before any video: into a read-only folder each one failed after MediaPipe had
+    # run, "[Errno 30] Read-only file system" on a temporary file (a trial).
+    check_output_folder(Path(args.out), "--out")
     bar = ProgressBar("videos", enabled=not args.quiet)
     stop = threading.Event()
     finished = None

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from core.errors import UserError
+from core.fileio import unwritable_folder
 from core.paths import CHECKPOINTS_DIR
 
 
@@ -89,13 +90,9 @@ def check_output_folder(path: Path, option: str) -> None:
         UserError: If ``path`` or its nearest existing parent is not a folder, or that
             folder is not writable.
     """
-    existing = path
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise UserError(f"{option} {path}: {existing} is not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise UserError(f"{option} {path}: folder {existing} is not writable")
+    problem = unwritable_folder(path)
+    if problem:
+        raise UserError(f"{option} {path}: {problem}")
 
 
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:

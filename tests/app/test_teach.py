@@ -973,3 +973,27 @@ def test_an_unlabelled_recording_too_short_to_use_is_marked(qtbot, settings, tmp
         assert panel.record_status.text() == ""
     finally:
         jobs.stop_all()
+
+
+def test_a_take_into_a_folder_that_cannot_be_written_is_refused_before_it_starts(
+    qtbot, settings, tmp_path
+):
+    """Into a read-only folder a take failed at its end, "[Errno 30] Read-only file
+    system: '….tmp'" (a trial). As root no folder is read-only by its permissions:
+    a file where the folder would be stands for it."""
+    afile = tmp_path / "a-file"
+    afile.write_text("")
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        panel.set_dataset(afile / "mine")
+        panel.source.set_video(require_data("videos", "ta_chi.mp4"))
+        panel.action.setEditText("wave")
+        assert panel.start_recording() is None and panel.record_job is None
+        assert errors[-1] == (
+            "Record",
+            f"{afile / 'mine'}: {afile} is not a folder: choose another dataset folder",
+        )
+        assert panel.import_videos(require_data("videos")) is None
+        assert errors[-1][0] == "Import videos" and "is not a folder" in errors[-1][1]
+    finally:
+        jobs.stop_all()
