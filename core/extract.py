@@ -39,6 +39,7 @@ from typing import Any
 from core.datasets.base import DataFormatError
 from core.datasets.custom import (
     LabelInterval,
+    action_name_problem,
     list_recordings,
     person_share,
     read_csv_text,
@@ -313,6 +314,11 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
         for folder in sorted(p for p in src.iterdir() if p.is_dir()):
             if is_hidden(folder.name):  # (.git, __MACOSX, ...)
                 continue
+            # Checked before any video: the action's label was refused after every
+            # video had been through MediaPipe, and none was labelled (a trial).
+            problem = action_name_problem(folder.name)
+            if problem:
+                raise DataFormatError(folder, f"{problem}: rename the folder")
             for video in sorted(folder.iterdir()):
                 if is_hidden(video.name):  # (._clip.avi from a Mac, .DS_Store)
                     continue
@@ -369,6 +375,9 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
                     # Written on Windows (clips\drink.avi): "\" is a separator.
                     video = src.parent.absolute() / video_s.replace("\\", "/")
                 video = Path(os.path.normpath(video))
+                problem = action_name_problem(action)
+                if problem:
+                    raise DataFormatError(src, problem, line=row)
                 by_video.setdefault(video, []).append((start, end, action, row))
         except csv.Error as exc:
             raise DataFormatError(

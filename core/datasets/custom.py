@@ -502,6 +502,12 @@ def _durations(root: Path) -> tuple[dict[str, float], dict[str, str]]:
     return ok, bad
 
 
+def action_name_problem(action: str) -> str:
+    """Why ``action`` cannot name an action (see :func:`_control`), or ``""``: for
+    checks made before work whose labels would then be refused (``data extract``)."""
+    return _control(action)
+
+
 def _control(action: str) -> str:
     """Why an action name cannot be used (a line break, a tab or another control
     character: it is shown on one line everywhere, and a class table breaks), or

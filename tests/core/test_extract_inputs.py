@@ -60,6 +60,31 @@ def test_a_video_given_instead_of_its_folder_says_what_to_give(tmp_path, capsys)
     )
 
 
+def test_an_action_name_that_cannot_be_used_is_said_before_any_video(
+    tmp_path: Path, capsys
+) -> None:
+    """A folder named with a line break was refused after MediaPipe had run on every
+    video, leaving recordings and no labels (a trial)."""
+    videos = tmp_path / "videos"
+    bad = videos / "a\nb"
+    bad.mkdir(parents=True)
+    (bad / "x.mp4").symlink_to(require_data("videos", "ta_chi.mp4"))
+    (videos / "wave").mkdir()
+    (videos / "wave" / "y.mp4").symlink_to(require_data("videos", "ta_chi.mp4"))
+    out = tmp_path / "ds"
+    assert main(["data", "extract", str(videos), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "holds a control character ('\\n'): one line of text: rename the folder" in err
+    )
+    assert not out.exists()  # nothing was run, nothing written
+    table = tmp_path / "videos.csv"
+    table.write_text(HEADER + 'y.mp4,0,,"wa\nve"\n')
+    with pytest.raises(DataFormatError) as info:
+        plan(table)
+    assert info.value.line == 3 and "control character" in str(info.value)  # its end
+
+
 def test_data_extract_csv_with_windows_paths(tmp_path: Path, capsys) -> None:
     """``clips sub\\drink 1.avi`` was looked up as one file name (``no such file``); a
     backslash is a folder separator, unless the path exists as written."""
