@@ -187,6 +187,17 @@ def read_labels(root: str | os.PathLike[str]) -> list[LabelInterval]:
     """
     path = labels_path(root)
     if not path.is_file():
+        if path.is_symlink() or path.exists():
+            # A folder, a link to nothing or to itself, a pipe: read as "no labels"
+            # (and a write into its place failed on a temporary file: a trial).
+            what = (
+                "a folder"
+                if path.is_dir()
+                else "a link to nothing"
+                if not path.exists()
+                else "not a regular file"
+            )
+            raise DataFormatError(path, f"is {what}: the labels must be a CSV file")
         _refuse_misnamed_labels(path)
         return []
     text = read_csv_text(path)

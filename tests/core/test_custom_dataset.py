@@ -1088,3 +1088,22 @@ def test_a_row_without_its_empty_last_subject_cell_is_read(takes: Path) -> None:
     _write(takes, f"recording,start,end,action,subject\n{name},0,1\n")
     with pytest.raises(DataFormatError, match="3 fields, expected 5"):
         read_labels(takes)
+
+
+def test_a_labels_file_that_is_no_file_is_said_so(takes: Path) -> None:
+    """A folder, a dangling link or a pipe named labels.csv read as "no labels", and a
+    write into its place failed on a temporary file (a trial)."""
+    labels = takes / "labels.csv"
+    labels.unlink()
+    labels.mkdir()
+    with pytest.raises(DataFormatError) as info:
+        read_labels(takes)
+    assert str(info.value) == f"{labels}: is a folder: the labels must be a CSV file"
+    labels.rmdir()
+    labels.symlink_to(takes / "nowhere.csv")
+    with pytest.raises(DataFormatError, match="is a link to nothing"):
+        read_labels(takes)
+    labels.unlink()
+    os.mkfifo(labels)
+    with pytest.raises(DataFormatError, match="is not a regular file"):
+        read_labels(takes)
