@@ -534,6 +534,13 @@ def _job_rows(job: VideoJob, path: Path) -> tuple[list[LabelInterval], str]:
     ):
         stop = duration if end is None else end
         where = f" (row {row})" if row else ""
+        if start >= duration:  # it read "nobody was seen in it" (a trial)
+            span = f"{start:g}-{end:g}" if end is not None else f"from {start:g}"
+            problems.append(
+                f"label {span} s{where} starts after the video's end "
+                f"({duration:.2f} s): not labelled"
+            )
+            continue
         if end is not None and end > duration + 0.1 and start < duration:
             # Cut at the video's end (it was dropped: a trial's 8-30 s row of a 10 s
             # video lost its 2 s of the action), and said.
@@ -542,11 +549,6 @@ def _job_rows(job: VideoJob, path: Path) -> tuple[list[LabelInterval], str]:
                 f"label {start:g}-{end:g} s{where} runs past the end ({duration:.2f} s):"
                 f" labelled {start:g}-{duration:.2f} s"
             )
-        if not stop > start:
-            problems.append(
-                f"label from {start:g} s{where} starts after the end: not labelled"
-            )
-            continue
         if person_share(rec, start, stop) == 0.0:
             problems.append(
                 f"label {start:g}-{stop:g} s{where}: nobody was seen in it: not labelled"

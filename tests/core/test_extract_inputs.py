@@ -251,3 +251,21 @@ def test_ctrl_c_in_the_terminal_stops_two_workers_without_failures(tmp_path: Pat
     assert "0 failed" in stdout and "(stopped: run again to continue)" in stdout
     assert "KeyboardInterrupt" not in stdout + stderr
     assert "Ctrl-C: stopping the videos under way (run again to finish them)" in stderr
+
+
+def test_a_csv_row_after_the_videos_end_says_so(tmp_path: Path, capsys) -> None:
+    """A row of 50-60 s for a 2 s video read "nobody was seen in it" (a trial)."""
+    from tests.video_files import read_frames, write_video
+
+    video = require_data("videos", "ta_chi.mp4")
+    write_video(tmp_path / "a.avi", read_frames(video, 60), 29.97)
+    table = tmp_path / "late.csv"
+    table.write_text(HEADER + "a.avi,0,1,wave\na.avi,50,60,late\n")
+    out = tmp_path / "ds"
+    assert main(["data", "extract", str(table), "--out", str(out), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert (
+        "label 50-60 s (row 3) starts after the video's end (2.00 s): not labelled"
+        in err
+    )
+    assert [r.action for r in read_labels(out)] == ["wave"]
