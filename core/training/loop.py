@@ -205,7 +205,7 @@ def _resolve(
         # What can be done instead: the message alone gave no way on (a trial).
         instead = (
             "; the run cannot resume: start a new run (--init-from "
-            f"{run_dir} starts one from its weights)"
+            f"{run_dir}, the Train panel's Start from, starts one from its weights)"
             if (run_dir / runs.WEIGHTS).is_file()
             else "; the run cannot resume: start it again"
         )

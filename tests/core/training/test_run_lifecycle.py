@@ -147,8 +147,8 @@ def test_a_damaged_resume_checkpoint_says_what_can_be_done(tiny_data, tmp_path, 
     err = capsys.readouterr().err
     assert err.startswith(f"ms2l train: error: {last}: corrupt")
     assert err.endswith(
-        f"; the run cannot resume: start a new run (--init-from {run_dir} starts one "
-        "from its weights)\n"
+        f"; the run cannot resume: start a new run (--init-from {run_dir}, the Train "
+        "panel's Start from, starts one from its weights)\n"
     )
 
 
