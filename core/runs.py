@@ -342,7 +342,17 @@ def load_model(info: RunInfo) -> nn.Module:
                 else " (train it again)"
             )
         )
-    load_state_into(model, safe_load(weights), weights)
+    try:
+        load_state_into(model, safe_load(weights), weights)
+    except ValueError as exc:
+        if "class count mismatch" not in str(exc):
+            raise
+        # The model's classes are labels.json's: say which file disagrees with the
+        # weights (only the weights were named: a trial).
+        raise ValueError(
+            f"{exc} ({LABELS} lists {len(info.labels)} classes: it does not belong to "
+            "these weights)"
+        ) from None
     return model
 
 

@@ -276,8 +276,13 @@ def test_bad_input_fails_before_training(tiny_data, tmp_path):
     state["classifier.mlp.2.weight"] = torch.zeros(3, 8)
     state["classifier.mlp.2.bias"] = torch.zeros(3)
     torch.save(state, good / "weights.pt")
-    with pytest.raises(ValueError, match="class count mismatch"):
+    with pytest.raises(ValueError, match="class count mismatch") as info:
         Predictor.from_run(good)
+    # ... naming labels.json, which the model's class count comes from (a trial)
+    listed = len(runs.load_labels(good))
+    assert listed != 3 and str(info.value).endswith(
+        f"(labels.json lists {listed} classes: it does not belong to these weights)"
+    )
     state["encoder.fwd.0.weight_ih_l0"] = torch.zeros(24, 75)
     torch.save(state, good / "weights.pt")
     with pytest.raises(ValueError, match="input size mismatch"):
