@@ -160,7 +160,8 @@ def unwritable_folder(path: str | os.PathLike[str]) -> str:
         existing = existing.parent
     if not existing.is_dir():
         return f"{existing} is not a folder"
-    effective = os.access in os.supports_effective_ids  # the user the process acts as
-    if not os.access(existing, os.W_OK | os.X_OK, effective_ids=effective):
+    # as the user the process acts as, where the system can tell
+    effective = {"effective_ids": True} if os.access in os.supports_effective_ids else {}
+    if not os.access(existing, os.W_OK | os.X_OK, **effective):
         return f"the folder {existing} cannot be written to (read-only)"
     return ""
