@@ -317,7 +317,11 @@ def record(
             if max_frames is not None and frames >= max_frames:
                 reason = "max_frames"
                 break
-            if max_seconds is not None and frame.timestamp - first_t >= max_seconds:
+            # A take of N seconds ends with the frame whose period reaches N: the
+            # frame at N itself made a 2-second take 61 frames, 2.03 s (a trial).
+            period = 1.0 / info.fps if info.fps and info.fps > 0 else 0.0
+            length = frame.timestamp - first_t + period
+            if max_seconds is not None and length >= max_seconds - 1e-3:
                 reason = "max_seconds"
                 break
         if writer is None and reason == "stopped":

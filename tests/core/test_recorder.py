@@ -438,7 +438,9 @@ def test_a_paced_video_file_plays_at_its_own_rate_and_keeps_every_frame(
             seen.append((time.monotonic(), event.seconds))
     finished = event
     assert isinstance(finished, RecordFinished) and finished.reason == "max_seconds"
-    assert finished.frames == len(seen) == 46  # 1.5 s at 30 FPS, none skipped
+    assert finished.frames == len(seen) == 45  # 1.5 s at 29.97 FPS, none skipped
+    # ... and it lasts that long (the frame at 1.5 s made it 46 frames, 1.53 s)
+    assert finished.seconds == pytest.approx(1.5, abs=0.01)
     # never ahead of the file's clock (behind it only if MediaPipe is slower)
     assert all(wall - start >= t for wall, t in seen)
 
