@@ -346,6 +346,8 @@ class LivePanel(QWidget):
         )
         if predictor.backend_note:
             self.ctx.status(f"Model {self.model_path.text()}: {predictor.backend_note}")
+        else:  # said, as Replay says it (a trial saw nothing change but the line)
+            self.ctx.status(f"Model {Path(self.model_path.text()).name} loaded")
         # Usable now; the job's "ended" signal may come a moment later.
         self.start_button.setEnabled(self.job is None)
         self.input_info.setText(describe_input(predictor.config).summary())

@@ -435,6 +435,7 @@ def test_a_folder_typed_into_the_field_is_the_model_that_loads(
             timeout=60_000,
         )
         assert panel.model_path.text() == str(shipped)
+        assert said[-1] == f"Model {shipped.name} loaded"  # said, as Replay says it
         # The same folder again (Enter, or leaving the field) loads nothing.
         job = panel.model_job
         qtbot.keyClick(panel.model_path, Qt.Key.Key_Return)
