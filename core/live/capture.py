@@ -180,8 +180,9 @@ class VideoSource:
         self.rotation = self._rotation_tag()
         fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
         # A time-lapse's 0.5 FPS is real (read as 30 FPS, its frames were 2 s apart
-        # pretending to be 33 ms); zero, NaN and timebase-sized rates are not.
-        self.fps = fps if np.isfinite(fps) and 0.1 <= fps <= 240.0 else DEFAULT_FPS
+        # pretending to be 33 ms), and so is one frame every 20 s (0.05 FPS, read as
+        # 30 too: a trial); zero, NaN and timebase-sized rates (a WebM's 1000) are not.
+        self.fps = fps if np.isfinite(fps) and 0.01 <= fps <= 240.0 else DEFAULT_FPS
         count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         self.frame_count: int | None = count if count > 0 and not self.live else None
         t0 = time.perf_counter()

@@ -178,6 +178,12 @@ def test_a_one_fps_video_names_its_frame_rate_as_the_reason(run_dir, tmp_path, c
     out = capsys.readouterr().out
     assert "video: 340x256, 0.5 FPS, 12.0 s (6 frames)" in out
     assert "(the input runs at 0.5 FPS: its frames are 2 s apart" in out
+    # ... and a frame every 20 s (it read "30 FPS" and blamed the length: a trial)
+    video = write_video(tmp_path / "twentieth_fps.avi", frames, 0.05)
+    assert main(["infer", str(video), "--run", str(run_dir), "--every", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "video: 340x256, 0.05 FPS, 120.0 s (6 frames)" in out
+    assert "(the input runs at 0.05 FPS: its frames are 20 s apart" in out
     # Behaviour is unchanged: at 2 FPS the same frames do predict.
     video = write_video(tmp_path / "two_fps.avi", frames, 2.0)
     assert main(["infer", str(video), "--run", str(run_dir), "--every", "1"]) == 0
