@@ -161,7 +161,9 @@ def unwritable_folder(path: str | os.PathLike[str]) -> str:
     if not existing.is_dir():
         return f"{existing} is not a folder"
     # as the user the process acts as, where the system can tell
-    effective = {"effective_ids": True} if os.access in os.supports_effective_ids else {}
+    effective = (
+        {"effective_ids": True} if os.access in os.supports_effective_ids else {}
+    )
     if not os.access(existing, os.W_OK | os.X_OK, **effective):
         return f"the folder {existing} cannot be written to (read-only)"
     return ""

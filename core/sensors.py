@@ -10,6 +10,7 @@ panel shows :func:`describe_input` so a user knows which case they are in;
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from core.config import TrainConfig
 
@@ -87,6 +88,8 @@ def describe_input(config: TrainConfig, live_input: str = MEDIAPIPE) -> InputInf
             f"live_input must be 'kinect' or 'mediapipe', got {live_input!r}"
         )
     sensor, device = DATASET_SENSORS.get(config.data.dataset, ("unknown", "unknown"))
+    if config.data.dataset == "custom":
+        sensor, device = _custom_sensor(config.data.root) or (sensor, device)
     return InputInfo(
         trained_on=sensor,
         trained_device=device,
@@ -95,3 +98,26 @@ def describe_input(config: TrainConfig, live_input: str = MEDIAPIPE) -> InputInf
         layout=config.data.layout,
         shared_joints=config.data.joints == "shared",
     )
+
+
+def _custom_sensor(root: str, most: int = 20) -> tuple[str, str] | None:
+    """What a custom dataset's recordings came from, by their layouts (the headers of
+    up to ``most`` of them): webcam or video takes keep MediaPipe's 33 landmarks,
+    recordings brought in from a Kinect are written as ``ntu25`` / ``ucla20``. A model
+    taught on Kinect recordings was said to be "trained on MediaPipe" (a trial).
+    ``None`` when the folder cannot be read (moved since, another machine's)."""
+    from core.datasets.custom import recording_files
+    from core.datasets.recording import recording_info
+
+    try:
+        files = recording_files(Path(root).expanduser())[:most]
+    except OSError:
+        return None
+    layouts = {recording_info(path).layout for path in files} - {""}
+    if not layouts:
+        return None
+    if layouts == {"mp33"}:
+        return MEDIAPIPE, "MediaPipe"
+    if "mp33" not in layouts:
+        return KINECT, "Kinect-layout"
+    return "mixed", "MediaPipe and Kinect-layout"

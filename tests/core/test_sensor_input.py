@@ -151,6 +151,27 @@ def test_describe_input_tells_kinect_training_from_mediapipe_input():
         describe_input(shared, "webcam")
 
 
+def test_a_custom_dataset_is_said_to_come_from_its_recordings_sensor(tmp_path):
+    """A model taught on Kinect recordings brought in (ucla20) was said to be
+    "trained on MediaPipe skeletons (custom)" (a trial)."""
+    from core.datasets import read_file
+    from core.datasets.custom import import_sequence
+    from tests.conftest import require_data
+
+    root = tmp_path / "mine"
+    kinect = read_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+    import_sequence(root, "take", kinect, action="drink")
+    run = make_config(dataset="custom", root=str(root), preset="paper",
+                      data={"layout": "ucla20"})  # fmt: skip
+    info = describe_input(run)
+    assert (info.trained_on, info.trained_device) == ("kinect", "Kinect-layout")
+    assert info.summary().startswith("Trained on Kinect-layout skeletons (custom)")
+    # a folder gone since: as before, the webcam's takes
+    gone = make_config(dataset="custom", root=str(tmp_path / "gone"), preset="paper",
+                       data={"layout": "ucla20"})  # fmt: skip
+    assert describe_input(gone).trained_device == "MediaPipe"
+
+
 def test_depth_weight_scales_the_body_frames_depth_at_training_and_inference():
     x = _clip()
     aug = P.AugmentConfig(rotate_degrees=30.0, noise_std=0.01, depth_noise=0.05)
