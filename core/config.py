@@ -354,6 +354,17 @@ class TrainConfig:
             ValueError: On an unknown key or a value of the wrong type.
         """
         cfg = _build(cls, data, "config")
+        section = data.get("data")
+        if isinstance(section, dict) and "protocol" not in section:
+            from core.datasets.splits import PROTOCOLS
+
+            # A hand-written config without a protocol gets its dataset's first, as
+            # the command line gives it ("custom has no protocol 'xview'", a
+            # protocol nobody chose: a trial).
+            first = PROTOCOLS.get(cfg.data.dataset, (cfg.data.protocol,))[0]
+            cfg = dataclasses.replace(
+                cfg, data=dataclasses.replace(cfg.data, protocol=first)
+            )
         validate(cfg)
         return cfg
 

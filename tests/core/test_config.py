@@ -41,3 +41,16 @@ def test_step_decay_fields_are_compared_only_where_a_schedule_reads_them():
     assert [d.split(":")[0] for d in other_step.replace(
         optim={"lr_schedule": "step"}).differences(step)] == [
         "optim.lr_step", "optim.lr_gamma"]  # fmt: skip
+
+
+def test_a_hand_written_config_without_a_protocol_gets_its_datasets_first():
+    """A custom dataset's config without "protocol" failed with "custom has no
+    protocol 'xview'", a protocol nobody chose (a trial)."""
+    from core.config import TrainConfig
+
+    cfg = TrainConfig.from_dict({"data": {"dataset": "custom", "root": "mine"}})
+    assert cfg.data.protocol == "recording"
+    cfg = TrainConfig.from_dict({"data": {"dataset": "ntu60", "root": "ntu"}})
+    assert cfg.data.protocol == "xsub"
+    given = {"data": {"dataset": "custom", "root": "mine", "protocol": "subject"}}
+    assert TrainConfig.from_dict(given).data.protocol == "subject"
