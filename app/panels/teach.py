@@ -890,7 +890,7 @@ class TeachPanel(QWidget):
         try:
             custom.rename_recording(self.root, old, new)
         except (ValueError, OSError) as exc:
-            self.ctx.error("Rename", str(exc))
+            self.ctx.error("Rename", f"{exc}: {old!r} was not renamed")
             return False
         self.refresh()
         self.select_take(new)
@@ -934,7 +934,9 @@ class TeachPanel(QWidget):
         try:
             custom.delete_recording(self.root, name)
         except (ValueError, OSError) as exc:
-            self.ctx.error("Delete", str(exc))
+            # Said to be kept: the message alone (a labels.csv row) left it unclear
+            # whether the take was gone (a trial).
+            self.ctx.error("Delete", f"{exc}: {name!r} was not deleted")
             return False
         if self.recording is not None and self.recording.name == name:
             self._forget_recording()

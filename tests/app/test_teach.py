@@ -348,6 +348,13 @@ def test_a_broken_labels_file_is_shown_not_raised(qtbot, settings, tmp_path):
     assert "labels.csv:1" in panel.record_status.text()
     panel.remove_label_button.click()  # reads the labels too: no exception either
     assert errors == [], errors
+    # Deleting a take needs the labels: refused, and said to be kept (a trial).
+    assert not panel.delete_take("read-001")
+    assert errors[-1][0] == "Delete"
+    assert "labels.csv:1" in errors[-1][1]
+    assert errors[-1][1].endswith(": 'read-001' was not deleted")
+    assert (bad / "read-001.jsonl").is_file()
+    errors.clear()
     labels.write_text(labels.read_text().replace("strat", "start", 1))  # mended
     panel.refresh()
     assert panel.select_take("read-001")
