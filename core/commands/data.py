@@ -271,8 +271,16 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
     print_items(
         f"{count(len(s['bad_files']), 'bad file')} left out", s["bad_files"], out
     )
-    for line in [*_class_warnings(s), *s.get("label_warnings", [])]:
+    label_warnings = s.get("label_warnings", [])
+    for line in [*_class_warnings(s), *label_warnings[:LISTED]]:
         out.write(f"warning: {line}\n")
+    if (
+        len(label_warnings) > LISTED
+    ):  # 8 000 repeated rows printed 8 000 lines (a trial)
+        out.write(
+            f"warning: … and {len(label_warnings) - LISTED} more rows like these "
+            "(--json lists them all)\n"
+        )
     if s.get("cut_short"):
         out.write(
             f"{count(len(s['cut_short']), 'recording')} without an end line (the writing "

@@ -1107,3 +1107,22 @@ def test_a_labels_file_that_is_no_file_is_said_so(takes: Path) -> None:
     os.mkfifo(labels)
     with pytest.raises(DataFormatError, match="is not a regular file"):
         read_labels(takes)
+
+
+def test_many_repeated_rows_are_warned_of_in_a_few_lines(takes: Path, capsys) -> None:
+    """8 000 repeated rows printed 8 000 warning lines (a trial)."""
+    from core.cli import main
+
+    rows = read_labels(takes)
+    text = "recording,start,end,action,subject\n" + "".join(
+        f"{r.recording},{r.start},{r.end},{r.action},{r.subject}\n"
+        for r in rows * 4  # every row three times more
+    )
+    _write(takes, text)
+    assert main(["data", "info", "--dataset", "custom", "--root", str(takes)]) == 0
+    out = capsys.readouterr().out
+    assert len([ln for ln in out.splitlines() if "repeats row" in ln]) == 20
+    more = 3 * len(rows) - 20
+    assert (
+        f"warning: … and {more} more rows like these (--json lists them all)\n" in out
+    )
