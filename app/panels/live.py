@@ -251,6 +251,7 @@ class LivePanel(QWidget):
         box.addLayout(display, 1)
 
         self.picker.scan_cameras()
+        self._starting = True  # the model opened with the window (said nowhere)
         if self.model_path.text():
             self.load_model(Path(self.model_path.text()))
         else:
@@ -346,8 +347,10 @@ class LivePanel(QWidget):
         )
         if predictor.backend_note:
             self.ctx.status(f"Model {self.model_path.text()}: {predictor.backend_note}")
-        else:  # said, as Replay says it (a trial saw nothing change but the line)
+        elif not self._starting:  # said when asked for, as Replay says it (a trial
+            # saw nothing change but the line); not the one opened with the window
             self.ctx.status(f"Model {Path(self.model_path.text()).name} loaded")
+        self._starting = False
         # Usable now; the job's "ended" signal may come a moment later.
         self.start_button.setEnabled(self.job is None)
         self.input_info.setText(describe_input(predictor.config).summary())

@@ -240,6 +240,10 @@ class TeachPanel(QWidget):
         help_label = self.no_action_tip = QLabel(NO_ACTION_TIP)
         help_label.setToolTip(NO_ACTION_HELP)
         help_label.setStyleSheet("color: #555555")  # gray on the grey panel: faint
+        # Never wider than the column (a longer text widened it past the panel, its
+        # buttons cut at the right: a re-trial); the whole of it is the tooltip's.
+        help_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        help_label.setMinimumWidth(1)
         record_form = QFormLayout()
         record_form.addRow(self.source)
         record_form.addRow("Action", self.action)
@@ -555,8 +559,7 @@ class TeachPanel(QWidget):
         # beside two "no action" takes: a trial).
         idle = len({iv.recording for iv in by_action.get(NO_ACTION, [])})
         self.no_action_tip.setText(
-            f"{count(idle, f'{NO_ACTION!r} take')}: the model can answer "
-            f'"{NO_ACTION}" (hover for why)'
+            f'"{NO_ACTION}": {count(idle, "take")} (hover for why)'
             if idle
             else NO_ACTION_TIP
         )

@@ -137,6 +137,9 @@ class TrainingCurves(QWidget):
         self.acc_note = pg.TextItem("", color="#bbbbbb", anchor=(0, 0.5))
         self.acc_note.setPos(0, 50)
         self.acc_plot.addItem(self.acc_note)
+        # At the view's left edge, wherever the shared epoch axis puts it: at x = 0
+        # its first letter went under the axis (a re-trial).
+        self.acc_plot.getViewBox().sigXRangeChanged.connect(self._place_acc_note)
         self._acc_x: list[float] = []
         self._acc_y: list[float] = []
         # Right end of both plots' epochs; 0..1 before any run (the empty plot's own
@@ -172,6 +175,10 @@ class TrainingCurves(QWidget):
         self.loss_plot.enableAutoRange(axis="y")
         self._acc_right = 1.0
         self._dirty = True
+
+    def _place_acc_note(self, _view: object, x_range: tuple[float, float]) -> None:
+        left, right = x_range
+        self.acc_note.setPos(left + 0.01 * (right - left), 50)
 
     def set_accuracy_note(self, text: str) -> None:
         """Say in the accuracy plot why it has no points (``""``: no note)."""

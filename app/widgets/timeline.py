@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import QWidget
 
+from app.widgets.curves import SparseAxis
 from app.widgets.pens import screen_pen
 
 Interval = tuple[int, int, int]  # (label, start_frame, end_frame)
@@ -40,7 +41,10 @@ class IntervalTimeline(pg.PlotWidget):
     """A frame chosen with a click (clamped to 0; the owner clamps the end)."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
+        # Frames are whole: empty, its axis read "0.1 … 0.9" (a trial).
+        super().__init__(
+            parent, axisItems={"bottom": SparseAxis("bottom", integers=True)}
+        )
         scene = self.scene()
         if scene is not None:
             scene.sigMouseClicked.connect(self._on_scene_clicked)

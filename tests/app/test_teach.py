@@ -166,9 +166,7 @@ def test_continuous_recording_is_labelled_on_the_timeline(qtbot, settings, tmp_p
         panel.timeline.enable_selection(30, rec.num_frames - 1)
         assert panel.label_span("no action")
         # The tip, once followed, says so (it stayed up beside such takes: a trial).
-        assert panel.no_action_tip.text() == (
-            "1 'no action' take: the model can answer \"no action\" (hover for why)"
-        )
+        assert panel.no_action_tip.text() == '"no action": 1 take (hover for why)'
         rows = custom.read_labels(panel.root)
         assert [(r.recording, r.action) for r in rows] == [
             (name, "wave"),

@@ -687,3 +687,32 @@ def test_curves_and_bones_are_as_wide_as_the_screen_is_scaled(tmp_path):
         assert out.returncode == 0, out.stderr
         widths[scale] = int(out.stdout.split()[-1])
     assert widths["1"] >= 2 and widths["2"] >= 2 * widths["1"] - 1, widths
+
+
+def test_an_empty_timeline_ticks_whole_frames(qtbot):
+    """Empty, Teach's timeline read "frame 0.1 … 0.9" (a trial)."""
+    from app.widgets.timeline import IntervalTimeline
+
+    timeline = IntervalTimeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(800, 120)
+    timeline.show()
+    qtbot.waitExposed(timeline)
+    ticks = timeline.getAxis("bottom").ticks_shown()
+    assert ticks and all(t == int(t) for t in ticks), ticks
+
+
+def test_the_accuracy_note_starts_inside_the_plot(qtbot):
+    """At x = 0 the note's first letter went under the axis once the epoch axis was
+    shared with the losses' (a re-trial)."""
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.resize(600, 400)
+    curves.show()
+    qtbot.waitExposed(curves)
+    curves.set_accuracy_note("no accuracy: too few takes")
+    for step in range(1, 21):
+        curves.add_losses(step / 10, {"cls": 1.0})
+    qtbot.waitUntil(lambda: curves.points("cls") == 20, timeout=1000)
+    left, right = curves.acc_plot.viewRange()[0]
+    assert left < curves.acc_note.pos().x() < left + 0.05 * (right - left)
