@@ -141,6 +141,12 @@ def _labelled_clips(
         )
         raise ValueError(f"{cfg.data.dataset} {split}: no labelled clips{hint}")
     notes = _missing_held_out(data_cfg, split, store.metas)
+    if split == "train":
+        # 100 % on a taught model's own takes read as a result (a re-trial).
+        notes += (
+            "these are the clips the model was trained on: the figure says how well "
+            "it learnt them, not how it does on new ones",
+        )
     if 0 < cfg.data.max_clips < keep.size:
         notes += (
             f"the run trained and validated on at most {cfg.data.max_clips} clips a "

@@ -308,8 +308,14 @@ def test_missing_root_falls_back_to_ms2l_data_then_says_root(
 def test_eval_of_another_split_does_not_overwrite_the_test_results(tiny_data, tmp_path):
     run_dir = tmp_path / "r"
     _events(tiny_config(tiny_data, run_dir, epochs=1))
-    test_paths = save_eval(evaluate_run(run_dir, device="cpu"))
-    train_paths = save_eval(evaluate_run(run_dir, split="train", device="cpu"))
+    test_result = evaluate_run(run_dir, device="cpu")
+    test_paths = save_eval(test_result)
+    train_result = evaluate_run(run_dir, split="train", device="cpu")
+    train_paths = save_eval(train_result)
+    # The training clips' figure says what it is (100 % read as a result: a trial).
+    said = "these are the clips the model was trained on"
+    assert any(n.startswith(said) for n in train_result.notes)
+    assert not any(n.startswith(said) for n in test_result.notes)
     assert {p.name for p in test_paths.values()} == {
         "eval.json",
         "confusion.csv",
