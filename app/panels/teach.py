@@ -1197,6 +1197,10 @@ class TeachPanel(QWidget):
                 self._append_log(ignored_note(event.ignored))
         elif isinstance(event, ExtractFrames):
             self.progress.setValue(event.done)
+            # The frames as they go: a long video read "0 / 1" for a minute (a trial).
+            self.progress.setFormat(
+                f"importing videos %v / %m · {count(event.frames, 'frame')} read"
+            )
         elif isinstance(event, ExtractDone):
             self.progress.setValue(event.done)
             note = f" ({event.warning})" if event.warning else ""

@@ -253,8 +253,24 @@ def test_import_labelled_videos_from_the_panel(qtbot, settings, tmp_path):
     (videos / "broken" / "not-a-video.mp4").write_bytes(b"this is not a video")
     panel, jobs, errors = _panel(qtbot, settings, tmp_path)
     try:
-        assert panel.import_videos(videos, workers=1) is not None
+        job = panel.import_videos(videos, workers=1)
+        assert job is not None
+        from core.extract import ExtractFrames
+
+        shown: list[str] = []  # the bar's text at each heartbeat (the panel's first)
+        job.worker.item_produced.connect(
+            lambda e: (
+                shown.append(panel.progress.format())
+                if isinstance(e, ExtractFrames)
+                else None
+            )
+        )
         qtbot.waitUntil(lambda: panel.import_job is None, timeout=180_000)
+        # the frames as they go (a long video read "0 / 1" for a minute: a trial)
+        assert any(
+            re.fullmatch(r"importing videos %v / %m · \d+ frames? read", t)
+            for t in shown
+        )
         finished = panel.last_import_event
         assert (finished.extracted, finished.failed) == (1, 1)
         assert panel.actions() == {"drink": 1}
