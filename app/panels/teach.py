@@ -1020,7 +1020,7 @@ class TeachPanel(QWidget):
         self.ctx.status(
             f"Labelled {start:.2f}-{end:.2f} s of {name!r} as {action.strip()!r}"
             + "".join(
-                f" (the frame it shared with {other!r} stays with that label)"
+                f" (the frames it shared with {other!r} stay with that label)"
                 for other in ceded
             )
         )
@@ -1030,12 +1030,15 @@ class TeachPanel(QWidget):
         self, rec: Recording, start: float, end: float, action: str
     ) -> tuple[float, float, list[str]]:
         """A span dragged from the frame where another action's label ends (or to the
-        one where it starts) shares that one frame with it, which the timeline does
-        not show: it was refused as overlapping (a trial). The new span gives that
-        frame up; a wider overlap stays an error.
+        one where it starts) shares that frame with it, which the timeline does not
+        show: it was refused as overlapping (a trial); on a long recording, where a
+        pixel of the timeline is several frames, it shares a few (a re-trial: a
+        "no action" gap could not be labelled in five tries). The new span gives up
+        at most :data:`CEDED_FRAMES` frames at an edge, never half of itself; a wider
+        overlap stays an error.
 
         Returns:
-            ``(start, end, actions)``: the span, and the labels it gave a frame to.
+            ``(start, end, actions)``: the span, and the labels it gave frames to.
         """
         rows = [
             r
@@ -1043,11 +1046,12 @@ class TeachPanel(QWidget):
             if r.recording == rec.name and r.action != action
         ]
         stamps = np.asarray(rec.timestamps, dtype=float)
+        own = int(np.count_nonzero((stamps >= start) & (stamps < end)))
         ceded = []
         for row in rows:
             lo, hi = max(start, row.start), min(end, row.end)
             shared = int(np.count_nonzero((stamps >= lo) & (stamps < hi)))
-            if hi <= lo or shared > 1:
+            if hi <= lo or shared > CEDED_FRAMES or 2 * shared >= own:
                 continue
             if row.start <= start < row.end:
                 start = row.end
@@ -1542,6 +1546,9 @@ _PLAIN_LOG = (
 )
 
 
+CEDED_FRAMES = 8
+"""The most frames a new label gives up at an edge it shares with another action's
+label (about a pixel of the timeline on a two-minute recording)."""
 _SELECT_A_TAKE = "Select a take in the list to see its skeleton here"
 
 
