@@ -57,6 +57,7 @@ from core.datasets.scanning import (
     FileSkipped,
     ScanEvent,
     dataset_files,
+    other_dataset_folder_hint,
     other_dataset_hint,
     read_bytes,
     read_member,
@@ -541,7 +542,8 @@ class NtuReader(FileDatasetReader):
             others = (
                 len(dataset_files(root, self.source_pattern)) if root.is_dir() else 0
             )
-            raise DataFormatError(root, self._none_of_ours(others))
+            hint = other_dataset_folder_hint(root, self.name) if root.is_dir() else ""
+            raise DataFormatError(root, self._none_of_ours(others) + hint)
         missing = missing_samples(root if root.is_dir() else root.parent)
         items = [(p.stem, str(p), functools.partial(read_bytes, p)) for p in files]
         others = (

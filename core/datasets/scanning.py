@@ -333,6 +333,10 @@ def other_dataset_folder_hint(folder: Path, this: str) -> str:
         )
         if found:
             return f"; it holds {count(found, suffix + ' file')}: open it as {dataset}"
+    if this != "custom":  # one's own recordings (Replay kept the last file's dataset)
+        takes = sum(1 for p in folder.iterdir() if p.suffix.lower() == ".jsonl")
+        if takes:
+            return f"; it holds {count(takes, 'recording')} (.jsonl): open it as custom"
     return ""
 
 

@@ -451,6 +451,14 @@ def test_another_datasets_files_given_as_a_custom_dataset_are_named(
         "no recordings (<name>.jsonl files) in this dataset folder; it holds 1 "
         ".skeleton file: open it as ntu60 or ntu120\n"
     )
+    # ... and the other way: one's recordings opened as NTU (Replay kept the last
+    # file's dataset: a trial)
+    mine = tmp_path / "mine"
+    import_sequence(mine, "take", read_file(next(folder.glob("*.skeleton"))))
+    assert main(["data", "info", "--dataset", "ntu60", "--root", str(mine)]) == 2
+    assert capsys.readouterr().err.endswith(
+        "no ntu60 .skeleton files; it holds 1 recording (.jsonl): open it as custom\n"
+    )
 
 
 def test_recordings_at_other_rates_share_the_30_fps_time_scale(
