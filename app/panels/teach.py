@@ -471,6 +471,7 @@ class TeachPanel(QWidget):
             # does the last take's "Saved …" line (a re-trial).
             self.ctx.status(f"Dataset folder: {self.root}")
             self.record_status.setText("")
+            self.curves.set_accuracy_note("")  # the last folder's run's (a trial)
         self._shown_root = self.root
         self.ctx.remember("teach/dataset", self.root)
         if self.train_job is None and self._runs_root != self.root:

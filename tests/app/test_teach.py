@@ -864,6 +864,10 @@ def test_training_and_renaming_speak_to_the_person_teaching(qtbot, settings, tmp
         assert panel.curves.acc_note.toPlainText().startswith(
             "no accuracy: too few takes to hold any out"
         )
+        # ... the last folder's once another is chosen (it stayed: a trial)
+        panel.set_dataset(tmp_path / "another")
+        assert not panel.curves.acc_note.isVisible()
+        panel.set_dataset(root)
         drop = next(
             r.recording for r in custom.read_labels(root) if r.action == "drop trash"
         )
