@@ -559,3 +559,27 @@ def test_ms2l_teach_warns_of_actions_differing_only_in_case(
         f"ms2l teach: warning: actions {odd.action!r} and {rows[0].action!r} differ "
         "only in case or spaces: they are different classes"
     ) in capsys.readouterr().err
+
+
+def test_long_labelled_spans_warn_that_live_will_answer_late(tmp_path, monkeypatch):
+    """A session labelled in 20-second spans made a 20 s live window: Live answered
+    ~10 s into each action, unsaid (a trial)."""
+    from core.datasets import read_file
+    from core.training.events import Log
+    from core.training.loop import run
+    from tests.conftest import require_data
+
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    seq = read_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+    long = dataclasses.replace(seq, joints=np.concatenate([seq.joints] * 3))  # 10.3 s
+    root = tmp_path / "ds"
+    for i, action in enumerate(["drink", "drink", "wave", "wave"]):
+        custom.import_sequence(root, f"take{i}", long, action=action)
+    cfg = teach_config(root, tmp_path / "run", epochs=1, val_fraction=0.0)
+    said = [e.message for e in run(cfg) if isinstance(e, Log)]
+    assert any(
+        m.startswith(
+            "the live window will be 10.3 s (the median length of the labelled"
+        )
+        for m in said
+    ), said
