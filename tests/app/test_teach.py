@@ -43,6 +43,16 @@ def _panel_saying(qtbot, settings, tmp_path):
     return panel, jobs, errors, said
 
 
+def _bar_texts(panel, job, kind: type) -> list[str]:
+    """The progress bar's text after each event of ``kind`` of ``job`` (connected
+    after the panel's own slot, so each is the text the panel set for it)."""
+    texts: list[str] = []
+    job.worker.item_produced.connect(
+        lambda e: texts.append(panel.progress.format()) if isinstance(e, kind) else None
+    )
+    return texts
+
+
 def _panel(qtbot, settings, tmp_path):
     ctx, jobs, errors = make_context(settings)
     panel = TeachPanel(ctx, dataset=tmp_path / "my-actions")
@@ -269,14 +279,7 @@ def test_import_labelled_videos_from_the_panel(qtbot, settings, tmp_path):
         assert job is not None
         from core.extract import ExtractFrames
 
-        shown: list[str] = []  # the bar's text at each heartbeat (the panel's first)
-        job.worker.item_produced.connect(
-            lambda e: (
-                shown.append(panel.progress.format())
-                if isinstance(e, ExtractFrames)
-                else None
-            )
-        )
+        shown = _bar_texts(panel, job, ExtractFrames)
         qtbot.waitUntil(lambda: panel.import_job is None, timeout=180_000)
         # the frames as they go (a long video read "0 / 1" for a minute: a trial)
         assert any(
@@ -835,14 +838,7 @@ def test_training_and_renaming_speak_to_the_person_teaching(qtbot, settings, tmp
     try:
         panel.epochs.setValue(5)
         job = panel.start_training()
-        steps: list[str] = []  # the bar's text after each step (the panel's first)
-        job.worker.item_produced.connect(
-            lambda e: (
-                steps.append(panel.progress.format())
-                if isinstance(e, BatchDone)
-                else None
-            )
-        )
+        steps = _bar_texts(panel, job, BatchDone)  # one step an epoch
         qtbot.waitUntil(lambda: panel.use_button.isEnabled(), timeout=120_000)
         # The time left, from the fourth step on (a trial had no idea how long).
         assert steps[:3] == ["epoch 1 · %p%", "epoch 2 · %p%", "epoch 3 · %p%"]
