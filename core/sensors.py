@@ -109,6 +109,8 @@ def _custom_sensor(root: str, most: int = 20) -> tuple[str, str] | None:
     from core.datasets.custom import recording_files
     from core.datasets.recording import recording_info
 
+    if not root:  # ("" would be the working folder's recordings)
+        return None
     try:
         files = recording_files(Path(root).expanduser())[:most]
     except OSError:

@@ -274,9 +274,8 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
     label_warnings = s.get("label_warnings", [])
     for line in [*_class_warnings(s), *label_warnings[:LISTED]]:
         out.write(f"warning: {line}\n")
-    if (
-        len(label_warnings) > LISTED
-    ):  # 8 000 repeated rows printed 8 000 lines (a trial)
+    # 8 000 repeated rows printed 8 000 lines (a trial): the first ones, and a count
+    if len(label_warnings) > LISTED:
         out.write(
             f"warning: … and {len(label_warnings) - LISTED} more rows like these "
             "(--json lists them all)\n"

@@ -85,7 +85,6 @@ _WANTED = (0, 1, 2, 5, 6)
 # digits right of it (Kinect writes 7 significant digits: at most 4 integer digits for
 # colour pixels, 8 fraction digits for metres); 10**(4 + 8) < 2**53 keeps the integer
 # mantissa exact. Fields outside the window are converted one by one.
-# Largest value a float32 holds: a kept field beyond it would become inf in the clip.
 
 
 def parse_name(name: str) -> dict[str, Any]:
