@@ -318,6 +318,11 @@ _ZIP_KINDS = (
 )
 
 
+def _open_as(holds: str, dataset: str) -> str:
+    """The hint's words: ``"; it holds 3 .skeleton files: open it as ntu60"``."""
+    return f"; it holds {holds}: open it as {dataset}"
+
+
 def other_dataset_folder_hint(folder: Path, this: str) -> str:
     """The same hint for a folder: ``"; it holds 3 .skeleton files: open it as ntu60
     or ntu120"`` when its files (or those one level down) are another dataset's."""
@@ -332,11 +337,11 @@ def other_dataset_folder_hint(folder: Path, this: str) -> str:
             if p.is_file()
         )
         if found:
-            return f"; it holds {count(found, suffix + ' file')}: open it as {dataset}"
+            return _open_as(count(found, suffix + " file"), dataset)
     if this != "custom":  # one's own recordings (Replay kept the last file's dataset)
         takes = sum(1 for p in folder.iterdir() if p.suffix.lower() == ".jsonl")
         if takes:
-            return f"; it holds {count(takes, 'recording')} (.jsonl): open it as custom"
+            return _open_as(f"{count(takes, 'recording')} (.jsonl)", "custom")
     return ""
 
 
@@ -348,5 +353,5 @@ def other_dataset_hint(archive: zipfile.ZipFile, this: str) -> str:
             continue
         found = len(zip_members(archive, suffix))
         if found:
-            return f"; it holds {count(found, suffix + ' file')}: open it as {dataset}"
+            return _open_as(count(found, suffix + " file"), dataset)
     return ""

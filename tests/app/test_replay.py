@@ -21,6 +21,20 @@ def make_panel(qtbot, settings, model_dir=None):
     return panel, jobs
 
 
+def _opened_without_a_model(qtbot, settings, path):
+    """``(panel, jobs)``: a Replay panel without a model that has opened the file
+    ``path`` (its first clip shown)."""
+    panel, jobs = make_panel(qtbot, settings)
+    panel.model_dir = None
+    try:
+        panel.open_file(path)
+        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+    except BaseException:
+        jobs.stop_all()
+        raise
+    return panel, jobs
+
+
 def _cut_copy(path, parts: int):
     """``path``: the first 1/``parts`` of a real NTU file (a copy cut short)."""
     data = require_data("ntu", "S001C001P001R001A011.skeleton").read_text()
@@ -134,11 +148,8 @@ def test_a_pku_mmd_sequence_whose_label_file_is_damaged_is_shown_and_says_so(
     from tests.conftest import pkummd_copy
 
     path = pkummd_copy(tmp_path, "4,abc,510,2\n")
-    panel, jobs = make_panel(qtbot, settings)
-    panel.model_dir = None
+    panel, jobs = _opened_without_a_model(qtbot, settings, path)
     try:
-        panel.open_file(path)
-        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
         assert panel.current.num_frames == 1494
         assert panel.current.meta["intervals"] == []
         text = panel.source_label.text()
@@ -150,11 +161,8 @@ def test_a_pku_mmd_sequence_whose_label_file_is_damaged_is_shown_and_says_so(
 
 def test_pku_mmd_sequence_shows_labelled_intervals_on_the_timeline(qtbot, settings):
     path = require_data("pkummd", "skeleton", "0005-L.txt")
-    panel, jobs = make_panel(qtbot, settings)
-    panel.model_dir = None
+    panel, jobs = _opened_without_a_model(qtbot, settings, path)
     try:
-        panel.open_file(path)
-        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
         assert panel.current.num_frames == 1494
         assert panel.timeline.isVisibleTo(panel)
         rows = require_data("pkummd", "labels", "0005-L.txt").read_text().split()
@@ -193,11 +201,8 @@ def test_users_recording_replays_with_its_own_labelled_actions(
             LabelInterval("session", 1.5, 2.4, "clap"),
         ],
     )
-    panel, jobs = make_panel(qtbot, settings)
-    panel.model_dir = None
+    panel, jobs = _opened_without_a_model(qtbot, settings, root / "session.jsonl")
     try:
-        panel.open_file(root / "session.jsonl")
-        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
         # The dataset's classes (sorted), frames at 30 FPS, ends inclusive on screen.
         assert panel.class_names == ["clap", "wave"]
         assert panel.true_intervals == [(1, 0, 29), (0, 45, 71)]
