@@ -50,7 +50,9 @@ from core.tempfiles import remove_stale
 
 # 2: NTU files whose name does not follow SsssCcccPpppRrrrAaaa are rejected (version 1
 # stored them as unlabelled clips, which no protocol can place).
-CACHE_VERSION = 2
+# 3: a custom dataset's labelled interval longer than 8 s is cut into pieces of at most
+# 4 s (version 2 stored it as one clip, which set a long live window).
+CACHE_VERSION = 3
 INDEX_NAME = "index.json"
 
 

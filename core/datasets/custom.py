@@ -16,7 +16,8 @@ the class names are the sorted distinct actions) and optionally who performed it
 action may overlap; intervals of different actions may not. The file is rewritten
 atomically by every edit (temporary file, ``fsync``, rename).
 
-The reader (``--dataset custom``) turns every labelled interval into a clip and cuts
+The reader (``--dataset custom``) turns every labelled interval into a clip (one
+longer than 8 s into equal pieces of at most 4 s, :func:`label_pieces`) and cuts
 every unlabelled span (between intervals, or whole unlabelled recordings) into
 unlabelled windows for self-supervised pretraining. Clips are resampled to 30 FPS on the
 recordings' own timestamps (nearest frame with a person within 0.5 s, so gaps up to a
@@ -84,6 +85,9 @@ MAX_GAP = 0.5
 MIN_WINDOW, MAX_WINDOW, DEFAULT_WINDOW = 1.0, 4.0, 2.0
 """Unlabelled windows last the median labelled interval, clamped to [1, 4] s (2 s when
 nothing is labelled); a window needs a person in at least half of its frames."""
+LONG_LABEL = 2 * MAX_WINDOW
+"""A labelled interval longer than this (seconds) is cut into equal pieces of at most
+:data:`MAX_WINDOW`, each a clip of the action (:func:`label_pieces`)."""
 
 
 @dataclass(frozen=True)
@@ -920,34 +924,27 @@ def build_clips(
     clips: list[SkeletonSequence] = []
     for iv in intervals:
         rec = recordings[iv.recording]
-        x, share = _clip(
-            rec, converted[iv.recording], iv.start, min(iv.end, rec.duration)
-        )
-        if share == 0.0:
-            raise DataFormatError(
-                labels_path(root),
-                f"no frame with a person between {iv.start:g} and {iv.end:g} s of "
-                f"recording {iv.recording!r}",
-                line=iv.row,
+        made = _labelled_clips(rec, converted[iv.recording], iv, root)
+        for (start, end), x in made:
+            clips.append(
+                SkeletonSequence(
+                    name=f"{iv.recording}@{start:.2f}-{end:.2f}",
+                    joints=x,
+                    layout=layout,
+                    label=classes.index(iv.action),
+                    meta={
+                        "recording": iv.recording,
+                        "start": start,
+                        "end": end,
+                        "action": iv.action,
+                        "subject": iv.subject or rec.subject,
+                        "row": iv.row,
+                        "pieces": len(made),
+                    },  # fmt: skip
+                    fps=CLIP_FPS,
+                    source=str(rec.path),
+                )
             )
-        clips.append(
-            SkeletonSequence(
-                name=f"{iv.recording}@{iv.start:.2f}-{iv.end:.2f}",
-                joints=x,
-                layout=layout,
-                label=classes.index(iv.action),
-                meta={
-                    "recording": iv.recording,
-                    "start": iv.start,
-                    "end": iv.end,
-                    "action": iv.action,
-                    "subject": iv.subject or rec.subject,
-                    "row": iv.row,
-                },  # fmt: skip
-                fps=CLIP_FPS,
-                source=str(rec.path),
-            )
-        )
     window = unlabelled_window(intervals)
     for name, rec in recordings.items():
         own = [iv for iv in intervals if iv.recording == name]
@@ -977,6 +974,53 @@ def build_clips(
                     )
                 t += window
     return layout, bodies, classes, clips, failed
+
+
+def label_pieces(start: float, end: float) -> list[tuple[float, float]]:
+    """The clips a labelled interval gives: itself, or, when it lasts longer than
+    :data:`LONG_LABEL`, ``ceil(duration / MAX_WINDOW)`` equal pieces of it.
+
+    The taught model's live window is the median training clip's length: a session
+    labelled in 20-second spans made a 20 s window, and Live answered ~10 s into each
+    action (a trial). Cut, a long span gives several clips of a few seconds, the
+    window stays short, and the action has more clips to learn from.
+    """
+    duration = end - start
+    if duration <= LONG_LABEL:
+        return [(start, end)]
+    n = int(np.ceil(duration / MAX_WINDOW))
+    edges = [start + duration * i / n for i in range(n + 1)]
+    edges[-1] = end
+    return [(round(a, 4), round(b, 4)) for a, b in zip(edges[:-1], edges[1:])]
+
+
+def _labelled_clips(
+    rec: Recording, joints: np.ndarray, iv: LabelInterval, root: Path
+) -> list[tuple[tuple[float, float], np.ndarray]]:
+    """The clips of one labelled interval (:func:`label_pieces`), each with its span.
+
+    A piece of a cut interval needs a person in at least half of its frames, as an
+    unlabelled window does; when none has, the interval is one clip, as a short one.
+
+    Raises:
+        DataFormatError: If no frame of the interval shows a person.
+    """
+    end = min(iv.end, rec.duration)
+    pieces = label_pieces(iv.start, end)
+    if len(pieces) > 1:
+        kept = [((a, b), x) for a, b in pieces for x, share in [_clip(rec, joints, a, b)]
+                if share >= 0.5]  # fmt: skip
+        if kept:
+            return kept
+    x, share = _clip(rec, joints, iv.start, end)
+    if share == 0.0:
+        raise DataFormatError(
+            labels_path(root),
+            f"no frame with a person between {iv.start:g} and {iv.end:g} s of "
+            f"recording {iv.recording!r}",
+            line=iv.row,
+        )
+    return [((iv.start, iv.end), x)]
 
 
 def empty_validation_reason(protocol: str) -> str:

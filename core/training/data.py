@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -479,7 +479,11 @@ def load_data(
             *_short_classes(train.labels[has_label], cfg, store.class_names),
         ]
     hidden = np.setdiff1d(np.arange(len(train)), labelled)
-    notes = [*notes, *_untaught_classes(train.labels[labelled], test.labels, store)]
+    notes = [
+        *notes,
+        *_untaught_classes(train.labels[labelled], test.labels, store),
+        *_cut_spans([store.metas[int(i)] for i in train.store_index[labelled]]),
+    ]
     train.labels[hidden] = -1
     picks: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     if cfg.pseudo_labels_from:
@@ -594,6 +598,24 @@ def _untaught_classes(
         "training clip: the model cannot learn "
         f"{'it' if len(missing) == 1 else 'them'}, and {'its' if len(missing) == 1 else 'their'} "
         "clips all count as errors"
+    ]
+
+
+def _cut_spans(metas: list[dict[str, Any]]) -> list[str]:
+    """A note when a custom dataset's long labelled spans were cut into pieces
+    (:func:`core.datasets.custom.label_pieces`): the clip counts and the live window
+    follow the pieces, not the rows of labels.csv."""
+    from core.datasets.custom import LONG_LABEL, MAX_WINDOW
+
+    cut = {(m.get("recording"), m.get("row")) for m in metas if m.get("pieces", 1) > 1}
+    if not cut:
+        return []
+    pieces = sum(1 for m in metas if m.get("pieces", 1) > 1)
+    return [
+        f"note: {count(len(cut), 'labelled span')} longer than {LONG_LABEL:g} s "
+        f"{'was' if len(cut) == 1 else 'were'} cut into {count(pieces, 'clip')} of "
+        f"at most {MAX_WINDOW:g} s, so that the live window stays short and each "
+        "action has more clips to learn from"
     ]
 
 

@@ -67,10 +67,6 @@ from models.ms2l import MS2L
 from models.objective import Objective
 from models.pretext import PretextBatch, make_pretext
 
-LONG_WINDOW_SECONDS = 8.0
-"""A custom dataset's live window (the median labelled span) beyond which training
-warns that Live will answer late."""
-
 
 def lr_at(
     cfg: TrainConfig, global_step: int, epoch: int, total_steps: int = 0
@@ -619,17 +615,6 @@ def _run(
                     f"{'is' if len(data.train) == 1 else 'are all'} on the training "
                     f"side of {cfg.data.protocol}: another protocol, or more data)"
                 )
-            )
-        if cfg.data.dataset == "custom" and data.window_seconds > LONG_WINDOW_SECONDS:
-            # A two-minute session labelled in 20-second spans made a 20 s window:
-            # Live answered ~10 s into each action, and not at all in a 10 s one,
-            # unsaid (a trial).
-            yield Log(
-                f"the live window will be {data.window_seconds:.1f} s (the median "
-                "length of the labelled spans): Live answers once it is half full, "
-                f"about {data.window_seconds / 2:.0f} s into an action; label shorter "
-                "spans (several per action) for a quicker answer",
-                level="warning",
             )
         cfg = cfg.replace(
             data={

@@ -26,6 +26,7 @@ from core.datasets.custom import (
     delete_recording,
     held_out_units,
     import_sequence,
+    label_pieces,
     labels_path,
     list_recordings,
     next_take_name,
@@ -235,6 +236,61 @@ def test_continuous_recording_intervals_and_unlabelled_windows(
     assert main(["data", "info", "--dataset", "custom", "--root", str(root)]) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert f"{len(clips)} clips ({len(unlabelled)} unlabelled: self-supervised" in first
+
+
+def test_label_pieces_cut_only_spans_longer_than_8_s() -> None:
+    assert label_pieces(2.0, 10.0) == [(2.0, 10.0)]  # 8 s: one clip, as before
+    pieces = label_pieces(1.0, 9.5)  # 8.5 s: three pieces of 2.83 s
+    assert len(pieces) == 3 and pieces[0][0] == 1.0 and pieces[-1][1] == 9.5
+    assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:]))  # no gap, no overlap
+    assert {round(b - a, 3) for a, b in pieces} == {2.833}
+    assert len(label_pieces(0.0, 120.0)) == 30  # two minutes: 30 clips of 4 s
+
+
+def test_a_long_labelled_span_trains_as_pieces_with_a_person(
+    tmp_path: Path, ucla_clips
+) -> None:
+    """A 20 s span of one action is five 4 s clips (the frames of that time); a piece
+    nobody is seen in is left out; a short span stays one clip."""
+    root = tmp_path / "long"
+    clips = [c.joints for c in ucla_clips]
+    joints = np.concatenate(clips * (1 + 900 // sum(map(len, clips))))[:900]  # 30 s
+    joints[26 * 30 :] = 0  # nobody in view in the last 4 s
+    import_sequence(
+        root, "session", SkeletonSequence("session", joints, "ucla20", 30.0)
+    )
+    set_labels(
+        root,
+        [
+            LabelInterval("session", 0.0, 20.0, "walk"),
+            LabelInterval("session", 20.0, 25.0, "sit"),  # 5 s: whole
+            LabelInterval("session", 25.0, 30.0 - 1e-3, "walk"),  # 5 s: whole
+        ],
+    )
+    _, _, classes, clips, _ = build_clips(root)
+    labelled = [c for c in clips if c.label is not None]
+    spans = [(c.meta["start"], c.meta["end"], c.meta["action"]) for c in labelled]
+    assert spans[:6] == [
+        (0.0, 4.0, "walk"), (4.0, 8.0, "walk"), (8.0, 12.0, "walk"),
+        (12.0, 16.0, "walk"), (16.0, 20.0, "walk"), (20.0, 25.0, "sit"),
+    ]  # fmt: skip
+    assert [c.meta["pieces"] for c in labelled[:6]] == [5] * 5 + [1]
+    np.testing.assert_allclose(labelled[1].joints, joints[120:240], atol=1e-5)
+    # 25-30 s is 5 s, not cut; past 8 s it would be: the empty last 4 s are why the
+    # span is kept whole here (a person in 1 of its 5 s)
+    assert spans[6] == (25.0, 30.0 - 1e-3, "walk") and len(labelled) == 7
+    set_labels(
+        root,
+        [
+            LabelInterval("session", 0.0, 12.0, "walk"),
+            LabelInterval("session", 17.0, 30.0 - 1e-3, "sit"),  # 13 s: 4 pieces
+        ],
+    )
+    _, _, _, clips, _ = build_clips(root)
+    sit = [c for c in clips if c.meta["action"] == "sit"]
+    # pieces of 3.25 s: 17-20.25, 20.25-23.5, 23.5-26.75 (a person in 3 of its
+    # 3.25 s) are kept; 26.75-30 shows nobody and is left out
+    assert [round(c.meta["start"], 2) for c in sit] == [17.0, 20.25, 23.5]
 
 
 def test_infer_scores_a_recording_against_its_labels(

@@ -25,7 +25,14 @@ import pytest
 
 from core.cli import main
 from core.datasets import DataFormatError, read_file
-from core.datasets.cache import LOCK_NAME, CacheNote, CacheReady, ClipStore, prepare
+from core.datasets.cache import (
+    CACHE_VERSION,
+    LOCK_NAME,
+    CacheNote,
+    CacheReady,
+    ClipStore,
+    prepare,
+)
 from core.datasets.ntu import NtuReader, parse_lines
 from core.datasets.pkummd import read_sequence
 from core.datasets.scanning import FileFailed, FileRead
@@ -307,7 +314,7 @@ def test_damaged_cache_is_rebuilt_with_a_note(tmp_path, damage):
     elif damage == "index is a list":
         (store / "index.json").write_text("[]")
     elif damage == "index lacks fields":
-        (store / "index.json").write_text('{"version": 2}')
+        (store / "index.json").write_text(json.dumps({"version": CACHE_VERSION}))
     else:
         (store / "index.json").write_bytes(b"\x00\xff{")
     events = list(prepare("ntu60", root, cache))

@@ -561,10 +561,14 @@ def test_ms2l_teach_warns_of_actions_differing_only_in_case(
     ) in capsys.readouterr().err
 
 
-def test_long_labelled_spans_warn_that_live_will_answer_late(tmp_path, monkeypatch):
+def test_long_labelled_spans_are_cut_into_pieces_and_keep_the_window_short(
+    tmp_path, monkeypatch
+):
     """A session labelled in 20-second spans made a 20 s live window: Live answered
-    ~10 s into each action, unsaid (a trial)."""
+    ~10 s into each action (a trial). A span longer than 8 s trains as pieces of at
+    most 4 s, the run's live window is a piece's, and the log says so."""
     from core.datasets import read_file
+    from core.runs import read_run
     from core.training.events import Log
     from core.training.loop import run
     from tests.conftest import require_data
@@ -577,9 +581,10 @@ def test_long_labelled_spans_warn_that_live_will_answer_late(tmp_path, monkeypat
         custom.import_sequence(root, f"take{i}", long, action=action)
     cfg = teach_config(root, tmp_path / "run", epochs=1, val_fraction=0.0)
     said = [e.message for e in run(cfg) if isinstance(e, Log)]
-    assert any(
-        m.startswith(
-            "the live window will be 10.3 s (the median length of the labelled"
-        )
-        for m in said
-    ), said
+    assert (
+        "note: 4 labelled spans longer than 8 s were cut into 12 clips of at most 4 s, "
+        "so that the live window stays short and each action has more clips to learn "
+        "from"
+    ) in said, said
+    window = read_run(tmp_path / "run").config.data.window_seconds
+    assert 3.3 < window < 3.5  # a third of 10.3 s, not the whole span
