@@ -63,7 +63,7 @@ from app.widgets.layout import field_row, hand_over, scrolling_column
 from app.widgets.shortcuts import press_on_key
 from app.widgets.skeleton_view import SkeletonView
 from app.widgets.source_picker import SourcePicker
-from app.widgets.timeline import IntervalTimeline
+from app.widgets.timeline import IntervalTimeline, SpanSeconds, frame_edges
 from app.widgets.video_view import VideoView
 from app.workers import Job
 from core import runs
@@ -387,8 +387,13 @@ class TeachPanel(QWidget):
         self.label_action.setEditable(True)
         self.label_action.setMinimumContentsLength(14)
         suggest_without_completing(self.label_action)
+        # The span's ends in seconds, to read and to type: on a two-minute take a
+        # pixel of the timeline is several frames, too coarse to drag a span to.
+        self.span_seconds = SpanSeconds(self.timeline)
         add_label = QPushButton("Label selected span")
-        add_label.setToolTip("Drag the shaded span on the timeline, pick an action")
+        add_label.setToolTip(
+            "Drag the shaded span on the timeline (or type its seconds), pick an action"
+        )
         add_label.clicked.connect(self._on_add_label_clicked)
         self.remove_label_button = remove_label = QPushButton("Remove label")
         remove_label.clicked.connect(self._on_remove_label_clicked)
@@ -409,6 +414,7 @@ class TeachPanel(QWidget):
         right.addWidget(self.timeline)
         span_row = field_row(self.label_action, add_label, remove_label)
         span_row.insertWidget(0, QLabel("Action of the span"))
+        span_row.insertWidget(0, self.span_seconds)
         right.addLayout(span_row)
         right.addWidget(self.curves, 3)
         right.addWidget(self.log, 1)
@@ -446,6 +452,7 @@ class TeachPanel(QWidget):
         self.video.show_message("Record a take to see the camera here")
         self.timeline.set_intervals([], [], [NO_ACTION], 1)
         self.timeline.set_cursor(0)
+        self.span_seconds.set_edges(None)
 
     @pyqtSlot()
     def showEvent(self, event: QShowEvent | None) -> None:  # noqa: N802 (Qt API)
@@ -807,6 +814,7 @@ class TeachPanel(QWidget):
         self._show_labels()
         end = rec.num_frames - 1
         self.timeline.enable_selection(0, end, last=end)
+        self.span_seconds.set_edges(frame_edges(rec.timestamps, rec.duration))
 
     def _read_labels(self) -> list[custom.LabelInterval] | None:
         """The dataset's labels; ``None`` (and the problem shown) if labels.csv is bad."""
@@ -1003,11 +1011,8 @@ class TeachPanel(QWidget):
             self.ctx.error("Label", "select a take, drag a span and name the action")
             return False
         first, last = (min(f, rec.num_frames - 1) for f in span)
-        start = float(rec.timestamps[first])
-        end = (
-            float(rec.timestamps[last + 1]) if last + 1 < rec.num_frames
-            else rec.duration
-        )  # fmt: skip
+        edges = frame_edges(rec.timestamps, rec.duration)  # as the span's fields say
+        start, end = float(edges[first]), float(edges[last + 1])
         start, end, ceded = self._cede_shared_frame(rec, start, end, action.strip())
         try:
             custom.add_label(self.root, rec.name, start, end, action.strip(),

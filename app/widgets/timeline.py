@@ -2,7 +2,8 @@
 
 Teach uses the same timeline to label a continuous recording: :meth:`IntervalTimeline.
 enable_selection` adds a draggable interval whose frames :meth:`IntervalTimeline.selection`
-returns.
+returns, and :class:`SpanSeconds` gives that interval's ends in seconds, to read and to
+type (on a two-minute recording a pixel of the timeline is several frames).
 """
 
 from __future__ import annotations
@@ -10,9 +11,17 @@ from __future__ import annotations
 import colorsys
 from collections.abc import Sequence
 
+import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtWidgets import QWidget
+from PyQt6.QtCore import QSignalBlocker, Qt, pyqtSignal, pyqtSlot
+from PyQt6.QtGui import QValidator
+from PyQt6.QtWidgets import (
+    QAbstractSpinBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QWidget,
+)
 
 from app.widgets.curves import SparseAxis
 from app.widgets.pens import screen_pen
@@ -39,6 +48,8 @@ class IntervalTimeline(pg.PlotWidget):
 
     frame_clicked = pyqtSignal(int)
     """A frame chosen with a click (clamped to 0; the owner clamps the end)."""
+    selection_changed = pyqtSignal()
+    """The draggable interval moved (dragged, or set by :meth:`enable_selection`)."""
 
     def __init__(self, parent: QWidget | None = None):
         # Frames are whole: empty, its axis read "0.1 … 0.9" (a trial).
@@ -76,6 +87,7 @@ class IntervalTimeline(pg.PlotWidget):
                 values=(start, end), brush=pg.mkBrush(255, 255, 255, 40)
             )
             self.region.setZValue(10)
+            self.region.sigRegionChanged.connect(self._on_region_changed)
             self.addItem(self.region)
         if last is not None:
             self.region.setBounds((0, max(last, 0)))
@@ -88,6 +100,9 @@ class IntervalTimeline(pg.PlotWidget):
         a, b = self.region.getRegion()
         start, end = sorted((round(a), round(b)))
         return max(start, 0), max(end, 0)
+
+    def _on_region_changed(self, _region: object) -> None:
+        self.selection_changed.emit()
 
     def set_intervals(
         self,
@@ -200,3 +215,176 @@ class IntervalTimeline(pg.PlotWidget):
     def set_cursor(self, frame: int) -> None:
         """Move the frame cursor."""
         self.cursor.setPos(frame)
+
+
+def frame_edges(timestamps: np.ndarray, duration: float) -> np.ndarray:
+    """Where each frame of a recording starts, then where its last one ends.
+
+    Args:
+        timestamps: ``(T,)`` increasing seconds of the frames.
+        duration: Seconds the recording covers (its last frame's end).
+
+    Returns:
+        ``(T + 1,)`` float64 seconds: frames ``first..last`` (inclusive) cover
+        ``edges[first]`` to ``edges[last + 1]``.
+    """
+    return np.append(np.asarray(timestamps, dtype=np.float64), float(duration))
+
+
+def _nearest(values: np.ndarray, x: float) -> int:
+    """The index of the value of the increasing ``values`` nearest ``x``."""
+    i = int(np.searchsorted(values, x))
+    if i == 0:
+        return 0
+    if i == len(values):
+        return i - 1
+    return i if values[i] - x < x - values[i - 1] else i - 1
+
+
+class FrameSecondsBox(QDoubleSpinBox):
+    """Seconds that stay on a recording's frame edges, and that are clamped when typed.
+
+    A step (arrow keys, wheel, its buttons) goes to the next edge: a step of 0.01 s is
+    less than a frame at 30 FPS, and rounded to the nearest frame it came back where
+    it was. Seconds typed past the range become its end once Enter (or leaving the
+    field) ends them: Qt's own box refused the keys, and "99" on a 3 s take typed
+    nothing.
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.edges = np.zeros(1)
+        """The seconds a step goes between (increasing)."""
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802 (Qt API)
+        """Go ``steps`` edges on (the range clamps it)."""
+        i = _nearest(self.edges, self.value()) + steps
+        self.setValue(float(self.edges[min(max(i, 0), len(self.edges) - 1)]))
+
+    def validate(
+        self, input: str | None, pos: int
+    ) -> tuple[QValidator.State, str, int]:
+        """Qt's answer, but seconds out of range are not refused (:meth:`fixup`
+        clamps them)."""
+        state, text, pos = super().validate(input, pos)
+        if state == QValidator.State.Invalid and self._seconds(text) is not None:
+            state = QValidator.State.Intermediate
+        return state, text, pos
+
+    def fixup(self, input: str | None) -> str:
+        """Typed seconds clamped to the range."""
+        seconds = self._seconds(input)
+        if seconds is None:
+            return super().fixup(input)
+        clamped = min(max(seconds, self.minimum()), self.maximum())
+        return self.textFromValue(clamped) + self.suffix()
+
+    def _seconds(self, text: str | None) -> float | None:
+        """The non-negative number of a field's text (in its locale), or ``None``."""
+        number = (text or "").removesuffix(self.suffix()).strip()
+        seconds, ok = self.locale().toDouble(number)
+        return seconds if ok and seconds >= 0 else None
+
+
+class SpanSeconds(QWidget):
+    """The "From" and "To" fields of an :class:`IntervalTimeline`'s selected frames,
+    in seconds from a recording's first frame, kept in step with the draggable
+    interval both ways.
+
+    Dragging the interval sets the fields: "From" is its first frame's time, "To" its
+    last frame's end (the next frame's time, or the recording's duration). A value
+    typed (or stepped: a step is a frame) moves the interval to the frames whose edges
+    are nearest, keeping the other end's frame, and the field then shows the edge: the
+    seconds a label of the span gets. "From" cannot pass "To": each field's range ends
+    at the other's value. Without a recording the fields are disabled and read "–".
+    """
+
+    def __init__(self, timeline: IntervalTimeline, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.timeline = timeline
+        self._edges: np.ndarray | None = None
+        self.start = FrameSecondsBox()
+        self.start.setToolTip(
+            "Where the span starts: seconds from the take's first frame (the arrow "
+            "keys step a frame)"
+        )
+        self.end = FrameSecondsBox()
+        self.end.setToolTip(
+            "Where the span ends: the end of its last frame (the arrow keys step a "
+            "frame)"
+        )
+        for box in (self.start, self.end):
+            box.setDecimals(2)
+            box.setSuffix(" s")
+            # A value typed counts once Enter or leaving the field ends it, not at
+            # every digit (the "1" of "12" would move the span to 1 s); one out of
+            # range is clamped, not thrown away.
+            box.setKeyboardTracking(False)
+            box.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
+            box.setRange(0.0, 9999.99)  # a width that fits a long take's seconds
+            box.setMinimumWidth(box.sizeHint().width())
+        self.start.valueChanged.connect(self._on_start_value_changed)
+        self.end.valueChanged.connect(self._on_end_value_changed)
+        timeline.selection_changed.connect(self._on_timeline_selection_changed)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("From"))
+        row.addWidget(self.start)
+        row.addWidget(QLabel("To"))
+        row.addWidget(self.end)
+        self.set_edges(None)
+
+    def set_edges(self, edges: np.ndarray | None) -> None:
+        """Give the seconds of the recording the timeline shows.
+
+        Args:
+            edges: Its :func:`frame_edges`; ``None`` (or no frame): no recording, the
+                fields disabled.
+        """
+        shown = edges is not None and len(edges) > 1
+        self._edges = edges if shown else None
+        for box in (self.start, self.end):
+            box.setEnabled(shown)
+            box.setSpecialValueText("" if shown else "–")  # "–" at its minimum
+        if edges is not None and shown:
+            self.start.edges, self.end.edges = edges[:-1], edges[1:]
+        self._show_selection()
+
+    def _show_selection(self) -> None:
+        """The fields say the timeline's selected frames (without echoing it back)."""
+        edges, span = self._edges, self.timeline.selection()
+        with QSignalBlocker(self.start), QSignalBlocker(self.end):
+            if edges is None or span is None:
+                for box in (self.start, self.end):
+                    box.setRange(0.0, 0.0)
+                return
+            first, last = (min(f, len(edges) - 2) for f in span)
+            start, end = float(edges[first]), float(edges[last + 1])
+            self.start.setRange(0.0, end)
+            self.end.setRange(start, float(edges[-1]))
+            self.start.setValue(start)
+            self.end.setValue(end)
+
+    def _select(self, first: int, last: int) -> None:
+        self.timeline.enable_selection(first, last)
+        self._show_selection()  # the edge, also when the frames stay the same
+
+    @pyqtSlot()
+    def _on_timeline_selection_changed(self) -> None:
+        self._show_selection()
+
+    @pyqtSlot(float)
+    def _on_start_value_changed(self, value: float) -> None:
+        span = self.timeline.selection()
+        if self._edges is None or span is None:
+            return
+        last = min(span[1], len(self._edges) - 2)
+        self._select(min(_nearest(self._edges[:-1], value), last), last)
+
+    @pyqtSlot(float)
+    def _on_end_value_changed(self, value: float) -> None:
+        span = self.timeline.selection()
+        if self._edges is None or span is None:
+            return
+        first = min(span[0], len(self._edges) - 2)
+        self._select(first, max(_nearest(self._edges[1:], value), first))
