@@ -144,6 +144,8 @@ class TeachPanel(QWidget):
         self._playback_joints: np.ndarray | None = None
         self._frame_of: str | None = None  # the take whose frame the view shows
         self._frame = 0
+        # The frames Play loops over: a labelled row's span, else the whole take
+        self._play_span: tuple[int, int] | None = None
         self.last_record_event: object = None
 
         # --- dataset -----------------------------------------------------------------
@@ -777,11 +779,16 @@ class TeachPanel(QWidget):
             first = min(first, rec.num_frames - 1)
             self.timeline.enable_selection(first, max(first, last))
             self.label_action.setEditText(span[2])  # the action of the span shown
+            # Play shows the label's frames, from its start (it played the whole take
+            # from frame 0, the label's motion somewhere in it: a trial)
+            self._on_timeline_frame_clicked(first)
+            self._play_span = (first, max(first, last))
 
     def show_recording(self, name: str) -> None:
         """Load a recording for playback and show its labels on the timeline."""
         self.playback.stop()
         self.play_button.setText("Play")
+        self._play_span = None
         try:
             rec = read_recording(custom.recording_path(self.root, name))
         except (ValueError, OSError) as exc:
@@ -884,6 +891,8 @@ class TeachPanel(QWidget):
         if joints is None or not len(joints):
             return
         self._frame = min(frame, len(joints) - 1)
+        if self._play_span and not self._play_span[0] <= frame <= self._play_span[1]:
+            self._play_span = None  # a frame outside the label: Play goes on from it
         self.skeleton.set_frame(joints[self._frame])
         self.timeline.set_cursor(self._frame)
 
@@ -893,7 +902,8 @@ class TeachPanel(QWidget):
         if joints is None:
             self.playback.stop()
             return
-        self._frame = (self._frame + 1) % len(joints)
+        first, last = self._play_span or (0, len(joints) - 1)
+        self._frame = self._frame + 1 if first <= self._frame < last else first
         self.skeleton.set_frame(joints[self._frame])
         self.timeline.set_cursor(self._frame)
 

@@ -1030,3 +1030,33 @@ def test_a_take_into_a_folder_that_cannot_be_written_is_refused_before_it_starts
         assert errors[-1][0] == "Import videos" and "is not a folder" in errors[-1][1]
     finally:
         jobs.stop_all()
+
+
+def test_a_labelled_rows_play_shows_its_label_from_its_start(qtbot, settings, tmp_path):
+    """Play on a label's row played the whole take from frame 0, the label's motion
+    somewhere in it (a trial): it starts at the label and loops over its frames; a
+    click outside the label plays the whole take again."""
+    from core.datasets import read_file
+
+    root = tmp_path / "my-actions"
+    drink = read_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+    custom.import_sequence(root, "session", drink)
+    custom.add_label(root, "session", 0.0, 1.0, "kick")
+    custom.add_label(root, "session", 2.0, 2.5, "wave")  # frames 60-74
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        assert panel.select_take("session", 2.0)
+        assert panel.timeline.selection() == (60, 74) and panel._frame == 60
+        np.testing.assert_array_equal(panel.skeleton._frame, panel._playback_joints[60])
+        seen = set()
+        for _ in range(40):
+            panel._on_playback_timeout()
+            seen.add(panel._frame)
+        assert seen == set(range(60, 75))  # the label's frames, looped
+        panel._on_timeline_frame_clicked(90)
+        for _ in range(20):
+            panel._on_playback_timeout()
+        assert panel._frame == 7  # 90 -> 102, then 0 -> 7: the whole take again
+        assert errors == []
+    finally:
+        jobs.stop_all()
