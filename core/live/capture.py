@@ -4,7 +4,8 @@
 and knows the source's frame rate. Decoding runs on its own thread so that it overlaps with
 pose estimation. A *live* source (a camera, a stream, or a file played back at its native
 rate with ``realtime=True``) keeps only the newest decoded frame: a slow consumer skips
-frames instead of building a queue. A file read offline keeps every frame, with a small
+frames instead of building a queue (a file's clock starts when the consumer comes back for
+its second frame, so that a slow start over the first skips none). A file read offline keeps every frame, with a small
 bounded prefetch buffer. The three ways a source can stop are distinct: the end of a file
 ends iteration normally (``end_reason == "eof"``), a source that cannot be opened raises
 :class:`SourceOpenError`, and a live source that stops delivering raises
@@ -176,6 +177,14 @@ class VideoSource:
         self._cond = threading.Condition()
         self._latest: Frame | None = None
         self._queue: queue.Queue[Frame | None] = queue.Queue(maxsize=max(1, prefetch))
+        # A file played in real time starts its clock once the consumer is back for
+        # the second frame, so that the time it takes over the first (the pose
+        # model's start-up, a second or more) does not drop the frames meanwhile:
+        # Live lost a clip's first second, and answered late or never (a trial).
+        self._clock_started = threading.Event()
+        self._reads = 0
+        if self.live or not self.realtime:
+            self._clock_started.set()
         self._cap = self._open()
         self.rotation = self._rotation_tag()
         fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
@@ -306,6 +315,11 @@ class VideoSource:
         try:
             if not self._publish(self._first):
                 return
+            if not self._clock_started.is_set():
+                while not self._clock_started.wait(0.05):
+                    if self._stop.is_set():
+                        return
+                self._t0 = time.perf_counter()  # the first frame's time is now
             while not self._stop.is_set():
                 t0 = time.perf_counter()
                 ok, image = self._cap.read()
@@ -375,6 +389,9 @@ class VideoSource:
                 timeout = max(timeout, 2.0 / self.fps)
         if self._stop.is_set():
             return None
+        self._reads += 1
+        if self._reads > 1:
+            self._clock_started.set()
         if self.realtime:
             with self._cond:
                 ready = self._cond.wait_for(
