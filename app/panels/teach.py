@@ -496,23 +496,31 @@ class TeachPanel(QWidget):
         except (ValueError, OSError) as exc:  # a hand-edited labels.csv can be wrong
             labels, problem = [], str(exc)
         infos = {r.name: r for r in recordings}
-        by_action: dict[str, list[custom.LabelInterval]] = {}
-        for iv in labels:
-            by_action.setdefault(iv.action, []).append(iv)
+        # Rows training would refuse (past the take's end, overlapping another
+        # action's) are marked, as unreadable takes are.
+        refused = custom.row_problems(
+            labels,
+            {r.name: r.duration for r in recordings if not r.error},
+            {r.name for r in recordings if not r.complete},
+        )
+        by_action: dict[str, list[tuple[int, custom.LabelInterval]]] = {}
+        for i, iv in enumerate(labels):
+            by_action.setdefault(iv.action, []).append((i, iv))
         for action in sorted(by_action):
             rows = by_action[action]
-            seconds = sum(iv.duration for iv in rows)
-            takes = len({iv.recording for iv in rows})
+            seconds = sum(iv.duration for _, iv in rows)
+            takes = len({iv.recording for _, iv in rows})
             noun = "take" if takes == 1 else "takes"
             top = QTreeWidgetItem([f"{action} ({takes} {noun})", f"{seconds:.1f}", ""])
             top.setData(0, ACTION_ROLE, action)
             self.takes.addTopLevelItem(top)
-            for iv in rows:
+            for i, iv in rows:
                 info = infos.get(iv.recording)
                 frames = "" if info is None else str(_span_frames(info, iv))
                 span = f"{iv.start:.1f}–{iv.end:.1f} s"
+                note = take_note(info) or (f"  ⚠ {refused[i]}" if i in refused else "")
                 item = QTreeWidgetItem(
-                    [f"{iv.recording}  [{span}]{take_note(info)}",
+                    [f"{iv.recording}  [{span}]{note}",
                      f"{iv.duration:.1f}", frames]
                 )  # fmt: skip
                 item.setData(0, ROLE, iv.recording)
@@ -554,7 +562,8 @@ class TeachPanel(QWidget):
         if not self.label_action.currentText():  # the action being recorded, say
             self.label_action.setEditText(self.action.currentText())
         counts = ", ".join(
-            f"{a} {len({iv.recording for iv in rows})}" for a, rows in by_action.items()
+            f"{a} {len({iv.recording for _, iv in rows})}"
+            for a, rows in by_action.items()
         )
         # The takes per action in the tooltip (the list says them too): a summary that
         # grew a line with every action moved the Record box under the mouse (a trial).
@@ -567,7 +576,7 @@ class TeachPanel(QWidget):
         self.summary.setToolTip(f"Takes per action: {counts}" if counts else "")
         # The tip once it is followed says so, on the same one line (it stayed up
         # beside two "no action" takes: a trial).
-        idle = len({iv.recording for iv in by_action.get(NO_ACTION, [])})
+        idle = len({iv.recording for _, iv in by_action.get(NO_ACTION, [])})
         self.no_action_tip.setText(
             f'"{NO_ACTION}": {count(idle, "take")} (hover for why)'
             if idle

@@ -445,6 +445,34 @@ def check_labels(
                     )
 
 
+def row_problems(
+    intervals: Sequence[LabelInterval],
+    durations: Mapping[str, float],
+    incomplete: Collection[str] = (),
+) -> dict[int, str]:
+    """What :func:`check_labels` would refuse, row by row: ``{position: problem}``.
+
+    Each row is checked against its recording (which must be in ``durations``: rows
+    of other recordings are skipped) and against the good rows before it, so that
+    of two overlapping rows the later one is named. Teach's list marks them before
+    training refuses the folder (a label in frame numbers read "423–510 s" on a 25 s
+    take, unmarked: a trial).
+    """
+    problems: dict[int, str] = {}
+    good: dict[str, list[LabelInterval]] = {}
+    for i, iv in enumerate(intervals):
+        if iv.recording not in durations:
+            continue
+        earlier = good.setdefault(iv.recording, [])
+        try:
+            check_labels([*earlier, iv], durations, incomplete=incomplete)
+        except DataFormatError as exc:
+            problems[i] = exc.problem
+            continue
+        earlier.append(iv)
+    return problems
+
+
 # -- managing recordings and labels (what the GUI calls) ---------------------------------
 
 

@@ -1060,3 +1060,45 @@ def test_a_labelled_rows_play_shows_its_label_from_its_start(qtbot, settings, tm
         assert errors == []
     finally:
         jobs.stop_all()
+
+
+def test_the_takes_list_marks_labels_that_training_would_refuse(
+    qtbot, settings, tmp_path
+):
+    """Labels written in frame numbers read "423–510 s" on a 3.4 s take with no mark,
+    and only Train said why (a trial): such a row is marked ⚠ with the reason, and so
+    is the later of two overlapping rows of different actions."""
+    from core.datasets import read_file
+
+    root = tmp_path / "my-actions"
+    drink = read_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+    custom.import_sequence(root, "session", drink)
+    custom.write_labels(
+        root,
+        [
+            custom.LabelInterval("session", 0.0, 1.0, "kick"),
+            custom.LabelInterval("session", 30.0, 60.0, "wave"),  # frames, not seconds
+            custom.LabelInterval("session", 0.5, 2.0, "wave"),  # overlaps "kick"
+            custom.LabelInterval("session", 2.0, 3.0, "wave"),
+        ],
+    )
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        rows = {
+            top.child(j).data(0, SPAN_ROLE)[:2]: top.child(j).text(0)
+            for i in range(panel.takes.topLevelItemCount())
+            if (top := panel.takes.topLevelItem(i)) is not None
+            for j in range(top.childCount())
+        }
+        assert "⚠" not in rows[(0.0, 1.0)] and "⚠" not in rows[(2.0, 3.0)]
+        assert rows[(30.0, 60.0)].endswith(
+            "⚠ end 60 s is past the end of recording 'session' (3.43 s) — times are "
+            "seconds from the recording's first frame (frame numbers or milliseconds?)"
+        )
+        assert (
+            "⚠ interval 0.5-2 s ('wave') overlaps row 2 0-1 s ('kick')"
+            in (rows[(0.5, 2.0)])
+        )
+        assert errors == []
+    finally:
+        jobs.stop_all()
