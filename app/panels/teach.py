@@ -1553,10 +1553,12 @@ _PLAIN_LOG = (
     (
         re.compile(
             r"finetune preset=\S+ init_from=(?P<base>.+?): (?P<train>\d+) training "
-            r"clips \(\d+ labelled\), (?P<val>\d+) validation clips"
+            r"clips \(\d+ labelled\), (?P<val>\d+) validation clips, .*live window "
+            r"(?P<window>[\d.]+) s"
         ),
         "starting from the self-supervised encoder of {base_name}: {train} labelled "
-        "spans train, {val} are held out to measure accuracy",
+        "clips train, {val} are held out to measure accuracy; Live will read "
+        "{window} s at a time (the median clip) and answer once half of it is seen",
     ),
     (
         re.compile(r"kept fresh \(not in that run or shape differs\): classifier$"),
@@ -1564,7 +1566,7 @@ _PLAIN_LOG = (
     ),
     (
         re.compile(r"no novelty check: (?P<clips>\d+) labelled clips are too few"),
-        "no check for unfamiliar motion: {clips} labelled spans are too few for it, so "
+        "no check for unfamiliar motion: {clips} labelled clips are too few for it, so "
         "Live ranks your actions whatever the motion (below the threshold it says "
         "'no action')",
     ),

@@ -24,7 +24,7 @@ from core.config import DataConfig, ModelConfig
 from core.datasets.cache import ClipStore
 from core.model_input import fit_time, prepare_clip
 from core.paths import REPO_DIR, shared_data_dir
-from core.skeleton import get_layout
+from core.skeleton import get_layout, unused_joints
 from core.text import count
 from core.training.events import DataProgress, Log
 
@@ -481,6 +481,7 @@ def load_data(
     hidden = np.setdiff1d(np.arange(len(train)), labelled)
     notes = [
         *notes,
+        *_layout_note(store.layout, layout),
         *_untaught_classes(train.labels[labelled], test.labels, store),
         *_cut_spans([store.metas[int(i)] for i in train.store_index[labelled]]),
     ]
@@ -598,6 +599,23 @@ def _untaught_classes(
         "training clip: the model cannot learn "
         f"{'it' if len(missing) == 1 else 'them'}, and {'its' if len(missing) == 1 else 'their'} "
         "clips all count as errors"
+    ]
+
+
+def _layout_note(data_layout: str, model_layout: str) -> list[str]:
+    """A note when the data's skeletons are read in another layout, naming the
+    joints that are left out (a Kinect v2 lab's recordings, fine-tuned from the
+    NW-UCLA model, lost five joints unsaid: a trial)."""
+    if data_layout == model_layout:
+        return []
+    try:
+        unused = unused_joints(data_layout, model_layout)
+    except KeyError:  # no converter: reading the clips says so
+        return []
+    left_out = f": {', '.join(unused)} not used" if unused else ""
+    return [
+        f"note: the data's {data_layout} skeletons are read in the model's "
+        f"{model_layout} layout{left_out}"
     ]
 
 

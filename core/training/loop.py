@@ -838,7 +838,10 @@ def _train(
             if uses_cls(name)
             else "no evaluation (self-supervised only), "
         )
-        + f"layout {data.layout}, T={cfg.data.frames}",
+        + f"layout {data.layout}, T={cfg.data.frames}"
+        # the median labelled clip: what Live reads at a time (a trial found it
+        # said nowhere but config.json)
+        + (f", live window {data.window_seconds:.2f} s" if uses_cls(name) else ""),
         *notes,
     ]:
         event = Log(message)

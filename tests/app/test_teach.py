@@ -850,10 +850,11 @@ def test_training_and_renaming_speak_to_the_person_teaching(qtbot, settings, tmp
         log = panel.log.toPlainText()
         assert (
             "starting from the self-supervised encoder of nw-ucla-ms2l: 4 labelled "
-            "spans train, 0 are held out to measure accuracy" in log
+            "clips train, 0 are held out to measure accuracy; Live will read" in log
         )
         assert "a new classifier learns your actions on top of that encoder" in log
-        assert "no check for unfamiliar motion: 4 labelled spans are too few" in log
+        # clips, not spans: a span longer than 8 s trains as several (a trial)
+        assert "no check for unfamiliar motion: 4 labelled clips are too few" in log
         assert "kept fresh" not in log and "init_from" not in log
         # The empty accuracy plot says why (it said nothing: a trial).
         assert panel.curves.acc_note.isVisible()

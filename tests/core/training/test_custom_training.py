@@ -588,3 +588,10 @@ def test_long_labelled_spans_are_cut_into_pieces_and_keep_the_window_short(
     ) in said, said
     window = read_run(tmp_path / "run").config.data.window_seconds
     assert 3.3 < window < 3.5  # a third of 10.3 s, not the whole span
+    # said in the log, not only in config.json (a trial)
+    assert any(m.endswith(f", live window {window:.2f} s") for m in said), said
+    # NTU's Kinect v2 skeletons read by the shipped NW-UCLA model: what is lost
+    assert (
+        "note: the data's ntu25 skeletons are read in the model's ucla20 layout: "
+        "SpineMid, Neck, HandTipLeft, ThumbLeft, HandTipRight, ThumbRight not used"
+    ) in said, said
