@@ -15,7 +15,7 @@ import numpy as np
 
 from core import preprocess
 from core.config import DataConfig
-from core.skeleton import convert, get_layout
+from core.skeleton import LAYOUTS, convert, get_layout
 
 
 def prepare_clip(
@@ -45,9 +45,16 @@ def prepare_clip(
     if src_layout != layout:
         x = convert(x, src_layout, layout)
     elif x.shape[2] != get_layout(layout).num_joints:
+        others = [n for n, lay in LAYOUTS.items() if lay.num_joints == x.shape[2]]
         raise ValueError(
             f"clip has {x.shape[2]} joints, layout {layout!r} has "
             f"{get_layout(layout).num_joints}"
+            + (
+                f" (is it {others[0]!r}? core.inference.sequences.sequence_joints "
+                f"converts it to {layout!r})"
+                if others
+                else ""
+            )
         )
     x = preprocess.pad_bodies(x, num_bodies)
     return preprocess.normalise_clip(

@@ -116,6 +116,31 @@ def shipped_models() -> list[Path]:
     return find_runs(CHECKPOINTS_DIR)
 
 
+def named_run(path: str | os.PathLike[str]) -> Path:
+    """A run folder, where a shipped model may be named from any folder.
+
+    ``nw-ucla-ms2l-gcn`` or ``resources/checkpoints/nw-ucla-ms2l-gcn`` (the README's
+    spelling, which otherwise works only from the project's folder) name the shipped
+    model of that name when no such path exists here, in Python as on the command line
+    (``Predictor.from_run("nw-ucla-ms2l")`` read "run folder not found": a trial).
+
+    Returns:
+        The shipped model's folder, or ``path`` as given (``~`` expanded) for the
+        caller to check.
+    """
+    given = Path(path).expanduser()
+    if given.exists():
+        return given
+    parts = given.parts
+    if len(parts) == 1 or (
+        len(parts) == 3 and parts[:2] == ("resources", "checkpoints")
+    ):
+        shipped = CHECKPOINTS_DIR / parts[-1]
+        if (shipped / CONFIG).is_file():
+            return shipped
+    return given
+
+
 def in_shipped_folder(path: str | os.PathLike[str]) -> bool:
     """Whether ``path`` lies in the shipped models' folder, which stays as the app
     came (nothing is written there: a file in it would change or become a shipped
@@ -247,14 +272,18 @@ def read_run(run_dir: str | os.PathLike[str]) -> RunInfo:
         FileNotFoundError: If the folder, ``config.json`` or ``labels.json`` is missing.
         ValueError: If either file is corrupt, or the config lacks the resolved layout.
     """
-    run_dir = Path(run_dir).expanduser()
+    run_dir = named_run(run_dir)
     if run_dir.is_file():
         raise FileNotFoundError(
             f"{run_dir}: a file, not a run folder (give the folder that holds "
             f"{CONFIG} and {WEIGHTS}: {run_dir.parent})"
         )
     if not run_dir.is_dir():
-        raise FileNotFoundError(f"{run_dir}: run folder not found")
+        names = ", ".join(p.name for p in shipped_models())
+        raise FileNotFoundError(
+            f"{run_dir}: run folder not found"
+            + (f" (the shipped models are named {names})" if names else "")
+        )
     if not (run_dir / CONFIG).exists():
         raise FileNotFoundError(
             f"{run_dir}: not a run folder (no {CONFIG}; a run folder holds {CONFIG} "

@@ -15,6 +15,7 @@ from pathlib import Path
 from core.errors import UserError
 from core.fileio import unwritable_folder
 from core.paths import CHECKPOINTS_DIR
+from core.runs import named_run
 
 
 def check_output_path(path: Path, option: str) -> None:
@@ -146,30 +147,11 @@ def refuse_overwriting_inputs(
 
 
 def run_folder(text: str) -> str:
-    """A run-folder argument, where a shipped model may be named from anywhere.
-
-    ``nw-ucla-ms2l-gcn`` or ``resources/checkpoints/nw-ucla-ms2l-gcn`` (the README's
-    spelling, which otherwise works only from the project's folder) name the shipped
-    model of that name when no such path exists here; any other text is returned as it
-    is, for the command to check.
-
-    Args:
-        text: The argument as typed.
-
-    Returns:
-        The path to use, as text.
-    """
-    path = Path(text).expanduser()
-    if path.exists():
-        return text
-    parts = path.parts
-    if len(parts) == 1 or (
-        len(parts) == 3 and parts[:2] == ("resources", "checkpoints")
-    ):
-        shipped = CHECKPOINTS_DIR / parts[-1]
-        if (shipped / "config.json").is_file():
-            return str(shipped)
-    return text
+    """A run-folder argument, where a shipped model may be named from anywhere
+    (:func:`core.runs.named_run`); any other text is returned as it is, for the
+    command to check."""
+    found = named_run(text)
+    return str(found) if found.is_relative_to(CHECKPOINTS_DIR) else text
 
 
 def holds_onnx(path: Path) -> bool:

@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from core.datasets.base import DataFormatError, SkeletonSequence
+from core.datasets.base import MAX_COORDINATE, DataFormatError, SkeletonSequence
 from core.datasets.recording import (
     SUFFIX,
     Recording,
@@ -72,6 +72,7 @@ from core.datasets.scanning import (
     other_dataset_folder_hint,
     other_dataset_hint,
 )
+from core.text import count
 
 if TYPE_CHECKING:  # splits imports this module lazily; avoid the cycle
     from core.datasets.splits import Split
@@ -1424,7 +1425,10 @@ def import_sequence(
         The recording file.
 
     Raises:
-        ValueError: If the layout is not ``ntu25`` / ``ucla20`` or the name is invalid.
+        ValueError: If the layout is not ``ntu25`` / ``ucla20``, the name or the action
+            is invalid, the clip has no frame, or a coordinate is NaN, infinite or
+            beyond ±1e4 (checked before anything is written: such a recording was
+            written, then refused by every reader; a trial).
         FileExistsError: If the recording exists and ``overwrite`` is false.
         DataFormatError: If the take label does not fit (see :func:`add_label`).
     """
@@ -1432,6 +1436,22 @@ def import_sequence(
 
     if seq.layout not in ("ntu25", "ucla20"):
         raise ValueError(f"{seq.name}: layout {seq.layout!r} is not a Kinect layout")
+    if seq.num_frames == 0:
+        raise ValueError(f"{seq.name}: no frame to import")
+    bad = np.flatnonzero(
+        ~np.all(np.isfinite(seq.joints), axis=(1, 2, 3))
+        | np.any(np.abs(np.nan_to_num(seq.joints)) > MAX_COORDINATE, axis=(1, 2, 3))
+    )
+    if bad.size:
+        raise ValueError(
+            f"{seq.name}: frame {int(bad[0])} ({count(bad.size, 'frame')} in all) has a "
+            f"coordinate that is NaN, infinite or beyond ±{MAX_COORDINATE:g}: give "
+            "zeros for a body that is not there"
+        )
+    if action is not None and not action.strip():
+        raise ValueError(f"{seq.name}: empty action name")
+    if action is not None and (problem := action_name_problem(action)):
+        raise ValueError(f"{seq.name}: {problem}")
     path = recording_path(root, name)
     source = SourceInfo(kind="import", path=seq.source, fps=float(seq.fps))
     with RecordingWriter(

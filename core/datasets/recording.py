@@ -382,15 +382,15 @@ class RecordingWriter:
                 space, or ``None`` when nobody was found.
 
         Raises:
-            ValueError: If the recording is ``mp33``, the shape is wrong or the
-                timestamp does not increase.
+            ValueError: If the recording is ``mp33``, the shape is wrong, a coordinate
+                is NaN, infinite or beyond ±1e4 (no reader would take the frame: give
+                ``None`` for a frame without a person, zeros for a missing body), or
+                the timestamp does not increase.
         """
         if self.layout == "mp33":
             raise ValueError(f"{self.path}: an mp33 recording takes add_pose")
-        t = self._stamp(timestamp)
-        doc: dict[str, Any] = {"t": round(t, 6)}
-        if joints is not None:
-            x = np.asarray(joints, dtype=np.float32)
+        x = None if joints is None else np.asarray(joints, dtype=np.float32)
+        if x is not None:
             if x.ndim == 2:
                 x = x[None]
             if x.shape[1:] != (self.num_joints, 3) or x.shape[0] > self.bodies:
@@ -398,6 +398,15 @@ class RecordingWriter:
                     f"{self.path}: expected ({self.bodies}, {self.num_joints}, 3) "
                     f"joints, got {x.shape}"
                 )
+            if not np.all(np.isfinite(x)) or np.abs(x).max(initial=0) > MAX_COORDINATE:
+                raise ValueError(
+                    f"{self.path}: the frame at {timestamp:g} s has a coordinate that "
+                    f"is NaN, infinite or beyond ±{MAX_COORDINATE:g} (give None for a "
+                    "frame without a person, zeros for a missing body)"
+                )
+        t = self._stamp(timestamp)
+        doc: dict[str, Any] = {"t": round(t, 6)}
+        if x is not None:
             if x.shape[0] < self.bodies:
                 pad = np.zeros((self.bodies, self.num_joints, 3), np.float32)
                 pad[: x.shape[0]] = x

@@ -86,7 +86,8 @@ class Predictor:
         """Load a run folder.
 
         Args:
-            run_dir: Folder with ``config.json``, ``labels.json``, ``weights.pt``.
+            run_dir: Folder with ``config.json``, ``labels.json``, ``weights.pt``, or
+                a shipped model's name (``"nw-ucla-ms2l"``, :func:`core.runs.named_run`).
             device: ``"auto"``, ``"cpu"`` or ``"cuda[:i]"`` (CUDA falls back to CPU).
             backend: ``"torch"``, ``"onnx"`` (:mod:`core.inference.onnx`; exports the
                 model first when the folder has no up-to-date ``model.onnx``), or
@@ -221,7 +222,11 @@ class Predictor:
         """Class probabilities of raw clips.
 
         Args:
-            clips: Raw camera-space clips ``(t_i, M, V, 3)`` in :attr:`layout`.
+            clips: Raw camera-space clips ``(t_i, M, V, 3)`` in :attr:`layout`
+                (:func:`core.inference.sequences.sequence_joints` converts a clip of
+                another layout). A frame whose coordinates are not all finite counts
+                as missing, as in live use; any length is read, one frame too (the
+                clip is resampled to the model's frames).
 
         Returns:
             ``(N, K)`` float32 probabilities (rows sum to 1); ``(0, K)`` for no clips.

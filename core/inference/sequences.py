@@ -76,7 +76,8 @@ def window_intervals(
             and so do flat ones (:func:`core.live.recogniser.flat_rows`).
 
     Returns:
-        ``(label, start, end)`` intervals, frames inclusive.
+        ``(class, start, end)`` intervals: the class's index in the model's labels,
+        frames inclusive.
     """
     intervals: list[tuple[int, int, int]] = []
     top = probs.argmax(axis=1)
@@ -130,7 +131,8 @@ class SequencePrediction:
 
     @property
     def intervals(self) -> tuple[tuple[int, int, int], ...]:
-        """Predicted ``(label, start, end)`` intervals, frames inclusive."""
+        """Predicted ``(class, start, end)`` intervals: the class's index in
+        :attr:`labels`, frames inclusive."""
         known = np.flatnonzero(~np.isnan(self.probabilities[:, 0]))
         if not len(known):
             return ()
@@ -197,6 +199,10 @@ def predict_sequence(
         raise ValueError(f"frame rate must be > 0, got {fps}")
     settings = dataclasses.replace(settings or LiveSettings(), asynchronous=False)
     joints = np.asarray(joints, dtype=np.float32)
+    if joints.ndim != 4 or not len(joints):  # numpy's reshape error said nothing
+        raise ValueError(
+            f"expected a sequence (n, M, V, 3) with n >= 1, got shape {joints.shape}"
+        )
     n = len(joints)
     present = np.isfinite(joints).reshape(n, -1).all(-1) & np.any(
         joints.reshape(n, -1) != 0, axis=-1
@@ -271,7 +277,8 @@ class ClipPrediction:
 
     @property
     def intervals(self) -> tuple[tuple[int, int, int], ...]:
-        """Predicted ``(label, start, end)`` intervals, frames inclusive (or none)."""
+        """Predicted ``(class, start, end)`` intervals: the class's index in the
+        labels, frames inclusive (or none)."""
         return () if self.sequence is None else self.sequence.intervals
 
 

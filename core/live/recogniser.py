@@ -441,7 +441,9 @@ class RealtimeRecognizer:
         """Process one frame.
 
         Args:
-            timestamp: Seconds since the start of the source (non-decreasing).
+            timestamp: Seconds since the start of the source (non-decreasing: one
+                that goes back, as a looped file's, empties the window, as a gap
+                longer than ``LiveSettings.max_gap_seconds`` does).
             skeleton: ``(V, 3)`` or ``(M, V, 3)`` joints in the model's layout, raw
                 camera space; ``None`` when no person was found.
 

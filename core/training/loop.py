@@ -282,7 +282,13 @@ def _resolve(
             "pseudo_clips": (),  # a config from another run carries its pick
             "pseudo_actions": (),
         },
-        strategy={"init_from": _absolute(cfg.strategy.init_from)},
+        strategy={
+            "init_from": _absolute(
+                str(runs.named_run(cfg.strategy.init_from))
+                if cfg.strategy.init_from
+                else ""
+            )
+        },
     )
     return cfg, run_dir, None
 

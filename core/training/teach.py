@@ -172,7 +172,7 @@ def teach_config(
     *,
     init_from: str | os.PathLike[str] | None = None,
     epochs: int = TEACH_EPOCHS,
-    val_fraction: float = TEACH_VAL_FRACTION,
+    val_fraction: float | None = None,
     seed: int = 0,
     device: str = "auto",
     threads: int = 1,
@@ -185,10 +185,12 @@ def teach_config(
         root: The user's dataset folder (recordings and ``labels.csv``).
         run_dir: Run folder to create (``""`` = a new one under the runs folder).
         init_from: Run whose encoder, architecture and preprocessing the model takes
-            (``None`` = the shipped model).
+            (a folder or a shipped model's name, :func:`core.runs.named_run`;
+            ``None`` = the shipped model).
         epochs: Training epochs.
         val_fraction: Share of each action's recordings held out for validation
-            (0 = train on every take, no validation).
+            (0 = train on every take, no validation); ``None``: the button's rule,
+            :func:`teach_val_fraction` (0 when an action has fewer than three takes).
         seed: Seed of the split, initialisation and augmentation.
         device: ``"auto"``, ``"cpu"`` or ``"cuda[:i]"``.
         threads: Torch CPU threads (0 = torch's default).
@@ -201,12 +203,16 @@ def teach_config(
     Raises:
         FileNotFoundError: If there is no base run (none given and none shipped), or it
             is not a run folder.
-        ValueError: If the base run is unreadable, or a value is out of range.
+        ValueError: If the base run is unreadable, a value is out of range, or (with
+            ``val_fraction`` None) the folder is missing or has fewer than two actions.
     """
+    if val_fraction is None:  # as the button and `ms2l teach` choose it (a trial)
+        val_fraction = teach_val_fraction(root)
     base_dir = Path(init_from).expanduser() if init_from else default_encoder()
     if base_dir is None:
         raise FileNotFoundError("no model is shipped to start from: give init_from")
-    base = runs.read_run(base_dir).config
+    info = runs.read_run(base_dir)  # a shipped model's name too
+    base_dir, base = info.run_dir, info.config
     model = dataclasses.asdict(base.model)
     preset = model.pop("preset")
     data: dict[str, Any] = {

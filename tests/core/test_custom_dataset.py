@@ -1190,3 +1190,36 @@ def test_many_repeated_rows_are_warned_of_in_a_few_lines(takes: Path, capsys) ->
     assert (
         f"warning: … and {more} more rows like these (--json lists them all)\n" in out
     )
+
+
+def test_bad_joints_are_refused_before_anything_is_written(
+    tmp_path: Path, ucla_clips
+) -> None:
+    """A NaN was written into the recording (and its take labelled), then refused by
+    every reader; an empty clip left a file behind (a trial of the Python API)."""
+    root = tmp_path / "ds"
+    clip = ucla_clips[0]
+    nan = clip.joints.copy()
+    nan[5, 0, 3, 1] = np.nan
+    cases = {
+        "nan": (dataclasses.replace(clip, joints=nan), "wave",
+                "frame 5 (1 frame in all) has a coordinate that is NaN, infinite"),
+        "empty": (dataclasses.replace(clip, joints=clip.joints[:0]), "wave",
+                  "no frame to import"),
+        "far": (dataclasses.replace(clip, joints=clip.joints * 1e5), "wave",
+                "beyond ±10000"),
+        "blank": (clip, "  ", "empty action name"),
+    }  # fmt: skip
+    for name, (seq, action, said) in cases.items():
+        with pytest.raises(ValueError, match=re.escape(said)):
+            import_sequence(root, name, seq, action=action)
+    assert not root.exists() or not list(root.iterdir())  # nothing written
+    writer = RecordingWriter(
+        tmp_path / "w.jsonl", "ucla20", SourceInfo(kind="import"), bodies=1
+    )
+    with writer:
+        writer.add_joints(0.0, clip.joints[0])
+        with pytest.raises(ValueError, match=r"the frame at 0\.1 s has a coordinate"):
+            writer.add_joints(0.1, nan[5])
+        writer.add_joints(0.2, clip.joints[1])  # the refused frame took no time
+    assert read_recording(tmp_path / "w.jsonl").num_frames == 2

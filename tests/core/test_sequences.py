@@ -89,3 +89,18 @@ def test_stop_abandons_the_sequence(predictor, sequence):
     x = sequence_joints(sequence, predictor.layout)
     assert predict_sequence(predictor, x, sequence.fps, stop=stop) is None
     assert predict_clip(predictor, sequence, stop=stop).sequence is None
+
+
+def test_wrong_inputs_say_what_was_expected(predictor):
+    """An empty sequence gave numpy's reshape error; a clip of the other Kinect
+    layout did not say how to convert it (a trial of the Python API)."""
+    with pytest.raises(
+        ValueError, match=r"expected a sequence \(n, M, V, 3\) with n >= 1"
+    ):
+        predict_sequence(predictor, np.zeros((0, 1, 20, 3)), 30.0)
+    with pytest.raises(ValueError) as raised:
+        predictor.predict_proba([np.ones((10, 1, 25, 3), np.float32)])
+    assert str(raised.value) == (
+        "clip has 25 joints, layout 'ucla20' has 20 (is it 'ntu25'? "
+        "core.inference.sequences.sequence_joints converts it to 'ucla20')"
+    )

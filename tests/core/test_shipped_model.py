@@ -34,6 +34,27 @@ def test_the_bigru_model_is_the_default_and_the_graph_model_is_offered_too():
     assert shipped_model_dir() == SHIPPED
 
 
+def test_a_shipped_model_is_named_from_python_in_any_folder(tmp_path, monkeypatch):
+    """The CLI took ``nw-ucla-ms2l`` from any folder, Python did not
+    (``Predictor.from_run("nw-ucla-ms2l")``: "run folder not found"; a trial)."""
+    from core.training.teach import teach_config
+
+    monkeypatch.chdir(tmp_path)
+    assert Predictor.from_run("nw-ucla-ms2l-gcn", device="cpu").run_dir == GRAPH
+    assert Predictor.from_run("resources/checkpoints/nw-ucla-ms2l").run_dir == SHIPPED
+    cfg = teach_config(tmp_path, init_from="nw-ucla-ms2l-gcn", val_fraction=0)
+    assert cfg.strategy.init_from == str(GRAPH.resolve())
+    with pytest.raises(FileNotFoundError) as found:
+        Predictor.from_run("nw-ucla-ms2")
+    assert str(found.value) == (
+        "nw-ucla-ms2: run folder not found (the shipped models are named "
+        "nw-ucla-ms2l, nw-ucla-ms2l-gcn)"
+    )
+    (tmp_path / "nw-ucla-ms2l").mkdir()  # a folder of that name here is the one meant
+    with pytest.raises(FileNotFoundError, match="not a run folder"):
+        Predictor.from_run("nw-ucla-ms2l")
+
+
 @pytest.mark.parametrize(
     "folder, encoder",
     [(SHIPPED, "BiGRUEncoder"), (GRAPH, "GraphEncoder")],
