@@ -12,7 +12,9 @@ Two ways to give the videos and their labels:
   after its stem, with one labelled interval per row.
 
 :func:`extract` yields frozen events (the CLI draws a progress bar from them, the GUI
-runs it through ``app.workers.IteratorWorker``). Videos run in a pool of ``workers``
+runs it through ``app.workers.IteratorWorker``). The frames to process are read up front
+from the videos' headers (no decoding), so the heartbeats give a percentage and the time
+left even inside one long video. Videos run in a pool of ``workers``
 processes (``spawn``; one MediaPipe graph each); with ``workers=1`` everything runs in
 the calling process. It is resumable: a video whose recording is complete (closed with
 its footer) is skipped, and an interrupted one is redone. A video that will not open is
@@ -25,6 +27,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import csv
 import io
+import math
 import multiprocessing
 import os
 import re
@@ -79,12 +82,16 @@ class ExtractStarted:
         workers: Processes used.
         ignored: Files of the videos folder left out (:func:`ignored_files`), relative
             to it.
+        expected: Frames to process: the frame counts of the headers of the videos
+            to do (at most ``max_frames`` each; a video that does not open counts 0),
+            or 0 when a header does not say (then progress is counted in videos).
     """
 
     total: int
     todo: int
     workers: int
     ignored: tuple[str, ...] = ()
+    expected: int = 0
 
 
 @dataclass(frozen=True)
@@ -95,11 +102,20 @@ class ExtractFrames:
         frames: Frames processed so far by every worker.
         done: Videos finished (extracted, failed or skipped).
         total: Videos listed.
+        progress: Frames done towards ``expected``: a video's frames up to its
+            header's count, and a finished video as its whole count, so that it never
+            passes ``expected`` nor goes back (a header's count is an estimate).
+        expected: As in :class:`ExtractStarted` (0: unknown, count the videos).
+        seconds_left: Time left at the pace since the first frames; ``None`` until
+            there is a pace, once nothing is left, or when ``expected`` is unknown.
     """
 
     frames: int
     done: int
     total: int
+    progress: int = 0
+    expected: int = 0
+    seconds_left: float | None = None
 
 
 @dataclass(frozen=True)
@@ -503,14 +519,61 @@ def extract_video(
     return frames, detected, duration, note
 
 
+def header_frames(video: str | os.PathLike[str]) -> int | None:
+    """The frame count a video's header gives, read without decoding the video.
+
+    Args:
+        video: The video file.
+
+    Returns:
+        The count; ``0`` if the file does not open as a video (it fails at once, with
+        no frame to process); ``None`` if it opens but its header does not say (a
+        WebM written to a pipe has no duration).
+    """
+    import cv2
+
+    from core.live.capture import opencv_quiet
+
+    if not Path(video).is_file():
+        return 0
+    with opencv_quiet():
+        cap = cv2.VideoCapture(str(video))
+    try:
+        if not cap.isOpened():
+            return 0
+        count = float(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0)
+    finally:
+        cap.release()
+    return int(count) if math.isfinite(count) and count >= 1 else None
+
+
+class _Slot:
+    """One video's frame counter in a shared array, with the ``multiprocessing.Value``
+    interface :func:`extract_video` counts through."""
+
+    def __init__(self, array: Any, index: int) -> None:
+        self._array, self._index = array, index
+
+    def get_lock(self) -> Any:
+        return self._array.get_lock()
+
+    @property
+    def value(self) -> int:
+        return int(self._array[self._index])
+
+    @value.setter
+    def value(self, frames: int) -> None:
+        self._array[self._index] = frames
+
+
 def _pool_job(
-    video: str, path: str, mirrored: bool, max_frames: int | None
+    index: int, video: str, path: str, mirrored: bool, max_frames: int | None
 ) -> tuple[int, int, float, str, float]:
     t0 = time.perf_counter()
     try:
         frames, detected, duration, note = extract_video(
             video, path, mirrored=mirrored, max_frames=max_frames, stop=_STOP,
-            counter=_FRAMES,
+            counter=_Slot(_FRAMES, index),
         )  # fmt: skip
     except InterruptedError:
         raise
@@ -520,6 +583,46 @@ def _pool_job(
 
 
 # -- the driver ----------------------------------------------------------------------------
+
+
+class _Progress:
+    """Frames done towards the frames expected, and the time left.
+
+    A video counts its frames up to its header's count, and its whole count once it
+    has ended (extracted, failed): a header that claims more frames than decode (a
+    truncated file) or fewer never takes the total past ``expected`` nor back (each
+    video's term only grows, to its count). The pace is timed from the first frames
+    on (starting MediaPipe is not the pace).
+
+    Args:
+        counts: Frames each video to do is expected to give (``None``: unknown; then
+            ``expected`` is 0 and heartbeats count videos only).
+    """
+
+    def __init__(self, counts: Sequence[int | None]) -> None:
+        self.counts = [c or 0 for c in counts]
+        self.expected = sum(self.counts) if None not in counts else 0
+        self.ended = [False] * len(self.counts)
+        self._first: tuple[float, int] | None = None
+
+    def heartbeat(self, read: Sequence[int], done: int, total: int) -> ExtractFrames:
+        """The heartbeat for ``read`` frames of each video so far."""
+        frames = int(sum(read))
+        if not self.expected:
+            return ExtractFrames(frames, done, total)
+        progress = sum(
+            count if ended else min(int(r), count)
+            for r, count, ended in zip(read, self.counts, self.ended)
+        )
+        t = time.perf_counter()
+        left = None
+        if self._first is None:
+            if progress > 0:
+                self._first = (t, progress)
+        elif self._first[1] < progress < self.expected:
+            t0, p0 = self._first
+            left = (t - t0) / (progress - p0) * (self.expected - progress)
+        return ExtractFrames(frames, done, total, progress, self.expected, left)
 
 
 def _job_rows(job: VideoJob, path: Path) -> tuple[list[LabelInterval], str]:
@@ -625,11 +728,25 @@ def extract(
         else:
             todo.append(job)
     workers = max(1, min(int(workers), len(todo) or 1))
-    yield ExtractStarted(total, len(todo), workers, ignored_files(videos))
+    # Read from the headers (milliseconds a video): one long video read "0 / 1
+    # videos" until it ended, with no idea how long it would take (a trial).
+    cap = None if max_frames is None else max(1, max_frames)  # (one frame at least)
+    progress = _Progress(
+        [
+            n if n is None or cap is None else min(n, cap)
+            for n in (header_frames(job.video) for job in todo)
+        ]
+    )
+    yield ExtractStarted(
+        total, len(todo), workers, ignored_files(videos), progress.expected
+    )
     yield from skipped_events
 
-    def finish(job: VideoJob, res: tuple[int, int, float, str, float]) -> ExtractEvent:
+    def finish(
+        i: int, job: VideoJob, res: tuple[int, int, float, str, float]
+    ) -> ExtractEvent:
         nonlocal done, extracted
+        progress.ended[i] = True
         frames, detected, _duration, cut, seconds = res
         try:
             rows, warning = _job_rows(job, recording_path(root, job.name))
@@ -646,8 +763,9 @@ def extract(
             len(rows), warning,
         )  # fmt: skip
 
-    def fail(job: VideoJob, exc: BaseException) -> ExtractEvent:
+    def fail(i: int, job: VideoJob, exc: BaseException) -> ExtractEvent:
         nonlocal done, failed
+        progress.ended[i] = True
         done += 1
         failed += 1
         message = str(exc) if str(exc) else type(exc).__name__
@@ -658,11 +776,15 @@ def extract(
     frames_total = 0
     cancelled = False
     if workers == 1:
-        counter = _Counter()
+        counters = [_Counter() for _ in todo]  # frames of each video
+
+        def heartbeat() -> ExtractFrames:
+            return progress.heartbeat([c.value for c in counters], done, total)
+
         # One video at a time on a thread, so that heartbeats keep coming while a long
         # video is processed (a 10-minute one was minutes of silence).
         with cf.ThreadPoolExecutor(1, thread_name_prefix="extract") as one:
-            for job in todo:
+            for i, job in enumerate(todo):
                 if stop.is_set():
                     cancelled = True
                     break
@@ -670,11 +792,11 @@ def extract(
                 t1 = time.perf_counter()
                 future = one.submit(
                     extract_video, job.video, path, mirrored=mirrored,
-                    max_frames=max_frames, stop=stop, counter=counter,
+                    max_frames=max_frames, stop=stop, counter=counters[i],
                 )  # fmt: skip
                 try:
                     while not cf.wait([future], timeout=0.5).done:
-                        yield ExtractFrames(counter.value, done, total)
+                        yield heartbeat()
                 except GeneratorExit:  # the consumer went away: stop the video too
                     stop.set()
                     raise
@@ -684,15 +806,15 @@ def extract(
                     cancelled = True
                     break
                 except Exception as exc:  # noqa: BLE001 - reported, the rest goes on
-                    yield fail(job, exc)
-                    continue
-                yield finish(job, (f, d, dur, cut, time.perf_counter() - t1))
-                yield ExtractFrames(counter.value, done, total)
-        frames_total = counter.value
+                    yield fail(i, job, exc)
+                else:
+                    yield finish(i, job, (f, d, dur, cut, time.perf_counter() - t1))
+                yield heartbeat()
+        frames_total = sum(c.value for c in counters)
     else:
         ctx = multiprocessing.get_context("spawn")
         mp_stop = ctx.Event()
-        shared = ctx.Value("q", 0)
+        shared = ctx.Array("q", len(todo))  # frames of each video
         with cf.ProcessPoolExecutor(
             max_workers=workers, mp_context=ctx, initializer=_init_worker,
             initargs=(mp_stop, shared),
@@ -700,36 +822,37 @@ def extract(
             futures = {
                 pool.submit(
                     _pool_job,
+                    i,
                     str(j.video),
                     str(recording_path(root, j.name)),
                     mirrored,
                     max_frames,
-                ): j  # fmt: skip
-                for j in todo
+                ): (i, j)  # fmt: skip
+                for i, j in enumerate(todo)
             }
             pending = set(futures)
             while pending:
                 finished, pending = cf.wait(
                     pending, timeout=0.5, return_when=cf.FIRST_COMPLETED
                 )
-                for fut in sorted(finished, key=lambda f: futures[f].name):
-                    job = futures[fut]
+                for fut in sorted(finished, key=lambda f: futures[f][1].name):
+                    i, job = futures[fut]
                     if fut.cancelled():
                         continue
                     error = fut.exception()
                     if isinstance(error, InterruptedError):
                         continue
                     if error is not None:
-                        yield fail(job, error)
+                        yield fail(i, job, error)
                     else:
-                        yield finish(job, fut.result())
-                yield ExtractFrames(int(shared.value), done, total)
+                        yield finish(i, job, fut.result())
+                yield progress.heartbeat(shared[:], done, total)
                 if stop.is_set() and not cancelled:
                     cancelled = True
                     mp_stop.set()
                     for fut in pending:
                         fut.cancel()
-            frames_total = int(shared.value)
+            frames_total = int(sum(shared[:]))
     yield ExtractFinished(
         extracted, skipped, failed, frames_total, time.perf_counter() - t0, cancelled
     )

@@ -133,6 +133,7 @@ class TeachPanel(QWidget):
         self.record_job: Job | None = None
         self.import_job: Job | None = None
         self.last_import_event: object = None
+        self._import_by_frames = False  # the import bar counts frames, not videos
         self.train_job: Job | None = None
         self.run_dir: Path | None = None
         self.trained_run: Path | None = None
@@ -1219,11 +1220,30 @@ class TeachPanel(QWidget):
 
         self.last_import_event = event
         if isinstance(event, ExtractStarted):
-            self.progress.setRange(0, max(1, event.total))
-            self.progress.setValue(event.total - event.todo)
-            self.progress.setFormat("importing videos %v / %m")
+            # By frames when the videos' headers give them: one long video read
+            # "0 / 1" until it ended, with no idea how long it would take (a trial).
+            self._import_by_frames = event.expected > 0
+            if self._import_by_frames:
+                self.progress.setRange(0, event.expected)
+                self.progress.setValue(0)
+                self.progress.setFormat(
+                    f"importing videos {event.total - event.todo} / {event.total} · %p%"
+                )
+            else:
+                self.progress.setRange(0, max(1, event.total))
+                self.progress.setValue(event.total - event.todo)
+                self.progress.setFormat("importing videos %v / %m")
             if event.ignored:
                 self._append_log(ignored_note(event.ignored))
+        elif isinstance(event, ExtractFrames) and self._import_by_frames:
+            # Within the range and never back, though a header's count is an
+            # estimate: core.extract counts each video up to its header's count.
+            self.progress.setValue(event.progress)
+            left = event.seconds_left
+            eta = f" · {format_seconds(left)} left" if left is not None else ""
+            self.progress.setFormat(
+                f"importing videos {event.done} / {event.total} · %p%{eta}"
+            )
         elif isinstance(event, ExtractFrames):
             self.progress.setValue(event.done)
             # The frames as they go: a long video read "0 / 1" for a minute (a trial).
@@ -1231,7 +1251,8 @@ class TeachPanel(QWidget):
                 f"importing videos %v / %m · {count(event.frames, 'frame')} read"
             )
         elif isinstance(event, ExtractDone):
-            self.progress.setValue(event.done)
+            if not self._import_by_frames:
+                self.progress.setValue(event.done)
             note = f" ({event.warning})" if event.warning else ""
             self._append_log(f"imported {event.video}: {event.frames} frames{note}")
         elif isinstance(event, ExtractSkipped) and event.warning:

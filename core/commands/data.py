@@ -29,7 +29,7 @@ from core.datasets.cache import (
     prepare,
 )
 from core.datasets.splits import held_out_name, protocols, split_indices
-from core.text import count
+from core.text import count, format_seconds
 
 BAR_WIDTH = 30
 
@@ -52,8 +52,8 @@ class ProgressBar:
         self._drawn = False
 
     def update(self, done: int, total: int, note: str = "") -> None:
-        """Show ``done`` of ``total``, and ``note`` after them on a terminal (work within
-        the current item, e.g. frames of a long video, so the line keeps moving)."""
+        """Show ``done`` of ``total``, and ``note`` after them (work within the current
+        item, e.g. frames of a long video, or the time left)."""
         if not self.enabled or total <= 0:
             return
         frac = min(1.0, done / total)
@@ -74,7 +74,8 @@ class ProgressBar:
             tenth = int(frac * 10)
             if tenth != self._last_tenth:
                 self._last_tenth = tenth
-                self.stream.write(f"{self.label}: {done}/{total} ({frac:.0%})\n")
+                tail = f" · {note}" if note else ""
+                self.stream.write(f"{self.label}: {done}/{total} ({frac:.0%}){tail}\n")
 
     def message(self, text: str) -> None:
         """Write a line above the bar."""
@@ -438,6 +439,7 @@ def run_extract(args: argparse.Namespace) -> int:
     bar = ProgressBar("videos", enabled=not args.quiet)
     stop = threading.Event()
     finished = None
+    by_frames = False  # the headers gave every video's frame count
     try:
         with _stop_on_sigint(
             stop, "stopping the videos under way (run again to finish them)"
@@ -453,15 +455,24 @@ def run_extract(args: argparse.Namespace) -> int:
                     )
                     if event.ignored:
                         bar.message(ignored_note(event.ignored))
+                    # One long video read "0/1" until it ended (a trial): frames
+                    # move the bar, with the percentage and the time left.
+                    by_frames = event.expected > 0
+                    bar.label = "frames" if by_frames else "videos"
                 elif isinstance(event, ExtractFailed):
                     bar.message(f"failed (skipped): {event.error}")
                 elif isinstance(event, ExtractDone | ExtractSkipped) and event.warning:
                     bar.message(f"{event.name}: {event.warning}")
                 elif isinstance(event, ExtractFinished):
                     finished = event
-                if isinstance(event, ExtractFrames):
+                if isinstance(event, ExtractFrames) and by_frames:
+                    note = f"{event.done}/{event.total} videos"
+                    if event.seconds_left is not None:
+                        note += f" · {format_seconds(event.seconds_left)} left"
+                    bar.update(event.progress, event.expected, note)
+                elif isinstance(event, ExtractFrames):
                     bar.update(event.done, event.total, f"{event.frames} frames")
-                elif isinstance(event, ExtractDone | ExtractFailed):
+                elif isinstance(event, ExtractDone | ExtractFailed) and not by_frames:
                     bar.update(event.done, event.total)
     finally:
         bar.close()

@@ -281,9 +281,9 @@ def test_import_labelled_videos_from_the_panel(qtbot, settings, tmp_path):
 
         shown = _bar_texts(panel, job, ExtractFrames)
         qtbot.waitUntil(lambda: panel.import_job is None, timeout=180_000)
-        # the frames as they go (a long video read "0 / 1" for a minute: a trial)
+        # by frames as they go (a long video read "0 / 1" for a minute: a trial)
         assert any(
-            re.fullmatch(r"importing videos %v / %m · \d+ frames? read", t)
+            re.fullmatch(r"importing videos [01] / 2 · %p%( · \d+:\d\d left)?", t)
             for t in shown
         )
         finished = panel.last_import_event
