@@ -651,6 +651,31 @@ class AugmentConfig:
         """True if any augmentation is on."""
         return self != AugmentConfig()
 
+    def flag_text(self) -> str:
+        """The augmentations on, as ``--augment`` takes them (``rotate=30,scale=0.15``;
+        ``""`` when none is)."""
+        off = AugmentConfig()
+        return ",".join(
+            f"{flag}={getattr(self, field):g}"
+            for flag, field in AUGMENT_FLAGS.items()
+            if getattr(self, field) != getattr(off, field)
+        )
+
+
+AUGMENT_FLAGS = {
+    "rotate": "rotate_degrees",
+    "scale": "scale",
+    "shear": "shear",
+    "noise": "noise_std",
+    "crop": "crop_min_ratio",
+    "speed": "speed",
+    "drop": "drop_prob",
+    "depth": "depth_noise",
+    "jitter": "jitter_std",
+    "mirror": "mirror",
+}
+"""``--augment``'s names of the :class:`AugmentConfig` fields."""
+
 
 def augment(
     x: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig, layout: str = ""

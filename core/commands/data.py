@@ -302,12 +302,12 @@ def _class_warnings(s: dict[str, Any]) -> list[str]:
     from core.datasets.custom import look_alike_actions
 
     warnings = look_alike_actions(s["class_names"])
-    if not sum(s["per_class"]["test"]):  # training would stop on it: say so now
+    if not sum(s["per_class"]["test"]):  # training would refuse it: say so now
         from core.datasets.custom import empty_validation_reason
 
         warnings.append(
-            "no labelled clip is held out for validation, and training stops on it: "
-            + empty_validation_reason(s["protocol"])
+            "no labelled clip is held out for validation, so ms2l train refuses to "
+            "start: " + empty_validation_reason(s["protocol"])
         )
     return warnings
 

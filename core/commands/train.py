@@ -207,35 +207,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return p
 
 
-_AUGMENT_KEYS = {
-    "rotate": "rotate_degrees",
-    "scale": "scale",
-    "shear": "shear",
-    "noise": "noise_std",
-    "crop": "crop_min_ratio",
-    "speed": "speed",
-    "drop": "drop_prob",
-    "depth": "depth_noise",
-    "jitter": "jitter_std",
-    "mirror": "mirror",
-}
-
-
 def parse_augment(text: str) -> dict[str, float]:
     """Parse ``rotate=30,scale=0.1,...`` into :class:`AugmentConfig` fields.
 
     Raises:
         ValueError: On an unknown name or a value that is not a number.
     """
+    from core.preprocess import AUGMENT_FLAGS
+
     out: dict[str, float] = {}
     for item in filter(None, (s.strip() for s in text.split(","))):
         key, _, value = item.partition("=")
-        if key not in _AUGMENT_KEYS:
+        if key not in AUGMENT_FLAGS:
             raise ValueError(
-                f"unknown augmentation {key!r}; known: {sorted(_AUGMENT_KEYS)}"
+                f"unknown augmentation {key!r}; known: {sorted(AUGMENT_FLAGS)}"
             )
         try:
-            out[_AUGMENT_KEYS[key]] = float(value)
+            out[AUGMENT_FLAGS[key]] = float(value)
         except ValueError:
             raise ValueError(
                 f"augmentation {key!r} needs a number, got {value!r}"

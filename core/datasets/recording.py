@@ -759,7 +759,11 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
                 torn = True
                 break
             why = f'no "{exc.args[0]}"' if isinstance(exc, KeyError) else str(exc)
-            raise DataFormatError(path, f"bad frame ({why})", line=lineno) from None
+            # the frame's number beside the file's line (the header is line 1: a
+            # lab counted frames from 0 and read line 102 as frame 102; a trial)
+            raise DataFormatError(
+                path, f"bad frame {len(times)} ({why})", line=lineno
+            ) from None
         times.append(t)
         joints.append(w)
     t_count = len(times)

@@ -625,12 +625,19 @@ def _cut_spans(metas: list[dict[str, Any]]) -> list[str]:
     follow the pieces, not the rows of labels.csv."""
     from core.datasets.custom import LONG_LABEL, MAX_WINDOW
 
-    cut = {(m.get("recording"), m.get("row")) for m in metas if m.get("pieces", 1) > 1}
+    cut = sorted(
+        {(int(m.get("row") or 0), str(m.get("recording"))) for m in metas
+         if m.get("pieces", 1) > 1}
+    )  # fmt: skip
     if not cut:
         return []
     pieces = sum(1 for m in metas if m.get("pieces", 1) > 1)
+    # which ones (a lab asked): labels.csv's rows, a few named
+    shown = ", ".join(f"{row} ({rec})" for row, rec in cut[:3])
+    more = f" and {len(cut) - 3} more" if len(cut) > 3 else ""
     return [
         f"note: {count(len(cut), 'labelled span')} longer than {LONG_LABEL:g} s "
+        f"(labels.csv row{'s' if len(cut) > 1 else ''} {shown}{more}) "
         f"{'was' if len(cut) == 1 else 'were'} cut into {count(pieces, 'clip')} of "
         f"at most {MAX_WINDOW:g} s, so that the live window stays short and each "
         "action has more clips to learn from"

@@ -300,6 +300,21 @@ _RUN_FILES = frozenset(
 )  # fmt: skip
 
 
+def _augmentation_left_behind(cfg: TrainConfig) -> list[str]:
+    """A note when a run starts from one trained with augmentation but has none
+    itself (``--init-from`` takes the architecture and input, not the augmentation:
+    the README's fine-tuning example trained on unaugmented clips, unsaid; a trial)."""
+    if cfg.data.augment.enabled:
+        return []
+    theirs = runs.read_run(cfg.strategy.init_from).config.data.augment
+    if not theirs.enabled:
+        return []
+    return [
+        f"note: no augmentation; {Path(cfg.strategy.init_from).name} trained with "
+        f"--augment {theirs.flag_text()} (give it to train with the same)"
+    ]
+
+
 def _absolute(path: str) -> str:
     """``path`` made absolute (``~`` expanded); ``""`` stays ``""``."""
     return str(Path(path).expanduser().resolve()) if path else ""
@@ -691,6 +706,7 @@ def _run(
                 stream=cfg.data.stream,
             )
             notes += _labels_seen_before(cfg)
+            notes += _augmentation_left_behind(cfg)
         if cfg.run.select == "best" and not uses_cls(name):
             notes.append(
                 f"note: --select best has no validation accuracy to choose by in a "

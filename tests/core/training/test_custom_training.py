@@ -194,6 +194,14 @@ def test_finetune_from_shipped_encoder_new_classes(
                        shipped["encoder.fwd.0.weight_hh_l0"])  # fmt: skip
     predictor = Predictor.from_run(run, device="cpu")
     assert predictor.labels == info.labels
+    # --init-from takes no augmentation, and the log says which was left behind
+    # (the README's example trained on unaugmented clips, unsaid: a trial)
+    assert not info.config.data.augment.enabled
+    assert (
+        "note: no augmentation; nw-ucla-ms2l trained with --augment rotate=30,"
+        "scale=0.15,noise=0.01,speed=0.2,drop=0.1,depth=0.05 (give it to train with "
+        "the same)"
+    ) in (run / "metrics.jsonl").read_text()
 
 
 def test_same_class_count_other_names_gets_a_fresh_output_layer() -> None:
@@ -589,9 +597,9 @@ def test_long_labelled_spans_are_cut_into_pieces_and_keep_the_window_short(
     cfg = teach_config(root, tmp_path / "run", epochs=1, val_fraction=0.0)
     said = [e.message for e in run(cfg) if isinstance(e, Log)]
     assert (
-        "note: 4 labelled spans longer than 8 s were cut into 12 clips of at most 4 s, "
-        "so that the live window stays short and each action has more clips to learn "
-        "from"
+        "note: 4 labelled spans longer than 8 s (labels.csv rows 2 (take0), 3 (take1), "
+        "4 (take2) and 1 more) were cut into 12 clips of at most 4 s, so that the live "
+        "window stays short and each action has more clips to learn from"
     ) in said, said
     window = read_run(tmp_path / "run").config.data.window_seconds
     assert 3.3 < window < 3.5  # a third of 10.3 s, not the whole span
