@@ -533,6 +533,8 @@ class ReplayPanel(QWidget):
             dataset, root = self._opening
             self.ctx.remember("replay/root", str(root))
             self.ctx.remember("replay/dataset", dataset)
+            if Path(root).is_dir():  # Open file… goes on in the folder just opened
+                self.ctx.remember("replay/file_dir", str(root))  # (a lab's trial)
             self._opening = None
         self.sequences = []
         self.names = list(store.names)

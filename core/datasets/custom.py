@@ -916,7 +916,8 @@ def build_clips(
 
     Returns:
         ``(layout, bodies, class names, clips, unreadable recordings)``; labelled clips
-        first (in ``labels.csv`` order), then unlabelled windows.
+        first (in ``labels.csv`` order), then unlabelled windows. An unreadable
+        recording's labels are left out with it (its error says why).
 
     Raises:
         FileNotFoundError: If the folder does not exist.
@@ -938,13 +939,16 @@ def build_clips(
             recordings[nfc(path.stem)] = read_recording(path)
         except DataFormatError as exc:
             failed.append(exc)
-    intervals = read_labels(root)
+    # An unreadable recording is a bad file, reported and left out with its labels,
+    # as every reader leaves a bad file out and goes on (one recording in millimetres
+    # refused a lab's whole folder in Replay: a trial).
+    unreadable = {nfc(Path(e.path).stem) for e in failed}
+    intervals = [iv for iv in read_labels(root) if iv.recording not in unreadable]
     check_labels(
         intervals,
         {n: r.duration for n, r in recordings.items()},
         labels_path(root),
-        {nfc(Path(e.path).stem): str(e) for e in failed},
-        {n for n, r in recordings.items() if not r.complete},
+        incomplete={n for n, r in recordings.items() if not r.complete},
     )
     classes = sorted({iv.action for iv in intervals})
     layout = dataset_layout([r.layout for r in recordings.values()])
@@ -1426,13 +1430,18 @@ def import_sequence(
 
     Raises:
         ValueError: If the layout is not ``ntu25`` / ``ucla20``, the name or the action
-            is invalid, the clip has no frame, or a coordinate is NaN, infinite or
-            beyond ±1e4 (checked before anything is written: such a recording was
-            written, then refused by every reader; a trial).
+            is invalid, the clip has no frame, a coordinate is NaN, infinite or
+            beyond ±1e4, or the joints are not metres with y up (checked before
+            anything is written: such a recording was written, then refused by every
+            reader; a trial).
         FileExistsError: If the recording exists and ``overwrite`` is false.
         DataFormatError: If the take label does not fit (see :func:`add_label`).
     """
-    from core.datasets.recording import RecordingWriter, SourceInfo
+    from core.datasets.recording import (
+        RecordingWriter,
+        SourceInfo,
+        units_and_up_problem,
+    )
 
     if seq.layout not in ("ntu25", "ucla20"):
         raise ValueError(f"{seq.name}: layout {seq.layout!r} is not a Kinect layout")
@@ -1448,6 +1457,8 @@ def import_sequence(
             f"coordinate that is NaN, infinite or beyond ±{MAX_COORDINATE:g}: give "
             "zeros for a body that is not there"
         )
+    if problem := units_and_up_problem(np.asarray(seq.joints), seq.layout):
+        raise ValueError(f"{seq.name}: {problem}")  # every reader would refuse it
     if action is not None and not action.strip():
         raise ValueError(f"{seq.name}: empty action name")
     if action is not None and (problem := action_name_problem(action)):

@@ -585,7 +585,7 @@ def _values(doc: dict, key: str, shape: tuple[int, ...], what: str) -> np.ndarra
 TORSO_METRES = (0.05, 3.0)
 
 
-def _check_units_and_up(joints: np.ndarray, layout: str) -> str | None:
+def units_and_up_problem(joints: np.ndarray, layout: str) -> str | None:
     """Why the first body's Kinect-layout joints are not metres in Kinect camera space
     (y up), or ``None``.
 
@@ -782,7 +782,7 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
             arr[i] = w
     if bodies > 1:
         arr = _main_body_first(arr)
-    problem = _check_units_and_up(arr, layout)
+    problem = units_and_up_problem(arr, layout)
     if problem is not None:
         raise DataFormatError(path, problem)
     image_xy = visibility = None
@@ -866,7 +866,7 @@ _UNITS_CHECKED_MAX = 50_000
 
 
 def _sampled_units_problem(frame_lines: list[str], header: dict) -> str | None:
-    """:func:`_check_units_and_up` on up to :data:`INFO_SAMPLE_FRAMES` evenly spaced
+    """:func:`units_and_up_problem` on up to :data:`INFO_SAMPLE_FRAMES` evenly spaced
     frames of a Kinect-layout recording (the listing does not read every frame); a
     frame line that does not parse is left to :func:`read_recording` to name."""
     layout = header["layout"]
@@ -893,7 +893,7 @@ def _sampled_units_problem(frame_lines: list[str], header: dict) -> str | None:
     if not sample:
         return None
     x = np.stack(sample)
-    return _check_units_and_up(_main_body_first(x) if shape[0] > 1 else x, layout)
+    return units_and_up_problem(_main_body_first(x) if shape[0] > 1 else x, layout)
 
 
 def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:

@@ -526,6 +526,8 @@ def test_ones_own_dataset_splits_as_the_loaded_model_held_it_out(
     try:
         panel.open_dataset("custom", root)
         qtbot.waitUntil(lambda: panel.store is not None, timeout=60_000)
+        # Open file… goes on in the folder just opened (it started elsewhere: a trial)
+        assert panel._start_folder("replay/file_dir") == str(root)
 
         def tested() -> set[str]:
             return {

@@ -579,10 +579,9 @@ def test_hand_written_recording_world_landmarks_only_on_its_own_clock(
     assert lengths == [30, 60]
 
     _hand_written_mp33(root / "rec0.jsonl", first_t=0.0, frames=60, nan_at=16)
-    with pytest.raises(
-        DataFormatError, match=r"labels\.csv:2: .*rec0\.jsonl:18: .*NaN"
-    ):
-        build_clips(root)
+    _, _, classes, _, failed = build_clips(root)  # a bad file, left out with its label
+    assert classes == ["clap"] and len(failed) == 1
+    assert re.search(r"rec0\.jsonl:18: bad frame 16 .*NaN", str(failed[0]))
 
 
 def _write_frames(path: Path, layout: str, bodies: int, frames: list[dict]) -> Path:
@@ -1210,6 +1209,8 @@ def test_bad_joints_are_refused_before_anything_is_written(
         "far": (dataclasses.replace(clip, joints=clip.joints * 1e5), "wave",
                 "beyond ±10000"),
         "blank": (clip, "  ", "empty action name"),
+        "mm": (dataclasses.replace(clip, joints=clip.joints * 1000), "wave",
+               "coordinates must be metres (millimetres or centimetres?)"),
     }  # fmt: skip
     for name, (seq, action, said) in cases.items():
         with pytest.raises(ValueError, match=re.escape(said)):
@@ -1224,3 +1225,33 @@ def test_bad_joints_are_refused_before_anything_is_written(
             writer.add_joints(0.1, nan[5])
         writer.add_joints(0.2, clip.joints[1])  # the refused frame took no time
     assert read_recording(tmp_path / "w.jsonl").num_frames == 2
+
+
+def test_an_unreadable_recording_is_left_out_with_its_labels(
+    tmp_path: Path, ucla_clips, monkeypatch, capsys
+) -> None:
+    """One recording in millimetres refused a lab's whole folder (its labels named a
+    recording that could not be read; a trial): it is a bad file, reported and left
+    out with its labels, as every reader goes on past a bad file."""
+    root = tmp_path / "ds"
+    for i, clip in enumerate(ucla_clips[:3]):
+        import_sequence(root, f"take{i}", clip, action=("a", "b", "c")[i])
+    # a converter's output in millimetres, written as it came (import_sequence
+    # refuses it) and labelled by hand
+    with RecordingWriter(
+        root / "in-mm.jsonl", "ucla20", SourceInfo(kind="import")
+    ) as w:
+        for t, frame in enumerate(ucla_clips[3].joints):
+            w.add_joints(t / 30, frame * 1000)
+    write_labels(root, [*read_labels(root), LabelInterval("in-mm", 0.0, 0.5, "a")])
+    _, _, classes, clips, failed = build_clips(root)
+    assert classes == ["a", "b", "c"]
+    assert sorted(c.meta["recording"] for c in clips if c.label is not None) == [
+        "take0", "take1", "take2",
+    ]  # fmt: skip
+    assert [Path(e.path).name for e in failed] == ["in-mm.jsonl"]
+    assert "millimetres or centimetres?" in str(failed[0])
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    assert main(["data", "info", "--dataset", "custom", "--root", str(root)]) == 0
+    out = capsys.readouterr()
+    assert "in-mm.jsonl" in out.out + out.err
