@@ -256,6 +256,9 @@ class OptimConfig:
         encoder_lr_scale: The encoder's learning rate as a fraction of ``lr`` (the
             classifier and the pretext heads keep ``lr``): below 1 keeps more of a
             pretrained encoder when fine-tuning on few labels.
+        balance_classes: Weight the classification loss by class, inversely to the
+            labelled training clips of each, so that every class counts alike (a
+            user's actions come in unequal numbers of takes and lengths).
     """
 
     epochs: int = 60
@@ -269,6 +272,7 @@ class OptimConfig:
     grad_clip: float = 5.0
     lr_schedule: str = "step"
     encoder_lr_scale: float = 1.0
+    balance_classes: bool = False
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,8 @@ class Objective(nn.Module):
             ``"mean"`` (time-averaged features) as the jigsaw head's input.
         contrastive_positive: ``"others"`` or ``"all"`` (see
             :func:`models.losses.contrastive_loss`).
+        class_weights: ``(K,)`` weights of the classes in the classifier loss
+            (``None``: all alike).
     """
 
     def __init__(
@@ -90,8 +92,11 @@ class Objective(nn.Module):
         freeze_encoder: bool = False,
         jigsaw_feature: str = "last",
         contrastive_positive: str = "others",
+        class_weights: torch.Tensor | None = None,
     ) -> None:
         super().__init__()
+        self.class_weights: torch.Tensor | None
+        self.register_buffer("class_weights", class_weights)
         self.model = model
         self.jigsaw_feature = jigsaw_feature
         self.contrastive_positive = contrastive_positive
@@ -159,7 +164,9 @@ class Objective(nn.Module):
             logits = self.model.classifier(h[part["orig"]], lengths)
             known = labels >= 0
             if bool(known.any()):
-                out["cls"] = F.cross_entropy(logits[known].float(), labels[known])
+                out["cls"] = F.cross_entropy(
+                    logits[known].float(), labels[known], weight=self.class_weights
+                )
             else:  # keeps every classifier parameter in the graph (DDP)
                 out["cls"] = logits.sum() * 0.0
             total = total + w_cls * out["cls"]

@@ -91,6 +91,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="the encoder's learning rate as a fraction of --lr (default 1); the "
         "classifier keeps --lr. Below 1 keeps more of a pretrained encoder",
     )
+    p.add_argument(
+        "--balance-classes",
+        action="store_true",
+        default=None,
+        help="weigh every class alike in the classification loss, whatever its "
+        "number of labelled clips (ms2l teach does)",
+    )
     p.add_argument("--frames", type=int, help="frames T per clip")
     p.add_argument("--time-mode", choices=("resample", "pad"))
     p.add_argument(
@@ -270,6 +277,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         ("lr_schedule", optim, "lr_schedule"),
         ("min_lr", optim, "min_lr"),
         ("encoder_lr_scale", optim, "encoder_lr_scale"),
+        ("balance_classes", optim, "balance_classes"),
         ("device", run, "device"),
         ("threads", run, "threads"),
         ("seed", run, "seed"),

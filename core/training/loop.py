@@ -300,6 +300,21 @@ _RUN_FILES = frozenset(
 )  # fmt: skip
 
 
+def _class_weights(cfg: TrainConfig, data: PreparedData) -> torch.Tensor | None:
+    """The classifier loss's class weights with ``--balance-classes``: the labelled
+    training clips over (classes x clips of the class), so that each class weighs
+    alike (a "no action" of four clips beside actions of twenty, cut from long spans,
+    was never answered: a trial); ``None`` without it."""
+    if not cfg.optim.balance_classes:
+        return None
+    labels = data.train.labels[data.labelled]
+    counts = np.bincount(labels[labels >= 0], minlength=len(data.class_names))
+    present = counts > 0
+    weights = np.zeros(len(counts), np.float32)
+    weights[present] = counts.sum() / (present.sum() * counts[present])
+    return torch.from_numpy(weights)
+
+
 def _augmentation_left_behind(cfg: TrainConfig) -> list[str]:
     """A note when a run starts from one trained with augmentation but has none
     itself (``--init-from`` takes the architecture and input, not the augmentation:
@@ -736,6 +751,7 @@ def _run(
             frozen,
             cfg.model.jigsaw_feature,
             cfg.model.contrastive_positive,
+            _class_weights(cfg, data) if uses_cls(name) else None,
         ).to(device)
         slot.module = distributed.wrap(objective, dist, device)
         # GRU gradients that flow back through many steps decay into subnormal floats,

@@ -245,6 +245,8 @@ def teach_config(
             "batch_size": TEACH_BATCH,
             "lr": TEACH_LR,
             "lr_step": 0,
+            # takes and spans come in unequal numbers: every action counts alike
+            "balance_classes": True,
         },
         run={
             "run_dir": str(run_dir),

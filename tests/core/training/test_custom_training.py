@@ -610,3 +610,45 @@ def test_long_labelled_spans_are_cut_into_pieces_and_keep_the_window_short(
         "note: the data's ntu25 skeletons are read in the model's ucla20 layout: "
         "SpineMid, Neck, HandTipLeft, ThumbLeft, HandTipRight, ThumbRight not used"
     ) in said, said
+
+
+def test_balanced_classes_weigh_every_action_alike() -> None:
+    """Teach weighs its classes alike: a "no action" of 4 clips beside actions of 20
+    and 12 (long spans cut into pieces) was never answered (a trial)."""
+    import torch.nn.functional as F
+
+    from core.training.data import ClipSet, PreparedData
+    from core.training.loop import _class_weights
+    from models import build_model
+    from models.objective import Objective
+
+    labels = np.array([0] * 20 + [1] * 12 + [2] * 4 + [-1] * 3)
+    train = ClipSet(
+        [np.zeros((4, 1, 20, 3), np.float32)] * len(labels),
+        labels,
+        [f"c{i}" for i in range(len(labels))],
+        np.arange(len(labels)),
+    )
+    data = PreparedData(
+        train=train, test=train.subset(np.arange(0)), class_names=["a", "b", "idle"],
+        layout="ucla20", num_bodies=1, fps=30.0, window_seconds=1.0,
+        labelled=np.flatnonzero(labels >= 0),
+    )  # fmt: skip
+    cfg = teach_config("unused", init_from=SHIPPED, val_fraction=0)
+    assert cfg.optim.balance_classes  # the button's recipe balances
+    weights = _class_weights(cfg, data)
+    np.testing.assert_allclose(weights.numpy(), [36 / 60, 36 / 36, 36 / 12])
+    plain = dataclasses.replace(cfg.optim, balance_classes=False)
+    assert _class_weights(cfg.replace(optim=dataclasses.asdict(plain)), data) is None
+    # ... and the classifier loss weighs by them
+    torch.manual_seed(0)
+    model = build_model("ms2l", num_joints=20, num_bodies=1, num_classes=3,
+                        hidden=8, head_dim=8, proj_dim=8, decoder_hidden=8,
+                        classifier_hidden=8)  # fmt: skip
+    x, lengths = torch.randn(5, 16, 1, 20, 3), torch.full((5,), 16)
+    y = torch.tensor([0, 0, 0, 1, 2])
+    weighted = Objective(model, (), 0.1, True, class_weights=weights)
+    out = weighted(x, lengths, y, None, 1.0, 0.0)["cls"]
+    logits = model(x, lengths)
+    assert torch.allclose(out, F.cross_entropy(logits, y, weight=weights), atol=1e-6)
+    assert not torch.allclose(out, F.cross_entropy(logits, y), atol=1e-3)
