@@ -381,6 +381,13 @@ def test_ms2l_teach_trains_with_the_panels_recipe(
         len(read_labels(dataset)) == 12
         and "val_acc" in (run / "metrics.jsonl").read_text()
     )
+    # the last validation action by action ("80 %" hid two actions with none right:
+    # a trial)
+    assert re.search(
+        r"validation, held-out clips right per action: pick up with one hand \d/1, "
+        r"pick up with two hands \d/1, sit down \d/1",
+        (run / "metrics.jsonl").read_text(),
+    )
     # The same folder again: the advice is a command that exists (teach has no
     # --resume; a trial was told to use it).
     assert main(["teach", str(dataset), "--run-dir", str(run), "--quiet"]) == 2
@@ -652,3 +659,17 @@ def test_balanced_classes_weigh_every_action_alike() -> None:
     logits = model(x, lengths)
     assert torch.allclose(out, F.cross_entropy(logits, y, weight=weights), atol=1e-6)
     assert not torch.allclose(out, F.cross_entropy(logits, y), atol=1e-3)
+
+
+def test_an_action_with_no_held_out_clip_right_is_a_warning() -> None:
+    from core.training.loop import _per_action
+
+    said = _per_action(
+        np.array([0, 0, 0, 2, 2]), np.array([0, 0, 1, 2, 3]), ["a", "b", "c", "idle"]
+    )
+    assert said.level == "warning" and said.message == (
+        "validation, held-out clips right per action: a 2/2, b 0/1, c 1/1, idle 0/1 "
+        "('b', 'idle': none right; record more takes of them, more unlike the others)"
+    )
+    fine = _per_action(np.array([0, 1]), np.array([0, 1]), ["a", "b", "unseen"])
+    assert fine.level == "info" and fine.message.endswith("a 1/1, b 1/1")
