@@ -595,6 +595,10 @@ class LivePanel(QWidget):
         cut = self._truncation_note()
         if cut:  # under the picture too (the status bar's line gives way to the next)
             self.stats.setText(f"{self.stats.text()}\n{cut}")
+        if self.predictions_shown and not self.action.text().startswith(LAST_ANSWER):
+            # no longer live: the last answer stayed up at full strength, as if the
+            # video still played (a trial)
+            self.action.setText(LAST_ANSWER + self.action.text())
         if self.last_update is not None and not self.predictions_shown:
             # A short video ended before the model's window was filled: say so
             # instead of leaving "collecting…" up.
@@ -682,6 +686,8 @@ class LivePanel(QWidget):
 MODEL_KEY = "live/model"
 """Settings key of the model Live uses (its own; Replay keeps another)."""
 _NO_STATS = "FPS – · latency –"
+LAST_ANSWER = "last: "
+"""Before the answer left up once Live has ended or been stopped."""
 
 
 def _run_or_none(text: str) -> Path | None:

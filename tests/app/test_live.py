@@ -118,6 +118,9 @@ def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
         panel.stop_button.click()
         qtbot.waitUntil(lambda: panel.job is None, timeout=30_000)
         assert panel.start_button.isEnabled() and panel.window_seconds.isEnabled()
+        # no longer live: the answer left up says it is the last one (a trial)
+        assert panel.action.text().startswith("last: ")
+        assert panel.action.text().split("  ")[0][len("last: ") :] in shown_answers
         assert errors == []
     finally:
         jobs.stop_all()
