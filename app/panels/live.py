@@ -341,8 +341,11 @@ class LivePanel(QWidget):
         if predictor.config.data.stream != "joint":
             encoder += f" ({predictor.config.data.stream} stream)"
         self.model_info.setText(
-            f"{encoder} · layout {predictor.layout} · {len(labels)} classes · window "
-            f"{predictor.window_seconds:.2f} s · device {predictor.device} · {check}\n"
+            # "trained on": the Window box may set another (a trial read "window
+            # 3.53 s" beside a Window of 1.50 s as a contradiction)
+            f"{encoder} · layout {predictor.layout} · {len(labels)} classes · trained "
+            f"on {predictor.window_seconds:.2f} s windows · device {predictor.device} · "
+            f"{check}\n"
             + ", ".join(labels)
         )
         if predictor.backend_note:

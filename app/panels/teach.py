@@ -515,7 +515,9 @@ class TeachPanel(QWidget):
             top = QTreeWidgetItem([f"{action} ({takes} {noun})", f"{seconds:.1f}", ""])
             top.setData(0, ACTION_ROLE, action)
             self.takes.addTopLevelItem(top)
-            for i, iv in rows:
+            # a recording's labels in time order, not the order they were made in
+            # ("[46.3–51.1 s]" before "[0.0–4.9 s]": a trial)
+            for i, iv in sorted(rows, key=lambda r: (r[1].recording, r[1].start)):
                 info = infos.get(iv.recording)
                 frames = "" if info is None else str(_span_frames(info, iv))
                 span = f"{iv.start:.1f}–{iv.end:.1f} s"
@@ -775,6 +777,16 @@ class TeachPanel(QWidget):
     def _on_takes_selection_changed(self) -> None:
         name = self.selected_take()
         if name is None:
+            # Another action's row: not the last take's skeleton and timeline beside
+            # it (read as that action's: a trial); a take of the action stays (its
+            # timeline follows a rename), and so does a take being recorded.
+            action, rec = self.selected_action(), self.recording
+            if action is not None and rec is not None and self.record_job is None:
+                rows = self._read_labels() or []
+                if not any(
+                    r.recording == rec.name and r.action == action for r in rows
+                ):
+                    self._forget_recording()
             return
         self.show_recording(name)
         # A labelled row: the timeline's span becomes that label's (Remove label and

@@ -61,6 +61,8 @@ def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
         qtbot.waitUntil(lambda: panel.predictor is not None, timeout=60_000)
         assert "BiGRU encoder · layout ucla20" in panel.model_info.text()
         assert "10 classes" in panel.model_info.text()
+        window = panel.predictor.window_seconds  # the model's, beside the Window box's
+        assert f"trained on {window:.2f} s windows" in panel.model_info.text()
         # on a machine without CUDA the model runs from its ONNX export
         want = "device cuda" if torch.cuda.is_available() else "device onnx"
         assert want in panel.model_info.text()

@@ -1044,6 +1044,7 @@ def test_a_labelled_rows_play_shows_its_label_from_its_start(qtbot, settings, tm
     custom.import_sequence(root, "session", drink)
     custom.add_label(root, "session", 0.0, 1.0, "kick")
     custom.add_label(root, "session", 2.0, 2.5, "wave")  # frames 60-74
+    custom.import_sequence(root, "clap-001", drink, action="clap")
     panel, jobs, errors = _panel(qtbot, settings, tmp_path)
     try:
         assert panel.select_take("session", 2.0)
@@ -1058,6 +1059,26 @@ def test_a_labelled_rows_play_shows_its_label_from_its_start(qtbot, settings, tm
         for _ in range(20):
             panel._on_playback_timeout()
         assert panel._frame == 7  # 90 -> 102, then 0 -> 7: the whole take again
+        # Another action's row shows no take (the last one's skeleton stayed
+        # beside it); the action's own row keeps it
+        kick = next(
+            item
+            for i in range(panel.takes.topLevelItemCount())
+            if (item := panel.takes.topLevelItem(i)).text(0).startswith("kick")
+        )
+        panel.takes.setCurrentItem(kick)
+        assert panel.recording is not None and panel.recording.name == "session"
+        panel.select_take("session", 2.0)
+        clap = next(
+            item
+            for i in range(panel.takes.topLevelItemCount())
+            if (item := panel.takes.topLevelItem(i)).text(0).startswith("clap")
+        )
+        panel.takes.setCurrentItem(clap)
+        assert panel.selected_action() == "clap" and panel.recording is None
+        assert panel.skeleton.message_text() == (
+            "Select a take in the list to see its skeleton here"
+        )
         assert errors == []
     finally:
         jobs.stop_all()
@@ -1079,8 +1100,8 @@ def test_the_takes_list_marks_labels_that_training_would_refuse(
         [
             custom.LabelInterval("session", 0.0, 1.0, "kick"),
             custom.LabelInterval("session", 30.0, 60.0, "wave"),  # frames, not seconds
-            custom.LabelInterval("session", 0.5, 2.0, "wave"),  # overlaps "kick"
             custom.LabelInterval("session", 2.0, 3.0, "wave"),
+            custom.LabelInterval("session", 0.5, 2.0, "wave"),  # overlaps "kick"
         ],
     )
     panel, jobs, errors = _panel(qtbot, settings, tmp_path)
@@ -1092,6 +1113,10 @@ def test_the_takes_list_marks_labels_that_training_would_refuse(
             for j in range(top.childCount())
         }
         assert "⚠" not in rows[(0.0, 1.0)] and "⚠" not in rows[(2.0, 3.0)]
+        # in time order within an action, not in the order they were made
+        assert [span for span in rows if span != (0.0, 1.0)] == [
+            (0.5, 2.0), (2.0, 3.0), (30.0, 60.0),
+        ]  # fmt: skip
         assert rows[(30.0, 60.0)].endswith(
             "⚠ end 60 s is past the end of recording 'session' (3.43 s) — times are "
             "seconds from the recording's first frame (frame numbers or milliseconds?)"
