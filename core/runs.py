@@ -272,6 +272,7 @@ def read_run(run_dir: str | os.PathLike[str]) -> RunInfo:
         FileNotFoundError: If the folder, ``config.json`` or ``labels.json`` is missing.
         ValueError: If either file is corrupt, or the config lacks the resolved layout.
     """
+    bare = len(Path(run_dir).parts) == 1  # a name: perhaps a shipped one mistyped
     run_dir = named_run(run_dir)
     if run_dir.is_file():
         raise FileNotFoundError(
@@ -282,7 +283,7 @@ def read_run(run_dir: str | os.PathLike[str]) -> RunInfo:
         names = ", ".join(p.name for p in shipped_models())
         raise FileNotFoundError(
             f"{run_dir}: run folder not found"
-            + (f" (the shipped models are named {names})" if names else "")
+            + (f" (the shipped models are named {names})" if names and bare else "")
         )
     if not (run_dir / CONFIG).exists():
         raise FileNotFoundError(
