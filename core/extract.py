@@ -1,6 +1,6 @@
-"""Import labelled videos into a custom dataset: MediaPipe over every video, in parallel.
+"""Import videos into a custom dataset: MediaPipe over every video, in parallel.
 
-Two ways to give the videos and their labels:
+Three ways to give the videos and their labels:
 
 - a **folder of class sub-folders**, ``VIDEOS/<action>/<video>`` (the layout torchvision
   and mmaction2 use): every video becomes a recording ``<action>-<video stem>``
@@ -9,7 +9,10 @@ Two ways to give the videos and their labels:
 - a **CSV** ``video,start,end,action`` in UTF-8 (header row required; ``video`` relative
   to the CSV's folder, ``/`` or ``\\`` between folders; times in seconds; an empty
   ``end`` means the end of the video): every distinct video becomes one recording named
-  after its stem, with one labelled interval per row.
+  after its stem, with one labelled interval per row;
+- **unlabelled** videos, to label afterwards on Teach's timeline (a long session):
+  videos at the top level of the folder, or one video given alone. Their recordings
+  get no label row, and importing again never touches the labels given since.
 
 :func:`extract` yields frozen events (the CLI draws a progress bar from them, the GUI
 runs it through ``app.workers.IteratorWorker``). The frames to process are read up front
@@ -268,9 +271,9 @@ def _settle_names(jobs: list[VideoJob], root: Path) -> list[VideoJob]:
 
 
 def ignored_files(videos: str | os.PathLike[str]) -> tuple[str, ...]:
-    """The visible files of a videos folder that :func:`plan` leaves out: files at the
-    top level, files in a class sub-folder that are not videos (neither by extension,
-    :data:`VIDEO_SUFFIXES`, nor by their first bytes) and folders inside a class
+    """The visible files of a videos folder that :func:`plan` leaves out: files that
+    are not videos (neither by extension, :data:`VIDEO_SUFFIXES`, nor by their first
+    bytes), at the top level or in a class sub-folder, and folders inside a class
     sub-folder (ending in ``/``), relative to the folder; ``()`` for a CSV."""
     src = Path(videos).expanduser()
     if not src.is_dir():
@@ -280,7 +283,8 @@ def ignored_files(videos: str | os.PathLike[str]) -> tuple[str, ...]:
         if is_hidden(entry.name) or entry.name == "labels.csv":
             continue
         if entry.is_file():
-            left.append(entry.name)
+            if not _is_video(entry):  # a video here is imported unlabelled
+                left.append(entry.name)
         elif entry.is_dir():
             left.extend(
                 f"{entry.name}/{f.name}" + ("/" if f.is_dir() else "")
@@ -302,7 +306,7 @@ def ignored_note(files: Sequence[str]) -> str:
         f" and {len(files) - 5} more" if len(files) > 5 else ""
     )
     return (
-        f"left out {len(files)} file(s) that are not videos in an <action>/ folder "
+        f"left out {len(files)} file(s) that are not videos "
         f"(videos: {', '.join(VIDEO_SUFFIXES)}, or by their first bytes): {shown}"
     )
 
@@ -311,11 +315,13 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
     """The videos to extract and their labels.
 
     Args:
-        videos: A folder of ``<action>/<video>`` files, or a CSV
-            ``video,start,end,action``.
+        videos: A folder of ``<action>/<video>`` files (videos at its top level are
+            taken unlabelled, to be labelled afterwards), a CSV
+            ``video,start,end,action``, or one video (unlabelled).
 
     Returns:
-        One job per video, sorted by recording name.
+        One job per video, sorted by recording name; an unlabelled one has no
+        intervals.
 
     Raises:
         FileNotFoundError: If ``videos`` does not exist.
@@ -327,6 +333,11 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
         raise FileNotFoundError(f"{src}: no such folder or CSV file")
     jobs: dict[str, VideoJob] = {}
     if src.is_dir():
+        # A long session to label afterwards on Teach's timeline: recorded in real
+        # time it took as long as the video (a coach's trial).
+        for video in sorted(p for p in src.iterdir() if p.is_file()):
+            if not is_hidden(video.name) and _is_video(video):
+                jobs[_unique(_slug(video.stem), jobs)] = VideoJob(video, "", ())
         for folder in sorted(p for p in src.iterdir() if p.is_dir()):
             if is_hidden(folder.name):  # (.git, __MACOSX, ...)
                 continue
@@ -345,16 +356,14 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
                     jobs[name] = VideoJob(video, name, ((0.0, None, folder.name),))
         if not jobs:
             raise DataFormatError(
-                src, "no videos in class sub-folders (<action>/<video>) found"
+                src,
+                "no videos found, in class sub-folders (<action>/<video>) or at the "
+                "top level (to label afterwards)",
             )
-        return list(jobs.values())
-    if _is_video(src):  # read as a CSV, it was "not UTF-8 text" (a trial)
-        raise DataFormatError(
-            src,
-            "a video, not a folder or a CSV: put it in a folder named after its action "
-            f"(<action>/{src.name}) and give that folder's parent, or list it in a CSV "
-            "of video,start,end,action",
-        )
+        return [replace(job, name=name) for name, job in sorted(jobs.items())]
+    if _is_video(src):  # one video, to label afterwards (read as a CSV, it was "not
+        # UTF-8 text": a trial)
+        return [VideoJob(src, _slug(src.stem), ())]
     by_video: dict[Path, list[tuple[float, float | None, str, int]]] = {}
     with io.StringIO(read_csv_text(src), newline="") as fh:
         reader = csv.reader(fh, strict=True)
@@ -629,7 +638,7 @@ def _job_rows(job: VideoJob, path: Path) -> tuple[list[LabelInterval], str]:
     """The label rows a finished recording gets, and why any were left out."""
     rec = read_recording(path)
     if not rec.present.any():
-        return [], "nobody was seen: not labelled"
+        return [], "nobody was seen" + (": not labelled" if job.intervals else "")
     duration = rec.duration
     rows, problems = [], []
     for (start, end, action), row in zip(
@@ -680,10 +689,13 @@ def extract(
     max_frames: int | None = None,
     stop: threading.Event | None = None,
 ) -> Iterator[ExtractEvent]:
-    """Extract poses from labelled videos into the dataset folder ``out``.
+    """Extract poses from videos into the dataset folder ``out``.
 
     Args:
-        videos: Folder of ``<action>/<video>`` or a CSV ``video,start,end,action``.
+        videos: Folder of ``<action>/<video>`` (videos at its top level unlabelled),
+            a CSV ``video,start,end,action``, or one video (unlabelled). An
+            unlabelled video's recording is labelled afterwards (Teach's timeline,
+            ``labels.csv``); importing again never touches its labels.
         out: The dataset folder (created if missing).
         workers: Processes (1 = in the calling process).
         mirrored: The videos are mirrored: flip them back before pose estimation.
@@ -719,7 +731,8 @@ def extract(
             except DataFormatError:  # damaged since: extracted again below
                 todo.append(job)
                 continue
-            _write_rows(root, job.name, rows)
+            if job.intervals:  # an unlabelled video's labels are the user's since
+                _write_rows(root, job.name, rows)
             done += 1
             skipped += 1
             skipped_events.append(
@@ -755,7 +768,10 @@ def extract(
         if cut:  # kept: the frames that decoded are real, but say so
             cut = cut.replace(f"{job.video}: ", "", 1)
             warning = f"{cut}; kept {frames}" + (f"; {warning}" if warning else "")
-        _write_rows(root, job.name, rows)
+        if job.intervals:  # an unlabelled video is labelled afterwards, by hand
+            _write_rows(root, job.name, rows)
+        elif not warning:
+            warning = "unlabelled: label it on Teach's timeline (or in labels.csv)"
         done += 1
         extracted += 1
         return ExtractDone(

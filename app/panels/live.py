@@ -345,8 +345,7 @@ class LivePanel(QWidget):
             # 3.53 s" beside a Window of 1.50 s as a contradiction)
             f"{encoder} · layout {predictor.layout} · {len(labels)} classes · trained "
             f"on {predictor.window_seconds:.2f} s windows · device {predictor.device} · "
-            f"{check}\n"
-            + ", ".join(labels)
+            f"{check}\n" + ", ".join(labels)
         )
         if predictor.backend_note:
             self.ctx.status(f"Model {self.model_path.text()}: {predictor.backend_note}")

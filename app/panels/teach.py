@@ -62,7 +62,7 @@ from app.widgets.curves import TrainingCurves
 from app.widgets.layout import field_row, hand_over, scrolling_column
 from app.widgets.shortcuts import press_on_key
 from app.widgets.skeleton_view import SkeletonView
-from app.widgets.source_picker import SourcePicker
+from app.widgets.source_picker import VIDEO_FILTER, SourcePicker
 from app.widgets.timeline import IntervalTimeline, SpanSeconds, frame_edges
 from app.widgets.video_view import VideoView
 from app.workers import Job
@@ -171,8 +171,8 @@ class TeachPanel(QWidget):
         self.import_button = QPushButton("Import videos…")
         self.import_button.setToolTip(
             "Labelled videos: a folder of <action>/<video> sub-folders, or a CSV "
-            "video,start,end,action; MediaPipe runs over each (already imported "
-            "videos are skipped)"
+            "video,start,end,action; or a video to label afterwards on the timeline. "
+            "MediaPipe runs over each (already imported videos are skipped)"
         )
         # Two kinds of input, each with its own dialog (a folder dialog whose Cancel
         # opened the CSV one hid the CSV, and made giving up open a second dialog).
@@ -182,6 +182,11 @@ class TeachPanel(QWidget):
         )
         import_menu.addAction(
             "CSV of video,start,end,action…", self._on_import_csv_chosen
+        )
+        # A long session labelled afterwards (recorded, it took as long as the video
+        # plays: a coach's trial)
+        import_menu.addAction(
+            "A video to label afterwards…", self._on_import_unlabelled_chosen
         )
         self.import_button.setMenu(import_menu)
         self.summary = QLabel()
@@ -1170,7 +1175,8 @@ class TeachPanel(QWidget):
         """Extract poses from labelled videos into the dataset folder, in a worker.
 
         Args:
-            videos: A folder of ``<action>/<video>`` or a CSV ``video,start,end,action``.
+            videos: A folder of ``<action>/<video>``, a CSV ``video,start,end,action``
+                or one video, imported unlabelled (:func:`core.extract.plan`).
             workers: MediaPipe processes.
 
         Returns:
@@ -1214,6 +1220,14 @@ class TeachPanel(QWidget):
     def _on_import_csv_chosen(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self, "CSV of video,start,end,action", str(Path.home()), "CSV (*.csv)"
+        )
+        if path:
+            self.import_videos(Path(path))
+
+    @pyqtSlot()
+    def _on_import_unlabelled_chosen(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "A video to label afterwards", str(Path.home()), VIDEO_FILTER
         )
         if path:
             self.import_videos(Path(path))

@@ -126,12 +126,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         p.set_defaults(func=run)
     p = sub.add_parser(
         "extract",
-        help="MediaPipe poses from labelled videos into a custom dataset",
+        help="MediaPipe poses from videos into a custom dataset",
         description="Run MediaPipe over a folder of <action>/<video> files or a CSV "
         "video,start,end,action and write a custom dataset (recordings + labels.csv). "
-        "Resumable: videos already extracted are skipped.",
+        "Videos at the folder's top level, or one video given alone, are imported "
+        "unlabelled, to be labelled afterwards. Resumable: videos already extracted "
+        "are skipped.",
     )
-    p.add_argument("videos", help="folder of class sub-folders, or a CSV file")
+    p.add_argument(
+        "videos",
+        help="folder of class sub-folders (and videos to label later), a CSV file, or "
+        "one video to label later",
+    )
     p.add_argument("--out", required=True, help="the dataset folder to write")
     p.add_argument(
         "--workers", type=int, default=2, help="processes (default 2; 1 = no pool)"

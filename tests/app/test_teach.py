@@ -295,6 +295,15 @@ def test_import_labelled_videos_from_the_panel(qtbot, settings, tmp_path):
         panel.import_videos(videos, workers=1)
         qtbot.waitUntil(lambda: panel.import_job is None, timeout=60_000)
         assert panel.last_import_event.skipped == 1
+        # a video to label afterwards (a long session was recorded in real time: a
+        # coach's trial) is listed unlabelled, and said so
+        session = tmp_path / "session.mp4"
+        session.symlink_to(require_data("videos", "ta_chi.mp4"))
+        panel.import_videos(session, workers=1)
+        qtbot.waitUntil(lambda: panel.import_job is None, timeout=120_000)
+        assert panel.last_import_event.extracted == 1 and panel.select_take("session")
+        assert panel.takes.selectedItems()[0].parent().text(0) == "unlabelled (1)"
+        assert "unlabelled: label it on Teach's timeline" in panel.log.toPlainText()
     finally:
         jobs.stop_all()
 

@@ -13,7 +13,12 @@ import pytest
 
 from core.cli import main
 from core.datasets.base import DataFormatError
-from core.datasets.custom import list_recordings, read_labels
+from core.datasets.custom import (
+    LabelInterval,
+    list_recordings,
+    read_labels,
+    set_labels,
+)
 from core.extract import NAME_BYTES, plan
 from tests.conftest import require_data
 
@@ -47,17 +52,41 @@ def test_video_list_not_utf8_names_the_csv_and_line(tmp_path: Path, capsys) -> N
     )  # fmt: skip
 
 
-def test_a_video_given_instead_of_its_folder_says_what_to_give(tmp_path, capsys):
-    """It was read as a CSV: "not UTF-8 text (invalid start byte): save it as
-    "CSV UTF-8"" (a trial)."""
-    video = tmp_path / "wave.mp4"
+def test_videos_to_label_afterwards_are_imported_unlabelled(tmp_path, capsys):
+    """A long session to label afterwards could only be recorded in real time (51 s
+    took 57 s: a coach's trial), and a video given alone was refused: one video, or
+    videos at the top level of the folder, are imported unlabelled; importing again
+    keeps the labels given since."""
+    videos = tmp_path / "videos"
+    (videos / "wave").mkdir(parents=True)
+    video = videos / "session.mp4"
     video.symlink_to(require_data("videos", "ta_chi.mp4"))
-    assert main(["data", "extract", str(video), "--out", str(tmp_path / "ds")]) == 2
-    assert capsys.readouterr().err == (
-        f"ms2l data extract: error: {video}: a video, not a folder or a CSV: put it in "
-        "a folder named after its action (<action>/wave.mp4) and give that folder's "
-        "parent, or list it in a CSV of video,start,end,action\n"
+    out = tmp_path / "ds"
+    args = ["--out", str(out), "--max-frames", "20", "--workers", "1"]
+    assert main(["data", "extract", str(video), *args]) == 0
+    said = capsys.readouterr()
+    assert "session: unlabelled: label it on Teach's timeline (or in labels.csv)" in (
+        said.out + said.err
     )
+    assert [r.name for r in list_recordings(out)] == ["session"]
+    assert read_labels(out) == []
+    # labelled by hand since; a folder with it at the top level beside a class
+    # folder and a note: the label stays, the note is said to be left out
+    set_labels(out, [LabelInterval("session", 0.0, 0.5, "tai chi")])
+    (videos / "wave" / "w1.avi").symlink_to(require_data("videos", NTU))
+    (videos / "notes.txt").write_text("filmed on Monday\n")
+    assert {job.name: job.intervals for job in plan(videos)} == {
+        "session": (), "wave-w1": ((0.0, None, "wave"),),
+    }  # fmt: skip
+    assert main(["data", "extract", str(videos), *args]) == 0
+    said = capsys.readouterr()
+    assert "left out 1 file(s) that are not videos" in said.out + said.err
+    assert "notes.txt" in said.out + said.err
+    assert sorted((r.recording, r.start, r.action) for r in read_labels(out)) == [
+        ("session", 0.0, "tai chi"), ("wave-w1", 0.0, "wave"),
+    ]  # fmt: skip
+    assert "1 extracted, 1 already done, 0 failed" in said.out  # session kept
+    assert [r.name for r in list_recordings(out)] == ["session", "wave-w1"]
 
 
 def test_an_action_name_that_cannot_be_used_is_said_before_any_video(
