@@ -40,6 +40,7 @@ class InputInfo:
         live_input: ``"kinect"`` or ``"mediapipe"``: the sensor of the input fed now.
         layout: The layout the model sees (live input is converted to it).
         shared_joints: The run uses one joint definition for both sensors.
+        bodies: People the model reads at a time (MediaPipe gives one).
     """
 
     trained_on: str
@@ -48,6 +49,7 @@ class InputInfo:
     live_input: str
     layout: str
     shared_joints: bool
+    bodies: int = 1
 
     @property
     def same_sensor(self) -> bool:
@@ -61,6 +63,10 @@ class InputInfo:
             f"Trained on {self.trained_device} skeletons ({self.dataset}) · "
             f"input now: {now}, as {self.layout}"
         )
+        if self.live_input == MEDIAPIPE and self.bodies > 1:
+            # a model taught on two-person Kinect sessions leaned on the second
+            # person, whom a webcam never gives (unsaid: a trial)
+            text += f" · trained on up to {self.bodies} people, MediaPipe gives one"
         if self.same_sensor:
             return text + " · same sensor"
         if self.shared_joints:
@@ -97,6 +103,7 @@ def describe_input(config: TrainConfig, live_input: str = MEDIAPIPE) -> InputInf
         live_input=live_input,
         layout=config.data.layout,
         shared_joints=config.data.joints == "shared",
+        bodies=config.data.num_bodies,
     )
 
 

@@ -349,18 +349,6 @@ def conversion_matrix(src: str, dst: str) -> np.ndarray:
         raise KeyError(f"no converter from {src!r} to {dst!r}") from None
 
 
-def unused_joints(src: str, dst: str) -> list[str]:
-    """The joints of layout ``src`` that converting to ``dst`` does not use (a Kinect
-    v2 recording read as Kinect v1 loses its neck, hand tips and thumbs).
-
-    Raises:
-        KeyError: If no converter exists between the two layouts.
-    """
-    weights = conversion_matrix(src, dst)
-    names = get_layout(src).joints
-    return [names[v] for v in range(weights.shape[1]) if not np.any(weights[:, v])]
-
-
 def convert(joints: np.ndarray, src: str, dst: str) -> np.ndarray:
     """Convert joints from one layout to another.
 

@@ -41,7 +41,7 @@ from PyQt6.QtWidgets import (
 from app.context import AppContext
 from app.widgets.layout import field_row, scrolling_column
 from app.widgets.prob_bars import ProbabilityBars
-from app.widgets.shipped_button import ShippedModelButton
+from app.widgets.shipped_button import ShippedModelButton, model_dialog_start
 from app.widgets.shortcuts import press_on_key
 from app.widgets.source_picker import SourcePicker
 from app.widgets.video_view import VideoView
@@ -412,7 +412,7 @@ class LivePanel(QWidget):
     @pyqtSlot()
     def _on_browse_model_clicked(self) -> None:
         folder = QFileDialog.getExistingDirectory(
-            self, "Model run folder", self.model_path.text()
+            self, "Model run folder", model_dialog_start(self.model_path.text())
         )
         if folder:
             self.load_model(Path(folder))
@@ -541,7 +541,11 @@ class LivePanel(QWidget):
                     f"needs ≥ {need:.3g} FPS"
                 )
             else:
-                self.action.setText(f"collecting… {100 * pred.window_fill:.0f} %")
+                # when it answers, said (it answered at half full, unsaid: a trial)
+                self.action.setText(
+                    f"collecting… {100 * pred.window_fill:.0f} % (answers at "
+                    f"{100 * self._settings.min_fill:.0f} %)"
+                )
         elif (
             pred.action is None
             and not pred.unfamiliar

@@ -45,7 +45,7 @@ from PyQt6.QtWidgets import (
 
 from app.context import AppContext
 from app.widgets.elided_label import ElidedLabel
-from app.widgets.shipped_button import ShippedModelButton
+from app.widgets.shipped_button import ShippedModelButton, model_dialog_start
 from app.widgets.shortcuts import press_on_key
 from app.widgets.skeleton_view import SkeletonView
 from app.widgets.timeline import IntervalTimeline
@@ -974,8 +974,9 @@ class ReplayPanel(QWidget):
 
     @pyqtSlot()
     def _on_model_clicked(self) -> None:
-        start = str(self.model_dir or "")
-        folder = QFileDialog.getExistingDirectory(self, "Model run folder", start)
+        folder = QFileDialog.getExistingDirectory(
+            self, "Model run folder", model_dialog_start(self.model_dir)
+        )
         if folder:
             self.set_model(Path(folder))
 
@@ -1182,6 +1183,7 @@ _NOT_SHOWN = (
     "recorded_layout",
     "action_order",  # (a list read as code, in an order that was not the numbers')
     "labels_problem",  # said on the source line
+    "pieces",  # "piece 2 of 3" says it ("pieces 3" read oddly: a trial)
 )
 
 

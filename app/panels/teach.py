@@ -514,10 +514,21 @@ class TeachPanel(QWidget):
             by_action.setdefault(iv.action, []).append((i, iv))
         for action in sorted(by_action):
             rows = by_action[action]
-            seconds = sum(iv.duration for _, iv in rows)
-            takes = len({iv.recording for _, iv in rows})
+            # what training will use: a label it refuses (⚠) is not counted (a
+            # millimetre take counted as a take: a trial)
+            good = [
+                iv for i, iv in rows
+                if i not in refused
+                and (info := infos.get(iv.recording)) is not None and not info.error
+            ]  # fmt: skip
+            seconds = sum(iv.duration for iv in good)
+            takes = len({iv.recording for iv in good})
             noun = "take" if takes == 1 else "takes"
-            top = QTreeWidgetItem([f"{action} ({takes} {noun})", f"{seconds:.1f}", ""])
+            bad = len(rows) - len(good)
+            header = f"{action} ({takes} {noun}" + (
+                f", ⚠ {bad} refused)" if bad else ")"
+            )
+            top = QTreeWidgetItem([header, f"{seconds:.1f}", ""])
             top.setData(0, ACTION_ROLE, action)
             self.takes.addTopLevelItem(top)
             # a recording's labels in time order, not the order they were made in

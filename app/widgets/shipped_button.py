@@ -76,3 +76,17 @@ class ShippedModelButton(QPushButton):
     @pyqtSlot(QAction)
     def _on_triggered(self, action: QAction) -> None:
         self.chosen.emit(Path(action.data()))
+
+
+def model_dialog_start(current: str | Path | None) -> str:
+    """Where a "choose a run folder" dialog starts: beside the model in use (its
+    folder's parent lists the other runs), or the runs folder when that model is a
+    shipped one (the dialog opened inside ``resources/checkpoints``, away from the
+    user's own runs: a trial) or there is none."""
+    from core.paths import default_runs_dir
+
+    text = str(current or "").strip()
+    if text and not runs.in_shipped_folder(text) and Path(text).expanduser().is_dir():
+        return str(Path(text).expanduser().parent)
+    folder = default_runs_dir()
+    return str(folder if folder.is_dir() else Path.home())

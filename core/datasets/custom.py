@@ -422,7 +422,8 @@ def check_labels(
                     if iv.recording in incomplete
                     else " — times are seconds from the recording's first frame "
                     "(frame numbers or milliseconds?)"
-                    if iv.end > 10 * duration + 1
+                    # (twice the length: frames of a longer original, a trial)
+                    if iv.end > 2 * duration + 1
                     else ""
                 ),
                 line=iv.row or None,
@@ -943,7 +944,20 @@ def build_clips(
     # as every reader leaves a bad file out and goes on (one recording in millimetres
     # refused a lab's whole folder in Replay: a trial).
     unreadable = {nfc(Path(e.path).stem) for e in failed}
-    intervals = [iv for iv in read_labels(root) if iv.recording not in unreadable]
+    rows = read_labels(root)
+    intervals = [iv for iv in rows if iv.recording not in unreadable]
+    # ... and the count of its labels said with it (they went unsaid: a re-trial)
+    lost = {n: sum(iv.recording == n for iv in rows) for n in unreadable}
+    failed = [
+        DataFormatError(
+            e.path,
+            f"{e.problem} ({count(k, 'label')} of {LABELS_FILE} left out with it)",
+            e.line,
+        )
+        if (k := lost[nfc(Path(e.path).stem)])
+        else e
+        for e in failed
+    ]
     check_labels(
         intervals,
         {n: r.duration for n, r in recordings.items()},
@@ -958,7 +972,7 @@ def build_clips(
     for iv in intervals:
         rec = recordings[iv.recording]
         made = _labelled_clips(rec, converted[iv.recording], iv, root)
-        for (start, end), x in made:
+        for k, ((start, end), x) in enumerate(made):
             clips.append(
                 SkeletonSequence(
                     name=f"{iv.recording}@{start:.2f}-{end:.2f}",
@@ -973,6 +987,11 @@ def build_clips(
                         "subject": iv.subject or rec.subject,
                         "row": iv.row,
                         "pieces": len(made),
+                        **(
+                            {"piece": f"{k + 1} of {len(made)}"}
+                            if len(made) > 1
+                            else {}
+                        ),
                     },  # fmt: skip
                     fps=CLIP_FPS,
                     source=str(rec.path),

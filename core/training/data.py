@@ -24,7 +24,7 @@ from core.config import DataConfig, ModelConfig
 from core.datasets.cache import ClipStore
 from core.model_input import fit_time, prepare_clip
 from core.paths import REPO_DIR, shared_data_dir
-from core.skeleton import get_layout, unused_joints
+from core.skeleton import conversion_matrix, get_layout, torso_matrix
 from core.text import count
 from core.training.events import DataProgress, Log
 
@@ -481,7 +481,7 @@ def load_data(
     hidden = np.setdiff1d(np.arange(len(train)), labelled)
     notes = [
         *notes,
-        *_layout_note(store.layout, layout),
+        *_layout_note(store.layout, layout, cfg.joints == "shared"),
         *_untaught_classes(train.labels[labelled], test.labels, store),
         *_cut_spans([store.metas[int(i)] for i in train.store_index[labelled]]),
     ]
@@ -602,20 +602,32 @@ def _untaught_classes(
     ]
 
 
-def _layout_note(data_layout: str, model_layout: str) -> list[str]:
+def _layout_note(data_layout: str, model_layout: str, shared: bool) -> list[str]:
     """A note when the data's skeletons are read in another layout, naming the
     joints that are left out (a Kinect v2 lab's recordings, fine-tuned from the
-    NW-UCLA model, lost five joints unsaid: a trial)."""
+    NW-UCLA model, lost five joints unsaid: a trial); with ``shared`` joints the
+    torso joints the model rebuilds from the hips and shoulders count too (the note
+    named six of the eight: a re-trial)."""
     if data_layout == model_layout:
         return []
     try:
-        unused = unused_joints(data_layout, model_layout)
+        weights = conversion_matrix(data_layout, model_layout)
     except KeyError:  # no converter: reading the clips says so
         return []
+    if shared:
+        weights = torso_matrix(model_layout) @ weights
+    names = get_layout(data_layout).joints
+    unused = [names[v] for v in range(weights.shape[1]) if not np.any(weights[:, v])]
     left_out = f": {', '.join(unused)} not used" if unused else ""
+    rebuilt = (
+        " (its torso joints are rebuilt from the hips and shoulders, one joint "
+        "definition for webcam and Kinect)"
+        if shared
+        else ""
+    )
     return [
         f"note: the data's {data_layout} skeletons are read in the model's "
-        f"{model_layout} layout{left_out}"
+        f"{model_layout} layout{left_out}{rebuilt}"
     ]
 
 

@@ -320,6 +320,22 @@ def _per_action(predicted: np.ndarray, truth: np.ndarray, names: list[str]) -> L
     return Log(text, level="warning" if missed else "info")
 
 
+def _unbalanced(cfg: TrainConfig, data: PreparedData) -> list[str]:
+    """A note when the labelled classes are far apart in clips and the loss does not
+    weigh them alike (hugging 6 training clips beside 1, unsaid: a trial)."""
+    labels = data.train.labels[data.labelled]
+    counts = np.bincount(labels[labels >= 0], minlength=len(data.class_names))
+    have = counts[counts > 0]
+    if cfg.optim.balance_classes or not len(have) or have.max() < 3 * have.min():
+        return []
+    most, least = int(np.argmax(counts)), int(np.argmin(np.where(counts, counts, 1e9)))
+    return [
+        f"note: the actions have from {counts[least]} ({data.class_names[least]!r}) to "
+        f"{counts[most]} ({data.class_names[most]!r}) labelled training clips; "
+        "--balance-classes weighs them alike (ms2l teach does)"
+    ]
+
+
 def _class_weights(cfg: TrainConfig, data: PreparedData) -> torch.Tensor | None:
     """The classifier loss's class weights with ``--balance-classes``: the labelled
     training clips over (classes x clips of the class), so that each class weighs
@@ -709,6 +725,10 @@ def _run(
         if not isinstance(model, MS2L):
             raise TypeError(f"model {cfg.model.name!r} has no training objective")
         notes: list[str] = list(data.notes)
+        if cfg.data.augment.enabled:  # said (ms2l teach took its base's, unsaid)
+            notes.append(f"augmentation: --augment {cfg.data.augment.flag_text()}")
+        if uses_cls(name) and cfg.data.dataset == "custom":
+            notes += _unbalanced(cfg, data)
         contrastive = uses_ssl(name) and "contrastive" in cfg.strategy.tasks
         if contrastive and cfg.optim.batch_size < 2:
             notes.append(
@@ -991,6 +1011,7 @@ def _train(
             break
 
         val_loss = val_acc = None
+        by_action: Log | None = None
         if (
             uses_cls(name)
             and len(data.test)
@@ -1001,9 +1022,9 @@ def _train(
             val_loss = float(F.cross_entropy(torch.from_numpy(logits), y))
             val_acc = float((logits.argmax(1) == data.test.labels).mean())
             if cfg.data.dataset == "custom" and epoch == total_epochs and main:
-                note = _per_action(logits.argmax(1), data.test.labels, data.class_names)
-                log.write(note)
-                yield note
+                by_action = _per_action(
+                    logits.argmax(1), data.test.labels, data.class_names
+                )
         means = {k: v / max(steps_done, 1) for k, v in sums.items()}
         done = EpochDone(
             epoch, means, val_loss, val_acc,
@@ -1012,6 +1033,10 @@ def _train(
         )  # fmt: skip
         log.write(done)
         yield done
+        if by_action is not None:  # after its epoch's line (it came before: a trial)
+            log.write(by_action)
+            yield by_action
+            by_action = None
         warning = watch.epoch(epoch, means, lr)  # the rate its batches ran at
         if warning is not None and main:
             note = Log(warning, level="warning")
@@ -1082,8 +1107,12 @@ def _fit_novelty(
         )
     except Exception as exc:  # noqa: BLE001 - the run itself succeeded: say it, go on
         target.unlink(missing_ok=True)  # an older check no longer fits the weights
-        yield Log(f"no novelty check: {exc}", level="warning"
-                  if not isinstance(exc, ValueError) else "info")  # fmt: skip
+        # what it means, as Teach says it (the CLI's line did not: a trial)
+        yield Log(
+            f"no novelty check: {exc}; the model answers one of its actions whatever "
+            "the motion (below the threshold: 'no action')",
+            level="warning" if not isinstance(exc, ValueError) else "info",
+        )
         return
     novelty.save(check, target)
     yield Log(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -72,6 +73,8 @@ def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
         qtbot.waitUntil(lambda: panel.picker.cameras is not None, timeout=30_000)
         panel.picker.source.setCurrentText(VIDEO_ITEM)
         panel.mirror.setChecked(True)
+        shown: list[str] = []
+        panel.update_shown.connect(lambda _u: shown.append(panel.action.text()))
         panel.start_button.click()
         assert panel.job is not None and not panel.window_seconds.isEnabled()
         # Threshold and smoothing stay adjustable while Live runs (a user trial).
@@ -83,6 +86,10 @@ def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
         )
         import dataclasses
 
+        # while the window fills, when it answers is said (a trial)
+        assert any(
+            re.fullmatch(r"collecting… \d+ % \(answers at 50 %\)", t) for t in shown
+        ), shown
         # Retuned while running: the worker takes the values at its next frame.
         panel.threshold.setValue(0.9)
         panel.smoothing.setValue(0.25)

@@ -1122,6 +1122,13 @@ def test_the_takes_list_marks_labels_that_training_would_refuse(
             for j in range(top.childCount())
         }
         assert "⚠" not in rows[(0.0, 1.0)] and "⚠" not in rows[(2.0, 3.0)]
+        # the action's counts are what training uses (a refused label counted)
+        heads = [
+            (top.text(0), top.text(1))
+            for i in range(panel.takes.topLevelItemCount())
+            if (top := panel.takes.topLevelItem(i)) is not None
+        ]
+        assert ("wave (1 take, ⚠ 2 refused)", "1.0") in heads, heads
         # in time order within an action, not in the order they were made
         assert [span for span in rows if span != (0.0, 1.0)] == [
             (0.5, 2.0), (2.0, 3.0), (30.0, 60.0),

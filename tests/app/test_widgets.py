@@ -716,3 +716,19 @@ def test_the_accuracy_note_starts_inside_the_plot(qtbot):
     qtbot.waitUntil(lambda: curves.points("cls") == 20, timeout=1000)
     left, right = curves.acc_plot.viewRange()[0]
     assert left < curves.acc_note.pos().x() < left + 0.05 * (right - left)
+
+
+def test_a_model_dialog_starts_beside_the_users_runs(tmp_path, monkeypatch):
+    """It opened inside resources/checkpoints when the shipped model was in use, away
+    from the runs the user had trained (a trial)."""
+    from app.widgets.shipped_button import model_dialog_start
+    from core.runs import shipped_model_dir
+
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("MS2L_RUNS", str(runs))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert model_dialog_start(shipped_model_dir()) == str(tmp_path)  # no runs yet
+    (runs / "mine").mkdir(parents=True)
+    assert model_dialog_start(shipped_model_dir()) == str(runs)
+    assert model_dialog_start("") == str(runs)
+    assert model_dialog_start(runs / "mine") == str(runs)  # beside the one in use

@@ -275,6 +275,7 @@ def test_a_long_labelled_span_trains_as_pieces_with_a_person(
         (12.0, 16.0, "walk"), (16.0, 20.0, "walk"), (20.0, 25.0, "sit"),
     ]  # fmt: skip
     assert [c.meta["pieces"] for c in labelled[:6]] == [5] * 5 + [1]
+    assert labelled[1].meta["piece"] == "2 of 5" and "piece" not in labelled[5].meta
     np.testing.assert_allclose(labelled[1].joints, joints[120:240], atol=1e-5)
     # 25-30 s is 5 s, not cut; past 8 s it would be: the empty last 4 s are why the
     # span is kept whole here (a person in 1 of its 5 s)
@@ -877,6 +878,13 @@ def test_a_label_in_frames_asks_whether_it_is_seconds(takes: Path) -> None:
     _write(takes, f"recording,start,end,action\n{rec.name},0,{end},a\n")
     with pytest.raises(DataFormatError, match=r"frame numbers or milliseconds\?"):
         build_clips(takes)
+    # frames of the whole session on a recording cut from it (294 on a 49.8 s half:
+    # a trial) ask too; a label a little past the end does not
+    for end, asks in ((2 * rec.duration + 2, True), (rec.duration + 0.5, False)):
+        _write(takes, f"recording,start,end,action\n{rec.name},0,{end:.2f},a\n")
+        with pytest.raises(DataFormatError, match="past the end") as info:
+            build_clips(takes)
+        assert ("frame numbers or milliseconds?" in str(info.value)) == asks
 
 
 def test_a_header_typo_is_quoted_as_written(tmp_path: Path) -> None:
@@ -1250,7 +1258,9 @@ def test_an_unreadable_recording_is_left_out_with_its_labels(
         "take0", "take1", "take2",
     ]  # fmt: skip
     assert [Path(e.path).name for e in failed] == ["in-mm.jsonl"]
-    assert "millimetres or centimetres?" in str(failed[0])
+    assert str(failed[0]).endswith(
+        "(millimetres or centimetres?) (1 label of labels.csv left out with it)"
+    )
     monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
     assert main(["data", "info", "--dataset", "custom", "--root", str(root)]) == 0
     out = capsys.readouterr()

@@ -149,6 +149,15 @@ def test_describe_input_tells_kinect_training_from_mediapipe_input():
     assert describe_input(shared, "kinect").same_sensor
     with pytest.raises(ValueError, match="live_input"):
         describe_input(shared, "webcam")
+    # a model that reads two people, fed a webcam's one, says so (a trial); a
+    # Kinect file gives both
+    two = make_config(dataset="ntu60", preset="paper",
+                      data={"layout": "ntu25", "num_bodies": 2})  # fmt: skip
+    assert "trained on up to 2 people, MediaPipe gives one" in (
+        describe_input(two).summary()
+    )
+    assert "people" not in describe_input(two, "kinect").summary()
+    assert "people" not in describe_input(shared).summary()
 
 
 def test_a_custom_dataset_is_said_to_come_from_its_recordings_sensor(tmp_path):

@@ -381,6 +381,11 @@ def test_ms2l_teach_trains_with_the_panels_recipe(
         len(read_labels(dataset)) == 12
         and "val_acc" in (run / "metrics.jsonl").read_text()
     )
+    # the augmentation it took from the shipped model is said (a trial)
+    assert (
+        "augmentation: --augment rotate=30,scale=0.15,noise=0.01,speed=0.2,drop=0.1,"
+        "depth=0.05" in (run / "metrics.jsonl").read_text()
+    )
     # the last validation action by action ("80 %" hid two actions with none right:
     # a trial)
     assert re.search(
@@ -613,9 +618,13 @@ def test_long_labelled_spans_are_cut_into_pieces_and_keep_the_window_short(
     # said in the log, not only in config.json (a trial)
     assert any(m.endswith(f", live window {window:.2f} s") for m in said), said
     # NTU's Kinect v2 skeletons read by the shipped NW-UCLA model: what is lost
+    # (eight joints: the model rebuilds the torso ones from the hips and shoulders;
+    # the note named six: a re-trial)
     assert (
         "note: the data's ntu25 skeletons are read in the model's ucla20 layout: "
-        "SpineMid, Neck, HandTipLeft, ThumbLeft, HandTipRight, ThumbRight not used"
+        "SpineBase, SpineMid, Neck, SpineShoulder, HandTipLeft, ThumbLeft, "
+        "HandTipRight, ThumbRight not used (its torso joints are rebuilt from the hips "
+        "and shoulders, one joint definition for webcam and Kinect)"
     ) in said, said
 
 
@@ -625,7 +634,7 @@ def test_balanced_classes_weigh_every_action_alike() -> None:
     import torch.nn.functional as F
 
     from core.training.data import ClipSet, PreparedData
-    from core.training.loop import _class_weights
+    from core.training.loop import _class_weights, _unbalanced
     from models import build_model
     from models.objective import Objective
 
@@ -645,8 +654,16 @@ def test_balanced_classes_weigh_every_action_alike() -> None:
     assert cfg.optim.balance_classes  # the button's recipe balances
     weights = _class_weights(cfg, data)
     np.testing.assert_allclose(weights.numpy(), [36 / 60, 36 / 36, 36 / 12])
-    plain = dataclasses.replace(cfg.optim, balance_classes=False)
-    assert _class_weights(cfg.replace(optim=dataclasses.asdict(plain)), data) is None
+    plain = cfg.replace(
+        optim=dataclasses.asdict(dataclasses.replace(cfg.optim, balance_classes=False))
+    )
+    assert _class_weights(plain, data) is None
+    # ... and unbalanced classes trained without it are said (a trial)
+    assert _unbalanced(plain, data) == [
+        "note: the actions have from 4 ('idle') to 20 ('a') labelled training clips; "
+        "--balance-classes weighs them alike (ms2l teach does)"
+    ]
+    assert _unbalanced(cfg, data) == []
     # ... and the classifier loss weighs by them
     torch.manual_seed(0)
     model = build_model("ms2l", num_joints=20, num_bodies=1, num_classes=3,
