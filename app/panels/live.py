@@ -543,8 +543,8 @@ class LivePanel(QWidget):
             else:
                 # when it answers, said (it answered at half full, unsaid: a trial)
                 self.action.setText(
-                    f"collecting… {100 * pred.window_fill:.0f} % (answers at "
-                    f"{100 * self._settings.min_fill:.0f} %)"
+                    f"collecting… {100 * pred.window_fill:.0f} % of the window "
+                    f"(answers at {100 * self._settings.min_fill:.0f} %)"
                 )
         elif (
             pred.action is None

@@ -68,6 +68,7 @@ from app.widgets.video_view import VideoView
 from app.workers import Job
 from core import runs
 from core.datasets import custom
+from core.datasets.base import DataFormatError
 from core.datasets.recording import (
     SPARSE_TAKE_SHARE,
     Recording,
@@ -213,7 +214,12 @@ class TeachPanel(QWidget):
         self.action.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.action.lineEdit().returnPressed.connect(self._on_action_return_pressed)
         self.whole_take = QCheckBox("Label the whole take with this action")
-        self.whole_take.setChecked(True)
+        # remembered: ticked again at every start, a continuous session's next take
+        # was labelled whole (a trial)
+        self.whole_take.setChecked(ctx.recall("teach/whole_take", "true") == "true")
+        self.whole_take.toggled.connect(
+            lambda on: ctx.remember("teach/whole_take", "true" if on else "false")
+        )
         self.whole_take.setToolTip(
             "Off: a continuous recording, labelled afterwards on the timeline"
         )
@@ -905,6 +911,11 @@ class TeachPanel(QWidget):
         if self.playback.isActive():
             self.playback.stop()
             self.play_button.setText("Play")
+            if self.record_job is None and self.recording is not None:
+                # not "Playing …" any more (it stayed: a trial)
+                self.video.show_message(
+                    f"{self.recording.name}: paused (its skeleton, on the right)"
+                )
             return
         if self._playback_joints is None or self.recording is None:
             if self.recording is not None:  # a take of no frame: said, not nothing
@@ -1065,6 +1076,9 @@ class TeachPanel(QWidget):
         try:
             custom.add_label(self.root, rec.name, start, end, action.strip(),
                              rec.subject)  # fmt: skip
+        except DataFormatError as exc:  # the label's problem, not labels.csv's path
+            self.ctx.error("Label", exc.problem)  # (the path came first: a trial)
+            return False
         except (ValueError, OSError) as exc:
             self.ctx.error("Label", str(exc))
             return False
@@ -1101,6 +1115,9 @@ class TeachPanel(QWidget):
         ]
         stamps = np.asarray(rec.timestamps, dtype=float)
         own = int(np.count_nonzero((stamps >= start) & (stamps < end)))
+        # labels.csv keeps three decimals: spans that only touch may overlap by less
+        # than a frame, which is not a frame given up (it was said to be: a trial)
+        period = float(np.median(np.diff(stamps))) if len(stamps) > 1 else 0.0
         ceded = []
         for row in rows:
             lo, hi = max(start, row.start), min(end, row.end)
@@ -1113,7 +1130,8 @@ class TeachPanel(QWidget):
                 end = row.start
             else:
                 continue
-            ceded.append(row.action)
+            if hi - lo >= period / 2:
+                ceded.append(row.action)
         return start, end, ceded
 
     @pyqtSlot()

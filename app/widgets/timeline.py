@@ -60,6 +60,7 @@ class IntervalTimeline(pg.PlotWidget):
         if scene is not None:
             scene.sigMouseClicked.connect(self._on_scene_clicked)
         self.setMenuEnabled(False)
+        self.hideButtons()  # pyqtgraph's "A" (auto-range) button, unexplained (a trial)
         self.setMouseEnabled(x=True, y=False)
         self.setMaximumHeight(130)
         self.getAxis("left").setTicks([[(1, "labelled"), (0, "predicted")]])

@@ -88,7 +88,8 @@ def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
 
         # while the window fills, when it answers is said (a trial)
         assert any(
-            re.fullmatch(r"collecting… \d+ % \(answers at 50 %\)", t) for t in shown
+            re.fullmatch(r"collecting… \d+ % of the window \(answers at 50 %\)", t)
+            for t in shown
         ), shown
         # Retuned while running: the worker takes the values at its next frame.
         panel.threshold.setValue(0.9)

@@ -187,10 +187,10 @@ def test_continuous_recording_is_labelled_on_the_timeline(qtbot, settings, tmp_p
         assert rows[1].start == pytest.approx(rec.timestamps[30], abs=1e-3)
         assert rows[1].end == pytest.approx(rec.duration, abs=1e-3)
 
-        # An overlapping span with another action is refused with the file and row.
+        # An overlapping span with another action is refused, the labels named.
         panel.timeline.enable_selection(10, 35)
         assert not panel.label_span("jump")
-        assert errors and "labels.csv" in errors[-1][1]
+        assert errors and errors[-1][1].startswith("the new label ")  # not the path
         assert len(custom.read_labels(panel.root)) == 2
         # ... but one dragged from the frame where "wave" ends (frame 19, its last)
         # gives that one frame to it and abuts it (it was refused as overlapping).
@@ -1142,5 +1142,48 @@ def test_the_takes_list_marks_labels_that_training_would_refuse(
             in (rows[(0.5, 2.0)])
         )
         assert errors == []
+    finally:
+        jobs.stop_all()
+
+
+def test_spans_that_only_touch_are_not_said_to_share_frames(qtbot, settings, tmp_path):
+    """labels.csv keeps three decimals: a span typed from where another label ends
+    overlapped it by a thousandth of a second and was said to give up "the frames it
+    shared" (a trial); a refused overlap names the labels, not labels.csv's path."""
+    from core.datasets import read_file
+
+    root = tmp_path / "my-actions"
+    drink = read_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+    custom.import_sequence(root, "session", drink)
+    custom.add_label(root, "session", 0.0, 1.001, "kick")  # frame 30 starts at 1.0
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    said: list[str] = []
+    panel.ctx.status = said.append
+    try:
+        assert panel.select_take("session")
+        panel.timeline.enable_selection(30, 59)
+        assert panel.label_span("wave")
+        assert said[-1] == "Labelled 1.00-2.00 s of 'session' as 'wave'", said
+        wave = next(r for r in custom.read_labels(root) if r.action == "wave")
+        assert (wave.start, wave.end) == (1.001, 2.0)  # after kick's end, touching
+        panel.timeline.enable_selection(0, 80)  # over both: refused
+        assert not panel.label_span("clap")
+        assert errors[-1][1].startswith("the new label 0.00-2.70 s ('clap')"), errors
+    finally:
+        jobs.stop_all()
+
+
+def test_label_the_whole_take_is_remembered(qtbot, settings, tmp_path):
+    """It was ticked again at every start: a continuous session's next take was
+    labelled whole (a trial)."""
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        assert panel.whole_take.isChecked()  # the default: takes
+        panel.whole_take.setChecked(False)
+    finally:
+        jobs.stop_all()
+    again, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        assert not again.whole_take.isChecked()
     finally:
         jobs.stop_all()
