@@ -167,6 +167,11 @@ class MainWindow(QMainWindow):
     @pyqtSlot(object)
     def _on_teach_use_model(self, run_dir: Path) -> None:
         self.live.load_model(run_dir)
+        # Live without a video of its own plays the one Teach recorded from (its
+        # field was empty: a trial); a video chosen in Live stays
+        teach_video = self.teach.source.video_path.text().strip()
+        if teach_video and not self.live.picker.video_path.text().strip():
+            self.live.picker.set_video(Path(teach_video))
         self.tabs.setCurrentWidget(self.live)
 
     @pyqtSlot(int)

@@ -81,8 +81,13 @@ def test_a_taught_model_is_used_in_live(qtbot, settings, tiny_run):
     qtbot.addWidget(window)
     try:
         window.tabs.setCurrentWidget(window.teach)
+        video = require_data("videos", "ta_chi.mp4")
+        window.teach.source.set_video(video)
+        window.live.picker.video_path.setText("")
         window.teach.use_model.emit(tiny_run)
         assert window.tabs.currentWidget() is window.live
+        # Live plays the video Teach recorded from (its field was empty: a trial)
+        assert window.live.picker.video_path.text() == str(video)
         qtbot.waitUntil(
             lambda: (
                 window.live.predictor is not None
