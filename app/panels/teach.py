@@ -1641,6 +1641,19 @@ _PLAIN_LOG = (
         "a new classifier learns your actions on top of that encoder",
     ),
     (
+        re.compile(r"augmentation: --augment "),
+        "each take is varied a little at every epoch (turned, resized, sped up or "
+        "slowed down, a little noise) so that the model learns the action, not the take",
+    ),
+    (
+        re.compile(
+            r"note: the data's \S+ skeletons are read in the model's (?P<layout>\S+) "
+            r"layout: (?P<joints>.+?) not used"
+        ),
+        "your takes are read as the model's skeleton ({layout}); these joints of "
+        "theirs are not used: {joints}",
+    ),
+    (
         re.compile(r"no novelty check: (?P<clips>\d+) labelled clips are too few"),
         "no check for unfamiliar motion: {clips} labelled clips are too few for it, so "
         "Live ranks your actions whatever the motion (below the threshold it says "

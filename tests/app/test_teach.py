@@ -13,7 +13,7 @@ from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from app.panels.live import LivePanel
-from app.panels.teach import ROLE, SPAN_ROLE, TeachPanel
+from app.panels.teach import ROLE, SPAN_ROLE, TeachPanel, plain_log
 from app.widgets.source_picker import VIDEO_ITEM
 from core import runs
 from core.datasets import custom
@@ -865,6 +865,15 @@ def test_training_and_renaming_speak_to_the_person_teaching(qtbot, settings, tmp
         # clips, not spans: a span longer than 8 s trains as several (a trial)
         assert "no check for unfamiliar motion: 4 labelled clips are too few" in log
         assert "kept fresh" not in log and "init_from" not in log
+        assert "each take is varied a little" in log and "--augment" not in log
+        # (these takes are NW-UCLA's layout already; MediaPipe takes are not)
+        assert plain_log(
+            "note: the data's ntu25 skeletons are read in the model's ucla20 layout: "
+            "Neck, ThumbLeft not used (its torso joints are rebuilt …)"
+        ) == (
+            "your takes are read as the model's skeleton (ucla20); these joints of "
+            "theirs are not used: Neck, ThumbLeft"
+        )
         # The empty accuracy plot says why (it said nothing: a trial).
         assert panel.curves.acc_note.isVisible()
         assert panel.curves.acc_note.toPlainText().startswith(
