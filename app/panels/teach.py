@@ -1641,6 +1641,17 @@ _PLAIN_LOG = (
         "a new classifier learns your actions on top of that encoder",
     ),
     (
+        re.compile(
+            r"optimiser: Adam, lr \S+ \(.*\), batch (?P<batch>\d+), "
+            r"(?P<epochs>\d+) epochs?$"
+        ),
+        "{epochs} passes over your clips, {batch} at a time",
+    ),
+    (
+        re.compile(r"the classification loss weighs the classes alike$"),
+        "every action counts alike, however many takes it has",
+    ),
+    (
         re.compile(r"augmentation: --augment "),
         "each take is varied a little at every epoch (turned, resized, sped up or "
         "slowed down, a little noise) so that the model learns the action, not the take",

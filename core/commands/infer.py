@@ -47,6 +47,7 @@ from core.live.recogniser import (
     frames_too_far_apart,
 )
 from core.runs import shipped_model_dir
+from core.sensors import describe_input
 from core.tempfiles import remove_stale
 from core.text import count
 
@@ -508,6 +509,9 @@ def _run_video(
     print(
         f"model: {predictor.run_dir} ({predictor.backend}, layout {predictor.layout})"
     )
+    # which sensor the model learnt from against MediaPipe now, as Live's Sensors
+    # line says it (the command line said nothing: a trial)
+    print(f"sensors: {describe_input(predictor.config).summary()}")
     claimed = src.frame_count
     finished = not interrupted and not stop.is_set()
     print(_describe_input(src, last_index, last_time, claimed, finished))

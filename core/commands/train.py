@@ -143,6 +143,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         type=int,
         help="encoder units per direction (gcn: channels of the first blocks)",
     )
+    p.add_argument(
+        "--classifier",
+        choices=("gru", "linear"),
+        help="the classifier on the encoder: gru (GRU + MLP, the paper's; the paper "
+        "preset's) or linear (one layer on the time-averaged features, the usual "
+        "linear evaluation)",
+    )
     p.add_argument("--temperature", type=float, help="contrastive temperature")
     p.add_argument(
         "--omega", type=float, help="weight of the self-supervised loss (joint)"
@@ -267,6 +274,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         ("max_clips", data, "max_clips"),
         ("encoder", model, "encoder"),
         ("hidden", model, "hidden"),
+        ("classifier", model, "classifier"),
         ("temperature", model, "temperature"),
         ("omega", strategy, "omega"),
         ("epochs", optim, "epochs"),

@@ -320,6 +320,37 @@ def _per_action(predicted: np.ndarray, truth: np.ndarray, names: list[str]) -> L
     return Log(text, level="warning" if missed else "info")
 
 
+def _schedule_notes(cfg: TrainConfig, name: str, clips: int) -> list[str]:
+    """The optimiser as run (a researcher could not tell the rate and schedule from
+    the log: a trial), and what a short run leaves out."""
+    o = cfg.optim
+    if o.lr_schedule == "cosine":
+        schedule = f"cosine to {o.min_lr:g}"
+    elif o.lr_step:
+        schedule = (
+            f"x{o.lr_gamma:g} every {o.lr_step} {o.lr_step_unit}, floor {o.min_lr:g}"
+        )
+    else:
+        schedule = "constant"
+    notes = [
+        f"optimiser: Adam, lr {o.lr:g} ({schedule}), batch {o.batch_size}, "
+        f"{count(o.epochs, 'epoch')}"
+    ]
+    if name == "moving" and cfg.strategy.moving_epochs > o.epochs:
+        end = o.epochs / cfg.strategy.moving_epochs
+        notes.append(
+            f"note: the classifier's weight rises over --moving-epochs "
+            f"{cfg.strategy.moving_epochs}, longer than the run's {o.epochs}: it ends "
+            f"near {end:.2g}, not 1"
+        )
+    if o.batch_size < clips < 4 * o.batch_size and clips % o.batch_size:
+        notes.append(
+            f"note: batches of {o.batch_size} over {count(clips, 'clip')}: "
+            f"{clips % o.batch_size} sit out each epoch (others each time)"
+        )
+    return notes
+
+
 def _unbalanced(cfg: TrainConfig, data: PreparedData) -> list[str]:
     """A note when the labelled classes are far apart in clips and the loss does not
     weigh them alike (hugging 6 training clips beside 1, unsaid: a trial)."""
@@ -729,6 +760,10 @@ def _run(
             notes.append(f"augmentation: --augment {cfg.data.augment.flag_text()}")
         if uses_cls(name) and cfg.data.dataset == "custom":
             notes += _unbalanced(cfg, data)
+        if uses_cls(name) and cfg.optim.balance_classes:
+            notes.append("the classification loss weighs the classes alike")
+        trained = len(data.train) if uses_ssl(name) else len(data.labelled)
+        notes += _schedule_notes(cfg, name, trained)
         contrastive = uses_ssl(name) and "contrastive" in cfg.strategy.tasks
         if contrastive and cfg.optim.batch_size < 2:
             notes.append(
@@ -773,10 +808,19 @@ def _run(
                 "Rand-U baseline): give --init-from RUN to evaluate a pretrained one"
             )
         elif name == "linear" and resume_state is None:
+            # which classifier: the paper preset's GRU + MLP is no linear layer (read
+            # as one by a researcher reproducing Table 1: a trial)
+            head = (
+                "a linear layer on the time-averaged features"
+                if cfg.model.classifier == "linear"
+                else "the GRU + MLP classifier, not a linear layer: --classifier "
+                "linear for one"
+            )
             notes.append(
                 f"linear evaluation of the frozen encoder of {cfg.strategy.init_from} "
                 f"({runs.encoder_title(cfg.model.encoder)}, hidden {cfg.model.hidden}: "
-                "its architecture and input settings; only the classifier trains)"
+                f"its architecture and input settings; only the classifier trains: "
+                f"{head})"
             )
         frozen = freezes_encoder(name)
         if frozen:

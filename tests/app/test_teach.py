@@ -866,6 +866,8 @@ def test_training_and_renaming_speak_to_the_person_teaching(qtbot, settings, tmp
         assert "no check for unfamiliar motion: 4 labelled clips are too few" in log
         assert "kept fresh" not in log and "init_from" not in log
         assert "each take is varied a little" in log and "--augment" not in log
+        assert "passes over your clips" in log and "optimiser" not in log
+        assert "every action counts alike, however many takes it has" in log
         # (these takes are NW-UCLA's layout already; MediaPipe takes are not)
         assert plain_log(
             "note: the data's ntu25 skeletons are read in the model's ucla20 layout: "

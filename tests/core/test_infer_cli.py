@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import cv2
 import numpy as np
@@ -39,6 +40,8 @@ def test_video_to_annotated_mp4_and_json_lines(run_dir, tmp_path, capsys):
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "person found in" in text and "FPS end to end" in text
+    # the sensor the model learnt from against MediaPipe now, as Live says it
+    assert re.search(r"^sensors: Trained on .* · input now: MediaPipe", text, re.M)
     # The input's frame rate and duration (the whole file's, though 45 frames were read)
     assert "video: 340x256, 29.97 FPS, 10.0 s (300 frames)\n" in text
     assert _frames(out) == 45

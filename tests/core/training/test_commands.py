@@ -361,3 +361,40 @@ def test_eval_of_several_runs_never_writes_into_another_run_under_out(
     assert (out / "run" / "eval.json").is_file() and (
         out / "other" / "eval.json"
     ).is_file()
+
+
+def test_a_run_says_its_optimiser_and_linear_evaluation_its_classifier(
+    tiny_data, tmp_path, capsys, monkeypatch
+):
+    """A researcher could not tell the rate and schedule from the log, read the paper
+    preset's GRU + MLP classifier as a linear evaluation (no flag chose a linear layer),
+    and did not learn that a short moving run never reaches its full weight (a
+    trial)."""
+    root, cache = tiny_data
+    monkeypatch.setenv("MS2L_CACHE", str(cache))
+    base = ["train", "--root", str(root), "--frames", "16", "--hidden", "8",
+            "--batch-size", "8", "--device", "cpu", "--threads", "1"]  # fmt: skip
+    pre = tmp_path / "pre"
+    assert main([*base, "--strategy", "pretrain", "--epochs", "1", "--run-dir",
+                 str(pre), "--lr-schedule", "cosine", "--min-lr", "1e-5"]) == 0  # fmt: skip
+    assert "optimiser: Adam, lr 0.001 (cosine to 1e-05), batch 8, 1 epoch" in (
+        capsys.readouterr().err
+    )
+    for head, said in (
+        ("gru", "the GRU + MLP classifier, not a linear layer: --classifier linear "
+                "for one"),
+        ("linear", "a linear layer on the time-averaged features"),
+    ):  # fmt: skip
+        run = tmp_path / f"linear-{head}"
+        assert main([*base, "--strategy", "linear", "--init-from", str(pre),
+                     "--epochs", "1", "--classifier", head, "--run-dir",
+                     str(run)]) == 0  # fmt: skip
+        assert said in capsys.readouterr().err
+        assert TrainConfig.load(run / "config.json").model.classifier == head
+    moving = tmp_path / "moving"
+    assert main([*base, "--strategy", "moving", "--init-from", str(pre), "--epochs",
+                 "2", "--run-dir", str(moving)]) == 0  # fmt: skip
+    assert (
+        "note: the classifier's weight rises over --moving-epochs 10, longer than the "
+        "run's 2: it ends near 0.2, not 1"
+    ) in capsys.readouterr().err
