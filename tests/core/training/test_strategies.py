@@ -145,7 +145,8 @@ def test_linear_evaluation_without_a_pretrained_run_says_it_is_rand_u(
     # From a run: said too (a user trial found only the settings line).
     assert notes(cfg) == [
         f"linear evaluation of the frozen encoder of {pretrained} (BiGRU encoder, "
-        "hidden 8: its architecture and input settings; only the classifier trains)"
+        "hidden 8: its architecture and input settings; only the classifier trains: "
+        "the GRU + MLP classifier, not a linear layer: --classifier linear for one)"
     ]
 
 
