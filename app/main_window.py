@@ -30,15 +30,24 @@ def default_settings() -> QSettings:
     return QSettings("MS2L", "MS2L Studio")
 
 
-def default_size() -> tuple[int, int]:
-    """1400x900, or less on a smaller screen: the room its taskbars leave, less a
-    window frame (on a 1366x768 laptop the window's bottom, with the answer's bars and
-    the status line, was off the screen)."""
+def screen_room() -> tuple[int, int] | None:
+    """The room the primary screen's taskbars leave, less a window frame (``None``
+    without a screen)."""
     screen = QApplication.primaryScreen()
     if screen is None:
-        return 1400, 900
+        return None
     room = screen.availableGeometry()
-    return min(1400, room.width() - 16), min(900, room.height() - 48)
+    return room.width() - 16, room.height() - 48
+
+
+def default_size() -> tuple[int, int]:
+    """1400x900, or less on a smaller screen: :func:`screen_room` (on a 1366x768
+    laptop the window's bottom, with the answer's bars and the status line, was off
+    the screen)."""
+    room = screen_room()
+    if room is None:
+        return 1400, 900
+    return min(1400, room[0]), min(900, room[1])
 
 
 class MainWindow(QMainWindow):
@@ -106,6 +115,12 @@ class MainWindow(QMainWindow):
         saved = self.ctx.settings.value("window/geometry")
         if not isinstance(saved, QByteArray) or not self.restoreGeometry(saved):
             self.resize(*default_size())
+            return
+        # A size saved on a larger screen (or at a smaller scale) is cut to this one's
+        # room: it came back 1500x836 on a 1366x768 screen at 125 % (a UI review).
+        room = screen_room()
+        if room is not None and (self.width() > room[0] or self.height() > room[1]):
+            self.resize(min(self.width(), room[0]), min(self.height(), room[1]))
 
     def _panel_ctx(self, tab: str) -> AppContext:
         """The shared context, with a status line that knows which tab speaks."""

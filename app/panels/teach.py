@@ -411,24 +411,34 @@ class TeachPanel(QWidget):
         add_label.clicked.connect(self._on_add_label_clicked)
         self.remove_label_button = remove_label = QPushButton("Remove label")
         remove_label.clicked.connect(self._on_remove_label_clicked)
-        self.curves = TrainingCurves()
+        # Shorter plots and log than the Train panel's, and shorter previews below:
+        # the panel's least height (629 px) pushed the window past a 1366x768 screen
+        # at a 1.25 scale (a UI review)
+        self.curves = TrainingCurves(min_plot_height=80)
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(2000)
+        self.log.setMinimumHeight(48)
         views = QSplitter()
         views.addWidget(self.video)
         views.addWidget(self.skeleton)
         # A short window squeezes the curves and the log before the previews; the
         # timeline (one row of labels here) keeps one height.
-        views.setMinimumHeight(160)
+        views.setMinimumHeight(120)
         self.timeline.setFixedHeight(84)
         self.timeline.frame_clicked.connect(self._on_timeline_frame_clicked)
         right = QVBoxLayout()
         right.addWidget(views, 2)
         right.addWidget(self.timeline)
+        # The span's seconds on a row of their own: beside the action's controls they
+        # made the panel 1200 px wide at the least, and at 1366x768 with a 1.25 scale
+        # the window grew past the screen (a UI review).
+        seconds_row = QHBoxLayout()
+        seconds_row.addWidget(self.span_seconds)
+        seconds_row.addStretch(1)
+        right.addLayout(seconds_row)
         span_row = field_row(self.label_action, add_label, remove_label)
         span_row.insertWidget(0, QLabel("Action of the span"))
-        span_row.insertWidget(0, self.span_seconds)
         right.addLayout(span_row)
         right.addWidget(self.curves, 3)
         right.addWidget(self.log, 1)

@@ -80,7 +80,12 @@ class SparseAxis(pg.AxisItem):
 class TrainingCurves(QWidget):
     """Two plots: loss terms per batch (x = epochs, fractional) and accuracy per epoch."""
 
-    def __init__(self, refresh_hz: float = 30.0, parent: QWidget | None = None):
+    def __init__(
+        self,
+        refresh_hz: float = 30.0,
+        parent: QWidget | None = None,
+        min_plot_height: int = 110,
+    ):
         super().__init__(parent)
         self.loss_plot = pg.PlotWidget(
             title="Losses",
@@ -119,7 +124,7 @@ class TrainingCurves(QWidget):
                 plot.getAxis(side).enableAutoSIPrefix(False)
             plot.setDownsampling(mode="peak")
             plot.setClipToView(True)
-            plot.setMinimumHeight(110)
+            plot.setMinimumHeight(min_plot_height)
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(2)

@@ -399,8 +399,11 @@ def test_closing_during_a_run_asks_first(qtbot, settings):
         window.shutdown()
 
 
-def test_the_window_opens_at_the_size_it_was_closed_at(qtbot, settings):
+def test_the_window_opens_at_the_size_it_was_closed_at(qtbot, settings, monkeypatch):
     """The window came back at its default size after every restart (a trial)."""
+    # (a screen with room for it: the offscreen one, 800x600, has less than the
+    # window's least size, which the next test is about)
+    monkeypatch.setattr("app.main_window.screen_room", lambda: (3000, 2000))
     window = MainWindow(settings=settings)
     qtbot.addWidget(window)
     window.show()
@@ -443,5 +446,28 @@ def test_live_and_replay_each_reopen_with_their_own_model(qtbot, settings, tiny_
     try:
         assert again.live.model_path.text() == str(tiny_run)
         assert again.replay.model_dir == shipped
+    finally:
+        again.shutdown()
+
+
+def test_a_size_saved_on_a_larger_screen_is_cut_to_this_ones(
+    qtbot, settings, monkeypatch
+):
+    """It came back 1500x836 on a 1366x768 screen at 125 % (a UI review)."""
+    monkeypatch.setattr("app.main_window.screen_room", lambda: (3000, 2000))
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    window.resize(1500, 900)
+    window.confirm_close = False
+    window.close()
+    monkeypatch.setattr("app.main_window.screen_room", lambda: (1077, 566))
+    again = MainWindow(settings=settings)
+    qtbot.addWidget(again)
+    try:
+        # (Qt itself keeps the width within the offscreen screen's 800 px)
+        assert again.height() == 566 and again.width() <= 1077
+        # and the panels fit that room: 1366x768 at a 1.25 scale, less a frame
+        least = again.minimumSizeHint()
+        assert least.width() <= 1077 and least.height() <= 566, least
     finally:
         again.shutdown()
