@@ -330,7 +330,11 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
     """
     src = Path(videos).expanduser().absolute()
     if not src.exists():
-        raise FileNotFoundError(f"{src}: no such folder or CSV file")
+        # a missing clip.mp4 is no missing "folder or CSV" (a trial)
+        what = (
+            "video" if src.suffix.lower() in VIDEO_SUFFIXES else "folder, CSV or video"
+        )
+        raise FileNotFoundError(f"{src}: no such {what}")
     jobs: dict[str, VideoJob] = {}
     if src.is_dir():
         # A long session to label afterwards on Teach's timeline: recorded in real
@@ -770,7 +774,10 @@ def extract(
             warning = f"{cut}; kept {frames}" + (f"; {warning}" if warning else "")
         if job.intervals:  # an unlabelled video is labelled afterwards, by hand
             _write_rows(root, job.name, rows)
-        elif not warning:
+        elif not warning and not any(
+            r.recording == job.name for r in read_labels(root)
+        ):
+            # (redone after a stop, it may hold the labels given since: a trial)
             warning = "unlabelled: label it on Teach's timeline (or in labels.csv)"
         done += 1
         extracted += 1

@@ -275,9 +275,12 @@ def read_run(run_dir: str | os.PathLike[str]) -> RunInfo:
     bare = len(Path(run_dir).parts) == 1  # a name: perhaps a shipped one mistyped
     run_dir = named_run(run_dir)
     if run_dir.is_file():
+        # the folder beside it, when that is a run (a data file's was suggested: a
+        # trial)
+        beside = f": {run_dir.parent}" if is_run_dir(run_dir.parent) else ""
         raise FileNotFoundError(
             f"{run_dir}: a file, not a run folder (give the folder that holds "
-            f"{CONFIG} and {WEIGHTS}: {run_dir.parent})"
+            f"{CONFIG} and {WEIGHTS}{beside})"
         )
     if not run_dir.is_dir():
         names = ", ".join(p.name for p in shipped_models())

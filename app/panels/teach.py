@@ -827,10 +827,11 @@ class TeachPanel(QWidget):
         span = items[0].data(0, SPAN_ROLE) if items else None
         rec = self.recording
         if span is not None and rec is not None and rec.name == name and rec.num_frames:
-            t = rec.timestamps
-            first = int(np.searchsorted(t, span[0], side="left"))
-            last = int(np.searchsorted(t, span[1], side="left")) - 1
-            first = min(first, rec.num_frames - 1)
+            # the frames whose edges are nearest the label's seconds (labels.csv keeps
+            # three decimals: 10.067 s took the frame after 10.0667's, one off)
+            edges = frame_edges(rec.timestamps, rec.duration)
+            first = int(np.argmin(np.abs(edges[:-1] - span[0])))
+            last = int(np.argmin(np.abs(edges[1:] - span[1])))
             self.timeline.enable_selection(first, max(first, last))
             self.label_action.setEditText(span[2])  # the action of the span shown
             # Play shows the label's frames, from its start (it played the whole take
@@ -1175,7 +1176,11 @@ class TeachPanel(QWidget):
         # sets the span to that label's (a span over a whole take started where no
         # label was, and nothing happened), and a span dragged since is the one meant.
         span = self.timeline.selection() or (0, rec.num_frames - 1)
-        t = float(rec.timestamps[min(span[0], rec.num_frames - 1)])
+        # the middle of the span's first frame: labels.csv's three decimals put a
+        # label's start a hair after its first frame's time
+        edges = frame_edges(rec.timestamps, rec.duration)
+        first = min(span[0], rec.num_frames - 1)
+        t = float(edges[first] + edges[first + 1]) / 2
         found = next(
             (
                 i

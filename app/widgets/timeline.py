@@ -266,8 +266,11 @@ class FrameSecondsBox(QDoubleSpinBox):
         self, input: str | None, pos: int
     ) -> tuple[QValidator.State, str, int]:
         """Qt's answer, but seconds out of range are not refused (:meth:`fixup`
-        clamps them)."""
-        state, text, pos = super().validate(input, pos)
+        clamps them), and the other decimal mark is this locale's ("12,5" read as
+        125 in a "." locale: a trial)."""
+        point = self.locale().decimalPoint()
+        other = "," if point == "." else "."
+        state, text, pos = super().validate((input or "").replace(other, point), pos)
         if state == QValidator.State.Invalid and self._seconds(text) is not None:
             state = QValidator.State.Intermediate
         return state, text, pos
@@ -296,8 +299,9 @@ class SpanSeconds(QWidget):
     last frame's end (the next frame's time, or the recording's duration). A value
     typed (or stepped: a step is a frame) moves the interval to the frames whose edges
     are nearest, keeping the other end's frame, and the field then shows the edge: the
-    seconds a label of the span gets. "From" cannot pass "To": each field's range ends
-    at the other's value. Without a recording the fields are disabled and read "–".
+    seconds a label of the span gets. A "From" typed past "To" takes "To" along (a
+    one-frame span, to be widened), and a "To" before "From" takes "From" back. Without
+    a recording the fields are disabled and read "–".
     """
 
     def __init__(self, timeline: IntervalTimeline, parent: QWidget | None = None):
@@ -361,8 +365,10 @@ class SpanSeconds(QWidget):
                 return
             first, last = (min(f, len(edges) - 2) for f in span)
             start, end = float(edges[first]), float(edges[last + 1])
-            self.start.setRange(0.0, end)
-            self.end.setRange(start, float(edges[-1]))
+            # Any frame of the take: a From typed past To takes To along (it was
+            # clamped to To, and the label made over the wrong span: a trial)
+            self.start.setRange(0.0, float(edges[-2]))
+            self.end.setRange(float(edges[1]), float(edges[-1]))
             self.start.setValue(start)
             self.end.setValue(end)
 
@@ -379,13 +385,13 @@ class SpanSeconds(QWidget):
         span = self.timeline.selection()
         if self._edges is None or span is None:
             return
-        last = min(span[1], len(self._edges) - 2)
-        self._select(min(_nearest(self._edges[:-1], value), last), last)
+        first = _nearest(self._edges[:-1], value)
+        self._select(first, max(min(span[1], len(self._edges) - 2), first))
 
     @pyqtSlot(float)
     def _on_end_value_changed(self, value: float) -> None:
         span = self.timeline.selection()
         if self._edges is None or span is None:
             return
-        first = min(span[0], len(self._edges) - 2)
-        self._select(first, max(_nearest(self._edges[1:], value), first))
+        last = _nearest(self._edges[1:], value)
+        self._select(min(span[0], last), last)

@@ -29,6 +29,7 @@ from core.datasets.cache import (
     prepare,
 )
 from core.datasets.splits import held_out_name, protocols, split_indices
+from core.errors import UserError
 from core.text import count, format_seconds
 
 BAR_WIDTH = 30
@@ -439,6 +440,11 @@ def run_extract(args: argparse.Namespace) -> int:
         ignored_note,
     )
 
+    # (0 and -5 imported one frame each, and --workers 0 ran one: a trial)
+    if args.max_frames is not None and args.max_frames < 1:
+        raise UserError(f"--max-frames must be >= 1, got {args.max_frames}")
+    if args.workers < 1:
+        raise UserError(f"--workers must be >= 1, got {args.workers}")
     # Before any video: into a read-only folder each one failed after MediaPipe had
     # run, "[Errno 30] Read-only file system" on a temporary file (a trial).
     check_output_folder(Path(args.out), "--out")

@@ -72,6 +72,7 @@ from core.datasets.scanning import (
     other_dataset_folder_hint,
     other_dataset_hint,
 )
+from core.skeleton import get_layout
 from core.text import count
 
 if TYPE_CHECKING:  # splits imports this module lazily; avoid the cycle
@@ -1052,7 +1053,9 @@ def _labelled_clips(
     """The clips of one labelled interval (:func:`label_pieces`), each with its span.
 
     A piece of a cut interval needs a person in at least half of its frames, as an
-    unlabelled window does; when none has, the interval is one clip, as a short one.
+    unlabelled window does; when none has, the pieces with a person at all are kept
+    (a 30 s span with a person in its first second trained as one 30 s clip, 29 s of
+    it empty: a trial).
 
     Raises:
         DataFormatError: If no frame of the interval shows a person.
@@ -1060,10 +1063,11 @@ def _labelled_clips(
     end = min(iv.end, rec.duration)
     pieces = label_pieces(iv.start, end)
     if len(pieces) > 1:
-        kept = [((a, b), x) for a, b in pieces for x, share in [_clip(rec, joints, a, b)]
-                if share >= 0.5]  # fmt: skip
-        if kept:
-            return kept
+        made = [((a, b), *_clip(rec, joints, a, b)) for a, b in pieces]
+        for least in (0.5, 1e-9):
+            kept = [(span, x) for span, x, share in made if share >= least]
+            if kept:
+                return kept
     x, share = _clip(rec, joints, iv.start, end)
     if share == 0.0:
         raise DataFormatError(
@@ -1448,11 +1452,13 @@ def import_sequence(
         The recording file.
 
     Raises:
-        ValueError: If the layout is not ``ntu25`` / ``ucla20``, the name or the action
-            is invalid, the clip has no frame, a coordinate is NaN, infinite or
-            beyond ±1e4, or the joints are not metres with y up (checked before
-            anything is written: such a recording was written, then refused by every
-            reader; a trial).
+        ValueError: If the layout is not ``ntu25`` / ``ucla20``, the joints' shape does
+            not fit it, the name or the action is invalid, the clip has no frame, its
+            frame rate is not positive, a coordinate is NaN, infinite or beyond ±1e4,
+            the joints are not metres with y up, or a take to label shows nobody
+            (checked before anything is written: such a recording was written, then
+            refused by every reader; a trial). ``overwrite`` drops the replaced
+            recording's labels.
         FileExistsError: If the recording exists and ``overwrite`` is false.
         DataFormatError: If the take label does not fit (see :func:`add_label`).
     """
@@ -1464,31 +1470,53 @@ def import_sequence(
 
     if seq.layout not in ("ntu25", "ucla20"):
         raise ValueError(f"{seq.name}: layout {seq.layout!r} is not a Kinect layout")
+    # Everything a reader or the label would refuse is checked before a byte is
+    # written (a NaN, a wrong shape or a frame rate of 0 left a file behind, and an
+    # overwrite a label past the new end: trials); the recording is named in each.
+    what = f"{name} (from {seq.name})" if seq.name and seq.name != name else name
+    joints = np.asarray(seq.joints)
+    want = get_layout(seq.layout).num_joints
+    if joints.ndim != 4 or joints.shape[2:] != (want, 3):
+        raise ValueError(
+            f"{what}: expected joints (frames, bodies, {want}, 3) for {seq.layout}, "
+            f"got {joints.shape}"
+        )
     if seq.num_frames == 0:
-        raise ValueError(f"{seq.name}: no frame to import")
+        raise ValueError(f"{what}: no frame to import")
+    if not (np.isfinite(seq.fps) and seq.fps > 0):
+        raise ValueError(f"{what}: frame rate {seq.fps} is not a positive number")
     bad = np.flatnonzero(
-        ~np.all(np.isfinite(seq.joints), axis=(1, 2, 3))
-        | np.any(np.abs(np.nan_to_num(seq.joints)) > MAX_COORDINATE, axis=(1, 2, 3))
+        ~np.all(np.isfinite(joints), axis=(1, 2, 3))
+        | np.any(np.abs(np.nan_to_num(joints)) > MAX_COORDINATE, axis=(1, 2, 3))
     )
     if bad.size:
+        others = f" and {count(bad.size - 1, 'other')}" if bad.size > 1 else ""
         raise ValueError(
-            f"{seq.name}: frame {int(bad[0])} ({count(bad.size, 'frame')} in all) has a "
-            f"coordinate that is NaN, infinite or beyond ±{MAX_COORDINATE:g}: give "
-            "zeros for a body that is not there"
+            f"{what}: frame {int(bad[0])}{others} has a coordinate that is NaN, "
+            f"infinite or beyond ±{MAX_COORDINATE:g}: give zeros for a body that is "
+            "not there"
         )
-    if problem := units_and_up_problem(np.asarray(seq.joints), seq.layout):
-        raise ValueError(f"{seq.name}: {problem}")  # every reader would refuse it
+    if problem := units_and_up_problem(joints, seq.layout):
+        raise ValueError(f"{what}: {problem}")  # every reader would refuse it
     if action is not None and not action.strip():
-        raise ValueError(f"{seq.name}: empty action name")
+        raise ValueError(f"{what}: empty action name")
     if action is not None and (problem := action_name_problem(action)):
-        raise ValueError(f"{seq.name}: {problem}")
+        raise ValueError(f"{what}: {problem}")
+    if action is not None and not np.any(joints):
+        raise ValueError(f"{what}: nobody in any frame, so nothing to label {action!r}")
     path = recording_path(root, name)
+    if overwrite and path.exists():
+        # the recording replaced, its labels go with it (they could run past its end)
+        rows = read_labels(root)
+        kept = [iv for iv in rows if iv.recording != name]
+        if len(kept) != len(rows):
+            write_labels(root, kept)
     source = SourceInfo(kind="import", path=seq.source, fps=float(seq.fps))
     with RecordingWriter(
         path, seq.layout, source, subject=subject, bodies=seq.num_bodies,
         overwrite=overwrite, sync_seconds=float("inf"),
     ) as writer:  # fmt: skip
-        for t, frame in enumerate(seq.joints):
+        for t, frame in enumerate(joints):
             writer.add_joints(t / seq.fps, frame if np.any(frame) else None)
     if action is not None:
         add_label(root, name, 0.0, seq.num_frames / seq.fps, action, subject)

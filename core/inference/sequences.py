@@ -195,8 +195,8 @@ def predict_sequence(
     Raises:
         ValueError: If ``fps`` is not positive or the joints do not fit the layout.
     """
-    if not fps > 0:
-        raise ValueError(f"frame rate must be > 0, got {fps}")
+    if not (fps > 0 and np.isfinite(fps)):  # (inf gave NaN answers: a trial)
+        raise ValueError(f"frame rate must be a positive number, got {fps}")
     settings = dataclasses.replace(settings or LiveSettings(), asynchronous=False)
     joints = np.asarray(joints, dtype=np.float32)
     if joints.ndim != 4 or not len(joints):  # numpy's reshape error said nothing

@@ -105,18 +105,25 @@ def test_typed_seconds_are_clamped_and_from_stays_before_to(session):
     _type(fields.start, "0")
     assert panel.timeline.selection() == (0, 102)
 
-    # "From" after "To" is "To"'s value at most: the span's last frame alone.
+    # "From" typed past "To" takes "To" along (it was clamped to "To", and a label
+    # was made over the wrong span: a trial): then "To" is typed, as a user does
     _type(fields.end, "2")
-    assert fields.start.maximum() == pytest.approx(2.0)
     _type(fields.start, "3")
-    assert panel.timeline.selection() == (59, 59)
-    assert _seconds(panel) == pytest.approx((round(59 / 30, 2), 2.0))
-    # "To" before "From" is "From"'s value at least: the span's first frame alone.
-    assert fields.end.minimum() == pytest.approx(fields.start.value())
+    assert panel.timeline.selection() == (90, 90)
+    _type(fields.end, "3.3")
+    assert panel.timeline.selection() == (90, 98)
+    assert _seconds(panel) == pytest.approx((3.0, 3.3))
+    # "To" before "From" takes "From" back: the span's frame before "To"
     _type(fields.start, "1")
     _type(fields.end, "0.5")
+    assert panel.timeline.selection() == (14, 14)
+    assert _seconds(panel) == pytest.approx((round(14 / 30, 2), 0.5))
+    _type(fields.start, "1,5")  # the other decimal mark: 1.5 s, not 15
+    assert fields.start.value() == pytest.approx(1.5)
+    _type(fields.end, "2")
+    _type(fields.start, "1")
+    _type(fields.end, str(round(31 / 30, 3)))
     assert panel.timeline.selection() == (30, 30)
-    assert _seconds(panel) == pytest.approx((1.0, round(31 / 30, 2)))
 
     # A step (arrow key) is a frame: 0.01 s, less than one, came back where it was.
     QTest.keyClick(fields.start, Qt.Key.Key_Down)
@@ -166,4 +173,17 @@ def test_the_fields_are_disabled_without_a_take(session):
     assert not fields.start.isEnabled() and fields.start.text() == "–"
     assert panel.select_take("again")
     assert fields.start.isEnabled() and _seconds(panel) == pytest.approx((0.0, 3.43))
+    assert errors == []
+
+
+def test_a_label_in_three_decimals_selects_its_own_frames(session):
+    """labels.csv keeps three decimals: a label from 10.0667 s read "10.067" and its
+    row selected the frame after (a trial)."""
+    panel, errors = session
+    start, end = round(31 / 30, 3), round(61 / 30, 3)  # 1.033 and 2.033
+    custom.add_label(panel.root, "session", start, end, "wave")
+    panel.refresh()
+    assert panel.select_take("session", start)
+    assert panel.timeline.selection() == (31, 60)
+    assert _seconds(panel) == pytest.approx((1.03, 2.03))
     assert errors == []

@@ -292,6 +292,16 @@ def test_a_long_labelled_span_trains_as_pieces_with_a_person(
     # pieces of 3.25 s: 17-20.25, 20.25-23.5, 23.5-26.75 (a person in 3 of its
     # 3.25 s) are kept; 26.75-30 shows nobody and is left out
     assert [round(c.meta["start"], 2) for c in sit] == [17.0, 20.25, 23.5]
+    # a 12 s span with a person in its first second only: that piece, not one 12 s
+    # clip mostly empty (a trial)
+    mostly = joints[: 12 * 30].copy()
+    mostly[30:] = 0
+    import_sequence(root, "mostly", SkeletonSequence("mostly", mostly, "ucla20", 30.0))
+    set_labels(root, [LabelInterval("mostly", 0.0, 12.0, "late")])
+    _, _, _, clips, _ = build_clips(root)
+    assert [(c.meta["start"], c.meta["end"]) for c in clips if c.label == 0] == [
+        (0.0, 4.0)
+    ]
 
 
 def test_infer_scores_a_recording_against_its_labels(
@@ -1211,7 +1221,15 @@ def test_bad_joints_are_refused_before_anything_is_written(
     nan[5, 0, 3, 1] = np.nan
     cases = {
         "nan": (dataclasses.replace(clip, joints=nan), "wave",
-                "frame 5 (1 frame in all) has a coordinate that is NaN, infinite"),
+                "nan (from a01_s01_e00_v01): frame 5 has a coordinate that is NaN"),
+        "shape": (dataclasses.replace(clip, layout="ntu25"), "wave",
+                  "expected joints (frames, bodies, 25, 3) for ntu25, got"),
+        "fps0": (dataclasses.replace(clip, fps=0.0), "wave",
+                 "frame rate 0.0 is not a positive number"),
+        "fpsnan": (dataclasses.replace(clip, fps=float("nan")), None,
+                   "frame rate nan is not a positive number"),
+        "nobody": (dataclasses.replace(clip, joints=0 * clip.joints), "wave",
+                   "nobody in any frame, so nothing to label 'wave'"),
         "empty": (dataclasses.replace(clip, joints=clip.joints[:0]), "wave",
                   "no frame to import"),
         "far": (dataclasses.replace(clip, joints=clip.joints * 1e5), "wave",
@@ -1224,6 +1242,12 @@ def test_bad_joints_are_refused_before_anything_is_written(
         with pytest.raises(ValueError, match=re.escape(said)):
             import_sequence(root, name, seq, action=action)
     assert not root.exists() or not list(root.iterdir())  # nothing written
+    # a take replaced: its labels go with it (the old one ran past the new end)
+    import_sequence(root, "take", clip, action="wave")
+    short = dataclasses.replace(clip, joints=clip.joints[:10])
+    import_sequence(root, "take", short, overwrite=True)
+    assert read_labels(root) == []
+    build_clips(root)  # the folder stays readable
     writer = RecordingWriter(
         tmp_path / "w.jsonl", "ucla20", SourceInfo(kind="import"), bodies=1
     )

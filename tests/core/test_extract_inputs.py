@@ -301,3 +301,21 @@ def test_a_csv_row_after_the_videos_end_says_so(tmp_path: Path, capsys) -> None:
         in err
     )
     assert [r.action for r in read_labels(out)] == ["wave"]
+
+
+def test_extract_refuses_counts_below_one_and_names_a_missing_video(tmp_path, capsys):
+    """--max-frames 0 and -5 imported one frame each, --workers 0 ran one, and a
+    missing clip.mp4 was "no such folder or CSV file" (a trial)."""
+    video = tmp_path / "wave.mp4"
+    video.symlink_to(require_data("videos", "ta_chi.mp4"))
+    out = tmp_path / "ds"
+    for flags, said in (
+        (["--max-frames", "0"], "--max-frames must be >= 1, got 0"),
+        (["--workers", "0"], "--workers must be >= 1, got 0"),
+    ):
+        assert main(["data", "extract", str(video), "--out", str(out), *flags]) == 2
+        assert said in capsys.readouterr().err
+    assert not out.exists()
+    missing = tmp_path / "clip.mp4"
+    assert main(["data", "extract", str(missing), "--out", str(out)]) == 2
+    assert f"{missing}: no such video" in capsys.readouterr().err

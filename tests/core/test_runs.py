@@ -27,8 +27,15 @@ def test_load_model_gives_the_saved_weights_and_names_a_missing_file(tmp_path):
     ):
         runs.load_model(runs.read_run(copy))
     # A run's file given for its folder (the GUI's "Start from" browsed to weights.pt)
-    with pytest.raises(FileNotFoundError, match="a file, not a run folder"):
+    with pytest.raises(FileNotFoundError, match=f"a file, not a run folder .*: {copy}"):
         runs.read_run(copy / runs.CONFIG)
+    # ... but a file beside no run is not told to give its folder (a data file's
+    # was suggested: a trial)
+    stray = tmp_path / "clip.skeleton"
+    stray.write_text("1\n")
+    with pytest.raises(FileNotFoundError) as info:
+        runs.read_run(stray)
+    assert str(info.value).endswith("holds config.json and weights.pt)")
     # ... and any other folder (the runs folder itself) is said not to be one
     with pytest.raises(FileNotFoundError, match=r"not a run folder \(no config\.json"):
         runs.read_run(tmp_path)
