@@ -351,11 +351,16 @@ def _schedule_notes(cfg: TrainConfig, name: str, clips: int) -> list[str]:
     return notes
 
 
+def _labelled_counts(data: PreparedData) -> np.ndarray:
+    """The labelled training clips of each class."""
+    labels = data.train.labels[data.labelled]
+    return np.bincount(labels[labels >= 0], minlength=len(data.class_names))
+
+
 def _unbalanced(cfg: TrainConfig, data: PreparedData) -> list[str]:
     """A note when the labelled classes are far apart in clips and the loss does not
     weigh them alike (hugging 6 training clips beside 1, unsaid: a trial)."""
-    labels = data.train.labels[data.labelled]
-    counts = np.bincount(labels[labels >= 0], minlength=len(data.class_names))
+    counts = _labelled_counts(data)
     have = counts[counts > 0]
     if cfg.optim.balance_classes or not len(have) or have.max() < 3 * have.min():
         return []
@@ -374,8 +379,7 @@ def _class_weights(cfg: TrainConfig, data: PreparedData) -> torch.Tensor | None:
     was never answered: a trial); ``None`` without it."""
     if not cfg.optim.balance_classes:
         return None
-    labels = data.train.labels[data.labelled]
-    counts = np.bincount(labels[labels >= 0], minlength=len(data.class_names))
+    counts = _labelled_counts(data)
     present = counts > 0
     weights = np.zeros(len(counts), np.float32)
     weights[present] = counts.sum() / (present.sum() * counts[present])
