@@ -575,6 +575,30 @@ def test_the_model_description_keeps_its_lines_in_a_short_window(
         jobs.stop_all()
 
 
+def test_the_answer_wrapping_to_two_lines_does_not_move_the_video(
+    qtbot, settings, tiny_run
+):
+    """ "collecting… 44 % of the window (answers at 50 %)" wrapped at 125 % and the
+    video shrank, then grew back at the next answer (a UI review)."""
+    ctx, jobs, errors = make_context(settings)
+    panel = LivePanel(ctx, model_dir=tiny_run)
+    qtbot.addWidget(panel)
+    try:
+        panel.resize(900, 600)
+        panel.show()
+        qtbot.waitExposed(panel)
+        panel.action.setText("walk  80 %")
+        qtbot.wait(50)
+        before = panel.video.height()
+        panel.action.setText("collecting… 44 % of the window (answers at 50 %)")
+        qtbot.wait(50)
+        line = panel.action.fontMetrics().lineSpacing()
+        assert line < panel.action.heightForWidth(panel.action.width()) <= 2 * line
+        assert panel.video.height() == before
+    finally:
+        jobs.stop_all()
+
+
 def test_live_settings_are_kept_and_the_window_box_keeps_to_its_range(
     qtbot, settings, tiny_run
 ):
