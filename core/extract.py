@@ -503,9 +503,10 @@ def extract_video(
     from core.recorder import source_info
 
     with VideoSource(video) as src, MediaPipePose() as pose:
-        writer = RecordingWriter(
-            path, "mp33", source_info(src, mirrored), overwrite=True
-        )
+        # the cap is kept: an import without it redoes the video (a recording of
+        # --max-frames 20 passed for the whole video, and was never imported: a trial)
+        source = replace(source_info(src, mirrored), max_frames=max_frames)
+        writer = RecordingWriter(path, "mp33", source, overwrite=True)
         frames = detected = 0
         ended = True
         try:
@@ -718,6 +719,7 @@ def extract(
     """
     t0 = time.perf_counter()
     stop = stop or threading.Event()
+    max_frames = None if max_frames is None else max(1, max_frames)  # one at least
     root = Path(out).expanduser()
     planned = plan(videos)  # a bad CSV fails before the dataset folder is made
     read_labels(root)  # a malformed labels.csv fails now, before any work
@@ -729,7 +731,7 @@ def extract(
     skipped_events = []
     for job in jobs:
         info = recording_info(recording_path(root, job.name))
-        if info.complete and not info.error:
+        if info.complete and not info.error and info.source.max_frames == max_frames:
             try:
                 rows, warning = _job_rows(job, info.path)
             except DataFormatError:  # damaged since: extracted again below
@@ -747,10 +749,9 @@ def extract(
     workers = max(1, min(int(workers), len(todo) or 1))
     # Read from the headers (milliseconds a video): one long video read "0 / 1
     # videos" until it ended, with no idea how long it would take (a trial).
-    cap = None if max_frames is None else max(1, max_frames)  # (one frame at least)
     progress = _Progress(
         [
-            n if n is None or cap is None else min(n, cap)
+            n if n is None or max_frames is None else min(n, max_frames)
             for n in (header_frames(job.video) for job in todo)
         ]
     )

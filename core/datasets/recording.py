@@ -4,7 +4,7 @@ A recording is ``<name>.jsonl`` in the dataset folder, UTF-8, one JSON object pe
 
 1. a **header**: ``{"format": "ms2l-recording", "version": 1, "name", "layout",
    "bodies", "joints", "subject", "created", "source": {"kind", "path", "camera", "fps",
-   "width", "height", "mirrored"}}``. ``layout`` is ``mp33`` (MediaPipe, raw landmarks),
+   "width", "height", "mirrored", "max_frames"}}``. ``layout`` is ``mp33`` (MediaPipe, raw landmarks),
    ``ntu25`` or ``ucla20`` (Kinect skeletons brought in from another sensor);
 2. one **frame** per line: ``{"t": seconds since the first frame}`` (a file whose first
    ``t`` is not 0 is read with its times counted from the first frame) and, when a
@@ -100,6 +100,8 @@ class SourceInfo:
         height: Frame height in pixels (0 when unknown).
         mirrored: The source was mirrored and its frames were flipped back before
             pose estimation.
+        max_frames: Only the source's first N frames were recorded (``ms2l data
+            extract --max-frames``), or ``None``: an import without the cap redoes it.
     """
 
     kind: str = "camera"
@@ -109,6 +111,7 @@ class SourceInfo:
     width: int = 0
     height: int = 0
     mirrored: bool = False
+    max_frames: int | None = None
 
     @classmethod
     def from_dict(cls, doc: Any) -> SourceInfo:
@@ -136,6 +139,7 @@ class SourceInfo:
             width=number("width", int, 0),
             height=number("height", int, 0),
             mirrored=doc.get("mirrored") in (True, 1),
+            max_frames=number("max_frames", int, None),
         )
 
 

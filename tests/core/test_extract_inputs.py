@@ -319,3 +319,19 @@ def test_extract_refuses_counts_below_one_and_names_a_missing_video(tmp_path, ca
     missing = tmp_path / "clip.mp4"
     assert main(["data", "extract", str(missing), "--out", str(out)]) == 2
     assert f"{missing}: no such video" in capsys.readouterr().err
+
+
+def test_a_capped_import_is_redone_without_the_cap(tmp_path, capsys):
+    """--max-frames 20 marked the recording complete: the whole video was never
+    imported afterwards, "1 already done" (a trial)."""
+    video = tmp_path / "drink.avi"
+    video.symlink_to(require_data("videos", NTU))
+    out = tmp_path / "ds"
+    base = ["data", "extract", str(video), "--out", str(out), "--workers", "1"]
+    assert main([*base, "--max-frames", "5"]) == 0
+    assert main([*base, "--max-frames", "5"]) == 0  # the same cap: done
+    assert "0 extracted, 1 already done" in capsys.readouterr().out
+    assert [r.frames for r in list_recordings(out)] == [5]
+    assert main(base) == 0
+    assert "1 extracted, 0 already done" in capsys.readouterr().out
+    assert [r.frames for r in list_recordings(out)] == [103]

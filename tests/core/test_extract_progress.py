@@ -72,9 +72,12 @@ def test_expected_frames_are_the_headers_of_the_videos_still_to_do(tmp_path: Pat
     (videos / "drink").mkdir()
     (videos / "drink" / "b.avi").symlink_to(ntu)
     (videos / "drink" / "broken.mp4").write_bytes(b"not a video")
+    started = _started(videos, out, max_frames=3)  # a.mp4 done with that cap
+    assert (started.total, started.todo, started.expected) == (3, 2, 3)
+    # without it (or another) a.mp4 is to do again, the whole of it
     started = _started(videos, out)
-    assert (started.total, started.todo, started.expected) == (3, 2, 103)
-    assert _started(videos, out, max_frames=50).expected == 50
+    assert (started.total, started.todo, started.expected) == (3, 3, 403)
+    assert _started(videos, out, max_frames=50).expected == 100
     assert header_frames(videos / "drink" / "broken.mp4") == 0
 
 
