@@ -63,7 +63,12 @@ from app.widgets.layout import field_row, hand_over, scrolling_column
 from app.widgets.shortcuts import press_on_key
 from app.widgets.skeleton_view import SkeletonView
 from app.widgets.source_picker import VIDEO_FILTER, SourcePicker
-from app.widgets.timeline import IntervalTimeline, SpanSeconds, frame_edges
+from app.widgets.timeline import (
+    IntervalTimeline,
+    SpanSeconds,
+    frame_edges,
+    nearest_index,
+)
 from app.widgets.video_view import VideoView
 from app.workers import Job
 from core import runs
@@ -830,8 +835,8 @@ class TeachPanel(QWidget):
             # the frames whose edges are nearest the label's seconds (labels.csv keeps
             # three decimals: 10.067 s took the frame after 10.0667's, one off)
             edges = frame_edges(rec.timestamps, rec.duration)
-            first = int(np.argmin(np.abs(edges[:-1] - span[0])))
-            last = int(np.argmin(np.abs(edges[1:] - span[1])))
+            first = nearest_index(edges[:-1], span[0])
+            last = nearest_index(edges[1:], span[1])
             self.timeline.enable_selection(first, max(first, last))
             self.label_action.setEditText(span[2])  # the action of the span shown
             # Play shows the label's frames, from its start (it played the whole take

@@ -232,7 +232,7 @@ def frame_edges(timestamps: np.ndarray, duration: float) -> np.ndarray:
     return np.append(np.asarray(timestamps, dtype=np.float64), float(duration))
 
 
-def _nearest(values: np.ndarray, x: float) -> int:
+def nearest_index(values: np.ndarray, x: float) -> int:
     """The index of the value of the increasing ``values`` nearest ``x``."""
     i = int(np.searchsorted(values, x))
     if i == 0:
@@ -259,7 +259,7 @@ class FrameSecondsBox(QDoubleSpinBox):
 
     def stepBy(self, steps: int) -> None:  # noqa: N802 (Qt API)
         """Go ``steps`` edges on (the range clamps it)."""
-        i = _nearest(self.edges, self.value()) + steps
+        i = nearest_index(self.edges, self.value()) + steps
         self.setValue(float(self.edges[min(max(i, 0), len(self.edges) - 1)]))
 
     def validate(
@@ -385,7 +385,7 @@ class SpanSeconds(QWidget):
         span = self.timeline.selection()
         if self._edges is None or span is None:
             return
-        first = _nearest(self._edges[:-1], value)
+        first = nearest_index(self._edges[:-1], value)
         self._select(first, max(min(span[1], len(self._edges) - 2), first))
 
     @pyqtSlot(float)
@@ -393,5 +393,5 @@ class SpanSeconds(QWidget):
         span = self.timeline.selection()
         if self._edges is None or span is None:
             return
-        last = _nearest(self._edges[1:], value)
+        last = nearest_index(self._edges[1:], value)
         self._select(min(span[0], last), last)

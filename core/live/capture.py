@@ -5,8 +5,8 @@ and knows the source's frame rate. Decoding runs on its own thread so that it ov
 pose estimation. A *live* source (a camera, a stream, or a file played back at its native
 rate with ``realtime=True``) keeps only the newest decoded frame: a slow consumer skips
 frames instead of building a queue (a file's clock starts when the consumer comes back for
-its second frame, so that a slow start over the first skips none). A file read offline keeps every frame, with a small
-bounded prefetch buffer. The three ways a source can stop are distinct: the end of a file
+its second frame, so that a slow start over the first skips none). A file read offline
+keeps every frame, with a small bounded prefetch buffer. The three ways a source can stop are distinct: the end of a file
 ends iteration normally (``end_reason == "eof"``), a source that cannot be opened raises
 :class:`SourceOpenError`, and a live source that stops delivering raises
 :class:`SourceStalledError`; both name the source.
