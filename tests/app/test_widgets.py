@@ -16,6 +16,16 @@ from app.widgets.timeline import IntervalTimeline
 from core.skeleton import UCLA20
 
 
+def _shown_timeline(qtbot, width: int) -> IntervalTimeline:
+    """An empty timeline on screen, ``width`` x 120."""
+    timeline = IntervalTimeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(width, 120)
+    timeline.show()
+    qtbot.waitExposed(timeline)
+    return timeline
+
+
 def test_projection_rotates_depth_into_view():
     p = np.array([[0.0, 0.0, 1.0], [1.0, 2.0, 0.0]])
     assert project(p, 0, 0) == pytest.approx(np.array([[0, 0], [1, 2]]))
@@ -581,11 +591,7 @@ def test_a_click_on_the_timeline_chooses_that_frame(qtbot):
     from PyQt6.QtCore import QPointF, Qt
     from PyQt6.QtTest import QTest
 
-    tl = IntervalTimeline()
-    qtbot.addWidget(tl)
-    tl.resize(600, 120)
-    tl.show()
-    qtbot.waitExposed(tl)
+    tl = _shown_timeline(qtbot, 600)
     tl.set_intervals([(0, 100, 400)], [], ["x"], 1000)
     qtbot.wait(50)
     box = tl.getPlotItem().getViewBox()
@@ -691,13 +697,7 @@ def test_curves_and_bones_are_as_wide_as_the_screen_is_scaled(tmp_path):
 
 def test_an_empty_timeline_ticks_whole_frames(qtbot):
     """Empty, Teach's timeline read "frame 0.1 … 0.9" (a trial)."""
-    from app.widgets.timeline import IntervalTimeline
-
-    timeline = IntervalTimeline()
-    qtbot.addWidget(timeline)
-    timeline.resize(800, 120)
-    timeline.show()
-    qtbot.waitExposed(timeline)
+    timeline = _shown_timeline(qtbot, 800)
     ticks = timeline.getAxis("bottom").ticks_shown()
     assert ticks and all(t == int(t) for t in ticks), ticks
 

@@ -44,6 +44,13 @@ REPO = Path(__file__).resolve().parents[2]
 UCLA_MEMBERS = 12  # members of the real zip copied into a small test zip
 
 
+def _refused(path: Path) -> str:
+    """The message of the :class:`DataFormatError` ``read_file(path)`` raises."""
+    with pytest.raises(DataFormatError) as info:
+        read_file(path)
+    return str(info.value)
+
+
 def _small_ucla_zip(dest: Path, extra: dict[str, bytes] | None = None) -> list[str]:
     """Copy the first real NW-UCLA members (deflated) into a new zip, plus ``extra``."""
     src = require_data("nw-ucla", "all_sqe.zip")
@@ -152,9 +159,7 @@ def test_a_truncated_zip_and_skeletons_that_are_not_a_list_say_so(tmp_path):
         list(UclaReader().scan_events(text))
     single = tmp_path / "a01_s01_e00_v01.json"
     single.write_text('{"file_name": "a01_s01_e00_v01", "skeletons": "oops"}')
-    with pytest.raises(DataFormatError) as err:
-        read_file(single)
-    assert str(err.value) == (
+    assert _refused(single) == (
         f"{single}:1: 'skeletons' is str 'oops', not a list of frames"
     )
 
@@ -172,9 +177,8 @@ def test_ntu_value_beyond_float32_names_file_and_line(tmp_path, big):
     lines[4] = b" ".join(fields)
     bad = tmp_path / src.name
     bad.write_bytes(b"\r\n".join(lines))
-    with pytest.raises(DataFormatError) as info:
-        read_file(bad)  # the active first-tier parser, then the line-by-line one
-    assert str(info.value) == (
+    # the active first-tier parser, then the line-by-line one
+    assert _refused(bad) == (
         f"{bad}:5: coordinate out of range: {big!r} (beyond ±10000)"
     )
     with pytest.raises(DataFormatError, match=":5: coordinate out of range"):
@@ -187,17 +191,13 @@ def test_a_file_unlike_its_format_says_what_it_was_read_as(tmp_path):
     (a trial)."""
     binary = tmp_path / "a01_s01_e00_v01.json"
     binary.write_bytes(bytes([0xF0, 0x06, 0x52, 0x5B]) + bytes(range(200, 256)))
-    with pytest.raises(DataFormatError) as info:
-        read_file(binary)
-    assert str(info.value) == (
+    assert _refused(binary) == (
         f"{binary}: not UTF-8 text (invalid continuation byte; it starts f0 06 52 5b "
         "c8 c9 ca cb)"
     )
     notes = tmp_path / "notes.txt"
     notes.write_text("my notes\nmore\n")
-    with pytest.raises(DataFormatError) as info:
-        read_file(notes)
-    assert str(info.value) == (
+    assert _refused(notes) == (
         f"{notes}:1: 2 values, expected 150 (a .txt file is read as a PKU-MMD "
         "skeleton file: 150 numbers a line)"
     )
@@ -212,9 +212,7 @@ def test_ucla_value_beyond_float32_is_refused(tmp_path):
         doc["skeletons"][1][2][0] = big
         bad = tmp_path / Path(name).name
         bad.write_text(json.dumps(doc))
-        with pytest.raises(DataFormatError) as info:
-            read_file(bad)
-        assert str(info.value) == (
+        assert _refused(bad) == (
             f"{bad}:1: value out of range at frame 1 joint 2 (beyond ±10000 m)"
         )
 
@@ -548,9 +546,7 @@ def test_a_video_opened_as_a_skeleton_file_is_sent_to_live(tmp_path):
     """Replay told a person opening an .avi to 'rename it with its video extension',
     which it had (a trial); a video under another name is told to rename it."""
     avi = require_data("videos", "S001C001P001R001A001_rgb.avi")
-    with pytest.raises(DataFormatError) as err:
-        read_file(avi)
-    assert str(err.value) == (
+    assert _refused(avi) == (
         f"{avi}: is a video (AVI), not a skeleton file: open it in Live (or run ms2l "
         "infer on it) for pose estimation and recognition"
     )
