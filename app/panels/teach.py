@@ -148,6 +148,9 @@ class TeachPanel(QWidget):
         self._previous_model: Path | None = None
         self.recording: Recording | None = None
         self._recording_root: Path | None = None  # the dataset folder it belongs to
+        # the shown recording's file as read (path, mtime, size): showing it again
+        # unchanged does not read it again
+        self._recording_file: tuple[str, int, int] | None = None
         self._playback_joints: np.ndarray | None = None
         self._frame_of: str | None = None  # the take whose frame the view shows
         self._frame = 0
@@ -474,6 +477,7 @@ class TeachPanel(QWidget):
         self.play_button.setText("Play")
         self.recording = None
         self._recording_root = None
+        self._recording_file = None
         self._playback_joints = None
         self._frame_of = None
         self.skeleton.show_message(_SELECT_A_TAKE)
@@ -849,8 +853,15 @@ class TeachPanel(QWidget):
         self.playback.stop()
         self.play_button.setText("Play")
         self._play_span = None
+        path = custom.recording_path(self.root, name)
         try:
-            rec = read_recording(custom.recording_path(self.root, name))
+            stamp = file_stamp(path)
+            # Labelling re-selects the take: a 65-minute one was read again for each
+            # label, and Teach froze ~3 s a label (a trial). Not when its file changed
+            # (a take being recorded, written again by an import).
+            same = stamp == self._recording_file
+            shown = self.recording
+            rec = shown if same and shown is not None else read_recording(path)
         except (ValueError, OSError) as exc:
             self.ctx.error("Take", str(exc))
             return
@@ -864,6 +875,7 @@ class TeachPanel(QWidget):
             return
         self.recording = rec
         self._recording_root = self.root
+        self._recording_file = stamp
         if self.record_job is None and name != self._frame_of:
             # the view's frame is the camera's, of the take just recorded, not this one's
             self._frame_of = None
@@ -872,7 +884,11 @@ class TeachPanel(QWidget):
                 f"{name}: its skeleton, on the right (a take keeps the pose, not the "
                 "video)"
             )
-        joints = rec.kinect_joints(PLAYBACK_LAYOUT)
+        joints = (
+            self._playback_joints
+            if same and self._playback_joints is not None
+            else rec.kinect_joints(PLAYBACK_LAYOUT)
+        )
         self._playback_joints = joints
         self.skeleton.set_sequence(joints, get_layout(PLAYBACK_LAYOUT))
         self._frame = 0
@@ -1712,6 +1728,12 @@ def plain_log(message: str) -> str:
                 fields["base_name"] = Path(fields["base"]).name
             return text.format(**fields)
     return message
+
+
+def file_stamp(path: Path) -> tuple[str, int, int]:
+    """What tells a file's versions apart: its path, modification time and size."""
+    st = path.stat()
+    return str(path), st.st_mtime_ns, st.st_size
 
 
 def _span_frames(info: RecordingInfo, iv: custom.LabelInterval) -> int:

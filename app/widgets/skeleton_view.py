@@ -58,6 +58,7 @@ class SkeletonView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._layout: SkeletonLayout | None = None
+        self._sequence: np.ndarray | None = None  # the one set_sequence was given
         self._frame: np.ndarray | None = None
         self._centre = np.zeros(3)
         self._yaw = 0.0
@@ -119,7 +120,10 @@ class SkeletonView(QWidget):
             joints: ``(T, M, V, 3)`` sequence the following frames come from.
             layout: Its joint layout.
         """
+        if joints is self._sequence and layout is self._layout:
+            return  # shown again (after each label of a take): its range is known
         self._layout = layout
+        self._sequence = joints
         valid = joints[np.any(joints != 0, axis=-1)]
         self._centre = valid.mean(axis=0) if len(valid) else np.zeros(3)
         extent = np.abs(valid - self._centre).max() if len(valid) else 1.0

@@ -546,6 +546,10 @@ MAX_FRAME_GAP = 3600.0
 """Seconds between two frames beyond which a timestamp is taken for a damaged value."""
 
 
+def _dims(shape: tuple[int, ...]) -> str:
+    return " x ".join(map(str, shape))
+
+
 def _values(doc: dict, key: str, shape: tuple[int, ...], what: str) -> np.ndarray:
     """``doc[key]`` as a float32 array of ``shape``, with a message a person can act on."""
     if doc[key] is None:
@@ -554,30 +558,32 @@ def _values(doc: dict, key: str, shape: tuple[int, ...], what: str) -> np.ndarra
             if key in ("w", "j")
             else f'"{key}" is null: leave it out (it is optional)'
         )
-    dims = " x ".join(str(d) for d in shape)
     try:
         a = np.asarray(doc[key], np.float64)
     except (ValueError, TypeError):
         raise ValueError(
-            f'"{key}" is not a list of numbers of one shape (expected {dims}: {what}, '
+            f'"{key}" is not a list of numbers of one shape (expected {_dims(shape)}: {what}, '
             "flat or nested in that order)"
         ) from None
-    if a.size != int(np.prod(shape)):
+    if a.size != math.prod(shape):
         raise ValueError(
-            f'"{key}" has {a.size} values, expected {int(np.prod(shape))} ({what}: {dims})'
+            f'"{key}" has {a.size} values, expected {math.prod(shape)} ({what}: {_dims(shape)})'
         )
     if a.ndim > 1 and (a.ndim > len(shape) or a.shape[1:] != shape[1 - a.ndim :]):
         # Flattened as it came, joints x bodies x xyz read as bodies x joints x xyz:
         # other joints, silently (a trial).
         raise ValueError(
-            f'"{key}" is nested as {" x ".join(map(str, a.shape))}, expected {dims} '
+            f'"{key}" is nested as {" x ".join(map(str, a.shape))}, expected {_dims(shape)} '
             f"({what}): give it flat, or nested in that order"
         )
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f'a coordinate in "{key}" is NaN, infinite or null')
-    if np.abs(a).max(initial=0.0) > MAX_COORDINATE:
+    # One reduction per frame (NaN and infinity fail the comparison too): three of
+    # them made reading a 65-minute take 6 s, paid again for every label (a trial).
+    largest = float(np.abs(a).max(initial=0.0))
+    if not largest <= MAX_COORDINATE:
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f'a coordinate in "{key}" is NaN, infinite or null')
         raise ValueError(
-            f'a coordinate in "{key}" is too large ({np.abs(a).max():g}, beyond '
+            f'a coordinate in "{key}" is too large ({largest:g}, beyond '
             f"±{MAX_COORDINATE:g}: a damaged value)"
         )
     return a.astype(np.float32).reshape(shape)
@@ -867,6 +873,9 @@ INFO_SAMPLE_FRAMES = 16
 # every change in the Teach panel, and the sample would be parsed again each time.
 _UNITS_CHECKED: dict[tuple[str, int, int], str | None] = {}
 _UNITS_CHECKED_MAX = 50_000
+# The whole summary of a readable file, the same way: a 65-minute take was read in full
+# twice for each label made in Teach (~0.3 s each; a trial).
+_INFOS: dict[tuple[str, int, int], RecordingInfo] = {}
 
 
 def _sampled_units_problem(frame_lines: list[str], header: dict) -> str | None:
@@ -917,6 +926,8 @@ def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
             key: tuple[str, int, int] | None = (str(path), st.st_size, st.st_mtime_ns)
         except OSError:
             key = None  # _read_lines names the problem
+        if key is not None and key in _INFOS:
+            return _INFOS[key]
         lines, _ = _read_lines(path)
         if not lines:
             raise DataFormatError(path, "empty file (no header)", line=1)
@@ -949,7 +960,7 @@ def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
                 _UNITS_CHECKED[key] = problem
         if problem is not None:
             raise DataFormatError(path, problem)
-        return RecordingInfo(
+        info = RecordingInfo(
             name=nfc(path.stem),
             path=path,
             layout=header["layout"],
@@ -961,6 +972,11 @@ def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
             created=str(header.get("created", "")),
             detected=sum(map(_has_person, frame_lines[: max(frames, 0)])),
         )
+        if key is not None:
+            if len(_INFOS) >= _UNITS_CHECKED_MAX:
+                _INFOS.clear()
+            _INFOS[key] = info
+        return info
     except DataFormatError as exc:
         return RecordingInfo(name=nfc(path.stem), path=path, error=str(exc))
 

@@ -957,6 +957,49 @@ def test_labelling_a_second_span_selects_its_row(qtbot, settings, tmp_path):
         jobs.stop_all()
 
 
+def test_labelling_does_not_read_the_take_again_until_its_file_changes(
+    qtbot, settings, tmp_path, monkeypatch
+):
+    """Each label re-selected the take and read its file again: a 65-minute recording
+    froze Teach ~3 s a label (a trial). The take is read once while its file stays as
+    it was, and again once it changes (written again by an import)."""
+    import app.panels.teach as teach
+    from core.datasets import read_file
+
+    root = tmp_path / "my-actions"
+    drink = read_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+    custom.import_sequence(root, "session", drink)
+    reads: list[str] = []
+    real_read = teach.read_recording
+
+    def counted(path):
+        reads.append(path.name)
+        return real_read(path)
+
+    monkeypatch.setattr(teach, "read_recording", counted)
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        assert panel.select_take("session") and reads == ["session.jsonl"]
+        for first, action in ((0, "drink"), (40, "wave"), (80, "kick")):
+            panel.timeline.enable_selection(first, first + 15)
+            assert panel.label_span(action)
+        assert len(custom.read_labels(root)) == 3 and errors == []
+        assert reads == ["session.jsonl"]  # shown again after each label, not read
+        assert panel.recording is not None and panel.recording.num_frames == 103
+        # the same name written again with other frames: read, not the old copy shown
+        custom.import_sequence(
+            root,
+            "session",
+            dataclasses.replace(drink, joints=drink.joints[:50]),
+            overwrite=True,
+        )
+        panel.refresh()
+        assert panel.select_take("session") and reads[-1] == "session.jsonl"
+        assert len(reads) == 2 and panel.recording.num_frames == 50
+    finally:
+        jobs.stop_all()
+
+
 def test_a_model_finished_for_a_folder_left_meanwhile_is_said(
     qtbot, settings, tmp_path
 ):

@@ -107,6 +107,30 @@ def test_recording_roundtrip_torn_and_incomplete(tmp_path: Path, ucla_clips) -> 
     assert "header" in recording_info(path).error
 
 
+def test_a_listing_follows_a_take_while_it_is_written(
+    tmp_path: Path, ucla_clips
+) -> None:
+    """The listing keeps what it read of a file it saw unchanged (a 65-minute take was
+    read in full twice for each label made in Teach); a file that grew, or was written
+    again, is read again."""
+    path = tmp_path / "rec.jsonl"
+    frame = ucla_clips[0].joints[0]
+    with RecordingWriter(path, "ucla20", SourceInfo("import", fps=30.0)) as w:
+        for t in range(10):
+            w.add_joints(t / 30, frame)
+        w.sync()
+        first = recording_info(path)
+        assert (first.frames, first.complete) == (10, False)
+        assert recording_info(path) == first  # unchanged file, same summary
+        for t in range(10, 25):
+            w.add_joints(t / 30, frame)
+        w.sync()
+        assert recording_info(path).frames == 25
+    assert (recording_info(path).frames, recording_info(path).complete) == (25, True)
+    path.write_text("not a recording\n")
+    assert "header" in recording_info(path).error
+
+
 def test_export_ntu_skeleton_reads_back(tmp_path: Path, takes: Path) -> None:
     rec = read_recording(next(takes.glob("*.jsonl")))
     out = export_ntu_skeleton(rec, tmp_path / "take.skeleton")
