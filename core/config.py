@@ -36,6 +36,23 @@ STRATEGIES: tuple[str, ...] = (
 )
 """Training strategies (paper section 3.3 and the baselines of section 4)."""
 
+STRATEGY_SUMMARY: dict[str, str] = {
+    "pretrain": "self-supervised MS²L pretraining on the chosen pretext tasks, no labels",
+    "linear": "a classifier on a frozen encoder, a pretrained run's or a random one "
+    "(Table 1, Rand-U)",
+    "finetune": "a pretrained run's encoder trained further, with a classifier, on "
+    "the labels (Table 3, Pretrain)",
+    "moving": "from a pretrained run, the pretext losses handed over to the classifier "
+    "(Eq. 4, Table 3, Moving)",
+    "joint": "the pretext losses beside the classifier, from random weights (Eq. 5, "
+    "Table 3, Jointly)",
+    "scratch": "supervised from random weights (Rand-S, or Rand-SS with fewer labels)",
+    "semi": "finetune on a share of the labels (Table 2): the same as finetune with "
+    "--label-fraction, which semi requires",
+    "transfer": "finetune from a run on another dataset or layout (Table 6)",
+}
+"""One line per strategy: ``ms2l train --help`` and the Train panel's tooltips."""
+
 TASKS: tuple[str, ...] = ("motion", "jigsaw", "contrastive")
 """Self-supervised tasks: motion prediction (Eq. 1), jigsaw (Eq. 2), contrastive (Eq. 3)."""
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from PyQt6.QtCore import QSignalBlocker, pyqtSignal, pyqtSlot
+from PyQt6.QtCore import QSignalBlocker, Qt, pyqtSignal, pyqtSlot
 from PyQt6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -49,6 +49,7 @@ from core.config import (
     NEEDS_INIT,
     PRESETS,
     STRATEGIES,
+    STRATEGY_SUMMARY,
     TAKES_INIT,
     USES_CLS,
     TrainConfig,
@@ -114,6 +115,10 @@ class TrainPanel(QWidget):
         self.protocol = QComboBox()
         self.strategy = QComboBox()
         self.strategy.addItems(list(STRATEGIES))
+        for i, name in enumerate(STRATEGIES):  # what each does, on the list's rows
+            self.strategy.setItemData(
+                i, STRATEGY_SUMMARY[name], Qt.ItemDataRole.ToolTipRole
+            )
         self.strategy.setCurrentText(ctx.recall("train/strategy", "scratch"))
         self.init_from = QLineEdit()
         self.init_from.setPlaceholderText(
@@ -487,6 +492,7 @@ class TrainPanel(QWidget):
 
     @pyqtSlot(str)
     def _on_strategy_changed(self, strategy: str) -> None:
+        self.strategy.setToolTip(STRATEGY_SUMMARY.get(strategy, ""))
         self.init_row.setEnabled(strategy in TAKES_INIT)
         self.encoder_lr.setEnabled(strategy in NEEDS_INIT)
         self.labels_row.setEnabled(strategy in USES_CLS)

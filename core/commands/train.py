@@ -27,6 +27,7 @@ from core.config import (
     DEFAULT_PRESET,
     PRESETS,
     STRATEGIES,
+    STRATEGY_SUMMARY,
     TASKS,
     TrainConfig,
     make_config,
@@ -64,7 +65,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--protocol",
         help="xview, xview-val, xsub or xset; custom: recording (default) or subject",
     )
-    p.add_argument("--strategy", choices=STRATEGIES)
+    p.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        metavar="STRATEGY",
+        help="; ".join(f"{k}: {v}" for k, v in STRATEGY_SUMMARY.items()),
+    )
     p.add_argument(
         "--preset",
         choices=PRESETS,

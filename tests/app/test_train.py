@@ -7,9 +7,10 @@ import re
 import time
 
 import pytest
-from PyQt6.QtCore import QElapsedTimer, QTimer
+from PyQt6.QtCore import QElapsedTimer, Qt, QTimer
 
 from app.panels.train import TrainPanel
+from core.config import STRATEGIES
 from core.training.events import BatchDone, RunFinished, RunStarted
 from tests.app.conftest import make_context
 from tests.conftest import require_data
@@ -301,6 +302,24 @@ def test_semi_starts_with_a_labels_setting_and_uses_only_that_share(
     panel.strategy.setCurrentText("linear")
     cfg = panel.build_config()
     assert (cfg.data.labels_per_class, cfg.data.label_fraction) == (3, 1.0)
+
+
+def test_each_strategy_says_what_it_does(panel):
+    """Eight names (semi beside finetune, joint beside moving) and nothing said of
+    them in the panel: a researcher could not tell semi from finetune on a share of
+    the labels (a trial)."""
+    tips = {
+        panel.strategy.itemText(i): panel.strategy.itemData(
+            i, Qt.ItemDataRole.ToolTipRole
+        )
+        for i in range(panel.strategy.count())
+    }
+    assert set(tips) == set(STRATEGIES) and all(tips.values())
+    assert "--label-fraction" in tips["semi"] and "Eq. 5" in tips["joint"]
+    panel.strategy.setCurrentText("moving")  # the field says the one chosen
+    assert panel.strategy.toolTip() == tips["moving"]
+    panel.strategy.setCurrentText("linear")
+    assert panel.strategy.toolTip() == tips["linear"]
 
 
 def test_linear_evaluation_starts_from_the_run_chosen_or_a_shipped_models_name(
