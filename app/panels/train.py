@@ -880,7 +880,11 @@ def log_line(event: Event) -> str:
     progress, run starts, which the panel words itself)."""
     if isinstance(event, EpochDone):
         terms = ", ".join(f"{k} {v:.4f}" for k, v in loss_terms(event.losses).items())
-        acc = "" if event.val_acc is None else f", val acc {100 * event.val_acc:.1f}%"
+        acc = (
+            ""
+            if event.val_acc is None
+            else f", {event.split} acc {100 * event.val_acc:.1f}%"
+        )
         return f"epoch {event.epoch}: {terms}{acc} ({event.seconds:.1f} s)"
     if isinstance(event, CheckpointSaved):
         best = " (best so far)" if event.is_best else ""

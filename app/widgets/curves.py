@@ -23,10 +23,12 @@ PALETTE = ("#42a5f5", "#ef5350", "#66bb6a", "#ffa726", "#ab47bc", "#26c6da", "#d
 # Each loss term keeps its colour from one run (strategy) to the next ("motion" was
 # blue in one, red in another); other names take the palette's next free colour.
 TERM_COLOURS = {"cls": "#42a5f5", "motion": "#ef5350", "jigsaw": "#66bb6a",
-                "contrastive": "#ffa726", "total": "#ab47bc", "val loss": "#26c6da"}  # fmt: skip
+                "contrastive": "#ffa726", "total": "#ab47bc", "val loss": "#26c6da",
+                "test loss": "#26c6da"}  # fmt: skip
 
 
 SHOWN_NAMES = {"cls": "classification", "val loss": "validation loss"}
+# ("test loss": the protocol's test split, e.g. NW-UCLA view 3 under xview, named so)
 """A loss term's name in the key, where the engine's short one is jargon ("cls")."""
 
 
@@ -196,7 +198,7 @@ class TrainingCurves(QWidget):
         Args:
             x: Position in epochs (``epoch - 1 + step / steps_per_epoch``).
             losses: Loss term name -> value; non-finite values are skipped.
-            prefix: Added to each name (e.g. ``"val "``).
+            prefix: Added to each name (e.g. ``"val "``, ``"test "``).
         """
         for name, value in losses.items():
             if value is None or not np.isfinite(value):
@@ -251,7 +253,9 @@ class TrainingCurves(QWidget):
             )
         elif isinstance(event, EpochDone):
             if val_loss and event.val_loss is not None:
-                self.add_losses(float(event.epoch), {"loss": event.val_loss}, "val ")
+                self.add_losses(
+                    float(event.epoch), {"loss": event.val_loss}, f"{event.split} "
+                )
             if event.val_acc is not None:
                 self.add_accuracy(float(event.epoch), event.val_acc)
 
@@ -288,7 +292,7 @@ class TrainingCurves(QWidget):
             xs = self._x[key]
             # a run of one step: its point (a line alone drew nothing)
             lone = "o" if len(xs) == 1 else None
-            if not key.startswith("val ") and curve.opts["symbol"] != lone:
+            if not key.startswith(("val ", "test ")) and curve.opts["symbol"] != lone:
                 curve.setSymbol(lone)
             curve.setData(np.asarray(xs), np.asarray(self._y[key]))
         self.acc_curve.setData(np.asarray(self._acc_x), np.asarray(self._acc_y))

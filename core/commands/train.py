@@ -405,8 +405,10 @@ class ProgressBar:
             parts = [f"epoch {event.epoch}/{self.total_epochs}"]
             parts += [f"{k} {v:.4f}" for k, v in event.losses.items()]
             if event.val_acc is not None:
+                split = event.split
                 parts.append(
-                    f"val_loss {event.val_loss:.4f} val_acc {100 * event.val_acc:.2f}%"
+                    f"{split}_loss {event.val_loss:.4f} "
+                    f"{split}_acc {100 * event.val_acc:.2f}%"
                 )
             parts.append(f"{event.seconds:.1f}s")
             print("  ".join(parts), file=s, flush=True)

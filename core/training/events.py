@@ -55,6 +55,13 @@ class BatchDone:
     lr: float
 
 
+def short_split(held_out: str) -> str:
+    """``"test"`` for a protocol's test split, else ``"val"``: a run on NW-UCLA
+    ``xview`` said "val acc" of view 3, its test view, to a researcher who must not
+    choose a setting by it (a trial)."""
+    return "test" if held_out == "test" else "val"
+
+
 @dataclass(frozen=True)
 class EpochDone:
     """One epoch finished, with its validation result.
@@ -66,6 +73,9 @@ class EpochDone:
         val_acc: Validation accuracy in [0, 1], or ``None``.
         lr: Learning rate at the end of the epoch.
         seconds: Wall time of the epoch including validation.
+        held_out: What the validation split is: ``"validation"`` (drawn from the
+            training data: a ``*-val`` protocol, a custom dataset) or ``"test"`` (the
+            protocol's test split, e.g. NW-UCLA view 3 under ``xview``).
     """
 
     epoch: int
@@ -74,6 +84,12 @@ class EpochDone:
     val_acc: float | None
     lr: float
     seconds: float
+    held_out: str = "validation"
+
+    @property
+    def split(self) -> str:
+        """``"val"`` or ``"test"``: how the figures are named for a person."""
+        return short_split(self.held_out)
 
 
 @dataclass(frozen=True)
@@ -106,6 +122,7 @@ class RunFinished:
         last_val_acc: Accuracy of the last validation (for a run that finished, the
             last epoch's: the last epoch is always validated), or ``None`` without
             validation.
+        held_out: ``"validation"`` or ``"test"``, as in :class:`EpochDone`.
     """
 
     run_dir: Path
@@ -113,6 +130,7 @@ class RunFinished:
     cancelled: bool
     epoch: int = 0
     last_val_acc: float | None = None
+    held_out: str = "validation"
 
     def accuracy_text(self) -> str:
         """The validation accuracy for a person, last epoch first (``""`` if none).
@@ -121,11 +139,12 @@ class RunFinished:
         when the validation split is a test split (``select="last"``); the best one,
         picked by looking at that split, is only shown beside it when it differs.
         """
+        split = short_split(self.held_out)
         if self.last_val_acc is None:
             if self.best_val_acc is None:
                 return ""
-            return f"best val acc {100 * self.best_val_acc:.2f}%"
-        text = f"val acc {100 * self.last_val_acc:.2f}% at the last epoch"
+            return f"best {split} acc {100 * self.best_val_acc:.2f}%"
+        text = f"{split} acc {100 * self.last_val_acc:.2f}% at the last epoch"
         if self.best_val_acc is not None and self.best_val_acc > self.last_val_acc:
             text += f" (best {100 * self.best_val_acc:.2f}%)"
         return text

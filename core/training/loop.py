@@ -876,6 +876,7 @@ def _train(
 ) -> Iterator[Event]:
     name = cfg.strategy.name
     seed = cfg.run.seed
+    held_out = held_out_name(cfg.data.dataset, cfg.data.protocol)  # its figures' name
     params = [p for p in model.parameters() if p.requires_grad]
     groups = param_groups(model, cfg.optim.encoder_lr_scale)
     # loading an optimiser's state replaces its groups' settings with the saved ones
@@ -1077,7 +1078,7 @@ def _train(
         done = EpochDone(
             epoch, means, val_loss, val_acc,
             lr_at(cfg, global_step, epoch, total_steps),
-            time.perf_counter() - t0,
+            time.perf_counter() - t0, held_out,
         )  # fmt: skip
         log.write(done)
         yield done
@@ -1126,7 +1127,9 @@ def _train(
             )
             log.write(note)
             yield note
-    finished = RunFinished(run_dir, best_acc, cancelled, max(epoch, 0), last_acc)
+    finished = RunFinished(
+        run_dir, best_acc, cancelled, max(epoch, 0), last_acc, held_out
+    )
     log.write(finished)
     yield finished
 

@@ -185,9 +185,14 @@ def test_the_encoder_is_chosen_in_the_panel_and_recorded(qtbot, panel):
     assert saved["data"]["stream"] == "bone"
     # One loss term: its "total" (the same numbers) is not drawn on top of it, and the
     # one validation point has a symbol, or a single epoch shows no val loss at all.
-    qtbot.waitUntil(lambda: panel.curves.points("val loss") == 1, timeout=1000)
+    # (xview's held-out view 3 is its test split, and is named so: "val" misled.)
+    qtbot.waitUntil(lambda: panel.curves.points("test loss") == 1, timeout=1000)
     assert panel.curves.points("cls") == 2 and "total" not in panel.curves.curves
-    assert panel.curves.curves["val loss"].opts["symbol"] == "o"
+    assert panel.curves.curves["test loss"].opts["symbol"] == "o"
+    assert "test loss" in panel.curves.legend_text() and "val" not in (
+        panel.curves.legend_text()
+    )
+    assert "test acc" in panel.log.toPlainText()
     assert "epoch 1: cls " in panel.log.toPlainText()
     assert "total" not in panel.log.toPlainText()
 

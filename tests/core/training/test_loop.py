@@ -186,6 +186,9 @@ def test_the_finished_run_reports_its_last_epoch_before_its_best():
     same = RunFinished(Path("r"), 0.5, False, 3, 0.5)
     assert same.accuracy_text() == "val acc 50.00% at the last epoch"
     assert RunFinished(Path("r"), None, False, 3).accuracy_text() == ""
+    # a protocol's test split is named so (NW-UCLA xview's view 3 read "val acc")
+    test = RunFinished(Path("r"), 0.5, False, 3, 0.5, held_out="test")
+    assert test.accuracy_text() == "test acc 50.00% at the last epoch"
 
 
 def test_cancel_while_the_cache_is_built_stops_at_once(tiny_data, tmp_path):
