@@ -1695,6 +1695,16 @@ _PLAIN_LOG = (
     (
         re.compile(
             r"note: the data's \S+ skeletons are read in the model's (?P<layout>\S+) "
+            r"layout: (?P<joints>.+?) not used; (?P<made>.+?) made up from "
+            r"neighbouring joints"
+        ),
+        "your takes are read as the model's skeleton ({layout}); these joints of "
+        "theirs are not used: {joints}; and these, which they do not have, are made "
+        "up from the joints beside them: {made}",
+    ),
+    (
+        re.compile(
+            r"note: the data's \S+ skeletons are read in the model's (?P<layout>\S+) "
             r"layout: (?P<joints>.+?) not used"
         ),
         "your takes are read as the model's skeleton ({layout}); these joints of "

@@ -618,7 +618,19 @@ def _layout_note(data_layout: str, model_layout: str, shared: bool) -> list[str]
         weights = torso_matrix(model_layout) @ weights
     names = get_layout(data_layout).joints
     unused = [names[v] for v in range(weights.shape[1]) if not np.any(weights[:, v])]
-    left_out = f": {', '.join(unused)} not used" if unused else ""
+    made = made_up_joints(data_layout, model_layout)
+    if shared:  # the torso joints are said below
+        torso = torso_matrix(model_layout)
+        rebuilt_joints = {
+            get_layout(model_layout).joints[v]
+            for v in range(len(torso))
+            if not np.array_equal(torso[v], np.eye(len(torso))[v])
+        }
+        made = [j for j in made if j not in rebuilt_joints]
+    said = [f"{', '.join(unused)} not used"] if unused else []
+    # and what the model is given that the data never measured (Kinect v1 data read
+    # by an NTU model: six joints copied or blended from their neighbours, unsaid)
+    said += [f"{', '.join(made)} made up from neighbouring joints"] if made else []
     rebuilt = (
         " (its torso joints are rebuilt from the hips and shoulders, one joint "
         "definition for webcam and Kinect)"
@@ -627,8 +639,27 @@ def _layout_note(data_layout: str, model_layout: str, shared: bool) -> list[str]
     )
     return [
         f"note: the data's {data_layout} skeletons are read in the model's "
-        f"{model_layout} layout{left_out}{rebuilt}"
+        f"{model_layout} layout" + (": " + "; ".join(said) if said else "") + rebuilt
     ]
+
+
+def made_up_joints(data_layout: str, model_layout: str) -> list[str]:
+    """The model layout's joints that the data's layout does not measure: blended
+    from several of its joints, or a copy of one that is already the model's own
+    (``ThumbLeft`` from ``HandLeft``); a joint under another name (``SpineBase`` from
+    ``HipCenter``) is measured."""
+    weights = conversion_matrix(data_layout, model_layout)
+    rows = [np.flatnonzero(w) for w in weights]
+    single = [int(r[0]) for r in rows if len(r) == 1]
+    names = get_layout(model_layout).joints
+    source = get_layout(data_layout).joints
+    made = []
+    for v, r in enumerate(rows):
+        if len(r) != 1:
+            made.append(names[v])
+        elif single.count(int(r[0])) > 1 and source[int(r[0])] != names[v]:
+            made.append(names[v])  # a copy beside the joint's own
+    return made
 
 
 def _cut_spans(metas: list[dict[str, Any]]) -> list[str]:

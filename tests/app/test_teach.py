@@ -876,6 +876,14 @@ def test_training_and_renaming_speak_to_the_person_teaching(qtbot, settings, tmp
             "your takes are read as the model's skeleton (ucla20); these joints of "
             "theirs are not used: Neck, ThumbLeft"
         )
+        assert plain_log(
+            "note: the data's ucla20 skeletons are read in the model's ntu25 layout: "
+            "Spine not used; SpineMid, ThumbLeft made up from neighbouring joints"
+        ) == (
+            "your takes are read as the model's skeleton (ntu25); these joints of "
+            "theirs are not used: Spine; and these, which they do not have, are made "
+            "up from the joints beside them: SpineMid, ThumbLeft"
+        )
         # The empty accuracy plot says why (it said nothing: a trial).
         assert panel.curves.acc_note.isVisible()
         assert panel.curves.acc_note.toPlainText().startswith(
