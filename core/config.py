@@ -48,7 +48,7 @@ STRATEGY_SUMMARY: dict[str, str] = {
     "Table 3, Jointly)",
     "scratch": "supervised from random weights (Rand-S, or Rand-SS with fewer labels)",
     "semi": "finetune on a share of the labels (Table 2): the same as finetune with "
-    "--label-fraction, which semi requires",
+    "--label-fraction or --labels-per-class, one of which semi requires",
     "transfer": "finetune from a run on another dataset or layout (Table 6)",
 }
 """One line per strategy: ``ms2l train --help`` and the Train panel's tooltips."""

@@ -148,9 +148,9 @@ class TeachPanel(QWidget):
         self._previous_model: Path | None = None
         self.recording: Recording | None = None
         self._recording_root: Path | None = None  # the dataset folder it belongs to
-        # the shown recording's file as read (path, mtime, size): showing it again
-        # unchanged does not read it again
-        self._recording_file: tuple[str, int, int] | None = None
+        # the shown recording's file as read (file_stamp): showing it again unchanged
+        # does not read it again
+        self._recording_file: tuple[str, int, int, int, int] | None = None
         self._playback_joints: np.ndarray | None = None
         self._frame_of: str | None = None  # the take whose frame the view shows
         self._frame = 0
@@ -859,7 +859,7 @@ class TeachPanel(QWidget):
             # Labelling re-selects the take: a 65-minute one was read again for each
             # label, and Teach froze ~3 s a label (a trial). Not when its file changed
             # (a take being recorded, written again by an import).
-            same = stamp == self._recording_file
+            same = stamp is not None and stamp == self._recording_file
             shown = self.recording
             rec = shown if same and shown is not None else read_recording(path)
         except (ValueError, OSError) as exc:
@@ -1740,10 +1740,15 @@ def plain_log(message: str) -> str:
     return message
 
 
-def file_stamp(path: Path) -> tuple[str, int, int]:
-    """What tells a file's versions apart: its path, modification time and size."""
-    st = path.stat()
-    return str(path), st.st_mtime_ns, st.st_size
+def file_stamp(path: Path) -> tuple[str, int, int, int, int] | None:
+    """What tells a file's versions apart: its path, inode, change and modification
+    times and size (a file replaced has another inode, a renamed one a new change
+    time); ``None`` if it cannot be read (reading it then says why)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return str(path), st.st_ino, st.st_ctime_ns, st.st_mtime_ns, st.st_size
 
 
 def _span_frames(info: RecordingInfo, iv: custom.LabelInterval) -> int:

@@ -31,6 +31,8 @@ SHOWN_NAMES = {"cls": "classification", "val loss": "validation loss"}
 # ("test loss": the protocol's test split, e.g. NW-UCLA view 3 under xview, named so)
 """A loss term's name in the key, where the engine's short one is jargon ("cls")."""
 
+ACCURACY_TITLES = {"val": "Validation accuracy", "test": "Test accuracy"}
+
 
 class SparseAxis(pg.AxisItem):
     """An axis whose ticks are at least ``min_pixels`` apart.
@@ -107,7 +109,7 @@ class TrainingCurves(QWidget):
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.legend.setVisible(False)
         self.acc_plot = pg.PlotWidget(
-            title="Validation accuracy",
+            title=ACCURACY_TITLES["val"],
             axisItems={
                 "left": SparseAxis("left"),
                 "bottom": SparseAxis("bottom", integers=True),
@@ -176,6 +178,7 @@ class TrainingCurves(QWidget):
         self._y.clear()
         self._acc_x.clear()
         self._acc_y.clear()
+        self.acc_plot.setTitle(ACCURACY_TITLES["val"])
         # An empty plot keeps its range: a run failing before its first batch showed
         # the last run's axes (20 epochs, losses up to 5) with nothing on them.
         self.loss_plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.02)
@@ -258,6 +261,8 @@ class TrainingCurves(QWidget):
                 )
             if event.val_acc is not None:
                 self.add_accuracy(float(event.epoch), event.val_acc)
+                # the split it is measured on (NW-UCLA xview: view 3, the test one)
+                self.acc_plot.setTitle(ACCURACY_TITLES[event.split])
 
     def truncate(self, last_x: float) -> None:
         """Drop every point after ``last_x`` (epochs a resumed run trains again)."""

@@ -153,6 +153,7 @@ class SkeletonView(QWidget):
         self.clear_frame()
         self.message.setText(text)
         self.message.setPos(0.0, 0.0)
+        self._sequence = None  # its range is gone: set again, it is measured again
         self._extent = 1.0
         self._fit_range()
         self.message.setVisible(True)

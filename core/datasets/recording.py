@@ -871,11 +871,14 @@ INFO_SAMPLE_FRAMES = 16
 
 # The units check's answer per (file, size, modification time): a listing is redone on
 # every change in the Teach panel, and the sample would be parsed again each time.
-_UNITS_CHECKED: dict[tuple[str, int, int], str | None] = {}
+# (path, inode, change time, modification time, size): a file replaced has another
+# inode, a renamed one a new change time.
+_FileKey = tuple[str, int, int, int, int]
+_UNITS_CHECKED: dict[_FileKey, str | None] = {}
 _UNITS_CHECKED_MAX = 50_000
 # The whole summary of a readable file, the same way: a 65-minute take was read in full
 # twice for each label made in Teach (~0.3 s each; a trial).
-_INFOS: dict[tuple[str, int, int], RecordingInfo] = {}
+_INFOS: dict[_FileKey, RecordingInfo] = {}
 
 
 def _sampled_units_problem(frame_lines: list[str], header: dict) -> str | None:
@@ -923,7 +926,9 @@ def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
     try:
         try:
             st = path.stat()
-            key: tuple[str, int, int] | None = (str(path), st.st_size, st.st_mtime_ns)
+            key: _FileKey | None = (
+                str(path), st.st_ino, st.st_ctime_ns, st.st_mtime_ns, st.st_size
+            )  # fmt: skip
         except OSError:
             key = None  # _read_lines names the problem
         if key is not None and key in _INFOS:

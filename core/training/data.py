@@ -618,7 +618,9 @@ def _layout_note(data_layout: str, model_layout: str, shared: bool) -> list[str]
         weights = torso_matrix(model_layout) @ weights
     names = get_layout(data_layout).joints
     unused = [names[v] for v in range(weights.shape[1]) if not np.any(weights[:, v])]
-    made = made_up_joints(data_layout, model_layout)
+    # (MediaPipe's landmarks become every Kinect joint by the sensor conversion: the
+    # list would be most of the skeleton)
+    made = [] if data_layout == "mp33" else made_up_joints(data_layout, model_layout)
     if shared:  # the torso joints are said below
         torso = torso_matrix(model_layout)
         rebuilt_joints = {

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from core import runs
+from core.datasets.splits import held_out_name
 from core.text import count
 from core.training.events import (
     BatchDone,
@@ -40,6 +41,7 @@ def read_history(run_dir: Path) -> list[Event]:
     except (OSError, UnicodeDecodeError):
         return []
     events: list[Event] = []
+    held_out = _held_out(run_dir)  # for lines written before events named their split
     for line in text.splitlines():
         try:
             doc = json.loads(line)
@@ -47,13 +49,17 @@ def read_history(run_dir: Path) -> list[Event]:
             if kind == "BatchDone":
                 events.append(BatchDone(**doc))
             elif kind == "EpochDone":
-                events.append(EpochDone(**doc))
+                events.append(EpochDone(**{"held_out": held_out, **doc}))
             elif kind == "CheckpointSaved":
                 events.append(CheckpointSaved(**{**doc, "path": Path(doc["path"])}))
             elif kind == "Log":
                 events.append(Log(**doc))
             elif kind == "RunFinished":
-                events.append(RunFinished(**{**doc, "run_dir": Path(doc["run_dir"])}))
+                events.append(
+                    RunFinished(
+                        **{"held_out": held_out, **doc, "run_dir": Path(doc["run_dir"])}
+                    )
+                )
             elif kind == "RunStarted":
                 what = (
                     f"resumed at epoch {doc['start_epoch']}"
@@ -69,3 +75,16 @@ def read_history(run_dir: Path) -> list[Event]:
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             continue  # a line cut short by a killed process, or damaged
     return events
+
+
+def _held_out(run_dir: Path) -> str:
+    """``"validation"`` or ``"test"``: the run's held-out split, from its config (a run
+    resumed after the events named it drew its old epochs as "val" beside its new
+    "test" ones)."""
+    try:
+        data = json.loads((Path(run_dir) / runs.CONFIG).read_text(encoding="utf-8"))
+        return held_out_name(
+            str(data["data"]["dataset"]), str(data["data"]["protocol"])
+        )
+    except (OSError, ValueError, TypeError, KeyError, RecursionError):
+        return "validation"

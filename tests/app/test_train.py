@@ -193,6 +193,9 @@ def test_the_encoder_is_chosen_in_the_panel_and_recorded(qtbot, panel):
         panel.curves.legend_text()
     )
     assert "test acc" in panel.log.toPlainText()
+    assert panel.curves.acc_plot.getPlotItem().titleLabel.text == "Test accuracy"
+    panel.curves.clear()  # a new run: the title waits for its split
+    assert panel.curves.acc_plot.getPlotItem().titleLabel.text == "Validation accuracy"
     assert "epoch 1: cls " in panel.log.toPlainText()
     assert "total" not in panel.log.toPlainText()
 

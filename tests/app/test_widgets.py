@@ -49,6 +49,29 @@ def test_skeleton_view_draws_every_bone_and_rotates_with_the_slider(qtbot):
     assert not np.allclose(view.frame_points(), before)
 
 
+def test_a_sequence_shown_again_keeps_its_range_after_a_message(qtbot):
+    """Showing the same sequence again skips measuring it (each label of a long take
+    shows it again), but not after a message, which set the view to +-1: a clip of
+    +-16 m came back drawn on +-1.3 (a review)."""
+    view = SkeletonView()
+    qtbot.addWidget(view)
+    seq = np.zeros((3, 1, 20, 3), np.float32)
+    seq[:, 0, :, 0] = np.linspace(-15.0, 15.0, 20)
+    seq[:, 0, :, 1] = 1.0
+
+    def half_width() -> float:
+        (x0, x1), _ = view.plot.getViewBox().viewRange()
+        return (x1 - x0) / 2
+
+    view.set_sequence(seq, UCLA20)
+    wide = half_width()
+    assert wide > 15
+    view.show_message("nothing selected")
+    assert half_width() < 2
+    view.set_sequence(seq, UCLA20)
+    assert half_width() == pytest.approx(wide)
+
+
 def test_curves_are_drawn_by_the_timer_not_by_the_slot(qtbot):
     curves = TrainingCurves(refresh_hz=30)
     qtbot.addWidget(curves)

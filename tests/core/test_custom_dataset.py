@@ -108,11 +108,21 @@ def test_recording_roundtrip_torn_and_incomplete(tmp_path: Path, ucla_clips) -> 
 
 
 def test_a_listing_follows_a_take_while_it_is_written(
-    tmp_path: Path, ucla_clips
+    tmp_path: Path, ucla_clips, monkeypatch
 ) -> None:
     """The listing keeps what it read of a file it saw unchanged (a 65-minute take was
     read in full twice for each label made in Teach); a file that grew, or was written
     again, is read again."""
+    import core.datasets.recording as recording
+
+    reads: list[str] = []
+    real = recording._read_lines
+
+    def counted(path: Path) -> tuple[list[str], bool]:
+        reads.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(recording, "_read_lines", counted)
     path = tmp_path / "rec.jsonl"
     frame = ucla_clips[0].joints[0]
     with RecordingWriter(path, "ucla20", SourceInfo("import", fps=30.0)) as w:
@@ -121,12 +131,20 @@ def test_a_listing_follows_a_take_while_it_is_written(
         w.sync()
         first = recording_info(path)
         assert (first.frames, first.complete) == (10, False)
-        assert recording_info(path) == first  # unchanged file, same summary
+        assert recording_info(path) == first and len(reads) == 1  # not read again
         for t in range(10, 25):
             w.add_joints(t / 30, frame)
         w.sync()
         assert recording_info(path).frames == 25
     assert (recording_info(path).frames, recording_info(path).complete) == (25, True)
+    # renamed onto another take of the same size and times: the other take's summary
+    other = tmp_path / "other.jsonl"
+    other.write_bytes(path.read_bytes().replace(b'"fps": 30.0', b'"fps": 25.0'))
+    os.utime(other, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns))
+    assert other.stat().st_size == path.stat().st_size
+    assert recording_info(path).source.fps == 30.0
+    os.replace(other, path)
+    assert recording_info(path).source.fps == 25.0
     path.write_text("not a recording\n")
     assert "header" in recording_info(path).error
 

@@ -230,6 +230,25 @@ def test_a_runs_history_reads_back_as_its_events(tiny_data, tmp_path):
     assert [e.epoch for e in events if isinstance(e, EpochDone)] == [1, 2]
     assert isinstance(events[-1], RunFinished) and events[-1].run_dir == run_dir
     assert read_history(tmp_path / "nothing") == []
+    # xview holds view 3 out as its test split; lines written before the events
+    # named it take it from the run's config (a resumed run drew its old epochs as
+    # "val" beside its new "test" ones: a review)
+    assert {e.held_out for e in events if isinstance(e, (EpochDone, RunFinished))} == {
+        "test"
+    }
+    text = (run_dir / "metrics.jsonl").read_text()
+    (run_dir / "metrics.jsonl").write_text(text.replace(', "held_out": "test"', ""))
+    assert "held_out" not in (run_dir / "metrics.jsonl").read_text()
+    old = [e for e in read_history(run_dir) if isinstance(e, (EpochDone, RunFinished))]
+    assert len(old) == 3 and {e.held_out for e in old} == {"test"}
+
+
+def test_train_help_says_what_each_strategy_does(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "semi: finetune on a share of the labels (Table 2)" in out
+    assert "joint: the pretext losses beside the classifier" in out
 
 
 def test_eval_of_a_run_folder_it_cannot_write_reports_elsewhere(
