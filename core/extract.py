@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import csv
+import hashlib
 import io
 import math
 import multiprocessing
@@ -88,6 +89,9 @@ class ExtractStarted:
         expected: Frames to process: the frame counts of the headers of the videos
             to do (at most ``max_frames`` each; a video that does not open counts 0),
             or 0 when a header does not say (then progress is counted in videos).
+        same: One line per video that is the same file as another video of the
+            import or as the source of a recording of the dataset
+            (:func:`same_videos`); both are imported.
     """
 
     total: int
@@ -95,6 +99,7 @@ class ExtractStarted:
     workers: int
     ignored: tuple[str, ...] = ()
     expected: int = 0
+    same: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -309,6 +314,69 @@ def ignored_note(files: Sequence[str]) -> str:
         f"left out {len(files)} file(s) that are not videos "
         f"(videos: {', '.join(VIDEO_SUFFIXES)}, or by their first bytes): {shown}"
     )
+
+
+SAME_VIDEO_BYTES = 1 << 16
+"""Bytes read at each end of a video to tell copies apart (with its size)."""
+
+
+def _fingerprint(path: Path) -> tuple[int, str] | None:
+    """A video's size and a hash of its first and last :data:`SAME_VIDEO_BYTES`; two
+    files alike in both are taken for copies of one video. ``None`` if unreadable."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(SAME_VIDEO_BYTES)
+            fh.seek(max(len(head), size - SAME_VIDEO_BYTES))
+            tail = fh.read(SAME_VIDEO_BYTES)
+    except OSError:
+        return None
+    return size, hashlib.sha256(head + tail).hexdigest()
+
+
+def same_videos(jobs: Sequence[VideoJob], root: Path) -> tuple[str, ...]:
+    """Videos imported twice: a copy under another name or folder, or a video whose
+    copy a recording of the dataset already came from. Both go in, and the second
+    copy's frames train twice and may sit on both sides of the validation split,
+    which then looks better than it is (the same video imported twice went unnoticed:
+    a trial). Only files of one size are read (two 64 KiB ends each).
+
+    Returns:
+        One line per copy, naming both.
+    """
+    sources: dict[Path, str] = {}  # an existing recording's video -> its name
+    for info in list_recordings(root):
+        if info.source.kind == "video" and info.source.path:
+            sources.setdefault(Path(os.path.abspath(info.source.path)), info.name)
+    mine = {Path(os.path.abspath(j.video)): j.name for j in jobs}
+    files = {**{v: n for v, n in sources.items() if v not in mine}, **mine}
+    by_size: dict[int, list[Path]] = {}
+    for video in files:
+        try:
+            by_size.setdefault(video.stat().st_size, []).append(video)
+        except OSError:
+            continue  # a recording's video moved or deleted since: nothing to compare
+    seen: dict[tuple[int, str], Path] = {}
+    lines = []
+    for size in sorted(by_size):
+        if len(by_size[size]) < 2:
+            continue
+        for video in sorted(by_size[size], key=lambda v: (v not in mine, str(v))):
+            print_ = _fingerprint(video)
+            if print_ is None:
+                continue
+            first = seen.setdefault(print_, video)
+            if first == video or video not in mine and first not in mine:
+                continue
+            a, b = (first, video) if first in mine else (video, first)
+            was = "" if b in mine else " (already in the dataset)"
+            lines.append(
+                f"{a.name} (recording {files[a]!r}) is the same video as {b} "
+                f"(recording {files[b]!r}{was}): both are used, so its frames train "
+                "twice and may fall on both sides of the validation split; delete "
+                "one of the recordings (Teach: Delete take)"
+            )
+    return tuple(lines)
 
 
 def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
@@ -756,8 +824,9 @@ def extract(
         ]
     )
     yield ExtractStarted(
-        total, len(todo), workers, ignored_files(videos), progress.expected
-    )
+        total, len(todo), workers, ignored_files(videos), progress.expected,
+        same_videos(jobs, root),
+    )  # fmt: skip
     yield from skipped_events
 
     def finish(

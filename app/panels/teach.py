@@ -1326,6 +1326,8 @@ class TeachPanel(QWidget):
                 self.progress.setFormat("importing videos %v / %m")
             if event.ignored:
                 self._append_log(ignored_note(event.ignored))
+            for line in event.same:
+                self._append_log(f"⚠ {line}")
         elif isinstance(event, ExtractFrames) and self._import_by_frames:
             # Within the range and never back, though a header's count is an
             # estimate: core.extract counts each video up to its header's count.

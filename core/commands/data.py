@@ -467,6 +467,8 @@ def run_extract(args: argparse.Namespace) -> int:
                     )
                     if event.ignored:
                         bar.message(ignored_note(event.ignored))
+                    for line in event.same:
+                        bar.message(f"warning: {line}")
                     # One long video read "0/1" until it ended (a trial): frames
                     # move the bar, with the percentage and the time left.
                     by_frames = event.expected > 0

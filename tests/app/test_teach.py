@@ -304,6 +304,18 @@ def test_import_labelled_videos_from_the_panel(qtbot, settings, tmp_path):
         assert panel.last_import_event.extracted == 1 and panel.select_take("session")
         assert panel.takes.selectedItems()[0].parent().text(0) == "unlabelled (1)"
         assert "unlabelled: label it on Teach's timeline" in panel.log.toPlainText()
+        # the drink video again under another name: imported, and said to be a copy
+        again = tmp_path / "drink-again.avi"
+        again.symlink_to(drink)
+        panel.import_videos(again, workers=1)
+        qtbot.waitUntil(lambda: panel.import_job is None, timeout=120_000)
+        assert (
+            "⚠ drink-again.avi (recording 'drink-again') is the same video as "
+            in panel.log.toPlainText()
+        )
+        assert "(recording 'drink-take1' (already in the dataset))" in (
+            panel.log.toPlainText()
+        )
     finally:
         jobs.stop_all()
 

@@ -335,3 +335,42 @@ def test_a_capped_import_is_redone_without_the_cap(tmp_path, capsys):
     assert main(base) == 0
     assert "1 extracted, 0 already done" in capsys.readouterr().out
     assert [r.frames for r in list_recordings(out)] == [103]
+
+
+def test_the_same_video_imported_twice_is_said(tmp_path, capsys):
+    """A copy of a video under another name, in the same import or in a later one,
+    went in unnoticed (a trial): its frames trained twice and could sit on both sides
+    of the validation split. Both are still imported, and the import says which."""
+    from core.extract import same_videos
+
+    videos = tmp_path / "videos"
+    for folder in ("wave", "jump"):
+        (videos / folder).mkdir(parents=True)
+    (videos / "wave" / "w1.mp4").symlink_to(require_data("videos", "ta_chi.mp4"))
+    (videos / "jump" / "j1.avi").symlink_to(require_data("videos", NTU))
+    out = tmp_path / "ds"
+    args = ["--out", str(out), "--max-frames", "5", "--workers", "1"]
+    assert main(["data", "extract", str(videos), *args]) == 0
+    said = capsys.readouterr()
+    assert "same video" not in said.out + said.err  # two different videos
+    # a copy (not a link) under another folder and name, beside a new video
+    (videos / "kick").mkdir()
+    (videos / "kick" / "k1.mp4").write_bytes((videos / "wave" / "w1.mp4").read_bytes())
+    assert main(["data", "extract", str(videos), *args]) == 0
+    said = "".join(capsys.readouterr())
+    assert said.count("same video") == 1, said
+    assert "warning: k1.mp4 (recording 'kick-k1') is the same video as " in said
+    assert "(recording 'wave-w1'): both are used" in said
+    # the copy already imported: said again against the dataset's recording
+    copy = tmp_path / "elsewhere" / "session.mp4"
+    copy.parent.mkdir()
+    copy.write_bytes((videos / "jump" / "j1.avi").read_bytes())
+    assert main(["data", "extract", str(copy), *args]) == 0
+    said = "".join(capsys.readouterr())
+    assert "session.mp4 (recording 'session') is the same video as " in said
+    assert "(recording 'jump-j1' (already in the dataset))" in said, said
+    # a video imported again from where it was is no copy of itself: the folder
+    # again says its one copy (kick-k1) and the copy of j1 the dataset now holds
+    again = same_videos(plan(videos), out)
+    assert len(again) == 2 and "'kick-k1'" in again[0] + again[1], again
+    assert "'session' (already in the dataset)" in again[0] + again[1], again
