@@ -299,7 +299,10 @@ class TeachPanel(QWidget):
         self.takes.setSizePolicy(
             QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored
         )
-        self.takes.setMinimumHeight(80)
+        # Eight rows at least: at 1280x720 it had three, the rest scrolled inside a
+        # list inside a scrolling column (a UI review); the column scrolls instead.
+        rows = self.takes.fontMetrics().height() + 6
+        self.takes.setMinimumHeight(rows * (TAKES_MIN_ROWS + 1))
         self.play_button = QPushButton("Play")
         self.play_button.clicked.connect(self._on_play_clicked)
         rename = QPushButton("Rename…")
@@ -1725,6 +1728,10 @@ CEDED_FRAMES = 8
 """The most frames a new label gives up at an edge it shares with another action's
 label (about a pixel of the timeline on a two-minute recording)."""
 _SELECT_A_TAKE = "Select a take in the list to see its skeleton here"
+
+
+TAKES_MIN_ROWS = 8
+"""Rows of the takes list always in view (the column scrolls to show them)."""
 
 
 def plain_log(message: str) -> str:

@@ -754,6 +754,26 @@ def test_train_on_my_actions_is_in_view_without_scrolling(qtbot, settings, tmp_p
         jobs.stop_all()
 
 
+def test_the_takes_list_shows_eight_rows_on_a_small_screen(qtbot, settings, tmp_path):
+    """At 1280x720 the takes list had three rows, the rest scrolling inside a list
+    inside the scrolling column (a UI review): it keeps eight, the column scrolls."""
+    from app.panels.teach import TAKES_MIN_ROWS
+
+    _two_actions(tmp_path / "my-actions", takes=6)
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        panel.show()
+        qtbot.waitExposed(panel)
+        panel.resize(1280, 660)  # a 1280x720 window's panel
+        qtbot.wait(50)
+        rows = panel.takes.topLevelItem(0).child(0)
+        row = panel.takes.visualItemRect(rows).height()
+        assert row > 0 and panel.takes.topLevelItemCount() == 2
+        assert panel.takes.viewport().height() >= TAKES_MIN_ROWS * row
+    finally:
+        jobs.stop_all()
+
+
 def test_training_waits_for_the_take_being_recorded(qtbot, settings, tmp_path):
     """Train on my actions pressed during a take trained without it, unsaid (a
     trial: 'spin (5 takes)' beside a model trained on 4)."""
