@@ -37,6 +37,7 @@ WEIGHTS = "weights.pt"
 LAST = "last.pt"
 METRICS = "metrics.jsonl"
 EVAL = "eval.json"
+MODEL_CARD = "MODEL_CARD.md"  # beside a shipped model's weights
 
 
 def remove_evaluations(run_dir: str | os.PathLike[str]) -> list[str]:
@@ -144,8 +145,22 @@ def named_run(path: str | os.PathLike[str]) -> Path:
 def in_shipped_folder(path: str | os.PathLike[str]) -> bool:
     """Whether ``path`` lies in the shipped models' folder, which stays as the app
     came (nothing is written there: a file in it would change or become a shipped
-    model)."""
-    return Path(path).expanduser().resolve().is_relative_to(CHECKPOINTS_DIR.resolve())
+    model).
+
+    Another checkout's shipped models count too: a clone run with this install's
+    ``ms2l`` had ``ms2l eval resources/checkpoints/...`` rewrite its tracked files
+    (a trial). A folder ``resources/checkpoints/<name>`` holding a ``MODEL_CARD.md``
+    is taken for one.
+    """
+    resolved = Path(path).expanduser().resolve()
+    if resolved.is_relative_to(CHECKPOINTS_DIR.resolve()):
+        return True
+    return any(
+        folder.parent.name == CHECKPOINTS_DIR.name
+        and folder.parent.parent.name == CHECKPOINTS_DIR.parent.name
+        and (folder / MODEL_CARD).is_file()
+        for folder in (resolved, *resolved.parents)
+    )
 
 
 _ENCODER_TITLES = {"bigru": "BiGRU encoder", "gcn": "graph encoder"}

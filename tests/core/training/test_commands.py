@@ -155,6 +155,24 @@ def test_evaluating_a_shipped_model_never_writes_into_it(tmp_path, monkeypatch, 
     assert f"wrote {reports / 'eval.json'}" in capsys.readouterr().out
     assert (reports / "confusion.png").is_file()
     assert {p.name: p.stat().st_mtime_ns for p in shipped.iterdir()} == before
+    # Another checkout's shipped model (a clone run with this install's ms2l): its
+    # files are tracked too, and were rewritten (a trial); a copy elsewhere is a run.
+    import shutil
+
+    from core.runs import in_shipped_folder
+
+    clone = tmp_path / "clone" / "resources" / "checkpoints" / "nw-ucla-ms2l"
+    shutil.copytree(shipped, clone)
+    before = {p.name: p.stat().st_mtime_ns for p in clone.iterdir()}
+    assert in_shipped_folder(clone) and in_shipped_folder(clone / "eval.json")
+    assert main(["eval", str(clone), "--device", "cpu"]) == 0
+    assert {p.name: p.stat().st_mtime_ns for p in clone.iterdir()} == before
+    assert "wrote " + str(tmp_path / "runs" / "eval-nw-ucla-ms2l") in (
+        capsys.readouterr().out
+    )
+    mine = tmp_path / "my-runs" / "nw-ucla-ms2l"
+    shutil.copytree(shipped, mine)
+    assert not in_shipped_folder(mine)
 
 
 def test_a_run_folders_config_re_runs_into_a_new_folder(
