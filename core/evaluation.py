@@ -122,10 +122,16 @@ def _labelled_clips(
     )
     unknown = _to_model_classes(clips, list(store.class_names), list(predictor.labels))
     keep = np.flatnonzero(clips.labels >= 0)
+    # a custom dataset's held-out split is its validation (said "test": a trial)
+    shown = (
+        held_out_name(cfg.data.dataset, cfg.data.protocol) if split == "test" else split
+    )
     if keep.size == 0 and unknown:
+        # with why it may be so (a held-out take deleted since: its note was lost)
+        why = "".join(f"; {n}" for n in _missing_held_out(data_cfg, split, store.metas))
         raise ValueError(
-            f"{cfg.data.dataset} {split}: every labelled clip is of an action this "
-            f"model was not trained on ({unknown}); train again to score them"
+            f"{cfg.data.dataset} {shown}: every labelled clip is of an action this "
+            f"model was not trained on ({unknown}); train again to score them{why}"
         )
     if keep.size == 0:
         hint = (
@@ -139,7 +145,7 @@ def _labelled_clips(
             and cfg.data.val_fraction == 0
             else ""
         )
-        raise ValueError(f"{cfg.data.dataset} {split}: no labelled clips{hint}")
+        raise ValueError(f"{cfg.data.dataset} {shown}: no labelled clips{hint}")
     notes = _missing_held_out(data_cfg, split, store.metas)
     if split == "train":
         # 100 % on a taught model's own takes read as a result (a re-trial).
@@ -230,14 +236,17 @@ def fit_run_novelty(
     data_cfg = _data_config(cfg.data, data_root)
     # The clips the run trained its classifier on: its split, label fraction and seed.
     data = drain(load_data(data_cfg, cfg.run.seed, stop))
-    check = novelty.fit_clips(
-        predictor.model,
-        data.train.subset(data.labelled),
-        data_cfg,
-        predictor.torch_device,
-        percentile,
-        stop,
-    )
+    try:
+        check = novelty.fit_clips(
+            predictor.model,
+            data.train.subset(data.labelled),
+            data_cfg,
+            predictor.torch_device,
+            percentile,
+            stop,
+        )
+    except ValueError as exc:  # "50 labelled clips are too few ...": of which run
+        raise ValueError(f"{predictor.run_dir}: {exc}") from None
     return check, novelty.save(check, predictor.run_dir / novelty.NOVELTY_FILE)
 
 

@@ -229,7 +229,8 @@ def _resolve(
             raise RunComplete(
                 f"{run_dir}: the run is finished ({done} of {saved.optim.epochs} "
                 f"epochs), there is nothing to resume; to train it longer, extend it: "
-                f"ms2l train --resume {run_dir} --epochs N (N > {saved.optim.epochs})",
+                f"ms2l train --resume {run_dir} --epochs N (N > {saved.optim.epochs}; "
+                "from Python, run(cfg, epochs=N))",
                 done,
                 saved.optim.epochs,
             )
@@ -332,6 +333,9 @@ def _schedule_notes(cfg: TrainConfig, name: str, clips: int) -> list[str]:
         )
     else:
         schedule = "constant"
+    # the encoder's own rate, where it differs (in config.json only: a trial)
+    if o.encoder_lr_scale != 1 and not freezes_encoder(name):
+        schedule += f"; the encoder at x{o.encoder_lr_scale:g}"
     notes = [
         f"optimiser: Adam, lr {o.lr:g} ({schedule}), batch {o.batch_size}, "
         f"{count(o.epochs, 'epoch')}"
@@ -762,6 +766,8 @@ def _run(
         notes: list[str] = list(data.notes)
         if cfg.data.augment.enabled:  # said (ms2l teach took its base's, unsaid)
             notes.append(f"augmentation: --augment {cfg.data.augment.flag_text()}")
+        else:  # said too: the README's recipes augment, the command's defaults not
+            notes.append("augmentation: none")
         if uses_cls(name) and cfg.data.dataset == "custom":
             notes += _unbalanced(cfg, data)
         if uses_cls(name) and cfg.optim.balance_classes:

@@ -69,7 +69,7 @@ def test_train_then_eval_from_flags(tiny_data, tmp_path, capsys):
     assert err.splitlines() == [
         f"ms2l train: error: {run_dir}: the run is finished (2 of 2 epochs), there is "
         f"nothing to resume; to train it longer, extend it: ms2l train --resume "
-        f"{run_dir} --epochs N (N > 2)"
+        f"{run_dir} --epochs N (N > 2; from Python, run(cfg, epochs=N))"
     ]
 
 
@@ -415,9 +415,9 @@ def test_a_run_says_its_optimiser_and_linear_evaluation_its_classifier(
     pre = tmp_path / "pre"
     assert main([*base, "--strategy", "pretrain", "--epochs", "1", "--run-dir",
                  str(pre), "--lr-schedule", "cosine", "--min-lr", "1e-5"]) == 0  # fmt: skip
-    assert "optimiser: Adam, lr 0.001 (cosine to 1e-05), batch 8, 1 epoch" in (
-        capsys.readouterr().err
-    )
+    said = capsys.readouterr().err
+    assert "optimiser: Adam, lr 0.001 (cosine to 1e-05), batch 8, 1 epoch" in said
+    assert "augmentation: none" in said  # said too (the README's recipes augment)
     for head, said in (
         ("gru", "the GRU + MLP classifier, not a linear layer: --classifier linear "
                 "for one"),
@@ -431,8 +431,11 @@ def test_a_run_says_its_optimiser_and_linear_evaluation_its_classifier(
         assert TrainConfig.load(run / "config.json").model.classifier == head
     moving = tmp_path / "moving"
     assert main([*base, "--strategy", "moving", "--init-from", str(pre), "--epochs",
-                 "2", "--run-dir", str(moving)]) == 0  # fmt: skip
+                 "2", "--run-dir", str(moving), "--encoder-lr-scale", "0.1"]) == 0  # fmt: skip
+    said = capsys.readouterr().err
     assert (
         "note: the classifier's weight rises over --moving-epochs 10, longer than the "
         "run's 2: it ends near 0.2, not 1"
-    ) in capsys.readouterr().err
+    ) in said
+    # the encoder's own rate (it was in config.json only: a trial)
+    assert "; the encoder at x0.1), batch 8, 2 epochs" in said

@@ -713,3 +713,46 @@ def test_an_action_with_no_held_out_clip_right_is_a_warning() -> None:
     )
     fine = _per_action(np.array([0, 1]), np.array([0, 1]), ["a", "b", "unseen"])
     assert fine.level == "info" and fine.message.endswith("a 1/1, b 1/1")
+
+
+def test_a_validation_of_new_actions_only_is_said_as_validation_with_why(
+    tmp_path: Path, ucla_clips, monkeypatch
+) -> None:
+    """Every held-out take relabelled as a new action: the refusal said "custom test"
+    (a custom dataset has a validation split, no test split) and lost the note that a
+    held-out take had been deleted (a trial)."""
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    root = write_takes(tmp_path / "ds", ucla_clips)
+    run = tmp_path / "run"
+    assert _train(root, run, tmp_path, "--strategy", "scratch", "--epochs", "1",
+                  *TINY) == 0  # fmt: skip
+    held = runs.read_run(run).config.data.held_out
+    custom.delete_recording(root, held[0])
+    custom.set_labels(root, [
+        dataclasses.replace(r, action="wave") if r.recording in held else r
+        for r in custom.read_labels(root)
+    ])  # fmt: skip
+    with pytest.raises(ValueError) as refused:
+        evaluate_run(run, device="cpu")
+    said = str(refused.value)
+    assert said.startswith(
+        "custom validation: every labelled clip is of an action this model was not "
+        "trained on ('wave'); train again to score them; 1 of the 3 recordings this "
+        f"run held out for validation are no longer in the dataset folder ({held[0]})"
+    ), said
+
+
+def test_a_novelty_check_refused_for_too_few_clips_names_the_run(
+    tmp_path: Path, ucla_clips, monkeypatch, capsys
+) -> None:
+    """ "50 labelled clips are too few for a novelty check" did not say of which run
+    (a trial)."""
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    root = write_takes(tmp_path / "ds", ucla_clips)
+    run = tmp_path / "run"
+    assert _train(root, run, tmp_path, "--strategy", "scratch", "--epochs", "1",
+                  *TINY) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["novelty", str(run), "--device", "cpu"]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith(f"ms2l novelty: error: {run}: ") and "too few" in said, said
