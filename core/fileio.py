@@ -122,6 +122,12 @@ _VIDEO_MAGIC = (
 #: user's own dataset (Replay's and ``ms2l infer``'s, which no video player decodes).
 SKELETON_SUFFIXES = (".skeleton", ".json", ".txt", ".jsonl")
 
+#: Sound files, which have no picture to find a person in (said as such: "cannot decode
+#: this file" sent a user looking for damage).
+AUDIO_SUFFIXES = (
+    ".mp3", ".wav", ".m4a", ".aac", ".flac", ".ogg", ".oga", ".opus", ".wma",
+)  # fmt: skip
+
 #: The file extensions read as videos (data extract, the app's Browse… dialogs).
 VIDEO_SUFFIXES = (
     ".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv",

@@ -31,7 +31,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core.fileio import SKELETON_SUFFIXES
+from core.fileio import AUDIO_SUFFIXES, SKELETON_SUFFIXES
 
 # Frame rate assumed when a container or camera reports none (0 or NaN).
 DEFAULT_FPS = 30.0
@@ -51,6 +51,9 @@ class CaptureError(RuntimeError):
         self.source = source
         self.problem = problem
         super().__init__(f"{describe_source(source)}: {problem}")
+
+
+AUDIO_ONLY = "a sound file with no picture (no video stream): choose a video"
 
 
 class SourceOpenError(CaptureError):
@@ -236,11 +239,14 @@ class VideoSource:
                 else "cannot decode this file (damaged, cut short, or not a video "
                 "OpenCV can read)"
             )
-            if not self.live and Path(str(source)).suffix.lower() in SKELETON_SUFFIXES:
+            suffix = "" if self.live else Path(str(source)).suffix.lower()
+            if suffix in SKELETON_SUFFIXES:
                 what = (
                     "a skeleton file, not a video: open it in Replay (or run ms2l "
                     "infer on it)"
                 )
+            elif suffix in AUDIO_SUFFIXES:
+                what = AUDIO_ONLY
             raise SourceOpenError(self.source, what)
         return cap
 

@@ -339,3 +339,21 @@ def test_a_skeleton_file_given_as_a_video_is_sent_to_replay():
         f"video '{path}': a skeleton file, not a video: open it in Replay (or run "
         "ms2l infer on it)"
     )
+
+
+def test_a_sound_file_given_as_a_video_is_said_to_have_no_picture(tmp_path):
+    """A recording of the session's sound was read as a damaged video (a trial)."""
+    import wave
+
+    path = tmp_path / "session.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\x00\x01" * 8000)
+    with pytest.raises(SourceOpenError) as err:
+        VideoSource(str(path))
+    assert str(err.value) == (
+        f"video '{path}': a sound file with no picture (no video stream): choose a "
+        "video"
+    )
