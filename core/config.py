@@ -37,7 +37,8 @@ STRATEGIES: tuple[str, ...] = (
 """Training strategies (paper section 3.3 and the baselines of section 4)."""
 
 STRATEGY_SUMMARY: dict[str, str] = {
-    "pretrain": "self-supervised MS²L pretraining on the chosen pretext tasks, no labels",
+    "pretrain": "self-supervised MS²L pretraining on its pretext tasks (motion "
+    "prediction, temporal jigsaw, contrastive), no labels",
     "linear": "a classifier on a frozen encoder, a pretrained run's or a random one "
     "(Table 1, Rand-U)",
     "finetune": "a pretrained run's encoder trained further, with a classifier, on "
@@ -48,7 +49,7 @@ STRATEGY_SUMMARY: dict[str, str] = {
     "Table 3, Jointly)",
     "scratch": "supervised from random weights (Rand-S, or Rand-SS with fewer labels)",
     "semi": "finetune on a share of the labels (Table 2): the same as finetune with "
-    "--label-fraction or --labels-per-class, one of which semi requires",
+    "a label fraction or a number per class, one of which semi requires",
     "transfer": "finetune from a run on another dataset or layout (Table 6)",
 }
 """One line per strategy: ``ms2l train --help`` and the Train panel's tooltips."""

@@ -14,6 +14,7 @@ import dataclasses
 import io
 import json
 import os
+import textwrap
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -157,8 +158,8 @@ def _labelled_clips(
         notes += (
             f"the run trained and validated on at most {cfg.data.max_clips} clips a "
             f"split (--max-clips, the Train panel's Max clips); this scores all "
-            f"{keep.size}, so it differs from "
-            "the run's own validation figure",
+            f"{keep.size}, so it differs from the figure the run gave at its last "
+            "epoch",
         )
     if unknown:
         notes += (
@@ -449,15 +450,27 @@ def evaluate_fused(
             if s.names != first.names or not np.array_equal(s.truth, first.truth):
                 a, b = infos[len(scored)].config, infos[0].config
                 why = "fuse runs of the same dataset and protocol"
-                if a.data.dataset == b.data.dataset == "custom":
+                if (a.data.dataset, a.data.protocol) != (
+                    b.data.dataset,
+                    b.data.protocol,
+                ):
+                    # the cause, said (a trial fused xview with xview-val runs)
+                    why = (
+                        f"they are of other protocols ({a.data.dataset} "
+                        f"{a.data.protocol} against {b.data.dataset} "
+                        f"{b.data.protocol}): fuse runs of one protocol"
+                    )
+                elif a.data.dataset == b.data.dataset == "custom":
                     why = (
                         "a custom dataset's validation recordings are drawn with the "
                         f"run's seed and --val-fraction (here seed {a.run.seed} / "
                         f"{b.run.seed}, fraction {a.data.val_fraction:g} / "
                         f"{b.data.val_fraction:g}): train both with the same ones"
                     )
+                named = held_out_name(a.data.dataset, a.data.protocol)
                 raise ValueError(
-                    f"{s.run_dir}: its {split} split is not the clips of "
+                    f"{s.run_dir}: its {named if split == 'test' else split} split "
+                    "is not the clips of "
                     f"{first.run_dir} ({len(s.names)} against {len(first.names)} "
                     f"clips); {why}"
                 )
@@ -517,9 +530,12 @@ def confusion_png(result: EvalResult, title: str = "") -> bytes:
         ax.set_yticks(range(k), result.labels, fontsize=7)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
+    # the name on lines of its own, wrapped to the figure: a fusion's two run names
+    # ran off its right edge, and the clip count with them (a trial)
+    name = textwrap.fill(title or Path(result.run_dir).name, width=int(size * 10))
     ax.set_title(
-        f"{title or Path(result.run_dir).name} · {result.split_name}: accuracy "
-        f"{100 * result.accuracy:.2f}% ({result.num_clips} clips)",
+        f"{name}\n{result.split_name}: accuracy {100 * result.accuracy:.2f}% "
+        f"({result.num_clips} clips)",
         fontsize=9,
     )
     fig.tight_layout()

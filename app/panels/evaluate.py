@@ -132,7 +132,10 @@ class EvaluatePanel(QWidget):
         refresh.clicked.connect(self.refresh_runs)
         run_row = field_row(self.run, browse, refresh)
         self.split = QComboBox()
-        self.split.addItems(["test", "train"])
+        # Item 0 is the run's held-out split, named as its protocol names it (an
+        # xview-val run's "test" scored view 2, its validation: a trial).
+        self.split.addItem("test", "test")
+        self.split.addItem("train", "train")
         self.fuse_with = QLineEdit()
         self.fuse_with.setPlaceholderText(
             "optional: other run folders on the same classes, separated by ;"
@@ -166,6 +169,7 @@ class EvaluatePanel(QWidget):
         self.split.currentTextChanged.connect(self._on_choice_changed)
         self.fuse_with.textChanged.connect(self._on_choice_changed)
         self.data_root.textChanged.connect(self._on_choice_changed)
+        self._on_run_chosen(self.run.currentText())  # the split named for it
         form = QFormLayout()
         form.addRow("Run", run_row)
         form.addRow("Fuse with", self.fuse_with)
@@ -424,7 +428,7 @@ class EvaluatePanel(QWidget):
             return
         self.ctx.remember("evaluate/run", str(run_dir))
         root = self.data_root.text().strip() or None
-        self.evaluate(run_dir, self.split.currentText(), root, others)
+        self.evaluate(run_dir, self.split.currentData(), root, others)
 
     @pyqtSlot()
     def _on_cancel_clicked(self) -> None:
@@ -500,11 +504,12 @@ class EvaluatePanel(QWidget):
             data = runs.read_run(path).config.data
         except (OSError, ValueError):
             return  # Evaluate says what is wrong with it
+        self.split.setItemText(0, held_out_name(data.dataset, data.protocol))
         if data.dataset == "custom" and data.val_fraction == 0:
-            self.split.setCurrentText("train")
+            self.split.setCurrentIndex(1)  # train
             self._split_for_run = True
         elif self._split_for_run:  # set for the run before: this one has a test split
-            self.split.setCurrentText("test")
+            self.split.setCurrentIndex(0)
             self._split_for_run = False
 
     @pyqtSlot()

@@ -13,6 +13,7 @@ labelled and predicted intervals are then shown on a timeline.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -53,7 +54,7 @@ from app.workers import USER_ERRORS, Job
 from core import runs
 from core.datasets.base import SkeletonSequence
 from core.datasets.splits import PROTOCOLS, split_indices
-from core.labels import names_for_sequence
+from core.labels import ClassTable, load_class_table, names_for_sequence
 from core.paths import shared_data_dir
 from core.runs import shipped_model_dir
 from core.skeleton import get_layout
@@ -646,10 +647,14 @@ class ReplayPanel(QWidget):
         self.class_filter.blockSignals(blocker)
 
     def _class_name(self, label: int | None) -> str:
+        """A class as the dataset's own files name it beside its name: "throw (a11)",
+        "punching/slapping other person (26)", not the 0-based index (PKU-MMD's 26 read
+        "(25)", NW-UCLA's a11 "(8)": a trial)."""
         if label is None or label < 0:
             return "unlabelled"
         if label < len(self.class_names):
-            return f"{self.class_names[label]} ({label})"
+            ids = class_ids(self.dataset.currentText(), self.class_names)
+            return f"{self.class_names[label]} ({label if ids is None else ids[label]})"
         return str(label)
 
     def _clip_labels(self, index: int) -> str:
@@ -725,6 +730,8 @@ class ReplayPanel(QWidget):
             if k not in _NOT_SHOWN
             and not _empty(v)
             and not (k == "complete" and v is True)  # the normal case: nothing to say
+            # NTU's performer is its subject (the protocols' name), said once
+            and not (k == "subject" and seq.meta.get("performer") == v)
         )
         # A file opened on its own has no protocol, so no split to name (its view or
         # setup is in the metadata that follows).
@@ -1191,6 +1198,22 @@ def zip_dataset(chosen: str) -> str:
     """The dataset a zip is opened as: the one chosen when its reader reads zips (NTU
     RGB+D's skeleton archives), else NW-UCLA (its ``all_sqe.zip``)."""
     return chosen if chosen in ("ntu60", "ntu120") else "nw-ucla"
+
+
+def class_ids(dataset: str, names: list[str]) -> tuple[str, ...] | None:
+    """The class ids of ``dataset``'s own files (``a11``, ``A001``, ``26``) for its
+    classes ``names``, or ``None`` (a custom dataset, or other classes)."""
+    table = _class_table(dataset)
+    return table.ids if table is not None and list(table.names) == names else None
+
+
+@functools.cache
+def _class_table(dataset: str) -> ClassTable | None:
+    """The shipped class table, read once (the clip list names 1484 clips)."""
+    try:
+        return load_class_table(dataset)
+    except (KeyError, OSError, ValueError):
+        return None
 
 
 def _shown_value(value: object) -> str:

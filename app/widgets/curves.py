@@ -31,7 +31,13 @@ SHOWN_NAMES = {"cls": "classification", "val loss": "validation loss"}
 # ("test loss": the protocol's test split, e.g. NW-UCLA view 3 under xview, named so)
 """A loss term's name in the key, where the engine's short one is jargon ("cls")."""
 
-ACCURACY_TITLES = {"val": "Validation accuracy", "test": "Test accuracy"}
+ACCURACY_TITLES = {
+    "": "Accuracy",
+    "val": "Validation accuracy",
+    "test": "Test accuracy",
+}
+"""The accuracy plot's title: before a run says its split (it said "Validation" idle,
+and on NW-UCLA xview then turned "Test": a trial), and by the split."""
 
 
 class SparseAxis(pg.AxisItem):
@@ -109,7 +115,7 @@ class TrainingCurves(QWidget):
         self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.legend.setVisible(False)
         self.acc_plot = pg.PlotWidget(
-            title=ACCURACY_TITLES["val"],
+            title=ACCURACY_TITLES[""],
             axisItems={
                 "left": SparseAxis("left"),
                 "bottom": SparseAxis("bottom", integers=True),
@@ -178,7 +184,7 @@ class TrainingCurves(QWidget):
         self._y.clear()
         self._acc_x.clear()
         self._acc_y.clear()
-        self.acc_plot.setTitle(ACCURACY_TITLES["val"])
+        self.acc_plot.setTitle(ACCURACY_TITLES[""])
         # An empty plot keeps its range: a run failing before its first batch showed
         # the last run's axes (20 epochs, losses up to 5) with nothing on them.
         self.loss_plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.02)

@@ -39,6 +39,24 @@ PROTOCOLS: dict[str, tuple[str, ...]] = {
 }
 """Protocols of each dataset; the first is the default."""
 
+PROTOCOL_SUMMARY: dict[tuple[str, str], str] = {
+    ("nw-ucla", "xview"): "views 1 and 2 train, view 3 is the test split (the "
+    "paper's tables)",
+    ("nw-ucla", "xview-val"): "view 1 trains, view 2 validates, view 3 is never read: "
+    "choose settings here, then report xview",
+    ("ntu60", "xsub"): "20 performers train, the other 20 are the test split",
+    ("ntu60", "xview"): "cameras 2 and 3 train, camera 1 is the test split",
+    ("ntu120", "xsub"): "53 performers train, the others are the test split",
+    ("ntu120", "xset"): "even setups train, odd setups are the test split",
+    ("pkummd1", "xsub"): "the official cross-subject split files",
+    ("pkummd1", "xview"): "the official cross-view split files",
+    ("pkummd2", "xsub"): "the official cross-subject split files",
+    ("pkummd2", "xview"): "the official cross-view split files",
+    ("custom", "recording"): "a seeded share of every action's recordings validates",
+    ("custom", "subject"): "a seeded share of every action's subjects validates",
+}
+"""One line per protocol, for the Train panel's list."""
+
 NTU60_TRAIN_SUBJECTS: frozenset[int] = frozenset(
     (1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28, 31, 34, 35, 38)
 )

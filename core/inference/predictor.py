@@ -328,9 +328,13 @@ def refuse_pretraining_run(run_dir: Path, cfg: TrainConfig) -> None:
             if data.root
             else ""
         )
+        # the app's way first (the Evaluate and Replay panels led with a command
+        # line: a trial), then the command, which pastes as it is
         raise ValueError(
             f"{run_dir} is a self-supervised pretraining run (its classifier was never "
-            f"trained); fine-tune it first: ms2l train {where}--strategy finetune "
+            "trained): train one on it first, in the Train panel (strategy finetune, "
+            "or linear to keep its encoder as it is, with Start from this run), or "
+            f"with: ms2l train {where}--strategy finetune "
             f"--init-from {shlex.quote(str(run_dir))}"
         )
 

@@ -329,7 +329,8 @@ def _schedule_notes(cfg: TrainConfig, name: str, clips: int) -> list[str]:
         schedule = f"cosine to {o.min_lr:g}"
     elif o.lr_step:
         schedule = (
-            f"x{o.lr_gamma:g} every {o.lr_step} {o.lr_step_unit}, floor {o.min_lr:g}"
+            f"x{o.lr_gamma:g} every {count(o.lr_step, o.lr_step_unit)}, floor "
+            f"{o.min_lr:g}"
         )
     else:
         schedule = "constant"
@@ -963,8 +964,9 @@ def _train(
             else ""
         )
         + (f", {dist.world} processes" if dist.enabled else ""),
-        f"{describe(cfg)}: {len(train_set)} training clips "
-        f"({len(data.labelled)} labelled), "
+        f"{describe(cfg)}: {len(train_set)} training clips"
+        # (labels a pretraining run does not use: "64 (64 labelled)" read as used)
+        + (f" ({len(data.labelled)} labelled), " if uses_cls(name) else ", ")
         + (
             f"{len(data.test)} "
             f"{held_out_name(cfg.data.dataset, cfg.data.protocol)} clips, "

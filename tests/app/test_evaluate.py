@@ -392,3 +392,34 @@ def test_a_taught_run_that_held_nothing_out_is_scored_on_its_training_takes(
         assert panel.split.currentText() == "test"
     finally:
         jobs.stop_all()
+
+
+def test_the_split_box_names_the_held_out_split_as_the_runs_protocol_does(
+    qtbot, settings, tiny_run, tmp_path
+):
+    """An xview-val run's "test" scored view 2, its validation split (a trial): the
+    box names it so, and still evaluates the run's held-out split."""
+    import shutil
+
+    val_run = tmp_path / "val-run"
+    shutil.copytree(tiny_run, val_run)
+    config = json.loads((val_run / "config.json").read_text())
+    config["data"]["protocol"] = "xview-val"
+    (val_run / "config.json").write_text(json.dumps(config))
+    ctx, jobs, errors = make_context(settings)
+    panel = EvaluatePanel(ctx)
+    qtbot.addWidget(panel)
+    try:
+        panel.run.setCurrentText(str(tiny_run))
+        assert panel.split.currentText() == "test"
+        panel.run.setCurrentText(str(val_run))
+        assert panel.split.currentText() == "validation"
+        assert [panel.split.itemData(i) for i in range(2)] == ["test", "train"]
+        with qtbot.waitSignal(panel.evaluated, timeout=120_000) as blocker:
+            panel.evaluate_button.click()
+        assert blocker.args[0].split == "test"
+        qtbot.waitUntil(lambda: panel.job is None, timeout=5000)
+        assert "validation split" in panel.summary.text(), panel.summary.text()
+        assert errors == []
+    finally:
+        jobs.stop_all()

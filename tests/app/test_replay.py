@@ -64,10 +64,14 @@ def test_nw_ucla_clips_play_with_true_label_and_split_filter(qtbot, settings):
         assert all(panel.splits[i] == "test" for i in shown)
         seq = panel.current
         assert seq is not None and seq.label == 0
-        assert (
-            panel.true_label.text().startswith("True: ")
-            and "(0)" in panel.true_label.text()
-        )
+        # named with the dataset's own id, as its files say it (the 0-based index
+        # read "(8)" for a11: a trial)
+        assert panel.true_label.text() == "True: pick up with one hand (a01)"
+        panel.class_filter.setCurrentIndex(9)  # a11 is the 9th class present
+        assert panel.true_label.text() == "True: throw (a11)"
+        panel.class_filter.setCurrentIndex(1)  # back to the first class's clip
+        seq = panel.current  # (read again from the store)
+        assert seq is not None and seq.name == "a01_s01_e00_v03"
         assert panel.current.meta["view"] == 3
         assert " · split test · " in panel.info.text()
         # Step and scrub through the frames at the recording's rate.
@@ -373,6 +377,9 @@ def test_one_file_shows_its_dataset_and_no_protocol(qtbot, settings):
         # no "split –" for a file that has no protocol; its setup and camera instead
         assert "split" not in panel.info.text()
         assert "camera 1" in panel.info.text()
+        # NTU's performer is its subject: said once (a trial read two people)
+        assert "performer 1" in panel.info.text()
+        assert "subject" not in panel.info.text()
         panel.dataset.setCurrentText("ntu120")  # choosing a dataset to open next
         assert panel.protocol.isEnabled()
         assert [panel.protocol.itemText(i) for i in range(panel.protocol.count())] == [

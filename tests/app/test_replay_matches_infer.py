@@ -51,8 +51,9 @@ def test_replay_and_infer_agree_on_a_pku_mmd_sequence(qtbot, settings, tmp_path)
         label, start, end = panel.true_intervals[0]
         middle = (start + end) // 2
         panel.show_frame(middle)
+        # with PKU-MMD's own action id, 1-based as its label files write it
         assert panel.true_label.text() == (
-            f"True: {pku_names[label]} ({label}) · frames {start}-{end}"
+            f"True: {pku_names[label]} ({label + 1}) · frames {start}-{end}"
         )
         state = replay.state(middle)
         share = "" if state.action is None else f" ({100 * state.top_k[0][1]:.0f} %)"

@@ -195,7 +195,7 @@ def test_the_encoder_is_chosen_in_the_panel_and_recorded(qtbot, panel):
     assert "test acc" in panel.log.toPlainText()
     assert panel.curves.acc_plot.getPlotItem().titleLabel.text == "Test accuracy"
     panel.curves.clear()  # a new run: the title waits for its split
-    assert panel.curves.acc_plot.getPlotItem().titleLabel.text == "Validation accuracy"
+    assert panel.curves.acc_plot.getPlotItem().titleLabel.text == "Accuracy"
     assert "epoch 1: cls " in panel.log.toPlainText()
     assert "total" not in panel.log.toPlainText()
 
@@ -323,7 +323,21 @@ def test_each_strategy_says_what_it_does(panel):
         for i in range(panel.strategy.count())
     }
     assert set(tips) == set(STRATEGIES) and all(tips.values())
-    assert "--label-fraction" in tips["semi"] and "Eq. 5" in tips["joint"]
+    assert "label fraction" in tips["semi"] and "Eq. 5" in tips["joint"]
+    assert "--" not in "".join(tips.values())  # the panel's words, not flags
+    # the protocols too: which split is the test one, which validates (a trial)
+    panel.dataset.setCurrentText("nw-ucla")
+    protocols = {
+        panel.protocol.itemText(i): panel.protocol.itemData(
+            i, Qt.ItemDataRole.ToolTipRole
+        )
+        for i in range(panel.protocol.count())
+    }
+    assert "view 3 is the test split" in protocols["xview"]
+    assert "view 2 validates" in protocols["xview-val"]
+    panel.protocol.setCurrentText("xview-val")
+    assert panel.protocol.toolTip() == protocols["xview-val"]
+    assert "official" in panel.preset.toolTip()
     panel.strategy.setCurrentText("moving")  # the field says the one chosen
     assert panel.strategy.toolTip() == tips["moving"]
     panel.strategy.setCurrentText("linear")

@@ -232,7 +232,7 @@ def test_pretraining_run_is_refused_for_prediction_eval_and_export(
 
     run_dir = tmp_path / "pre"
     _events(tiny_config(tiny_data, run_dir, "pretrain", epochs=1))
-    message = "self-supervised pretraining run .* fine-tune it first: ms2l train"
+    message = "self-supervised pretraining run .* train one on it first, in the Train"
     with pytest.raises(ValueError, match=message):
         Predictor.from_run(run_dir, device="cpu")
     with pytest.raises(ValueError, match=message):
@@ -244,7 +244,7 @@ def test_pretraining_run_is_refused_for_prediction_eval_and_export(
     # (without --root it failed: a trial)
     with pytest.raises(ValueError) as err:
         Predictor.from_run(run_dir, device="cpu")
-    command = str(err.value).split("fine-tune it first: ")[1]
+    command = str(err.value).split("or with: ")[1]
     monkeypatch.setenv("MS2L_CACHE", str(tiny_data[1]))
     assert command.startswith("ms2l train --dataset nw-ucla --root ")
     assert main([*shlex.split(command)[1:], "--epochs", "1", "--run-dir",
@@ -455,5 +455,5 @@ def test_an_evaluation_of_a_run_on_fewer_clips_says_it_scores_them_all(
     assert (
         "the run trained and validated on at most 5 clips a split (--max-clips, the "
         f"Train panel's Max clips); this scores all {result.num_clips}, so it differs "
-        "from the run's own validation figure"
+        "from the figure the run gave at its last epoch"
     ) in result.notes

@@ -203,8 +203,16 @@ def test_fusion_averages_the_runs_class_probabilities(tiny_data, tmp_path, capsy
 def test_runs_on_other_clips_are_not_fused(tiny_data, tmp_path):
     joint = _tiny_run(tiny_data, tmp_path / "joint")
     other = _tiny_run(tiny_data, tmp_path / "val", protocol="xview-val")
-    with pytest.raises(ValueError, match="is not the clips of"):
+    with pytest.raises(ValueError, match="is not the clips of") as refused:
         evaluate_fused([joint, other], device="cpu")
+    # its own split named as its protocol does, and the cause said (a trial)
+    assert f"{other}: its validation split is not the clips of {joint}" in str(
+        refused.value
+    )
+    assert str(refused.value).endswith(
+        "they are of other protocols (nw-ucla xview-val against nw-ucla xview): fuse "
+        "runs of one protocol"
+    )
     with pytest.raises(ValueError, match="at least two runs"):
         evaluate_fused([joint], device="cpu")
     with pytest.raises(ValueError, match="given twice"):

@@ -1,0 +1,46 @@
+"""The confusion matrix exported as a PNG: what it is titled with stays on the image."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from core.evaluation import EvalResult, confusion_png
+
+
+def _result(k: int = 10) -> EvalResult:
+    rng = np.random.default_rng(0)
+    confusion = rng.integers(0, 9, size=(k, k)) + np.eye(k, dtype=np.int64) * 40
+    return EvalResult(
+        accuracy=float(np.trace(confusion) / confusion.sum()),
+        per_class_accuracy=np.diag(confusion) / confusion.sum(axis=1),
+        confusion=confusion,
+        labels=[f"action {i}" for i in range(k)],
+        split="test",
+        num_clips=int(confusion.sum()),
+        run_dir=Path("runs/a"),
+        dataset="nw-ucla",
+        protocol="xview",
+    )
+
+
+def test_a_long_title_is_wrapped_onto_the_image_not_cut_at_its_edge():
+    """A fusion's title (two run names) ran off the right edge, the clip count with it
+    (a trial): the name is wrapped and the figures keep a line of their own."""
+    title = (
+        "fusion of 2 runs (nw-ucla-finetune-20261202-111453 + nw-ucla-ms2l-gcn-"
+        "20261202-111453 + another-run-with-a-long-name)"
+    )
+    image = cv2.imdecode(
+        np.frombuffer(confusion_png(_result(), title), np.uint8), cv2.IMREAD_GRAYSCALE
+    )
+    assert image is not None
+    band = image[: image.shape[0] // 10]  # the title's rows, above the matrix
+    ink = np.flatnonzero((band < 128).any(axis=0))
+    assert ink.size and ink.min() > 2 and ink.max() < image.shape[1] - 3, (
+        ink.min(),
+        ink.max(),
+        image.shape,
+    )
