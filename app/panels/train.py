@@ -54,6 +54,7 @@ from core.config import (
     USES_CLS,
     TrainConfig,
     make_config,
+    optim_preset,
 )
 from core.datasets.splits import PROTOCOL_SUMMARY, PROTOCOLS
 from core.paths import default_runs_dir
@@ -744,7 +745,12 @@ class TrainPanel(QWidget):
         self.preset.setCurrentText(cfg.model.preset)
         self.epochs.setValue(epochs or optim.epochs)
         self.batch_size.setValue(optim.batch_size)
-        self.lr.setValue(optim.lr)
+        # the preset's own rate is shown as "preset", as it was chosen (it came back
+        # as 0.00100 and stayed for the next run, of another preset: a trial)
+        preset_lr = (
+            optim_preset(cfg.model.preset).lr if cfg.model.preset in PRESETS else None
+        )
+        self.lr.setValue(0.0 if optim.lr == preset_lr else optim.lr)
         self.encoder_lr.setValue(optim.encoder_lr_scale)
         self.encoder.setCurrentText(cfg.model.encoder)
         self.stream.setCurrentText(data.stream)

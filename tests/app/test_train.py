@@ -134,6 +134,9 @@ def test_cancel_mid_run_then_resume_from_the_run_folder(qtbot, panel):
         16,
     )
     assert (panel.max_clips.value(), panel.batch_size.value()) == (128, 16)
+    # its rate was the preset's: "preset" again, not a number the next run of
+    # another preset would keep (a trial)
+    assert panel.lr.text() == "preset"
     job.worker.item_produced.connect(seen.append)
     qtbot.waitUntil(lambda: any(isinstance(e, BatchDone) for e in seen), timeout=60_000)
     started = next(e for e in seen if isinstance(e, RunStarted))
