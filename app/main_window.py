@@ -140,6 +140,8 @@ class MainWindow(QMainWindow):
         if tab is not None and tab != shown and first_word != tab:
             message = f"{tab}: {message}"
         self.statusBar().showMessage(message, 10_000)
+        # the whole of it on hover: a long one is cut at the window's edge (a trial)
+        self.statusBar().setToolTip(message)
 
     def show_error(self, title: str, message: str) -> None:
         """Report a problem without blocking: status bar plus a non-modal dialog.
@@ -194,6 +196,7 @@ class MainWindow(QMainWindow):
         self.ctx.remember("window/tab", index)
         # A transient message is about the panel that said it, not the one now shown.
         self.statusBar().clearMessage()
+        self.statusBar().setToolTip("")
 
     @pyqtSlot()
     def shutdown(self) -> None:

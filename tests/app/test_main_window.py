@@ -199,8 +199,11 @@ def test_a_status_message_is_about_the_tab_that_said_it(qtbot, settings):
         assert window.statusBar().currentMessage() == "Skipped a bad file: a.skeleton"
         window.tabs.setCurrentWidget(window.live)
         assert window.statusBar().currentMessage() == ""
+        assert window.statusBar().toolTip() == ""
         window.train.ctx.status("Training finished")
         assert window.statusBar().currentMessage() == "Train: Training finished"
+        # the whole message on hover too: a long one is cut at the window's edge
+        assert window.statusBar().toolTip() == "Train: Training finished"
         window.tabs.setCurrentWidget(window.teach)
         window.live.ctx.status("Live stopped")  # already says where it comes from
         assert window.statusBar().currentMessage() == "Live stopped"
