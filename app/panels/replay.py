@@ -805,10 +805,15 @@ class ReplayPanel(QWidget):
             return
         top = f" ({100 * state.top_k[0][1]:.0f} %)" if state.action is not None else ""
         verdict = ""
+        labels = [] if self.predictor is None else list(self.predictor.labels)
         if self._same_classes() and state.action is not None:
             # By name: the data may have classes the model was not trained on.
             right = truth is not None and self._class_label(truth[0]) == state.action
             verdict = "  ✓" if right else "  ✗"
+        elif truth is not None and labels and self._class_label(truth[0]) not in labels:
+            # as a clip of the folder says it (a file opened alone said nothing: a
+            # trial)
+            verdict = "  (its true action is none of this model's)"
         self.pred_label.setText(f"Predicted: {state.shown}{top}{verdict}")
 
     def _start_folder(self, key: str) -> str:

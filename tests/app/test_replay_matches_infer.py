@@ -57,8 +57,12 @@ def test_replay_and_infer_agree_on_a_pku_mmd_sequence(qtbot, settings, tmp_path)
         )
         state = replay.state(middle)
         share = "" if state.action is None else f" ({100 * state.top_k[0][1]:.0f} %)"
-        # No mark: the model's classes are not PKU-MMD's.
-        assert panel.pred_label.text() == f"Predicted: {state.shown}{share}"
+        # No mark: the model's classes are not PKU-MMD's, and the true one is none
+        # of them (said as a clip of the opened folder says it)
+        assert panel.pred_label.text() == (
+            f"Predicted: {state.shown}{share}  (its true action is none of this "
+            "model's)"
+        )
         panel.show_frame(start - 1)
         assert panel.true_label.text() == "True: no labelled action here"
         # Each row of the timeline names its own classes.
