@@ -976,7 +976,11 @@ def _train(
         + f"layout {data.layout}, T={cfg.data.frames}"
         # the median labelled clip: what Live reads at a time (a trial found it
         # said nowhere but config.json)
-        + (f", live window {data.window_seconds:.2f} s" if uses_cls(name) else ""),
+        + (
+            f", live window {data.window_seconds:.2f} s (the median training clip)"
+            if uses_cls(name)
+            else ""
+        ),
         *notes,
     ]:
         event = Log(message)
