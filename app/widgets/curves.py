@@ -28,8 +28,8 @@ TERM_COLOURS = {"cls": "#42a5f5", "motion": "#ef5350", "jigsaw": "#66bb6a",
 
 
 SHOWN_NAMES = {"cls": "classification", "val loss": "validation loss"}
-# ("test loss": the protocol's test split, e.g. NW-UCLA view 3 under xview, named so)
-"""A loss term's name in the key, where the engine's short one is jargon ("cls")."""
+"""A loss term's name in the key, where the engine's short one is jargon ("cls");
+"test loss" (a protocol's test split, e.g. NW-UCLA view 3 under xview) reads as it is."""
 
 ACCURACY_TITLES = {
     "": "Accuracy",
