@@ -556,7 +556,8 @@ class NtuReader(FileDatasetReader):
         try:
             archive = zipfile.ZipFile(root)
         except (zipfile.BadZipFile, OSError) as exc:
-            raise DataFormatError(root, f"not a zip archive ({exc})") from exc
+            why = "" if isinstance(exc, zipfile.BadZipFile) else f" ({exc})"
+            raise DataFormatError(root, f"not a zip archive{why}") from exc
         with archive:
             members = [
                 (m, path)

@@ -237,7 +237,9 @@ class UclaReader(FileDatasetReader):
                 raise DataFormatError(
                     root, f"a damaged or truncated zip archive ({exc})"
                 ) from exc
-            raise DataFormatError(root, f"not a zip archive or folder ({exc})") from exc
+            # (zipfile's own "File is not a zip file" added nothing: a trial)
+            why = "" if isinstance(exc, zipfile.BadZipFile) else f" ({exc})"
+            raise DataFormatError(root, f"not a zip archive or folder{why}") from exc
         table = load_class_table(self.name)
         with archive:
             members = zip_members(archive, ".json")

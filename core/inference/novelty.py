@@ -143,10 +143,13 @@ def fit(
     if n == 0 or d == 0:
         raise ValueError(f"no features to fit a novelty check on (shape {x.shape})")
     if n < MIN_CLIPS_PER_FEATURE * d:
+        # what the check is and why so many (the numbers alone were jargon: a trial)
         raise ValueError(
             f"{count(n, 'labelled clip')} {'is' if n == 1 else 'are'} too few for a "
             f"novelty check on {d} features "
-            f"(need {int(np.ceil(MIN_CLIPS_PER_FEATURE * d))})"
+            f"(need {int(np.ceil(MIN_CLIPS_PER_FEATURE * d))}: the check, which tells "
+            f"motion unlike every trained action, models the encoder's {d} features "
+            f"per action and needs {MIN_CLIPS_PER_FEATURE:g} clips a feature)"
         )
     if not np.isfinite(x).all():
         raise ValueError("features contain NaN or infinite values")

@@ -766,3 +766,5 @@ def test_a_novelty_check_refused_for_too_few_clips_names_the_run(
     assert main(["novelty", str(run), "--device", "cpu"]) == 2
     said = capsys.readouterr().err
     assert said.startswith(f"ms2l novelty: error: {run}: ") and "too few" in said, said
+    # and what the check is, not its numbers alone (jargon in the Train log: a trial)
+    assert "the check, which tells motion unlike every trained action, models" in said
