@@ -295,15 +295,26 @@ class TrainPanel(QWidget):
         left.addWidget(self.eta)
         left.addWidget(self.run_label)
         left.addWidget(self.open_run_button)
-        left.addWidget(QLabel("Log"))
-        left.addWidget(self.log, 1)
+        left.addStretch(1)
         left_widget = QWidget()
         left_widget.setLayout(left)
 
         self.curves = TrainingCurves()
+        # The log under the curves, in view beside the form: in the form's column it
+        # sat below the fold at 1366x768 (a trial).
+        self.log.setMinimumHeight(60)
+        self.log.setPlaceholderText(
+            "The run's log: its data, settings, epochs and notes, as a run says them"
+        )
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.curves)
+        right.addWidget(self.log)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 1)
+        right.setChildrenCollapsible(False)
         splitter = QSplitter()
         splitter.addWidget(scrolling_column(left_widget))
-        splitter.addWidget(self.curves)
+        splitter.addWidget(right)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([460, 900])

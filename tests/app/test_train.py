@@ -488,3 +488,14 @@ def test_a_learning_rate_far_too_high_is_warned_of_in_the_log(qtbot, panel):
     log = panel.log.toPlainText()
     assert "warning: the cls loss jumped to" in log
     assert "the learning rate (1) may be too high" in log
+
+
+def test_the_log_is_in_view_beside_the_form_on_a_laptop_screen(qtbot, panel):
+    """In the form's column the log sat below the fold at 1366x768 (a trial): it is
+    under the curves, in view."""
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.resize(1366, 680)
+    qtbot.wait(50)
+    shown = panel.log.visibleRegion().boundingRect()
+    assert shown.height() >= 60 and shown.size() == panel.log.size()
