@@ -6,8 +6,8 @@ joints that are not metres with y up. This bench writes, in a temporary folder, 
 takes of ``L`` frames in the ``ntu25`` layout (the real NTU skeletons of
 ``../shared/data/ntu``, one after another) and ``N`` of the same length in MediaPipe's
 ``mp33`` layout (not checked), then times ``list_recordings`` on each folder (the Kinect
-one at a first listing, and listed again: the check's answer is kept per file, size and
-modification time) and ``read_recording`` of every Kinect take, alternating them, and
+one at a first listing, and listed again: what was read of a file is kept while the file
+is unchanged, ``core.fileio.file_key``) and ``read_recording`` of every Kinect take, alternating them, and
 prints the medians of ``--repeats`` rounds and their ratios::
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/listing.py --takes 200 --frames 150 --repeats 5
@@ -81,8 +81,8 @@ def main() -> int:
         for _ in range(args.repeats):
             for name in timings:
                 # as at the first listing after the app starts (older code: no memory)
-                if name == "cold":
-                    getattr(recording, "_UNITS_CHECKED", {}).clear()
+                if name in ("cold", "mp"):
+                    getattr(recording, "_INFOS", {}).clear()
                 t0 = time.perf_counter()
                 if name == "read":
                     for p in sorted((root / "kinect").glob("*.jsonl")):

@@ -118,6 +118,22 @@ _VIDEO_MAGIC = (
 )
 
 
+FileKey = tuple[str, int, int, int, int]
+"""A file's path, inode, change time, modification time and size (:func:`file_key`)."""
+
+
+def file_key(path: str | os.PathLike[str]) -> FileKey | None:
+    """What tells a file's versions apart, for what is kept of a file read before:
+    a file written again has another modification time or size, one replaced another
+    inode, one renamed onto it a new change time. ``None`` if it cannot be looked at
+    (reading it then says why)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return str(path), st.st_ino, st.st_ctime_ns, st.st_mtime_ns, st.st_size
+
+
 #: Files of recorded skeletons: NTU, NW-UCLA and PKU-MMD files, and a recording of the
 #: user's own dataset (Replay's and ``ms2l infer``'s, which no video player decodes).
 SKELETON_SUFFIXES = (".skeleton", ".json", ".txt", ".jsonl")

@@ -123,6 +123,8 @@ class ReplayPanel(QWidget):
         self.store: ClipStore | None = None
         self.sequences: list[SkeletonSequence] = []
         self.class_names: list[str] = []
+        # (dataset, class list, their ids): what _class_ids worked out for them
+        self._ids_for: tuple[str, list[str], tuple[str, ...] | None] | None = None
         # The current clip's labelled intervals (frames inclusive) and whether it is a
         # continuous sequence (PKU-MMD, a recording) whose headers follow the cursor.
         self.true_intervals: list[tuple[int, int, int]] = []
@@ -653,9 +655,18 @@ class ReplayPanel(QWidget):
         if label is None or label < 0:
             return "unlabelled"
         if label < len(self.class_names):
-            ids = class_ids(self.dataset.currentText(), self.class_names)
+            ids = self._class_ids()
             return f"{self.class_names[label]} ({label if ids is None else ids[label]})"
         return str(label)
+
+    def _class_ids(self) -> tuple[str, ...] | None:
+        """:func:`class_ids` of the shown data, worked out once per class list (the
+        clip list asks for every clip)."""
+        dataset, names = self.dataset.currentText(), self.class_names
+        memo = self._ids_for
+        if memo is None or memo[0] != dataset or memo[1] is not names:
+            memo = self._ids_for = (dataset, names, class_ids(dataset, names))
+        return memo[2]
 
     def _clip_labels(self, index: int) -> str:
         """What the clip list says of a clip's labels: its class, or for a continuous

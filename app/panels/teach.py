@@ -80,7 +80,7 @@ from core.datasets.recording import (
     RecordingInfo,
     read_recording,
 )
-from core.fileio import unwritable_folder
+from core.fileio import FileKey, file_key, unwritable_folder
 from core.skeleton import MP33, get_layout
 from core.text import count, format_seconds
 from core.training.events import (
@@ -148,9 +148,9 @@ class TeachPanel(QWidget):
         self._previous_model: Path | None = None
         self.recording: Recording | None = None
         self._recording_root: Path | None = None  # the dataset folder it belongs to
-        # the shown recording's file as read (file_stamp): showing it again unchanged
-        # does not read it again
-        self._recording_file: tuple[str, int, int, int, int] | None = None
+        # the shown recording's file as read (core.fileio.file_key): showing it again
+        # unchanged does not read it again
+        self._recording_file: FileKey | None = None
         self._playback_joints: np.ndarray | None = None
         self._frame_of: str | None = None  # the take whose frame the view shows
         self._frame = 0
@@ -858,7 +858,7 @@ class TeachPanel(QWidget):
         self._play_span = None
         path = custom.recording_path(self.root, name)
         try:
-            stamp = file_stamp(path)
+            stamp = file_key(path)
             # Labelling re-selects the take: a 65-minute one was read again for each
             # label, and Teach froze ~3 s a label (a trial). Not when its file changed
             # (a take being recorded, written again by an import).
@@ -1747,17 +1747,6 @@ def plain_log(message: str) -> str:
                 fields["base_name"] = Path(fields["base"]).name
             return text.format(**fields)
     return message
-
-
-def file_stamp(path: Path) -> tuple[str, int, int, int, int] | None:
-    """What tells a file's versions apart: its path, inode, change and modification
-    times and size (a file replaced has another inode, a renamed one a new change
-    time); ``None`` if it cannot be read (reading it then says why)."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return str(path), st.st_ino, st.st_ctime_ns, st.st_mtime_ns, st.st_size
 
 
 def _span_frames(info: RecordingInfo, iv: custom.LabelInterval) -> int:

@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from core.datasets.base import MAX_COORDINATE, DataFormatError
+from core.fileio import FileKey, file_key
 from core.skeleton import MP33, convert, get_layout
 from core.text import quoted_excerpt
 
@@ -869,16 +870,11 @@ def _time_of(line: str) -> float | None:
 INFO_SAMPLE_FRAMES = 16
 """Frames of a Kinect-layout recording that :func:`recording_info` checks for units."""
 
-# The units check's answer per (file, size, modification time): a listing is redone on
-# every change in the Teach panel, and the sample would be parsed again each time.
-# (path, inode, change time, modification time, size): a file replaced has another
-# inode, a renamed one a new change time.
-_FileKey = tuple[str, int, int, int, int]
-_UNITS_CHECKED: dict[_FileKey, str | None] = {}
-_UNITS_CHECKED_MAX = 50_000
-# The whole summary of a readable file, the same way: a 65-minute take was read in full
-# twice for each label made in Teach (~0.3 s each; a trial).
-_INFOS: dict[_FileKey, RecordingInfo] = {}
+# What a listing read of each file, success or refusal, by its file_key: a listing is
+# redone on every change in the Teach panel, and a 65-minute take was read in full
+# twice for each label made there (~0.3 s each; a trial).
+_INFOS: dict[FileKey, RecordingInfo] = {}
+_INFOS_MAX = 50_000
 
 
 def _sampled_units_problem(frame_lines: list[str], header: dict) -> str | None:
@@ -923,67 +919,67 @@ def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
         of its frames) are not metres with y up, gives ``error`` instead of raising.
     """
     path = Path(path)
+    key = file_key(path)
+    if key is not None and key in _INFOS:
+        return _INFOS[key]
     try:
-        try:
-            st = path.stat()
-            key: _FileKey | None = (
-                str(path), st.st_ino, st.st_ctime_ns, st.st_mtime_ns, st.st_size
-            )  # fmt: skip
-        except OSError:
-            key = None  # _read_lines names the problem
-        if key is not None and key in _INFOS:
-            return _INFOS[key]
         lines, _ = _read_lines(path)
-        if not lines:
-            raise DataFormatError(path, "empty file (no header)", line=1)
-        header = _header(lines[0], path)
-        complete = False
-        body = lines[1:]
-        if body:
-            try:
-                complete = _json(body[-1]).get("end") is True
-            except (json.JSONDecodeError, AttributeError):
-                body = body[:-1]
-        frames = len(body) - (1 if complete else 0)
-        duration = 0.0
-        source = SourceInfo.from_dict(header.get("source"))
-        frame_lines = body[:frames] if frames > 0 else []
-        first = (_time_of(frame_lines[0]) if frame_lines else None) or 0.0  # origin
-        for line in reversed(frame_lines):
-            t = _time_of(line)
-            if t is not None:
-                duration = t - first + 1.0 / max(source.fps, 1e-6)
-                break
-            frames -= 1
-        if key is not None and key in _UNITS_CHECKED:
-            problem = _UNITS_CHECKED[key]
-        else:
-            problem = _sampled_units_problem(frame_lines[:frames], header)
-            if key is not None:
-                if len(_UNITS_CHECKED) >= _UNITS_CHECKED_MAX:
-                    _UNITS_CHECKED.clear()
-                _UNITS_CHECKED[key] = problem
-        if problem is not None:
-            raise DataFormatError(path, problem)
-        info = RecordingInfo(
-            name=nfc(path.stem),
-            path=path,
-            layout=header["layout"],
-            frames=max(frames, 0),
-            duration=duration,
-            complete=complete,
-            source=source,
-            subject=str(header.get("subject", "")),
-            created=str(header.get("created", "")),
-            detected=sum(map(_has_person, frame_lines[: max(frames, 0)])),
-        )
-        if key is not None:
-            if len(_INFOS) >= _UNITS_CHECKED_MAX:
-                _INFOS.clear()
-            _INFOS[key] = info
-        return info
-    except DataFormatError as exc:
+    except DataFormatError as exc:  # not readable now (rights change): not kept
         return RecordingInfo(name=nfc(path.stem), path=path, error=str(exc))
+    try:
+        info = _summary(path, lines)
+    except DataFormatError as exc:  # the file's own content: kept like a summary
+        info = RecordingInfo(name=nfc(path.stem), path=path, error=str(exc))
+    if key is not None:
+        if len(_INFOS) >= _INFOS_MAX:
+            _INFOS.clear()
+        _INFOS[key] = info
+    return info
+
+
+def _summary(path: Path, lines: list[str]) -> RecordingInfo:
+    """:func:`recording_info` of a file's lines.
+
+    Raises:
+        DataFormatError: If the header is missing or bad, or a Kinect-layout person's
+            joints (a sample) are not metres with y up.
+    """
+    if not lines:
+        raise DataFormatError(path, "empty file (no header)", line=1)
+    header = _header(lines[0], path)
+    complete = False
+    body = lines[1:]
+    if body:
+        try:
+            complete = _json(body[-1]).get("end") is True
+        except (json.JSONDecodeError, AttributeError):
+            body = body[:-1]
+    frames = len(body) - (1 if complete else 0)
+    duration = 0.0
+    source = SourceInfo.from_dict(header.get("source"))
+    frame_lines = body[:frames] if frames > 0 else []
+    first = (_time_of(frame_lines[0]) if frame_lines else None) or 0.0  # origin
+    for line in reversed(frame_lines):
+        t = _time_of(line)
+        if t is not None:
+            duration = t - first + 1.0 / max(source.fps, 1e-6)
+            break
+        frames -= 1
+    problem = _sampled_units_problem(frame_lines[:frames], header)
+    if problem is not None:
+        raise DataFormatError(path, problem)
+    return RecordingInfo(
+        name=nfc(path.stem),
+        path=path,
+        layout=header["layout"],
+        frames=max(frames, 0),
+        duration=duration,
+        complete=complete,
+        source=source,
+        subject=str(header.get("subject", "")),
+        created=str(header.get("created", "")),
+        detected=sum(map(_has_person, frame_lines[: max(frames, 0)])),
+    )
 
 
 def frame_grid(

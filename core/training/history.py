@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from core import runs
+from core.config import TrainConfig
 from core.datasets.splits import held_out_name
 from core.text import count
 from core.training.events import (
@@ -82,9 +83,7 @@ def _held_out(run_dir: Path) -> str:
     resumed after the events named it drew its old epochs as "val" beside its new
     "test" ones)."""
     try:
-        data = json.loads((Path(run_dir) / runs.CONFIG).read_text(encoding="utf-8"))
-        return held_out_name(
-            str(data["data"]["dataset"]), str(data["data"]["protocol"])
-        )
-    except (OSError, ValueError, TypeError, KeyError, RecursionError):
+        data = TrainConfig.load(Path(run_dir) / runs.CONFIG).data
+    except (OSError, ValueError):
         return "validation"
+    return held_out_name(data.dataset, data.protocol)
