@@ -15,7 +15,7 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
-from typing import Protocol, TextIO
+from typing import NoReturn, Protocol, TextIO
 
 from core.commands import data, export, infer, novelty, teach, train
 from core.commands import eval as eval_
@@ -105,6 +105,21 @@ def main(argv: Sequence[str] | None = None, extra: Sequence[CommandModule] = ())
         return _dispatch(args)
 
 
+def exit_process(status: int) -> NoReturn:
+    """End the process with ``status``, as ``python -m core.cli`` (what torchrun runs)
+    does after :func:`main`.
+
+    A torchrun rank that joined a process group ends without the interpreter's
+    teardown (:func:`core.training.distributed.end_process`), where gloo's threads can
+    abort a rank that finished cleanly. The module is looked up, not imported, so that
+    other commands never load torch for it.
+    """
+    training = sys.modules.get("core.training.distributed")
+    if training is not None:
+        training.end_process(status)
+    sys.exit(status)
+
+
 def _print_warning(
     command: str,
     message: Warning | str,
@@ -157,6 +172,7 @@ def _as_flags(message: str, args: argparse.Namespace) -> str:
 if __name__ == "__main__":
     # Under ``python -m core.cli`` this file runs as ``__main__``, a second copy of the
     # module; run the imported ``core.cli`` so that one set of classes is in play.
+    from core.cli import exit_process
     from core.cli import main as _imported_main
 
-    sys.exit(_imported_main())
+    exit_process(_imported_main())

@@ -18,7 +18,11 @@ DDP wrapper is dropped (it holds the process group; alive, it would keep gloo's 
 running until interpreter exit, where their teardown can abort the process), and only
 then is the group destroyed. The loop runs everything after :func:`setup` under a
 ``finally`` that calls it, so an error after setup (an empty split, a checkpoint that
-does not fit) also leaves every rank cleanly.
+does not fit) also leaves every rank cleanly. Even so, gloo's native threads could
+still abort a rank as the interpreter tore down after a finished, saved run (SIGABRT,
+"terminate called without an active exception"; rare, seen once in a loaded test run),
+so a process that joined a group ends without that teardown (:func:`end_process`, called
+by the CLI once the command has returned and printed everything).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import contextlib
 import datetime
 import gc
 import os
+import sys
 import weakref
 from dataclasses import dataclass
 
@@ -84,11 +89,33 @@ def launched() -> DistInfo:
     )
 
 
+# Set by :func:`setup`: this process joined a process group (read by end_process).
+_joined = False
+
+
 def setup(info: DistInfo, device: torch.device) -> None:
     """Join the process group (once); NCCL for CUDA devices, gloo otherwise."""
+    global _joined
     if info.enabled and not dist.is_initialized():
         backend = "nccl" if device.type == "cuda" else "gloo"
         dist.init_process_group(backend=backend, rank=info.rank, world_size=info.world)
+        _joined = True
+
+
+def end_process(status: int) -> None:
+    """End this process now with ``status`` if it ever joined a process group.
+
+    Skips the interpreter's teardown (``os._exit``), where the native threads of the
+    process group can abort a rank that finished cleanly. Everything the run writes is
+    written atomically and closed before the command returns; stdout and stderr are
+    flushed here. A process that never joined a group returns and exits as usual.
+    """
+    if not _joined:
+        return
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed or broken pipe
+            stream.flush()
+    os._exit(status)
 
 
 def barrier(info: DistInfo) -> None:

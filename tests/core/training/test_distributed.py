@@ -64,13 +64,13 @@ _RANK_DRIVER = """
 import gc, sys, warnings
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
-from core.cli import main
+from core.cli import exit_process, main
 status = main(["train", *sys.argv[1:]])
 warnings.simplefilter("ignore")  # isinstance over every object touches deprecated names
 gc.collect()
 ddp = sum(isinstance(o, DistributedDataParallel) for o in gc.get_objects())
 print(f"initialized={dist.is_initialized()} ddp={ddp}")
-sys.exit(status)
+exit_process(status)
 """
 
 
@@ -270,3 +270,12 @@ def test_the_resume_command_names_the_processes_to_start(monkeypatch):
         "torchrun --nnodes 2 (and your rendezvous options) --nproc-per-node 2 -m "
         "core.cli train"
     )
+
+
+def test_end_process_returns_in_a_process_that_never_joined_a_group():
+    """Only a torchrun rank skips the interpreter's teardown: in any other process
+    (this one, the GUI's, a single-process ``ms2l train``) end_process returns."""
+    from core.training import distributed
+
+    assert not distributed._joined
+    distributed.end_process(3)  # still here: the process goes on
