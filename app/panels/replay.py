@@ -46,6 +46,7 @@ from PyQt6.QtWidgets import (
 
 from app.context import AppContext
 from app.widgets.elided_label import ElidedLabel
+from app.widgets.prob_bars import ProbabilityBars
 from app.widgets.shipped_button import ShippedModelButton, model_dialog_start
 from app.widgets.shortcuts import press_on_key
 from app.widgets.skeleton_view import SkeletonView
@@ -217,10 +218,18 @@ class ReplayPanel(QWidget):
         filters.addWidget(self.class_filter, 0, 1)
         filters.addWidget(QLabel("Split"), 1, 0)
         filters.addWidget(self.split_filter, 1, 1)
+        # The model's best answers with their probabilities, as Live shows them: of
+        # the whole clip, or at the cursor for a continuous sequence (the top answer
+        # alone hid how close the second one came: a trial). Under the list, where a
+        # single file leaves room, not beside the labels, which it cut short.
+        self.top_bars = ProbabilityBars(k=TOP_K)
+        top_box = QGroupBox("Top answers")
+        QVBoxLayout(top_box).addWidget(self.top_bars)
         list_box = QVBoxLayout()
         list_box.addLayout(filters)
         list_box.addWidget(self.clip_list, 1)
         list_box.addWidget(self.count_label)
+        list_box.addWidget(top_box)
         list_widget = QWidget()
         list_widget.setLayout(list_box)
 
@@ -527,7 +536,7 @@ class ReplayPanel(QWidget):
             self.slider.setRange(0, 0)
         self.frame_label.setText(_NO_FRAME)
         self.true_label.setText("True: –")
-        self.pred_label.setText("Predicted: –")
+        self._show_predicted("Predicted: –")
 
     def _set_store(self, store: ClipStore) -> None:
         self.info.setText("")  # an earlier "Could not open" is not about this data
@@ -721,16 +730,16 @@ class ReplayPanel(QWidget):
         with QSignalBlocker(self.slider):
             self.slider.setRange(0, max(0, seq.num_frames - 1))
         # The counter as wide as its widest text for this clip: as it grew ("frame 0"
-        # to "frame 232 of 0–1493") the slider beside it shrank under the mouse.
+        # to "frame 232 / 1493") the slider beside it shrank under the mouse.
         last = seq.num_frames - 1
-        widest = f"frame {'8' * len(str(last))} of 0–{last}"
+        widest = _frame_text(int("8" * len(str(last))), last, seq.fps)
         self.frame_label.setMinimumWidth(
             self.frame_label.fontMetrics().horizontalAdvance(widest) + 4
         )
         self.timer.setInterval(max(1, round(1000 / (seq.fps or 30.0))))
         label = None if seq.label is None else int(seq.label)
         self.true_label.setText(f"True: {self._class_name(label)}")
-        self.pred_label.setText(
+        self._show_predicted(
             "Predicted: …" if self.model_dir else "Predicted: (no model)"
         )
         meta = ", ".join(
@@ -782,9 +791,9 @@ class ReplayPanel(QWidget):
         self.view.set_frame(self.current.joints[frame])
         with QSignalBlocker(self.slider):
             self.slider.setValue(frame)
-        # Numbered from 0, as the label headers, the timeline, the data files' labels
-        # and ms2l infer number them (from 1 it read one more than the header).
-        self.frame_label.setText(f"frame {frame} of 0–{self.current.num_frames - 1}")
+        self.frame_label.setText(
+            _frame_text(frame, self.current.num_frames - 1, self.current.fps)
+        )
         self.timeline.set_cursor(frame)
         if self.continuous:
             self._show_frame_labels(frame)
@@ -812,7 +821,7 @@ class ReplayPanel(QWidget):
             return
         state = sequence.state(frame)
         if not state.top_k:  # before the first window: no answer yet, not "no action"
-            self.pred_label.setText("Predicted: – (the first window is filling)")
+            self._show_predicted("Predicted: – (the first window is filling)")
             return
         top = f" ({100 * state.top_k[0][1]:.0f} %)" if state.action is not None else ""
         verdict = ""
@@ -825,7 +834,7 @@ class ReplayPanel(QWidget):
             # as a clip of the folder says it (a file opened alone said nothing: a
             # trial)
             verdict = "  (its true action is none of this model's)"
-        self.pred_label.setText(f"Predicted: {state.shown}{top}{verdict}")
+        self._show_predicted(f"Predicted: {state.shown}{top}{verdict}", state.top_k)
 
     def _start_folder(self, key: str) -> str:
         """Where an Open dialog starts: the last place opened, else the shared data
@@ -978,7 +987,7 @@ class ReplayPanel(QWidget):
                 captions=self._captions(),
                 colour_order=self._colour_order(),
             )
-        self.pred_label.setText("Predicted: …" if run_dir else "Predicted: (no model)")
+        self._show_predicted("Predicted: …" if run_dir else "Predicted: (no model)")
         self._show_model()
         if self.store is not None and self.store.dataset == "custom":
             self._compute_splits()  # the held-out takes are the model's
@@ -1019,6 +1028,7 @@ class ReplayPanel(QWidget):
         def make(stop: threading.Event) -> Iterator[object]:
             nonlocal predictor
             from core.inference.sequences import predict_clip
+            from core.live.recogniser import LiveSettings
 
             if predictor is None:
                 from core.inference import Predictor
@@ -1036,7 +1046,9 @@ class ReplayPanel(QWidget):
                     PredictProgress(seq, model_dir, done, total)
                 )
 
-            result = predict_clip(predictor, seq, stop=stop, progress=report)
+            result = predict_clip(
+                predictor, seq, LiveSettings(top_k=TOP_K), stop=stop, progress=report
+            )
             if not stop.is_set():  # a cancelled prediction is stale: a newer one comes
                 yield _Predicted(seq, model_dir, result)
 
@@ -1057,6 +1069,8 @@ class ReplayPanel(QWidget):
                 self.show_prediction(item.prediction)
         elif isinstance(item, _Loaded) and item.model_dir == self.model_dir:
             self.predictor = item.predictor  # loaded on first use
+            # a model of three actions has no fourth and fifth answer
+            self.top_bars.show_rows(min(TOP_K, len(item.predictor.labels)))
             self.ctx.status(f"Replay: model {item.model_dir.name} loaded")
             # Remembered once it loads: a folder that fails is not offered next time.
             self.ctx.remember(MODEL_KEY, str(item.model_dir))
@@ -1080,10 +1094,16 @@ class ReplayPanel(QWidget):
             and self.prediction is None
             and item.done < item.total
         ):
-            self.pred_label.setText(
+            self._show_predicted(
                 f"Predicted: … {100 * item.done // item.total} % of "
                 f"{item.total:,} frames"
             )
+
+    def _show_predicted(self, text: str, top: Sequence[tuple[str, float]] = ()) -> None:
+        """The predicted-label line and the best answers under the clip list (none while
+        there is no answer to show: the bars never keep another clip's)."""
+        self.pred_label.setText(text)
+        self.top_bars.set_probabilities(top)
 
     def show_prediction(self, pred: ClipPrediction) -> None:
         """Show the predicted label (and intervals) of the current clip."""
@@ -1101,12 +1121,16 @@ class ReplayPanel(QWidget):
             # nothing said why (a trial).
             verdict = "  (its true action is none of this model's)"
         if pred.unfamiliar:  # the novelty check: no class is the answer
-            self.pred_label.setText(
-                f"Predicted: no action (unfamiliar motion){verdict}"
-            )
+            self._show_predicted(f"Predicted: no action (unfamiliar motion){verdict}")
         else:
-            self.pred_label.setText(
-                f"Predicted: {name} ({100 * pred.probabilities[top]:.0f} %){verdict}"
+            order = np.argsort(-pred.probabilities, kind="stable")[:TOP_K]
+            best = [
+                (labels[i] if i < len(labels) else str(i), float(pred.probabilities[i]))
+                for i in order
+            ]
+            self._show_predicted(
+                f"Predicted: {name} ({100 * pred.probabilities[top]:.0f} %){verdict}",
+                best,
             )
         if self.current is not None and self.continuous:
             self.timeline.set_intervals(
@@ -1122,7 +1146,7 @@ class ReplayPanel(QWidget):
 
     @pyqtSlot(str)
     def _on_predict_failed(self, message: str) -> None:
-        self.pred_label.setText("Predicted: (failed)")
+        self._show_predicted("Predicted: (failed)")
 
     @pyqtSlot()
     def _on_predict_job_ended(self) -> None:
@@ -1160,6 +1184,22 @@ class SeekSlider(QSlider):
 
 # The frame counter with no clip.
 MODEL_KEY = "replay/model"
+# Rows of the "Top answers" bars (Live shows five too).
+TOP_K = 5
+
+
+def _frame_text(frame: int, last: int, fps: float | None) -> str:
+    """The player's counter: "frame 45 / 71 · 1.50 s".
+
+    Numbered from 0, as the label headers, the timeline, the data files' labels and
+    ms2l infer number them (from 1 it read one more than the header); the last frame's
+    number after the slash (it read "frame 45 of 0–71", an odd range: a trial), and
+    the time into the recording, in which a custom dataset's labels.csv is written.
+    """
+    text = f"frame {frame} / {last}"
+    return f"{text} · {frame / fps:.2f} s" if fps else text
+
+
 """Settings key of the model Replay uses (its own; Live keeps another)."""
 _NO_FRAME = "frame –"
 _OPEN_SOMETHING = (

@@ -123,6 +123,14 @@ def test_real_ntu_file_replays_with_true_and_predicted_label(qtbot, settings):
         assert panel.pred_label.text().endswith(
             "  (its true action is none of this model's)"
         )
+        # Beside it, the model's five best answers, best first, the first the one
+        # named on the Predicted line (only the top answer was shown: a trial).
+        top = panel.top_bars.shown()
+        labels = list(panel.predictor.labels)
+        assert len(top) == 5 and all(name in labels for name, _ in top)
+        assert [p for _, p in top] == sorted((p for _, p in top), reverse=True)
+        assert panel.pred_label.text().startswith(f"Predicted: {top[0][0]} (")
+        assert sum(p for _, p in top) <= 1.001
         # The metadata in words ("dropped_tracks 0" read as debug output).
         assert "dropped tracks 0" in panel.info.text() and "_" not in panel.info.text()
         # The Shipped menu offers the other shipped model, and the clip is predicted
@@ -226,9 +234,11 @@ def test_users_recording_replays_with_its_own_labelled_actions(
         assert panel.timeline.isVisibleTo(panel)
         panel.show_frame(45)
         assert panel.true_label.text() == "True: clap (0) · frames 45-71"
-        # The counter numbers frames as the header does (from 0; it read 46 here).
+        # The counter numbers frames as the header does (from 0; it read 46 here),
+        # then the last frame's number and the time into the recording.
         last = panel.current.num_frames - 1
-        assert panel.frame_label.text() == f"frame 45 of 0–{last}"
+        seconds = 45 / panel.current.fps
+        assert panel.frame_label.text() == f"frame 45 / {last} · {seconds:.2f} s"
         panel.show_frame(44)
         assert panel.true_label.text() == "True: no labelled action here"
         panel.show_frame(50)
@@ -288,13 +298,24 @@ def test_taught_model_on_a_recording_with_a_class_it_never_saw(
         assert panel.class_names == ["a", "a new one", "b"]
         assert list(panel.predictor.labels) == ["a", "b"]
         answered = []
+        # a model of two actions: two rows of top answers, not three of them "–"
+        assert [panel.top_bars.names[i].isVisibleTo(panel) for i in range(3)] == [
+            True, True, False
+        ]  # fmt: skip
         for frame in range(panel.current.num_frames):
             panel.show_frame(frame)  # raised IndexError when marking class c
             text = panel.pred_label.text()
+            top = panel.top_bars.shown()
             if frame == 0:  # no window yet: no answer, not "no action" (a trial)
                 assert text == "Predicted: – (the first window is filling)"
+                assert top == []
             elif text.startswith("Predicted: ") and "%" in text:
                 answered.append(text)
+                # the bars follow the cursor: the answer at this frame, best first
+                state = panel.prediction.sequence.state(frame)
+                assert top == [(n, round(p, 3)) for n, p in state.top_k]
+                assert {n for n, _ in top} == {"a", "b"}
+                assert text.startswith(f"Predicted: {top[0][0]} (")
         # Every answer on the new action's interval is a or b: each marked wrong.
         assert answered and all(t.endswith("✗") for t in answered)
         # The labelled bar says its action's name (a recording's few actions).
@@ -307,6 +328,7 @@ def test_taught_model_on_a_recording_with_a_class_it_never_saw(
         panel.set_model(None)  # the old model's answers go with it
         assert panel.prediction is None
         assert panel.pred_label.text() == "Predicted: (no model)"
+        assert panel.top_bars.shown() == []
     finally:
         jobs.stop_all()
 
@@ -615,7 +637,7 @@ def test_a_click_on_the_slider_seeks_there(qtbot, settings):
         )
         assert abs(panel.frame - 0.75 * last) <= 0.05 * last + 1, (panel.frame, last)
         # The counter beside it keeps its width, so the slider keeps its length (a
-        # click landed on another frame as "frame 0" became "frame 232 of 0–1493").
+        # click landed on another frame as "frame 0" became "frame 232 / 1493").
         panel.show_frame(0)
         qtbot.wait(50)
         length = slider.width()
