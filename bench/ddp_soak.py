@@ -5,7 +5,7 @@ tiny synthetic NW-UCLA set (the one the tests use) with an empty cache folder, s
 builds the cache while rank 1 waits, trains one epoch and writes ``weights.pt`` and
 ``last.pt``. A round passes when torchrun exits 0, nothing on stderr says
 ``terminate called`` / ``Signal`` / ``Traceback``, both checkpoint files load and no
-temporary file is left. ``--load N`` busy-loop processes run meanwhile, so the ranks
+temporary file is left (the lock files stay by design). ``--load N`` busy-loop processes run meanwhile, so the ranks
 are scheduled unevenly (the shutdown race showed up on a loaded CI machine).
 
     OMP_NUM_THREADS=1 nohup .venv/bin/python bench/ddp_soak.py --rounds 50 \\
@@ -30,6 +30,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from core.datasets.cache import LOCK_NAME  # noqa: E402
+from core.training.loop import RUN_LOCK  # noqa: E402
 from tests.core.training.conftest import tiny_config, write_dataset  # noqa: E402
 
 _BAD_SIGNS = ("terminate called", "Signal", "Traceback", "Aborted")
@@ -73,7 +75,13 @@ def one_round(base: Path, data: tuple[Path, Path], k: int) -> tuple[bool, str, f
             torch.load(run_dir / name, map_location="cpu", weights_only=True)
         except Exception as exc:  # noqa: BLE001 - any failure is a finding
             problems.append(f"{name}: {exc}")
-    leftovers = [p.name for p in (*run_dir.glob(".*"), *cache.rglob(".*"))]
+    # The lock files stay by design (removing one races with a process taking it);
+    # anything else hidden is a temporary file a rank left behind.
+    leftovers = [
+        p.name
+        for p in (*run_dir.glob(".*"), *cache.rglob(".*"))
+        if p.name not in (RUN_LOCK, LOCK_NAME)
+    ]
     if leftovers:
         problems.append(f"temporaries left: {leftovers}")
     if problems:
