@@ -1414,6 +1414,7 @@ def read_recording_sequence(path: str | os.PathLike[str]) -> SkeletonSequence:
         label=None,
         meta={
             **({"resampled": resampled} if resampled else {}),
+            **({"lost_joints_filled": rec.lost} if rec.lost else {}),
             "label_intervals": intervals,
             "intervals": [[int(v) for v in iv] for iv in frames if iv[2] > iv[1]],
             "class_names": classes,

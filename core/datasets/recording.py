@@ -162,6 +162,8 @@ class Recording:
         created: ISO time the recording was started.
         complete: ``True`` if the file ends with its footer (closed normally).
         torn: ``True`` if a torn last line (a write cut short) was dropped.
+        lost: Joint positions the file gave as ``null`` or ``NaN`` (lost by the
+            sensor), filled from the same joint's nearest tracked frames.
     """
 
     name: str
@@ -176,6 +178,7 @@ class Recording:
     created: str = ""
     complete: bool = True
     torn: bool = False
+    lost: int = 0
 
     @property
     def num_frames(self) -> int:
@@ -551,8 +554,13 @@ def _dims(shape: tuple[int, ...]) -> str:
     return " x ".join(map(str, shape))
 
 
-def _values(doc: dict, key: str, shape: tuple[int, ...], what: str) -> np.ndarray:
-    """``doc[key]`` as a float32 array of ``shape``, with a message a person can act on."""
+def _values(
+    doc: dict, key: str, shape: tuple[int, ...], what: str, lost_ok: bool = False
+) -> np.ndarray:
+    """``doc[key]`` as a float32 array of ``shape``, with a message a person can act on.
+
+    With ``lost_ok``, ``null`` and ``NaN`` values are kept as NaN: a joint the sensor
+    lost, filled afterwards (:func:`_fill_lost`)."""
     if doc[key] is None:
         raise ValueError(
             f'"{key}" is null: leave it out of a frame with nobody in view'
@@ -581,8 +589,16 @@ def _values(doc: dict, key: str, shape: tuple[int, ...], what: str) -> np.ndarra
     # them made reading a 65-minute take 6 s, paid again for every label (a trial).
     largest = float(np.abs(a).max(initial=0.0))
     if not largest <= MAX_COORDINATE:
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f'a coordinate in "{key}" is NaN, infinite or null')
+        lost = np.isnan(a)
+        if np.isinf(a).any() or (lost.any() and not lost_ok):
+            raise ValueError(
+                f'a coordinate in "{key}" is infinite (a joint the sensor lost is '
+                "null or NaN)"
+                if lost_ok
+                else f'a coordinate in "{key}" is NaN, infinite or null'
+            )
+        largest = float(np.abs(a[~lost]).max(initial=0.0))
+    if not largest <= MAX_COORDINATE:
         raise ValueError(
             f'a coordinate in "{key}" is too large ({largest:g}, beyond '
             f"±{MAX_COORDINATE:g}: a damaged value)"
@@ -731,7 +747,9 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
                 )
             if layout == "mp33":
                 if "w" in doc:
-                    w = _values(doc, "w", (1, num_joints, 3), "landmarks x xyz")
+                    w = _values(
+                        doc, "w", (1, num_joints, 3), "landmarks x xyz", lost_ok=True
+                    )
                     # Image landmarks and visibility are optional (a pose estimator
                     # that gives world landmarks only): none drawn, all visible.
                     im = (
@@ -761,7 +779,13 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
                 vis.append(v)
             else:
                 w = (
-                    _values(doc, "j", (bodies, num_joints, 3), "bodies x joints x xyz")
+                    _values(
+                        doc,
+                        "j",
+                        (bodies, num_joints, 3),
+                        "bodies x joints x xyz",
+                        lost_ok=True,
+                    )
                     if "j" in doc
                     else None
                 )
@@ -791,6 +815,7 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     for i, w in enumerate(joints):
         if w is not None:
             arr[i] = w
+    arr, lost = _fill_lost(arr, layout, path)
     if bodies > 1:
         arr = _main_body_first(arr)
     problem = units_and_up_problem(arr, layout)
@@ -819,7 +844,69 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
         created=str(header.get("created", "")),
         complete=complete,
         torn=torn,
+        lost=lost,
     )
+
+
+MAX_LOST_SHARE = 0.5
+"""A body whose joints are lost (null or NaN) in more than this share of the joint
+values of the frames it is in is refused: too little was tracked to fill from."""
+
+
+def _fill_lost(
+    arr: np.ndarray, layout: str, path: Path
+) -> tuple[np.ndarray, int]:
+    """Fill the joints a sensor lost (NaN: ``null`` or ``NaN`` in the file).
+
+    A joint with any coordinate lost is lost. It takes the same joint's position
+    interpolated in time between the nearest frames where it was tracked (held at
+    the first or last one at the ends), as Kinect infers a joint it cannot see; a
+    body with every joint lost in a frame is out of view there (zeros). Zeros could
+    not say "lost" (they put the joint at the camera), and refusing the whole file
+    for one lost value dropped a lab's recording with every label on it (a trial).
+
+    Returns:
+        The joints, and how many joint positions were filled.
+
+    Raises:
+        DataFormatError: If a body's joint is lost in every frame the body is in, or
+            more than :data:`MAX_LOST_SHARE` of its joints are lost.
+    """
+    lost = np.isnan(arr).any(axis=-1)  # (T, M, V)
+    if not lost.any():
+        return arr, 0
+    arr = np.where(lost[..., None], np.float32(0), arr)
+    names = get_layout(layout).joints
+    filled = 0
+    for m in range(arr.shape[1]):
+        seen = ~lost[:, m] & np.any(arr[:, m] != 0, axis=-1)  # (T, V) tracked joints
+        frames = np.flatnonzero(seen.any(axis=1))  # the body is in view
+        if not len(frames):
+            continue
+        missing = lost[frames, m]  # (F, V)
+        share = float(missing.mean())
+        body = f" of body {m + 1}" if arr.shape[1] > 1 else ""
+        if share > MAX_LOST_SHARE:
+            raise DataFormatError(
+                path,
+                f"{share:.0%} of the joint positions{body} are null or NaN (lost by "
+                "the sensor) in the frames it is in: too few were tracked to fill "
+                "the others from",
+            )
+        for v in np.flatnonzero(missing.any(axis=0)):
+            good = frames[~missing[:, v]]
+            bad = frames[missing[:, v]]
+            if not len(good):
+                raise DataFormatError(
+                    path,
+                    f"joint {names[v]}{body} is null or NaN (lost by the sensor) in "
+                    "every frame: there is no position to fill it from (give your "
+                    "sensor's estimate, or another layout without it)",
+                )
+            for c in range(3):
+                arr[bad, m, v, c] = np.interp(bad, good, arr[good, m, v, c])
+            filled += len(bad)
+    return arr, filled
 
 
 @dataclass(frozen=True)

@@ -631,10 +631,12 @@ def test_hand_written_recording_world_landmarks_only_on_its_own_clock(
     lengths = sorted(c.num_frames for c in clips if c.label is not None)
     assert lengths == [30, 60]
 
+    # A landmark lost in one frame (NaN) is filled; the recording and its label stay
+    # (the whole file, with its label, was left out: a trial).
     _hand_written_mp33(root / "rec0.jsonl", first_t=0.0, frames=60, nan_at=16)
-    _, _, classes, _, failed = build_clips(root)  # a bad file, left out with its label
-    assert classes == ["clap"] and len(failed) == 1
-    assert re.search(r"rec0\.jsonl:18: bad frame 16 .*NaN", str(failed[0]))
+    _, _, classes, _, failed = build_clips(root)
+    assert classes == ["clap", "wave"] and failed == []
+    assert read_recording(root / "rec0.jsonl").lost == 1
 
 
 def _write_frames(path: Path, layout: str, bodies: int, frames: list[dict]) -> Path:
@@ -643,6 +645,43 @@ def _write_frames(path: Path, layout: str, bodies: int, frames: list[dict]) -> P
     lines = [json.dumps(header), *(json.dumps(f) for f in frames)]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def test_joints_the_sensor_lost_are_filled_from_their_nearest_tracked_frames(
+    tmp_path: Path,
+) -> None:
+    """Kinect and OpenPose exports give a joint they lost as NaN or null: one such
+    value refused the whole recording, and its labels with it (a trial)."""
+    clip = read_file(require_data("ntu", "S001C001P001R001A001.skeleton")).joints[:30, 0]
+    frames: list[dict] = []
+    for k in range(30):
+        values: list = clip[k].ravel().tolist()
+        if k in (10, 11):  # HandLeft (7) lost for two frames: null, then NaN
+            values[21:24] = [None] * 3 if k == 10 else [float("nan"), 0.0, 0.0]
+        if k in (0, 1):  # Head (3) lost at the start: held at its first position
+            values[9:12] = [None, None, None]
+        if k == 20:  # every joint lost: nobody in view in that frame
+            values = [None] * 75
+        frames.append({"t": k / 30, "j": values})
+    root = tmp_path / "lab"
+    root.mkdir()
+    _write_frames(root / "take.jsonl", "ntu25", 1, frames)
+    labels_path(root).write_text("recording,start,end,action\ntake,0,1,drink\n")
+    rec = read_recording(root / "take.jsonl")
+    assert rec.lost == 4
+    want = clip[9, 7] + (clip[12, 7] - clip[9, 7]) * np.array([[1 / 3], [2 / 3]])
+    np.testing.assert_allclose(rec.joints[10:12, 0, 7], want, atol=1e-6)
+    np.testing.assert_allclose(rec.joints[0:2, 0, 3], clip[[2, 2], 3], atol=1e-6)
+    assert not rec.joints[20].any() and not rec.present[20] and rec.present[19]
+    np.testing.assert_array_equal(rec.joints[25, 0], clip[25])  # the rest as given
+    _, _, classes, clips, failed = build_clips(root)  # the labelled take is kept
+    assert classes == ["drink"] and failed == [] and len(clips) >= 1
+    assert read_recording_sequence(root / "take.jsonl").meta["lost_joints_filled"] == 4
+
+    # More lost than tracked: refused, saying why (nothing sound to fill from).
+    half = [dict(f, j=[None] * 39 + f["j"][39:]) for f in frames if f["j"][40]]
+    with pytest.raises(DataFormatError, match=r"52% of the joint positions are null"):
+        read_recording(_write_frames(tmp_path / "half.jsonl", "ntu25", 1, half))
 
 
 def test_a_recording_with_a_gap_is_read_at_its_own_rate_on_its_timestamps(
@@ -730,9 +769,16 @@ def test_a_hand_written_recording_gets_messages_a_person_can_act_on(
     big[4] = 10**400  # beyond float64 too: a message, not an OverflowError
     with pytest.raises(DataFormatError, match=r"big\.jsonl:2: bad frame"):
         read_recording(_write_frames(tmp_path / "big.jsonl", "ntu25", 1, frames))
-    big[4] = None
-    with pytest.raises(DataFormatError, match="NaN, infinite or null"):
+    big[4] = None  # a joint lost in the one frame with a person: nothing to fill from
+    with pytest.raises(
+        DataFormatError,
+        match=r"null\.jsonl: joint SpineMid is null or NaN \(lost by the sensor\) in "
+        "every frame",
+    ):
         read_recording(_write_frames(tmp_path / "null.jsonl", "ntu25", 1, frames))
+    big[4] = float("inf")  # infinity is no lost joint: a damaged value
+    with pytest.raises(DataFormatError, match=r"inf\.jsonl:2: bad frame 0 .*infinite"):
+        read_recording(_write_frames(tmp_path / "inf.jsonl", "ntu25", 1, frames))
 
     # A file cut inside its header line is not "empty".
     cut = tmp_path / "cut.jsonl"
