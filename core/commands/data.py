@@ -302,9 +302,15 @@ def _class_warnings(s: dict[str, Any]) -> list[str]:
     if s["dataset"] != "custom":
         return []
     if not s["classes"]:
+        # which of the two, by name (a trial read the warning past, the file's
+        # absence unsaid, and 66 of 119 short recordings gone with no word)
+        labels = s.get("labels_file", "labels.csv")
+        what = "does not exist" if s.get("labels_missing") else "has no rows"
         return [
-            "no labelled interval (labels.csv is missing or has no rows): only "
-            "self-supervised pretraining (--strategy pretrain) can use this dataset"
+            f"no labelled interval ({labels} {what}): only self-supervised "
+            "pretraining (--strategy pretrain) can use this dataset, and an "
+            "unlabelled recording shorter than half a pretraining window gives it "
+            "nothing (left out)"
         ]
     from core.datasets.custom import look_alike_actions
 
@@ -409,12 +415,15 @@ def run(args: argparse.Namespace) -> int:
     protocol = args.protocol or protocols(args.dataset)[0]
     summary = summarize(store, protocol)
     if args.dataset == "custom":
-        from core.datasets.custom import list_recordings
+        from core.datasets.custom import labels_path, list_recordings
 
         summary["cut_short"] = [
             i.name for i in list_recordings(args.root) if not i.complete and not i.error
         ]
         summary["label_warnings"] = _label_warnings(args.root)
+        labels = labels_path(args.root)
+        summary["labels_file"] = str(labels)
+        summary["labels_missing"] = not labels.exists()
     if args.json:
         json.dump(summary, sys.stdout, indent=1)
         sys.stdout.write("\n")

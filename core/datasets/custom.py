@@ -83,6 +83,10 @@ COLUMNS = ("recording", "start", "end", "action", "subject")
 CLIP_FPS = 30.0
 END_TOLERANCE = 0.1
 """Seconds a label's end may pass the recording's end (a frame period and rounding)."""
+SHARED_EDGE = 0.1
+"""Seconds by which two intervals of different actions may overlap at an edge: a frame
+or two (labels converted from inclusive end frames, as PKU-MMD's, share their boundary
+frame; 32 of PKU-MMD's 1,076 label files have such a pair). Both clips keep them."""
 MAX_GAP = 0.5
 MIN_WINDOW, MAX_WINDOW, DEFAULT_WINDOW = 1.0, 4.0, 2.0
 """Unlabelled windows last the median labelled interval, clamped to [1, 4] s (2 s when
@@ -216,9 +220,20 @@ def read_labels(root: str | os.PathLike[str]) -> list[LabelInterval]:
         given = ",".join(header)
         header = [h.strip().lower() for h in header]
         if header not in (list(COLUMNS[:4]), list(COLUMNS)):
+            # A spreadsheet set to a decimal comma saves its CSV with semicolons.
+            semicolons = len(header) == 1 and [
+                h.strip() for h in header[0].split(";")
+            ] in (list(COLUMNS[:4]), list(COLUMNS))
             raise DataFormatError(
                 path,
-                f"header must be '{','.join(COLUMNS[:4])}[,subject]', got {given!r}",
+                f"header must be '{','.join(COLUMNS[:4])}[,subject]', got {given!r}"
+                + (
+                    ": the fields are separated by semicolons (a spreadsheet set to "
+                    "a decimal comma saves CSV so); separate them by commas, with "
+                    "decimal points"
+                    if semicolons
+                    else ""
+                ),
                 line=1,
             )
         width = len(header)
@@ -392,8 +407,9 @@ def check_labels(
 
     Raises:
         DataFormatError: Naming the file and row: an unknown (or unreadable) recording,
-            a time past the recording's end, or two overlapping intervals of different
-            actions.
+            a time past the recording's end, two intervals of different actions that
+            overlap by more than :data:`SHARED_EDGE`, or two overlapping intervals of
+            different subjects.
     """
     unreadable = unreadable or {}
     by_recording: dict[str, list[LabelInterval]] = {}
@@ -436,14 +452,28 @@ def check_labels(
             for b in rows[i + 1 :]:
                 if b.start >= a.end:
                     break
-                if a.action != b.action:
-                    first, second = sorted((a, b), key=lambda r: r.row)
+                first, second = sorted((a, b), key=lambda r: r.row)
+                edge = min(a.end, b.end) - b.start <= SHARED_EDGE
+                if a.action != b.action and not edge:
                     raise DataFormatError(
                         path,
                         f"interval {second.start:g}-{second.end:g} s "
                         f"({second.action!r}) overlaps row {first.row} "
                         f"{first.start:g}-{first.end:g} s ({first.action!r}) of "
                         f"recording {a.recording!r}",
+                        line=second.row or None,
+                    )
+                if a.subject and b.subject and a.subject != b.subject and not edge:
+                    # The same frames on both sides of a split by subject: a row
+                    # copied with another subject was validated on its own copy (a
+                    # trial).
+                    raise DataFormatError(
+                        path,
+                        f"interval {second.start:g}-{second.end:g} s of recording "
+                        f"{a.recording!r} is subject {second.subject!r}, but it "
+                        f"overlaps row {first.row} {first.start:g}-{first.end:g} s, "
+                        f"subject {first.subject!r}: the same frames cannot be two "
+                        "people's (a split by subject would put them on both sides)",
                         line=second.row or None,
                     )
 

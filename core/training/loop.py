@@ -701,10 +701,14 @@ def _run(
             from core.datasets import custom
 
             if cfg.data.dataset == "custom" and not custom.read_labels(cfg.data.root):
+                labels = custom.labels_path(cfg.data.root)
+                # (it said "labels.csv has no labelled interval" of a file that did
+                # not exist: a trial)
+                what = "has no labelled interval" if labels.is_file() else "does not exist"
                 why = (
-                    f"{custom.labels_path(cfg.data.root)} has no labelled interval: label "
-                    "your takes (Teach panel, or rows recording,start,end,action) or "
-                    "use --strategy pretrain, which needs no labels"
+                    f"{labels} {what}: label your takes (Teach panel, or rows "
+                    "recording,start,end,action) or use --strategy pretrain, which "
+                    "needs no labels"
                 )
             else:
                 why = f"label fraction {cfg.data.label_fraction}"

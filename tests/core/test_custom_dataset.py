@@ -436,7 +436,12 @@ def test_every_bad_label_names_file_and_row(
 def test_bad_header_and_same_action_overlap(takes: Path) -> None:
     name = list_recordings(takes)[0].name
     _write(takes, "clip,from,to,label\n")
-    with pytest.raises(DataFormatError, match=r"labels\.csv:1: header"):
+    with pytest.raises(DataFormatError, match=r"labels\.csv:1: header") as err:
+        read_labels(takes)
+    assert "semicolons" not in str(err.value)
+    # a spreadsheet's CSV with semicolons: said (it got the bare header message)
+    _write(takes, "recording;start;end;action\nx;0,5;1,5;a\n")
+    with pytest.raises(DataFormatError, match="the fields are separated by semicolons"):
         read_labels(takes)
     _write(takes, f"recording,start,end,action\n{name},0,0.8,a\n{name},0.5,1.0,a\n")
     assert len(build_clips(takes)[3]) >= 2  # same action may overlap
@@ -448,6 +453,21 @@ def test_bad_header_and_same_action_overlap(takes: Path) -> None:
         f"0.10-0.80 s of {name!r} is already labelled 'a' (0.00-0.80 s): nothing to add"
     )
     assert len(read_labels(takes)) == 2
+    # Different actions (and people) may share a frame or two at an edge, as labels
+    # converted from inclusive end frames do (PKU-MMD's: refused, a trial); both keep it.
+    _write(takes, "recording,start,end,action,subject\n"
+                  f"{name},0,0.5,a,s1\n{name},0.45,1.0,b,s2\n")  # fmt: skip
+    _, _, classes, clips, _ = build_clips(takes)
+    assert classes == ["a", "b"]
+    assert sorted(c.label for c in clips if c.label is not None)[:2] == [0, 1]
+    # The same frames given to two subjects: refused (a row copied with another
+    # subject put its frames on both sides of a split by subject: a trial).
+    _write(takes, "recording,start,end,action,subject\n"
+                  f"{name},0,0.5,a,s1\n{name},0.2,0.8,a,s2\n")  # fmt: skip
+    with pytest.raises(DataFormatError, match=r"labels\.csv:3: .* subject 's2', but "
+                       r"it overlaps row 2 0-0\.5 s, subject 's1': the same frames "
+                       "cannot be two people's"):  # fmt: skip
+        build_clips(takes)
 
 
 def test_bad_labels_fail_training_with_one_line(takes: Path, tmp_path: Path, capsys):
@@ -1045,9 +1065,17 @@ def test_data_info_warns_of_likely_class_mistakes(
         "warning: no labelled clip is held out for validation, so ms2l train refuses "
         "to start: "  # not "stops on it", read as stopping part-way (a trial)
     ) in capsys.readouterr().out
-    labels_path(takes).unlink()
+    labels_path(takes).write_text("recording,start,end,action\n")
     assert main(["data", "info", "--dataset", "custom", "--root", str(takes)]) == 0
-    assert "warning: no labelled interval" in capsys.readouterr().out
+    assert f"warning: no labelled interval ({labels_path(takes)} has no rows): only" in (
+        capsys.readouterr().out
+    )
+    labels_path(takes).unlink()  # its absence said as such
+    assert main(["data", "info", "--dataset", "custom", "--root", str(takes)]) == 0
+    assert (
+        f"warning: no labelled interval ({labels_path(takes)} does not exist): only"
+        in capsys.readouterr().out
+    )
 
 
 def test_a_label_past_the_end_of_a_recording_cut_short_says_so(takes: Path) -> None:

@@ -316,7 +316,9 @@ def test_no_labels_and_pretraining_on_every_recording(
     assert _train(bare, tmp_path / "s", tmp_path, "--strategy", "scratch",
                   "--epochs", "1", *TINY) != 0  # fmt: skip
     err = capsys.readouterr().err
-    assert "labels.csv has no labelled interval" in err and "--strategy pretrain" in err
+    # the file's absence said (it read "labels.csv has no labelled interval": a trial)
+    assert "labels.csv does not exist: label your takes" in err
+    assert "--strategy pretrain" in err
 
     def clips(run: Path) -> int:
         found = re.search(r"(\d+) training clips", (run / "metrics.jsonl").read_text())
