@@ -506,6 +506,35 @@ def row_problems(
     return problems
 
 
+def _all_row_problems(
+    exc: DataFormatError,
+    intervals: Sequence[LabelInterval],
+    durations: Mapping[str, float],
+    incomplete: Collection[str],
+) -> DataFormatError:
+    """``exc`` as the first bad row in file order, with the other bad rows' numbers:
+    one problem a run, in no row order, made a labels file of several mistakes
+    take as many runs to mend (a trial)."""
+    problems = row_problems(intervals, durations, incomplete)
+    for i, iv in enumerate(intervals):
+        if iv.recording not in durations:  # row_problems passes these by
+            try:
+                check_labels([iv], durations, exc.path, incomplete=incomplete)
+            except DataFormatError as one:
+                problems[i] = one.problem
+    if len(problems) < 2:
+        return exc
+    first, *others = sorted(problems, key=lambda i: intervals[i].row)
+    problem = problems[first]
+    rows = [str(intervals[i].row) for i in others]
+    shown = ", ".join(rows[:10]) + (", …" if len(rows) > 10 else "")
+    return DataFormatError(
+        exc.path,
+        f"{problem} (and {count(len(rows), 'more row')} with a problem: {shown})",
+        line=intervals[first].row or None,
+    )
+
+
 # -- managing recordings and labels (what the GUI calls) ---------------------------------
 
 
@@ -989,12 +1018,12 @@ def build_clips(
         else e
         for e in failed
     ]
-    check_labels(
-        intervals,
-        {n: r.duration for n, r in recordings.items()},
-        labels_path(root),
-        incomplete={n for n, r in recordings.items() if not r.complete},
-    )
+    durations = {n: r.duration for n, r in recordings.items()}
+    incomplete = {n for n, r in recordings.items() if not r.complete}
+    try:
+        check_labels(intervals, durations, labels_path(root), incomplete=incomplete)
+    except DataFormatError as exc:
+        raise _all_row_problems(exc, intervals, durations, incomplete) from None
     classes = sorted({iv.action for iv in intervals})
     layout = dataset_layout([r.layout for r in recordings.values()])
     bodies = max((r.joints.shape[1] for r in recordings.values()), default=1)

@@ -853,9 +853,7 @@ MAX_LOST_SHARE = 0.5
 values of the frames it is in is refused: too little was tracked to fill from."""
 
 
-def _fill_lost(
-    arr: np.ndarray, layout: str, path: Path
-) -> tuple[np.ndarray, int]:
+def _fill_lost(arr: np.ndarray, layout: str, path: Path) -> tuple[np.ndarray, int]:
     """Fill the joints a sensor lost (NaN: ``null`` or ``NaN`` in the file).
 
     A joint with any coordinate lost is lost. It takes the same joint's position

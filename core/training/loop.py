@@ -704,7 +704,9 @@ def _run(
                 labels = custom.labels_path(cfg.data.root)
                 # (it said "labels.csv has no labelled interval" of a file that did
                 # not exist: a trial)
-                what = "has no labelled interval" if labels.is_file() else "does not exist"
+                what = (
+                    "has no labelled interval" if labels.is_file() else "does not exist"
+                )
                 why = (
                     f"{labels} {what}: label your takes (Teach panel, or rows "
                     "recording,start,end,action) or use --strategy pretrain, which "

@@ -470,6 +470,27 @@ def test_bad_header_and_same_action_overlap(takes: Path) -> None:
         build_clips(takes)
 
 
+def test_several_bad_rows_are_named_at_once_first_in_file_order(takes: Path) -> None:
+    """Three mistakes took three runs to find, and not in row order (row 5, then 9,
+    then 2: a trial): the first row in file order is the error, the others listed."""
+    names = [r.name for r in list_recordings(takes)]
+    a, b = names[0], names[1]
+    _write(takes, "recording,start,end,action\n"
+                  f"{a},0,0.8,x\n{a},0.3,0.9,y\n"  # rows 2-3: overlap (row 3 named)
+                  f"{b},0,99,x\n"  # row 4: past the end
+                  f"{a}x,0,1,x\n")  # row 5: unknown recording  # fmt: skip
+    with pytest.raises(DataFormatError) as err:
+        build_clips(takes)
+    assert err.value.line == 3
+    assert "overlaps row 2" in err.value.problem
+    assert err.value.problem.endswith("(and 2 more rows with a problem: 4, 5)")
+    # one mistake: as before, without a list
+    _write(takes, f"recording,start,end,action\n{a},0,0.8,x\n{b},0,99,x\n")
+    with pytest.raises(DataFormatError, match="past the end") as err:
+        build_clips(takes)
+    assert err.value.line == 3 and "more row" not in str(err.value)
+
+
 def test_bad_labels_fail_training_with_one_line(takes: Path, tmp_path: Path, capsys):
     from core.cli import main
 
@@ -672,7 +693,9 @@ def test_joints_the_sensor_lost_are_filled_from_their_nearest_tracked_frames(
 ) -> None:
     """Kinect and OpenPose exports give a joint they lost as NaN or null: one such
     value refused the whole recording, and its labels with it (a trial)."""
-    clip = read_file(require_data("ntu", "S001C001P001R001A001.skeleton")).joints[:30, 0]
+    clip = read_file(require_data("ntu", "S001C001P001R001A001.skeleton")).joints[
+        :30, 0
+    ]
     frames: list[dict] = []
     for k in range(30):
         values: list = clip[k].ravel().tolist()
@@ -1067,8 +1090,9 @@ def test_data_info_warns_of_likely_class_mistakes(
     ) in capsys.readouterr().out
     labels_path(takes).write_text("recording,start,end,action\n")
     assert main(["data", "info", "--dataset", "custom", "--root", str(takes)]) == 0
-    assert f"warning: no labelled interval ({labels_path(takes)} has no rows): only" in (
-        capsys.readouterr().out
+    assert (
+        f"warning: no labelled interval ({labels_path(takes)} has no rows): only"
+        in (capsys.readouterr().out)
     )
     labels_path(takes).unlink()  # its absence said as such
     assert main(["data", "info", "--dataset", "custom", "--root", str(takes)]) == 0
