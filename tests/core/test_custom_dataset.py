@@ -1425,6 +1425,13 @@ def test_an_unreadable_recording_is_left_out_with_its_labels(
     assert str(failed[0]).endswith(
         "(millimetres or centimetres?) (1 label of labels.csv left out with it)"
     )
+    # an action whose every take is unreadable: said to be gone
+    write_labels(root, [*read_labels(root), LabelInterval("in-mm", 0.5, 1.0, "d")])
+    _, _, classes, _, failed = build_clips(root)
+    assert classes == ["a", "b", "c"]
+    assert str(failed[0]).endswith(
+        "(2 labels of labels.csv left out with it; no clip of 'd' is left)"
+    )
     monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
     assert main(["data", "info", "--dataset", "custom", "--root", str(root)]) == 0
     out = capsys.readouterr()
