@@ -56,6 +56,7 @@ from core import runs
 from core.datasets.base import SkeletonSequence
 from core.datasets.splits import PROTOCOLS, split_indices
 from core.labels import ClassTable, load_class_table, names_for_sequence
+from core.live.recogniser import LiveSettings, ranked
 from core.paths import shared_data_dir
 from core.runs import shipped_model_dir
 from core.skeleton import get_layout
@@ -1028,7 +1029,6 @@ class ReplayPanel(QWidget):
         def make(stop: threading.Event) -> Iterator[object]:
             nonlocal predictor
             from core.inference.sequences import predict_clip
-            from core.live.recogniser import LiveSettings
 
             if predictor is None:
                 from core.inference import Predictor
@@ -1109,8 +1109,9 @@ class ReplayPanel(QWidget):
         """Show the predicted label (and intervals) of the current clip."""
         self.prediction = pred
         labels = [] if self.predictor is None else list(self.predictor.labels)
-        top = int(np.argmax(pred.probabilities))
-        name = labels[top] if top < len(labels) else str(top)
+        names = labels or [str(i) for i in range(len(pred.probabilities))]
+        best = ranked(pred.probabilities, names, TOP_K)
+        name, p = best[0]
         truth = None if self.current is None else self.current.label
         verdict = ""
         if truth is not None and self._same_classes():
@@ -1123,15 +1124,7 @@ class ReplayPanel(QWidget):
         if pred.unfamiliar:  # the novelty check: no class is the answer
             self._show_predicted(f"Predicted: no action (unfamiliar motion){verdict}")
         else:
-            order = np.argsort(-pred.probabilities, kind="stable")[:TOP_K]
-            best = [
-                (labels[i] if i < len(labels) else str(i), float(pred.probabilities[i]))
-                for i in order
-            ]
-            self._show_predicted(
-                f"Predicted: {name} ({100 * pred.probabilities[top]:.0f} %){verdict}",
-                best,
-            )
+            self._show_predicted(f"Predicted: {name} ({100 * p:.0f} %){verdict}", best)
         if self.current is not None and self.continuous:
             self.timeline.set_intervals(
                 self.true_intervals,

@@ -45,6 +45,7 @@ from core.live.recogniser import (
     WINDOW_SECONDS_RANGE,
     LiveSettings,
     frames_too_far_apart,
+    ranked,
 )
 from core.runs import shipped_model_dir
 from core.sensors import describe_input
@@ -628,8 +629,8 @@ def _run_skeleton_file(
                 bar.close()
             whole, per_frame = result.probabilities, result.sequence
             assert per_frame is not None  # no stop event was given
-            best = np.argsort(-whole)[:3]
-            tops = ", ".join(f"{predictor.labels[i]} {whole[i]:.0%}" for i in best)
+            best = ranked(whole, predictor.labels, 3)
+            tops = ", ".join(f"{label} {p:.0%}" for label, p in best)
             if result.unfamiliar:  # flattened by the novelty check: no class
                 tops = "no action (unfamiliar motion: unlike every training clip)"
             print(
@@ -639,9 +640,7 @@ def _run_skeleton_file(
             lines.write(
                 {
                     "sequence": seq.name,
-                    "whole_clip": _top(
-                        tuple((predictor.labels[i], float(whole[i])) for i in best)
-                    ),
+                    "whole_clip": _top(best),
                     "unfamiliar": result.unfamiliar,
                     "true": clip_truth,
                 }

@@ -196,6 +196,16 @@ def smooth(previous: np.ndarray | None, new: np.ndarray, weight: float) -> np.nd
     return new if previous is None else weight * new + (1 - weight) * previous
 
 
+def ranked(
+    probs: np.ndarray, labels: Sequence[str], k: int
+) -> tuple[tuple[str, float], ...]:
+    """The ``k`` most probable ``(label, probability)`` pairs, best first (ties in
+    label order): the live state's top-k, Replay's top answers, ``ms2l infer``'s whole
+    clip."""
+    order = np.argsort(-probs, kind="stable")[:k]
+    return tuple((labels[i], float(probs[i])) for i in order)
+
+
 def make_prediction(
     probs: np.ndarray | None,
     labels: Sequence[str],
@@ -219,8 +229,7 @@ def make_prediction(
     """
     if probs is None:
         return Prediction(window_fill=window_fill, predict_ms=predict_ms)
-    order = np.argsort(-probs, kind="stable")[: settings.top_k]
-    top = tuple((labels[i], float(probs[i])) for i in order)
+    top = ranked(probs, labels, settings.top_k)
     flat = bool(flat_rows(probs))
     action = top[0][0] if top[0][1] >= settings.threshold and not flat else None
     return Prediction(
