@@ -52,7 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         The event loop's exit status.
     """
     args = parse_args(argv)
-    problem = display_problem()
+    from app.system_libs import ensure_xcb_libraries
+
+    problem = display_problem() or ensure_xcb_libraries()
     if problem:
         print(f"python -m app: error: {problem}", file=sys.stderr)
         return 2
