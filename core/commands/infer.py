@@ -433,7 +433,7 @@ def _run_video(
     actions: collections.Counter[str] = collections.Counter()
     stage_ms: dict[str, list[float]] = {s: [] for s in STAGES}
     start = time.perf_counter()
-    ok = interrupted = False
+    ok = interrupted = capped = False
     # A file's frames as a bar on stderr (a 10-minute video takes about as long, and
     # nothing else moves meanwhile); the most it will read: the file, or --max-frames.
     from core.commands.data import ProgressBar
@@ -482,6 +482,7 @@ def _run_video(
                     }
                 )
             if args.max_frames is not None and frames >= args.max_frames:
+                capped = True
                 stop.set()
         ok = True
     except KeyboardInterrupt:
@@ -516,8 +517,11 @@ def _run_video(
     claimed = src.frame_count
     finished = not interrupted and not stop.is_set()
     print(_describe_input(src, last_index, last_time, claimed, finished))
+    of_all = f" of {claimed}" if claimed else ""
     print(
-        f"frames: {frames}, person found in {people / frames:.0%}, "
+        f"frames: {frames}"
+        + (f" (the first{of_all}: --max-frames)" if capped else "")
+        + f", person found in {people / frames:.0%}, "
         f"{frames / elapsed:.1f} FPS end to end"
     )
     cut = truncation_note(source, claimed, frames) if finished else ""
@@ -589,6 +593,7 @@ def _run_skeleton_file(
     video = AtomicVideoWriter(args.out, sequences[0].fps) if args.out else None
     try:
         for seq in sequences:
+            whole = seq.num_frames
             if args.max_frames is not None:
                 seq = dataclasses.replace(seq, joints=seq.joints[: args.max_frames])
             n = seq.num_frames
@@ -601,9 +606,10 @@ def _run_skeleton_file(
                 raise UserError(
                     f"{args.input}: {seq.name}: no frames{why}: nothing to recognise"
                 )
+            first = f" (the first of {whole}: --max-frames)" if n < whole else ""
             print(
-                f"{seq.name}: {count(n, 'frame')} at {seq.fps:.4g} FPS, layout {seq.layout}"
-                + _converted_from(seq)
+                f"{seq.name}: {count(n, 'frame')}{first} at {seq.fps:.4g} FPS, "
+                f"layout {seq.layout}" + _converted_from(seq)
             )
             if seq.meta.get("resampled"):  # its frame numbers are the even grid's
                 print(f"  {seq.meta['resampled']}")
@@ -738,8 +744,14 @@ def _print_score(score: FrameScore) -> None:
             "(use a model trained on its dataset)"
         )
         return
+    scored = score.frames - score.first_scored
+    span = (
+        f"all {score.frames} frames"
+        if not score.first_scored
+        else f"the {scored} frames from frame {score.first_scored}, the first answer"
+    )
     print(
         f"  frame accuracy vs {count(score.intervals, 'labelled interval')}: "
         f"{score.on_labelled:.1%} of {score.labelled_frames} labelled frames, "
-        f"{score.overall:.1%} of all {score.frames} frames (no action = background)"
+        f"{score.overall:.1%} of {span} (no action = background)"
     )

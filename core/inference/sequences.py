@@ -328,6 +328,9 @@ class FrameScore:
         labelled_frames: Frames inside a labelled interval.
         frames: All frames.
         intervals: Labelled intervals scored.
+        first_scored: The first frame scored: the first the recogniser answered at (a
+            live recogniser says nothing before its first window is filled, so the
+            frames before it are not counted as wrong).
         shared_classes: Whether the model knows any of the labelled classes.
     """
 
@@ -337,11 +340,13 @@ class FrameScore:
     frames: int
     intervals: int
     shared_classes: bool
+    first_scored: int = 0
 
 
 def frame_accuracy(
     intervals: list[tuple[str, int, int]],
     predicted: list[str | None],
+    start: int = 0,
 ) -> tuple[float, float, int]:
     """Score per-frame predictions against labelled intervals.
 
@@ -349,19 +354,22 @@ def frame_accuracy(
         intervals: ``(label_name, start, end)``, 0-based frames with ``end`` exclusive
             (as ``core.datasets.read_file`` gives them for PKU-MMD).
         predicted: Predicted class name per frame (``None`` = no action).
+        start: The first frame scored (earlier ones are left out).
 
     Returns:
-        ``(accuracy on labelled frames, accuracy on all frames, labelled frame count)``;
-        on unlabelled frames "no action" is the right answer.
+        ``(accuracy on labelled frames, accuracy on the frames scored, labelled frames
+        scored)``; on unlabelled frames "no action" is the right answer.
     """
     n = len(predicted)
     truth = frame_labels(intervals, n)
-    labelled = [t for t in range(n) if truth[t] is not None]
-    hits = [predicted[t] == truth[t] for t in range(n)]
+    scored = range(max(start, 0), n)
+    labelled = [t for t in scored if truth[t] is not None]
+    hits = {t: predicted[t] == truth[t] for t in scored}
     on_labelled = (
         float(np.mean([hits[t] for t in labelled])) if labelled else float("nan")
     )
-    return on_labelled, float(np.mean(hits)) if n else float("nan"), len(labelled)
+    overall = float(np.mean(list(hits.values()))) if hits else float("nan")
+    return on_labelled, overall, len(labelled)
 
 
 def score_frames(seq: SkeletonSequence, result: SequencePrediction) -> FrameScore:
@@ -380,12 +388,15 @@ def score_frames(seq: SkeletonSequence, result: SequencePrediction) -> FrameScor
         (names[lab] if 0 <= lab < len(names) else str(lab), int(s), int(e))
         for lab, s, e in seq.meta.get("intervals") or []
     ]
-    on_labelled, overall, count = frame_accuracy(named, result.actions())
+    answered = np.flatnonzero(~np.isnan(result.probabilities[:, 0]))
+    first = int(answered[0]) if len(answered) else len(result)
+    on_labelled, overall, count = frame_accuracy(named, result.actions(), first)
     return FrameScore(
         on_labelled=on_labelled,
         overall=overall,
         labelled_frames=count,
         frames=len(result),
+        first_scored=first,
         # Those the scored frames reach (all, unless only the first were predicted).
         intervals=sum(s < len(result) for _, s, _ in named),
         shared_classes=bool(set(result.labels) & {n for n, _, _ in named}),

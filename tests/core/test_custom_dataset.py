@@ -386,6 +386,13 @@ def test_infer_scores_a_recording_against_its_labels(
     captured = capsys.readouterr()
     assert f"session: {len(joints)} frames at 30 FPS, layout ucla20" in captured.out
     assert "frame accuracy vs 3 labelled intervals" in captured.out
+    # Scored from the first answer: the frames of the first window are not "wrong".
+    scored = re.search(
+        r"of the (\d+) frames from frame (\d+), the first answer", captured.out
+    )
+    assert (
+        scored and int(scored[1]) + int(scored[2]) == len(joints) and int(scored[2]) > 0
+    )
     assert (
         "do not include" not in captured.err
     )  # the recording's classes are the model's

@@ -44,6 +44,7 @@ def test_video_to_annotated_mp4_and_json_lines(run_dir, tmp_path, capsys):
     assert re.search(r"^sensors: Trained on .* · input now: MediaPipe", text, re.M)
     # The input's frame rate and duration (the whole file's, though 45 frames were read)
     assert "video: 340x256, 29.97 FPS, 10.0 s (300 frames)\n" in text
+    assert "frames: 45 (the first of 300: --max-frames), person found in" in text
     assert _frames(out) == 45
     cap = cv2.VideoCapture(str(out))
     assert int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)) == 340
@@ -127,7 +128,9 @@ def test_a_video_with_a_skeleton_files_name_is_read_as_a_video(
     )
     captured = capsys.readouterr()
     assert f"{renamed} is a video (MP4/MOV) despite its .txt name" in captured.err
-    assert "frames: 10, person found in" in captured.out
+    assert (
+        "frames: 10 (the first of 300: --max-frames), person found in" in captured.out
+    )
     avi = tmp_path / "clip.skeleton"
     avi.write_bytes(require_data("videos", "S001C001P001R001A001_rgb.avi").read_bytes())
     with pytest.raises(
@@ -328,6 +331,7 @@ def test_a_pkummd_sequence_with_a_bad_label_row_is_recognised_unscored(
     argv = ["infer", str(skeleton), "--run", str(run_dir), "--max-frames", "200"]
     assert main([*argv, "--quiet"]) == 0
     out = capsys.readouterr().out
+    assert "200 frames (the first of 1494: --max-frames) at 30 FPS" in out
     assert "  labels not read (nothing scored): " in out and "0005-L.txt:2:" in out
     assert "frame accuracy" not in out and "frame by frame" in out
 
@@ -359,6 +363,13 @@ def test_frame_accuracy():
     assert count == 5
     assert on_labelled == pytest.approx(4 / 5)
     assert overall == pytest.approx(8 / 10)
+    # From frame 3 (the first answer): frames 0-2 are neither right nor wrong.
+    on_labelled, overall, count = frame_accuracy(intervals, predicted, start=3)
+    assert (count, on_labelled, overall) == (
+        4,
+        pytest.approx(3 / 4),
+        pytest.approx(5 / 7),
+    )
     # Overlapping intervals: the first one names the frame, as true_labels has it.
     assert frame_accuracy([("wave", 0, 2), ("clap", 1, 3)], ["wave", "wave", "clap"])[
         0

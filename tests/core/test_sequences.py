@@ -70,6 +70,8 @@ def test_intervals_and_score_follow_the_per_frame_labels(predictor, sequence):
     np.testing.assert_array_equal(covered, labels)
     score = score_frames(sequence, seq_pred)
     assert score.frames == 1494 and score.intervals == 8
+    answered = np.flatnonzero(~np.isnan(seq_pred.probabilities[:, 0]))
+    assert 0 < score.first_scored == answered[0]  # the first window's answer
     assert not score.shared_classes  # an NW-UCLA model on PKU-MMD classes
     # Its first 400 frames (infer --max-frames): only the intervals they reach count.
     import dataclasses
