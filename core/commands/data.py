@@ -190,7 +190,14 @@ def summarize(store: ClipStore, protocol: str) -> dict[str, Any]:
         KeyError: If the protocol does not apply to the store's clips.
     """
     unplaced: list[int] = []
-    sides = split_indices(store.dataset, protocol, store.metas, unplaced)
+    labels = (
+        Path(store.sources[0]).parent / "labels.csv"
+        if store.dataset == "custom" and len(store.sources)
+        else None
+    )
+    sides = split_indices(
+        store.dataset, protocol, store.metas, unplaced, labels_file=labels
+    )
     k = len(store.class_names)
     per_class = {
         side: np.bincount(

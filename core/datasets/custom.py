@@ -1169,6 +1169,7 @@ def split_custom(
     val_fraction: float = 0.2,
     seed: int = 0,
     held_out: Sequence[str] = (),
+    labels_file: str | os.PathLike[str] = LABELS_FILE,
 ) -> dict[Split, np.ndarray]:
     """Seeded split of a custom dataset by recording or by subject.
 
@@ -1187,6 +1188,7 @@ def split_custom(
             (:func:`held_out_units`): no draw then (``val_fraction`` 0 still holds
             nothing out); units that no longer exist are skipped, and units added
             since train.
+        labels_file: The dataset's ``labels.csv``, as errors name it.
 
     Returns:
         ``{"train": int64, "test": int64}`` ascending clip indices.
@@ -1207,7 +1209,7 @@ def split_custom(
         if protocol == "subject" and not unit and m.get("action") is not None:
             row = f":{m['row']}" if m.get("row") else ""
             raise KeyError(
-                f"{LABELS_FILE}{row}: recording {m.get('recording')!r} has no subject, "
+                f"{labels_file}{row}: recording {m.get('recording')!r} has no subject, "
                 "which --protocol subject splits by: give one in labels.csv's subject "
                 "column (or the recording's header), or split by recording"
             )

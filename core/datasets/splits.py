@@ -21,6 +21,7 @@ generator, at least one clip per class, so a fraction and a seed always give the
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -178,6 +179,7 @@ def split_indices(
     val_fraction: float = 0.2,
     seed: int = 0,
     held_out: Sequence[str] = (),
+    labels_file: str | os.PathLike[str] | None = None,
 ) -> dict[Split, np.ndarray]:
     """Indices of the training and test clips (clips the protocol leaves out are in neither).
 
@@ -193,6 +195,7 @@ def split_indices(
         seed: Custom datasets only: seed of that draw.
         held_out: Custom datasets only: the units a run recorded as validating,
             used instead of the draw.
+        labels_file: Custom datasets only: its ``labels.csv``, as errors name it.
 
     Returns:
         ``{"train": int64 (N_train,), "test": int64 (N_test,)}``, each ascending; clips
@@ -209,7 +212,9 @@ def split_indices(
             raise KeyError(
                 f"{dataset} has no protocol {protocol!r}; known: {', '.join(protocols(dataset))}"
             )
-        return split_custom(metas, protocol, val_fraction, seed, held_out)
+        return split_custom(
+            metas, protocol, val_fraction, seed, held_out, labels_file or "labels.csv"
+        )
     sides: list[Side | None] = []
     first_error: KeyError | None = None
     for m in metas:

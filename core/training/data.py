@@ -312,6 +312,9 @@ def _split_indices(
         val_fraction=cfg.val_fraction,
         seed=seed,
         held_out=cfg.held_out,
+        labels_file=Path(cfg.root).expanduser() / "labels.csv"
+        if cfg.dataset == "custom" and cfg.root
+        else None,
     )
     if split not in splits:
         raise KeyError(f"unknown split {split!r}; known: {sorted(splits)}")

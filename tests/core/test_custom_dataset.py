@@ -1143,7 +1143,15 @@ def test_data_info_on_a_custom_dataset_says_validation_and_what_was_cut_short(
         p.write_text(p.read_text().replace('"subject": "', '"subject": "" , "x": "'))
     assert main([*args, "--protocol", "subject"]) == 2
     err = capsys.readouterr().err
-    assert "labels.csv:2: recording" in err and "has no subject" in err
+    # The folder's own labels.csv, not a bare "labels.csv" (which folder?).
+    assert f"{root / 'labels.csv'}:2: recording" in err and "has no subject" in err
+    # ms2l train says the same before any work.
+    run = tmp_path / "run"
+    assert main(["train", "--dataset", "custom", "--root", str(root),
+                 "--protocol", "subject", "--epochs", "1", "--run-dir", str(run)]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert f"{root / 'labels.csv'}:2: recording" in err and "has no subject" in err
+    assert not run.exists()  # no run folder for a run that cannot start
 
 
 def test_a_dataset_from_a_mac_or_windows_has_its_labels_read(takes: Path) -> None:
