@@ -286,13 +286,13 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
     print_items(
         f"{count(len(s['bad_files']), 'bad file')} left out", s["bad_files"], out
     )
-    label_warnings = s.get("label_warnings", [])
-    for line in [*_class_warnings(s), *label_warnings[:LISTED]]:
+    row_warnings = s.get("label_warnings", [])
+    for line in [*_class_warnings(s), *row_warnings[:LISTED]]:
         out.write(f"warning: {line}\n")
     # 8 000 repeated rows printed 8 000 lines (a trial): the first ones, and a count
-    if len(label_warnings) > LISTED:
+    if len(row_warnings) > LISTED:
         out.write(
-            f"warning: … and {len(label_warnings) - LISTED} more rows like these "
+            f"warning: … and {len(row_warnings) - LISTED} more rows like these "
             "(--json lists them all)\n"
         )
     if s.get("cut_short"):
@@ -329,37 +329,6 @@ def _class_warnings(s: dict[str, Any]) -> list[str]:
             "no labelled clip is held out for validation, so ms2l train refuses to "
             "start: " + empty_validation_reason(s["protocol"])
         )
-    return warnings
-
-
-# A labelled interval shorter than this is a mistake more often than an action.
-SHORT_LABEL_SECONDS = 0.2
-
-
-def _label_warnings(root: str) -> list[str]:
-    """Rows of a custom dataset's ``labels.csv`` that are allowed but likely mistakes:
-    exact repeats (a converter run twice) and intervals of a frame or two."""
-    from core.datasets.custom import labels_path, read_labels
-
-    rows = read_labels(root)
-    where = labels_path(root)
-    seen: dict[tuple[str, float, float, str], int] = {}
-    warnings = []
-    for r in rows:
-        key = (r.recording, r.start, r.end, r.action)
-        if key in seen:
-            warnings.append(
-                f"{where}:{r.row}: repeats row {seen[key]} ({r.recording} "
-                f"{r.start:g}-{r.end:g} s, {r.action!r}): it counts as a second clip"
-            )
-        seen.setdefault(key, r.row)
-        if r.end - r.start < SHORT_LABEL_SECONDS:
-            warnings.append(
-                f"{where}:{r.row}: {r.recording} {r.start:g}-{r.end:g} s ({r.action!r}) "
-                f"lasts {(r.end - r.start) * 1000:.0f} ms (about "
-                f"{count(max(1, round((r.end - r.start) * 30)), 'frame')} at 30 FPS): is "
-                "the end right?"
-            )
     return warnings
 
 
@@ -422,12 +391,12 @@ def run(args: argparse.Namespace) -> int:
     protocol = args.protocol or protocols(args.dataset)[0]
     summary = summarize(store, protocol)
     if args.dataset == "custom":
-        from core.datasets.custom import labels_path, list_recordings
+        from core.datasets.custom import label_warnings, labels_path, list_recordings
 
         summary["cut_short"] = [
             i.name for i in list_recordings(args.root) if not i.complete and not i.error
         ]
-        summary["label_warnings"] = _label_warnings(args.root)
+        summary["label_warnings"] = label_warnings(args.root)
         labels = labels_path(args.root)
         summary["labels_file"] = str(labels)
         summary["labels_missing"] = not labels.exists()

@@ -1387,6 +1387,90 @@ def label_frames(timestamps: np.ndarray, start: float, end: float) -> tuple[int,
     return int(first), int(stop)
 
 
+# A labelled interval shorter than this is a mistake more often than an action.
+SHORT_LABEL_SECONDS = 0.2
+#: Two rows of one recording and action that share more than this part of the time
+#: either covers (intersection over union) are "near repeats": the same frames twice.
+NEAR_REPEAT_OVERLAP = 0.8
+
+
+def label_warnings(root: str | os.PathLike[str]) -> list[str]:
+    """Rows of a custom dataset's ``labels.csv`` that are allowed but likely mistakes,
+    in file order: repeats, exact (a converter run twice) or near (a row typed again
+    with other decimals: the same frames twice), and intervals of a frame or two.
+
+    Args:
+        root: The dataset folder.
+
+    Returns:
+        One line per row, naming the file and row.
+
+    Raises:
+        DataFormatError: As :func:`read_labels`.
+    """
+    rows = read_labels(root)
+    where = labels_path(root)
+    found: list[tuple[int, str]] = []
+    repeated: set[int] = set()  # rows said to repeat another (once each)
+    groups: dict[tuple[str, str], list[LabelInterval]] = {}
+    for r in rows:
+        groups.setdefault((r.recording, r.action), []).append(r)
+    for group in groups.values():
+        # A sweep in time: each row against the earlier-starting ones it overlaps.
+        active: list[LabelInterval] = []
+        for r in sorted(group, key=lambda r: (r.start, r.row)):
+            active = [a for a in active if a.end > r.start]
+            pairs = [(min(a, r, key=_row), max(a, r, key=_row)) for a in active]
+            same = [
+                (first, later)
+                for first, later in pairs
+                if later.row not in repeated
+                and (
+                    (first.start, first.end) == (later.start, later.end)
+                    or _overlap(first, later) > NEAR_REPEAT_OVERLAP
+                )
+            ]
+            for first, later in sorted(same, key=lambda p: (p[1].row, p[0].row))[:1]:
+                repeated.add(later.row)
+                exact = (first.start, first.end) == (later.start, later.end)
+                what = "repeats" if exact else "nearly repeats"
+                span = f"{later.start:g}-{later.end:g} s"
+                if not exact:
+                    span += f" against {first.start:g}-{first.end:g} s"
+                found.append(
+                    (
+                        later.row,
+                        f"{where}:{later.row}: {what} row {first.row} ({r.recording} "
+                        f"{span}, {r.action!r}): it counts as a second clip"
+                        + ("" if exact else " of nearly the same frames"),
+                    )
+                )
+            active.append(r)
+    for r in rows:
+        if r.end - r.start < SHORT_LABEL_SECONDS:
+            found.append(
+                (
+                    r.row,
+                    f"{where}:{r.row}: {r.recording} {r.start:g}-{r.end:g} s "
+                    f"({r.action!r}) lasts {(r.end - r.start) * 1000:.0f} ms (about "
+                    f"{count(max(1, round((r.end - r.start) * 30)), 'frame')} at 30 "
+                    "FPS): is the end right?",
+                )
+            )
+    return [line for _, line in sorted(found, key=lambda f: f[0])]
+
+
+def _row(r: LabelInterval) -> int:
+    return r.row
+
+
+def _overlap(a: LabelInterval, b: LabelInterval) -> float:
+    """Intersection over union of two intervals' times."""
+    inter = min(a.end, b.end) - max(a.start, b.start)
+    union = max(a.end, b.end) - min(a.start, b.start)
+    return inter / union if union > 0 else 1.0
+
+
 def look_alike_actions(names: Sequence[str]) -> list[str]:
     """A warning for each group of action names that differ only in letter case or
     spaces ('Throw' and 'throw' are two classes, most likely one meant)."""

@@ -487,6 +487,7 @@ def load_data(
         *_layout_note(store.layout, layout, cfg.joints == "shared"),
         *_untaught_classes(train.labels[labelled], test.labels, store),
         *_cut_spans([store.metas[int(i)] for i in train.store_index[labelled]]),
+        *_label_notes(cfg),
     ]
     train.labels[hidden] = -1
     picks: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
@@ -710,6 +711,23 @@ def _short_classes(labels: np.ndarray, cfg: DataConfig, names: list[str]) -> lis
 
 # Lines of left-out files a run's log lists before summing up the rest.
 MAX_LISTED = 10
+
+
+def _label_notes(cfg: DataConfig) -> list[str]:
+    """A custom dataset's rows of ``labels.csv`` that are likely mistakes (repeats,
+    intervals of a frame or two), as ``ms2l data info`` warns of them: a run trained
+    on them said nothing."""
+    if cfg.dataset != "custom" or not cfg.root:
+        return []
+    from core.datasets.custom import label_warnings
+
+    lines = [f"warning: {line}" for line in label_warnings(cfg.root)]
+    if len(lines) <= MAX_LISTED:
+        return lines
+    rest = len(lines) - MAX_LISTED
+    return lines[:MAX_LISTED] + [
+        f"warning: ... and {rest} more rows like these ('ms2l data info' lists them)"
+    ]
 
 
 def _left_out(lines: list[str]) -> list[str]:

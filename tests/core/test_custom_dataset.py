@@ -1069,8 +1069,11 @@ def test_data_info_warns_of_likely_class_mistakes(
     first = next(i for i, r in enumerate(rows) if r.action == "sit down")
     update_label(takes, first, action="Sit  down")
     rows = read_labels(takes)
+    near = dataclasses.replace(rows[2], start=rows[2].start + 0.02)  # typed again
+    near = dataclasses.replace(near, end=near.end - 0.03)
     write_labels(
-        takes, [*rows, rows[0], dataclasses.replace(rows[1], end=rows[1].start + 0.05)]
+        takes,
+        [*rows, rows[0], dataclasses.replace(rows[1], end=rows[1].start + 0.05), near],
     )
     assert main(["data", "info", "--dataset", "custom", "--root", str(takes)]) == 0
     out = capsys.readouterr().out
@@ -1079,6 +1082,22 @@ def test_data_info_warns_of_likely_class_mistakes(
     assert re.search(
         r"warning: .*labels\.csv:15: .* lasts 50 ms \(about 2 frames at 30 FPS\)", out
     )
+    assert re.search(
+        r"warning: .*labels\.csv:16: nearly repeats row 4 \(.* against .*\): it "
+        r"counts as a second clip of nearly the same frames",
+        out,
+    )
+    # ms2l train says the same (a run trained on the repeats said nothing).
+    run = tmp_path / "run"
+    argv = ["train", "--dataset", "custom", "--root", str(takes), "--strategy",
+            "scratch", "--preset", "paper", "--hidden", "8", "--epochs", "1",
+            "--frames", "16", "--quiet", "--run-dir", str(run)]  # fmt: skip
+    assert main(argv) == 0
+    err = capsys.readouterr()
+    said = err.out + err.err
+    assert re.search(r"warning: .*labels\.csv:14: repeats row 2 \(", said)
+    assert re.search(r"warning: .*labels\.csv:16: nearly repeats row 4 \(", said)
+    assert re.search(r"warning: .*labels\.csv:15: .* lasts 50 ms", said)
     write_labels(takes, rows)
     assert "held out for validation" not in out  # four takes per action: some are
     # One take of each action: nothing can be held out, which training would stop on.
