@@ -638,7 +638,8 @@ def units_and_up_problem(joints: np.ndarray, layout: str) -> str | None:
         unit = " (millimetres or centimetres?)" if median > high else ""
         return (
             f"the torso (hips to shoulders) measures {median:.3g} in the median frame, "
-            f"where a person's is about 0.3-0.55: coordinates must be metres{unit}"
+            f"where a person's is about 0.3-0.55 ({low:g}-{high:g} is accepted): "
+            f"coordinates must be metres{unit}"
         )
     upright = float(np.median(torso[:, 1] / np.maximum(length, 1e-9)))
     if upright < -0.5:

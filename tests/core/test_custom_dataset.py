@@ -976,6 +976,11 @@ def test_joints_in_other_units_or_axes_are_refused_with_the_likely_cause(
             r"\(millimetres or centimetres\?\)",
         ):
             read_recording(write(name, real * scale))
+    # The range accepted, as the README gives it, beside a person's usual torso.
+    with pytest.raises(
+        DataFormatError, match=r"about 0\.3-0\.55 \(0\.05-3 is accepted\)"
+    ):
+        read_recording(write("mm2", real * 1000))
     with pytest.raises(DataFormatError, match=r"tiny\.jsonl: the torso .* 0\.00"):
         read_recording(write("tiny", real / 1000))
     y_down = real * np.array([1.0, -1.0, 1.0], np.float32)
