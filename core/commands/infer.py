@@ -593,7 +593,7 @@ def _run_skeleton_file(
     video = AtomicVideoWriter(args.out, sequences[0].fps) if args.out else None
     try:
         for seq in sequences:
-            whole = seq.num_frames
+            in_file = seq.num_frames
             if args.max_frames is not None:
                 seq = dataclasses.replace(seq, joints=seq.joints[: args.max_frames])
             n = seq.num_frames
@@ -606,7 +606,7 @@ def _run_skeleton_file(
                 raise UserError(
                     f"{args.input}: {seq.name}: no frames{why}: nothing to recognise"
                 )
-            first = f" (the first of {whole}: --max-frames)" if n < whole else ""
+            first = f" (the first of {in_file}: --max-frames)" if n < in_file else ""
             print(
                 f"{seq.name}: {count(n, 'frame')}{first} at {seq.fps:.4g} FPS, "
                 f"layout {seq.layout}" + _converted_from(seq)
