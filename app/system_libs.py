@@ -48,6 +48,8 @@ DEBIAN_PACKAGES = {
 
 _NOT_FOUND = re.compile(r"^\s*(\S+)\s+=>\s+not found", re.MULTILINE)
 _FETCH_ROUNDS = 3  # a fetched library may need another missing one
+#: Seconds ``apt-get download`` may take (the window waits for it) before giving up.
+FETCH_TIMEOUT = 60
 
 
 def default_cache() -> Path:
@@ -120,13 +122,20 @@ def fetch_debian_packages(packages: Sequence[str], dest: Path) -> list[Path]:
     copied: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="ms2l-debs-") as tmp:
         work = Path(tmp)
-        got = subprocess.run(
-            ["apt-get", "download", *packages],
-            cwd=work,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        try:
+            got = subprocess.run(
+                ["apt-get", "download", *packages],
+                cwd=work,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=FETCH_TIMEOUT,
+            )
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(
+                f"apt-get download {' '.join(packages)} took over {FETCH_TIMEOUT} s "
+                "(no way to the package archive?)"
+            ) from None
         debs = sorted(work.glob("*.deb"))
         if got.returncode != 0 or not debs:
             reason = (got.stderr.strip() or got.stdout.strip()).splitlines()
@@ -210,8 +219,8 @@ def ensure_xcb_libraries(
         ``None`` when the plugin's libraries are all there (or Qt will not use xcb),
         otherwise why the window cannot open and how to fix it.
     """
-    if not uses_xcb():
-        return None
+    if not uses_xcb() or shutil.which("ldd") is None:
+        return None  # (without ldd nothing can be told: Qt says what it lacks)
     files = xcb_plugin_files() if files is None else files
     if not files:
         return None  # not PyQt6's own layout: leave it to Qt
@@ -240,7 +249,10 @@ def ensure_xcb_libraries(
         if cache.is_dir():
             preload(cache)
     except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
-        wanted = unresolved(files) if shutil.which("ldd") else []
+        try:
+            wanted = unresolved(files)
+        except OSError:
+            wanted = []
         packages = sorted({DEBIAN_PACKAGES.get(m, m) for m in wanted})
         fix = (
             f" Install them (Debian/Ubuntu: sudo apt-get install {' '.join(packages)})"

@@ -143,6 +143,24 @@ def test_bad_package_names_fail_with_apts_reason(tmp_path):
         system_libs.fetch_debian_packages(["no-such-package-ms2l"], tmp_path / "libs")
 
 
+def test_an_archive_that_does_not_answer_is_given_up_on(tmp_path, monkeypatch):
+    """apt-get waiting on an archive it cannot reach would keep the window from
+    ever opening: it is given up on after FETCH_TIMEOUT seconds, saying why. (An
+    apt-get that hangs, on PATH before the real one: no real archive can be made to.)"""
+    if shutil.which("dpkg-deb") is None:
+        pytest.skip("not a Debian/Ubuntu system (no dpkg-deb)")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    hanging = bin_dir / "apt-get"
+    hanging.write_text("#!/bin/sh\nsleep 30\n")
+    hanging.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(system_libs, "FETCH_TIMEOUT", 1)
+    with pytest.raises(RuntimeError, match=r"took over 1 s \(no way to the package"):
+        system_libs.fetch_debian_packages(["libxcb-icccm4"], tmp_path / "libs")
+    assert not (tmp_path / "libs").exists() or not list((tmp_path / "libs").iterdir())
+
+
 _OPEN_APP = """
 import sys
 from pathlib import Path
