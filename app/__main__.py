@@ -67,16 +67,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from app.gc_guard import collect_on_gui_thread
     from app.main_window import MainWindow
+    from app.session_log import SessionLog
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("MS²L Studio")
     collect_on_gui_thread(app)  # never a worker collecting the GUI's Qt objects
+    session = SessionLog()
+    earlier = session.start()  # a crash closed the window with no word (a trial)
     window = MainWindow(model_dir=args.model, video=args.video)
     window.show()
+    for message in earlier:
+        print(f"python -m app: note: {message}", file=sys.stderr)
+        window.show_error("Last session", message)
     if args.quit_after is not None:
         window.confirm_close = False  # a timed run (tests, screenshots) asks nobody
         QTimer.singleShot(args.quit_after, window.close)
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        session.end()
 
 
 if __name__ == "__main__":

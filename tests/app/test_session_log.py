@@ -1,0 +1,134 @@
+"""A session that ends without closing is said at the next start (app.session_log).
+
+The sessions that die here are real processes: one killed by a segmentation fault
+(``faulthandler._sigsegv``, a real SIGSEGV), one killed with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from app.session_log import ENDED, SessionLog
+
+REPO = Path(__file__).resolve().parents[2]
+
+_DIE = """
+import faulthandler, sys, time
+from pathlib import Path
+from app.session_log import SessionLog
+SessionLog(Path(sys.argv[1])).start()
+print("started", flush=True)
+if sys.argv[2] == "segfault":
+    faulthandler._sigsegv()
+time.sleep(60)
+"""
+
+
+def _session_that_dies(folder: Path, how: str) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _DIE, str(folder), how],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == "started\n"
+    if how == "kill":
+        proc.send_signal(signal.SIGKILL)
+    assert proc.wait(timeout=60) != 0
+
+
+def test_a_crashed_session_is_said_with_its_trace(tmp_path):
+    folder = tmp_path / "state"
+    _session_that_dies(folder, "segfault")
+    session = SessionLog(folder)
+    said = session.start()
+    assert len(said) == 1
+    assert "ended without closing: it crashed (Segmentation fault)" in said[0]
+    crashes = list(folder.glob("crash-*.log"))
+    assert len(crashes) == 1 and str(crashes[0]) in said[0]
+    trace = crashes[0].read_text()
+    assert "Fatal Python error: Segmentation fault" in trace
+    assert 'File "<string>"' in trace  # the Python stack where it died
+    session.end()
+    assert ENDED in session.path.read_text()
+    # Said once: the next start finds nothing new.
+    again = SessionLog(folder)
+    assert again.start() == []
+    assert len(list(folder.glob("crash-*.log"))) == 1
+    again.end()
+
+
+def test_a_killed_session_is_said_without_a_crash(tmp_path):
+    folder = tmp_path / "state"
+    _session_that_dies(folder, "kill")
+    session = SessionLog(folder)
+    said = session.start()
+    session.end()
+    assert len(said) == 1 and "ended from outside" in said[0]
+    assert "crashed" not in said[0]
+
+
+def test_another_open_window_is_left_alone(tmp_path):
+    folder = tmp_path / "state"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _DIE, str(folder), "sleep"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "started\n"
+        session = SessionLog(folder)
+        assert session.start() == []
+        session.end()
+        assert (folder / f"session-{proc.pid}.log").exists()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_the_app_says_at_start_that_the_last_session_crashed(tmp_path):
+    state = tmp_path / "state"
+    _session_that_dies(state / "ms2l", "segfault")
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        HOME=str(tmp_path),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_STATE_HOME=str(state),
+    )
+    started = time.time()
+    proc = subprocess.run(
+        [sys.executable, "-m", "app", "--quit-after", "1500"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        "python -m app: note: The last session of MS²L Studio (started " in proc.stderr
+    )
+    assert "it crashed (Segmentation fault)" in proc.stderr
+    # This session ended normally: its record says so.
+    records = list((state / "ms2l").glob("session-*.log"))
+    assert len(records) == 1 and ENDED in records[0].read_text()
+    assert records[0].stat().st_mtime >= started - 1
+    # The next start says nothing of it, and drops its record.
+    proc = subprocess.run(
+        [sys.executable, "-m", "app", "--quit-after", "1500"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and "note:" not in proc.stderr, proc.stderr
+    assert not records[0].exists()
