@@ -185,9 +185,12 @@ class MainWindow(QMainWindow):
     def _on_teach_use_model(self, run_dir: Path) -> None:
         self.live.load_model(run_dir)
         # Live without a video of its own plays the one Teach recorded from (its
-        # field was empty: a trial); a video chosen in Live stays
+        # field was empty: a trial), as it does in place of a file that is not there
+        # (a path mistyped in Live stayed, with its error: a trial); a video chosen
+        # in Live stays
         teach_video = self.teach.source.video_path.text().strip()
-        if teach_video and not self.live.picker.video_path.text().strip():
+        live_video = self.live.picker.video_path.text().strip()
+        if teach_video and (not live_video or not Path(live_video).is_file()):
             self.live.picker.set_video(Path(teach_video))
         self.tabs.setCurrentWidget(self.live)
 

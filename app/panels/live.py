@@ -308,7 +308,10 @@ class LivePanel(QWidget):
             self._clear_answer()
             if self.video.image.image is not None:
                 self.video.clear_frame()
-                self.video.show_message("Press Start")
+            # and so was a refusal to start ("Not started: video file not found"
+            # stayed up over a new model: a trial)
+            self.video.show_message("Press Start")
+            self._show_idle_message()
         # The one-line "Loading" would shrink the column for a moment, and a column
         # scrolled down (a short window) jumped back to its top (Stop out of view).
         if self.model_info.isVisible():

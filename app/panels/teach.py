@@ -815,6 +815,7 @@ class TeachPanel(QWidget):
         if not rows:
             return False
         self.takes.setCurrentItem(rows[0])
+        self.takes.scrollToItem(rows[0])
         return True
 
     @pyqtSlot()
@@ -1003,6 +1004,16 @@ class TeachPanel(QWidget):
         self.ctx.status(f"Renamed {old!r} to {new!r}")
         return True
 
+    def select_action(self, action: str) -> bool:
+        """Select the row of ``action`` and bring it into the list's view."""
+        for i in range(self.takes.topLevelItemCount()):
+            top = self.takes.topLevelItem(i)
+            if top is not None and top.data(0, ACTION_ROLE) == action:
+                self.takes.setCurrentItem(top)
+                self.takes.scrollToItem(top)
+                return True
+        return False
+
     def selected_action(self) -> str | None:
         """The action of the selected action row (not a take's row), or ``None``."""
         items = self.takes.selectedItems()
@@ -1018,6 +1029,7 @@ class TeachPanel(QWidget):
             self.ctx.error("Rename action", str(exc))
             return False
         self.refresh()
+        self.select_action(new)  # the merged row, in view (the list looked unchanged)
         # The shown take's timeline and the span's action say the new name (they
         # kept the old one: a trial).
         if self.label_action.currentText() == old:

@@ -100,6 +100,37 @@ def test_a_taught_model_is_used_in_live(qtbot, settings, tiny_run):
         window.shutdown()
 
 
+def test_use_in_live_replaces_a_video_that_is_not_there(
+    qtbot, settings, tiny_run, tmp_path
+):
+    """Live kept a mistyped path, and its "Not started: video file not found" over
+    the new model (a trial): the video Teach recorded from goes in its place, and
+    the refusal's message goes."""
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    try:
+        video = require_data("videos", "ta_chi.mp4")
+        window.teach.source.set_video(video)
+        missing = tmp_path / "does_not_exist.mp4"
+        window.live.picker.set_video(missing)
+        qtbot.waitUntil(lambda: window.live.predictor is not None, timeout=60_000)
+        window.live.start_button.click()
+        shown = window.live.video.message.textItem.toPlainText()
+        assert shown.startswith("Not started") and "not found" in shown
+        window.teach.use_model.emit(tiny_run)
+        assert window.live.picker.video_path.text() == str(video)
+        shown = window.live.video.message.textItem.toPlainText()
+        assert not shown.startswith("Not started"), shown
+        # A video that is there stays, though Teach recorded from another.
+        other = tmp_path / "mine.mp4"
+        other.write_bytes(video.read_bytes())
+        window.live.picker.set_video(other)
+        window.teach.use_model.emit(tiny_run)
+        assert window.live.picker.video_path.text() == str(other)
+    finally:
+        window.shutdown()
+
+
 def test_start_with_a_missing_dataset_root_is_reported_not_raised(
     qtbot, settings, tmp_path
 ):

@@ -861,6 +861,7 @@ def test_an_actions_row_renames_the_action(qtbot, settings, tmp_path):
         assert panel.rename_action("drop trash", "pick up")  # merged
         assert {r.action for r in custom.read_labels(root)} == {"pick up"}
         assert panel.takes.topLevelItem(0).text(0) == "pick up (4 takes)"
+        assert panel.selected_action() == "pick up"  # the merged row, selected
         assert said[-1] == "Renamed action 'drop trash' to 'pick up' (2 labels)"
         assert errors == []
     finally:
