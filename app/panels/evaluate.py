@@ -206,6 +206,7 @@ class EvaluatePanel(QWidget):
         last = ctx.recall("evaluate/run")
         if last:
             self.run.setCurrentText(last)
+            self._on_run_chosen(last)  # (no signal when it was already shown)
 
     @pyqtSlot()
     def refresh_runs(self) -> None:
@@ -223,6 +224,9 @@ class EvaluatePanel(QWidget):
         if current:
             self.run.setCurrentText(current)
         self.run.blockSignals(blocker)
+        # The run shown may have changed unsignalled: its split named for it (a
+        # custom run read "test" beside a result "on the validation split": a trial).
+        self._on_run_chosen(self.run.currentText())
 
     @pyqtSlot(object)
     def add_run(self, run_dir: Path) -> None:

@@ -423,3 +423,32 @@ def test_the_split_box_names_the_held_out_split_as_the_runs_protocol_does(
         assert errors == []
     finally:
         jobs.stop_all()
+
+
+def test_the_split_of_the_run_shown_at_start_is_named_for_it(
+    qtbot, settings, tiny_run, tmp_path, monkeypatch
+):
+    """The run remembered from the last session, first in the list, was shown with
+    "test" beside a result "on the validation split" (a trial): no signal came, as
+    it was already the run shown."""
+    import shutil
+
+    runs_dir = tmp_path / "runs"
+    val_run = runs_dir / "val-run"
+    shutil.copytree(tiny_run, val_run)
+    config = json.loads((val_run / "config.json").read_text())
+    config["data"]["protocol"] = "xview-val"
+    (val_run / "config.json").write_text(json.dumps(config))
+    monkeypatch.setenv("MS2L_RUNS", str(runs_dir))
+    settings.setValue("evaluate/run", str(val_run))
+    ctx, jobs, errors = make_context(settings)
+    panel = EvaluatePanel(ctx)
+    qtbot.addWidget(panel)
+    try:
+        assert panel.run.itemText(0) == str(val_run)  # first: no change to signal
+        assert panel.run.currentText() == str(val_run)
+        assert panel.split.currentText() == "validation"
+        panel.refresh_runs()
+        assert panel.split.currentText() == "validation"
+    finally:
+        jobs.stop_all()
