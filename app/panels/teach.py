@@ -332,10 +332,15 @@ class TeachPanel(QWidget):
         browse_base = QPushButton("Browse…")
         browse_base.clicked.connect(self._on_browse_base_clicked)
         self.epochs = QSpinBox()
-        self.epochs.setRange(1, 1000)
+        # As the Train panel's: 2000 typed here became 200, unsaid (a trial: the box
+        # refuses the digit that passes its maximum).
+        self.epochs.setRange(1, 10_000)
         from core.training.teach import TEACH_EPOCHS
 
         self.epochs.setValue(TEACH_EPOCHS)
+        self.epochs.setToolTip(
+            f"Passes over your takes (1-10000; {TEACH_EPOCHS} by default, seconds on a CPU)"
+        )
         for spin, key in (
             (self.countdown, "teach/countdown"),
             (self.max_seconds, "teach/max_seconds"),

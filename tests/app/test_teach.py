@@ -1282,3 +1282,20 @@ def test_label_the_whole_take_is_remembered(qtbot, settings, tmp_path):
         assert not again.whole_take.isChecked()
     finally:
         jobs.stop_all()
+
+
+def test_epochs_typed_past_a_thousand_are_taken(qtbot, settings, tmp_path):
+    """2000 typed in Epochs became 200, unsaid (a GUI trial): the box's maximum cut
+    the last digit."""
+    from PyQt6.QtCore import Qt
+
+    panel, jobs, _ = _panel(qtbot, settings, tmp_path)
+    try:
+        edit = panel.epochs.lineEdit()
+        assert edit is not None
+        edit.selectAll()
+        qtbot.keyClicks(edit, "2000")
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+        assert panel.epochs.value() == 2000
+    finally:
+        jobs.stop_all()
