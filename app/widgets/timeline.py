@@ -190,7 +190,14 @@ class IntervalTimeline(pg.PlotWidget):
                     text.setPos((start + end) / 2, row)
                     self.addItem(text)
                     self._items.append(text)
-        self.setXRange(0, max(num_frames, 1), padding=0.01)
+        # A drag or the wheel stays within the recording (a drag panned to frame -50:
+        # a trial); zooming in stays allowed, out no further than the whole.
+        span = max(num_frames, 1)
+        margin = 0.02 * span
+        self.getViewBox().setLimits(
+            xMin=-margin, xMax=span + margin, maxXRange=span + 2 * margin
+        )
+        self.setXRange(0, span, padding=0.01)
 
     def _fit(self, caption: str, share: float) -> str:
         """``caption`` cut (with "…") to what a bar covering ``share`` of the

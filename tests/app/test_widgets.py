@@ -235,6 +235,22 @@ def test_timeline_span_cannot_leave_the_sequence(qtbot):
     assert tl.selection() == (10, 399)
 
 
+def test_timeline_pans_and_zooms_within_the_recording(qtbot):
+    """A drag beside Teach's span panned the timeline to frame -50 (a GUI trial)."""
+    tl = _shown_timeline(qtbot, 600)
+    tl.set_intervals([(0, 10, 50)], [], ["a"], 100)
+    box = tl.getPlotItem().getViewBox()
+    box.setXRange(20, 40, padding=0)  # zoomed in: allowed
+    box.translateBy(x=-80)  # as a drag to the right does
+    low, high = box.viewRange()[0]
+    assert low >= -2.5 and high - low == pytest.approx(20, abs=0.5)
+    box.translateBy(x=500)
+    assert box.viewRange()[0][1] <= 102.5
+    box.scaleBy(x=10)  # zoomed out: no further than the whole
+    low, high = box.viewRange()[0]
+    assert low >= -2.5 and high <= 102.5
+
+
 def test_timeline_keeps_both_rows(qtbot):
     tl = IntervalTimeline()
     qtbot.addWidget(tl)
