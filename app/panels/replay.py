@@ -757,9 +757,14 @@ class ReplayPanel(QWidget):
         # A file opened on its own has no protocol, so no split to name (its view or
         # setup is in the metadata that follows).
         split = "" if self.store is None else f" · split {self.splits[index]}"
+        # A webcam take is stored as MediaPipe's 33 landmarks and read as a Kinect
+        # layout: both said (its "ntu25" beside a file saying mp33: a trial).
+        made = seq.meta.get("recorded_layout")
+        layout = seq.layout + (f" (from {made})" if made and made != seq.layout else "")
         self.info.setText(
-            f"{seq.name} · {count(seq.num_frames, 'frame')} at {seq.fps:.4g} fps · {seq.num_bodies} "
-            f"body slot(s) · {seq.layout}{split}" + (f" · {meta}" if meta else "")
+            f"{seq.name} · {count(seq.num_frames, 'frame')} at {seq.fps:.4g} fps · "
+            f"{count(seq.num_bodies, 'body slot')} · {layout}{split}"
+            + (f" · {meta}" if meta else "")
         )
         # The data's intervals end exclusive; the timeline's (and the predicted
         # ones) end inclusive.

@@ -1720,17 +1720,17 @@ _PLAIN_LOG = (
             r"layout: (?P<joints>.+?) not used; (?P<made>.+?) made up from "
             r"neighbouring joints"
         ),
-        "your takes are read as the model's skeleton ({layout}); these joints of "
-        "theirs are not used: {joints}; and these, which they do not have, are made "
-        "up from the joints beside them: {made}",
+        "your takes are converted to the model's skeleton ({layout}), which does not "
+        "use these joints: {joints}; and makes these, which your takes do not have, "
+        "from the joints beside them: {made}",
     ),
     (
         re.compile(
             r"note: the data's \S+ skeletons are read in the model's (?P<layout>\S+) "
             r"layout: (?P<joints>.+?) not used"
         ),
-        "your takes are read as the model's skeleton ({layout}); these joints of "
-        "theirs are not used: {joints}",
+        "your takes are converted to the model's skeleton ({layout}), which does not "
+        "use these joints: {joints}",
     ),
     (
         re.compile(r"no novelty check: (?P<clips>\d+) labelled clips are too few"),

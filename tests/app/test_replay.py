@@ -815,3 +815,19 @@ def test_what_opens_after_a_failure_takes_its_place_in_the_status_bar(
         assert said[-1] == "Opened S001C001P001R001A001.skeleton"
     finally:
         jobs.stop_all()
+
+
+def test_a_webcam_take_says_the_layout_it_was_made_in(qtbot, settings, tmp_path):
+    """A MediaPipe take read as ntu25 said "1 body slot(s) · ntu25" beside a file
+    whose header says mp33 (a GUI trial): both layouts, and one body slot."""
+    from core.recorder import record
+
+    video = require_data("videos", "ta_chi.mp4")
+    *_, done = record(video, tmp_path / "ds", action="tai chi", max_frames=12)
+    panel, jobs = _opened_without_a_model(qtbot, settings, done.path)
+    try:
+        info = panel.info.text()
+        assert " · 1 body slot · ntu25 (from mp33)" in info, info
+        assert "(s)" not in info
+    finally:
+        jobs.stop_all()

@@ -906,16 +906,16 @@ def test_training_and_renaming_speak_to_the_person_teaching(qtbot, settings, tmp
             "note: the data's ntu25 skeletons are read in the model's ucla20 layout: "
             "Neck, ThumbLeft not used (its torso joints are rebuilt …)"
         ) == (
-            "your takes are read as the model's skeleton (ucla20); these joints of "
-            "theirs are not used: Neck, ThumbLeft"
+            "your takes are converted to the model's skeleton (ucla20), which does "
+            "not use these joints: Neck, ThumbLeft"
         )
         assert plain_log(
             "note: the data's ucla20 skeletons are read in the model's ntu25 layout: "
             "Spine not used; SpineMid, ThumbLeft made up from neighbouring joints"
         ) == (
-            "your takes are read as the model's skeleton (ntu25); these joints of "
-            "theirs are not used: Spine; and these, which they do not have, are made "
-            "up from the joints beside them: SpineMid, ThumbLeft"
+            "your takes are converted to the model's skeleton (ntu25), which does "
+            "not use these joints: Spine; and makes these, which your takes do not "
+            "have, from the joints beside them: SpineMid, ThumbLeft"
         )
         # The empty accuracy plot says why (it said nothing: a trial).
         assert panel.curves.acc_note.isVisible()
