@@ -214,8 +214,12 @@ class MainWindow(QMainWindow):
         asked about: nothing of them is kept)."""
         names = {job.name for job in self.jobs.running()}
         said = {
-            "recording": "a take is being recorded (closing keeps it as far as it got)",
-            "import": "videos are being imported (the ones done are kept)",
+            # What happens, as a trial saw it: the take goes on while this is asked,
+            # and the video being imported is kept cut short.
+            "recording": "a take is being recorded (it goes on while you answer; "
+            "quitting keeps it up to then)",
+            "import": "videos are being imported (the ones done are kept, and the one "
+            "under way as far as it got: import it again to finish it)",
             "training": "a run is training (it resumes from its last finished epoch)",
             "teach training": "a model of your actions is training (Teach resumes it "
             "from its last finished epoch)",
