@@ -60,6 +60,12 @@ if TYPE_CHECKING:
     from core.live.pipeline import LiveUpdate
 
 
+UNFAMILIAR_NOTE = (
+    "No class is ranked: this motion is unlike every clip the model was trained on "
+    "(its novelty check), so any ranking would be a guess."
+)
+
+
 class LivePanel(QWidget):
     """Source and model choice, settings, the annotated frame and the predictions.
 
@@ -532,7 +538,10 @@ class LivePanel(QWidget):
         pred = update.prediction
         # Unfamiliar motion has (nearly) flat probabilities: bars of 10 % each would
         # look like a ranking of classes the model did not consider.
-        self.bars.set_probabilities([] if pred.unfamiliar else list(pred.top_k))
+        self.bars.set_probabilities(
+            [] if pred.unfamiliar else list(pred.top_k),
+            why_empty=UNFAMILIAR_NOTE if pred.unfamiliar else "",
+        )
         self.predictions_shown += bool(pred.top_k)
         self.person_frames += update.landmarks is not None
         self.max_fill = max(self.max_fill, pred.window_fill)

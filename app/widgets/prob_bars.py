@@ -43,13 +43,25 @@ class ProbabilityBars(QWidget):
             self.names.append(name)
             self.bars.append(bar)
             self.values.append(value)
+        # Why no row is filled, when there is a reason to give (Live's unfamiliar
+        # motion left five blank rows, unexplained: a trial); its line is kept so
+        # that the rows do not move when it comes and goes.
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #666")
+        self.note.setMinimumHeight(self.note.fontMetrics().height() * 2 + 2)
+        grid.addWidget(self.note, k, 0, 1, 3)
 
-    def set_probabilities(self, top: Sequence[tuple[str, float]]) -> None:
+    def set_probabilities(
+        self, top: Sequence[tuple[str, float]], why_empty: str = ""
+    ) -> None:
         """Show ``(label, probability)`` pairs, best first; extra rows are cleared.
 
         Args:
             top: Up to ``k`` pairs with probabilities in ``[0, 1]``.
+            why_empty: Said under the rows when ``top`` is empty.
         """
+        self.note.setText("" if top else why_empty)
         for row, (name, bar, value) in enumerate(
             zip(self.names, self.bars, self.values)
         ):

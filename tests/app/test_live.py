@@ -113,11 +113,13 @@ def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
             update = dataclasses.replace(update, prediction=pred)
             panel.show_update(update)
             shown = panel.bars.shown()
-            if unfamiliar:
+            if unfamiliar:  # and why, under the empty rows (unsaid: a trial)
                 assert shown == []
+                assert panel.bars.note.text().startswith("No class is ranked")
             else:
                 assert shown and all(name in labels for name, _ in shown)
                 assert shown[0][1] >= shown[-1][1]
+                assert panel.bars.note.text() == ""
         assert "FPS" in panel.stats.text() and "latency" in panel.stats.text()
         # The preview is mirrored, the model input is not: the drawn skeleton is the
         # landmarks flipped about the frame's vertical centre line.
