@@ -430,7 +430,7 @@ class TeachPanel(QWidget):
         # Shorter plots and log than the Train panel's, and shorter previews below:
         # the panel's least height (629 px) pushed the window past a 1366x768 screen
         # at a 1.25 scale (a UI review)
-        self.curves = TrainingCurves(min_plot_height=80)
+        self.curves = TrainingCurves(min_plot_height=80, side_by_side=True)
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(2000)
@@ -1433,6 +1433,13 @@ class TeachPanel(QWidget):
         history = read_history(shown)
         for event in history:
             self.curves.add_event(event, val_loss=False)
+        # and why its accuracy plot is empty, as while it trained (unsaid after a
+        # restart: a GUI trial)
+        try:
+            val_fraction = runs.read_run(shown).config.data.val_fraction
+        except (OSError, ValueError):
+            val_fraction = None
+        self.curves.set_accuracy_note(_no_accuracy_note(val_fraction))
         epochs = [e for e in history if isinstance(e, EpochDone)]
         done = epochs[-1].epoch if epochs else 0
         if found.resumable is not None:
@@ -1512,12 +1519,7 @@ class TeachPanel(QWidget):
                 f"{enough} or more takes of every action to see one)"
             )
         # The empty plot says why, as the Train panel's does (a trial).
-        self.curves.set_accuracy_note(
-            f"no accuracy: too few takes to hold any out ({enough} of each action "
-            "make one)"
-            if val_fraction == 0
-            else ""
-        )
+        self.curves.set_accuracy_note(_no_accuracy_note(val_fraction))
         self._previous_model = self.trained_run  # offered again if this run stops
         self.trained_run = None
         self.use_button.setEnabled(False)
@@ -1739,6 +1741,17 @@ _PLAIN_LOG = (
         "'no action')",
     ),
 )
+
+
+def _no_accuracy_note(val_fraction: float | None) -> str:
+    """Why a model of one's takes has no accuracy curve (none held out), or ``""``."""
+    from core.training.teach import MIN_RECORDINGS_FOR_VALIDATION as enough
+
+    if val_fraction != 0:
+        return ""
+    return (
+        f"no accuracy: too few takes to hold any out ({enough} of each action make one)"
+    )
 
 
 CEDED_FRAMES = 8

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QSize, Qt, QTimer, pyqtSlot
-from PyQt6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.widgets.pens import screen_pen
 from core.training.events import BatchDone, EpochDone
@@ -95,6 +95,7 @@ class TrainingCurves(QWidget):
         refresh_hz: float = 30.0,
         parent: QWidget | None = None,
         min_plot_height: int = 110,
+        side_by_side: bool = False,
     ):
         super().__init__(parent)
         self.loss_plot = pg.PlotWidget(
@@ -139,8 +140,18 @@ class TrainingCurves(QWidget):
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(2)
         box.addWidget(self.legend)
-        box.addWidget(self.loss_plot, 3)
-        box.addWidget(self.acc_plot, 2)
+        if side_by_side:
+            # Where height is short and width is not (Teach): stacked, the accuracy
+            # plot kept 25 px of data area, its "100" tick gone and its label cut (a
+            # GUI trial at 1366x768).
+            row = QHBoxLayout()
+            row.setSpacing(4)
+            row.addWidget(self.loss_plot, 1)
+            row.addWidget(self.acc_plot, 1)
+            box.addLayout(row, 1)
+        else:
+            box.addWidget(self.loss_plot, 3)
+            box.addWidget(self.acc_plot, 2)
         self._x: dict[str, list[float]] = {}
         self._y: dict[str, list[float]] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}

@@ -926,6 +926,11 @@ def test_training_and_renaming_speak_to_the_person_teaching(qtbot, settings, tmp
         panel.set_dataset(tmp_path / "another")
         assert not panel.curves.acc_note.isVisible()
         panel.set_dataset(root)
+        # ... and back with the folder's model, as after a restart (unsaid: a trial)
+        assert panel.curves.acc_note.isVisible()
+        assert panel.curves.acc_note.toPlainText().startswith(
+            "no accuracy: too few takes to hold any out"
+        )
         drop = next(
             r.recording for r in custom.read_labels(root) if r.action == "drop trash"
         )

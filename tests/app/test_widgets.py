@@ -771,3 +771,17 @@ def test_a_model_dialog_starts_beside_the_users_runs(tmp_path, monkeypatch):
     assert model_dialog_start(shipped_model_dir()) == str(runs)
     assert model_dialog_start("") == str(runs)
     assert model_dialog_start(runs / "mine") == str(runs)  # beside the one in use
+
+
+def test_curves_side_by_side_keep_the_height_where_it_is_short(qtbot):
+    """Stacked in Teach's short column, the accuracy plot kept 25 px of data area, its
+    "100" tick gone (a GUI trial at 1366x768): there, the plots stand side by side."""
+    curves = TrainingCurves(side_by_side=True, min_plot_height=80)
+    qtbot.addWidget(curves)
+    curves.resize(900, 240)
+    curves.show()
+    qtbot.waitExposed(curves)
+    loss, acc = curves.loss_plot.geometry(), curves.acc_plot.geometry()
+    assert loss.top() == acc.top() and acc.left() >= loss.right()
+    assert acc.height() >= 200
+    assert 100.0 in curves.acc_plot.getAxis("left").ticks_shown()
