@@ -74,18 +74,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     collect_on_gui_thread(app)  # never a worker collecting the GUI's Qt objects
     session = SessionLog()
     earlier = session.start()  # a crash closed the window with no word (a trial)
-    window = MainWindow(model_dir=args.model, video=args.video)
-    window.show()
-    for message in earlier:
-        print(f"python -m app: note: {message}", file=sys.stderr)
-        window.show_error("Last session", message)
-    if args.quit_after is not None:
-        window.confirm_close = False  # a timed run (tests, screenshots) asks nobody
-        QTimer.singleShot(args.quit_after, window.close)
+    # An error in a Qt slot aborts the process (PyQt6): its traceback goes to the
+    # record too, not only to a terminal that may not be there.
+    default_hook = sys.excepthook
+
+    def record_and_report(kind, value, tb) -> None:  # type: ignore[no-untyped-def]
+        import traceback
+
+        session.record_error("".join(traceback.format_exception(kind, value, tb)))
+        default_hook(kind, value, tb)
+
+    sys.excepthook = record_and_report
     try:
-        return app.exec()
-    finally:
-        session.end()
+        window = MainWindow(model_dir=args.model, video=args.video)
+        window.show()
+        for message in earlier:
+            print(f"python -m app: note: {message}", file=sys.stderr)
+        if earlier:  # one dialog (each would close the one before)
+            window.show_error("Last session", "\n\n".join(earlier))
+        if args.quit_after is not None:
+            window.confirm_close = False  # a timed run (tests, screenshots) asks nobody
+            QTimer.singleShot(args.quit_after, window.close)
+        status = app.exec()
+    except BaseException:
+        import traceback
+
+        session.record_error(traceback.format_exc())  # not a normal end
+        raise
+    session.end()
+    return status
 
 
 if __name__ == "__main__":

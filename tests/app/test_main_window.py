@@ -152,6 +152,7 @@ def test_python_m_app_starts_and_quits_offscreen(tmp_path):
         QT_QPA_PLATFORM="offscreen",
         HOME=str(tmp_path),
         XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_STATE_HOME=str(tmp_path / "state"),  # (not the developer's own records)
     )
     proc = subprocess.run(
         [sys.executable, "-m", "app", "--quit-after", "1500"],

@@ -21,10 +21,15 @@ _DIE = """
 import faulthandler, sys, time
 from pathlib import Path
 from app.session_log import SessionLog
-SessionLog(Path(sys.argv[1])).start()
+log = SessionLog(Path(sys.argv[1]))
+log.start()
 print("started", flush=True)
 if sys.argv[2] == "segfault":
     faulthandler._sigsegv()
+if sys.argv[2] == "error":
+    log.record_error("Traceback (most recent call last):\\n  ValueError: boom")
+    import os
+    os._exit(1)
 time.sleep(60)
 """
 
@@ -87,7 +92,7 @@ def test_another_open_window_is_left_alone(tmp_path):
         session = SessionLog(folder)
         assert session.start() == []
         session.end()
-        assert (folder / f"session-{proc.pid}.log").exists()
+        assert len(list(folder.glob(f"session-{proc.pid}-*.log"))) == 1
     finally:
         proc.kill()
         proc.wait()
@@ -132,3 +137,29 @@ def test_the_app_says_at_start_that_the_last_session_crashed(tmp_path):
     )
     assert proc.returncode == 0 and "note:" not in proc.stderr, proc.stderr
     assert not records[0].exists()
+
+
+def test_an_error_that_ended_a_session_is_said_as_one(tmp_path):
+    folder = tmp_path / "state"
+    _session_that_dies(folder, "error")
+    session = SessionLog(folder)
+    said = session.start()
+    session.end()
+    assert len(said) == 1 and "it stopped on an error" in said[0]
+    assert "ValueError: boom" in next(folder.glob("crash-*.log")).read_text()
+
+
+def test_a_dead_record_with_this_processs_own_id_is_said(tmp_path):
+    """In a container the same process id comes back at every start: a record of a
+    dead session with this process's id is not taken for this session's own."""
+    folder = tmp_path / "state"
+    folder.mkdir()
+    dead = folder / f"session-{os.getpid()}-deadbeef.log"
+    dead.write_text(
+        "session started 2026-12-01 10:00:00 pid 1\nFatal Python error: Aborted\n"
+    )
+    session = SessionLog(folder)
+    said = session.start()
+    session.end()
+    assert len(said) == 1 and "it crashed (Aborted)" in said[0]
+    assert not dead.exists() and not dead.with_suffix(".lock").exists()
