@@ -23,6 +23,8 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from core.tempfiles import discard, temp_path
+
 #: Debian/Ubuntu package of each library the xcb plugin of Qt 6 may need.
 DEBIAN_PACKAGES = {
     "libxcb-cursor.so.0": "libxcb-cursor0",
@@ -54,8 +56,12 @@ FETCH_TIMEOUT = 60
 
 def default_cache() -> Path:
     """Where fetched libraries are kept: inside the virtual environment (``make clean``
-    removes them with it)."""
-    return Path(sys.prefix) / "lib" / "ms2l-system-libs"
+    removes them with it), or the user's cache outside one (never the system's
+    ``/usr/lib``)."""
+    if sys.prefix != sys.base_prefix:
+        return Path(sys.prefix) / "lib" / "ms2l-system-libs"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ms2l" / "system-libs"
 
 
 def xcb_plugin_files() -> list[Path]:
@@ -146,16 +152,20 @@ def fetch_debian_packages(packages: Sequence[str], dest: Path) -> list[Path]:
         unpacked = work / "root"
         for deb in debs:
             subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
-        for lib in sorted(unpacked.rglob("*.so*")):
+        # The versioned files first, then the sonames' links to them: a link is
+        # never in place before its file (two first starts at once see whole files).
+        for lib in sorted(unpacked.rglob("*.so*"), key=lambda f: (f.is_symlink(), f)):
             if lib.is_dir():
                 continue
-            part = dest / f".{lib.name}.part"
-            part.unlink(missing_ok=True)
-            if lib.is_symlink():  # the soname's link to the versioned file
-                part.symlink_to(Path(os.readlink(lib)).name)
-            else:
-                shutil.copyfile(lib, part)
-            os.replace(part, dest / lib.name)
+            part = temp_path(dest / lib.name)  # this process's own name
+            try:
+                if lib.is_symlink():  # the soname's link to the versioned file
+                    part.symlink_to(Path(os.readlink(lib)).name)
+                else:
+                    shutil.copyfile(lib, part)
+                os.replace(part, dest / lib.name)
+            finally:
+                discard(part)
             copied.append(dest / lib.name)
     return copied
 
@@ -199,6 +209,10 @@ def uses_xcb(environ: os._Environ[str] | dict[str, str] | None = None) -> bool:
     platform = env.get("QT_QPA_PLATFORM", "")
     if platform:
         return platform.split(":")[0].split(";")[0] == "xcb"
+    # A Wayland session: Qt 6 takes its wayland plugin first (XWayland's DISPLAY is
+    # set there too, and the xcb libraries are not needed).
+    if env.get("WAYLAND_DISPLAY") and env.get("XDG_SESSION_TYPE") == "wayland":
+        return False
     return bool(env.get("DISPLAY"))
 
 
@@ -237,6 +251,11 @@ def ensure_xcb_libraries(
             unknown = [m for m in missing if m not in DEBIAN_PACKAGES]
             if unknown or not packages:
                 raise RuntimeError(f"no known package holds {', '.join(unknown)}")
+            for tool in ("apt-get", "dpkg-deb"):  # before saying a fetch starts
+                if shutil.which(tool) is None:
+                    raise RuntimeError(
+                        f"{tool} not found (not a Debian or Ubuntu system)"
+                    )
             tell(
                 "Qt's X11 plugin needs " + ", ".join(missing) + ", not installed here: "
                 f"fetching {' '.join(packages)} into {cache} (apt-get download, "
@@ -255,14 +274,15 @@ def ensure_xcb_libraries(
             wanted = []
         packages = sorted({DEBIAN_PACKAGES.get(m, m) for m in wanted})
         fix = (
-            f" Install them (Debian/Ubuntu: sudo apt-get install {' '.join(packages)})"
+            f"Install them (Debian/Ubuntu: sudo apt-get install {' '.join(packages)}), "
+            "or run"
             if packages
-            else ""
+            else "Install them, or run"
         )
         return (
             "Qt cannot open a window on this X display: its xcb plugin needs system "
             f"libraries that are missing ({', '.join(wanted) or 'see above'}) and they "
-            f"could not be fetched ({exc}).{fix}, or run the app without a screen with "
+            f"could not be fetched ({exc}). {fix} the app without a screen with "
             "QT_QPA_PLATFORM=offscreen."
         )
     return None

@@ -108,6 +108,40 @@ def test_nothing_is_checked_when_qt_does_not_use_x11(linked_pair, monkeypatch):
     assert not system_libs.uses_xcb()
 
 
+def test_without_apt_no_fetch_is_said_and_the_error_names_the_package(
+    linked_pair, tmp_path, monkeypatch
+):
+    """A machine with ldd but no apt-get (not Debian): "fetching …" was said for a
+    fetch that never came."""
+    user, _ = linked_pair
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    ldd = shutil.which("ldd")
+    assert ldd is not None
+    (bin_dir / "ldd").symlink_to(ldd)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setitem(system_libs.DEBIAN_PACKAGES, DEP_SONAME, "libms2ltestdep1")
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.setenv("DISPLAY", ":0")
+    said: list[str] = []
+    problem = system_libs.ensure_xcb_libraries(
+        cache=tmp_path / "cache", say=said.append, files=[user]
+    )
+    assert said == []
+    assert problem is not None and "apt-get not found" in problem
+    assert "sudo apt-get install libms2ltestdep1), or run the app" in problem
+
+
+def test_a_wayland_session_needs_no_x11_libraries(monkeypatch):
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.setenv("DISPLAY", ":0")  # XWayland's
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    monkeypatch.setenv("XDG_SESSION_TYPE", "wayland")
+    assert not system_libs.uses_xcb()
+    monkeypatch.setenv("XDG_SESSION_TYPE", "x11")
+    assert system_libs.uses_xcb()
+
+
 def _apt_can_download(tmp_path: Path) -> None:
     """Skip unless ``apt-get download`` works here (a Debian system with its package
     lists and a way to the archive)."""
@@ -132,7 +166,7 @@ def test_a_debian_package_is_fetched_without_installing_it(tmp_path):
     soname = dest / "libxcb-icccm.so.4"
     assert soname in files and soname.is_symlink()
     assert soname.resolve().read_bytes()[:4] == b"\x7fELF"
-    assert not list(dest.glob(".*.part"))
+    assert not list(dest.glob(".*"))  # no temporary left
     loaded, failed = system_libs.preload(dest)
     assert failed == {} and loaded == [soname.resolve().name]
 
