@@ -22,6 +22,7 @@ from app.panels.live import LivePanel
 from app.panels.replay import ReplayPanel
 from app.panels.teach import TeachPanel
 from app.panels.train import TrainPanel
+from app.widgets.source_picker import VIDEO_ITEM
 from app.workers import JobManager
 
 
@@ -189,9 +190,12 @@ class MainWindow(QMainWindow):
         # (a path mistyped in Live stayed, with its error: a trial); a video chosen
         # in Live stays
         teach_video = self.teach.source.video_path.text().strip()
-        live_video = self.live.picker.video_path.text().strip()
-        if teach_video and (not live_video or not Path(live_video).is_file()):
-            self.live.picker.set_video(Path(teach_video))
+        picker = self.live.picker
+        live_video = picker.video_path.text().strip()
+        on_video = picker.source.currentText() == VIDEO_ITEM  # a camera stays
+        missing = not live_video or not Path(live_video).expanduser().is_file()
+        if teach_video and on_video and missing:
+            picker.set_video(Path(teach_video))
         self.tabs.setCurrentWidget(self.live)
 
     @pyqtSlot(int)

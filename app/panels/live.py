@@ -244,7 +244,7 @@ class LivePanel(QWidget):
         # two lines kept for it: "collecting… 44 % of the window (answers at 50 %)"
         # wrapped at 125 % and the video jumped at every change (a UI review)
         self.action.setMinimumHeight(2 * self.action.fontMetrics().lineSpacing())
-        self.bars = ProbabilityBars(k=5)
+        self.bars = ProbabilityBars(k=5, with_note=True)
         self.stats = QLabel(_NO_STATS)
         self.stats.setWordWrap(True)  # a note after the timings (a video cut short)
         self.stats.setSizePolicy(

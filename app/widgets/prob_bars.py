@@ -11,9 +11,12 @@ from app.widgets.elided_label import ElidedLabel
 
 
 class ProbabilityBars(QWidget):
-    """``k`` rows of class name and probability bar, best first."""
+    """``k`` rows of class name and probability bar, best first, and with
+    ``with_note`` a line under them saying why none is shown, when asked to."""
 
-    def __init__(self, k: int = 5, parent: QWidget | None = None):
+    def __init__(
+        self, k: int = 5, parent: QWidget | None = None, with_note: bool = False
+    ):
         super().__init__(parent)
         grid = QGridLayout(self)
         grid.setColumnStretch(1, 1)
@@ -50,6 +53,7 @@ class ProbabilityBars(QWidget):
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #666")
         self.note.setMinimumHeight(self.note.fontMetrics().height() * 2 + 2)
+        self.note.setVisible(with_note)  # (a panel that gives no reason keeps no room)
         grid.addWidget(self.note, k, 0, 1, 3)
 
     def set_probabilities(

@@ -189,9 +189,11 @@ def summarize(store: ClipStore, protocol: str) -> dict[str, Any]:
     Raises:
         KeyError: If the protocol does not apply to the store's clips.
     """
+    from core.datasets.custom import labels_path
+
     unplaced: list[int] = []
     labels = (
-        Path(store.sources[0]).parent / "labels.csv"
+        labels_path(Path(store.sources[0]).parent)
         if store.dataset == "custom" and len(store.sources)
         else None
     )

@@ -482,7 +482,8 @@ def _run_video(
                     }
                 )
             if args.max_frames is not None and frames >= args.max_frames:
-                capped = True
+                # (a video of just that many frames is not cut short)
+                capped = src.frame_count is None or src.frame_count > frames
                 stop.set()
         ok = True
     except KeyboardInterrupt:
@@ -745,6 +746,12 @@ def _print_score(score: FrameScore) -> None:
         )
         return
     scored = score.frames - score.first_scored
+    if scored <= 0:  # no answer at all ("nan% of 0 frames": a review)
+        print(
+            f"  frame accuracy vs {count(score.intervals, 'labelled interval')}: not "
+            "scored, no answer was given"
+        )
+        return
     span = (
         f"all {score.frames} frames"
         if not score.first_scored

@@ -1430,7 +1430,9 @@ def label_warnings(root: str | os.PathLike[str]) -> list[str]:
                     or _overlap(first, later) > NEAR_REPEAT_OVERLAP
                 )
             ]
-            for first, later in sorted(same, key=lambda p: (p[1].row, p[0].row))[:1]:
+            for first, later in sorted(same, key=lambda p: (p[1].row, p[0].row)):
+                if later.row in repeated:  # said once, against its first match
+                    continue
                 repeated.add(later.row)
                 exact = (first.start, first.end) == (later.start, later.end)
                 what = "repeats" if exact else "nearly repeats"

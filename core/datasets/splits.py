@@ -206,14 +206,14 @@ def split_indices(
             protocol cannot place (with ``unplaced``: only when none can be placed).
     """
     if dataset == "custom":
-        from core.datasets.custom import split_custom
+        from core.datasets.custom import LABELS_FILE, split_custom
 
         if protocol not in protocols(dataset):
             raise KeyError(
                 f"{dataset} has no protocol {protocol!r}; known: {', '.join(protocols(dataset))}"
             )
         return split_custom(
-            metas, protocol, val_fraction, seed, held_out, labels_file or "labels.csv"
+            metas, protocol, val_fraction, seed, held_out, labels_file or LABELS_FILE
         )
     sides: list[Side | None] = []
     first_error: KeyError | None = None

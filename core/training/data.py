@@ -302,6 +302,7 @@ def _split_indices(
     seed: int,
     unplaced: list[int] | None = None,
 ) -> np.ndarray:
+    from core.datasets.custom import labels_path as custom_labels_path
     from core.datasets.splits import split_indices
 
     splits = split_indices(
@@ -312,7 +313,7 @@ def _split_indices(
         val_fraction=cfg.val_fraction,
         seed=seed,
         held_out=cfg.held_out,
-        labels_file=Path(cfg.root).expanduser() / "labels.csv"
+        labels_file=custom_labels_path(cfg.root)
         if cfg.dataset == "custom" and cfg.root
         else None,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from app.main_window import MainWindow, default_size
 from app.widgets.source_picker import VIDEO_ITEM
@@ -101,7 +102,7 @@ def test_a_taught_model_is_used_in_live(qtbot, settings, tiny_run):
 
 
 def test_use_in_live_replaces_a_video_that_is_not_there(
-    qtbot, settings, tiny_run, tmp_path
+    qtbot, settings, tiny_run, tmp_path, monkeypatch
 ):
     """Live kept a mistyped path, and its "Not started: video file not found" over
     the new model (a trial): the video Teach recorded from goes in its place, and
@@ -121,12 +122,17 @@ def test_use_in_live_replaces_a_video_that_is_not_there(
         assert window.live.picker.video_path.text() == str(video)
         shown = window.live.video.message.textItem.toPlainText()
         assert not shown.startswith("Not started"), shown
-        # A video that is there stays, though Teach recorded from another.
+        # A video that is there stays, though Teach recorded from another, also
+        # when written with ~ (the picker expands it).
         other = tmp_path / "mine.mp4"
         other.write_bytes(video.read_bytes())
         window.live.picker.set_video(other)
         window.teach.use_model.emit(tiny_run)
         assert window.live.picker.video_path.text() == str(other)
+        monkeypatch.setenv("HOME", str(tmp_path))
+        window.live.picker.set_video(Path("~/mine.mp4"))
+        window.teach.use_model.emit(tiny_run)
+        assert window.live.picker.video_path.text() == "~/mine.mp4"
     finally:
         window.shutdown()
 

@@ -1370,6 +1370,25 @@ def test_a_labels_file_that_is_no_file_is_said_so(takes: Path) -> None:
         read_labels(takes)
 
 
+def test_every_near_repeat_is_warned_of_once(takes: Path) -> None:
+    """Three rows over nearly the same time: the third was not said, as the second
+    already had been (a review)."""
+    from core.datasets.custom import label_warnings
+
+    name = list_recordings(takes)[0].name
+    _write(
+        takes,
+        "recording,start,end,action\n"
+        f"{name},0.1,1.1,a\n{name},0,1.0,a\n{name},0.05,1.2,a\n{name},0,1.0,b\n",
+    )
+    said = label_warnings(takes)
+    assert [line.split(": ", 2)[1] for line in said] == [
+        "nearly repeats row 2 (" + name + " 0-1 s against 0.1-1.1 s, 'a')",
+        "nearly repeats row 2 (" + name + " 0.05-1.2 s against 0.1-1.1 s, 'a')",
+    ]
+    assert [int(line.split(": ")[0].rsplit(":", 1)[1]) for line in said] == [3, 4]
+
+
 def test_many_repeated_rows_are_warned_of_in_a_few_lines(takes: Path, capsys) -> None:
     """8 000 repeated rows printed 8 000 warning lines (a trial)."""
     from core.cli import main

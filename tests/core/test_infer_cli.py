@@ -81,6 +81,9 @@ def test_one_frame_video(run_dir, tmp_path, capsys):
         capsys.readouterr().out
     )
     assert _frames(out) == 1
+    # --max-frames as long as the video: nothing was cut (it said "the first of 1")
+    assert main(["infer", str(src), "--run", str(run_dir), "--max-frames", "1"]) == 0
+    assert "frames: 1, person found in" in capsys.readouterr().out
 
 
 def test_a_take_killed_before_its_first_frame(run_dir, tmp_path, capsys):
@@ -295,10 +298,12 @@ def test_a_take_of_ones_own_dataset_names_its_true_action(run_dir, tmp_path, cap
     short = dataclasses.replace(seq, joints=seq.joints[:9])
     import_sequence(root, "take-2", short, action="stretch")
     assert main(["infer", str(root / "take-2.jsonl"), "--run", str(run_dir)]) == 0
+    out = capsys.readouterr().out
     assert (
         "  frame by frame: no answer: the clip (0.3 s) is shorter than 50% of the "
         "model's 1.00 s window"
-    ) in capsys.readouterr().out
+    ) in out
+    assert "nan" not in out
 
 
 def test_pkummd_sequence_is_scored_per_frame(tmp_path_factory, capsys):
@@ -354,6 +359,21 @@ def test_a_recording_of_other_classes_is_not_scored(tmp_path_factory, capsys):
         "dataset)"
     )
     assert "%" not in out.splitlines()[-1]
+
+
+def test_a_score_of_no_answer_says_so(capsys):
+    """A recording the recogniser never answered on printed "nan% of 0 labelled
+    frames, nan% of the 0 frames from frame 10" (a review)."""
+    from core.commands.infer import _print_score
+    from core.inference.sequences import FrameScore
+
+    on_labelled, overall, labelled = frame_accuracy([("wave", 2, 8)], [None] * 10, 10)
+    _print_score(
+        FrameScore(on_labelled, overall, labelled, 10, 1, True, first_scored=10)
+    )
+    assert capsys.readouterr().out == (
+        "  frame accuracy vs 1 labelled interval: not scored, no answer was given\n"
+    )
 
 
 def test_frame_accuracy():
