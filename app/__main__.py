@@ -12,6 +12,11 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PyQt6.QtCore import QTimer
+    from PyQt6.QtWidgets import QWidget
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -40,6 +45,33 @@ def display_problem() -> str | None:
         "on a server use the ms2l commands (train, eval, infer ...), or set "
         "QT_QPA_PLATFORM=offscreen to run the app without a screen"
     )
+
+
+def close_on_signals(window: QWidget) -> QTimer:
+    """Close ``window`` as its Quit does, without asking, on SIGTERM (a logout, a
+    shutdown, ``kill``) and SIGINT (Ctrl+C in the terminal): workers stopped, a run
+    kept at its last finished epoch, the session's record marked as ended (a logout
+    was reported as a crash at the next start; Ctrl+C raised in whatever slot ran
+    next, which aborts a PyQt process).
+
+    Returns:
+        The timer that lets Python see a signal while Qt waits (started).
+    """
+    import signal
+
+    from PyQt6.QtCore import QTimer
+
+    def close(_signum: int, _frame: object) -> None:
+        if hasattr(window, "confirm_close"):
+            window.confirm_close = False
+        window.close()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, close)
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)  # Python runs, and handles the signal
+    timer.start(250)
+    return timer
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,7 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.quit_after is not None:
             window.confirm_close = False  # a timed run (tests, screenshots) asks nobody
             QTimer.singleShot(args.quit_after, window.close)
+        keep_awake = close_on_signals(window)
         status = app.exec()
+        keep_awake.stop()
     except BaseException:
         import traceback
 

@@ -163,3 +163,40 @@ def test_a_dead_record_with_this_processs_own_id_is_said(tmp_path):
     session.end()
     assert len(said) == 1 and "it crashed (Aborted)" in said[0]
     assert not dead.exists() and not dead.with_suffix(".lock").exists()
+
+
+def test_a_logout_or_ctrl_c_closes_the_app_as_quit_does(tmp_path):
+    """SIGTERM (a logout, a shutdown) left the app's record unended, said as a crash at
+    the next start; Ctrl+C raised in a Qt slot, which aborts the process."""
+    import signal
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        state = tmp_path / f"state-{sig}"
+        env = dict(
+            os.environ,
+            QT_QPA_PLATFORM="offscreen",
+            HOME=str(tmp_path),
+            XDG_CONFIG_HOME=str(tmp_path / "config"),
+            XDG_STATE_HOME=str(state),
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while not list((state / "ms2l").glob("session-*.log")):
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+            time.sleep(4)  # the window up and its event loop running
+            proc.send_signal(sig)
+            _, err = proc.communicate(timeout=60)
+        finally:
+            proc.kill()
+        assert proc.returncode == 0, err
+        (record,) = (state / "ms2l").glob("session-*.log")
+        assert ENDED in record.read_text()
