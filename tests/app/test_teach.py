@@ -923,6 +923,7 @@ def test_training_and_renaming_speak_to_the_person_teaching(qtbot, settings, tmp
             "no accuracy: too few takes to hold any out"
         )
         # ... the last folder's once another is chosen (it stayed: a trial)
+        qtbot.waitUntil(lambda: panel.train_job is None, timeout=30_000)  # (ended)
         panel.set_dataset(tmp_path / "another")
         assert not panel.curves.acc_note.isVisible()
         panel.set_dataset(root)
