@@ -141,6 +141,14 @@ class LivePanel(QWidget):
         model_row = field_row(self.model_path, browse_model, self.shipped_button)
         self.model_info = QLabel("No model loaded.")
         self.model_info.setWordWrap(True)
+        # Room for the shipped model's description (six lines) whatever the model:
+        # a taught model's three lines moved Start and Stop 40 px up, under the mouse
+        # (a GUI trial); a longer one (sixty classes) still grows it.
+        self._model_info_lines = 6
+        self._model_info_least = (
+            self.model_info.fontMetrics().lineSpacing() * self._model_info_lines + 2
+        )
+        self.model_info.setMinimumHeight(self._model_info_least)
         model_form = QFormLayout()
         model_form.addRow("Run folder", model_row)
         model_form.addRow("", self.model_info)
@@ -413,7 +421,8 @@ class LivePanel(QWidget):
         if self.model_job is not None and self.sender() is not self.model_job:
             return  # an earlier load, replaced by the one running (its "Loading …")
         self.start_button.setEnabled(self.job is None)
-        self.model_info.setMinimumHeight(0)  # the description's own height again
+        # the description's own height again, or the room kept for one
+        self.model_info.setMinimumHeight(self._model_info_least)
 
     @pyqtSlot()
     def _on_model_path_editing_finished(self) -> None:

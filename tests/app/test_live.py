@@ -721,7 +721,6 @@ def test_a_model_change_while_running_keeps_the_column_where_it_was_scrolled(
             timeout=60_000,
         )
         assert bar.value() == bottom
-        assert panel.model_info.minimumHeight() == 0  # free to fit the new text
         panel.stop_button.click()
         qtbot.waitUntil(lambda: panel.job is None, timeout=30_000)
         assert errors == []
@@ -775,5 +774,36 @@ def test_a_remembered_model_that_no_longer_loads_gives_way_to_the_shipped_one(
         assert panel.model_path.text() == str(shipped_model_dir())
         assert "Could not load the model used last time; using nw-ucla-ms2l" in said
         assert ctx.recall("live/model") == str(shipped_model_dir())  # not again
+    finally:
+        jobs.stop_all()
+
+
+def test_start_stays_put_when_a_shorter_model_description_comes(
+    qtbot, settings, tiny_run
+):
+    """A taught model's short description moved Start and Stop 40 px up from where
+    the shipped model's six lines had them (a GUI trial); a longer one still has
+    room."""
+    from PyQt6.QtCore import QPoint
+
+    panel, video, jobs, errors = _panel_on_tai_chi(qtbot, settings, tiny_run)
+    try:
+        panel.resize(1366, 740)
+        panel.show()
+        qtbot.waitExposed(panel)
+        _ready_for_the_video(qtbot, panel)
+        shipped = panel.model_info.text()
+        assert shipped.count("\n") >= 1
+
+        def start_y() -> int:
+            qtbot.wait(100)  # the layout done
+            return panel.start_button.mapTo(panel, QPoint(0, 0)).y()
+
+        y_five = start_y()  # NW-UCLA's ten classes, as the shipped model's
+        panel.model_info.setText("BiGRU encoder · 2 classes\ndrink, wave")
+        assert start_y() == y_five
+        many = shipped + "\n" + ", ".join(f"class number {i}" for i in range(60))
+        panel.model_info.setText(many)
+        assert start_y() > y_five  # grown to fit, not cut
     finally:
         jobs.stop_all()
