@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app.main_window import MainWindow, default_size
 from app.widgets.source_picker import VIDEO_ITEM
+from tests.app.app_process import app_env, run_app
 from tests.conftest import REPO, require_data
 
 
@@ -153,21 +154,7 @@ def test_start_with_a_missing_dataset_root_is_reported_not_raised(
 
 
 def test_python_m_app_starts_and_quits_offscreen(tmp_path):
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        HOME=str(tmp_path),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_STATE_HOME=str(tmp_path / "state"),  # (not the developer's own records)
-    )
-    proc = subprocess.run(
-        [sys.executable, "-m", "app", "--quit-after", "1500"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_app(app_env(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
 

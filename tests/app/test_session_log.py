@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from app.session_log import ENDED, SessionLog
+from tests.app.app_process import app_env, run_app
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -48,6 +49,14 @@ def _session_that_dies(folder: Path, how: str) -> None:
     assert proc.wait(timeout=60) != 0
 
 
+def _said_at_the_next_start(folder: Path) -> list[str]:
+    """What a new session says of the earlier ones in ``folder`` (then ends)."""
+    session = SessionLog(folder)
+    said = session.start()
+    session.end()
+    return said
+
+
 def test_a_crashed_session_is_said_with_its_trace(tmp_path):
     folder = tmp_path / "state"
     _session_that_dies(folder, "segfault")
@@ -72,9 +81,7 @@ def test_a_crashed_session_is_said_with_its_trace(tmp_path):
 def test_a_killed_session_is_said_without_a_crash(tmp_path):
     folder = tmp_path / "state"
     _session_that_dies(folder, "kill")
-    session = SessionLog(folder)
-    said = session.start()
-    session.end()
+    said = _said_at_the_next_start(folder)
     assert len(said) == 1 and "ended from outside" in said[0]
     assert "crashed" not in said[0]
 
@@ -101,22 +108,9 @@ def test_another_open_window_is_left_alone(tmp_path):
 def test_the_app_says_at_start_that_the_last_session_crashed(tmp_path):
     state = tmp_path / "state"
     _session_that_dies(state / "ms2l", "segfault")
-    env = dict(
-        os.environ,
-        QT_QPA_PLATFORM="offscreen",
-        HOME=str(tmp_path),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_STATE_HOME=str(state),
-    )
+    env = app_env(tmp_path, state)
     started = time.time()
-    proc = subprocess.run(
-        [sys.executable, "-m", "app", "--quit-after", "1500"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_app(env)
     assert proc.returncode == 0, proc.stderr
     assert (
         "python -m app: note: The last session of MS²L Studio (started " in proc.stderr
@@ -127,14 +121,7 @@ def test_the_app_says_at_start_that_the_last_session_crashed(tmp_path):
     assert len(records) == 1 and ENDED in records[0].read_text()
     assert records[0].stat().st_mtime >= started - 1
     # The next start says nothing of it, and drops its record.
-    proc = subprocess.run(
-        [sys.executable, "-m", "app", "--quit-after", "1500"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_app(env)
     assert proc.returncode == 0 and "note:" not in proc.stderr, proc.stderr
     assert not records[0].exists()
 
@@ -142,9 +129,7 @@ def test_the_app_says_at_start_that_the_last_session_crashed(tmp_path):
 def test_an_error_that_ended_a_session_is_said_as_one(tmp_path):
     folder = tmp_path / "state"
     _session_that_dies(folder, "error")
-    session = SessionLog(folder)
-    said = session.start()
-    session.end()
+    said = _said_at_the_next_start(folder)
     assert len(said) == 1 and "it stopped on an error" in said[0]
     assert "ValueError: boom" in next(folder.glob("crash-*.log")).read_text()
 
@@ -158,9 +143,7 @@ def test_a_dead_record_with_this_processs_own_id_is_said(tmp_path):
     dead.write_text(
         "session started 2026-12-01 10:00:00 pid 1\nFatal Python error: Aborted\n"
     )
-    session = SessionLog(folder)
-    said = session.start()
-    session.end()
+    said = _said_at_the_next_start(folder)
     assert len(said) == 1 and "it crashed (Aborted)" in said[0]
     assert not dead.exists() and not dead.with_suffix(".lock").exists()
 
@@ -172,17 +155,10 @@ def test_a_logout_or_ctrl_c_closes_the_app_as_quit_does(tmp_path):
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         state = tmp_path / f"state-{sig}"
-        env = dict(
-            os.environ,
-            QT_QPA_PLATFORM="offscreen",
-            HOME=str(tmp_path),
-            XDG_CONFIG_HOME=str(tmp_path / "config"),
-            XDG_STATE_HOME=str(state),
-        )
         proc = subprocess.Popen(
             [sys.executable, "-m", "app"],
             cwd=REPO,
-            env=env,
+            env=app_env(tmp_path, state),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
