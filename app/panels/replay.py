@@ -783,6 +783,7 @@ class ReplayPanel(QWidget):
                 seq.num_frames,
                 captions=self._captions(),
                 colour_order=self._colour_order(),
+                ids=self._class_ids(),
             )
         self.prediction = None
         self.show_frame(0)
@@ -992,6 +993,7 @@ class ReplayPanel(QWidget):
                 self.current.num_frames,
                 captions=self._captions(),
                 colour_order=self._colour_order(),
+                ids=self._class_ids(),
             )
         self._show_predicted("Predicted: …" if run_dir else "Predicted: (no model)")
         self._show_model()
@@ -1138,6 +1140,7 @@ class ReplayPanel(QWidget):
                 self.current.num_frames,
                 captions=self._captions(),
                 colour_order=self._colour_order(),
+                ids=self._class_ids(),
                 predicted_names=labels or self.class_names,
             )
             self._show_frame_labels(self.frame)
@@ -1255,10 +1258,20 @@ def zip_dataset(chosen: str) -> str:
 
 
 def class_ids(dataset: str, names: list[str]) -> tuple[str, ...] | None:
-    """The class ids of ``dataset``'s own files (``a11``, ``A001``, ``26``) for its
-    classes ``names``, or ``None`` (a custom dataset, or other classes)."""
-    table = _class_table(dataset)
-    return table.ids if table is not None and list(table.names) == names else None
+    """The class ids of the files of the dataset with the classes ``names``
+    (``a11``, ``A001``, ``26``): ``dataset``'s, or another shipped table's of the
+    same classes (an NTU file opened on its own while the Dataset box said
+    otherwise read "(49)" for its folder's "(A050)": a trial); ``None`` for a custom
+    dataset or other classes."""
+    for name in (dataset, *(d for d in SHIPPED_TABLES if d != dataset)):
+        table = _class_table(name)
+        if table is not None and list(table.names) == names:
+            return table.ids
+    return None
+
+
+#: The datasets whose class tables ship with the app.
+SHIPPED_TABLES = ("nw-ucla", "ntu60", "ntu120", "pkummd1", "pkummd2")
 
 
 @functools.cache

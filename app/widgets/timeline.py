@@ -114,6 +114,7 @@ class IntervalTimeline(pg.PlotWidget):
         captions: str = "numbers",
         predicted_names: Sequence[str] | None = None,
         colour_order: Sequence[str] | None = None,
+        ids: Sequence[str] | None = None,
     ) -> None:
         """Draw both rows.
 
@@ -131,6 +132,9 @@ class IntervalTimeline(pg.PlotWidget):
             colour_order: Action names whose positions give the colours (a user's
                 recording: the order Teach colours them in), instead of the class
                 numbers.
+            ids: The data's own ids of its classes (PKU-MMD's "26", NTU's "A050"),
+                captioning its numbered bars as the clip list and headers name them
+                (numbers from 0 read one less than the headers' ids: a trial).
         """
         for item in self._items:
             self.removeItem(item)
@@ -182,7 +186,15 @@ class IntervalTimeline(pg.PlotWidget):
                 self.addItem(bar)
                 self._items.append(bar)
                 caption = self._fit(
-                    name if row_captions == "names" else str(int(label)),
+                    name
+                    if row_captions == "names"
+                    else (
+                        ids[label]
+                        if ids is not None
+                        and row_names is names
+                        and 0 <= label < len(ids)
+                        else str(int(label))
+                    ),
                     (end - start + 1) / max(num_frames, 1),
                 )
                 if caption:

@@ -108,7 +108,7 @@ def test_real_ntu_file_replays_with_true_and_predicted_label(qtbot, settings):
         assert panel.view.message_text() == ""  # the clip shown, not what to open
         assert (seq.num_frames, seq.num_bodies) == (70, 2)
         assert panel.true_label.text().startswith("True: ")
-        assert "(57)" in panel.true_label.text()  # A058 handshaking, 0-based 57
+        assert "(A058)" in panel.true_label.text()  # as its folder names it
         assert panel.slider.maximum() == 69
         # The shipped NW-UCLA model predicts on the clip converted to its layout, and
         # its answer says it cannot be right: handshaking is none of its actions (a
@@ -182,6 +182,18 @@ def test_pku_mmd_sequence_shows_labelled_intervals_on_the_timeline(qtbot, settin
         assert [int(r.split(",")[0]) - 1 for r in rows] == [
             iv[0] for iv in panel.current.meta["intervals"]
         ]
+        # A bar's caption is its class as the header and the label file give it
+        # (bar "25" sat under "True: punching/slapping other person (26)": a trial).
+        first_label, first_start, _ = panel.true_intervals[0]
+        captions = {
+            item.textItem.toPlainText()
+            for item in panel.timeline._items
+            if hasattr(item, "textItem")
+        }
+        panel.show_frame(first_start)
+        header_id = panel.true_label.text().split("(")[-1].split(")")[0]
+        assert header_id == rows[0].split(",")[0] and header_id in captions
+        assert str(first_label) not in captions  # not the number from 0
         panel.timeline.frame_clicked.emit(900)  # a click there seeks there
         assert panel.frame == 900 and panel.slider.value() == 900
         panel.timeline.frame_clicked.emit(5000)  # past the end: its last frame
@@ -193,6 +205,21 @@ def test_pku_mmd_sequence_shows_labelled_intervals_on_the_timeline(qtbot, settin
         qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
         assert "splits xsub train / xview train" in panel.info.text()
         assert "{" not in panel.info.text()
+    finally:
+        jobs.stop_all()
+
+
+def test_a_single_ntu_file_names_its_class_as_its_folder_does(qtbot, settings):
+    """Opened on its own (the Dataset box on another dataset) an NTU take read
+    "punching/slapping other person (49)", in its folder "(A050)" (a trial)."""
+    path = require_data("ntu", "S001C001P001R001A050.skeleton")
+    panel, jobs = make_panel(qtbot, settings)
+    panel.model_dir = None
+    try:
+        panel.dataset.setCurrentText("nw-ucla")
+        panel.open_file(path)
+        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+        assert panel.true_label.text().endswith("(A050)"), panel.true_label.text()
     finally:
         jobs.stop_all()
 

@@ -72,13 +72,18 @@ def test_replay_and_infer_agree_on_a_pku_mmd_sequence(qtbot, settings, tmp_path)
             if hasattr(item, "opts") and "y" in item.opts
         }
         assert (1, f"{pku_names[label]} (frames {start}-{end})") in tips
-        # Bars are captioned with the class numbers the headers give, from 0.
+        # Bars are captioned with the class ids the headers give (PKU-MMD's own,
+        # from 1: numbers from 0 read one less than the headers: a trial).
+        from app.panels.replay import class_ids
+
+        ids = class_ids("pkummd1", list(pku_names))
+        assert ids is not None
         captions = {
             item.textItem.toPlainText()
             for item in panel.timeline._items
             if hasattr(item, "textItem") and round(item.pos().y()) == 1
         }
-        assert captions and captions <= {str(k) for k, _, _ in panel.true_intervals}
+        assert captions and captions <= {ids[k] for k, _, _ in panel.true_intervals}
         # The predicted row's are the model's names (its numbers read as PKU-MMD's).
         predicted = {
             item.textItem.toPlainText().rstrip("…")
