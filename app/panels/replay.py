@@ -830,7 +830,7 @@ class ReplayPanel(QWidget):
         if not state.top_k:  # before the first window: no answer yet, not "no action"
             self._show_predicted("Predicted: – (the first window is filling)")
             return
-        top = f" ({100 * state.top_k[0][1]:.0f} %)" if state.action is not None else ""
+        top = f" ({100 * state.top_k[0][1]:.1f} %)" if state.action is not None else ""
         verdict = ""
         labels = [] if self.predictor is None else list(self.predictor.labels)
         if self._same_classes() and state.action is not None:
@@ -1131,7 +1131,7 @@ class ReplayPanel(QWidget):
         if pred.unfamiliar:  # the novelty check: no class is the answer
             self._show_predicted(f"Predicted: no action (unfamiliar motion){verdict}")
         else:
-            self._show_predicted(f"Predicted: {name} ({100 * p:.0f} %){verdict}", best)
+            self._show_predicted(f"Predicted: {name} ({100 * p:.1f} %){verdict}", best)
         if self.current is not None and self.continuous:
             self.timeline.set_intervals(
                 self.true_intervals,

@@ -130,6 +130,8 @@ def test_real_ntu_file_replays_with_true_and_predicted_label(qtbot, settings):
         assert len(top) == 5 and all(name in labels for name, _ in top)
         assert [p for _, p in top] == sorted((p for _, p in top), reverse=True)
         assert panel.pred_label.text().startswith(f"Predicted: {top[0][0]} (")
+        # ... with the figure its bar gives ("100 %" beside 99.7 %: a trial)
+        assert f"({panel.top_bars.values[0].text()})" in panel.pred_label.text()
         assert sum(p for _, p in top) <= 1.001
         # The metadata in words ("dropped_tracks 0" read as debug output).
         assert "dropped tracks 0" in panel.info.text() and "_" not in panel.info.text()

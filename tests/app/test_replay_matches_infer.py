@@ -56,7 +56,7 @@ def test_replay_and_infer_agree_on_a_pku_mmd_sequence(qtbot, settings, tmp_path)
             f"True: {pku_names[label]} ({label + 1}) · frames {start}-{end}"
         )
         state = replay.state(middle)
-        share = "" if state.action is None else f" ({100 * state.top_k[0][1]:.0f} %)"
+        share = "" if state.action is None else f" ({100 * state.top_k[0][1]:.1f} %)"
         # No mark: the model's classes are not PKU-MMD's, and the true one is none
         # of them (said as a clip of the opened folder says it)
         assert panel.pred_label.text() == (
