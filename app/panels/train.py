@@ -230,6 +230,7 @@ class TrainPanel(QWidget):
         labels_box.addWidget(self.labels_per_class, 1)
         # Set for semi by the panel, not by the user: undone when leaving semi.
         self._labels_auto = False
+        self._pretrained: Path | None = None  # finished here, offered to "Start from"
         self.runs_dir = QLineEdit(ctx.recall("train/runs_dir", str(default_runs_dir())))
         form = QFormLayout()
         form.addRow("Dataset", self.dataset)
@@ -522,6 +523,13 @@ class TrainPanel(QWidget):
 
     def _on_strategy_changed(self, strategy: str) -> None:
         self.strategy.setToolTip(STRATEGY_SUMMARY.get(strategy, ""))
+        pretrained = self._pretrained
+        if strategy in TAKES_INIT and pretrained and not self.init_from.text().strip():
+            self.init_from.setText(str(pretrained))
+            self._pretrained = None  # offered once: cleared, it stays cleared
+            self.ctx.status(
+                f"Start from: the pretraining run just finished ({pretrained.name})"
+            )
         self.init_row.setEnabled(strategy in TAKES_INIT)
         self.encoder_lr.setEnabled(strategy in NEEDS_INIT)
         self.labels_row.setEnabled(strategy in USES_CLS)
@@ -879,6 +887,10 @@ class TrainPanel(QWidget):
         acc = f", {acc}" if acc else ""
         self.progress.setFormat(f"{state} · %p%")
         self.ctx.status(f"Training {state}{acc}")
+        # Offered as the start of the next run (after a pretraining, linear left
+        # "Start from" empty, a random encoder: a GUI trial).
+        if not event.cancelled and self.strategy.currentText() == "pretrain":
+            self._pretrained = Path(event.run_dir)
         self.run_finished.emit(Path(event.run_dir))
 
     @pyqtSlot(str)

@@ -499,3 +499,22 @@ def test_the_log_is_in_view_beside_the_form_on_a_laptop_screen(qtbot, panel):
     qtbot.wait(50)
     shown = panel.log.visibleRegion().boundingRect()
     assert shown.height() >= 60 and shown.size() == panel.log.size()
+
+
+def test_a_finished_pretraining_is_offered_as_the_next_runs_start(qtbot, panel):
+    """After a pretraining, linear left "Start from" empty: a random encoder, unsaid
+    (a GUI trial). The run just finished is offered, once."""
+    panel.strategy.setCurrentText("pretrain")
+    panel.epochs.setValue(1)
+    panel.max_clips.setValue(32)
+    panel.init_from.setText("")
+    with qtbot.waitSignal(panel.run_finished, timeout=120_000) as done:
+        panel.start_button.click()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=60_000)
+    run_dir = done.args[0]
+    panel.strategy.setCurrentText("linear")
+    assert panel.init_from.text() == str(run_dir)
+    panel.init_from.setText("")  # the user wants Rand-U after all
+    panel.strategy.setCurrentText("finetune")
+    panel.strategy.setCurrentText("linear")
+    assert panel.init_from.text() == ""
