@@ -116,6 +116,7 @@ class EvaluatePanel(QWidget):
         self.fused: FusedResult | None = None  # set when the result is a fusion
         self.result_run: Path | None = None
         self._training_notes: list[str] = []
+        self._scored_epochs: dict[Path, int | None] = {}  # of the runs scored
         # A shown result whose run trains on (here or elsewhere) goes out of date: said
         # within seconds (it stayed up, with its "being trained now" note, after the
         # run had ended with other figures).
@@ -257,13 +258,21 @@ class EvaluatePanel(QWidget):
         Returns:
             The running job.
         """
-        from core.evaluation import evaluate_fused, evaluate_run, training_note
+        from core.evaluation import (
+            evaluate_fused,
+            evaluate_run,
+            last_finished_epoch,
+            training_note,
+        )
 
         others = list(fuse_with or [])
         # Said with the result: a run being trained now scores its last finished epoch.
         self._training_notes = [
             note for note in map(training_note, [run_dir, *others]) if note
         ]
+        self._scored_epochs = {
+            Path(d): last_finished_epoch(d) for d in [run_dir, *others]
+        }
 
         def make(stop: threading.Event) -> Iterator[object]:
             if others:
@@ -350,14 +359,21 @@ class EvaluatePanel(QWidget):
             return
         scored = self.fused.members if self.fused is not None else [result]
         changed = [
-            m.run_dir.name for m in scored if runs.weights_stamp(m.run_dir) != m.weights
+            m.run_dir for m in scored if runs.weights_stamp(m.run_dir) != m.weights
         ]
         if not changed:
             return
         self._stale_check.stop()
         self.export_button.setEnabled(False)
+        # which epoch the figures are of, as the note it replaces said
+        named = ", ".join(
+            f"{d.name} (scored at epoch {self._scored_epochs[d]})"
+            if self._scored_epochs.get(d)
+            else d.name
+            for d in changed
+        )
         self.summary.setText(
-            f"Out of date: {', '.join(changed)} trained on after this evaluation (its "
+            f"Out of date: {named} trained on after this evaluation (its "
             "weights changed); press Evaluate for its figures now.\n"
             + "\n".join(
                 line

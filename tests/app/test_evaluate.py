@@ -337,12 +337,15 @@ def test_a_run_being_trained_is_noted_beside_its_accuracy(
         text = panel.summary.text()
         # trained in this very process, as the Train panel does: not "process 1234"
         assert f"Note: {run_dir} is being trained now (by this program)" in text
-        assert "weights of its last finished epoch" in text
+        # ... and which epoch that is (unsaid: a GUI trial)
+        assert "weights of its last finished epoch (epoch 1)" in text
         assert panel.export_button.isEnabled()
         for _ in events:
             pass  # the run ends: the result shown is out of date (it stayed up)
         qtbot.waitUntil(
-            lambda: panel.summary.text().startswith("Out of date: training trained on"),
+            lambda: panel.summary.text().startswith(
+                "Out of date: training (scored at epoch 1) trained on"
+            ),
             timeout=10_000,
         )
         assert "being trained now" not in panel.summary.text()
