@@ -24,6 +24,32 @@ from core.filelock import FileLock
 
 ENDED = "session ended normally"
 _STARTED = "session started"
+_RUN_STARTED = "run started: "
+_RUN_ENDED = "run ended: "
+_current: SessionLog | None = None  # this process's session, once started
+
+
+def note_run(run_dir: str | os.PathLike[str], ended: bool = False) -> None:
+    """Write in this session's record that a training run started (or ended), so that
+    a session that dies names the run to resume (it did not: a GUI trial killed one
+    while it trained)."""
+    if _current is not None:
+        _current.record_error(f"{_RUN_ENDED if ended else _RUN_STARTED}{run_dir}")
+
+
+def runs_cut_short(text: str) -> list[str]:
+    """The runs a session's record says started and never ended, in order."""
+    open_runs: list[str] = []
+    for line in text.splitlines():
+        if line.startswith(_RUN_STARTED):
+            run = line.removeprefix(_RUN_STARTED)
+            if run not in open_runs:
+                open_runs.append(run)
+        elif line.startswith(_RUN_ENDED):
+            run = line.removeprefix(_RUN_ENDED)
+            if run in open_runs:
+                open_runs.remove(run)
+    return open_runs
 _YOUNG_SECONDS = 60.0  # a record with no header yet may be a window starting now
 
 
@@ -48,11 +74,18 @@ def describe(text: str, kept: Path) -> str:
         how = "it stopped on an error"
     else:
         how = "it was ended from outside or the machine stopped (no crash was recorded)"
+    cut = runs_cut_short(text)
+    training = (
+        f" It was training {', '.join(cut)}: Resume it in the Train panel (Teach offers "
+        "its own runs on its folder)."
+        if cut
+        else ""
+    )
     return (
         f"The last session of MS²L Studio{f' (started {when})' if when else ''} ended "
         f"without closing: {how}. What was saved stays saved: takes and labels are "
         "written as they are made, and a training run resumes from its last finished "
-        f"epoch. Its record is in {kept}"
+        f"epoch.{training} Its record is in {kept}"
         + (" (attach it to a bug report)." if fatal or raised else ".")
     )
 
@@ -94,6 +127,8 @@ class SessionLog:
                 )
                 self._file.flush()
                 faulthandler.enable(self._file, all_threads=True)
+                global _current
+                _current = self
         except OSError:
             self._close()
         said: list[str] = []
@@ -139,8 +174,8 @@ class SessionLog:
                 lock.path.unlink(missing_ok=True)
 
     def record_error(self, text: str) -> None:
-        """Add a Python traceback to the record (an error in a Qt slot aborts the
-        process, and its traceback went to the terminal only)."""
+        """Add a line, or a Python traceback, to the record (an error in a Qt slot
+        aborts the process, and its traceback went to the terminal only)."""
         if self._file is None:
             return
         with contextlib.suppress(OSError):
@@ -158,6 +193,9 @@ class SessionLog:
         self._close()
 
     def _close(self) -> None:
+        global _current
+        if _current is self:
+            _current = None
         if self._file is not None:
             faulthandler.disable()
             with contextlib.suppress(OSError):

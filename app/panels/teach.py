@@ -58,6 +58,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.context import AppContext
+from app.session_log import note_run
 from app.widgets.curves import TrainingCurves
 from app.widgets.layout import field_row, hand_over, scrolling_column
 from app.widgets.shortcuts import press_on_key
@@ -1564,6 +1565,7 @@ class TeachPanel(QWidget):
             self.progress.setFormat(f"{event.stage} data %v / %m")
         elif isinstance(event, RunStarted):
             self.run_dir = Path(event.run_dir)
+            note_run(self.run_dir)  # named at the next start, should the app die now
             if event.start_epoch > 1:  # the epoch cut short is trained again
                 self.curves.truncate(event.start_epoch - 1)
             self._steps = max(1, event.total_epochs * event.steps_per_epoch)
@@ -1593,6 +1595,7 @@ class TeachPanel(QWidget):
             self._on_run_finished(event)
 
     def _on_run_finished(self, event: RunFinished) -> None:
+        note_run(event.run_dir, ended=True)
         seconds = time.monotonic() - self._t0
         if event.cancelled:
             self.progress.setFormat("cancelled · %p%")

@@ -39,6 +39,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.context import AppContext
+from app.session_log import note_run
 from app.widgets.curves import TrainingCurves, loss_terms
 from app.widgets.layout import field_row, hand_over, scrolling_column
 from app.widgets.shipped_button import ShippedModelButton
@@ -830,6 +831,7 @@ class TrainPanel(QWidget):
 
     def _on_run_started(self, event: RunStarted) -> None:
         self.run_dir = Path(event.run_dir)
+        note_run(self.run_dir)  # named at the next start, should the app die now
         self.ctx.remember("train/last_run", self.run_dir)
         self.run_label.setText(f"Run folder: {self.run_dir}")
         self.open_run_button.setEnabled(True)
@@ -878,6 +880,7 @@ class TrainPanel(QWidget):
                 self._append_log(line, when="earlier")
 
     def _on_run_finished(self, event: RunFinished) -> None:
+        note_run(event.run_dir, ended=True)
         state = "cancelled" if event.cancelled else "finished"
         self._append_log(log_line(event))
         # A cancelled run has no time left to estimate; a finished one keeps its pace.

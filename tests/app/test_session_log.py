@@ -24,6 +24,11 @@ from pathlib import Path
 from app.session_log import SessionLog
 log = SessionLog(Path(sys.argv[1]))
 log.start()
+if sys.argv[2] == "training":
+    from app.session_log import note_run
+    note_run("/runs/finished-one")
+    note_run("/runs/finished-one", ended=True)
+    note_run("/runs/cut-short")
 print("started", flush=True)
 if sys.argv[2] == "segfault":
     faulthandler._sigsegv()
@@ -44,7 +49,7 @@ def _session_that_dies(folder: Path, how: str) -> None:
         text=True,
     )
     assert proc.stdout is not None and proc.stdout.readline() == "started\n"
-    if how == "kill":
+    if how in ("kill", "training"):
         proc.send_signal(signal.SIGKILL)
     assert proc.wait(timeout=60) != 0
 
@@ -176,3 +181,14 @@ def test_a_logout_or_ctrl_c_closes_the_app_as_quit_does(tmp_path):
         assert proc.returncode == 0, err
         (record,) = (state / "ms2l").glob("session-*.log")
         assert ENDED in record.read_text()
+
+
+def test_a_run_cut_short_by_a_dead_session_is_named(tmp_path):
+    """Killed while it trained, the app said at its next start only that "a training
+    run resumes", not which (a GUI trial)."""
+    folder = tmp_path / "state"
+    _session_that_dies(folder, "training")
+    said = _said_at_the_next_start(folder)
+    assert len(said) == 1
+    assert "It was training /runs/cut-short: Resume it in the Train panel" in said[0]
+    assert "finished-one" not in said[0]
