@@ -1738,6 +1738,13 @@ _PLAIN_LOG = (
         "use these joints: {joints}",
     ),
     (
+        re.compile(
+            r"note: (?P<clips>\d+) labelled clips are too few for a novelty check"
+        ),
+        "with {clips} labelled clips, this model will have no check for unfamiliar "
+        "motion (more takes give it one)",
+    ),
+    (
         re.compile(r"no novelty check: (?P<clips>\d+) labelled clips are too few"),
         "no check for unfamiliar motion: {clips} labelled clips are too few for it, so "
         "Live ranks your actions whatever the motion (below the threshold it says "

@@ -779,6 +779,8 @@ def _run(
             notes += _unbalanced(cfg, data)
         if uses_cls(name) and cfg.optim.balance_classes:
             notes.append("the classification loss weighs the classes alike")
+        if uses_cls(name):
+            notes += _novelty_foreseen(model, len(data.labelled))
         trained = len(data.train) if uses_ssl(name) else len(data.labelled)
         notes += _schedule_notes(cfg, name, trained)
         contrastive = uses_ssl(name) and "contrastive" in cfg.strategy.tasks
@@ -1150,6 +1152,24 @@ def _train(
     )
     log.write(finished)
     yield finished
+
+
+def _novelty_foreseen(model: nn.Module, labelled: int) -> list[str]:
+    """Said at the start when the run will end without a novelty check (too few
+    labelled clips for the encoder's features): a run on every NW-UCLA clip with the
+    official preset learnt it only from the last line of its log (a GUI trial)."""
+    from core.inference.novelty import MIN_CLIPS_PER_FEATURE
+
+    width = getattr(getattr(model, "encoder", None), "out_dim", None)
+    if not isinstance(width, int) or labelled >= MIN_CLIPS_PER_FEATURE * width:
+        return []
+    need = int(np.ceil(MIN_CLIPS_PER_FEATURE * width))
+    return [
+        f"note: {labelled} labelled clips are too few for a novelty check on the "
+        f"encoder's {width} features (it needs {need}): the model will answer one of "
+        "its actions whatever the motion (a smaller encoder, --hidden, or more "
+        "labelled clips give it one)"
+    ]
 
 
 def _fit_novelty(

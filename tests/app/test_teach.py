@@ -897,6 +897,12 @@ def test_training_and_renaming_speak_to_the_person_teaching(qtbot, settings, tmp
         assert "a new classifier learns your actions on top of that encoder" in log
         # clips, not spans: a span longer than 8 s trains as several (a trial)
         assert "no check for unfamiliar motion: 4 labelled clips are too few" in log
+        # ... foreseen at the start, in the same words for a person
+        assert (
+            "with 4 labelled clips, this model will have no check for unfamiliar motion"
+            in log
+        )
+        assert "encoder's" not in log
         assert "kept fresh" not in log and "init_from" not in log
         assert "each take is varied a little" in log and "--augment" not in log
         assert "passes over your clips" in log and "optimiser" not in log

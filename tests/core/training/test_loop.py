@@ -109,7 +109,16 @@ def test_a_classifying_run_fits_its_novelty_check_when_it_has_clips_enough(
 ):
     # 24 labelled clips against 16 features (8 units per direction): too few.
     few = tiny_config(tiny_data, tmp_path / "few", epochs=1)
-    logs = [e.message for e in _events(few) if isinstance(e, Log)]
+    events = _events(few)
+    logs = [e.message for e in events if isinstance(e, Log)]
+    # ... said before training too (only the last line said it: a GUI trial)
+    first_batch = next(i for i, e in enumerate(events) if isinstance(e, BatchDone))
+    assert any(
+        "note: 24 labelled clips are too few for a novelty check on the encoder's 16 "
+        "features (it needs 32)" in e.message
+        for e in events[:first_batch]
+        if isinstance(e, Log)
+    )
     assert any(
         "no novelty check: 24 labelled clips are too few" in m
         and m.endswith(
@@ -130,6 +139,7 @@ def test_a_classifying_run_fits_its_novelty_check_when_it_has_clips_enough(
     )
     logs = [e.message for e in _events(ok) if isinstance(e, Log)]
     assert any("novelty check on 24 clips" in m for m in logs)
+    assert not any("too few for a novelty check" in m for m in logs)
     check = Predictor.from_run(tmp_path / "ok", device="cpu").novelty
     assert check is not None and check.num_features == 8
     assert main(["novelty", str(tmp_path / "ok"), "--device", "cpu"]) == 0
