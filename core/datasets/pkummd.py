@@ -43,9 +43,10 @@ from core.datasets.scanning import (
     FileRead,
     FileSkipped,
     ScanEvent,
+    other_dataset_folder_hint,
     read_bytes,
 )
-from core.text import quoted_excerpt
+from core.text import count, quoted_excerpt
 
 PART1_RE = re.compile(r"(\d{4})-([LMR])")
 PART2_RE = re.compile(r"A(\d+)N(\d+)-([LMR])")
@@ -379,7 +380,9 @@ class PkuMmdReader(FileDatasetReader):
         found = _find_dir(root, "skeleton")
         if found is None:
             raise DataFormatError(
-                root, "no skeleton folder (a sub-folder named *skeleton*)"
+                root,
+                "no skeleton folder (a sub-folder named *skeleton*)"
+                + other_dataset_folder_hint(root, self.name),
             )
         return found
 
@@ -426,8 +429,20 @@ class PkuMmdReader(FileDatasetReader):
             p for p in skel_dir.glob("*.txt") if self._name_re.fullmatch(p.stem)
         )
         if not files:
+            other = 2 if self.part == 1 else 1
+            theirs = sum(
+                1
+                for p in skel_dir.glob("*.txt")
+                if (PART2_RE if other == 2 else PART1_RE).fullmatch(p.stem)
+            )
+            hint = (
+                f"; it holds {count(theirs, 'skeleton file')} of Part {other}: open it "
+                f"as pkummd{other}"
+                if theirs
+                else other_dataset_folder_hint(root, self.name)
+            )
             raise DataFormatError(
-                skel_dir, f"no PKU-MMD Part {self.part} skeleton files"
+                skel_dir, f"no PKU-MMD Part {self.part} skeleton files" + hint
             )
         splits = self._splits(root)
         total = len(files)

@@ -29,6 +29,7 @@ from core.datasets.scanning import (
     FileRead,
     ScanEvent,
     dataset_files,
+    other_dataset_folder_hint,
     other_dataset_hint,
     read_bytes,
     read_member,
@@ -218,8 +219,12 @@ class UclaReader(FileDatasetReader):
     def _scan_folder(self, root: Path) -> Iterator[ScanEvent]:
         files = dataset_files(root, "*.json")
         if not files:
+            # and whose files they are, if another dataset's (an NTU folder opened
+            # as NW-UCLA said only this: a GUI trial)
             raise DataFormatError(
-                root, "no NW-UCLA sample JSON files (aXX_sYY_eZZ_vWW.json)"
+                root,
+                "no NW-UCLA sample JSON files (aXX_sYY_eZZ_vWW.json)"
+                + other_dataset_folder_hint(root, "nw-ucla"),
             )
         for i, path in enumerate(files, 1):
             try:

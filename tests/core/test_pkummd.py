@@ -137,7 +137,12 @@ def test_part2_names_and_one_person(tmp_path):
     assert split_of("pkummd2", "xsub", seqs[0].meta) == "train"
     with pytest.raises(KeyError):
         split_of("pkummd2", "xview", seqs[0].meta)  # no cross-view file here
-    with pytest.raises(DataFormatError, match="no PKU-MMD Part 1 skeleton files"):
+    # ... and says which part the folder is (a GUI trial tried the wrong one)
+    with pytest.raises(
+        DataFormatError,
+        match=r"no PKU-MMD Part 1 skeleton files; it holds 1 skeleton file of Part 2: "
+        r"open it as pkummd2",
+    ):
         list(get_reader("pkummd1").scan_events(root))
     assert parse_name("A03N07-R") == {"part": 2, "sequence": "A03N07-R", "recording": 3,
                                       "subject": 7, "view": "R"}  # fmt: skip
@@ -233,3 +238,19 @@ def test_property_instances_follow_the_label_rows(tmp_path, total, rows, newline
         np.testing.assert_array_equal(
             q.joints, np.round(frames[s:e], 6).astype(np.float32).reshape(-1, 2, 25, 3)
         )
+
+
+def test_another_datasets_folder_is_named_by_what_it_holds():
+    """An NTU folder opened as NW-UCLA or as PKU-MMD said only that it had none of
+    theirs (a GUI trial): what it holds, and how to open it."""
+    ntu = require_data("ntu")
+    for dataset, said in (
+        ("nw-ucla", "no NW-UCLA sample JSON files"),
+        ("pkummd1", "no skeleton folder"),
+    ):
+        with pytest.raises(DataFormatError) as err:
+            list(get_reader(dataset).scan_events(ntu))
+        assert said in str(err.value)
+        assert ".skeleton files: open it as ntu60 or ntu120" in str(err.value)
+    with pytest.raises(DataFormatError, match="of Part 1: open it as pkummd1"):
+        list(get_reader("pkummd2").scan_events(require_data("pkummd")))
