@@ -958,7 +958,14 @@ class ReplayPanel(QWidget):
             "Zip archives (*.zip)",
         )
         if path:
+            chosen = self.dataset.currentText()
             self.open_dataset(dataset, Path(path))
+            if dataset != chosen:  # said (the box changed by itself: a GUI trial)
+                self.ctx.status(
+                    f"Opening {Path(path).name} as {dataset}: a zip is read as NTU's "
+                    f"skeleton archive (ntu60, ntu120) or NW-UCLA's all_sqe.zip, not "
+                    f"as {chosen}"
+                )
 
     @pyqtSlot()
     def _on_open_file_clicked(self) -> None:

@@ -860,3 +860,26 @@ def test_a_webcam_take_says_the_layout_it_was_made_in(qtbot, settings, tmp_path)
         assert "(s)" not in info
     finally:
         jobs.stop_all()
+
+
+def test_a_zip_opened_as_another_dataset_says_so(qtbot, settings, monkeypatch):
+    """Open zip… with pkummd1 chosen read NW-UCLA's all_sqe.zip as nw-ucla, the
+    Dataset box changing by itself, unsaid (a GUI trial)."""
+    from PyQt6.QtWidgets import QFileDialog
+
+    archive = require_data("nw-ucla", "all_sqe.zip")
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", lambda *a, **k: (str(archive), "")
+    )  # the file the user picks in the dialog
+    panel, jobs = make_panel(qtbot, settings)
+    said: list[str] = []
+    panel.ctx.status = said.append
+    try:
+        panel.dataset.setCurrentText("pkummd1")
+        panel._on_open_zip_clicked()
+        assert panel.dataset.currentText() == "nw-ucla"
+        assert said and said[-1].startswith("Opening all_sqe.zip as nw-ucla")
+        assert "not as pkummd1" in said[-1]
+        qtbot.waitUntil(lambda: panel.store is not None, timeout=60_000)
+    finally:
+        jobs.stop_all()
