@@ -509,9 +509,7 @@ def _run_video(
             )
             return 130
         raise UserError(f"{source}: no frames were read")
-    print(
-        f"model: {predictor.run_dir} ({predictor.backend}, layout {predictor.layout})"
-    )
+    print(_model_line(predictor))
     # which sensor the model learnt from against MediaPipe now, as Live's Sensors
     # line says it (the command line said nothing: a trial)
     print(f"sensors: {describe_input(predictor.config).summary()}")
@@ -590,6 +588,7 @@ def _run_skeleton_file(
     sequences = _read_sequences(args.input)
     if not sequences:
         raise UserError(f"{args.input}: no skeleton sequence in this file")
+    print(_model_line(predictor))  # which one answers (unsaid for a file: a trial)
     lines = JsonLinesWriter(args.json)
     video = AtomicVideoWriter(args.out, sequences[0].fps) if args.out else None
     try:
@@ -698,6 +697,11 @@ def _run_skeleton_file(
         raise
     _finish_outputs(args, video, lines)
     return 0
+
+
+def _model_line(predictor: Predictor) -> str:
+    """``model: RUN (onnx, layout ucla20)``."""
+    return f"model: {predictor.run_dir} ({predictor.backend}, layout {predictor.layout})"
 
 
 def _converted_from(seq: SkeletonSequence) -> str:

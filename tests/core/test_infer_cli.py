@@ -316,6 +316,7 @@ def test_pkummd_sequence_is_scored_per_frame(tmp_path_factory, capsys):
     assert main(argv) == 0
     captured = capsys.readouterr()
     assert "1494 frames" in captured.out and "frame accuracy vs" in captured.out
+    assert captured.out.startswith(f"model: {run} (")  # which model answers
     # The frames' progress (a 90-minute recording took two silent minutes).
     progress = [line for line in captured.err.splitlines() if line.startswith("frames")]
     assert len(progress) >= 5 and progress[-1] == "frames: 1494/1494 (100%)"
