@@ -156,7 +156,9 @@ def _labelled_clips(
         )
     if 0 < cfg.data.max_clips < keep.size:
         notes += (
-            f"the run trained and validated on at most {cfg.data.max_clips} clips a "
+            # which run (of several fused, "the run" named none: a GUI trial)
+            f"{predictor.run_dir.name} trained and validated on at most "
+            f"{cfg.data.max_clips} clips a "
             f"split (--max-clips, the Train panel's Max clips); this scores all "
             f"{keep.size}, so it differs from the figure the run gave at its last "
             "epoch",

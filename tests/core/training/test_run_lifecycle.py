@@ -453,7 +453,7 @@ def test_an_evaluation_of_a_run_on_fewer_clips_says_it_scores_them_all(
     result = evaluate_run(run_dir, device="cpu")
     assert result.num_clips > 5
     assert (
-        "the run trained and validated on at most 5 clips a split (--max-clips, the "
+        "r trained and validated on at most 5 clips a split (--max-clips, the "
         f"Train panel's Max clips); this scores all {result.num_clips}, so it differs "
         "from the figure the run gave at its last epoch"
     ) in result.notes
