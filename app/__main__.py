@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def record_and_report(kind, value, tb) -> None:  # type: ignore[no-untyped-def]
         import traceback
 
-        session.record_error("".join(traceback.format_exception(kind, value, tb)))
+        session.write_line("".join(traceback.format_exception(kind, value, tb)))
         default_hook(kind, value, tb)
 
     sys.excepthook = record_and_report
@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BaseException:
         import traceback
 
-        session.record_error(traceback.format_exc())  # not a normal end
+        session.write_line(traceback.format_exc())  # not a normal end
         raise
     session.end()
     return status

@@ -34,7 +34,7 @@ def note_run(run_dir: str | os.PathLike[str], ended: bool = False) -> None:
     a session that dies names the run to resume (it did not: a GUI trial killed one
     while it trained)."""
     if _current is not None:
-        _current.record_error(f"{_RUN_ENDED if ended else _RUN_STARTED}{run_dir}")
+        _current.write_line(f"{_RUN_ENDED if ended else _RUN_STARTED}{run_dir}")
 
 
 def runs_cut_short(text: str) -> list[str]:
@@ -50,6 +50,8 @@ def runs_cut_short(text: str) -> list[str]:
             if run in open_runs:
                 open_runs.remove(run)
     return open_runs
+
+
 _YOUNG_SECONDS = 60.0  # a record with no header yet may be a window starting now
 
 
@@ -173,9 +175,10 @@ class SessionLog:
             if not old.exists():  # collected: its lock file goes with it
                 lock.path.unlink(missing_ok=True)
 
-    def record_error(self, text: str) -> None:
-        """Add a line, or a Python traceback, to the record (an error in a Qt slot
-        aborts the process, and its traceback went to the terminal only)."""
+    def write_line(self, text: str) -> None:
+        """Add a line to the record: a run started or ended, or the Python traceback
+        of an error (an error in a Qt slot aborts the process, and its traceback
+        went to the terminal only)."""
         if self._file is None:
             return
         with contextlib.suppress(OSError):

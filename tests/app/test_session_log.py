@@ -33,7 +33,7 @@ print("started", flush=True)
 if sys.argv[2] == "segfault":
     faulthandler._sigsegv()
 if sys.argv[2] == "error":
-    log.record_error("Traceback (most recent call last):\\n  ValueError: boom")
+    log.write_line("Traceback (most recent call last):\\n  ValueError: boom")
     import os
     os._exit(1)
 time.sleep(60)
