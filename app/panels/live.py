@@ -579,13 +579,14 @@ class LivePanel(QWidget):
             # of 88 % under a "no action" headline).
             name, p = pred.top_k[0]
             self.action.setText(
-                f"no action  ({name} {100 * p:.0f} % < threshold "
+                f"no action  ({name} {100 * p:.1f} % < threshold "
                 f"{100 * self._settings.threshold:.0f} %)"
             )
         elif pred.action is None:
             self.action.setText(pred.shown)
         else:
-            self.action.setText(f"{pred.action}  {100 * pred.top_k[0][1]:.0f} %")
+            # to a tenth, as its bar gives it ("80 %" over a bar of 81.3 %: a trial)
+            self.action.setText(f"{pred.action}  {100 * pred.top_k[0][1]:.1f} %")
         t = update.timings
         parts = [f"FPS {update.fps:.1f}"]
         for name, value in (

@@ -120,6 +120,8 @@ def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
                 assert shown and all(name in labels for name, _ in shown)
                 assert shown[0][1] >= shown[-1][1]
                 assert panel.bars.note.text() == ""
+                if "%" in panel.action.text():  # the headline's figure is its bar's
+                    assert panel.bars.values[0].text() in panel.action.text()
         assert "FPS" in panel.stats.text() and "latency" in panel.stats.text()
         # The preview is mirrored, the model input is not: the drawn skeleton is the
         # landmarks flipped about the frame's vertical centre line.
@@ -676,7 +678,7 @@ def test_no_action_below_the_threshold_says_by_how_much(qtbot, settings, tiny_ru
         qtbot.waitExposed(panel)
         width = panel.sizeHint().width()
         panel.show_update(update)
-        assert panel.action.text() == "no action  (wave 88 % < threshold 95 %)"
+        assert panel.action.text() == "no action  (wave 87.7 % < threshold 95 %)"
         # A long answer wraps: the window grew past a 1024-pixel screen.
         long = dataclasses.replace(below, top_k=(("pick up with two hands " * 3, 0.8),))
         panel.show_update(dataclasses.replace(update, prediction=long))
