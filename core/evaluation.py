@@ -683,7 +683,9 @@ def training_note(run_dir: str | os.PathLike[str]) -> str:
         return ""
     if who == f"process {os.getpid()} on {socket.gethostname()}":
         who = "by this program"  # the app's own Train panel ("process 17613" read as another)
-    epoch = last_finished_epoch(run_dir)
+    from core.training.history import last_finished_epoch
+
+    epoch = last_finished_epoch(Path(run_dir))
     which = f" (epoch {epoch})" if epoch else ""  # which one (unsaid: a GUI trial)
     return (
         f"note: {run_dir} is being trained now"
@@ -691,12 +693,3 @@ def training_note(run_dir: str | os.PathLike[str]) -> str:
         + f": this scores the weights of its last finished epoch{which}, and the "
         "reports it writes into the run folder are removed when the run ends"
     )
-
-
-def last_finished_epoch(run_dir: str | os.PathLike[str]) -> int | None:
-    """The last epoch a run's ``metrics.jsonl`` records as finished (``None``: none)."""
-    from core.training.events import EpochDone
-    from core.training.history import read_history
-
-    epochs = [e.epoch for e in read_history(Path(run_dir)) if isinstance(e, EpochDone)]
-    return epochs[-1] if epochs else None

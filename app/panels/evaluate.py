@@ -116,7 +116,7 @@ class EvaluatePanel(QWidget):
         self.fused: FusedResult | None = None  # set when the result is a fusion
         self.result_run: Path | None = None
         self._training_notes: list[str] = []
-        self._scored_epochs: dict[Path, int | None] = {}  # of the runs scored
+        self._scored_epochs: dict[Path, int] = {}  # of the runs scored (0: none)
         # A shown result whose run trains on (here or elsewhere) goes out of date: said
         # within seconds (it stayed up, with its "being trained now" note, after the
         # run had ended with other figures).
@@ -258,12 +258,8 @@ class EvaluatePanel(QWidget):
         Returns:
             The running job.
         """
-        from core.evaluation import (
-            evaluate_fused,
-            evaluate_run,
-            last_finished_epoch,
-            training_note,
-        )
+        from core.evaluation import evaluate_fused, evaluate_run, training_note
+        from core.training.history import last_finished_epoch
 
         others = list(fuse_with or [])
         # Said with the result: a run being trained now scores its last finished epoch.
@@ -271,7 +267,7 @@ class EvaluatePanel(QWidget):
             note for note in map(training_note, [run_dir, *others]) if note
         ]
         self._scored_epochs = {
-            Path(d): last_finished_epoch(d) for d in [run_dir, *others]
+            Path(d): last_finished_epoch(Path(d)) for d in [run_dir, *others]
         }
 
         def make(stop: threading.Event) -> Iterator[object]:

@@ -144,10 +144,7 @@ class LivePanel(QWidget):
         # Room for the shipped model's description (six lines) whatever the model:
         # a taught model's three lines moved Start and Stop 40 px up, under the mouse
         # (a GUI trial); a longer one (sixty classes) still grows it.
-        self._model_info_lines = 6
-        self._model_info_least = (
-            self.model_info.fontMetrics().lineSpacing() * self._model_info_lines + 2
-        )
+        self._model_info_least = self.model_info.fontMetrics().lineSpacing() * 6 + 2
         self.model_info.setMinimumHeight(self._model_info_least)
         model_form = QFormLayout()
         model_form.addRow("Run folder", model_row)

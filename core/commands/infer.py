@@ -701,7 +701,9 @@ def _run_skeleton_file(
 
 def _model_line(predictor: Predictor) -> str:
     """``model: RUN (onnx, layout ucla20)``."""
-    return f"model: {predictor.run_dir} ({predictor.backend}, layout {predictor.layout})"
+    return (
+        f"model: {predictor.run_dir} ({predictor.backend}, layout {predictor.layout})"
+    )
 
 
 def _converted_from(seq: SkeletonSequence) -> str:
@@ -741,20 +743,16 @@ def _why_no_window(
 
 
 def _print_score(score: FrameScore) -> None:
+    head = f"  frame accuracy vs {count(score.intervals, 'labelled interval')}: "
     if not score.shared_classes:  # every labelled frame would count as wrong
         print(
-            f"  frame accuracy vs {count(score.intervals, 'labelled interval')}: not "
-            "scored, "
-            "the model's classes do not include this recording's labelled actions "
-            "(use a model trained on its dataset)"
+            head + "not scored, the model's classes do not include this recording's "
+            "labelled actions (use a model trained on its dataset)"
         )
         return
     scored = score.frames - score.first_scored
     if scored <= 0:  # no answer at all ("nan% of 0 frames": a review)
-        print(
-            f"  frame accuracy vs {count(score.intervals, 'labelled interval')}: not "
-            "scored, no answer was given"
-        )
+        print(head + "not scored, no answer was given")
         return
     span = (
         f"all {score.frames} frames"
@@ -762,7 +760,6 @@ def _print_score(score: FrameScore) -> None:
         else f"the {scored} frames from frame {score.first_scored}, the first answer"
     )
     print(
-        f"  frame accuracy vs {count(score.intervals, 'labelled interval')}: "
-        f"{score.on_labelled:.1%} of {score.labelled_frames} labelled frames, "
+        head + f"{score.on_labelled:.1%} of {score.labelled_frames} labelled frames, "
         f"{score.overall:.1%} of {span} (no action = background)"
     )

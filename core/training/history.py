@@ -87,3 +87,10 @@ def _held_out(run_dir: Path) -> str:
     except (OSError, ValueError):
         return "validation"
     return held_out_name(data.dataset, data.protocol)
+
+
+def last_finished_epoch(run_dir: Path) -> int:
+    """The last epoch a run's ``metrics.jsonl`` records as finished (0: none)."""
+    return max(
+        (e.epoch for e in read_history(run_dir) if isinstance(e, EpochDone)), default=0
+    )

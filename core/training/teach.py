@@ -110,8 +110,7 @@ def earlier_teach_runs(
     is quick enough for a GUI thread.
     """
     from core.paths import default_runs_dir
-    from core.training.events import EpochDone
-    from core.training.history import read_history
+    from core.training.history import last_finished_epoch
 
     folder = Path(runs_dir).expanduser() if runs_dir else default_runs_dir()
     target = Path(root).expanduser().resolve()
@@ -137,8 +136,7 @@ def earlier_teach_runs(
             continue
         if Path(cfg.data.root).expanduser().resolve() != target:
             continue
-        epochs = [e.epoch for e in read_history(run_dir) if isinstance(e, EpochDone)]
-        done = max(epochs, default=0)
+        done = last_finished_epoch(run_dir)
         if done >= cfg.optim.epochs and (run_dir / runs.WEIGHTS).is_file():
             return TeachRuns(run_dir, resumable)
         if done < cfg.optim.epochs and (run_dir / runs.LAST).is_file():
