@@ -1222,14 +1222,24 @@ class TeachPanel(QWidget):
         # label's start a hair after its first frame's time
         edges = frame_edges(rec.timestamps, rec.duration)
         first = min(span[0], rec.num_frames - 1)
+        last = min(max(span[1], first), rec.num_frames - 1)
         t = float(edges[first] + edges[first + 1]) / 2
-        found = next(
-            (
-                i
-                for i, iv in enumerate(rows)
-                if iv.recording == rec.name and iv.start <= t < iv.end
+        under = [
+            i
+            for i, iv in enumerate(rows)
+            if iv.recording == rec.name and iv.start <= t < iv.end
+        ]
+        # Of overlapping labels, the one of the span's action and extent: a row
+        # selected in the list is that one (the first label under the span was
+        # removed instead, another action's: a trial).
+        action = self.label_action.currentText()
+        found = max(
+            under,
+            key=lambda i: (
+                rows[i].action == action,
+                _shared_share(rows[i], float(edges[first]), float(edges[last + 1])),
             ),
-            None,
+            default=None,
         )
         if found is None:
             self.ctx.status(
@@ -1242,7 +1252,6 @@ class TeachPanel(QWidget):
         # The take stays shown with the span that was removed, and no row selected:
         # the take's next label was selected (its span and action put in place), so
         # a second press removed that one too (a trial).
-        action = self.label_action.currentText()
         blocker = self.takes.blockSignals(True)
         self.refresh()
         self.takes.setCurrentItem(None)
@@ -1787,6 +1796,14 @@ def plain_log(message: str) -> str:
                 fields["base_name"] = Path(fields["base"]).name
             return text.format(**fields)
     return message
+
+
+def _shared_share(iv: custom.LabelInterval, start: float, end: float) -> float:
+    """The share of the union of a label and the span ``[start, end)`` that they
+    share (1 for the label's own span)."""
+    shared = min(iv.end, end) - max(iv.start, start)
+    union = max(iv.end, end) - min(iv.start, start)
+    return max(shared, 0.0) / union if union > 0 else 0.0
 
 
 def _span_frames(info: RecordingInfo, iv: custom.LabelInterval) -> int:

@@ -702,6 +702,42 @@ def test_the_list_marks_bad_labelled_takes_and_remove_takes_the_row_selected(
         jobs.stop_all()
 
 
+def test_remove_label_takes_the_selected_row_of_two_overlapping_labels(
+    qtbot, settings, tmp_path
+):
+    """From a trial: a take labelled whole as 'pick up' and, inside it, a row of
+    another action (marked ⚠ in the list); selecting that row and pressing Remove
+    label removed the take's 'pick up' label, the first one under the span's start."""
+    mine = tmp_path / "my-actions"
+    _two_actions(mine)
+    rows = custom.read_labels(mine)
+    take = rows[0]
+    inside = dataclasses.replace(
+        take, start=take.start + 0.2, end=take.end - 0.2, action="drop trash", row=0
+    )
+    custom.write_labels(mine, [*rows, inside])
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        row = next(
+            top.child(j)
+            for i in range(panel.takes.topLevelItemCount())
+            if (top := panel.takes.topLevelItem(i)).text(0).startswith("drop trash")
+            for j in range(top.childCount())
+            if top.child(j).data(0, ROLE) == take.recording
+        )
+        assert "⚠" in row.text(0)
+        panel.takes.setCurrentItem(row)
+        assert panel.label_action.currentText() == "drop trash"
+        panel.remove_label_button.click()
+        left = [(r.recording, r.action) for r in custom.read_labels(mine)]
+        assert (take.recording, take.action) in left
+        assert (take.recording, "drop trash") not in left
+        assert len(left) == len(rows)
+        assert errors == []
+    finally:
+        jobs.stop_all()
+
+
 def test_recording_and_training_settings_are_kept_for_the_next_session(
     qtbot, settings, tmp_path
 ):
