@@ -531,9 +531,13 @@ def _read_lines(path: Path) -> tuple[list[str], bool]:
         text = text.replace("\r", "\n")
     lines = text.split("\n")
     torn = False
-    if lines and lines[-1] == "":
+    ended = False  # with a line end: the last line was written whole
+    # blank lines at the end (an editor's or a converter's) are no content: one after
+    # the footer refused the recording for "frames after the footer" (a trial)
+    while lines and not lines[-1].strip():
         lines.pop()
-    elif lines:  # no final newline: the last write was cut short (or it is complete)
+        ended = True
+    if lines and not ended:  # no final newline: the last write was cut short (or not)
         try:
             _json(lines[-1])
         except json.JSONDecodeError:
@@ -727,13 +731,22 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
     v: np.ndarray | None
     for lineno, line in enumerate(lines[1:], start=2):
         try:
+            if not line.strip():
+                raise ValueError(
+                    "an empty line: a JSON lines file has one JSON object on each line"
+                )
             doc = _json(line)
             if not isinstance(doc, dict):
                 raise ValueError("not an object")
             if doc.get("end") is True:
                 complete = True
                 if lineno != last:
-                    raise ValueError("frames after the footer")
+                    raise DataFormatError(
+                        path,
+                        f'the footer ({{"end": true}}) is followed by {last - lineno} '
+                        "more line(s): it must be the last line",
+                        line=lineno,
+                    )
                 break
             t = float(doc["t"])
             if times and not t > times[-1]:
@@ -790,6 +803,8 @@ def read_recording(path: str | os.PathLike[str]) -> Recording:
                     if "j" in doc
                     else None
                 )
+        except DataFormatError:
+            raise
         except (ValueError, KeyError, TypeError, OverflowError) as exc:
             if lineno == last and not torn:  # a torn last line that happens to end \n
                 torn = True

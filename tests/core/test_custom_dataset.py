@@ -107,6 +107,39 @@ def test_recording_roundtrip_torn_and_incomplete(tmp_path: Path, ucla_clips) -> 
     assert "header" in recording_info(path).error
 
 
+def test_blank_lines_at_the_end_are_no_content_and_one_inside_is_named(
+    tmp_path: Path, ucla_clips
+) -> None:
+    """From a trial: one empty line after the footer (an editor's, or a converter's
+    extra newline; CRLF and spaces too) refused the whole recording for "frames after
+    the footer", while the list showed it as cut short; an empty line between frames
+    said only "Expecting value"."""
+    seq = ucla_clips[0]
+    path = tmp_path / "rec.jsonl"
+    with RecordingWriter(path, "ucla20", SourceInfo(kind="import", fps=30.0)) as w:
+        for t, frame in enumerate(seq.joints):
+            w.add_joints(t / 30, frame)
+    whole = path.read_text()
+    for tail in ("\n", "\n\n", "  \n", "\r\n\r\n"):
+        path.write_text(whole + tail, newline="")
+        rec = read_recording(path)
+        assert rec.complete and rec.num_frames == seq.num_frames
+        info = recording_info(path)
+        assert (info.complete, info.frames, info.error) == (True, seq.num_frames, "")
+    lines = whole.splitlines()
+    path.write_text("\n".join([*lines[:3], "", *lines[3:]]) + "\n")
+    with pytest.raises(DataFormatError, match=r"rec\.jsonl:4: .*an empty line"):
+        read_recording(path)
+    # lines after the footer: said of the footer, not as a bad frame
+    path.write_text(whole + lines[2] + "\n")
+    last = len(lines)
+    with pytest.raises(
+        DataFormatError,
+        match=rf"rec\.jsonl:{last}: the footer .* is followed by 1 more line",
+    ):
+        read_recording(path)
+
+
 def test_a_listing_follows_a_take_while_it_is_written(
     tmp_path: Path, ucla_clips, monkeypatch
 ) -> None:
