@@ -62,8 +62,8 @@ def short_take_note(root: Path, name: str, action: str, seconds: float) -> str:
     }
     others = [
         iv.duration for iv in rows
-        if not (info := infos[iv.recording]).frames
-        or info.detected >= SPARSE_TAKE_SHARE * info.frames
+        if not (info := infos[iv.recording]).error  # training leaves it out
+        and (not info.frames or info.detected >= SPARSE_TAKE_SHARE * info.frames)
     ]  # fmt: skip
     if not others:
         return ""

@@ -21,7 +21,8 @@ from typing import Any
 
 from core import runs
 from core.config import TrainConfig, make_config
-from core.datasets.custom import NO_ACTION, summarize_dataset
+from core.datasets.custom import NO_ACTION, read_labels, recording_path
+from core.datasets.recording import recording_info
 
 TEACH_EPOCHS = 20
 TEACH_BATCH = 16
@@ -54,7 +55,7 @@ def teach_val_fraction(root: str | os.PathLike[str]) -> float:
             f"{Path(root).expanduser()}: no such dataset folder (record takes into it "
             "first, or choose the folder that holds them)"
         )
-    actions = {a.name: a.recordings for a in summarize_dataset(root)}
+    actions = _usable_takes(root)
     if len(actions) < 2:
         raise ValueError(
             f"{Path(root).expanduser()}: record and label at least two actions (for "
@@ -69,10 +70,30 @@ def few_takes(root: str | os.PathLike[str]) -> list[str]:
     """The actions with fewer than :data:`MIN_RECORDINGS_FOR_VALIDATION` takes, as
     "wave (2)": the reason nothing is held out for validation."""
     return [
-        f"{a.name!r} ({a.recordings})"
-        for a in summarize_dataset(root)
-        if a.recordings < MIN_RECORDINGS_FOR_VALIDATION
+        f"{name!r} ({n})"
+        for name, n in _usable_takes(root).items()
+        if n < MIN_RECORDINGS_FOR_VALIDATION
     ]
+
+
+def _usable_takes(root: str | os.PathLike[str]) -> dict[str, int]:
+    """Per action, the recordings labelled with it that training reads (an
+    unreadable one is left out with its labels: counted, it made the rule hold out
+    one of two good takes and score the other: a trial)."""
+    labelled: dict[str, set[str]] = {}
+    for iv in read_labels(root):
+        labelled.setdefault(iv.action, set()).add(iv.recording)
+    usable: dict[str, bool] = {}
+    for names in labelled.values():
+        for name in names - usable.keys():
+            try:
+                info = recording_info(recording_path(root, name))
+            except ValueError:  # a name no recording can have (read_labels says so)
+                usable[name] = False
+            else:
+                usable[name] = info.path.is_file() and not info.error
+    counts = {a: sum(usable[n] for n in names) for a, names in labelled.items()}
+    return {a: n for a, n in sorted(counts.items()) if n}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -738,6 +738,31 @@ def test_remove_label_takes_the_selected_row_of_two_overlapping_labels(
         jobs.stop_all()
 
 
+def test_a_take_with_a_bad_line_inside_is_marked_in_the_list(qtbot, settings, tmp_path):
+    """From a trial: a take with a malformed line between its frames had no mark in
+    the list (only its header and last line were read), though training leaves it
+    out."""
+    mine = tmp_path / "my-actions"
+    _two_actions(mine, takes=3)
+    name = sorted(r.name for r in custom.list_recordings(mine))[1]
+    path = custom.recording_path(mine, name)
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join([*lines[:3], '{"t": 0.1, "j": [1, 2\n', *lines[3:]]))
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        shown = {
+            top.child(j).data(0, ROLE): top.child(j).text(0)
+            for i in range(panel.takes.topLevelItemCount())
+            if (top := panel.takes.topLevelItem(i)) is not None
+            for j in range(top.childCount())
+        }
+        assert "⚠" in shown[name]
+        assert [n for n, text in shown.items() if "⚠" in text] == [name]
+        assert errors == []
+    finally:
+        jobs.stop_all()
+
+
 def test_recording_and_training_settings_are_kept_for_the_next_session(
     qtbot, settings, tmp_path
 ):

@@ -1035,12 +1035,13 @@ def test_joints_in_other_units_or_axes_are_refused_with_the_likely_cause(
     assert "must be metres" in recording_info(write("long-cm", long)).error
     # the answer is kept per file, size and time: a take written again is checked again
     assert recording_info(write("long-cm", long / 100.0)).error == ""
-    # A frame or header the sample cannot read is read_recording's to name: the
-    # listing says what it says, and never raises (one such take stopped Teach).
+    # A frame the sample cannot read is named by the listing as by read_recording
+    # (a take is read whole: a trial's bad lines went unmarked), which never raises
+    # (one such take stopped Teach).
     frames = [{"t": t / 30, "j": j.ravel().tolist()} for t, j in enumerate(real)]
     frames[15]["j"][0] = 10**400  # beyond any float
     path = _write_frames(tmp_path / "huge.jsonl", "ntu25", 1, frames)
-    assert recording_info(path).error == ""  # sampled past; reading names it:
+    assert re.search(r"huge\.jsonl:17: .*too large", recording_info(path).error)
     with pytest.raises(DataFormatError, match=r"huge\.jsonl:17: .*too large"):
         read_recording(path)
     odd = _write_frames(tmp_path / "odd.jsonl", "ntu25", 1, frames[:3])

@@ -356,6 +356,33 @@ def test_ms2l_teach_with_two_takes_an_action_says_none_is_held_out(
     assert teach_config(root).data.val_fraction == 0.0
 
 
+def test_the_hold_out_rule_counts_only_takes_training_reads(
+    dataset: Path, tmp_path: Path
+) -> None:
+    """From a trial: three labelled takes an action, two of one action unreadable (a
+    bad line, times in milliseconds): the rule still held one take out, trained on
+    the one left and scored 0 % on the other. The takes training leaves out do not
+    count now."""
+    import shutil
+
+    from core.training.teach import few_takes, teach_val_fraction
+
+    root = tmp_path / "ds"
+    shutil.copytree(dataset, root)
+    assert teach_val_fraction(root) == 0.2  # four takes of every action
+    action = read_labels(root)[0].action
+    names = sorted({r.recording for r in read_labels(root) if r.action == action})
+    bad_line = custom.recording_path(root, names[0])
+    lines = bad_line.read_text().splitlines(keepends=True)
+    bad_line.write_text("".join([*lines[:3], '{"t": 0.1, "j": [1, 2\n', *lines[3:]]))
+    in_ms = custom.recording_path(root, names[1])
+    in_ms.write_text(re.sub(r'"t": ?([0-9.e-]+)',
+                            lambda m: f'"t": {float(m[1]) * 1000:.3f}',
+                            in_ms.read_text()))  # fmt: skip
+    assert teach_val_fraction(root) == 0.0
+    assert few_takes(root) == [f"{action!r} (2)"]
+
+
 def test_ms2l_teach_trains_with_the_panels_recipe(
     dataset: Path, tmp_path: Path, monkeypatch, capsys
 ) -> None:
