@@ -236,42 +236,75 @@ def read_labels(root: str | os.PathLike[str]) -> list[LabelInterval]:
                 ),
                 line=1,
             )
-        width = len(header)
+        bad: list[DataFormatError] = []
         for fields in rows:
             row = rows.line_num
             if not fields or all(not f.strip() for f in fields):
                 continue
-            if len(fields) == 4 and width == 5:
-                fields = [*fields, ""]  # an empty last cell a spreadsheet dropped
-            if len(fields) != width:
-                raise DataFormatError(
-                    path, f"{len(fields)} fields, expected {width} ({','.join(header)})",
-                    line=row,
-                )  # fmt: skip
-            name, start_s, end_s, action = (f.strip() for f in fields[:4])
-            subject = fields[4].strip() if width == 5 else ""
-            if not name:
-                raise DataFormatError(path, "empty recording name", line=row)
-            if not action:
-                raise DataFormatError(path, "empty action (class) name", line=row)
-            if _control(action):
-                raise DataFormatError(path, _control(action), line=row)
-            start = _number(start_s, "start", path, row)
-            end = _number(end_s, "end", path, row)
-            if start < 0:
-                raise DataFormatError(path, f"start {start:g} s is negative", line=row)
-            if not end > start:
-                raise DataFormatError(
-                    path, f"end {end:g} s is not after start {start:g} s", line=row
-                )
-            # One form per name: macOS writes "é" decomposed (NFD), most editors
-            # composed (NFC); the two look alike and compared unequal.
-            out.append(LabelInterval(nfc(name), start, end, nfc(action), subject, row))
+            try:
+                out.append(_label_row(fields, header, path, row))
+            except DataFormatError as exc:
+                # every bad row at once: the first stopped the reading and the
+                # others were met one run at a time (a trial)
+                bad.append(exc)
+        if bad:
+            raise _with_others(bad)
     except csv.Error as exc:
         raise DataFormatError(
             path, f"malformed CSV ({exc})", line=rows.line_num
         ) from None
     return out
+
+
+def _label_row(
+    fields: list[str], header: list[str], path: Path, row: int
+) -> LabelInterval:
+    """One row of ``labels.csv`` checked on its own.
+
+    Raises:
+        DataFormatError: Naming the file and row.
+    """
+    width = len(header)
+    if len(fields) == 4 and width == 5:
+        fields = [*fields, ""]  # an empty last cell a spreadsheet dropped
+    if len(fields) != width:
+        raise DataFormatError(
+            path, f"{len(fields)} fields, expected {width} ({','.join(header)})",
+            line=row,
+        )  # fmt: skip
+    name, start_s, end_s, action = (f.strip() for f in fields[:4])
+    subject = fields[4].strip() if width == 5 else ""
+    if not name:
+        raise DataFormatError(path, "empty recording name", line=row)
+    if not action:
+        raise DataFormatError(path, "empty action (class) name", line=row)
+    if _control(action):
+        raise DataFormatError(path, _control(action), line=row)
+    start = _number(start_s, "start", path, row)
+    end = _number(end_s, "end", path, row)
+    if start < 0:
+        raise DataFormatError(path, f"start {start:g} s is negative", line=row)
+    if not end > start:
+        raise DataFormatError(
+            path, f"end {end:g} s is not after start {start:g} s", line=row
+        )
+    # One form per name: macOS writes "é" decomposed (NFD), most editors composed
+    # (NFC); the two look alike and compared unequal.
+    return LabelInterval(nfc(name), start, end, nfc(action), subject, row)
+
+
+def _with_others(bad: Sequence[DataFormatError]) -> DataFormatError:
+    """The first of several bad rows' errors, with the other rows' numbers."""
+    first, others = bad[0], [str(e.line) for e in bad[1:]]
+    if not others:
+        return first
+    shown = ", ".join(others[:10]) + (", …" if len(others) > 10 else "")
+    return DataFormatError(
+        first.path,
+        f"{first.problem} (and {count(len(others), 'more row')} with a problem: "
+        f"{shown})",
+        line=first.line,
+    )
 
 
 def read_csv_text(path: Path) -> str:
@@ -524,14 +557,11 @@ def _all_row_problems(
                 problems[i] = one.problem
     if len(problems) < 2:
         return exc
-    first, *others = sorted(problems, key=lambda i: intervals[i].row)
-    problem = problems[first]
-    rows = [str(intervals[i].row) for i in others]
-    shown = ", ".join(rows[:10]) + (", …" if len(rows) > 10 else "")
-    return DataFormatError(
-        exc.path,
-        f"{problem} (and {count(len(rows), 'more row')} with a problem: {shown})",
-        line=intervals[first].row or None,
+    return _with_others(
+        [
+            DataFormatError(exc.path, problems[i], line=intervals[i].row or None)
+            for i in sorted(problems, key=lambda i: intervals[i].row)
+        ]
     )
 
 

@@ -473,6 +473,23 @@ def test_every_bad_label_names_file_and_row(
     assert str(err.value).startswith(f"{labels_path(takes)}:{line}: ")
 
 
+def test_several_rows_that_are_bad_on_their_own_are_all_named(takes: Path) -> None:
+    """From a trial: of rows bad on their own (an end before its start, a start that
+    is no number, an empty action) only the first was named, so a file of several
+    mistakes took as many runs to mend; rows bad against the recordings (past the
+    end) were already listed."""
+    name = list_recordings(takes)[0].name
+    _write(takes, "recording,start,end,action\n"
+           f"{name},0,1,a\n{name},1.0,1.0,a\n{name},abc,1,a\n{name},0.2,0.4,\n"
+           f"{name},-0.5,1,a\n")  # fmt: skip
+    with pytest.raises(DataFormatError) as err:
+        read_labels(takes)
+    assert err.value.line == 3
+    assert err.value.problem == (
+        "end 1 s is not after start 1 s (and 3 more rows with a problem: 4, 5, 6)"
+    )
+
+
 def test_bad_header_and_same_action_overlap(takes: Path) -> None:
     name = list_recordings(takes)[0].name
     _write(takes, "clip,from,to,label\n")
