@@ -70,11 +70,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Build the Teach config, train with a progress bar, say how to use the model."""
     from core.commands.train import train_with_progress
-    from core.datasets.custom import (
-        dataset_folder,
-        look_alike_actions,
-        summarize_dataset,
-    )
+    from core.datasets.custom import dataset_folder
     from core.training.teach import (
         few_takes,
         teach_config,
@@ -84,8 +80,6 @@ def run(args: argparse.Namespace) -> int:
 
     root = dataset_folder(args.root)
     auto = teach_val_fraction(root)  # also refuses fewer than two actions
-    for warning in look_alike_actions([a.name for a in summarize_dataset(root)]):
-        print(f"ms2l teach: warning: {warning}", file=sys.stderr)  # as data info
     val_fraction = auto if args.val_fraction is None else args.val_fraction
     if args.val_fraction is None and auto == 0:
         print(

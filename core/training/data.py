@@ -488,7 +488,7 @@ def load_data(
         *_layout_note(store.layout, layout, cfg.joints == "shared"),
         *_untaught_classes(train.labels[labelled], test.labels, store),
         *_cut_spans([store.metas[int(i)] for i in train.store_index[labelled]]),
-        *_label_notes(cfg),
+        *_label_notes(cfg, store.class_names),
     ]
     train.labels[hidden] = -1
     picks: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
@@ -714,21 +714,27 @@ def _short_classes(labels: np.ndarray, cfg: DataConfig, names: list[str]) -> lis
 MAX_LISTED = 10
 
 
-def _label_notes(cfg: DataConfig) -> list[str]:
+def _label_notes(cfg: DataConfig, class_names: Sequence[str]) -> list[str]:
     """A custom dataset's rows of ``labels.csv`` that are likely mistakes (repeats,
-    intervals of a frame or two), as ``ms2l data info`` warns of them: a run trained
-    on them said nothing."""
+    intervals of a frame or two) and its actions whose names differ only in case or
+    spaces, as ``ms2l data info`` warns of them: a run trained on them said nothing
+    (Teach's log either: a trial)."""
     if cfg.dataset != "custom" or not cfg.root:
         return []
-    from core.datasets.custom import label_warnings
+    from core.datasets.custom import label_warnings, look_alike_actions
 
+    names = [f"warning: {line}" for line in look_alike_actions(class_names)]
     lines = [f"warning: {line}" for line in label_warnings(cfg.root)]
     if len(lines) <= MAX_LISTED:
-        return lines
+        return names + lines
     rest = len(lines) - MAX_LISTED
-    return lines[:MAX_LISTED] + [
-        f"warning: ... and {rest} more rows like these ('ms2l data info' lists them)"
-    ]
+    return (
+        names
+        + lines[:MAX_LISTED]
+        + [
+            f"warning: ... and {rest} more rows like these ('ms2l data info' lists them)"
+        ]
+    )
 
 
 def _left_out(lines: list[str]) -> list[str]:

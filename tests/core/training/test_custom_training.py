@@ -383,6 +383,28 @@ def test_the_hold_out_rule_counts_only_takes_training_reads(
     assert few_takes(root) == [f"{action!r} (2)"]
 
 
+def test_a_run_warns_of_actions_named_alike(
+    dataset: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """From a trial: 'Sit down' beside 'sit down' was warned of by `ms2l data info`
+    and `ms2l teach` only; Teach (and any other run) trained two classes unsaid. The
+    run's own log says it now, once."""
+    import shutil
+
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "ds"
+    shutil.copytree(dataset, root)
+    rows = read_labels(root)
+    action = rows[0].action
+    write_labels(root, [dataclasses.replace(rows[0], action=action.upper()), *rows[1:]])
+    run = tmp_path / "taught"
+    assert main(["teach", str(root), "--run-dir", str(run), "--epochs", "1",
+                 "--quiet"]) == 0  # fmt: skip
+    said = f"actions {action.upper()!r} and {action!r} differ only in case or spaces"
+    assert capsys.readouterr().err.count(said) == 1
+    assert said in (run / "metrics.jsonl").read_text()
+
+
 def test_ms2l_teach_trains_with_the_panels_recipe(
     dataset: Path, tmp_path: Path, monkeypatch, capsys
 ) -> None:
