@@ -1630,6 +1630,8 @@ class TeachPanel(QWidget):
     def _on_train_failed(self, message: str) -> None:
         if not self._stepped:  # failed before training: a full data bar read "done"
             self.progress.setValue(self.progress.minimum())
+            # no run to have no accuracy: the note stayed over a failed start (a trial)
+            self.curves.set_accuracy_note("")
         self.progress.setFormat("failed")
         self._append_log("error: " + message)
 
@@ -1768,9 +1770,8 @@ def _no_accuracy_note(val_fraction: float | None) -> str:
 
     if val_fraction != 0:
         return ""
-    return (
-        f"no accuracy: too few takes to hold any out ({enough} of each action make one)"
-    )
+    # two lines: one was cut at the right of the half-width plot (a trial)
+    return f"no accuracy: too few takes to hold any out\n({enough} of each action make one)"
 
 
 CEDED_FRAMES = 8

@@ -984,11 +984,18 @@ def test_training_and_renaming_speak_to_the_person_teaching(qtbot, settings, tmp
             "not use these joints: Spine; and makes these, which your takes do not "
             "have, from the joints beside them: SpineMid, ThumbLeft"
         )
-        # The empty accuracy plot says why (it said nothing: a trial).
+        # The empty accuracy plot says why (it said nothing: a trial), within the
+        # plot on a 1366-pixel screen (cut at its right edge: a trial).
         assert panel.curves.acc_note.isVisible()
         assert panel.curves.acc_note.toPlainText().startswith(
             "no accuracy: too few takes to hold any out"
         )
+        panel.resize(1366, 720)
+        panel.show()
+        QApplication.processEvents()
+        view = panel.curves.acc_plot.getViewBox().sceneBoundingRect()
+        note = panel.curves.acc_note.sceneBoundingRect()
+        assert view.left() <= note.left() and note.right() <= view.right()
         # ... the last folder's once another is chosen (it stayed: a trial)
         qtbot.waitUntil(lambda: panel.train_job is None, timeout=30_000)  # (ended)
         panel.set_dataset(tmp_path / "another")
