@@ -127,6 +127,8 @@ class ReplayPanel(QWidget):
         self.class_names: list[str] = []
         # (dataset, class list, their ids): what _class_ids worked out for them
         self._ids_for: tuple[str, list[str], tuple[str, ...] | None] | None = None
+        # the classes are a user's own actions (a custom dataset or recording)
+        self._users_actions = False
         # The current clip's labelled intervals (frames inclusive) and whether it is a
         # continuous sequence (PKU-MMD, a recording) whose headers follow the cursor.
         self.true_intervals: list[tuple[int, int, int]] = []
@@ -515,6 +517,7 @@ class ReplayPanel(QWidget):
         self.labels = np.zeros(0, dtype=np.int64)
         self.splits = np.zeros(0, dtype=object)
         self.class_names = []
+        self._users_actions = False
         self._fill_class_filter()
         with QSignalBlocker(self.clip_list):
             self.clip_list.clear()
@@ -553,6 +556,7 @@ class ReplayPanel(QWidget):
         self.names = list(store.names)
         self.labels = np.asarray(store.labels)
         self.class_names = list(store.class_names)
+        self._users_actions = store.dataset == "custom"
         text = f"{store.dataset}: {count(len(store), 'clip')}"
         bad = list(store.bad_files)
         skipped = list(store.skipped)  # no skeleton, an NTU name past NTU-120's, …
@@ -582,6 +586,7 @@ class ReplayPanel(QWidget):
         self.names = [s.name for s in sequences]
         self.labels = np.array([-1 if s.label is None else s.label for s in sequences])
         self.class_names = names_for_sequence(sequences[0])
+        self._users_actions = "class_names" in sequences[0].meta
         self.splits = np.array(["–"] * len(sequences), dtype=object)
         # A single file has no split: a split chosen for a dataset would hide it.
         with QSignalBlocker(self.split_filter):
@@ -666,6 +671,10 @@ class ReplayPanel(QWidget):
             return "unlabelled"
         if label < len(self.class_names):
             ids = self._class_ids()
+            if ids is None and self._users_actions:
+                # a user's actions have no ids: their sorted order's number moved
+                # with every action added (a trial)
+                return self.class_names[label]
             return f"{self.class_names[label]} ({label if ids is None else ids[label]})"
         return str(label)
 

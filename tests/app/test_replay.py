@@ -262,7 +262,7 @@ def test_users_recording_replays_with_its_own_labelled_actions(
         assert bars == {0: class_colour(1, 3), 45: class_colour(2, 3)}
         assert panel.timeline.isVisibleTo(panel)
         panel.show_frame(45)
-        assert panel.true_label.text() == "True: clap (0) · frames 45-71"
+        assert panel.true_label.text() == "True: clap · frames 45-71"
         # The counter numbers frames as the header does (from 0; it read 46 here),
         # then the last frame's number and the time into the recording.
         last = panel.current.num_frames - 1
@@ -271,7 +271,7 @@ def test_users_recording_replays_with_its_own_labelled_actions(
         panel.show_frame(44)
         assert panel.true_label.text() == "True: no labelled action here"
         panel.show_frame(50)
-        assert panel.true_label.text() == "True: clap (0) · frames 45-71"
+        assert panel.true_label.text() == "True: clap · frames 45-71"
         panel.show_frame(35)
         assert panel.true_label.text() == "True: no labelled action here"
         # The frame times are the recording's own, not text for the info line; nor
@@ -584,6 +584,12 @@ def test_ones_own_dataset_splits_as_the_loaded_model_held_it_out(
     try:
         panel.open_dataset("custom", root)
         qtbot.waitUntil(lambda: panel.store is not None, timeout=60_000)
+        # a user's actions by name alone: the number of their sorted order moved
+        # with every action added (a trial)
+        filters = [
+            panel.class_filter.itemText(i) for i in range(panel.class_filter.count())
+        ]
+        assert filters[1:] == sorted(panel.class_names)
         # Open file… goes on in the folder just opened (it started elsewhere: a trial)
         assert panel._start_folder("replay/file_dir") == str(root)
 
