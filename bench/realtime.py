@@ -9,6 +9,12 @@ onnxruntime backends, it measures
   possible, classifier on its worker thread): FPS, and p50/p95 of every stage
   (decode, pose, convert, window, predict, total);
 * the ratio pipeline FPS / MediaPipe-alone FPS (goal >= 0.9: stages overlap);
+* the same pipeline with the classifier replaced by one that answers at once (``none``
+  rows): the same decoding, pose, conversion and windowing, so the ratio of a model's
+  FPS to it ("vs none") is what the recogniser itself costs the loop, where the ratio
+  to MediaPipe alone also counts decoding the file (a 1080p frame takes milliseconds
+  to decode; a webcam's frame hardly any). The backends of a row run in turn,
+  ``--repeat`` rounds alternating, and medians are reported;
 * the classifier alone on one window (``Predictor.logits``), p50 in ms.
 
 The model is ``--run`` or the shipped one; without either, an untrained model of the
@@ -37,7 +43,7 @@ from core.inference import Predictor  # noqa: E402
 from core.live.capture import VideoSource  # noqa: E402
 from core.live.pipeline import STAGES, run_live  # noqa: E402
 from core.live.pose import MediaPipePose  # noqa: E402
-from core.live.recogniser import LiveSettings  # noqa: E402
+from core.live.recogniser import ClassifierLike, LiveSettings  # noqa: E402
 from core.runs import shipped_model_dir  # noqa: E402
 
 VIDEOS = ("S001C001P001R001A001_rgb.avi", "ta_chi.mp4")
@@ -61,6 +67,24 @@ def untrained_run(folder: Path, preset: str = "paper") -> Path:
     runs.save_labels(folder, names, "ntu60")
     runs.atomic_save(model.state_dict(), folder / runs.WEIGHTS)
     return folder
+
+
+class InstantClassifier:
+    """A stand-in for a model that answers at once (uniform probabilities): the
+    control that leaves the pipeline's own cost."""
+
+    def __init__(self, predictor: Predictor):
+        self.labels = list(predictor.labels)
+        self.layout = predictor.layout
+        self.num_bodies = predictor.num_bodies
+        self.T = predictor.T
+        self.window_seconds = predictor.window_seconds
+        self.config = predictor.config
+
+    def predict_proba(self, clips) -> np.ndarray:
+        """Uniform probabilities for each clip."""
+        k = len(self.labels)
+        return np.full((len(clips), k), 1.0 / k, np.float32)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -109,7 +133,7 @@ def mediapipe_alone(video: Path, size: tuple[int, int] | None, repeat: int) -> d
 
 
 def pipeline(video: Path, size, predictor, repeat: int) -> dict:
-    """FPS and per-stage latency of ``run_live`` at full speed."""
+    """FPS and per-stage latency of ``run_live`` at full speed (``repeat`` passes)."""
     settings = LiveSettings(size=size, asynchronous=True, predict_every=5)
     per_stage: dict[str, list[float]] = {s: [] for s in STAGES}
     frames = 0
@@ -177,20 +201,34 @@ def main() -> int:
         run_dir = untrained_run(Path(tmp.name) / "untrained", args.preset)
     print(f"model: {run_dir}; cores: {os.cpu_count()}; load: {os.getloadavg()[0]:.2f}")
     results = []
-    predictors = {
+    models = {
         b: Predictor.from_run(run_dir, device="cpu", backend=b)
         for b in args.backends.split(",")
     }
-    for name, p in predictors.items():
+    for name, p in models.items():
         print(
             f"classifier alone ({name}, T={p.T}): {classifier_alone(p):.2f} ms/window"
         )
+    predictors: dict[str, ClassifierLike] = dict(models)
+    predictors["none"] = InstantClassifier(next(iter(models.values())))
     for video_name in VIDEOS:
         video = args.data / "videos" / video_name
         for size in (None, (640, 480)):
             alone = mediapipe_alone(video, size, args.repeat)
-            for backend, predictor in predictors.items():
-                res = pipeline(video, size, predictor, args.repeat)
+            rounds: dict[str, list[dict]] = {b: [] for b in predictors}
+            order = list(predictors)
+            for i in range(args.repeat):  # the backends in turn, one pass each, each
+                for backend in order[i % len(order) :] + order[: i % len(order)]:
+                    res = pipeline(
+                        video, size, predictors[backend], 1
+                    )  # round led by another
+                    rounds[backend].append(res)
+            none_fps = float(np.median([r["fps"] for r in rounds["none"]]))
+            for backend, runs_of in rounds.items():
+                res = {
+                    key: float(np.median([r[key] for r in runs_of]))
+                    for key in runs_of[0]
+                }
                 row = {
                     "video": video_name,
                     "size": "native" if size is None else f"{size[0]}x{size[1]}",
@@ -198,6 +236,8 @@ def main() -> int:
                     "mediapipe_fps": alone["fps"],
                     "sequential_fps": alone["sequential_fps"],
                     "ratio": res["fps"] / alone["fps"],
+                    "ratio_vs_none": res["fps"] / none_fps,
+                    "rounds": len(runs_of),
                     **res,
                 }
                 results.append(row)
@@ -208,7 +248,8 @@ def main() -> int:
                     f"{video_name:<29} {row['size']:>7} {backend:<5} "
                     f"MP-alone {alone['fps']:5.1f}  sequential {alone['sequential_fps']:5.1f}  "
                     f"pipeline {res['fps']:5.1f} FPS  "
-                    f"ratio {row['ratio']:.2f}  | p50/p95 ms: {stages}",
+                    f"ratio {row['ratio']:.2f}  vs none {row['ratio_vs_none']:.2f}"
+                    f"  | p50/p95 ms: {stages}",
                     flush=True,
                 )
     if args.json:
