@@ -1014,15 +1014,16 @@ def _sampled_units_problem(frame_lines: list[str], header: dict) -> str | None:
     return units_and_up_problem(_main_body_first(x) if shape[0] > 1 else x, layout)
 
 
-FULL_CHECK_LINES = 20_000
-"""A recording of at most this many lines (11 minutes at 30 FPS) is read whole by
-:func:`recording_info`, so that its summary carries every error training would meet."""
+FULL_CHECK_CHARS = 10_000_000
+"""A recording of at most this much text (about 0.2 s to read: 3.5 minutes of a webcam
+take, 10 of a Kinect one) is read whole by :func:`recording_info`, so that its summary
+carries every error training would meet."""
 
 
 def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
     """Summary of a recording file from its header and last frame (fast), with the
-    whole file checked as :func:`read_recording` reads it when it has at most
-    :data:`FULL_CHECK_LINES` lines.
+    whole file checked as :func:`read_recording` reads it when it is at most
+    :data:`FULL_CHECK_CHARS` long.
 
     Args:
         path: The file.
@@ -1041,11 +1042,11 @@ def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
         return RecordingInfo(name=nfc(path.stem), path=path, error=str(exc))
     try:
         info = _summary(path, lines)
-        if len(lines) <= FULL_CHECK_LINES:
-            # Read whole as training will (under a millisecond a take): a bad line,
+        if sum(map(len, lines)) <= FULL_CHECK_CHARS:
+            # Read whole as training will (about a millisecond a take): a bad line,
             # times in milliseconds or a "j" of the wrong length were unmarked in
             # Teach's list, found only by training (a trial). A long session keeps
-            # the quick summary.
+            # the quick summary (it is listed on the GUI's thread).
             _parse(path, lines, torn)
     except DataFormatError as exc:  # the file's own content: kept like a summary
         info = RecordingInfo(name=nfc(path.stem), path=path, error=str(exc))
