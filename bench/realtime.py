@@ -217,12 +217,10 @@ def main() -> int:
             alone = mediapipe_alone(video, size, args.repeat)
             rounds: dict[str, list[dict]] = {b: [] for b in predictors}
             order = list(predictors)
-            for i in range(args.repeat):  # the backends in turn, one pass each, each
+            for i in range(args.repeat):  # one pass each, a round led by another
                 for backend in order[i % len(order) :] + order[: i % len(order)]:
-                    res = pipeline(
-                        video, size, predictors[backend], 1
-                    )  # round led by another
-                    rounds[backend].append(res)
+                    one = pipeline(video, size, predictors[backend], 1)
+                    rounds[backend].append(one)
             none_fps = float(np.median([r["fps"] for r in rounds["none"]]))
             for backend, runs_of in rounds.items():
                 res = {
