@@ -655,16 +655,35 @@ def units_and_up_problem(joints: np.ndarray, layout: str) -> str | None:
 
 
 def _main_body_first(x: np.ndarray) -> np.ndarray:
-    """Bodies ordered by the frames they are in, most first (ties keep their order).
+    """Bodies joined into tracks and ordered by the frames they are in, most first
+    (ties keep their order).
 
     The model (and every clip-level step: centring, view alignment) follows body 0; a
     writer that leaves slot 0 empty while a person is in slot 1 would otherwise read as
     "nobody in view". The order is the recording's, not a frame's, so each slot keeps
-    one person throughout.
+    one person throughout. Slots that are never filled in the same frame are one
+    track: a sensor that moves its person to another slot midway (Kinect's tracking
+    does) left body 0 empty for the rest of the take, which read as windows of nobody
+    and stopped a whole prediction (a trial).
     """
-    frames = np.any(x != 0, axis=(2, 3)).sum(axis=0)  # (M,)
-    order = np.argsort(-frames, kind="stable")
-    return x if np.array_equal(order, np.arange(len(order))) else x[:, order]
+    present = np.any(x != 0, axis=(2, 3))  # (T, M)
+    order = list(np.argsort(-present.sum(axis=0), kind="stable"))
+    joined = False
+    for i, main in enumerate(order):
+        for other in order[i + 1 :]:
+            if not present[:, main].any() or not present[:, other].any():
+                continue
+            if (present[:, main] & present[:, other]).any():
+                continue  # two people at once: two tracks
+            if not joined:
+                x, joined = x.copy(), True
+            x[present[:, other], main] = x[present[:, other], other]
+            x[:, other] = 0
+            present[:, main] |= present[:, other]
+            present[:, other] = False
+    frames = present.sum(axis=0)  # (M,)
+    order = list(np.argsort(-frames, kind="stable"))
+    return x if order == list(range(len(order))) else x[:, order]
 
 
 def read_recording(path: str | os.PathLike[str]) -> Recording:

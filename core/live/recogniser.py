@@ -426,6 +426,12 @@ class RealtimeRecognizer:
                     f"expected a {self.layout} skeleton (..., {v}, 3), "
                     f"got {skeleton.shape}"
                 )
+            if len(skeleton) > self.num_bodies:
+                # the bodies in view first: a model of fewer bodies read an empty
+                # slot while the person was in another, and a window of nobody
+                # stopped a whole file's prediction (a trial)
+                here = np.any(skeleton != 0, axis=(1, 2))
+                skeleton = skeleton[np.argsort(~here, kind="stable")]
             skeleton = pad_bodies(skeleton[None], self.num_bodies)[0]
         kept = self.window.push(timestamp, skeleton)
         reset = not kept or len(self.window) == 0

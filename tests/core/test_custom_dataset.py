@@ -745,6 +745,55 @@ def _write_frames(path: Path, layout: str, bodies: int, frames: list[dict]) -> P
     return path
 
 
+def test_a_person_who_changes_slot_midway_is_one_track_and_is_answered(
+    tmp_path: Path, capsys, ucla_clips
+) -> None:
+    """From a trial: a two-body recording whose person moved from slot 0 to slot 1
+    halfway (Kinect's tracking does) read as body 0 empty for half the take, and
+    `ms2l infer` stopped on "clip 0 has no skeleton in any frame". Slots never filled
+    in the same frame are one track now; two people at once stay two; and a model of
+    one body answers a window whose person is in the other slot."""
+    from core.cli import main
+    from core.inference import Predictor
+    from core.inference.sequences import predict_sequence
+
+    clip = max(ucla_clips, key=lambda c: c.num_frames).joints[:, 0]  # (T, 20, 3)
+    half = len(clip) // 2
+    switch = []
+    for k, frame in enumerate(clip):
+        bodies = np.zeros((2, *frame.shape), np.float32)
+        bodies[0 if k < half else 1] = frame
+        switch.append({"t": k / 30, "j": bodies.ravel().tolist()})
+    path = _write_frames(tmp_path / "switch.jsonl", "ucla20", 2, switch)
+    rec = read_recording(path)
+    np.testing.assert_allclose(rec.joints[:, 0], clip, atol=1e-5)
+    assert not rec.joints[:, 1].any() and rec.present.all()
+    assert main(["infer", str(path), "--run", "nw-ucla-ms2l"]) == 0
+    assert "error" not in capsys.readouterr().err
+
+    # Two people at once for ten frames, the second staying twice as long as the
+    # first: two tracks, the one in view longer in slot 0 ...
+    n = len(clip)
+    enter = n - 10
+    both = []
+    for k in range(3 * n):
+        bodies = np.zeros((2, *clip.shape[1:]), np.float32)
+        if k < n:
+            bodies[0] = clip[k]
+        if k >= enter:
+            bodies[1] = clip[k % n] + np.float32(1.0)
+        both.append({"t": k / 30, "j": bodies.ravel().tolist()})
+    rec = read_recording(_write_frames(tmp_path / "two.jsonl", "ucla20", 2, both))
+    assert rec.joints[enter:, 0].any(axis=(1, 2)).all()
+    assert not rec.joints[:enter, 0].any()
+    assert rec.joints[:n, 1].any(axis=(1, 2)).all() and not rec.joints[n:, 1].any()
+    # ... and a model of one body answers the first person's windows, before the
+    # second came, from slot 1 (windows of nobody stopped the whole prediction)
+    predictor = Predictor.from_run("nw-ucla-ms2l")
+    states = predict_sequence(predictor, rec.kinect_joints("ucla20"), 30.0)
+    assert states is not None and states.fresh[:enter].any()
+
+
 def test_joints_the_sensor_lost_are_filled_from_their_nearest_tracked_frames(
     tmp_path: Path,
 ) -> None:
