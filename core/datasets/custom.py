@@ -59,6 +59,7 @@ from core.datasets.recording import (
     RecordingInfo,
     check_name,
     frame_grid,
+    main_body_first,
     nfc,
     read_recording,
     recording_info,
@@ -929,6 +930,10 @@ def _clip(
     out = np.zeros((pick.size, *joints.shape[1:]), np.float32)
     ok = pick >= 0
     out[ok] = joints[pick[ok]]
+    if out.shape[1] > 1:
+        # the clip's own main person first: a model of one body reads slot 0, and a
+        # span of the person in the other slot trained on zeros
+        out = main_body_first(out)
     share = float(ok.mean()) if pick.size and _sees_a_person(rec, start, end) else 0.0
     return out, share
 

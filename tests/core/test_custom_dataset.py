@@ -792,6 +792,12 @@ def test_a_person_who_changes_slot_midway_is_one_track_and_is_answered(
     predictor = Predictor.from_run("nw-ucla-ms2l")
     states = predict_sequence(predictor, rec.kinect_joints("ucla20"), 30.0)
     assert states is not None and states.fresh[:enter].any()
+    # ... and a span labelled while only the first person is in view trains on them
+    # in slot 0 (a model of one body read the empty slot)
+    (tmp_path / "switch.jsonl").unlink()
+    write_labels(tmp_path, [LabelInterval("two", 0.0, (enter - 1) / 30, "alone")])
+    _, _, _, clips, bad = build_clips(tmp_path)
+    assert not bad and clips[0].joints[:, 0].any(axis=(1, 2)).all()
 
 
 def test_joints_the_sensor_lost_are_filled_from_their_nearest_tracked_frames(
