@@ -1000,8 +1000,10 @@ class TeachPanel(QWidget):
 
     def rename_take(self, old: str, new: str) -> bool:
         """Rename a recording (and its labels); errors are reported, not raised."""
+        from core.training.teach import rename_take
+
         try:
-            custom.rename_recording(self.root, old, new)
+            rename_take(self.root, old, new)
         except (ValueError, OSError) as exc:
             self.ctx.error("Rename", f"{exc}: {old!r} was not renamed")
             return False

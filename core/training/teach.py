@@ -165,6 +165,61 @@ def earlier_teach_runs(
     return TeachRuns(None, resumable)
 
 
+def rename_take(
+    root: str | os.PathLike[str],
+    old: str,
+    new: str,
+    runs_dir: str | os.PathLike[str] | None = None,
+) -> list[Path]:
+    """Rename a recording and its labels (:func:`core.datasets.custom.rename_recording`)
+    and the name in the runs of the dataset that hold it out for validation, so that it
+    stays on their validation side: renamed, a held-out take went to the training side
+    of evaluation and resume, said only as "no longer in the folder" (a trial).
+
+    Runs are looked for in ``runs_dir`` (default: the runs folder, where Teach puts
+    them); a run folder elsewhere keeps the old name.
+
+    Returns:
+        The run folders whose config was updated.
+
+    Raises:
+        As ``rename_recording`` (nothing is changed then).
+    """
+    from dataclasses import replace
+
+    from core.datasets.custom import rename_recording
+    from core.paths import default_runs_dir
+
+    rename_recording(root, old, new)
+    folder = Path(runs_dir).expanduser() if runs_dir else default_runs_dir()
+    target = Path(root).expanduser().resolve()
+    updated: list[Path] = []
+    try:
+        candidates = sorted(d for d in folder.iterdir() if d.is_dir())
+    except OSError:
+        return updated
+    for run_dir in candidates:
+        try:
+            cfg = runs.read_run(run_dir).config
+        except (OSError, ValueError, KeyError):
+            continue
+        data = cfg.data
+        if (
+            data.dataset != "custom"
+            or data.protocol != "recording"
+            or old not in data.held_out
+            or Path(data.root).expanduser().resolve() != target
+        ):
+            continue
+        held = tuple(new if name == old else name for name in data.held_out)
+        try:
+            replace(cfg, data=replace(data, held_out=held)).save(run_dir / runs.CONFIG)
+        except OSError:
+            continue  # a read-only copy of a run: it keeps the old name
+        updated.append(run_dir)
+    return updated
+
+
 def teach_run_dir(root: str | os.PathLike[str]) -> Path:
     """A new run folder for 'Train on my actions' on the dataset at ``root``:
     ``teach-<dataset folder>-<time>`` in the runs folder (``-2``, ``-3``... when one

@@ -130,6 +130,17 @@ def test_evaluation_keeps_the_runs_validation_takes_after_takes_are_added(
                   "--max-clips", "2", *TINY) == 0  # fmt: skip
     drawn = runs.read_run(other).config.data.held_out  # the same draw, every clip read
     assert runs.read_run(few).config.data.held_out == drawn
+    # A held-out take renamed in Teach stays held out, by its new name, in the runs
+    # of the runs folder (it went to their training side: a trial).
+    from core.training.teach import rename_take
+
+    renamed = held[1] + "-renamed"
+    assert run in rename_take(root, held[1], renamed, runs_dir=tmp_path)
+    held_now = runs.read_run(run).config.data.held_out
+    assert renamed in held_now and held[1] not in held_now
+    assert len(validation()) == len(before)
+    rename_take(root, renamed, held[1], runs_dir=tmp_path)
+    assert runs.read_run(run).config.data.held_out == held
     # With one of its held-out takes gone, evaluation says so beside the figure ...
     custom.delete_recording(root, held[0])
     fewer = evaluate_run(run, device="cpu")
