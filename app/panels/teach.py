@@ -1250,6 +1250,10 @@ class TeachPanel(QWidget):
             )
             return
         removed = rows[found]
+        # where the user was: the list's scroll and the timeline's zoom (on a session
+        # of 500 labels each removal went back to the top and the whole take: a trial)
+        scrolled = self.takes.verticalScrollBar().value()
+        shown = self.timeline.getViewBox().viewRange()[0]
         custom.remove_label(self.root, found)
         # The take stays shown with the span that was removed, and no row selected:
         # the take's next label was selected (its span and action put in place), so
@@ -1260,6 +1264,8 @@ class TeachPanel(QWidget):
         self.takes.clearSelection()
         self.takes.blockSignals(blocker)
         self.show_recording(rec.name)
+        self.timeline.setXRange(*shown, padding=0)
+        self.takes.verticalScrollBar().setValue(scrolled)
         self.timeline.enable_selection(*span)
         self.label_action.setEditText(action)
         self.ctx.status(

@@ -738,6 +738,58 @@ def test_remove_label_takes_the_selected_row_of_two_overlapping_labels(
         jobs.stop_all()
 
 
+def test_remove_label_keeps_the_lists_scroll_and_the_timelines_zoom(
+    qtbot, settings, tmp_path
+):
+    """From a trial: on a session of hundreds of labels each Remove label sent the
+    list back to its top and the timeline to the whole take."""
+    from core.datasets.base import SkeletonSequence
+    from core.datasets.ucla import UclaReader
+
+    clips = [
+        s.joints
+        for s, _ in zip(
+            UclaReader().scan(require_data("nw-ucla", "all_sqe.zip")), range(30)
+        )
+    ]
+    long = SkeletonSequence("session", np.concatenate(clips), "ucla20")
+    mine = tmp_path / "my-actions"
+    custom.import_sequence(mine, "session", long)
+    seconds = long.num_frames / 30
+    custom.write_labels(
+        mine,
+        [
+            custom.LabelInterval("session", k * 0.5, k * 0.5 + 0.4, f"a{k % 3}")
+            for k in range(int(seconds / 0.5) - 1)
+        ],
+    )
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        panel.resize(1366, 720)
+        panel.show()
+        QApplication.processEvents()
+        rows = [
+            top.child(j)
+            for i in range(panel.takes.topLevelItemCount())
+            if (top := panel.takes.topLevelItem(i)) is not None
+            for j in range(top.childCount())
+        ]
+        panel.takes.setCurrentItem(rows[-5])
+        QApplication.processEvents()
+        scrolled = panel.takes.verticalScrollBar().value()
+        assert scrolled > 0
+        panel.timeline.setXRange(100, 300, padding=0)
+        shown = panel.timeline.getViewBox().viewRange()[0]
+        panel.remove_label_button.click()
+        QApplication.processEvents()
+        assert len(custom.read_labels(mine)) == len(rows) - 1
+        assert panel.takes.verticalScrollBar().value() == scrolled
+        assert panel.timeline.getViewBox().viewRange()[0] == pytest.approx(shown)
+        assert errors == []
+    finally:
+        jobs.stop_all()
+
+
 def test_a_take_with_a_bad_line_inside_is_marked_in_the_list(qtbot, settings, tmp_path):
     """From a trial: a take with a malformed line between its frames had no mark in
     the list (only its header and last line were read), though training leaves it
