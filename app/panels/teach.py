@@ -1519,13 +1519,11 @@ class TeachPanel(QWidget):
         from core.training.teach import MIN_RECORDINGS_FOR_VALIDATION as enough
 
         if val_fraction == 0:
-            takes: dict[str, set[str]] = {}
-            for iv in custom.read_labels(folder):
-                takes.setdefault(iv.action, set()).add(iv.recording)
-            # Which actions (a trial could not tell which of five it was).
-            few = [
-                f"{a!r} ({len(r)})" for a, r in sorted(takes.items()) if len(r) < enough
-            ]
+            from core.training.teach import few_takes
+
+            # Which actions (a trial could not tell which of five it was), counting
+            # the takes training reads, as the rule does.
+            few = few_takes(folder)
             who = (
                 f"{', '.join(few)} {'has' if len(few) == 1 else 'have'}"
                 if few
@@ -1534,7 +1532,8 @@ class TeachPanel(QWidget):
             self._append_log(
                 f"every take trains: {who} fewer than {enough} takes, so none "
                 "is held out and no validation accuracy is measured (record "
-                f"{enough} or more takes of every action to see one)"
+                f"{enough} or more takes of every action to see one; a continuous "
+                "recording is one take however many labels it has)"
             )
         # The empty plot says why, as the Train panel's does (a trial).
         self.curves.set_accuracy_note(_no_accuracy_note(val_fraction))

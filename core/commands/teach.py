@@ -87,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
             + ", ".join(few_takes(root))
             + ", so none is held out for validation: the run trains on every take "
             "and reports no validation accuracy (record more takes, or give "
-            "--val-fraction)",
+            "--val-fraction; a continuous recording is one take however many labels "
+            "it has)",
             file=sys.stderr,
         )
     run_dir = args.run_dir or teach_run_dir(root)
