@@ -1132,7 +1132,11 @@ class TeachPanel(QWidget):
             custom.add_label(self.root, rec.name, start, end, action.strip(),
                              rec.subject)  # fmt: skip
         except DataFormatError as exc:  # the label's problem, not labels.csv's path
-            self.ctx.error("Label", exc.problem)  # (the path came first: a trial)
+            # (the path came first: a trial); a bad row already in the file by its
+            # number (it read "start 'abc' ..." of no row: a trial)
+            bad = exc if self._read_labels() is None else None
+            where = f"labels.csv row {bad.line}: " if bad and bad.line else ""
+            self.ctx.error("Label", where + exc.problem)
             return False
         except (ValueError, OSError) as exc:
             self.ctx.error("Label", str(exc))

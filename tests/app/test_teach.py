@@ -405,7 +405,22 @@ def test_a_broken_labels_file_is_shown_not_raised(qtbot, settings, tmp_path):
     assert errors[-1][1].endswith(": 'read-001' was not deleted")
     assert (bad / "read-001.jsonl").is_file()
     errors.clear()
+    # Labelling beside a bad row names that row (it said the problem of no row: a
+    # trial), and leaves labels.csv as it was.
     labels.write_text(labels.read_text().replace("strat", "start", 1))  # mended
+    with labels.open("a") as out:
+        out.write("read-001,abc,1,read\n")
+    before = labels.read_text()
+    panel.refresh()
+    assert panel.select_take("read-001")
+    panel.timeline.enable_selection(0, 5)
+    assert not panel.label_span("read")
+    assert errors[-1] == (
+        "Label", "labels.csv row 3: start 'abc' is not a number of seconds"
+    )
+    assert labels.read_text() == before
+    errors.clear()
+    labels.write_text(before.replace("read-001,abc,1,read\n", ""))
     panel.refresh()
     assert panel.select_take("read-001")
     assert [iv[0] for iv in panel.timeline.labelled] == [1]  # "read" after "no action"
