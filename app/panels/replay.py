@@ -1301,9 +1301,12 @@ def _class_table(dataset: str) -> ClassTable | None:
 
 def _shown_value(value: object) -> str:
     """A metadata value as the info line shows it: a mapping as ``key value`` pairs
-    (PKU-MMD's ``splits``: "xsub train / xview test"), not Python's dict syntax."""
+    (PKU-MMD's ``splits``: "xsub train / xview test"), not Python's dict syntax, and a
+    number of seconds to the millisecond."""
     if isinstance(value, dict):
         return " / ".join(f"{k} {v}" for k, v in value.items())
+    if isinstance(value, float):  # a span's end read "4.733333333333333" (a trial)
+        return f"{value:.3f}".rstrip("0").rstrip(".")
     return str(value)
 
 

@@ -889,3 +889,16 @@ def test_a_zip_opened_as_another_dataset_says_so(qtbot, settings, monkeypatch):
         qtbot.waitUntil(lambda: panel.store is not None, timeout=60_000)
     finally:
         jobs.stop_all()
+
+
+def test_the_info_line_gives_seconds_to_the_millisecond():
+    """From a trial: a custom clip's span end read 'end 4.733333333333333'."""
+    from app.panels.replay import _shown_value
+
+    assert _shown_value(4.733333333333333) == "4.733"
+    assert (_shown_value(30.0), _shown_value(0.5), _shown_value(12)) == (
+        "30",
+        "0.5",
+        "12",
+    )
+    assert _shown_value({"xsub": "train"}) == "xsub train"
