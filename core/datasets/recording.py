@@ -662,20 +662,21 @@ def main_body_first(x: np.ndarray) -> np.ndarray:
     The model (and every clip-level step: centring, view alignment) follows body 0; a
     writer that leaves slot 0 empty while a person is in slot 1 would otherwise read as
     "nobody in view". The order is the recording's, not a frame's, so each slot keeps
-    one person throughout. Slots that are never filled in the same frame are one
-    track: a sensor that moves its person to another slot midway (Kinect's tracking
-    does) left body 0 empty for the rest of the take, which read as windows of nobody
-    and stopped a whole prediction (a trial).
+    one person throughout. A slot filled only after another is emptied for good (or
+    before it is first filled) continues its track: a sensor that moves its person to
+    another slot midway (Kinect's tracking does) left body 0 empty for the rest of the
+    take, which read as windows of nobody and stopped a whole prediction (a trial).
     """
     present = np.any(x != 0, axis=(2, 3))  # (T, M)
     order = list(np.argsort(-present.sum(axis=0), kind="stable"))
     joined = False
     for i, main in enumerate(order):
         for other in order[i + 1 :]:
-            if not present[:, main].any() or not present[:, other].any():
+            a, b = np.flatnonzero(present[:, main]), np.flatnonzero(present[:, other])
+            if not len(a) or not len(b) or not (a[-1] < b[0] or b[-1] < a[0]):
+                # two people at once, or one seen in the other's gaps (a passing
+                # false detection): two tracks
                 continue
-            if (present[:, main] & present[:, other]).any():
-                continue  # two people at once: two tracks
             if not joined:
                 x, joined = x.copy(), True
             x[present[:, other], main] = x[present[:, other], other]

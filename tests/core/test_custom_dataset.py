@@ -771,6 +771,21 @@ def test_a_person_who_changes_slot_midway_is_one_track_and_is_answered(
     assert main(["infer", str(path), "--run", "nw-ucla-ms2l"]) == 0
     assert "error" not in capsys.readouterr().err
 
+    # A body seen only in the person's gaps (a passing false detection) is not
+    # joined to them: their track does not jump to it.
+    gap = []
+    for k, frame in enumerate(clip):
+        bodies = np.zeros((2, *frame.shape), np.float32)
+        bodies[1 if 20 <= k < 26 else 0] = frame + np.float32(
+            3.0 if 20 <= k < 26 else 0
+        )
+        gap.append({"t": k / 30, "j": bodies.ravel().tolist()})
+    rec = read_recording(_write_frames(tmp_path / "gap.jsonl", "ucla20", 2, gap))
+    assert (
+        not rec.joints[20:26, 0].any() and rec.joints[20:26, 1].any(axis=(1, 2)).all()
+    )
+    (tmp_path / "gap.jsonl").unlink()
+
     # Two people at once for ten frames, the second staying twice as long as the
     # first: two tracks, the one in view longer in slot 0 ...
     n = len(clip)
