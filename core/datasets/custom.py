@@ -59,7 +59,6 @@ from core.datasets.recording import (
     RecordingInfo,
     check_name,
     frame_grid,
-    main_body_first,
     nfc,
     read_recording,
     recording_info,
@@ -597,6 +596,7 @@ def rename_recording(root: str | os.PathLike[str], old: str, new: str) -> Path:
         FileExistsError: If ``new`` exists.
         ValueError: If ``new`` is not a valid name.
     """
+    old, new = nfc(old), nfc(new)  # one form, as files and labels are named
     src, dst = recording_path(root, old), recording_path(root, new)
     if not src.is_file():
         raise FileNotFoundError(f"{src}: no such recording")
@@ -925,17 +925,31 @@ def _clip(
     end: float,
 ) -> tuple[np.ndarray, float]:
     """Frames of ``[start, end)`` at :data:`CLIP_FPS`, and the share with a person
-    (0 when no frame of the interval itself shows one: see :func:`person_share`)."""
-    pick = frame_grid(rec.timestamps, rec.present, start, end, CLIP_FPS, MAX_GAP)
+    (0 when no frame of the interval itself shows one: see :func:`person_share`).
+
+    The clip follows its own main person (the body in most of its frames), in slot
+    0: a model of one body reads slot 0, and a span of the person in the other slot
+    trained on zeros; that person's short gaps are bridged by their own frames."""
+    pick, main = _clip_frames(rec, start, end)
     out = np.zeros((pick.size, *joints.shape[1:]), np.float32)
     ok = pick >= 0
     out[ok] = joints[pick[ok]]
-    if out.shape[1] > 1:
-        # the clip's own main person first: a model of one body reads slot 0, and a
-        # span of the person in the other slot trained on zeros
-        out = main_body_first(out)
+    if main:
+        out = out[:, [main, *(b for b in range(out.shape[1]) if b != main)]]
     share = float(ok.mean()) if pick.size and _sees_a_person(rec, start, end) else 0.0
     return out, share
+
+
+def _clip_frames(rec: Recording, start: float, end: float) -> tuple[np.ndarray, int]:
+    """The frames :func:`_clip` cuts ``[start, end)`` from (``-1``: none near) and the
+    body it follows: the one in most frames of the span. Its presence decides which
+    frames bridge a gap (any body's let another person's frames stand for the main
+    person's: their lost frames stayed zeros)."""
+    t, bodies = rec.timestamps, rec.bodies_present
+    inside = (t >= start) & (t < end)
+    main = int(np.argmax(bodies[inside].sum(axis=0))) if inside.any() else 0
+    pick = frame_grid(t, bodies[:, main], start, end, CLIP_FPS, MAX_GAP)
+    return pick, main
 
 
 def _sees_a_person(rec: Recording, start: float, end: float) -> bool:
@@ -957,7 +971,7 @@ def person_share(rec: Recording, start: float, end: float) -> float:
     """Share of ``[start, end)`` (at :data:`CLIP_FPS`) that shows a person, as the
     reader will cut it (0 = a label there stops training: nobody to learn from)."""
     end = min(end, rec.duration)
-    pick = frame_grid(rec.timestamps, rec.present, start, end, CLIP_FPS, MAX_GAP)
+    pick, _ = _clip_frames(rec, start, end)
     if not pick.size or not _sees_a_person(rec, start, end):
         return 0.0
     return float((pick >= 0).mean())
@@ -1560,7 +1574,10 @@ def _evenly_spaced(
     if period <= 0 or gaps.max() <= UNEVEN_GAP * period:
         return joints, t, (rec.num_frames - 1) / float(t[-1]), ""
     rate = 1.0 / period
-    pick = frame_grid(t, rec.present, 0.0, float(t[-1]) + period, rate, MAX_GAP)
+    # body 0's frames (the main track): its short gaps bridged by its own frames
+    pick = frame_grid(
+        t, rec.bodies_present[:, 0], 0.0, float(t[-1]) + period, rate, MAX_GAP
+    )
     out = np.zeros((pick.size, *joints.shape[1:]), np.float32)
     out[pick >= 0] = joints[pick[pick >= 0]]
     note = (

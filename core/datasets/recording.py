@@ -201,7 +201,14 @@ class Recording:
         clip building recomputing it. Any body, not body 0: the main track (the body in
         most frames) may come into view after another person.
         """
-        present = np.any(self.joints != 0, axis=(1, 2, 3))
+        present = self.bodies_present.any(axis=1)
+        present.flags.writeable = False
+        return present
+
+    @functools.cached_property
+    def bodies_present(self) -> np.ndarray:
+        """``(T, M)`` bool: each body slot holds a person in the frame."""
+        present = np.any(self.joints != 0, axis=(2, 3))
         present.flags.writeable = False
         return present
 
@@ -505,6 +512,15 @@ def _header(first: str, path: Path) -> dict[str, Any]:
             else f"layout {header.get('layout')!r} is none of the known ones"
         )
         raise DataFormatError(path, f"header {got} ({known})", line=1)
+    bodies = header.get("bodies", 1)
+    if isinstance(bodies, int | float) and bodies > MAX_BODIES:
+        # 100 000 took the memory of whoever listed the recording (a review)
+        raise DataFormatError(
+            path,
+            f"header says {bodies:g} bodies: a recording holds at most {MAX_BODIES} "
+            "(Kinect tracks six people)",
+            line=1,
+        )
     return header
 
 
@@ -1035,10 +1051,13 @@ def _sampled_units_problem(frame_lines: list[str], header: dict) -> str | None:
     return units_and_up_problem(main_body_first(x) if shape[0] > 1 else x, layout)
 
 
-FULL_CHECK_CHARS = 10_000_000
-"""A recording of at most this much text (about 0.2 s to read: 3.5 minutes of a webcam
-take, 10 of a Kinect one) is read whole by :func:`recording_info`, so that its summary
-carries every error training would meet."""
+MAX_BODIES = 16
+"""The most bodies a recording's header may give."""
+
+FULL_CHECK_CHARS = 3_000_000
+"""A recording of at most this much text (about 60 ms to read: a minute of a webcam
+take, three of a Kinect one) is read whole by :func:`recording_info`, so that its
+summary carries every error training would meet."""
 
 
 def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
@@ -1064,10 +1083,11 @@ def recording_info(path: str | os.PathLike[str]) -> RecordingInfo:
     try:
         info = _summary(path, lines)
         if sum(map(len, lines)) <= FULL_CHECK_CHARS:
-            # Read whole as training will (about a millisecond a take): a bad line,
+            # Read whole as training will (a millisecond for a take of seconds,
+            # listed on the GUI's thread; the summary is kept per file): a bad line,
             # times in milliseconds or a "j" of the wrong length were unmarked in
             # Teach's list, found only by training (a trial). A long session keeps
-            # the quick summary (it is listed on the GUI's thread).
+            # the quick summary.
             _parse(path, lines, torn)
     except DataFormatError as exc:  # the file's own content: kept like a summary
         info = RecordingInfo(name=nfc(path.stem), path=path, error=str(exc))

@@ -188,9 +188,11 @@ def rename_take(
     from dataclasses import replace
 
     from core.datasets.custom import rename_recording
+    from core.datasets.recording import nfc
     from core.paths import default_runs_dir
 
     rename_recording(root, old, new)
+    old, new = nfc(old), nfc(new)  # as the file and its clips are named
     folder = Path(runs_dir).expanduser() if runs_dir else default_runs_dir()
     target = Path(root).expanduser().resolve()
     updated: list[Path] = []

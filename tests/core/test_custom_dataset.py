@@ -771,6 +771,12 @@ def test_a_person_who_changes_slot_midway_is_one_track_and_is_answered(
     assert main(["infer", str(path), "--run", "nw-ucla-ms2l"]) == 0
     assert "error" not in capsys.readouterr().err
 
+    # A header of absurdly many bodies is refused by name, before any is made (one
+    # of 100 000 took the memory of the app that listed it: a review).
+    many = _write_frames(tmp_path / "many.jsonl", "ucla20", 100_000, [{"t": 0.0}])
+    assert "100000 bodies: a recording holds at most 16" in recording_info(many).error
+    many.unlink()
+
     # A body seen only in the person's gaps (a passing false detection) is not
     # joined to them: their track does not jump to it.
     gap = []
@@ -813,6 +819,22 @@ def test_a_person_who_changes_slot_midway_is_one_track_and_is_answered(
     write_labels(tmp_path, [LabelInterval("two", 0.0, (enter - 1) / 30, "alone")])
     _, _, _, clips, bad = build_clips(tmp_path)
     assert not bad and clips[0].joints[:, 0].any(axis=(1, 2)).all()
+    # ... and the main person's short gap is bridged by their own frames while the
+    # other person is in view (frames of "a person" let it stay zeros: a review)
+    lost = []
+    for k, frame in enumerate(clip):
+        bodies = np.zeros((2, *frame.shape), np.float32)
+        if not 30 <= k < 36:
+            bodies[0] = frame
+        if 20 <= k < 50:
+            bodies[1] = frame + np.float32(1.0)
+        lost.append({"t": k / 30, "j": bodies.ravel().tolist()})
+    _write_frames(tmp_path / "lost.jsonl", "ucla20", 2, lost)
+    write_labels(tmp_path, [LabelInterval("lost", 0.0, len(clip) / 30, "whole")])
+    (tmp_path / "two.jsonl").unlink()
+    _, _, _, clips, bad = build_clips(tmp_path)
+    assert not bad and clips[0].joints[:, 0].any(axis=(1, 2)).all()
+    assert not np.isclose(clips[0].joints[30:36, 0], clip[30:36] + 1.0).all()
 
 
 def test_joints_the_sensor_lost_are_filled_from_their_nearest_tracked_frames(

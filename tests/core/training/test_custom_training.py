@@ -139,7 +139,19 @@ def test_evaluation_keeps_the_runs_validation_takes_after_takes_are_added(
     held_now = runs.read_run(run).config.data.held_out
     assert renamed in held_now and held[1] not in held_now
     assert len(validation()) == len(before)
-    rename_take(root, renamed, held[1], runs_dir=tmp_path)
+    # (a name typed in Unicode's decomposed form is kept as the file is named)
+    import unicodedata
+
+    accented = unicodedata.normalize("NFD", held[1] + "-é")
+    assert run in rename_take(root, renamed, accented, runs_dir=tmp_path)
+    assert (
+        unicodedata.normalize("NFC", accented)
+        in runs.read_run(run).config.data.held_out
+    )
+    assert len(validation()) == len(before)
+    rename_take(
+        root, unicodedata.normalize("NFC", accented), held[1], runs_dir=tmp_path
+    )
     assert runs.read_run(run).config.data.held_out == held
     # With one of its held-out takes gone, evaluation says so beside the figure ...
     custom.delete_recording(root, held[0])
