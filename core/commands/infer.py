@@ -2,8 +2,8 @@
 
 * Video file or ``--camera N``: MediaPipe pose -> the model's layout -> sliding window ->
   model, as in the live view. ``--out`` writes an annotated MP4 (skeleton, top-3 labels,
-  FPS); ``--json`` writes one JSON line per prediction (frame, time, action, top-k,
-  per-stage latency, ``"person": true``) and one ``"person": false`` line at each frame
+  FPS); ``--json`` writes one JSON line per prediction (frame, time, action,
+  ``unfamiliar``, top-k, per-stage latency, ``"person": true``) and one ``"person": false`` line at each frame
   where the person goes out of view (no prediction follows until the window refills).
 * Skeleton file (NTU ``.skeleton``, NW-UCLA ``.json``, PKU-MMD ``.txt``): the recorded
   joints, converted to the model's layout, go through the same sliding window. A short
@@ -473,6 +473,9 @@ def _run_video(
                         "time": round(update.timestamp, 3),
                         "action": state.action,
                         "person": True,
+                        # flat by the novelty check: "top" is no ranking then (a
+                        # script read "pick up with one hand" first: a trial)
+                        "unfamiliar": state.unfamiliar,
                         "top": _top(state.top_k),
                         "window_fill": round(state.window_fill, 3),
                         "fps": round(update.fps, 2),
@@ -664,6 +667,7 @@ def _run_skeleton_file(
                             "frame": t,
                             "time": round(t / seq.fps, 3),
                             "action": state.action,
+                            "unfamiliar": state.unfamiliar,
                             "top": _top(state.top_k),
                         }
                     )

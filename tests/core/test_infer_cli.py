@@ -52,7 +52,9 @@ def test_video_to_annotated_mp4_and_json_lines(run_dir, tmp_path, capsys):
     records = [json.loads(line) for line in js.read_text().splitlines()]
     assert len(records) >= 5
     first = records[0]
-    assert {"frame", "time", "action", "top", "latency_ms", "fps"} <= set(first)
+    assert {"frame", "time", "action", "top", "latency_ms", "fps", "unfamiliar"} <= set(
+        first
+    )
     assert len(first["top"]) == 3 and first["time"] == pytest.approx(
         first["frame"] / 29.97, abs=1e-3
     )
@@ -557,3 +559,17 @@ def test_json_lines_mark_where_the_person_goes_out_of_view(run_dir, tmp_path):
     assert any(r["frame"] < 40 for r in answers) and any(
         r["frame"] >= 60 for r in answers
     )
+
+
+def test_json_lines_say_when_the_novelty_check_flattened_the_answer(tmp_path):
+    """From a trial: on the tai chi video most lines of the shipped model were
+    '"action": null' with a flat top-3 led by "pick up with one hand", which a
+    script took for a ranking; Live hides such bars. The lines say "unfamiliar"."""
+    video = require_data("videos", "ta_chi.mp4")
+    js = tmp_path / "out.jsonl"
+    argv = ["infer", str(video), "--run", "nw-ucla-ms2l", "--json", str(js)]
+    assert main([*argv, "--max-frames", "150", "--quiet"]) == 0
+    records = [json.loads(line) for line in js.read_text().splitlines()]
+    answers = [r for r in records if r.get("person")]
+    assert any(r["unfamiliar"] for r in answers)
+    assert all(r["action"] is None for r in answers if r["unfamiliar"])
