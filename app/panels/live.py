@@ -93,6 +93,7 @@ class LivePanel(QWidget):
         self.predictions_shown = 0  # updates of this run that carried a prediction
         self.person_frames = 0  # updates of this run that showed a person
         self.max_fill = 0.0  # the fullest the window got in this run
+        self._first_index: int | None = None
         self._ended_by = ""
         self._source_name = ""  # what the running job reads, for the status bar
         self._settings = LiveSettings()  # those of the running (or last) job
@@ -488,6 +489,7 @@ class LivePanel(QWidget):
         self.predictions_shown = 0
         self.person_frames = 0
         self.max_fill = 0.0
+        self._first_index = None  # the first frame number shown
         self._ended_by = ""  # "stop" (the user) or "failure"
         self._settings = settings
         self._source_name = describe_source(
@@ -546,7 +548,10 @@ class LivePanel(QWidget):
         # look like a ranking of classes the model did not consider.
         self.bars.set_probabilities(
             [] if pred.unfamiliar else list(pred.top_k),
-            why_empty=UNFAMILIAR_NOTE if pred.unfamiliar else "",
+            # not under "no person" (it stayed there from the last window: a trial)
+            why_empty=UNFAMILIAR_NOTE
+            if pred.unfamiliar and update.landmarks is not None
+            else "",
         )
         self.predictions_shown += bool(pred.top_k)
         self.person_frames += update.landmarks is not None
@@ -594,7 +599,15 @@ class LivePanel(QWidget):
             if value is not None and not math.isnan(value):
                 parts.append(f"{name} {value:.0f} ms")
         dropped = self.job.worker.dropped if self.job is not None else 0
-        parts.append(f"frame {update.index} · {dropped} dropped in the GUI")
+        if self._first_index is None:
+            self._first_index = update.index
+        # frames the source went past while MediaPipe was busy (a 60 FPS video read
+        # in real time: a third were never looked at, and the line said 0 dropped)
+        skipped = update.index - self._first_index + 1 - self.updates_shown - dropped
+        parts.append(f"frame {update.index}")
+        if skipped > 0:
+            parts.append(f"{skipped} skipped (the source is faster than the pose)")
+        parts.append(f"{dropped} dropped in the GUI")
         self.stats.setText(" · ".join(parts))
         self.update_shown.emit(update)
 

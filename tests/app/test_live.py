@@ -691,6 +691,19 @@ def test_no_action_below_the_threshold_says_by_how_much(qtbot, settings, tiny_ru
         flat = dataclasses.replace(below, unfamiliar=True)
         panel.show_update(dataclasses.replace(update, prediction=flat))
         assert panel.action.text() == "no action (unfamiliar motion)"
+        assert panel.bars.note.text().startswith("No class is ranked")
+        # Under "no person" the unfamiliar-motion note of the last window goes (it
+        # stayed: a trial).
+        panel.show_update(dataclasses.replace(update, prediction=flat, landmarks=None))
+        assert panel.action.text() == "no person" and panel.bars.note.text() == ""
+        # Frames the source went past while the pose was busy are counted (a 60 FPS
+        # video read in real time: a third never looked at, "0 dropped" said).
+        panel.updates_shown, panel._first_index = 0, None
+        for index in (10, 11, 14, 20):
+            panel.show_update(dataclasses.replace(update, index=index))
+        assert "frame 20 · 7 skipped (the source is faster than the pose)" in (
+            panel.stats.text()
+        )
     finally:
         jobs.stop_all()
 
