@@ -108,7 +108,8 @@ NO_ACTION_TIP = f'Tip: record "{NO_ACTION}" takes too (hover for why)'
 NO_ACTION_HELP = (
     f'Takes of standing, walking about or fidgeting labelled "{NO_ACTION}" give the '
     "model a class for moments when none of your actions happens, instead of "
-    "forcing one of them."
+    "forcing one of them. Be in view in them: an empty scene has no skeleton to "
+    'learn from (Live says "no person" there by itself).'
 )
 
 
