@@ -3,8 +3,9 @@
 * Video file or ``--camera N``: MediaPipe pose -> the model's layout -> sliding window ->
   model, as in the live view. ``--out`` writes an annotated MP4 (skeleton, top-3 labels,
   FPS); ``--json`` writes one JSON line per prediction (frame, time, action,
-  ``unfamiliar``, top-k, per-stage latency, ``"person": true``) and one ``"person": false`` line at each frame
-  where the person goes out of view (no prediction follows until the window refills).
+  ``unfamiliar``, top-k, per-stage latency, ``"person": true``) and one
+  ``"person": false`` line at each frame where the person goes out of view (no
+  prediction follows until the window refills).
 * Skeleton file (NTU ``.skeleton``, NW-UCLA ``.json``, PKU-MMD ``.txt``): the recorded
   joints, converted to the model's layout, go through the same sliding window. A short
   clip also gets one whole-clip prediction (what evaluation does, except that a clip the
