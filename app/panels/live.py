@@ -152,6 +152,11 @@ class LivePanel(QWidget):
         model_form.addRow("", self.model_info)
         self.input_info = QLabel("")  # which sensor the model was trained on vs now
         self.input_info.setWordWrap(True)
+        # three lines, the shipped model's: a taught model's two moved Start up again
+        # (a trial)
+        self.input_info.setMinimumHeight(
+            self.input_info.fontMetrics().lineSpacing() * 3 + 2
+        )
         model_form.addRow("Sensors", self.input_info)
         model_box = QGroupBox("Model")
         model_box.setLayout(model_form)

@@ -817,6 +817,9 @@ def test_start_stays_put_when_a_shorter_model_description_comes(
         y_five = start_y()  # NW-UCLA's ten classes, as the shipped model's
         panel.model_info.setText("BiGRU encoder · 2 classes\ndrink, wave")
         assert start_y() == y_five
+        # ... nor a shorter sensors line (a taught model's: a trial)
+        panel.input_info.setText("Trained on MediaPipe skeletons · same sensor")
+        assert start_y() == y_five
         many = shipped + "\n" + ", ".join(f"class number {i}" for i in range(60))
         panel.model_info.setText(many)
         assert start_y() > y_five  # grown to fit, not cut

@@ -416,7 +416,8 @@ def test_a_broken_labels_file_is_shown_not_raised(qtbot, settings, tmp_path):
     panel.timeline.enable_selection(0, 5)
     assert not panel.label_span("read")
     assert errors[-1] == (
-        "Label", "labels.csv row 3: start 'abc' is not a number of seconds"
+        "Label",
+        "labels.csv row 3: start 'abc' is not a number of seconds",
     )
     assert labels.read_text() == before
     errors.clear()
