@@ -1240,11 +1240,14 @@ class TeachPanel(QWidget):
         # selected in the list is that one (the first label under the span was
         # removed instead, another action's: a trial).
         action = self.label_action.currentText()
+        span_interval = custom.LabelInterval(
+            rec.name, float(edges[first]), float(edges[last + 1]), action
+        )
         found = max(
             under,
             key=lambda i: (
                 rows[i].action == action,
-                _shared_share(rows[i], float(edges[first]), float(edges[last + 1])),
+                custom.overlap_share(rows[i], span_interval),
             ),
             default=None,
         )
@@ -1809,14 +1812,6 @@ def plain_log(message: str) -> str:
                 fields["base_name"] = Path(fields["base"]).name
             return text.format(**fields)
     return message
-
-
-def _shared_share(iv: custom.LabelInterval, start: float, end: float) -> float:
-    """The share of the union of a label and the span ``[start, end)`` that they
-    share (1 for the label's own span)."""
-    shared = min(iv.end, end) - max(iv.start, start)
-    union = max(iv.end, end) - min(iv.start, start)
-    return max(shared, 0.0) / union if union > 0 else 0.0
 
 
 def _span_frames(info: RecordingInfo, iv: custom.LabelInterval) -> int:

@@ -1476,7 +1476,7 @@ def label_warnings(root: str | os.PathLike[str]) -> list[str]:
                 if later.row not in repeated
                 and (
                     (first.start, first.end) == (later.start, later.end)
-                    or _overlap(first, later) > NEAR_REPEAT_OVERLAP
+                    or overlap_share(first, later) > NEAR_REPEAT_OVERLAP
                 )
             ]
             for first, later in sorted(same, key=lambda p: (p[1].row, p[0].row)):
@@ -1515,7 +1515,7 @@ def _row(r: LabelInterval) -> int:
     return r.row
 
 
-def _overlap(a: LabelInterval, b: LabelInterval) -> float:
+def overlap_share(a: LabelInterval, b: LabelInterval) -> float:
     """Intersection over union of two intervals' times."""
     inter = min(a.end, b.end) - max(a.start, b.start)
     union = max(a.end, b.end) - min(a.start, b.start)

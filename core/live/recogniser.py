@@ -426,11 +426,15 @@ class RealtimeRecognizer:
                     f"expected a {self.layout} skeleton (..., {v}, 3), "
                     f"got {skeleton.shape}"
                 )
-            here = np.any(skeleton != 0, axis=(1, 2))
-            if len(skeleton) > self.num_bodies and not here[: self.num_bodies].any():
+            if (
+                len(skeleton) > self.num_bodies
+                and not skeleton[: self.num_bodies].any()
+            ):
                 # the bodies the model reads are all empty, another is in view: read
                 # it (windows of nobody stopped a whole file's prediction: a trial);
-                # a model's slots are not mixed while one of them is filled
+                # a model's slots are not mixed while one of them is filled (only
+                # then is each body looked at: a live frame has one)
+                here = np.any(skeleton != 0, axis=(1, 2))
                 skeleton = skeleton[np.argsort(~here, kind="stable")]
             skeleton = pad_bodies(skeleton[None], self.num_bodies)[0]
         kept = self.window.push(timestamp, skeleton)

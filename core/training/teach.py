@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,35 @@ def _teach_prefix(root: str | os.PathLike[str]) -> str:
     return "teach-" + name.encode()[:100].decode("utf-8", "ignore") + "-"
 
 
+def _run_folders(
+    runs_dir: str | os.PathLike[str] | None, prefix: str = ""
+) -> list[Path]:
+    """The folders in ``runs_dir`` (default: the runs folder) whose name starts with
+    ``prefix`` (``[]`` when it cannot be read)."""
+    from core.paths import default_runs_dir
+
+    folder = Path(runs_dir).expanduser() if runs_dir else default_runs_dir()
+    try:
+        return [d for d in folder.iterdir() if d.name.startswith(prefix) and d.is_dir()]
+    except OSError:
+        return []
+
+
+def _runs_reading(
+    root: str | os.PathLike[str], run_dirs: list[Path]
+) -> Iterator[tuple[Path, TrainConfig]]:
+    """Of ``run_dirs``, in their order, the runs whose config reads the dataset at
+    ``root``, with their configs (a damaged run is passed over)."""
+    target = Path(root).expanduser().resolve()
+    for run_dir in run_dirs:
+        try:
+            cfg = runs.read_run(run_dir).config
+        except (OSError, ValueError, KeyError):
+            continue
+        if Path(cfg.data.root).expanduser().resolve() == target:
+            yield run_dir, cfg
+
+
 def earlier_teach_runs(
     root: str | os.PathLike[str], runs_dir: str | os.PathLike[str] | None = None
 ) -> TeachRuns:
@@ -130,18 +160,9 @@ def earlier_teach_runs(
     passed over. Only small files are read (no checkpoint, no lock taken), so this
     is quick enough for a GUI thread.
     """
-    from core.paths import default_runs_dir
     from core.training.history import last_finished_epoch
 
-    folder = Path(runs_dir).expanduser() if runs_dir else default_runs_dir()
-    target = Path(root).expanduser().resolve()
-    prefix = _teach_prefix(root)
-    try:
-        candidates = [
-            d for d in folder.iterdir() if d.name.startswith(prefix) and d.is_dir()
-        ]
-    except OSError:
-        return TeachRuns()
+    candidates = _run_folders(runs_dir, _teach_prefix(root))
 
     def last_written(run_dir: Path) -> float:
         try:
@@ -150,13 +171,8 @@ def earlier_teach_runs(
             return 0.0
 
     resumable = None
-    for run_dir in sorted(candidates, key=last_written, reverse=True):
-        try:
-            cfg = runs.read_run(run_dir).config
-        except (OSError, ValueError, KeyError):
-            continue
-        if Path(cfg.data.root).expanduser().resolve() != target:
-            continue
+    newest_first = sorted(candidates, key=last_written, reverse=True)
+    for run_dir, cfg in _runs_reading(root, newest_first):
         done = last_finished_epoch(run_dir)
         if done >= cfg.optim.epochs and (run_dir / runs.WEIGHTS).is_file():
             return TeachRuns(run_dir, resumable)
@@ -189,28 +205,16 @@ def rename_take(
 
     from core.datasets.custom import rename_recording
     from core.datasets.recording import nfc
-    from core.paths import default_runs_dir
 
     rename_recording(root, old, new)
     old, new = nfc(old), nfc(new)  # as the file and its clips are named
-    folder = Path(runs_dir).expanduser() if runs_dir else default_runs_dir()
-    target = Path(root).expanduser().resolve()
     updated: list[Path] = []
-    try:
-        candidates = sorted(d for d in folder.iterdir() if d.is_dir())
-    except OSError:
-        return updated
-    for run_dir in candidates:
-        try:
-            cfg = runs.read_run(run_dir).config
-        except (OSError, ValueError, KeyError):
-            continue
+    for run_dir, cfg in _runs_reading(root, sorted(_run_folders(runs_dir))):
         data = cfg.data
         if (
             data.dataset != "custom"
             or data.protocol != "recording"
             or old not in data.held_out
-            or Path(data.root).expanduser().resolve() != target
         ):
             continue
         held = tuple(new if name == old else name for name in data.held_out)

@@ -53,6 +53,18 @@ def _bar_texts(panel, job, kind: type) -> list[str]:
     return texts
 
 
+def _take_items(panel, action: str = "") -> list:
+    """The takes list's rows of takes (and labels), those under the action rows whose
+    text starts with ``action``."""
+    return [
+        top.child(j)
+        for i in range(panel.takes.topLevelItemCount())
+        if (top := panel.takes.topLevelItem(i)) is not None
+        and top.text(0).startswith(action)
+        for j in range(top.childCount())
+    ]
+
+
 def _panel(qtbot, settings, tmp_path):
     ctx, jobs, errors = make_context(settings)
     panel = TeachPanel(ctx, dataset=tmp_path / "my-actions")
@@ -652,11 +664,7 @@ def test_the_list_marks_bad_labelled_takes_and_remove_takes_the_row_selected(
     )
     panel, jobs, errors = _panel(qtbot, settings, tmp_path)
     try:
-        shown = {}
-        for i in range(panel.takes.topLevelItemCount()):
-            top = panel.takes.topLevelItem(i)
-            for j in range(top.childCount()):
-                shown[top.child(j).data(0, ROLE)] = top.child(j).text(0)
+        shown = {item.data(0, ROLE): item.text(0) for item in _take_items(panel)}
         assert "(cut short" in shown[takes[0]]
         assert "⚠" in shown[takes[1]]
         assert "⚠" not in shown[long_take] and "cut short" not in shown[long_take]
@@ -664,20 +672,10 @@ def test_the_list_marks_bad_labelled_takes_and_remove_takes_the_row_selected(
             f"⚠ a person in only {len(frames) // 4} of {len(frames)} frames"
         )
         # whole in its tooltip, when the list is too narrow for it (a re-trial)
-        assert all(
-            top.child(j).toolTip(0) == top.child(j).text(0)
-            for i in range(panel.takes.topLevelItemCount())
-            if (top := panel.takes.topLevelItem(i)) is not None
-            for j in range(top.childCount())
-        )
+        assert all(item.toolTip(0) == item.text(0) for item in _take_items(panel))
 
         # Remove label: the "jump" row selected, the span over the whole take.
-        jump = next(
-            top.child(j)
-            for i in range(panel.takes.topLevelItemCount())
-            if (top := panel.takes.topLevelItem(i)).text(0).startswith("jump")
-            for j in range(top.childCount())
-        )
+        jump = _take_items(panel, "jump")[0]
         panel.takes.setCurrentItem(jump)
         assert panel.recording is not None and panel.recording.name == long_take
         assert panel.label_action.currentText() == "jump"  # the span's action
@@ -735,11 +733,9 @@ def test_remove_label_takes_the_selected_row_of_two_overlapping_labels(
     panel, jobs, errors = _panel(qtbot, settings, tmp_path)
     try:
         row = next(
-            top.child(j)
-            for i in range(panel.takes.topLevelItemCount())
-            if (top := panel.takes.topLevelItem(i)).text(0).startswith("drop trash")
-            for j in range(top.childCount())
-            if top.child(j).data(0, ROLE) == take.recording
+            item
+            for item in _take_items(panel, "drop trash")
+            if item.data(0, ROLE) == take.recording
         )
         assert "⚠" in row.text(0)
         panel.takes.setCurrentItem(row)
@@ -784,12 +780,7 @@ def test_remove_label_keeps_the_lists_scroll_and_the_timelines_zoom(
         panel.resize(1366, 720)
         panel.show()
         QApplication.processEvents()
-        rows = [
-            top.child(j)
-            for i in range(panel.takes.topLevelItemCount())
-            if (top := panel.takes.topLevelItem(i)) is not None
-            for j in range(top.childCount())
-        ]
+        rows = _take_items(panel)
         panel.takes.setCurrentItem(rows[-5])
         QApplication.processEvents()
         scrolled = panel.takes.verticalScrollBar().value()
@@ -818,12 +809,7 @@ def test_a_take_with_a_bad_line_inside_is_marked_in_the_list(qtbot, settings, tm
     path.write_text("".join([*lines[:3], '{"t": 0.1, "j": [1, 2\n', *lines[3:]]))
     panel, jobs, errors = _panel(qtbot, settings, tmp_path)
     try:
-        shown = {
-            top.child(j).data(0, ROLE): top.child(j).text(0)
-            for i in range(panel.takes.topLevelItemCount())
-            if (top := panel.takes.topLevelItem(i)) is not None
-            for j in range(top.childCount())
-        }
+        shown = {item.data(0, ROLE): item.text(0) for item in _take_items(panel)}
         assert "⚠" in shown[name]
         assert [n for n, text in shown.items() if "⚠" in text] == [name]
         assert errors == []
@@ -1245,12 +1231,7 @@ def test_an_unlabelled_recording_too_short_to_use_is_marked(qtbot, settings, tmp
     custom.import_sequence(mine, "short", dc.replace(seq, joints=seq.joints[:10]))
     panel, jobs, errors = _panel(qtbot, settings, tmp_path)
     try:
-        rows = [
-            top.child(j).text(0)
-            for i in range(panel.takes.topLevelItemCount())
-            if (top := panel.takes.topLevelItem(i)) is not None
-            for j in range(top.childCount())
-        ]
+        rows = [item.text(0) for item in _take_items(panel)]
         (short,) = [r for r in rows if r.startswith("short")]
         assert re.fullmatch(r"short  \(too short to be used: under \d\.\d s\)", short)
         assert not any("too short" in r for r in rows if not r.startswith("short"))
@@ -1359,10 +1340,7 @@ def test_the_takes_list_marks_labels_that_training_would_refuse(
     panel, jobs, errors = _panel(qtbot, settings, tmp_path)
     try:
         rows = {
-            top.child(j).data(0, SPAN_ROLE)[:2]: top.child(j).text(0)
-            for i in range(panel.takes.topLevelItemCount())
-            if (top := panel.takes.topLevelItem(i)) is not None
-            for j in range(top.childCount())
+            item.data(0, SPAN_ROLE)[:2]: item.text(0) for item in _take_items(panel)
         }
         assert "⚠" not in rows[(0.0, 1.0)] and "⚠" not in rows[(2.0, 3.0)]
         # the action's counts are what training uses (a refused label counted)
