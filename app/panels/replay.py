@@ -129,6 +129,7 @@ class ReplayPanel(QWidget):
         self._ids_for: tuple[str, list[str], tuple[str, ...] | None] | None = None
         # the classes are a user's own actions (a custom dataset or recording)
         self._users_actions = False
+        self._loading = False  # an open whose data is not shown yet
         # The current clip's labelled intervals (frames inclusive) and whether it is a
         # continuous sequence (PKU-MMD, a recording) whose headers follow the cursor.
         self.true_intervals: list[tuple[int, int, int]] = []
@@ -370,6 +371,7 @@ class ReplayPanel(QWidget):
     def _start_load(self, make) -> Job:
         if self.load_job is not None:
             self.load_job.stop()
+        self._loading = True  # until its data is shown or it fails
         job = self.ctx.jobs.start("replay loading", make)
         job.worker.item_produced.connect(self._on_load_item_produced)
         job.worker.failed.connect(self._on_load_failed)
@@ -401,8 +403,10 @@ class ReplayPanel(QWidget):
         elif isinstance(item, CacheReady):
             self.source_label.setText(f"{item.num_clips} clips ({item.seconds:.1f} s)")
         elif isinstance(item, ClipStore):
+            self._loading = False
             self._set_store(item)
         elif isinstance(item, list):
+            self._loading = False
             self._set_sequences(item)
 
     @pyqtSlot(str)
@@ -410,6 +414,7 @@ class ReplayPanel(QWidget):
         if self.load_job is not None and self.sender() is not self.load_job.worker:
             return  # an earlier request, replaced by a newer one
         self._opening = None  # not the next session's dataset
+        self._loading = False
         # What was open stays open (nothing the user was looking at is lost); the
         # error says it is about the other file, and what is still shown.
         before = self._shown_source
@@ -462,8 +467,11 @@ class ReplayPanel(QWidget):
         another open replaces it, so that a failed open can put it back."""
         if not self.names:
             return  # nothing open to go back to (keep an earlier note, if any)
-        if self.load_job is not None and self.load_job.is_running():
-            return  # the line and boxes are the open in progress's: keep the note
+        if self._loading:
+            # the line and boxes are the open in progress's: keep the note (not the
+            # job's running: an open whose data was shown ran on a moment, and a
+            # second open then noted nothing, cleared all on failing: a flaky test)
+            return
         # The boxes may name what the user chose to open next, not what is open:
         # the open data's own dataset and protocol are put back.
         if self.store is not None:
