@@ -189,10 +189,8 @@ class IntervalTimeline(pg.PlotWidget):
                     name
                     if row_captions == "names"
                     else (
-                        ids[label]
-                        if ids is not None
-                        and row_names is names
-                        and 0 <= label < len(ids)
+                        ids[label]  # both rows the data's classes (else names)
+                        if ids is not None and 0 <= label < len(ids)
                         else str(int(label))
                     ),
                     (end - start + 1) / max(num_frames, 1),

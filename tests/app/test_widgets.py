@@ -286,6 +286,30 @@ def test_timeline_colours_an_action_alike_in_both_rows(qtbot):
     assert saturation[(0, 20)] < 0.3 < min(saturation[(1, 0)], saturation[(0, 0)])
 
 
+def test_timeline_captions_both_rows_with_the_datas_ids(qtbot):
+    """A model of the data's own classes (its names an equal list, not the same
+    object): its predicted bars read the data's ids, as the labelled row's do (they
+    read numbers from 0, one less than the labelled row's: "11" under "12", a
+    trial on PKU-MMD)."""
+    import pyqtgraph as pg
+
+    tl = IntervalTimeline()
+    qtbot.addWidget(tl)
+    tl.resize(900, 120)
+    names = ["drink", "eat", "give"]
+    tl.set_intervals(
+        [(2, 0, 299)], [(2, 0, 149), (1, 150, 299)], names, 300,
+        predicted_names=list(names), ids=["1", "2", "12"],
+    )  # fmt: skip
+    captions = {
+        (round(i.pos().y()), round(i.pos().x())): i.textItem.toPlainText()
+        for i in tl._items
+        if isinstance(i, pg.TextItem)
+    }
+    assert captions[(1, 150)] == "12"  # labelled
+    assert captions[(0, 74)] == "12" and captions[(0, 224)] == "2"  # predicted
+
+
 def test_timeline_captions_fit_their_bars(qtbot):
     """Long action names on short bars ran into each other ("g othgiving")."""
     import pyqtgraph as pg
