@@ -30,6 +30,7 @@ from core.datasets.splits import held_out_name
 from core.fileio import atomic_write_bytes, atomic_write_text
 from core.inference import Predictor, novelty
 from core.metrics import accuracy, confusion_matrix, per_class_accuracy
+from core.paths import REPO_DIR
 from core.tempfiles import remove_stale
 from core.text import count
 from core.training.data import (
@@ -109,6 +110,23 @@ def _data_config(
     return dataclasses.replace(data, root=str(data_root))
 
 
+def _other_root(run: DataConfig, used: DataConfig) -> tuple[str, ...]:
+    """A note when the run's own data folder was not found and ``$MS2L_DATA``'s copy
+    of its dataset is scored instead (a run trained on a subset, its folder deleted
+    since, was scored on all 464 NW-UCLA clips, unsaid: a trial); nothing when the
+    run's root was only read from the repository's folder."""
+    if not run.root or used.root == run.root:
+        return ()
+    if Path(used.root).resolve() == (REPO_DIR / run.root).resolve():
+        return ()
+    return (
+        f"the run's data folder {run.root} is not found: this scores the "
+        f"{run.dataset} data in {used.root} instead, which may not be the data the "
+        "run was trained and validated on (give the run's data with --root, or the "
+        "Data root field)",
+    )
+
+
 def _labelled_clips(
     predictor: Predictor, split: str, data_root: str | os.PathLike[str] | None
 ) -> tuple[ClipSet, DataConfig, tuple[str, ...]]:
@@ -116,6 +134,7 @@ def _labelled_clips(
     notes for a reader of the figure (:func:`_missing_held_out`)."""
     cfg = predictor.config
     data_cfg = dataclasses.replace(_data_config(cfg.data, data_root), max_clips=0)
+    notes = _other_root(cfg.data, data_cfg) if data_root is None else ()
     store = open_dataset_store(data_cfg)
     # The run's seed: a custom dataset's validation split is drawn with it.
     clips = load_split(
@@ -147,7 +166,7 @@ def _labelled_clips(
             else ""
         )
         raise ValueError(f"{cfg.data.dataset} {shown}: no labelled clips{hint}")
-    notes = _missing_held_out(data_cfg, split, store.metas)
+    notes += _missing_held_out(data_cfg, split, store.metas)
     if split == "train":
         # 100 % on a taught model's own takes read as a result (a re-trial).
         notes += (

@@ -454,3 +454,34 @@ def test_more_threads_than_cores_is_warned_of(tiny_data, tmp_path):
             list(run(cfg))
     finally:
         torch.set_num_threads(before)
+
+
+def test_a_run_whose_data_folder_is_gone_is_scored_on_the_shared_copy_with_a_note(
+    tmp_path, monkeypatch
+):
+    """A run trained on a subset folder, deleted since, was scored on the whole
+    dataset in $MS2L_DATA, unsaid (a trial: 464 clips where it had validated on
+    104); the figure now says whose data it is."""
+    import shutil
+
+    from tests.core.training.conftest import write_dataset
+
+    subset = write_dataset(tmp_path / "subset" / "all_sqe", subjects=2)
+    cfg = tiny_config((subset, tmp_path / "cache"), tmp_path / "r", epochs=1)
+    _events(cfg)
+    shared = tmp_path / "shared"
+    whole = write_dataset(tmp_path / "whole" / "all_sqe", subjects=4, seed=1)
+    (shared / "nw-ucla").mkdir(parents=True)
+    shutil.make_archive(str(shared / "nw-ucla" / "all_sqe"), "zip", whole.parent)
+    monkeypatch.setenv("MS2L_DATA", str(shared))
+    # still there: scored on it, and nothing said
+    kept = evaluate_run(tmp_path / "r", device="cpu")
+    assert not any("not found" in n for n in kept.notes)
+    shutil.rmtree(subset)
+    moved = evaluate_run(tmp_path / "r", device="cpu")
+    assert moved.num_clips > kept.num_clips  # the shared copy's view 3, not the run's
+    note = next(n for n in moved.notes if "not found" in n)
+    assert str(subset) in note and str(shared / "nw-ucla" / "all_sqe.zip") in note
+    # given with --root: the user's choice, nothing to say
+    given = evaluate_run(tmp_path / "r", data_root=whole, device="cpu")
+    assert not any("not found" in n for n in given.notes)
