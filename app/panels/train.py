@@ -55,6 +55,7 @@ from core.config import (
     USES_CLS,
     TrainConfig,
     make_config,
+    model_preset,
     optim_preset,
 )
 from core.datasets.splits import PROTOCOL_SUMMARY, PROTOCOLS
@@ -774,7 +775,14 @@ class TrainPanel(QWidget):
         self.encoder_lr.setValue(optim.encoder_lr_scale)
         self.encoder.setCurrentText(cfg.model.encoder)
         self.stream.setCurrentText(data.stream)
-        self.hidden.setValue(cfg.model.hidden)
+        # the preset's own size is shown as "preset" too: a resumed official run's
+        # 300 stayed and gave the next "paper" run a 300-unit encoder (a trial)
+        preset_hidden = (
+            model_preset(cfg.model.preset, encoder=cfg.model.encoder).hidden
+            if cfg.model.preset in PRESETS
+            else None
+        )
+        self.hidden.setValue(0 if cfg.model.hidden == preset_hidden else cfg.model.hidden)
         self.frames.setValue(data.frames)
         self.max_clips.setValue(data.max_clips)
         if data.label_fraction < 1:

@@ -518,3 +518,23 @@ def test_a_finished_pretraining_is_offered_as_the_next_runs_start(qtbot, panel):
     panel.strategy.setCurrentText("finetune")
     panel.strategy.setCurrentText("linear")
     assert panel.init_from.text() == ""
+
+
+def test_a_shown_runs_preset_size_reads_preset_and_goes_with_the_next_preset(panel):
+    """A resumed official run's 300 units stayed in Hidden units and gave the next
+    run, of the paper preset, a 300-unit encoder (a trial): the preset's own size
+    shows as "preset", as its rate does; a size chosen by hand stays."""
+    from core.config import make_config, model_preset
+
+    root = panel.root.text()
+    official = make_config(dataset="nw-ucla", root=root, preset="official")
+    panel.show_config(official)
+    assert panel.hidden.text() == "preset"
+    panel.preset.setCurrentText("paper")
+    assert panel.build_config().model.hidden == model_preset("paper").hidden == 30
+    sized = make_config(
+        dataset="nw-ucla", root=root, preset="official", model={"hidden": 64}
+    )
+    panel.show_config(sized)
+    assert panel.hidden.value() == 64
+    assert panel.build_config().model.hidden == 64
