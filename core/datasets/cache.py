@@ -52,7 +52,9 @@ from core.tempfiles import remove_stale
 # stored them as unlabelled clips, which no protocol can place).
 # 3: a custom dataset's labelled interval longer than 8 s is cut into pieces of at most
 # 4 s (version 2 stored it as one clip, which set a long live window).
-CACHE_VERSION = 3
+# 4: a clip whose every coordinate is zero (a Kinect body of all-zero joints) is
+# skipped, not stored; sources are named by absolute path.
+CACHE_VERSION = 4
 INDEX_NAME = "index.json"
 
 
@@ -425,6 +427,12 @@ def _pad_bodies(joints: np.ndarray, m: int, name: str) -> np.ndarray:
     return out
 
 
+def _has_a_skeleton(joints: np.ndarray) -> bool:
+    """Whether any frame of a clip holds a body with a coordinate that is not zero
+    (a Kinect body of all-zero joints is no skeleton)."""
+    return bool(np.any(np.isfinite(joints) & (joints != 0)))
+
+
 def _write_json_atomic(path: Path, doc: dict[str, Any]) -> None:
     atomic_write_text(path, json.dumps(doc, separators=(",", ":")))
 
@@ -462,6 +470,15 @@ def _build(
             else:
                 skipped.extend(event.notes)
                 for seq in event.sequences:
+                    if not _has_a_skeleton(seq.joints):
+                        # trained and scored as a clip, refused by Replay and infer
+                        # as one with nothing to recognise (a trial)
+                        which = f" ({seq.name})" if len(event.sequences) > 1 else ""
+                        skipped.append(
+                            f"{seq.source}{which}: no skeleton in any of its "
+                            f"{len(seq.joints)} frames (every coordinate is zero)"
+                        )
+                        continue
                     joints = _pad_bodies(seq.joints, info["num_bodies"], seq.name)
                     if num_joints is None:
                         num_joints = joints.shape[2]
@@ -547,7 +564,9 @@ def prepare(
     if not isinstance(reader, FileDatasetReader):
         raise KeyError(f"dataset {dataset!r} cannot be cached (no file reader)")
     start = time.perf_counter()
-    root_path = Path(root).expanduser()
+    # absolute: the store's bad files and sources name files from any working
+    # folder (a store built from "../data" listed "../data/x.skeleton" to a user in /)
+    root_path = Path(root).expanduser().absolute()
     signature = source_signature(reader, root_path)
     path = store_path(dataset, root_path, cache_dir)
     if root_path.is_dir() and root_path.resolve() in path.resolve().parents:

@@ -277,6 +277,30 @@ def test_odd_ntu_file_name_is_reported_and_the_rest_trains(
     assert "finished at epoch 1" in err
 
 
+def test_a_body_of_all_zero_joints_is_skipped_and_files_are_named_from_anywhere(
+    tmp_path, monkeypatch
+):
+    """A Kinect body whose every joint is zero was a clip to data info, train and
+    eval, and "nothing to recognise" to Replay and infer; and a store built from a
+    relative root named its files relative to the builder's folder, wrong for anyone
+    in another (two trials)."""
+    root = _ntu_copy(tmp_path / "ntu")
+    lines = (root / "S001C001P001R001A011.skeleton").read_text().splitlines()
+    zeroed = [" ".join(["0"] * 12) if len(ln.split()) == 12 else ln for ln in lines]
+    blank = root / "S002C001P003R001A021.skeleton"
+    blank.write_text("\n".join(zeroed) + "\n")
+    cut = root / "S002C001P003R001A018.skeleton"
+    cut.write_text("\n".join(lines[:40]))
+    monkeypatch.chdir(tmp_path)
+    ready = list(prepare("ntu60", "ntu", tmp_path / "cache"))[-1]
+    assert isinstance(ready, CacheReady) and ready.num_clips == 4
+    assert f"{blank}: no skeleton in any of its " in "\n".join(ready.skipped)
+    assert ready.bad_files and ready.bad_files[0].startswith(f"{cut}:")
+    store = ClipStore.open(ready.path)
+    assert blank.stem not in store.names
+    assert all(Path(source).is_absolute() for source in store.sources)
+
+
 def test_clips_a_protocol_cannot_place_are_left_out_not_fatal():
     metas = [{"camera": 2}, {"setup": 1}, {"camera": 1}]
     unplaced: list[int] = []
