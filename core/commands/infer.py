@@ -579,6 +579,7 @@ def _run_skeleton_file(
 ) -> int:
     from core.commands.data import ProgressBar
     from core.inference.sequences import (
+        no_person_problem,
         predict_clip,
         score_frames,
         sequence_joints,
@@ -621,12 +622,8 @@ def _run_skeleton_file(
                 print(
                     f"  labels not read (nothing scored): {seq.meta['labels_problem']}"
                 )
-            coords = np.nan_to_num(np.asarray(seq.joints, dtype=np.float64))
-            if n and not coords.any():
-                raise UserError(
-                    f"{args.input}: {seq.name}: no person in any of its {n} frames "
-                    "(every coordinate is missing or zero): nothing to recognise"
-                )
+            if problem := no_person_problem(seq):
+                raise UserError(f"{args.input}: {seq.name}: {problem}")
             truth = true_labels(seq)
             clip_truth = _clip_truth(truth, bool(seq.meta.get("intervals")))
             # The whole clip, then every frame through the live recogniser (in batches).

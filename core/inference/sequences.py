@@ -282,6 +282,18 @@ class ClipPrediction:
         return () if self.sequence is None else self.sequence.intervals
 
 
+def no_person_problem(seq: SkeletonSequence) -> str:
+    """Why a recording holds nothing to recognise (no frame with a coordinate that
+    is not zero or missing), or ``""``."""
+    n = seq.num_frames
+    if n and not np.nan_to_num(np.asarray(seq.joints, dtype=np.float64)).any():
+        return (
+            f"no person in any of its {n} frames (every coordinate is missing or "
+            "zero): nothing to recognise"
+        )
+    return ""
+
+
 def predict_clip(
     predictor: ClassifierLike,
     seq: SkeletonSequence,
@@ -307,6 +319,9 @@ def predict_clip(
     Raises:
         ValueError: If the layouts cannot be converted or the clip has no skeleton.
     """
+    problem = no_person_problem(seq)
+    if problem:  # the predictor's "clip 0 has no skeleton" named no file (a trial)
+        raise ValueError(f"{seq.source or seq.name}: {problem}")
     x = sequence_joints(seq, predictor.layout)
     whole = np.asarray(predictor.predict_proba([x])[0])
     if continuous is None:

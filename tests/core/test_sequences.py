@@ -106,3 +106,18 @@ def test_wrong_inputs_say_what_was_expected(predictor):
         "clip has 25 joints, layout 'ucla20' has 20 (is it 'ntu25'? "
         "core.inference.sequences.sequence_joints converts it to 'ucla20')"
     )
+
+
+def test_a_recording_of_no_person_names_its_file(predictor):
+    """Replay said "clip 0 has no skeleton in any frame" of a Kinect file whose one
+    body has all-zero joints: which file, and "clip 0" meant nothing (a trial)."""
+    import dataclasses
+
+    seq = read_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+    empty = dataclasses.replace(seq, joints=np.zeros_like(seq.joints))
+    with pytest.raises(ValueError) as raised:
+        predict_clip(predictor, empty)
+    assert str(raised.value) == (
+        f"{seq.source}: no person in any of its {seq.num_frames} frames (every "
+        "coordinate is missing or zero): nothing to recognise"
+    )
