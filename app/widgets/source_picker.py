@@ -82,8 +82,12 @@ class SourcePicker(QWidget):
         self.mirrored.setToolTip(
             "Tick for a camera or video that shows a mirror image (a selfie camera, a "
             "mirrored virtual camera, the NTU colour videos): its frames are flipped "
-            "back before pose estimation, so that your left hand is your left hand"
+            "back before pose estimation, so that your left hand is your left hand. "
+            "Remembered for each camera and each video file"
         )
+        # Ticked before any video was chosen: for the video chosen next (the tick,
+        # then Browse…, recorded the take unmirrored: a trial).
+        self._pending_mirror: bool | None = None
         self.mirrored.toggled.connect(self._on_mirrored_toggled)
         self.source.currentIndexChanged.connect(self._load_mirrored)
         self.video_path.textChanged.connect(self._load_mirrored)
@@ -159,14 +163,36 @@ class SourcePicker(QWidget):
     @pyqtSlot()
     def _load_mirrored(self) -> None:
         key = self._mirrored_key()
+        saved = self.ctx.recall(key) if key is not None else ""
+        if saved:
+            checked = saved == "true"
+        elif self._pending_mirror is not None:
+            checked = self._pending_mirror
+            if key is not None and self._source_exists():  # not a path half typed
+                self.ctx.remember(key, "true" if checked else "false")
+                self._pending_mirror = None
+        else:
+            checked = False
         with QSignalBlocker(self.mirrored):
-            self.mirrored.setChecked(key is not None and self.ctx.recall(key) == "true")
+            self.mirrored.setChecked(checked)
+
+    def _source_exists(self) -> bool:
+        """A camera, or a video path naming an existing file."""
+        if self.source.currentText() != VIDEO_ITEM:
+            return self.source.currentData() is not None
+        try:
+            return Path(self.video_path.text().strip()).expanduser().is_file()
+        except (OSError, RuntimeError, ValueError):
+            return False
 
     @pyqtSlot(bool)
     def _on_mirrored_toggled(self, checked: bool) -> None:
         key = self._mirrored_key()
         if key is not None:
             self.ctx.remember(key, "true" if checked else "false")
+            self._pending_mirror = None
+        else:
+            self._pending_mirror = checked
 
     def showEvent(self, event: QShowEvent | None) -> None:  # noqa: N802 (Qt's name)
         """Read "Mirrored" again: another panel may have changed it."""

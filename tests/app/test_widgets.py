@@ -809,3 +809,32 @@ def test_curves_side_by_side_keep_the_height_where_it_is_short(qtbot):
     assert loss.top() == acc.top() and acc.left() >= loss.right()
     assert acc.height() >= 200
     assert 100.0 in curves.acc_plot.getAxis("left").ticks_shown()
+
+
+def test_mirrored_ticked_before_a_video_is_chosen_is_the_chosen_videos(
+    qtbot, settings, tmp_path
+):
+    """Ticked with no video chosen, then Browse… (or a path typed): the box went
+    back to unticked and the take was recorded unmirrored (a trial)."""
+    from app.widgets.source_picker import VIDEO_ITEM, SourcePicker
+    from tests.app.conftest import make_context
+
+    video = tmp_path / "selfie.mp4"
+    video.write_bytes(b"x")
+    ctx, jobs, _ = make_context(settings)
+    try:
+        picker = SourcePicker(ctx, "teach-mirror")
+        qtbot.addWidget(picker)
+        picker.source.setCurrentText(VIDEO_ITEM)
+        picker.video_path.setText("")
+        picker.mirrored.setChecked(True)
+        for i in range(1, len(str(video)) + 1):  # typed, a key at a time
+            picker.video_path.setText(str(video)[:i])
+            assert picker.mirrored.isChecked()
+        fresh = SourcePicker(ctx, "live-mirror", video=video)  # kept for the video
+        qtbot.addWidget(fresh)
+        assert fresh.mirrored.isChecked()
+        picker.set_video(tmp_path / "other.mp4")  # another video: its own answer
+        assert not picker.mirrored.isChecked()
+    finally:
+        jobs.stop_all()
