@@ -544,6 +544,7 @@ class TeachPanel(QWidget):
             {r.name: r.duration for r in recordings if not r.error},
             {r.name for r in recordings if not r.complete},
         )
+        clashing = custom.overlapped_rows(labels, refused)
         by_action: dict[str, list[tuple[int, custom.LabelInterval]]] = {}
         for i, iv in enumerate(labels):
             by_action.setdefault(iv.action, []).append((i, iv))
@@ -559,10 +560,19 @@ class TeachPanel(QWidget):
             seconds = sum(iv.duration for iv in good)
             takes = len({iv.recording for iv in good})
             noun = "take" if takes == 1 else "takes"
-            bad = len(rows) - len(good)
-            header = f"{action} ({takes} {noun}" + (
-                f", ⚠ {bad} refused)" if bad else ")"
+            # a bad label stops training, an unreadable take is left out: "refused"
+            # for both read as "training goes on without them" (a trial)
+            # (a label of no recording in the folder stops it too)
+            blocking = sum(
+                i in refused or iv.recording not in infos for i, iv in rows
             )
+            left_out = len(rows) - len(good) - blocking
+            header = f"{action} ({takes} {noun}" + (
+                f", ⚠ {count(blocking, 'label')} to mend before training"
+                if blocking
+                else ""
+            ) + (f", ⚠ {left_out} left out" if left_out else "") + ")"
+            
             top = QTreeWidgetItem([header, f"{seconds:.1f}", ""])
             top.setData(0, ACTION_ROLE, action)
             self.takes.addTopLevelItem(top)
@@ -572,7 +582,8 @@ class TeachPanel(QWidget):
                 info = infos.get(iv.recording)
                 frames = "" if info is None else str(_span_frames(info, iv))
                 span = f"{iv.start:.1f}–{iv.end:.1f} s"
-                note = take_note(info) or (f"  ⚠ {refused[i]}" if i in refused else "")
+                problem = refused.get(i) or clashing.get(i)
+                note = take_note(info) or (f"  ⚠ {problem}" if problem else "")
                 item = QTreeWidgetItem(
                     [f"{iv.recording}  [{span}]{note}",
                      f"{iv.duration:.1f}", frames]
@@ -1314,6 +1325,7 @@ class TeachPanel(QWidget):
         job.worker.failed.connect(self._on_import_failed)
         job.ended.connect(self._on_import_job_ended)
         self.import_job = job
+        self._import_failures: list[str] = []
         self.import_button.setEnabled(False)
         self._append_log(f"importing {videos} into {root}")
         job.start()
@@ -1398,13 +1410,34 @@ class TeachPanel(QWidget):
             self._append_log(f"already imported {event.video} ({event.warning})")
         elif isinstance(event, ExtractFailed):
             self._append_log(f"failed (skipped): {event.error}")
+            self._import_failures.append(str(event.error))
         elif isinstance(event, ExtractFinished):
             self._append_log(
                 f"import done: {event.extracted} imported, {event.skipped} already "
                 f"there, {event.failed} failed"
             )
-            self.progress.setFormat("import done")
             self.refresh()
+            if not event.failed:
+                self.progress.setFormat("import done")
+                return
+            # a full bar saying "import done" over a video that failed read as a
+            # success (a trial): the bar says it, and so does a message
+            self.progress.setFormat(
+                f"import done: {event.failed} failed"
+                if event.extracted or event.skipped
+                else "import failed"
+            )
+            failures = self._import_failures
+            shown = "\n".join(failures[:LISTED_FAILURES]) + (
+                f"\n… and {len(failures) - LISTED_FAILURES} more (in the log)"
+                if len(failures) > LISTED_FAILURES
+                else ""
+            )
+            self.ctx.error(
+                "Import videos",
+                f"{count(event.failed, 'video')} could not be imported "
+                f"({event.extracted} imported, {event.skipped} already there):\n{shown}",
+            )
 
     @pyqtSlot(str)
     def _on_import_failed(self, message: str) -> None:
@@ -1796,6 +1829,8 @@ _SELECT_A_TAKE = "Select a take in the list to see its skeleton here"
 
 
 TAKES_MIN_ROWS = 8
+LISTED_FAILURES = 5
+"""Videos that failed to import named in the message (the log has them all)."""
 """Rows of the takes list always in view (the column scrolls to show them)."""
 
 

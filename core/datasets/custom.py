@@ -539,6 +539,32 @@ def row_problems(
     return problems
 
 
+def overlapped_rows(
+    intervals: Sequence[LabelInterval], problems: Mapping[int, str]
+) -> dict[int, str]:
+    """The rows a refused row (:func:`row_problems`) overlaps with another action:
+    ``{position: note}``. Only the later of two clashing rows is refused, and the
+    list marked only it (the earlier, unmarked, read as fine: a trial); either of
+    the two is the one to mend."""
+    notes: dict[int, str] = {}
+    for i in problems:
+        iv = intervals[i]
+        for j, other in enumerate(intervals):
+            if (
+                j in problems
+                or other.recording != iv.recording
+                or other.action == iv.action
+                or min(iv.end, other.end) - max(iv.start, other.start) <= SHARED_EDGE
+            ):
+                continue
+            notes.setdefault(
+                j,
+                f"overlapped by the label {iv.start:g}-{iv.end:g} s ({iv.action!r}): "
+                "training refuses the folder until one of the two is mended",
+            )
+    return notes
+
+
 def _all_row_problems(
     exc: DataFormatError,
     intervals: Sequence[LabelInterval],

@@ -303,6 +303,13 @@ def test_import_labelled_videos_from_the_panel(qtbot, settings, tmp_path):
         assert panel.actions() == {"drink": 1}
         assert "skipped" in panel.log.toPlainText()
         assert "1 imported, 0 already there, 1 failed" in panel.log.toPlainText()
+        # a failure is not a full bar saying "import done" (a trial)
+        assert panel.progress.format() == "import done: 1 failed"
+        assert len(errors) == 1 and errors[0][0] == "Import videos"
+        assert errors[0][1].startswith(
+            "1 video could not be imported (1 imported, 0 already there):\n"
+        )
+        assert "not-a-video.mp4" in errors[0][1]
         # a second import skips what is done
         panel.import_videos(videos, workers=1)
         qtbot.waitUntil(lambda: panel.import_job is None, timeout=60_000)
@@ -1342,14 +1349,22 @@ def test_the_takes_list_marks_labels_that_training_would_refuse(
         rows = {
             item.data(0, SPAN_ROLE)[:2]: item.text(0) for item in _take_items(panel)
         }
-        assert "⚠" not in rows[(0.0, 1.0)] and "⚠" not in rows[(2.0, 3.0)]
+        assert "⚠" not in rows[(2.0, 3.0)]
+        # the earlier of the two overlapping rows says so too (unmarked, it read as
+        # fine: a trial)
+        assert rows[(0.0, 1.0)].endswith(
+            "⚠ overlapped by the label 0.5-2 s ('wave'): training refuses the folder "
+            "until one of the two is mended"
+        )
         # the action's counts are what training uses (a refused label counted)
         heads = [
             (top.text(0), top.text(1))
             for i in range(panel.takes.topLevelItemCount())
             if (top := panel.takes.topLevelItem(i)) is not None
         ]
-        assert ("wave (1 take, ⚠ 2 refused)", "1.0") in heads, heads
+        # ... and that these stop it, not that it goes on without them (a trial)
+        assert ("wave (1 take, ⚠ 2 labels to mend before training)", "1.0") in heads
+        assert ("kick (1 take)", "1.0") in heads, heads
         # in time order within an action, not in the order they were made
         assert [span for span in rows if span != (0.0, 1.0)] == [
             (0.5, 2.0), (2.0, 3.0), (30.0, 60.0),
