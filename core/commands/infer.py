@@ -262,6 +262,16 @@ def _refuse_replacing_what_infer_did_not_write(path: Path) -> None:
     )
 
 
+def _is_zip(path: Path) -> bool:
+    """Whether ``path`` is a zip archive (by its content, whatever its name)."""
+    import zipfile
+
+    try:
+        return zipfile.is_zipfile(path)
+    except OSError:
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
     """Run inference; print a summary on stdout."""
     if (args.input is None) == (args.camera is None):
@@ -270,6 +280,15 @@ def run(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"no such file: {args.input}")
     if args.input is not None and args.input.is_dir():
         raise UserError(f"{args.input}: is a directory (give a video or skeleton file)")
+    if args.input is not None and _is_zip(args.input):
+        # "cannot decode this file (damaged, …)" of a sound dataset archive (a trial)
+        raise UserError(
+            f"{args.input}: a zip archive, a dataset of many clips, not one "
+            "recording: ms2l infer reads one video or one skeleton file. Open the "
+            "archive in Replay (Open zip…) to see its clips predicted one by one, "
+            f"score a model on it with ms2l eval RUN --root {args.input}, or list it "
+            f"with ms2l data info --dataset DATASET --root {args.input}"
+        )
     for option, path in (("--out", args.out), ("--json", args.json)):
         if path is not None:
             check_output_path(path, option)

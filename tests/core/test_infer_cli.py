@@ -103,6 +103,21 @@ def test_a_take_killed_before_its_first_frame(run_dir, tmp_path, capsys):
     ]
 
 
+def test_a_dataset_archive_is_sent_to_replay_and_eval(run_dir, tmp_path, capsys):
+    """NW-UCLA's all_sqe.zip read as "cannot decode this file (damaged, …)", a sound
+    archive called damaged (a trial); whatever its name."""
+    import shutil
+
+    renamed = tmp_path / "clips.bin"
+    shutil.copy(require_data("nw-ucla", "all_sqe.zip"), renamed)
+    for archive in (require_data("nw-ucla", "all_sqe.zip"), renamed):
+        assert main(["infer", str(archive), "--run", str(run_dir)]) == 2
+        err = capsys.readouterr().err
+        assert f"{archive}: a zip archive, a dataset of many clips" in err
+        assert "Replay (Open zip…)" in err and f"--root {archive}" in err
+        assert "decode" not in err
+
+
 def test_a_truncated_video_is_noted(run_dir, tmp_path, capsys):
     """Half of an AVI's bytes: OpenCV decodes what is there and stops quietly; the
     file's own frame count tells it was cut short."""
