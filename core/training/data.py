@@ -295,6 +295,17 @@ class LoadCancelled(Exception):
 _PROGRESS_SECONDS = 0.25
 
 
+def _parent_hint(cfg: DataConfig) -> str:
+    """A PKU-MMD root given as its ``skeleton`` sub-folder finds its labels in the
+    folder above but not its split files: say which folder to choose."""
+    if not cfg.dataset.startswith("pkummd") or not cfg.root:
+        return ""
+    parent = Path(cfg.root).expanduser().absolute().parent
+    if (parent / "split").is_dir():
+        return f" (choose the dataset's own folder, {parent}, which holds them)"
+    return ""
+
+
 def _split_indices(
     cfg: DataConfig,
     split: str,
@@ -305,18 +316,23 @@ def _split_indices(
     from core.datasets.custom import labels_path as custom_labels_path
     from core.datasets.splits import split_indices
 
-    splits = split_indices(
-        cfg.dataset,
-        cfg.protocol,
-        store.metas,
-        unplaced,
-        val_fraction=cfg.val_fraction,
-        seed=seed,
-        held_out=cfg.held_out,
-        labels_file=custom_labels_path(cfg.root)
-        if cfg.dataset == "custom" and cfg.root
-        else None,
-    )
+    try:
+        splits = split_indices(
+            cfg.dataset,
+            cfg.protocol,
+            store.metas,
+            unplaced,
+            val_fraction=cfg.val_fraction,
+            seed=seed,
+            held_out=cfg.held_out,
+            labels_file=custom_labels_path(cfg.root)
+            if cfg.dataset == "custom" and cfg.root
+            else None,
+        )
+    except KeyError as exc:  # the data, not the code: said, not a traceback (a trial)
+        raise ValueError(
+            f"{cfg.root}: {exc.args[0] if exc.args else exc}{_parent_hint(cfg)}"
+        ) from None
     if split not in splits:
         raise KeyError(f"unknown split {split!r}; known: {sorted(splits)}")
     idx = splits[split]

@@ -599,3 +599,30 @@ def test_a_zip_of_another_dataset_says_which_to_open_it_as(tmp_path):
     with pytest.raises(DataFormatError, match="; it holds 1 .skeleton file: open it "
                        "as ntu60 or ntu120$"):  # fmt: skip
         list(UclaReader().scan_events(ntu))
+
+
+def test_pkummd_opened_at_its_skeleton_folder_says_which_folder_to_choose(tmp_path):
+    """The Train panel showed "KeyError: …" and a traceback for a PKU-MMD root given
+    as its skeleton sub-folder (its labels found above it, its split files not): a
+    user's error, said with the folder to choose (a trial)."""
+    from core.config import make_config
+    from core.training.data import drain, load_data
+
+    src = require_data("pkummd")
+    root = tmp_path / "pkummd"
+    for sub in ("skeleton", "labels"):
+        (root / sub).mkdir(parents=True)
+        shutil.copy(src / sub / "0005-L.txt", root / sub / "0005-L.txt")
+    shutil.copytree(src / "split", root / "split")
+    cfg = make_config(
+        dataset="pkummd1",
+        root=str(root / "skeleton"),
+        data={"cache_dir": str(tmp_path / "cache")},
+    )
+    with pytest.raises(ValueError) as info:
+        drain(load_data(cfg.data, 0))
+    assert str(info.value) == (
+        f"{root / 'skeleton'}: pkummd1 xsub: sequence 0005-L is in no official split "
+        "file; PKU-MMD's split files (cross-subject.txt, cross-view.txt) must be in "
+        f"<root>/split (choose the dataset's own folder, {root}, which holds them)"
+    )
