@@ -13,6 +13,7 @@ from core.datasets.base import DataFormatError, SkeletonSequence
 from core.datasets.custom import read_recording_sequence
 from core.datasets.ntu import empty_reason, parse_skeleton, sequence_of
 from core.datasets.pkummd import read_sequence
+from core.datasets.recording import units_and_up_problem
 from core.datasets.registry import READERS, get_reader, register
 from core.datasets.scanning import read_bytes, without_bom
 from core.datasets.ucla import parse_sample
@@ -66,6 +67,18 @@ def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
     suffix = path.suffix.lower()
     if suffix == ".txt":  # a PKU-MMD sequence, or another format saved as text
         suffix = _text_format(path)
+    if suffix == ".jsonl":  # the user's recording: checked as it is read
+        return read_recording_sequence(path)
+    seq = _read_kinect_file(path, suffix)
+    problem = units_and_up_problem(seq.joints, seq.layout)
+    if problem:
+        # millimetres answered "no action (unfamiliar motion)", unsaid (a trial)
+        raise DataFormatError(path, problem)
+    return seq
+
+
+def _read_kinect_file(path: Path, suffix: str) -> SkeletonSequence:
+    """A dataset's file (NTU, NW-UCLA, PKU-MMD) by its format (see :func:`read_file`)."""
     if suffix == ".skeleton":
         raw = parse_skeleton(read_bytes(path), str(path))
         seq = sequence_of(raw, str(path))
@@ -90,8 +103,6 @@ def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
                 "numbers a line)",
                 line=1,
             ) from None
-    if suffix == ".jsonl":
-        return read_recording_sequence(path)
     hint = (
         "; a .zip holds a whole dataset: open it as one (Replay's 'Open zip…', "
         "or --root)"

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from core.datasets.base import DataFormatError, SkeletonSequence
+from core.datasets.recording import units_and_up_problem
 from core.datasets.registry import get_reader
 from core.datasets.scanning import FileDatasetReader, FileFailed, FileSkipped
 from core.fileio import atomic_path, atomic_write_text
@@ -53,7 +54,9 @@ from core.tempfiles import remove_stale
 # 3: a custom dataset's labelled interval longer than 8 s is cut into pieces of at most
 # 4 s (version 2 stored it as one clip, which set a long live window).
 # 4: a clip whose every coordinate is zero (a Kinect body of all-zero joints) is
-# skipped, not stored; sources are named by absolute path.
+# skipped, not stored; a Kinect clip not in metres (or upside down) is a bad file, and
+# so is a second file of the same NW-UCLA or NTU sample;
+# sources are named by absolute path.
 CACHE_VERSION = 4
 INDEX_NAME = "index.json"
 
@@ -427,6 +430,11 @@ def _pad_bodies(joints: np.ndarray, m: int, name: str) -> np.ndarray:
     return out
 
 
+ONE_SAMPLE_A_FILE = ("nw-ucla", "ntu60", "ntu120")
+"""Datasets whose file is one sample, named by its file: a name read twice is a
+copy."""
+
+
 def _has_a_skeleton(joints: np.ndarray) -> bool:
     """Whether any frame of a clip holds a body with a coordinate that is not zero
     (a Kinect body of all-zero joints is no skeleton)."""
@@ -456,6 +464,7 @@ def _build(
     bad: list[str] = []
     skipped: list[str] = []
     num_joints = None
+    seen: dict[str, str] = {}  # the first source of each sample name
     # The frames file is filled as the files are read; closing this generator early
     # (Cancel) leaves the block with an exception, which removes the temporary.
     with atomic_path(frames_file) as frames_tmp, open(frames_tmp, "wb") as out:
@@ -470,6 +479,18 @@ def _build(
             else:
                 skipped.extend(event.notes)
                 for seq in event.sequences:
+                    first = seen.setdefault(seq.name, seq.source)
+                    if first != seq.source and reader.name in ONE_SAMPLE_A_FILE:
+                        # the same sample twice could train and test on itself (a
+                        # trial)
+                        error = DataFormatError(
+                            seq.source,
+                            f"sample {seq.name} again: {first} is read as it; this "
+                            "copy is left out",
+                        )
+                        bad.append(str(error))
+                        yield CacheBadFile(error)
+                        continue
                     if not _has_a_skeleton(seq.joints):
                         # trained and scored as a clip, refused by Replay and infer
                         # as one with nothing to recognise (a trial)
@@ -478,6 +499,19 @@ def _build(
                             f"{seq.source}{which}: no skeleton in any of its "
                             f"{len(seq.joints)} frames (every coordinate is zero)"
                         )
+                        continue
+                    problem = (
+                        units_and_up_problem(seq.joints, seq.layout)
+                        if reader.name != "custom"  # its recordings are checked
+                        else None
+                    )
+                    if problem:
+                        # millimetres were read, trained on and answered "no
+                        # action" live, unsaid (a trial)
+                        which = f" ({seq.name})" if len(event.sequences) > 1 else ""
+                        error = DataFormatError(seq.source, f"{problem}{which}")
+                        bad.append(str(error))
+                        yield CacheBadFile(error)
                         continue
                     joints = _pad_bodies(seq.joints, info["num_bodies"], seq.name)
                     if num_joints is None:

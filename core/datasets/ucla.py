@@ -89,6 +89,15 @@ def _raise_shape_problem(frames: list[Any], source: str) -> NoReturn:
     )
 
 
+def _is_sample_name(stem: str) -> bool:
+    """Whether ``stem`` reads as an NW-UCLA sample name (``a01_s01_e00_v01``)."""
+    try:
+        parse_name(stem)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_sample(
     data: bytes, source: str, stem: str, table: ClassTable | None = None
 ) -> SkeletonSequence:
@@ -127,8 +136,12 @@ def parse_sample(
             if exc.pos >= len(text.rstrip())
             else ""
         )
+        # the column too: a sample is one line of JSON, which the line alone
+        # does not place (a trial)
         raise DataFormatError(
-            source, f"invalid JSON: {exc.msg}{cut}", line=exc.lineno
+            source,
+            f"invalid JSON: {exc.msg} at column {exc.colno}{cut}",
+            line=exc.lineno,
         ) from exc
     except RecursionError:
         raise DataFormatError(source, "invalid JSON: nested too deeply") from None
@@ -181,6 +194,15 @@ def parse_sample(
         raise DataFormatError(
             source, f"unknown action {meta['action']!r}", line=1
         ) from None
+    if name != stem and _is_sample_name(stem):
+        # two names, two labels: the file's own was read as another sample's
+        # (a copy of a06's file named a09 trained as "stand up": a trial)
+        raise DataFormatError(
+            source,
+            f"its file_name {name!r} is not its file's name ({stem}): which sample "
+            "is it? Rename the file or mend its file_name",
+            line=1,
+        )
     return SkeletonSequence(
         name=name,
         joints=joints[:, None],

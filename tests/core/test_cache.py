@@ -25,11 +25,17 @@ from core.datasets.cache import (
     store_path,
 )
 from core.datasets.ucla import UclaReader
+from core.skeleton import get_layout
 from tests.conftest import require_data
 
 
 def _write(folder, name, t, seed):
-    frames = np.random.default_rng(seed).normal(size=(t, 20, 3)).astype(np.float32)
+    """A sample of ``t`` random frames of a person upright, in metres (the reader
+    refuses a skeleton in other units or upside down)."""
+    frames = np.random.default_rng(seed).normal(scale=0.05, size=(t, 20, 3))
+    lay = get_layout("ucla20")
+    frames[:, [lay.index("ShoulderLeft"), lay.index("ShoulderRight")], 1] += 0.45
+    frames = frames.astype(np.float32)
     (folder / f"{name}.json").write_text(
         json.dumps({"file_name": name, "skeletons": frames.tolist()})
     )

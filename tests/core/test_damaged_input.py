@@ -626,3 +626,67 @@ def test_pkummd_opened_at_its_skeleton_folder_says_which_folder_to_choose(tmp_pa
         "file; PKU-MMD's split files (cross-subject.txt, cross-view.txt) must be in "
         f"<root>/split (choose the dataset's own folder, {root}, which holds them)"
     )
+
+
+def test_kinect_files_in_millimetres_are_bad_files_not_no_action(tmp_path):
+    """An NTU file and an NW-UCLA sample with coordinates x1000 were read, trained
+    on, and answered "no action (unfamiliar motion)" by infer, unsaid (a trial)."""
+    root = _ntu_copy(tmp_path / "ntu")
+    lines = (root / "S001C001P001R001A001.skeleton").read_text().splitlines()
+
+    def scaled(line: str) -> str:
+        v = line.split()
+        if len(v) != 12:
+            return line
+        return " ".join([f"{1000 * float(x):.2f}" for x in v[:3]] + v[3:])
+
+    mm = root / "S003C001P001R001A015.skeleton"
+    mm.write_text("\n".join(scaled(ln) for ln in lines) + "\n")
+    assert "millimetres or centimetres?" in _refused(mm)
+    ready = list(prepare("ntu60", root, tmp_path / "cache"))[-1]
+    assert isinstance(ready, CacheReady) and ready.num_clips == 4
+    assert [b.split(": ")[0] for b in ready.bad_files] == [str(mm)]
+    assert "coordinates must be metres" in ready.bad_files[0]
+    # NW-UCLA likewise
+    zip_path = tmp_path / "ucla.zip"
+    names = _small_ucla_zip(zip_path)
+    with zipfile.ZipFile(zip_path) as z:
+        doc = json.loads(z.read(names[0]))
+    doc["skeletons"] = (1000 * np.asarray(doc["skeletons"], dtype=float)).tolist()
+    sample = tmp_path / Path(names[0]).name
+    sample.write_text(json.dumps(doc))
+    assert "millimetres or centimetres?" in _refused(sample)
+
+
+def test_an_nw_ucla_sample_named_twice_is_said_not_read_as_another(tmp_path):
+    """A copy of a06's sample saved as a09 was read by its file_name as a06 (true
+    label "stand up" under a "throw" file name), and two files of one sample both
+    counted, on both sides of a split if they differ in view (a trial)."""
+    src = tmp_path / "src.zip"
+    names = _small_ucla_zip(src)
+    root = tmp_path / "ucla"
+    root.mkdir()
+    with zipfile.ZipFile(src) as z:
+        for name in names:
+            (root / Path(name).name).write_bytes(z.read(name))
+    first = Path(names[0]).stem  # e.g. a01_s01_e00_v01
+    data = (root / f"{first}.json").read_bytes()
+    renamed = root / f"a09{first[3:]}.json"  # another action's name, a01's content
+    renamed.write_bytes(data)
+    assert _refused(renamed).endswith(
+        f"its file_name '{first}' is not its file's name (a09{first[3:]}): which "
+        "sample is it? Rename the file or mend its file_name"
+    )
+    # a copy under a name that is no sample's reads by its file_name, as before ...
+    (root / "copy").mkdir()
+    copy = root / "copy" / f"{first} (1).json"
+    copy.write_bytes(data)
+    assert read_file(copy).name == first
+    # ... and is the same sample again: left out, the first kept
+    ready = list(prepare("nw-ucla", root, tmp_path / "cache"))[-1]
+    assert isinstance(ready, CacheReady) and ready.num_clips == len(names)
+    again = [b for b in ready.bad_files if "again" in b]
+    assert again == [
+        f"{copy}: sample {first} again: {root / (first + '.json')} is read as it; "
+        "this copy is left out"
+    ]
