@@ -1130,6 +1130,7 @@ def build_clips(
                         "action": iv.action,
                         "subject": iv.subject or rec.subject,
                         "row": iv.row,
+                        "recorded_layout": rec.layout,
                         "pieces": len(made),
                         **(
                             {"piece": f"{k + 1} of {len(made)}"}
@@ -1163,6 +1164,7 @@ def build_clips(
                                 "action": None,
                                 "subject": rec.subject,
                                 "row": None,
+                                "recorded_layout": rec.layout,
                             },  # fmt: skip
                             fps=CLIP_FPS,
                             source=str(rec.path),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -501,9 +501,12 @@ def load_data(
     hidden = np.setdiff1d(np.arange(len(train)), labelled)
     notes = [
         *notes,
-        *_layout_note(store.layout, layout, cfg.joints == "shared"),
+        *_layout_note(
+            store.layout, layout, cfg.joints == "shared", _recorded_as(store.metas)
+        ),
         *_untaught_classes(train.labels[labelled], test.labels, store),
-        *_cut_spans([store.metas[int(i)] for i in train.store_index[labelled]]),
+        # every side's: the held-out long takes went uncounted (a trial)
+        *_cut_spans(store.metas),
         *_label_notes(cfg, store.class_names),
     ]
     train.labels[hidden] = -1
@@ -623,7 +626,16 @@ def _untaught_classes(
     ]
 
 
-def _layout_note(data_layout: str, model_layout: str, shared: bool) -> list[str]:
+def _recorded_as(metas: Sequence[Mapping[str, Any]]) -> str:
+    """The layout every clip of a custom dataset was recorded in (``"mp33"`` for
+    webcam takes, stored in a Kinect layout), or ``""`` when not one or not said."""
+    layouts = {m.get("recorded_layout") for m in metas}
+    return str(layouts.pop()) if len(layouts) == 1 and None not in layouts else ""
+
+
+def _layout_note(
+    data_layout: str, model_layout: str, shared: bool, recorded: str = ""
+) -> list[str]:
     """A note when the data's skeletons are read in another layout, naming the
     joints that are left out (a Kinect v2 lab's recordings, fine-tuned from the
     NW-UCLA model, lost five joints unsaid: a trial); with ``shared`` joints the
@@ -631,6 +643,19 @@ def _layout_note(data_layout: str, model_layout: str, shared: bool) -> list[str]
     named six of the eight: a re-trial)."""
     if data_layout == model_layout:
         return []
+    rebuilt = (
+        " (its torso joints are rebuilt from the hips and shoulders, one joint "
+        "definition for webcam and Kinect)"
+        if shared
+        else ""
+    )
+    if recorded == "mp33":
+        # "the data's ntu25 skeletons" of webcam takes (a trial): MediaPipe's
+        # landmarks become the model's joints by the sensor conversion
+        return [
+            "note: the data's MediaPipe (webcam) skeletons are read in the model's "
+            f"{model_layout} layout{rebuilt}"
+        ]
     try:
         weights = conversion_matrix(data_layout, model_layout)
     except KeyError:  # no converter: reading the clips says so
@@ -654,12 +679,6 @@ def _layout_note(data_layout: str, model_layout: str, shared: bool) -> list[str]
     # and what the model is given that the data never measured (Kinect v1 data read
     # by an NTU model: six joints copied or blended from their neighbours, unsaid)
     said += [f"{', '.join(made)} made up from neighbouring joints"] if made else []
-    rebuilt = (
-        " (its torso joints are rebuilt from the hips and shoulders, one joint "
-        "definition for webcam and Kinect)"
-        if shared
-        else ""
-    )
     return [
         f"note: the data's {data_layout} skeletons are read in the model's "
         f"{model_layout} layout" + (": " + "; ".join(said) if said else "") + rebuilt

@@ -826,3 +826,40 @@ def test_a_novelty_check_refused_for_too_few_clips_names_the_run(
     assert said.startswith(f"ms2l novelty: error: {run}: ") and "too few" in said, said
     # and what the check is, not its numbers alone (jargon in the Train log: a trial)
     assert "the check, which tells motion unlike every trained action, models" in said
+
+
+def test_held_out_long_spans_are_counted_and_webcam_takes_named_as_such(
+    tmp_path, monkeypatch
+):
+    """The note counted the long spans of the training side only ("1 labelled span
+    … cut into 3 clips" where 3 were longer than 8 s, 2 held out), and called webcam
+    takes "the data's ntu25 skeletons" (the Kinect layout they are stored in: a
+    trial)."""
+    from core.datasets import read_file
+    from core.training.data import _layout_note, _recorded_as
+    from core.training.events import Log
+    from core.training.loop import run
+    from tests.conftest import require_data
+
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    seq = read_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+    long = dataclasses.replace(seq, joints=np.concatenate([seq.joints] * 3))  # 10.3 s
+    root = tmp_path / "ds"
+    for i, action in enumerate(["drink"] * 3 + ["wave"] * 3):
+        custom.import_sequence(root, f"take{i}", long, action=action)
+    cfg = teach_config(root, tmp_path / "run", epochs=1, val_fraction=0.34)
+    assert cfg.data.val_fraction > 0
+    said = [e.message for e in run(cfg) if isinstance(e, Log)]
+    assert any(m.startswith("note: 6 labelled spans longer than 8 s") for m in said), (
+        said
+    )
+    # Kinect takes are named by their layout; MediaPipe's by what they are
+    assert _recorded_as([{"recorded_layout": "ntu25"}] * 2) == "ntu25"
+    assert _recorded_as([{"recorded_layout": "mp33"}, {}]) == ""
+    assert _layout_note(
+        "ntu25", "ucla20", True, _recorded_as([{"recorded_layout": "mp33"}])
+    ) == [
+        "note: the data's MediaPipe (webcam) skeletons are read in the model's "
+        "ucla20 layout (its torso joints are rebuilt from the hips and shoulders, "
+        "one joint definition for webcam and Kinect)"
+    ]
