@@ -563,16 +563,19 @@ class TeachPanel(QWidget):
             # a bad label stops training, an unreadable take is left out: "refused"
             # for both read as "training goes on without them" (a trial)
             # (a label of no recording in the folder stops it too)
-            blocking = sum(
-                i in refused or iv.recording not in infos for i, iv in rows
-            )
+            blocking = sum(i in refused or iv.recording not in infos for i, iv in rows)
             left_out = len(rows) - len(good) - blocking
-            header = f"{action} ({takes} {noun}" + (
-                f", ⚠ {count(blocking, 'label')} to mend before training"
-                if blocking
-                else ""
-            ) + (f", ⚠ {left_out} left out" if left_out else "") + ")"
-            
+            header = (
+                f"{action} ({takes} {noun}"
+                + (
+                    f", ⚠ {count(blocking, 'label')} to mend before training"
+                    if blocking
+                    else ""
+                )
+                + (f", ⚠ {left_out} left out" if left_out else "")
+                + ")"
+            )
+
             top = QTreeWidgetItem([header, f"{seconds:.1f}", ""])
             top.setData(0, ACTION_ROLE, action)
             self.takes.addTopLevelItem(top)
@@ -636,7 +639,7 @@ class TeachPanel(QWidget):
             f"{count(len(by_action), 'action')}, "
             f"{count(len(recordings), 'recording')}"
             + f" in {self.root}"
-            + ("" if self.root.is_dir() else " (a new folder: the first take makes it)")
+            + ("" if self.root.is_dir() else f" ({self._new_folder_note()})")
         )
         self.summary.setToolTip(f"Takes per action: {counts}" if counts else "")
         # The tip once it is followed says so, on the same one line (it stayed up
@@ -652,6 +655,15 @@ class TeachPanel(QWidget):
         self.summary.setText(text)
         if selected:
             self.select_take(selected)
+
+    def _new_folder_note(self) -> str:
+        """What becomes of a dataset folder that does not exist: made by the first
+        take, or why it cannot be (a path under a file was promised as "a new
+        folder", refused only at Record: a trial)."""
+        unwritable = unwritable_folder(self.root)
+        if unwritable:
+            return f"⚠ cannot be made: {unwritable}; choose another folder"
+        return "a new folder: the first take makes it"
 
     def actions(self) -> dict[str, int]:
         """Labelled recordings per action, as the training will see them."""
@@ -1052,8 +1064,10 @@ class TeachPanel(QWidget):
         self.select_action(new)  # the merged row, in view (the list looked unchanged)
         # The shown take's timeline and the span's action say the new name (they
         # kept the old one: a trial).
-        if self.label_action.currentText() == old:
-            self.label_action.setEditText(new)
+        # So do the record box's action (Record brought the old name back: a trial).
+        for box in (self.label_action, self.action):
+            if box.currentText().strip().casefold() == old.casefold():
+                box.setEditText(new)
         if self.recording is not None:
             self._show_labels()
         # The model trained before knows the old name ("Use in Live" answered it).
@@ -1086,30 +1100,39 @@ class TeachPanel(QWidget):
 
     @pyqtSlot()
     def _on_rename_clicked(self) -> None:
+        # A name refused is asked for again with what was typed (it was lost, to be
+        # typed again from the start: a trial).
         action = self.selected_action()
         if action is not None:
-            new, ok = QInputDialog.getText(
-                self, "Rename action",
-                f"New name of {action!r} for all its labels (an existing action's "
-                "name merges the two)", text=action,
-            )  # fmt: skip
-            if ok and new.strip() and new.strip() != action:
-                self.rename_action(action, new.strip())
-            return
+            typed = action
+            while True:
+                new, ok = QInputDialog.getText(
+                    self, "Rename action",
+                    f"New name of {action!r} for all its labels (an existing action's "
+                    "name merges the two)", text=typed,
+                )  # fmt: skip
+                if not ok or not new.strip() or new.strip() == action:
+                    return
+                if self.rename_action(action, new.strip()):
+                    return
+                typed = new
         name = self.selected_take()
         if name is None:
             self.ctx.status("Select a take (or an action's row) to rename it")
             return
-        new, ok = QInputDialog.getText(
-            self,
-            "Rename take",
-            "New name (letters, digits, _ . + -; spaces become _)",
-            text=name,
-        )
-        # A take's name is its file's: spaces, refused after the typing, become _.
-        new = "_".join(new.split())
-        if ok and new and new != name:
-            self.rename_take(name, new)
+        typed = name
+        while True:
+            new, ok = QInputDialog.getText(
+                self,
+                "Rename take",
+                "New name (letters, digits, _ . + -; spaces become _)",
+                text=typed,
+            )
+            # A take's name is its file's: spaces, refused after the typing, become _.
+            new = "_".join(new.split())
+            if not ok or not new or new == name or self.rename_take(name, new):
+                return
+            typed = new
 
     @pyqtSlot()
     def _on_delete_clicked(self) -> None:
@@ -1795,6 +1818,14 @@ _PLAIN_LOG = (
         ),
         "your takes are converted to the model's skeleton ({layout}), which does not "
         "use these joints: {joints}",
+    ),
+    (
+        re.compile(
+            r"note: the data's MediaPipe \(webcam\) skeletons are read in the model's "
+            r"(?P<layout>\S+) layout"
+        ),
+        "your takes' MediaPipe landmarks are converted to the model's skeleton "
+        "({layout})",
     ),
     (
         re.compile(

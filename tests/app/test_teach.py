@@ -273,6 +273,15 @@ def test_training_needs_two_actions(qtbot, settings, tmp_path):
         assert panel.start_training() is None
         assert errors and "at least two actions" in errors[-1][1]
         assert panel.train_job is None and panel.train_button.isEnabled()
+        # a folder under a file cannot be made: said now, not only at Record (a
+        # trial)
+        a_file = tmp_path / "notes.txt"
+        a_file.write_text("x")
+        panel.set_dataset(a_file / "acts")
+        assert panel.summary.text() == (
+            f"0 actions, 0 recordings in {a_file / 'acts'} (⚠ cannot be made: "
+            f"{a_file} is not a folder; choose another folder)"
+        )
     finally:
         jobs.stop_all()
 
@@ -1080,9 +1089,12 @@ def test_training_and_renaming_speak_to_the_person_teaching(qtbot, settings, tmp
         )
         panel.takes.setCurrentItem(row)
         assert panel.selected_action() == "drop trash" and panel.recording is not None
+        panel.action.setEditText("Drop trash")  # about to record another take of it
         assert panel.rename_action("drop trash", "throw away")
         # The shown take's span says the new name (it kept the old one: a trial) ...
         assert panel.label_action.currentText() == "throw away"
+        # ... and so does the record box (Record brought the old name back: a trial)
+        assert panel.action.currentText() == "throw away"
         captions = {
             item.textItem.toPlainText()
             for item in panel.timeline._items
@@ -1107,6 +1119,27 @@ def test_training_and_renaming_speak_to_the_person_teaching(qtbot, settings, tmp
         assert "drink_slow_Maria" in {r.name for r in custom.list_recordings(root)}
         assert said[-1] == f"Renamed {take!r} to 'drink_slow_Maria'"
         assert errors == []
+        # a refused name is asked for again with what was typed (it was lost: a
+        # trial)
+        shown_again: list[str] = []
+
+        def type_a_bad_name() -> None:
+            box = QApplication.activeModalWidget()
+            assert isinstance(box, QInputDialog)
+            box.setTextValue("morning/take")
+            QTimer.singleShot(200, give_up)
+            box.accept()
+
+        def give_up() -> None:
+            box = QApplication.activeModalWidget()
+            assert isinstance(box, QInputDialog)
+            shown_again.append(box.textValue())
+            box.reject()
+
+        QTimer.singleShot(200, type_a_bad_name)
+        panel._on_rename_clicked()
+        assert shown_again == ["morning/take"]
+        assert len(errors) == 1 and "'drink_slow_Maria' was not renamed" in errors[0][1]
     finally:
         jobs.stop_all()
 
