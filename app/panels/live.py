@@ -367,7 +367,7 @@ class LivePanel(QWidget):
             # "trained on": the Window box may set another (a trial read "window
             # 3.53 s" beside a Window of 1.50 s as a contradiction)
             f"{encoder} · layout {predictor.layout} · {len(labels)} classes · trained "
-            f"on {predictor.window_seconds:.2f} s windows · device {predictor.device} · "
+            f"on {predictor.window_seconds:.2f} s windows · {_runs_on(predictor)} · "
             f"{check}\n" + ", ".join(labels)
         )
         if predictor.backend_note:
@@ -757,3 +757,11 @@ def for_display(update: LiveUpdate) -> LiveUpdate:
     frame = cv2.resize(update.frame, size, interpolation=cv2.INTER_AREA)
     points = None if update.landmarks is None else update.landmarks * scale
     return dataclasses.replace(update, frame=frame, landmarks=points)
+
+
+def _runs_on(predictor: Predictor) -> str:
+    """What runs the model: "ONNX Runtime on the CPU" or "PyTorch on cuda:0" ("device
+    onnx" named a format as a device: a trial)."""
+    if predictor.backend == "onnx":
+        return "ONNX Runtime on the CPU"
+    return f"PyTorch on {predictor.device}"

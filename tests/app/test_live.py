@@ -65,7 +65,11 @@ def test_live_on_a_video_file_shows_skeleton_predictions_and_timings(
         window = panel.predictor.window_seconds  # the model's, beside the Window box's
         assert f"trained on {window:.2f} s windows" in panel.model_info.text()
         # on a machine without CUDA the model runs from its ONNX export
-        want = "device cuda" if torch.cuda.is_available() else "device onnx"
+        want = (
+            "PyTorch on cuda"
+            if torch.cuda.is_available()
+            else "ONNX Runtime on the CPU"
+        )
         assert want in panel.model_info.text()
         assert "unfamiliar motion → no action" in panel.model_info.text()  # novelty.npz
         assert "Trained on Kinect v1" in panel.input_info.text()
