@@ -148,6 +148,7 @@ class ReplayPanel(QWidget):
         self._shown: tuple | None = None  # what was open, for a failed open to restore
         self._split_protocol = ""  # the protocol the open dataset's splits follow
         self._opening: tuple[str, Path] | None = None  # a dataset being opened
+        self._store_root: Path | None = None  # the folder or zip of the open store
         self._loading_name = ""  # the file or folder being opened
         # The model to go back to should the one chosen not load.
         self._previous_model: Path | None = None
@@ -301,6 +302,7 @@ class ReplayPanel(QWidget):
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._on_timer_timeout)
         self.dataset.currentTextChanged.connect(self._on_dataset_changed)
+        self.dataset.textActivated.connect(self._on_dataset_chosen)
         self.protocol.currentTextChanged.connect(self._on_protocol_changed)
         self.class_filter.currentIndexChanged.connect(self._on_filter_changed)
         self.split_filter.currentIndexChanged.connect(self._on_filter_changed)
@@ -555,6 +557,7 @@ class ReplayPanel(QWidget):
         self.store = store
         if self._opening is not None:
             dataset, root = self._opening
+            self._store_root = Path(root)
             self.ctx.remember("replay/root", str(root))
             self.ctx.remember("replay/dataset", dataset)
             if Path(root).is_dir():  # Open file… goes on in the folder just opened
@@ -952,6 +955,22 @@ class ReplayPanel(QWidget):
         self._set_protocols(list(PROTOCOLS.get(dataset, ())), "", True)
 
     @pyqtSlot(str)
+    def _on_dataset_chosen(self, dataset: str) -> None:
+        """Another dataset chosen while one is open: the open folder is read as that
+        one (NTU's as NTU-120 instead of NTU-60, say); if it cannot be, what is open
+        stays and so do its boxes. The boxes named the chosen dataset and its
+        protocols beside the other's clips, split by neither (a trial)."""
+        if (
+            self.store is None
+            or self._store_root is None
+            or self._loading
+            or dataset == self.store.dataset
+        ):
+            return
+        self.ctx.status(f"Opening {self._store_root.name} as {dataset}")
+        self.open_dataset(dataset, self._store_root)
+
+    @pyqtSlot(str)
     def _on_protocol_changed(self, _protocol: str) -> None:
         if self.store is not None:
             self._compute_splits()
@@ -1145,13 +1164,14 @@ class ReplayPanel(QWidget):
         name, p = best[0]
         truth = None if self.current is None else self.current.label
         verdict = ""
-        if truth is not None and self._same_classes():
+        if truth is not None and labels and self._class_label(truth) not in labels:
+            # An NTU clip under an NW-UCLA model: a confident answer, no mark, and
+            # nothing said why (a trial); an NTU-120 action under an NTU-60 model,
+            # whose classes are all the data's, was marked ✗ (another)
+            verdict = "  (its true action is none of this model's)"
+        elif truth is not None and self._same_classes():
             right = name == self._class_label(truth) and not pred.unfamiliar
             verdict = "  ✓" if right else "  ✗"
-        elif truth is not None and labels and self._class_label(truth) not in labels:
-            # An NTU clip under an NW-UCLA model: a confident answer, no mark, and
-            # nothing said why (a trial).
-            verdict = "  (its true action is none of this model's)"
         if pred.unfamiliar:  # the novelty check: no class is the answer
             self._show_predicted(f"Predicted: no action (unfamiliar motion){verdict}")
         else:
@@ -1315,7 +1335,15 @@ def _shown_value(value: object) -> str:
         return " / ".join(f"{k} {v}" for k, v in value.items())
     if isinstance(value, float):  # a span's end read "4.733333333333333" (a trial)
         return f"{value:.3f}".rstrip("0").rstrip(".")
+    if isinstance(value, list | tuple):
+        # PKU-MMD's notes read "['/work/…/labels/0006-L.txt:9: end 1700 …', …]" (a
+        # trial): each by its file's name, one after the other
+        return "; ".join(_LEADING_FOLDERS.sub("", str(v)) for v in value)
     return str(value)
+
+
+_LEADING_FOLDERS = re.compile(r"^(?:[A-Za-z]:)?[^:\s]*[/\\](?=[^/\\:]+:)")
+"""The folders before a file's name that starts a note ("/a/b/x.txt:9: …")."""
 
 
 def _empty(value: object) -> bool:

@@ -902,3 +902,80 @@ def test_the_info_line_gives_seconds_to_the_millisecond():
         "12",
     )
     assert _shown_value({"xsub": "train"}) == "xsub train"
+
+
+def test_the_info_line_gives_notes_as_text_by_their_files_name():
+    """A PKU-MMD sequence's notes read as a Python list of full paths (a trial)."""
+    from app.panels.replay import _shown_value
+
+    assert _shown_value(
+        ["/data/pku/labels/0006-L.txt:9: end 1700 clipped to the 1494 frames",
+         "C:\\pku\\labels\\0006-L.txt:3: punching/slapping other person"]
+    ) == (
+        "0006-L.txt:9: end 1700 clipped to the 1494 frames; "
+        "0006-L.txt:3: punching/slapping other person"
+    )  # fmt: skip
+
+
+def test_an_ntu120_action_under_an_ntu60_model_is_said_to_be_none_of_its(
+    qtbot, settings, tmp_path
+):
+    """Every class of an NTU-60 model is one of NTU-120's, so an A087 clip's answer
+    was marked ✗ as if the model could have been right (a trial)."""
+    import shutil
+
+    from tests.core.live_model import make_run
+
+    model = make_run(tmp_path / "ntu60-model")
+    src = require_data("ntu", "S001C001P001R001A001.skeleton")
+    late = tmp_path / "S018C001P041R001A087.skeleton"
+    shutil.copy(src, late)
+    panel, jobs = make_panel(qtbot, settings, model_dir=model)
+    try:
+        panel.dataset.setCurrentText("ntu120")
+        for path, verdicts in ((late, ("  (its true action is none of this model's)",)),
+                               (src, ("  ✓", "  ✗"))):  # fmt: skip
+            panel.open_file(path)
+            qtbot.waitUntil(
+                lambda p=path: (
+                    panel.current is not None
+                    and panel.current.name == p.stem
+                    and "%" in panel.pred_label.text()
+                ),
+                timeout=60_000,
+            )
+            assert panel.pred_label.text().endswith(verdicts), panel.pred_label.text()
+    finally:
+        jobs.stop_all()
+
+
+def test_choosing_another_dataset_reads_the_open_folder_as_it(qtbot, settings):
+    """With NTU files open, choosing another Dataset left its name and protocols
+    beside the open clips, split by neither (a trial): the folder is read as the
+    chosen dataset, or, when it cannot be, stays as it was, boxes and all."""
+    from core.datasets.splits import PROTOCOLS
+
+    folder = require_data("ntu")
+    panel, jobs = make_panel(qtbot, settings)
+    panel.model_dir = None
+    try:
+        panel.open_dataset("ntu60", folder)
+        qtbot.waitUntil(lambda: panel.store is not None, timeout=60_000)
+        panel.dataset.setCurrentText("ntu120")  # as a user's pick does ...
+        panel.dataset.textActivated.emit("ntu120")  # ... then says
+        qtbot.waitUntil(
+            lambda: panel.store is not None and panel.store.dataset == "ntu120",
+            timeout=60_000,
+        )
+        protocols = [panel.protocol.itemText(i) for i in range(panel.protocol.count())]
+        assert protocols == list(PROTOCOLS["ntu120"])
+        panel.dataset.setCurrentText("nw-ucla")
+        panel.dataset.textActivated.emit("nw-ucla")
+        qtbot.waitUntil(lambda: not panel._loading, timeout=60_000)
+        assert panel.store is not None and panel.store.dataset == "ntu120"
+        assert panel.dataset.currentText() == "ntu120"
+        protocols = [panel.protocol.itemText(i) for i in range(panel.protocol.count())]
+        assert protocols == list(PROTOCOLS["ntu120"])
+        assert "Could not open" in panel.info.text()
+    finally:
+        jobs.stop_all()
