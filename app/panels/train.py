@@ -782,7 +782,9 @@ class TrainPanel(QWidget):
             if cfg.model.preset in PRESETS
             else None
         )
-        self.hidden.setValue(0 if cfg.model.hidden == preset_hidden else cfg.model.hidden)
+        self.hidden.setValue(
+            0 if cfg.model.hidden == preset_hidden else cfg.model.hidden
+        )
         self.frames.setValue(data.frames)
         self.max_clips.setValue(data.max_clips)
         if data.label_fraction < 1:
