@@ -13,7 +13,7 @@ from core.datasets.base import DataFormatError, SkeletonSequence
 from core.datasets.custom import read_recording_sequence
 from core.datasets.ntu import empty_reason, parse_skeleton, sequence_of
 from core.datasets.pkummd import read_sequence
-from core.datasets.recording import units_and_up_problem
+from core.datasets.recording import sensor_units_problem
 from core.datasets.registry import READERS, get_reader, register
 from core.datasets.scanning import read_bytes, without_bom
 from core.datasets.ucla import parse_sample
@@ -70,7 +70,7 @@ def read_file(path: str | os.PathLike[str]) -> SkeletonSequence:
     if suffix == ".jsonl":  # the user's recording: checked as it is read
         return read_recording_sequence(path)
     seq = _read_kinect_file(path, suffix)
-    problem = units_and_up_problem(seq.joints, seq.layout)
+    problem = sensor_units_problem(seq.joints, seq.layout)
     if problem:
         # millimetres answered "no action (unfamiliar motion)", unsaid (a trial)
         raise DataFormatError(path, problem)

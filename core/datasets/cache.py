@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from core.datasets.base import DataFormatError, SkeletonSequence
-from core.datasets.recording import units_and_up_problem
+from core.datasets.recording import sensor_units_problem
 from core.datasets.registry import get_reader
 from core.datasets.scanning import FileDatasetReader, FileFailed, FileSkipped
 from core.fileio import atomic_path, atomic_write_text
@@ -501,7 +501,7 @@ def _build(
                         )
                         continue
                     problem = (
-                        units_and_up_problem(seq.joints, seq.layout)
+                        sensor_units_problem(seq.joints, seq.layout)
                         if reader.name != "custom"  # its recordings are checked
                         else None
                     )

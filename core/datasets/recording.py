@@ -671,6 +671,27 @@ def units_and_up_problem(joints: np.ndarray, layout: str) -> str | None:
     return None
 
 
+def sensor_units_problem(joints: np.ndarray, layout: str) -> str | None:
+    """:func:`units_and_up_problem` of a Kinect dataset's clip, judged on every body:
+    ``None`` when any body in view is a person in metres, upright. A sensor's false
+    detection (a chair tracked as a second body, or even as the first) is no person
+    and must not refuse the file; a file in other units has no body that passes.
+
+    Returns:
+        The first body's problem when no body passes, else ``None``.
+    """
+    first = None
+    for m in range(joints.shape[1]):
+        body = joints[:, m : m + 1]
+        if not np.any(body):
+            continue
+        problem = units_and_up_problem(body, layout)
+        if problem is None:
+            return None
+        first = first or problem
+    return first
+
+
 def main_body_first(x: np.ndarray) -> np.ndarray:
     """Bodies joined into tracks and ordered by the frames they are in, most first
     (ties keep their order).

@@ -690,3 +690,27 @@ def test_an_nw_ucla_sample_named_twice_is_said_not_read_as_another(tmp_path):
         f"{copy}: sample {first} again: {root / (first + '.json')} is read as it; "
         "this copy is left out"
     ]
+
+
+def test_one_body_unlike_a_person_does_not_refuse_the_file(tmp_path):
+    """The units check judges every body: a false detection (a chair tracked as a
+    body, here the first of two people's joints x1000) must not refuse a real person's
+    file; the file is refused only when no body is a person in metres."""
+    lines = iter(
+        require_data("ntu", "S001C003P008R002A058.skeleton").read_text().splitlines()
+    )
+    out = [next(lines)]  # the frame count
+    for _frame in range(int(out[0])):
+        bodies = next(lines)
+        out.append(bodies)
+        for b in range(int(bodies)):
+            out += [next(lines), next(lines)]  # the body's line, its joint count
+            for _joint in range(int(out[-1])):
+                v = next(lines).split()
+                if b == 0:
+                    v[:3] = [f"{1000 * float(x):.1f}" for x in v[:3]]
+                out.append(" ".join(v))
+    odd = tmp_path / "S001C003P008R002A058.skeleton"
+    odd.write_text("\n".join(out) + "\n")
+    seq = read_file(odd)
+    assert seq.num_bodies == 2 and np.abs(seq.joints).max() > 100
