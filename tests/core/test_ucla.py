@@ -98,8 +98,10 @@ def test_folder_and_zip_read_the_same(tmp_path):
     [
         ("", "empty file"),
         ('{"file_name": "a01_s01_e00_v01", "skeletons": [[[0, 0', "invalid JSON"),
-        ('{"file_name": "a01_s01_e00_v01", "skeletons": [[[0, 0, x]]]}',
-         "invalid JSON: Expecting value at column 56"),  # fmt: skip
+        (
+            '{"file_name": "a01_s01_e00_v01", "skeletons": [[[0, 0, x]]]}',
+            "invalid JSON: Expecting value at column 56",
+        ),  # fmt: skip
         ('{"file_name": "a01_s01_e00_v01"}', "no 'skeletons'"),
         ('{"file_name": "a01_s01_e00_v01", "skeletons": []}', "no frames"),
         (
