@@ -54,8 +54,8 @@ from core.tempfiles import remove_stale
 # 3: a custom dataset's labelled interval longer than 8 s is cut into pieces of at most
 # 4 s (version 2 stored it as one clip, which set a long live window).
 # 4: a clip whose every coordinate is zero (a Kinect body of all-zero joints) is
-# skipped, not stored; a Kinect clip not in metres (or upside down) is a bad file, and
-# so is a second file of the same NW-UCLA or NTU sample;
+# skipped, not stored, and so is a second file of the same NW-UCLA or NTU sample; a
+# Kinect clip not in metres (or upside down) is a bad file;
 # sources are named by absolute path.
 CACHE_VERSION = 4
 INDEX_NAME = "index.json"
@@ -435,6 +435,43 @@ ONE_SAMPLE_A_FILE = ("nw-ucla", "ntu60", "ntu120")
 copy."""
 
 
+def _left_out(
+    dataset: str, seq: SkeletonSequence, several: bool, stored: dict[str, str]
+) -> DataFormatError | str:
+    """Why a clip read from a file is not stored: a bad file's error (Kinect
+    coordinates not in metres, or upside down), a skipped item's line (no skeleton
+    at all; a copy of a sample already stored), or ``""`` to store it.
+
+    Args:
+        dataset: The reader's dataset name.
+        seq: The clip.
+        several: Its file gave several clips (named with the file then).
+        stored: The first source of each sample name stored so far.
+    """
+    which = f" ({seq.name})" if several else ""
+    if not _has_a_skeleton(seq.joints):
+        # trained and scored as a clip, refused by Replay and infer as one with
+        # nothing to recognise (a trial)
+        return (
+            f"{seq.source}{which}: no skeleton in any of its {len(seq.joints)} "
+            "frames (every coordinate is zero)"
+        )
+    # (a custom dataset's recordings are checked as they are read)
+    problem = (
+        sensor_units_problem(seq.joints, seq.layout) if dataset != "custom" else None
+    )
+    if problem:
+        # millimetres were read, trained on and answered "no action" live, unsaid
+        # (a trial)
+        return DataFormatError(seq.source, f"{problem}{which}")
+    first = stored.get(seq.name)
+    if first is not None and dataset in ONE_SAMPLE_A_FILE:
+        # the same sample twice could train and test on itself (a trial); a copy,
+        # not a bad file (NTU-60 beside NTU-120's first part is 56 880 of them)
+        return f"{seq.source}: a copy of sample {seq.name}, already read from {first}"
+    return ""
+
+
 def _has_a_skeleton(joints: np.ndarray) -> bool:
     """Whether any frame of a clip holds a body with a coordinate that is not zero
     (a Kinect body of all-zero joints is no skeleton)."""
@@ -464,7 +501,7 @@ def _build(
     bad: list[str] = []
     skipped: list[str] = []
     num_joints = None
-    seen: dict[str, str] = {}  # the first source of each sample name
+    seen: dict[str, str] = {}  # the source of each sample name stored
     # The frames file is filled as the files are read; closing this generator early
     # (Cancel) leaves the block with an exception, which removes the temporary.
     with atomic_path(frames_file) as frames_tmp, open(frames_tmp, "wb") as out:
@@ -479,40 +516,15 @@ def _build(
             else:
                 skipped.extend(event.notes)
                 for seq in event.sequences:
-                    first = seen.setdefault(seq.name, seq.source)
-                    if first != seq.source and reader.name in ONE_SAMPLE_A_FILE:
-                        # the same sample twice could train and test on itself (a
-                        # trial)
-                        error = DataFormatError(
-                            seq.source,
-                            f"sample {seq.name} again: {first} is read as it; this "
-                            "copy is left out",
-                        )
-                        bad.append(str(error))
-                        yield CacheBadFile(error)
+                    why = _left_out(reader.name, seq, len(event.sequences) > 1, seen)
+                    if isinstance(why, DataFormatError):
+                        bad.append(str(why))
+                        yield CacheBadFile(why)
                         continue
-                    if not _has_a_skeleton(seq.joints):
-                        # trained and scored as a clip, refused by Replay and infer
-                        # as one with nothing to recognise (a trial)
-                        which = f" ({seq.name})" if len(event.sequences) > 1 else ""
-                        skipped.append(
-                            f"{seq.source}{which}: no skeleton in any of its "
-                            f"{len(seq.joints)} frames (every coordinate is zero)"
-                        )
+                    if why:
+                        skipped.append(why)
                         continue
-                    problem = (
-                        sensor_units_problem(seq.joints, seq.layout)
-                        if reader.name != "custom"  # its recordings are checked
-                        else None
-                    )
-                    if problem:
-                        # millimetres were read, trained on and answered "no
-                        # action" live, unsaid (a trial)
-                        which = f" ({seq.name})" if len(event.sequences) > 1 else ""
-                        error = DataFormatError(seq.source, f"{problem}{which}")
-                        bad.append(str(error))
-                        yield CacheBadFile(error)
-                        continue
+                    seen[seq.name] = seq.source
                     joints = _pad_bodies(seq.joints, info["num_bodies"], seq.name)
                     if num_joints is None:
                         num_joints = joints.shape[2]

@@ -685,11 +685,20 @@ def test_an_nw_ucla_sample_named_twice_is_said_not_read_as_another(tmp_path):
     # ... and is the same sample again: left out, the first kept
     ready = list(prepare("nw-ucla", root, tmp_path / "cache"))[-1]
     assert isinstance(ready, CacheReady) and ready.num_clips == len(names)
-    again = [b for b in ready.bad_files if "again" in b]
-    assert again == [
-        f"{copy}: sample {first} again: {root / (first + '.json')} is read as it; "
-        "this copy is left out"
+    assert [s for s in ready.skipped if "copy" in s] == [
+        f"{copy}: a copy of sample {first}, already read from "
+        f"{root / (first + '.json')}"
     ]
+    # a copy is one of a sample stored: the first file refused (in millimetres),
+    # the good copy is read, not said to be a copy of it (a review)
+    doc = json.loads(data)
+    doc["skeletons"] = (1000 * np.asarray(doc["skeletons"], dtype=float)).tolist()
+    (root / f"{first}.json").write_text(json.dumps(doc))
+    ready = list(prepare("nw-ucla", root, tmp_path / "cache"))[-1]
+    assert isinstance(ready, CacheReady) and ready.num_clips == len(names)
+    assert not [s for s in ready.skipped if "copy" in s]
+    refused = [b for b in ready.bad_files if b.startswith(f"{root / first}.json: ")]
+    assert len(refused) == 1 and "coordinates must be metres" in refused[0]
 
 
 def test_one_body_unlike_a_person_does_not_refuse_the_file(tmp_path):
