@@ -164,17 +164,28 @@ class SourcePicker(QWidget):
     def _load_mirrored(self) -> None:
         key = self._mirrored_key()
         saved = self.ctx.recall(key) if key is not None else ""
+        # a tick waiting for a video is the video's chosen next, saved answer or
+        # not, and never a camera's (the camera search ending on Camera 0 took it,
+        # and a video with its own answer passed it on to the next: a review)
+        video = self._choosing_a_video()
+        pending = self._pending_mirror if video else None
+        chosen = key is not None and self._source_exists()  # not a path half typed
+        if video and chosen:
+            self._pending_mirror = None
         if saved:
             checked = saved == "true"
-        elif self._pending_mirror is not None:
-            checked = self._pending_mirror
-            if key is not None and self._source_exists():  # not a path half typed
+        elif pending is not None:
+            checked = pending
+            if chosen:
                 self.ctx.remember(key, "true" if checked else "false")
-                self._pending_mirror = None
         else:
             checked = False
         with QSignalBlocker(self.mirrored):
             self.mirrored.setChecked(checked)
+
+    def _choosing_a_video(self) -> bool:
+        """The Video file item is selected."""
+        return self.source.currentText() == VIDEO_ITEM
 
     def _source_exists(self) -> bool:
         """A camera, or a video path naming an existing file."""

@@ -836,5 +836,19 @@ def test_mirrored_ticked_before_a_video_is_chosen_is_the_chosen_videos(
         assert fresh.mirrored.isChecked()
         picker.set_video(tmp_path / "other.mp4")  # another video: its own answer
         assert not picker.mirrored.isChecked()
+        # a tick waiting for a video goes to the one chosen next, even one with an
+        # answer of its own, and not on to a later one (a review)
+        known, later = tmp_path / "known.mp4", tmp_path / "later.mp4"
+        for path in (known, later):
+            path.write_bytes(b"x")
+        picker.set_video(known)
+        picker.mirrored.setChecked(True)
+        picker.mirrored.setChecked(False)  # its answer: not mirrored
+        picker.video_path.setText("")
+        picker.mirrored.setChecked(True)
+        picker.set_video(known)
+        assert not picker.mirrored.isChecked()
+        picker.set_video(later)
+        assert not picker.mirrored.isChecked()
     finally:
         jobs.stop_all()
