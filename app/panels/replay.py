@@ -960,12 +960,26 @@ class ReplayPanel(QWidget):
         one (NTU's as NTU-120 instead of NTU-60, say); if it cannot be, what is open
         stays and so do its boxes. The boxes named the chosen dataset and its
         protocols beside the other's clips, split by neither (a trial)."""
-        if (
-            self.store is None
-            or self._store_root is None
-            or self._loading
-            or dataset == self.store.dataset
-        ):
+        if self._loading:
+            # an open in progress keeps its dataset: the box said the pick beside
+            # its clips, split by neither (a review)
+            opening = self._opening[0] if self._opening else None
+            opening = opening or (self.store.dataset if self.store else None)
+            if opening and opening != dataset:
+                with QSignalBlocker(self.dataset):
+                    self.dataset.setCurrentText(opening)
+                self._on_dataset_changed(opening)
+                self.ctx.status("Opening data: choose the dataset once it is open")
+            return
+        if self.store is None:
+            if self.sequences:  # a file is shown: the pick is for the next open
+                self._set_protocols([_NO_PROTOCOL], _NO_PROTOCOL, False)
+                self.ctx.status(
+                    f"Open folder… and Open zip… read as {dataset}; the file shown "
+                    "keeps its own"
+                )
+            return
+        if self._store_root is None or dataset == self.store.dataset:
             return
         self.ctx.status(f"Opening {self._store_root.name} as {dataset}")
         self.open_dataset(dataset, self._store_root)
@@ -1342,7 +1356,7 @@ def _shown_value(value: object) -> str:
     return str(value)
 
 
-_LEADING_FOLDERS = re.compile(r"^(?:[A-Za-z]:)?[^:\s]*[/\\](?=[^/\\:]+:)")
+_LEADING_FOLDERS = re.compile(r"^(?:[A-Za-z]:[/\\]|/)[^:]*[/\\](?=[^/\\:]+:)")
 """The folders before a file's name that starts a note ("/a/b/x.txt:9: …")."""
 
 

@@ -910,10 +910,13 @@ def test_the_info_line_gives_notes_as_text_by_their_files_name():
 
     assert _shown_value(
         ["/data/pku/labels/0006-L.txt:9: end 1700 clipped to the 1494 frames",
-         "C:\\pku\\labels\\0006-L.txt:3: punching/slapping other person"]
+         "C:\\pku\\labels\\0006-L.txt:3: punching/slapping other person",
+         "/home/me/My Data/pku/0006-L.txt:4: x",  # folders with spaces (a review)
+         "punching/slapping other person: no clip"]  # no path: kept whole
     ) == (
         "0006-L.txt:9: end 1700 clipped to the 1494 frames; "
-        "0006-L.txt:3: punching/slapping other person"
+        "0006-L.txt:3: punching/slapping other person; 0006-L.txt:4: x; "
+        "punching/slapping other person: no clip"
     )  # fmt: skip
 
 
@@ -977,5 +980,20 @@ def test_choosing_another_dataset_reads_the_open_folder_as_it(qtbot, settings):
         protocols = [panel.protocol.itemText(i) for i in range(panel.protocol.count())]
         assert protocols == list(PROTOCOLS["ntu120"])
         assert "Could not open" in panel.info.text()
+        # a pick while an open is in progress: the box keeps what is being opened
+        panel.open_dataset("ntu60", folder)
+        panel.dataset.setCurrentText("nw-ucla")
+        panel.dataset.textActivated.emit("nw-ucla")
+        assert panel.dataset.currentText() == "ntu60"
+        qtbot.waitUntil(
+            lambda: panel.store is not None and panel.store.dataset == "ntu60",
+            timeout=60_000,
+        )
+        # a file shown: the pick is for the next open, no protocol beside its clip
+        panel.open_file(folder / "S001C001P001R001A001.skeleton")
+        qtbot.waitUntil(lambda: panel.store is None and not panel._loading)
+        panel.dataset.setCurrentText("nw-ucla")
+        panel.dataset.textActivated.emit("nw-ucla")
+        assert not panel.protocol.isEnabled() and panel.protocol.count() == 1
     finally:
         jobs.stop_all()
