@@ -262,6 +262,38 @@ def _refuse_replacing_what_infer_did_not_write(path: Path) -> None:
     )
 
 
+def _zip_input_problem(path: Path) -> str:
+    """What a zip given as the input is, and where it goes: a dataset archive
+    ("cannot decode this file (damaged, …)" of a sound one: a trial) or another
+    zip (a model's weights.pt, given in --run's place, is one: a review)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        names = []
+    clips = [
+        n for n in names
+        if n.lower().endswith((".skeleton", ".json", ".txt"))
+        and not n.startswith("__MACOSX/")
+    ]  # fmt: skip
+    if clips:
+        return (
+            f"{path}: a zip archive of {count(len(clips), 'file')} of skeletons, a "
+            "dataset, not one recording: ms2l infer reads one video or one skeleton "
+            "file. Open the archive in Replay (Open zip…) to see its clips predicted "
+            f"one by one, score a model on it with ms2l eval RUN --root {path}, or "
+            f"list it with ms2l data info --dataset DATASET --root {path}"
+        )
+    model = (
+        " (a model's file? --run takes the model's run folder)"
+        if path.suffix.lower() in (".pt", ".pth", ".npz")
+        else ""
+    )
+    return f"{path}: a zip archive, not a video or a skeleton file{model}"
+
+
 def _is_zip(path: Path) -> bool:
     """Whether ``path`` is a zip archive (by its content, whatever its name)."""
     import zipfile
@@ -281,14 +313,7 @@ def run(args: argparse.Namespace) -> int:
     if args.input is not None and args.input.is_dir():
         raise UserError(f"{args.input}: is a directory (give a video or skeleton file)")
     if args.input is not None and _is_zip(args.input):
-        # "cannot decode this file (damaged, …)" of a sound dataset archive (a trial)
-        raise UserError(
-            f"{args.input}: a zip archive, a dataset of many clips, not one "
-            "recording: ms2l infer reads one video or one skeleton file. Open the "
-            "archive in Replay (Open zip…) to see its clips predicted one by one, "
-            f"score a model on it with ms2l eval RUN --root {args.input}, or list it "
-            f"with ms2l data info --dataset DATASET --root {args.input}"
-        )
+        raise UserError(_zip_input_problem(args.input))
     for option, path in (("--out", args.out), ("--json", args.json)):
         if path is not None:
             check_output_path(path, option)

@@ -113,9 +113,16 @@ def test_a_dataset_archive_is_sent_to_replay_and_eval(run_dir, tmp_path, capsys)
     for archive in (require_data("nw-ucla", "all_sqe.zip"), renamed):
         assert main(["infer", str(archive), "--run", str(run_dir)]) == 2
         err = capsys.readouterr().err
-        assert f"{archive}: a zip archive, a dataset of many clips" in err
+        assert f"{archive}: a zip archive of 1484 files of skeletons, a dataset" in err
         assert "Replay (Open zip…)" in err and f"--root {archive}" in err
         assert "decode" not in err
+    # a model's weights (a zip too) given in --run's place is not called a dataset
+    weights = run_dir / "weights.pt"
+    assert main(["infer", str(weights), "--run", str(run_dir)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"ms2l infer: error: {weights}: a zip archive, not a video or a skeleton file "
+        "(a model's file? --run takes the model's run folder)"
+    )
 
 
 def test_a_truncated_video_is_noted(run_dir, tmp_path, capsys):
