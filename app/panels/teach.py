@@ -554,7 +554,7 @@ class TeachPanel(QWidget):
             # millimetre take counted as a take: a trial)
             good = [
                 iv for i, iv in rows
-                if i not in refused
+                if i not in refused and i not in clashing
                 and (info := infos.get(iv.recording)) is not None and not info.error
             ]  # fmt: skip
             seconds = sum(iv.duration for iv in good)
@@ -562,8 +562,12 @@ class TeachPanel(QWidget):
             noun = "take" if takes == 1 else "takes"
             # a bad label stops training, an unreadable take is left out: "refused"
             # for both read as "training goes on without them" (a trial)
-            # (a label of no recording in the folder stops it too)
-            blocking = sum(i in refused or iv.recording not in infos for i, iv in rows)
+            # (a label of no recording in the folder stops it too, and either of
+            # two labels that clash is the one to mend)
+            blocking = sum(
+                i in refused or i in clashing or iv.recording not in infos
+                for i, iv in rows
+            )
             left_out = len(rows) - len(good) - blocking
             header = (
                 f"{action} ({takes} {noun}"
@@ -585,8 +589,10 @@ class TeachPanel(QWidget):
                 info = infos.get(iv.recording)
                 frames = "" if info is None else str(_span_frames(info, iv))
                 span = f"{iv.start:.1f}–{iv.end:.1f} s"
+                # the take's note and the label's problem both (the take's hid
+                # the label's: a review)
                 problem = refused.get(i) or clashing.get(i)
-                note = take_note(info) or (f"  ⚠ {problem}" if problem else "")
+                note = take_note(info) + (f"  ⚠ {problem}" if problem else "")
                 item = QTreeWidgetItem(
                     [f"{iv.recording}  [{span}]{note}",
                      f"{iv.duration:.1f}", frames]
@@ -1860,9 +1866,9 @@ _SELECT_A_TAKE = "Select a take in the list to see its skeleton here"
 
 
 TAKES_MIN_ROWS = 8
+"""Rows of the takes list always in view (the column scrolls to show them)."""
 LISTED_FAILURES = 5
 """Videos that failed to import named in the message (the log has them all)."""
-"""Rows of the takes list always in view (the column scrolls to show them)."""
 
 
 def plain_log(message: str) -> str:
