@@ -134,7 +134,9 @@ def _labelled_clips(
     notes for a reader of the figure (:func:`_missing_held_out`)."""
     cfg = predictor.config
     data_cfg = dataclasses.replace(_data_config(cfg.data, data_root), max_clips=0)
-    notes = _other_root(cfg.data, data_cfg) if data_root is None else ()
+    # (a shipped model's data is wherever $MS2L_DATA says: nothing to warn of)
+    shipped = runs.in_shipped_folder(predictor.run_dir)
+    notes = _other_root(cfg.data, data_cfg) if data_root is None and not shipped else ()
     store = open_dataset_store(data_cfg)
     # The run's seed: a custom dataset's validation split is drawn with it.
     clips = load_split(

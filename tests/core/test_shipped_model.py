@@ -119,3 +119,22 @@ def test_shipped_onnx_file_answers_as_torch_on_real_clips(folder, ucla_clips):
             param.zero_()
     np.testing.assert_allclose(onnx_p.predict_proba(clips), expected, atol=1e-4)
     assert expected.argmax(1).tolist() == [s.label for s in ucla_clips[:4]]
+
+
+def test_a_shipped_model_scored_on_ms2l_data_has_no_note_of_another_folder(
+    tmp_path, monkeypatch
+):
+    """A checkout without ../shared beside it finds the shipped model's data through
+    $MS2L_DATA: that is where its data is, not "another folder than the run's" (a
+    review: the note would have gone into the checkpoint's eval.json)."""
+    import core.evaluation
+    import core.training.data
+
+    zip_path = require_data("nw-ucla", "all_sqe.zip")
+    for module in (core.evaluation, core.training.data):
+        monkeypatch.setattr(module, "REPO_DIR", tmp_path / "elsewhere" / "repo")
+    monkeypatch.setenv("MS2L_DATA", str(zip_path.parent.parent))
+    monkeypatch.chdir(tmp_path)  # nor ../shared from here
+    result = evaluate_run(SHIPPED, split="test", device="cpu")
+    assert result.num_clips == 464
+    assert not [n for n in result.notes if "not found" in n], result.notes
