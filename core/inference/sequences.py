@@ -30,6 +30,7 @@ from core.live.recogniser import (
     Prediction,
     RealtimeRecognizer,
     flat_rows,
+    has_novelty_check,
     make_prediction,
     smooth,
 )
@@ -105,6 +106,7 @@ class SequencePrediction:
             the recogniser had no prediction (window filling, or emptied by a gap).
         fresh: ``(n,)`` bool, a classifier output arrived at this frame.
         window_fill: ``(n,)`` float32, covered share of the window.
+        novelty: The model has a novelty check (flat rows are "unfamiliar").
     """
 
     labels: tuple[str, ...]
@@ -113,6 +115,7 @@ class SequencePrediction:
     probabilities: np.ndarray
     fresh: np.ndarray
     window_fill: np.ndarray
+    novelty: bool = True
 
     def __len__(self) -> int:
         return len(self.probabilities)
@@ -158,6 +161,7 @@ class SequencePrediction:
             self.settings,
             fresh=bool(self.fresh[t]),
             window_fill=float(self.window_fill[t]),
+            novelty=self.novelty,
         )
 
 
@@ -253,6 +257,7 @@ def predict_sequence(
         probabilities=probabilities,
         fresh=due >= 0,
         window_fill=fill,
+        novelty=has_novelty_check(predictor),
     )
 
 
@@ -264,16 +269,19 @@ class ClipPrediction:
         probabilities: ``(K,)`` class probabilities of the whole clip.
         sequence: Per-frame states of the streaming recogniser (continuous sequences),
             or ``None``.
+        novelty: The model has a novelty check (see :attr:`unfamiliar`).
     """
 
     probabilities: np.ndarray
     sequence: SequencePrediction | None = None
+    novelty: bool = True
 
     @property
     def unfamiliar(self) -> bool:
         """The model's novelty check found the whole clip unlike its training clips
-        (its probabilities were flattened: no class is the answer)."""
-        return bool(flat_rows(self.probabilities))
+        (its probabilities were flattened: no class is the answer); never for a
+        model without one."""
+        return self.novelty and bool(flat_rows(self.probabilities))
 
     @property
     def intervals(self) -> tuple[tuple[int, int, int], ...]:
@@ -326,10 +334,13 @@ def predict_clip(
     whole = np.asarray(predictor.predict_proba([x])[0])
     if continuous is None:
         continuous = "intervals" in seq.meta
+    novelty = has_novelty_check(predictor)
     if not continuous:
-        return ClipPrediction(whole)
+        return ClipPrediction(whole, novelty=novelty)
     return ClipPrediction(
-        whole, predict_sequence(predictor, x, seq.fps, settings, stop, progress)
+        whole,
+        predict_sequence(predictor, x, seq.fps, settings, stop, progress),
+        novelty=novelty,
     )
 
 

@@ -173,6 +173,13 @@ class Prediction:
 FLAT_SPREAD = 0.2
 
 
+def has_novelty_check(predictor: object) -> bool:
+    """Whether a model flattens the probabilities of motion unlike its training
+    clips (:mod:`core.inference.novelty`); a model without the attribute is taken to
+    have one, as flat answers are then all there is to go by."""
+    return getattr(predictor, "novelty", True) is not None
+
+
 def flat_rows(probs: np.ndarray) -> np.ndarray:
     """``(W,)`` bool: which rows of ``(W, K)`` probabilities are (nearly) flat, spread
     below :data:`FLAT_SPREAD` ``/ K`` -- no class is the answer (never for ``K = 1``)."""
@@ -213,6 +220,7 @@ def make_prediction(
     fresh: bool = False,
     window_fill: float = 0.0,
     predict_ms: float = math.nan,
+    novelty: bool = True,
 ) -> Prediction:
     """The recogniser state for smoothed probabilities: top-k and thresholded action.
 
@@ -223,6 +231,9 @@ def make_prediction(
         fresh: Whether a classifier output arrived with this frame.
         window_fill: Covered share of the window.
         predict_ms: Latency of the classifier run that arrived.
+        novelty: The model has a novelty check, so flat probabilities are its
+            "unfamiliar motion"; without one they are only a model unsure among its
+            classes ("no action", not "unfamiliar": a trial of a model of 3 clips).
 
     Returns:
         The state.
@@ -239,7 +250,7 @@ def make_prediction(
         fresh=fresh,
         window_fill=window_fill,
         predict_ms=predict_ms,
-        unfamiliar=flat,
+        unfamiliar=flat and novelty,
     )
 
 
@@ -382,8 +393,9 @@ class RealtimeRecognizer:
 
     def _state(self, fresh: bool, predict_ms: float) -> Prediction:
         return make_prediction(
-            self._probs, self.labels, self.settings, fresh, self.window.fill, predict_ms
-        )
+            self._probs, self.labels, self.settings, fresh, self.window.fill,
+            predict_ms, has_novelty_check(self.predictor),
+        )  # fmt: skip
 
     def _absorb(self, probs: np.ndarray) -> None:
         self._probs = smooth(self._probs, probs, self.settings.smoothing)

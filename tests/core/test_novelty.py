@@ -3,6 +3,7 @@ shipped model's check keeping Kinect test clips and flagging a webcam tai chi fo
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -190,3 +191,26 @@ def test_shipped_check_keeps_kinect_test_clips_and_flags_a_webcam_tai_chi(tmp_pa
     assert (
         unfamiliar["with"] >= 0.5 * shown["with"][None] and unfamiliar["without"] == 0
     )
+
+
+def test_a_model_without_a_novelty_check_is_unsure_not_unfamiliar(tmp_path):
+    """A model of three taught clips (too few for a check) answered "no action
+    (unfamiliar motion) … (its novelty check)" when its three classes were close
+    (a trial): flat probabilities are "no action" then, not unfamiliar, in the
+    live state, a sequence's states and the whole-clip answer."""
+    from core.datasets import read_file
+    from core.inference.sequences import predict_clip
+    from tests.core.live_model import make_run
+
+    labels = ["a", "b", "c"]
+    near = np.array([0.342, 0.340, 0.318])
+    bare = make_prediction(near, labels, LiveSettings(), novelty=False)
+    assert bare.action is None and not bare.unfamiliar and bare.shown == "no action"
+    predictor = Predictor.from_run(make_run(tmp_path / "run"), device="cpu")
+    assert predictor.novelty is None
+    seq = read_file(require_data("ntu", "S001C001P001R001A001.skeleton"))
+    result = predict_clip(predictor, seq, continuous=True)
+    assert not result.novelty and not result.sequence.novelty
+    flat = dataclasses.replace(result, probabilities=np.full(60, 1 / 60))
+    assert not flat.unfamiliar  # (a model with a check: unfamiliar)
+    assert dataclasses.replace(flat, novelty=True).unfamiliar
