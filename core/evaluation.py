@@ -594,6 +594,41 @@ def eval_paths(
     }
 
 
+def _report_tag(result: EvalResult | FusedResult) -> str | None:
+    """The tag of a result's file names (:func:`eval_paths`): a fusion's."""
+    if not isinstance(result, FusedResult):
+        return None
+    split = result.fused.split
+    return "fused" + ("" if split == "test" else f"-{split}")
+
+
+def replaced_report(
+    folder: str | os.PathLike[str], result: EvalResult | FusedResult
+) -> str:
+    """The models whose evaluation in ``folder`` writing ``result`` there would
+    replace (``""``: none, or the same ones): a second shipped model's export went
+    over the first's, unsaid (a trial)."""
+    split = (result.fused if isinstance(result, FusedResult) else result).split
+    path = eval_paths(folder, split, _report_tag(result))["json"]
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    if not isinstance(doc, dict):
+        return ""
+    members = doc.get("members")
+    theirs = (
+        [str(m.get("run_dir", "")) for m in members if isinstance(m, dict)]
+        if isinstance(members, list)
+        else [str(doc.get("run_dir", ""))]
+    )
+    scored = result.members if isinstance(result, FusedResult) else [result]
+    mine = [str(m.run_dir) for m in scored]
+    if sorted(theirs) == sorted(mine):
+        return ""
+    return " + ".join(Path(t).name or "another model" for t in theirs)
+
+
 def save_eval(
     result: EvalResult | FusedResult, run_dir: str | os.PathLike[str] | None = None
 ) -> dict[str, Path]:
@@ -628,13 +663,12 @@ def save_eval(
                 "were not written; evaluate it again"
             )
     doc = result.to_dict()
-    tag = None
+    tag = _report_tag(result)
     title = ""
     if isinstance(result, FusedResult):
         names = " + ".join(Path(m.run_dir).name for m in result.members)
         title = f"fusion of {len(result.members)} runs ({names})"
         result = result.fused
-        tag = "fused" + ("" if result.split == "test" else f"-{result.split}")
     out = Path(run_dir) if run_dir is not None else result.run_dir
     paths = eval_paths(out, result.split, tag)
     # temporaries a killed evaluation left for these files (only theirs: the folder

@@ -13,6 +13,7 @@ PNG) into a folder the user picks.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,7 @@ from PyQt6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -378,6 +380,12 @@ class EvaluatePanel(QWidget):
             )
         )
 
+    def _evaluated(self) -> list[Path]:
+        """The run folders the shown result scored."""
+        if self.fused is not None:
+            return [m.run_dir for m in self.fused.members]
+        return [] if self.result is None else [self.result.run_dir]
+
     def export(self, folder: Path) -> list[Path]:
         """Write the current result's PNG, CSV and JSON into ``folder`` (a fusion's as
         ``eval-fused.json``, ``confusion-fused.*``, listing the fused runs).
@@ -389,12 +397,7 @@ class EvaluatePanel(QWidget):
 
         result = self.fused if self.fused is not None else self.result
         assert result is not None
-        evaluated = (
-            [m.run_dir for m in self.fused.members]
-            if self.fused is not None
-            else [result.run_dir]
-        )
-        problem = report_folder_problem(folder, evaluated)
+        problem = report_folder_problem(folder, self._evaluated())
         if problem:
             raise ValueError(f"{folder}: {problem}")
         try:
@@ -460,16 +463,42 @@ class EvaluatePanel(QWidget):
     def _on_export_clicked(self) -> None:
         if self.result is None:
             return
+        from core.evaluation import replaced_report, report_folder_problem
+
         start = default_runs_dir()
+        made = None
         if self.result_run is not None:
             start = default_report_folder(self.result_run)
+            # made now, so that the dialog proposes it (it proposed its parent, the
+            # runs folder, and a shipped model's files went in loose: a trial)
+            if not start.exists():
+                try:
+                    start.mkdir(parents=True)
+                    made = start
+                except OSError:
+                    pass
         while not start.is_dir() and start != start.parent:
-            start = start.parent  # a report folder not made yet: its parent
+            start = start.parent  # a report folder that cannot be made: its parent
         folder = QFileDialog.getExistingDirectory(
             self, "Export into folder", str(start)
         )
+        if made is not None and (not folder or Path(folder) != made):
+            with contextlib.suppress(OSError):
+                made.rmdir()  # not chosen, still empty: not left behind
         if not folder:
             return
+        # (a folder refused anyway is said so first, by export)
+        refused = report_folder_problem(folder, self._evaluated())
+        other = "" if refused else replaced_report(folder, self.fused or self.result)
+        if other:
+            answer = QMessageBox.question(
+                self,
+                "Export",
+                f"{folder} holds the evaluation of {other}: replace it with this "
+                "one's?",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
         try:
             written = self.export(Path(folder))
         except (OSError, ValueError) as exc:

@@ -282,6 +282,25 @@ def test_export_never_replaces_another_runs_evaluation_or_a_shipped_model(
         assert asked[-1] == str(tiny_run)  # the dialog starts where reports go
         doc = json.loads((tiny_run / "eval.json").read_text())
         assert doc["run_dir"] == str(tiny_run) and len(errors) == 3
+        # a plain folder holding another model's evaluation: asked first (a second
+        # shipped model's export went over the first's, unsaid: a trial)
+        from PyQt6.QtWidgets import QMessageBox
+
+        reports = tmp_path / "reports"
+        reports.mkdir()
+        (reports / "eval.json").write_text('{"run_dir": "/runs/gcn-model"}')
+        questions: list[str] = []
+        for answer in (QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes):
+            monkeypatch.setattr(
+                QMessageBox,
+                "question",
+                lambda parent, title, text, a=answer: questions.append(text) or a,
+            )
+            choose(reports)
+            panel.export_button.click()
+        assert len(questions) == 2 and "the evaluation of gcn-model" in questions[0]
+        doc = json.loads((reports / "eval.json").read_text())
+        assert doc["run_dir"] == str(tiny_run)  # replaced once the user said yes
     finally:
         jobs.stop_all()
 
@@ -453,5 +472,44 @@ def test_the_split_of_the_run_shown_at_start_is_named_for_it(
         assert panel.split.currentText() == "validation"
         panel.refresh_runs()
         assert panel.split.currentText() == "validation"
+    finally:
+        jobs.stop_all()
+
+
+def test_a_shipped_models_export_is_proposed_its_own_folder(
+    qtbot, settings, tmp_path, monkeypatch
+):
+    """Export proposed the runs folder itself for a shipped model (its report folder
+    was not made yet, so its parent), and the files went in loose (a trial): the
+    folder is made to be proposed, and removed again when another is chosen."""
+    from PyQt6.QtWidgets import QFileDialog
+
+    from core.runs import shipped_model_dir
+
+    runs_dir = tmp_path / "my-runs"
+    monkeypatch.setenv("MS2L_RUNS", str(runs_dir))
+    shipped = shipped_model_dir()
+    assert shipped is not None
+    ctx, jobs, errors = make_context(settings)
+    panel = EvaluatePanel(ctx)
+    qtbot.addWidget(panel)
+    asked: list[str] = []
+    try:
+        panel.add_run(shipped)
+        with qtbot.waitSignal(panel.evaluated, timeout=120_000):
+            panel.evaluate_button.click()
+        qtbot.waitUntil(lambda: panel.evaluate_button.isEnabled(), timeout=5000)
+        for chosen in ("", str(runs_dir / f"eval-{shipped.name}")):
+            monkeypatch.setattr(
+                QFileDialog,
+                "getExistingDirectory",
+                lambda parent, caption, start, c=chosen: asked.append(start) or c,
+            )
+            panel.export_button.click()
+            if not chosen:  # cancelled: nothing left behind
+                assert not (runs_dir / f"eval-{shipped.name}").exists()
+        assert asked == [str(runs_dir / f"eval-{shipped.name}")] * 2
+        assert (runs_dir / f"eval-{shipped.name}" / "eval.json").is_file()
+        assert not (runs_dir / "eval.json").exists() and errors == []
     finally:
         jobs.stop_all()

@@ -485,3 +485,21 @@ def test_a_run_whose_data_folder_is_gone_is_scored_on_the_shared_copy_with_a_not
     # given with --root: the user's choice, nothing to say
     given = evaluate_run(tmp_path / "r", data_root=whole, device="cpu")
     assert not any("not found" in n for n in given.notes)
+
+
+def test_exporting_over_another_models_evaluation_is_told(tiny_data, tmp_path):
+    """A second shipped model's export went over the first's files, unsaid (a
+    trial): the evaluation a folder holds is named when another's would replace it."""
+    from core.evaluation import replaced_report
+
+    for name in ("a", "b"):
+        _events(tiny_config(tiny_data, tmp_path / name, epochs=1))
+    a = evaluate_run(tmp_path / "a", device="cpu")
+    b = evaluate_run(tmp_path / "b", device="cpu")
+    folder = tmp_path / "reports"
+    assert replaced_report(folder, a) == ""  # nothing there
+    save_eval(a, folder)
+    assert replaced_report(folder, a) == ""  # its own again
+    assert replaced_report(folder, b) == "a"
+    (folder / "eval.json").write_text("{not json")
+    assert replaced_report(folder, b) == ""  # unreadable: nobody's
