@@ -722,11 +722,16 @@ def set_labels(
         ValueError: As :func:`write_labels`.
     """
     root = Path(root).expanduser()
+    _check_all(root, intervals)
+    return write_labels(root, intervals)
+
+
+def _check_all(root: Path, intervals: Sequence[LabelInterval]) -> None:
+    """Every row on its own and against the recordings (numbered as written)."""
     numbered = [replace(iv, row=i) for i, iv in enumerate(intervals, start=2)]
     _check_each_row(root, numbered)
     durations, bad = _durations(root)
     check_labels(numbered, durations, labels_path(root), bad)
-    return write_labels(root, numbered)
 
 
 def rename_action(root: str | os.PathLike[str], old: str, new: str) -> tuple[int, str]:
@@ -763,7 +768,20 @@ def rename_action(root: str | os.PathLike[str], old: str, new: str) -> tuple[int
     count_renamed = sum(iv.action == old for iv in rows)
     if not count_renamed:
         raise ValueError(f"no label of action {old!r} in {labels_path(root)}")
-    set_labels(root, renamed)
+    folder = Path(root).expanduser()
+    try:
+        _check_all(folder, renamed)
+    except DataFormatError:
+        # A renaming adds no problem (two actions' clash becomes one action's, or
+        # stays a clash): one already in the file, of another action even, refused
+        # every rename (a trial). Written when the file was as bad before.
+        try:
+            _check_all(folder, rows)
+        except DataFormatError:
+            pass
+        else:
+            raise
+    write_labels(folder, renamed)
     return count_renamed, new
 
 

@@ -624,6 +624,14 @@ def test_an_action_is_renamed_in_every_label_or_merged(takes: Path) -> None:
     with pytest.raises(ValueError, match="needs a name"):
         rename_action(takes, second, "  ")
     assert len(read_labels(takes)) == len(rows)
+    # a bad row already in the file (past its take's end), of another action even,
+    # refused every rename (a trial): a renaming adds no problem, so it goes ahead
+    now = read_labels(takes)
+    bad = LabelInterval(now[0].recording, 0.0, 1000.0, "stretch")
+    write_labels(takes, [*now, bad])
+    assert rename_action(takes, second, "renamed")[1] == "renamed"
+    after = read_labels(takes)
+    assert "renamed" in {r.action for r in after} and after[-1].end == 1000.0
 
 
 def test_folder_without_recordings(tmp_path: Path) -> None:
