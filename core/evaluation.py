@@ -169,7 +169,21 @@ def _labelled_clips(
         )
         raise ValueError(f"{cfg.data.dataset} {shown}: no labelled clips{hint}")
     notes += _missing_held_out(data_cfg, split, store.metas)
-    if split == "train":
+    part = (
+        f"{100 * cfg.data.label_fraction:g} %"
+        if cfg.data.label_fraction < 1
+        else f"{cfg.data.labels_per_class} a class"
+        if cfg.data.labels_per_class
+        else ""
+    )
+    if split == "train" and part:
+        # a semi run taught on 30 of 1020 said all were "trained on" (a trial)
+        notes += (
+            f"these are the clips of the model's training side, but it learnt the "
+            f"labels of only some of them ({part}); the others it saw without their "
+            "labels or not at all, so the figure mixes both",
+        )
+    elif split == "train":
         # 100 % on a taught model's own takes read as a result (a re-trial).
         notes += (
             "these are the clips the model was trained on: the figure says how well "

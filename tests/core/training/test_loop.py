@@ -503,3 +503,15 @@ def test_exporting_over_another_models_evaluation_is_told(tiny_data, tmp_path):
     assert replaced_report(folder, b) == "a"
     (folder / "eval.json").write_text("{not json")
     assert replaced_report(folder, b) == ""  # unreadable: nobody's
+
+
+def test_the_training_side_of_a_run_of_few_labels_is_not_said_all_taught(
+    tiny_data, tmp_path
+):
+    """`ms2l eval --split train` of a semi run (30 labelled clips of 1020) said all
+    1020 were "the clips the model was trained on" (a trial)."""
+    cfg = tiny_config(tiny_data, tmp_path / "r", epochs=1, data={"label_fraction": 0.5})
+    _events(cfg)
+    notes = evaluate_run(tmp_path / "r", split="train", device="cpu").notes
+    assert any("it learnt the labels of only some of them (50 %)" in n for n in notes)
+    assert not any("the clips the model was trained on" in n for n in notes)
