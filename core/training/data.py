@@ -450,6 +450,15 @@ def load_data(
     store = ClipStore.open(ready.path)
     how = "built" if ready.rebuilt else "reused"
     yield Log(f"clip cache {how}: {ready.num_clips} clips ({ready.path})")
+    if store.skipped:
+        # (a file with no skeleton was left out unsaid, where data info lists it: a
+        # trial) one line, the first named
+        more = len(store.skipped) - 1
+        yield Log(
+            f"note: {count(len(store.skipped), 'item')} skipped (no skeleton, a "
+            f"copy of a sample, a label row that gives no clip): {store.skipped[0]}"
+            + (f" (and {more} more: ms2l data info lists them)" if more else "")
+        )
 
     layout = cfg.layout or store.layout
     get_layout(layout)

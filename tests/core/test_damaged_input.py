@@ -278,7 +278,7 @@ def test_odd_ntu_file_name_is_reported_and_the_rest_trains(
 
 
 def test_a_body_of_all_zero_joints_is_skipped_and_files_are_named_from_anywhere(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, capsys
 ):
     """A Kinect body whose every joint is zero was a clip to data info, train and
     eval, and "nothing to recognise" to Replay and infer; and a store built from a
@@ -299,6 +299,18 @@ def test_a_body_of_all_zero_joints_is_skipped_and_files_are_named_from_anywhere(
     store = ClipStore.open(ready.path)
     assert blank.stem not in store.names
     assert all(Path(source).is_absolute() for source in store.sources)
+    # training says it too (it was said by data info only: a re-trial)
+    argv = ["train", "--dataset", "ntu60", "--root", "ntu", "--protocol", "xview"]
+    argv += ["--preset", "paper", "--hidden", "8", "--epochs", "1", "--frames", "16"]
+    argv += ["--device", "cpu", "--run-dir", str(tmp_path / "run")]
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert (
+        "note: 1 item skipped (no skeleton, a copy of a sample, a label row that "
+        in err
+    )
+    assert f"{blank}: no skeleton in any of its " in err
 
 
 def test_clips_a_protocol_cannot_place_are_left_out_not_fatal():
