@@ -142,6 +142,7 @@ class TeachPanel(QWidget):
         self.import_job: Job | None = None
         self.last_import_event: object = None
         self._import_by_frames = False  # the import bar counts frames, not videos
+        self._import_failures: list[str] = []  # the running import's failed videos
         self.train_job: Job | None = None
         self.run_dir: Path | None = None
         self.trained_run: Path | None = None
@@ -1354,7 +1355,7 @@ class TeachPanel(QWidget):
         job.worker.failed.connect(self._on_import_failed)
         job.ended.connect(self._on_import_job_ended)
         self.import_job = job
-        self._import_failures: list[str] = []
+        self._import_failures = []
         self.import_button.setEnabled(False)
         self._append_log(f"importing {videos} into {root}")
         job.start()
