@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -1107,37 +1107,46 @@ class TeachPanel(QWidget):
 
     @pyqtSlot()
     def _on_rename_clicked(self) -> None:
-        # A name refused is asked for again with what was typed (it was lost, to be
-        # typed again from the start: a trial).
         action = self.selected_action()
         if action is not None:
-            typed = action
-            while True:
-                new, ok = QInputDialog.getText(
-                    self, "Rename action",
-                    f"New name of {action!r} for all its labels (an existing action's "
-                    "name merges the two)", text=typed,
-                )  # fmt: skip
-                if not ok or not new.strip() or new.strip() == action:
-                    return
-                if self.rename_action(action, new.strip()):
-                    return
-                typed = new
+            self._ask_name(
+                "Rename action",
+                f"New name of {action!r} for all its labels (an existing action's "
+                "name merges the two)",
+                action,
+                str.strip,
+                lambda new: self.rename_action(action, new),
+            )
+            return
         name = self.selected_take()
         if name is None:
             self.ctx.status("Select a take (or an action's row) to rename it")
             return
-        typed = name
+        # A take's name is its file's: spaces, refused after the typing, become _.
+        self._ask_name(
+            "Rename take",
+            "New name (letters, digits, _ . + -; spaces become _)",
+            name,
+            lambda typed: "_".join(typed.split()),
+            lambda new: self.rename_take(name, new),
+        )
+
+    def _ask_name(
+        self,
+        title: str,
+        prompt: str,
+        old: str,
+        clean: Callable[[str], str],
+        rename: Callable[[str], bool],
+    ) -> None:
+        """Ask for a new name until ``rename`` takes it (or nothing new is given):
+        a name refused is asked for again with what was typed (it was lost, to be
+        typed again from the start: a trial)."""
+        typed = old
         while True:
-            new, ok = QInputDialog.getText(
-                self,
-                "Rename take",
-                "New name (letters, digits, _ . + -; spaces become _)",
-                text=typed,
-            )
-            # A take's name is its file's: spaces, refused after the typing, become _.
-            new = "_".join(new.split())
-            if not ok or not new or new == name or self.rename_take(name, new):
+            text, ok = QInputDialog.getText(self, title, prompt, text=typed)
+            new = clean(text)
+            if not ok or not new or new == old or rename(new):
                 return
             typed = new
 

@@ -35,6 +35,13 @@ class DataFormatError(ValueError):
         super().__init__(f"{where}: {problem}")
 
 
+def has_a_skeleton(joints: np.ndarray) -> bool:
+    """Whether any frame of a clip holds a coordinate that is neither zero nor
+    missing (NaN): a Kinect body of all-zero joints, or a clip of no person, is no
+    skeleton and nothing to recognise."""
+    return bool(np.nan_to_num(np.asarray(joints, dtype=np.float64), nan=0.0).any())
+
+
 @dataclass(frozen=True, eq=False)
 class SkeletonSequence:
     """One skeleton clip.

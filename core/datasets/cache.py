@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from core.datasets.base import DataFormatError, SkeletonSequence
+from core.datasets.base import DataFormatError, SkeletonSequence, has_a_skeleton
 from core.datasets.recording import sensor_units_problem
 from core.datasets.registry import get_reader
 from core.datasets.scanning import FileDatasetReader, FileFailed, FileSkipped
@@ -449,7 +449,7 @@ def _left_out(
         stored: The first source of each sample name stored so far.
     """
     which = f" ({seq.name})" if several else ""
-    if not _has_a_skeleton(seq.joints):
+    if not has_a_skeleton(seq.joints):
         # trained and scored as a clip, refused by Replay and infer as one with
         # nothing to recognise (a trial)
         return (
@@ -470,12 +470,6 @@ def _left_out(
         # not a bad file (NTU-60 beside NTU-120's first part is 56 880 of them)
         return f"{seq.source}: a copy of sample {seq.name}, already read from {first}"
     return ""
-
-
-def _has_a_skeleton(joints: np.ndarray) -> bool:
-    """Whether any frame of a clip holds a body with a coordinate that is not zero
-    (a Kinect body of all-zero joints is no skeleton)."""
-    return bool(np.any(np.isfinite(joints) & (joints != 0)))
 
 
 def _write_json_atomic(path: Path, doc: dict[str, Any]) -> None:

@@ -89,15 +89,6 @@ def _raise_shape_problem(frames: list[Any], source: str) -> NoReturn:
     )
 
 
-def _is_sample_name(stem: str) -> bool:
-    """Whether ``stem`` reads as an NW-UCLA sample name (``a01_s01_e00_v01``)."""
-    try:
-        parse_name(stem)
-    except ValueError:
-        return False
-    return True
-
-
 def parse_sample(
     data: bytes, source: str, stem: str, table: ClassTable | None = None
 ) -> SkeletonSequence:
@@ -194,7 +185,7 @@ def parse_sample(
         raise DataFormatError(
             source, f"unknown action {meta['action']!r}", line=1
         ) from None
-    if name != stem and _is_sample_name(stem):
+    if name != stem and NAME_RE.fullmatch(stem):
         # two names, two labels: the file's own was read as another sample's
         # (a copy of a06's file named a09 trained as "stand up": a trial)
         raise DataFormatError(

@@ -20,6 +20,7 @@ import torch
 
 from core import runs
 from core.config import TrainConfig
+from core.datasets.base import has_a_skeleton
 from core.device import resolve_device
 from core.inference.novelty import NOVELTY_FILE, Novelty, temper
 from core.inference.novelty import load as load_novelty
@@ -242,7 +243,7 @@ class Predictor:
         prepared = []
         for i, clip in enumerate(clips):
             prepared.append(self._prepare(clip))  # checks the shape first
-            if not np.any(np.nan_to_num(np.asarray(clip, dtype=np.float32), nan=0.0)):
+            if not has_a_skeleton(clip):
                 raise ValueError(
                     f"clip {i} has no skeleton in any frame (all coordinates are "
                     "missing or zero)"

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from core.datasets.base import has_a_skeleton
 from core.labels import names_for_sequence
 from core.live.recogniser import (
     ClassifierLike,
@@ -294,7 +295,7 @@ def no_person_problem(seq: SkeletonSequence) -> str:
     """Why a recording holds nothing to recognise (no frame with a coordinate that
     is not zero or missing), or ``""``."""
     n = seq.num_frames
-    if n and not np.nan_to_num(np.asarray(seq.joints, dtype=np.float64)).any():
+    if n and not has_a_skeleton(seq.joints):
         return (
             f"no person in any of its {n} frames (every coordinate is missing or "
             "zero): nothing to recognise"

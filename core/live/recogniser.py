@@ -349,6 +349,7 @@ class RealtimeRecognizer:
         self, predictor: ClassifierLike, settings: LiveSettings | None = None
     ) -> None:
         self.predictor = predictor
+        self._novelty = has_novelty_check(predictor)  # fixed with the model
         self.settings = settings or LiveSettings()
         seconds = self.settings.window_seconds or float(
             predictor.window_seconds or FALLBACK_WINDOW_SECONDS
@@ -394,7 +395,7 @@ class RealtimeRecognizer:
     def _state(self, fresh: bool, predict_ms: float) -> Prediction:
         return make_prediction(
             self._probs, self.labels, self.settings, fresh, self.window.fill,
-            predict_ms, has_novelty_check(self.predictor),
+            predict_ms, self._novelty,
         )  # fmt: skip
 
     def _absorb(self, probs: np.ndarray) -> None:
