@@ -35,6 +35,9 @@ CONFIG = "config.json"
 LABELS = "labels.json"
 WEIGHTS = "weights.pt"
 LAST = "last.pt"
+# The metadata key of an ONNX export that names the run folder it was exported from
+# (an exported file holds the network only: classes and preprocessing are the run's).
+ONNX_ORIGIN_KEY = "ms2l.run"
 METRICS = "metrics.jsonl"
 EVAL = "eval.json"
 MODEL_CARD = "MODEL_CARD.md"  # beside a shipped model's weights
@@ -290,6 +293,8 @@ def read_run(run_dir: str | os.PathLike[str]) -> RunInfo:
     bare = len(Path(run_dir).parts) == 1  # a name: perhaps a shipped one mistyped
     run_dir = named_run(run_dir)
     if run_dir.is_file():
+        if run_dir.suffix.lower() == ".onnx":
+            raise FileNotFoundError(_onnx_file_problem(run_dir))
         # the folder beside it, when that is a run (a data file's was suggested: a
         # trial)
         beside = f": {run_dir.parent}" if is_run_dir(run_dir.parent) else ""
@@ -315,6 +320,37 @@ def read_run(run_dir: str | os.PathLike[str]) -> RunInfo:
             f"{run_dir / CONFIG}: layout/num_bodies not recorded (unfinished run?)"
         )
     return RunInfo(run_dir, cfg, labels, cfg.data.layout, cfg.data.num_bodies)
+
+
+def onnx_origin(path: str | os.PathLike[str]) -> Path | None:
+    """The run folder an ONNX file says it was exported from (``ms2l export``), or
+    ``None`` for a file that names none or cannot be read as ONNX."""
+    try:
+        import onnx
+
+        model = onnx.load(os.fspath(path), load_external_data=False)
+    except Exception:  # onnx raises its own untyped errors on a damaged file
+        return None
+    for prop in model.metadata_props:
+        if prop.key == ONNX_ORIGIN_KEY and prop.value:
+            return Path(prop.value)
+    return None
+
+
+def _onnx_file_problem(path: Path) -> str:
+    """Why an ``.onnx`` file is not a model to open, and the folder to open instead
+    (an export written elsewhere with ``--out`` was given to Live: a trial)."""
+    origin = onnx_origin(path)
+    where = "the run folder it was exported from"
+    if origin is not None and is_run_dir(origin):
+        where += f", {origin}"
+    elif origin is not None:
+        where += f" ({origin}, which is no longer a run folder)"
+    return (
+        f"{path}: an ONNX export holds the network only, not its classes or "
+        f"preprocessing; open {where} (Live and ms2l infer use its ONNX export "
+        "themselves)"
+    )
 
 
 def new_model(

@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
             args.out, "--out", (".onnx",), "an ONNX model", holds_onnx
         )
     from core.inference import export_onnx
+    from core.inference.onnx import FEATURES_NAME, INPUT_NAME, OUTPUT_NAME
     from core.inference.predictor import onnx_reproduces
     from core.runs import in_shipped_folder
 
@@ -78,6 +79,15 @@ def run(args: argparse.Namespace) -> int:
     path = export_onnx(args.run, args.out, force=True)
     size = path.stat().st_size / 1e6
     print(f"wrote {path} ({size:.1f} MB); onnxruntime matches torch to 1e-4")
+    if args.out is not None:
+        # A copy elsewhere was taken for a model Live opens (a trial): it is for
+        # one's own onnxruntime code.
+        print(
+            f"the file holds the network only (input {INPUT_NAME} (N, T, M, V, 3) "
+            f"preprocessed as the run's config says; outputs {OUTPUT_NAME}, "
+            f"{FEATURES_NAME}); Live and ms2l infer open the run folder, "
+            f"{args.run.resolve()}, and use its ONNX export themselves"
+        )
     if path != target:  # the run folder could not be written: said, not only shown
         print(
             f"ms2l export: note: {target} could not be written (the run folder is "

@@ -187,6 +187,7 @@ def _export_verified(
     staged = temporary_path(target)
     try:
         export_module(module, staged, example)
+        _stamp_origin(staged, run_dir)
         if not _matches_torch(module, staged, shape):
             raise ValueError(
                 f"ONNX export of {run_dir} does not reproduce torch to 1e-4"
@@ -194,6 +195,18 @@ def _export_verified(
         os.replace(staged, target)
     finally:
         staged.unlink(missing_ok=True)
+
+
+def _stamp_origin(path: Path, run_dir: Path) -> None:
+    """Name the run folder in the file's metadata (:data:`core.runs.ONNX_ORIGIN_KEY`),
+    so that a copy given where a run folder is expected can say which one."""
+    import onnx
+
+    model = onnx.load(str(path))
+    entry = model.metadata_props.add()
+    entry.key = runs.ONNX_ORIGIN_KEY
+    entry.value = str(run_dir.resolve())
+    onnx.save(model, str(path))
 
 
 def _example_shape(

@@ -357,3 +357,37 @@ def test_export_into_a_read_only_run_folder_says_where_the_model_went(
             "ms2l infer find it; --out FILE writes it where you choose\n"
         )
         assert not (run / ONNX_FILE).exists()
+
+
+def test_an_exported_file_given_for_a_model_names_its_run_folder(
+    run_dir, tmp_path, capsys
+):
+    # `ms2l export --out FILE`, then FILE given to Live or infer as the model (a trial:
+    # "a file, not a run folder" with no word of which folder)
+    from core.runs import read_run
+
+    out = tmp_path / "copy.onnx"
+    assert main(["export", str(run_dir), "--onnx", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "network only" in said and str(Path(run_dir).resolve()) in said
+    with pytest.raises(FileNotFoundError) as err:
+        read_run(out)
+    message = str(err.value)
+    assert str(out) in message and "network only" in message
+    assert f"exported from, {Path(run_dir).resolve()}" in message
+    # the copy still answers as the run does
+    x = np.random.default_rng(1).normal(size=(1, 40, 2, 25, 3)).astype(np.float32)
+    torch_p = Predictor.from_run(run_dir, device="cpu", backend="torch")
+    np.testing.assert_allclose(
+        OnnxBackend(out).logits(x), torch_p.logits(x), atol=1e-4
+    )
+    # an ONNX file that names no run (someone else's) still says what to open
+    bare = tmp_path / "other.onnx"
+    shutil.copy(out, bare)
+    import onnx
+
+    model = onnx.load(str(bare))
+    del model.metadata_props[:]
+    onnx.save(model, str(bare))
+    with pytest.raises(FileNotFoundError, match="open the run folder it was exported"):
+        read_run(bare)
