@@ -8,6 +8,7 @@ folders copy them as ``labels.json``, and the GUI shows their names.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass
@@ -130,6 +131,28 @@ def load_class_table(dataset: str) -> ClassTable:
     """
     table = parse_class_table(labels_file(dataset))
     return ClassTable(dataset=dataset, ids=table.ids, names=table.names)
+
+
+def class_ids(dataset: str, names: list[str]) -> tuple[str, ...] | None:
+    """The class ids of the files of the dataset with the classes ``names``
+    (``a11``, ``A001``, ``26``): ``dataset``'s, or another shipped table's of the
+    same classes (an NTU file opened on its own in Replay while its Dataset box said
+    otherwise read "(49)" for its folder's "(A050)": a trial); ``None`` for a custom
+    dataset or other classes."""
+    for name in (dataset, *(d for d in _TABLE_FILES if d != dataset)):
+        table = _shipped_table(name)
+        if table is not None and list(table.names) == list(names):
+            return table.ids
+    return None
+
+
+@functools.cache
+def _shipped_table(dataset: str) -> ClassTable | None:
+    """The shipped class table, read once (NW-UCLA's names 1484 clips)."""
+    try:
+        return load_class_table(dataset)
+    except (KeyError, OSError, ValueError):
+        return None
 
 
 def class_names(dataset: str) -> list[str]:

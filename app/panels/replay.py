@@ -13,7 +13,6 @@ labelled and predicted intervals are then shown on a timeline.
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -55,7 +54,7 @@ from app.workers import USER_ERRORS, Job
 from core import runs
 from core.datasets.base import SkeletonSequence
 from core.datasets.splits import PROTOCOLS, split_indices
-from core.labels import ClassTable, load_class_table, names_for_sequence
+from core.labels import class_ids, names_for_sequence
 from core.live.recogniser import LiveSettings, ranked
 from core.paths import shared_data_dir
 from core.runs import shipped_model_dir
@@ -1313,32 +1312,6 @@ def zip_dataset(chosen: str) -> str:
     """The dataset a zip is opened as: the one chosen when its reader reads zips (NTU
     RGB+D's skeleton archives), else NW-UCLA (its ``all_sqe.zip``)."""
     return chosen if chosen in ("ntu60", "ntu120") else "nw-ucla"
-
-
-def class_ids(dataset: str, names: list[str]) -> tuple[str, ...] | None:
-    """The class ids of the files of the dataset with the classes ``names``
-    (``a11``, ``A001``, ``26``): ``dataset``'s, or another shipped table's of the
-    same classes (an NTU file opened on its own while the Dataset box said
-    otherwise read "(49)" for its folder's "(A050)": a trial); ``None`` for a custom
-    dataset or other classes."""
-    for name in (dataset, *(d for d in SHIPPED_TABLES if d != dataset)):
-        table = _class_table(name)
-        if table is not None and list(table.names) == names:
-            return table.ids
-    return None
-
-
-#: The datasets whose class tables ship with the app.
-SHIPPED_TABLES = ("nw-ucla", "ntu60", "ntu120", "pkummd1", "pkummd2")
-
-
-@functools.cache
-def _class_table(dataset: str) -> ClassTable | None:
-    """The shipped class table, read once (the clip list names 1484 clips)."""
-    try:
-        return load_class_table(dataset)
-    except (KeyError, OSError, ValueError):
-        return None
 
 
 def _shown_value(value: object) -> str:

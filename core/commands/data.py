@@ -30,6 +30,7 @@ from core.datasets.cache import (
 )
 from core.datasets.splits import held_out_name, protocols, split_indices
 from core.errors import UserError
+from core.labels import class_ids
 from core.text import count, format_seconds
 
 BAR_WIDTH = 30
@@ -262,14 +263,22 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
             f"{st['p95']:8.1f}{st['max']:8.0f}\n"
         )
     w = max(6, len(held_out))
-    out.write(f"{'class':<42} {'train':>6} {held_out:>{w}}\n")
     empty = 0
-    for i, name in enumerate(s["class_names"]):
+    # The dataset's own ids after the names, as Replay shows them ("0 pick up with
+    # one hand" here read "(a01)" there: a trial).
+    ids = class_ids(s["dataset"], s["class_names"])
+    labels = [
+        name[:48] + (f" ({ids[i]})" if ids else "")
+        for i, name in enumerate(s["class_names"])
+    ]
+    width = max([37, *(len(label) + 1 for label in labels)])
+    out.write(f"{'class':<{width + 5}} {'train':>6} {held_out:>{w}}\n")
+    for i, label in enumerate(labels):
         train, test = s["per_class"]["train"][i], s["per_class"]["test"][i]
         if train == test == 0:
             empty += 1
             continue
-        out.write(f"  {i:3d} {name[:36]:<37} {train:6d} {test:{w}d}\n")
+        out.write(f"  {i:3d} {label:<{width}} {train:6d} {test:{w}d}\n")
     if empty:
         out.write(f"  ({empty} classes without clips not listed)\n")
     print_items(

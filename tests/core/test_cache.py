@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import threading
@@ -205,6 +206,8 @@ def test_real_nw_ucla_store_and_cli_info(tmp_path, capsys):
     assert status == 0
     assert "1484 clips" in out and "10 classes" in out
     assert "protocol xview: 1020 train / 464 test" in out
+    # the model's numbers from 0 with the dataset's own ids, as Replay names them
+    assert re.search(r"^ +6 donning \(a08\) +99 +43$", out, re.M), out
     status = main(["data", "info", "--dataset", "nw-ucla", "--root", str(root),
                    "--cache-dir", str(tmp_path), "--quiet", "--json"])  # fmt: skip
     summary = json.loads(capsys.readouterr().out)
