@@ -548,12 +548,13 @@ def confusion_png(result: EvalResult, title: str = "") -> bytes:
     fig = Figure(figsize=(size, size), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
-    ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    # the colours of Evaluate's heatmap, so that an export looks as what was seen
+    ax.imshow(norm, cmap="viridis", vmin=0, vmax=1)
     if k <= 30:
         for i in range(k):
             for j in range(k):
                 if conf[i, j]:
-                    color = "white" if norm[i, j] > 0.5 else "black"
+                    color = "black" if norm[i, j] > 0.6 else "white"
                     ax.text(
                         j,
                         i,

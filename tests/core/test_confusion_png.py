@@ -44,3 +44,27 @@ def test_a_long_title_is_wrapped_onto_the_image_not_cut_at_its_edge():
         ink.max(),
         image.shape,
     )
+
+
+def test_the_export_has_the_colours_of_evaluates_heatmap():
+    """The PNG was Blues where Evaluate's heatmap is viridis (a trial): the same
+    confusion reads in the same colours in both."""
+    k = 2
+    confusion = np.array([[5, 0], [0, 5]])
+    result = EvalResult(
+        accuracy=1.0,
+        per_class_accuracy=np.ones(k),
+        confusion=confusion,
+        labels=["a", "b"],
+        split="test",
+        num_clips=10,
+        run_dir=Path("runs/a"),
+    )
+    image = cv2.imdecode(
+        np.frombuffer(confusion_png(result), np.uint8), cv2.IMREAD_COLOR
+    )
+    bgr = image.reshape(-1, 3).astype(int)
+    # viridis's ends: (68, 1, 84) for 0 and (253, 231, 37) for 1, as RGB
+    for rgb in ((68, 1, 84), (253, 231, 37)):
+        near = np.abs(bgr - np.array(rgb[::-1])).sum(axis=1) < 12
+        assert near.sum() > 500, rgb

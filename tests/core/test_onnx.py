@@ -378,9 +378,7 @@ def test_an_exported_file_given_for_a_model_names_its_run_folder(
     # the copy still answers as the run does
     x = np.random.default_rng(1).normal(size=(1, 40, 2, 25, 3)).astype(np.float32)
     torch_p = Predictor.from_run(run_dir, device="cpu", backend="torch")
-    np.testing.assert_allclose(
-        OnnxBackend(out).logits(x), torch_p.logits(x), atol=1e-4
-    )
+    np.testing.assert_allclose(OnnxBackend(out).logits(x), torch_p.logits(x), atol=1e-4)
     # an ONNX file that names no run (someone else's) still says what to open
     bare = tmp_path / "other.onnx"
     shutil.copy(out, bare)
