@@ -26,7 +26,7 @@ import torch
 
 from core import runs
 from core.config import DataConfig
-from core.datasets.splits import held_out_name
+from core.datasets.splits import PROTOCOL_SUMMARY, held_out_name
 from core.fileio import atomic_write_bytes, atomic_write_text
 from core.inference import Predictor, novelty
 from core.metrics import accuracy, confusion_matrix, per_class_accuracy
@@ -167,6 +167,18 @@ def _labelled_clips(
             and cfg.data.val_fraction == 0
             else ""
         )
+        if not hint and len(clips) == 0 and len(store):
+            # an NW-UCLA folder of views 1 and 2 only read "no labelled clips" (a
+            # trial): the split is empty, and why
+            rule = PROTOCOL_SUMMARY.get((cfg.data.dataset, cfg.data.protocol), "")
+            hint = (
+                f" (none of the {len(store)} clips of {data_cfg.root} is on that side "
+                f"of protocol {cfg.data.protocol}"
+                + (f": {rule}" if rule else "")
+                + "; score the training split (--split train, or Split 'train' in the "
+                "Evaluate panel), or give the folder that holds those "
+                "clips)"
+            )
         raise ValueError(f"{cfg.data.dataset} {shown}: no labelled clips{hint}")
     notes += _missing_held_out(data_cfg, split, store.metas)
     part = (

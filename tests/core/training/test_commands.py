@@ -439,3 +439,29 @@ def test_a_run_says_its_optimiser_and_linear_evaluation_its_classifier(
     ) in said
     # the encoder's own rate (it was in config.json only: a trial)
     assert "; the encoder at x0.1), batch 8, 2 epochs" in said
+
+
+def test_eval_of_a_folder_without_test_clips_says_the_split_is_empty_and_why(
+    tmp_path, monkeypatch, capsys
+):
+    """A folder of NW-UCLA's views 1 and 2 only read "nw-ucla test: no labelled
+    clips" (a trial), as if the clips had no labels."""
+    import zipfile
+
+    from tests.conftest import require_data
+
+    archive = zipfile.ZipFile(require_data("nw-ucla", "all_sqe.zip"))
+    root = tmp_path / "views-1"
+    root.mkdir()
+    names = [n for n in archive.namelist() if n.endswith("_v01.json")][:3]
+    for name in names:
+        (root / Path(name).name).write_bytes(archive.read(name))
+    monkeypatch.setenv("MS2L_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    assert main(["eval", "nw-ucla-ms2l", "--root", str(root), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert "none of the 3 clips of" in err and "view 3 is the test split" in err
+    assert "--split train" in err
+    assert main(["eval", "nw-ucla-ms2l", "--root", str(root), "--split", "train",
+                 "--device", "cpu"]) == 0  # fmt: skip
+    assert "(nw-ucla xview, 3 clips)" in capsys.readouterr().out
