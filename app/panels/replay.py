@@ -53,6 +53,7 @@ from app.widgets.timeline import IntervalTimeline
 from app.workers import USER_ERRORS, Job
 from core import runs
 from core.datasets.base import SkeletonSequence
+from core.datasets.registry import dataset_held
 from core.datasets.splits import PROTOCOLS, split_indices
 from core.labels import class_ids, names_for_sequence
 from core.live.recogniser import LiveSettings, ranked
@@ -148,6 +149,8 @@ class ReplayPanel(QWidget):
         self._split_protocol = ""  # the protocol the open dataset's splits follow
         self._opening: tuple[str, Path] | None = None  # a dataset being opened
         self._store_root: Path | None = None  # the folder or zip of the open store
+        self._next_dataset: str | None = None  # picked for the next open
+        self._protocol_before = ""  # the Protocol box's before a Dataset pick
         self._loading_name = ""  # the file or folder being opened
         # The model to go back to should the one chosen not load.
         self._previous_model: Path | None = None
@@ -951,6 +954,8 @@ class ReplayPanel(QWidget):
 
     @pyqtSlot(str)
     def _on_dataset_changed(self, dataset: str) -> None:
+        # the open data's protocol, for a pick that does not go ahead to put back
+        self._protocol_before = self.protocol.currentText()
         self._set_protocols(list(PROTOCOLS.get(dataset, ())), "", True)
 
     @pyqtSlot(str)
@@ -959,6 +964,7 @@ class ReplayPanel(QWidget):
         one (NTU's as NTU-120 instead of NTU-60, say); if it cannot be, what is open
         stays and so do its boxes. The boxes named the chosen dataset and its
         protocols beside the other's clips, split by neither (a trial)."""
+        self._next_dataset = None  # this pick replaces one waiting for an open
         if self._loading:
             # an open in progress keeps its dataset: the box said the pick beside
             # its clips, split by neither (a review)
@@ -980,6 +986,22 @@ class ReplayPanel(QWidget):
             return
         if self._store_root is None or dataset == self.store.dataset:
             return
+        if dataset_held(self._store_root, dataset) != dataset:
+            # Not this data's kind (NW-UCLA's zip as NTU): what is open stays, and the
+            # pick waits for the next open. An error, and the box back, made the pick
+            # impossible while NW-UCLA was open (a trial).
+            self._next_dataset = dataset
+            with QSignalBlocker(self.dataset):
+                self.dataset.setCurrentText(self.store.dataset)
+            self._set_protocols(
+                list(PROTOCOLS.get(self.store.dataset, ())), self._protocol_before, True
+            )
+            self.ctx.status(
+                f"{self._store_root.name} holds no {dataset} files: it stays open as "
+                f"{self.store.dataset}; the next Open folder… or Open zip… of "
+                f"{dataset} data reads it as {dataset}"
+            )
+            return
         self.ctx.status(f"Opening {self._store_root.name} as {dataset}")
         self.open_dataset(dataset, self._store_root)
 
@@ -995,26 +1017,47 @@ class ReplayPanel(QWidget):
             self, "Dataset folder", self._start_folder("replay/root")
         )
         if folder:
-            self.open_dataset(self.dataset.currentText(), Path(folder))
+            self._open_as_held(Path(folder), self._wanted_dataset())
+
+    def _wanted_dataset(self) -> str:
+        """The dataset the next open is meant as: one picked while other data was
+        open, else the box's."""
+        wanted, self._next_dataset = self._next_dataset, None
+        return wanted or self.dataset.currentText()
+
+    def _open_as_held(self, root: Path, chosen: str) -> None:
+        """Open ``root`` as the dataset its files are (``chosen`` when they are its,
+        or when they tell none), saying so when that is not ``chosen``."""
+        dataset = dataset_held(root, chosen)
+        self.open_dataset(dataset, root)
+        if dataset != chosen:  # said (the box changed by itself: a GUI trial)
+            self.ctx.status(
+                f"Opening {root.name} as {dataset}: its files are {dataset}'s, not "
+                f"{chosen}'s"
+            )
 
     @pyqtSlot()
     def _on_open_zip_clicked(self) -> None:
-        dataset = zip_dataset(self.dataset.currentText())
         path, _ = QFileDialog.getOpenFileName(
             self,
-            f"{dataset} archive",
+            "Dataset archive",
             self._start_folder("replay/root"),
             "Zip archives (*.zip)",
         )
-        if path:
-            chosen = self.dataset.currentText()
-            self.open_dataset(dataset, Path(path))
-            if dataset != chosen:  # said (the box changed by itself: a GUI trial)
-                self.ctx.status(
-                    f"Opening {Path(path).name} as {dataset}: a zip is read as NTU's "
-                    f"skeleton archive (ntu60, ntu120) or NW-UCLA's all_sqe.zip, not "
-                    f"as {chosen}"
-                )
+        if not path:
+            return
+        chosen = self._wanted_dataset()
+        readable = zip_dataset(chosen)
+        dataset = zip_dataset(dataset_held(path, readable))
+        self.open_dataset(dataset, Path(path))
+        if dataset != chosen:  # said (the box changed by itself: a GUI trial)
+            why = (
+                f"its files are {dataset}'s"
+                if dataset != readable
+                else "a zip is read as NTU's skeleton archive (ntu60, ntu120) or "
+                f"NW-UCLA's all_sqe.zip, not as {chosen}"
+            )
+            self.ctx.status(f"Opening {Path(path).name} as {dataset}: {why}")
 
     @pyqtSlot()
     def _on_open_file_clicked(self) -> None:

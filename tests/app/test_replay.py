@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -972,14 +973,18 @@ def test_choosing_another_dataset_reads_the_open_folder_as_it(qtbot, settings):
         )
         protocols = [panel.protocol.itemText(i) for i in range(panel.protocol.count())]
         assert protocols == list(PROTOCOLS["ntu120"])
+        panel.protocol.setCurrentText("xset")
+        # a dataset whose files the folder does not hold: what is open stays, boxes
+        # and all, and the pick waits for the next open
         panel.dataset.setCurrentText("nw-ucla")
         panel.dataset.textActivated.emit("nw-ucla")
-        qtbot.waitUntil(lambda: not panel._loading, timeout=60_000)
+        assert not panel._loading
         assert panel.store is not None and panel.store.dataset == "ntu120"
         assert panel.dataset.currentText() == "ntu120"
         protocols = [panel.protocol.itemText(i) for i in range(panel.protocol.count())]
         assert protocols == list(PROTOCOLS["ntu120"])
-        assert "Could not open" in panel.info.text()
+        assert panel.protocol.currentText() == "xset"
+        assert panel._wanted_dataset() == "nw-ucla"
         # a pick while an open is in progress: the box keeps what is being opened
         panel.open_dataset("ntu60", folder)
         panel.dataset.setCurrentText("nw-ucla")
@@ -995,5 +1000,66 @@ def test_choosing_another_dataset_reads_the_open_folder_as_it(qtbot, settings):
         panel.dataset.setCurrentText("nw-ucla")
         panel.dataset.textActivated.emit("nw-ucla")
         assert not panel.protocol.isEnabled() and panel.protocol.count() == 1
+    finally:
+        jobs.stop_all()
+
+
+def test_another_datasets_folder_or_zip_opens_as_what_its_files_are(
+    qtbot, settings, tmp_path, monkeypatch
+):
+    """With NW-UCLA's zip open, ntu60 could not be chosen (re-reading the zip as NTU
+    failed and put the box back) and an NTU folder opened as NW-UCLA failed with
+    "open it as ntu60": no way to another dataset but a restart (a trial)."""
+    import shutil
+    import zipfile
+
+    from PyQt6.QtWidgets import QFileDialog
+
+    from core.datasets.registry import dataset_held
+
+    ntu = require_data("ntu")
+    ucla_zip = require_data("nw-ucla", "all_sqe.zip")
+    late = tmp_path / "ntu120"
+    late.mkdir()
+    shutil.copy(
+        ntu / "S001C001P001R001A001.skeleton", late / "S018C001P041R001A087.skeleton"
+    )
+    ucla = tmp_path / "ucla"
+    ucla.mkdir()
+    with zipfile.ZipFile(ucla_zip) as archive:
+        member = next(n for n in archive.namelist() if n.endswith(".json"))
+        (ucla / Path(member).name).write_bytes(archive.read(member))
+    assert [dataset_held(ntu, d) for d in ("nw-ucla", "ntu120", "pkummd1")] == [
+        "ntu60", "ntu120", "ntu60"
+    ]  # fmt: skip
+    assert dataset_held(late, "ntu60") == "ntu120"  # an action beyond NTU-60's
+    assert dataset_held(ucla, "ntu60") == dataset_held(ucla_zip, "ntu60") == "nw-ucla"
+    assert dataset_held(tmp_path / "none", "ntu60") == "ntu60"
+    panel, jobs = make_panel(qtbot, settings)
+    panel.model_dir = None
+    try:
+        panel.open_dataset("nw-ucla", ucla)
+        qtbot.waitUntil(lambda: panel.store is not None, timeout=60_000)
+        panel.dataset.setCurrentText("ntu120")
+        panel.dataset.textActivated.emit("ntu120")  # for the next open
+        assert panel.store.dataset == "nw-ucla" and not panel._loading
+        monkeypatch.setattr(
+            QFileDialog, "getExistingDirectory", lambda *a, **k: str(ntu)
+        )
+        panel._on_open_folder_clicked()
+        qtbot.waitUntil(
+            lambda: panel.store is not None and panel.store.dataset == "ntu120",
+            timeout=60_000,
+        )
+        assert len(panel.names) == 4 and panel.dataset.currentText() == "ntu120"
+        # the box says ntu120; NW-UCLA's folder opens as NW-UCLA all the same
+        monkeypatch.setattr(
+            QFileDialog, "getExistingDirectory", lambda *a, **k: str(ucla)
+        )
+        panel._on_open_folder_clicked()
+        qtbot.waitUntil(
+            lambda: panel.store is not None and panel.store.dataset == "nw-ucla",
+            timeout=60_000,
+        )
     finally:
         jobs.stop_all()
