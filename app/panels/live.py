@@ -48,7 +48,7 @@ from app.widgets.video_view import VideoView
 from app.widgets.window_spin import WindowSpinBox
 from app.workers import Job
 from core import runs
-from core.live.capture import describe_source, truncation_note
+from core.live.capture import describe_source, is_live, truncation_note
 from core.live.recogniser import LiveSettings, LiveTuning, frames_too_far_apart
 from core.runs import shipped_model_dir
 from core.sensors import describe_input
@@ -96,6 +96,7 @@ class LivePanel(QWidget):
         self._first_index: int | None = None
         self._ended_by = ""
         self._source_name = ""  # what the running job reads, for the status bar
+        self._running_source: int | str = ""  # and that source itself
         self._settings = LiveSettings()  # those of the running (or last) job
         self.last_update: LiveUpdate | None = None
         self._start_when_loaded = False
@@ -497,9 +498,8 @@ class LivePanel(QWidget):
         self._first_index = None  # the first frame number shown
         self._ended_by = ""  # "stop" (the user) or "failure"
         self._settings = settings
-        self._source_name = describe_source(
-            source if isinstance(source, int) else str(source)
-        )
+        self._running_source = source if isinstance(source, int) else str(source)
+        self._source_name = describe_source(self._running_source)
         self.last_update = None
         # Nothing of the previous run stays up: should this source fail to open, its
         # error must not sit above the last run's answer, bars and frame number.
@@ -633,7 +633,17 @@ class LivePanel(QWidget):
         self._set_running(False)
         if self._restart_when_stopped:
             self._restart_when_stopped = False
-            self.start()
+            job = self.start()
+            source = self._running_source
+            if job is not None and isinstance(source, str) and not is_live(source):
+                # a file starts over: said (frame 124 went back to frame 7 under
+                # "playing video" alone: a trial)
+                model = Path(self.model_path.text()).name
+                self.video.show_message(f"Starting the video again for {model}…")
+                self.ctx.status(
+                    f"Live: {model} answers from the start of the video (a new "
+                    "model starts on a fresh window)"
+                )
             return
         if self._ended_by == "failure":
             self.ctx.status("Live stopped by an error")  # shown in the view

@@ -481,7 +481,8 @@ def test_a_model_chosen_while_live_runs_is_the_one_that_answers(
     one; it now starts again with the new model."""
     from core.runs import shipped_model_dir
 
-    panel, video, jobs, errors = _panel_on_tai_chi(qtbot, settings, tiny_run)
+    video = require_data("videos", "ta_chi.mp4")
+    panel, jobs, errors, said = _panel_telling(qtbot, settings, tiny_run, video)
     try:
         _ready_for_the_video(qtbot, panel)
         first = panel.start()
@@ -493,6 +494,8 @@ def test_a_model_chosen_while_live_runs_is_the_one_that_answers(
             lambda: panel.job is not None and panel.job is not first, timeout=60_000
         )
         assert panel.model_path.text() == str(shipped_model_dir())
+        # a video starts over for the new model, and that is said (a trial)
+        assert any("from the start of the video" in line for line in said), said
         qtbot.waitUntil(
             lambda: (
                 panel.last_update is not None
