@@ -191,7 +191,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--init-from",
         type=run_folder,
         help="run folder whose encoder initialises this run (a shipped model's name "
-        "works from anywhere: nw-ucla-ms2l, nw-ucla-ms2l-gcn)",
+        "works from anywhere: nw-ucla-ms2l, nw-ucla-ms2l-gcn); without --strategy, "
+        "the run fine-tunes it",
     )
     p.add_argument(
         "--moving-epochs", type=int, help="epochs over which theta rises to 1"
@@ -337,6 +338,8 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         )
         if args.strategy is not None:
             cfg = cfg.replace(strategy={"name": args.strategy})
+        elif args.init_from and cfg.strategy.name == "scratch":
+            cfg = cfg.replace(strategy={"name": "finetune"})  # as without --config
         validate(cfg)
         return cfg
     preset = args.preset or DEFAULT_PRESET
@@ -347,7 +350,9 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         dataset=args.dataset or "nw-ucla",
         root=args.root or "",
         protocol=args.protocol or "",
-        strategy=args.strategy or "scratch",
+        # --init-from alone means starting from that run: fine-tuning (it ran as
+        # "scratch" with the run's encoder loaded: a trial)
+        strategy=args.strategy or ("finetune" if args.init_from else "scratch"),
         preset=preset,
         data=data,
         model=model,

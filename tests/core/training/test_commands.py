@@ -465,3 +465,30 @@ def test_eval_of_a_folder_without_test_clips_says_the_split_is_empty_and_why(
     assert main(["eval", "nw-ucla-ms2l", "--root", str(root), "--split", "train",
                  "--device", "cpu"]) == 0  # fmt: skip
     assert "(nw-ucla xview, 3 clips)" in capsys.readouterr().out
+
+
+def test_init_from_alone_fine_tunes_and_scratch_with_it_is_refused(
+    tiny_data, tmp_path, capsys
+):
+    """`train --init-from RUN` loaded RUN's encoder into a run recorded and reported
+    as "scratch" (a trial): a from-scratch baseline that was a fine-tuning."""
+    root, cache = tiny_data
+    base = tmp_path / "base"
+    cfg_file = tmp_path / "base.json"
+    TrainConfig().replace(data={"cache_dir": str(cache), "frames": 16}).save(cfg_file)
+    flags = ["--config", str(cfg_file), "--root", str(root), "--hidden", "8",
+             "--epochs", "1", "--batch-size", "8", "--device", "cpu"]  # fmt: skip
+    assert main(["train", *flags, "--run-dir", str(base)]) == 0
+    assert TrainConfig.load(base / "config.json").strategy.name == "scratch"
+    tuned = tmp_path / "tuned"
+    assert (
+        main(["train", *flags, "--init-from", str(base), "--run-dir", str(tuned)]) == 0
+    )
+    cfg = TrainConfig.load(tuned / "config.json")
+    assert cfg.strategy.name == "finetune" and cfg.strategy.init_from
+    capsys.readouterr()
+    status = main(["train", *flags, "--strategy", "scratch", "--init-from", str(base),
+                   "--run-dir", str(tmp_path / "refused")])  # fmt: skip
+    assert status == 2
+    assert "strategy 'scratch' trains from random weights" in capsys.readouterr().err
+    assert not (tmp_path / "refused").exists()
