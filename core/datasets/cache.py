@@ -57,7 +57,7 @@ from core.tempfiles import remove_stale
 # skipped, not stored, and so is a second file of the same NW-UCLA or NTU sample; a
 # Kinect clip not in metres (or upside down) is a bad file;
 # sources are named by absolute path.
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 INDEX_NAME = "index.json"
 
 

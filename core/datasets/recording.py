@@ -640,18 +640,25 @@ def units_and_up_problem(joints: np.ndarray, layout: str) -> str | None:
     Catches the two mistakes a converter from another sensor makes most: millimetres or
     centimetres instead of metres, and a y axis pointing down, which turns the person
     upside down for the model. Measured on the median frame, so a fall or a bow does
-    not trip it. ``mp33`` recordings are MediaPipe's own output and are not checked
-    (a handstand taught from a webcam is a handstand).
+    not trip it. ``mp33`` recordings (MediaPipe's world landmarks, y pointing *down*)
+    are checked the same way in their own axes: an exporter of another pose
+    estimator's landmarks in millimetres or with y up was read without a word (a
+    trial); a take upside down in most of its frames is taken as such an export.
     """
-    if layout == "mp33":
-        return None
     lay = get_layout(layout)
     body = joints[:, 0]
     body = body[np.any(body != 0, axis=(1, 2))]
     if not len(body):
         return None
-    shoulders = (lay.index("ShoulderLeft"), lay.index("ShoulderRight"))
+    mediapipe = layout == "mp33"
+    shoulders = (
+        (lay.index("left_shoulder"), lay.index("right_shoulder"))
+        if mediapipe
+        else (lay.index("ShoulderLeft"), lay.index("ShoulderRight"))
+    )
     torso = body[:, shoulders].mean(axis=1) - body[:, lay.hips].mean(axis=1)
+    if mediapipe:
+        torso = torso * np.array([1.0, -1.0, 1.0], np.float32)  # y up, as Kinect's
     length = np.linalg.norm(torso, axis=1)
     median = float(np.median(length))
     low, high = TORSO_METRES
@@ -664,9 +671,11 @@ def units_and_up_problem(joints: np.ndarray, layout: str) -> str | None:
         )
     upright = float(np.median(torso[:, 1] / np.maximum(length, 1e-9)))
     if upright < -0.5:
-        return (
-            "the shoulders are below the hips in most frames, so the person is "
-            "upside down: Kinect camera space has y pointing up"
+        return "the shoulders are below the hips in most frames, so the person is " + (
+            "upside down: MediaPipe's world landmarks have y pointing down (x to the "
+            "image's right, z away from the camera)"
+            if mediapipe
+            else "upside down: Kinect camera space has y pointing up"
         )
     return None
 
@@ -1043,15 +1052,17 @@ _INFOS_MAX = 50_000
 
 def _sampled_units_problem(frame_lines: list[str], header: dict) -> str | None:
     """:func:`units_and_up_problem` on up to :data:`INFO_SAMPLE_FRAMES` evenly spaced
-    frames of a Kinect-layout recording (the listing does not read every frame); a
+    frames of a recording (the listing does not read every frame); a
     frame line that does not parse is left to :func:`read_recording` to name."""
     layout = header["layout"]
-    if layout == "mp33" or not frame_lines:
+    if not frame_lines:
         return None
     try:
-        shape = (int(header.get("bodies", 1)), get_layout(layout).num_joints, 3)
+        bodies = 1 if layout == "mp33" else int(header.get("bodies", 1))
+        shape = (bodies, get_layout(layout).num_joints, 3)
     except (KeyError, TypeError, ValueError, OverflowError):
         return None  # a header read_recording refuses, naming it
+    key = "w" if layout == "mp33" else "j"
     if shape[0] < 1:
         return None
     picks = np.unique(
@@ -1060,7 +1071,7 @@ def _sampled_units_problem(frame_lines: list[str], header: dict) -> str | None:
     sample = []
     for i in picks:
         try:
-            sample.append(_values(_json(frame_lines[i]), "j", shape, "joints"))
+            sample.append(_values(_json(frame_lines[i]), key, shape, "joints"))
         except (
             KeyError, TypeError, ValueError, AttributeError, OverflowError,
             RecursionError,

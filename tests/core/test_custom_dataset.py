@@ -1167,13 +1167,25 @@ def test_joints_in_other_units_or_axes_are_refused_with_the_likely_cause(
     names = [i.name for i in list_recordings(tmp_path)]
     assert "huge" in names and "odd" in names
 
-    # MediaPipe's own output is what it is: a handstand taught at a webcam is kept.
+    # MediaPipe's world landmarks are checked in their own axes (y down): another
+    # pose estimator's export in millimetres or with y up was read unsaid (a trial).
+    # A take upside down throughout (a handstand) is refused with them.
     mp = np.zeros((10, 1, 33, 3), np.float32)
-    mp[:, 0, [11, 12], 1] = 0.5  # shoulders below the hips (MediaPipe's y is down)
+    mp[:, 0, [11, 12], 1] = -0.5  # shoulders above the hips (MediaPipe's y is down)
     mp[:, 0, 11, 0], mp[:, 0, 12, 0] = 0.18, -0.18
     mp[:, 0, 23, 0], mp[:, 0, 24, 0] = 0.1, -0.1
-    assert read_recording(write("handstand", mp, "mp33")).present.all()
-    assert recording_info(tmp_path / "handstand.jsonl").error == ""
+    assert read_recording(write("upright", mp, "mp33")).present.all()
+    assert recording_info(tmp_path / "upright.jsonl").error == ""
+    with pytest.raises(
+        DataFormatError, match=r"yup\.jsonl: .*upside down: MediaPipe.* y pointing down"
+    ):
+        read_recording(write("yup", mp * np.array([1, -1, 1], np.float32), "mp33"))
+    with pytest.raises(
+        DataFormatError, match=r"mpmm\.jsonl: the torso .*must be metres"
+    ):
+        read_recording(write("mpmm", mp * 1000, "mp33"))
+    assert "upside down" in recording_info(tmp_path / "yup.jsonl").error
+    assert "must be metres" in recording_info(tmp_path / "mpmm.jsonl").error
 
 
 def test_a_label_in_frames_asks_whether_it_is_seconds(takes: Path) -> None:
