@@ -268,8 +268,14 @@ def _label_row(
     if len(fields) == 4 and width == 5:
         fields = [*fields, ""]  # an empty last cell a spreadsheet dropped
     if len(fields) != width:
+        quote = (
+            ": an action name with a comma is written in double quotes "
+            '("pick up, put down")'
+            if len(fields) > width
+            else ""
+        )
         raise DataFormatError(
-            path, f"{len(fields)} fields, expected {width} ({','.join(header)})",
+            path, f"{len(fields)} fields, expected {width} ({','.join(header)}){quote}",
             line=row,
         )  # fmt: skip
     name, start_s, end_s, action = (f.strip() for f in fields[:4])
@@ -1554,7 +1560,34 @@ def label_warnings(root: str | os.PathLike[str]) -> list[str]:
                     "FPS): is the end right?",
                 )
             )
+    found += _split_action_names(where)
     return [line for _, line in sorted(found, key=lambda f: f[0])]
+
+
+def _split_action_names(path: Path) -> list[tuple[int, str]]:
+    """Rows whose subject looks like the rest of an action name with an unquoted comma:
+    the subject cell starts with a space where the row's other cells do not ("pick up,
+    put down" read as action "pick up" by subject "put down", unsaid: a trial)."""
+    found = []
+    rows = csv.reader(io.StringIO(read_csv_text(path), newline=""))
+    header = [h.strip().lower() for h in next(rows, [])]
+    if header != list(COLUMNS):
+        return []
+    for fields in rows:
+        if len(fields) != len(COLUMNS) or not fields[4][:1].isspace():
+            continue
+        if any(f[:1].isspace() for f in fields[1:4]) or not fields[4].strip():
+            continue  # spaced after every comma, or no subject
+        action, subject = fields[3].strip(), fields[4].strip()
+        found.append(
+            (
+                rows.line_num,
+                f"{path}:{rows.line_num}: {action!r} by subject {subject!r}: if the "
+                f"action is {action + ', ' + subject!r}, write it in double quotes "
+                "(a comma separates the columns)",
+            )
+        )
+    return found
 
 
 def _row(r: LabelInterval) -> int:

@@ -1552,6 +1552,36 @@ def test_every_near_repeat_is_warned_of_once(takes: Path) -> None:
     assert [int(line.split(": ")[0].rsplit(":", 1)[1]) for line in said] == [3, 4]
 
 
+def test_an_action_name_with_an_unquoted_comma_is_warned_of(takes: Path) -> None:
+    """ "pick up, put down" unquoted, under a header with subject, read as action
+    "pick up" by subject "put down", unsaid (a trial)."""
+    from core.datasets.custom import label_warnings
+
+    a, b = (info.name for info in list_recordings(takes)[:2])
+    _write(
+        takes,
+        "recording,start,end,action,subject\n"
+        f"{a},0,1.0,pick up, put down\n"
+        f'{b},0,1.0,"pick up, put down",ann\n',
+    )
+    assert [(r.action, r.subject) for r in read_labels(takes)] == [
+        ("pick up", "put down"),
+        ("pick up, put down", "ann"),
+    ]
+    said = label_warnings(takes)
+    assert len(said) == 1 and said[0].startswith(f"{takes / 'labels.csv'}:2: ")
+    assert "if the action is 'pick up, put down', write it in double quotes" in said[0]
+    # a row spaced after every comma is a style, not a split name
+    _write(takes, f"recording,start,end,action,subject\n{a}, 0, 1.0, wave, ann\n")
+    assert read_labels(takes)[0].subject == "ann" and label_warnings(takes) == []
+    # without a subject column the extra field is an error, which says to quote
+    _write(takes, f"recording,start,end,action\n{a},0,1.0,pick up, put down\n")
+    with pytest.raises(
+        DataFormatError, match=r"labels\.csv:2: 5 fields.*double quotes"
+    ):
+        read_labels(takes)
+
+
 def test_many_repeated_rows_are_warned_of_in_a_few_lines(takes: Path, capsys) -> None:
     """8 000 repeated rows printed 8 000 warning lines (a trial)."""
     from core.cli import main
