@@ -903,7 +903,7 @@ def _parse(path: Path, lines: list[str], torn: bool) -> Recording:
     for i, w in enumerate(joints):
         if w is not None:
             arr[i] = w
-    arr, lost = _fill_lost(arr, layout, path)
+    arr, lost = _fill_lost(arr, layout, path, np.asarray(times, np.float64))
     if bodies > 1:
         arr = main_body_first(arr)
     problem = units_and_up_problem(arr, layout)
@@ -941,11 +941,15 @@ MAX_LOST_SHARE = 0.5
 values of the frames it is in is refused: too little was tracked to fill from."""
 
 
-def _fill_lost(arr: np.ndarray, layout: str, path: Path) -> tuple[np.ndarray, int]:
+def _fill_lost(
+    arr: np.ndarray, layout: str, path: Path, times: np.ndarray
+) -> tuple[np.ndarray, int]:
     """Fill the joints a sensor lost (NaN: ``null`` or ``NaN`` in the file).
 
     A joint with any coordinate lost is lost. It takes the same joint's position
-    interpolated in time between the nearest frames where it was tracked (held at
+    interpolated in time (the frames' ``times``, not their numbers: with frames
+    dropped between, a fill by number was off; a trial) between the nearest frames
+    where it was tracked (held at
     the first or last one at the ends), as Kinect infers a joint it cannot see; a
     body with every joint lost in a frame is out of view there (zeros). Zeros could
     not say "lost" (they put the joint at the camera), and refusing the whole file
@@ -990,7 +994,9 @@ def _fill_lost(arr: np.ndarray, layout: str, path: Path) -> tuple[np.ndarray, in
                     "sensor's estimate, or another layout without it)",
                 )
             for c in range(3):
-                arr[bad, m, v, c] = np.interp(bad, good, arr[good, m, v, c])
+                arr[bad, m, v, c] = np.interp(
+                    times[bad], times[good], arr[good, m, v, c]
+                )
             filled += len(bad)
     return arr, filled
 

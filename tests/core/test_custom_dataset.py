@@ -878,6 +878,14 @@ def test_joints_the_sensor_lost_are_filled_from_their_nearest_tracked_frames(
     assert classes == ["drink"] and failed == [] and len(clips) >= 1
     assert read_recording_sequence(root / "take.jsonl").meta["lost_joints_filled"] == 4
 
+    # Frames dropped around the loss: filled by time, not by frame number (frames 12
+    # and 13 gone, the lost 10, 11 lie 1/5 and 2/5 of the way from 9 to 14; a trial)
+    dropped = [f for k, f in enumerate(frames) if k not in (12, 13)]
+    _write_frames(tmp_path / "dropped.jsonl", "ntu25", 1, dropped)
+    rec = read_recording(tmp_path / "dropped.jsonl")
+    want = clip[9, 7] + (clip[14, 7] - clip[9, 7]) * np.array([[1 / 5], [2 / 5]])
+    np.testing.assert_allclose(rec.joints[10:12, 0, 7], want, atol=1e-6)
+
     # More lost than tracked: refused, saying why (nothing sound to fill from).
     half = [dict(f, j=[None] * 39 + f["j"][39:]) for f in frames if f["j"][40]]
     with pytest.raises(DataFormatError, match=r"52% of the joint positions are null"):
