@@ -11,6 +11,7 @@ probabilities. :func:`save_eval` writes ``eval.json``, ``confusion.csv`` and
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import json
 import os
@@ -547,6 +548,67 @@ def evaluate_fused(
 def confusion_png(result: EvalResult, title: str = "") -> bytes:
     """The confusion matrix drawn as a PNG image (row-normalised colours, counts),
     titled with what was scored (``title``; default: the run folder's name)."""
+    import warnings
+
+    from matplotlib import rc_context
+
+    names = [*result.labels, title]
+    # Chinese or Japanese names were boxes here, and matplotlib's warnings reached the
+    # terminal, where the app showed them (a trial): a font that has them, if any.
+    # (a script no installed font has stays boxes, unwarned: nothing to do about it)
+    families = ["DejaVu Sans", *_fallback_fonts(names)]
+    with rc_context({"font.family": families}), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        return _draw_confusion(result, title)
+
+
+@functools.cache
+def _font_charmaps() -> tuple[tuple[str, str, frozenset[int]], ...]:
+    """``(family, file, code points)`` of every font matplotlib knows or the system
+    has (matplotlib's own list is a cache, which can predate a font installed since),
+    read once; "Last Resort" fonts, whose every glyph is a box, left out."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    files = {entry.fname for entry in font_manager.fontManager.ttflist}
+    files.update(font_manager.findSystemFonts())
+    found = []
+    for path in sorted(files):
+        try:
+            font = FT2Font(path)
+            points = frozenset(font.get_charmap())
+        except (OSError, RuntimeError, ValueError):
+            continue
+        if "last resort" not in font.family_name.lower():
+            found.append((font.family_name, path, points))
+    return tuple(found)
+
+
+def _fallback_fonts(texts: Sequence[str]) -> list[str]:
+    """Families that have the characters of ``texts`` DejaVu Sans lacks (CJK, say),
+    made known to matplotlib."""
+    from matplotlib import font_manager
+
+    needed = {ord(ch) for text in texts for ch in text if ord(ch) > 0x24F}
+    if not needed:
+        return []
+    fonts = _font_charmaps()
+    for name, _, points in fonts:
+        if name == "DejaVu Sans":
+            needed -= points
+    families: list[str] = []
+    for name, path, points in fonts:
+        if needed & points:
+            if name not in families:
+                families.append(name)
+            font_manager.fontManager.addfont(path)
+            needed -= points
+        if not needed:
+            break
+    return families
+
+
+def _draw_confusion(result: EvalResult, title: str) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

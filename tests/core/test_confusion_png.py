@@ -6,6 +6,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from core.evaluation import EvalResult, confusion_png
 
@@ -68,3 +69,40 @@ def test_the_export_has_the_colours_of_evaluates_heatmap():
     for rgb in ((68, 1, 84), (253, 231, 37)):
         near = np.abs(bgr - np.array(rgb[::-1])).sum(axis=1) < 12
         assert near.sum() > 500, rgb
+
+
+def _labelled(labels: list[str]) -> EvalResult:
+    k = len(labels)
+    return EvalResult(
+        accuracy=1.0,
+        per_class_accuracy=np.ones(k),
+        confusion=np.eye(k, dtype=np.int64) * 5,
+        labels=labels,
+        split="test",
+        num_clips=5 * k,
+        run_dir=Path("runs/a"),
+    )
+
+
+def test_names_in_other_scripts_are_drawn_with_a_font_that_has_them():
+    """Chinese action names were boxes in the PNG, and matplotlib's "Glyph missing"
+    warnings reached the terminal (a trial)."""
+    import warnings
+
+    from core.evaluation import _fallback_fonts
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # a private-use character no font has: boxes, but no warning
+        confusion_png(_labelled(["\ue000\ue001", "wave"]))
+    assert not [w for w in caught if "Glyph" in str(w.message)]
+    if not _fallback_fonts(["起立"]):
+        pytest.skip("no installed font has Chinese characters")
+    # boxes would draw two names of two characters alike: glyphs do not
+    a = cv2.imdecode(
+        np.frombuffer(confusion_png(_labelled(["起立", "wave"])), np.uint8), 0
+    )
+    b = cv2.imdecode(
+        np.frombuffer(confusion_png(_labelled(["坐下", "wave"])), np.uint8), 0
+    )
+    assert a.shape == b.shape and np.abs(a.astype(int) - b).sum() > 0
