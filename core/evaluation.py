@@ -27,6 +27,7 @@ import torch
 
 from core import runs
 from core.config import DataConfig
+from core.datasets.base import DataFormatError
 from core.datasets.splits import PROTOCOL_SUMMARY, held_out_name
 from core.fileio import atomic_write_bytes, atomic_write_text
 from core.inference import Predictor, novelty
@@ -138,7 +139,21 @@ def _labelled_clips(
     # (a shipped model's data is wherever $MS2L_DATA says: nothing to warn of)
     shipped = runs.in_shipped_folder(predictor.run_dir)
     notes = _other_root(cfg.data, data_cfg) if data_root is None and not shipped else ()
-    store = open_dataset_store(data_cfg)
+    try:
+        store = open_dataset_store(data_cfg)
+    except DataFormatError as exc:
+        if ": open it as " not in exc.problem:
+            raise
+        # "open it as ntu60" where a run is scored on its own dataset only, and
+        # Evaluate has no dataset to choose (a trial)
+        raise DataFormatError(
+            exc.path,
+            exc.problem.split(": open it as ")[0]
+            + f": {predictor.run_dir.name} was trained on {cfg.data.dataset} and is "
+            f"scored on {cfg.data.dataset} data (choose such a folder: Data root in "
+            "Evaluate, --root in ms2l eval)",
+            line=exc.line,
+        ) from None
     # The run's seed: a custom dataset's validation split is drawn with it.
     clips = load_split(
         data_cfg, split, predictor.layout, predictor.num_bodies, store, cfg.run.seed

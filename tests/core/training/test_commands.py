@@ -465,6 +465,12 @@ def test_eval_of_a_folder_without_test_clips_says_the_split_is_empty_and_why(
     assert main(["eval", "nw-ucla-ms2l", "--root", str(root), "--split", "train",
                  "--device", "cpu"]) == 0  # fmt: skip
     assert "(nw-ucla xview, 3 clips)" in capsys.readouterr().out
+    # another dataset's folder: not "open it as ntu60", which no evaluation can do
+    ntu = require_data("ntu")
+    assert main(["eval", "nw-ucla-ms2l", "--root", str(ntu), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert "open it as" not in err and "it holds 4 .skeleton files" in err
+    assert "nw-ucla-ms2l was trained on nw-ucla and is scored on nw-ucla data" in err
 
 
 def test_init_from_alone_fine_tunes_and_scratch_with_it_is_refused(
