@@ -40,7 +40,7 @@ from PyQt6.QtWidgets import (
 
 from app.context import AppContext
 from app.widgets.layout import field_row, scrolling_column
-from app.widgets.prob_bars import ProbabilityBars
+from app.widgets.prob_bars import UNFAMILIAR_NOTE, ProbabilityBars
 from app.widgets.shipped_button import ShippedModelButton, model_dialog_start
 from app.widgets.shortcuts import press_on_key
 from app.widgets.source_picker import SourcePicker
@@ -58,12 +58,6 @@ from core.training.teach import NO_ACTION
 if TYPE_CHECKING:
     from core.inference import Predictor
     from core.live.pipeline import LiveUpdate
-
-
-UNFAMILIAR_NOTE = (
-    "No class is ranked: this motion is unlike every clip the model was trained on "
-    "(its novelty check), so any ranking would be a guess."
-)
 
 
 class LivePanel(QWidget):

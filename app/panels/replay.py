@@ -45,7 +45,7 @@ from PyQt6.QtWidgets import (
 
 from app.context import AppContext
 from app.widgets.elided_label import ElidedLabel
-from app.widgets.prob_bars import ProbabilityBars
+from app.widgets.prob_bars import UNFAMILIAR_NOTE, ProbabilityBars
 from app.widgets.shipped_button import ShippedModelButton, model_dialog_start
 from app.widgets.shortcuts import press_on_key
 from app.widgets.skeleton_view import SkeletonView
@@ -229,7 +229,7 @@ class ReplayPanel(QWidget):
         # the whole clip, or at the cursor for a continuous sequence (the top answer
         # alone hid how close the second one came: a trial). Under the list, where a
         # single file leaves room, not beside the labels, which it cut short.
-        self.top_bars = ProbabilityBars(k=TOP_K)
+        self.top_bars = ProbabilityBars(k=TOP_K, with_note=True)
         top_box = QGroupBox("Top answers")
         QVBoxLayout(top_box).addWidget(self.top_bars)
         list_box = QVBoxLayout()
@@ -1205,11 +1205,13 @@ class ReplayPanel(QWidget):
                 f"{item.total:,} frames"
             )
 
-    def _show_predicted(self, text: str, top: Sequence[tuple[str, float]] = ()) -> None:
+    def _show_predicted(
+        self, text: str, top: Sequence[tuple[str, float]] = (), why_empty: str = ""
+    ) -> None:
         """The predicted-label line and the best answers under the clip list (none while
         there is no answer to show: the bars never keep another clip's)."""
         self.pred_label.setText(text)
-        self.top_bars.set_probabilities(top)
+        self.top_bars.set_probabilities(top, why_empty)
 
     def show_prediction(self, pred: ClipPrediction) -> None:
         """Show the predicted label (and intervals) of the current clip."""
@@ -1229,7 +1231,13 @@ class ReplayPanel(QWidget):
             right = name == self._class_label(truth) and not pred.unfamiliar
             verdict = "  ✓" if right else "  ✗"
         if pred.unfamiliar:  # the novelty check: no class is the answer
-            self._show_predicted(f"Predicted: no action (unfamiliar motion){verdict}")
+            # five blank rows, unexplained, where Live says why, and Evaluate
+            # counting the clip by the model's best class all the same (a trial)
+            self._show_predicted(
+                f"Predicted: no action (unfamiliar motion){verdict}",
+                why_empty=f"{UNFAMILIAR_NOTE} Evaluate scores the model's best class "
+                "without the check.",
+            )
         else:
             self._show_predicted(f"Predicted: {name} ({100 * p:.1f} %){verdict}", best)
         if self.current is not None and self.continuous:

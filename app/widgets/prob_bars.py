@@ -9,6 +9,12 @@ from PyQt6.QtWidgets import QGridLayout, QLabel, QProgressBar, QWidget
 
 from app.widgets.elided_label import ElidedLabel
 
+UNFAMILIAR_NOTE = (
+    "No class is ranked: this motion is unlike every clip the model was trained on "
+    "(its novelty check), so any ranking would be a guess."
+)
+"""Said under the bars of an answer the novelty check turned into "no action"."""
+
 
 class ProbabilityBars(QWidget):
     """``k`` rows of class name and probability bar, best first, and with

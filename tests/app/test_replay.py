@@ -1063,3 +1063,29 @@ def test_another_datasets_folder_or_zip_opens_as_what_its_files_are(
         )
     finally:
         jobs.stop_all()
+
+
+def test_an_unfamiliar_clip_says_why_no_class_is_ranked(qtbot, settings, tmp_path):
+    """Five blank "Top answers" rows under "no action (unfamiliar motion)", where Live
+    says why, and Evaluate counting the clip by the model's best class (a trial)."""
+    import zipfile
+
+    from core.inference.sequences import ClipPrediction
+
+    with zipfile.ZipFile(require_data("nw-ucla", "all_sqe.zip")) as archive:
+        member = next(n for n in archive.namelist() if n.endswith("_v03.json"))
+        path = tmp_path / Path(member).name
+        path.write_bytes(archive.read(member))
+    panel, jobs = _opened_without_a_model(qtbot, settings, path)
+    try:
+        panel.show_prediction(ClipPrediction(np.full(10, 0.1, np.float32)))
+        assert panel.pred_label.text().startswith("Predicted: no action (unfamiliar")
+        note = panel.top_bars.note.text()
+        assert note.startswith("No class is ranked") and "Evaluate scores" in note
+        assert panel.top_bars.note.isVisibleTo(panel)
+        sure = np.full(10, 0.02, np.float32)
+        sure[3] = 0.82
+        panel.show_prediction(ClipPrediction(sure))  # a ranking: no note
+        assert panel.top_bars.note.text() == ""
+    finally:
+        jobs.stop_all()
