@@ -577,8 +577,15 @@ class ReplayPanel(QWidget):
             parts = [f"{count(len(bad), 'bad file')} left out"] if bad else []
             parts += [f"{count(len(skipped), 'item')} skipped"] if skipped else []
             text += f" ({' and '.join(parts)}: see Bad files…)"
-        self.source_label.setText(text)
         self.ctx.status(f"Opened {text}")  # an earlier failure's line stayed up
+        if store.dataset.startswith("pkummd"):
+            # a folder gives the actions cut out; where the timeline is was unsaid
+            # (the README's "a continuous sequence shows a timeline": a trial)
+            text += (
+                ", each an action cut from its sequence (Open file… on a "
+                "skeleton/*.txt shows a whole sequence with its timeline)"
+            )
+        self.source_label.setText(text)
         self._show_bad_files([*bad, *skipped])
         self._compute_splits()
         # The last data's split filter could hide every clip of this one (NTU's four
