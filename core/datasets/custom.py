@@ -299,6 +299,17 @@ def _label_row(
     return LabelInterval(nfc(name), start, end, nfc(action), subject, row)
 
 
+# A label time beyond this is a clock's (seconds since 1970: 2001 onwards), not a
+# recording's seconds: 1e9 s is 31 years.
+CLOCK_TIME = 1e9
+
+
+def _seconds(value: float) -> str:
+    """A time as given, to the millisecond (``%g`` showed 1762164000.833 as
+    1.76216e+09)."""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
 def _with_others(bad: Sequence[DataFormatError]) -> DataFormatError:
     """The first of several bad rows' errors, with the other rows' numbers."""
     first, others = bad[0], [str(e.line) for e in bad[1:]]
@@ -471,11 +482,18 @@ def check_labels(
         if iv.end > duration + END_TOLERANCE:
             raise DataFormatError(
                 path,
-                f"end {iv.end:g} s is past the end of recording {iv.recording!r} "
-                f"({duration:.2f} s)"
+                f"end {_seconds(iv.end)} s is past the end of recording "
+                f"{iv.recording!r} ({duration:.2f} s)"
                 + (
                     " — the recording has no end line: its writing was cut short"
                     if iv.recording in incomplete
+                    # the recording's own clock (seconds since 1970) read as "frame
+                    # numbers or milliseconds?", the time shown as 1.76216e+09 (a
+                    # trial)
+                    else " — that is a clock time (seconds since 1970, as a "
+                    'recording\'s own "t" may be): labels count seconds from the '
+                    "recording's first frame"
+                    if iv.start > CLOCK_TIME
                     else " — times are seconds from the recording's first frame "
                     "(frame numbers or milliseconds?)"
                     # (twice the length: frames of a longer original, a trial)

@@ -1209,6 +1209,14 @@ def test_a_label_in_frames_asks_whether_it_is_seconds(takes: Path) -> None:
         with pytest.raises(DataFormatError, match="past the end") as info:
             build_clips(takes)
         assert ("frame numbers or milliseconds?" in str(info.value)) == asks
+    # times on the recording's own clock (seconds since 1970): said so, and shown
+    # whole (it read "end 1.76216e+09 s ... frame numbers or milliseconds?": a trial)
+    start = 1762164000.0
+    _write(takes, f"recording,start,end,action\n{rec.name},{start},{start + 0.833},a\n")
+    with pytest.raises(DataFormatError, match="past the end") as info:
+        build_clips(takes)
+    assert "end 1762164000.833 s" in str(info.value)
+    assert "a clock time (seconds since 1970" in str(info.value)
 
 
 def test_a_header_typo_is_quoted_as_written(tmp_path: Path) -> None:
