@@ -1586,6 +1586,8 @@ def _split_action_names(path: Path) -> list[tuple[int, str]]:
     """Rows whose subject looks like the rest of an action name with an unquoted comma:
     the subject cell starts with a space where the row's other cells do not ("pick up,
     put down" read as action "pick up" by subject "put down", unsaid: a trial)."""
+    if not path.is_file():
+        return []  # no labels (said by read_labels' callers)
     found = []
     rows = csv.reader(io.StringIO(read_csv_text(path), newline=""))
     header = [h.strip().lower() for h in next(rows, [])]
