@@ -1105,10 +1105,21 @@ def build_clips(
     root = dataset_folder(root)
     files = recording_files(root)
     if not files:
+        # recordings in per-subject sub-folders read "no recordings" alone (a trial)
+        below = sorted(
+            {p.parent.name for p in root.glob(f"*/*{SUFFIX}") if p.is_file()}
+        )
+        deeper = (
+            f"; {', '.join(below[:5])}{', …' if len(below) > 5 else ''} "
+            f"hold{'s' if len(below) == 1 else ''} some: a dataset is one folder with "
+            "its recordings and labels.csv side by side (sub-folders are not read)"
+            if below
+            else ""
+        )
         raise DataFormatError(
             root,
             f"no recordings (<name>{SUFFIX} files) in this dataset folder"
-            + other_dataset_folder_hint(root, "custom"),
+            + (deeper or other_dataset_folder_hint(root, "custom")),
         )
     recordings: dict[str, Recording] = {}
     failed: list[DataFormatError] = []

@@ -641,6 +641,14 @@ def test_folder_without_recordings(tmp_path: Path) -> None:
         build_clips(tmp_path / "missing")
     os.makedirs(tmp_path / "empty")
     assert list_recordings(tmp_path / "missing") == []
+    # recordings in per-subject sub-folders: said where they are (a trial)
+    for who in ("ann", "bob"):
+        (tmp_path / "lab" / who).mkdir(parents=True)
+        (tmp_path / "lab" / who / "take.jsonl").write_text("")
+    with pytest.raises(
+        DataFormatError, match=r"; ann, bob hold some: a dataset is one"
+    ):
+        build_clips(tmp_path / "lab")
 
 
 def test_another_datasets_files_given_as_a_custom_dataset_are_named(
