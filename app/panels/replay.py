@@ -772,12 +772,20 @@ class ReplayPanel(QWidget):
         self._show_predicted(
             "Predicted: …" if self.model_dir else "Predicted: (no model)"
         )
+        # an action cut at frames [start, end): shown as the timeline's caption
+        # shows it, "frames 983-1082" (both inclusive), where it read "start 983, end
+        # 1083" (a trial)
+        span = seq.meta.get("start"), seq.meta.get("end")
+        frames = all(isinstance(v, int) and not isinstance(v, bool) for v in span)
         meta = ", ".join(
             "cut short (no end line)"
             if k == "complete"
+            else f"frames {span[0]}-{span[1] - 1}"
+            if frames and k == "start"
             else f"{k.replace('_', ' ')} {_shown_value(v)}"
             for k, v in seq.meta.items()
             if k not in _NOT_SHOWN
+            and not (frames and k == "end")
             and not _empty(v)
             and not (k == "complete" and v is True)  # the normal case: nothing to say
             # NTU's performer is its subject (the protocols' name), said once

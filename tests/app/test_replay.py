@@ -208,6 +208,10 @@ def test_pku_mmd_sequence_shows_labelled_intervals_on_the_timeline(qtbot, settin
         qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
         assert "splits xsub train / xview train" in panel.info.text()
         assert "{" not in panel.info.text()
+        # the action's frames as the timeline says them, both ends inclusive
+        start, end = (panel.current.meta[k] for k in ("start", "end"))
+        assert f"frames {start}-{end - 1}" in panel.info.text()
+        assert f"end {end}" not in panel.info.text()
         # where the whole sequence and its timeline are (unsaid: a trial)
         assert "Open file… on a skeleton/*.txt shows" in panel.source_label.text()
     finally:
