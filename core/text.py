@@ -39,3 +39,24 @@ def format_seconds(seconds: float) -> str:
     h, rest = divmod(seconds, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def terminal_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: two for a wide character (Chinese,
+    Japanese, Korean), none for a combining mark, one for the others."""
+    import unicodedata
+
+    return sum(
+        0
+        if unicodedata.combining(ch)
+        else 2
+        if unicodedata.east_asian_width(ch) in ("W", "F")
+        else 1
+        for ch in text
+    )
+
+
+def pad_to(text: str, columns: int) -> str:
+    """``text`` padded with spaces to ``columns`` terminal columns (``str.ljust``
+    counts characters: a table's columns moved after a Chinese name, a trial)."""
+    return text + " " * max(0, columns - terminal_width(text))

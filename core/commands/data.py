@@ -31,7 +31,7 @@ from core.datasets.cache import (
 from core.datasets.splits import held_out_name, protocols, split_indices
 from core.errors import UserError
 from core.labels import class_ids
-from core.text import count, format_seconds
+from core.text import count, format_seconds, pad_to, terminal_width
 
 BAR_WIDTH = 30
 
@@ -271,14 +271,14 @@ def _print_summary(summary: dict[str, Any], out: TextIO) -> None:
         name[:48] + (f" ({ids[i]})" if ids else "")
         for i, name in enumerate(s["class_names"])
     ]
-    width = max([37, *(len(label) + 1 for label in labels)])
+    width = max([37, *(terminal_width(label) + 1 for label in labels)])
     out.write(f"{'class':<{width + 5}} {'train':>6} {held_out:>{w}}\n")
     for i, label in enumerate(labels):
         train, test = s["per_class"]["train"][i], s["per_class"]["test"][i]
         if train == test == 0:
             empty += 1
             continue
-        out.write(f"  {i:3d} {label:<{width}} {train:6d} {test:{w}d}\n")
+        out.write(f"  {i:3d} {pad_to(label, width)} {train:6d} {test:{w}d}\n")
     if empty:
         out.write(f"  ({empty} classes without clips not listed)\n")
     print_items(

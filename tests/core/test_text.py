@@ -12,3 +12,15 @@ def test_counts_say_one_and_many_in_english():
     ]
     assert [count(n, "epoch") for n in (1, 2)] == ["1 epoch", "2 epochs"]
     assert count(2, ".skeleton file") == "2 .skeleton files"
+
+
+def test_padding_counts_the_columns_a_terminal_gives_each_character():
+    """data info's class table moved its columns after a Chinese name (a trial)."""
+    from core.text import pad_to, terminal_width
+
+    assert [terminal_width(t) for t in ("wave", "起立", "Hände", "Ha\u0308nde")] == [
+        4, 4, 5, 5
+    ]  # fmt: skip
+    rows = [pad_to(name, 10) + "|" for name in ("wave", "起立", "Hände", "挥手 wave")]
+    assert {terminal_width(row) for row in rows} == {11}
+    assert pad_to("a long name", 4) == "a long name"  # never cut
