@@ -13,6 +13,7 @@ epoch and the step, a resumed run repeats exactly what an uninterrupted one woul
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import math
 import os
@@ -202,6 +203,12 @@ def _resolve(
             raise ValueError("resume needs the run folder (--resume RUN)")
         run_dir = Path(cfg.run.run_dir).expanduser()
         saved = runs.read_run(run_dir).config
+        who = trained_by(run_dir)
+        if who is not None:
+            # before the epochs: the process training it had already written its
+            # extended count, and a second, same --resume --epochs read "must exceed
+            # the run's 5 epochs" (a trial)
+            raise ValueError(_busy(run_dir, who))
         # What can be done instead: the message alone gave no way on (a trial).
         instead = (
             "; the run cannot resume: start a new run (--init-from "
@@ -609,7 +616,21 @@ def _lock_run(lock: FileLock, run_dir: Path, new: bool) -> None:
         ValueError: If another process trains this run folder, or (a new run) one
             started a run there while this one read its data.
     """
-    if not lock.try_acquire():
+    try:
+        taken = lock.try_acquire()
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+        # "…/.train.lock: Read-only file system" named the lock, not the run (a
+        # trial)
+        raise ValueError(
+            f"{run_dir}: the run folder cannot be written to ({exc.strerror}), and a "
+            "run writes its checkpoints there: copy the folder somewhere writable and "
+            "resume the copy"
+            if not new
+            else f"{run_dir}: the run folder cannot be written to ({exc.strerror})"
+        ) from None
+    if not taken:
         raise ValueError(_busy(run_dir, lock.note()))
     if new:
         try:

@@ -349,6 +349,12 @@ def test_a_run_in_training_is_refused_to_a_second_process_and_drops_old_reports(
     # the GUI's Resume asks first, before it clears its curves
     with pytest.raises(ValueError, match="another process is training this run"):
         check_resumable(tmp_path / "r")
+    # an extension to the epochs the running process already wrote was refused as
+    # "must exceed the run's 2 epochs" (a trial): the lock is said first
+    for ask in (lambda: list(run(again, epochs=2)),
+                lambda: check_resumable(tmp_path / "r", epochs=2)):  # fmt: skip
+        with pytest.raises(ValueError, match="another process is training this run"):
+            ask()
     rest = list(first)
     assert isinstance(rest[-1], RunFinished) and rest[-1].epoch == 2
     assert sum(isinstance(e, EpochDone) for e in rest) == 2
@@ -515,3 +521,27 @@ def test_the_training_side_of_a_run_of_few_labels_is_not_said_all_taught(
     notes = evaluate_run(tmp_path / "r", split="train", device="cpu").notes
     assert any("it learnt the labels of only some of them (50 %)" in n for n in notes)
     assert not any("the clips the model was trained on" in n for n in notes)
+
+
+def test_resuming_a_run_on_a_read_only_file_system_names_the_run(
+    tiny_data, tmp_path, monkeypatch
+):
+    """Resuming a run on a read-only mount failed with "…/.train.lock: Read-only
+    file system" (a trial). The lock's open is made to fail as such a mount fails it
+    (root writes through permission bits, and a test cannot mount)."""
+    import errno
+
+    from core.filelock import FileLock
+
+    cfg = tiny_config(tiny_data, tmp_path / "r", epochs=1)
+    assert isinstance(list(run(cfg))[-1], RunFinished)
+
+    def read_only(self):
+        raise OSError(errno.EROFS, "Read-only file system", str(self.path))
+
+    monkeypatch.setattr(FileLock, "try_acquire", read_only)
+    with pytest.raises(ValueError) as err:
+        list(run(cfg.replace(run={"resume": True}), epochs=2))
+    message = str(err.value)
+    assert message.startswith(f"{tmp_path / 'r'}: the run folder cannot be written")
+    assert "copy the folder somewhere writable and resume the copy" in message
