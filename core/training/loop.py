@@ -161,6 +161,42 @@ class RunComplete(ValueError):
         self.planned = planned
 
 
+def _settings(cfg: TrainConfig) -> str:
+    """A run's settings that a resume must keep (all but its epochs and the ``run``
+    section: device, threads, folder), as JSON."""
+    doc = cfg.to_dict()
+    doc.pop("run", None)
+    doc.get("optim", {}).pop("epochs", None)
+    return json.dumps(doc, sort_keys=True, default=str)
+
+
+def _refuse_edited_settings(run_dir: Path, saved: TrainConfig, stored: object) -> None:
+    """Refuse a resume whose ``config.json`` was edited since the run last saved
+    (a checkpoint from before the settings were stored passes).
+
+    A hand-edited data setting went into the next epochs unsaid: a run whose curve
+    spans two data sets (``--max-clips`` as a flag is refused on resume: a trial).
+    """
+    if not isinstance(stored, str):
+        return
+    before, now = json.loads(stored), json.loads(_settings(saved))
+    changed = [
+        f"{section}.{key} is {now[section].get(key)!r}, where the run trained with "
+        f"{value!r}"
+        for section, values in before.items()
+        if isinstance(values, dict)
+        for key, value in values.items()
+        if isinstance(now.get(section), dict) and now[section].get(key) != value
+    ]
+    if changed or set(before) != set(now):
+        what = "; ".join(changed[:3]) or "its sections differ"
+        raise ValueError(
+            f"{run_dir / runs.CONFIG}: edited since the run last saved ({what}): "
+            "--resume continues a run with its own settings; put the file back, or "
+            f"start a new run from it (ms2l train --config {run_dir / runs.CONFIG})"
+        )
+
+
 def check_resumable(run_dir: str | os.PathLike[str], epochs: int | None = None) -> None:
     """Fail now, naming the folder and the problem, if ``run_dir`` cannot be resumed
     (what :func:`run` would find at its start: for a GUI, before it clears its display).
@@ -222,6 +258,7 @@ def _resolve(
             raise ValueError(f"{exc}{instead}") from None
         if not isinstance(state, dict) or "model" not in state or "epoch" not in state:
             raise ValueError(f"{run_dir / runs.LAST}: not a resume checkpoint{instead}")
+        _refuse_edited_settings(run_dir, saved, state.get("settings"))
         run = dataclasses.replace(
             saved.run,
             resume=True,
@@ -975,6 +1012,7 @@ def _train(
                 "global_step": global_step,
                 "best_val_acc": -1.0 if best_acc is None else best_acc,
                 "last_val_acc": -1.0 if last_acc is None else last_acc,
+                "settings": _settings(cfg),
             },
             run_dir / runs.LAST,
         )

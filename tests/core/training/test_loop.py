@@ -545,3 +545,23 @@ def test_resuming_a_run_on_a_read_only_file_system_names_the_run(
     message = str(err.value)
     assert message.startswith(f"{tmp_path / 'r'}: the run folder cannot be written")
     assert "copy the folder somewhere writable and resume the copy" in message
+
+
+def test_a_config_edited_by_hand_is_refused_on_resume(tiny_data, tmp_path):
+    """An edited data setting went into the next epochs unsaid: epochs 1-4 on 96
+    clips, epoch 5 on 48, in one curve (a trial); the same as a flag is refused."""
+    cfg = tiny_config(tiny_data, tmp_path / "r", epochs=1)
+    assert isinstance(list(run(cfg))[-1], RunFinished)
+    path = tmp_path / "r" / "config.json"
+    original = path.read_text()
+    doc = json.loads(original)
+    doc["data"]["max_clips"] = 12
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError) as err:
+        list(run(cfg.replace(run={"resume": True}), epochs=2))
+    message = str(err.value)
+    assert message.startswith(f"{path}: edited since the run last saved")
+    assert "data.max_clips is 12, where the run trained with 0" in message
+    path.write_text(original)  # put back, it resumes
+    events = list(run(cfg.replace(run={"resume": True}), epochs=2))
+    assert isinstance(events[-1], RunFinished) and events[-1].epoch == 2
