@@ -155,6 +155,18 @@ def test_a_classifying_run_fits_its_novelty_check_when_it_has_clips_enough(
     assert any("novelty check on 12 clips" in m for m in logs)
     assert main(["novelty", str(tmp_path / "half"), "--device", "cpu"]) == 0
     assert "12 training clips" in capsys.readouterr().out
+    assert not any("is under one clip" in m for m in logs)  # 0.5 is honoured
+    # 1 % of 24 clips is under one a class: the clips kept are said (a trial)
+    one = tiny_config(
+        tiny_data, tmp_path / "one-percent", epochs=1, model={"hidden": 2},
+        data={"label_fraction": 0.01},
+    )  # fmt: skip
+    logs = [e.message for e in _events(one) if isinstance(e, Log)]
+    assert any(
+        "note: 0.01 of the labels is under one clip for some classes here: 3 of 24 "
+        "labelled training clips are kept (12.5 %)" in m
+        for m in logs
+    ), logs
 
 
 def test_same_seed_same_weights_other_seed_differs(tiny_data, tmp_path):
