@@ -345,6 +345,21 @@ class TrainPanel(QWidget):
         self.init_from.textChanged.connect(self._show_inherited)
         self.strategy.currentTextChanged.connect(self._show_inherited)
         self._show_inherited()
+        # "preset" with the preset's value: a resumed official run read "Hidden
+        # units: preset" where it has 300 (a trial)
+        self.preset.currentTextChanged.connect(self._show_preset_values)
+        self.encoder.currentTextChanged.connect(self._show_preset_values)
+        self._show_preset_values()
+
+    @pyqtSlot()
+    def _show_preset_values(self) -> None:
+        """Name the chosen preset's size and rate in the fields' "preset" text."""
+        preset = self.preset.currentText()
+        if preset not in PRESETS:
+            return
+        hidden = model_preset(preset, encoder=self.encoder.currentText()).hidden
+        self.hidden.setSpecialValueText(f"preset ({hidden})")
+        self.lr.setSpecialValueText(f"preset ({optim_preset(preset).lr:g})")
 
     # --- building the config -------------------------------------------------------------
     def build_config(self) -> TrainConfig:

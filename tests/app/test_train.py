@@ -136,7 +136,7 @@ def test_cancel_mid_run_then_resume_from_the_run_folder(qtbot, panel):
     assert (panel.max_clips.value(), panel.batch_size.value()) == (128, 16)
     # its rate was the preset's: "preset" again, not a number the next run of
     # another preset would keep (a trial)
-    assert panel.lr.text() == "preset"
+    assert panel.lr.text().startswith("preset (")
     job.worker.item_produced.connect(seen.append)
     qtbot.waitUntil(lambda: any(isinstance(e, BatchDone) for e in seen), timeout=60_000)
     started = next(e for e in seen if isinstance(e, RunStarted))
@@ -263,7 +263,7 @@ def test_finetune_from_a_run_takes_over_its_architecture_and_input(panel, tmp_pa
     # the preset's rate unless one is given; the encoder's share of it when
     # starting from one
     preset_lr = cfg.optim.lr
-    assert panel.lr.text() == "preset" and cfg.optim.encoder_lr_scale == 1.0
+    assert panel.lr.text().startswith("preset (") and cfg.optim.encoder_lr_scale == 1.0
     panel.lr.setValue(0.003)
     panel.encoder_lr.setValue(0.2)
     cfg = panel.build_config()
@@ -529,8 +529,11 @@ def test_a_shown_runs_preset_size_reads_preset_and_goes_with_the_next_preset(pan
     root = panel.root.text()
     official = make_config(dataset="nw-ucla", root=root, preset="official")
     panel.show_config(official)
-    assert panel.hidden.text() == "preset"
+    # with the size it stands for (a resumed run's read "preset" alone: a trial)
+    assert panel.hidden.text() == "preset (300)"
+    assert panel.lr.text() == "preset (0.001)"
     panel.preset.setCurrentText("paper")
+    assert panel.hidden.text() == "preset (30)"
     assert panel.build_config().model.hidden == model_preset("paper").hidden == 30
     sized = make_config(
         dataset="nw-ucla", root=root, preset="official", model={"hidden": 64}
