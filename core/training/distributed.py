@@ -227,8 +227,11 @@ def mean_across(values: dict[str, float], info: DistInfo) -> dict[str, float]:
     """Average scalar values over processes (identity for one process)."""
     if not info.enabled or not values:
         return values
-    keys = sorted(values)
+    keys = sorted(values)  # every process sums the same keys in the same order
     t = torch.tensor([values[k] for k in keys], dtype=torch.float64)
     dist.all_reduce(t)
     t /= info.world
-    return dict(zip(keys, t.tolist()))
+    means = dict(zip(keys, t.tolist()))
+    # in the order given: the losses were logged alphabetically under torchrun,
+    # unlike one process's "motion jigsaw contrastive total" (a trial)
+    return {k: means[k] for k in values}

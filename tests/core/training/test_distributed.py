@@ -176,6 +176,23 @@ def test_two_process_ddp_trains_the_graph_encoder(tiny_data, tmp_path):
 
 
 @pytest.mark.slow
+def test_losses_are_logged_in_one_order_with_one_process_or_two(tiny_data, tmp_path):
+    """Under torchrun the losses were logged alphabetically ("contrastive jigsaw
+    motion total"), one process's in the tasks' order: logs of one run read apart
+    (a trial)."""
+    single = tiny_config(tiny_data, tmp_path / "single", strategy="joint", epochs=1)
+    order = next(list(e.losses) for e in run(single) if isinstance(e, BatchDone))
+    assert order.index("motion") < order.index("contrastive") and order[-1] == "total"
+    cfg_file = tmp_path / "ddp.json"
+    single.replace(run={"run_dir": str(tmp_path / "ddp")}).save(cfg_file)
+    proc = torchrun_train(["--config", str(cfg_file), "--quiet"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = (tmp_path / "ddp" / "metrics.jsonl").read_text().splitlines()
+    batches = [json.loads(x) for x in lines if '"BatchDone"' in x]
+    assert batches and all(list(b["losses"]) == order for b in batches)
+
+
+@pytest.mark.slow
 def test_a_rank_killed_mid_run_leaves_the_other_a_resume_hint(tiny_data, tmp_path):
     """kill -9 of one process: the other said it in a gloo traceback, with no word of
     how to go on; now one line naming the run to resume."""
