@@ -551,9 +551,12 @@ def train_with_progress(
                 if started
                 else "nothing was trained yet: start the run again"
             )
+            why = lines[0]
+            if len(why) > 200:  # at a word, marked: it ended "…of the remote w)"
+                why = why[:200].rsplit(" ", 1)[0] + " …"
             raise UserError(
                 f"another process of this {launched.world}-process job stopped "
-                f"({lines[0][:200]}); {then}"
+                f"({why}); {then}"
             ) from None
     if stop.is_set() and threading.current_thread() is threading.main_thread():
         # Stopped by a signal: the process now ends (130). A second SIGTERM within

@@ -362,6 +362,23 @@ def test_a_dead_peer_is_told_from_this_process_own_errors(monkeypatch):
         r"peer .*\); nothing was trained yet: start the run again$",
     ):
         train_with_progress(TrainConfig(), quiet=True)
+    # gloo's long message is shortened at a word, marked so (it ended "…the remote
+    # w)": a trial)
+    long = (
+        "Connection closed by peer [127.0.0.1]:32681. This is typically caused by a "
+        "remote worker crashing. Check the logs of the remote worker for the error "
+        "that made it crash, and the machine's memory and disk, then try again."
+    )
+
+    def dies_long(cfg, stop, epochs=None):
+        raise RuntimeError(long)
+        yield
+
+    monkeypatch.setattr(loop, "run", dies_long)
+    with pytest.raises(UserError) as err:
+        train_with_progress(TrainConfig(), quiet=True)
+    said = str(err.value).split("(", 1)[1].split(");")[0]
+    assert said.endswith(" …") and long.startswith(said[:-2]) and len(said) <= 202
     # this process's own error stays what it is
     monkeypatch.setattr(loop, "run", lambda *a, **k: _bug())
     with pytest.raises(RuntimeError, match="a bug"):
