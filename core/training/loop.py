@@ -1031,12 +1031,15 @@ def _train(
             else ""
         )
         + (f", {dist.world} processes" if dist.enabled else ""),
-        f"{describe(cfg)}: {len(train_set)} training clips"
+        f"{describe(cfg)}: {count(len(train_set), 'training clip')}"
         # (labels a pretraining run does not use: "64 (64 labelled)" read as used)
         + (f" ({len(data.labelled)} labelled), " if uses_cls(name) else ", ")
         + (
-            f"{len(data.test)} "
-            f"{held_out_name(cfg.data.dataset, cfg.data.protocol)} clips, "
+            count(
+                len(data.test),
+                f"{held_out_name(cfg.data.dataset, cfg.data.protocol)} clip",
+            )
+            + ", "
             if uses_cls(name)
             else "no evaluation (self-supervised only), "
         )
