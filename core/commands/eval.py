@@ -120,7 +120,18 @@ def run(args: argparse.Namespace) -> int:
                     if folder != out
                     else f"--out {args.out}: {problem}"
                 )
+    from core import runs
+    from core.inference.predictor import refuse_pretraining_run
+
     for run_dir in args.run_dir:
+        try:
+            cfg = runs.read_run(run_dir).config
+        except (FileNotFoundError, ValueError):
+            cfg = None  # the evaluation says why
+        if cfg is not None:
+            # refused before any note about its weights (the note came first, then
+            # the refusal: a trial)
+            refuse_pretraining_run(Path(run_dir), cfg)
         note = training_note(run_dir)
         if note:
             print(f"ms2l eval: {note}", file=sys.stderr)

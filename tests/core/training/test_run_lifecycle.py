@@ -226,7 +226,7 @@ def test_resume_extends_with_epochs_and_rejects_other_flags(
 
 
 def test_pretraining_run_is_refused_for_prediction_eval_and_export(
-    tiny_data, tmp_path, monkeypatch
+    tiny_data, tmp_path, monkeypatch, capsys
 ):
     from core.inference import export_onnx
 
@@ -240,6 +240,19 @@ def test_pretraining_run_is_refused_for_prediction_eval_and_export(
     with pytest.raises(ValueError, match=message):
         export_onnx(run_dir, tmp_path / "pre.onnx", force=True)
     assert not (tmp_path / "pre.onnx").exists()
+    # ms2l eval while it trains: refused, with no note about its weights first
+    # (the note came, then the refusal: a trial)
+    from core.filelock import FileLock
+    from core.training.loop import RUN_LOCK
+
+    held = FileLock(run_dir / RUN_LOCK)
+    assert held.try_acquire()
+    try:
+        assert main(["eval", str(run_dir), "--device", "cpu"]) == 2
+    finally:
+        held.release()
+    err = capsys.readouterr().err
+    assert "being trained now" not in err and "pretraining run" in err
     # the command it gives pastes as it is: the run's own dataset and root are in it
     # (without --root it failed: a trial)
     with pytest.raises(ValueError) as err:
