@@ -12,7 +12,8 @@ Three ways to give the videos and their labels:
   after its stem, with one labelled interval per row;
 - **unlabelled** videos, to label afterwards on Teach's timeline (a long session):
   videos at the top level of the folder, or one video given alone. Their recordings
-  get no label row, and importing again never touches the labels given since.
+  get no label row, and importing again never touches the labels given since (nor
+  those of a labelled video imported before: edited in Teach since, they are kept).
 
 :func:`extract` yields frozen events (the CLI draws a progress bar from them, the GUI
 runs it through ``app.workers.IteratorWorker``). The frames to process are read up front
@@ -743,6 +744,25 @@ def _job_rows(job: VideoJob, path: Path) -> tuple[list[LabelInterval], str]:
     return rows, "; ".join(problems)
 
 
+def _labels_kept(root: Path, name: str, rows: list[LabelInterval]) -> str:
+    """The labels of a recording imported before: written when ``labels.csv`` has
+    none for it (the import stopped before it wrote them), else kept as they are, and
+    said when they differ from ``rows``. Importing a folder again put every label
+    renamed or trimmed since back as the import had made it, unsaid (a trial)."""
+    mine = [
+        (r.start, r.end, r.action) for r in read_labels(root) if r.recording == name
+    ]
+    if not mine:
+        _write_rows(root, name, rows)
+        return ""
+    if mine == [(round(r.start, 3), round(r.end, 3), r.action) for r in rows]:
+        return ""
+    return (
+        "its labels in labels.csv differ from this import's (edited since?) and are "
+        "kept: change them in Teach or labels.csv"
+    )
+
+
 def _write_rows(root: Path, name: str, rows: list[LabelInterval]) -> None:
     """Make ``labels.csv`` hold exactly ``rows`` for recording ``name``."""
     current = read_labels(root)
@@ -806,7 +826,8 @@ def extract(
                 todo.append(job)
                 continue
             if job.intervals:  # an unlabelled video's labels are the user's since
-                _write_rows(root, job.name, rows)
+                kept = _labels_kept(root, job.name, rows)
+                warning = "; ".join(w for w in (warning, kept) if w)
             done += 1
             skipped += 1
             skipped_events.append(

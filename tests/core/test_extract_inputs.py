@@ -87,6 +87,26 @@ def test_videos_to_label_afterwards_are_imported_unlabelled(tmp_path, capsys):
     ]  # fmt: skip
     assert "1 extracted, 1 already done, 0 failed" in said.out  # session kept
     assert [r.name for r in list_recordings(out)] == ["session", "wave-w1"]
+    # a labelled video's labels edited since (renamed in Teach, trimmed): importing
+    # the folder again keeps them and says so (they came back as the import made
+    # them, unsaid: a trial) ...
+    edited = [
+        r if r.recording != "wave-w1" else LabelInterval("wave-w1", 0.1, 0.4, "hello")
+        for r in read_labels(out)
+    ]
+    set_labels(out, edited)
+    assert main(["data", "extract", str(videos), *args]) == 0
+    said = capsys.readouterr()
+    assert "its labels in labels.csv differ from this import's" in said.out + said.err
+    assert ("wave-w1", 0.1, 0.4, "hello") in [
+        (r.recording, r.start, r.end, r.action) for r in read_labels(out)
+    ]
+    # ... and a recording whose labels were never written (an import stopped just
+    # before) gets them
+    set_labels(out, [r for r in read_labels(out) if r.recording != "wave-w1"])
+    assert main(["data", "extract", str(videos), *args]) == 0
+    capsys.readouterr()
+    assert ("wave-w1", "wave") in [(r.recording, r.action) for r in read_labels(out)]
 
 
 def test_an_action_name_that_cannot_be_used_is_said_before_any_video(
