@@ -60,11 +60,15 @@ def close_on_signals(window: QWidget) -> QTimer:
     import signal
 
     from PyQt6.QtCore import QTimer
+    from PyQt6.QtWidgets import QApplication
 
     def close(_signum: int, _frame: object) -> None:
         if hasattr(window, "confirm_close"):
             window.confirm_close = False
         window.close()
+        # and quit, even with the window already closed and a dialog of its left up
+        # (a kill went unheard: a trial)
+        QApplication.quit()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, close)

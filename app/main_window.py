@@ -8,6 +8,7 @@ every worker to stop and waits for each thread.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         )
         self._restore_geometry()
         self._dialog: QMessageBox | None = None
+        self._shut_down = False  # closing: errors go to the session record only
         self.tabs = QTabWidget()
         self.live = LivePanel(self._panel_ctx("Live"), model_dir=model_dir, video=video)
         self.teach = TeachPanel(self._panel_ctx("Teach"))
@@ -152,6 +154,12 @@ class MainWindow(QMainWindow):
             message: The problem, naming the file or setting involved.
         """
         self.ctx.errors.append((title, message))
+        if self._shut_down:
+            # a job's last word after the window closed (an import's failures) put
+            # up a dialog with no window behind it, and the app never quit after its
+            # OK, deaf to kill (a trial): the session's record keeps it
+            print(f"MS²L Studio: {title}: {message}", file=sys.stderr)
+            return
         self.statusBar().showMessage(f"{title}: {message}", 30_000)
         if self._dialog is not None:
             self._dialog.close()
@@ -208,6 +216,7 @@ class MainWindow(QMainWindow):
     @pyqtSlot()
     def shutdown(self) -> None:
         """Stop every worker and wait for its thread (idempotent)."""
+        self._shut_down = True
         self.jobs.stop_all()
         self.ctx.settings.setValue("window/geometry", self.saveGeometry())
         self.ctx.settings.sync()

@@ -27,6 +27,13 @@ def test_window_has_five_panels_reports_errors_and_remembers_the_tab(qtbot, sett
     finally:
         window.shutdown()
     assert settings.value("window/tab") in (2, "2")
+    # a job's error once the window is closing (an import's failures as Quit stopped
+    # it): no dialog with no window behind it, which kept the app from quitting (a
+    # trial); the session's record has it
+    shown = window._dialog
+    window.show_error("Import", "2 videos could not be imported")
+    assert window._dialog is shown
+    assert window.ctx.errors[-1] == ("Import", "2 videos could not be imported")
 
 
 def test_a_jobs_error_dialog_closes_when_that_work_starts_again(qtbot, settings):
