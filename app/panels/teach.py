@@ -1366,6 +1366,7 @@ class TeachPanel(QWidget):
         self.import_job = job
         self._import_failures = []
         self.import_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)  # stops the import (kept so far)
         self._append_log(f"importing {videos} into {root}")
         job.start()
         return job
@@ -1452,10 +1453,16 @@ class TeachPanel(QWidget):
             self._import_failures.append(str(event.error))
         elif isinstance(event, ExtractFinished):
             self._append_log(
-                f"import done: {event.extracted} imported, {event.skipped} already "
-                f"there, {event.failed} failed"
+                f"import {'cancelled' if event.cancelled else 'done'}: "
+                f"{event.extracted} imported, {event.skipped} already there, "
+                f"{event.failed} failed"
             )
             self.refresh()
+            if event.cancelled:
+                self.progress.setFormat(
+                    "import cancelled: Import videos… again goes on from there"
+                )
+                return
             if not event.failed:
                 self.progress.setFormat("import done")
                 return
@@ -1487,6 +1494,7 @@ class TeachPanel(QWidget):
     def _on_import_job_ended(self) -> None:
         self.import_job = None
         self.import_button.setEnabled(True)
+        self.cancel_button.setEnabled(self.train_job is not None)
         self.refresh()
 
     # --- training --------------------------------------------------------------------
@@ -1571,6 +1579,15 @@ class TeachPanel(QWidget):
                 "trained on too",
             )
             return None
+        if self.import_job is not None:
+            # it trained on the videos imported so far and said the model was ready
+            # while more came in (a trial)
+            self.ctx.error(
+                "Train on my actions",
+                "videos are being imported: train once the import is done (or "
+                "cancelled), and they are trained on too",
+            )
+            return None
         self._sync_folder()
         from core.training.loop import run
 
@@ -1652,6 +1669,11 @@ class TeachPanel(QWidget):
         if self.train_job is not None:
             self.train_job.stop()
             self.progress.setFormat("cancelling…")
+        elif self.import_job is not None:
+            # an import could only be stopped by quitting the app (a trial); what
+            # is done is kept, and importing again goes on from there
+            self.import_job.stop()
+            self.progress.setFormat("cancelling the import…")
 
     @pyqtSlot(object)
     def _on_train_item_produced(self, event: object) -> None:

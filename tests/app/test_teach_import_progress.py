@@ -54,3 +54,38 @@ def test_the_import_bar_moves_by_frames_and_ends_at_its_maximum(
         assert bar.format() == "import done" and bar.value() == bar.maximum()
     finally:
         jobs.stop_all()
+
+
+def test_an_import_can_be_cancelled_and_training_waits_for_it(
+    qtbot, settings, tmp_path
+):
+    """An import could be stopped only by quitting the app, and "Train on my actions"
+    trained on the videos imported so far, saying the model was ready while more
+    came in (a trial)."""
+    videos = tmp_path / "videos" / "drink"
+    videos.mkdir(parents=True)
+    for name in ("a.avi", "b.avi", "c.avi"):
+        shutil.copy(
+            require_data("videos", "S001C001P001R001A001_rgb.avi"), videos / name
+        )
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        job = panel.import_videos(tmp_path / "videos", workers=1)
+        assert job is not None and panel.cancel_button.isEnabled()
+        assert panel.start_training() is None
+        assert errors[-1][0] == "Train on my actions"
+        assert "videos are being imported" in errors[-1][1]
+        qtbot.waitUntil(
+            lambda: any(
+                isinstance(e, ExtractFrames) for e in [panel.last_import_event]
+            ),
+            timeout=120_000,
+        )
+        panel.cancel_button.click()
+        qtbot.waitUntil(lambda: panel.import_job is None, timeout=120_000)
+        finished = panel.last_import_event
+        assert finished.cancelled and finished.extracted < 3
+        assert panel.progress.format().startswith("import cancelled")
+        assert not panel.cancel_button.isEnabled() and panel.import_button.isEnabled()
+    finally:
+        jobs.stop_all()
