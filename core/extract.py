@@ -602,6 +602,54 @@ def extract_video(
     return frames, detected, duration, note
 
 
+def _refuse_times_in_frames(csv_path: Path, jobs: list[VideoJob]) -> None:
+    """Refuse a CSV whose label times run far past their video's end (by its header):
+    frame numbers or milliseconds, clipped and dropped with a warning and exit 0 where
+    labels.csv refuses them (a trial). Before any video is processed.
+
+    Raises:
+        DataFormatError: Naming the CSV's row.
+    """
+    for job in jobs:
+        if not job.rows:
+            continue  # class folders have no times
+        seconds = header_seconds(job.video)
+        if seconds is None:
+            continue
+        for (start, end, _), row in zip(job.intervals, job.rows):
+            last = start if end is None else end
+            if last > 2 * seconds + 1:
+                raise DataFormatError(
+                    csv_path,
+                    f"{'end' if end is not None else 'start'} {last:g} s is far past "
+                    f"the end of {job.video.name} ({seconds:.2f} s): times are "
+                    "seconds from the video's start (frame numbers or milliseconds?)",
+                    line=row,
+                )
+
+
+def header_seconds(video: str | os.PathLike[str]) -> float | None:
+    """How long a video's header says it lasts (frames over rate), or ``None`` when
+    it does not say or does not open."""
+    import cv2
+
+    from core.live.capture import opencv_quiet
+
+    if not Path(video).is_file():
+        return None
+    with opencv_quiet():
+        cap = cv2.VideoCapture(str(video))
+    try:
+        if not cap.isOpened():
+            return None
+        count = float(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0)
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+    finally:
+        cap.release()
+    ok = math.isfinite(count) and count >= 1 and math.isfinite(fps) and 1 <= fps <= 240
+    return count / fps if ok else None
+
+
 def header_frames(video: str | os.PathLike[str]) -> int | None:
     """The frame count a video's header gives, read without decoding the video.
 
@@ -810,6 +858,7 @@ def extract(
     max_frames = None if max_frames is None else max(1, max_frames)  # one at least
     root = Path(out).expanduser()
     planned = plan(videos)  # a bad CSV fails before the dataset folder is made
+    _refuse_times_in_frames(Path(videos).expanduser(), planned)
     read_labels(root)  # a malformed labels.csv fails now, before any work
     root.mkdir(parents=True, exist_ok=True)
     jobs = _settle_names(planned, root)

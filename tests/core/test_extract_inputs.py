@@ -312,15 +312,27 @@ def test_a_csv_row_after_the_videos_end_says_so(tmp_path: Path, capsys) -> None:
     video = require_data("videos", "ta_chi.mp4")
     write_video(tmp_path / "a.avi", read_frames(video, 60), 29.97)
     table = tmp_path / "late.csv"
-    table.write_text(HEADER + "a.avi,0,1,wave\na.avi,50,60,late\n")
+    table.write_text(HEADER + "a.avi,0,1,wave\na.avi,2.5,3,late\n")
     out = tmp_path / "ds"
     assert main(["data", "extract", str(table), "--out", str(out), "--quiet"]) == 0
     err = capsys.readouterr().err
     assert (
-        "label 50-60 s (row 3) starts after the video's end (2.00 s): not labelled"
+        "label 2.5-3 s (row 3) starts after the video's end (2.00 s): not labelled"
         in err
     )
     assert [r.action for r in read_labels(out)] == ["wave"]
+    # times far past the end (frame numbers, milliseconds) are refused before any
+    # video is processed: clipped or dropped with exit 0, the action gone (a trial)
+    for rows, said in (
+        ("a.avi,0,45,wave\n", "late.csv:2: end 45 s is far past the end of a.avi"),
+        ("a.avi,0,1,wave\na.avi,50,60,late\n", "late.csv:3: end 60 s is far past"),
+    ):
+        table.write_text(HEADER + rows)
+        fresh = tmp_path / "fresh"
+        assert main(["data", "extract", str(table), "--out", str(fresh)]) == 2
+        err = capsys.readouterr().err
+        assert said in err and "(frame numbers or milliseconds?)" in err
+        assert not fresh.exists()
 
 
 def test_extract_refuses_counts_below_one_and_names_a_missing_video(tmp_path, capsys):
