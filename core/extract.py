@@ -567,7 +567,7 @@ def extract_video(
     import cv2
 
     from core.datasets.recording import RecordingWriter
-    from core.live.capture import VideoSource, truncation_note
+    from core.live.capture import SourceOpenError, VideoSource, truncation_note
     from core.live.pose import MediaPipePose
     from core.recorder import source_info
 
@@ -597,6 +597,13 @@ def extract_video(
             writer.abandon()  # readable, without the footer: redone next time
             raise
         writer.close()
+        if ended and frames == 1:
+            # a photo saved as .mp4 became a one-frame take labelled with its
+            # folder's action (a trial)
+            Path(path).unlink(missing_ok=True)
+            raise SourceOpenError(
+                str(video), "one frame only: a still image, not a video"
+            )
         duration = writer.duration + (1.0 / max(src.fps, 1e-6) if frames else 0.0)
         note = truncation_note(video, src.frame_count, frames) if ended else ""
     return frames, detected, duration, note

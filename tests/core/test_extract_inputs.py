@@ -406,3 +406,27 @@ def test_the_same_video_imported_twice_is_said(tmp_path, capsys):
     again = same_videos(plan(videos), out)
     assert len(again) == 2 and "'kick-k1'" in again[0] + again[1], again
     assert "'session' (already in the dataset)" in again[0] + again[1], again
+
+
+def test_a_photo_saved_as_a_video_is_refused_not_a_one_frame_take(
+    tmp_path: Path, capsys
+) -> None:
+    """A PNG renamed .mp4 was imported as a one-frame take labelled "jump" (a
+    trial)."""
+    import cv2
+
+    from tests.video_files import read_frames
+
+    folder = tmp_path / "videos" / "jump"
+    folder.mkdir(parents=True)
+    frame = read_frames(require_data("videos", "ta_chi.mp4"), 1)[0]
+    assert cv2.imwrite(str(folder / "photo.png"), frame)
+    (folder / "photo.png").rename(folder / "photo.mp4")
+    out = tmp_path / "ds"
+    assert main(["data", "extract", str(tmp_path / "videos"), "--out", str(out),
+                 "--workers", "1"]) == 1  # fmt: skip
+    said = capsys.readouterr()
+    assert "photo.mp4': one frame only: a still image, not a video" in (
+        said.out + said.err
+    )
+    assert list_recordings(out) == [] and read_labels(out) == []
