@@ -49,6 +49,7 @@ from core.datasets.custom import (
     LabelInterval,
     action_name_problem,
     list_recordings,
+    look_alike_actions,
     person_share,
     read_csv_text,
     read_labels,
@@ -201,6 +202,9 @@ class ExtractFinished:
         frames: Frames processed now.
         seconds: Wall time.
         cancelled: The stop flag ended it early (rerun to continue).
+        warnings: About the dataset as the import left it (actions whose names
+            differ only in case or spaces: "Wave" and "wave" folders became two
+            classes, said only later by data info: a trial).
     """
 
     extracted: int
@@ -209,6 +213,7 @@ class ExtractFinished:
     frames: int
     seconds: float
     cancelled: bool
+    warnings: tuple[str, ...] = ()
 
 
 ExtractEvent = (
@@ -1023,9 +1028,11 @@ def extract(
                     for fut in pending:
                         fut.cancel()
             frames_total = int(sum(shared[:]))
+    actions = sorted({r.action for r in read_labels(root)})
     yield ExtractFinished(
-        extracted, skipped, failed, frames_total, time.perf_counter() - t0, cancelled
-    )
+        extracted, skipped, failed, frames_total, time.perf_counter() - t0, cancelled,
+        tuple(look_alike_actions(actions)),
+    )  # fmt: skip
 
 
 class _Counter:

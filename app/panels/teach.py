@@ -1457,6 +1457,8 @@ class TeachPanel(QWidget):
                 f"{event.extracted} imported, {event.skipped} already there, "
                 f"{event.failed} failed"
             )
+            for line in event.warnings:
+                self._append_log(f"warning: {line}")
             self.refresh()
             if event.cancelled:
                 self.progress.setFormat(

@@ -488,6 +488,8 @@ def run_extract(args: argparse.Namespace) -> int:
         bar.close()
     assert finished is not None
     f = finished
+    for line in f.warnings:
+        print(f"ms2l data extract: warning: {line}", file=sys.stderr)
     print(
         f"{args.out}: {f.extracted} extracted, {f.skipped} already done, {f.failed} "
         f"failed; {f.frames} frames in {f.seconds:.1f} s"

@@ -430,3 +430,23 @@ def test_a_photo_saved_as_a_video_is_refused_not_a_one_frame_take(
         said.out + said.err
     )
     assert list_recordings(out) == [] and read_labels(out) == []
+
+
+def test_action_folders_named_alike_are_warned_of_at_import(
+    tmp_path: Path, capsys
+) -> None:
+    """Folders "Wave" and "wave" became two classes, said only later by data info
+    (a trial)."""
+    for folder in ("Wave", "wave"):
+        (tmp_path / "videos" / folder).mkdir(parents=True)
+        (tmp_path / "videos" / folder / "a.mp4").symlink_to(
+            require_data("videos", "ta_chi.mp4")
+        )
+    out = tmp_path / "ds"
+    assert main(["data", "extract", str(tmp_path / "videos"), "--out", str(out),
+                 "--workers", "1", "--max-frames", "2"]) == 0  # fmt: skip
+    err = capsys.readouterr().err
+    assert (
+        "warning: actions 'Wave' and 'wave' differ only in case or spaces: they are "
+        "different classes" in err
+    )
