@@ -351,10 +351,22 @@ def same_videos(jobs: Sequence[VideoJob], root: Path) -> tuple[str, ...]:
         One line per copy, naming both.
     """
     sources: dict[Path, str] = {}  # an existing recording's video -> its name
+    again = []  # the very file a recording came from, under another name now
+    mine = {Path(os.path.abspath(j.video)): j.name for j in jobs}
     for info in list_recordings(root):
         if info.source.kind == "video" and info.source.path:
-            sources.setdefault(Path(os.path.abspath(info.source.path)), info.name)
-    mine = {Path(os.path.abspath(j.video)): j.name for j in jobs}
+            video = Path(os.path.abspath(info.source.path))
+            sources.setdefault(video, info.name)
+            if mine.get(video, info.name) != info.name:
+                # a folder after a CSV names it "wave-clip" where it was "clip": two
+                # recordings, maybe two actions, unsaid (a trial)
+                again.append(
+                    f"{video.name} (recording {mine[video]!r}) is the video recording "
+                    f"{info.name!r} of the dataset came from, imported under another "
+                    "name: both are used, so its frames train twice and may fall on "
+                    "both sides of the validation split; delete one of the "
+                    "recordings (Teach: Delete take)"
+                )
     files = {**{v: n for v, n in sources.items() if v not in mine}, **mine}
     by_size: dict[int, list[Path]] = {}
     for video in files:
@@ -382,7 +394,7 @@ def same_videos(jobs: Sequence[VideoJob], root: Path) -> tuple[str, ...]:
                 "twice and may fall on both sides of the validation split; delete "
                 "one of the recordings (Teach: Delete take)"
             )
-    return tuple(lines)
+    return tuple(again + lines)
 
 
 def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:

@@ -406,6 +406,17 @@ def test_the_same_video_imported_twice_is_said(tmp_path, capsys):
     again = same_videos(plan(videos), out)
     assert len(again) == 2 and "'kick-k1'" in again[0] + again[1], again
     assert "'session' (already in the dataset)" in again[0] + again[1], again
+    # the very file a recording came from, imported under another name (a CSV's
+    # "drink" where the folder named it "jump-j1"): said, not passed for itself
+    # (a trial)
+    table = tmp_path / "list.csv"
+    table.write_text(f"video,start,end,action\n{videos / 'jump' / 'j1.avi'},0,,drink\n")
+    assert main(["data", "extract", str(table), *args]) == 0
+    said = "".join(capsys.readouterr())
+    assert (
+        "j1.avi (recording 'j1') is the video recording 'jump-j1' of the dataset came "
+        "from, imported under another name: both are used" in said
+    ), said
 
 
 def test_a_photo_saved_as_a_video_is_refused_not_a_one_frame_take(
