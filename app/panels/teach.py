@@ -1332,13 +1332,16 @@ class TeachPanel(QWidget):
         )
 
     # --- importing labelled videos ----------------------------------------------------
-    def import_videos(self, videos: Path, workers: int = 2) -> Job | None:
+    def import_videos(
+        self, videos: Path, workers: int = 2, mirrored: bool = False
+    ) -> Job | None:
         """Extract poses from labelled videos into the dataset folder, in a worker.
 
         Args:
             videos: A folder of ``<action>/<video>``, a CSV ``video,start,end,action``
                 or one video, imported unlabelled (:func:`core.extract.plan`).
             workers: MediaPipe processes.
+            mirrored: The videos are mirrored images: flipped back first.
 
         Returns:
             The import job (``None`` if one is already running).
@@ -1357,7 +1360,7 @@ class TeachPanel(QWidget):
             return None
 
         def make(stop: threading.Event) -> Iterator[object]:
-            return extract(videos, root, workers=workers, stop=stop)
+            return extract(videos, root, workers=workers, mirrored=mirrored, stop=stop)
 
         job = self.ctx.jobs.start("import", make)
         job.worker.item_produced.connect(self._on_import_item_produced)
@@ -1367,33 +1370,61 @@ class TeachPanel(QWidget):
         self._import_failures = []
         self.import_button.setEnabled(False)
         self.cancel_button.setEnabled(True)  # stops the import (kept so far)
-        self._append_log(f"importing {videos} into {root}")
+        self._append_log(
+            f"importing {videos} into {root}" + (" (mirrored)" if mirrored else "")
+        )
         job.start()
         return job
 
     @pyqtSlot()
     def _on_import_folder_chosen(self) -> None:
         folder = QFileDialog.getExistingDirectory(
-            self, "Folder of <action>/<video> sub-folders", str(Path.home())
+            self, "Folder of <action>/<video> sub-folders", self._import_start()
         )
         if folder:
-            self.import_videos(Path(folder))
+            self._import_chosen(Path(folder))
 
     @pyqtSlot()
     def _on_import_csv_chosen(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "CSV of video,start,end,action", str(Path.home()), "CSV (*.csv)"
+            self, "CSV of video,start,end,action", self._import_start(), "CSV (*.csv)"
         )
         if path:
-            self.import_videos(Path(path))
+            self._import_chosen(Path(path))
 
     @pyqtSlot()
     def _on_import_unlabelled_chosen(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "A video to label afterwards", str(Path.home()), VIDEO_FILTER
+            self, "A video to label afterwards", self._import_start(), VIDEO_FILTER
         )
         if path:
-            self.import_videos(Path(path))
+            self._import_chosen(Path(path))
+
+    def _import_start(self) -> str:
+        """Where the import dialogs open: where the last import came from (they
+        opened in the home folder every time: a trial)."""
+        last = Path(self.ctx.recall("teach/import_dir", str(Path.home())))
+        return str(last if last.is_dir() else Path.home())
+
+    def _import_chosen(self, videos: Path) -> None:
+        """Import what a dialog chose; with Mirrored ticked, ask whether the videos
+        are mirrored (the box was not read: no way to import selfie videos here, a
+        trial; nor taken without asking, as it is remembered for the camera)."""
+        self.ctx.remember(
+            "teach/import_dir", str(videos if videos.is_dir() else videos.parent)
+        )
+        mirrored = False
+        if self.source.mirrored.isChecked():
+            answer = QMessageBox.question(
+                self,
+                "Import videos",
+                "Mirrored is ticked: are these videos mirrored (selfie) images, to be "
+                "flipped back before MediaPipe?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            mirrored = answer == QMessageBox.StandardButton.Yes
+        self.import_videos(videos, mirrored=mirrored)
 
     @pyqtSlot(object)
     def _on_import_item_produced(self, event: object) -> None:

@@ -89,3 +89,36 @@ def test_an_import_can_be_cancelled_and_training_waits_for_it(
         assert not panel.cancel_button.isEnabled() and panel.import_button.isEnabled()
     finally:
         jobs.stop_all()
+
+
+def test_an_import_with_mirrored_ticked_asks_and_starts_where_the_last_came_from(
+    qtbot, settings, tmp_path, monkeypatch
+):
+    """Import videos… ignored the Mirrored box (no way to import selfie videos in the
+    GUI) and its dialogs opened in the home folder every time (a trial)."""
+    from PyQt6.QtWidgets import QFileDialog, QMessageBox
+
+    from core.datasets.custom import list_recordings
+
+    video = tmp_path / "videos" / "selfie.avi"
+    video.parent.mkdir()
+    short_clip(video, 4)
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    asked = []
+    monkeypatch.setattr(
+        QMessageBox, "question",
+        lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes,
+    )  # fmt: skip
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", lambda *a, **k: (str(video), "")
+    )
+    try:
+        panel.source.mirrored.setChecked(True)
+        panel._on_import_unlabelled_chosen()
+        assert asked and "Mirrored is ticked" in asked[0]
+        qtbot.waitUntil(lambda: panel.import_job is None, timeout=120_000)
+        (info,) = list_recordings(panel.root)
+        assert info.source.mirrored
+        assert panel._import_start() == str(video.parent)
+    finally:
+        jobs.stop_all()
