@@ -140,6 +140,7 @@ class TeachPanel(QWidget):
         self.ctx = ctx
         self.record_job: Job | None = None
         self.import_job: Job | None = None
+        self._shown_label = ""  # the action a selected label row put in its box
         self.last_import_event: object = None
         self._import_by_frames = False  # the import bar counts frames, not videos
         self._import_failures: list[str] = []  # the running import's failed videos
@@ -876,6 +877,12 @@ class TeachPanel(QWidget):
         items = self.takes.selectedItems()
         span = items[0].data(0, SPAN_ROLE) if items else None
         rec = self.recording
+        if span is None and self.label_action.currentText() == self._shown_label:
+            # the action a label row put there is not this take's: Label selected
+            # span would have given it to an unlabelled take (a trial); what the
+            # user typed stays
+            self.label_action.setEditText("")
+        self._shown_label = ""
         if span is not None and rec is not None and rec.name == name and rec.num_frames:
             # the frames whose edges are nearest the label's seconds (labels.csv keeps
             # three decimals: 10.067 s took the frame after 10.0667's, one off)
@@ -884,6 +891,7 @@ class TeachPanel(QWidget):
             last = nearest_index(edges[1:], span[1])
             self.timeline.enable_selection(first, max(first, last))
             self.label_action.setEditText(span[2])  # the action of the span shown
+            self._shown_label = span[2]
             # Play shows the label's frames, from its start (it played the whole take
             # from frame 0, the label's motion somewhere in it: a trial)
             self._on_timeline_frame_clicked(first)

@@ -1473,3 +1473,35 @@ def test_epochs_typed_past_a_thousand_are_taken(qtbot, settings, tmp_path):
         assert panel.epochs.value() == 2000
     finally:
         jobs.stop_all()
+
+
+def test_an_unlabelled_take_does_not_keep_the_action_a_label_row_showed(
+    qtbot, settings, tmp_path
+):
+    """After a labelled row, selecting an unlabelled take kept that row's action in
+    "Action of the span": Label selected span would give it to the take unasked (a
+    trial). What the user types stays."""
+    from core.datasets.ucla import UclaReader
+
+    root = tmp_path / "my-actions"
+    _two_actions(root, takes=1)
+    seq = next(iter(UclaReader().scan(require_data("nw-ucla", "all_sqe.zip"))))
+    custom.import_sequence(root, "free", seq)  # no label
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        labelled = _take_items(panel, "pick up")[0]
+        (free,) = [i for i in _take_items(panel) if i.data(0, ROLE) == "free"]
+        panel.takes.setCurrentItem(labelled)
+        assert panel.label_action.currentText() == "pick up"
+        panel.takes.setCurrentItem(free)
+        assert panel.label_action.currentText() == ""
+        panel.label_action.setEditText("wave")  # typed: kept
+        panel.takes.setCurrentItem(labelled)
+        panel.takes.setCurrentItem(free)
+        assert panel.label_action.currentText() == ""  # the row's "pick up" again
+        panel.label_action.setEditText("wave")
+        panel.takes.setCurrentItem(None)
+        panel.takes.setCurrentItem(free)
+        assert panel.label_action.currentText() == "wave"
+    finally:
+        jobs.stop_all()
