@@ -1505,3 +1505,19 @@ def test_an_unlabelled_take_does_not_keep_the_action_a_label_row_showed(
         assert panel.label_action.currentText() == "wave"
     finally:
         jobs.stop_all()
+
+
+def test_a_take_cut_short_from_a_video_says_an_import_finishes_it(tmp_path):
+    """A stopped import's stubs read "cut short … 0.0 s" with no way on (a trial)."""
+    from app.panels.teach import take_note
+    from core.datasets.recording import RecordingInfo, SourceInfo
+
+    def note(kind: str) -> str:
+        return take_note(
+            RecordingInfo(
+                "x", tmp_path / "x.jsonl", complete=False, source=SourceInfo(kind=kind)
+            )  # fmt: skip
+        )
+
+    assert "an imported video is finished by importing it again" in note("video")
+    assert note("camera") == "  (cut short: its recording process was stopped)"
