@@ -1977,8 +1977,10 @@ def take_note(info: RecordingInfo | None) -> str:
     if not info.complete and info.source.kind == "video":
         # an import stopped part way: its stub read "cut short 0.0 s" with no way
         # on (a trial)
-        return "  (cut short: stopped part way; an imported video is finished by "
-        "importing it again)"
+        return (
+            "  (cut short: stopped part way; an imported video is finished by "
+            "importing it again)"
+        )
     if not info.complete:
         return "  (cut short: its recording process was stopped)"
     if info.frames and info.detected < SPARSE_TAKE_SHARE * info.frames:
