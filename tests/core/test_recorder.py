@@ -385,7 +385,7 @@ def test_rows_left_out_are_said_on_a_rerun_too(tmp_path: Path):
     video = tmp_path / "tai.mp4"
     video.symlink_to(require_data("videos", "ta_chi.mp4"))
     table = tmp_path / "labels.csv"
-    table.write_text("video,start,end,action\ntai.mp4,0,0.1,a\ntai.mp4,0.1,60,b\n")
+    table.write_text("video,start,end,action\ntai.mp4,0,0.1,a\ntai.mp4,0.1,15,b\n")
     out = tmp_path / "ds"
     first = [e for e in extract(table, out, workers=1, max_frames=6)]
     again = [e for e in extract(table, out, workers=1, max_frames=6)]
@@ -393,7 +393,7 @@ def test_rows_left_out_are_said_on_a_rerun_too(tmp_path: Path):
     skipped = next(e for e in again if isinstance(e, ExtractSkipped))
     for event in (done, skipped):
         assert (
-            "label 0.1-60 s (row 3) runs past the end (0.20 s): labelled 0.1-0.20 s"
+            "label 0.1-15 s (row 3) runs past the end (0.20 s): labelled 0.1-0.20 s"
             in (event.warning)
         )
     rows = read_labels(out)
