@@ -162,38 +162,45 @@ class RunComplete(ValueError):
 
 
 def _settings(cfg: TrainConfig) -> str:
-    """A run's settings that a resume must keep (all but its epochs and the ``run``
-    section: device, threads, folder), as JSON."""
-    doc = cfg.to_dict()
-    doc.pop("run", None)
-    doc.get("optim", {}).pop("epochs", None)
-    return json.dumps(doc, sort_keys=True, default=str)
+    """A run's config as its checkpoint keeps it (JSON), for :func:`_refuse_edited_settings`."""
+    return json.dumps(cfg.to_dict(), sort_keys=True, default=str)
+
+
+# What a resume may find changed in config.json: the run section (device, threads,
+# folder), the epochs it is extended to, and the values the data filled in (a resume
+# recomputes them: takes added, a held-out take renamed by Teach).
+_RESUME_MAY_CHANGE = (
+    "run.", "optim.epochs:", "data.layout:", "data.num_bodies:",
+    "data.window_seconds:", "data.held_out:", "data.pseudo_clips:",
+    "data.pseudo_actions:",
+)  # fmt: skip
 
 
 def _refuse_edited_settings(run_dir: Path, saved: TrainConfig, stored: object) -> None:
-    """Refuse a resume whose ``config.json`` was edited since the run last saved
-    (a checkpoint from before the settings were stored passes).
+    """Refuse a resume whose ``config.json`` was edited since the run last saved, in a
+    setting of the recipe (:meth:`TrainConfig.differences`, which leaves out where the
+    data and the start run lie: a moved dataset is resumed by editing its root). A
+    checkpoint from before the settings were stored, or whose config no longer reads,
+    passes.
 
     A hand-edited data setting went into the next epochs unsaid: a run whose curve
     spans two data sets (``--max-clips`` as a flag is refused on resume: a trial).
     """
     if not isinstance(stored, str):
         return
-    before, now = json.loads(stored), json.loads(_settings(saved))
+    try:
+        before = TrainConfig.from_dict(json.loads(stored))
+    except (ValueError, TypeError, KeyError):
+        return
     changed = [
-        f"{section}.{key} is {now[section].get(key)!r}, where the run trained with "
-        f"{value!r}"
-        for section, values in before.items()
-        if isinstance(values, dict)
-        for key, value in values.items()
-        if isinstance(now.get(section), dict) and now[section].get(key) != value
+        d for d in before.differences(saved) if not d.startswith(_RESUME_MAY_CHANGE)
     ]
-    if changed or set(before) != set(now):
-        what = "; ".join(changed[:3]) or "its sections differ"
+    if changed:
         raise ValueError(
-            f"{run_dir / runs.CONFIG}: edited since the run last saved ({what}): "
-            "--resume continues a run with its own settings; put the file back, or "
-            f"start a new run from it (ms2l train --config {run_dir / runs.CONFIG})"
+            f"{run_dir / runs.CONFIG}: edited since the run last saved "
+            f"({'; '.join(changed[:3])}): --resume continues a run with its own "
+            "settings; put the file back, or start a new run from it (ms2l train "
+            f"--config {run_dir / runs.CONFIG})"
         )
 
 
@@ -220,10 +227,8 @@ def check_resumable(run_dir: str | os.PathLike[str], epochs: int | None = None) 
             "first epoch never finished)"
         )
     cfg = runs.read_run(run_dir).config
+    # (which also refuses a run another process trains)
     _resolve(cfg.replace(run={"run_dir": str(run_dir), "resume": True}), epochs)
-    who = trained_by(run_dir)
-    if who is not None:
-        raise ValueError(_busy(run_dir, who))
 
 
 def _resolve(
@@ -239,7 +244,9 @@ def _resolve(
             raise ValueError("resume needs the run folder (--resume RUN)")
         run_dir = Path(cfg.run.run_dir).expanduser()
         saved = runs.read_run(run_dir).config
-        who = trained_by(run_dir)
+        # (the main process only: under torchrun two ranks probing the lock at
+        # once saw each other as "another process": a review)
+        who = trained_by(run_dir) if distributed.launched().is_main else None
         if who is not None:
             # before the epochs: the process training it had already written its
             # extended count, and a second, same --resume --epochs read "must exceed
