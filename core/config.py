@@ -667,14 +667,6 @@ def validate(cfg: TrainConfig) -> None:
         raise ValueError(f"unknown task(s) {bad}; known: {list(TASKS)}")
     if s.name in USES_SSL and not s.tasks:
         raise ValueError(f"strategy {s.name!r} needs at least one self-supervised task")
-    if s.name == "scratch" and s.init_from:
-        # it loaded the encoder and was recorded and reported as scratch, a
-        # baseline that was in fact a fine-tuning (a trial)
-        raise ValueError(
-            f"strategy 'scratch' trains from random weights, and init_from "
-            f"({s.init_from}) would start it from that run's encoder: use strategy "
-            "'finetune' (or leave init_from out)"
-        )
     if s.name in NEEDS_INIT and not s.init_from:
         raise ValueError(
             f"strategy {s.name!r} starts from a pretrained encoder: give init_from "

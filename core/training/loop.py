@@ -307,6 +307,15 @@ def _resolve(
             f"{run_dir}: inside the shipped models' folder ({CHECKPOINTS_DIR}), which "
             "holds the models that come with the app; choose another run folder"
         )
+    if cfg.strategy.name == "scratch" and cfg.strategy.init_from:
+        # it loaded the encoder and was recorded and reported as scratch, a baseline
+        # that was in fact a fine-tuning (a trial); refused for new runs only, as runs
+        # saved so before still open (a review)
+        raise ValueError(
+            f"strategy 'scratch' trains from random weights, and init_from "
+            f"({cfg.strategy.init_from}) would start it from that run's encoder: use "
+            "strategy 'finetune' (or leave init_from out)"
+        )
     if cfg.strategy.init_from:  # a start that cannot be one, before any work
         runs.read_run(cfg.strategy.init_from)
     if cfg.data.pseudo_labels_from:  # a teacher that cannot be one, before any work

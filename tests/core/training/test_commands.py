@@ -515,3 +515,10 @@ def test_init_from_alone_fine_tunes_and_scratch_with_it_is_refused(
     assert status == 2
     assert "strategy 'scratch' trains from random weights" in capsys.readouterr().err
     assert not (tmp_path / "refused").exists()
+    # a run saved so before still opens (evaluated, resumed, used live: a review)
+    from core import runs
+
+    doc = json.loads((tuned / "config.json").read_text())
+    doc["strategy"]["name"] = "scratch"
+    (tuned / "config.json").write_text(json.dumps(doc))
+    assert runs.read_run(tuned).config.strategy.name == "scratch"
