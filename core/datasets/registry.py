@@ -65,8 +65,9 @@ register(PkuMmdReader(part=2))
 register(CustomReader())
 
 
-# Files looked at to tell a dataset by its file names (a folder of NTU-120 holds 114 480).
-_LOOKED_AT = 5000
+# Files looked at to tell a dataset by its file names (NTU-120 holds 114 480: all of
+# them, as its actions beyond NTU-60's come last; a review).
+_LOOKED_AT = 200_000
 
 
 def dataset_held(root: str | os.PathLike[str], chosen: str) -> str:
@@ -84,16 +85,20 @@ def dataset_held(root: str | os.PathLike[str], chosen: str) -> str:
                 PurePath(info.filename.replace("\\", "/"))
                 for info in archive.infolist()
             )
-            held = _named_datasets(list(itertools.islice(members, _LOOKED_AT)))
-    elif root.is_dir() and recording_files(root):
-        held = ["custom"]
+            held = _named_datasets(list(itertools.islice(members, _LOOKED_AT)), "")
     elif root.is_dir():
         walk = (
             Path(folder, name).relative_to(root)
             for folder, _, files in os.walk(root)
             for name in files
         )
-        held = _named_datasets(list(itertools.islice(walk, _LOOKED_AT)))
+        # a custom dataset's recordings are counted as one more kind (a notes.jsonl
+        # beside NTU files made the folder "custom": a review)
+        held = _named_datasets(
+            list(itertools.islice(walk, _LOOKED_AT)),
+            root.name,
+            recordings=len(recording_files(root)),
+        )
     else:
         return chosen
     if not held or chosen in held:
@@ -101,9 +106,12 @@ def dataset_held(root: str | os.PathLike[str], chosen: str) -> str:
     return held[0]
 
 
-def _named_datasets(names: list[PurePath]) -> list[str]:
-    """The datasets whose files are among ``names``, most files first."""
-    counts: dict[str, int] = {}
+def _named_datasets(
+    names: list[PurePath], folder: str, recordings: int = 0
+) -> list[str]:
+    """The datasets whose files are among ``names`` (paths inside the folder named
+    ``folder``; ``recordings`` of a custom dataset there), most files first."""
+    counts: dict[str, int] = {"custom": recordings} if recordings else {}
     ntu_actions = []
     for path in names:
         if is_hidden(path):
@@ -113,7 +121,9 @@ def _named_datasets(names: list[PurePath]) -> list[str]:
             ntu_actions.append(int(m.group(5)))
         elif suffix == ".json" and UCLA_NAME_RE.fullmatch(stem):
             counts["nw-ucla"] = counts.get("nw-ucla", 0) + 1
-        elif suffix == ".txt" and any("skeleton" in p.lower() for p in path.parts[:-1]):
+        elif suffix == ".txt" and any(
+            "skeleton" in p.lower() for p in (folder, *path.parts[:-1])
+        ):
             for part, pattern in (("pkummd1", PART1_RE), ("pkummd2", PART2_RE)):
                 if pattern.fullmatch(stem):
                     counts[part] = counts.get(part, 0) + 1

@@ -1041,6 +1041,11 @@ def test_another_datasets_folder_or_zip_opens_as_what_its_files_are(
     assert dataset_held(late, "ntu60") == "ntu120"  # an action beyond NTU-60's
     assert dataset_held(ucla, "ntu60") == dataset_held(ucla_zip, "ntu60") == "nw-ucla"
     assert dataset_held(tmp_path / "none", "ntu60") == "ntu60"
+    # a stray .jsonl beside NTU files, and PKU-MMD's skeleton folder itself (a review)
+    (late / "notes.jsonl").write_text("")
+    assert dataset_held(late, "ntu120") == "ntu120"
+    pku = require_data("pkummd", "skeleton")
+    assert dataset_held(pku, "nw-ucla") == "pkummd1"
     panel, jobs = make_panel(qtbot, settings)
     panel.model_dir = None
     try:
