@@ -633,7 +633,22 @@ def _values(
 TORSO_METRES = (0.05, 3.0)
 
 
-def units_and_up_problem(joints: np.ndarray, layout: str) -> str | None:
+# Sources whose mp33 landmarks come from the app's own MediaPipe: their axes are
+# MediaPipe's, so a person upside down is one (a handstand, a camera mounted upside
+# down), not another estimator's y axis (a review).
+APP_SOURCES = ("camera", "video", "stream")
+
+
+def own_mediapipe(header: dict[str, Any]) -> bool:
+    """Whether an ``mp33`` recording's header says the app's MediaPipe made it."""
+    source = header.get("source")
+    kind = source.get("kind") if isinstance(source, dict) else None
+    return header.get("layout") == "mp33" and kind in APP_SOURCES
+
+
+def units_and_up_problem(
+    joints: np.ndarray, layout: str, check_up: bool = True
+) -> str | None:
     """Why the first body's Kinect-layout joints are not metres in Kinect camera space
     (y up), or ``None``.
 
@@ -670,7 +685,7 @@ def units_and_up_problem(joints: np.ndarray, layout: str) -> str | None:
             f"coordinates must be metres{unit}"
         )
     upright = float(np.median(torso[:, 1] / np.maximum(length, 1e-9)))
-    if upright < -0.5:
+    if check_up and upright < -0.5:
         return "the shoulders are below the hips in most frames, so the person is " + (
             "upside down: MediaPipe's world landmarks have y pointing down (x to the "
             "image's right, z away from the camera)"
@@ -906,7 +921,7 @@ def _parse(path: Path, lines: list[str], torn: bool) -> Recording:
     arr, lost = _fill_lost(arr, layout, path, np.asarray(times, np.float64))
     if bodies > 1:
         arr = main_body_first(arr)
-    problem = units_and_up_problem(arr, layout)
+    problem = units_and_up_problem(arr, layout, check_up=not own_mediapipe(header))
     if problem is not None:
         raise DataFormatError(path, problem)
     image_xy = visibility = None
@@ -1086,7 +1101,11 @@ def _sampled_units_problem(frame_lines: list[str], header: dict) -> str | None:
     if not sample:
         return None
     x = np.stack(sample)
-    return units_and_up_problem(main_body_first(x) if shape[0] > 1 else x, layout)
+    return units_and_up_problem(
+        main_body_first(x) if shape[0] > 1 else x,
+        layout,
+        check_up=not own_mediapipe(header),
+    )
 
 
 MAX_BODIES = 16

@@ -1202,6 +1202,15 @@ def test_joints_in_other_units_or_axes_are_refused_with_the_likely_cause(
         read_recording(write("mpmm", mp * 1000, "mp33"))
     assert "upside down" in recording_info(tmp_path / "yup.jsonl").error
     assert "must be metres" in recording_info(tmp_path / "mpmm.jsonl").error
+    # the app's own MediaPipe (a camera, a video) has MediaPipe's axes: a person
+    # upside down there is one (a handstand, a camera mounted upside down: a review)
+    own = write("handstand", mp * np.array([1, -1, 1], np.float32), "mp33")
+    own.write_text(own.read_text().replace('"kind": "import"', '"kind": "camera"', 1))
+    assert read_recording(own).present.all()
+    assert recording_info(own).error == ""
+    big = write("own-mm", mp * 1000, "mp33")  # units are checked all the same
+    big.write_text(big.read_text().replace('"kind": "import"', '"kind": "video"', 1))
+    assert "must be metres" in recording_info(big).error
 
 
 def test_a_label_in_frames_asks_whether_it_is_seconds(takes: Path) -> None:
