@@ -1822,6 +1822,8 @@ class TeachPanel(QWidget):
             self.resume_button.setEnabled(False)
         else:
             hand_over(self.cancel_button, self.train_button)
+            # an import still running keeps its Cancel (a review)
+            self.cancel_button.setEnabled(self.import_job is not None)
 
     def _append_log(self, line: str) -> None:
         self.log.appendPlainText(f"{datetime.now():%H:%M:%S}  {line}")

@@ -72,6 +72,9 @@ def test_an_import_can_be_cancelled_and_training_waits_for_it(
     try:
         job = panel.import_videos(tmp_path / "videos", workers=1)
         assert job is not None and panel.cancel_button.isEnabled()
+        # a training that ends meanwhile leaves the import its Cancel (a review)
+        panel._set_training(False)
+        assert panel.cancel_button.isEnabled()
         assert panel.start_training() is None
         assert errors[-1][0] == "Train on my actions"
         assert "videos are being imported" in errors[-1][1]
