@@ -191,9 +191,12 @@ def _labelled_clips(
                 f" (none of the {len(store)} clips of {data_cfg.root} is on that side "
                 f"of protocol {cfg.data.protocol}"
                 + (f": {rule}" if rule else "")
-                + "; score the training split (--split train, or Split 'train' in the "
-                "Evaluate panel), or give the folder that holds those "
-                "clips)"
+                + (
+                    "; score the training split (--split train, or Split 'train' in "
+                    "the Evaluate panel), or give the folder that holds those clips)"
+                    if split == "test"
+                    else "; give the folder that holds those clips)"
+                )
             )
         raise ValueError(f"{cfg.data.dataset} {shown}: no labelled clips{hint}")
     notes += _missing_held_out(data_cfg, split, store.metas)

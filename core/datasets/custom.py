@@ -1106,8 +1106,15 @@ def build_clips(
     files = recording_files(root)
     if not files:
         # recordings in per-subject sub-folders read "no recordings" alone (a trial)
+        from core.runs import is_run_dir
+
         below = sorted(
-            {p.parent.name for p in root.glob(f"*/*{SUFFIX}") if p.is_file()}
+            p.name
+            for p in root.iterdir()
+            if p.is_dir()
+            and not p.name.startswith(".")
+            and not is_run_dir(p)  # (a run's metrics.jsonl is no recording)
+            and recording_files(p)
         )
         deeper = (
             f"; {', '.join(below[:5])}{', …' if len(below) > 5 else ''} "
@@ -1119,7 +1126,7 @@ def build_clips(
         raise DataFormatError(
             root,
             f"no recordings (<name>{SUFFIX} files) in this dataset folder"
-            + (deeper or other_dataset_folder_hint(root, "custom")),
+            + (deeper + other_dataset_folder_hint(root, "custom")),
         )
     recordings: dict[str, Recording] = {}
     failed: list[DataFormatError] = []

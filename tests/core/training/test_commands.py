@@ -482,6 +482,16 @@ def test_eval_of_a_folder_without_test_clips_says_the_split_is_empty_and_why(
     assert main(["eval", "nw-ucla-ms2l", "--root", str(root), "--split", "train",
                  "--device", "cpu"]) == 0  # fmt: skip
     assert "(nw-ucla xview, 3 clips)" in capsys.readouterr().out
+    # view 3 asked for its train side: not told to score the training split (a
+    # review)
+    for name in [n for n in archive.namelist() if n.endswith("_v03.json")][:2]:
+        (root / Path(name).name).write_bytes(archive.read(name))
+    for old in root.glob("*_v01.json"):
+        old.unlink()
+    assert main(["eval", "nw-ucla-ms2l", "--root", str(root), "--split", "train",
+                 "--device", "cpu"]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "none of the 2 clips of" in err and "--split train" not in err
     # another dataset's folder: not "open it as ntu60", which no evaluation can do
     ntu = require_data("ntu")
     assert main(["eval", "nw-ucla-ms2l", "--root", str(ntu), "--device", "cpu"]) == 2
