@@ -649,6 +649,14 @@ def test_folder_without_recordings(tmp_path: Path) -> None:
         DataFormatError, match=r"; ann, bob hold some: a dataset is one"
     ):
         build_clips(tmp_path / "lab")
+    # a folder of runs (each with its metrics.jsonl) is no such folder (a review)
+    run = tmp_path / "runs" / "r1"
+    run.mkdir(parents=True)
+    (run / "config.json").write_text("{}")
+    (run / "metrics.jsonl").write_text("")
+    with pytest.raises(DataFormatError) as err:
+        build_clips(tmp_path / "runs")
+    assert "hold some" not in str(err.value)
 
 
 def test_another_datasets_files_given_as_a_custom_dataset_are_named(
