@@ -821,13 +821,11 @@ def _labels_kept(root: Path, name: str, rows: list[LabelInterval]) -> str:
     none for it (the import stopped before it wrote them), else kept as they are, and
     said when they differ from ``rows``. Importing a folder again put every label
     renamed or trimmed since back as the import had made it, unsaid (a trial)."""
-    mine = [
-        (r.start, r.end, r.action) for r in read_labels(root) if r.recording == name
-    ]
+    mine = _rows_of(read_labels(root), name)
     if not mine:
         _write_rows(root, name, rows)
         return ""
-    if mine == [(round(r.start, 3), round(r.end, 3), r.action) for r in rows]:
+    if mine == _as_written(rows):
         return ""
     return (
         "its labels in labels.csv differ from this import's (edited since?) and are "
@@ -835,11 +833,20 @@ def _labels_kept(root: Path, name: str, rows: list[LabelInterval]) -> str:
     )
 
 
+def _rows_of(current: list[LabelInterval], name: str) -> list[tuple[float, float, str]]:
+    """``(start, end, action)`` of recording ``name``'s rows in ``labels.csv``."""
+    return [(r.start, r.end, r.action) for r in current if r.recording == name]
+
+
+def _as_written(rows: list[LabelInterval]) -> list[tuple[float, float, str]]:
+    """``rows`` as ``labels.csv`` keeps them (seconds to three decimals)."""
+    return [(round(r.start, 3), round(r.end, 3), r.action) for r in rows]
+
+
 def _write_rows(root: Path, name: str, rows: list[LabelInterval]) -> None:
     """Make ``labels.csv`` hold exactly ``rows`` for recording ``name``."""
     current = read_labels(root)
-    mine = [(r.start, r.end, r.action) for r in current if r.recording == name]
-    if mine == [(round(r.start, 3), round(r.end, 3), r.action) for r in rows]:
+    if _rows_of(current, name) == _as_written(rows):
         return
     kept = [r for r in current if r.recording != name]
     write_labels(root, kept + [replace(r, row=0) for r in rows])
