@@ -1106,14 +1106,14 @@ def build_clips(
     files = recording_files(root)
     if not files:
         # recordings in per-subject sub-folders read "no recordings" alone (a trial)
-        from core.runs import is_run_dir
-
         below = sorted(
             p.name
             for p in root.iterdir()
             if p.is_dir()
             and not p.name.startswith(".")
-            and not is_run_dir(p)  # (a run's metrics.jsonl is no recording)
+            # a run folder's metrics.jsonl is no recording (core.runs.is_run_dir, not
+            # imported here: core.runs reads datasets)
+            and not (p / "config.json").is_file()
             and recording_files(p)
         )
         deeper = (

@@ -244,9 +244,10 @@ def _resolve(
             raise ValueError("resume needs the run folder (--resume RUN)")
         run_dir = Path(cfg.run.run_dir).expanduser()
         saved = runs.read_run(run_dir).config
-        # (the main process only: under torchrun two ranks probing the lock at
-        # once saw each other as "another process": a review)
-        who = trained_by(run_dir) if distributed.launched().is_main else None
+        # (one process only: under torchrun two ranks probing the lock at once saw
+        # each other as "another process" (a review), and one rank refusing alone
+        # left the other waiting; there the lock, taken below, refuses every rank)
+        who = None if distributed.launched().enabled else trained_by(run_dir)
         if who is not None:
             # before the epochs: the process training it had already written its
             # extended count, and a second, same --resume --epochs read "must exceed

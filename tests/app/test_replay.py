@@ -1054,24 +1054,22 @@ def test_another_datasets_folder_or_zip_opens_as_what_its_files_are(
         panel.dataset.setCurrentText("ntu120")
         panel.dataset.textActivated.emit("ntu120")  # for the next open
         assert panel.store.dataset == "nw-ucla" and not panel._loading
-        monkeypatch.setattr(
-            QFileDialog, "getExistingDirectory", lambda *a, **k: str(ntu)
-        )
-        panel._on_open_folder_clicked()
-        qtbot.waitUntil(
-            lambda: panel.store is not None and panel.store.dataset == "ntu120",
-            timeout=60_000,
-        )
+
+        def open_folder(folder, expected: str) -> None:
+            """Open Folder… as a user does, choosing ``folder``."""
+            monkeypatch.setattr(
+                QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder)
+            )
+            panel._on_open_folder_clicked()
+            qtbot.waitUntil(
+                lambda: panel.store is not None and panel.store.dataset == expected,
+                timeout=60_000,
+            )
+
+        open_folder(ntu, "ntu120")
         assert len(panel.names) == 4 and panel.dataset.currentText() == "ntu120"
         # the box says ntu120; NW-UCLA's folder opens as NW-UCLA all the same
-        monkeypatch.setattr(
-            QFileDialog, "getExistingDirectory", lambda *a, **k: str(ucla)
-        )
-        panel._on_open_folder_clicked()
-        qtbot.waitUntil(
-            lambda: panel.store is not None and panel.store.dataset == "nw-ucla",
-            timeout=60_000,
-        )
+        open_folder(ucla, "nw-ucla")
     finally:
         jobs.stop_all()
 
