@@ -28,6 +28,7 @@ import torch
 from core import runs
 from core.config import DataConfig
 from core.datasets.base import DataFormatError
+from core.datasets.scanning import OPEN_AS
 from core.datasets.splits import PROTOCOL_SUMMARY, held_out_name
 from core.fileio import atomic_write_bytes, atomic_write_text
 from core.inference import Predictor, novelty
@@ -142,13 +143,13 @@ def _labelled_clips(
     try:
         store = open_dataset_store(data_cfg)
     except DataFormatError as exc:
-        if ": open it as " not in exc.problem:
+        if OPEN_AS not in exc.problem:
             raise
         # "open it as ntu60" where a run is scored on its own dataset only, and
         # Evaluate has no dataset to choose (a trial)
         raise DataFormatError(
             exc.path,
-            exc.problem.split(": open it as ")[0]
+            exc.problem.split(OPEN_AS)[0]
             + f": {predictor.run_dir.name} was trained on {cfg.data.dataset} and is "
             f"scored on {cfg.data.dataset} data (choose such a folder: Data root in "
             "Evaluate, --root in ms2l eval)",

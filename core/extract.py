@@ -340,6 +340,13 @@ def _fingerprint(path: Path) -> tuple[int, str] | None:
     return size, hashlib.sha256(head + tail).hexdigest()
 
 
+# What a video imported twice means, said after naming the two recordings.
+_BOTH_USED = (
+    ": both are used, so its frames train twice and may fall on both sides of the "
+    "validation split; delete one of the recordings (Teach: Delete take)"
+)
+
+
 def same_videos(jobs: Sequence[VideoJob], root: Path) -> tuple[str, ...]:
     """Videos imported twice: a copy under another name or folder, or a video whose
     copy a recording of the dataset already came from. Both go in, and the second
@@ -363,9 +370,7 @@ def same_videos(jobs: Sequence[VideoJob], root: Path) -> tuple[str, ...]:
                 again.append(
                     f"{video.name} (recording {mine[video]!r}) is the video recording "
                     f"{info.name!r} of the dataset came from, imported under another "
-                    "name: both are used, so its frames train twice and may fall on "
-                    "both sides of the validation split; delete one of the "
-                    "recordings (Teach: Delete take)"
+                    f"name{_BOTH_USED}"
                 )
     files = {**{v: n for v, n in sources.items() if v not in mine}, **mine}
     by_size: dict[int, list[Path]] = {}
@@ -390,9 +395,7 @@ def same_videos(jobs: Sequence[VideoJob], root: Path) -> tuple[str, ...]:
             was = "" if b in mine else " (already in the dataset)"
             lines.append(
                 f"{a.name} (recording {files[a]!r}) is the same video as {b} "
-                f"(recording {files[b]!r}{was}): both are used, so its frames train "
-                "twice and may fall on both sides of the validation split; delete "
-                "one of the recordings (Teach: Delete take)"
+                f"(recording {files[b]!r}{was}){_BOTH_USED}"
             )
     return tuple(again + lines)
 
@@ -655,6 +658,17 @@ def _refuse_times_in_frames(csv_path: Path, jobs: list[VideoJob]) -> None:
 def header_seconds(video: str | os.PathLike[str]) -> float | None:
     """How long a video's header says it lasts (frames over rate), or ``None`` when
     it does not say or does not open."""
+    header = _header(video)
+    if header is None:
+        return None
+    count, fps = header
+    ok = math.isfinite(count) and count >= 1 and math.isfinite(fps) and 1 <= fps <= 240
+    return count / fps if ok else None
+
+
+def _header(video: str | os.PathLike[str]) -> tuple[float, float] | None:
+    """``(frame count, frame rate)`` as a video's header gives them, read without
+    decoding; ``None`` if the file is missing or does not open as a video."""
     import cv2
 
     from core.live.capture import opencv_quiet
@@ -666,12 +680,12 @@ def header_seconds(video: str | os.PathLike[str]) -> float | None:
     try:
         if not cap.isOpened():
             return None
-        count = float(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0)
-        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        return (
+            float(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0),
+            float(cap.get(cv2.CAP_PROP_FPS) or 0.0),
+        )
     finally:
         cap.release()
-    ok = math.isfinite(count) and count >= 1 and math.isfinite(fps) and 1 <= fps <= 240
-    return count / fps if ok else None
 
 
 def header_frames(video: str | os.PathLike[str]) -> int | None:
@@ -685,20 +699,10 @@ def header_frames(video: str | os.PathLike[str]) -> int | None:
         no frame to process); ``None`` if it opens but its header does not say (a
         WebM written to a pipe has no duration).
     """
-    import cv2
-
-    from core.live.capture import opencv_quiet
-
-    if not Path(video).is_file():
+    header = _header(video)
+    if header is None:
         return 0
-    with opencv_quiet():
-        cap = cv2.VideoCapture(str(video))
-    try:
-        if not cap.isOpened():
-            return 0
-        count = float(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0)
-    finally:
-        cap.release()
+    count = header[0]
     return int(count) if math.isfinite(count) and count >= 1 else None
 
 

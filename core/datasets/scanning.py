@@ -318,9 +318,14 @@ _ZIP_KINDS = (
 )
 
 
+OPEN_AS = ": open it as "
+"""Where a hint of another dataset's files says which to open them as (callers that
+cannot choose the dataset, as an evaluation, cut the hint there)."""
+
+
 def _open_as(holds: str, dataset: str) -> str:
     """The hint's words: ``"; it holds 3 .skeleton files: open it as ntu60"``."""
-    return f"; it holds {holds}: open it as {dataset}"
+    return f"; it holds {holds}{OPEN_AS}{dataset}"
 
 
 def other_dataset_folder_hint(folder: Path, this: str) -> str:
