@@ -39,7 +39,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.context import AppContext
-from app.widgets.layout import field_row, scrolling_column
+from app.widgets.layout import field_row, pinned_below, scrolling_column
 from app.widgets.prob_bars import UNFAMILIAR_NOTE, ProbabilityBars
 from app.widgets.shipped_button import ShippedModelButton, model_dialog_start
 from app.widgets.shortcuts import press_on_key
@@ -221,7 +221,6 @@ class LivePanel(QWidget):
         controls.addWidget(self.settings_box)
         controls.addWidget(self.mirror)
         controls.addWidget(self.show_video)
-        controls.addLayout(buttons)
         controls.addStretch(1)
         controls_widget = QWidget()
         controls_widget.setLayout(controls)
@@ -230,7 +229,11 @@ class LivePanel(QWidget):
         controls_widget.setFixedWidth(420)
         # Scrolls on a short window: squeezed, the model's word-wrapped description
         # lost its lines (drawn over each other, and still after growing again).
-        controls_area = scrolling_column(controls_widget)
+        # Start and Stop stay in view below it (at the column's end they were below
+        # the fold of a 1024x600 screen: pinned_below).
+        controls_area = pinned_below(
+            scrolling_column(controls_widget), controls, buttons
+        )
 
         # --- display -----------------------------------------------------------------
         self.video = VideoView()

@@ -60,7 +60,12 @@ from PyQt6.QtWidgets import (
 from app.context import AppContext
 from app.session_log import note_run
 from app.widgets.curves import TrainingCurves
-from app.widgets.layout import field_row, hand_over, scrolling_column
+from app.widgets.layout import (
+    field_row,
+    hand_over,
+    pinned_below,
+    scrolling_column,
+)
 from app.widgets.shortcuts import press_on_key
 from app.widgets.skeleton_view import SkeletonView
 from app.widgets.source_picker import VIDEO_FILTER, SourcePicker
@@ -397,18 +402,9 @@ class TeachPanel(QWidget):
         # The Train box stays below the scrolling column, always in view: at 1400x900
         # it was below the fold, and "Train on my actions", the flow's last step,
         # could only be found by scrolling.
-        controls_area = scrolling_column(controls_widget)
-        left = QVBoxLayout()
-        left.setContentsMargins(0, 0, 0, 0)
-        left.addWidget(controls_area, 1)
-        pinned = QVBoxLayout()  # in line with the boxes in the column above
-        margins = controls.contentsMargins()
-        pinned.setContentsMargins(margins.left(), 0, margins.right(), margins.bottom())
-        pinned.addWidget(train_box)
-        left.addLayout(pinned)
-        left_widget = QWidget()
-        left_widget.setLayout(left)
-        left_widget.setMaximumWidth(controls_area.maximumWidth())
+        left_widget = pinned_below(
+            scrolling_column(controls_widget), controls, train_box
+        )
 
         # --- display -----------------------------------------------------------------
         self.video = VideoView()

@@ -41,7 +41,12 @@ from PyQt6.QtWidgets import (
 from app.context import AppContext
 from app.session_log import note_run
 from app.widgets.curves import TrainingCurves, loss_terms
-from app.widgets.layout import field_row, hand_over, scrolling_column
+from app.widgets.layout import (
+    field_row,
+    hand_over,
+    pinned_below,
+    scrolling_column,
+)
 from app.widgets.shipped_button import ShippedModelButton
 from app.workers import Job
 from core import runs
@@ -293,11 +298,6 @@ class TrainPanel(QWidget):
 
         left = QVBoxLayout()
         left.addWidget(settings_box)
-        left.addLayout(buttons)
-        left.addWidget(self.progress)
-        left.addWidget(self.eta)
-        left.addWidget(self.run_label)
-        left.addWidget(self.open_run_button)
         left.addStretch(1)
         left_widget = QWidget()
         left_widget.setLayout(left)
@@ -316,7 +316,21 @@ class TrainPanel(QWidget):
         right.setStretchFactor(1, 1)
         right.setChildrenCollapsible(False)
         splitter = QSplitter()
-        splitter.addWidget(scrolling_column(left_widget))
+        # Start, the progress and the run folder stay in view below the settings (at
+        # the column's end they were below the fold of a laptop screen: pinned_below).
+        run_row = QHBoxLayout()
+        run_row.addWidget(self.run_label, 1)
+        run_row.addWidget(self.open_run_button)
+        splitter.addWidget(
+            pinned_below(
+                scrolling_column(left_widget),
+                left,
+                buttons,
+                self.progress,
+                self.eta,
+                run_row,
+            )
+        )
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)

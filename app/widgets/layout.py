@@ -9,8 +9,10 @@ from PyQt6.QtWidgets import (
     QComboBox,
     QFrame,
     QHBoxLayout,
+    QLayout,
     QPushButton,
     QScrollArea,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -73,6 +75,44 @@ def scrolling_column(column: QWidget) -> QScrollArea:
     if column.maximumWidth() < 16_777_215:  # QWIDGETSIZE_MAX: no maximum set
         area.setMaximumWidth(column.maximumWidth() + extra)
     return area
+
+
+def pinned_below(
+    area: QScrollArea, column: QLayout, *pinned: QWidget | QLayout
+) -> QWidget:
+    """``area`` (a :func:`scrolling_column`) with ``pinned`` under it, always in view.
+
+    The buttons that start a panel's work (Live's Start, Train's Start and progress,
+    Teach's Train box) stay below the scrolling settings: at the bottom of the column
+    they were below the fold of a laptop screen (1024x600, 1366x768) and had to be
+    found by scrolling.
+
+    Args:
+        area: The scrolling column.
+        column: The column's own layout, whose side margins the pinned part keeps (in
+            line with the boxes above).
+        pinned: Widgets and layouts, top to bottom.
+
+    Returns:
+        The widget to put in the panel instead of ``area``; its maximum width is the
+        area's.
+    """
+    left = QVBoxLayout()
+    left.setContentsMargins(0, 0, 0, 0)
+    left.addWidget(area, 1)
+    below = QVBoxLayout()
+    margins = column.contentsMargins()
+    below.setContentsMargins(margins.left(), 0, margins.right(), margins.bottom())
+    for item in pinned:
+        if isinstance(item, QLayout):
+            below.addLayout(item)
+        else:
+            below.addWidget(item)
+    left.addLayout(below)
+    widget = QWidget()
+    widget.setLayout(left)
+    widget.setMaximumWidth(area.maximumWidth())
+    return widget
 
 
 def hand_over(done: QPushButton, following: QPushButton) -> None:

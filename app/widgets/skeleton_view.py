@@ -16,6 +16,7 @@ from PyQt6.QtCore import QEvent, QObject, Qt, pyqtSlot
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from app.widgets.pens import screen_pen
+from app.widgets.video_view import wrap_centred
 from core.skeleton import SkeletonLayout
 
 BODY_COLOURS = ("#4fc3f7", "#ffb74d", "#aed581", "#f06292")
@@ -152,11 +153,19 @@ class SkeletonView(QWidget):
         """Show no skeleton and ``text`` in the middle of the view."""
         self.clear_frame()
         self.message.setText(text)
+        self._wrap_message()
         self.message.setPos(0.0, 0.0)
         self._sequence = None  # its range is gone: set again, it is measured again
         self._extent = 1.0
         self._fit_range()
         self.message.setVisible(True)
+
+    def _wrap_message(self) -> None:
+        """Break the message's lines at the view's width: on one line it ran past
+        both edges of a narrow view (Teach at 1024x600)."""
+        viewport = self.plot.viewport()
+        if viewport is not None:
+            wrap_centred(self.message, viewport.width())
 
     def message_text(self) -> str:
         """The message shown, ``""`` when none (for tests)."""
@@ -207,8 +216,12 @@ class SkeletonView(QWidget):
         self.set_angles(float(value), self._pitch)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        """Turn mouse drags on the plot into yaw/pitch changes."""
+        """Turn mouse drags on the plot into yaw/pitch changes; wrap the message to a
+        resized view."""
         kind = event.type()
+        if kind == QEvent.Type.Resize:
+            self._wrap_message()
+            return False
         if kind == QEvent.Type.MouseButtonPress:
             self._drag_from = event.position()
             return True

@@ -9,14 +9,33 @@ recorded people).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QFont, QFontMetrics, QTextOption
+from PyQt6.QtGui import QFont, QFontMetricsF, QTextOption
 from PyQt6.QtWidgets import QWidget
 
 from app.widgets.pens import screen_pen
 from core.skeleton import SkeletonLayout
+
+
+def wrap_centred(message: pg.TextItem, width: int) -> None:
+    """Lay ``message`` out in centred lines that fit a view ``width`` pixels wide (less
+    a margin): on one line a long message was cut at both ends in a narrow view
+    (Teach's preview, and its skeleton view at 1024x600)."""
+    room = max(120, width - 24)
+    document = message.textItem.document()
+    margin = document.documentMargin() if document is not None else 4.0
+    # the text's own width, with the document's margins and a pixel to spare (at
+    # exactly its width, a line broke before its last word)
+    natural = QFontMetricsF(message.textItem.font()).horizontalAdvance(
+        message.toPlainText()
+    )
+    message.setTextWidth(min(room, math.ceil(natural + 2 * margin) + 2))
+    if document is not None:
+        document.setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignHCenter))
 
 
 class VideoView(pg.GraphicsLayoutWidget):
@@ -54,14 +73,7 @@ class VideoView(pg.GraphicsLayoutWidget):
             font.setBold(True)
         self.message.setFont(font)
         self.message.setText(text)
-        # Wrapped, centred lines within the view: one long line was cut at both ends
-        # in a narrow view (Teach's preview).
-        room = max(120, self.width() - 24)
-        natural = QFontMetrics(font).horizontalAdvance(text) + 8
-        self.message.setTextWidth(min(room, natural))
-        document = self.message.textItem.document()
-        if document is not None:
-            document.setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignHCenter))
+        wrap_centred(self.message, self.width())
         if self._shape is None:
             self.view.setRange(xRange=(0, 640), yRange=(0, 480), padding=0)
             self.message.setPos(320, 240)

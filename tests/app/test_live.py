@@ -805,7 +805,7 @@ def test_start_stays_put_when_a_shorter_model_description_comes(
 ):
     """A taught model's short description moved Start and Stop 40 px up from where
     the shipped model's six lines had them (a GUI trial); a longer one still has
-    room."""
+    room, in the scrolling column above Start (pinned below it)."""
     from PyQt6.QtCore import QPoint
 
     panel, video, jobs, errors = _panel_on_tai_chi(qtbot, settings, tiny_run)
@@ -827,8 +827,10 @@ def test_start_stays_put_when_a_shorter_model_description_comes(
         # ... nor a shorter sensors line (a taught model's: a trial)
         panel.input_info.setText("Trained on MediaPipe skeletons · same sensor")
         assert start_y() == y_five
+        short_height = panel.model_info.height()
         many = shipped + "\n" + ", ".join(f"class number {i}" for i in range(60))
         panel.model_info.setText(many)
-        assert start_y() > y_five  # grown to fit, not cut
+        assert start_y() == y_five
+        assert panel.model_info.height() > 3 * short_height  # grown to fit, not cut
     finally:
         jobs.stop_all()

@@ -72,6 +72,31 @@ def test_a_sequence_shown_again_keeps_its_range_after_a_message(qtbot):
     assert half_width() == pytest.approx(wide)
 
 
+def test_a_skeleton_views_message_wraps_to_a_narrow_view_and_a_resize(qtbot):
+    """Teach's "Select a take in the list to see its skeleton here" ran past both
+    edges of its view at 1024x600, on one line: it wraps, again when the view is
+    resized."""
+    view = SkeletonView()
+    qtbot.addWidget(view)
+    view.resize(900, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    text = "Select a take in the list to see its skeleton here"
+    view.show_message(text)
+    one_line = view.message.sceneBoundingRect()
+    assert one_line.width() <= view.plot.viewport().width() - 20
+    view.resize(200, 200)
+    qtbot.waitUntil(lambda: view.plot.viewport().width() < 220)
+    qtbot.waitUntil(
+        lambda: (
+            view.message.sceneBoundingRect().width()
+            <= view.plot.viewport().width() - 20
+        )
+    )
+    assert view.message.sceneBoundingRect().height() > 1.5 * one_line.height()
+    assert view.message_text() == text
+
+
 def test_curves_are_drawn_by_the_timer_not_by_the_slot(qtbot):
     curves = TrainingCurves(refresh_hz=30)
     qtbot.addWidget(curves)
