@@ -76,11 +76,15 @@ def tag_rotation(path: Path, degrees: int) -> Path:
     return path
 
 
-def phone_video(path: Path, upright: Sequence[np.ndarray], fps: float) -> Path:
+def phone_video(
+    path: Path, upright: Sequence[np.ndarray], fps: float, degrees: int = 90
+) -> Path:
     """An MP4 as a phone stores a portrait video: each upright frame turned 90° to the
-    left (landscape pixels) and a tag saying "turn 90° clockwise to display"."""
-    stored = [cv2.rotate(f, cv2.ROTATE_90_COUNTERCLOCKWISE) for f in upright]
-    return tag_rotation(write_video(path, stored, fps, "mp4v"), 90)
+    left (landscape pixels) and a tag saying "turn 90° clockwise to display"; or, with
+    ``degrees`` 270, the phone held the other way up (turned right, "turn 270°")."""
+    undo = {90: cv2.ROTATE_90_COUNTERCLOCKWISE, 270: cv2.ROTATE_90_CLOCKWISE}[degrees]
+    stored = [cv2.rotate(f, undo) for f in upright]
+    return tag_rotation(write_video(path, stored, fps, "mp4v"), degrees)
 
 
 def portrait_person(count: int) -> list[np.ndarray]:

@@ -441,7 +441,7 @@ def _describe_input(
     A file read to its end lasts as long as the frames it held (a damaged file may
     claim more); one stopped early lasts what its header claims, when it says.
     """
-    from core.live.capture import describe_source
+    from core.live.capture import describe_source, rotation_words
 
     what = f"{src.width}x{src.height}, {src.fps:.4g} FPS"
     if (src.width, src.height) != src.source_size:  # --size
@@ -452,7 +452,7 @@ def _describe_input(
     count = last_index + 1 if finished or not claimed else max(claimed, last_index + 1)
     text = f"video: {what}, {count / src.fps:.1f} s ({count} frames)"
     if src.rotation:
-        text += f", turned {src.rotation}° upright by its rotation tag"
+        text += f", turned upright by its rotation tag ({rotation_words(src.rotation)})"
     return text
 
 

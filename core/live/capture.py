@@ -99,6 +99,16 @@ def describe_source(source: int | str) -> str:
     return f"video {str(source)!r}"
 
 
+def rotation_words(degrees: int) -> str:
+    """A rotation tag's turn in words: "a quarter turn clockwise" for 90, "half a turn"
+    for 180, "a quarter turn anticlockwise" for 270 ("turned 270°" read as a mistake)."""
+    return {
+        90: "a quarter turn clockwise",
+        180: "half a turn",
+        270: "a quarter turn anticlockwise",
+    }.get(degrees % 360, f"{degrees}°")
+
+
 def upright(image: np.ndarray, rotation: int) -> np.ndarray:
     """Turn a decoded frame upright by its container's rotation tag.
 

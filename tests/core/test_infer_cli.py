@@ -224,15 +224,26 @@ def test_a_one_fps_video_names_its_frame_rate_as_the_reason(run_dir, tmp_path, c
     assert "predictions: none" not in out and "video: 340x256, 2 FPS, 3.0 s" in out
 
 
-def test_a_phone_portrait_video_is_processed_upright(run_dir, tmp_path, capsys):
-    """A rotation-tagged MP4 (landscape pixels, "turn 90°") is seen upright: MediaPipe
-    finds the person, and the annotated video is portrait."""
-    video = phone_video(tmp_path / "phone.mp4", portrait_person(8), 30.0)
+@pytest.mark.parametrize(
+    ("degrees", "words"),
+    [(90, "a quarter turn clockwise"), (270, "a quarter turn anticlockwise")],
+)
+def test_a_phone_portrait_video_is_processed_upright(
+    run_dir, tmp_path, capsys, degrees, words
+):
+    """A rotation-tagged MP4 (landscape pixels, "turn 90°", or 270° for a phone held
+    the other way) is seen upright: MediaPipe finds the person, and the annotated
+    video is portrait. The turn is said in words ("turned 270° upright" read as a
+    mistake: a trial)."""
+    video = phone_video(tmp_path / "phone.mp4", portrait_person(8), 30.0, degrees)
     out = tmp_path / "out.mp4"
     argv = ["infer", str(video), "--run", str(run_dir), "--out", str(out)]
     assert main(argv) == 0
     text = capsys.readouterr().out
-    assert "video: 180x320, 30 FPS, 0.3 s (8 frames), turned 90° upright" in text
+    assert (
+        "video: 180x320, 30 FPS, 0.3 s (8 frames), turned upright by its rotation tag "
+        f"({words})"
+    ) in text
     assert "person found in 100%" in text
     cap = cv2.VideoCapture(str(out))
     size = cap.get(cv2.CAP_PROP_FRAME_WIDTH), cap.get(cv2.CAP_PROP_FRAME_HEIGHT)
