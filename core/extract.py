@@ -625,7 +625,11 @@ def extract_video(
                 str(video), "one frame only: a still image, not a video"
             )
         duration = writer.duration + (1.0 / max(src.fps, 1e-6) if frames else 0.0)
-        note = truncation_note(video, src.frame_count, frames) if ended else ""
+        note = (
+            truncation_note(video, src.frame_count, frames, src.late_start)
+            if ended
+            else ""
+        )
     return frames, detected, duration, note
 
 

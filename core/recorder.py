@@ -359,7 +359,7 @@ def record(
                 f"{action!r}"
             )
         cut = (
-            truncation_note(src.source, src.frame_count, last_index + 1)
+            truncation_note(src.source, src.frame_count, last_index + 1, src.late_start)
             if reason == "eof" and not src.live
             else ""
         )

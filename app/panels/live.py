@@ -703,7 +703,9 @@ class LivePanel(QWidget):
         last = self.last_update
         if self._ended_by or last is None:
             return ""
-        return truncation_note(self._source_name, last.frame_count, last.index + 1)
+        return truncation_note(
+            self._source_name, last.frame_count, last.index + 1, last.late_start
+        )
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running and self.predictor is not None)

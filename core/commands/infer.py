@@ -571,7 +571,7 @@ def _run_video(
         + f", person found in {people / frames:.0%}, "
         f"{frames / elapsed:.1f} FPS end to end"
     )
-    cut = truncation_note(source, claimed, frames) if finished else ""
+    cut = truncation_note(source, claimed, frames, src.late_start) if finished else ""
     if cut:
         print(f"ms2l infer: note: {cut}", file=sys.stderr)
     print(

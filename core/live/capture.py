@@ -214,6 +214,11 @@ class VideoSource:
             raise SourceOpenError(self.source, "opened but delivered no frame")
         # Presentation times count from the first frame's (an edit list may start later).
         self._pts0 = self._pts() or 0.0
+        #: Frames of the file's timeline before its first frame (a clip cut from a
+        #: longer video keeps its start time; a Matroska header's duration, and so
+        #: ``frame_count``, counts them): they are not missing at the end.
+        pts = float(self._cap.get(cv2.CAP_PROP_PTS))
+        self.late_start = round(pts) if np.isfinite(pts) and 0 < pts < 1e9 else 0
         self._last_ts = 0.0
         self._loop_offset = 0.0
         first = upright(first, self.rotation)
@@ -507,7 +512,9 @@ def opencv_quiet() -> Iterator[None]:
             cv2.setLogLevel(level)
 
 
-def truncation_note(source: object, claimed: int | None, decoded: int) -> str:
+def truncation_note(
+    source: object, claimed: int | None, decoded: int, late_start: int = 0
+) -> str:
     """What to say when a file decoded far fewer frames than its header claims (a
     truncated or damaged file), or ``""``.
 
@@ -515,8 +522,14 @@ def truncation_note(source: object, claimed: int | None, decoded: int) -> str:
         source: The file, for the message.
         claimed: Frames the container says it holds (``None``: unknown).
         decoded: Frames read to the end of the file.
+        late_start: Frames of its timeline before the first one
+            (:attr:`VideoSource.late_start`): where they make up the difference, the
+            file starts late rather than ends early (a clip cut from a longer
+            Matroska video was said to be truncated: a trial).
     """
     if not claimed or decoded >= 0.9 * claimed:
+        return ""
+    if decoded + late_start >= 0.9 * claimed:
         return ""
     return (
         f"{source}: the file says it holds {claimed} frames but only {decoded} could be "

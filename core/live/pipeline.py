@@ -79,6 +79,8 @@ class LiveUpdate:
         frame_count: Frames a video file says it holds (``None``: a camera, or a file
             that does not say); a file that ends far earlier is cut short
             (:func:`core.live.capture.truncation_note`).
+        late_start: Frames of the file's timeline before its first frame
+            (:attr:`core.live.capture.VideoSource.late_start`).
         model: The run folder of the model that answered (``""`` when it has none).
     """
 
@@ -94,6 +96,7 @@ class LiveUpdate:
     timings: StageTimings = field(default_factory=StageTimings)
     source_fps: float = 0.0
     frame_count: int | None = None
+    late_start: int = 0
     model: str = ""
 
     @property
@@ -257,6 +260,7 @@ def run_live(
                 timings=timings,
                 source_fps=src.fps,
                 frame_count=src.frame_count,
+                late_start=src.late_start,
                 model=model,
             )
     finally:

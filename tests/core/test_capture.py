@@ -17,6 +17,7 @@ from core.live.capture import (
     VideoSource,
     describe_source,
     list_cameras,
+    truncation_note,
     upright,
 )
 from tests.conftest import require_data
@@ -53,6 +54,24 @@ def test_reads_every_frame_of_a_real_video_in_order():
     assert all(f.decode_ms >= 0 for f in frames)
     assert src.end_reason == "eof"
     assert src.read() is None  # stays at the end
+
+
+def test_a_video_whose_timeline_starts_late_is_not_said_to_be_cut_short():
+    """A clip cut from a longer video keeps its start time: a Matroska header's
+    duration counts the frames before it, so OpenCV claims 60 frames where 20 are
+    there. They are missing at the start, not the end: no "truncated" note (a trial)."""
+    path = Path(__file__).parents[1] / "data" / "late_start.mkv"
+    with VideoSource(path) as src:
+        frames = list(src)
+        assert (src.frame_count, src.late_start, len(frames)) == (60, 40, 20)
+        assert frames[0].timestamp == 0.0  # its own times still start at zero
+        assert truncation_note(path, src.frame_count, 20, src.late_start) == ""
+    # The same counts with no late start are a file cut short.
+    assert "may be truncated or damaged" in truncation_note(path, 60, 20)
+    # ... and a late start does not excuse a file cut short as well.
+    assert "may be truncated or damaged" in truncation_note(path, 600, 20, 40)
+    with VideoSource(require_data("videos", "ta_chi.mp4")) as src:
+        assert src.late_start == 0
 
 
 def test_resize_on_decode():

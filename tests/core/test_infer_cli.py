@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -138,6 +139,11 @@ def test_a_truncated_video_is_noted(run_dir, tmp_path, capsys):
     whole = require_data("videos", "S001C001P001R001A001_rgb.avi")
     assert main(["infer", str(whole), "--run", str(run_dir)]) == 0
     assert "truncated" not in capsys.readouterr().err
+    # A clip whose timeline starts late (cut from a longer video) is whole.
+    late = Path(__file__).parents[1] / "data" / "late_start.mkv"
+    assert main(["infer", str(late), "--run", str(run_dir)]) == 0
+    text = capsys.readouterr()
+    assert "truncated" not in text.err and "frames: 20" in text.out
 
 
 def test_a_video_with_a_skeleton_files_name_is_read_as_a_video(
