@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -68,7 +69,17 @@ def main() -> int:
     for var in ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR"):
         os.environ.pop(var, None)
     sys.path.insert(0, str(REPO))
+    # Its runs, settings and takes (~120 MB) go when it ends (they were left in /tmp
+    # after every run: a trial).
     tmp = Path(tempfile.mkdtemp(prefix="ms2l-shots-"))
+    try:
+        return _shoot(args, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _shoot(args: argparse.Namespace, tmp: Path) -> int:
+    """The window driven through the panels, with its files in ``tmp``."""
     os.environ.setdefault("MS2L_RUNS", str(tmp / "runs"))
     from PyQt6.QtCore import QSettings
     from PyQt6.QtWidgets import QApplication
