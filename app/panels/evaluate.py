@@ -496,6 +496,8 @@ class EvaluatePanel(QWidget):
                 "Export",
                 f"{folder} holds the evaluation of {other}: replace it with this "
                 "one's?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,  # Return keeps the other evaluation
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return

@@ -1163,7 +1163,11 @@ class TeachPanel(QWidget):
             )
             return
         answer = QMessageBox.question(
-            self, "Delete take", f"Delete the recording {name!r} and its labels?"
+            self,
+            "Delete take",
+            f"Delete the recording {name!r} and its labels?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,  # Return keeps it (Yes deleted: a trial)
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.delete_take(name)

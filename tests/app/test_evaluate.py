@@ -289,16 +289,20 @@ def test_export_never_replaces_another_runs_evaluation_or_a_shipped_model(
         reports = tmp_path / "reports"
         reports.mkdir()
         (reports / "eval.json").write_text('{"run_dir": "/runs/gcn-model"}')
-        questions: list[str] = []
+        questions: list[tuple[str, object]] = []
         for answer in (QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes):
             monkeypatch.setattr(
                 QMessageBox,
                 "question",
-                lambda parent, title, text, a=answer: questions.append(text) or a,
+                lambda parent, title, text, buttons, default, a=answer: (
+                    questions.append((text, default)) or a
+                ),
             )
             choose(reports)
             panel.export_button.click()
-        assert len(questions) == 2 and "the evaluation of gcn-model" in questions[0]
+        assert len(questions) == 2 and "the evaluation of gcn-model" in questions[0][0]
+        # Return keeps the other evaluation (Yes was the default: a keyboard trial)
+        assert questions[0][1] == QMessageBox.StandardButton.No
         doc = json.loads((reports / "eval.json").read_text())
         assert doc["run_dir"] == str(tiny_run)  # replaced once the user said yes
     finally:

@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pytest
 from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtTest import QTest
 from PyQt6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from app.panels.live import LivePanel
@@ -244,6 +245,24 @@ def test_continuous_recording_is_labelled_on_the_timeline(qtbot, settings, tmp_p
 
         panel.show()  # a shortcut answers in the active window
         panel.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is panel)
+        panel.takes.setFocus()
+
+        defaults = []
+
+        def press_return() -> None:  # asserts after: a failure here left it open
+            box = QApplication.activeModalWidget()
+            if isinstance(box, QMessageBox):
+                defaults.append(box.standardButton(box.defaultButton()))
+                QTest.keyClick(box, Qt.Key.Key_Return)
+
+        # Return in the question keeps the take: No is its default (Yes deleted
+        # it: a keyboard trial).
+        QTimer.singleShot(200, press_return)
+        qtbot.keyClick(panel.takes, Qt.Key.Key_Delete)
+        assert defaults == [QMessageBox.StandardButton.No]
+        assert [r.name for r in custom.list_recordings(panel.root)] == ["morning"]
+        panel.activateWindow()  # back from the question
         qtbot.waitUntil(lambda: QApplication.activeWindow() is panel)
         panel.takes.setFocus()
         QTimer.singleShot(200, answer_yes)
@@ -649,7 +668,6 @@ def test_the_list_marks_bad_labelled_takes_and_remove_takes_the_row_selected(
     span's start (none, for a span over the whole take: nothing happened, no word)
     instead of the row selected; typing a new action "pick" became the existing
     "pick up" (inline completion) and "PICK UP" a class of its own."""
-    from PyQt6.QtTest import QTest
 
     mine = tmp_path / "my-actions"
     _two_actions(mine, takes=3)
