@@ -286,8 +286,6 @@ class TeachPanel(QWidget):
         length_row.addWidget(QLabel("Length"))
         length_row.addWidget(self.max_seconds, 1)
         record_form.addRow("Countdown", length_row)
-        record_form.addRow(field_row(self.record_button, self.stop_button))
-        record_form.addRow(self.record_status)
         record_form.addRow(help_label)
         record_box = QGroupBox("Record")
         record_box.setLayout(record_form)
@@ -402,8 +400,16 @@ class TeachPanel(QWidget):
         # The Train box stays below the scrolling column, always in view: at 1400x900
         # it was below the fold, and "Train on my actions", the flow's last step,
         # could only be found by scrolling.
+        # Record, Stop and what the take is doing stay in view below it too (in the
+        # Record box, Return in Action gave the focus to a Record half below the fold
+        # of a 1366x768 screen at 125 %, and a take's status could not be seen while
+        # recording: a trial).
         left_widget = pinned_below(
-            scrolling_column(controls_widget), controls, train_box
+            scrolling_column(controls_widget),
+            controls,
+            field_row(self.record_button, self.stop_button),
+            self.record_status,
+            train_box,
         )
 
         # --- display -----------------------------------------------------------------

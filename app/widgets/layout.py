@@ -102,7 +102,7 @@ def pinned_below(
     left.addWidget(area, 1)
     below = QVBoxLayout()
     margins = column.contentsMargins()
-    below.setContentsMargins(margins.left(), 0, margins.right(), margins.bottom())
+    below.setContentsMargins(margins.left(), 4, margins.right(), margins.bottom())
     for item in pinned:
         if isinstance(item, QLayout):
             below.addLayout(item)
