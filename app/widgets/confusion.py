@@ -8,12 +8,15 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtWidgets import QWidget
 
+from app.widgets.layout import not_a_tab_stop
+
 
 class ConfusionHeatmap(pg.PlotWidget):
     """Row-normalised confusion matrix with class names on the axes and counts in cells."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent, background="w")
+        not_a_tab_stop(self)
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()

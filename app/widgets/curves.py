@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QSize, Qt, QTimer, pyqtSlot
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from app.widgets.layout import not_a_tab_stop
 from app.widgets.pens import screen_pen
 from core.training.events import BatchDone, EpochDone
 
@@ -106,6 +107,7 @@ class TrainingCurves(QWidget):
             },
         )
         self.loss_plot.setLabel("bottom", "epoch")
+        not_a_tab_stop(self.loss_plot)
         # The key of the loss curves, above the plot: drawn inside it (pyqtgraph's
         # legend) it covered the curves' start, where the losses are highest.
         # One line, never wrapped: a word-wrapped label makes the layouts around it
@@ -122,6 +124,7 @@ class TrainingCurves(QWidget):
                 "bottom": SparseAxis("bottom", integers=True),
             },
         )
+        not_a_tab_stop(self.acc_plot)
         # One epoch axis for both: the loss plot's own range put epoch 1 a fifth of
         # the width away from the accuracy's epoch 1 below it (a trial).
         self.acc_plot.setXLink(self.loss_plot)

@@ -34,6 +34,15 @@ def field_row(field: QWidget, *buttons: QWidget) -> QHBoxLayout:
     return row
 
 
+def not_a_tab_stop(widget: QWidget) -> QWidget:
+    """Leave ``widget`` out of the Tab order: a view that takes no keys (a plot, a
+    video, a scroll area) was a stop with no visible focus where the arrows did
+    nothing (a keyboard trial: three such stops in a row in Teach). Its mouse use is
+    unchanged. Returns ``widget``."""
+    widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    return widget
+
+
 def scrolling_column(column: QWidget) -> QScrollArea:
     """``column`` in a vertical scroll area: on a short screen it scrolls.
 
@@ -64,6 +73,7 @@ def scrolling_column(column: QWidget) -> QScrollArea:
         box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel does not focus it
         box.installEventFilter(guard)
     area.setWidget(column)
+    not_a_tab_stop(area)  # Tab goes through its fields, and it scrolls to them
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QEvent, QObject, Qt, pyqtSlot
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
+from app.widgets.layout import not_a_tab_stop
 from app.widgets.pens import screen_pen
 from app.widgets.video_view import wrap_centred
 from core.skeleton import SkeletonLayout
@@ -67,6 +68,7 @@ class SkeletonView(QWidget):
         self._drag_from = None
 
         self.plot = pg.PlotWidget(background="#1e1e1e")
+        not_a_tab_stop(self.plot)  # turned by the mouse or the slider
         self.plot.setAspectLocked(True)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()

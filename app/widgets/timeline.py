@@ -24,6 +24,7 @@ from PyQt6.QtWidgets import (
 )
 
 from app.widgets.curves import SparseAxis
+from app.widgets.layout import not_a_tab_stop
 from app.widgets.pens import screen_pen
 
 Interval = tuple[int, int, int]  # (label, start_frame, end_frame)
@@ -56,6 +57,7 @@ class IntervalTimeline(pg.PlotWidget):
         super().__init__(
             parent, axisItems={"bottom": SparseAxis("bottom", integers=True)}
         )
+        not_a_tab_stop(self)  # the mouse's; From / To and the arrows are the keys'
         scene = self.scene()
         if scene is not None:
             scene.sigMouseClicked.connect(self._on_scene_clicked)

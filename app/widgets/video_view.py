@@ -17,6 +17,7 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QFont, QFontMetricsF, QTextOption
 from PyQt6.QtWidgets import QWidget
 
+from app.widgets.layout import not_a_tab_stop
 from app.widgets.pens import screen_pen
 from core.skeleton import SkeletonLayout
 
@@ -43,6 +44,7 @@ class VideoView(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        not_a_tab_stop(self)
         self.setBackground("#111111")
         self.view = self.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
         self.view.setMenuEnabled(False)

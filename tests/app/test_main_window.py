@@ -508,3 +508,26 @@ def test_a_size_saved_on_a_larger_screen_is_cut_to_this_ones(
         assert least.width() <= 1077 and least.height() <= 566, least
     finally:
         again.shutdown()
+
+
+def test_tab_stops_are_things_that_take_keys(qtbot, settings):
+    """Tab stopped on plots, videos, skeleton views and scroll areas, with no visible
+    focus and nothing for the keys to do there (a keyboard trial: three such stops in
+    a row in Teach). Every panel's Tab stops are fields, buttons, lists and tables."""
+    from PyQt6.QtCore import Qt
+    from PyQt6.QtWidgets import QGraphicsView, QScrollArea, QWidget
+
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    try:
+        views = 0
+        for index in range(window.tabs.count()):
+            panel = window.tabs.widget(index)
+            for widget in panel.findChildren(QWidget):
+                if isinstance(widget, (QGraphicsView, QScrollArea)):
+                    views += 1
+                    takes_tab = widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+                    assert not takes_tab, (window.tabs.tabText(index), widget)
+        assert views >= 12  # the panels' plots, views and columns were all looked at
+    finally:
+        window.shutdown()
