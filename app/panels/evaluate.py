@@ -40,7 +40,7 @@ from PyQt6.QtWidgets import (
 
 from app.context import AppContext
 from app.widgets.confusion import ConfusionHeatmap
-from app.widgets.layout import field_row
+from app.widgets.layout import field_row, return_presses
 from app.workers import Job
 from core import runs
 from core.config import TrainConfig
@@ -153,6 +153,7 @@ class EvaluatePanel(QWidget):
         )
         self.evaluate_button = QPushButton("Evaluate")
         self.evaluate_button.clicked.connect(self._on_evaluate_clicked)
+        return_presses(self.run, self.evaluate_button)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self._on_cancel_clicked)

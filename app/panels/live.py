@@ -39,7 +39,12 @@ from PyQt6.QtWidgets import (
 )
 
 from app.context import AppContext
-from app.widgets.layout import field_row, pinned_below, scrolling_column
+from app.widgets.layout import (
+    field_row,
+    pinned_below,
+    return_presses,
+    scrolling_column,
+)
 from app.widgets.prob_bars import UNFAMILIAR_NOTE, ProbabilityBars
 from app.widgets.shipped_button import ShippedModelButton, model_dialog_start
 from app.widgets.shortcuts import press_on_key
@@ -207,6 +212,7 @@ class LivePanel(QWidget):
 
         self.start_button = QPushButton("Start")
         self.start_button.clicked.connect(self._on_start_clicked)
+        return_presses(self.picker.video_path, self.start_button)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self._on_stop_clicked)

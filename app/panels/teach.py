@@ -64,6 +64,7 @@ from app.widgets.layout import (
     field_row,
     hand_over,
     pinned_below,
+    return_presses,
     scrolling_column,
 )
 from app.widgets.shortcuts import press_on_key
@@ -431,6 +432,7 @@ class TeachPanel(QWidget):
             "Drag the shaded span on the timeline (or type its seconds), pick an action"
         )
         add_label.clicked.connect(self._on_add_label_clicked)
+        return_presses(self.label_action, add_label)
         self.remove_label_button = remove_label = QPushButton("Remove label")
         remove_label.clicked.connect(self._on_remove_label_clicked)
         # Shorter plots and log than the Train panel's, and shorter previews below:

@@ -10,6 +10,7 @@ from PyQt6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLayout,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -123,6 +124,21 @@ def pinned_below(
     widget.setLayout(left)
     widget.setMaximumWidth(area.maximumWidth())
     return widget
+
+
+def return_presses(field: QLineEdit | QComboBox, button: QPushButton) -> None:
+    """Return in ``field`` presses ``button`` when it is enabled: a path typed into
+    Live's Video or Evaluate's Run, or an action typed for a span, and then Return,
+    did nothing (a keyboard trial). An editable combo box's line edit is used."""
+    edit = field.lineEdit() if isinstance(field, QComboBox) else field
+    if edit is None:
+        return
+
+    def press() -> None:
+        if button.isEnabled():
+            button.click()
+
+    edit.returnPressed.connect(press)
 
 
 def hand_over(done: QPushButton, following: QPushButton) -> None:

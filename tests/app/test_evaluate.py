@@ -62,6 +62,12 @@ def test_evaluating_a_folder_that_is_not_a_run_is_reported(qtbot, settings, tmp_
         errors and "not a run folder" in errors[0][1] and str(tmp_path) in errors[0][1]
     )
     assert panel.job is None
+    # Return in the Run field presses Evaluate (it did nothing: a keyboard trial).
+    from PyQt6.QtCore import Qt
+
+    errors.clear()
+    qtbot.keyClick(panel.run.lineEdit(), Qt.Key.Key_Return)
+    assert errors and "not a run folder" in errors[0][1]
 
 
 def test_runs_are_fused_in_the_panel(qtbot, settings, tiny_run, tmp_path):

@@ -834,3 +834,26 @@ def test_start_stays_put_when_a_shorter_model_description_comes(
         assert panel.model_info.height() > 3 * short_height  # grown to fit, not cut
     finally:
         jobs.stop_all()
+
+
+def test_return_in_the_video_field_starts_live(qtbot, settings, tiny_run):
+    """A video's path typed and then Return did nothing, while the view said "press
+    Start" (a keyboard trial): Return presses Start, when Start can be pressed."""
+    from PyQt6.QtCore import Qt
+
+    panel, video, jobs, errors = _panel_on_tai_chi(qtbot, settings, tiny_run)
+    try:
+        panel.show()
+        qtbot.waitExposed(panel)
+        _ready_for_the_video(qtbot, panel)
+        panel.picker.video_path.setText(str(video))
+        qtbot.keyClick(panel.picker.video_path, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: panel.stop_button.isEnabled(), timeout=30_000)
+        assert panel.job is not None and not panel.start_button.isEnabled()
+        # Running, Return there starts nothing more (Start is disabled).
+        qtbot.keyClick(panel.picker.video_path, Qt.Key.Key_Return)
+        panel.stop_button.click()
+        qtbot.waitUntil(lambda: panel.job is None, timeout=30_000)
+        assert errors == []
+    finally:
+        jobs.stop_all()
