@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -202,7 +204,11 @@ def safe_load(path: str | os.PathLike[str]) -> Any:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: checkpoint file not found")
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            # torch's "Detected pickle protocol 4 … please file an issue" came before
+            # the error naming the file (a trial): the error says what matters.
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for damaged files
         raise ValueError(f"{path}: {_why_unreadable(path, exc)}") from None
 
@@ -474,9 +480,19 @@ def load_state_into(
     missing = sorted(set(own) - set(state))
     extra = sorted(set(state) - set(own))
     if missing or extra:
+        theirs, ours = _encoder_kind(state), _encoder_kind(own)
+        if theirs != ours and "" not in (theirs, ours):
+            # named by family, not by lists of weight names (a trial)
+            raise ValueError(
+                f"{source}: the weights are of a {theirs} encoder, and config.json "
+                f"describes a {ours} one (the file belongs to another run folder)"
+            )
         raise ValueError(
-            f"{source}: weights do not fit this model (missing {missing[:3]}, "
-            f"unexpected {extra[:3]}); was it saved with another preset?"
+            f"{source}: weights do not fit this model: the file lacks "
+            f"{len(missing)} of its weights ({', '.join(missing[:2]) or '-'}) and "
+            f"holds {len(extra)} others ({', '.join(extra[:2]) or '-'}): it was saved "
+            "with another preset, number of layers or encoder than config.json "
+            "describes"
         )
     for key, value in state.items():
         if own[key].shape != value.shape:
@@ -485,6 +501,16 @@ def load_state_into(
                 f"{_mismatch(key, tuple(value.shape), tuple(own[key].shape), inputs)}"
             )
     model.load_state_dict(state)
+
+
+def _encoder_kind(state: Mapping[str, object]) -> str:
+    """``"BiGRU"`` or ``"graph (gcn)"`` by the names of a state dict's encoder
+    weights, ``""`` when neither."""
+    if any(k.startswith(("encoder.fwd.", "encoder.bwd.")) for k in state):
+        return "BiGRU"
+    if any(k.startswith("encoder.blocks.") for k in state):
+        return "graph (gcn)"
+    return ""
 
 
 def _mismatch(

@@ -90,6 +90,29 @@ def test_damaged_or_foreign_weights_get_one_line_on_what_is_wrong(tmp_path):
     ) as err:
         runs.load_model(runs.read_run(copy))
     assert "input size mismatch" not in str(err.value)
+    # The weights of another encoder family are named as such, not by lists of
+    # weight names (a trial), and another number of layers in words.
+    config["model"]["hidden"] = 96
+    (copy / "config.json").write_text(json.dumps(config))
+    gcn = runs.shipped_model_dir().parent / "nw-ucla-ms2l-gcn" / runs.WEIGHTS
+    shutil.copyfile(gcn, weights)
+    with pytest.raises(ValueError) as err:
+        runs.load_model(runs.read_run(copy))
+    assert str(err.value) == (
+        f"{weights}: the weights are of a graph (gcn) encoder, and config.json "
+        "describes a BiGRU one (the file belongs to another run folder)"
+    )
+    weights.write_bytes(data)
+    config["model"]["layers"] = 2
+    (copy / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError) as err:
+        runs.load_model(runs.read_run(copy))
+    message = str(err.value)
+    assert message.startswith(f"{weights}: weights do not fit this model: the file ")
+    assert message.endswith(
+        "saved with another preset, number of layers or encoder than config.json "
+        "describes"
+    )
 
 
 def test_a_shipped_models_data_root_is_found_from_any_working_folder(
@@ -118,3 +141,19 @@ def test_a_shipped_models_data_root_is_found_from_any_working_folder(
     message = str(err.value)
     assert "no/such/all_sqe.zip" in message and "from $MS2L_DATA" in message
     assert "(from the repository)" in message
+
+
+def test_a_plain_pickle_gets_the_error_without_torchs_warning(tmp_path):
+    """A Python pickle saved as weights.pt: torch warned "Detected pickle protocol 4 …
+    please file an issue" before the error naming the file (a trial)."""
+    import pickle
+    import warnings
+
+    path = tmp_path / "weights.pt"
+    path.write_bytes(pickle.dumps({"weights": [1, 2, 3]}, protocol=4))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError) as err:
+            runs.safe_load(path)
+    assert str(err.value).startswith(f"{path}: ")
+    assert not [w for w in caught if "pickle protocol" in str(w.message)]
