@@ -14,7 +14,7 @@ import json
 import os
 import shlex
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -480,7 +480,7 @@ def load_state_into(
     missing = sorted(set(own) - set(state))
     extra = sorted(set(state) - set(own))
     if missing or extra:
-        theirs, ours = _encoder_kind(state), _encoder_kind(own)
+        theirs, ours = encoder_kind(state), encoder_kind(own)
         if theirs != ours and "" not in (theirs, ours):
             # named by family, not by lists of weight names (a trial)
             raise ValueError(
@@ -503,12 +503,13 @@ def load_state_into(
     model.load_state_dict(state)
 
 
-def _encoder_kind(state: Mapping[str, object]) -> str:
+def encoder_kind(names: Iterable[str]) -> str:
     """``"BiGRU"`` or ``"graph (gcn)"`` by the names of a state dict's encoder
-    weights, ``""`` when neither."""
-    if any(k.startswith(("encoder.fwd.", "encoder.bwd.")) for k in state):
+    weights (its keys), ``""`` when neither."""
+    names = list(names)
+    if any(k.startswith(("encoder.fwd.", "encoder.bwd.")) for k in names):
         return "BiGRU"
-    if any(k.startswith("encoder.blocks.") for k in state):
+    if any(k.startswith("encoder.blocks.") for k in names):
         return "graph (gcn)"
     return ""
 

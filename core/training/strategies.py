@@ -157,10 +157,19 @@ def init_from_run(
             if extra
             else f"it lacks {missing[0]!r}"
         )
+        kind, own_kind = runs.encoder_kind(state), runs.encoder_kind(ours)
+        if kind and own_kind and kind != own_kind:  # said by family (a trial)
+            raise ValueError(
+                f"{info.run_dir}: its weights are of a {kind} encoder, this run's is "
+                f"a {own_kind} one: start from a run of a {own_kind} encoder, or leave "
+                "the model settings to the run started from"
+            )
+        layers = info.config.model.layers
         raise ValueError(
             f"{info.run_dir}: its encoder ({info.config.model.encoder}, preset "
-            f"{info.config.model.preset}, {info.config.model.layers} layers) is another "
-            f"architecture than this run's {type(model.encoder).__name__} ({which}): "
+            f"{info.config.model.preset}, {layers} layer{'s' * (layers != 1)}) is "
+            f"another architecture than this run's {type(model.encoder).__name__} "
+            f"({which}): "
             "start from a run of the same architecture, or leave the model settings to "
             "the run started from (with --init-from and no --config or --preset, its "
             "architecture is taken over)"

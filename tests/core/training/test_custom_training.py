@@ -551,7 +551,10 @@ def test_init_from_another_encoder_is_named(tmp_path: Path) -> None:
     key ('encoder.fwd.0.weight_ih_l0')."""
     info = runs.read_run(SHIPPED)
     model = runs.new_model(info.config.model, 20, 1, 10)
-    with pytest.raises(ValueError, match=r"its encoder \(gcn.*is another architecture"):
+    with pytest.raises(
+        ValueError,
+        match=r"its weights are of a graph \(gcn\) encoder, this run's is a BiGRU one",
+    ):
         init_from_run(model, CHECKPOINTS_DIR / "nw-ucla-ms2l-gcn", "ucla20", 1)
 
 
