@@ -55,6 +55,7 @@ from core import runs
 from core.datasets.base import SkeletonSequence
 from core.datasets.registry import dataset_held
 from core.datasets.splits import PROTOCOLS, split_indices
+from core.inference.sequences import still_pose_problem
 from core.labels import class_ids, names_for_sequence
 from core.live.recogniser import LiveSettings, ranked
 from core.paths import shared_data_dir
@@ -1144,6 +1145,9 @@ class ReplayPanel(QWidget):
             return
         seq = self.current
         if seq is None:
+            return
+        if problem := still_pose_problem(seq):  # said here, not as a failed job
+            self._show_predicted("Predicted: – (1 frame only)", why_empty=problem)
             return
         model_dir, predictor = self.model_dir, self.predictor
 

@@ -627,6 +627,7 @@ def _run_skeleton_file(
         predict_clip,
         score_frames,
         sequence_joints,
+        still_pose_problem,
         true_labels,
     )
     from core.live.overlay import caption, render_skeleton, skeleton_box
@@ -666,7 +667,7 @@ def _run_skeleton_file(
                 print(
                     f"  labels not read (nothing scored): {seq.meta['labels_problem']}"
                 )
-            if problem := no_person_problem(seq):
+            if problem := no_person_problem(seq) or still_pose_problem(seq):
                 raise UserError(f"{args.input}: {seq.name}: {problem}")
             truth = true_labels(seq)
             clip_truth = _clip_truth(truth, bool(seq.meta.get("intervals")))

@@ -303,6 +303,16 @@ def no_person_problem(seq: SkeletonSequence) -> str:
     return ""
 
 
+STILL_POSE = "1 frame only: a still pose, not a motion: no action can be told from it"
+
+
+def still_pose_problem(seq: SkeletonSequence) -> str:
+    """Why a one-frame recording is not answered (:data:`STILL_POSE`), or ``""``: its
+    one pose got a confident answer, 83 % "doffing" for a sample cut to one frame
+    (a trial), where every model answers on windows of a second or so."""
+    return STILL_POSE if seq.num_frames == 1 else ""
+
+
 def predict_clip(
     predictor: ClassifierLike,
     seq: SkeletonSequence,
@@ -326,9 +336,10 @@ def predict_clip(
         The prediction.
 
     Raises:
-        ValueError: If the layouts cannot be converted or the clip has no skeleton.
+        ValueError: If the layouts cannot be converted, or the clip has no skeleton
+            or one frame only.
     """
-    problem = no_person_problem(seq)
+    problem = no_person_problem(seq) or still_pose_problem(seq)
     if problem:  # the predictor's "clip 0 has no skeleton" named no file (a trial)
         raise ValueError(f"{seq.source or seq.name}: {problem}")
     x = sequence_joints(seq, predictor.layout)

@@ -1098,3 +1098,33 @@ def test_an_unfamiliar_clip_says_why_no_class_is_ranked(qtbot, settings, tmp_pat
         assert panel.top_bars.note.text() == ""
     finally:
         jobs.stop_all()
+
+
+def test_a_one_frame_clip_is_not_answered_and_says_why(qtbot, settings, tmp_path):
+    """A real NW-UCLA sample cut to its first frame read "Predicted: doffing
+    (83.4 %)", a confident answer to one still pose (a trial): it is shown, not
+    answered, and the note under the top answers says why."""
+    import json
+    import zipfile
+
+    from core.inference.sequences import STILL_POSE
+    from core.runs import shipped_model_dir
+
+    with zipfile.ZipFile(require_data("nw-ucla", "all_sqe.zip")) as z:
+        doc = json.loads(z.read("all_sqe/a12_s06_e04_v03.json"))
+    doc["skeletons"] = doc["skeletons"][:1]
+    one = tmp_path / "a12_s06_e04_v03.json"
+    one.write_text(json.dumps(doc))
+    panel, jobs = make_panel(qtbot, settings, model_dir=shipped_model_dir())
+    try:
+        panel.open_file(one)
+        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+        qtbot.waitUntil(
+            lambda: panel.pred_label.text() == "Predicted: – (1 frame only)",
+            timeout=30_000,
+        )
+        assert panel.top_bars.note.text() == STILL_POSE
+        assert panel.prediction is None and panel.predict_job is None
+        assert panel.true_label.text() == "True: carry (a12)"
+    finally:
+        jobs.stop_all()

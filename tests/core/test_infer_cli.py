@@ -460,6 +460,22 @@ def test_bad_input_gives_one_line_errors(run_dir, tmp_path, capsys):
     assert main(["infer", str(empty), "--run", str(run_dir)]) == 2
     err = capsys.readouterr().err
     assert "nobody.jsonl: nobody: no person in any of its 30 frames" in err
+    # A real NW-UCLA sample cut to its first frame: one pose got a confident answer
+    # ("doffing 83 %": a trial); it is refused, naming the file.
+    import zipfile
+
+    with zipfile.ZipFile(require_data("nw-ucla", "all_sqe.zip")) as z:
+        doc = json.loads(z.read("all_sqe/a12_s06_e04_v03.json"))
+    doc["skeletons"] = doc["skeletons"][:1]
+    one = tmp_path / "a12_s06_e04_v03.json"
+    one.write_text(json.dumps(doc))
+    assert main(["infer", str(one), "--run", str(run_dir)]) == 2
+    out, err = capsys.readouterr()
+    assert "whole clip" not in out
+    assert err.strip() == (
+        f"ms2l infer: error: {one}: a12_s06_e04_v03: 1 frame only: a still pose, not a "
+        "motion: no action can be told from it"
+    )
 
 
 def test_output_paths_are_checked_before_any_frame_is_processed(
