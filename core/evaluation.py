@@ -38,6 +38,7 @@ from core.tempfiles import remove_stale
 from core.text import count
 from core.training.data import (
     ClipSet,
+    bad_files_why,
     drain,
     load_data,
     load_split,
@@ -184,6 +185,10 @@ def _labelled_clips(
             and cfg.data.val_fraction == 0
             else ""
         )
+        if not hint and not len(store):
+            # every file bad: "nw-ucla test: no labelled clips" named neither the
+            # folder nor the files (a trial)
+            hint = f" in {data_cfg.root}" + bad_files_why(store.bad_files)
         if not hint and len(clips) == 0 and len(store):
             # an NW-UCLA folder of views 1 and 2 only read "no labelled clips" (a
             # trial): the split is empty, and why

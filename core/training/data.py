@@ -482,13 +482,9 @@ def load_data(
         ]
     )
     if len(train) == 0:
-        why = ""  # the left-out files are why, when there are any: say so here
-        if store.bad_files:
-            why = (
-                f" ({count(len(store.bad_files), 'bad file')} left out, the first: "
-                f"{store.bad_files[0]}; 'ms2l data info' lists every one)"
-            )
-        elif unplaced:
+        # the left-out files are why, when there are any: say so here
+        why = bad_files_why(store.bad_files)
+        if not why and unplaced:
             why = f" ({notes[0]})"
         raise ValueError(
             f"{cfg.dataset} {cfg.protocol}: the training split is empty{why}"
@@ -799,3 +795,14 @@ def _left_out(lines: list[str]) -> list[str]:
     return lines[:MAX_LISTED] + [
         f"... and {rest} more left out ('ms2l data info' lists every one)"
     ]
+
+
+def bad_files_why(bad_files: Sequence[str]) -> str:
+    """`` (N bad files left out, the first: …; 'ms2l data info' lists every one)``
+    for a split left empty, ``""`` when no file was bad."""
+    if not bad_files:
+        return ""
+    return (
+        f" ({count(len(bad_files), 'bad file')} left out, the first: "
+        f"{bad_files[0]}; 'ms2l data info' lists every one)"
+    )

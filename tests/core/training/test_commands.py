@@ -532,3 +532,25 @@ def test_init_from_alone_fine_tunes_and_scratch_with_it_is_refused(
     doc["strategy"]["name"] = "scratch"
     (tuned / "config.json").write_text(json.dumps(doc))
     assert runs.read_run(tuned).config.strategy.name == "scratch"
+
+
+def test_eval_of_a_folder_of_bad_files_names_the_folder_and_the_first(
+    tmp_path, monkeypatch, capsys
+):
+    """Every file bad read "nw-ucla test: no labelled clips", naming neither the
+    folder nor a file (train named both: a bad-input trial)."""
+    import zipfile
+
+    from tests.conftest import require_data
+
+    archive = zipfile.ZipFile(require_data("nw-ucla", "all_sqe.zip"))
+    root = tmp_path / "all-bad"
+    root.mkdir()
+    for name in [n for n in archive.namelist() if n.endswith("_v03.json")][:2]:
+        (root / Path(name).name).write_bytes(archive.read(name)[:-40])  # cut short
+    monkeypatch.setenv("MS2L_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("MS2L_CACHE", str(tmp_path / "cache"))
+    assert main(["eval", "nw-ucla-ms2l", "--root", str(root), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert f"nw-ucla test: no labelled clips in {root} (2 bad files left out, " in err
+    assert "the first: " in err and "'ms2l data info' lists every one)" in err
