@@ -177,17 +177,22 @@ def parse_lines(data: bytes, path: str) -> RawSkeleton:
     xyz: list[list[list[float]]] = []
     color: list[list[list[float]]] = []
     for t in range(num_frames):
-        text, lineno = take(f"the body count of frame {t}")
-        nb = _int_field(path, text, lineno, "body count")
+        text, count_line = take(f"the body count of frame {t}")
+        nb = _int_field(path, text, count_line, "body count")
         for b in range(nb):
-            info, lineno = take(f"the info line of body {b} in frame {t}")
+            # past the first body, a body count too large is the likelier fault (a
+            # trial's '7' read as a line of the wrong length, or a file cut short)
+            claim = (
+                f" (line {count_line} says frame {t} holds {nb} bodies)" if b else ""
+            )
+            info, lineno = take(f"the info line of body {b} in frame {t}{claim}")
             fields = info.split()
             if len(fields) != INFO_FIELDS:
                 raise DataFormatError(
                     path,
                     short(f"the info line of body {b} in frame {t}", lineno)
                     or f"body info line has {count(len(fields), 'value')}, expected "
-                    f"{INFO_FIELDS}",
+                    f"{INFO_FIELDS}{claim}",
                     lineno,
                 )
             text, lineno = take(f"the joint count of body {b} in frame {t}")

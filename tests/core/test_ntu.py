@@ -490,3 +490,22 @@ def test_released_zip_is_read_in_place(tmp_path):
         np.testing.assert_array_equal(seq.joints, direct.joints)
         assert seq.source.startswith(f"{archive}:nturgb+d_skeletons/")
     assert "A003.skeleton:1" in str(events[2].error)
+
+
+def test_a_body_count_larger_than_the_bodies_says_so(tmp_path):
+    """A real file with frame 5's body count raised from 1 to 7 read "body info line
+    has 1 value, expected 10" 28 lines further down, and in the last frame "file ends
+    early" of a complete file (a bad-input trial): the line of the count is named."""
+    data = require_data("ntu", "S001C001P001R001A001.skeleton").read_bytes()
+    lines = data.split(b"\r\n")
+    # frame t's body count is on line 2 + 28 t (1 count, 1 info, 1 joint count, 25)
+    for t, line in ((5, 2 + 28 * 5), (102, 2 + 28 * 102)):
+        assert lines[line - 1] == b"1"
+        edited = list(lines)
+        edited[line - 1] = b"7"
+        path = tmp_path / f"frame{t}" / "S001C001P001R001A001.skeleton"
+        path.parent.mkdir()
+        path.write_bytes(b"\r\n".join(edited))
+        with pytest.raises(DataFormatError) as info:
+            read_file(path)
+        assert f"(line {line} says frame {t} holds 7 bodies)" in str(info.value)
