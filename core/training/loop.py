@@ -204,6 +204,17 @@ def _refuse_edited_settings(run_dir: Path, saved: TrainConfig, stored: object) -
         )
 
 
+def _need_last(run_dir: Path) -> None:
+    """Fail, naming the folder, when it has no ``last.pt`` to resume from (the command
+    line said only "last.pt: checkpoint file not found", the Train panel this: a
+    trial)."""
+    if not (run_dir / runs.LAST).is_file():
+        raise FileNotFoundError(
+            f"{run_dir}: no {runs.LAST} to resume from (not a run folder, or its "
+            "first epoch never finished)"
+        )
+
+
 def check_resumable(run_dir: str | os.PathLike[str], epochs: int | None = None) -> None:
     """Fail now, naming the folder and the problem, if ``run_dir`` cannot be resumed
     (what :func:`run` would find at its start: for a GUI, before it clears its display).
@@ -221,11 +232,7 @@ def check_resumable(run_dir: str | os.PathLike[str], epochs: int | None = None) 
     run_dir = Path(run_dir).expanduser()
     if not run_dir.is_dir():
         raise FileNotFoundError(f"{run_dir}: no such run folder")
-    if not (run_dir / runs.LAST).is_file():
-        raise FileNotFoundError(
-            f"{run_dir}: no {runs.LAST} to resume from (not a run folder, or its "
-            "first epoch never finished)"
-        )
+    _need_last(run_dir)
     cfg = runs.read_run(run_dir).config
     # (which also refuses a run another process trains)
     _resolve(cfg.replace(run={"run_dir": str(run_dir), "resume": True}), epochs)
@@ -260,6 +267,7 @@ def _resolve(
             if (run_dir / runs.WEIGHTS).is_file()
             else "; the run cannot resume: start it again"
         )
+        _need_last(run_dir)
         try:
             state = runs.safe_load(run_dir / runs.LAST)
         except ValueError as exc:

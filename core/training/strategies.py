@@ -139,6 +139,11 @@ def init_from_run(
         KeyError: If the layouts cannot be converted.
     """
     info = runs.read_run(run_dir)
+    if not (info.run_dir / runs.WEIGHTS).is_file():  # as ms2l infer says it (a trial)
+        raise FileNotFoundError(
+            f"{info.run_dir}: no {runs.WEIGHTS} to start from: the run never finished "
+            "an epoch"
+        )
     state = runs.safe_load(info.run_dir / runs.WEIGHTS)
     if not isinstance(state, dict):
         raise ValueError(f"{info.run_dir / runs.WEIGHTS}: not a state dict")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from core.cli import main
 from core.commands.train import parse_augment
 from core.config import TrainConfig
+from tests.conftest import require_data
 from tests.core.training.conftest import tiny_config
 
 
@@ -554,3 +556,45 @@ def test_eval_of_a_folder_of_bad_files_names_the_folder_and_the_first(
     err = capsys.readouterr().err
     assert f"nw-ucla test: no labelled clips in {root} (2 bad files left out, " in err
     assert "the first: " in err and "'ms2l data info' lists every one)" in err
+
+
+def test_a_run_without_its_checkpoints_is_named_by_resume_and_init_from(
+    tmp_path, monkeypatch, capsys
+):
+    """A run folder whose first epoch never finished read "last.pt: checkpoint file
+    not found" to --resume and "weights.pt: checkpoint file not found" to
+    --init-from, where infer and the Train panel say what it means (a trial)."""
+    from core.runs import shipped_model_dir
+
+    shipped = shipped_model_dir()
+    assert shipped is not None
+    run = tmp_path / "unfinished"
+    run.mkdir()
+    for name in ("config.json", "labels.json"):
+        shutil.copyfile(shipped / name, run / name)
+    monkeypatch.setenv("MS2L_RUNS", str(tmp_path / "runs"))
+    assert main(["train", "--resume", str(run)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"ms2l train: error: {run}: no last.pt to resume from (not a run folder, or "
+        "its first epoch never finished)"
+    )
+    root = require_data("nw-ucla", "all_sqe.zip")
+    new = tmp_path / "new"
+    argv = [
+        "train",
+        "--init-from",
+        str(run),
+        "--root",
+        str(root),
+        "--run-dir",
+        str(new),
+    ]
+    assert main([*argv, "--epochs", "1", "--max-clips", "20"]) == 2
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .endswith(
+            f"{run}: no weights.pt to start from: the run never finished an epoch"
+        )
+    )
+    assert not new.exists()
