@@ -29,6 +29,7 @@ reported (:class:`ExtractFailed`) and skipped; label rows are written to ``label
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import csv
 import hashlib
 import io
@@ -899,6 +900,7 @@ def extract(
     planned = plan(videos)  # a bad CSV fails before the dataset folder is made
     _refuse_times_in_frames(Path(videos).expanduser(), planned)
     read_labels(root)  # a malformed labels.csv fails now, before any work
+    made = not root.exists()
     root.mkdir(parents=True, exist_ok=True)
     jobs = _settle_names(planned, root)
     total = len(jobs)
@@ -1055,6 +1057,11 @@ def extract(
                     for fut in pending:
                         fut.cancel()
             frames_total = int(sum(shared[:]))
+    if made and not extracted:
+        # made for this import, which gave nothing: not left behind empty (a text
+        # file named .mp4 left an empty dataset folder: a trial)
+        with contextlib.suppress(OSError):
+            root.rmdir()
     actions = sorted({r.action for r in read_labels(root)})
     yield ExtractFinished(
         extracted, skipped, failed, frames_total, time.perf_counter() - t0, cancelled,

@@ -441,6 +441,13 @@ def test_a_photo_saved_as_a_video_is_refused_not_a_one_frame_take(
         said.out + said.err
     )
     assert list_recordings(out) == [] and read_labels(out) == []
+    # ... and the dataset folder made for this import, which gave nothing, is not
+    # left behind empty (a trial); one that was there stays
+    assert not out.exists()
+    out.mkdir()
+    assert main(["data", "extract", str(tmp_path / "videos"), "--out", str(out),
+                 "--workers", "1"]) == 1  # fmt: skip
+    assert out.is_dir()
 
 
 def test_action_folders_named_alike_are_warned_of_at_import(
