@@ -49,6 +49,7 @@ from core.datasets.base import DataFormatError
 from core.datasets.custom import (
     LabelInterval,
     action_name_problem,
+    csv_problem,
     list_recordings,
     look_alike_actions,
     person_share,
@@ -459,7 +460,8 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
         # UTF-8 text": a trial)
         return [VideoJob(src, _slug(src.stem), ())]
     by_video: dict[Path, list[tuple[float, float | None, str, int]]] = {}
-    with io.StringIO(read_csv_text(src), newline="") as fh:
+    text = read_csv_text(src)
+    with io.StringIO(text, newline="") as fh:
         reader = csv.reader(fh, strict=True)
         try:
             header = [h.strip().lower() for h in next(reader, [])]
@@ -499,9 +501,7 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
                     raise DataFormatError(src, problem, line=row)
                 by_video.setdefault(video, []).append((start, end, action, row))
         except csv.Error as exc:
-            raise DataFormatError(
-                src, f"malformed CSV ({exc})", line=reader.line_num
-            ) from None
+            raise csv_problem(src, text, exc, reader.line_num) from None
     if not by_video:
         raise DataFormatError(src, "no rows")
     for rows in by_video.values():

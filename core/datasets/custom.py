@@ -250,10 +250,29 @@ def read_labels(root: str | os.PathLike[str]) -> list[LabelInterval]:
         if bad:
             raise _with_others(bad)
     except csv.Error as exc:
-        raise DataFormatError(
-            path, f"malformed CSV ({exc})", line=rows.line_num
-        ) from None
+        raise csv_problem(path, text, exc, rows.line_num) from None
     return out
+
+
+def csv_problem(path: Path, text: str, exc: csv.Error, line: int) -> DataFormatError:
+    """The error for a CSV that ``csv`` could not read: a quote opened and never
+    closed is named at the row that opens it (it read "labels.csv:3: malformed CSV
+    (unexpected end of data)", the line after: a trial), else ``csv``'s words."""
+    opened = 0  # the line where the count of quotes so far last turned odd
+    quotes = 0
+    for number, content in enumerate(text.splitlines(), 1):
+        before = quotes % 2
+        quotes += content.count('"')
+        if quotes % 2 and not before:
+            opened = number
+    if quotes % 2 and opened:
+        return DataFormatError(
+            path,
+            'a quote (") opens a field that is never closed: end the field with a '
+            'quote too ("pick up, put down"); a quote inside it is written twice',
+            line=opened,
+        )
+    return DataFormatError(path, f"malformed CSV ({exc})", line=line)
 
 
 def _label_row(

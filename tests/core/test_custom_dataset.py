@@ -447,7 +447,9 @@ def _write(root: Path, text: str) -> None:
         ("{r},0,0.8,a\n{r},0.9,1.0,  \n", 3, "empty action"),
         ("{r},0,1\n", 2, "3 fields, expected 4"),
         ("{r},zero,1,a\n", 2, "start 'zero' is not a number"),
-        ('{r},0,1,"a\n', 2, "4 fields|malformed"),
+        ('{r},0,1,"a\n', 2, "opens a field that is never closed"),
+        # named at its row, not the line after (a bad-input trial)
+        ('{r},0,1,"a\n{r},1,2,b\n', 2, "opens a field that is never closed"),
         ("{r},-1,1,a\n", 2, "negative"),
     ],
     ids=[
@@ -459,6 +461,7 @@ def _write(root: Path, text: str) -> None:
         "too-few-fields",
         "not-a-number",
         "unclosed-quote",
+        "unclosed-quote-then-a-row",
         "negative-start",
     ],  # fmt: skip
 )

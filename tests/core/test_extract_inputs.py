@@ -468,3 +468,20 @@ def test_action_folders_named_alike_are_warned_of_at_import(
         "warning: actions 'Wave' and 'wave' differ only in case or spaces: they are "
         "different classes" in err
     )
+
+
+def test_an_unclosed_quote_in_a_videos_csv_is_named_at_its_row(tmp_path: Path) -> None:
+    """'videos.csv:3: malformed CSV (unexpected end of data)' named the line after
+    the one with a stray quote (a bad-input trial)."""
+    from core.datasets.base import DataFormatError
+
+    csv_file = tmp_path / "videos.csv"
+    csv_file.write_text(
+        'video,start,end,action\nclip.mp4,0,1,"wave\nclip.mp4,1,2,clap\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(DataFormatError) as err:
+        plan(csv_file)
+    assert err.value.line == 2 and "opens a field that is never closed" in str(
+        err.value
+    )
