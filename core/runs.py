@@ -191,6 +191,16 @@ def find_runs(folder: str | os.PathLike[str]) -> list[Path]:
     return sorted(p for p in folder.iterdir() if is_run_dir(p))
 
 
+# torch's "Detected pickle protocol 4 … please file an issue" came before the error
+# naming a plain-pickle file (a trial): the error says what matters. A filter for the
+# process, not catch_warnings around the load: that one restores every filter when
+# it ends, undoing another thread's (an ONNX export's TracerWarning filter, while a
+# model loaded beside it).
+warnings.filterwarnings(
+    "ignore", message="Detected pickle protocol", category=UserWarning
+)
+
+
 def safe_load(path: str | os.PathLike[str]) -> Any:
     """Load a checkpoint file with ``weights_only=True`` onto the CPU.
 
@@ -204,11 +214,7 @@ def safe_load(path: str | os.PathLike[str]) -> Any:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: checkpoint file not found")
     try:
-        with warnings.catch_warnings():
-            # torch's "Detected pickle protocol 4 … please file an issue" came before
-            # the error naming the file (a trial): the error says what matters.
-            warnings.filterwarnings("ignore", message="Detected pickle protocol")
-            return torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for damaged files
         raise ValueError(f"{path}: {_why_unreadable(path, exc)}") from None
 
