@@ -460,15 +460,16 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
         # UTF-8 text": a trial)
         return [VideoJob(src, _slug(src.stem), ())]
     by_video: dict[Path, list[tuple[float, float | None, str, int]]] = {}
-    text = read_csv_text(src)
-    with io.StringIO(text, newline="") as fh:
+    with io.StringIO(read_csv_text(src), newline="") as fh:
         reader = csv.reader(fh, strict=True)
+        row = 0  # the last line read (of the header, then of each row)
         try:
             header = [h.strip().lower() for h in next(reader, [])]
             if header != ["video", "start", "end", "action"]:
                 raise DataFormatError(
                     src, "header must be 'video,start,end,action'", line=1
                 )
+            row = reader.line_num
             for fields in reader:
                 row = reader.line_num
                 if not fields or all(not f.strip() for f in fields):
@@ -501,7 +502,7 @@ def plan(videos: str | os.PathLike[str]) -> list[VideoJob]:
                     raise DataFormatError(src, problem, line=row)
                 by_video.setdefault(video, []).append((start, end, action, row))
         except csv.Error as exc:
-            raise csv_problem(src, text, exc, reader.line_num) from None
+            raise csv_problem(src, exc, row + 1) from None
     if not by_video:
         raise DataFormatError(src, "no rows")
     for rows in by_video.values():

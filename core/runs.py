@@ -426,18 +426,7 @@ def load_model(info: RunInfo) -> nn.Module:
         len(info.labels),
         layout=info.layout,
     )
-    weights = info.run_dir / WEIGHTS
-    if not weights.is_file():
-        # A run cancelled (or killed) before its first epoch ended has no weights:
-        # "weights.pt: checkpoint file not found" read as a broken install.
-        raise FileNotFoundError(
-            f"{info.run_dir}: no {WEIGHTS}: the run never finished an epoch"
-            + (
-                f" (resume it: ms2l train --resume {shlex.quote(str(info.run_dir))})"
-                if (info.run_dir / LAST).is_file()
-                else " (train it again)"
-            )
-        )
+    weights = require_weights(info.run_dir)
     try:
         load_state_into(model, safe_load(weights), weights)
     except ValueError as exc:
@@ -450,6 +439,37 @@ def load_model(info: RunInfo) -> nn.Module:
             "these weights)"
         ) from None
     return model
+
+
+def require_weights(run_dir: Path) -> Path:
+    """``run_dir``'s weights file.
+
+    Raises:
+        FileNotFoundError: If it has none, saying what that means: a run cancelled (or
+            killed) before its first epoch ended ("weights.pt: checkpoint file not
+            found" read as a broken install).
+    """
+    weights = run_dir / WEIGHTS
+    if not weights.is_file():
+        raise FileNotFoundError(
+            f"{run_dir}: no {WEIGHTS}: the run never finished an epoch"
+            + (
+                f" (resume it: ms2l train --resume {shlex.quote(str(run_dir))})"
+                if (run_dir / LAST).is_file()
+                else " (train it again)"
+            )
+        )
+    return weights
+
+
+def other_encoder(theirs: Iterable[str], ours: Iterable[str]) -> str:
+    """``"the weights are of a graph (gcn) encoder, this model's is a BiGRU one"``
+    when two state dicts' keys are of different encoder families, else ``""`` (named
+    by family, not by lists of weight names: a trial)."""
+    a, b = encoder_kind(theirs), encoder_kind(ours)
+    if a and b and a != b:
+        return f"the weights are of a {a} encoder, this model's is a {b} one"
+    return ""
 
 
 def _layout_for(name: str, num_joints: int) -> SkeletonLayout:
@@ -486,12 +506,10 @@ def load_state_into(
     missing = sorted(set(own) - set(state))
     extra = sorted(set(state) - set(own))
     if missing or extra:
-        theirs, ours = encoder_kind(state), encoder_kind(own)
-        if theirs != ours and "" not in (theirs, ours):
-            # named by family, not by lists of weight names (a trial)
+        if family := other_encoder(state, own):
             raise ValueError(
-                f"{source}: the weights are of a {theirs} encoder, and config.json "
-                f"describes a {ours} one (the file belongs to another run folder)"
+                f"{source}: {family} (as config.json describes it): the file belongs "
+                "to another run folder"
             )
         raise ValueError(
             f"{source}: weights do not fit this model: the file lacks "

@@ -212,7 +212,13 @@ class LivePanel(QWidget):
 
         self.start_button = QPushButton("Start")
         self.start_button.clicked.connect(self._on_start_clicked)
-        return_presses(self.picker.video_path, self.start_button)
+        # Return in Video plays that video (with a camera chosen, it started the
+        # camera: a review)
+        return_presses(
+            self.picker.video_path,
+            self.start_button,
+            before=lambda: self.picker.set_video(Path(self.picker.video_path.text())),
+        )
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self._on_stop_clicked)

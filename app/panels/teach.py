@@ -412,6 +412,10 @@ class TeachPanel(QWidget):
             self.record_status,
             train_box,
         )
+        # Tab from Length goes on to Record, as it did inside the Record box (it went
+        # through the takes and settings first: a review)
+        QWidget.setTabOrder(self.max_seconds, self.record_button)
+        QWidget.setTabOrder(self.record_button, self.stop_button)
 
         # --- display -----------------------------------------------------------------
         self.video = VideoView()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PyQt6.QtCore import QEvent, QObject, Qt
 from PyQt6.QtGui import QKeyEvent
 from PyQt6.QtWidgets import (
@@ -37,11 +39,26 @@ def field_row(field: QWidget, *buttons: QWidget) -> QHBoxLayout:
 
 def not_a_tab_stop(widget: QWidget) -> QWidget:
     """Leave ``widget`` out of the Tab order: a view that takes no keys (a plot, a
-    video, a scroll area) was a stop with no visible focus where the arrows did
-    nothing (a keyboard trial: three such stops in a row in Teach). Its mouse use is
-    unchanged. Returns ``widget``."""
-    widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    video, a skeleton, the timeline) was a stop with no visible focus where the arrows did
+    nothing (a keyboard trial: three such stops in a row in Teach). A click still
+    focuses it, as before. Returns ``widget``."""
+    # a click still focuses it, so that a value typed in a field is applied when
+    # the user clicks a view (NoFocus kept it in the field: a review)
+    widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
     return widget
+
+
+def _clicks_do_not_focus(parent: QWidget) -> None:
+    """``parent``'s push buttons take focus from Tab only, not from a click.
+
+    A clicked button that disables itself (Record, Start, Stop) hands its focus to the
+    next widget: in a scrolling column the column then scrolls to it and jumps under
+    the mouse, and anywhere Space then typed into that widget (Live's Model field after
+    Stop: a review) instead of pressing the panel's button. Buttons that take focus
+    from Tab only have none to hand on."""
+    for button in parent.findChildren(QPushButton):
+        if button.focusPolicy() == Qt.FocusPolicy.StrongFocus:
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
 
 def scrolling_column(column: QWidget) -> QScrollArea:
@@ -62,19 +79,15 @@ def scrolling_column(column: QWidget) -> QScrollArea:
     Returns:
         The scroll area to put in the layout instead of ``column``.
     """
-    # A clicked button that disables itself (Record, Start) hands its focus to the
-    # next widget, and the scroll area scrolls to show that one: the column jumped
-    # under the mouse. Buttons that take focus from Tab only have none to hand on.
-    for button in column.findChildren(QPushButton):
-        if button.focusPolicy() == Qt.FocusPolicy.StrongFocus:
-            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+    _clicks_do_not_focus(column)
     area = QScrollArea()
     guard = _ColumnInputGuard(area)
     for box in column.findChildren((QAbstractSpinBox, QComboBox)):
         box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel does not focus it
         box.installEventFilter(guard)
     area.setWidget(column)
-    not_a_tab_stop(area)  # Tab goes through its fields, and it scrolls to them
+    # Tab goes through its fields, and it scrolls to them
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -123,19 +136,31 @@ def pinned_below(
     widget = QWidget()
     widget.setLayout(left)
     widget.setMaximumWidth(area.maximumWidth())
+    _clicks_do_not_focus(widget)  # as in the column they came from
     return widget
 
 
-def return_presses(field: QLineEdit | QComboBox, button: QPushButton) -> None:
+def return_presses(
+    field: QLineEdit | QComboBox,
+    button: QPushButton,
+    before: Callable[[], None] | None = None,
+) -> None:
     """Return in ``field`` presses ``button`` when it is enabled: a path typed into
     Live's Video or Evaluate's Run, or an action typed for a span, and then Return,
-    did nothing (a keyboard trial). An editable combo box's line edit is used."""
+    did nothing (a keyboard trial). An editable combo box's line edit is used.
+    ``before`` is called first (when the button is enabled)."""
+    if isinstance(field, QComboBox):
+        # its own Return added the typed text to its list first, so that a typed
+        # "PICK UP" was then found as a known action, not as "pick up" (a review)
+        field.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
     edit = field.lineEdit() if isinstance(field, QComboBox) else field
     if edit is None:
         return
 
     def press() -> None:
         if button.isEnabled():
+            if before is not None:
+                before()
             button.click()
 
     edit.returnPressed.connect(press)

@@ -557,6 +557,13 @@ def _run_video(
             )
             return 130
         raise UserError(f"{source}: no frames were read")
+    if frames == 1 and not capped and not src.live and not interrupted:
+        # a photo saved as .mp4: "predictions: none", exit 0 (data extract refuses
+        # it as a still image: a review)
+        lines.discard()
+        if video is not None:
+            video.discard()
+        raise UserError(f"{source}: one frame only: a still image, not a video")
     print(_model_line(predictor))
     # which sensor the model learnt from against MediaPipe now, as Live's Sensors
     # line says it (the command line said nothing: a trial)
@@ -668,7 +675,11 @@ def _run_skeleton_file(
                     f"  labels not read (nothing scored): {seq.meta['labels_problem']}"
                 )
             if problem := no_person_problem(seq) or still_pose_problem(seq):
-                raise UserError(f"{args.input}: {seq.name}: {problem}")
+                cut = f" (the first {n} of its {in_file} frames: --max-frames)"
+                raise UserError(
+                    f"{args.input}: {seq.name}: {problem}"
+                    + (cut if n < in_file else "")
+                )
             truth = true_labels(seq)
             clip_truth = _clip_truth(truth, bool(seq.meta.get("intervals")))
             # The whole clip, then every frame through the live recogniser (in batches).

@@ -213,6 +213,7 @@ def read_labels(root: str | os.PathLike[str]) -> list[LabelInterval]:
     text = read_csv_text(path)
     rows = csv.reader(io.StringIO(text, newline=""), strict=True)
     out: list[LabelInterval] = []
+    row = 0  # the last line read (of the header, then of each row)
     try:
         header = next(rows, None)
         if header is None:
@@ -237,6 +238,7 @@ def read_labels(root: str | os.PathLike[str]) -> list[LabelInterval]:
                 line=1,
             )
         bad: list[DataFormatError] = []
+        row = rows.line_num
         for fields in rows:
             row = rows.line_num
             if not fields or all(not f.strip() for f in fields):
@@ -250,29 +252,23 @@ def read_labels(root: str | os.PathLike[str]) -> list[LabelInterval]:
         if bad:
             raise _with_others(bad)
     except csv.Error as exc:
-        raise csv_problem(path, text, exc, rows.line_num) from None
+        raise csv_problem(path, exc, row + 1) from None
     return out
 
 
-def csv_problem(path: Path, text: str, exc: csv.Error, line: int) -> DataFormatError:
-    """The error for a CSV that ``csv`` could not read: a quote opened and never
-    closed is named at the row that opens it (it read "labels.csv:3: malformed CSV
-    (unexpected end of data)", the line after: a trial), else ``csv``'s words."""
-    opened = 0  # the line where the count of quotes so far last turned odd
-    quotes = 0
-    for number, content in enumerate(text.splitlines(), 1):
-        before = quotes % 2
-        quotes += content.count('"')
-        if quotes % 2 and not before:
-            opened = number
-    if quotes % 2 and opened:
+def csv_problem(path: Path, exc: csv.Error, row_start: int) -> DataFormatError:
+    """The error for a CSV that ``csv`` could not read, at ``row_start``, the line
+    where the row it failed on begins: a quote opened and never closed runs to the
+    end of the file, and was named at the last line as "malformed CSV (unexpected end
+    of data)" (a trial); it is said in words."""
+    if "unexpected end of data" in str(exc):
         return DataFormatError(
             path,
             'a quote (") opens a field that is never closed: end the field with a '
             'quote too ("pick up, put down"); a quote inside it is written twice',
-            line=opened,
+            line=row_start,
         )
-    return DataFormatError(path, f"malformed CSV ({exc})", line=line)
+    return DataFormatError(path, f"malformed CSV ({exc})", line=row_start)
 
 
 def _label_row(

@@ -208,11 +208,19 @@ def _need_last(run_dir: Path) -> None:
     """Fail, naming the folder, when it has no ``last.pt`` to resume from (the command
     line said only "last.pt: checkpoint file not found", the Train panel this: a
     trial)."""
-    if not (run_dir / runs.LAST).is_file():
+    if (run_dir / runs.LAST).is_file():
+        return
+    if (run_dir / runs.WEIGHTS).is_file():  # (a review: "never finished" was false)
         raise FileNotFoundError(
-            f"{run_dir}: no {runs.LAST} to resume from (not a run folder, or its "
-            "first epoch never finished)"
+            f"{run_dir}: no {runs.LAST} to resume from: the folder holds a model's "
+            f"{runs.WEIGHTS} without its training state (a shipped or exported model, "
+            "or a run whose last.pt was deleted); start a new run from it (--init-from "
+            f"{shlex.quote(str(run_dir))}, the Train panel's Start from)"
         )
+    raise FileNotFoundError(
+        f"{run_dir}: no {runs.LAST} to resume from (not a run folder, or one stopped "
+        "before it began training)"
+    )
 
 
 def check_resumable(run_dir: str | os.PathLike[str], epochs: int | None = None) -> None:

@@ -139,12 +139,8 @@ def init_from_run(
         KeyError: If the layouts cannot be converted.
     """
     info = runs.read_run(run_dir)
-    if not (info.run_dir / runs.WEIGHTS).is_file():  # as ms2l infer says it (a trial)
-        raise FileNotFoundError(
-            f"{info.run_dir}: no {runs.WEIGHTS} to start from: the run never finished "
-            "an epoch"
-        )
-    state = runs.safe_load(info.run_dir / runs.WEIGHTS)
+    # said as ms2l infer says it ("weights.pt: checkpoint file not found": a trial)
+    state = runs.safe_load(runs.require_weights(info.run_dir))
     if not isinstance(state, dict):
         raise ValueError(f"{info.run_dir / runs.WEIGHTS}: not a state dict")
     if stream is not None and info.config.data.stream != stream:
@@ -162,12 +158,10 @@ def init_from_run(
             if extra
             else f"it lacks {missing[0]!r}"
         )
-        kind, own_kind = runs.encoder_kind(state), runs.encoder_kind(ours)
-        if kind and own_kind and kind != own_kind:  # said by family (a trial)
+        if family := runs.other_encoder(state, ours):
             raise ValueError(
-                f"{info.run_dir}: its weights are of a {kind} encoder, this run's is "
-                f"a {own_kind} one: start from a run of a {own_kind} encoder, or leave "
-                "the model settings to the run started from"
+                f"{info.run_dir}: {family}: start from a run of the same encoder, or "
+                "leave the model settings to the run started from"
             )
         layers = info.config.model.layers
         raise ValueError(

@@ -66,8 +66,10 @@ def test_evaluating_a_folder_that_is_not_a_run_is_reported(qtbot, settings, tmp_
     from PyQt6.QtCore import Qt
 
     errors.clear()
-    qtbot.keyClick(panel.run.lineEdit(), Qt.Key.Key_Return)
-    assert errors and "not a run folder" in errors[0][1]
+    listed = panel.run.count()
+    qtbot.keyClick(panel.run, Qt.Key.Key_Return)
+    assert len(errors) == 1 and "not a run folder" in errors[0][1]
+    assert panel.run.count() == listed  # the refused path is not added to the list
 
 
 def test_runs_are_fused_in_the_panel(qtbot, settings, tiny_run, tmp_path):

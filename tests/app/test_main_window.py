@@ -261,6 +261,21 @@ def test_the_window_fits_a_1280x720_screen(qtbot, settings):
         room = QApplication.primaryScreen().availableGeometry()
         assert window.height() <= room.height()
         assert window.width() <= max(room.width(), smallest.width())
+        # Pinned, they keep the column's rule: a click does not focus them (Stop,
+        # clicked, then handed its focus to Live's Model field, and Space typed a
+        # space into it instead of starting Live again: a review).
+        from PyQt6.QtCore import Qt
+
+        for button in (
+            window.live.start_button,
+            window.live.stop_button,
+            window.train.start_button,
+            window.train.cancel_button,
+            window.teach.record_button,
+            window.teach.stop_button,
+            window.teach.train_button,
+        ):
+            assert button.focusPolicy() == Qt.FocusPolicy.TabFocus, button.text()
         window.show()
         # The buttons that start each panel's work are pinned below its scrolling
         # column: in view without scrolling, down to a 1024x600 netbook's window (at

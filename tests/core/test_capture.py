@@ -68,8 +68,11 @@ def test_a_video_whose_timeline_starts_late_is_not_said_to_be_cut_short():
         assert truncation_note(path, src.frame_count, 20, src.late_start) == ""
     # The same counts with no late start are a file cut short.
     assert "may be truncated or damaged" in truncation_note(path, 60, 20)
-    # ... and a late start does not excuse a file cut short as well.
+    # ... and a late start does not excuse a file cut short as well, nor one whose
+    # count leaves the frames before its start out (an MP4 of 300 frames from frame
+    # 3000, cut to 48: a review)
     assert "may be truncated or damaged" in truncation_note(path, 600, 20, 40)
+    assert "may be truncated or damaged" in truncation_note(path, 300, 48, 3000)
     with VideoSource(require_data("videos", "ta_chi.mp4")) as src:
         assert src.late_start == 0
 

@@ -450,6 +450,8 @@ def _write(root: Path, text: str) -> None:
         ('{r},0,1,"a\n', 2, "opens a field that is never closed"),
         # named at its row, not the line after (a bad-input trial)
         ('{r},0,1,"a\n{r},1,2,b\n', 2, "opens a field that is never closed"),
+        # a quote inside an unquoted field is no opening quote (a review)
+        ('{r},0,1,5" jump\n{r},1,2,"a\n', 3, "opens a field that is never closed"),
         ("{r},-1,1,a\n", 2, "negative"),
     ],
     ids=[
@@ -462,6 +464,7 @@ def _write(root: Path, text: str) -> None:
         "not-a-number",
         "unclosed-quote",
         "unclosed-quote-then-a-row",
+        "unclosed-quote-after-an-inner-quote",
         "negative-start",
     ],  # fmt: skip
 )

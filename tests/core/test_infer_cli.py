@@ -74,19 +74,20 @@ def test_onnx_backend_from_the_cli(run_dir, tmp_path, capsys):
 
 
 def test_one_frame_video(run_dir, tmp_path, capsys):
+    """A video of one frame (a photo saved as a video) is a still image, as data
+    extract says: it read "predictions: none", exit 0 (a review); no output is left."""
     src = tmp_path / "one.avi"
     writer = cv2.VideoWriter(str(src), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 48))
     writer.write(np.zeros((48, 64, 3), np.uint8))
     writer.release()
     out = tmp_path / "one.mp4"
-    assert main(["infer", str(src), "--run", str(run_dir), "--out", str(out)]) == 0
-    assert "predictions: none (no person was found in any frame)" in (
-        capsys.readouterr().out
-    )
-    assert _frames(out) == 1
-    # --max-frames as long as the video: nothing was cut (it said "the first of 1")
-    assert main(["infer", str(src), "--run", str(run_dir), "--max-frames", "1"]) == 0
-    assert "frames: 1, person found in" in capsys.readouterr().out
+    for extra in ([], ["--max-frames", "1"]):  # as long as the video: nothing cut
+        argv = ["infer", str(src), "--run", str(run_dir), "--out", str(out), *extra]
+        assert main([*argv, "--quiet"]) == 2
+        assert capsys.readouterr().err.strip() == (
+            f"ms2l infer: error: {src}: one frame only: a still image, not a video"
+        )
+        assert not out.exists()
 
 
 def test_a_take_killed_before_its_first_frame(run_dir, tmp_path, capsys):
@@ -475,6 +476,15 @@ def test_bad_input_gives_one_line_errors(run_dir, tmp_path, capsys):
     assert err.strip() == (
         f"ms2l infer: error: {one}: a12_s06_e04_v03: 1 frame only: a still pose, not a "
         "motion: no action can be told from it"
+    )
+    # ... cut so by --max-frames 1, that is said (a review)
+    doc["skeletons"] = doc["skeletons"] * 16
+    one.write_text(json.dumps(doc))
+    assert main(["infer", str(one), "--run", str(run_dir), "--max-frames", "1"]) == 2
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .endswith("(the first 1 of its 16 frames: --max-frames)")
     )
 
 

@@ -99,8 +99,8 @@ def test_damaged_or_foreign_weights_get_one_line_on_what_is_wrong(tmp_path):
     with pytest.raises(ValueError) as err:
         runs.load_model(runs.read_run(copy))
     assert str(err.value) == (
-        f"{weights}: the weights are of a graph (gcn) encoder, and config.json "
-        "describes a BiGRU one (the file belongs to another run folder)"
+        f"{weights}: the weights are of a graph (gcn) encoder, this model's is a BiGRU "
+        "one (as config.json describes it): the file belongs to another run folder"
     )
     weights.write_bytes(data)
     config["model"]["layers"] = 2

@@ -121,3 +121,11 @@ def test_a_recording_of_no_person_names_its_file(predictor):
         f"{seq.source}: no person in any of its {seq.num_frames} frames (every "
         "coordinate is missing or zero): nothing to recognise"
     )
+    # One frame is a still pose, not a motion: not answered (it got "doffing 83 %":
+    # a trial), whoever calls (infer and Replay check it first).
+    from core.inference.sequences import STILL_POSE
+
+    one = dataclasses.replace(seq, joints=seq.joints[:1])
+    with pytest.raises(ValueError) as raised:
+        predict_clip(predictor, one)
+    assert str(raised.value) == f"{seq.source}: {STILL_POSE}"

@@ -576,7 +576,7 @@ def test_a_run_without_its_checkpoints_is_named_by_resume_and_init_from(
     assert main(["train", "--resume", str(run)]) == 2
     assert capsys.readouterr().err.strip() == (
         f"ms2l train: error: {run}: no last.pt to resume from (not a run folder, or "
-        "its first epoch never finished)"
+        "one stopped before it began training)"
     )
     root = require_data("nw-ucla", "all_sqe.zip")
     new = tmp_path / "new"
@@ -590,11 +590,16 @@ def test_a_run_without_its_checkpoints_is_named_by_resume_and_init_from(
         str(new),
     ]
     assert main([*argv, "--epochs", "1", "--max-clips", "20"]) == 2
-    assert (
-        capsys.readouterr()
-        .err.strip()
-        .endswith(
-            f"{run}: no weights.pt to start from: the run never finished an epoch"
-        )
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(
+        f"{run}: no weights.pt: the run never finished an epoch (train it again)"
     )
     assert not new.exists()
+    # A model's folder without its training state (the shipped one, an export) is
+    # not "a run that never finished" (a review): it is started from, not resumed.
+    copy = tmp_path / "shipped-copy"
+    shutil.copytree(shipped, copy)
+    assert main(["train", "--resume", str(copy)]) == 2
+    err = capsys.readouterr().err
+    assert f"{copy}: no last.pt to resume from: the folder holds a model's " in err
+    assert f"start a new run from it (--init-from {copy}," in err

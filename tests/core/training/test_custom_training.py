@@ -553,7 +553,7 @@ def test_init_from_another_encoder_is_named(tmp_path: Path) -> None:
     model = runs.new_model(info.config.model, 20, 1, 10)
     with pytest.raises(
         ValueError,
-        match=r"its weights are of a graph \(gcn\) encoder, this run's is a BiGRU one",
+        match=r"the weights are of a graph \(gcn\) encoder, this model's is a BiGRU",
     ):
         init_from_run(model, CHECKPOINTS_DIR / "nw-ucla-ms2l-gcn", "ucla20", 1)
 
