@@ -217,7 +217,7 @@ class LivePanel(QWidget):
         return_presses(
             self.picker.video_path,
             self.start_button,
-            before=lambda: self.picker.set_video(Path(self.picker.video_path.text())),
+            before=self.picker.choose_video_file,
         )
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)

@@ -39,11 +39,12 @@ def field_row(field: QWidget, *buttons: QWidget) -> QHBoxLayout:
 
 def not_a_tab_stop(widget: QWidget) -> QWidget:
     """Leave ``widget`` out of the Tab order: a view that takes no keys (a plot, a
-    video, a skeleton, the timeline) was a stop with no visible focus where the arrows did
-    nothing (a keyboard trial: three such stops in a row in Teach). A click still
-    focuses it, as before. Returns ``widget``."""
-    # a click still focuses it, so that a value typed in a field is applied when
-    # the user clicks a view (NoFocus kept it in the field: a review)
+    video, a skeleton, the timeline) was a stop with no visible focus where the
+    arrows did nothing (a keyboard trial: three such stops in a row in Teach).
+
+    A click still focuses it, so that a value typed in a field is applied when the
+    user clicks a view (with no focus at all it stayed in the field: a review).
+    Returns ``widget``."""
     widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
     return widget
 

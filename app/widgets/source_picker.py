@@ -236,6 +236,10 @@ class SourcePicker(QWidget):
     def set_video(self, path: Path) -> None:
         """Select a video file as the source."""
         self.video_path.setText(str(path))
+        self.choose_video_file()
+
+    def choose_video_file(self) -> None:
+        """Select the video file, its path as typed, as the source (not a camera)."""
         self.source.setCurrentText(VIDEO_ITEM)
         self._update_note()
 

@@ -846,6 +846,11 @@ def test_return_in_the_video_field_starts_live(qtbot, settings, tiny_run):
         panel.show()
         qtbot.waitExposed(panel)
         _ready_for_the_video(qtbot, panel)
+        # An empty field: nothing starts, and the field stays empty (not ".")
+        panel.picker.video_path.setText("")
+        qtbot.keyClick(panel.picker.video_path, Qt.Key.Key_Return)
+        assert panel.job is None and panel.picker.video_path.text() == ""
+        errors.clear()
         panel.picker.video_path.setText(str(video))
         qtbot.keyClick(panel.picker.video_path, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: panel.stop_button.isEnabled(), timeout=30_000)
