@@ -7,6 +7,8 @@ available here, so :func:`tag_rotation` writes it itself: the display matrix of 
 track header (``tkhd``), which is where phones put it and what FFmpeg (and so OpenCV's
 ``CAP_PROP_ORIENTATION_META``) reads. :func:`slow_down_from` likewise rewrites the
 sample table's frame durations (``stts``) and the durations that bound them.
+:func:`late_start_mkv` writes a small Matroska file whose timeline starts late (a clip
+cut from a longer video keeps its start time), element by element.
 """
 
 from __future__ import annotations
@@ -169,3 +171,68 @@ def slow_down_from(path: Path, frame: int) -> Path:
         )
     path.write_bytes(bytes(data))
     return path
+
+
+def _ebml(element_id: str, payload: bytes) -> bytes:
+    """One EBML element: its ID (hex, marker bits included), an 8-byte size, payload."""
+    return (
+        bytes.fromhex(element_id) + b"\x01" + len(payload).to_bytes(7, "big") + payload
+    )
+
+
+def _ebml_uint(element_id: str, value: int) -> bytes:
+    return _ebml(
+        element_id, value.to_bytes(max(1, (value.bit_length() + 7) // 8), "big")
+    )
+
+
+def late_start_mkv(
+    path: Path, frames: Sequence[np.ndarray], fps: float, start_seconds: float
+) -> Path:
+    """A Matroska video of ``frames`` (Motion JPEG) whose first frame is at
+    ``start_seconds``, as a clip cut from a longer video keeps it: the header's
+    duration counts the time before it, so OpenCV claims frames that are not there.
+    Written element by element (OpenCV's writer always starts at zero)."""
+    step = round(1000 / fps)  # milliseconds, the default timecode scale
+    height, width = frames[0].shape[:2]
+    header = _ebml(
+        "1A45DFA3",
+        _ebml_uint("4286", 1) + _ebml_uint("42F7", 1) + _ebml_uint("42F2", 4)
+        + _ebml_uint("42F3", 8) + _ebml("4282", b"matroska") + _ebml_uint("4287", 4)
+        + _ebml_uint("4285", 2),
+    )  # fmt: skip
+    end_ms = start_seconds * 1000 + len(frames) * step
+    info = _ebml(
+        "1549A966",
+        _ebml_uint("2AD7B1", 1_000_000) + _ebml("4489", struct.pack(">d", end_ms))
+        + _ebml("4D80", b"tests") + _ebml("5741", b"tests"),
+    )  # fmt: skip
+    video = _ebml("E0", _ebml_uint("B0", width) + _ebml_uint("BA", height))
+    track = _ebml(
+        "AE",
+        _ebml_uint("D7", 1) + _ebml_uint("73C5", 1) + _ebml_uint("83", 1)
+        + _ebml("86", b"V_MJPEG") + _ebml_uint("23E383", step * 1_000_000) + video,
+    )  # fmt: skip
+    blocks = b""
+    for i, frame in enumerate(frames):
+        ok, jpeg = cv2.imencode(".jpg", frame)
+        assert ok
+        # track 1, time from the cluster's, keyframe
+        blocks += _ebml(
+            "A3", b"\x81" + struct.pack(">hB", i * step, 0x80) + jpeg.tobytes()
+        )
+    cluster = _ebml("1F43B675", _ebml_uint("E7", round(start_seconds * 1000)) + blocks)
+    segment = _ebml("18538067", info + _ebml("1654AE6B", track) + cluster)
+    path.write_bytes(header + segment)
+    return path
+
+
+def late_start_clip(folder: Path) -> Path:
+    """``folder/late_start.mkv``: 20 frames of the shared tai chi video at 10 FPS (64x48),
+    the first at 4 s: OpenCV claims 60 frames, decodes 20, and reads the first one's
+    presentation time as frame 40."""
+    from tests.conftest import require_data
+
+    frames = read_frames(require_data("videos", "ta_chi.mp4"), 20)
+    small = [cv2.resize(f, (64, 48)) for f in frames]
+    return late_start_mkv(folder / "late_start.mkv", small, 10.0, 4.0)

@@ -22,6 +22,7 @@ from core.live.capture import (
 )
 from tests.conftest import require_data
 from tests.video_files import (
+    late_start_clip,
     phone_video,
     portrait_person,
     read_frames,
@@ -56,11 +57,11 @@ def test_reads_every_frame_of_a_real_video_in_order():
     assert src.read() is None  # stays at the end
 
 
-def test_a_video_whose_timeline_starts_late_is_not_said_to_be_cut_short():
+def test_a_video_whose_timeline_starts_late_is_not_said_to_be_cut_short(tmp_path):
     """A clip cut from a longer video keeps its start time: a Matroska header's
     duration counts the frames before it, so OpenCV claims 60 frames where 20 are
     there. They are missing at the start, not the end: no "truncated" note (a trial)."""
-    path = Path(__file__).parents[1] / "data" / "late_start.mkv"
+    path = late_start_clip(tmp_path)
     with VideoSource(path) as src:
         frames = list(src)
         assert (src.frame_count, src.late_start, len(frames)) == (60, 40, 20)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -16,7 +15,13 @@ from core.datasets import custom
 from core.inference.sequences import frame_accuracy
 from tests.conftest import require_data
 from tests.core.live_model import make_run
-from tests.video_files import phone_video, portrait_person, read_frames, write_video
+from tests.video_files import (
+    late_start_clip,
+    phone_video,
+    portrait_person,
+    read_frames,
+    write_video,
+)
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +146,7 @@ def test_a_truncated_video_is_noted(run_dir, tmp_path, capsys):
     assert main(["infer", str(whole), "--run", str(run_dir)]) == 0
     assert "truncated" not in capsys.readouterr().err
     # A clip whose timeline starts late (cut from a longer video) is whole.
-    late = Path(__file__).parents[1] / "data" / "late_start.mkv"
+    late = late_start_clip(tmp_path)
     assert main(["infer", str(late), "--run", str(run_dir)]) == 0
     text = capsys.readouterr()
     assert "truncated" not in text.err and "frames: 20" in text.out
