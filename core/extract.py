@@ -589,7 +589,12 @@ def extract_video(
     import cv2
 
     from core.datasets.recording import RecordingWriter
-    from core.live.capture import SourceOpenError, VideoSource, truncation_note
+    from core.live.capture import (
+        STILL_IMAGE,
+        SourceOpenError,
+        VideoSource,
+        truncation_note,
+    )
     from core.live.pose import MediaPipePose
     from core.recorder import source_info
 
@@ -623,9 +628,7 @@ def extract_video(
             # a photo saved as .mp4 became a one-frame take labelled with its
             # folder's action (a trial)
             Path(path).unlink(missing_ok=True)
-            raise SourceOpenError(
-                str(video), "one frame only: a still image, not a video"
-            )
+            raise SourceOpenError(str(video), STILL_IMAGE)
         duration = writer.duration + (1.0 / max(src.fps, 1e-6) if frames else 0.0)
         note = (
             truncation_note(video, src.frame_count, frames, src.late_start)

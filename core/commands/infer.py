@@ -459,7 +459,12 @@ def _describe_input(
 def _run_video(
     args: argparse.Namespace, predictor: Predictor, settings: LiveSettings
 ) -> int:
-    from core.live.capture import CaptureError, VideoSource, truncation_note
+    from core.live.capture import (
+        STILL_IMAGE,
+        CaptureError,
+        VideoSource,
+        truncation_note,
+    )
     from core.live.overlay import annotate
     from core.live.pipeline import STAGES, run_live
     from core.live.writers import AtomicVideoWriter, JsonLinesWriter
@@ -563,7 +568,7 @@ def _run_video(
         lines.discard()
         if video is not None:
             video.discard()
-        raise UserError(f"{source}: one frame only: a still image, not a video")
+        raise UserError(f"{source}: {STILL_IMAGE}")
     print(_model_line(predictor))
     # which sensor the model learnt from against MediaPipe now, as Live's Sensors
     # line says it (the command line said nothing: a trial)
@@ -630,11 +635,10 @@ def _run_skeleton_file(
 ) -> int:
     from core.commands.data import ProgressBar
     from core.inference.sequences import (
-        no_person_problem,
+        clip_problem,
         predict_clip,
         score_frames,
         sequence_joints,
-        still_pose_problem,
         true_labels,
     )
     from core.live.overlay import caption, render_skeleton, skeleton_box
@@ -674,7 +678,7 @@ def _run_skeleton_file(
                 print(
                     f"  labels not read (nothing scored): {seq.meta['labels_problem']}"
                 )
-            if problem := no_person_problem(seq) or still_pose_problem(seq):
+            if problem := clip_problem(seq):
                 cut = f" (the first {n} of its {in_file} frames: --max-frames)"
                 raise UserError(
                     f"{args.input}: {seq.name}: {problem}"

@@ -313,6 +313,11 @@ def still_pose_problem(seq: SkeletonSequence) -> str:
     return STILL_POSE if seq.num_frames == 1 else ""
 
 
+def clip_problem(seq: SkeletonSequence) -> str:
+    """Why a recording is not answered (no person in it, or one frame), or ``""``."""
+    return no_person_problem(seq) or still_pose_problem(seq)
+
+
 def predict_clip(
     predictor: ClassifierLike,
     seq: SkeletonSequence,
@@ -339,7 +344,7 @@ def predict_clip(
         ValueError: If the layouts cannot be converted, or the clip has no skeleton
             or one frame only.
     """
-    problem = no_person_problem(seq) or still_pose_problem(seq)
+    problem = clip_problem(seq)
     if problem:  # the predictor's "clip 0 has no skeleton" named no file (a trial)
         raise ValueError(f"{seq.source or seq.name}: {problem}")
     x = sequence_joints(seq, predictor.layout)

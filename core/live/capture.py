@@ -512,6 +512,11 @@ def opencv_quiet() -> Iterator[None]:
             cv2.setLogLevel(level)
 
 
+#: What a video file of one frame is (a photo saved as .mp4), said by data extract
+#: and infer alike.
+STILL_IMAGE = "one frame only: a still image, not a video"
+
+
 def truncation_note(
     source: object, claimed: int | None, decoded: int, late_start: int = 0
 ) -> str:
