@@ -245,7 +245,6 @@ class ReplayPanel(QWidget):
         self.view = SkeletonView()
         self.view.show_message(_OPEN_SOMETHING)
         self.timeline = IntervalTimeline()
-        self.timeline.setVisible(False)
         # One line each, cut with "…" to the panel's width: side by side, a long true
         # label ran into the predicted one, which moved as the cursor changed it.
         self.true_label = ElidedLabel("True: –")
@@ -265,18 +264,34 @@ class ReplayPanel(QWidget):
         back.clicked.connect(self._on_step_back_clicked)
         forward = QPushButton("Step ▶")
         forward.clicked.connect(self._on_step_forward_clicked)
+        # The timeline's actions by keyboard too (they were the mouse's: a click on
+        # a bar, its name on hover; the headers name the action the cursor is in).
+        self.previous_action = QPushButton("◀ Action")
+        self.previous_action.setToolTip(
+            "Go to the start of this action, or of the one before"
+        )
+        self.previous_action.clicked.connect(self._on_previous_action_clicked)
+        self.next_action = QPushButton("Action ▶")
+        self.next_action.setToolTip("Go to the start of the next action")
+        self.next_action.clicked.connect(self._on_next_action_clicked)
+        self._show_timeline(False)
         press_on_key(self, Qt.Key.Key_Space, self.play_button)
         press_on_key(self, Qt.Key.Key_Left, back)
         press_on_key(self, Qt.Key.Key_Right, forward)
+        # a list pages with them itself
+        press_on_key(self, Qt.Key.Key_PageUp, self.previous_action, in_lists=False)
+        press_on_key(self, Qt.Key.Key_PageDown, self.next_action, in_lists=False)
         self.slider = SeekSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.valueChanged.connect(self._on_slider_value_changed)
         self.timeline.frame_clicked.connect(self.show_frame)
         self.frame_label = QLabel(_NO_FRAME)
         controls = QHBoxLayout()
+        controls.addWidget(self.previous_action)
         controls.addWidget(back)
         controls.addWidget(self.play_button)
         controls.addWidget(forward)
+        controls.addWidget(self.next_action)
         controls.addWidget(self.slider, 1)
         controls.addWidget(self.frame_label)
         self.info = QLabel("")
@@ -548,7 +563,7 @@ class ReplayPanel(QWidget):
         self.view.show_message(
             "Select a clip in the list" if self.names else _OPEN_SOMETHING
         )
-        self.timeline.setVisible(False)
+        self._show_timeline(False)
         with QSignalBlocker(self.slider):
             self.slider.setRange(0, 0)
         self.frame_label.setText(_NO_FRAME)
@@ -812,7 +827,7 @@ class ReplayPanel(QWidget):
             if end > start
         ]
         self.continuous = "intervals" in seq.meta
-        self.timeline.setVisible(self.continuous)
+        self._show_timeline(self.continuous)
         if self.continuous:
             self.timeline.set_intervals(
                 self.true_intervals,
@@ -842,6 +857,32 @@ class ReplayPanel(QWidget):
         self.timeline.set_cursor(frame)
         if self.continuous:
             self._show_frame_labels(frame)
+            self._enable_action_buttons()
+
+    def _show_timeline(self, visible: bool) -> None:
+        """Show or hide the timeline and its action buttons (a clip cut from its
+        sequence has one action: nothing to go to)."""
+        for widget in (self.timeline, self.previous_action, self.next_action):
+            widget.setVisible(visible)
+
+    def _enable_action_buttons(self) -> None:
+        """Each action button on while there is an action to go to from here."""
+        for button, step in ((self.previous_action, -1), (self.next_action, 1)):
+            button.setEnabled(self.timeline.action_start(self.frame, step) is not None)
+
+    def _go_to_action(self, step: int) -> None:
+        start = self.timeline.action_start(self.frame, step)
+        if start is not None:
+            self.pause()
+            self.show_frame(start)
+
+    @pyqtSlot()
+    def _on_previous_action_clicked(self) -> None:
+        self._go_to_action(-1)
+
+    @pyqtSlot()
+    def _on_next_action_clicked(self) -> None:
+        self._go_to_action(1)
 
     def _show_frame_labels(self, frame: int) -> None:
         """True and predicted action at ``frame`` of a continuous sequence.
@@ -1110,6 +1151,7 @@ class ReplayPanel(QWidget):
                 colour_order=self._colour_order(),
                 ids=self._class_ids(),
             )
+            self._enable_action_buttons()
         self._show_predicted("Predicted: …" if run_dir else "Predicted: (no model)")
         self._show_model()
         if self.store is not None and self.store.dataset == "custom":
@@ -1271,6 +1313,7 @@ class ReplayPanel(QWidget):
                 predicted_names=labels or self.class_names,
             )
             self._show_frame_labels(self.frame)
+            self._enable_action_buttons()  # unlabelled: the predicted actions
 
     @pyqtSlot(str)
     def _on_predict_failed(self, message: str) -> None:

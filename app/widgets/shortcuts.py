@@ -5,10 +5,11 @@ Space can be Live's Start/Stop and Replay's Play/Pause) and clicks a button, so 
 exactly what the button does and nothing while the button is disabled. A widget with the
 focus keeps the keys it uses itself: a text field its typed space (Qt gives it to a line
 edit before any shortcut), and, since Qt would not, another button or a check box its
-Space (pressing it), a combo box its Space and arrows, a slider or spin box its arrows:
-the shortcut is off while such a widget has the focus. A shortcut that makes something
-(Teach's Record) is off in a list too: Space on a take, meant to play it, recorded a
-new one labelled with whatever action was chosen (a trial).
+Space (pressing it), a combo box its Space, arrows and Page Up / Down, a slider or spin
+box its arrows and Page Up / Down: the shortcut is off while such a widget has the
+focus. A shortcut that makes something (Teach's Record) is off in a list too: Space on
+a take, meant to play it, recorded a new one labelled with whatever action was chosen
+(a trial); so is one whose key a list uses itself (Replay's Page Up / Down).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from PyQt6.QtWidgets import (
 )
 
 _ARROWS = {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down}
+# a slider's, spin box's, combo box's and list's big steps
+_PAGES = {Qt.Key.Key_PageUp, Qt.Key.Key_PageDown}
 
 
 def keeps_key(
@@ -42,10 +45,10 @@ def keeps_key(
     if not in_lists and isinstance(widget, QAbstractItemView):
         return True
     if isinstance(widget, QComboBox):
-        return key == Qt.Key.Key_Space or key in _ARROWS
+        return key == Qt.Key.Key_Space or key in _ARROWS | _PAGES
     if key == Qt.Key.Key_Space:
         return isinstance(widget, QAbstractButton) and widget not in buttons
-    if key in _ARROWS:
+    if key in _ARROWS | _PAGES:
         return isinstance(widget, QAbstractSlider | QAbstractSpinBox)
     return False
 

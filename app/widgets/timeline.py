@@ -236,6 +236,21 @@ class IntervalTimeline(pg.PlotWidget):
         """Move the frame cursor."""
         self.cursor.setPos(frame)
 
+    def action_start(self, frame: int, step: int) -> int | None:
+        """The first frame of the next (``step`` 1) or previous (-1) action from
+        ``frame``: of the labelled row, or of the predicted one when nothing is
+        labelled (a recording of one's own before it is labelled). Previous is the
+        start of the action under the cursor when the cursor is past it, as a
+        player's "previous" goes back to the start of the track. ``None``: no such
+        action."""
+        bars = [iv for iv in self.labelled if iv[2] >= iv[1]] or [
+            iv for iv in self.predicted if iv[2] >= iv[1]
+        ]
+        starts = sorted({start for _, start, _ in bars})
+        if step > 0:
+            return next((s for s in starts if s > frame), None)
+        return next((s for s in reversed(starts) if s < frame), None)
+
 
 def frame_edges(timestamps: np.ndarray, duration: float) -> np.ndarray:
     """Where each frame of a recording starts, then where its last one ends.

@@ -1128,3 +1128,60 @@ def test_a_one_frame_clip_is_not_answered_and_says_why(qtbot, settings, tmp_path
         assert panel.true_label.text() == "True: carry (a12)"
     finally:
         jobs.stop_all()
+
+
+def test_the_actions_of_a_sequence_are_reached_by_buttons_and_page_keys(
+    qtbot, settings
+):
+    """A PKU-MMD sequence's labelled actions were the mouse's (a click on a bar, its
+    name on hover): "◀ Action" and "Action ▶" (Page Up / Page Down) go to the start
+    of the action under the cursor or the one before, and of the next one; a list
+    keeps its own Page Down; a clip of one action has no such buttons."""
+    from PyQt6.QtCore import Qt
+    from PyQt6.QtWidgets import QApplication
+
+    path = require_data("pkummd", "skeleton", "0005-L.txt")
+    panel, jobs = make_panel(qtbot, settings)
+    panel.model_dir = None
+    panel.resize(1300, 800)
+    panel.show()
+    panel.activateWindow()  # the keys answer in the active window only
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is panel)
+    try:
+        panel.open_file(path)
+        qtbot.waitUntil(lambda: panel.current is not None, timeout=30_000)
+        starts = sorted({start for _, start, _ in panel.true_intervals})
+        assert len(starts) == 8 and starts[0] > 0
+        assert panel.previous_action.isVisible() and panel.next_action.isVisible()
+        assert panel.frame == 0 and not panel.previous_action.isEnabled()
+        panel.next_action.click()
+        assert panel.frame == starts[0]
+        assert panel.true_label.text().startswith("True: ")
+        assert f"frames {starts[0]}-" in panel.true_label.text()
+        panel.next_action.click()
+        assert panel.frame == starts[1]
+        panel.show_frame(starts[1] + 10)  # inside it: back to its start, then before
+        panel.previous_action.click()
+        assert panel.frame == starts[1]
+        panel.previous_action.click()
+        assert panel.frame == starts[0]
+        panel.show_frame(starts[-1])
+        assert not panel.next_action.isEnabled() and panel.previous_action.isEnabled()
+
+        panel.show_frame(0)
+        panel.play_button.setFocus()
+        qtbot.keyClick(panel.play_button, Qt.Key.Key_PageDown)
+        qtbot.keyClick(panel.play_button, Qt.Key.Key_PageDown)
+        assert panel.frame == starts[1]
+        qtbot.keyClick(panel.play_button, Qt.Key.Key_PageUp)
+        assert panel.frame == starts[0]
+        panel.clip_list.setFocus()
+        qtbot.keyClick(panel.clip_list, Qt.Key.Key_PageDown)  # the list's own
+        assert panel.frame == starts[0]
+
+        _open_ntu_sample(qtbot, panel)  # one action: nothing to go to
+        qtbot.waitUntil(lambda: not panel.continuous, timeout=30_000)
+        assert not panel.previous_action.isVisible()
+        assert not panel.next_action.isVisible()
+    finally:
+        jobs.stop_all()

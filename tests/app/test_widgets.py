@@ -285,6 +285,22 @@ def test_timeline_keeps_both_rows(qtbot):
     assert tl.labelled[0] == (0, 10, 50) and tl.predicted == [(0, 12, 48)]
 
 
+def test_timeline_goes_to_the_labelled_actions_else_the_predicted_ones(qtbot):
+    """Replay's "◀ Action" / "Action ▶": the labelled bars' starts (an empty or
+    reversed bar is none); a recording nobody labelled goes by the model's bars."""
+    tl = IntervalTimeline()
+    qtbot.addWidget(tl)
+    tl.set_intervals([(0, 10, 50), (3, 60, 40), (1, 70, 90)], [(2, 0, 5)], "abcd", 100)
+    assert [tl.action_start(f, 1) for f in (0, 10, 69, 70)] == [10, 70, 70, None]
+    assert [tl.action_start(f, -1) for f in (0, 10, 11, 70, 99)] == [
+        None, None, 10, 10, 70,
+    ]  # fmt: skip
+    tl.set_intervals([], [(2, 0, 5), (1, 30, 40)], "abc", 100)
+    assert tl.action_start(0, 1) == 30 and tl.action_start(35, -1) == 30
+    tl.set_intervals([], [], "abc", 100)
+    assert tl.action_start(0, 1) is None
+
+
 def test_timeline_colours_an_action_alike_in_both_rows(qtbot):
     """A model's classes in another order than the data's: its "x" bar has the
     colour of the data's "x", its action the data lacks a colour of its own (by
