@@ -904,7 +904,9 @@ def extract(
     planned = plan(videos)  # a bad CSV fails before the dataset folder is made
     _refuse_times_in_frames(Path(videos).expanduser(), planned)
     read_labels(root)  # a malformed labels.csv fails now, before any work
-    made = not root.exists()
+    # the folders this call makes, the dataset's first: removed again if it gives
+    # nothing (--out new/ds left new/ behind: a trial)
+    made = [folder for folder in (root, *root.parents) if not folder.exists()]
     root.mkdir(parents=True, exist_ok=True)
     jobs = _settle_names(planned, root)
     total = len(jobs)
@@ -1061,11 +1063,13 @@ def extract(
                     for fut in pending:
                         fut.cancel()
             frames_total = int(sum(shared[:]))
-    if made and not extracted:
+    if not extracted:
         # made for this import, which gave nothing: not left behind empty (a text
-        # file named .mp4 left an empty dataset folder: a trial)
-        with contextlib.suppress(OSError):
-            root.rmdir()
+        # file named .mp4 left an empty dataset folder: a trial); one that holds
+        # something since, and what holds it, stays
+        for folder in made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
     actions = sorted({r.action for r in read_labels(root)})
     yield ExtractFinished(
         extracted, skipped, failed, frames_total, time.perf_counter() - t0, cancelled,

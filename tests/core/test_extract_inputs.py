@@ -448,6 +448,11 @@ def test_a_photo_saved_as_a_video_is_refused_not_a_one_frame_take(
     assert main(["data", "extract", str(tmp_path / "videos"), "--out", str(out),
                  "--workers", "1"]) == 1  # fmt: skip
     assert out.is_dir()
+    # nor are the folders made to hold it (new/ of new/ds); one there before stays
+    deep = tmp_path / "new" / "deeper" / "ds"
+    assert main(["data", "extract", str(tmp_path / "videos"), "--out", str(deep),
+                 "--workers", "1"]) == 1  # fmt: skip
+    assert not (tmp_path / "new").exists() and tmp_path.is_dir()
 
 
 def test_action_folders_named_alike_are_warned_of_at_import(
