@@ -82,6 +82,26 @@ def leaked_threads(before: set[threading.Thread], grace: float = 5.0) -> list[st
     return [t.name for t in new if t.is_alive()]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cache_dir(tmp_path_factory):
+    """One clip-cache folder for the session, and runs under a session folder: no
+    test writes into the user's home (a test wanting its own folder sets it). Only
+    the GUI tests had this, and only per test: every run of the suite left clip stores
+    of its datasets in ~/.cache/ms2l (220 of them here), built by tests and by the
+    module fixtures that come before any test's own set-up."""
+    folder = tmp_path_factory.mktemp("ms2l-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MS2L_CACHE", str(folder))
+        patch.setenv("MS2L_RUNS", str(tmp_path_factory.mktemp("ms2l-runs")))
+        yield folder
+
+
+@pytest.fixture(autouse=True)
+def _runs_of_their_own(monkeypatch, tmp_path):
+    """New runs of each test under its ``tmp_path/runs`` (a runs list starts empty)."""
+    monkeypatch.setenv("MS2L_RUNS", str(tmp_path / "runs"))
+
+
 @pytest.fixture(autouse=True)
 def _no_dangling_threads():
     """Fail a test that leaves Python threads (including QThreads' helpers) running."""

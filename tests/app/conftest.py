@@ -69,19 +69,6 @@ def _widgets_outlive_the_test_body(qtbot, monkeypatch):
     kept.clear()  # pytest-qt closed them (close, deleteLater) before fixtures end
 
 
-@pytest.fixture(scope="session")
-def cache_dir(tmp_path_factory):
-    """One clip-cache folder shared by the GUI tests of a session."""
-    return tmp_path_factory.mktemp("ms2l-cache")
-
-
-@pytest.fixture(autouse=True)
-def _isolated_paths(monkeypatch, tmp_path, cache_dir):
-    """New runs under ``tmp_path/runs``, the clip cache in the session folder."""
-    monkeypatch.setenv("MS2L_RUNS", str(tmp_path / "runs"))
-    monkeypatch.setenv("MS2L_CACHE", str(cache_dir))
-
-
 @pytest.fixture
 def settings(tmp_path):
     """A settings store in a temporary INI file."""
