@@ -810,7 +810,7 @@ def default_report_folder(run_dir: str | os.PathLike[str]) -> Path:
         return default_runs_dir() / f"eval-{run_dir.name}"
     if not os.access(run_dir, os.W_OK | os.X_OK):
         # Named after the folder's path too: /share/alice/run1 and /share/bob/run1.
-        digest = hashlib.sha1(str(run_dir.resolve()).encode()).hexdigest()[:8]
+        digest = hashlib.sha1(os.fsencode(run_dir.resolve())).hexdigest()[:8]
         return default_runs_dir() / f"eval-{run_dir.name}-{digest}"
     return run_dir
 

@@ -680,12 +680,12 @@ def _header(video: str | os.PathLike[str]) -> tuple[float, float] | None:
     decoding; ``None`` if the file is missing or does not open as a video."""
     import cv2
 
-    from core.live.capture import opencv_quiet
+    from core.live.capture import opencv_path, opencv_quiet
 
     if not Path(video).is_file():
         return None
-    with opencv_quiet():
-        cap = cv2.VideoCapture(str(video))
+    with opencv_quiet(), opencv_path(video) as given:
+        cap = cv2.VideoCapture(given)
     try:
         if not cap.isOpened():
             return None

@@ -158,7 +158,10 @@ class SourcePicker(QWidget):
                 source = f"video {Path(path).expanduser().resolve()}"
             except (OSError, RuntimeError, ValueError):  # "~nobody/x", a loop, a NUL
                 source = f"video {path}"
-        return "mirrored/" + hashlib.sha1(source.encode()).hexdigest()[:16]
+        return (
+            "mirrored/"
+            + hashlib.sha1(source.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        )
 
     @pyqtSlot()
     def _load_mirrored(self) -> None:

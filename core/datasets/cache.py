@@ -81,7 +81,7 @@ def store_path(
         ``<cache_dir>/<dataset>-<10 hex digits of the root's path hash>``.
     """
     resolved = str(Path(root).expanduser().resolve())
-    digest = hashlib.sha1(resolved.encode()).hexdigest()[:10]
+    digest = hashlib.sha1(os.fsencode(resolved)).hexdigest()[:10]  # any name
     return (cache_dir or default_cache_dir()) / f"{dataset}-{digest}"
 
 

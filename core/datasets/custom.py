@@ -713,6 +713,11 @@ def _control(action: str) -> str:
     """Why an action name cannot be used (a line break, a tab or another control
     character: it is shown on one line everywhere, and a class table breaks), or
     ``""``."""
+    if any(unicodedata.category(c) == "Cs" for c in action):
+        # a folder's name in another encoding than UTF-8 (Latin-1 from an old zip),
+        # kept by Python as escapes: labels.csv could not be written (a trial)
+        shown = os.fsencode(action).decode("utf-8", "backslashreplace")
+        return f"action name '{shown}' is not UTF-8 text (another encoding's bytes)"
     # Cc: control characters; Zl, Zp: the line and paragraph separators (U+2028/9),
     # which break lines as \n does
     bad = next(

@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import os
 import queue
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -244,8 +245,8 @@ class VideoSource:
                 raise SourceOpenError(self.source, "the file is empty (0 bytes)")
         # Its "[ WARN] can't open camera by index" lines (FFmpeg's own are off: see
         # core/__init__.py): the error below says it, once, naming the file.
-        with opencv_quiet():
-            cap = cv2.VideoCapture(self.source)
+        with opencv_quiet(), opencv_path_or_index(self.source) as given:
+            cap = cv2.VideoCapture(given)  # (open: the link may go)
         if not cap.isOpened():
             cap.release()
             what = (
@@ -510,6 +511,60 @@ def opencv_quiet() -> Iterator[None]:
             yield
         finally:
             cv2.setLogLevel(level)
+
+
+@contextlib.contextmanager
+def opencv_path_or_index(source: int | str) -> Iterator[int | str]:
+    """A camera index as it is, a path through :func:`opencv_path`."""
+    if isinstance(source, int):
+        yield source
+    else:
+        with opencv_path(source) as given:
+            yield given
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def opencv_path(path: str | os.PathLike[str]) -> Iterator[str]:
+    """``path`` as OpenCV can be given it, for the block.
+
+    OpenCV takes a file name as UTF-8 text. A name that is not UTF-8 (Latin-1 bytes
+    from an old zip or a USB stick, which Python keeps as escapes) crashed it, the
+    whole process with no message (a trial). Such a file is given through a symbolic
+    link of a plain name in a temporary folder, removed after the block; a link to its
+    folder where only the folder's name is the problem (a file still to be written).
+
+    Raises:
+        SourceOpenError: If the link cannot be made (no symbolic links here).
+    """
+    text = os.fspath(path)
+    if _is_utf8(text):
+        yield text
+        return
+    target = Path(os.path.abspath(text))
+    with tempfile.TemporaryDirectory(prefix="ms2l-opencv-") as links:
+        if _is_utf8(target.name):  # the folder's name alone
+            link, given = Path(links, "folder"), Path(links, "folder", target.name)
+            target = target.parent
+        else:
+            suffix = target.suffix if _is_utf8(target.suffix) else ""
+            link = given = Path(links, "file" + suffix)
+        try:
+            link.symlink_to(target)
+        except OSError as exc:
+            raise SourceOpenError(
+                text,
+                "its name is not UTF-8 text, which OpenCV cannot take, and no link "
+                f"to it could be made ({exc.strerror or exc}): rename it",
+            ) from None
+        yield str(given)
 
 
 #: What a video file of one frame is (a photo saved as .mp4), said by data extract

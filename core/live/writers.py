@@ -8,6 +8,7 @@ destination name; :meth:`discard` removes the temporary.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -17,6 +18,7 @@ import cv2
 import numpy as np
 
 from core.fileio import temporary_path
+from core.live.capture import opencv_path
 from core.tempfiles import discard
 
 
@@ -38,6 +40,7 @@ class AtomicVideoWriter:
         # OpenCV picks the container from the suffix, so the temporary name ends in it.
         self.tmp = temporary_path(self.path, suffix=".tmp" + self.path.suffix)
         self._writer: cv2.VideoWriter | None = None
+        self._links = contextlib.ExitStack()  # a name OpenCV can take, while open
         self.frames = 0
 
     def write(self, image: np.ndarray) -> None:
@@ -49,7 +52,8 @@ class AtomicVideoWriter:
         if self._writer is None:
             h, w = image.shape[:2]
             fourcc = cv2.VideoWriter.fourcc(*"mp4v")
-            self._writer = cv2.VideoWriter(str(self.tmp), fourcc, self.fps, (w, h))
+            given = self._links.enter_context(opencv_path(self.tmp))
+            self._writer = cv2.VideoWriter(given, fourcc, self.fps, (w, h))
             if not self._writer.isOpened():
                 self.discard()
                 raise VideoWriteError(f"{self.path}: cannot open a video writer (mp4v)")
@@ -70,7 +74,9 @@ class AtomicVideoWriter:
             raise VideoWriteError(f"{self.path}: no frames to write")
         self._writer.release()
         self._writer = None
-        check = cv2.VideoCapture(str(self.tmp))
+        self._links.close()
+        with opencv_path(self.tmp) as given:
+            check = cv2.VideoCapture(given)
         ok, _ = check.read()
         count = int(check.get(cv2.CAP_PROP_FRAME_COUNT))
         check.release()
@@ -88,6 +94,7 @@ class AtomicVideoWriter:
         if self._writer is not None:
             self._writer.release()
             self._writer = None
+        self._links.close()
         discard(self.tmp)
 
 

@@ -435,8 +435,11 @@ def test_mirrored_is_remembered_per_source_and_shared_by_the_panels(
         again = SourcePicker(ctx, "teach", video=selfie)
         qtbot.addWidget(again)
         assert not again.mirrored.isChecked()
-        # paths that cannot be resolved while typing do not break the box
-        for typed in ("~", "~no-such-user-x", "a\x00b"):
+        # paths that cannot be resolved while typing do not break the box, nor does
+        # a name that is not UTF-8 (`python -m app --video` on one raised)
+        import os
+
+        for typed in ("~", "~no-such-user-x", "a\x00b", os.fsdecode(b"caf\xe9.mp4")):
             again.video_path.setText(typed)
             again.mirrored.setChecked(True)
             assert again.mirrored.isChecked()
