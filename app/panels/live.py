@@ -616,11 +616,15 @@ class LivePanel(QWidget):
         if self._first_index is None:
             self._first_index = update.index
         # frames the source went past while MediaPipe was busy (a 60 FPS video read
-        # in real time: a third were never looked at, and the line said 0 dropped)
+        # in real time: a third were never looked at, and the line said 0 dropped);
+        # not the pose's fault alone: a 4K video's decoding takes its share of the
+        # two cores (a trial read "faster than the pose" there)
         skipped = update.index - self._first_index + 1 - self.updates_shown - dropped
         parts.append(f"frame {update.index}")
         if skipped > 0:
-            parts.append(f"{skipped} skipped (the source is faster than the pose)")
+            parts.append(
+                f"{skipped} skipped (the recogniser is slower than the source)"
+            )
         parts.append(f"{dropped} dropped in the GUI")
         self.stats.setText(" · ".join(parts))
         self.update_shown.emit(update)

@@ -708,7 +708,7 @@ def test_no_action_below_the_threshold_says_by_how_much(qtbot, settings, tiny_ru
         panel.updates_shown, panel._first_index = 0, None
         for index in (10, 11, 14, 20):
             panel.show_update(dataclasses.replace(update, index=index))
-        assert "frame 20 · 7 skipped (the source is faster than the pose)" in (
+        assert "frame 20 · 7 skipped (the recogniser is slower than the source)" in (
             panel.stats.text()
         )
     finally:

@@ -44,8 +44,14 @@ def test_video_to_annotated_mp4_and_json_lines(run_dir, tmp_path, capsys):
     argv = ["infer", str(video), "--run", str(run_dir), "--out", str(out)]
     argv += ["--json", str(js), "--max-frames", "45", "--every", "5"]
     assert main(argv) == 0
-    text = capsys.readouterr().out
+    said = capsys.readouterr()
+    text = said.out
     assert "person found in" in text and "FPS end to end" in text
+    # the frames' progress with the time left, as data extract gives it
+    progress = [line for line in said.err.splitlines() if line.startswith("frames:")]
+    assert progress[0] == "frames: 1/45 (2%)" and progress[-1] == "frames: 45/45 (100%)"
+    assert all(re.search(r" · \d+:\d\d left$", line) for line in progress[1:-1])
+    assert len(progress) >= 5
     # the sensor the model learnt from against MediaPipe now, as Live says it
     assert re.search(r"^sensors: Trained on .* · input now: MediaPipe", text, re.M)
     # The input's frame rate and duration (the whole file's, though 45 frames were read)
