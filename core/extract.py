@@ -1073,8 +1073,24 @@ def extract(
     actions = sorted({r.action for r in read_labels(root)})
     yield ExtractFinished(
         extracted, skipped, failed, frames_total, time.perf_counter() - t0, cancelled,
-        tuple(look_alike_actions(actions)),
+        tuple(look_alike_actions(actions) + _merged_folders(planned)),
     )  # fmt: skip
+
+
+def _merged_folders(jobs: Sequence[VideoJob]) -> list[str]:
+    """A warning for each group of action names (folders, CSV rows) that are one
+    action once the spaces at their ends are dropped (folders 'wave ' and 'wave'
+    became 'wave', unsaid: a trial)."""
+    by_action: dict[str, set[str]] = {}
+    for job in jobs:
+        for _, _, action in job.intervals:
+            by_action.setdefault(action.strip(), set()).add(action)
+    return [
+        "actions " + " and ".join(repr(n) for n in sorted(names)) + f" are one, "
+        f"{action!r} (spaces at a name's ends are dropped)"
+        for action, names in sorted(by_action.items())
+        if len(names) > 1
+    ]
 
 
 class _Counter:

@@ -473,6 +473,19 @@ def test_action_folders_named_alike_are_warned_of_at_import(
         "warning: actions 'Wave' and 'wave' differ only in case or spaces: they are "
         "different classes" in err
     )
+    # a folder whose name ends in a space is its action without it: one class, said
+    (tmp_path / "videos" / "wave ").mkdir()
+    (tmp_path / "videos" / "wave " / "b.mp4").symlink_to(
+        require_data("videos", "ta_chi.mp4")
+    )
+    assert main(["data", "extract", str(tmp_path / "videos"), "--out", str(out),
+                 "--workers", "1", "--max-frames", "2"]) == 0  # fmt: skip
+    err = capsys.readouterr().err
+    assert (
+        "warning: actions 'wave' and 'wave ' are one, 'wave' (spaces at a name's ends "
+        "are dropped)" in err
+    ), err
+    assert {r.action for r in read_labels(out)} == {"Wave", "wave"}
 
 
 def test_an_unclosed_quote_in_a_videos_csv_is_named_at_its_row(tmp_path: Path) -> None:
