@@ -981,6 +981,9 @@ def extract(
         message = str(exc) if str(exc) else type(exc).__name__
         if str(job.video) not in message:
             message = f"{job.video}: {message}"
+        if job.rows:  # where the videos CSV names it (only its path was said: a trial)
+            rows = ", ".join(str(r) for r in job.rows)
+            message += f" (the CSV's row{'s' if len(job.rows) > 1 else ''} {rows})"
         return ExtractFailed(done, total, str(job.video), message)
 
     frames_total = 0

@@ -156,6 +156,14 @@ def test_data_extract_csv_with_windows_paths(tmp_path: Path, capsys) -> None:
     assert sorted((r.recording, r.action) for r in read_labels(out)) == [
         ("drink_1", "drink"), ("odd_name", "tai chi"),
     ]  # fmt: skip
+    # a video the CSV names and nobody has is said with its rows, not by path alone
+    table.write_text(HEADER + "clips sub\\drink 1.avi,0,,drink\ngone.mp4,0,1,jump\n"
+                     "gone.mp4,2,3,wave\n")  # fmt: skip
+    assert main([*args[:4], str(tmp_path / "ds2"), *args[5:]]) == 1
+    assert (
+        f"failed (skipped): video '{tmp_path / 'gone.mp4'}': no such file (the CSV's "
+        "rows 3, 4)" in capsys.readouterr().err
+    )
 
 
 def test_data_extract_long_non_ascii_names_fit_the_file_name_limit(
