@@ -468,31 +468,28 @@ def test_action_folders_named_alike_are_warned_of_at_import(
 ) -> None:
     """Folders "Wave" and "wave" became two classes, said only later by data info
     (a trial)."""
-    for folder in ("Wave", "wave"):
-        (tmp_path / "videos" / folder).mkdir(parents=True)
-        (tmp_path / "videos" / folder / "a.mp4").symlink_to(
+
+    def add(folder: str, name: str) -> str:
+        """A tai chi video in ``videos/folder``; the import's warnings."""
+        (tmp_path / "videos" / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "videos" / folder / name).symlink_to(
             require_data("videos", "ta_chi.mp4")
         )
+        assert main(["data", "extract", str(tmp_path / "videos"), "--out", str(out),
+                     "--workers", "1", "--max-frames", "2"]) == 0  # fmt: skip
+        return capsys.readouterr().err
+
     out = tmp_path / "ds"
-    assert main(["data", "extract", str(tmp_path / "videos"), "--out", str(out),
-                 "--workers", "1", "--max-frames", "2"]) == 0  # fmt: skip
-    err = capsys.readouterr().err
+    add("Wave", "a.mp4")
     assert (
         "warning: actions 'Wave' and 'wave' differ only in case or spaces: they are "
-        "different classes" in err
+        "different classes" in add("wave", "a.mp4")
     )
     # a folder whose name ends in a space is its action without it: one class, said
-    (tmp_path / "videos" / "wave ").mkdir()
-    (tmp_path / "videos" / "wave " / "b.mp4").symlink_to(
-        require_data("videos", "ta_chi.mp4")
-    )
-    assert main(["data", "extract", str(tmp_path / "videos"), "--out", str(out),
-                 "--workers", "1", "--max-frames", "2"]) == 0  # fmt: skip
-    err = capsys.readouterr().err
     assert (
         "warning: actions 'wave' and 'wave ' are one, 'wave' (spaces at a name's ends "
-        "are dropped)" in err
-    ), err
+        "are dropped)" in add("wave ", "b.mp4")
+    )
     assert {r.action for r in read_labels(out)} == {"Wave", "wave"}
 
 
