@@ -911,6 +911,16 @@ class TeachPanel(QWidget):
         self.play_button.setText("Play")
         self._play_span = None
         path = custom.recording_path(self.root, name)
+        if not path.exists():
+            # labels.csv names a recording the folder lacks (deleted or renamed by
+            # hand): said where the take would show, not as an error for a click
+            # (a dialog came at each selection: a trial)
+            self._forget_recording()
+            self.video.show_message(
+                f"No recording {name!r} in the folder ({path.name}): labels.csv "
+                "names it, and its labels stop training; Delete removes them"
+            )
+            return
         try:
             stamp = file_key(path)
             # Labelling re-selects the take: a 65-minute one was read again for each
@@ -1105,7 +1115,9 @@ class TeachPanel(QWidget):
         return True
 
     def delete_take(self, name: str) -> bool:
-        """Delete a recording and its labels; errors are reported, not raised."""
+        """Delete a recording and its labels (the labels alone of one whose file is
+        gone); errors are reported, not raised."""
+        gone = not custom.recording_path(self.root, name).is_file()
         try:
             custom.delete_recording(self.root, name)
         except (ValueError, OSError) as exc:
@@ -1118,7 +1130,11 @@ class TeachPanel(QWidget):
         if self.record_status.text().startswith(f"Saved {name}:"):  # of this take
             self.record_status.setText("")
         self.refresh()
-        self.ctx.status(f"Deleted {name!r} and its labels")
+        self.ctx.status(
+            f"Removed the labels of {name!r} (its recording was not in the folder)"
+            if gone
+            else f"Deleted {name!r} and its labels"
+        )
         return True
 
     @pyqtSlot()
@@ -1174,10 +1190,13 @@ class TeachPanel(QWidget):
                 "Select a take to delete it (an action goes with its takes)"
             )
             return
+        gone = not custom.recording_path(self.root, name).is_file()
         answer = QMessageBox.question(
             self,
             "Delete take",
-            f"Delete the recording {name!r} and its labels?",
+            f"Remove the labels of {name!r}? Its recording is not in the folder."
+            if gone
+            else f"Delete the recording {name!r} and its labels?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,  # Return keeps it (Yes deleted: a trial)
         )
@@ -1984,8 +2003,8 @@ def _span_frames(info: RecordingInfo, iv: custom.LabelInterval) -> int:
 def take_note(info: RecordingInfo | None) -> str:
     """What the list of takes says after a take's name: why it will be refused, or
     that its writing was cut short (``""`` for a good, complete take)."""
-    if info is None:
-        return "  ⚠ no such recording in the folder"
+    if info is None:  # its labels stop training: Delete removes them
+        return "  ⚠ no such recording in the folder: Delete removes its labels"
     if info.error:
         return f"  ⚠ {info.error}"
     if not info.complete and info.source.kind == "video":

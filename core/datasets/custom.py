@@ -678,19 +678,22 @@ def rename_recording(root: str | os.PathLike[str], old: str, new: str) -> Path:
 
 
 def delete_recording(root: str | os.PathLike[str], name: str) -> None:
-    """Delete a recording and its rows in ``labels.csv``.
+    """Delete a recording and its rows in ``labels.csv``; the rows alone of a
+    recording whose file is gone (deleted or renamed by hand: its labels stopped
+    every training, "unknown recording", and nothing in Teach could remove them: a
+    trial).
 
     Raises:
-        FileNotFoundError: If it does not exist.
+        FileNotFoundError: If neither the recording nor a row of it exists.
     """
     path = recording_path(root, name)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such recording")
     labels = read_labels(root)
     kept = [iv for iv in labels if iv.recording != name]
+    if not path.is_file() and len(kept) == len(labels):
+        raise FileNotFoundError(f"{path}: no such recording")
     if len(kept) != len(labels):
         write_labels(root, kept)
-    path.unlink()
+    path.unlink(missing_ok=True)
 
 
 def _durations(root: Path) -> tuple[dict[str, float], dict[str, str]]:

@@ -1562,3 +1562,40 @@ def test_a_take_cut_short_from_a_video_says_an_import_finishes_it(tmp_path):
 
     assert "an imported video is finished by importing it again" in note("video")
     assert note("camera") == "  (cut short: its recording process was stopped)"
+
+
+def test_labels_of_a_recording_gone_from_the_folder_are_removed_by_delete(
+    qtbot, settings, tmp_path
+):
+    """A labels.csv row naming a recording the folder lacks (deleted or renamed by
+    hand) stopped every training ("unknown recording") and nothing in Teach could
+    remove it: Delete answered "no such recording … was not deleted", and a click
+    on its row brought an error dialog (a trial). Its row says Delete removes its
+    labels; a click says so where the take would show; Delete removes them."""
+    root = tmp_path / "my-actions"
+    _two_actions(root)
+    labels = root / "labels.csv"
+    with labels.open("a") as out:
+        out.write("ghost-take,0.000,2.000,pick up,\n")
+    panel, _jobs, errors = _panel(qtbot, settings, tmp_path)
+    said: list[str] = []
+    panel.ctx.status = said.append
+    panel.refresh()
+    row = next(i for i in _take_items(panel) if i.data(0, ROLE) == "ghost-take")
+    assert "no such recording in the folder: Delete removes its labels" in row.text(0)
+    assert panel.select_take("ghost-take")
+    assert errors == [], errors  # no dialog for a click
+    assert panel.recording is None
+    assert panel.video.message.toPlainText().startswith(
+        "No recording 'ghost-take' in the folder"
+    )
+    assert panel.delete_take("ghost-take")
+    assert errors == [], errors
+    assert said[-1] == (
+        "Removed the labels of 'ghost-take' (its recording was not in the folder)"
+    )
+    assert "ghost-take" not in labels.read_text()
+    assert len(custom.read_labels(root)) == 4  # the others kept
+    assert not any(i.data(0, ROLE) == "ghost-take" for i in _take_items(panel))
+    assert not panel.delete_take("ghost-take")  # nothing of it left: said
+    assert errors[-1][1].endswith(": 'ghost-take' was not deleted")
