@@ -122,7 +122,11 @@ class SessionLog:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if self._lock.try_acquire():
-                self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+                # a traceback naming a file whose name is not UTF-8 is written with
+                # its escapes, not lost to a UnicodeEncodeError (a review)
+                self._file = open(  # noqa: SIM115
+                    self.path, "a", encoding="utf-8", errors="backslashreplace"
+                )
                 self._file.write(
                     f"{_STARTED} {time.strftime('%Y-%m-%d %H:%M:%S')} "
                     f"pid {os.getpid()}\n"

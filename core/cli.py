@@ -94,6 +94,7 @@ def main(argv: Sequence[str] | None = None, extra: Sequence[CommandModule] = ())
     Returns:
         0 on success, 2 for a user error, 130 when interrupted.
     """
+    _print_any_name()
     parser = build_parser(extra)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -103,6 +104,16 @@ def main(argv: Sequence[str] | None = None, extra: Sequence[CommandModule] = ())
         if not args.debug:
             warnings.showwarning = functools.partial(_print_warning, args.command)
         return _dispatch(args)
+
+
+def _print_any_name() -> None:
+    """Standard output prints a file name that is not UTF-8 (Latin-1 bytes, kept by
+    Python as escapes) as its escapes, as standard error does, where a UTF-8 locale
+    made it raise after the work was done ("wrote …": exit 2 with the outputs
+    written: a review)."""
+    stream = sys.stdout
+    if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+        stream.reconfigure(errors="backslashreplace")
 
 
 def exit_process(status: int) -> NoReturn:

@@ -677,7 +677,12 @@ def header_seconds(video: str | os.PathLike[str]) -> float | None:
 
 def _header(video: str | os.PathLike[str]) -> tuple[float, float] | None:
     """``(frame count, frame rate)`` as a video's header gives them, read without
-    decoding; ``None`` if the file is missing or does not open as a video."""
+    decoding; ``None`` if the file is missing or does not open as a video.
+
+    Raises:
+        SourceOpenError: If its name is not UTF-8 and no link to it can be made
+            (:func:`core.live.capture.opencv_path`).
+    """
     import cv2
 
     from core.live.capture import opencv_path, opencv_quiet
@@ -1081,9 +1086,9 @@ def extract(
 
 
 def _merged_folders(jobs: Sequence[VideoJob]) -> list[str]:
-    """A warning for each group of action names (folders, CSV rows) that are one
-    action once the spaces at their ends are dropped (folders 'wave ' and 'wave'
-    became 'wave', unsaid: a trial)."""
+    """A warning for each group of action folders that are one action once the
+    spaces at their names' ends are dropped ('wave ' and 'wave' became 'wave',
+    unsaid: a trial; a videos CSV's fields are stripped as they are read)."""
     by_action: dict[str, set[str]] = {}
     for job in jobs:
         for _, _, action in job.intervals:

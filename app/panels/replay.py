@@ -278,11 +278,15 @@ class ReplayPanel(QWidget):
         press_on_key(self, Qt.Key.Key_Space, self.play_button)
         press_on_key(self, Qt.Key.Key_Left, back)
         press_on_key(self, Qt.Key.Key_Right, forward)
-        # a list pages with them itself
-        press_on_key(self, Qt.Key.Key_PageUp, self.previous_action, in_lists=False)
-        press_on_key(self, Qt.Key.Key_PageDown, self.next_action, in_lists=False)
         self.slider = SeekSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
+        # a list pages with them itself; the seek slider, focused by a click, paged
+        # ten frames (back, for Page Down) instead (a review)
+        for key, button in (
+            (Qt.Key.Key_PageUp, self.previous_action),
+            (Qt.Key.Key_PageDown, self.next_action),
+        ):
+            press_on_key(self, key, button, in_lists=False, over=(self.slider,))
         self.slider.valueChanged.connect(self._on_slider_value_changed)
         self.timeline.frame_clicked.connect(self.show_frame)
         self.frame_label = QLabel(_NO_FRAME)

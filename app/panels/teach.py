@@ -920,6 +920,7 @@ class TeachPanel(QWidget):
                 f"No recording {name!r} in the folder ({path.name}): labels.csv "
                 "names it, and its labels stop training; Delete removes them"
             )
+            self.skeleton.show_message(f"{name}: no skeleton to show")
             return
         try:
             stamp = file_key(path)

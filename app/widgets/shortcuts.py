@@ -32,7 +32,11 @@ _PAGES = {Qt.Key.Key_PageUp, Qt.Key.Key_PageDown}
 
 
 def keeps_key(
-    widget: QWidget | None, key: Qt.Key, buttons: tuple, in_lists: bool = True
+    widget: QWidget | None,
+    key: Qt.Key,
+    buttons: tuple,
+    in_lists: bool = True,
+    over: tuple = (),
 ) -> bool:
     """Whether ``widget``, having the focus, uses ``key`` itself.
 
@@ -41,7 +45,10 @@ def keeps_key(
         key: The shortcut's key.
         buttons: The shortcut's own buttons (Space on one of them is the shortcut's).
         in_lists: Whether the shortcut also works in a list (off: a list keeps it).
+        over: Widgets whose own use of the key the shortcut takes over.
     """
+    if widget is not None and widget in over:
+        return False
     if not in_lists and isinstance(widget, QAbstractItemView):
         return True
     if isinstance(widget, QComboBox):
@@ -57,11 +64,16 @@ class _FocusGate(QObject):
     """Turns a shortcut off while the focus widget uses its key itself."""
 
     def __init__(
-        self, shortcut: QShortcut, key: Qt.Key, buttons: tuple, in_lists: bool
+        self,
+        shortcut: QShortcut,
+        key: Qt.Key,
+        buttons: tuple,
+        in_lists: bool,
+        over: tuple,
     ) -> None:
         super().__init__(shortcut)  # goes away with the shortcut (and its panel)
         self.shortcut, self.key, self.buttons = shortcut, key, buttons
-        self.in_lists = in_lists
+        self.in_lists, self.over = in_lists, over
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self.on_focus_changed)
@@ -69,7 +81,7 @@ class _FocusGate(QObject):
     @pyqtSlot("QWidget*", "QWidget*")
     def on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         self.shortcut.setEnabled(
-            not keeps_key(new, self.key, self.buttons, self.in_lists)
+            not keeps_key(new, self.key, self.buttons, self.in_lists, self.over)
         )
 
 
@@ -78,6 +90,7 @@ def press_on_key(
     key: Qt.Key,
     *buttons: QAbstractButton,
     in_lists: bool = True,
+    over: tuple[QWidget, ...] = (),
 ) -> QShortcut:
     """Make ``key`` click the first enabled one of ``buttons`` while ``panel`` is shown.
 
@@ -88,6 +101,9 @@ def press_on_key(
             enabled is clicked. Each gets the key in its tooltip.
         in_lists: Whether the key works while a list has the focus (off for a key
             that makes something: in a list it is taken for the list's own use).
+        over: Widgets whose own use of the key this shortcut takes over (a player's
+            seek slider: its Page Down stepped ten frames back, where the key meant
+            the next action: a review).
 
     Returns:
         The shortcut (owned by ``panel``).
@@ -95,7 +111,7 @@ def press_on_key(
     sequence = QKeySequence(key)
     shortcut = QShortcut(sequence, panel)
     shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-    _FocusGate(shortcut, key, buttons, in_lists)
+    _FocusGate(shortcut, key, buttons, in_lists, over)
 
     def press() -> None:
         for button in buttons:

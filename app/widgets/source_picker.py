@@ -7,6 +7,7 @@ answers (and when no camera opens) the picker offers the video file.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -158,10 +159,8 @@ class SourcePicker(QWidget):
                 source = f"video {Path(path).expanduser().resolve()}"
             except (OSError, RuntimeError, ValueError):  # "~nobody/x", a loop, a NUL
                 source = f"video {path}"
-        return (
-            "mirrored/"
-            + hashlib.sha1(source.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-        )
+        # (any name: one that is not UTF-8 raised here, by its bytes)
+        return "mirrored/" + hashlib.sha1(os.fsencode(source)).hexdigest()[:16]
 
     @pyqtSlot()
     def _load_mirrored(self) -> None:

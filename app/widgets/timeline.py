@@ -237,12 +237,12 @@ class IntervalTimeline(pg.PlotWidget):
         self.cursor.setPos(frame)
 
     def action_start(self, frame: int, step: int) -> int | None:
-        """The first frame of the next (``step`` 1) or previous (-1) action from
-        ``frame``: of the labelled row, or of the predicted one when nothing is
-        labelled (a recording of one's own before it is labelled). Previous is the
-        start of the action under the cursor when the cursor is past it, as a
-        player's "previous" goes back to the start of the track. ``None``: no such
-        action."""
+        """The nearest start of an action after ``frame`` (``step`` 1) or before it
+        (-1): of the labelled row, or of the predicted one when nothing is labelled
+        (a recording of one's own before it is labelled). So "previous" goes back to
+        the start of the action under the cursor first, as a player's goes back to
+        the start of the track (of overlapping labels, the later start). ``None``:
+        no such action."""
         bars = [iv for iv in self.labelled if iv[2] >= iv[1]] or [
             iv for iv in self.predicted if iv[2] >= iv[1]
         ]

@@ -22,6 +22,8 @@ import contextlib
 import dataclasses
 import os
 import queue
+import re
+import shutil
 import tempfile
 import threading
 import time
@@ -33,6 +35,7 @@ import cv2
 import numpy as np
 
 from core.fileio import AUDIO_SUFFIXES, SKELETON_SUFFIXES
+from core.tempfiles import pid_alive
 
 # Frame rate assumed when a container or camera reports none (0 or NaN).
 DEFAULT_FPS = 30.0
@@ -523,6 +526,17 @@ def opencv_path_or_index(source: int | str) -> Iterator[int | str]:
             yield given
 
 
+_LINKS = "ms2l-opencv-"  # + "<pid>-<random>": the folder of opencv_path's link
+
+
+def _remove_dead_links() -> None:
+    """Remove the link folders of :func:`opencv_path` whose process is gone."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_LINKS}*-*"):
+        found = re.fullmatch(rf"{_LINKS}(\d+)-.*", folder.name)
+        if found and not pid_alive(int(found.group(1))):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _is_utf8(text: str) -> bool:
     try:
         text.encode("utf-8")
@@ -541,6 +555,9 @@ def opencv_path(path: str | os.PathLike[str]) -> Iterator[str]:
     link of a plain name in a temporary folder, removed after the block; a link to its
     folder where only the folder's name is the problem (a file still to be written).
 
+    The link's folder is named with the process id: those of processes that died
+    holding one (killed, or crashed in native code) are removed by the next use.
+
     Raises:
         SourceOpenError: If the link cannot be made (no symbolic links here).
     """
@@ -549,7 +566,8 @@ def opencv_path(path: str | os.PathLike[str]) -> Iterator[str]:
         yield text
         return
     target = Path(os.path.abspath(text))
-    with tempfile.TemporaryDirectory(prefix="ms2l-opencv-") as links:
+    _remove_dead_links()
+    with tempfile.TemporaryDirectory(prefix=f"{_LINKS}{os.getpid()}-") as links:
         if _is_utf8(target.name):  # the folder's name alone
             link, given = Path(links, "folder"), Path(links, "folder", target.name)
             target = target.parent

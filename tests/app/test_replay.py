@@ -1178,6 +1178,13 @@ def test_the_actions_of_a_sequence_are_reached_by_buttons_and_page_keys(
         panel.clip_list.setFocus()
         qtbot.keyClick(panel.clip_list, Qt.Key.Key_PageDown)  # the list's own
         assert panel.frame == starts[0]
+        # after a seek with the slider (which takes the focus), the keys are still
+        # the actions' (the slider's own paging went ten frames back: a review)
+        qtbot.mouseClick(panel.slider, Qt.MouseButton.LeftButton)
+        assert panel.slider.hasFocus()
+        frame = panel.frame
+        qtbot.keyClick(panel.slider, Qt.Key.Key_PageDown)
+        assert panel.frame == panel.timeline.action_start(frame, 1)
 
         _open_ntu_sample(qtbot, panel)  # one action: nothing to go to
         qtbot.waitUntil(lambda: not panel.continuous, timeout=30_000)

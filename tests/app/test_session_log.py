@@ -192,3 +192,19 @@ def test_a_run_cut_short_by_a_dead_session_is_named(tmp_path):
     assert len(said) == 1
     assert "It was training /runs/cut-short: Resume it in the Train panel" in said[0]
     assert "finished-one" not in said[0]
+
+
+def test_a_line_naming_a_file_whose_name_is_not_utf8_is_kept(tmp_path):
+    """A traceback naming such a file (Latin-1 bytes, kept by Python as escapes) was
+    lost to a UnicodeEncodeError in the error hook (a review)."""
+    import os
+
+    name = os.fsdecode(b"/videos/caf\xe9.mp4")
+    session = SessionLog(tmp_path / "state")
+    session.start()
+    try:
+        session.write_line(f"error: {name}: damaged")
+    finally:
+        session.end()
+    (log,) = (tmp_path / "state").glob("session-*.log")
+    assert "error: /videos/caf\\udce9.mp4: damaged" in log.read_text()

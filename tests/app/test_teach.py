@@ -1589,6 +1589,7 @@ def test_labels_of_a_recording_gone_from_the_folder_are_removed_by_delete(
     assert panel.video.message.toPlainText().startswith(
         "No recording 'ghost-take' in the folder"
     )
+    assert panel.skeleton.message_text() == "ghost-take: no skeleton to show"
     assert panel.delete_take("ghost-take")
     assert errors == [], errors
     assert said[-1] == (

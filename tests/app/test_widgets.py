@@ -286,14 +286,19 @@ def test_timeline_keeps_both_rows(qtbot):
 
 
 def test_timeline_goes_to_the_labelled_actions_else_the_predicted_ones(qtbot):
-    """Replay's "◀ Action" / "Action ▶": the labelled bars' starts (an empty or
-    reversed bar is none); a recording nobody labelled goes by the model's bars."""
+    """Replay's "◀ Action" / "Action ▶": the labelled bars' starts (a reversed bar
+    is none, a one-frame bar is one); a recording nobody labelled goes by the
+    model's bars."""
     tl = IntervalTimeline()
     qtbot.addWidget(tl)
-    tl.set_intervals([(0, 10, 50), (3, 60, 40), (1, 70, 90)], [(2, 0, 5)], "abcd", 100)
-    assert [tl.action_start(f, 1) for f in (0, 10, 69, 70)] == [10, 70, 70, None]
+    tl.set_intervals(
+        [(0, 10, 50), (3, 60, 40), (1, 70, 90), (2, 95, 95)], [(2, 0, 5)], "abcd", 100
+    )
+    assert [tl.action_start(f, 1) for f in (0, 10, 69, 70, 95)] == [
+        10, 70, 70, 95, None,
+    ]  # fmt: skip
     assert [tl.action_start(f, -1) for f in (0, 10, 11, 70, 99)] == [
-        None, None, 10, 10, 70,
+        None, None, 10, 10, 95,
     ]  # fmt: skip
     tl.set_intervals([], [(2, 0, 5), (1, 30, 40)], "abc", 100)
     assert tl.action_start(0, 1) == 30 and tl.action_start(35, -1) == 30

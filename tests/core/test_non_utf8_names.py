@@ -38,7 +38,8 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "core.cli", *args],
         cwd=REPO,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
+        # a UTF-8 locale's strict output, not this machine's C.UTF-8 (a review)
+        env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONIOENCODING": "utf-8"},
         capture_output=True,
         text=True,
         errors="backslashreplace",
@@ -64,6 +65,26 @@ def test_opencv_gets_a_plain_name_for_a_file_or_a_folder_that_is_not_utf8(tmp_pa
     assert inside.read_bytes() == b"x"
     # the clip cache's folder is named from such a root too (it raised)
     assert store_path("nw-ucla", tmp_path / LATIN1, tmp_path).parent == tmp_path
+
+
+def test_the_links_of_a_process_that_died_are_removed_by_the_next_use(
+    tmp_path, monkeypatch
+):
+    import tempfile
+
+    links = tmp_path / "tmp"
+    links.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(links))
+    dead = links / "ms2l-opencv-999999999-abc"  # no such process
+    mine = links / f"ms2l-opencv-{os.getpid()}-abc"
+    other = links / "ms2l-something-else-1"
+    for folder in (dead, mine, other):
+        folder.mkdir()
+    video = _latin1_copy(tmp_path, LATIN1 + ".mp4")
+    with opencv_path(video) as given:
+        assert Path(given).parent.name.startswith(f"ms2l-opencv-{os.getpid()}-")
+    assert not dead.exists() and mine.is_dir() and other.is_dir()
+    assert sorted(p.name for p in links.iterdir()) == sorted([mine.name, other.name])
 
 
 def test_infer_reads_and_writes_videos_whose_names_are_not_utf8(tmp_path):
