@@ -1611,7 +1611,7 @@ class TeachPanel(QWidget):
             return
         history = read_history(shown)
         for event in history:
-            self.curves.add_event(event, val_loss=False)
+            self.curves.add_event(event)
         # and why its accuracy plot is empty, as while it trained (unsaid after a
         # restart: a GUI trial)
         try:
@@ -1777,9 +1777,9 @@ class TeachPanel(QWidget):
             left = (now - then) / max(1, done - first) * (self._steps - done)
             eta = f" · {format_seconds(left)} left" if done - first >= 3 else ""
             self.progress.setFormat(f"epoch {event.epoch} · %p%{eta}")
-            self.curves.add_event(event, val_loss=False)
+            self.curves.add_event(event)
         elif isinstance(event, EpochDone):
-            self.curves.add_event(event, val_loss=False)
+            self.curves.add_event(event)
         elif isinstance(event, Log):
             self._append_log(plain_log(event.message))
         elif isinstance(event, RunFinished):

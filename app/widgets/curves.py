@@ -265,17 +265,19 @@ class TrainingCurves(QWidget):
         self._acc_y.append(100.0 * float(accuracy))
         self._dirty = True
 
-    def add_event(self, event: object, val_loss: bool = True) -> None:
+    def add_event(self, event: object) -> None:
         """Draw a training event: a batch's loss terms (:func:`loss_terms`) at its
-        fractional epoch, an epoch's validation loss (unless ``val_loss`` is False)
-        and accuracy; other events are ignored."""
+        fractional epoch, an epoch's validation loss and accuracy; other events are
+        ignored. (Teach drew no validation loss, and a model of a few takes
+        overfitted unseen: its validation loss rose from 0.5 to 1.1 after epoch 4
+        in a trial.)"""
         if isinstance(event, BatchDone):
             spe = max(1, event.steps_per_epoch)
             self.add_losses(
                 event.epoch - 1 + event.step / spe, loss_terms(event.losses)
             )
         elif isinstance(event, EpochDone):
-            if val_loss and event.val_loss is not None:
+            if event.val_loss is not None:
                 self.add_losses(
                     float(event.epoch), {"loss": event.val_loss}, f"{event.split} "
                 )

@@ -1600,3 +1600,24 @@ def test_labels_of_a_recording_gone_from_the_folder_are_removed_by_delete(
     assert not any(i.data(0, ROLE) == "ghost-take" for i in _take_items(panel))
     assert not panel.delete_take("ghost-take")  # nothing of it left: said
     assert errors[-1][1].endswith(": 'ghost-take' was not deleted")
+
+
+def test_training_draws_the_validation_loss_beside_the_training_loss(
+    qtbot, settings, tmp_path
+):
+    """Teach drew the training loss alone, and a model of a few takes overfitted
+    unseen (its validation loss rose from 0.5 to 1.1 after epoch 4: a trial); with
+    takes held out it draws their loss where it validates (every 5 epochs and the
+    last), as the Train panel does."""
+    _two_actions(tmp_path / "my-actions", takes=3)  # one take of each held out
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    try:
+        panel.epochs.setValue(12)
+        panel.train_button.click()
+        qtbot.waitUntil(lambda: panel.train_job is None, timeout=120_000)
+        assert errors == [], errors
+        epochs, losses = panel.curves.values("val loss")
+        assert epochs == [5.0, 10.0, 12.0]
+        assert all(np.isfinite(losses)) and panel.curves.values("cls")[0]
+    finally:
+        jobs.stop_all()
