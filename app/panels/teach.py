@@ -150,6 +150,7 @@ class TeachPanel(QWidget):
         self.last_import_event: object = None
         self._import_by_frames = False  # the import bar counts frames, not videos
         self._import_failures: list[str] = []  # the running import's failed videos
+        self._import_warnings: list[str] = []  # and what it warned of
         self.train_job: Job | None = None
         self.run_dir: Path | None = None
         self.trained_run: Path | None = None
@@ -1407,7 +1408,7 @@ class TeachPanel(QWidget):
         job.worker.failed.connect(self._on_import_failed)
         job.ended.connect(self._on_import_job_ended)
         self.import_job = job
-        self._import_failures = []
+        self._import_failures, self._import_warnings = [], []
         self.import_button.setEnabled(False)
         self.cancel_button.setEnabled(True)  # stops the import (kept so far)
         self._append_log(
@@ -1497,6 +1498,7 @@ class TeachPanel(QWidget):
                 self._append_log(ignored_note(event.ignored))
             for line in event.same:
                 self._append_log(f"⚠ {line}")
+            self._import_warnings += event.same
         elif isinstance(event, ExtractFrames) and self._import_by_frames:
             # Within the range and never back, though a header's count is an
             # estimate: core.extract counts each video up to its header's count.
@@ -1530,6 +1532,13 @@ class TeachPanel(QWidget):
             )
             for line in event.warnings:
                 self._append_log(f"warning: {line}")
+            self._import_warnings += event.warnings
+            # what it warned of was in the log alone, a video imported twice read as
+            # a new take (a trial): the bar, the status bar and the dialog say it
+            warned = self._import_warnings
+            said = (
+                f" · ⚠ {count(len(warned), 'warning')} (in the log)" if warned else ""
+            )
             self.refresh()
             if event.cancelled:
                 self.progress.setFormat(
@@ -1537,14 +1546,20 @@ class TeachPanel(QWidget):
                 )
                 return
             if not event.failed:
-                self.progress.setFormat("import done")
+                self.progress.setFormat(f"import done{said}")
+                if warned:
+                    more = f" (and {len(warned) - 1} more in the log)"
+                    self.ctx.status(
+                        f"Import done: ⚠ {warned[0]}"
+                        + (more if len(warned) > 1 else "")
+                    )
                 return
             # a full bar saying "import done" over a video that failed read as a
             # success (a trial): the bar says it, and so does a message
             self.progress.setFormat(
-                f"import done: {event.failed} failed"
+                f"import done: {event.failed} failed{said}"
                 if event.extracted or event.skipped
-                else "import failed"
+                else f"import failed{said}"
             )
             failures = self._import_failures
             shown = "\n".join(failures[:LISTED_FAILURES]) + (
@@ -1552,10 +1567,12 @@ class TeachPanel(QWidget):
                 if len(failures) > LISTED_FAILURES
                 else ""
             )
+            warnings = "".join(f"\n⚠ {line}" for line in warned[:LISTED_FAILURES])
             self.ctx.error(
                 "Import videos",
                 f"{count(event.failed, 'video')} could not be imported "
-                f"({event.extracted} imported, {event.skipped} already there):\n{shown}",
+                f"({event.extracted} imported, {event.skipped} already there):\n{shown}"
+                + warnings,
             )
 
     @pyqtSlot(str)

@@ -1621,3 +1621,26 @@ def test_training_draws_the_validation_loss_beside_the_training_loss(
         assert all(np.isfinite(losses)) and panel.curves.values("cls")[0]
     finally:
         jobs.stop_all()
+
+
+def test_what_an_import_warns_of_is_said_at_its_end(qtbot, settings, tmp_path):
+    """A video imported twice (a copy in another action's folder) read as a new take:
+    the warning was in the log alone (a trial). The bar and the status bar say it."""
+    drink = require_data("videos", "S001C001P001R001A001_rgb.avi")
+    videos = tmp_path / "videos"
+    for action, name in (("drink", "take1.avi"), ("sip", "copy.avi")):
+        (videos / action).mkdir(parents=True)
+        (videos / action / name).symlink_to(drink)
+    panel, jobs, errors = _panel(qtbot, settings, tmp_path)
+    said: list[str] = []
+    panel.ctx.status = said.append
+    try:
+        panel.import_videos(videos, workers=1)
+        qtbot.waitUntil(lambda: panel.import_job is None, timeout=180_000)
+        assert errors == [], errors
+        assert panel.last_import_event.extracted == 2
+        assert panel.progress.format() == "import done · ⚠ 1 warning (in the log)"
+        assert said[-1].startswith("Import done: ⚠ take1.avi (recording 'drink-take1')")
+        assert "is the same video as" in said[-1]
+    finally:
+        jobs.stop_all()
