@@ -61,6 +61,7 @@ from core.datasets.custom import (
 from core.datasets.recording import check_name, read_recording, recording_info
 from core.datasets.scanning import is_hidden
 from core.fileio import VIDEO_SUFFIXES, video_container
+from core.text import Pace
 
 
 @dataclass(frozen=True)
@@ -776,7 +777,7 @@ class _Progress:
         self.counts = [c or 0 for c in counts]
         self.expected = sum(self.counts) if None not in counts else 0
         self.ended = [False] * len(self.counts)
-        self._first: tuple[float, int] | None = None
+        self._pace = Pace()
 
     def heartbeat(self, read: Sequence[int], done: int, total: int) -> ExtractFrames:
         """The heartbeat for ``read`` frames of each video so far."""
@@ -787,14 +788,7 @@ class _Progress:
             count if ended else min(int(r), count)
             for r, count, ended in zip(read, self.counts, self.ended)
         )
-        t = time.perf_counter()
-        left = None
-        if self._first is None:
-            if progress > 0:
-                self._first = (t, progress)
-        elif self._first[1] < progress < self.expected:
-            t0, p0 = self._first
-            left = (t - t0) / (progress - p0) * (self.expected - progress)
+        left = self._pace.left(progress, self.expected)
         return ExtractFrames(frames, done, total, progress, self.expected, left)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 
 def count(n: int, noun: str) -> str:
     """``"1 epoch"``, ``"2 epochs"``, ``"0 actions"``, ``"3 classes"`` (regular
@@ -60,3 +62,25 @@ def pad_to(text: str, columns: int) -> str:
     """``text`` padded with spaces to ``columns`` terminal columns (``str.ljust``
     counts characters: a table's columns moved after a Chinese name, a trial)."""
     return text + " " * max(0, columns - terminal_width(text))
+
+
+class Pace:
+    """The time left of work measured in steps, at the pace since the first step
+    seen (a warm-up before it, starting MediaPipe, is not the pace): ``data extract``'s
+    and ``ms2l infer``'s bars."""
+
+    def __init__(self) -> None:
+        self._first: tuple[float, int] | None = None
+
+    def left(self, done: int, total: int) -> float | None:
+        """Seconds left with ``done`` of ``total`` steps done; ``None`` at the first
+        step seen, before a second one, and once ``total`` is reached."""
+        now = time.perf_counter()
+        if self._first is None:
+            if done > 0:
+                self._first = (now, done)
+            return None
+        then, first = self._first
+        if not first < done < total:
+            return None
+        return (now - then) / (done - first) * (total - done)

@@ -8,6 +8,7 @@ type (on a two-minute recording a pixel of the timeline is several frames).
 
 from __future__ import annotations
 
+import bisect
 import colorsys
 from collections.abc import Sequence
 
@@ -75,6 +76,7 @@ class IntervalTimeline(pg.PlotWidget):
         self.labelled: list[Interval] = []
         self.predicted: list[Interval] = []
         self.region: pg.LinearRegionItem | None = None
+        self._starts: list[int] = []  # of the actions, for action_start
 
     def enable_selection(self, start: int, end: int, last: int | None = None) -> None:
         """Show a draggable interval ``[start, end]`` (frames) to choose a span.
@@ -142,6 +144,12 @@ class IntervalTimeline(pg.PlotWidget):
             self.removeItem(item)
         self._items.clear()
         self.labelled, self.predicted = list(labelled), list(predicted)
+        # where "◀ Action" / "Action ▶" go: the labelled bars, else the predicted
+        # ones (found once here, not at every frame Replay plays)
+        bars = [iv for iv in self.labelled if iv[2] >= iv[1]] or [
+            iv for iv in self.predicted if iv[2] >= iv[1]
+        ]
+        self._starts = sorted({start for _, start, _ in bars})
         other_classes = predicted_names is not None and list(predicted_names) != list(
             names
         )
@@ -243,13 +251,12 @@ class IntervalTimeline(pg.PlotWidget):
         the start of the action under the cursor first, as a player's goes back to
         the start of the track (of overlapping labels, the later start). ``None``:
         no such action."""
-        bars = [iv for iv in self.labelled if iv[2] >= iv[1]] or [
-            iv for iv in self.predicted if iv[2] >= iv[1]
-        ]
-        starts = sorted({start for _, start, _ in bars})
+        starts = self._starts
         if step > 0:
-            return next((s for s in starts if s > frame), None)
-        return next((s for s in reversed(starts) if s < frame), None)
+            i = bisect.bisect_right(starts, frame)
+            return starts[i] if i < len(starts) else None
+        i = bisect.bisect_left(starts, frame)
+        return starts[i - 1] if i > 0 else None
 
 
 def frame_edges(timestamps: np.ndarray, duration: float) -> np.ndarray:

@@ -51,7 +51,7 @@ from core.live.recogniser import (
 from core.runs import shipped_model_dir
 from core.sensors import describe_input
 from core.tempfiles import remove_stale
-from core.text import count, format_seconds
+from core.text import Pace, count, format_seconds
 
 if TYPE_CHECKING:
     from core.datasets.base import SkeletonSequence
@@ -490,18 +490,13 @@ def _run_video(
 
     bar = ProgressBar("frames", enabled=src.frame_count is not None and not args.quiet)
     todo = min(src.frame_count or 0, args.max_frames or sys.maxsize)
-    paced: tuple[float, int] | None = None  # from the first frame: after the warm-up
+    pace = Pace()  # the time left, as data extract gives it (a trial missed it here)
     try:
         for update in run_live(src, predictor, settings, stop):
             frames += 1
             last_index, last_time = update.index, update.timestamp
-            # the time left, as data extract gives it (a trial missed it here)
-            now, left = time.perf_counter(), ""
-            if paced is None:
-                paced = (now, frames)
-            elif frames > paced[1] and todo > frames:
-                per_frame = (now - paced[0]) / (frames - paced[1])
-                left = f"{format_seconds(per_frame * (todo - frames))} left"
+            seconds = pace.left(frames, todo)
+            left = "" if seconds is None else f"{format_seconds(seconds)} left"
             bar.update(min(update.index + 1, todo), todo, left)
             people += update.skeleton is not None
             if update.skeleton is None and not gap_said:

@@ -248,7 +248,12 @@ class VideoSource:
                 raise SourceOpenError(self.source, "the file is empty (0 bytes)")
         # Its "[ WARN] can't open camera by index" lines (FFmpeg's own are off: see
         # core/__init__.py): the error below says it, once, naming the file.
-        with opencv_quiet(), opencv_path_or_index(self.source) as given:
+        source_given = (  # a camera index as it is
+            contextlib.nullcontext(source)
+            if isinstance(source, int)
+            else opencv_path(source)
+        )
+        with opencv_quiet(), source_given as given:
             cap = cv2.VideoCapture(given)  # (open: the link may go)
         if not cap.isOpened():
             cap.release()
@@ -514,16 +519,6 @@ def opencv_quiet() -> Iterator[None]:
             yield
         finally:
             cv2.setLogLevel(level)
-
-
-@contextlib.contextmanager
-def opencv_path_or_index(source: int | str) -> Iterator[int | str]:
-    """A camera index as it is, a path through :func:`opencv_path`."""
-    if isinstance(source, int):
-        yield source
-    else:
-        with opencv_path(source) as given:
-            yield given
 
 
 _LINKS = "ms2l-opencv-"  # + "<pid>-<random>": the folder of opencv_path's link

@@ -1,5 +1,7 @@
 """Words in messages."""
 
+import pytest
+
 from core.text import count
 
 
@@ -24,3 +26,16 @@ def test_padding_counts_the_columns_a_terminal_gives_each_character():
     rows = [pad_to(name, 10) + "|" for name in ("wave", "起立", "Hände", "挥手 wave")]
     assert {terminal_width(row) for row in rows} == {11}
     assert pad_to("a long name", 4) == "a long name"  # never cut
+
+
+def test_pace_times_the_work_left_from_the_first_step_seen(monkeypatch):
+    from core import text
+
+    clock = iter([100.0, 110.0, 112.0, 114.0, 116.0])
+    monkeypatch.setattr(text.time, "perf_counter", lambda: next(clock))
+    pace = text.Pace()
+    assert pace.left(0, 10) is None  # nothing done yet: no first step
+    assert pace.left(2, 10) is None  # the first step seen (after the warm-up)
+    assert pace.left(4, 10) == pytest.approx(6.0)  # 1 s a step since, 6 to go
+    assert pace.left(10, 10) is None  # done
+    assert pace.left(2, 10) is None  # back at the first step: no pace
